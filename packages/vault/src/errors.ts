@@ -1,0 +1,219 @@
+/**
+ * Every error @alter/vault throws. Each class carries a stable string `code` (switch on it, not on
+ * the message), a `cause` where one exists, and a message that says what failed and what to do
+ * next. No message ever contains a token, a refresh token, a client secret or a key.
+ */
+
+/** Stable codes of every {@link AlterError}. */
+export type AlterErrorCode =
+  | 'ALTER_CONFIG'
+  | 'ALTER_INVALID_ARGUMENT'
+  | 'ALTER_GRANT_NOT_FOUND'
+  | 'ALTER_GRANT_REVOKED'
+  | 'ALTER_ACCOUNT_AMBIGUOUS'
+  | 'ALTER_SCOPE_REAUTH_REQUIRED'
+  | 'ALTER_HOST_NOT_ALLOWED'
+  | 'ALTER_URL_TEMPLATE'
+  | 'ALTER_TOKEN_REFRESH'
+  | 'ALTER_PROVIDER_HTTP'
+  | 'ALTER_REQUEST_TIMEOUT'
+  | 'ALTER_REQUEST_ABORTED'
+  | 'ALTER_ENCRYPTION_KEY'
+  | 'ALTER_STORE'
+  | 'ALTER_CONNECT_SESSION';
+
+/** Base class of every error thrown by Alter packages. */
+export class AlterError extends Error {
+  readonly code: AlterErrorCode;
+
+  constructor(code: AlterErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.name = new.target.name;
+  }
+
+  /** A plain, secret-free view for logs and JSON. */
+  toJSON(): { name: string; code: AlterErrorCode; message: string } {
+    return { name: this.name, code: this.code, message: this.message };
+  }
+}
+
+/** The vault (or one of its parts) was configured wrongly. The message names the option. */
+export class VaultConfigError extends AlterError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ALTER_CONFIG', message, options);
+  }
+}
+
+/** A public function was called with a bad argument. `argument` names it. */
+export class InvalidArgumentError extends AlterError {
+  readonly argument: string;
+  constructor(argument: string, message: string) {
+    super('ALTER_INVALID_ARGUMENT', `${argument}: ${message}`);
+    this.argument = argument;
+  }
+}
+
+/** The user has no usable grant for the provider (never connected, or the grant was revoked). */
+export class GrantNotFoundError extends AlterError {
+  readonly user: string;
+  readonly provider: string;
+  readonly account: string | undefined;
+  /** True when a grant existed but was revoked (by the user, the provider, or `invalid_grant`). */
+  readonly revoked: boolean;
+
+  constructor(args: { user: string; provider: string; account?: string; revoked?: boolean }) {
+    const who = `user "${args.user}"${args.account ? ` (account "${args.account}")` : ''}`;
+    const what = args.revoked ? `The ${args.provider} grant of ${who} was revoked` : `${who} has not connected ${args.provider}`;
+    super(
+      args.revoked ? 'ALTER_GRANT_REVOKED' : 'ALTER_GRANT_NOT_FOUND',
+      `${what}. Create a Connect session (vault.connect.createSession) and have the user open its URL.`,
+    );
+    this.user = args.user;
+    this.provider = args.provider;
+    this.account = args.account;
+    this.revoked = args.revoked ?? false;
+  }
+}
+
+/** Several grants exist for (user, provider) and the request named no `account`. */
+export class AccountAmbiguousError extends AlterError {
+  readonly user: string;
+  readonly provider: string;
+  readonly accounts: readonly string[];
+  constructor(args: { user: string; provider: string; accounts: readonly string[] }) {
+    super(
+      'ALTER_ACCOUNT_AMBIGUOUS',
+      `user "${args.user}" has ${args.accounts.length} ${args.provider} accounts (${args.accounts.join(', ')}). Pass { account } to choose one.`,
+    );
+    this.user = args.user;
+    this.provider = args.provider;
+    this.accounts = Object.freeze([...args.accounts]);
+  }
+}
+
+/** The grant does not cover the scopes the request needs. `missingScopes` lists them. */
+export class ScopeReauthRequiredError extends AlterError {
+  readonly user: string;
+  readonly provider: string;
+  readonly missingScopes: readonly string[];
+  constructor(args: { user: string; provider: string; missingScopes: readonly string[] }) {
+    super(
+      'ALTER_SCOPE_REAUTH_REQUIRED',
+      `The ${args.provider} grant of user "${args.user}" lacks scopes: ${args.missingScopes.join(' ')}. Create a Connect session with these scopes and have the user re-authorize.`,
+    );
+    this.user = args.user;
+    this.provider = args.provider;
+    this.missingScopes = Object.freeze([...args.missingScopes]);
+  }
+}
+
+/** The URL's host (or scheme) is not allowed for the provider; nothing was sent. */
+export class HostNotAllowedError extends AlterError {
+  readonly provider: string;
+  readonly host: string;
+  constructor(args: { provider: string; host: string; reason?: string }) {
+    super(
+      'ALTER_HOST_NOT_ALLOWED',
+      `${args.reason ?? `Host "${args.host}" is not in the ${args.provider} allowlist`}; the request was not sent. Use a URL on one of the provider's hosts, or add the host to its allowedHosts.`,
+    );
+    this.provider = args.provider;
+    this.host = args.host;
+  }
+}
+
+/** A `{placeholder}` in the URL and the `pathParams` given do not match. */
+export class UrlTemplateError extends AlterError {
+  constructor(message: string) {
+    super('ALTER_URL_TEMPLATE', message);
+  }
+}
+
+/** Refreshing an access token failed for a reason other than a revoked grant. */
+export class TokenRefreshError extends AlterError {
+  readonly provider: string;
+  readonly user: string;
+  constructor(args: { provider: string; user: string; detail: string; cause?: unknown }) {
+    super(
+      'ALTER_TOKEN_REFRESH',
+      `Refreshing the ${args.provider} token of user "${args.user}" failed: ${args.detail}. Retry later; if it persists, have the user reconnect.`,
+      { cause: args.cause },
+    );
+    this.provider = args.provider;
+    this.user = args.user;
+  }
+}
+
+/** The provider could not be reached (network error); non-2xx responses are returned, not thrown. */
+export class ProviderHttpError extends AlterError {
+  readonly provider: string;
+  constructor(args: { provider: string; detail: string; cause?: unknown }) {
+    super('ALTER_PROVIDER_HTTP', `Request to ${args.provider} failed: ${args.detail}.`, { cause: args.cause });
+    this.provider = args.provider;
+  }
+}
+
+/** The request took longer than `timeoutMs`. */
+export class RequestTimeoutError extends AlterError {
+  readonly timeoutMs: number;
+  constructor(args: { provider: string; timeoutMs: number }) {
+    super('ALTER_REQUEST_TIMEOUT', `Request to ${args.provider} timed out after ${args.timeoutMs} ms. Raise timeoutMs or retry.`);
+    this.timeoutMs = args.timeoutMs;
+  }
+}
+
+/** The caller's `signal` aborted the request. */
+export class RequestAbortedError extends AlterError {
+  constructor(args: { provider: string }) {
+    super('ALTER_REQUEST_ABORTED', `Request to ${args.provider} was aborted by its signal.`);
+  }
+}
+
+/** The encryption key is missing, malformed, or not the one the stored secrets were written with. */
+export class EncryptionKeyError extends AlterError {
+  readonly keyId: string | undefined;
+  constructor(message: string, args?: { keyId?: string; cause?: unknown }) {
+    super('ALTER_ENCRYPTION_KEY', message, { cause: args?.cause });
+    this.keyId = args?.keyId;
+  }
+}
+
+/** The store failed (database unreachable, migration failed, constraint broken). */
+export class StoreError extends AlterError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ALTER_STORE', message, options);
+  }
+}
+
+/** A Connect session is unknown, expired, already used, or ended with a provider error. */
+export class ConnectSessionError extends AlterError {
+  readonly reason: 'unknown' | 'expired' | 'used' | 'state_mismatch' | 'denied' | 'provider_error';
+  constructor(reason: ConnectSessionError['reason'], message: string, options?: { cause?: unknown }) {
+    super('ALTER_CONNECT_SESSION', message, options);
+    this.reason = reason;
+  }
+}
+
+/** Union of every concrete error class, for exhaustive `switch (err.code)`. */
+export type AnyAlterError =
+  | VaultConfigError
+  | InvalidArgumentError
+  | GrantNotFoundError
+  | AccountAmbiguousError
+  | ScopeReauthRequiredError
+  | HostNotAllowedError
+  | UrlTemplateError
+  | TokenRefreshError
+  | ProviderHttpError
+  | RequestTimeoutError
+  | RequestAbortedError
+  | EncryptionKeyError
+  | StoreError
+  | ConnectSessionError;
+
+/** True for any error thrown by an Alter package (works across duplicate package copies). */
+export function isAlterError(value: unknown): value is AnyAlterError {
+  if (value instanceof AlterError) return true;
+  const code: unknown = value instanceof Error ? (value as unknown as { code?: unknown }).code : undefined;
+  return typeof code === 'string' && code.startsWith('ALTER_');
+}

@@ -1,0 +1,164 @@
+/**
+ * The one persistence seam of the vault. Every store (SQLite, PostgreSQL, anything a user writes)
+ * implements this interface and passes the shared contract suite in `test/store-contract.ts`.
+ *
+ * The store never sees a plaintext secret: token fields arrive already sealed (AES-256-GCM, see
+ * `secret-box.ts`) and are returned as they were stored. It is dumb on purpose, so a new backend
+ * is a day's work.
+ */
+
+/** A sealed (encrypted) secret as stored: `v1.<keyId>.<iv>.<tag>.<ciphertext>`, base64url parts. */
+export type SealedSecret = string;
+
+/** Lifecycle of a grant. A revoked grant is kept (for audit) but never used. */
+export type GrantStatus = 'active' | 'revoked';
+
+/** One user's OAuth grant for one provider account, as persisted. */
+export interface StoredGrant {
+  readonly id: string;
+  readonly user: string;
+  readonly provider: string;
+  /** Distinguishes several grants of one (user, provider); `''` when the provider has one per user. */
+  readonly account: string;
+  readonly accessToken: SealedSecret;
+  readonly refreshToken: SealedSecret | null;
+  /** When the access token expires; null when the provider did not say. */
+  readonly expiresAt: Date | null;
+  readonly scopes: readonly string[];
+  readonly status: GrantStatus;
+  /** Incremented on every write; lets readers detect that a refresh already happened. */
+  readonly version: number;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+}
+
+/** What `putGrant` needs: everything but the bookkeeping fields. Upserts on (user, provider, account). */
+export interface GrantInput {
+  readonly user: string;
+  readonly provider: string;
+  readonly account: string;
+  readonly accessToken: SealedSecret;
+  readonly refreshToken: SealedSecret | null;
+  readonly expiresAt: Date | null;
+  readonly scopes: readonly string[];
+}
+
+/** Fields a refresh (or revocation) changes. */
+export interface GrantUpdate {
+  readonly accessToken?: SealedSecret;
+  /** `undefined` keeps the stored refresh token; `null` clears it. */
+  readonly refreshToken?: SealedSecret | null;
+  readonly expiresAt?: Date | null;
+  readonly scopes?: readonly string[];
+  readonly status?: GrantStatus;
+}
+
+export interface GrantFilter {
+  readonly user?: string;
+  readonly provider?: string;
+  readonly account?: string;
+  /** Include revoked grants (default: false). */
+  readonly includeRevoked?: boolean;
+}
+
+/**
+ * Access to one grant while holding its lock. In PostgreSQL this is a transaction holding
+ * `SELECT … FOR UPDATE` on the grant row, so another process refreshing the same grant waits and
+ * then re-reads; in SQLite (one process) an in-process mutex per grant id.
+ */
+export interface LockedGrant {
+  /** Re-reads the grant inside the lock (another process may have refreshed it meanwhile). */
+  read(): Promise<StoredGrant | undefined>;
+  /** Writes inside the lock; returns the new version. Committed when the callback returns. */
+  update(update: GrantUpdate): Promise<StoredGrant>;
+}
+
+/** One audit row. `hash` chains it to the previous row (`prevHash`) so edits and deletions show. */
+export interface AuditRecord {
+  readonly seq: number;
+  readonly id: string;
+  readonly at: Date;
+  readonly caller: string;
+  readonly user: string;
+  readonly provider: string;
+  readonly account: string;
+  readonly method: string;
+  /** Secret query values already redacted. */
+  readonly url: string;
+  /** HTTP status, or null when no response came (network error, timeout, refused before sending). */
+  readonly status: number | null;
+  readonly durationMs: number;
+  readonly tool: string | null;
+  readonly parentTool: string | null;
+  readonly chain: readonly string[];
+  readonly callId: string | null;
+  readonly reason: string | null;
+  readonly errorCode: string | null;
+  readonly prevHash: string;
+  readonly hash: string;
+}
+
+/** An audit row before the store numbers it. The writer computes `prevHash`/`hash`. */
+export type AuditInput = Omit<AuditRecord, 'seq'>;
+
+export interface AuditFilter {
+  readonly user?: string;
+  readonly tool?: string;
+  readonly provider?: string;
+  readonly since?: Date;
+  /** Newest first when set; default 100. */
+  readonly limit?: number;
+  /** Rows with seq greater than this, oldest first (for tailing and verification). */
+  readonly afterSeq?: number;
+}
+
+/** A small versioned key-value table for Connect sessions and auth-server records. */
+export interface KvEntry {
+  readonly value: string;
+  readonly version: number;
+  readonly expiresAt: Date | null;
+}
+
+export interface GrantStore {
+  /** Human-readable kind for logs and `doctor`: `'sqlite'`, `'postgres'`. */
+  readonly kind: string;
+
+  /** Creates tables / applies pending versioned migrations. Idempotent; safe to race across processes. */
+  open(): Promise<void>;
+  close(): Promise<void>;
+
+  // Grants
+  putGrant(input: GrantInput): Promise<StoredGrant>;
+  getGrant(id: string): Promise<StoredGrant | undefined>;
+  listGrants(filter?: GrantFilter): Promise<StoredGrant[]>;
+  updateGrant(id: string, update: GrantUpdate): Promise<StoredGrant | undefined>;
+  deleteGrant(id: string): Promise<boolean>;
+  /** Runs `fn` holding the grant's lock (see {@link LockedGrant}). */
+  withGrantLock<T>(id: string, fn: (grant: LockedGrant) => Promise<T>): Promise<T>;
+
+  // Audit (append-only; the vault batches calls)
+  appendAudit(rows: readonly AuditInput[]): Promise<void>;
+  /** The newest row, to continue the hash chain after a restart. */
+  lastAudit(): Promise<AuditRecord | undefined>;
+  queryAudit(filter?: AuditFilter): Promise<AuditRecord[]>;
+
+  // Versioned key-value records (expired entries read as absent)
+  kvGet(namespace: string, key: string): Promise<KvEntry | undefined>;
+  kvPut(namespace: string, key: string, value: string, expiresAt?: Date | null): Promise<void>;
+  /** Writes only if the stored version is `expectedVersion` (0 = must not exist). True when written. */
+  kvCompareAndSet(namespace: string, key: string, expectedVersion: number, value: string, expiresAt?: Date | null): Promise<boolean>;
+  /** Atomically reads and deletes (single-use codes). */
+  kvTake(namespace: string, key: string): Promise<KvEntry | undefined>;
+  kvDelete(namespace: string, key: string): Promise<boolean>;
+  kvList(namespace: string, options?: { prefix?: string; limit?: number }): Promise<Array<KvEntry & { key: string }>>;
+
+  // Metadata (key-check canary, schema info)
+  getMeta(key: string): Promise<string | undefined>;
+  setMeta(key: string, value: string): Promise<void>;
+
+  /**
+   * Re-encrypts every sealed secret (grant tokens and kv values that start with `v1.`) in one
+   * transaction: `reseal` gets each stored value and returns its replacement. Returns the count.
+   */
+  resealAll(reseal: (sealed: SealedSecret) => SealedSecret): Promise<number>;
+}

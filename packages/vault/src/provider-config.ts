@@ -1,0 +1,62 @@
+/**
+ * What the vault needs to know about an OAuth provider. Built by the factories in `providers/`
+ * (`providers.google()`, `.github()`, `.slack()`, `.oidc()`, `.oauth2()`) or by
+ * `providers.sandbox()` in @alter/testing; users rarely write one by hand.
+ */
+export interface ProviderConfig {
+  /** Short id used in `vault.request(provider, …)` and `@AlterTool(provider)`: `'google'`. */
+  readonly id: string;
+  readonly displayName: string;
+  readonly clientId: string;
+  /** Never logged or serialized. */
+  readonly clientSecret?: string;
+  /** How the client authenticates at the token endpoint. Default `'client_secret_basic'`. */
+  readonly tokenEndpointAuthMethod?: 'client_secret_basic' | 'client_secret_post' | 'none';
+
+  /** OIDC issuer: endpoints come from discovery when `authorizationEndpoint` is not given. */
+  readonly issuer?: string;
+  readonly authorizationEndpoint?: string;
+  readonly tokenEndpoint?: string;
+  readonly userinfoEndpoint?: string;
+  readonly revocationEndpoint?: string;
+
+  /** Scopes always requested at Connect, added to the tool's. */
+  readonly defaultScopes: readonly string[];
+  /** Separator in the `scope` parameter and in granted-scope strings (`' '`, Slack/GitHub `','`). */
+  readonly scopeSeparator: string;
+  /** Extra authorization-request parameters (`access_type=offline`, `prompt=consent`). */
+  readonly authorizationParams?: Readonly<Record<string, string>>;
+
+  /**
+   * Hosts the access token may be sent to. Exact names (`'gmail.googleapis.com'`) or a leading
+   * wildcard (`'*.googleapis.com'`). Anything else is refused before sending.
+   */
+  readonly allowedHosts: readonly string[];
+  /** Permit `http:` to loopback hosts (127.0.0.0/8, ::1, localhost). For the sandbox and tests only. */
+  readonly allowInsecureLoopback?: boolean;
+
+  /** Reads the scopes actually granted from the token response (default: its `scope` field, or the requested scopes when absent). */
+  readonly grantedScopes?: (tokenResponse: Readonly<Record<string, unknown>>, requested: readonly string[]) => readonly string[];
+  /**
+   * How the user's identity at the provider is read after Connect: `'id_token'` (OIDC `sub`),
+   * `'userinfo'` (GET userinfoEndpoint), or a function of the token response and an
+   * authenticated fetch (GitHub `/user`, Slack `authed_user`). Used as the grant's `account`.
+   */
+  readonly identity?: 'id_token' | 'userinfo' | ((ctx: ProviderIdentityContext) => Promise<ProviderIdentity>);
+  /** Access-token lifetime to assume when the token response has no `expires_in` (seconds); default none. */
+  readonly defaultTokenLifetimeSec?: number;
+}
+
+export interface ProviderIdentity {
+  /** Stable id of the account at the provider (OIDC `sub`, GitHub user id). */
+  readonly subject: string;
+  readonly email?: string;
+  readonly name?: string;
+  readonly login?: string;
+}
+
+export interface ProviderIdentityContext {
+  readonly tokenResponse: Readonly<Record<string, unknown>>;
+  /** GET a provider URL with the new access token (the host allowlist applies). */
+  getJson(url: string): Promise<unknown>;
+}

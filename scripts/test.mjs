@@ -1,0 +1,46 @@
+#!/usr/bin/env node
+// The project's one test command (`pnpm test`). Runs the whole Jest suite (unit, e2e,
+// conformance) and ends with the plain summary line CI reads: `N passed, N failed, N skipped`.
+// Extra arguments go to Jest (e.g. `pnpm test packages/vault`).
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+
+const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+const resultsFile = path.join(root, '.jest-results.json');
+rmSync(resultsFile, { force: true });
+
+if (!process.env.ALTER_TEST_PG_URL) {
+  console.log('note: ALTER_TEST_PG_URL is unset, so the PostgreSQL tests will be skipped (each says so).');
+}
+
+const jest = spawnSync(
+  process.execPath,
+  [
+    '--experimental-vm-modules',
+    '--no-warnings=ExperimentalWarning',
+    path.join(root, 'node_modules/jest/bin/jest.js'),
+    '--json',
+    `--outputFile=${resultsFile}`,
+    ...process.argv.slice(2),
+  ],
+  { cwd: root, stdio: 'inherit', env: process.env },
+);
+
+if (!existsSync(resultsFile)) {
+  console.log(`jest did not write results (exit ${jest.status ?? jest.signal})`);
+  console.log('0 passed, 1 failed');
+  process.exit(1);
+}
+const r = JSON.parse(readFileSync(resultsFile, 'utf8'));
+const failedSuites = r.numFailedTestSuites ?? 0;
+const failed = r.numFailedTests + (r.numRuntimeErrorTestSuites ?? 0);
+const skipped = r.numPendingTests + (r.numTodoTests ?? 0);
+if (failedSuites > 0) {
+  for (const s of r.testResults) {
+    if (s.status === 'failed') console.log(`failed: ${path.relative(root, s.name)}`);
+  }
+}
+console.log(`${r.numPassedTests} passed, ${failed} failed, ${skipped} skipped`);
+process.exit(jest.status === 0 && failed === 0 && failedSuites === 0 ? 0 : 1);
