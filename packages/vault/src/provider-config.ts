@@ -34,6 +34,13 @@ export interface ProviderConfig {
   readonly allowedHosts: readonly string[];
   /** Permit `http:` to loopback hosts (127.0.0.0/8, ::1, localhost). For the sandbox and tests only. */
   readonly allowInsecureLoopback?: boolean;
+  /**
+   * Test seam (set by @alter/testing's sandbox): after the allowlist check passes for the real
+   * host, send the request to this base URL instead, keeping path and query:
+   * `{ 'api.github.com': 'http://127.0.0.1:5123/hosts/api.github.com' }`. Audit rows keep the
+   * original URL. Targets must be loopback.
+   */
+  readonly hostRewrites?: Readonly<Record<string, string>>;
 
   /** Reads the scopes actually granted from the token response (default: its `scope` field, or the requested scopes when absent). */
   readonly grantedScopes?: (tokenResponse: Readonly<Record<string, unknown>>, requested: readonly string[]) => readonly string[];
