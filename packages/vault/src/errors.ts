@@ -20,7 +20,8 @@ export type AlterErrorCode =
   | 'ALTER_REQUEST_ABORTED'
   | 'ALTER_ENCRYPTION_KEY'
   | 'ALTER_STORE'
-  | 'ALTER_CONNECT_SESSION';
+  | 'ALTER_CONNECT_SESSION'
+  | 'ALTER_PROVIDER_API';
 
 /** Base class of every error thrown by Alter packages. */
 export class AlterError extends Error {
@@ -187,10 +188,32 @@ export class StoreError extends AlterError {
 
 /** A Connect session is unknown, expired, already used, or ended with a provider error. */
 export class ConnectSessionError extends AlterError {
-  readonly reason: 'unknown' | 'expired' | 'used' | 'state_mismatch' | 'denied' | 'provider_error';
+  readonly reason: 'unknown' | 'expired' | 'used' | 'state_mismatch' | 'denied' | 'provider_error' | 'timeout';
   constructor(reason: ConnectSessionError['reason'], message: string, options?: { cause?: unknown }) {
     super('ALTER_CONNECT_SESSION', message, options);
     this.reason = reason;
+  }
+}
+
+/**
+ * The provider answered with an error: a non-2xx status, or a 200 that says it failed (Slack's
+ * `ok: false`). `vault.request()` never throws this (it returns non-2xx responses); tool packs do,
+ * so the model reads what the provider objected to and can correct its call. `providerError` is
+ * the provider's own short error text (`channel_not_found`, `Not Found`), never a token.
+ */
+export class ProviderApiError extends AlterError {
+  readonly provider: string;
+  readonly status: number;
+  readonly providerError: string | undefined;
+  constructor(args: { provider: string; status: number; operation: string; providerError?: string; hint?: string }) {
+    const detail = args.providerError ? `: ${args.providerError.slice(0, 300)}` : '';
+    super(
+      'ALTER_PROVIDER_API',
+      `${args.operation} failed: ${args.provider} answered ${args.status}${detail}. ${args.hint ?? 'Check the arguments (ids, names, access rights) and retry.'}`,
+    );
+    this.provider = args.provider;
+    this.status = args.status;
+    this.providerError = args.providerError?.slice(0, 300);
   }
 }
 
@@ -209,11 +232,37 @@ export type AnyAlterError =
   | RequestAbortedError
   | EncryptionKeyError
   | StoreError
-  | ConnectSessionError;
+  | ConnectSessionError
+  | ProviderApiError;
 
 /** True for any error thrown by an Alter package (works across duplicate package copies). */
 export function isAlterError(value: unknown): value is AnyAlterError {
   if (value instanceof AlterError) return true;
   const code: unknown = value instanceof Error ? (value as unknown as { code?: unknown }).code : undefined;
   return typeof code === 'string' && code.startsWith('ALTER_');
+}
+
+// ---- appended by vault core (issue #3) ----
+
+/**
+ * The grant's access token expired and there is no refresh token to renew it: the user has to
+ * reconnect. Same code as {@link GrantNotFoundError} (recovery is identical: a Connect URL).
+ */
+export class GrantExpiredError extends GrantNotFoundError {
+  readonly expired = true;
+  constructor(args: { user: string; provider: string; account?: string }) {
+    super({ ...args, revoked: false });
+    const who = `user "${args.user}"${args.account ? ` (account "${args.account}")` : ''}`;
+    this.message = `The ${args.provider} access token of ${who} expired and the grant has no refresh token. Create a Connect session (vault.connect.createSession) and have the user reconnect.`;
+  }
+}
+
+/**
+ * `appendAudit` refused a batch because its first row's `prevHash` is not the hash of the newest
+ * stored row (another writer appended meanwhile). The audit writer re-reads the tail and retries.
+ */
+export class AuditChainConflictError extends StoreError {
+  constructor() {
+    super('The audit chain moved (another writer appended rows); re-read lastAudit() and re-hash the batch.');
+  }
 }

@@ -1,2 +1,85 @@
 // @alter/vault — every export here is public API. Add deliberately.
-export * from './errors.js';
+
+// Errors
+export {
+  AccountAmbiguousError,
+  AlterError,
+  AuditChainConflictError,
+  ConnectSessionError,
+  EncryptionKeyError,
+  GrantExpiredError,
+  GrantNotFoundError,
+  HostNotAllowedError,
+  InvalidArgumentError,
+  isAlterError,
+  ProviderApiError,
+  ProviderHttpError,
+  RequestAbortedError,
+  RequestTimeoutError,
+  ScopeReauthRequiredError,
+  StoreError,
+  TokenRefreshError,
+  UrlTemplateError,
+  VaultConfigError,
+} from './errors.js';
+export type { AlterErrorCode, AnyAlterError } from './errors.js';
+
+// The vault and its request pipeline
+export { AlterVault } from './alter-vault.js';
+export type { AlterVaultOptions, AuditContext, VaultAudit, VaultRequestOptions } from './alter-vault.js';
+export { VaultResponse } from './vault-response.js';
+export type { QueryParamValue } from './url-template.js';
+export { SECRET_QUERY_PARAMS, redactUrl } from './redact-url.js';
+export { isLoopbackHost } from './host-policy.js';
+
+// Grants, audit
+export { GrantsApi } from './grants-api.js';
+export type { GrantInfo, GrantListFilter, GrantSelector, PutGrantInput } from './grants-api.js';
+export type { AuditContextInput } from './audit-context.js';
+export type { AuditOptions, AuditQuery, AuditVerifyResult } from './audit-log.js';
+
+// Stores
+export type {
+  AuditFilter,
+  AuditInput,
+  AuditRecord,
+  GrantFilter,
+  GrantInput,
+  GrantStatus,
+  GrantStore,
+  GrantUpdate,
+  KvEntry,
+  LockedGrant,
+  SealedSecret,
+  StoredGrant,
+} from './grant-store.js';
+export { SqliteGrantStore } from './sqlite-grant-store.js';
+export type { SqliteGrantStoreOptions } from './sqlite-grant-store.js';
+export { PostgresGrantStore } from './postgres-grant-store.js';
+export type { PostgresGrantStoreOptions } from './postgres-grant-store.js';
+
+// Logging
+export { createDefaultLogger, silentLogger } from './logger.js';
+export type { LogFields, Logger } from './logger.js';
+
+// Providers and refresh seams
+export type { ProviderConfig, ProviderIdentity, ProviderIdentityContext } from './provider-config.js';
+export { InvalidGrantSignal } from './token-refresher.js';
+export type { RefreshedTokens, TokenRefresher } from './token-refresher.js';
+
+// Connect
+export { ConnectManager } from './connect/connect-manager.js';
+export type { ConnectDeps, ConnectPutGrantInput } from './connect/connect-deps.js';
+
+// Providers, OAuth protocol client, Connect API types (Connect/refresh work, issue #4)
+export { providers } from './providers/index.js';
+export { defineProvider } from './providers/define-provider.js';
+export type { BuiltInProviderOptions } from './providers/provider-options.js';
+export type { OidcProviderOptions } from './providers/oidc.js';
+export type { OAuth2ProviderOptions } from './providers/oauth2.js';
+export type { TokenEndpointAnswer } from './provider-config.js';
+export { createOAuthClient } from './oauth-client.js';
+export type { AuthorizationRequest, ExchangedGrant, OAuthClient, OAuthClientOptions, RefreshOptions } from './oauth-client.js';
+export { accountOf, identityUser } from './connect/connect-manager.js';
+export type { ConnectEvent, ConnectListenOptions, ConnectRequestHandler, ConnectServer, ConnectWaitOptions } from './connect/connect-manager.js';
+export type { ConnectResult, ConnectSession, ConnectSessionStatus, CreateConnectSessionInput } from './connect/connect-types.js';

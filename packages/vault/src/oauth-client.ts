@@ -1,13 +1,367 @@
-// OWNED BY the Connect/refresh engineer: replaced by the oauth4webapi-based client.
-// Placeholder so the token pipeline compiles while both are built in parallel.
-import { TokenRefreshError } from './errors.js';
-import type { ProviderConfig } from './provider-config.js';
-import type { TokenRefresher } from './token-refresher.js';
+/**
+ * The OAuth protocol work for one provider, on top of oauth4webapi: discovery (cached),
+ * authorization requests with state + PKCE S256 (+ nonce for OpenID Connect), the code exchange,
+ * reading the user's identity, refresh, and revocation.
+ *
+ * Nothing here parses a token response or computes a PKCE challenge by hand: oauth4webapi does,
+ * after the provider's optional `normalizeTokenResponse` has reshaped a non-standard answer
+ * (GitHub's HTTP-200 errors, Slack's `authed_user`). Errors never carry a token: oauth4webapi's
+ * own errors can hold the response body, so they are replaced by a sanitized cause.
+ */
+import * as oauth from 'oauth4webapi';
+import { ConnectSessionError, InvalidArgumentError, ProviderHttpError, TokenRefreshError } from './errors.js';
+import type { ProviderConfig, ProviderIdentity } from './provider-config.js';
+import { applyHostRewrite, checkHostAllowed, isLoopbackHost } from './host-policy.js';
+import { mergeScopes, parseScopeString } from './providers/scopes.js';
+import { InvalidGrantSignal, type RefreshedTokens, type TokenRefresher } from './token-refresher.js';
 
-export function createOAuthClient(provider: ProviderConfig): TokenRefresher {
+export interface OAuthClientOptions {
+  /** Timeout of each call to the provider (discovery, token, userinfo, revocation). Default 30 000 ms. */
+  readonly timeoutMs?: number;
+  /** The fetch to use (default: the global one). */
+  readonly fetch?: typeof fetch;
+}
+
+/** What the browser is sent to, and what must be kept (sealed) until the callback. */
+export interface AuthorizationRequest {
+  readonly url: URL;
+  readonly state: string;
+  /** PKCE verifier: secret until the code exchange. */
+  readonly codeVerifier: string;
+  /** OpenID Connect nonce, when the request asks for `openid`. */
+  readonly nonce?: string;
+  readonly scopes: readonly string[];
+  readonly redirectUri: string;
+}
+
+/** The result of a successful code exchange. */
+export interface ExchangedGrant {
+  readonly accessToken: string;
+  readonly refreshToken?: string;
+  readonly expiresAt: Date | null;
+  /** The scopes the provider actually granted (falls back to the requested ones when it did not say). */
+  readonly scopes: readonly string[];
+  /** Who logged in, when the provider has an identity source. */
+  readonly identity?: ProviderIdentity;
+}
+
+export interface RefreshOptions {
+  readonly signal?: AbortSignal;
+  /** Named in error messages (never a token). */
+  readonly user?: string;
+}
+
+/** The protocol client of one provider. Also the vault's {@link TokenRefresher} for it. */
+export interface OAuthClient extends TokenRefresher {
+  readonly provider: ProviderConfig;
+  /** True when the authorization request carries a nonce and an id_token is expected. */
+  isOpenIdConnect(scopes: readonly string[]): boolean;
+  createAuthorizationRequest(input: { redirectUri: string; scopes: readonly string[]; state: string }): Promise<AuthorizationRequest>;
+  /**
+   * Validates the callback (state, `iss`, error) and exchanges the code with the PKCE verifier.
+   * @throws ConnectSessionError reason `'denied'`, `'provider_error'` or `'state_mismatch'`.
+   */
+  exchangeCode(input: {
+    callbackParams: URLSearchParams;
+    redirectUri: string;
+    expectedState: string;
+    codeVerifier: string;
+    nonce?: string;
+    requestedScopes: readonly string[];
+  }): Promise<ExchangedGrant>;
+  refresh(refreshToken: string, options?: RefreshOptions): Promise<RefreshedTokens>;
+  /** Revokes a token at the provider (RFC 7009). Resolves false when the provider has no revocation endpoint. */
+  revoke(token: string, hint?: 'access_token' | 'refresh_token'): Promise<boolean>;
+}
+
+const DEFAULT_TIMEOUT_MS = 30_000;
+
+/** Discovery results per provider config, shared by every client of it (Connect and the refresher). */
+const serverCache = new WeakMap<ProviderConfig, Promise<oauth.AuthorizationServer>>();
+
+/**
+ * Creates the OAuth client of one provider.
+ *
+ * @throws InvalidArgumentError when `provider` is not a provider configuration.
+ * @example
+ * const client = createOAuthClient(providers.google({ clientId, clientSecret }));
+ * const tokens = await client.refresh(refreshToken);
+ */
+export function createOAuthClient(provider: ProviderConfig, options: OAuthClientOptions = {}): OAuthClient {
+  if (!provider || typeof provider !== 'object' || typeof provider.id !== 'string') {
+    throw new InvalidArgumentError('provider', 'createOAuthClient() needs a ProviderConfig (e.g. providers.google({...})).');
+  }
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const fetchImpl = options.fetch ?? globalThis.fetch;
+  const client: oauth.Client = { client_id: provider.clientId };
+  const authMethod = provider.tokenEndpointAuthMethod ?? 'client_secret_basic';
+  const clientAuth: oauth.ClientAuth =
+    authMethod === 'none'
+      ? oauth.None()
+      : authMethod === 'client_secret_post'
+        ? oauth.ClientSecretPost(provider.clientSecret ?? '')
+        : oauth.ClientSecretBasic(provider.clientSecret ?? '');
+
+  /** Every outgoing call: honours the sandbox's host rewrites and refuses non-loopback http. */
+  const baseFetch = async (url: string, init: RequestInit): Promise<Response> => {
+    const target = applyHostRewrite(provider, new URL(url));
+    if (!isAllowedProtocol(target, provider.allowInsecureLoopback)) {
+      throw new ProviderHttpError({ provider: provider.id, detail: `refused to contact ${target.origin} (https required; http only for loopback test providers)` });
+    }
+    return fetchImpl(target, { ...init, redirect: 'manual' });
+  };
+
+  /** Token-endpoint calls additionally pass through the provider's response normalizer. */
+  const tokenFetch = async (url: string, init: RequestInit): Promise<Response> => {
+    const response = await baseFetch(url, init);
+    const normalize = provider.normalizeTokenResponse;
+    if (!normalize || !(response.headers.get('content-type') ?? '').includes('json')) return response;
+    const body = (await response.json()) as Record<string, unknown>;
+    const fixed = normalize({ status: response.status, body });
+    return new Response(JSON.stringify(fixed.body), {
+      status: fixed.status,
+      headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
+    });
+  };
+
+  const httpOptions = (fetcher: typeof baseFetch, signal?: AbortSignal) => ({
+    [oauth.customFetch]: fetcher,
+    [oauth.allowInsecureRequests]: provider.allowInsecureLoopback === true,
+    signal: signal ? AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs),
+  });
+
+  const authorizationServer = (): Promise<oauth.AuthorizationServer> => {
+    let cached = serverCache.get(provider);
+    if (!cached) {
+      cached = resolveServer().catch((err: unknown) => {
+        serverCache.delete(provider); // a failed discovery is retried next time
+        throw err;
+      });
+      serverCache.set(provider, cached);
+    }
+    return cached;
+  };
+
+  async function resolveServer(): Promise<oauth.AuthorizationServer> {
+    const explicit = {
+      ...(provider.authorizationEndpoint ? { authorization_endpoint: provider.authorizationEndpoint } : {}),
+      ...(provider.tokenEndpoint ? { token_endpoint: provider.tokenEndpoint } : {}),
+      ...(provider.userinfoEndpoint ? { userinfo_endpoint: provider.userinfoEndpoint } : {}),
+      ...(provider.revocationEndpoint ? { revocation_endpoint: provider.revocationEndpoint } : {}),
+    };
+    if (provider.authorizationEndpoint && provider.tokenEndpoint) {
+      return { issuer: provider.issuer ?? new URL(provider.tokenEndpoint).origin, ...explicit };
+    }
+    if (!provider.issuer) {
+      throw new ProviderHttpError({ provider: provider.id, detail: 'the provider has neither an issuer nor authorization/token endpoints' });
+    }
+    const issuer = new URL(provider.issuer);
+    try {
+      const response = await oauth.discoveryRequest(issuer, { algorithm: 'oidc', ...httpOptions(baseFetch) });
+      const discovered = await oauth.processDiscoveryResponse(issuer, response);
+      return { ...discovered, ...explicit };
+    } catch (err) {
+      if (err instanceof ProviderHttpError) throw err;
+      throw new ProviderHttpError({ provider: provider.id, detail: `OpenID discovery at ${issuer.origin} failed (${describe(err)})`, cause: sanitize(err) });
+    }
+  }
+
+  const isOpenIdConnect = (scopes: readonly string[]) => provider.identity === 'id_token' || scopes.includes('openid');
+
+  const expiresAt = (expiresIn: number | undefined): Date | null => {
+    const seconds = expiresIn ?? provider.defaultTokenLifetimeSec;
+    return typeof seconds === 'number' && Number.isFinite(seconds) ? new Date(Date.now() + seconds * 1000) : null;
+  };
+
+  const grantedScopes = (tokenResponse: oauth.TokenEndpointResponse, requested: readonly string[]): readonly string[] =>
+    provider.grantedScopes?.(tokenResponse, requested) ?? parseScopeString(tokenResponse.scope, provider.scopeSeparator) ?? [...requested];
+
+  async function getJson(url: string, accessToken: string): Promise<unknown> {
+    const target = new URL(url);
+    checkHostAllowed(provider, target);
+    const response = await baseFetch(url, {
+      method: 'GET',
+      headers: { authorization: `Bearer ${accessToken}`, accept: 'application/json' },
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    if (!response.ok) {
+      throw new ProviderHttpError({ provider: provider.id, detail: `GET ${target.origin}${target.pathname} answered HTTP ${response.status}` });
+    }
+    return response.json();
+  }
+
+  async function readIdentity(
+    as: oauth.AuthorizationServer,
+    tokenResponse: oauth.TokenEndpointResponse,
+  ): Promise<ProviderIdentity | undefined> {
+    const source = provider.identity;
+    const claims = oauth.getValidatedIdTokenClaims(tokenResponse);
+    if (source === 'id_token' && claims) return identityFromClaims(claims);
+    if (source === 'userinfo' || (source === 'id_token' && !claims)) {
+      if (!as.userinfo_endpoint) {
+        throw new ProviderHttpError({ provider: provider.id, detail: 'no id_token was returned and the provider has no userinfo endpoint' });
+      }
+      const response = await oauth.userInfoRequest(as, client, tokenResponse.access_token, httpOptions(baseFetch));
+      const info = await oauth.processUserInfoResponse(as, client, claims?.sub ?? oauth.skipSubjectCheck, response);
+      return identityFromClaims(info);
+    }
+    if (typeof source === 'function') {
+      return source({ tokenResponse, getJson: (url) => getJson(url, tokenResponse.access_token) });
+    }
+    return claims ? identityFromClaims(claims) : undefined;
+  }
+
   return {
-    async refresh() {
-      throw new TokenRefreshError({ provider: provider.id, user: '?', detail: 'refresh is not wired yet' });
+    provider,
+    isOpenIdConnect,
+
+    async createAuthorizationRequest({ redirectUri, scopes, state }) {
+      const as = await authorizationServer();
+      if (!as.authorization_endpoint) {
+        throw new ProviderHttpError({ provider: provider.id, detail: 'the provider has no authorization endpoint' });
+      }
+      const allScopes = mergeScopes(provider.defaultScopes, scopes);
+      const codeVerifier = oauth.generateRandomCodeVerifier();
+      const codeChallenge = await oauth.calculatePKCECodeChallenge(codeVerifier);
+      const nonce = isOpenIdConnect(allScopes) ? oauth.generateRandomNonce() : undefined;
+      const url = applyHostRewrite(provider, new URL(as.authorization_endpoint));
+      const params = url.searchParams;
+      for (const [key, value] of Object.entries(provider.authorizationParams ?? {})) params.set(key, value);
+      params.set('response_type', 'code');
+      params.set('client_id', provider.clientId);
+      params.set('redirect_uri', redirectUri);
+      if (allScopes.length > 0) params.set(provider.scopeParameter ?? 'scope', allScopes.join(provider.scopeSeparator));
+      params.set('state', state);
+      params.set('code_challenge', codeChallenge);
+      params.set('code_challenge_method', 'S256');
+      if (nonce) params.set('nonce', nonce);
+      return { url, state, codeVerifier, ...(nonce ? { nonce } : {}), scopes: allScopes, redirectUri };
+    },
+
+    async exchangeCode({ callbackParams, redirectUri, expectedState, codeVerifier, nonce, requestedScopes }) {
+      const as = await authorizationServer();
+      let params: URLSearchParams;
+      try {
+        params = oauth.validateAuthResponse(as, client, callbackParams, expectedState);
+      } catch (err) {
+        if (err instanceof oauth.AuthorizationResponseError) {
+          const denied = err.error === 'access_denied';
+          throw new ConnectSessionError(
+            denied ? 'denied' : 'provider_error',
+            denied ? `${provider.displayName} access was denied.` : `${provider.displayName} answered with an error (${safeCode(err.error)}).`,
+          );
+        }
+        throw new ConnectSessionError('state_mismatch', `The ${provider.displayName} callback did not match this Connect session (${describe(err)}).`);
+      }
+      let tokenResponse: oauth.TokenEndpointResponse;
+      try {
+        const response = await oauth.authorizationCodeGrantRequest(as, client, clientAuth, params, redirectUri, codeVerifier, httpOptions(tokenFetch));
+        tokenResponse = await oauth.processAuthorizationCodeResponse(as, client, response, {
+          expectedNonce: nonce ?? oauth.expectNoNonce,
+          requireIdToken: provider.identity === 'id_token' && nonce !== undefined,
+        });
+      } catch (err) {
+        throw new ConnectSessionError('provider_error', `Exchanging the ${provider.displayName} authorization code failed (${describe(err)}).`, {
+          cause: sanitize(err),
+        });
+      }
+      let identity: ProviderIdentity | undefined;
+      try {
+        identity = await readIdentity(as, tokenResponse);
+      } catch (err) {
+        throw new ConnectSessionError('provider_error', `Reading the ${provider.displayName} account failed (${describe(err)}).`, { cause: sanitize(err) });
+      }
+      return {
+        accessToken: tokenResponse.access_token,
+        ...(tokenResponse.refresh_token ? { refreshToken: tokenResponse.refresh_token } : {}),
+        expiresAt: expiresAt(tokenResponse.expires_in),
+        scopes: grantedScopes(tokenResponse, mergeScopes(provider.defaultScopes, requestedScopes)),
+        ...(identity ? { identity } : {}),
+      };
+    },
+
+    async refresh(refreshToken, refreshOptions) {
+      const user = refreshOptions?.user ?? '(unknown)';
+      if (typeof refreshToken !== 'string' || refreshToken === '') {
+        throw new TokenRefreshError({ provider: provider.id, user, detail: 'the grant has no refresh token' });
+      }
+      try {
+        const as = await authorizationServer();
+        const response = await oauth.refreshTokenGrantRequest(as, client, clientAuth, refreshToken, httpOptions(tokenFetch, refreshOptions?.signal));
+        const tokens = await oauth.processRefreshTokenResponse(as, client, response);
+        return {
+          accessToken: tokens.access_token,
+          ...(tokens.refresh_token ? { refreshToken: tokens.refresh_token } : {}),
+          expiresAt: expiresAt(tokens.expires_in),
+          ...(typeof tokens.scope === 'string' ? { scopes: grantedScopes(tokens, []) } : {}),
+        };
+      } catch (err) {
+        if (err instanceof oauth.ResponseBodyError && err.error === 'invalid_grant') throw new InvalidGrantSignal(provider.id);
+        throw new TokenRefreshError({ provider: provider.id, user, detail: describe(err), cause: sanitize(err) });
+      }
+    },
+
+    async revoke(token, hint) {
+      const as = await authorizationServer();
+      if (!as.revocation_endpoint) return false;
+      try {
+        const response = await oauth.revocationRequest(as, client, clientAuth, token, {
+          ...httpOptions(baseFetch),
+          ...(hint ? { additionalParameters: { token_type_hint: hint } } : {}),
+        });
+        await oauth.processRevocationResponse(response);
+        return true;
+      } catch (err) {
+        throw new ProviderHttpError({ provider: provider.id, detail: `token revocation failed (${describe(err)})`, cause: sanitize(err) });
+      }
     },
   };
+}
+
+function identityFromClaims(claims: Readonly<Record<string, unknown>>): ProviderIdentity {
+  const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
+  const subject = str(claims.sub);
+  if (!subject) throw new Error('the identity has no subject');
+  const email = str(claims.email);
+  const name = str(claims.name);
+  const login = str(claims.preferred_username);
+  return { subject, ...(email ? { email } : {}), ...(name ? { name } : {}), ...(login ? { login } : {}) };
+}
+
+/** https anywhere; http only to loopback hosts of a provider that allows it. */
+function isAllowedProtocol(url: URL, allowInsecureLoopback: boolean | undefined): boolean {
+  if (url.protocol === 'https:') return true;
+  return url.protocol === 'http:' && allowInsecureLoopback === true && isLoopbackHost(url.hostname);
+}
+
+/** OAuth error codes are a restricted ASCII set (RFC 6749 §5.2); anything else is not echoed. */
+function safeCode(code: unknown): string {
+  return typeof code === 'string' && /^[\x20-\x21\x23-\x5B\x5D-\x7E]{1,64}$/.test(code) ? code : 'unknown_error';
+}
+
+/** A short, token-free description of a protocol or network failure. */
+function describe(err: unknown): string {
+  if (err instanceof oauth.ResponseBodyError) return `the provider answered HTTP ${err.status} ${safeCode(err.error)}`;
+  if (err instanceof oauth.WWWAuthenticateChallengeError) return `the provider answered HTTP ${err.status} with an authentication challenge`;
+  if (err instanceof oauth.OperationProcessingError) {
+    // For an unexpected status oauth4webapi keeps the Response as the cause: report its status.
+    const status = err.cause instanceof Response ? `HTTP ${err.cause.status}: ` : '';
+    return `${status}invalid provider response: ${err.message}${err.code ? ` [${err.code}]` : ''}`;
+  }
+  if (err instanceof ProviderHttpError) return err.message;
+  if (err instanceof Error) {
+    if (err.name === 'TimeoutError') return 'the provider did not answer in time';
+    if (err.name === 'AbortError') return 'the request was aborted';
+    if (err.message === 'fetch failed') return `the provider could not be reached${err.cause instanceof Error && 'code' in err.cause ? ` (${String(err.cause.code)})` : ''}`;
+    return `${err.name}: ${err.message.slice(0, 200)}`;
+  }
+  return 'unknown error';
+}
+
+/** oauth4webapi errors may hold the response body (tokens); keep only name, code and message. */
+function sanitize(err: unknown): Error | undefined {
+  if (!(err instanceof Error)) return undefined;
+  const copy = new Error(describe(err));
+  copy.name = err.name;
+  return copy;
 }

@@ -52,6 +52,21 @@ export interface ProviderConfig {
   readonly identity?: 'id_token' | 'userinfo' | ((ctx: ProviderIdentityContext) => Promise<ProviderIdentity>);
   /** Access-token lifetime to assume when the token response has no `expires_in` (seconds); default none. */
   readonly defaultTokenLifetimeSec?: number;
+
+  /** Authorization-request parameter that carries the scopes (default `'scope'`; Slack user tokens: `'user_scope'`). */
+  readonly scopeParameter?: string;
+  /**
+   * Adapts a non-standard token-endpoint answer into RFC 6749 shape before oauth4webapi parses it
+   * (GitHub answers errors with HTTP 200; Slack wraps user tokens in `authed_user` and says
+   * `ok: false`). Gets and returns the HTTP status and the JSON body.
+   */
+  readonly normalizeTokenResponse?: (response: TokenEndpointAnswer) => TokenEndpointAnswer;
+}
+
+/** A token-endpoint answer as seen by {@link ProviderConfig.normalizeTokenResponse}. */
+export interface TokenEndpointAnswer {
+  readonly status: number;
+  readonly body: Readonly<Record<string, unknown>>;
 }
 
 export interface ProviderIdentity {

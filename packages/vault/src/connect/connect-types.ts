@@ -31,7 +31,14 @@ export interface ConnectResult {
   /** The user the grants were stored for (resolved from the first login when the session had none). */
   readonly user: string | undefined;
   /** One entry per provider connected: grant id, account, scopes granted. */
-  readonly grants: ReadonlyArray<{ readonly provider: string; readonly grantId: string; readonly account: string; readonly scopes: readonly string[] }>;
+  readonly grants: ReadonlyArray<{
+    readonly provider: string;
+    readonly grantId: string;
+    readonly account: string;
+    readonly scopes: readonly string[];
+    /** Scopes that were asked for but not granted (the provider or the user narrowed the consent). */
+    readonly missingScopes?: readonly string[];
+  }>;
   /** The provider identity read at the first provider (subject, email, …). */
   readonly identity?: { readonly provider: string; readonly subject: string; readonly email?: string; readonly name?: string; readonly login?: string };
   /** Set when status is 'failed': a safe reason code and message. */

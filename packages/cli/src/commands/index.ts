@@ -1,0 +1,9 @@
+/** Every command of the `alter` CLI, in the order `alter --help` lists them. */
+import type { CommandSpec } from '../command.js';
+import { auditExport, auditTail, auditVerify } from './audit.js';
+import { connect } from './connect.js';
+import { doctor } from './doctor.js';
+import { grantsList, grantsRevoke } from './grants.js';
+import { keysRotate } from './keys.js';
+
+export const COMMANDS: readonly CommandSpec[] = [grantsList, grantsRevoke, connect, auditTail, auditVerify, auditExport, keysRotate, doctor];

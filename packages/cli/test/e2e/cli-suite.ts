@@ -1,0 +1,232 @@
+/**
+ * The CLI's store-dependent behaviour, defined once and run against SQLite (cli-sqlite.test.ts)
+ * and PostgreSQL (cli-postgres.test.ts). Every test seeds its own vault through AlterVault and
+ * drives the BUILT bin as a child process.
+ */
+import { afterAll, beforeAll, expect, it } from '@jest/globals';
+import { createLeakCheck, type LeakCheck } from '@alter/testing';
+import { EncryptionKeyError } from '@alter/vault';
+import { AUDIT_FIELDS } from '../../src/output/audit-format.js';
+import { assertBuilt, type CliResult, runCli } from '../support/cli-process.js';
+import { parseCsv } from '../support/parse-csv.js';
+import { type SeededVault, seedVault } from '../support/seed-vault.js';
+
+export interface SuiteBackend {
+  /** A fresh, empty store (a new SQLite path or a new PostgreSQL schema); undefined = SQLite in the seed's temp dir. */
+  freshStore(): Promise<string | undefined>;
+  /** Changes one audit row behind the vault's back (the attacker with database access). */
+  tamperAuditRow(store: string, seq: number): Promise<void>;
+}
+
+export function defineCliSuite(backend: SuiteBackend): void {
+  let leak: LeakCheck;
+  beforeAll(() => {
+    assertBuilt();
+    leak = createLeakCheck();
+  });
+  afterAll(() => leak.assertClean());
+
+  const seed = async (count?: number): Promise<SeededVault> => {
+    const store = await backend.freshStore();
+    return seedVault(leak, { ...(store !== undefined ? { store } : {}), ...(count !== undefined ? { count } : {}) });
+  };
+  /** Runs alter against the seeded vault and feeds all its output to the leak check. */
+  const alter = async (v: SeededVault, args: string[], env: Record<string, string> = v.env): Promise<CliResult> => {
+    const r = await runCli(args, { cwd: v.dir, env });
+    leak.inspect(r.stdout, `stdout of alter ${args.join(' ')}`);
+    leak.inspect(r.stderr, `stderr of alter ${args.join(' ')}`);
+    return r;
+  };
+  const oneLineError = (r: CliResult) => {
+    expect(r.code).not.toBe(0);
+    expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/^alter: /);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  };
+
+  it('grants list shows every active grant as a table, filters, and prints no token', async () => {
+    const v = await seed(0);
+    const r = await alter(v, ['grants', 'list']);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^ID\s+USER\s+PROVIDER\s+ACCOUNT\s+STATUS\s+EXPIRES\s+SCOPES$/);
+    expect(lines).toHaveLength(4);
+    expect(r.stdout).toContain(v.grants.alice.id);
+    expect(r.stdout).toMatch(/carol\s+github\s+carol-gh\s+active/);
+    for (const t of Object.values(v.tokens)) expect(r.stdout).not.toContain(t);
+
+    const bob = await alter(v, ['grants', 'list', '--user', 'bob', '--json']);
+    expect(bob.code).toBe(0);
+    const rows = bob.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(rows).toEqual([expect.objectContaining({ id: v.grants.bob.id, user: 'bob', provider: 'acme', scopes: ['read'], status: 'active' })]);
+    expect(Object.keys(rows[0]!).sort()).toEqual(['account', 'createdAt', 'expiresAt', 'id', 'provider', 'scopes', 'status', 'updatedAt', 'user']);
+  });
+
+  it('grants revoke by id and by user+provider; revoked grants show only with --all', async () => {
+    const v = await seed(0);
+    const byId = await alter(v, ['grants', 'revoke', v.grants.alice.id]);
+    expect(byId).toMatchObject({ code: 0, stdout: `revoked ${v.grants.alice.id}\n` });
+    const bySelector = await alter(v, ['grants', 'revoke', '--user', 'carol', '--provider', 'github']);
+    expect(bySelector.code).toBe(0);
+
+    const active = await alter(v, ['grants', 'list', '--json']);
+    expect(active.stdout.trimEnd().split('\n').map((l) => (JSON.parse(l) as { user: string }).user)).toEqual(['bob']);
+    const all = await alter(v, ['grants', 'list', '--all']);
+    expect(all.stdout).toMatch(new RegExp(`${v.grants.alice.id}\\s+alice\\s+acme\\s+-\\s+revoked`));
+
+    // The vault agrees: alice's grant is revoked for real.
+    const vault = v.open();
+    try {
+      await expect(vault.request('acme', 'GET', 'http://127.0.0.1:9/x', { user: 'alice' })).rejects.toMatchObject({ code: 'ALTER_GRANT_REVOKED' });
+    } finally {
+      await vault.close();
+    }
+
+    const again = await alter(v, ['grants', 'revoke', v.grants.alice.id]);
+    oneLineError(again);
+    expect(again.stderr).toBe(`alter: no active grant with id ${v.grants.alice.id}\n`);
+    const nobody = await alter(v, ['grants', 'revoke', '--user', 'nobody', '--provider', 'acme']);
+    oneLineError(nobody);
+    expect(nobody.stderr).toContain('no active acme grant for user "nobody"');
+  });
+
+  it('audit tail prints the newest rows oldest-first, as a table or JSON lines, with filters', async () => {
+    const v = await seed();
+    const r = await alter(v, ['audit', 'tail', '-n', '5']);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^\s*SEQ\s+TIME\s+USER\s+PROVIDER\s+TOOL\s+METHOD\s+STATUS\s+MS\s+URL$/);
+    expect(lines).toHaveLength(6);
+    const seqs = lines.slice(1).map((l) => Number(l.trim().split(/\s+/)[0]));
+    expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+    expect(r.stdout).toContain('summarize_inbox > list_things');
+    expect(r.stdout).toContain('access_token=%5BREDACTED%5D');
+
+    const json = await alter(v, ['audit', 'tail', '-n', '100', '--user', 'bob', '--json']);
+    const rows = json.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as { user: string; seq: number });
+    expect(rows).toHaveLength(Math.ceil(v.auditRows / 3));
+    expect(rows.every((x) => x.user === 'bob')).toBe(true);
+
+    const none = await alter(v, ['audit', 'tail', '--tool', 'no_such_tool']);
+    expect(none).toMatchObject({ code: 0, stdout: '', stderr: 'no audit rows match\n' });
+  });
+
+  it('audit export writes every row as JSONL and as CSV that parse back to the same values', async () => {
+    const v = await seed();
+    const vault = v.open();
+    let expected: Array<Record<string, unknown>>;
+    try {
+      expected = (await vault.audit.query({ limit: 1000 })).reverse().map((r) => ({ ...r, at: r.at.toISOString(), chain: [...r.chain] }));
+    } finally {
+      await vault.close();
+    }
+    expect(expected).toHaveLength(v.auditRows);
+
+    const jsonl = await alter(v, ['audit', 'export', '--format', 'jsonl']);
+    expect(jsonl.code).toBe(0);
+    expect(jsonl.stderr).toBe(`exported: ${v.auditRows} rows\n`);
+    const parsed = jsonl.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(parsed).toEqual(expected);
+    expect(parsed[0]).toMatchObject({ parentTool: 'summarize_inbox', tool: 'list_things', chain: ['summarize_inbox', 'list_things'], reason: v.awkwardReason });
+
+    const csv = await alter(v, ['audit', 'export', '--format', 'csv']);
+    expect(csv.code).toBe(0);
+    const table = parseCsv(csv.stdout);
+    expect(table[0]).toEqual([...AUDIT_FIELDS]);
+    expect(table).toHaveLength(v.auditRows + 1);
+    const asText = (x: unknown) => (x === null ? '' : Array.isArray(x) ? x.join(' > ') : String(x));
+    table.slice(1).forEach((row, i) => {
+      expect(row).toEqual(AUDIT_FIELDS.map((f) => asText(expected[i]![f])));
+    });
+    expect(table[1]![AUDIT_FIELDS.indexOf('reason')]).toBe(v.awkwardReason);
+
+    const filtered = await alter(v, ['audit', 'export', '--user', 'alice', '--tool', 'get_thing', '--since', '1h']);
+    const rows = filtered.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as { user: string; tool: string });
+    expect(rows.length).toBe(expected.filter((e) => e.user === 'alice' && e.tool === 'get_thing').length);
+    expect(rows.length).toBeGreaterThan(0);
+    expect(rows.every((x) => x.user === 'alice' && x.tool === 'get_thing')).toBe(true);
+    const future = await alter(v, ['audit', 'export', '--since', '2999-01-01']);
+    expect(future).toMatchObject({ code: 0, stdout: '', stderr: 'exported: 0 rows\n' });
+
+    const badFormat = await alter(v, ['audit', 'export', '--format', 'xml']);
+    oneLineError(badFormat);
+    expect(badFormat.code).toBe(2);
+    expect(badFormat.stderr).toContain('--format: "xml" is not one of jsonl, csv');
+  });
+
+  it('audit verify passes on an intact chain and fails naming the row after tampering', async () => {
+    const v = await seed();
+    const ok = await alter(v, ['audit', 'verify']);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toMatch(new RegExp(`^audit chain intact: ${v.auditRows} rows, last hash [0-9a-f]{64}\\n$`));
+    expect(ok.stderr).toBe(`verified: ${v.auditRows} rows\n`);
+
+    await backend.tamperAuditRow(v.store, 7);
+    const bad = await alter(v, ['audit', 'verify']);
+    oneLineError(bad);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('audit chain BROKEN at row 7');
+    expect(bad.stderr).toContain('6 rows before it are intact');
+
+    const json = await alter(v, ['audit', 'verify', '--json']);
+    expect(json.code).toBe(1);
+    expect(JSON.parse(json.stdout)).toMatchObject({ ok: false, checked: 6, firstBadSeq: 7 });
+  });
+
+  it('keys rotate re-encrypts everything: the new key reads the data, the old key no longer opens the vault', async () => {
+    const v = await seed(3);
+    const r = await alter(v, ['keys', 'rotate']);
+    expect(r.code).toBe(0);
+    const newKey = r.stdout.trim();
+    expect(r.stdout).toBe(`${newKey}\n`);
+    expect(Buffer.from(newKey, 'base64')).toHaveLength(32);
+    expect(r.stderr).toContain('shown only once');
+    expect(r.stderr).toMatch(/rotated: \d+ secrets re-encrypted, key id \S+ → \S+/);
+    expect(r.stderr).toContain('set ALTER_VAULT_KEY to the new key');
+
+    const withNew = v.open({ key: newKey });
+    try {
+      await withNew.ready();
+      const stored = await withNew.store.getGrant(v.grants.alice.id);
+      expect(withNew.openSecret(stored!.accessToken)).toBe(v.tokens.alice);
+    } finally {
+      await withNew.close();
+    }
+    const withOld = v.open();
+    try {
+      await expect(withOld.ready()).rejects.toBeInstanceOf(EncryptionKeyError);
+    } finally {
+      await withOld.close();
+    }
+    const oldCli = await alter(v, ['grants', 'list']);
+    oneLineError(oldCli);
+    expect(oldCli.stderr).toContain('[ALTER_ENCRYPTION_KEY]');
+    const newCli = await alter(v, ['grants', 'list'], { ...v.env, ALTER_VAULT_KEY: newKey });
+    expect(newCli.code).toBe(0);
+    expect(newCli.stdout).toContain(v.grants.bob.id);
+
+    // An explicit key (from the environment, so it stays out of argv) works the same; nothing printed on stdout.
+    const third = leak.secret(Buffer.alloc(32, 7).toString('base64'), 'third key');
+    const explicit = await alter(v, ['keys', 'rotate', '--new-key-env', 'THIRD'], { ...v.env, ALTER_VAULT_KEY: newKey, THIRD: third });
+    expect(explicit).toMatchObject({ code: 0, stdout: '' });
+    const bad = await alter(v, ['keys', 'rotate', '--new-key', 'not-a-key'], { ...v.env, ALTER_VAULT_KEY: third });
+    oneLineError(bad);
+    expect(bad.stderr).toContain('--new-key: the new key must be base64 for exactly 32 random bytes');
+  });
+
+  it('doctor passes on a good config and names the fix on a wrong key', async () => {
+    const v = await seed(2);
+    const good = await alter(v, ['doctor', '--offline']);
+    expect(good.code).toBe(0);
+    expect(good.stdout).toMatch(/^ok\s+key\s+key id \S+ \(environment\) opens this vault$/m);
+    expect(good.stdout).toMatch(/^ok\s+store\s+.*reachable, migrations applied, 3 active grants, 2 audit rows$/m);
+    expect(good.stdout).toMatch(/doctor: no problems, \d+ warnings?\n$/);
+
+    const wrongKey = leak.secret(Buffer.alloc(32, 1).toString('base64'), 'wrong key');
+    const bad = await alter(v, ['doctor', '--offline'], { ...v.env, ALTER_VAULT_KEY: wrongKey });
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toMatch(/^FAIL\s+key\s+This vault's store was encrypted with key id/m);
+    expect(bad.stdout).toMatch(/fix: configure the key the servers use/);
+    expect(bad.stdout).toMatch(/doctor: 1 problem/);
+  });
+}

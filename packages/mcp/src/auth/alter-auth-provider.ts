@@ -1,0 +1,793 @@
+/**
+ * `AlterAuthProvider`: an OAuth 2.1 authorization server for multi-user MCP servers, built on the
+ * MCP SDK's handlers and the vault store.
+ *
+ * The authorize step: the SDK's handler validates client, redirect URI and PKCE; we check the
+ * `resource` and scopes, then show a consent page (per client, remembered per user and browser),
+ * then open ONE Connect session carrying every declared provider's scopes. Connect logs the user in
+ * at the first provider (that login decides who the user is) and stores each provider's grant for
+ * that user; its `returnTo` is our completion endpoint, which issues the authorization code and
+ * redirects to the client with `code`, `state` and `iss` (RFC 9207). Tokens: short-lived ES256 JWT
+ * access tokens bound to the resource (RFC 8707), rotating refresh tokens whose reuse revokes the
+ * whole family.
+ */
+import express from 'express';
+import type { Express, NextFunction, Request, RequestHandler, Response } from 'express';
+import { type AuthorizationHandlerOptions, authorizationHandler } from '@modelcontextprotocol/sdk/server/auth/handlers/authorize.js';
+import { metadataHandler } from '@modelcontextprotocol/sdk/server/auth/handlers/metadata.js';
+import { clientRegistrationHandler } from '@modelcontextprotocol/sdk/server/auth/handlers/register.js';
+import { revocationHandler } from '@modelcontextprotocol/sdk/server/auth/handlers/revoke.js';
+import { tokenHandler } from '@modelcontextprotocol/sdk/server/auth/handlers/token.js';
+import { requireBearerAuth } from '@modelcontextprotocol/sdk/server/auth/middleware/bearerAuth.js';
+import type { AuthorizationParams, OAuthServerProvider } from '@modelcontextprotocol/sdk/server/auth/provider.js';
+import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
+import {
+  InvalidGrantError,
+  InvalidScopeError,
+  InvalidTargetError,
+  InvalidTokenError,
+  ServerError,
+} from '@modelcontextprotocol/sdk/server/auth/errors.js';
+import type { OAuthClientInformationFull, OAuthMetadata, OAuthProtectedResourceMetadata, OAuthTokenRevocationRequest, OAuthTokens } from '@modelcontextprotocol/sdk/shared/auth.js';
+import { type AlterVault, ConnectSessionError, InvalidArgumentError, type Logger, VaultConfigError, createDefaultLogger } from '@alter/vault';
+import { mintAccessToken, verifyAccessTokenJwt } from './access-token.js';
+import { AlterClientsStore } from './alter-clients-store.js';
+import { AuthRecords, type CodeRecord, type FamilyRecord, type PendingAuthorization } from './auth-records.js';
+import { cookieName, readCookie, renderConsentPage, renderMessagePage, setCookie, setPageHeaders } from './consent-page.js';
+import { hmac, randomId, randomToken, safeEqual, sha256, sign, unsign } from './internal/crypto.js';
+import { isLoopbackHostname } from './internal/loopback.js';
+import { type SigningKey, loadSigningKey } from './signing-key.js';
+
+/** Options of {@link AlterAuthProvider}. */
+export interface AlterAuthProviderOptions {
+  /**
+   * Public URL of the MCP endpoint (`https://mcp.example.com/mcp`): the protected resource that
+   * tokens are bound to (RFC 8707). The authorization server's issuer is its origin. When omitted,
+   * `serveHttp` supplies it (its base URL plus the MCP path) when it installs the provider.
+   */
+  readonly baseUrl?: string;
+  /** Providers to connect at sign-in and the scopes to ask each for. The first one's login identifies the user. */
+  readonly providers: Readonly<Record<string, readonly string[]>>;
+  /** Scopes this server's tokens can carry (`scopes_supported`). Default `['mcp']`. */
+  readonly scopes?: readonly string[];
+  /** Scopes every request to the MCP endpoint needs (else 403 `insufficient_scope`). Default: none. */
+  readonly requiredScopes?: readonly string[];
+  /** Access-token lifetime. Default 900 (15 minutes). */
+  readonly accessTokenTtlSec?: number;
+  /** Refresh-token lifetime (each rotation starts a new one). Default 30 days. */
+  readonly refreshTokenTtlSec?: number;
+  /** Authorization-code lifetime. Default 60. */
+  readonly authorizationCodeTtlSec?: number;
+  /**
+   * Consent: `rememberSec` is how long a browser's approval of a client is remembered for the user
+   * who completed it (default 30 days); `0` asks every time.
+   */
+  readonly consent?: { readonly rememberSec?: number };
+  /** Name shown on the consent page. Default: the resource host. */
+  readonly serverName?: string;
+  /**
+   * Accept `http://` Client ID Metadata Document URLs on loopback hosts (and https ones resolving
+   * to private addresses). Default: only when `baseUrl` itself is on a loopback host.
+   */
+  readonly allowLoopbackClientIds?: boolean;
+  /** Rate limits of the SDK's handlers (`false` turns them off, e.g. in tests). Default: the SDK's. */
+  readonly rateLimit?: AuthorizationHandlerOptions['rateLimit'];
+  /** Default: the vault's default logger (warnings and errors). */
+  readonly logger?: Logger;
+}
+
+/** What `serveHttp` passes to {@link AlterAuthProvider.install}. */
+export interface AuthInstallOptions {
+  /** Path of the MCP endpoint (`/mcp`). */
+  readonly mcpPath: string;
+  /** Public base URL of the HTTP server (`http://127.0.0.1:8000`). */
+  readonly baseUrl: string;
+}
+
+/** The user a request's token acts for (`req.auth.extra.user`), or undefined. */
+export function authUser(auth: AuthInfo | undefined): string | undefined {
+  const user = auth?.extra?.user;
+  return typeof user === 'string' ? user : undefined;
+}
+
+interface ResolvedUrls {
+  readonly resource: string;
+  readonly issuer: string;
+  readonly secure: boolean;
+  readonly prmUrl: string;
+  readonly prmPath: string;
+}
+
+const PENDING_TTL_SEC = 15 * 60;
+const BROWSER_COOKIE_SEC = 60 * 60;
+const PATHS = {
+  asMetadata: '/.well-known/oauth-authorization-server',
+  jwks: '/.well-known/jwks.json',
+  authorize: '/authorize',
+  consent: '/authorize/consent',
+  complete: '/authorize/complete',
+  token: '/token',
+  register: '/register',
+  revoke: '/revoke',
+} as const;
+
+/**
+ * An OAuth 2.1 authorization server (the SDK's `OAuthServerProvider`) whose sign-in connects every
+ * declared provider in one trip. Mount it with `serveHttp(server, { auth })`, or yourself with
+ * {@link install} on an express app.
+ *
+ * @throws VaultConfigError when a provider is unknown to the vault; InvalidArgumentError naming a bad option.
+ * @example
+ * const auth = new AlterAuthProvider(vault, {
+ *   baseUrl: 'http://localhost:8000/mcp',
+ *   providers: { google: ['https://www.googleapis.com/auth/gmail.readonly'], github: ['repo'] },
+ * });
+ * const app = express();
+ * const bearer = auth.install(app, { mcpPath: '/mcp', baseUrl: 'http://localhost:8000' });
+ * app.post('/mcp', bearer, mcpHandler); // req.auth.extra.user is the signed-in user
+ */
+export class AlterAuthProvider implements OAuthServerProvider {
+  readonly #vault: AlterVault;
+  readonly #providers: Readonly<Record<string, readonly string[]>>;
+  readonly #scopes: readonly string[];
+  readonly #requiredScopes: readonly string[];
+  readonly #accessTtl: number;
+  readonly #refreshTtl: number;
+  readonly #codeTtl: number;
+  readonly #rememberConsentSec: number;
+  readonly #options: AlterAuthProviderOptions;
+  readonly #logger: Logger;
+  readonly #records: AuthRecords;
+  #clients: AlterClientsStore | undefined;
+  #urls: ResolvedUrls | undefined;
+  #key: Promise<SigningKey> | undefined;
+
+  constructor(vault: AlterVault, options: AlterAuthProviderOptions) {
+    if (!vault || typeof vault !== 'object' || !('store' in vault)) throw new InvalidArgumentError('vault', 'must be an AlterVault.');
+    if (!options || typeof options !== 'object') throw new InvalidArgumentError('options', 'must be { providers: { <provider id>: [scopes] }, baseUrl? }.');
+    this.#vault = vault;
+    this.#options = options;
+    this.#logger = options.logger ?? createDefaultLogger();
+    this.#providers = validateProviders(vault, options.providers);
+    this.#scopes = validateScopes('options.scopes', options.scopes ?? ['mcp']);
+    if (this.#scopes.length === 0) throw new InvalidArgumentError('options.scopes', 'must list at least one scope.');
+    this.#requiredScopes = validateScopes('options.requiredScopes', options.requiredScopes ?? []);
+    for (const s of this.#requiredScopes) {
+      if (!this.#scopes.includes(s)) throw new InvalidArgumentError('options.requiredScopes', `"${s}" is not in options.scopes.`);
+    }
+    this.#accessTtl = positiveInt('options.accessTokenTtlSec', options.accessTokenTtlSec ?? 900);
+    this.#refreshTtl = positiveInt('options.refreshTokenTtlSec', options.refreshTokenTtlSec ?? 30 * 24 * 3600);
+    this.#codeTtl = positiveInt('options.authorizationCodeTtlSec', options.authorizationCodeTtlSec ?? 60);
+    const remember = options.consent?.rememberSec ?? 30 * 24 * 3600;
+    if (!Number.isInteger(remember) || remember < 0) throw new InvalidArgumentError('options.consent.rememberSec', 'must be a non-negative integer.');
+    this.#rememberConsentSec = remember;
+    this.#records = new AuthRecords(vault.store);
+    if (options.baseUrl !== undefined) this.#urls = resolveUrls(options.baseUrl, 'options.baseUrl');
+  }
+
+  /** The protected resource (the MCP endpoint URL) tokens are bound to. */
+  get resource(): string {
+    return this.#resolved().resource;
+  }
+
+  /** The issuer identifier: the resource's origin, no trailing slash. */
+  get issuer(): string {
+    return this.#resolved().issuer;
+  }
+
+  /** URL of the RFC 9728 protected-resource metadata. */
+  get resourceMetadataUrl(): string {
+    return this.#resolved().prmUrl;
+  }
+
+  /** The client registry (RFC 7591 registration and Client ID Metadata Documents). */
+  get clientsStore(): AlterClientsStore {
+    if (!this.#clients) {
+      const urls = this.#resolved();
+      this.#clients = new AlterClientsStore({
+        records: this.#records,
+        supportedScopes: this.#scopes,
+        allowLoopbackClientIds: this.#options.allowLoopbackClientIds ?? isLoopbackHostname(new URL(urls.resource).hostname),
+        seal: (plain) => this.#vault.sealSecret(plain),
+        open: (sealed) => this.#vault.openSecret(sealed),
+        logger: this.#logger,
+      });
+    }
+    return this.#clients;
+  }
+
+  /** RFC 8414 authorization-server metadata (issuer exact, no trailing slash). */
+  get authorizationServerMetadata(): OAuthMetadata & { client_id_metadata_document_supported: boolean; authorization_response_iss_parameter_supported: boolean; jwks_uri: string } {
+    const { issuer } = this.#resolved();
+    return {
+      issuer,
+      authorization_endpoint: `${issuer}${PATHS.authorize}`,
+      token_endpoint: `${issuer}${PATHS.token}`,
+      registration_endpoint: `${issuer}${PATHS.register}`,
+      revocation_endpoint: `${issuer}${PATHS.revoke}`,
+      jwks_uri: `${issuer}${PATHS.jwks}`,
+      scopes_supported: [...this.#scopes],
+      response_types_supported: ['code'],
+      response_modes_supported: ['query'],
+      grant_types_supported: ['authorization_code', 'refresh_token'],
+      token_endpoint_auth_methods_supported: ['none', 'client_secret_post'],
+      revocation_endpoint_auth_methods_supported: ['none', 'client_secret_post'],
+      code_challenge_methods_supported: ['S256'],
+      client_id_metadata_document_supported: true,
+      authorization_response_iss_parameter_supported: true,
+    };
+  }
+
+  /** RFC 9728 protected-resource metadata of the MCP endpoint. */
+  get protectedResourceMetadata(): OAuthProtectedResourceMetadata {
+    const { resource, issuer } = this.#resolved();
+    return {
+      resource,
+      authorization_servers: [issuer],
+      scopes_supported: [...this.#scopes],
+      bearer_methods_supported: ['header'],
+      resource_name: this.#serverName(),
+    };
+  }
+
+  /**
+   * Mounts the authorization server on `app` (metadata, JWKS, authorize + consent + completion,
+   * token, register, revoke — at the root, under the issuer) and returns the bearer middleware
+   * that guards the MCP endpoint: it answers 401 with `WWW-Authenticate: Bearer
+   * resource_metadata=…` (403 `insufficient_scope` naming the scopes) and sets `req.auth`, whose
+   * `extra.user` is the user tool calls run as.
+   * @throws VaultConfigError when no base URL is known (neither `options.baseUrl` nor `options` here).
+   */
+  install(app: Express, options?: AuthInstallOptions): RequestHandler {
+    if (!this.#urls) {
+      if (!options?.baseUrl) throw new VaultConfigError('AlterAuthProvider needs its public URL: pass options.baseUrl (the MCP endpoint URL, e.g. "https://mcp.example.com/mcp").');
+      this.#urls = resolveUrls(new URL(options.mcpPath || '/mcp', options.baseUrl).href, 'install options.baseUrl');
+    }
+    const urls = this.#urls;
+    const rateLimit = this.#options.rateLimit;
+    const limits = rateLimit === undefined ? {} : { rateLimit };
+
+    app.use(PATHS.asMetadata, metadataHandler(this.authorizationServerMetadata));
+    app.use(urls.prmPath, metadataHandler(this.protectedResourceMetadata));
+    app.get(PATHS.jwks, (_req, res, next) => {
+      this.#signingKey().then((key) => {
+        res.setHeader('Cache-Control', 'public, max-age=300');
+        res.json({ keys: [key.publicJwk] });
+      }, next);
+    });
+    app.post(PATHS.consent, express.urlencoded({ extended: false, limit: '16kb' }), this.#route((req, res) => this.#consent(req, res)));
+    app.get(PATHS.complete, this.#route((req, res) => this.#complete(req, res)));
+    app.use(PATHS.authorize, express.urlencoded({ extended: false, limit: '16kb' }), this.#route((req, res, next) => this.#precheckAuthorize(req, res, next)));
+    app.use(PATHS.authorize, authorizationHandler({ provider: this, ...limits }));
+    app.use(PATHS.token, tokenHandler({ provider: this, ...limits }));
+    app.use(PATHS.register, clientRegistrationHandler({ clientsStore: this.clientsStore, ...limits }));
+    app.use(PATHS.revoke, revocationHandler({ provider: this, ...limits }));
+    return this.bearerMiddleware();
+  }
+
+  /** The bearer middleware alone (for apps that mount the routes themselves). */
+  bearerMiddleware(): RequestHandler {
+    const urls = this.#resolved();
+    return requireBearerAuth({
+      verifier: this,
+      requiredScopes: [...this.#requiredScopes],
+      resourceMetadataUrl: urls.prmUrl,
+      expectedResource: new URL(urls.resource),
+    });
+  }
+
+  // ── OAuthServerProvider ─────────────────────────────────────────────────────────────────────
+
+  /**
+   * Called by the SDK's authorize handler once client, redirect URI and PKCE S256 are valid. Checks
+   * `resource` and scopes, then shows the consent page (or, when this user already approved this
+   * client in this browser, goes straight to Connect).
+   */
+  async authorize(client: OAuthClientInformationFull, params: AuthorizationParams, res: Response): Promise<void> {
+    const urls = this.#resolved();
+    const req = res.req;
+    if (params.resource !== undefined && !sameResource(params.resource.href, urls.resource)) {
+      throw new InvalidTargetError(`This server only issues tokens for the resource ${urls.resource}`);
+    }
+    const scopes = this.#grantableScopes(params.scopes, client.scope);
+    const key = await this.#signingKey();
+
+    let browser = readCookie(req, this.#cookie('browser'));
+    if (!browser || browser.length < 32) {
+      browser = randomToken('', 24);
+      setCookie(res, this.#cookie('browser'), browser, { secure: urls.secure, maxAgeSec: BROWSER_COOKIE_SEC });
+    }
+    const requestId = randomToken('', 24);
+    const pending: PendingAuthorization = {
+      clientId: client.client_id,
+      redirectUri: params.redirectUri,
+      codeChallenge: params.codeChallenge,
+      ...(params.state !== undefined ? { state: params.state } : {}),
+      scopes,
+      resource: urls.resource,
+      browser: sha256(browser),
+      createdAt: new Date().toISOString(),
+    };
+    await this.#records.requests.put(sha256(requestId), pending, inSeconds(PENDING_TTL_SEC));
+
+    if (await this.#consentRemembered(req, key, client.client_id, params.redirectUri)) {
+      this.#logger.debug('auth: consent remembered, starting Connect', { clientId: client.client_id });
+      return this.#startConnect(requestId, res);
+    }
+    setPageHeaders(res);
+    res
+      .status(200)
+      .type('html')
+      .send(
+        renderConsentPage({
+          action: `${urls.issuer}${PATHS.consent}`,
+          requestId,
+          csrf: hmac(key.cookieKey, `csrf.${requestId}.${browser}`),
+          clientName: client.client_name,
+          clientId: client.client_id,
+          clientUri: client.client_uri,
+          redirectUri: params.redirectUri,
+          scopes,
+          providers: this.#providers,
+          serverName: this.#serverName(),
+        }),
+      );
+  }
+
+  /** The PKCE challenge of a code (the SDK's token handler verifies the verifier against it). */
+  async challengeForAuthorizationCode(client: OAuthClientInformationFull, authorizationCode: string): Promise<string> {
+    const entry = await this.#records.codes.get(sha256(authorizationCode));
+    if (!entry || entry.value.clientId !== client.client_id || entry.value.expiresAt < Date.now()) {
+      if (!entry) await this.#revokeIfReplayed(authorizationCode);
+      throw new InvalidGrantError('Invalid or expired authorization code');
+    }
+    return entry.value.codeChallenge;
+  }
+
+  /** Exchanges a code (single use) for tokens; a replayed code revokes what it issued. */
+  async exchangeAuthorizationCode(
+    client: OAuthClientInformationFull,
+    authorizationCode: string,
+    _codeVerifier?: string,
+    redirectUri?: string,
+    resource?: URL,
+  ): Promise<OAuthTokens> {
+    const hash = sha256(authorizationCode);
+    const code = await this.#records.codes.take(hash);
+    if (!code) {
+      await this.#revokeIfReplayed(authorizationCode);
+      throw new InvalidGrantError('Invalid or expired authorization code');
+    }
+    await this.#records.spentCodes.put(hash, { familyId: code.familyId }, inSeconds(this.#refreshTtl));
+    if (code.clientId !== client.client_id) throw new InvalidGrantError('The authorization code was issued to another client');
+    if (code.expiresAt < Date.now()) throw new InvalidGrantError('Invalid or expired authorization code');
+    if (redirectUri !== undefined && redirectUri !== code.redirectUri) throw new InvalidGrantError('redirect_uri does not match the authorization request');
+    if (resource !== undefined && !sameResource(resource.href, code.resource)) throw new InvalidTargetError('resource does not match the authorization request');
+    const family: FamilyRecord = {
+      clientId: code.clientId,
+      user: code.user,
+      scopes: code.scopes,
+      resource: code.resource,
+      status: 'active',
+      createdAt: new Date().toISOString(),
+    };
+    if (!(await this.#records.families.compareAndSet(code.familyId, 0, family, inSeconds(this.#refreshTtl)))) {
+      throw new InvalidGrantError('The authorization code was already used');
+    }
+    this.#logger.info('auth: tokens issued', { clientId: code.clientId, user: code.user, family: code.familyId });
+    return this.#issueTokens(client, code.familyId, family, code.scopes);
+  }
+
+  /** Rotates a refresh token. Presenting a spent one revokes its whole family. */
+  async exchangeRefreshToken(client: OAuthClientInformationFull, refreshToken: string, scopes?: string[], resource?: URL): Promise<OAuthTokens> {
+    const hash = sha256(refreshToken);
+    const entry = await this.#records.refreshTokens.get(hash);
+    if (!entry) throw new InvalidGrantError('Invalid or expired refresh token');
+    const record = entry.value;
+    if (record.clientId !== client.client_id) {
+      await this.#records.revokeFamily(record.familyId, 'refresh token presented by another client');
+      throw new InvalidGrantError('The refresh token was issued to another client');
+    }
+    // Spend it first (compare-and-set): of two concurrent uses exactly one wins; the other is a reuse.
+    if (record.spent || !(await this.#records.refreshTokens.compareAndSet(hash, entry.version, { ...record, spent: true }, entry.expiresAt))) {
+      await this.#records.revokeFamily(record.familyId, 'refresh token reuse');
+      this.#logger.warn('auth: refresh token reused; every token of its grant is revoked', { clientId: record.clientId, family: record.familyId });
+      throw new InvalidGrantError('The refresh token was already used; every token of this authorization has been revoked. Sign in again.');
+    }
+    const familyEntry = await this.#records.families.get(record.familyId);
+    if (!familyEntry || familyEntry.value.status !== 'active') throw new InvalidGrantError('The authorization was revoked. Sign in again.');
+    const family = familyEntry.value;
+    if (resource !== undefined && !sameResource(resource.href, family.resource)) throw new InvalidTargetError('resource does not match the original authorization');
+    let granted = family.scopes;
+    if (scopes && scopes.length > 0) {
+      const extra = scopes.filter((s) => !family.scopes.includes(s));
+      if (extra.length > 0) throw new InvalidScopeError(`Scopes not in the original authorization: ${extra.join(' ')}`);
+      granted = scopes;
+    }
+    // Slide the family's lifetime (keep its status: a concurrent revocation wins).
+    await this.#records.families.compareAndSet(record.familyId, familyEntry.version, family, inSeconds(this.#refreshTtl));
+    return this.#issueTokens(client, record.familyId, family, granted);
+  }
+
+  /**
+   * Verifies an access token: signature, `typ`, issuer, audience (this resource), expiry, and that
+   * its family is still active. @throws InvalidTokenError (→ 401).
+   */
+  async verifyAccessToken(token: string): Promise<AuthInfo> {
+    const urls = this.#resolved();
+    const claims = await verifyAccessTokenJwt(await this.#signingKey(), urls.issuer, urls.resource, token);
+    const family = await this.#records.families.get(claims.fid);
+    if (!family || family.value.status !== 'active' || family.value.user !== claims.sub || family.value.clientId !== claims.client_id) {
+      throw new InvalidTokenError('Token has been revoked');
+    }
+    return {
+      token,
+      clientId: claims.client_id,
+      scopes: claims.scope === '' ? [] : claims.scope.split(' '),
+      expiresAt: claims.exp,
+      resource: new URL(claims.aud),
+      extra: { user: claims.sub },
+    };
+  }
+
+  /** RFC 7009: revoking either token of an authorization revokes the whole authorization. Unknown tokens are ignored. */
+  async revokeToken(client: OAuthClientInformationFull, request: OAuthTokenRevocationRequest): Promise<void> {
+    const refresh = await this.#records.refreshTokens.get(sha256(request.token));
+    if (refresh) {
+      if (refresh.value.clientId === client.client_id) await this.#records.revokeFamily(refresh.value.familyId, 'revoked by the client');
+      return;
+    }
+    const urls = this.#resolved();
+    try {
+      const claims = await verifyAccessTokenJwt(await this.#signingKey(), urls.issuer, urls.resource, request.token);
+      if (claims.client_id === client.client_id) await this.#records.revokeFamily(claims.fid, 'revoked by the client');
+    } catch (err) {
+      if (!(err instanceof InvalidTokenError)) throw err;
+      // RFC 7009 §2.2: an invalid token is not an error.
+    }
+  }
+
+  /** Revokes every authorization a user gave a client (they must sign in again). Returns how many. */
+  async revokeUserClient(user: string, clientId: string): Promise<number> {
+    let count = 0;
+    for (const { key, value } of await this.#records.families.list()) {
+      if (value.user === user && value.clientId === clientId && value.status === 'active') {
+        if (await this.#records.revokeFamily(key, 'revoked by the server')) count++;
+      }
+    }
+    await this.#records.consents.delete(AuthRecords.consentKey(user, clientId));
+    return count;
+  }
+
+  /** A secret-free view for logs. */
+  toJSON(): Record<string, unknown> {
+    return { issuer: this.#urls?.issuer, resource: this.#urls?.resource, providers: Object.keys(this.#providers), scopes: this.#scopes };
+  }
+
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return `AlterAuthProvider ${JSON.stringify(this.toJSON())}`;
+  }
+
+  // ── HTTP steps around the SDK's authorize handler ───────────────────────────────────────────
+
+  /**
+   * Before the SDK's handler: exact redirect-URI match (the SDK relaxes loopback ports, RFC 8252;
+   * we promise exact matching), answered directly (never redirected to an unregistered URI); and
+   * `iss` added to every error redirect the handler sends (RFC 9207).
+   */
+  async #precheckAuthorize(req: Request, res: Response, next: NextFunction): Promise<void> {
+    const params = (req.method === 'POST' ? req.body : req.query) as Record<string, unknown> | undefined;
+    const clientId = params?.client_id;
+    const redirectUri = params?.redirect_uri;
+    if (typeof clientId === 'string' && typeof redirectUri === 'string') {
+      const client = await this.clientsStore.getClient(clientId);
+      if (client && !client.redirect_uris.includes(redirectUri)) {
+        res.setHeader('Cache-Control', 'no-store');
+        res.status(400).json({ error: 'invalid_request', error_description: 'Unregistered redirect_uri (it must match a registered one exactly)' });
+        return;
+      }
+    }
+    const issuer = this.#resolved().issuer;
+    const redirect = res.redirect.bind(res) as (status: number, url: string) => void;
+    res.redirect = ((a: number | string, b?: string | number) => {
+      const [status, url] = typeof a === 'number' ? [a, String(b)] : [typeof b === 'number' ? b : 302, a];
+      redirect(status, withIssOnError(url, issuer));
+    }) as Response['redirect'];
+    next();
+  }
+
+  /** POST /authorize/consent: the user approved or denied on the consent page. */
+  async #consent(req: Request, res: Response): Promise<void> {
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const requestId = typeof body.request === 'string' ? body.request : '';
+    const loaded = requestId ? await this.#records.requests.get(sha256(requestId)) : undefined;
+    if (!loaded) return this.#page(res, 400, 'Sign-in expired', 'This sign-in request is unknown or expired. Start again from your application.', 'request_expired');
+    const pending = loaded.value;
+    const browser = readCookie(req, this.#cookie('browser'));
+    const key = await this.#signingKey();
+    const csrf = typeof body.csrf === 'string' ? body.csrf : '';
+    if (!browser || sha256(browser) !== pending.browser || !safeEqual(csrf, hmac(key.cookieKey, `csrf.${requestId}.${browser}`))) {
+      return this.#page(res, 403, 'Request refused', 'The form did not come from this sign-in (missing or wrong CSRF token). Start again from your application.', 'csrf');
+    }
+    if (pending.connectSessionId) return this.#page(res, 400, 'Already answered', 'This sign-in request was already answered. Start again from your application.', 'request_used');
+    if (body.decision !== 'approve') {
+      await this.#records.requests.delete(sha256(requestId));
+      this.#logger.info('auth: consent denied', { clientId: pending.clientId });
+      return this.#redirectToClient(res, pending, { error: 'access_denied', error_description: 'The user denied the request' });
+    }
+    return this.#startConnect(requestId, res);
+  }
+
+  /** Opens ONE Connect session carrying every declared provider's scopes, and sends the browser there. */
+  async #startConnect(requestId: string, res: Response): Promise<void> {
+    const urls = this.#resolved();
+    const hash = sha256(requestId);
+    const session = await this.#vault.connect.createSession({
+      providers: this.#providers,
+      returnTo: `${urls.issuer}${PATHS.complete}?request=${encodeURIComponent(requestId)}`,
+      ttlSec: PENDING_TTL_SEC,
+    });
+    const current = await this.#records.requests.get(hash);
+    if (!current || current.value.connectSessionId) {
+      return this.#page(res, 400, 'Already answered', 'This sign-in request was already answered. Start again from your application.', 'request_used');
+    }
+    if (!(await this.#records.requests.compareAndSet(hash, current.version, { ...current.value, connectSessionId: session.id }, current.expiresAt))) {
+      return this.#page(res, 400, 'Already answered', 'This sign-in request was already answered. Start again from your application.', 'request_used');
+    }
+    res.setHeader('Cache-Control', 'no-store');
+    res.redirect(302, session.url);
+  }
+
+  /** GET /authorize/complete: Connect is done; issue the code and return to the client. */
+  async #complete(req: Request, res: Response): Promise<void> {
+    const requestId = typeof req.query.request === 'string' ? req.query.request : '';
+    const hash = requestId ? sha256(requestId) : '';
+    const loaded = hash ? await this.#records.requests.get(hash) : undefined;
+    if (!loaded) return this.#page(res, 400, 'Sign-in expired', 'This sign-in request is unknown, expired or already completed. Start again from your application.', 'request_expired');
+    const pending = loaded.value;
+    const browser = readCookie(req, this.#cookie('browser'));
+    // Consent, Connect and completion must happen in one browser: a Connect link forwarded to
+    // someone else must not hand their grants to the client that started the request.
+    if (!browser || sha256(browser) !== pending.browser) {
+      return this.#page(res, 400, 'Wrong browser', 'Finish signing in in the browser where you started it.', 'wrong_browser');
+    }
+    if (!pending.connectSessionId) return this.#page(res, 400, 'Not approved', 'This sign-in request was not approved yet.', 'not_approved');
+    let result: Awaited<ReturnType<AlterVault['connect']['get']>>;
+    try {
+      result = await this.#vault.connect.get(pending.connectSessionId);
+    } catch (err) {
+      if (!(err instanceof ConnectSessionError)) throw err;
+      await this.#records.requests.delete(hash);
+      return this.#redirectToClient(res, pending, { error: 'access_denied', error_description: 'The sign-in session ended before it completed' });
+    }
+    if (result.status === 'pending') return this.#page(res, 400, 'Not finished', 'Connect your accounts first, then come back.', 'connect_pending');
+    if (result.status !== 'complete' || !result.user) {
+      await this.#records.requests.delete(hash);
+      this.#logger.info('auth: connect did not complete', { clientId: pending.clientId, status: result.status, reason: result.error?.reason ?? null });
+      return this.#redirectToClient(res, pending, { error: 'access_denied', error_description: 'The user did not connect the required accounts' });
+    }
+    const taken = await this.#records.requests.take(hash);
+    if (!taken) return this.#page(res, 400, 'Already completed', 'This sign-in request was already completed. Start again from your application.', 'request_used');
+    const user = result.user;
+
+    await this.#records.consents.put(
+      AuthRecords.consentKey(user, pending.clientId),
+      { user, clientId: pending.clientId, redirectUri: pending.redirectUri, scopes: pending.scopes, at: new Date().toISOString() },
+      this.#rememberConsentSec > 0 ? inSeconds(this.#rememberConsentSec) : null,
+    );
+    if (this.#rememberConsentSec > 0) await this.#rememberConsent(req, res, user, pending.clientId, pending.redirectUri);
+
+    const code = randomToken('alt_ac_');
+    const record: CodeRecord = {
+      clientId: pending.clientId,
+      redirectUri: pending.redirectUri,
+      codeChallenge: pending.codeChallenge,
+      scopes: pending.scopes,
+      resource: pending.resource,
+      user,
+      familyId: randomId(),
+      expiresAt: Date.now() + this.#codeTtl * 1000,
+    };
+    await this.#records.codes.put(sha256(code), record, new Date(record.expiresAt));
+    this.#logger.info('auth: authorization code issued', { clientId: pending.clientId, user, providers: result.grants.map((g) => g.provider) });
+    return this.#redirectToClient(res, pending, { code });
+  }
+
+  // ── helpers ────────────────────────────────────────────────────────────────────────────────
+
+  async #issueTokens(client: OAuthClientInformationFull, familyId: string, family: FamilyRecord, scopes: readonly string[]): Promise<OAuthTokens> {
+    const urls = this.#resolved();
+    const { token } = await mintAccessToken(await this.#signingKey(), urls.issuer, {
+      user: family.user,
+      clientId: family.clientId,
+      scopes,
+      familyId,
+      resource: family.resource,
+      ttlSec: this.#accessTtl,
+    });
+    const tokens: OAuthTokens = { access_token: token, token_type: 'Bearer', expires_in: this.#accessTtl, scope: scopes.join(' ') };
+    const grantTypes = client.grant_types ?? ['authorization_code', 'refresh_token'];
+    if (grantTypes.includes('refresh_token')) {
+      const refreshToken = randomToken('alt_rt_');
+      await this.#records.refreshTokens.put(sha256(refreshToken), { familyId, clientId: family.clientId, spent: false }, inSeconds(this.#refreshTtl));
+      tokens.refresh_token = refreshToken;
+    }
+    return tokens;
+  }
+
+  /** A code that was already exchanged is being replayed: revoke the tokens it produced (OAuth 2.1 §4.1.3). */
+  async #revokeIfReplayed(code: string): Promise<void> {
+    const spent = await this.#records.spentCodes.get(sha256(code));
+    if (spent) {
+      await this.#records.revokeFamily(spent.value.familyId, 'authorization code replayed');
+      this.#logger.warn('auth: authorization code replayed; the tokens it issued are revoked', { family: spent.value.familyId });
+    }
+  }
+
+  #grantableScopes(requested: readonly string[] | undefined, clientScope: string | undefined): string[] {
+    const asked = (requested ?? []).filter((s) => s !== '');
+    const base = asked.length > 0 ? asked : (clientScope ?? '').split(' ').filter((s) => s !== '');
+    if (base.length === 0) return [...this.#scopes];
+    const unknown = base.filter((s) => !this.#scopes.includes(s));
+    if (unknown.length > 0) throw new InvalidScopeError(`Unsupported scope: ${unknown.join(' ')} (supported: ${this.#scopes.join(' ')})`);
+    return [...new Set(base)];
+  }
+
+  async #consentRemembered(req: Request, key: SigningKey, clientId: string, redirectUri: string): Promise<boolean> {
+    if (this.#rememberConsentSec === 0) return false;
+    const remembered = this.#readConsentCookie(req, key);
+    if (!remembered || !remembered.c.includes(consentTag(clientId, redirectUri))) return false;
+    const stored = await this.#records.consents.get(AuthRecords.consentKey(remembered.u, clientId));
+    return stored !== undefined && stored.value.redirectUri === redirectUri;
+  }
+
+  async #rememberConsent(req: Request, res: Response, user: string, clientId: string, redirectUri: string): Promise<void> {
+    const key = await this.#signingKey();
+    const current = this.#readConsentCookie(req, key);
+    const tags = current && current.u === user ? current.c.filter((t) => t !== consentTag(clientId, redirectUri)) : [];
+    const value = { u: user, c: [consentTag(clientId, redirectUri), ...tags].slice(0, 20) };
+    setCookie(res, this.#cookie('consent'), sign(key.cookieKey, Buffer.from(JSON.stringify(value)).toString('base64url')), {
+      secure: this.#resolved().secure,
+      maxAgeSec: this.#rememberConsentSec,
+    });
+  }
+
+  #readConsentCookie(req: Request, key: SigningKey): { u: string; c: string[] } | undefined {
+    const raw = readCookie(req, this.#cookie('consent'));
+    const value = raw ? unsign(key.cookieKey, raw) : undefined;
+    if (!value) return undefined;
+    try {
+      const parsed = JSON.parse(Buffer.from(value, 'base64url').toString('utf8')) as { u?: unknown; c?: unknown };
+      if (typeof parsed.u !== 'string' || !Array.isArray(parsed.c)) return undefined;
+      return { u: parsed.u, c: parsed.c.filter((t): t is string => typeof t === 'string') };
+    } catch {
+      return undefined;
+    }
+  }
+
+  #redirectToClient(res: Response, pending: PendingAuthorization, params: Record<string, string>): void {
+    const target = new URL(pending.redirectUri);
+    for (const [k, v] of Object.entries(params)) target.searchParams.set(k, v);
+    if (pending.state !== undefined) target.searchParams.set('state', pending.state);
+    target.searchParams.set('iss', this.#resolved().issuer);
+    res.setHeader('Cache-Control', 'no-store');
+    res.redirect(302, target.href);
+  }
+
+  #page(res: Response, status: number, title: string, message: string, code: string): void {
+    setPageHeaders(res);
+    res.status(status).type('html').send(renderMessagePage(title, message, code));
+  }
+
+  #route(fn: (req: Request, res: Response, next: NextFunction) => Promise<void>): RequestHandler {
+    return (req, res, next) => {
+      fn(req, res, next).catch((err: unknown) => {
+        this.#logger.error('auth: request failed', { path: req.path, error: err instanceof Error ? err.name : 'error', code: (err as { code?: unknown })?.code ?? null });
+        if (res.headersSent) return;
+        const error = err instanceof ServerError ? err : new ServerError('Internal Server Error');
+        res.status(500).json(error.toResponseObject());
+      });
+    };
+  }
+
+  #cookie(name: 'browser' | 'consent'): string {
+    return cookieName(`alter_auth_${name}`, this.#resolved().secure);
+  }
+
+  #serverName(): string {
+    return this.#options.serverName ?? new URL(this.#resolved().resource).host;
+  }
+
+  #signingKey(): Promise<SigningKey> {
+    if (!this.#key) {
+      this.#key = this.#vault
+        .ready()
+        .then(() =>
+          loadSigningKey({ store: this.#vault.store, seal: (plain) => this.#vault.sealSecret(plain), open: (sealed) => this.#vault.openSecret(sealed) }),
+        );
+      // A failed load (store briefly down) is retried on the next request rather than cached.
+      this.#key.catch(() => {
+        this.#key = undefined;
+      });
+    }
+    return this.#key;
+  }
+
+  #resolved(): ResolvedUrls {
+    if (!this.#urls) {
+      throw new VaultConfigError('AlterAuthProvider has no public URL yet: pass options.baseUrl, or install it (serveHttp does) before use.');
+    }
+    return this.#urls;
+  }
+}
+
+function resolveUrls(baseUrl: string, argument: string): ResolvedUrls {
+  if (typeof baseUrl !== 'string' || !URL.canParse(baseUrl)) throw new InvalidArgumentError(argument, `"${String(baseUrl)}" is not an absolute URL.`);
+  const url = new URL(baseUrl);
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHostname(url.hostname))) {
+    throw new InvalidArgumentError(argument, 'must be https (plain http is allowed on localhost/127.0.0.1 for development).');
+  }
+  if (url.search !== '' || url.hash !== '' || url.username !== '' || url.password !== '') {
+    throw new InvalidArgumentError(argument, 'must not have a query, fragment or credentials.');
+  }
+  const resource = url.href;
+  const path = url.pathname === '/' ? '' : url.pathname.replace(/\/$/, '');
+  const prmPath = `/.well-known/oauth-protected-resource${path}`;
+  return { resource, issuer: url.origin, secure: url.protocol === 'https:', prmPath, prmUrl: `${url.origin}${prmPath}` };
+}
+
+/** Resource identifiers compare as strings, ignoring a fragment and one trailing slash (as the SDK does). */
+function sameResource(a: string, b: string): boolean {
+  const norm = (v: string) => (v.includes('#') ? v.slice(0, v.indexOf('#')) : v).replace(/\/$/, '');
+  return norm(a) === norm(b);
+}
+
+function withIssOnError(location: string, issuer: string): string {
+  if (!URL.canParse(location)) return location;
+  const url = new URL(location);
+  if (!url.searchParams.has('error') || url.searchParams.has('iss')) return location;
+  url.searchParams.set('iss', issuer);
+  return url.href;
+}
+
+function consentTag(clientId: string, redirectUri: string): string {
+  return sha256(`${clientId}\n${redirectUri}`).slice(0, 22);
+}
+
+function inSeconds(sec: number): Date {
+  return new Date(Date.now() + sec * 1000);
+}
+
+function positiveInt(argument: string, value: number): number {
+  if (!Number.isInteger(value) || value <= 0) throw new InvalidArgumentError(argument, 'must be a positive integer (seconds).');
+  return value;
+}
+
+function validateScopes(argument: string, scopes: readonly string[]): readonly string[] {
+  if (!Array.isArray(scopes)) throw new InvalidArgumentError(argument, 'must be an array of scope strings.');
+  for (const s of scopes) {
+    if (typeof s !== 'string' || !/^[\x21\x23-\x5B\x5D-\x7E]+$/.test(s)) throw new InvalidArgumentError(argument, `"${String(s)}" is not a valid scope token.`);
+  }
+  return Object.freeze([...new Set(scopes)]);
+}
+
+function validateProviders(vault: AlterVault, providers: Readonly<Record<string, readonly string[]>> | undefined): Readonly<Record<string, readonly string[]>> {
+  if (!providers || typeof providers !== 'object' || Array.isArray(providers)) {
+    throw new InvalidArgumentError('options.providers', 'must be { <provider id>: [scopes] }, e.g. { google: ["openid"], github: ["repo"] }.');
+  }
+  const ids = Object.keys(providers);
+  if (ids.length === 0) throw new InvalidArgumentError('options.providers', 'must name at least one provider (its login identifies the user).');
+  const known = vault.providerIds;
+  const out: Record<string, readonly string[]> = {};
+  for (const id of ids) {
+    if (!known.includes(id)) {
+      throw new VaultConfigError(`AlterAuthProvider: provider "${id}" is not configured in the vault (known: ${known.join(', ') || 'none'}). Add it to new AlterVault({ providers }).`);
+    }
+    const scopes = providers[id];
+    if (!Array.isArray(scopes) || scopes.some((s) => typeof s !== 'string' || s === '')) {
+      throw new InvalidArgumentError(`options.providers.${id}`, 'must be an array of non-empty scope strings.');
+    }
+    out[id] = Object.freeze([...scopes]);
+  }
+  return Object.freeze(out);
+}

@@ -1,0 +1,192 @@
+/**
+ * What the auth server persists, and where: everything lives in the vault store's versioned
+ * key-value table (`GrantStore.kv*`), so it works the same on SQLite and PostgreSQL and is shared
+ * by every process on one store. Codes and tokens are stored under their SHA-256 (never raw);
+ * secrets that must be read back (the signing key, client secrets) are sealed with the vault key,
+ * as whole kv values, so `vault.rotateKey()` re-seals them too.
+ */
+import type { GrantStore, KvEntry } from '@alter/vault';
+
+/** kv namespaces of the auth server. One place, so a store dump is readable. */
+export const AUTH_KV = {
+  /** `es256` → sealed private JWK (the access-token signing key). */
+  keys: 'auth:keys',
+  /** client_id → {@link ClientRecord} (JSON, no secret). */
+  clients: 'auth:clients',
+  /** client_id → sealed client secret (confidential clients only). */
+  clientSecrets: 'auth:client-secrets',
+  /** client_id URL → cached Client ID Metadata Document (JSON). */
+  clientDocuments: 'auth:client-documents',
+  /** sha256(request id) → {@link PendingAuthorization}. */
+  requests: 'auth:requests',
+  /** sha256(code) → {@link CodeRecord}. Taken (read and deleted atomically) on exchange. */
+  codes: 'auth:codes',
+  /** sha256(code) → family id, after a code was exchanged: a replay revokes that family. */
+  spentCodes: 'auth:spent-codes',
+  /** family id → {@link FamilyRecord}: one authorization (user, client) and all its tokens. */
+  families: 'auth:families',
+  /** sha256(refresh token) → {@link RefreshRecord}. */
+  refreshTokens: 'auth:refresh-tokens',
+  /** `<user>\n<client_id>` → {@link ConsentRecord}. */
+  consents: 'auth:consents',
+} as const;
+
+/** A registered client as stored (RFC 7591 metadata; the secret is kept apart, sealed). */
+export interface ClientRecord {
+  readonly client_id: string;
+  readonly client_id_issued_at?: number;
+  readonly client_secret_expires_at?: number;
+  readonly redirect_uris: string[];
+  readonly token_endpoint_auth_method: 'none' | 'client_secret_post';
+  readonly grant_types: string[];
+  readonly response_types: string[];
+  readonly client_name?: string;
+  readonly client_uri?: string;
+  readonly logo_uri?: string;
+  readonly scope?: string;
+  readonly contacts?: string[];
+  readonly tos_uri?: string;
+  readonly policy_uri?: string;
+  readonly software_id?: string;
+  readonly software_version?: string;
+}
+
+/** An authorization request between `/authorize` and the code, while the user consents and connects. */
+export interface PendingAuthorization {
+  readonly clientId: string;
+  readonly redirectUri: string;
+  readonly codeChallenge: string;
+  readonly state?: string;
+  readonly scopes: readonly string[];
+  readonly resource: string;
+  /** sha256 of the browser-binding cookie: consent, Connect and completion must happen in one browser. */
+  readonly browser: string;
+  /** The Connect session opened after consent. */
+  readonly connectSessionId?: string;
+  readonly createdAt: string;
+}
+
+/** An issued authorization code, until it is exchanged (single use) or expires. */
+export interface CodeRecord {
+  readonly clientId: string;
+  readonly redirectUri: string;
+  readonly codeChallenge: string;
+  readonly scopes: readonly string[];
+  readonly resource: string;
+  readonly user: string;
+  /** The token family this code will start (known up front so a replayed code can revoke it). */
+  readonly familyId: string;
+  readonly expiresAt: number;
+}
+
+/** One authorization grant of a client for a user: every refresh token it rotates through, and its access tokens. */
+export interface FamilyRecord {
+  readonly clientId: string;
+  readonly user: string;
+  readonly scopes: readonly string[];
+  readonly resource: string;
+  readonly status: 'active' | 'revoked';
+  readonly createdAt: string;
+  readonly revokedAt?: string;
+  readonly revokedReason?: string;
+}
+
+/** A refresh token: valid until spent (rotation); presenting a spent one revokes its family. */
+export interface RefreshRecord {
+  readonly familyId: string;
+  readonly clientId: string;
+  readonly spent: boolean;
+}
+
+/** A user's consent to a client (recorded when an authorization completes). */
+export interface ConsentRecord {
+  readonly user: string;
+  readonly clientId: string;
+  readonly redirectUri: string;
+  readonly scopes: readonly string[];
+  readonly at: string;
+}
+
+/** Typed JSON access to one kv namespace. */
+export class KvTable<T> {
+  constructor(
+    private readonly store: GrantStore,
+    readonly namespace: string,
+  ) {}
+
+  async get(key: string): Promise<{ value: T; version: number; expiresAt: Date | null } | undefined> {
+    const entry = await this.store.kvGet(this.namespace, key);
+    return entry ? decode<T>(entry) : undefined;
+  }
+
+  put(key: string, value: T, expiresAt?: Date | null): Promise<void> {
+    return this.store.kvPut(this.namespace, key, JSON.stringify(value), expiresAt ?? null);
+  }
+
+  /** Writes only if the stored version is `version` (0: must not exist). */
+  compareAndSet(key: string, version: number, value: T, expiresAt?: Date | null): Promise<boolean> {
+    return this.store.kvCompareAndSet(this.namespace, key, version, JSON.stringify(value), expiresAt ?? null);
+  }
+
+  /** Atomically reads and deletes. */
+  async take(key: string): Promise<T | undefined> {
+    const entry = await this.store.kvTake(this.namespace, key);
+    return entry ? decode<T>(entry).value : undefined;
+  }
+
+  delete(key: string): Promise<boolean> {
+    return this.store.kvDelete(this.namespace, key);
+  }
+
+  async list(prefix?: string): Promise<Array<{ key: string; value: T }>> {
+    const rows = await this.store.kvList(this.namespace, prefix === undefined ? {} : { prefix });
+    return rows.map((row) => ({ key: row.key, value: decode<T>(row).value }));
+  }
+}
+
+function decode<T>(entry: KvEntry): { value: T; version: number; expiresAt: Date | null } {
+  return { value: JSON.parse(entry.value) as T, version: entry.version, expiresAt: entry.expiresAt };
+}
+
+/** Every table of the auth server over one store. */
+export class AuthRecords {
+  readonly clients: KvTable<ClientRecord>;
+  readonly clientDocuments: KvTable<ClientRecord>;
+  readonly requests: KvTable<PendingAuthorization>;
+  readonly codes: KvTable<CodeRecord>;
+  readonly spentCodes: KvTable<{ familyId: string }>;
+  readonly families: KvTable<FamilyRecord>;
+  readonly refreshTokens: KvTable<RefreshRecord>;
+  readonly consents: KvTable<ConsentRecord>;
+
+  constructor(readonly store: GrantStore) {
+    this.clients = new KvTable(store, AUTH_KV.clients);
+    this.clientDocuments = new KvTable(store, AUTH_KV.clientDocuments);
+    this.requests = new KvTable(store, AUTH_KV.requests);
+    this.codes = new KvTable(store, AUTH_KV.codes);
+    this.spentCodes = new KvTable(store, AUTH_KV.spentCodes);
+    this.families = new KvTable(store, AUTH_KV.families);
+    this.refreshTokens = new KvTable(store, AUTH_KV.refreshTokens);
+    this.consents = new KvTable(store, AUTH_KV.consents);
+  }
+
+  /** Key of a consent row: user and client id, newline-separated (neither may contain one). */
+  static consentKey(user: string, clientId: string): string {
+    return `${user}\n${clientId}`;
+  }
+
+  /**
+   * Marks a family revoked (idempotent; retried on a concurrent write). Its refresh tokens stop
+   * working, and so do its access tokens, which are checked against the family on every request.
+   */
+  async revokeFamily(familyId: string, reason: string): Promise<boolean> {
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const current = await this.families.get(familyId);
+      if (!current) return false;
+      if (current.value.status === 'revoked') return true;
+      const revoked: FamilyRecord = { ...current.value, status: 'revoked', revokedAt: new Date().toISOString(), revokedReason: reason };
+      if (await this.families.compareAndSet(familyId, current.version, revoked, current.expiresAt)) return true;
+    }
+    return false;
+  }
+}

@@ -1,0 +1,184 @@
+import { invalidArgument, SandboxError } from './errors.js';
+import { CookieJar } from './internal/cookie-jar.js';
+import { isLoopbackUrl } from './internal/loopback.js';
+
+/** Options of `sandbox.approve()`. */
+export interface ApproveOptions {
+  /** Which sandbox user signs in (`'alice'`). */
+  readonly login: string;
+  /**
+   * Grant only these of the requested scopes (the "drop scopes" fault for one approval). The
+   * protocol scopes `openid` and `offline_access` are kept unless listed in `dropScopes`.
+   */
+  readonly scopes?: readonly string[];
+  /** Refuse these scopes at every consent screen of this approval. */
+  readonly dropScopes?: readonly string[];
+  /** Press "Deny" on the consent screen: the client's callback receives `error=access_denied`. */
+  readonly deny?: boolean;
+  /** Safety net against redirect loops (default 50 hops). */
+  readonly maxRedirects?: number;
+}
+
+/** Where `approve()` stopped. */
+export interface ApproveResult {
+  /**
+   * The last URL: the page that answered without a redirect, or the first redirect target that
+   * is not loopback (not contacted) — e.g. a `returnTo` on a real domain.
+   */
+  readonly finalUrl: string;
+  /** Status of the last response (the 3xx itself when stopping at a non-loopback redirect). */
+  readonly status: number;
+  /** Body of the last response ('' when stopping at a non-loopback redirect). */
+  readonly body: string;
+  /** Every URL requested, in order (for debugging a flow). */
+  readonly visited: readonly string[];
+}
+
+const PROTOCOL_SCOPES = ['openid', 'offline_access'];
+
+/** What `approve()` needs to know about the sandbox. */
+export interface ApproveContext {
+  /** Origin of the sandbox's authorization server (`http://127.0.0.1:PORT`). */
+  readonly origin: string;
+  readonly knownLogin: (login: string) => boolean;
+}
+
+/**
+ * Completes a sign-in the way a browser would: GETs `startUrl` (any loopback URL that ends up at
+ * the sandbox's authorize endpoint — a Connect URL, an MCP authorize URL), follows redirects with
+ * a cookie jar, fills in the sandbox's login and consent forms, and follows the redirects back to
+ * the client's callback and onward (through several providers when a Connect session chains
+ * them). Stops at the first non-redirect response or at a redirect to a non-loopback URL.
+ *
+ * @throws {SandboxError} `SANDBOX_NOT_LOOPBACK` when `startUrl` is not loopback;
+ *   `SANDBOX_INVALID_ARGUMENT` for an unknown login; `SANDBOX_REDIRECT_LOOP` past `maxRedirects`.
+ */
+export async function approveFlow(ctx: ApproveContext, startUrl: string, options: ApproveOptions): Promise<ApproveResult> {
+  if (typeof startUrl !== 'string' || !URL.canParse(startUrl)) throw invalidArgument('url', 'must be an absolute URL.');
+  if (!options || typeof options.login !== 'string' || !ctx.knownLogin(options.login)) {
+    throw invalidArgument('options.login', `no sandbox user "${String(options?.login)}"; add it with startSandbox({ users }).`);
+  }
+  const maxRedirects = options.maxRedirects ?? 50;
+  let url = new URL(startUrl);
+  if (!isLoopbackUrl(url)) {
+    throw new SandboxError('SANDBOX_NOT_LOOPBACK', `approve() only contacts loopback URLs; "${url.origin}" is not one. Pass the URL your local server produced.`);
+  }
+
+  const jar = new CookieJar();
+  const visited: string[] = [];
+  let method = 'GET';
+  let form: URLSearchParams | undefined;
+
+  for (let hop = 0; hop <= maxRedirects; hop++) {
+    visited.push(url.href);
+    const headers: Record<string, string> = { accept: 'text/html,application/json;q=0.9,*/*;q=0.8' };
+    const cookie = jar.header(url);
+    if (cookie) headers.cookie = cookie;
+    if (form) headers['content-type'] = 'application/x-www-form-urlencoded';
+    const res = await fetch(url, { method, headers, body: form?.toString(), redirect: 'manual' });
+    jar.store(url, res.headers.getSetCookie());
+
+    const location = res.headers.get('location');
+    if (res.status >= 300 && res.status < 400 && location) {
+      await res.body?.cancel();
+      const next = new URL(location, url);
+      if (!isLoopbackUrl(next)) return { finalUrl: next.href, status: res.status, body: '', visited };
+      // 307/308 repeat the method and body; every other redirect becomes a GET (as browsers do).
+      if (res.status !== 307 && res.status !== 308) {
+        method = 'GET';
+        form = undefined;
+      }
+      url = next;
+      continue;
+    }
+
+    const body = await res.text();
+    const refresh = metaRefresh(body, url);
+    if (refresh) {
+      if (!isLoopbackUrl(refresh)) return { finalUrl: refresh.href, status: res.status, body, visited };
+      method = 'GET';
+      form = undefined;
+      url = refresh;
+      continue;
+    }
+    if (url.origin === ctx.origin && /^\/interaction\/[^/]+$/.test(url.pathname) && res.status === 200) {
+      const step = fillSandboxForm(body, url, options);
+      if (step) {
+        method = 'POST';
+        form = step.form;
+        url = step.action;
+        continue;
+      }
+    }
+    return { finalUrl: url.href, status: res.status, body, visited };
+  }
+  throw new SandboxError('SANDBOX_REDIRECT_LOOP', `approve() followed ${maxRedirects} redirects without reaching a page; raise options.maxRedirects if the flow is that long.`);
+}
+
+/** Picks the right form on a sandbox interaction page and fills it in. */
+function fillSandboxForm(html: string, pageUrl: URL, options: ApproveOptions): { action: URL; form: URLSearchParams } | undefined {
+  const login = findForm(html, 'login');
+  if (login) return { action: new URL(login.action, pageUrl), form: new URLSearchParams({ login: options.login }) };
+  if (options.deny) {
+    const deny = findForm(html, 'deny');
+    if (deny) return { action: new URL(deny.action, pageUrl), form: new URLSearchParams() };
+  }
+  const consent = findForm(html, 'consent');
+  if (!consent) return undefined;
+  const dropped = new Set(options.dropScopes ?? []);
+  const allow = options.scopes ? new Set([...options.scopes, ...PROTOCOL_SCOPES]) : undefined;
+  const form = new URLSearchParams();
+  for (const box of consent.checkboxes) {
+    if (dropped.has(box.value)) continue;
+    if (allow ? allow.has(box.value) : box.checked) form.append(box.name, box.value);
+  }
+  return { action: new URL(consent.action, pageUrl), form };
+}
+
+interface ParsedForm {
+  action: string;
+  checkboxes: { name: string; value: string; checked: boolean }[];
+}
+
+/** Reads one `data-sandbox-form` form from the sandbox's own markup (see interactions.ts). */
+function findForm(html: string, kind: string): ParsedForm | undefined {
+  const re = /<form\b([^>]*)>([\s\S]*?)<\/form>/gi;
+  for (let m = re.exec(html); m; m = re.exec(html)) {
+    const attrs = m[1] ?? '';
+    if (attr(attrs, 'data-sandbox-form') !== kind) continue;
+    const checkboxes: ParsedForm['checkboxes'] = [];
+    const inputRe = /<input\b([^>]*)>/gi;
+    for (let i = inputRe.exec(m[2] ?? ''); i; i = inputRe.exec(m[2] ?? '')) {
+      const a = i[1] ?? '';
+      if (attr(a, 'type') !== 'checkbox') continue;
+      checkboxes.push({ name: attr(a, 'name') ?? '', value: attr(a, 'value') ?? '', checked: /\schecked\b/i.test(a) });
+    }
+    return { action: attr(attrs, 'action') ?? '', checkboxes };
+  }
+  return undefined;
+}
+
+function attr(attrs: string, name: string): string | undefined {
+  const m = new RegExp(`\\s${name}="([^"]*)"`, 'i').exec(attrs);
+  return m ? unescapeHtml(m[1] ?? '') : undefined;
+}
+
+function unescapeHtml(text: string): string {
+  return text
+    .replace(/&#(\d+);/g, (_, d: string) => String.fromCharCode(Number(d)))
+    .replace(/&quot;/g, '"')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
+}
+
+/** `<meta http-equiv="refresh" content="0;url=…">`, which browsers follow like a redirect. */
+function metaRefresh(html: string, base: URL): URL | undefined {
+  const m = /<meta\b[^>]*http-equiv=["']?refresh["']?[^>]*content=["']\s*\d+\s*;\s*url=([^"']+)["']/i.exec(html);
+  if (!m?.[1]) return undefined;
+  try {
+    return new URL(unescapeHtml(m[1].trim()), base);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,16 @@
+// @alter/testing — every export is public API. Add deliberately.
+export type { ApproveOptions, ApproveResult } from './approve.js';
+export { type EmulatedProviderId, EMULATED_PROVIDERS, type EmulatedProvider, KNOWN_SCOPES } from './emulated-providers.js';
+export { SandboxError, type SandboxErrorCode } from './errors.js';
+export type { CalendarEvent, CalendarEventTime, CalendarFake, NewCalendarEvent } from './fake-apis/calendar.js';
+export type { GitHubComment, GitHubFake, GitHubItem, GitHubRepo } from './fake-apis/github.js';
+export type { GmailFake, GmailMessage, NewGmailMessage } from './fake-apis/gmail.js';
+export type { SlackChannel, SlackFake, SlackMessage } from './fake-apis/slack.js';
+export { providers, type SandboxEndpoints, type SandboxProviderOptions } from './providers.js';
+export { type Sandbox, type SandboxClient, type SandboxFakes, type SandboxOAuthEndpoints, startSandbox } from './sandbox.js';
+export type { FailNextOptions, FailRule, FaultTarget, SandboxFaults } from './sandbox-faults.js';
+export type { SandboxOptions } from './sandbox-options.js';
+export type { ApiRequestStats, SandboxStats, TokenRequestStats } from './sandbox-stats.js';
+export type { ResolvedSandboxUser, SandboxUser } from './sandbox-user.js';
+export { createLeakCheck, redactSecret } from './leak-check.js';
+export type { LeakCheck, LeakCheckLogger, LeakFinding } from './leak-check.js';

@@ -1,0 +1,103 @@
+import { defineProvider, type ProviderConfig } from '@alter/vault';
+import { invalidArgument } from './errors.js';
+import {
+  EMULATED_PROVIDERS,
+  type EmulatedProviderId,
+  isEmulatedProviderId,
+} from './emulated-providers.js';
+
+/** Options of {@link providers.sandbox}. */
+export interface SandboxProviderOptions {
+  /**
+   * The provider id the vault and `@AlterTool(provider)` use (default `'sandbox'`). Ids
+   * `'google'`, `'github'` and `'slack'` emulate those providers; any other id needs `emulate`.
+   */
+  readonly id?: string;
+  /** Which emulated provider's client, API hosts and default scopes to use (default: `id` when it names one, else `'sandbox'`). */
+  readonly emulate?: EmulatedProviderId;
+  /** Replaces the default scopes asked at every Connect. */
+  readonly defaultScopes?: readonly string[];
+  /** Replaces how the identity is read (`'id_token'` for google/sandbox, `'userinfo'` for github/slack). */
+  readonly identity?: 'id_token' | 'userinfo';
+  readonly displayName?: string;
+}
+
+/** The part of a sandbox a provider config is built from. */
+export interface SandboxEndpoints {
+  /** Issuer URL of the sandbox, `http://127.0.0.1:PORT` (no trailing slash). */
+  readonly url: string;
+}
+
+/**
+ * Builds a vault `ProviderConfig` that points at a running sandbox: its client id/secret, its
+ * endpoints (also discoverable from `issuer`), `prompt=consent` so refresh tokens are issued,
+ * the REAL API hosts of the emulated provider as `allowedHosts`, and `hostRewrites` that send
+ * requests for those hosts to the sandbox's fakes.
+ *
+ * @throws {SandboxError} `SANDBOX_INVALID_ARGUMENT` for an unknown `emulate` value or an id that
+ *   names no emulated provider without `emulate`.
+ * @throws {InvalidArgumentError} (from @alter/vault) for an id the vault does not accept.
+ * @example
+ * ```ts
+ * const sandbox = await startSandbox();
+ * const github = providers.sandbox(sandbox, { id: 'github' });
+ * // github.allowedHosts → ['api.github.com']
+ * // github.hostRewrites → { 'api.github.com': `${sandbox.url}/hosts/api.github.com` }
+ * ```
+ */
+function sandbox(
+  target: SandboxEndpoints,
+  options: SandboxProviderOptions = {},
+): ProviderConfig {
+  const id = options.id ?? 'sandbox';
+  if (typeof id !== 'string' || id === '')
+    throw invalidArgument('options.id', 'must be a non-empty string.');
+  const emulate =
+    options.emulate ?? (isEmulatedProviderId(id) ? id : undefined);
+  if (emulate === undefined) {
+    throw invalidArgument(
+      'options.emulate',
+      `id '${id}' is not an emulated provider; pass emulate: 'google' | 'github' | 'slack' | 'sandbox'.`,
+    );
+  }
+  if (!isEmulatedProviderId(emulate)) {
+    throw invalidArgument(
+      'options.emulate',
+      `'${String(emulate)}' is not one of ${Object.keys(EMULATED_PROVIDERS).join(', ')}.`,
+    );
+  }
+  const p = EMULATED_PROVIDERS[emulate];
+  const url = target.url.replace(/\/+$/, '');
+  // defineProvider validates like every vault factory and hides the client secret from
+  // JSON.stringify / util.inspect (it stays readable as `config.clientSecret`).
+  return defineProvider<ProviderConfig>(
+    {
+      id,
+      displayName: options.displayName ?? p.displayName,
+      clientId: p.clientId,
+      clientSecret: p.clientSecret,
+      tokenEndpointAuthMethod: 'client_secret_basic',
+      issuer: url,
+      authorizationEndpoint: `${url}/auth`,
+      tokenEndpoint: `${url}/token`,
+      userinfoEndpoint: `${url}/me`,
+      revocationEndpoint: `${url}/token/revocation`,
+      defaultScopes: Object.freeze([
+        ...(options.defaultScopes ?? p.defaultScopes),
+      ]),
+      scopeSeparator: ' ',
+      // oidc-provider issues refresh tokens only for offline_access, which it keeps only with prompt=consent.
+      authorizationParams: Object.freeze({ prompt: 'consent' }),
+      allowedHosts: Object.freeze([...p.apiHosts]),
+      allowInsecureLoopback: true,
+      hostRewrites: Object.freeze(
+        Object.fromEntries(p.apiHosts.map((h) => [h, `${url}/hosts/${h}`])),
+      ),
+      identity: options.identity ?? p.identity,
+    },
+    'providers.sandbox',
+  );
+}
+
+/** Provider-config factories of @alter/testing (mirrors `providers` of @alter/vault). */
+export const providers = Object.freeze({ sandbox });

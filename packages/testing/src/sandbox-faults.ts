@@ -1,0 +1,202 @@
+import { invalidArgument } from './errors.js';
+import { EMULATED_PROVIDERS, type EmulatedProviderId, isEmulatedProviderId } from './emulated-providers.js';
+import type { MemoryStore } from './internal/memory-store.js';
+import type { ResolvedSandboxUser } from './sandbox-user.js';
+
+/** Which sandbox endpoints a fault applies to. */
+export type FaultTarget = 'api' | 'token' | 'any';
+
+/** Options of {@link SandboxFaults.failNext}. */
+export interface FailNextOptions {
+  /** HTTP status to answer with: 429 (rate limited) or 503 (unavailable); any 4xx/5xx is accepted. */
+  readonly status: number;
+  /** How many matching requests fail (default 1). */
+  readonly count?: number;
+  /** `'api'` (fake provider APIs, default), `'token'` (the token endpoint) or `'any'`. */
+  readonly target?: FaultTarget;
+  /**
+   * Only requests whose path starts with this fail: a sandbox path (`/hosts/api.github.com/user`,
+   * `/token`), a real API path (`/user`, `/gmail/v1/`) or a real URL (`https://api.github.com/user`).
+   */
+  readonly path?: string;
+  /** `Retry-After` header value in seconds (default 1). */
+  readonly retryAfterSec?: number;
+}
+
+/** One pending `failNext` rule (internal shape, readable for debugging). */
+export interface FailRule {
+  status: number;
+  remaining: number;
+  target: FaultTarget;
+  path: string | undefined;
+  retryAfterSec: number;
+}
+
+/** The request facts a fault rule is matched against. */
+export interface FaultMatchInput {
+  readonly kind: 'api' | 'token';
+  /** Sandbox pathname (`/hosts/api.github.com/user`, `/token`). */
+  readonly pathname: string;
+  /** For API requests: the path on the real host (`/user`) and the real URL. */
+  readonly realPath?: string;
+  readonly realUrl?: string;
+}
+
+/**
+ * Switches that make the sandbox misbehave the way real providers do (`sandbox.faults`). Every
+ * switch acts at once on the running server; `reset()` turns them all off.
+ */
+export class SandboxFaults {
+  readonly #store: MemoryStore;
+  readonly #userByLogin: (login: string) => ResolvedSandboxUser | undefined;
+  #rotate = false;
+  #dropScopes: readonly string[] = [];
+  #latency: Record<FaultTarget, number> = { api: 0, token: 0, any: 0 };
+  #rules: FailRule[] = [];
+
+  /** @internal Created by `startSandbox()`. */
+  constructor(store: MemoryStore, userByLogin: (login: string) => ResolvedSandboxUser | undefined) {
+    this.#store = store;
+    this.#userByLogin = userByLogin;
+  }
+
+  /**
+   * Every access token issued so far is now expired (`exp` in the past): the fake APIs answer
+   * 401 and userinfo answers `invalid_token`. Refresh tokens stay valid, so a refresh recovers.
+   * @returns how many access tokens were expired.
+   */
+  expireAccessTokens(): number {
+    const past = Math.floor(Date.now() / 1000) - 1;
+    let n = 0;
+    for (const [, payload] of this.#store.entries('AccessToken')) {
+      if (typeof payload.exp !== 'number' || payload.exp > past) {
+        payload.exp = past;
+        n += 1;
+      }
+    }
+    return n;
+  }
+
+  /**
+   * Revokes the grants of `login` (for one emulated provider, or all): its refresh tokens then get
+   * `invalid_grant` and its access tokens 401 — what happens when a user removes the app in the
+   * provider's account settings.
+   * @throws {SandboxError} `SANDBOX_INVALID_ARGUMENT` for an unknown login or provider.
+   * @returns how many grants were revoked.
+   */
+  revokeGrant(options: { readonly login: string; readonly provider?: EmulatedProviderId }): number {
+    const user = this.#userByLogin(options?.login);
+    if (!user) throw invalidArgument('options.login', `no sandbox user "${String(options?.login)}".`);
+    let clientId: string | undefined;
+    if (options.provider !== undefined) {
+      if (!isEmulatedProviderId(options.provider)) {
+        throw invalidArgument('options.provider', `"${String(options.provider)}" is not one of ${Object.keys(EMULATED_PROVIDERS).join(', ')}.`);
+      }
+      clientId = EMULATED_PROVIDERS[options.provider].clientId;
+    }
+    const doomed: string[] = [];
+    for (const [id, payload] of this.#store.entries('Grant')) {
+      if (payload.accountId === user.sub && (clientId === undefined || payload.clientId === clientId)) doomed.push(id);
+    }
+    for (const id of doomed) {
+      this.#store.revokeByGrantId(id);
+      this.#store.destroy('Grant', id);
+    }
+    return doomed.length;
+  }
+
+  /**
+   * Rotate refresh tokens on every use (`true`) or never (`false`, the default). With rotation on,
+   * presenting a refresh token that was already used answers `invalid_grant` and — as
+   * oidc-provider treats it as token theft — revokes the whole grant.
+   */
+  rotateRefreshTokens(on: boolean): void {
+    if (typeof on !== 'boolean') throw invalidArgument('on', 'must be a boolean.');
+    this.#rotate = on;
+  }
+
+  /** Whether refresh tokens rotate (read by the authorization server). */
+  get rotatingRefreshTokens(): boolean {
+    return this.#rotate;
+  }
+
+  /**
+   * The next `count` matching requests are answered with `status` in the provider's error shape
+   * (Google `RESOURCE_EXHAUSTED`/`UNAVAILABLE`, GitHub `message`, Slack `ratelimited`, OAuth
+   * `temporarily_unavailable`) and a `Retry-After` header, without reaching the fake or the server.
+   * Rules stack; the oldest matching rule is used first.
+   * @throws {SandboxError} `SANDBOX_INVALID_ARGUMENT` for a status outside 400-599 or a bad count.
+   */
+  failNext(options: FailNextOptions): void {
+    const { status, count = 1, target = 'api', path, retryAfterSec = 1 } = options ?? ({} as FailNextOptions);
+    if (!Number.isInteger(status) || status < 400 || status > 599) throw invalidArgument('options.status', 'must be an HTTP error status (429, 503, …).');
+    if (!Number.isInteger(count) || count < 1) throw invalidArgument('options.count', 'must be a positive integer.');
+    if (target !== 'api' && target !== 'token' && target !== 'any') throw invalidArgument('options.target', "must be 'api', 'token' or 'any'.");
+    if (path !== undefined && typeof path !== 'string') throw invalidArgument('options.path', 'must be a string.');
+    if (!Number.isInteger(retryAfterSec) || retryAfterSec < 0) throw invalidArgument('options.retryAfterSec', 'must be a non-negative integer.');
+    this.#rules.push({ status, remaining: count, target, path, retryAfterSec });
+  }
+
+  /** Pending `failNext` rules (a copy). */
+  get pendingFailures(): readonly Readonly<FailRule>[] {
+    return this.#rules.map((r) => ({ ...r }));
+  }
+
+  /**
+   * Delays every response of `target` (default `'any'`) by `ms` milliseconds. `latency(0)` turns it off.
+   * @throws {SandboxError} `SANDBOX_INVALID_ARGUMENT` for a negative or non-finite delay.
+   */
+  latency(ms: number, target: FaultTarget = 'any'): void {
+    if (!Number.isFinite(ms) || ms < 0) throw invalidArgument('ms', 'must be a non-negative number of milliseconds.');
+    if (target !== 'api' && target !== 'token' && target !== 'any') throw invalidArgument('target', "must be 'api', 'token' or 'any'.");
+    this.#latency[target] = ms;
+  }
+
+  /**
+   * From now on every consent grants fewer scopes than asked: the listed scopes are refused (as a
+   * user unticking boxes on a consent screen would). `grantFewerScopes([])` turns it off.
+   * `approve(url, { scopes })` does the same for one approval.
+   */
+  grantFewerScopes(dropScopes: readonly string[]): void {
+    if (!Array.isArray(dropScopes) || dropScopes.some((s) => typeof s !== 'string')) {
+      throw invalidArgument('dropScopes', 'must be an array of scope strings ([] turns the fault off).');
+    }
+    this.#dropScopes = Object.freeze([...dropScopes]);
+  }
+
+  /** Scopes every consent currently refuses. */
+  get droppedScopes(): readonly string[] {
+    return this.#dropScopes;
+  }
+
+  /** Turns every switch off (rotation, pending failures, latency, dropped scopes). Expired and revoked tokens stay so. */
+  reset(): void {
+    this.#rotate = false;
+    this.#dropScopes = [];
+    this.#latency = { api: 0, token: 0, any: 0 };
+    this.#rules = [];
+  }
+
+  /** @internal The delay for a request of `kind` ('other' for pages, discovery, userinfo). */
+  delayFor(kind: 'api' | 'token' | 'other'): number {
+    return Math.max(this.#latency.any, kind === 'other' ? 0 : this.#latency[kind]);
+  }
+
+  /** @internal Takes one failure from the first matching rule, if any. */
+  takeFailure(input: FaultMatchInput): FailRule | undefined {
+    const rule = this.#rules.find((r) => (r.target === 'any' || r.target === input.kind) && pathMatches(r.path, input));
+    if (!rule) return undefined;
+    rule.remaining -= 1;
+    if (rule.remaining <= 0) this.#rules.splice(this.#rules.indexOf(rule), 1);
+    return { ...rule };
+  }
+}
+
+function pathMatches(path: string | undefined, input: FaultMatchInput): boolean {
+  if (path === undefined) return true;
+  return (
+    input.pathname.startsWith(path) ||
+    input.realPath?.startsWith(path) === true ||
+    input.realUrl?.startsWith(path) === true
+  );
+}

@@ -1,0 +1,361 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { ProviderConfig } from '@alter/vault';
+import type { AdapterPayload } from 'oidc-provider';
+import { type ApproveOptions, type ApproveResult, approveFlow } from './approve.js';
+import { EMULATED_PROVIDERS, type EmulatedProviderId, isEmulatedProviderId, KNOWN_SCOPES } from './emulated-providers.js';
+import { invalidArgument, SandboxError } from './errors.js';
+import { CalendarFake } from './fake-apis/calendar.js';
+import { FakeApiServer } from './fake-apis/fake-api-server.js';
+import { GitHubFake } from './fake-apis/github.js';
+import { GmailFake } from './fake-apis/gmail.js';
+import { SlackFake } from './fake-apis/slack.js';
+import { createAuthorizationServer } from './internal/authorization-server.js';
+import { readBody, sendJson, sleep } from './internal/http-util.js';
+import { Interactions } from './internal/interactions.js';
+import { MemoryStore } from './internal/memory-store.js';
+import { providers, type SandboxProviderOptions } from './providers.js';
+import { SandboxFaults } from './sandbox-faults.js';
+import type { SandboxOptions } from './sandbox-options.js';
+import { countTokenRequest, createSandboxStats, type SandboxStats } from './sandbox-stats.js';
+import { DEFAULT_SANDBOX_USERS, type ResolvedSandboxUser, resolveUsers, type SandboxUser } from './sandbox-user.js';
+
+/**
+ * Registered when no redirect URI was given yet: oidc-provider needs at least one, and this one
+ * (port 1 on loopback) is never a real callback, so an unregistered callback still fails exactly.
+ */
+const PLACEHOLDER_REDIRECT = 'http://127.0.0.1:1/sandbox-register-your-redirect-uri';
+
+/** The sandbox's endpoints (all on `sandbox.url`). */
+export interface SandboxOAuthEndpoints {
+  readonly issuer: string;
+  readonly discovery: string;
+  readonly authorization: string;
+  readonly token: string;
+  readonly userinfo: string;
+  readonly revocation: string;
+  readonly introspection: string;
+  readonly jwks: string;
+}
+
+/** The client registered for one emulated provider. Test fixtures: the secret is not a secret. */
+export interface SandboxClient {
+  readonly provider: EmulatedProviderId;
+  readonly clientId: string;
+  readonly clientSecret: string;
+  readonly redirectUris: readonly string[];
+}
+
+/** The in-memory state of the fake APIs, for seeding and inspecting in tests. */
+export interface SandboxFakes {
+  readonly gmail: GmailFake;
+  readonly calendar: CalendarFake;
+  readonly github: GitHubFake;
+  readonly slack: SlackFake;
+}
+
+/**
+ * A running sandbox: an OAuth 2.0 / OIDC authorization server and fake Gmail, Calendar, GitHub
+ * and Slack APIs on one loopback port. Create it with {@link startSandbox}; `close()` it after.
+ */
+export class Sandbox {
+  /** Base URL and OIDC issuer, `http://127.0.0.1:PORT` (no trailing slash). */
+  readonly url: string;
+  readonly endpoints: SandboxOAuthEndpoints;
+  /** Every user who can sign in. */
+  readonly users: readonly ResolvedSandboxUser[];
+  /** Fault switches: expire tokens, revoke grants, rotate refresh tokens, 429/503, latency, fewer scopes. */
+  readonly faults: SandboxFaults;
+  /** Live counters: token requests by grant type, API requests by host/route/outcome. */
+  readonly stats: SandboxStats;
+  /** State of the fake APIs (seed data, inspect what a tool created). */
+  readonly fakes: SandboxFakes;
+
+  readonly #server: Server;
+  readonly #redirects: { all: Set<string>; byProvider: Map<EmulatedProviderId, Set<string>> };
+  #closed = false;
+
+  /** @internal Use {@link startSandbox}. */
+  constructor(parts: {
+    url: string;
+    server: Server;
+    users: readonly ResolvedSandboxUser[];
+    faults: SandboxFaults;
+    stats: SandboxStats;
+    fakes: SandboxFakes;
+    redirects: { all: Set<string>; byProvider: Map<EmulatedProviderId, Set<string>> };
+  }) {
+    this.url = parts.url;
+    this.#server = parts.server;
+    this.users = parts.users;
+    this.faults = parts.faults;
+    this.stats = parts.stats;
+    this.fakes = parts.fakes;
+    this.#redirects = parts.redirects;
+    this.endpoints = Object.freeze({
+      issuer: this.url,
+      discovery: `${this.url}/.well-known/openid-configuration`,
+      authorization: `${this.url}/auth`,
+      token: `${this.url}/token`,
+      userinfo: `${this.url}/me`,
+      revocation: `${this.url}/token/revocation`,
+      introspection: `${this.url}/token/introspection`,
+      jwks: `${this.url}/jwks`,
+    });
+  }
+
+  /**
+   * The vault provider config for one emulated provider (`'google'`, `'github'`, `'slack'`,
+   * `'sandbox'`), or for any id with `{ id, emulate }`. Same as `providers.sandbox(sandbox, …)`.
+   * @throws {SandboxError} `SANDBOX_INVALID_ARGUMENT` for an id that is not emulated.
+   * @example
+   * ```ts
+   * const vault = new AlterVault({ caller: 'test', providers: [sandbox.provider('github')] });
+   * ```
+   */
+  provider(id: EmulatedProviderId | SandboxProviderOptions): ProviderConfig {
+    return providers.sandbox(this, typeof id === 'string' ? { id } : id);
+  }
+
+  /** The registered OAuth client of an emulated provider (id, secret, redirect URIs). */
+  client(provider: EmulatedProviderId): SandboxClient {
+    if (!isEmulatedProviderId(provider)) throw invalidArgument('provider', `"${String(provider)}" is not one of ${Object.keys(EMULATED_PROVIDERS).join(', ')}.`);
+    const p = EMULATED_PROVIDERS[provider];
+    return Object.freeze({ provider, clientId: p.clientId, clientSecret: p.clientSecret, redirectUris: Object.freeze(redirectUrisOf(this.#redirects, provider)) });
+  }
+
+  /** The sandbox user with this login. */
+  user(login: string): ResolvedSandboxUser {
+    const user = this.users.find((u) => u.login === login);
+    if (!user) throw invalidArgument('login', `no sandbox user "${login}"; known: ${this.users.map((u) => u.login).join(', ')}.`);
+    return user;
+  }
+
+  /** Base URL of a fake API host: `apiBase('api.github.com')` → `${url}/hosts/api.github.com`. */
+  apiBase(host: string): string {
+    return `${this.url}/hosts/${host}`;
+  }
+
+  /**
+   * Registers a redirect URI (your Connect callback) for every sandbox client, or for one
+   * provider's client. Matching stays exact, as at real providers: register the full URL your
+   * server sends as `redirect_uri`, after it knows its port.
+   * @throws {SandboxError} `SANDBOX_INVALID_ARGUMENT` for a non-http(s) URL or one with a fragment.
+   * @example
+   * ```ts
+   * sandbox.registerRedirectUri(`http://127.0.0.1:${port}/connect/callback`);
+   * ```
+   */
+  registerRedirectUri(uri: string, options: { readonly provider?: EmulatedProviderId } = {}): void {
+    this.#assertOpen();
+    if (typeof uri !== 'string' || !URL.canParse(uri)) throw invalidArgument('uri', 'must be an absolute URL.');
+    const parsed = new URL(uri);
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw invalidArgument('uri', 'must be an http or https URL.');
+    if (parsed.hash || uri.includes('#')) throw invalidArgument('uri', 'must not contain a fragment.');
+    if (options.provider === undefined) {
+      this.#redirects.all.add(uri);
+      return;
+    }
+    if (!isEmulatedProviderId(options.provider)) throw invalidArgument('options.provider', `"${String(options.provider)}" is not one of ${Object.keys(EMULATED_PROVIDERS).join(', ')}.`);
+    let set = this.#redirects.byProvider.get(options.provider);
+    if (!set) {
+      set = new Set();
+      this.#redirects.byProvider.set(options.provider, set);
+    }
+    set.add(uri);
+  }
+
+  /**
+   * Signs a user in and answers the consent screen the way a browser would, starting from any
+   * loopback URL that leads to the sandbox's authorize endpoint (a Connect URL, an MCP authorize
+   * URL), and follows redirects back through the client's callback. Only loopback URLs are
+   * ever contacted.
+   * @throws {SandboxError} `SANDBOX_NOT_LOOPBACK`, `SANDBOX_INVALID_ARGUMENT` (unknown login),
+   *   `SANDBOX_REDIRECT_LOOP`, `SANDBOX_CLOSED`.
+   * @example
+   * ```ts
+   * const { url } = await vault.connect.createSession({ user: 'u1', providers: { github: ['repo'] } });
+   * const done = await sandbox.approve(url, { login: 'alice' });
+   * // deny: sandbox.approve(url, { login: 'alice', deny: true })
+   * // fewer scopes: sandbox.approve(url, { login: 'alice', scopes: ['read:user'] })
+   * ```
+   */
+  async approve(url: string, options: ApproveOptions): Promise<ApproveResult> {
+    this.#assertOpen();
+    return approveFlow({ origin: this.url, knownLogin: (login) => this.users.some((u) => u.login === login) }, url, options);
+  }
+
+  /** Stops the server and drops every connection. Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await new Promise<void>((resolve) => {
+      this.#server.close(() => resolve());
+      this.#server.closeAllConnections();
+    });
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new SandboxError('SANDBOX_CLOSED', 'This sandbox was closed; start a new one with startSandbox().');
+  }
+
+  /** Keeps client secrets and internals out of logs. */
+  toJSON(): { url: string } {
+    return { url: this.url };
+  }
+
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return `Sandbox { url: '${this.url}' }`;
+  }
+}
+
+function redirectUrisOf(redirects: { all: Set<string>; byProvider: Map<EmulatedProviderId, Set<string>> }, provider: EmulatedProviderId): string[] {
+  return [...new Set([...redirects.all, ...(redirects.byProvider.get(provider) ?? [])])];
+}
+
+/**
+ * Starts a sandbox on 127.0.0.1 (a free port): a real OAuth 2.0 / OIDC authorization server
+ * (oidc-provider: authorization code + PKCE S256 + refresh tokens, consent, id_token, userinfo,
+ * revocation) with one client per emulated provider, and fake provider APIs checking the Bearer
+ * token and its scopes.
+ * @throws {SandboxError} `SANDBOX_INVALID_ARGUMENT` for bad options.
+ * @example
+ * ```ts
+ * const sandbox = await startSandbox();
+ * try {
+ *   sandbox.registerRedirectUri(callbackUrl);
+ *   await sandbox.approve(connectUrl, { login: 'alice' });
+ * } finally {
+ *   await sandbox.close();
+ * }
+ * ```
+ */
+export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
+  const users = resolveUsers(mergeUsers(DEFAULT_SANDBOX_USERS, options.users ?? []));
+  const accessTokenTtlSec = positiveInt(options.accessTokenTtlSec ?? 3600, 'options.accessTokenTtlSec');
+  const refreshTokenTtlSec = positiveInt(options.refreshTokenTtlSec ?? 14 * 24 * 3600, 'options.refreshTokenTtlSec');
+  const extraScopes = options.extraScopes ?? [];
+  if (!Array.isArray(extraScopes) || extraScopes.some((s) => typeof s !== 'string' || !/^[\x21\x23-\x5b\x5d-\x7e]+$/.test(s))) {
+    throw invalidArgument('options.extraScopes', 'must be an array of scope tokens (printable ASCII without spaces, quotes or backslashes).');
+  }
+
+  const bySub = new Map(users.map((u) => [u.sub, u]));
+  const byLogin = new Map(users.map((u) => [u.login, u]));
+  const redirects = { all: new Set<string>(), byProvider: new Map<EmulatedProviderId, Set<string>>() };
+
+  const store = new MemoryStore((clientId) => clientMetadata(clientId, redirects));
+  const faults = new SandboxFaults(store, (login) => byLogin.get(login));
+  const stats = createSandboxStats();
+  const fakes: SandboxFakes = {
+    gmail: new GmailFake(users),
+    calendar: new CalendarFake(users),
+    github: new GitHubFake(users),
+    slack: new SlackFake(users),
+  };
+
+  // Handlers are attached once the port (and so the issuer) is known.
+  let handler: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
+  const server = createServer((req, res) => {
+    if (handler) handler(req, res);
+    else sendJson(res, 503, { error: 'temporarily_unavailable', error_description: 'The sandbox is starting.' });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `http://127.0.0.1:${port}`;
+
+  const provider = await createAuthorizationServer({
+    issuer: url,
+    store,
+    faults,
+    stats,
+    userBySub: (sub) => bySub.get(sub),
+    scopes: [...new Set([...KNOWN_SCOPES, ...extraScopes])],
+    accessTokenTtlSec,
+    refreshTokenTtlSec,
+  });
+  const interactions = new Interactions(provider, faults, (login) => byLogin.get(login));
+  const apis = new FakeApiServer({
+    apis: [...fakes.gmail.apis(), ...fakes.calendar.apis(), ...fakes.github.apis(), ...fakes.slack.apis()],
+    provider,
+    faults,
+    stats,
+    userBySub: (sub) => bySub.get(sub),
+  });
+  const oidc = provider.callback();
+
+  const sandbox = new Sandbox({ url, server, users, faults, stats, fakes, redirects });
+  for (const uri of options.redirectUris ?? []) sandbox.registerRedirectUri(uri);
+
+  handler = (req, res) => {
+    route(req, res, { url, faults, stats, interactions, apis, oidc }).catch((err: unknown) => {
+      if (!res.headersSent) sendJson(res, 500, { error: 'server_error', error_description: `sandbox: ${err instanceof Error ? err.message : String(err)}` });
+      else res.destroy();
+    });
+  };
+  return sandbox;
+}
+
+async function route(
+  req: IncomingMessage,
+  res: ServerResponse,
+  deps: {
+    url: string;
+    faults: SandboxFaults;
+    stats: SandboxStats;
+    interactions: Interactions;
+    apis: FakeApiServer;
+    oidc: (req: IncomingMessage, res: ServerResponse) => unknown;
+  },
+): Promise<void> {
+  const url = new URL(req.url ?? '/', deps.url);
+  const isApi = url.pathname.startsWith('/hosts/');
+  const isToken = url.pathname === '/token' && req.method === 'POST';
+  await sleep(deps.faults.delayFor(isApi ? 'api' : isToken ? 'token' : 'other'));
+  if (isApi) return deps.apis.handle(req, res, url);
+  if (url.pathname.startsWith('/interaction/')) return deps.interactions.handle(req, res, url.pathname);
+  if (isToken) {
+    const rule = deps.faults.takeFailure({ kind: 'token', pathname: url.pathname });
+    if (rule) {
+      const form = new URLSearchParams(await readBody(req));
+      countTokenRequest(deps.stats, form.get('grant_type'), 'temporarily_unavailable');
+      return sendJson(
+        res,
+        rule.status,
+        { error: 'temporarily_unavailable', error_description: `The sandbox answered ${rule.status} on purpose (faults.failNext).` },
+        { 'retry-after': String(rule.retryAfterSec), 'cache-control': 'no-store' },
+      );
+    }
+  }
+  deps.oidc(req, res);
+}
+
+function clientMetadata(clientId: string, redirects: { all: Set<string>; byProvider: Map<EmulatedProviderId, Set<string>> }): AdapterPayload | undefined {
+  const p = Object.values(EMULATED_PROVIDERS).find((e) => e.clientId === clientId);
+  if (!p) return undefined;
+  const uris = redirectUrisOf(redirects, p.id);
+  return {
+    client_id: p.clientId,
+    client_secret: p.clientSecret,
+    client_name: p.displayName,
+    redirect_uris: uris.length ? uris : [PLACEHOLDER_REDIRECT],
+    grant_types: ['authorization_code', 'refresh_token'],
+    response_types: ['code'],
+    token_endpoint_auth_method: 'client_secret_basic',
+  };
+}
+
+function mergeUsers(defaults: readonly SandboxUser[], extra: readonly SandboxUser[]): SandboxUser[] {
+  if (!Array.isArray(extra)) throw invalidArgument('options.users', 'must be an array of { login, … }.');
+  const out = new Map<string, SandboxUser>();
+  for (const u of defaults) out.set(u.login, u);
+  for (const u of extra) out.set(u?.login, u);
+  return [...out.values()];
+}
+
+function positiveInt(value: number, name: string): number {
+  if (!Number.isInteger(value) || value < 1) throw invalidArgument(name, 'must be a positive integer (seconds).');
+  return value;
+}

@@ -1,0 +1,105 @@
+/**
+ * The real stack a tool pack runs in, for e2e tests: the sandbox (OAuth server + fake provider
+ * APIs on 127.0.0.1), an AlterVault on a SQLite file in a temp dir, AlterMCP registering the
+ * pack on an McpServer, and the SDK's real Client over InMemoryTransport. Nothing is mocked.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AlterMCP } from '@alter/mcp';
+import { createLeakCheck, type LeakCheck, type Sandbox, startSandbox } from '@alter/testing';
+import { AlterVault } from '@alter/vault';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+
+export const USER = 'alice';
+export const CONNECT_URL = /https?:\/\/[^\s"')]+\/connect\/[A-Za-z0-9_-]{20,64}/;
+
+type CallResult = Awaited<ReturnType<Client['callTool']>>;
+
+export interface PackStack {
+  readonly sandbox: Sandbox;
+  readonly vault: AlterVault;
+  readonly client: Client;
+  readonly leaks: LeakCheck;
+  /** Connects `user` (default `USER`) to `provider` with `scopes`: a Connect session and the sandbox's headless approval. */
+  connect(provider: string, scopes: readonly string[], user?: string): Promise<void>;
+  /** Calls a tool; every result goes through the leak check. */
+  call(name: string, args?: Record<string, unknown>): Promise<CallResult>;
+  /** Calls a tool that must succeed and returns its structured content. */
+  callOk<T = Record<string, unknown>>(name: string, args?: Record<string, unknown>): Promise<T>;
+  close(): Promise<void>;
+}
+
+export function textOf(result: CallResult): string {
+  return ((result.content ?? []) as Array<{ type: string; text?: string }>)
+    .filter((c) => c.type === 'text')
+    .map((c) => c.text ?? '')
+    .join('\n');
+}
+
+/** Starts the stack with `modules` registered for the given providers. */
+export async function startPackStack(providerIds: ReadonlyArray<'google' | 'github' | 'slack'>, modules: readonly (new () => object)[]): Promise<PackStack> {
+  const leaks = createLeakCheck();
+  const sandbox = await startSandbox();
+  const dir = mkdtempSync(join(tmpdir(), 'alter-pack-test-'));
+  const vault = new AlterVault({
+    caller: 'tools-e2e',
+    store: join(dir, 'vault.db'),
+    encryptionKey: leaks.secret(randomBytes(32).toString('base64'), 'encryption key'),
+    providers: providerIds.map((id) => sandbox.provider(id)),
+    logger: leaks.logger,
+  });
+  for (const id of providerIds) leaks.secret(sandbox.provider(id).clientSecret ?? '', `${id} client secret`);
+  const connectServer = await vault.connect.listen();
+  sandbox.registerRedirectUri(`${connectServer.url}/connect/callback`);
+  const server = new McpServer({ name: 'pack-test', version: '1.0.0' });
+  new AlterMCP(vault, { defaultUser: USER }).register(server, [...modules]);
+  const [clientTransport, serverTransport] = InMemoryTransport.createLinkedPair();
+  await server.connect(serverTransport);
+  const client = new Client({ name: 'pack-test-client', version: '1.0.0' });
+  await client.connect(clientTransport);
+
+  // Every access and refresh token the vault holds becomes a secret the leak check looks for.
+  const registerTokens = async () => {
+    for (const g of await vault.store.listGrants({ includeRevoked: true })) {
+      leaks.secret(vault.openSecret(g.accessToken), `${g.provider} access token of ${g.user}`);
+      if (g.refreshToken) leaks.secret(vault.openSecret(g.refreshToken), `${g.provider} refresh token of ${g.user}`);
+    }
+  };
+  const call = async (name: string, args: Record<string, unknown> = {}): Promise<CallResult> => {
+    const result = await client.callTool({ name, arguments: args });
+    leaks.inspect(result, `result of ${name}`);
+    return result;
+  };
+  return {
+    sandbox,
+    vault,
+    client,
+    leaks,
+    async connect(provider, scopes, user = USER) {
+      const session = await vault.connect.createSession({ user, providers: { [provider]: [...scopes] } });
+      await sandbox.approve(session.url, { login: user });
+      const result = await vault.connect.waitFor(session.id, { timeoutMs: 5000 });
+      if (result.status !== 'complete') throw new Error(`Connect ${provider} ended ${result.status}: ${result.error?.message}`);
+      await registerTokens();
+    },
+    call,
+    async callOk<T>(name: string, args: Record<string, unknown> = {}) {
+      const result = await call(name, args);
+      if (result.isError) throw new Error(`${name} failed: ${textOf(result)}`);
+      return result.structuredContent as T;
+    },
+    async close() {
+      await registerTokens();
+      for (const row of await vault.audit.query({ limit: 10_000 })) leaks.inspect(row, 'audit row');
+      await client.close();
+      await server.close();
+      await vault.close();
+      await sandbox.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

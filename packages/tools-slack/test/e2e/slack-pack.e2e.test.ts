@@ -1,0 +1,93 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { SLACK_CHAT_WRITE, SlackChannelTools, SlackMessageTools, SlackTools, slackManifest } from '@alter/tools-slack';
+import { CONNECT_URL, type PackStack, startPackStack, textOf, USER } from './support/pack-stack.js';
+
+describe('@alter/tools-slack through the real stack (sandbox, SQLite vault, AlterMCP, SDK client)', () => {
+  let stack: PackStack;
+
+  beforeAll(async () => {
+    stack = await startPackStack(['slack'], SlackTools);
+  });
+  afterAll(async () => {
+    await stack?.close();
+    stack?.leaks.assertClean();
+  });
+
+  it('lists every tool of the manifest, each field described, with output schema and truthful annotations', async () => {
+    const { tools } = await stack.client.listTools();
+    expect(tools.map((t) => t.name).sort()).toEqual(Object.keys(slackManifest.scopesByTool).sort());
+    for (const tool of tools) {
+      const props = (tool.inputSchema.properties ?? {}) as Record<string, { description?: string }>;
+      for (const [field, schema] of Object.entries(props)) expect({ tool: tool.name, field, described: !!schema.description }).toEqual({ tool: tool.name, field, described: true });
+      expect(tool.outputSchema).toBeDefined();
+      const writes = tool.name === 'post_message';
+      expect(tool.annotations).toMatchObject({ readOnlyHint: !writes, destructiveHint: false, idempotentHint: !writes, openWorldHint: true });
+    }
+  });
+
+  it('answers the first call with a Connect URL', async () => {
+    const result = await stack.call('list_channels', {});
+    expect(result.isError).toBe(true);
+    expect(CONNECT_URL.test(textOf(result))).toBe(true);
+  });
+
+  describe('with Slack connected', () => {
+    beforeAll(async () => {
+      await stack.connect('slack', slackManifest.allScopes);
+    });
+
+    it('list_channels lists public channels only, with ids', async () => {
+      const out = await stack.callOk<{ channels: Array<{ id: string; name: string; isPrivate?: boolean; isMember?: boolean; numMembers?: number; purpose?: string }> }>('list_channels', {});
+      expect(out.channels.map((c) => c.name)).toEqual(['general', 'random']);
+      expect(out.channels[0]).toMatchObject({ id: 'C0GENERAL01', isPrivate: false, isMember: true, numMembers: 2 });
+      const page = await stack.callOk<{ channels: unknown[]; nextCursor?: string }>('list_channels', { limit: 1 });
+      expect(page.channels).toHaveLength(1);
+      const next = await stack.callOk<{ channels: Array<{ name: string }> }>('list_channels', { limit: 1, cursor: page.nextCursor });
+      expect(next.channels.map((c) => c.name)).toEqual(['random']);
+    });
+
+    it('post_message posts as the user and read_channel_history reads it back, newest first', async () => {
+      const posted = await stack.callOk<{ channel: string; ts: string; text?: string }>('post_message', { channel: 'C0RANDOM001', text: 'Hello *world* from a tool' });
+      expect(posted).toMatchObject({ channel: 'C0RANDOM001', text: 'Hello *world* from a tool' });
+      const reply = await stack.callOk<{ threadTs?: string }>('post_message', { channel: '#random', text: 'in thread', threadTs: posted.ts });
+      expect(reply.threadTs).toBe(posted.ts);
+      const stored = stack.sandbox.fakes.slack.messages('C0RANDOM001');
+      expect(stored.map((m) => m.text)).toEqual(['Hello *world* from a tool', 'in thread']);
+      expect(stored[0]?.user).toBe(stack.sandbox.user(USER).slackId);
+
+      const history = await stack.callOk<{ messages: Array<{ ts: string; text: string; threadTs?: string }>; hasMore: boolean }>('read_channel_history', { channel: 'C0RANDOM001', limit: 1 });
+      expect(history.messages.map((m) => m.text)).toEqual(['in thread']);
+      expect(history.hasMore).toBe(true);
+      const since = await stack.callOk<{ messages: Array<{ text: string }> }>('read_channel_history', { channel: 'C0RANDOM001', oldest: posted.ts });
+      expect(since.messages.map((m) => m.text)).toEqual(['in thread']);
+    });
+
+    it('Slack\'s ok:false becomes an error result carrying its error code and a hint', async () => {
+      const result = await stack.call('read_channel_history', { channel: 'C0NOPE00000' });
+      expect(result.isError).toBe(true);
+      expect(textOf(result)).toMatch(/channel_not_found/);
+      expect(textOf(result)).toMatch(/list_channels/);
+    });
+
+    it('rejects an empty message and a malformed channel before any request', async () => {
+      const before = stack.sandbox.stats.apiRequests.total;
+      expect((await stack.call('post_message', { channel: 'C0RANDOM001', text: '' })).isError).toBe(true);
+      expect((await stack.call('read_channel_history', { channel: 'general' })).isError).toBe(true);
+      expect(stack.sandbox.stats.apiRequests.total).toBe(before);
+    });
+  });
+
+  describe('the fake Slack API checks shapes and scopes like the real one', () => {
+    it('answers no_text for a post without text, and missing_scope (naming it) for a token without chat:write', async () => {
+      const noText = await stack.vault.request('slack', 'POST', 'https://slack.com/api/chat.postMessage', { user: USER, json: { channel: 'C0RANDOM001' } });
+      expect(noText.json()).toMatchObject({ ok: false, error: 'no_text' });
+      await stack.connect('slack', ['channels:read'], 'bob');
+      const denied = await stack.vault.request('slack', 'POST', 'https://slack.com/api/chat.postMessage', { user: 'bob', json: { channel: 'C0RANDOM001', text: 'hi' } });
+      expect(denied.json()).toMatchObject({ ok: false, error: 'missing_scope', needed: SLACK_CHAT_WRITE });
+    });
+  });
+
+  it('exports the pack whole and by class', () => {
+    expect(SlackTools).toEqual([SlackChannelTools, SlackMessageTools]);
+  });
+});

@@ -1,0 +1,543 @@
+/**
+ * AlterVault: the embedded token vault. `request()` is the one call through which tools reach a
+ * provider API with the end user's token: template the URL → check the host → get the token
+ * (memory cache → store → refresh) → send with axios → on 401 refresh once and retry → audit.
+ */
+import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { inspect } from 'node:util';
+import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
+import { type AuditContext, type AuditContextInput, AuditContextStore } from './audit-context.js';
+import { AuditLog, type AuditOptions, type AuditQuery, type AuditVerifyResult } from './audit-log.js';
+import { ConnectManager } from './connect/connect-manager.js';
+import type { ConnectDeps } from './connect/connect-deps.js';
+import { resolveEncryptionKey } from './encryption-key.js';
+import {
+  EncryptionKeyError,
+  InvalidArgumentError,
+  isAlterError,
+  ProviderHttpError,
+  RequestAbortedError,
+  RequestTimeoutError,
+  ScopeReauthRequiredError,
+  VaultConfigError,
+} from './errors.js';
+import type { AuditRecord, GrantStore, SealedSecret } from './grant-store.js';
+import { GrantsApi } from './grants-api.js';
+import { applyHostRewrite, checkHostAllowed } from './host-policy.js';
+import { optionalPositiveInt, optionalString, requireNonEmptyString, requireObject } from './internal/args.js';
+import { createDefaultLogger, type Logger } from './logger.js';
+import { createOAuthClient } from './oauth-client.js';
+import type { ProviderConfig } from './provider-config.js';
+import { defineProvider } from './providers/define-provider.js';
+import { redactUrl } from './redact-url.js';
+import { parseEncryptionKey, SecretBox, sealedKeyId } from './secret-box.js';
+import { storeFromOption } from './store-from-option.js';
+import { type TokenLease, TokenManager } from './token-manager.js';
+import type { TokenRefresher } from './token-refresher.js';
+import { buildUrl, type QueryParamValue } from './url-template.js';
+import { VaultResponse } from './vault-response.js';
+
+/** Options of {@link AlterVault}. */
+export interface AlterVaultOptions {
+  /** Who is calling (your server's name); recorded in every audit row. Required. */
+  readonly caller: string;
+  /** The providers this vault serves; ids must be unique. */
+  readonly providers: readonly ProviderConfig[];
+  /**
+   * Where grants live. Default: SQLite at `./.alter/vault.db`. A string: `postgres://…` /
+   * `postgresql://…` (PostgreSQL; `?schema=` picks a schema), `sqlite:path` or a file path.
+   */
+  readonly store?: GrantStore | string;
+  /** 32 random bytes, base64. Default: `ALTER_VAULT_KEY`, else a dev key generated into `./.alter/key`. */
+  readonly encryptionKey?: string;
+  /** Older keys still accepted for reading (during a rotation). */
+  readonly previousKeys?: readonly string[];
+  /** Passed through to the ConnectManager (`vault.connect`). */
+  readonly connect?: { readonly baseUrl?: string; readonly sessionTtlSec?: number; readonly [k: string]: unknown };
+  readonly http?: { readonly timeoutMs?: number };
+  /** Default: silent except warnings/errors; debug output with `DEBUG=alter:*`. */
+  readonly logger?: Logger;
+  readonly audit?: AuditOptions;
+}
+
+/** Options of {@link AlterVault.request}. */
+export interface VaultRequestOptions {
+  /** The end user whose grant is used. */
+  readonly user: string;
+  /** Which of the user's accounts at the provider (needed only when there are several). */
+  readonly account?: string;
+  /** JSON body (serialized, `content-type: application/json`). */
+  readonly json?: unknown;
+  /** Raw body (use instead of `json`). */
+  readonly body?: string | Buffer | Uint8Array | URLSearchParams;
+  readonly queryParams?: Readonly<Record<string, QueryParamValue | undefined>>;
+  /** Values for `{name}` placeholders in the URL (each percent-encoded as one segment piece). */
+  readonly pathParams?: Readonly<Record<string, string | number>>;
+  /** Extra request headers. `Authorization` is refused: the vault sets it. */
+  readonly extraHeaders?: Readonly<Record<string, string>>;
+  /** Why the call is made (recorded in the audit row). */
+  readonly reason?: string;
+  /** Whole-request timeout (default `http.timeoutMs`, else 30 000 ms). */
+  readonly timeoutMs?: number;
+  readonly signal?: AbortSignal;
+  /** Scopes the call needs (a tool's declared scopes); checked against the grant before sending. */
+  readonly scopes?: readonly string[];
+}
+
+/** @internal test seam: not exported from the package entry. */
+export interface AlterVaultInternalOptions {
+  readonly refresher?: (provider: ProviderConfig) => TokenRefresher;
+}
+
+/** Ambient audit context as returned by {@link AlterVault.currentAuditContext}. */
+export type { AuditContext } from './audit-context.js';
+
+const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+const KEY_CHECK_NS = 'alter.vault';
+const KEY_CHECK_KEY = 'key-check';
+const KEY_CHECK_PLAIN = 'alter-vault-key-check:v1';
+const DEFAULT_TIMEOUT_MS = 30_000;
+
+/** `vault.audit`: query, verify and flush the audit trail. */
+export interface VaultAudit {
+  /** Rows matching the filter, newest first (flushes first). */
+  query(filter?: AuditQuery): Promise<AuditRecord[]>;
+  /** Walks the hash chain; reports the first edited or missing row. */
+  verify(): Promise<AuditVerifyResult>;
+  /** Writes every queued row. */
+  flush(): Promise<void>;
+}
+
+/**
+ * The embedded token vault.
+ *
+ * @example
+ * const vault = new AlterVault({ caller: 'my-server', providers: [providers.github({ clientId, clientSecret })] });
+ * const res = await vault.request('github', 'GET', 'https://api.github.com/repos/{owner}/{repo}', {
+ *   user: 'alice', pathParams: { owner: 'acme', repo: 'app' },
+ * });
+ * console.log(res.status, res.json());
+ * await vault.close();
+ */
+export class AlterVault {
+  readonly caller: string;
+  /** The store (holds only sealed secrets). Public for extensions such as the auth server. */
+  readonly store: GrantStore;
+  readonly grants: GrantsApi;
+  readonly audit: VaultAudit;
+  readonly connect: ConnectManager;
+  readonly #logger: Logger;
+  readonly #providers = new Map<string, ProviderConfig>();
+  #box: SecretBox;
+  readonly #tokens: TokenManager;
+  readonly #auditLog: AuditLog;
+  readonly #context = new AuditContextStore();
+  readonly #http: AxiosInstance;
+  readonly #timeoutMs: number;
+  readonly #refreshers = new Map<string, TokenRefresher>();
+  readonly #refresherFactory: (provider: ProviderConfig) => TokenRefresher;
+  #readyPromise: Promise<void> | undefined;
+  #isReady = false;
+  #closing: Promise<void> | undefined;
+
+  /**
+   * @throws InvalidArgumentError for a bad option (named); VaultConfigError for duplicate provider
+   *   ids; EncryptionKeyError for a malformed key.
+   */
+  constructor(options: AlterVaultOptions, internal: AlterVaultInternalOptions = {}) {
+    requireObject(options, 'options');
+    this.caller = requireNonEmptyString(options.caller, 'options.caller');
+    this.#logger = options.logger ?? createDefaultLogger();
+    if (!Array.isArray(options.providers)) throw new InvalidArgumentError('options.providers', 'expected an array of provider configurations');
+    options.providers.forEach((raw, i) => {
+      requireObject(raw, `options.providers[${i}]`);
+      const id = requireNonEmptyString(raw.id, `options.providers[${i}].id`);
+      if (this.#providers.has(id)) throw new VaultConfigError(`options.providers: provider id "${id}" appears twice; ids must be unique.`);
+      // The one validation seam for providers; it also hides clientSecret from inspect/JSON
+      // (idempotent for configs the provider factories already built).
+      this.#providers.set(id, defineProvider(raw, `new AlterVault: providers[${i}]`));
+    });
+    const http = options.http === undefined ? {} : requireObject(options.http, 'options.http');
+    this.#timeoutMs = optionalPositiveInt(http.timeoutMs, 'options.http.timeoutMs') ?? DEFAULT_TIMEOUT_MS;
+    optionalString(options.encryptionKey, 'options.encryptionKey');
+    const previous = options.previousKeys ?? [];
+    if (!Array.isArray(previous)) throw new InvalidArgumentError('options.previousKeys', 'expected an array of base64 keys');
+    const { key } = resolveEncryptionKey(options.encryptionKey, this.#logger);
+    this.#box = new SecretBox(
+      key,
+      previous.map((k, i) => parseEncryptionKey(k, `options.previousKeys[${i}]`)),
+    );
+    this.store = storeFromOption(options.store);
+    const audit = options.audit === undefined ? {} : requireObject(options.audit, 'options.audit');
+    this.#auditLog = new AuditLog(this.store, this.#logger, audit as AuditOptions);
+    this.#refresherFactory = internal.refresher ?? ((p) => createOAuthClient(p, { timeoutMs: this.#timeoutMs }));
+    this.#tokens = new TokenManager({
+      store: this.store,
+      box: () => this.#box,
+      refresher: (p) => this.#refresherFor(p),
+      logger: this.#logger,
+    });
+    this.grants = new GrantsApi({
+      ready: () => this.ready(),
+      store: this.store,
+      box: () => this.#box,
+      provider: (id) => this.provider(id),
+      tokens: this.#tokens,
+    });
+    const auditLog = this.#auditLog;
+    this.audit = Object.freeze({
+      query: async (filter?: AuditQuery) => {
+        await this.ready();
+        return auditLog.query(filter);
+      },
+      verify: async () => {
+        await this.ready();
+        return auditLog.verify();
+      },
+      flush: () => auditLog.flush(),
+    });
+    this.#http = axios.create({
+      validateStatus: () => true,
+      // Redirects are never followed: a 3xx is returned as is, so the token cannot follow one to
+      // another host (and same-host redirects stay visible to the caller).
+      maxRedirects: 0,
+      // A proxy from the environment would receive the Authorization header of plain requests.
+      proxy: false,
+      responseType: 'arraybuffer',
+      transformResponse: [],
+      decompress: true,
+    });
+    const connectOptions = options.connect === undefined ? {} : requireObject(options.connect, 'options.connect');
+    const deps: ConnectDeps = {
+      store: this.store,
+      caller: this.caller,
+      provider: (id) => this.provider(id),
+      seal: (plain) => this.sealSecret(plain),
+      open: (sealed) => this.openSecret(sealed),
+      putGrant: async (input) => {
+        const info = await this.grants.put({
+          user: input.user,
+          provider: input.provider,
+          account: input.account,
+          accessToken: input.accessToken,
+          ...(input.refreshToken !== undefined ? { refreshToken: input.refreshToken } : {}),
+          expiresAt: input.expiresAt,
+          scopes: input.scopes,
+        });
+        return { id: info.id };
+      },
+      options: { ...connectOptions } as ConnectDeps['options'],
+      logger: this.#logger,
+      ready: () => this.ready(),
+    };
+    this.connect = new ConnectManager(deps);
+  }
+
+  /** Ids of the configured providers. */
+  get providerIds(): string[] {
+    return [...this.#providers.keys()];
+  }
+
+  /** Id of the key new secrets are sealed with (not secret). */
+  get keyId(): string {
+    return this.#box.keyId;
+  }
+
+  /** The provider configuration. @throws VaultConfigError naming the known ids. */
+  provider(id: string): ProviderConfig {
+    const p = typeof id === 'string' ? this.#providers.get(id) : undefined;
+    if (!p) {
+      const known = this.providerIds;
+      throw new VaultConfigError(
+        `Unknown provider "${String(id)}". Configured providers: ${known.length ? known.join(', ') : '(none)'}. Add it to new AlterVault({ providers: [...] }).`,
+      );
+    }
+    return p;
+  }
+
+  /**
+   * Opens the store (migrations) and checks the encryption key against the store. Optional:
+   * every method awaits it. @throws EncryptionKeyError when the store was written with another key.
+   */
+  ready(): Promise<void> {
+    if (this.#closing) return Promise.reject(new VaultConfigError('The vault is closed; create a new AlterVault.'));
+    this.#readyPromise ??= this.#open().then(
+      () => {
+        this.#isReady = true;
+      },
+      (err: unknown) => {
+        this.#readyPromise = undefined;
+        throw err;
+      },
+    );
+    return this.#readyPromise;
+  }
+
+  async #open(): Promise<void> {
+    await this.store.open();
+    const box = this.#box;
+    const entry = await this.store.kvGet(KEY_CHECK_NS, KEY_CHECK_KEY);
+    if (entry) {
+      this.#checkKey(box, entry.value);
+      return;
+    }
+    // No canary yet: a store written before canaries (or by hand) may still hold sealed grants.
+    const [someGrant] = await this.store.listGrants({ includeRevoked: true });
+    if (someGrant) this.#checkKey(box, someGrant.accessToken);
+    const written = await this.store.kvCompareAndSet(KEY_CHECK_NS, KEY_CHECK_KEY, 0, box.seal(KEY_CHECK_PLAIN), null);
+    if (!written) {
+      const raced = await this.store.kvGet(KEY_CHECK_NS, KEY_CHECK_KEY);
+      if (raced) this.#checkKey(box, raced.value);
+    }
+  }
+
+  #checkKey(box: SecretBox, sealed: string): void {
+    const keyId = sealedKeyId(sealed);
+    if (keyId !== undefined && !box.hasKey(keyId)) {
+      throw new EncryptionKeyError(
+        `This vault's store was encrypted with key id "${keyId}", but the configured key has id "${box.keyId}"${box.keyIds.length > 1 ? ` (previous keys: ${box.keyIds.slice(1).join(', ')})` : ''}. Set encryptionKey / ALTER_VAULT_KEY to the key with id "${keyId}" (or add it to previousKeys and call rotateKey). Nothing was changed.`,
+        { keyId },
+      );
+    }
+    box.open(sealed);
+  }
+
+  #refresherFor(provider: ProviderConfig): TokenRefresher {
+    let r = this.#refreshers.get(provider.id);
+    if (!r) {
+      r = this.#refresherFactory(provider);
+      this.#refreshers.set(provider.id, r);
+    }
+    return r;
+  }
+
+  /**
+   * Sends a request to a provider API as `options.user`, with their access token injected.
+   * Non-2xx responses are returned, not thrown.
+   *
+   * @throws InvalidArgumentError (bad argument, named), UrlTemplateError, HostNotAllowedError,
+   *   GrantNotFoundError, AccountAmbiguousError, ScopeReauthRequiredError, TokenRefreshError,
+   *   RequestTimeoutError, RequestAbortedError, ProviderHttpError (network failure).
+   * @example
+   * const res = await vault.request('google', 'GET',
+   *   'https://gmail.googleapis.com/gmail/v1/users/me/messages/{id}',
+   *   { user: 'alice', pathParams: { id: messageId } });
+   */
+  async request(provider: string, method: string, url: string, options: VaultRequestOptions): Promise<VaultResponse> {
+    const started = performance.now();
+    const at = new Date();
+    const p = this.provider(requireNonEmptyString(provider, 'provider'));
+    if (typeof method !== 'string' || !METHODS.has(method.toUpperCase())) {
+      throw new InvalidArgumentError('method', `expected one of ${[...METHODS].join(', ')}`);
+    }
+    const verb = method.toUpperCase();
+    requireNonEmptyString(url, 'url');
+    requireObject(options, 'options');
+    const user = requireNonEmptyString(options.user, 'options.user');
+    const account = optionalString(options.account, 'options.account');
+    const reason = optionalString(options.reason, 'options.reason');
+    const timeoutMs = optionalPositiveInt(options.timeoutMs, 'options.timeoutMs') ?? this.#timeoutMs;
+    if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) throw new InvalidArgumentError('options.signal', 'expected an AbortSignal');
+    if (options.json !== undefined && options.body !== undefined) throw new InvalidArgumentError('options.body', 'pass either json or body, not both');
+    if (this.#closing) throw new VaultConfigError('The vault is closed; create a new AlterVault.');
+    if (!this.#isReady) await this.ready();
+
+    let auditUrl = redactUrl(url);
+    let auditAccount = account ?? '';
+    let status: number | null = null;
+    let errorCode: string | null = null;
+    try {
+      const target = buildUrl(url, options.pathParams, options.queryParams);
+      auditUrl = redactUrl(target);
+      checkHostAllowed(p, target);
+      const sendUrl = applyHostRewrite(p, target);
+      const headers = buildHeaders(options.extraHeaders, options.json !== undefined);
+      const data = options.json !== undefined ? JSON.stringify(options.json) : options.body;
+      if (options.signal?.aborted) throw new RequestAbortedError({ provider: p.id });
+      const required = options.scopes === undefined ? [] : scopesArg(options.scopes);
+
+      let lease: TokenLease = await this.#tokens.acquire(p, user, account);
+      auditAccount = lease.account;
+      if (required.length > 0) {
+        const missing = required.filter((s) => !lease.scopes.has(s));
+        if (missing.length > 0) throw new ScopeReauthRequiredError({ user, provider: p.id, missingScopes: missing });
+      }
+      let res = await this.#send(p, verb, sendUrl.href, headers, data, lease.token, timeoutMs, options.signal);
+      if (res.status === 401 && lease.refreshable) {
+        this.#logger.debug('provider answered 401; refreshing once and retrying', { provider: p.id, user });
+        lease = await this.#tokens.forceRefresh(p, user, account, lease);
+        res = await this.#send(p, verb, sendUrl.href, headers, data, lease.token, timeoutMs, options.signal);
+      }
+      status = res.status;
+      return res;
+    } catch (err) {
+      errorCode = isAlterError(err) ? err.code : 'ALTER_UNEXPECTED';
+      throw err;
+    } finally {
+      const ctx = this.#context.current();
+      this.#auditLog.record({
+        id: randomUUID(),
+        at,
+        caller: this.caller,
+        user,
+        provider: p.id,
+        account: auditAccount,
+        method: verb,
+        url: auditUrl,
+        status,
+        durationMs: Math.round((performance.now() - started) * 1000) / 1000,
+        tool: ctx?.tool ?? null,
+        parentTool: ctx?.parentTool ?? null,
+        chain: ctx?.chain ?? [],
+        callId: ctx?.callId ?? null,
+        reason: reason ?? null,
+        errorCode,
+      });
+    }
+  }
+
+  async #send(
+    p: ProviderConfig,
+    method: string,
+    url: string,
+    headers: Record<string, string>,
+    data: unknown,
+    token: string,
+    timeoutMs: number,
+    signal: AbortSignal | undefined,
+  ): Promise<VaultResponse> {
+    const controller = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort();
+    }, timeoutMs);
+    const onAbort = () => controller.abort();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    let res: AxiosResponse<Buffer>;
+    try {
+      res = await this.#http.request<Buffer>({
+        method,
+        url,
+        headers: { ...headers, authorization: `Bearer ${token}` },
+        data,
+        signal: controller.signal,
+      });
+    } catch (err) {
+      if (timedOut) throw new RequestTimeoutError({ provider: p.id, timeoutMs });
+      if (signal?.aborted) throw new RequestAbortedError({ provider: p.id });
+      // Never attach axios' error: its config holds the Authorization header.
+      const e = err as { code?: unknown; message?: unknown };
+      const detail = typeof e.code === 'string' ? e.code : typeof e.message === 'string' ? e.message.slice(0, 200) : 'network error';
+      throw new ProviderHttpError({ provider: p.id, detail, cause: new Error(detail) });
+    } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+    }
+    const out: Record<string, string> = {};
+    for (const [k, v] of Object.entries(res.headers)) {
+      if (v === undefined || v === null) continue;
+      out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : String(v);
+    }
+    const body = Buffer.isBuffer(res.data) ? res.data : Buffer.from(res.data ?? '');
+    return new VaultResponse(p.id, res.status, out, body);
+  }
+
+  /**
+   * Runs `fn` inside an audit context: every `request()` in it (however deep) is tagged with the
+   * tool; nested contexts record their parent and the whole chain.
+   * @example
+   * await vault.withAuditContext({ tool: 'list_emails' }, () => vault.request(...));
+   */
+  withAuditContext<T>(context: AuditContextInput, fn: () => T): T {
+    return this.#context.run(context, fn);
+  }
+
+  /** The ambient audit context, or undefined outside {@link withAuditContext}. */
+  currentAuditContext(): AuditContext | undefined {
+    return this.#context.current();
+  }
+
+  /** Seals a secret with the vault key (for extensions: auth-server keys, connect state). */
+  sealSecret(plain: string): SealedSecret {
+    if (typeof plain !== 'string') throw new InvalidArgumentError('plain', 'expected a string');
+    return this.#box.seal(plain);
+  }
+
+  /** Opens a value sealed by {@link sealSecret}. @throws EncryptionKeyError naming the key id. */
+  openSecret(sealed: SealedSecret): string {
+    if (typeof sealed !== 'string') throw new InvalidArgumentError('sealed', 'expected a sealed string');
+    return this.#box.open(sealed);
+  }
+
+  /**
+   * Re-encrypts every stored secret with `newKeyBase64` in one transaction; the old key is kept
+   * for reading. Then configure the new key (and drop the old one) on every process.
+   * @throws EncryptionKeyError when the new key is malformed.
+   */
+  async rotateKey(newKeyBase64: string): Promise<{ resealed: number; keyId: string }> {
+    const key = parseEncryptionKey(newKeyBase64, 'newKeyBase64');
+    await this.ready();
+    const oldBox = this.#box;
+    const newBox = oldBox.rotatedTo(key);
+    const resealed = await this.store.resealAll((sealed) => newBox.seal(oldBox.open(sealed)));
+    this.#box = newBox;
+    this.#tokens.clear();
+    this.#logger.info('encryption key rotated', { keyId: newBox.keyId, resealed });
+    return { resealed, keyId: newBox.keyId };
+  }
+
+  /** Flushes the audit trail, closes Connect and the store. Idempotent. */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      const pending = this.#readyPromise;
+      if (pending) await pending.catch(() => {});
+      try {
+        await (this.connect as { close?: () => Promise<void> | void }).close?.();
+      } finally {
+        try {
+          if (this.#isReady) await this.#auditLog.flush();
+        } finally {
+          await this.store.close();
+        }
+      }
+    })();
+    return this.#closing;
+  }
+
+  toJSON(): Record<string, unknown> {
+    return { caller: this.caller, providers: this.providerIds, store: this.store.kind, keyId: this.#box.keyId };
+  }
+
+  [inspect.custom](): string {
+    return `AlterVault { caller: '${this.caller}', providers: [${this.providerIds.map((p) => `'${p}'`).join(', ')}], store: '${this.store.kind}', keyId: '${this.#box.keyId}' }`;
+  }
+}
+
+function buildHeaders(extra: Readonly<Record<string, string>> | undefined, json: boolean): Record<string, string> {
+  const headers: Record<string, string> = {};
+  if (json) headers['content-type'] = 'application/json';
+  if (extra === undefined) return headers;
+  requireObject(extra, 'options.extraHeaders');
+  for (const [name, value] of Object.entries(extra)) {
+    const lower = name.toLowerCase();
+    if (lower === 'authorization' || lower === 'proxy-authorization') {
+      throw new InvalidArgumentError(`options.extraHeaders.${name}`, 'the vault sets Authorization itself (the token never passes through tool code); remove this header');
+    }
+    if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) throw new InvalidArgumentError(`options.extraHeaders.${name}`, 'is not a valid header name');
+    if (typeof value !== 'string' || /[\r\n\0]/.test(value)) {
+      throw new InvalidArgumentError(`options.extraHeaders.${name}`, 'expected a string without CR, LF or NUL');
+    }
+    if (lower === 'content-type' && json) delete headers['content-type'];
+    headers[name] = value;
+  }
+  return headers;
+}
+
+function scopesArg(value: unknown): string[] {
+  if (!Array.isArray(value) || value.some((s) => typeof s !== 'string' || s === '')) {
+    throw new InvalidArgumentError('options.scopes', 'expected an array of non-empty scope strings');
+  }
+  return value as string[];
+}

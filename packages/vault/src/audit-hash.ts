@@ -1,0 +1,41 @@
+/** The audit hash chain: sha256 over the canonical JSON of a row (without seq/hash) and prevHash. */
+import { createHash } from 'node:crypto';
+import type { AuditInput, AuditRecord } from './grant-store.js';
+
+/** prevHash of the first row ever written. */
+export const GENESIS_HASH = '0'.repeat(64);
+
+type Hashable = Omit<AuditInput, 'hash'>;
+
+/** Canonical JSON: fixed key order, dates as ISO strings. Changing this breaks old chains. */
+export function canonicalAuditJson(row: Hashable): string {
+  return JSON.stringify([
+    row.id,
+    row.at.toISOString(),
+    row.caller,
+    row.user,
+    row.provider,
+    row.account,
+    row.method,
+    row.url,
+    row.status,
+    row.durationMs,
+    row.tool,
+    row.parentTool,
+    [...row.chain],
+    row.callId,
+    row.reason,
+    row.errorCode,
+    row.prevHash,
+  ]);
+}
+
+export function auditHash(row: Hashable): string {
+  return createHash('sha256').update(canonicalAuditJson(row)).digest('hex');
+}
+
+/** Recomputes a stored row's hash. */
+export function recomputeHash(row: AuditRecord): string {
+  const { seq: _seq, hash: _hash, ...rest } = row;
+  return auditHash(rest);
+}

@@ -1,0 +1,190 @@
+/** `vault.grants`: put/get/list/revoke grants. Returns {@link GrantInfo}, which never holds a token. */
+import { InvalidArgumentError } from './errors.js';
+import type { GrantStatus, GrantStore, StoredGrant } from './grant-store.js';
+import { optionalDate, optionalString, requireNonEmptyString, requireObject, stringArray } from './internal/args.js';
+import type { ProviderConfig } from './provider-config.js';
+import type { SecretBox } from './secret-box.js';
+import type { TokenManager } from './token-manager.js';
+
+/** A grant as the grants API shows it: no token fields. */
+export interface GrantInfo {
+  readonly id: string;
+  readonly user: string;
+  readonly provider: string;
+  readonly account: string;
+  readonly scopes: readonly string[];
+  readonly expiresAt: Date | null;
+  readonly status: GrantStatus;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+}
+
+/** Input of {@link GrantsApi.put}. Tokens are sealed before they reach the store. */
+export interface PutGrantInput {
+  readonly user: string;
+  readonly provider: string;
+  /** Default `''` (one account per user and provider). */
+  readonly account?: string;
+  readonly accessToken: string;
+  /**
+   * Omitted: an existing grant's refresh token is kept (providers such as Google send one only on
+   * the first consent). `null` clears it.
+   */
+  readonly refreshToken?: string | null;
+  readonly expiresAt?: Date | null;
+  readonly scopes: readonly string[];
+}
+
+export interface GrantSelector {
+  readonly user: string;
+  readonly provider: string;
+  readonly account?: string;
+}
+
+export interface GrantListFilter {
+  readonly user?: string;
+  readonly provider?: string;
+  readonly account?: string;
+  readonly includeRevoked?: boolean;
+}
+
+/** @internal what the grants API needs from the vault. */
+export interface GrantsApiDeps {
+  ready(): Promise<void>;
+  readonly store: GrantStore;
+  box(): SecretBox;
+  provider(id: string): ProviderConfig;
+  readonly tokens: TokenManager;
+}
+
+export function toGrantInfo(g: StoredGrant): GrantInfo {
+  return Object.freeze({
+    id: g.id,
+    user: g.user,
+    provider: g.provider,
+    account: g.account,
+    scopes: Object.freeze([...g.scopes]),
+    expiresAt: g.expiresAt,
+    status: g.status,
+    createdAt: g.createdAt,
+    updatedAt: g.updatedAt,
+  });
+}
+
+export class GrantsApi {
+  readonly #deps: GrantsApiDeps;
+
+  /** @internal */
+  constructor(deps: GrantsApiDeps) {
+    this.#deps = deps;
+  }
+
+  /**
+   * Stores (upserts on user + provider + account) a grant; tokens are sealed with the vault key.
+   * @throws InvalidArgumentError naming the bad field; VaultConfigError for an unknown provider.
+   * @example
+   * await vault.grants.put({ user: 'alice', provider: 'github', accessToken, scopes: ['repo'] });
+   */
+  async put(input: PutGrantInput): Promise<GrantInfo> {
+    requireObject(input, 'input');
+    const user = requireNonEmptyString(input.user, 'input.user');
+    const provider = requireNonEmptyString(input.provider, 'input.provider');
+    const account = optionalString(input.account, 'input.account') ?? '';
+    const accessToken = requireNonEmptyString(input.accessToken, 'input.accessToken');
+    const refreshToken =
+      input.refreshToken === undefined || input.refreshToken === null ? input.refreshToken : requireNonEmptyString(input.refreshToken, 'input.refreshToken');
+    const expiresAt = optionalDate(input.expiresAt, 'input.expiresAt') ?? null;
+    const scopes = stringArray(input.scopes, 'input.scopes');
+    this.#deps.provider(provider);
+    await this.#deps.ready();
+    const box = this.#deps.box();
+    let sealedRefresh: string | null = null;
+    if (typeof refreshToken === 'string') sealedRefresh = box.seal(refreshToken);
+    else if (refreshToken === undefined) {
+      const [existing] = await this.#deps.store.listGrants({ user, provider, account });
+      sealedRefresh = existing?.refreshToken ?? null;
+    }
+    const stored = await this.#deps.store.putGrant({
+      user,
+      provider,
+      account,
+      accessToken: box.seal(accessToken),
+      refreshToken: sealedRefresh,
+      expiresAt,
+      scopes,
+    });
+    this.#deps.tokens.invalidate(user, provider);
+    return toGrantInfo(stored);
+  }
+
+  /**
+   * The grant selected like `request()` selects it (the named account, or the only active one);
+   * undefined when there is none.
+   * @throws AccountAmbiguousError when several accounts are active and none was named.
+   */
+  async get(selector: GrantSelector): Promise<GrantInfo | undefined> {
+    const { user, provider, account } = this.#selector(selector, 'selector');
+    await this.#deps.ready();
+    const all = await this.#deps.store.listGrants({ user, provider, ...(account !== undefined ? { account } : {}), includeRevoked: true });
+    const active = all.filter((g) => g.status === 'active');
+    if (active.length === 1) return toGrantInfo(active[0]!);
+    if (active.length > 1) {
+      await this.#deps.tokens.select(provider, user, account); // throws AccountAmbiguousError
+    }
+    // Only revoked ones: show the newest so callers can see it was revoked.
+    const newest = all.sort((a, b) => b.updatedAt.getTime() - a.updatedAt.getTime())[0];
+    return newest ? toGrantInfo(newest) : undefined;
+  }
+
+  /** Grants matching the filter (active only unless includeRevoked). */
+  async list(filter: GrantListFilter = {}): Promise<GrantInfo[]> {
+    requireObject(filter, 'filter');
+    const user = optionalString(filter.user, 'filter.user');
+    const provider = optionalString(filter.provider, 'filter.provider');
+    const account = optionalString(filter.account, 'filter.account');
+    if (filter.includeRevoked !== undefined && typeof filter.includeRevoked !== 'boolean') {
+      throw new InvalidArgumentError('filter.includeRevoked', 'expected a boolean');
+    }
+    await this.#deps.ready();
+    const rows = await this.#deps.store.listGrants({
+      ...(user !== undefined ? { user } : {}),
+      ...(provider !== undefined ? { provider } : {}),
+      ...(account !== undefined ? { account } : {}),
+      includeRevoked: filter.includeRevoked ?? false,
+    });
+    return rows.map(toGrantInfo);
+  }
+
+  /**
+   * Marks a grant revoked (kept for audit, never used again). Select it by id, or like `get()`.
+   * Returns false when there was no active grant to revoke.
+   * @throws AccountAmbiguousError when several accounts are active and none was named.
+   */
+  async revoke(selector: GrantSelector | { readonly id: string }): Promise<boolean> {
+    requireObject(selector, 'selector');
+    await this.#deps.ready();
+    const store = this.#deps.store;
+    let grant: StoredGrant | undefined;
+    if ('id' in selector && selector.id !== undefined) {
+      grant = await store.getGrant(requireNonEmptyString(selector.id, 'selector.id'));
+    } else {
+      const { user, provider, account } = this.#selector(selector as GrantSelector, 'selector');
+      const active = await store.listGrants({ user, provider, ...(account !== undefined ? { account } : {}) });
+      if (active.length > 1) await this.#deps.tokens.select(provider, user, account);
+      grant = active[0];
+    }
+    if (!grant || grant.status !== 'active') return false;
+    await store.updateGrant(grant.id, { status: 'revoked' });
+    this.#deps.tokens.invalidate(grant.user, grant.provider);
+    return true;
+  }
+
+  #selector(selector: GrantSelector, name: string): { user: string; provider: string; account: string | undefined } {
+    requireObject(selector, name);
+    return {
+      user: requireNonEmptyString(selector.user, `${name}.user`),
+      provider: requireNonEmptyString(selector.provider, `${name}.provider`),
+      account: optionalString(selector.account, `${name}.account`),
+    };
+  }
+}

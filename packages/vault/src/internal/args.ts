@@ -1,0 +1,54 @@
+/** Argument checks for public functions; each failure names the argument. */
+import { InvalidArgumentError } from '../errors.js';
+
+export function requireNonEmptyString(value: unknown, argument: string): string {
+  if (typeof value !== 'string' || value.trim() === '') {
+    throw new InvalidArgumentError(argument, `expected a non-empty string, got ${describeType(value)}`);
+  }
+  return value;
+}
+
+export function optionalString(value: unknown, argument: string): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string') throw new InvalidArgumentError(argument, `expected a string, got ${describeType(value)}`);
+  return value;
+}
+
+export function requireObject(value: unknown, argument: string): Record<string, unknown> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new InvalidArgumentError(argument, `expected an object, got ${describeType(value)}`);
+  }
+  return value as Record<string, unknown>;
+}
+
+export function stringArray(value: unknown, argument: string): string[] {
+  if (!Array.isArray(value) || value.some((s) => typeof s !== 'string' || s === '')) {
+    throw new InvalidArgumentError(argument, 'expected an array of non-empty strings');
+  }
+  return [...(value as string[])];
+}
+
+export function optionalDate(value: unknown, argument: string): Date | null | undefined {
+  if (value === undefined || value === null) return value;
+  if (!(value instanceof Date) || Number.isNaN(value.getTime())) {
+    throw new InvalidArgumentError(argument, `expected a valid Date or null, got ${describeType(value)}`);
+  }
+  return value;
+}
+
+export function optionalPositiveInt(value: unknown, argument: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw new InvalidArgumentError(argument, `expected a positive number, got ${describeType(value)}`);
+  }
+  return value;
+}
+
+/** Describes a value's type without showing the value (it might be a secret). */
+export function describeType(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (value instanceof Date) return 'a Date';
+  if (typeof value === 'string') return value === '' ? 'an empty string' : 'a string';
+  return typeof value;
+}

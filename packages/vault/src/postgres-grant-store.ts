@@ -1,0 +1,549 @@
+/**
+ * GrantStore on PostgreSQL (pg pool). Several server processes can share it: migrations run under
+ * an advisory lock, the grant lock is `SELECT … FOR UPDATE` in a transaction (so a rotated refresh
+ * token is never lost), and audit appends serialize on an advisory lock to keep one hash chain.
+ */
+import { randomUUID } from 'node:crypto';
+import { inspect } from 'node:util';
+import pg from 'pg';
+import { GENESIS_HASH } from './audit-hash.js';
+import { AuditChainConflictError, InvalidArgumentError, StoreError } from './errors.js';
+import type {
+  AuditFilter,
+  AuditInput,
+  AuditRecord,
+  GrantFilter,
+  GrantInput,
+  GrantStore,
+  GrantUpdate,
+  KvEntry,
+  LockedGrant,
+  SealedSecret,
+  StoredGrant,
+} from './grant-store.js';
+
+export interface PostgresGrantStoreOptions {
+  /** `postgres://user@host:5432/db`. A `?schema=name` parameter is honoured (and stripped). */
+  readonly connectionString: string;
+  /** Schema for every table (created when missing). Default `public`, or the URL's `schema` parameter. */
+  readonly schema?: string;
+  /** Pool size (default 10). */
+  readonly max?: number;
+}
+
+type Queryable = Pick<pg.PoolClient, 'query'>;
+
+const MIGRATIONS: ReadonlyArray<{ version: number; sql: (s: string) => string }> = [
+  {
+    version: 1,
+    sql: (s) => `
+      CREATE TABLE IF NOT EXISTS ${s}.alter_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS ${s}.alter_grants (
+        id TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL,
+        provider TEXT NOT NULL,
+        account TEXT NOT NULL,
+        access_token TEXT NOT NULL,
+        refresh_token TEXT,
+        expires_at TIMESTAMPTZ,
+        scopes TEXT NOT NULL,
+        status TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        created_at TIMESTAMPTZ NOT NULL,
+        updated_at TIMESTAMPTZ NOT NULL,
+        UNIQUE (user_id, provider, account)
+      );
+      CREATE TABLE IF NOT EXISTS ${s}.alter_audit (
+        seq BIGSERIAL PRIMARY KEY,
+        id TEXT NOT NULL,
+        at TIMESTAMPTZ NOT NULL,
+        caller TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        provider TEXT NOT NULL,
+        account TEXT NOT NULL,
+        method TEXT NOT NULL,
+        url TEXT NOT NULL,
+        status INTEGER,
+        duration_ms DOUBLE PRECISION NOT NULL,
+        tool TEXT,
+        parent_tool TEXT,
+        chain TEXT NOT NULL,
+        call_id TEXT,
+        reason TEXT,
+        error_code TEXT,
+        prev_hash TEXT NOT NULL,
+        hash TEXT NOT NULL
+      );
+      CREATE INDEX IF NOT EXISTS alter_audit_user ON ${s}.alter_audit (user_id, seq);
+      CREATE INDEX IF NOT EXISTS alter_audit_at ON ${s}.alter_audit (at);
+      CREATE TABLE IF NOT EXISTS ${s}.alter_kv (
+        namespace TEXT NOT NULL,
+        key TEXT NOT NULL,
+        value TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        expires_at TIMESTAMPTZ,
+        PRIMARY KEY (namespace, key)
+      );
+    `,
+  },
+];
+
+interface GrantRow {
+  id: string;
+  user_id: string;
+  provider: string;
+  account: string;
+  access_token: string;
+  refresh_token: string | null;
+  expires_at: Date | null;
+  scopes: string;
+  status: string;
+  version: number;
+  created_at: Date;
+  updated_at: Date;
+}
+
+interface AuditRow {
+  seq: string;
+  id: string;
+  at: Date;
+  caller: string;
+  user_id: string;
+  provider: string;
+  account: string;
+  method: string;
+  url: string;
+  status: number | null;
+  duration_ms: number;
+  tool: string | null;
+  parent_tool: string | null;
+  chain: string;
+  call_id: string | null;
+  reason: string | null;
+  error_code: string | null;
+  prev_hash: string;
+  hash: string;
+}
+
+function toGrant(r: GrantRow): StoredGrant {
+  return Object.freeze({
+    id: r.id,
+    user: r.user_id,
+    provider: r.provider,
+    account: r.account,
+    accessToken: r.access_token,
+    refreshToken: r.refresh_token,
+    expiresAt: r.expires_at,
+    scopes: Object.freeze(JSON.parse(r.scopes) as string[]),
+    status: r.status as StoredGrant['status'],
+    version: r.version,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  });
+}
+
+function toAudit(r: AuditRow): AuditRecord {
+  return Object.freeze({
+    seq: Number(r.seq),
+    id: r.id,
+    at: r.at,
+    caller: r.caller,
+    user: r.user_id,
+    provider: r.provider,
+    account: r.account,
+    method: r.method,
+    url: r.url,
+    status: r.status,
+    durationMs: r.duration_ms,
+    tool: r.tool,
+    parentTool: r.parent_tool,
+    chain: Object.freeze(JSON.parse(r.chain) as string[]),
+    callId: r.call_id,
+    reason: r.reason,
+    errorCode: r.error_code,
+    prevHash: r.prev_hash,
+    hash: r.hash,
+  });
+}
+
+/** Removes any password from a connection string, for messages and inspect output. */
+function describeUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    u.search = '';
+    return u.href;
+  } catch {
+    return 'postgres://(unparseable URL)';
+  }
+}
+
+export class PostgresGrantStore implements GrantStore {
+  readonly kind = 'postgres';
+  /** The schema holding the tables. */
+  readonly schema: string;
+  readonly #connectionString: string;
+  readonly #max: number;
+  readonly #s: string;
+  #pool: pg.Pool | undefined;
+  #opening: Promise<void> | undefined;
+
+  constructor(options: PostgresGrantStoreOptions) {
+    if (!options || typeof options.connectionString !== 'string' || !/^postgres(ql)?:\/\//.test(options.connectionString)) {
+      throw new InvalidArgumentError('connectionString', 'expected a postgres:// or postgresql:// URL');
+    }
+    let conn = options.connectionString;
+    let urlSchema: string | undefined;
+    try {
+      const u = new URL(conn);
+      urlSchema = u.searchParams.get('schema') ?? undefined;
+      if (urlSchema !== undefined) {
+        u.searchParams.delete('schema');
+        conn = u.href;
+      }
+    } catch {
+      throw new InvalidArgumentError('connectionString', 'is not a valid URL');
+    }
+    const schema = options.schema ?? urlSchema ?? 'public';
+    if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(schema)) throw new InvalidArgumentError('schema', 'must be a plain identifier (letters, digits, _)');
+    this.schema = schema;
+    this.#s = `"${schema}"`;
+    this.#connectionString = conn;
+    this.#max = options.max ?? 10;
+  }
+
+  open(): Promise<void> {
+    if (this.#pool && !this.#opening) return Promise.resolve();
+    this.#opening ??= this.#open().catch((err: unknown) => {
+      this.#opening = undefined;
+      throw err;
+    });
+    return this.#opening;
+  }
+
+  async #open(): Promise<void> {
+    const pool = new pg.Pool({ connectionString: this.#connectionString, max: this.#max });
+    // pg emits 'error' for idle clients whose connection dropped; without a listener the process
+    // crashes. The failure resurfaces (as a StoreError) on the next query, so nothing is lost.
+    pool.on('error', () => {});
+    try {
+      await this.#tx(pool, async (c) => {
+        await c.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`alter-migrate:${this.schema}`]);
+        await c.query(`CREATE SCHEMA IF NOT EXISTS ${this.#s}`);
+        await c.query(`CREATE TABLE IF NOT EXISTS ${this.#s}.alter_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL)`);
+        const applied = new Set((await c.query<{ version: number }>(`SELECT version FROM ${this.#s}.alter_migrations`)).rows.map((r) => r.version));
+        for (const m of MIGRATIONS) {
+          if (applied.has(m.version)) continue;
+          await c.query(m.sql(this.#s));
+          await c.query(`INSERT INTO ${this.#s}.alter_migrations (version, applied_at) VALUES ($1, now())`, [m.version]);
+        }
+      });
+    } catch (cause) {
+      await pool.end().catch(() => {});
+      throw new StoreError(`Cannot open the PostgreSQL vault at ${describeUrl(this.#connectionString)} (schema ${this.schema}): ${(cause as Error).message}`, { cause });
+    }
+    this.#pool = pool;
+    this.#opening = undefined;
+  }
+
+  #p(): pg.Pool {
+    if (!this.#pool) throw new StoreError('The PostgreSQL store is not open (call open() first, or it was closed).');
+    return this.#pool;
+  }
+
+  async #tx<T>(pool: pg.Pool, fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      const result = await fn(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
+  async #q<R extends pg.QueryResultRow>(sql: string, params: unknown[] = [], on: Queryable = this.#p()): Promise<R[]> {
+    try {
+      return (await on.query<R>(sql, params)).rows;
+    } catch (cause) {
+      if (cause instanceof AuditChainConflictError) throw cause;
+      throw new StoreError(`PostgreSQL query failed: ${(cause as Error).message}`, { cause });
+    }
+  }
+
+  async close(): Promise<void> {
+    const pool = this.#pool;
+    this.#pool = undefined;
+    await pool?.end();
+  }
+
+  // ---- grants ----
+
+  async putGrant(input: GrantInput): Promise<StoredGrant> {
+    const rows = await this.#q<GrantRow>(
+      `INSERT INTO ${this.#s}.alter_grants AS g (id, user_id, provider, account, access_token, refresh_token, expires_at, scopes, status, version, created_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'active', 1, now(), now())
+       ON CONFLICT (user_id, provider, account) DO UPDATE SET
+         access_token = excluded.access_token, refresh_token = excluded.refresh_token, expires_at = excluded.expires_at,
+         scopes = excluded.scopes, status = 'active', version = g.version + 1, updated_at = now()
+       RETURNING *`,
+      [randomUUID(), input.user, input.provider, input.account, input.accessToken, input.refreshToken, input.expiresAt, JSON.stringify([...input.scopes])],
+    );
+    return toGrant(rows[0]!);
+  }
+
+  async getGrant(id: string): Promise<StoredGrant | undefined> {
+    const rows = await this.#q<GrantRow>(`SELECT * FROM ${this.#s}.alter_grants WHERE id = $1`, [id]);
+    return rows[0] ? toGrant(rows[0]) : undefined;
+  }
+
+  async listGrants(filter: GrantFilter = {}): Promise<StoredGrant[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const add = (col: string, v: unknown) => {
+      params.push(v);
+      where.push(`${col} = $${params.length}`);
+    };
+    if (filter.user !== undefined) add('user_id', filter.user);
+    if (filter.provider !== undefined) add('provider', filter.provider);
+    if (filter.account !== undefined) add('account', filter.account);
+    if (!filter.includeRevoked) where.push(`status = 'active'`);
+    const rows = await this.#q<GrantRow>(
+      `SELECT * FROM ${this.#s}.alter_grants${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at, id`,
+      params,
+    );
+    return rows.map(toGrant);
+  }
+
+  async updateGrant(id: string, update: GrantUpdate): Promise<StoredGrant | undefined> {
+    return this.#update(this.#p(), id, update);
+  }
+
+  async #update(on: Queryable, id: string, update: GrantUpdate): Promise<StoredGrant | undefined> {
+    const sets = ['version = version + 1', 'updated_at = now()'];
+    const params: unknown[] = [id];
+    const set = (col: string, v: unknown) => {
+      params.push(v);
+      sets.push(`${col} = $${params.length}`);
+    };
+    if (update.accessToken !== undefined) set('access_token', update.accessToken);
+    if (update.refreshToken !== undefined) set('refresh_token', update.refreshToken);
+    if (update.expiresAt !== undefined) set('expires_at', update.expiresAt);
+    if (update.scopes !== undefined) set('scopes', JSON.stringify([...update.scopes]));
+    if (update.status !== undefined) set('status', update.status);
+    const rows = await this.#q<GrantRow>(`UPDATE ${this.#s}.alter_grants SET ${sets.join(', ')} WHERE id = $1 RETURNING *`, params, on);
+    return rows[0] ? toGrant(rows[0]) : undefined;
+  }
+
+  async deleteGrant(id: string): Promise<boolean> {
+    const rows = await this.#q<{ id: string }>(`DELETE FROM ${this.#s}.alter_grants WHERE id = $1 RETURNING id`, [id]);
+    return rows.length > 0;
+  }
+
+  withGrantLock<T>(id: string, fn: (grant: LockedGrant) => Promise<T>): Promise<T> {
+    return this.#tx(this.#p(), async (client) => {
+      await this.#q(`SELECT id FROM ${this.#s}.alter_grants WHERE id = $1 FOR UPDATE`, [id], client);
+      return fn({
+        read: async () => {
+          const rows = await this.#q<GrantRow>(`SELECT * FROM ${this.#s}.alter_grants WHERE id = $1`, [id], client);
+          return rows[0] ? toGrant(rows[0]) : undefined;
+        },
+        update: async (update) => {
+          const g = await this.#update(client, id, update);
+          if (!g) throw new StoreError(`Grant ${id} disappeared while locked.`);
+          return g;
+        },
+      });
+    });
+  }
+
+  // ---- audit ----
+
+  async appendAudit(rows: readonly AuditInput[]): Promise<void> {
+    if (rows.length === 0) return;
+    await this.#tx(this.#p(), async (c) => {
+      await this.#q('SELECT pg_advisory_xact_lock(hashtext($1))', [`alter-audit:${this.schema}`], c);
+      const tail = (await this.#q<{ hash: string }>(`SELECT hash FROM ${this.#s}.alter_audit ORDER BY seq DESC LIMIT 1`, [], c))[0]?.hash ?? GENESIS_HASH;
+      if (rows[0]!.prevHash !== tail) throw new AuditChainConflictError();
+      const cols = 18;
+      for (let i = 0; i < rows.length; i += 500) {
+        const chunk = rows.slice(i, i + 500);
+        const params: unknown[] = [];
+        const values = chunk.map((r, j) => {
+          params.push(
+            r.id,
+            r.at,
+            r.caller,
+            r.user,
+            r.provider,
+            r.account,
+            r.method,
+            r.url,
+            r.status,
+            r.durationMs,
+            r.tool,
+            r.parentTool,
+            JSON.stringify([...r.chain]),
+            r.callId,
+            r.reason,
+            r.errorCode,
+            r.prevHash,
+            r.hash,
+          );
+          return `(${Array.from({ length: cols }, (_, k) => `$${j * cols + k + 1}`).join(', ')})`;
+        });
+        await this.#q(
+          `INSERT INTO ${this.#s}.alter_audit (id, at, caller, user_id, provider, account, method, url, status, duration_ms, tool, parent_tool, chain, call_id, reason, error_code, prev_hash, hash)
+           VALUES ${values.join(', ')}`,
+          params,
+          c,
+        );
+      }
+    });
+  }
+
+  async lastAudit(): Promise<AuditRecord | undefined> {
+    const rows = await this.#q<AuditRow>(`SELECT * FROM ${this.#s}.alter_audit ORDER BY seq DESC LIMIT 1`);
+    return rows[0] ? toAudit(rows[0]) : undefined;
+  }
+
+  async queryAudit(filter: AuditFilter = {}): Promise<AuditRecord[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const add = (cond: string, v: unknown) => {
+      params.push(v);
+      where.push(cond.replace('?', `$${params.length}`));
+    };
+    if (filter.user !== undefined) add('user_id = ?', filter.user);
+    if (filter.tool !== undefined) add('tool = ?', filter.tool);
+    if (filter.provider !== undefined) add('provider = ?', filter.provider);
+    if (filter.since !== undefined) add('at >= ?', filter.since);
+    if (filter.afterSeq !== undefined) add('seq > ?', filter.afterSeq);
+    const order = filter.afterSeq !== undefined ? 'ASC' : 'DESC';
+    params.push(Math.max(1, Math.floor(filter.limit ?? 100)));
+    const rows = await this.#q<AuditRow>(
+      `SELECT * FROM ${this.#s}.alter_audit${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY seq ${order} LIMIT $${params.length}`,
+      params,
+    );
+    return rows.map(toAudit);
+  }
+
+  // ---- kv ----
+
+  async kvGet(namespace: string, key: string): Promise<KvEntry | undefined> {
+    const rows = await this.#q<{ value: string; version: number; expires_at: Date | null }>(
+      `SELECT value, version, expires_at FROM ${this.#s}.alter_kv WHERE namespace = $1 AND key = $2 AND (expires_at IS NULL OR expires_at > now())`,
+      [namespace, key],
+    );
+    const r = rows[0];
+    return r ? { value: r.value, version: r.version, expiresAt: r.expires_at } : undefined;
+  }
+
+  async kvPut(namespace: string, key: string, value: string, expiresAt: Date | null = null): Promise<void> {
+    await this.#q(
+      `INSERT INTO ${this.#s}.alter_kv AS k (namespace, key, value, version, expires_at) VALUES ($1, $2, $3, 1, $4)
+       ON CONFLICT (namespace, key) DO UPDATE SET value = excluded.value, version = k.version + 1, expires_at = excluded.expires_at`,
+      [namespace, key, value, expiresAt],
+    );
+  }
+
+  async kvCompareAndSet(namespace: string, key: string, expectedVersion: number, value: string, expiresAt: Date | null = null): Promise<boolean> {
+    if (expectedVersion === 0) {
+      // Insert, or replace an expired leftover (which reads as absent).
+      const rows = await this.#q<{ version: number }>(
+        `INSERT INTO ${this.#s}.alter_kv AS k (namespace, key, value, version, expires_at) VALUES ($1, $2, $3, 1, $4)
+         ON CONFLICT (namespace, key) DO UPDATE SET value = excluded.value, version = k.version + 1, expires_at = excluded.expires_at
+           WHERE k.expires_at IS NOT NULL AND k.expires_at <= now()
+         RETURNING version`,
+        [namespace, key, value, expiresAt],
+      );
+      return rows.length > 0;
+    }
+    const rows = await this.#q<{ version: number }>(
+      `UPDATE ${this.#s}.alter_kv SET value = $3, version = version + 1, expires_at = $5
+       WHERE namespace = $1 AND key = $2 AND version = $4 AND (expires_at IS NULL OR expires_at > now()) RETURNING version`,
+      [namespace, key, value, expectedVersion, expiresAt],
+    );
+    return rows.length > 0;
+  }
+
+  async kvTake(namespace: string, key: string): Promise<KvEntry | undefined> {
+    const rows = await this.#q<{ value: string; version: number; expires_at: Date | null }>(
+      `DELETE FROM ${this.#s}.alter_kv WHERE namespace = $1 AND key = $2 RETURNING value, version, expires_at`,
+      [namespace, key],
+    );
+    const r = rows[0];
+    if (!r || (r.expires_at !== null && r.expires_at.getTime() <= Date.now())) return undefined;
+    return { value: r.value, version: r.version, expiresAt: r.expires_at };
+  }
+
+  async kvDelete(namespace: string, key: string): Promise<boolean> {
+    const rows = await this.#q(`DELETE FROM ${this.#s}.alter_kv WHERE namespace = $1 AND key = $2 RETURNING key`, [namespace, key]);
+    return rows.length > 0;
+  }
+
+  async kvList(namespace: string, options: { prefix?: string; limit?: number } = {}): Promise<Array<KvEntry & { key: string }>> {
+    const params: unknown[] = [namespace];
+    let sql = `SELECT key, value, version, expires_at FROM ${this.#s}.alter_kv WHERE namespace = $1 AND (expires_at IS NULL OR expires_at > now())`;
+    if (options.prefix) {
+      params.push(options.prefix);
+      sql += ` AND left(key, length($2)) = $2`;
+    }
+    params.push(Math.max(1, Math.floor(options.limit ?? 1000)));
+    sql += ` ORDER BY key COLLATE "C" LIMIT $${params.length}`;
+    const rows = await this.#q<{ key: string; value: string; version: number; expires_at: Date | null }>(sql, params);
+    return rows.map((r) => ({ key: r.key, value: r.value, version: r.version, expiresAt: r.expires_at }));
+  }
+
+  // ---- meta ----
+
+  async getMeta(key: string): Promise<string | undefined> {
+    const rows = await this.#q<{ value: string }>(`SELECT value FROM ${this.#s}.alter_meta WHERE key = $1`, [key]);
+    return rows[0]?.value;
+  }
+
+  async setMeta(key: string, value: string): Promise<void> {
+    await this.#q(
+      `INSERT INTO ${this.#s}.alter_meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
+      [key, value],
+    );
+  }
+
+  async resealAll(reseal: (sealed: SealedSecret) => SealedSecret): Promise<number> {
+    return this.#tx(this.#p(), async (c) => {
+      let count = 0;
+      const grants = await this.#q<{ id: string; access_token: string; refresh_token: string | null }>(
+        `SELECT id, access_token, refresh_token FROM ${this.#s}.alter_grants FOR UPDATE`,
+        [],
+        c,
+      );
+      for (const g of grants) {
+        const refresh = g.refresh_token === null ? null : reseal(g.refresh_token);
+        await this.#q(`UPDATE ${this.#s}.alter_grants SET access_token = $2, refresh_token = $3 WHERE id = $1`, [g.id, reseal(g.access_token), refresh], c);
+        count += refresh === null ? 1 : 2;
+      }
+      const kvs = await this.#q<{ namespace: string; key: string; value: string }>(
+        `SELECT namespace, key, value FROM ${this.#s}.alter_kv WHERE value LIKE 'v1.%' FOR UPDATE`,
+        [],
+        c,
+      );
+      for (const kv of kvs) {
+        await this.#q(`UPDATE ${this.#s}.alter_kv SET value = $3 WHERE namespace = $1 AND key = $2`, [kv.namespace, kv.key, reseal(kv.value)], c);
+        count += 1;
+      }
+      return count;
+    });
+  }
+
+  toJSON(): { kind: string; url: string; schema: string } {
+    return { kind: this.kind, url: describeUrl(this.#connectionString), schema: this.schema };
+  }
+
+  [inspect.custom](): string {
+    return `PostgresGrantStore { url: '${describeUrl(this.#connectionString)}', schema: '${this.schema}', open: ${this.#pool !== undefined} }`;
+  }
+}

@@ -1,0 +1,97 @@
+/** GitHub (OAuth App or GitHub App user tokens). Not OIDC: identity comes from `GET /user`. */
+import type { ProviderConfig, ProviderIdentity, TokenEndpointAnswer } from '../provider-config.js';
+import { defineProvider } from './define-provider.js';
+import { type BuiltInProviderOptions, applyBuiltInOptions } from './provider-options.js';
+import { parseScopeString } from './scopes.js';
+
+/**
+ * GitHub scopes that imply narrower ones (https://docs.github.com/apps/oauth-apps/building-oauth-apps/scopes-for-oauth-apps).
+ * Granting `repo` covers a request for `public_repo`, so the vault's scope check must know it.
+ */
+const IMPLIED: Readonly<Record<string, readonly string[]>> = {
+  repo: ['repo:status', 'repo_deployment', 'public_repo', 'repo:invite', 'security_events'],
+  user: ['read:user', 'user:email', 'user:follow'],
+  'admin:org': ['write:org', 'read:org', 'manage_runners:org'],
+  'write:org': ['read:org'],
+  'admin:public_key': ['write:public_key', 'read:public_key'],
+  'write:public_key': ['read:public_key'],
+  'admin:repo_hook': ['write:repo_hook', 'read:repo_hook'],
+  'write:repo_hook': ['read:repo_hook'],
+  'admin:gpg_key': ['write:gpg_key', 'read:gpg_key'],
+  'write:gpg_key': ['read:gpg_key'],
+  'write:packages': ['read:packages'],
+  'admin:enterprise': ['manage_runners:enterprise', 'manage_billing:enterprise', 'read:enterprise'],
+  project: ['read:project'],
+};
+
+/** GitHub's granted scopes: the comma-separated `scope` of the token response plus implied scopes. */
+export function githubGrantedScopes(tokenResponse: Readonly<Record<string, unknown>>, requested: readonly string[]): readonly string[] {
+  const granted = parseScopeString(tokenResponse.scope, ',');
+  if (!granted) return [...requested];
+  const out = new Set<string>();
+  const add = (scope: string) => {
+    if (out.has(scope)) return;
+    out.add(scope);
+    for (const implied of IMPLIED[scope] ?? []) add(implied);
+  };
+  for (const scope of granted) add(scope);
+  return [...out];
+}
+
+/** GitHub error codes that mean "this code / refresh token is dead", mapped to RFC 6749. */
+const ERROR_MAP: Readonly<Record<string, string>> = {
+  bad_verification_code: 'invalid_grant',
+  bad_refresh_token: 'invalid_grant',
+  incorrect_client_credentials: 'invalid_client',
+  redirect_uri_mismatch: 'invalid_grant',
+  unverified_user_email: 'access_denied',
+};
+
+/** GitHub answers token errors with HTTP 200 and its own codes; make them RFC 6749 errors. */
+export function normalizeGithubTokenResponse(answer: TokenEndpointAnswer): TokenEndpointAnswer {
+  const error = answer.body.error;
+  if (typeof error !== 'string') return answer;
+  return { status: answer.status === 200 ? 400 : answer.status, body: { ...answer.body, error: ERROR_MAP[error] ?? error } };
+}
+
+async function githubIdentity(ctx: { getJson(url: string): Promise<unknown> }): Promise<ProviderIdentity> {
+  const user = (await ctx.getJson('https://api.github.com/user')) as { id?: unknown; login?: unknown; name?: unknown; email?: unknown } | null;
+  if (!user || (typeof user.id !== 'number' && typeof user.id !== 'string')) {
+    throw new Error('GitHub GET /user answered without an id');
+  }
+  return {
+    subject: String(user.id),
+    ...(typeof user.login === 'string' ? { login: user.login } : {}),
+    ...(typeof user.name === 'string' ? { name: user.name } : {}),
+    ...(typeof user.email === 'string' ? { email: user.email } : {}),
+  };
+}
+
+/**
+ * GitHub as an OAuth provider. Scopes are comma-separated in the token response and GitHub's
+ * implied scopes (`repo` ⊃ `public_repo`) are expanded. Identity: `GET https://api.github.com/user`,
+ * so the grant's account is the GitHub login. Revocation is not standard at GitHub (it needs
+ * `DELETE /applications/{client_id}/grant`), so `revoke` only forgets the grant locally.
+ *
+ * @throws InvalidArgumentError naming `clientId` or `clientSecret` when missing.
+ * @example
+ * const github = providers.github({ clientId: process.env.GITHUB_CLIENT_ID!, clientSecret: process.env.GITHUB_CLIENT_SECRET! });
+ */
+export function github(options: BuiltInProviderOptions): ProviderConfig {
+  const base: ProviderConfig = {
+    id: 'github',
+    displayName: 'GitHub',
+    clientId: '',
+    issuer: 'https://github.com',
+    authorizationEndpoint: 'https://github.com/login/oauth/authorize',
+    tokenEndpoint: 'https://github.com/login/oauth/access_token',
+    tokenEndpointAuthMethod: 'client_secret_post',
+    defaultScopes: ['read:user'],
+    scopeSeparator: ',',
+    allowedHosts: ['api.github.com', 'uploads.github.com'],
+    grantedScopes: githubGrantedScopes,
+    normalizeTokenResponse: normalizeGithubTokenResponse,
+    identity: githubIdentity,
+  };
+  return defineProvider(applyBuiltInOptions(base, options ?? ({} as BuiltInProviderOptions)), 'providers.github');
+}

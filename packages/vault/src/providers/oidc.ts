@@ -1,0 +1,76 @@
+/** Any OpenID Connect provider, configured by discovery from its issuer. */
+import { InvalidArgumentError } from '../errors.js';
+import type { ProviderConfig } from '../provider-config.js';
+import { defineProvider } from './define-provider.js';
+
+export interface OidcProviderOptions {
+  /** Provider id used in `vault.request(id, …)`. Required. */
+  readonly id: string;
+  /** Issuer URL; endpoints come from `<issuer>/.well-known/openid-configuration` (fetched once, cached). */
+  readonly issuer: string;
+  readonly clientId: string;
+  /** Omit for a public client (then `tokenEndpointAuthMethod` defaults to `'none'`). */
+  readonly clientSecret?: string;
+  readonly displayName?: string;
+  /** Default `['openid', 'email', 'profile', 'offline_access']`. */
+  readonly scopes?: readonly string[];
+  /** Hosts the token may be sent to (default: the issuer's host). */
+  readonly allowedHosts?: readonly string[];
+  readonly authorizationParams?: Readonly<Record<string, string>>;
+  readonly tokenEndpointAuthMethod?: ProviderConfig['tokenEndpointAuthMethod'];
+  /** `'id_token'` (default) or `'userinfo'`. */
+  readonly identity?: ProviderConfig['identity'];
+  /** Skip discovery for these endpoints. */
+  readonly authorizationEndpoint?: string;
+  readonly tokenEndpoint?: string;
+  readonly userinfoEndpoint?: string;
+  readonly revocationEndpoint?: string;
+  readonly allowInsecureLoopback?: boolean;
+  readonly hostRewrites?: Readonly<Record<string, string>>;
+  readonly defaultTokenLifetimeSec?: number;
+}
+
+/**
+ * An OpenID Connect provider (Okta, Auth0, Keycloak, Entra ID, …). Endpoints are discovered from
+ * the issuer on first use. Identity: the validated `id_token` (`sub`, `email`,
+ * `preferred_username`).
+ *
+ * @throws InvalidArgumentError naming `id`, `issuer` or `clientId` when missing or malformed.
+ * @example
+ * const okta = providers.oidc({ id: 'okta', issuer: 'https://acme.okta.com', clientId: 'abc', clientSecret: process.env.OKTA_SECRET });
+ */
+export function oidc(options: OidcProviderOptions): ProviderConfig {
+  const o = options ?? ({} as OidcProviderOptions);
+  if (typeof o.issuer !== 'string' || o.issuer === '') {
+    throw new InvalidArgumentError('issuer', 'providers.oidc() needs the issuer URL (e.g. https://accounts.example.com).');
+  }
+  let issuerHost: string;
+  try {
+    issuerHost = new URL(o.issuer).hostname;
+  } catch {
+    throw new InvalidArgumentError('issuer', `providers.oidc(): ${JSON.stringify(o.issuer)} is not an absolute URL.`);
+  }
+  return defineProvider(
+    {
+      id: o.id,
+      displayName: o.displayName ?? o.id,
+      clientId: o.clientId,
+      clientSecret: o.clientSecret,
+      tokenEndpointAuthMethod: o.tokenEndpointAuthMethod ?? (o.clientSecret === undefined ? 'none' : 'client_secret_basic'),
+      issuer: o.issuer,
+      authorizationEndpoint: o.authorizationEndpoint,
+      tokenEndpoint: o.tokenEndpoint,
+      userinfoEndpoint: o.userinfoEndpoint,
+      revocationEndpoint: o.revocationEndpoint,
+      defaultScopes: o.scopes ?? ['openid', 'email', 'profile', 'offline_access'],
+      scopeSeparator: ' ',
+      authorizationParams: o.authorizationParams,
+      allowedHosts: o.allowedHosts ?? [issuerHost],
+      allowInsecureLoopback: o.allowInsecureLoopback,
+      hostRewrites: o.hostRewrites,
+      identity: o.identity ?? 'id_token',
+      defaultTokenLifetimeSec: o.defaultTokenLifetimeSec,
+    },
+    'providers.oidc',
+  );
+}

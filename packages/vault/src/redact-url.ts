@@ -1,0 +1,63 @@
+/** Redacts secret query values (and userinfo) from URLs before they reach audit rows or logs. */
+
+/** Query parameter names whose values are always redacted (compared case-insensitively). */
+export const SECRET_QUERY_PARAMS: readonly string[] = Object.freeze([
+  'access_token',
+  'refresh_token',
+  'id_token',
+  'token',
+  'key',
+  'api_key',
+  'apikey',
+  'api-key',
+  'client_secret',
+  'code',
+  'code_verifier',
+  'password',
+  'passwd',
+  'secret',
+  'sig',
+  'signature',
+  'x-amz-signature',
+  'x-amz-credential',
+  'x-amz-security-token',
+  'x-goog-signature',
+  'x-goog-credential',
+  'auth',
+  'authorization',
+  'session',
+  'sessionid',
+  'assertion',
+]);
+
+const SECRET_SET = new Set(SECRET_QUERY_PARAMS);
+export const REDACTED = '[REDACTED]';
+
+/** Returns `url` with secret query values replaced by `[REDACTED]` and any userinfo removed. */
+export function redactUrl(url: URL | string): string {
+  let u: URL;
+  try {
+    u = new URL(typeof url === 'string' ? url : url.href);
+  } catch {
+    // Not parseable (e.g. a bad template): keep only what precedes the query.
+    return String(url).split(/[?#]/)[0] ?? '';
+  }
+  if (u.username || u.password) {
+    u.username = '';
+    u.password = '';
+  }
+  u.hash = '';
+  if (u.search === '') return u.href;
+  let changed = false;
+  const out = new URLSearchParams();
+  for (const [k, v] of u.searchParams) {
+    if (SECRET_SET.has(k.toLowerCase())) {
+      out.append(k, REDACTED);
+      changed = true;
+    } else {
+      out.append(k, v);
+    }
+  }
+  if (changed) u.search = out.toString();
+  return u.href;
+}

@@ -1,0 +1,33 @@
+import { expect, it } from '@jest/globals';
+import { PostgresGrantStore } from '@alter/vault';
+import pg from 'pg';
+import { describeWithPostgres } from './support/pg.js';
+import { runStoreContract } from './store-contract.js';
+
+describeWithPostgres('PostgresGrantStore', (db) => {
+  let n = 0;
+  // Each contract test gets its own schema inside this file's random schema prefix.
+  runStoreContract('PostgreSQL', () => new PostgresGrantStore({ connectionString: db.url, schema: `${db.schema}_${++n}` }));
+
+  it('applies migrations once when many stores open the same schema concurrently (advisory lock)', async () => {
+    const schema = `${db.schema}_race`;
+    const stores = Array.from({ length: 6 }, () => new PostgresGrantStore({ connectionString: db.url, schema }));
+    await Promise.all(stores.map((s) => s.open()));
+    await Promise.all(stores.map((s) => s.close()));
+    const client = new pg.Client({ connectionString: db.url });
+    await client.connect();
+    const res = await client.query(`SELECT version FROM "${schema}".alter_migrations`);
+    await client.query(`DROP SCHEMA "${schema}" CASCADE`);
+    await client.end();
+    expect(res.rows).toEqual([{ version: 1 }]);
+  });
+
+  it('accepts ?schema= in the URL and hides the password in inspect/JSON', async () => {
+    const store = new PostgresGrantStore({ connectionString: `${db.urlWithSchema}` });
+    expect(store.schema).toBe(db.schema);
+    const withPw = new PostgresGrantStore({ connectionString: 'postgres://u:hunter2-secret@127.0.0.1:5432/x' });
+    expect(JSON.stringify(withPw)).not.toContain('hunter2');
+    await store.open();
+    await store.close();
+  });
+});

@@ -1,0 +1,31 @@
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { statSync } from 'node:fs';
+import { SqliteGrantStore } from '@alter/vault';
+import Database from 'better-sqlite3';
+import { tempDir } from './support/fixtures.js';
+import { runStoreContract } from './store-contract.js';
+
+const tmp = tempDir('alter-sqlite-contract');
+let n = 0;
+afterAll(() => tmp.remove());
+
+runStoreContract('SQLite file', () => new SqliteGrantStore({ filename: tmp.file(`contract-${++n}.db`) }));
+
+describe('SqliteGrantStore specifics', () => {
+  it('creates the directory, uses WAL and busy_timeout, and records the migration version', async () => {
+    const file = tmp.file('nested/dir/vault.db');
+    const store = new SqliteGrantStore({ filename: file, busyTimeoutMs: 1234 });
+    await store.open();
+    await store.close();
+    expect(statSync(file).isFile()).toBe(true);
+    const db = new Database(file);
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(db.prepare('SELECT version FROM alter_migrations').all()).toEqual([{ version: 1 }]);
+    db.close();
+  });
+
+  it('names the file when it cannot be opened', async () => {
+    const store = new SqliteGrantStore({ filename: '/proc/definitely/not/here.db' });
+    await expect(store.open()).rejects.toMatchObject({ code: 'ALTER_STORE', message: expect.stringContaining('/proc/definitely/not/here.db') });
+  });
+});
