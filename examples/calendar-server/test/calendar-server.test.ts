@@ -7,9 +7,11 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { type Sandbox, startSandbox } from '@alter/testing';
 import { AlterVault } from '@alter/vault';
+import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { startCalendarServer } from '../src/server.js';
+import { type RunningCalendarServer, startCalendarServer } from '../src/server.js';
+import { browserSignIn, HeadlessOAuthClient } from './support/headless-sign-in.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const CONNECT_URL = /https?:\/\/[^\s"')]+\/connect\/[A-Za-z0-9_-]{20,64}/;
@@ -19,7 +21,8 @@ const textOf = (r: CallResult) => ((r.content ?? []) as Array<{ type: string; te
 describe('examples/calendar-server (the Python seed\'s complete example)', () => {
   let sandbox: Sandbox;
   let vault: AlterVault;
-  let server: { url: string; close(): Promise<void> };
+  let server: RunningCalendarServer;
+  let authServer: RunningCalendarServer;
   let client: Client;
   let dir: string;
 
@@ -29,16 +32,39 @@ describe('examples/calendar-server (the Python seed\'s complete example)', () =>
     vault = new AlterVault({ caller: 'calendar-mcp', store: join(dir, 'vault.db'), encryptionKey: randomBytes(32).toString('base64'), providers: [sandbox.provider('google')] });
     const connect = await vault.connect.listen();
     sandbox.registerRedirectUri(`${connect.url}/connect/callback`);
-    server = await startCalendarServer({ vault, port: 0 });
+    server = await startCalendarServer({ vault, port: 0, auth: false });
+    authServer = await startCalendarServer({ vault, port: 0, rateLimit: false });
     client = new Client({ name: 'test', version: '1.0.0' });
     await client.connect(new StreamableHTTPClientTransport(new URL(server.url)));
   });
   afterAll(async () => {
     await client?.close();
     await server?.close();
+    await authServer?.close();
     await vault?.close();
     await sandbox?.close();
     rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('with AlterAuthProvider (the default): signing in connects Google, and the tools run as the signed-in user', async () => {
+    const oauth = new HeadlessOAuthClient('calendar test client');
+    const first = new StreamableHTTPClientTransport(new URL(authServer.url), { authProvider: oauth });
+    await expect(new Client({ name: 'test', version: '1.0.0' }).connect(first)).rejects.toBeInstanceOf(UnauthorizedError);
+    await first.finishAuth(await browserSignIn(sandbox, oauth.authorizationUrl as URL, 'bob'));
+    const signedIn = new Client({ name: 'test', version: '1.0.0' });
+    await signedIn.connect(new StreamableHTTPClientTransport(new URL(authServer.url), { authProvider: oauth }));
+    try {
+      // No Connect URL: the sign-in already stored bob's Google grant with calendar.events.
+      const created = await signedIn.callTool({ name: 'create_event', arguments: { summary: 'Bob only', start: '2026-12-02T10:00:00Z', end: '2026-12-02T11:00:00Z' } });
+      expect(created.isError).toBeFalsy();
+      expect(sandbox.fakes.calendar.events('bob').map((e) => e.summary)).toContain('Bob only');
+      expect(sandbox.fakes.calendar.events('alice').map((e) => e.summary)).not.toContain('Bob only');
+      const grants = await vault.grants.list({ provider: 'google' });
+      const bobs = grants.find((g) => g.scopes.includes('https://www.googleapis.com/auth/calendar.events') && g.user !== 'alice');
+      expect(bobs).toBeDefined();
+    } finally {
+      await signedIn.close();
+    }
   });
 
   it('serves list_events and create_event over Streamable HTTP', async () => {
@@ -47,7 +73,7 @@ describe('examples/calendar-server (the Python seed\'s complete example)', () =>
     expect(tools.find((t) => t.name === 'create_event')?.description).toBe('Create a calendar event. Start and end are ISO 8601 datetime strings.');
   });
 
-  it('asks alice to connect, then lists and creates events', async () => {
+  it('with --no-auth: asks alice to connect, then lists and creates events', async () => {
     const first = await client.callTool({ name: 'list_events', arguments: { maxResults: 5 } });
     expect(first.isError).toBe(true);
     const url = CONNECT_URL.exec(textOf(first))?.[0];

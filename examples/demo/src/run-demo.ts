@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AlterMCP, serveHttp } from '@alter/mcp';
+import { AlterMCP, CONNECT_META_KEY, serveHttp } from '@alter/mcp';
 import { startSandbox } from '@alter/testing';
 import { GitHubTools, githubManifest } from '@alter/tools-github';
 import { GoogleTools, googleManifest } from '@alter/tools-google';
@@ -39,7 +39,9 @@ export async function runDemo(): Promise<void> {
         providers: [sandbox.provider('google'), sandbox.provider('github'), sandbox.provider('slack')],
       });
       cleanup.unshift(() => vault.close());
-      await vault.connect.listen();
+      // Connect pages on their own loopback port; the sandbox accepts exactly this callback.
+      const connect = await vault.connect.listen();
+      sandbox.registerRedirectUri(`${connect.url}/connect/callback`);
 
       const alter = new AlterMCP(vault, { defaultUser: USER });
       const http = await serveHttp(
@@ -48,7 +50,8 @@ export async function runDemo(): Promise<void> {
           alter.register(server, [...GoogleTools, ...GitHubTools, ...SlackTools]);
           return server;
         },
-        { port: 0, host: '127.0.0.1' },
+        // The demo closes the vault itself, after reading the audit trail.
+        { port: 0, host: '127.0.0.1', closeVault: false },
       );
       cleanup.unshift(() => http.close());
 
@@ -71,31 +74,36 @@ export async function runDemo(): Promise<void> {
       for (const m of [googleManifest, githubManifest, slackManifest]) {
         report.detail(`${m.provider.padEnd(7)} ${Object.keys(m.scopesByTool).join(', ')}`);
       }
-      const sample = tools.find((t) => t.name === 'list_events');
-      check(sample && !JSON.stringify(sample.inputSchema).includes('ctx'), 'list_events has no input schema, or it shows the context');
+      for (const t of tools) {
+        check(t.inputSchema?.type === 'object' && t.outputSchema && t.annotations, `${t.name} lacks an input schema, an output schema or annotations`);
+      }
       report.ok(`${tools.length} tools, each with an input schema, an output schema and annotations`);
     });
 
     // ── 3. first call: no grant → Connect URL ────────────────────────────────────────────────
-    const connectUrl = await report.step(`Call search_emails as ${USER}, who has not connected Google yet`, async () => {
+    const connect = await report.step(`Call search_emails as ${USER}, who has not connected Google yet`, async () => {
       const result = await client.callTool({ name: 'search_emails', arguments: { query: 'in:inbox', maxResults: 5 } });
       check(result.isError === true, 'expected an error result asking the user to connect');
       const text = textOf(result);
+      // The text is for the model to relay; _meta carries the same link for programs.
+      const meta = (result._meta as Record<string, { url?: string; sessionId?: string }> | undefined)?.[CONNECT_META_KEY];
       const url = CONNECT_URL.exec(text)?.[0];
-      check(url, `no Connect URL in the answer: ${text.slice(0, 200)}`);
-      report.detail(`the server answered (isError, for the model to relay):`);
-      report.detail(dim(`"${text.split('\n')[0]?.slice(0, 140)}"`));
+      check(url && meta?.url === url && meta.sessionId, `no Connect URL in the answer: ${text.slice(0, 200)}`);
+      report.detail('the server answered (isError, for the model to relay):');
+      report.detail(dim(`"${text.replace(url, '<url>').slice(0, 150)}"`));
       report.detail(`Connect URL: ${cyan(url)}`);
-      return url;
+      return { url, sessionId: meta.sessionId };
     });
 
     // ── 4. headless approval ────────────────────────────────────────────────────────────────
     await report.step(`${USER} opens the URL and approves (headless: sandbox login + consent)`, async () => {
-      await sandbox.approve(connectUrl, { login: USER });
-      const grants = await vault.grants.list({ user: USER });
-      const google = grants.find((g) => g.provider === 'google');
+      await sandbox.approve(connect.url, { login: USER });
+      const done = await vault.connect.waitFor(connect.sessionId, { timeoutMs: 10_000 });
+      check(done.status === 'complete', `the Connect session ended ${done.status}${done.error ? `: ${done.error.message}` : ''}`);
+      const grants = await vault.grants.list({ user: USER, provider: 'google' });
+      const google = grants[0];
       check(google, 'no Google grant was stored');
-      report.ok(`Google grant stored for ${USER} (encrypted) with ${google.scopes.filter((s) => s.includes('/auth/')).map(shortScope).join(', ')}`);
+      report.ok(`Google grant stored for ${USER} (tokens encrypted at rest) with scope ${google.scopes.filter((s) => s.includes('/auth/')).map(shortScope).join(', ')}`);
     });
 
     // ── 5. the same call succeeds ──────────────────────────────────────────────────────────
@@ -125,6 +133,8 @@ export async function runDemo(): Promise<void> {
         providers: { github: [...githubManifest.allScopes], slack: [...slackManifest.allScopes] },
       });
       await sandbox.approve(session.url, { login: USER });
+      const done = await vault.connect.waitFor(session.id, { timeoutMs: 10_000 });
+      check(done.status === 'complete' && done.grants.length === 2, `the Connect session ended ${done.status}${done.error ? `: ${done.error.message}` : ''}`);
       report.ok(`approved: github [${githubManifest.allScopes.join(', ')}], slack [${slackManifest.allScopes.join(', ')}]`);
 
       const repos = await callOk(client, 'list_repos', { perPage: 5 });
@@ -148,10 +158,14 @@ export async function runDemo(): Promise<void> {
       await vault.audit.flush();
       const rows = (await vault.audit.query({ user: USER, limit: 200 })).slice().reverse();
       check(rows.length > 0, 'no audit rows');
-      for (const r of rows) {
+      const urls = rows.map((r) => r.url.replace(/^https:\/\//, '').replace(/\?.*$/, ''));
+      const width = Math.min(70, Math.max(...urls.map((u) => u.length)));
+      report.detail(dim(`${'time'.padEnd(8)} ${'status'.padEnd(21)} ${'request'.padEnd(width + 5)} tool (and chain, when nested)`));
+      for (const [i, r] of rows.entries()) {
+        // A request refused before sending (no grant yet) has no status, only an error code.
+        const status = (r.status === null ? (r.errorCode ?? '---') : String(r.status)).padEnd(21);
         const chain = r.chain.length > 1 ? `  ${cyan(`chain ${r.chain.join(' › ')}`)}` : '';
-        const url = r.url.replace(/^https:\/\//, '').replace(/\?.*$/, '');
-        report.detail(`${dim(r.at.toISOString().slice(11, 19))} ${String(r.status ?? '---')} ${r.method.padEnd(4)} ${url.slice(0, 62).padEnd(62)} ${r.tool ?? '-'}${chain}`);
+        report.detail(`${dim(r.at.toISOString().slice(11, 19))} ${status} ${r.method.padEnd(4)} ${(urls[i] ?? '').slice(0, width).padEnd(width)} ${r.tool ?? '-'}${chain}`);
       }
       const nested = rows.filter((r) => r.tool === 'search_emails' && r.parentTool === 'summarize_inbox');
       check(nested.length > 0, 'no audit row has parent tool summarize_inbox');

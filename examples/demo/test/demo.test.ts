@@ -37,6 +37,8 @@ describe('the demo (pnpm demo)', () => {
       /audit\.verify\(\) → ok \(\d+ rows/,
       /Demo finished in [\d.]+ s\. Every step passed\./,
     ];
+    // The sandbox's client secrets are test fixtures, but the demo must print none of them.
+    expect(`${stdout}${stderr}`).not.toMatch(/sandbox-(google|github|slack)-secret/);
     let from = 0;
     for (const re of expectations) {
       const m = re.exec(stdout.slice(from));

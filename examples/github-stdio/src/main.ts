@@ -14,17 +14,19 @@ async function main(): Promise<void> {
   const setup = await setupProviders(['github'], sandboxMode);
   const vault = new AlterVault({ caller: 'github-stdio', ...setup.vaultOptions });
   const connect = await vault.connect.listen({ port: sandboxMode ? 0 : Number(process.env.ALTER_CONNECT_PORT ?? 8787) });
+  setup.connectListening(connect.url);
   const user = process.env.ALTER_USER ?? 'me';
   const server = createGitHubServer(vault, user);
   console.error(`alter github-stdio: ${setup.mode} mode, acting as user "${user}", Connect pages at ${connect.url}`);
   if (setup.sandbox) console.error(`alter github-stdio: sandbox login at ${setup.sandbox.url}; sign in as "alice" or "bob".`);
 
+  // Our own shutdown (not serveStdio's) so the sandbox and its temp folder go too.
+  const handle = await serveStdio(server, { handleSignals: false });
   let closing = false;
   const shutdown = async () => {
     if (closing) return;
     closing = true;
-    await server.close();
-    await vault.close(); // flushes the audit log
+    await handle.close(); // closes the server, flushes the audit log, closes the vault
     await setup.close();
     process.exit(0);
   };
@@ -32,7 +34,6 @@ async function main(): Promise<void> {
   process.stdin.on('end', shutdown);
   process.on('SIGINT', shutdown);
   process.on('SIGTERM', shutdown);
-  await serveStdio(server);
 }
 
 main().catch((err: unknown) => {

@@ -22,6 +22,8 @@ export interface ProviderSetup {
   readonly mode: 'sandbox' | 'real';
   readonly sandbox: Sandbox | undefined;
   readonly vaultOptions: Pick<AlterVaultOptions, 'providers' | 'store' | 'encryptionKey'>;
+  /** Tells the sandbox the Connect callback URL (it matches redirect URIs exactly, like real providers). */
+  connectListening(connectBaseUrl: string): void;
   close(): Promise<void>;
 }
 
@@ -62,6 +64,9 @@ export async function setupProviders(ids: readonly ProviderId[], sandboxMode: bo
         store: join(dir, 'vault.db'),
         encryptionKey: randomBytes(32).toString('base64'),
       },
+      connectListening(connectBaseUrl) {
+        sandbox.registerRedirectUri(`${connectBaseUrl}/connect/callback`);
+      },
       async close() {
         await sandbox.close();
         rmSync(dir, { recursive: true, force: true });
@@ -71,5 +76,6 @@ export async function setupProviders(ids: readonly ProviderId[], sandboxMode: bo
   const missing = ids.flatMap((id) => [ENV[id].id, ENV[id].secret].filter((name) => !env[name]));
   if (missing.length > 0) throw new MissingCredentialsError(missing, ids);
   const configs: ProviderConfig[] = ids.map((id) => providers[id]({ clientId: env[ENV[id].id] as string, clientSecret: env[ENV[id].secret] as string }));
-  return { mode: 'real', sandbox: undefined, vaultOptions: { providers: configs }, close: async () => undefined };
+  // Real providers: register http://127.0.0.1:<ALTER_CONNECT_PORT>/connect/callback in each console.
+  return { mode: 'real', sandbox: undefined, vaultOptions: { providers: configs }, connectListening: () => undefined, close: async () => undefined };
 }

@@ -12,6 +12,7 @@ async function main(): Promise<void> {
   const setup = await setupProviders(['google', 'github', 'slack'], sandboxMode);
   const vault = new AlterVault({ caller: 'multi-provider-http', ...setup.vaultOptions });
   const connect = await vault.connect.listen({ port: sandboxMode ? 0 : Number(process.env.ALTER_CONNECT_PORT ?? 8787) });
+  setup.connectListening(connect.url);
   const user = process.env.ALTER_USER ?? 'alice';
   const server = await startMultiProviderServer({ vault, user, port: Number(process.env.PORT ?? 3000) });
 
@@ -21,8 +22,8 @@ async function main(): Promise<void> {
   if (setup.sandbox) {
     console.log(`Sandbox mode: Connect URLs open the sandbox login at ${setup.sandbox.url}; sign in as "alice" or "bob".`);
   }
-  const session = await vault.connect.createSession({ user, providers: { ...ALL_SCOPES } }).catch(() => undefined);
-  if (session) console.log(`To connect all three providers at once, open: ${session.url}`);
+  const session = await vault.connect.createSession({ user, providers: { ...ALL_SCOPES } });
+  console.log(`To connect all three providers at once, open (valid 10 minutes): ${session.url}`);
 
   let closing = false;
   const shutdown = async () => {

@@ -41,7 +41,8 @@ export async function startMultiProviderServer(options: MultiProviderServerOptio
       alter.register(server, [...GoogleTools, ...GitHubTools, ...SlackTools]);
       return server;
     },
-    { port: options.port ?? 3000, host: options.host ?? '127.0.0.1' },
+    // The caller owns the vault and closes it after the server.
+    { port: options.port ?? 3000, host: options.host ?? '127.0.0.1', closeVault: false },
   );
   return { url: http.url, close: () => http.close() };
 }

@@ -8,7 +8,8 @@ export interface ApproveOptions {
   readonly login: string;
   /**
    * Grant only these of the requested scopes (the "drop scopes" fault for one approval). The
-   * protocol scopes `openid` and `offline_access` are kept unless listed in `dropScopes`.
+   * identity and protocol scopes `openid`, `offline_access`, `email` and `profile` are kept
+   * unless listed in `dropScopes`.
    */
   readonly scopes?: readonly string[];
   /** Refuse these scopes at every consent screen of this approval. */
@@ -34,7 +35,8 @@ export interface ApproveResult {
   readonly visited: readonly string[];
 }
 
-const PROTOCOL_SCOPES = ['openid', 'offline_access'];
+/** Kept by `scopes` (drop them with `dropScopes`): without them Connect loses the refresh token or the identity. */
+const PROTOCOL_SCOPES = ['openid', 'offline_access', 'email', 'profile'];
 
 /** What `approve()` needs to know about the sandbox. */
 export interface ApproveContext {

@@ -31,8 +31,11 @@ export interface LeakCheck {
   catching<T>(fn: () => Promise<T>, where?: string): Promise<T>;
   /** A logger that records every line and its fields (pass it as `logger` to AlterVault). */
   readonly logger: LeakCheckLogger;
-  /** Records console.log/info/warn/error/debug output until the returned function is called. */
-  captureConsole(): () => void;
+  /**
+   * Records console.log/info/warn/error/debug output until the returned function is called.
+   * Output still reaches the terminal unless `{ passthrough: false }`.
+   */
+  captureConsole(options?: { passthrough?: boolean }): () => void;
   /** Every finding so far (checks everything recorded against every secret registered). */
   findings(): LeakFinding[];
   /** @throws Error listing each place a secret appeared (secrets redacted). */
@@ -164,14 +167,15 @@ export function createLeakCheck(): LeakCheck {
       }
     },
     logger: { debug: logAt('debug'), info: logAt('info'), warn: logAt('warn'), error: logAt('error') },
-    captureConsole() {
+    captureConsole(options) {
+      const passthrough = options?.passthrough ?? true;
       const methods = ['log', 'info', 'warn', 'error', 'debug'] as const;
       const originals = methods.map((m) => console[m]);
       for (const m of methods) {
         const original = console[m];
         console[m] = (...args: unknown[]) => {
           record(`console.${m}`, args.map((a) => (typeof a === 'string' ? a : describeValue(a))).join(' '));
-          original.apply(console, args);
+          if (passthrough) original.apply(console, args);
         };
       }
       return () => {

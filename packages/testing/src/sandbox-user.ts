@@ -37,6 +37,7 @@ const LOGIN_PATTERN = /^[a-z0-9][a-z0-9_.-]{0,38}$/i;
 /** Fills in defaults and rejects duplicates; the index gives each user a stable numeric id. */
 export function resolveUsers(users: readonly SandboxUser[]): ResolvedSandboxUser[] {
   const seen = new Set<string>();
+  const subs = new Set<string>();
   return users.map((u, i) => {
     if (typeof u?.login !== 'string' || !LOGIN_PATTERN.test(u.login)) {
       throw invalidArgument(`options.users[${i}].login`, 'must be 1-39 letters, digits, "_", "." or "-", starting with a letter or digit.');
@@ -45,10 +46,15 @@ export function resolveUsers(users: readonly SandboxUser[]): ResolvedSandboxUser
       throw invalidArgument(`options.users[${i}].login`, `"${u.login}" appears twice; logins must be unique.`);
     }
     seen.add(u.login);
+    const sub = u.sub ?? `user-${u.login}`;
+    if (typeof sub !== 'string' || sub === '' || subs.has(sub)) {
+      throw invalidArgument(`options.users[${i}].sub`, `must be a non-empty string unique among users (got ${JSON.stringify(u.sub)}).`);
+    }
+    subs.add(sub);
     const pretty = u.login.charAt(0).toUpperCase() + u.login.slice(1);
     return Object.freeze({
       login: u.login,
-      sub: u.sub ?? `user-${u.login}`,
+      sub,
       email: u.email ?? `${u.login}@sandbox.test`,
       name: u.name ?? `${pretty} Sandbox`,
       githubId: u.githubId ?? 10001 + i,

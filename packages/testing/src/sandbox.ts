@@ -1,7 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ProviderConfig } from '@alter/vault';
-import type { AdapterPayload } from 'oidc-provider';
 import { type ApproveOptions, type ApproveResult, approveFlow } from './approve.js';
 import { EMULATED_PROVIDERS, type EmulatedProviderId, isEmulatedProviderId, KNOWN_SCOPES } from './emulated-providers.js';
 import { invalidArgument, SandboxError } from './errors.js';
@@ -11,20 +10,16 @@ import { GitHubFake } from './fake-apis/github.js';
 import { GmailFake } from './fake-apis/gmail.js';
 import { SlackFake } from './fake-apis/slack.js';
 import { createAuthorizationServer } from './internal/authorization-server.js';
-import { readBody, sendJson, sleep } from './internal/http-util.js';
+import { ClientRegistry } from './internal/client-registry.js';
+import { sendJson } from './internal/http-util.js';
 import { Interactions } from './internal/interactions.js';
 import { MemoryStore } from './internal/memory-store.js';
+import { createRequestHandler } from './internal/request-handler.js';
 import { providers, type SandboxProviderOptions } from './providers.js';
 import { SandboxFaults } from './sandbox-faults.js';
 import type { SandboxOptions } from './sandbox-options.js';
-import { countTokenRequest, createSandboxStats, type SandboxStats } from './sandbox-stats.js';
+import { createSandboxStats, type SandboxStats } from './sandbox-stats.js';
 import { DEFAULT_SANDBOX_USERS, type ResolvedSandboxUser, resolveUsers, type SandboxUser } from './sandbox-user.js';
-
-/**
- * Registered when no redirect URI was given yet: oidc-provider needs at least one, and this one
- * (port 1 on loopback) is never a real callback, so an unregistered callback still fails exactly.
- */
-const PLACEHOLDER_REDIRECT = 'http://127.0.0.1:1/sandbox-register-your-redirect-uri';
 
 /** The sandbox's endpoints (all on `sandbox.url`). */
 export interface SandboxOAuthEndpoints {
@@ -72,7 +67,7 @@ export class Sandbox {
   readonly fakes: SandboxFakes;
 
   readonly #server: Server;
-  readonly #redirects: { all: Set<string>; byProvider: Map<EmulatedProviderId, Set<string>> };
+  readonly #clients: ClientRegistry;
   #closed = false;
 
   /** @internal Use {@link startSandbox}. */
@@ -83,7 +78,7 @@ export class Sandbox {
     faults: SandboxFaults;
     stats: SandboxStats;
     fakes: SandboxFakes;
-    redirects: { all: Set<string>; byProvider: Map<EmulatedProviderId, Set<string>> };
+    clients: ClientRegistry;
   }) {
     this.url = parts.url;
     this.#server = parts.server;
@@ -91,7 +86,7 @@ export class Sandbox {
     this.faults = parts.faults;
     this.stats = parts.stats;
     this.fakes = parts.fakes;
-    this.#redirects = parts.redirects;
+    this.#clients = parts.clients;
     this.endpoints = Object.freeze({
       issuer: this.url,
       discovery: `${this.url}/.well-known/openid-configuration`,
@@ -121,7 +116,7 @@ export class Sandbox {
   client(provider: EmulatedProviderId): SandboxClient {
     if (!isEmulatedProviderId(provider)) throw invalidArgument('provider', `"${String(provider)}" is not one of ${Object.keys(EMULATED_PROVIDERS).join(', ')}.`);
     const p = EMULATED_PROVIDERS[provider];
-    return Object.freeze({ provider, clientId: p.clientId, clientSecret: p.clientSecret, redirectUris: Object.freeze(redirectUrisOf(this.#redirects, provider)) });
+    return Object.freeze({ provider, clientId: p.clientId, clientSecret: p.clientSecret, redirectUris: Object.freeze(this.#clients.redirectUris(provider)) });
   }
 
   /** The sandbox user with this login. */
@@ -152,17 +147,10 @@ export class Sandbox {
     const parsed = new URL(uri);
     if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw invalidArgument('uri', 'must be an http or https URL.');
     if (parsed.hash || uri.includes('#')) throw invalidArgument('uri', 'must not contain a fragment.');
-    if (options.provider === undefined) {
-      this.#redirects.all.add(uri);
-      return;
+    if (options.provider !== undefined && !isEmulatedProviderId(options.provider)) {
+      throw invalidArgument('options.provider', `"${String(options.provider)}" is not one of ${Object.keys(EMULATED_PROVIDERS).join(', ')}.`);
     }
-    if (!isEmulatedProviderId(options.provider)) throw invalidArgument('options.provider', `"${String(options.provider)}" is not one of ${Object.keys(EMULATED_PROVIDERS).join(', ')}.`);
-    let set = this.#redirects.byProvider.get(options.provider);
-    if (!set) {
-      set = new Set();
-      this.#redirects.byProvider.set(options.provider, set);
-    }
-    set.add(uri);
+    this.#clients.register(uri, options.provider);
   }
 
   /**
@@ -209,10 +197,6 @@ export class Sandbox {
   }
 }
 
-function redirectUrisOf(redirects: { all: Set<string>; byProvider: Map<EmulatedProviderId, Set<string>> }, provider: EmulatedProviderId): string[] {
-  return [...new Set([...redirects.all, ...(redirects.byProvider.get(provider) ?? [])])];
-}
-
 /**
  * Starts a sandbox on 127.0.0.1 (a free port): a real OAuth 2.0 / OIDC authorization server
  * (oidc-provider: authorization code + PKCE S256 + refresh tokens, consent, id_token, userinfo,
@@ -241,9 +225,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 
   const bySub = new Map(users.map((u) => [u.sub, u]));
   const byLogin = new Map(users.map((u) => [u.login, u]));
-  const redirects = { all: new Set<string>(), byProvider: new Map<EmulatedProviderId, Set<string>>() };
+  const clients = new ClientRegistry();
 
-  const store = new MemoryStore((clientId) => clientMetadata(clientId, redirects));
+  const store = new MemoryStore((clientId) => clients.metadata(clientId));
   const faults = new SandboxFaults(store, (login) => byLogin.get(login));
   const stats = createSandboxStats();
   const fakes: SandboxFakes = {
@@ -266,85 +250,38 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const { port } = server.address() as AddressInfo;
   const url = `http://127.0.0.1:${port}`;
 
-  const provider = await createAuthorizationServer({
-    issuer: url,
-    store,
-    faults,
-    stats,
-    userBySub: (sub) => bySub.get(sub),
-    scopes: [...new Set([...KNOWN_SCOPES, ...extraScopes])],
-    accessTokenTtlSec,
-    refreshTokenTtlSec,
-  });
-  const interactions = new Interactions(provider, faults, (login) => byLogin.get(login));
-  const apis = new FakeApiServer({
-    apis: [...fakes.gmail.apis(), ...fakes.calendar.apis(), ...fakes.github.apis(), ...fakes.slack.apis()],
-    provider,
-    faults,
-    stats,
-    userBySub: (sub) => bySub.get(sub),
-  });
-  const oidc = provider.callback();
-
-  const sandbox = new Sandbox({ url, server, users, faults, stats, fakes, redirects });
-  for (const uri of options.redirectUris ?? []) sandbox.registerRedirectUri(uri);
-
-  handler = (req, res) => {
-    route(req, res, { url, faults, stats, interactions, apis, oidc }).catch((err: unknown) => {
-      if (!res.headersSent) sendJson(res, 500, { error: 'server_error', error_description: `sandbox: ${err instanceof Error ? err.message : String(err)}` });
-      else res.destroy();
+  // From here on a failure (bad redirectUris, key generation) must not leave the port open.
+  try {
+    const provider = await createAuthorizationServer({
+      issuer: url,
+      store,
+      faults,
+      stats,
+      userBySub: (sub) => bySub.get(sub),
+      scopes: [...new Set([...KNOWN_SCOPES, ...extraScopes])],
+      accessTokenTtlSec,
+      refreshTokenTtlSec,
     });
-  };
-  return sandbox;
-}
+    const interactions = new Interactions(provider, faults, (login) => byLogin.get(login));
+    const apis = new FakeApiServer({
+      apis: [...fakes.gmail.apis(), ...fakes.calendar.apis(), ...fakes.github.apis(), ...fakes.slack.apis()],
+      provider,
+      faults,
+      stats,
+      userBySub: (sub) => bySub.get(sub),
+    });
+    const oidc = provider.callback();
 
-async function route(
-  req: IncomingMessage,
-  res: ServerResponse,
-  deps: {
-    url: string;
-    faults: SandboxFaults;
-    stats: SandboxStats;
-    interactions: Interactions;
-    apis: FakeApiServer;
-    oidc: (req: IncomingMessage, res: ServerResponse) => unknown;
-  },
-): Promise<void> {
-  const url = new URL(req.url ?? '/', deps.url);
-  const isApi = url.pathname.startsWith('/hosts/');
-  const isToken = url.pathname === '/token' && req.method === 'POST';
-  await sleep(deps.faults.delayFor(isApi ? 'api' : isToken ? 'token' : 'other'));
-  if (isApi) return deps.apis.handle(req, res, url);
-  if (url.pathname.startsWith('/interaction/')) return deps.interactions.handle(req, res, url.pathname);
-  if (isToken) {
-    const rule = deps.faults.takeFailure({ kind: 'token', pathname: url.pathname });
-    if (rule) {
-      const form = new URLSearchParams(await readBody(req));
-      countTokenRequest(deps.stats, form.get('grant_type'), 'temporarily_unavailable');
-      return sendJson(
-        res,
-        rule.status,
-        { error: 'temporarily_unavailable', error_description: `The sandbox answered ${rule.status} on purpose (faults.failNext).` },
-        { 'retry-after': String(rule.retryAfterSec), 'cache-control': 'no-store' },
-      );
-    }
+    const sandbox = new Sandbox({ url, server, users, faults, stats, fakes, clients });
+    for (const uri of options.redirectUris ?? []) sandbox.registerRedirectUri(uri);
+
+    handler = createRequestHandler({ url, faults, stats, interactions, apis, oidc });
+    return sandbox;
+  } catch (err) {
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    throw err;
   }
-  deps.oidc(req, res);
-}
-
-function clientMetadata(clientId: string, redirects: { all: Set<string>; byProvider: Map<EmulatedProviderId, Set<string>> }): AdapterPayload | undefined {
-  const p = Object.values(EMULATED_PROVIDERS).find((e) => e.clientId === clientId);
-  if (!p) return undefined;
-  const uris = redirectUrisOf(redirects, p.id);
-  return {
-    client_id: p.clientId,
-    client_secret: p.clientSecret,
-    client_name: p.displayName,
-    redirect_uris: uris.length ? uris : [PLACEHOLDER_REDIRECT],
-    grant_types: ['authorization_code', 'refresh_token'],
-    response_types: ['code'],
-    token_endpoint_auth_method: 'client_secret_basic',
-  };
 }
 
 function mergeUsers(defaults: readonly SandboxUser[], extra: readonly SandboxUser[]): SandboxUser[] {

@@ -209,8 +209,11 @@ describe('users', () => {
     expect(() => sandbox.user('nobody')).toThrow(expect.objectContaining({ code: 'SANDBOX_INVALID_ARGUMENT' }));
   });
 
-  it('rejects duplicate or malformed logins at start', async () => {
+  it('rejects malformed logins, duplicate subjects and bad options at start', async () => {
     await expect(startSandbox({ users: [{ login: 'has space' }] })).rejects.toMatchObject({ code: 'SANDBOX_INVALID_ARGUMENT' });
+    await expect(startSandbox({ users: [{ login: 'dave', sub: 'user-alice' }] })).rejects.toMatchObject({ argument: 'options.users[2].sub' });
+    await expect(startSandbox({ accessTokenTtlSec: 0 })).rejects.toMatchObject({ argument: 'options.accessTokenTtlSec' });
+    await expect(startSandbox({ redirectUris: ['http://127.0.0.1/cb#frag'] })).rejects.toMatchObject({ argument: 'uri' });
   });
 
   it('shows no client secret in JSON or inspect output', () => {

@@ -43,11 +43,22 @@ describe('fake Calendar v3', () => {
     expect(res.status).toBe(200);
     expect(res.json).toMatchObject({ kind: 'calendar#events', summary: 'alice@sandbox.test', timeZone: 'UTC', accessRole: 'owner' });
     expect(res.json.items.map((e: { summary: string }) => e.summary)).toEqual(['Team standup', 'Planning']);
-    expect(res.json.items[0]).toMatchObject({ kind: 'calendar#event', status: 'confirmed', start: { dateTime: '2026-01-05T09:00:00Z' }, organizer: { email: 'alice@sandbox.test', self: true } });
+    const tomorrow9 = new Date();
+    tomorrow9.setUTCHours(9, 0, 0, 0);
+    tomorrow9.setUTCDate(tomorrow9.getUTCDate() + 1);
+    expect(res.json.items[0]).toMatchObject({ kind: 'calendar#event', status: 'confirmed', start: { dateTime: tomorrow9.toISOString().replace('.000Z', 'Z') }, organizer: { email: 'alice@sandbox.test', self: true } });
+  });
+
+  it('seeds upcoming events, so a timeMin=now query finds them', async () => {
+    const res = await api(sandbox, 'GET', `${URL_EVENTS}?timeMin=${encodeURIComponent(new Date().toISOString().replace(/\.\d+Z$/, 'Z'))}&singleEvents=true&orderBy=startTime`, readToken);
+    expect(res.json.items).toHaveLength(2);
   });
 
   it('filters by timeMin/timeMax and q, and pages', async () => {
-    const win = await api(sandbox, 'GET', `${URL_EVENTS}?timeMin=2026-01-06T00:00:00Z&timeMax=2026-01-07T00:00:00Z`, readToken);
+    const planning = sandbox.fakes.calendar.events('alice').find((e) => e.summary === 'Planning')!;
+    const dayStart = `${planning.start.dateTime!.slice(0, 10)}T00:00:00Z`;
+    const dayEnd = `${planning.start.dateTime!.slice(0, 10)}T23:59:59Z`;
+    const win = await api(sandbox, 'GET', `${URL_EVENTS}?timeMin=${dayStart}&timeMax=${dayEnd}`, readToken);
     expect(win.json.items.map((e: { summary: string }) => e.summary)).toEqual(['Planning']);
     const q = await api(sandbox, 'GET', `${URL_EVENTS}?q=standup`, readToken);
     expect(q.json.items).toHaveLength(1);

@@ -69,6 +69,10 @@ describe('fake GitHub REST', () => {
     expect(pulls.json).toHaveLength(1);
     expect(pulls.json[0]).toMatchObject({ number: 3, title: 'Add README', head: { ref: 'add-readme' }, base: { ref: 'main' }, merged: false });
     expect((await api(sandbox, 'GET', `${GH}/repos/alice/hello-world/issues?state=weird`, userToken)).status).toBe(422);
+    const asc = await api(sandbox, 'GET', `${GH}/repos/alice/hello-world/issues?state=all&direction=asc`, userToken);
+    expect(asc.json.map((i: { number: number }) => i.number)).toEqual([1, 2, 3]);
+    const unassigned = await api(sandbox, 'GET', `${GH}/repos/alice/hello-world/issues?assignee=alice`, userToken);
+    expect(unassigned.json).toEqual([]);
   });
 
   it('creates an issue (201) that shows up in later lists; 403 without a write scope', async () => {

@@ -231,3 +231,11 @@ describe('revocation', () => {
     expect(again.body.error).toBe('invalid_grant');
   });
 });
+
+describe('approve() scopes keep identity scopes', () => {
+  it('keeps openid, offline_access, email and profile when granting fewer API scopes', async () => {
+    const { tokens, claims } = await codeFlow(sandbox, callback, 'github', 'openid offline_access email profile repo read:user', { login: 'bob', scopes: ['read:user'] });
+    expect(tokens.scope?.split(' ').sort()).toEqual(['email', 'offline_access', 'openid', 'profile', 'read:user']);
+    expect(claims).toMatchObject({ sub: 'user-bob', email: 'bob@sandbox.test' });
+  });
+});

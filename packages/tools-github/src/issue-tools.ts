@@ -56,6 +56,9 @@ export type GitHubComment = z.output<typeof commentSchema>;
  * GitHub issue tools: `list_issues`, `create_issue`, `create_issue_comment` (issues and pull
  * requests share GitHub's comment thread).
  *
+ * @throws ProviderApiError (code `ALTER_PROVIDER_API`) from a tool method when GitHub refuses the
+ *   call; `@alter/mcp` shows its message to the model. Missing grants and scopes are handled by
+ *   `@alter/mcp` (a Connect URL), not here.
  * @example
  * ```ts
  * alter.register(server, [GitHubIssueTools]);

@@ -19,6 +19,9 @@ export type GitHubPullRequest = z.output<typeof pullRequestSchema>;
  * GitHub pull-request tools: `get_pull_request`. (Comment on a pull request with
  * `create_issue_comment` from {@link GitHubIssueTools}.)
  *
+ * @throws ProviderApiError (code `ALTER_PROVIDER_API`) from a tool method when GitHub refuses the
+ *   call; `@alter/mcp` shows its message to the model. Missing grants and scopes are handled by
+ *   `@alter/mcp` (a Connect URL), not here.
  * @example
  * ```ts
  * alter.register(server, [GitHubPullRequestTools]);

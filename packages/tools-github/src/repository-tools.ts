@@ -30,6 +30,9 @@ export type ListReposOutput = z.output<typeof listReposOutput>;
 /**
  * GitHub repository tools: `list_repos`.
  *
+ * @throws ProviderApiError (code `ALTER_PROVIDER_API`) from a tool method when GitHub refuses the
+ *   call; `@alter/mcp` shows its message to the model. Missing grants and scopes are handled by
+ *   `@alter/mcp` (a Connect URL), not here.
  * @example
  * ```ts
  * alter.register(server, [GitHubRepositoryTools]);

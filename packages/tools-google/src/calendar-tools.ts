@@ -1,6 +1,7 @@
 import { type AlterContext, AlterTool } from '@alter/mcp';
 import { z } from 'zod';
 import { GOOGLE_SCOPES_BY_TOOL } from './google-scopes.js';
+import { type CalendarEvent, event, pickEvent } from './internal/calendar-event.js';
 import { googleJson } from './internal/google-response.js';
 
 /** Calendar API v3 (https://developers.google.com/workspace/calendar/api/v3/reference/events). */
@@ -13,27 +14,6 @@ const calendarId = z
   .default('primary')
   .describe('Calendar id: "primary" for the user\'s main calendar, or an id such as "team@group.calendar.google.com".');
 const dateTime = z.iso.datetime({ offset: true });
-
-const eventTime = z.object({
-  dateTime: z.string().optional().describe('Start or end as an RFC 3339 date-time (timed events).'),
-  date: z.string().optional().describe('Date as YYYY-MM-DD (all-day events).'),
-  timeZone: z.string().optional().describe('IANA time zone of the event time.'),
-});
-const event = z.object({
-  id: z.string().describe('Event id.'),
-  status: z.string().optional().describe('confirmed, tentative or cancelled.'),
-  summary: z.string().optional().describe('Title.'),
-  description: z.string().optional().describe('Description.'),
-  location: z.string().optional().describe('Location.'),
-  start: eventTime.optional().describe('When the event starts.'),
-  end: eventTime.optional().describe('When the event ends (exclusive).'),
-  htmlLink: z.string().optional().describe('Link to the event in Google Calendar.'),
-  attendees: z
-    .array(z.object({ email: z.string().optional(), responseStatus: z.string().optional() }))
-    .optional()
-    .describe('Guests and their answers (needsAction, declined, tentative, accepted).'),
-  organizer: z.object({ email: z.string().optional() }).optional().describe('Who organizes the event.'),
-});
 
 const listEventsInput = z.object({
   calendarId,
@@ -73,12 +53,15 @@ export type ListEventsInput = z.output<typeof listEventsInput>;
 export type ListEventsOutput = z.output<typeof listEventsOutput>;
 /** Input of `create_event`. */
 export type CreateEventInput = z.output<typeof createEventInput>;
-/** Result of `create_event`: the created event. */
-export type CalendarEvent = z.output<typeof event>;
+/** An event as the tools return it. */
+export type { CalendarEvent } from './internal/calendar-event.js';
 
 /**
  * Google Calendar tools: `list_events` and `create_event`.
  *
+ * @throws ProviderApiError (code `ALTER_PROVIDER_API`) from a tool method when Google refuses the
+ *   call; `@alter/mcp` shows its message to the model. Missing grants and scopes are handled by
+ *   `@alter/mcp` (a Connect URL), not here.
  * @example
  * ```ts
  * alter.register(server, [CalendarTools]);
@@ -142,30 +125,4 @@ export class CalendarTools {
     );
     return pickEvent(created);
   }
-}
-
-/** Keeps the documented fields a model needs; drops etags, iCalUID, reminders and the like. */
-function pickEvent(raw: unknown): CalendarEvent {
-  const e = (raw ?? {}) as Record<string, unknown>;
-  const out: Record<string, unknown> = { id: String(e.id ?? '') };
-  for (const key of ['status', 'summary', 'description', 'location', 'htmlLink'] as const) {
-    if (typeof e[key] === 'string') out[key] = e[key];
-  }
-  for (const key of ['start', 'end'] as const) {
-    const t = e[key] as Record<string, unknown> | undefined;
-    if (t && typeof t === 'object') {
-      const time: Record<string, string> = {};
-      for (const f of ['dateTime', 'date', 'timeZone'] as const) if (typeof t[f] === 'string') time[f] = t[f];
-      out[key] = time;
-    }
-  }
-  if (Array.isArray(e.attendees)) {
-    out.attendees = e.attendees.map((a: Record<string, unknown>) => ({
-      ...(typeof a.email === 'string' ? { email: a.email } : {}),
-      ...(typeof a.responseStatus === 'string' ? { responseStatus: a.responseStatus } : {}),
-    }));
-  }
-  const organizer = e.organizer as Record<string, unknown> | undefined;
-  if (organizer && typeof organizer.email === 'string') out.organizer = { email: organizer.email };
-  return out as CalendarEvent;
 }

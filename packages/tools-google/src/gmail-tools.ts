@@ -113,6 +113,9 @@ export type SummarizeInboxOutput = z.output<typeof summarizeInboxOutput>;
  * Gmail tools: `search_emails`, `get_email`, `send_email` and `summarize_inbox` (which calls
  * `search_emails` as a nested tool, so its audit rows carry the parent chain).
  *
+ * @throws ProviderApiError (code `ALTER_PROVIDER_API`) from a tool method when Google refuses the
+ *   call; `@alter/mcp` shows its message to the model. Missing grants and scopes are handled by
+ *   `@alter/mcp` (a Connect URL), not here.
  * @example
  * ```ts
  * alter.register(server, [GmailTools]);

@@ -69,6 +69,9 @@ function compact<T extends Record<string, unknown>>(o: T): T {
 /**
  * Slack channel tools: `list_channels` and `read_channel_history` (public channels).
  *
+ * @throws ProviderApiError (code `ALTER_PROVIDER_API`) from a tool method when Slack refuses the
+ *   call; `@alter/mcp` shows its message to the model. Missing grants and scopes are handled by
+ *   `@alter/mcp` (a Connect URL), not here.
  * @example
  * ```ts
  * alter.register(server, [SlackChannelTools]);

@@ -33,6 +33,9 @@ export type PostMessageOutput = z.output<typeof postMessageOutput>;
 /**
  * Slack message tools: `post_message`.
  *
+ * @throws ProviderApiError (code `ALTER_PROVIDER_API`) from a tool method when Slack refuses the
+ *   call; `@alter/mcp` shows its message to the model. Missing grants and scopes are handled by
+ *   `@alter/mcp` (a Connect URL), not here.
  * @example
  * ```ts
  * alter.register(server, [SlackMessageTools]);

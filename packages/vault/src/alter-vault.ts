@@ -26,6 +26,7 @@ import type { AuditRecord, GrantStore, SealedSecret } from './grant-store.js';
 import { GrantsApi } from './grants-api.js';
 import { applyHostRewrite, checkHostAllowed } from './host-policy.js';
 import { optionalPositiveInt, optionalString, requireNonEmptyString, requireObject } from './internal/args.js';
+import { refresherOf } from './internal/test-seams.js';
 import { createDefaultLogger, type Logger } from './logger.js';
 import { createOAuthClient } from './oauth-client.js';
 import type { ProviderConfig } from './provider-config.js';
@@ -85,11 +86,6 @@ export interface VaultRequestOptions {
   readonly scopes?: readonly string[];
 }
 
-/** @internal test seam: not exported from the package entry. */
-export interface AlterVaultInternalOptions {
-  readonly refresher?: (provider: ProviderConfig) => TokenRefresher;
-}
-
 /** Ambient audit context as returned by {@link AlterVault.currentAuditContext}. */
 export type { AuditContext } from './audit-context.js';
 
@@ -140,12 +136,15 @@ export class AlterVault {
   #readyPromise: Promise<void> | undefined;
   #isReady = false;
   #closing: Promise<void> | undefined;
+  /** Requests between their audit-relevant start and their audit row; close() waits for them. */
+  #inflight = 0;
+  #idle: (() => void) | undefined;
 
   /**
    * @throws InvalidArgumentError for a bad option (named); VaultConfigError for duplicate provider
    *   ids; EncryptionKeyError for a malformed key.
    */
-  constructor(options: AlterVaultOptions, internal: AlterVaultInternalOptions = {}) {
+  constructor(options: AlterVaultOptions) {
     requireObject(options, 'options');
     this.caller = requireNonEmptyString(options.caller, 'options.caller');
     this.#logger = options.logger ?? createDefaultLogger();
@@ -171,7 +170,7 @@ export class AlterVault {
     this.store = storeFromOption(options.store);
     const audit = options.audit === undefined ? {} : requireObject(options.audit, 'options.audit');
     this.#auditLog = new AuditLog(this.store, this.#logger, audit as AuditOptions);
-    this.#refresherFactory = internal.refresher ?? ((p) => createOAuthClient(p, { timeoutMs: this.#timeoutMs }));
+    this.#refresherFactory = refresherOf(options) ?? ((p) => createOAuthClient(p, { timeoutMs: this.#timeoutMs }));
     this.#tokens = new TokenManager({
       store: this.store,
       box: () => this.#box,
@@ -341,9 +340,14 @@ export class AlterVault {
     if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) throw new InvalidArgumentError('options.signal', 'expected an AbortSignal');
     if (options.json !== undefined && options.body !== undefined) throw new InvalidArgumentError('options.body', 'pass either json or body, not both');
     if (this.#closing) throw new VaultConfigError('The vault is closed; create a new AlterVault.');
-    if (!this.#isReady) await this.ready();
+    if (!this.#isReady) {
+      await this.ready();
+      if (this.#closing) throw new VaultConfigError('The vault is closed; create a new AlterVault.');
+    }
 
-    let auditUrl = redactUrl(url);
+    // Set once the template expands; a refused template is audited as the redacted raw string.
+    let auditUrl: string | undefined;
+    this.#inflight += 1;
     let auditAccount = account ?? '';
     let status: number | null = null;
     let errorCode: string | null = null;
@@ -384,7 +388,7 @@ export class AlterVault {
         provider: p.id,
         account: auditAccount,
         method: verb,
-        url: auditUrl,
+        url: auditUrl ?? redactUrl(url),
         status,
         durationMs: Math.round((performance.now() - started) * 1000) / 1000,
         tool: ctx?.tool ?? null,
@@ -394,6 +398,8 @@ export class AlterVault {
         reason: reason ?? null,
         errorCode,
       });
+      this.#inflight -= 1;
+      if (this.#inflight === 0 && this.#idle) this.#idle();
     }
   }
 
@@ -493,6 +499,12 @@ export class AlterVault {
     this.#closing ??= (async () => {
       const pending = this.#readyPromise;
       if (pending) await pending.catch(() => {});
+      // Graceful shutdown: let in-flight requests finish so their audit rows are written too.
+      if (this.#inflight > 0) {
+        await new Promise<void>((resolve) => {
+          this.#idle = resolve;
+        });
+      }
       try {
         await (this.connect as { close?: () => Promise<void> | void }).close?.();
       } finally {

@@ -57,8 +57,8 @@ export class AuditLog {
   constructor(store: GrantStore, logger: Logger, options: AuditOptions = {}) {
     this.#store = store;
     this.#logger = logger;
-    this.#batchSize = Math.floor(optionalPositiveInt(options.batchSize, 'audit.batchSize') ?? 500);
-    this.#intervalMs = optionalPositiveInt(options.flushIntervalMs, 'audit.flushIntervalMs') ?? 200;
+    this.#batchSize = Math.floor(optionalPositiveInt(options.batchSize, 'options.audit.batchSize') ?? 500);
+    this.#intervalMs = optionalPositiveInt(options.flushIntervalMs, 'options.audit.flushIntervalMs') ?? 200;
   }
 
   /** Rows waiting to be written. */

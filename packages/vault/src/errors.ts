@@ -206,7 +206,8 @@ export class ProviderApiError extends AlterError {
   readonly status: number;
   readonly providerError: string | undefined;
   constructor(args: { provider: string; status: number; operation: string; providerError?: string; hint?: string }) {
-    const detail = args.providerError ? `: ${args.providerError.slice(0, 300)}` : '';
+    // The provider's text often ends with a period; the message adds its own.
+    const detail = args.providerError ? `: ${args.providerError.slice(0, 300).replace(/\.+$/, '')}` : '';
     super(
       'ALTER_PROVIDER_API',
       `${args.operation} failed: ${args.provider} answered ${args.status}${detail}. ${args.hint ?? 'Check the arguments (ids, names, access rights) and retry.'}`,

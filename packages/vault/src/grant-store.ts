@@ -137,6 +137,12 @@ export interface GrantStore {
   withGrantLock<T>(id: string, fn: (grant: LockedGrant) => Promise<T>): Promise<T>;
 
   // Audit (append-only; the vault batches calls)
+  /**
+   * Appends rows atomically, in order. (Appended by the vault core:) rejects with
+   * `AuditChainConflictError`, writing nothing, when `rows[0].prevHash` is not the hash of the
+   * newest stored row (or the genesis hash `'0'.repeat(64)` for an empty table): another writer
+   * appended meanwhile, and the vault re-reads the tail and re-hashes. Keeps one chain across processes.
+   */
   appendAudit(rows: readonly AuditInput[]): Promise<void>;
   /** The newest row, to continue the hash chain after a restart. */
   lastAudit(): Promise<AuditRecord | undefined>;

@@ -173,7 +173,7 @@ export class GrantsApi {
       if (active.length > 1) await this.#deps.tokens.select(provider, user, account);
       grant = active[0];
     }
-    if (!grant || grant.status !== 'active') return false;
+    if (grant?.status !== 'active') return false;
     await store.updateGrant(grant.id, { status: 'revoked' });
     this.#deps.tokens.invalidate(grant.user, grant.provider);
     return true;

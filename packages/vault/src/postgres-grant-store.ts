@@ -313,7 +313,7 @@ export class PostgresGrantStore implements GrantStore {
     if (filter.account !== undefined) add('account', filter.account);
     if (!filter.includeRevoked) where.push(`status = 'active'`);
     const rows = await this.#q<GrantRow>(
-      `SELECT * FROM ${this.#s}.alter_grants${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at, id`,
+      `SELECT * FROM ${this.#s}.alter_grants${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY user_id COLLATE "C", provider COLLATE "C", account COLLATE "C"`,
       params,
     );
     return rows.map(toGrant);

@@ -35,6 +35,8 @@ export const REDACTED = '[REDACTED]';
 
 /** Returns `url` with secret query values replaced by `[REDACTED]` and any userinfo removed. */
 export function redactUrl(url: URL | string): string {
+  // Fast path (the common case on the request path): nothing to redact, no copy needed.
+  if (typeof url !== 'string' && url.search === '' && url.hash === '' && url.username === '' && url.password === '') return url.href;
   let u: URL;
   try {
     u = new URL(typeof url === 'string' ? url : url.href);

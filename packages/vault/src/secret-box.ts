@@ -92,7 +92,7 @@ export class SecretBox {
       const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
       decipher.setAuthTag(Buffer.from(tag, 'base64url'));
       return Buffer.concat([decipher.update(Buffer.from(ct, 'base64url')), decipher.final()]).toString('utf8');
-    } catch (cause) {
+    } catch {
       throw new EncryptionKeyError(`A stored secret sealed with key id "${keyId}" failed authentication (modified or corrupted).`, { keyId, cause: new Error('GCM authentication failed') });
     }
   }

@@ -10,7 +10,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { inspect } from 'node:util';
 import Database from 'better-sqlite3';
-import { AuditChainConflictError, StoreError } from './errors.js';
+import { AuditChainConflictError, InvalidArgumentError, StoreError } from './errors.js';
 import type {
   AuditFilter,
   AuditInput,
@@ -180,7 +180,15 @@ export class SqliteGrantStore implements GrantStore {
   #opening: Promise<void> | undefined;
   readonly #locks = new KeyedMutex();
 
+  /** @throws InvalidArgumentError naming a bad option. */
   constructor(options: SqliteGrantStoreOptions = {}) {
+    if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options', 'expected an object');
+    if (options.filename !== undefined && (typeof options.filename !== 'string' || options.filename === '')) {
+      throw new InvalidArgumentError('options.filename', 'expected a file path or ":memory:"');
+    }
+    if (options.busyTimeoutMs !== undefined && (typeof options.busyTimeoutMs !== 'number' || !(options.busyTimeoutMs >= 0))) {
+      throw new InvalidArgumentError('options.busyTimeoutMs', 'expected a number of milliseconds ≥ 0');
+    }
     this.filename = options.filename ?? DEFAULT_SQLITE_PATH;
     this.#busyTimeoutMs = options.busyTimeoutMs ?? 5000;
   }
@@ -264,11 +272,15 @@ export class SqliteGrantStore implements GrantStore {
   async listGrants(filter: GrantFilter = {}): Promise<StoredGrant[]> {
     const where: string[] = [];
     const params: unknown[] = [];
-    if (filter.user !== undefined) (where.push('user_id = ?'), params.push(filter.user));
-    if (filter.provider !== undefined) (where.push('provider = ?'), params.push(filter.provider));
-    if (filter.account !== undefined) (where.push('account = ?'), params.push(filter.account));
+    const add = (cond: string, value: unknown) => {
+      where.push(cond);
+      params.push(value);
+    };
+    if (filter.user !== undefined) add('user_id = ?', filter.user);
+    if (filter.provider !== undefined) add('provider = ?', filter.provider);
+    if (filter.account !== undefined) add('account = ?', filter.account);
     if (!filter.includeRevoked) where.push("status = 'active'");
-    const sql = `SELECT * FROM alter_grants${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at, id`;
+    const sql = `SELECT * FROM alter_grants${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY user_id, provider, account`;
     return (this.#conn().prepare(sql).all(...params) as GrantRow[]).map(toGrant);
   }
 
@@ -279,11 +291,15 @@ export class SqliteGrantStore implements GrantStore {
   #updateSync(id: string, update: GrantUpdate): StoredGrant | undefined {
     const sets: string[] = ['version = version + 1', 'updated_at = @now'];
     const params: Record<string, unknown> = { id, now: Date.now() };
-    if (update.accessToken !== undefined) (sets.push('access_token = @access'), (params.access = update.accessToken));
-    if (update.refreshToken !== undefined) (sets.push('refresh_token = @refresh'), (params.refresh = update.refreshToken));
-    if (update.expiresAt !== undefined) (sets.push('expires_at = @expires'), (params.expires = update.expiresAt ? update.expiresAt.getTime() : null));
-    if (update.scopes !== undefined) (sets.push('scopes = @scopes'), (params.scopes = JSON.stringify([...update.scopes])));
-    if (update.status !== undefined) (sets.push('status = @status'), (params.status = update.status));
+    const set = (clause: string, name: string, value: unknown) => {
+      sets.push(clause);
+      params[name] = value;
+    };
+    if (update.accessToken !== undefined) set('access_token = @access', 'access', update.accessToken);
+    if (update.refreshToken !== undefined) set('refresh_token = @refresh', 'refresh', update.refreshToken);
+    if (update.expiresAt !== undefined) set('expires_at = @expires', 'expires', update.expiresAt ? update.expiresAt.getTime() : null);
+    if (update.scopes !== undefined) set('scopes = @scopes', 'scopes', JSON.stringify([...update.scopes]));
+    if (update.status !== undefined) set('status = @status', 'status', update.status);
     const row = this.#conn().prepare(`UPDATE alter_grants SET ${sets.join(', ')} WHERE id = @id RETURNING *`).get(params) as GrantRow | undefined;
     return row ? toGrant(row) : undefined;
   }
@@ -352,11 +368,15 @@ export class SqliteGrantStore implements GrantStore {
   async queryAudit(filter: AuditFilter = {}): Promise<AuditRecord[]> {
     const where: string[] = [];
     const params: unknown[] = [];
-    if (filter.user !== undefined) (where.push('user_id = ?'), params.push(filter.user));
-    if (filter.tool !== undefined) (where.push('tool = ?'), params.push(filter.tool));
-    if (filter.provider !== undefined) (where.push('provider = ?'), params.push(filter.provider));
-    if (filter.since !== undefined) (where.push('at >= ?'), params.push(filter.since.getTime()));
-    if (filter.afterSeq !== undefined) (where.push('seq > ?'), params.push(filter.afterSeq));
+    const add = (cond: string, value: unknown) => {
+      where.push(cond);
+      params.push(value);
+    };
+    if (filter.user !== undefined) add('user_id = ?', filter.user);
+    if (filter.tool !== undefined) add('tool = ?', filter.tool);
+    if (filter.provider !== undefined) add('provider = ?', filter.provider);
+    if (filter.since !== undefined) add('at >= ?', filter.since.getTime());
+    if (filter.afterSeq !== undefined) add('seq > ?', filter.afterSeq);
     const order = filter.afterSeq !== undefined ? 'ASC' : 'DESC';
     params.push(Math.max(1, Math.floor(filter.limit ?? 100)));
     const sql = `SELECT * FROM alter_audit${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY seq ${order} LIMIT ?`;

@@ -13,14 +13,14 @@ export function storeFromOption(option: GrantStore | string | undefined): GrantS
   if (option === undefined) return new SqliteGrantStore();
   if (typeof option === 'string') {
     const s = option.trim();
-    if (s === '') throw new InvalidArgumentError('store', 'expected a GrantStore, a postgres:// URL, or a SQLite file path');
+    if (s === '') throw new InvalidArgumentError('options.store', 'expected a GrantStore, a postgres:// URL, or a SQLite file path');
     if (/^postgres(ql)?:\/\//i.test(s)) return new PostgresGrantStore({ connectionString: s });
     if (s.startsWith('sqlite:')) return new SqliteGrantStore({ filename: s.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '') });
     return new SqliteGrantStore({ filename: s });
   }
   const required = ['open', 'close', 'putGrant', 'listGrants', 'withGrantLock', 'appendAudit', 'queryAudit', 'kvGet', 'resealAll'] as const;
   if (option === null || typeof option !== 'object' || required.some((m) => typeof (option as unknown as Record<string, unknown>)[m] !== 'function')) {
-    throw new InvalidArgumentError('store', 'expected a GrantStore (see grant-store.ts), a postgres:// URL, or a SQLite file path');
+    throw new InvalidArgumentError('options.store', 'expected a GrantStore (see grant-store.ts), a postgres:// URL, or a SQLite file path');
   }
   return option;
 }

@@ -213,3 +213,114 @@ describe('Connect failures write no grant', () => {
     h.leak.assertClean();
   });
 });
+
+describe('Connect failures of a session with returnTo go back there with the reason', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await createHarness({ providers: ['google'] });
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  const RETURN_TO = 'https://app.example/connected?tab=accounts#top';
+  const grantCount = async (user: string) => (await h.vault.grants.list({ user, includeRevoked: true })).length;
+  /** The parameters Connect added to returnTo, after checking the rest of it is intact. */
+  const returnedTo = (location: string | null | undefined): Record<string, string> => {
+    expect(location).toBeTruthy();
+    const url = new URL(location!);
+    expect(`${url.origin}${url.pathname}`).toBe('https://app.example/connected');
+    expect(url.hash).toBe('#top');
+    expect(url.searchParams.get('tab')).toBe('accounts');
+    return Object.fromEntries(url.searchParams);
+  };
+
+  it('denied consent: 302 to returnTo with connect_session and error=denied, and no grant', async () => {
+    const s = await h.vault.connect.createSession({ user: 'r-denied', providers: { google: [GMAIL_READONLY] }, returnTo: RETURN_TO });
+    const page = await h.sandbox.approve(s.url, { login: 'alice', deny: true });
+    // approve() stops at the first non-loopback redirect: the app's returnTo, not contacted.
+    expect(page.status).toBe(302);
+    expect(returnedTo(page.finalUrl)).toEqual({ tab: 'accounts', connect_session: s.id, error: 'denied' });
+    expect(await h.vault.connect.get(s.id)).toMatchObject({ status: 'failed', error: { reason: 'denied' } });
+    expect(await grantCount('r-denied')).toBe(0);
+    expect(h.sandbox.stats.tokenRequests.authorization_code).toBe(0);
+  });
+
+  it('provider error: the reason code goes back, never the provider\'s description; a path returnTo stays a path', async () => {
+    const s = await h.vault.connect.createSession({ user: 'r-error', providers: { google: [] }, returnTo: '/app/done?x=1' });
+    const state = new URL((await get(s.url)).location!).searchParams.get('state')!;
+    const description = 'internal failure at db-7 token=abc123';
+    const res = await get(`${h.connectUrl}/connect/callback?error=temporarily_unavailable&error_description=${encodeURIComponent(description)}&state=${encodeURIComponent(state)}`);
+    expect(res.status).toBe(302);
+    expect(res.code).toBe('provider_error');
+    expect(res.location).toBe(`/app/done?x=1&connect_session=${s.id}&error=provider_error`);
+    expect(res.location).not.toContain('db-7');
+    expect(await h.vault.connect.get(s.id)).toMatchObject({ status: 'failed', error: { reason: 'provider_error' } });
+    expect(await grantCount('r-error')).toBe(0);
+  });
+
+  it('a path returnTo keeps its path verbatim (never turned into a protocol-relative URL)', async () => {
+    const s = await h.vault.connect.createSession({ user: 'r-path', providers: { google: [] }, returnTo: '/.//evil.example/x#frag' });
+    const state = new URL((await get(s.url)).location!).searchParams.get('state')!;
+    const res = await get(`${h.connectUrl}/connect/callback?error=access_denied&state=${encodeURIComponent(state)}`);
+    expect(res.status).toBe(302);
+    expect(res.location).toBe(`/.//evil.example/x?connect_session=${s.id}&error=denied#frag`);
+  });
+
+  it('bad code exchange: 302 to returnTo with error=provider_error, and no grant', async () => {
+    const s = await h.vault.connect.createSession({ user: 'r-badcode', providers: { google: [] }, returnTo: RETURN_TO });
+    const state = new URL((await get(s.url)).location!).searchParams.get('state')!;
+    const res = await get(`${h.connectUrl}/connect/callback?code=not-a-real-code&state=${encodeURIComponent(state)}&iss=${encodeURIComponent(h.sandbox.url)}`);
+    expect(res.status).toBe(302);
+    expect(returnedTo(res.location)).toMatchObject({ connect_session: s.id, error: 'provider_error' });
+    expect(await grantCount('r-badcode')).toBe(0);
+  });
+
+  it('expired: a callback with a state the session issued goes back with error=expired', async () => {
+    const s = await h.vault.connect.createSession({ user: 'r-expired', providers: { google: [] }, returnTo: RETURN_TO, ttlSec: 1 });
+    const started = await get(s.url);
+    await new Promise((r) => setTimeout(r, 1_200));
+    const page = await h.sandbox.approve(started.location!, { login: 'alice' });
+    expect(page.status).toBe(302);
+    expect(returnedTo(page.finalUrl)).toMatchObject({ connect_session: s.id, error: 'expired' });
+    expect((await h.vault.connect.get(s.id)).status).toBe('expired');
+    expect(await grantCount('r-expired')).toBe(0);
+  });
+
+  it('forged state: the error page, never a redirect — even though the session has a returnTo', async () => {
+    const s = await h.vault.connect.createSession({ user: 'r-forged', providers: { google: [] }, returnTo: RETURN_TO });
+    expect((await get(s.url)).status).toBe(302);
+    const forged = await get(`${h.connectUrl}/connect/callback?code=forged&state=${encodeURIComponent(`${s.id}.not-the-state`)}`);
+    expect(forged.status).toBe(400);
+    expect(forged.code).toBe('state_mismatch');
+    expect(forged.location).toBeNull();
+    // Also when the forged state says "denied": nothing proves it came from this session's request.
+    const s2 = await h.vault.connect.createSession({ user: 'r-forged', providers: { google: [] }, returnTo: RETURN_TO });
+    expect((await get(s2.url)).status).toBe(302);
+    const forgedDeny = await get(`${h.connectUrl}/connect/callback?error=access_denied&state=${encodeURIComponent(`${s2.id}.forged`)}`);
+    expect(forgedDeny.status).toBe(400);
+    expect(forgedDeny.location).toBeNull();
+    expect(await h.vault.connect.get(s.id)).toMatchObject({ status: 'failed', error: { reason: 'state_mismatch' } });
+    expect(await grantCount('r-forged')).toBe(0);
+    // Whoever holds the Connect link itself (what started the flow) is sent back with the reason.
+    expect(returnedTo((await get(s.url)).location)).toMatchObject({ connect_session: s.id, error: 'state_mismatch' });
+  });
+
+  it('a completed session still returns to returnTo unchanged, and a replay of its callback is refused on a page', async () => {
+    const s = await h.vault.connect.createSession({ user: 'r-ok', providers: { google: [] }, returnTo: RETURN_TO });
+    const page = await h.sandbox.approve(s.url, { login: 'alice' });
+    expect(page.finalUrl).toBe(RETURN_TO);
+    const callback = page.visited.find((u) => u.startsWith(`${h.connectUrl}/connect/callback?`))!;
+    const replay = await get(callback);
+    expect(replay.status).toBe(400);
+    expect(replay.code).toBe('session_used');
+    expect(replay.location).toBeNull();
+    expect(await grantCount('r-ok')).toBe(1);
+  });
+
+  it('leaks nothing on the way back', async () => {
+    await h.collectTokens();
+    h.leak.inspect(h.vault, 'vault');
+    h.leak.assertClean();
+  });
+});

@@ -198,6 +198,11 @@ describe('URL templating', () => {
     const hostPlaceholder = await failure(() => vault.request('acme', 'GET', 'http://{host}/x', { user: 'alice', pathParams: { host: '127.0.0.1' } }));
     expect(hostPlaceholder).toBeInstanceOf(UrlTemplateError);
     expect(server.requests).toHaveLength(0);
+    await failure(() => vault.request('acme', 'GET', `${server.origin}/{a}?api_key=leaky-key-123`, { user: 'alice' }));
+    const rows = await vault.audit.query({});
+    expect(rows).toHaveLength(4);
+    expect(rows.every((r) => r.errorCode === 'ALTER_URL_TEMPLATE' && r.status === null)).toBe(true);
+    expect(rows[0]!.url).toBe(`${server.origin}/%7Ba%7D?api_key=%5BREDACTED%5D`);
   });
 });
 
@@ -383,6 +388,22 @@ describe('arguments and configuration', () => {
       expect(v).not.toContain(refresh);
     }
     expect(Object.keys(info!).sort()).toEqual(['account', 'createdAt', 'expiresAt', 'id', 'provider', 'scopes', 'status', 'updatedAt', 'user']);
+  });
+});
+
+describe('graceful shutdown', () => {
+  it('close() waits for in-flight requests and writes every audit row', async () => {
+    const key = newKey();
+    const file = tmp.file('shutdown.db');
+    const v = new AlterVault({ caller: 'e2e', providers: [loopbackProvider('acme')], store: file, encryptionKey: key, logger: leak.logger });
+    await v.grants.put({ user: 'alice', provider: 'acme', accessToken: token, scopes: [] });
+    const calls = Array.from({ length: 50 }, (_, i) => v.request('acme', 'GET', `${server.origin}/n/${i}`, { user: 'alice' }));
+    await v.close();
+    expect((await Promise.all(calls)).every((r) => r.status === 200)).toBe(true);
+    await expect(v.request('acme', 'GET', `${server.origin}/late`, { user: 'alice' })).rejects.toBeInstanceOf(VaultConfigError);
+    const check = new AlterVault({ caller: 'e2e', providers: [loopbackProvider('acme')], store: file, encryptionKey: key, logger: leak.logger });
+    expect(await check.audit.verify()).toMatchObject({ ok: true, checked: 50 });
+    await check.close();
   });
 });
 

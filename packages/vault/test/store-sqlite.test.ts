@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
-import { statSync } from 'node:fs';
+import { statSync, writeFileSync } from 'node:fs';
 import { SqliteGrantStore } from '@alter/vault';
 import Database from 'better-sqlite3';
 import { tempDir } from './support/fixtures.js';
@@ -25,7 +25,10 @@ describe('SqliteGrantStore specifics', () => {
   });
 
   it('names the file when it cannot be opened', async () => {
-    const store = new SqliteGrantStore({ filename: '/proc/definitely/not/here.db' });
-    await expect(store.open()).rejects.toMatchObject({ code: 'ALTER_STORE', message: expect.stringContaining('/proc/definitely/not/here.db') });
+    const blocker = tmp.file('a-file');
+    writeFileSync(blocker, 'not a directory');
+    const filename = `${blocker}/vault.db`;
+    const store = new SqliteGrantStore({ filename });
+    await expect(store.open()).rejects.toMatchObject({ code: 'ALTER_STORE', message: expect.stringContaining(filename) });
   });
 });

@@ -70,7 +70,7 @@ export const doctor: CommandSpec = {
     let keyUsable = true;
     if (config.sources.encryptionKey === 'default') {
       if (existsSync(keyFile)) {
-        report({ status: 'warn', area: 'key', message: `development key file ${DEV_KEY_FILE}`, fix: 'set ALTER_VAULT_KEY (openssl rand -base64 32) in production, then run "alter keys rotate --new-key-env ALTER_VAULT_KEY" first' });
+        report({ status: 'warn', area: 'key', message: `development key file ${DEV_KEY_FILE}`, fix: 'for production: NEW=$(openssl rand -base64 32) alter keys rotate --new-key-env NEW, then run every server with ALTER_VAULT_KEY=$NEW' });
       } else {
         keyUsable = false;
         report({ status: 'fail', area: 'key', message: 'no encryption key configured and no development key file', fix: 'set ALTER_VAULT_KEY to the key the servers use (or run alter in the server\'s directory)' });
@@ -99,6 +99,8 @@ export const doctor: CommandSpec = {
         const code = isAlterError(err) ? err.code : undefined;
         if (code === 'ALTER_ENCRYPTION_KEY') {
           report({ status: 'fail', area: 'key', message: messageOf(err), fix: 'configure the key the servers use for this store (ALTER_VAULT_KEY or encryptionKey)' });
+        } else if (code === 'ALTER_CONFIG' || code === 'ALTER_INVALID_ARGUMENT') {
+          report({ status: 'fail', area: 'config', message: messageOf(err), fix: 'fix the option the message names in the config' });
         } else {
           report({ status: 'fail', area: 'store', message: `${storeText}: ${messageOf(err)}`, fix: file ? 'check the path and file permissions' : 'check that PostgreSQL runs, the URL, user, password and database' });
         }

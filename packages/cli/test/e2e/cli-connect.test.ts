@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -87,6 +88,43 @@ describe('alter connect and doctor against the sandbox (built bin)', () => {
     expect(listed.stdout).toMatch(/user-42\s+github/);
   });
 
+  it('with connect.baseUrl configured, only waits while the server there handles the callback', async () => {
+    // "The server": a vault in this process serving vault.connect.handler() on loopback, sharing
+    // the SQLite file with the CLI process, which polls the store until the session completes.
+    const serverDir = mkdtempSync(path.join(tmpdir(), 'alter-cli-server-'));
+    let handler: ((req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => void) | undefined;
+    const http = createServer((req, res) => handler?.(req, res));
+    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+    const baseUrl = `http://127.0.0.1:${(http.address() as { port: number }).port}`;
+    const store = path.join(serverDir, 'vault.db');
+    const server = new AlterVault({ caller: 'server', providers: [github], store, encryptionKey: key, connect: { baseUrl }, logger: leak.logger });
+    handler = server.connect.handler();
+    sandbox.registerRedirectUri(`${baseUrl}/connect/callback`);
+    try {
+      writeFileSync(
+        path.join(serverDir, 'alter.config.mjs'),
+        `export default { caller: 'cli', store: 'vault.db', connect: { baseUrl: ${JSON.stringify(baseUrl)} }, providers: [${JSON.stringify({ ...github, clientSecret: github.clientSecret })}] };\n`,
+      );
+      const p = startCli(['connect', 'github', '--user', 'user-50'], { cwd: serverDir, env: env() });
+      const finished = watch(p, 'alter connect (baseUrl)');
+      const url = await p.stdoutLine(/^http:\/\/127\.0\.0\.1:\d+\/connect\//);
+      expect(url.startsWith(`${baseUrl}/connect/`)).toBe(true);
+      expect(p.output().stderr).toContain(`Connect is served by ${baseUrl} (connect.baseUrl)`);
+      await sandbox.approve(url, { login: 'bob' });
+      const r = await finished;
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/^connected github for user "user-50"/m);
+      expect(await server.grants.list({ user: 'user-50' })).toHaveLength(1);
+
+      const withPort = await runCli(['connect', 'github', '--user', 'u', '--port', '9999'], { cwd: serverDir, env: env() });
+      expect(withPort.code).toBe(2);
+      expect(withPort.stderr).toContain('option --port: the config sets connect.baseUrl');
+    } finally {
+      await server.close();
+      await new Promise<void>((resolve) => http.close(() => resolve()));
+    }
+  });
+
   it('exits 1 with one line when the user denies consent', async () => {
     const p = startCli(['connect', 'github', '--user', 'user-43'], { cwd: dir, env: env() });
     const finished = watch(p, 'alter connect (denied)');
@@ -138,6 +176,16 @@ describe('alter connect and doctor against the sandbox (built bin)', () => {
 
     const noKey = await runCli(['doctor', '--offline'], { cwd: broken, env: {} });
     expect(noKey.stdout).toMatch(/^FAIL\s+key\s+no encryption key configured and no development key file$/m);
+
+    // A provider config the vault rejects: reported under config, naming the option.
+    const odd = path.join(broken, 'odd.mjs');
+    writeFileSync(odd, "export default { store: 'odd.db', providers: [{ id: 'acme', clientId: 'c', clientSecret: 'odd-secret-123' }] };\n");
+    writeFileSync(path.join(broken, 'odd.db'), '');
+    const rejected = await runCli(['doctor', '--offline', '--config', odd], { cwd: broken, env: env() });
+    expect(rejected.code).toBe(1);
+    expect(rejected.stdout).toMatch(/^FAIL\s+config\s+.*"acme".*\n\s+fix: fix the option the message names in the config$/m);
+    expect(rejected.stdout).toMatch(/^FAIL\s+provider\s+acme: no endpoints/m);
+    expect(rejected.stdout).not.toContain('odd-secret-123');
 
     const badJson = path.join(broken, 'bad.json');
     writeFileSync(badJson, '{ "store": ');

@@ -3,11 +3,13 @@
  * and PostgreSQL (cli-postgres.test.ts). Every test seeds its own vault through AlterVault and
  * drives the BUILT bin as a child process.
  */
+import { readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import { createLeakCheck, type LeakCheck } from '@alter/testing';
 import { EncryptionKeyError } from '@alter/vault';
 import { AUDIT_FIELDS } from '../../src/output/audit-format.js';
-import { assertBuilt, type CliResult, runCli } from '../support/cli-process.js';
+import { assertBuilt, type CliResult, runCli, startCli } from '../support/cli-process.js';
 import { parseCsv } from '../support/parse-csv.js';
 import { type SeededVault, seedVault } from '../support/seed-vault.js';
 
@@ -111,6 +113,38 @@ export function defineCliSuite(backend: SuiteBackend): void {
     expect(none).toMatchObject({ code: 0, stdout: '', stderr: 'no audit rows match\n' });
   });
 
+  it('audit tail --follow prints rows written by another process until Ctrl-C', async () => {
+    const v = await seed(2);
+    const p = startCli(['audit', 'tail', '-n', '0', '--follow', '--interval', '100', '--json'], { cwd: v.dir, env: v.env });
+    await new Promise<void>((resolve, reject) => {
+      const t = setInterval(() => {
+        if (p.output().stderr.includes('following new rows')) {
+          clearInterval(t);
+          resolve();
+        } else if (p.child.exitCode !== null) {
+          clearInterval(t);
+          reject(new Error(p.output().stderr));
+        }
+      }, 20);
+    });
+    const vault = v.open();
+    try {
+      await vault.withAuditContext({ tool: 'late_tool' }, () =>
+        vault.request('acme', 'GET', 'http://127.0.0.1:9/late', { user: 'alice' }).catch(() => undefined),
+      );
+      await vault.audit.flush();
+    } finally {
+      await vault.close();
+    }
+    const line = await p.stdoutLine(/late_tool/);
+    expect(JSON.parse(line)).toMatchObject({ seq: 3, user: 'alice', tool: 'late_tool', url: 'http://127.0.0.1:9/late' });
+    p.child.kill('SIGINT');
+    const r = await p.done;
+    leak.inspect(r.stdout, 'audit tail -f stdout');
+    expect(r.code).toBe(130);
+    expect(r.stdout.trimEnd().split('\n')).toHaveLength(1);
+  });
+
   it('audit export writes every row as JSONL and as CSV that parse back to the same values', async () => {
     const v = await seed();
     const vault = v.open();
@@ -147,6 +181,11 @@ export function defineCliSuite(backend: SuiteBackend): void {
     expect(rows.every((x) => x.user === 'alice' && x.tool === 'get_thing')).toBe(true);
     const future = await alter(v, ['audit', 'export', '--since', '2999-01-01']);
     expect(future).toMatchObject({ code: 0, stdout: '', stderr: 'exported: 0 rows\n' });
+
+    const toFile = await alter(v, ['audit', 'export', '--format', 'csv', '-o', 'audit.csv']);
+    expect(toFile).toMatchObject({ code: 0, stdout: '', stderr: `exported: ${v.auditRows} rows to audit.csv\n` });
+    expect(readFileSync(path.join(v.dir, 'audit.csv'), 'utf8')).toBe(csv.stdout);
+    expect(statSync(path.join(v.dir, 'audit.csv')).mode & 0o777).toBe(0o600);
 
     const badFormat = await alter(v, ['audit', 'export', '--format', 'xml']);
     oneLineError(badFormat);

@@ -7,7 +7,9 @@
  * then open ONE Connect session carrying every declared provider's scopes. Connect logs the user in
  * at the first provider (that login decides who the user is) and stores each provider's grant for
  * that user; its `returnTo` is our completion endpoint, which issues the authorization code and
- * redirects to the client with `code`, `state` and `iss` (RFC 9207). Tokens: short-lived ES256 JWT
+ * redirects to the client with `code`, `state` and `iss` (RFC 9207). Connect also comes back there
+ * when the session fails (denied consent, provider error, expiry); the client then gets
+ * `error=access_denied` (`server_error` for a provider failure) and no code. Tokens: short-lived ES256 JWT
  * access tokens bound to the resource (RFC 8707), rotating refresh tokens whose reuse revokes the
  * whole family.
  */
@@ -37,6 +39,7 @@ import { cookieName, readCookie, renderConsentPage, renderMessagePage, setCookie
 import { hmac, randomId, randomToken, safeEqual, sha256, sign, unsign } from './internal/crypto.js';
 import { isLoopbackHostname } from './internal/loopback.js';
 import { type SigningKey, loadSigningKey } from './signing-key.js';
+import type { HttpAuthPlugin, HttpAuthPluginInstallOptions } from '../http-auth-plugin.js';
 
 /** Options of {@link AlterAuthProvider}. */
 export interface AlterAuthProviderOptions {
@@ -74,14 +77,6 @@ export interface AlterAuthProviderOptions {
   readonly rateLimit?: AuthorizationHandlerOptions['rateLimit'];
   /** Default: the vault's default logger (warnings and errors). */
   readonly logger?: Logger;
-}
-
-/** What `serveHttp` passes to {@link AlterAuthProvider.install}. */
-export interface AuthInstallOptions {
-  /** Path of the MCP endpoint (`/mcp`). */
-  readonly mcpPath: string;
-  /** Public base URL of the HTTP server (`http://127.0.0.1:8000`). */
-  readonly baseUrl: string;
 }
 
 /** The user a request's token acts for (`req.auth.extra.user`), or undefined. */
@@ -126,7 +121,7 @@ const PATHS = {
  * const bearer = auth.install(app, { mcpPath: '/mcp', baseUrl: 'http://localhost:8000' });
  * app.post('/mcp', bearer, mcpHandler); // req.auth.extra.user is the signed-in user
  */
-export class AlterAuthProvider implements OAuthServerProvider {
+export class AlterAuthProvider implements OAuthServerProvider, HttpAuthPlugin {
   readonly #vault: AlterVault;
   readonly #providers: Readonly<Record<string, readonly string[]>>;
   readonly #scopes: readonly string[];
@@ -161,7 +156,7 @@ export class AlterAuthProvider implements OAuthServerProvider {
     const remember = options.consent?.rememberSec ?? 30 * 24 * 3600;
     if (!Number.isInteger(remember) || remember < 0) throw new InvalidArgumentError('options.consent.rememberSec', 'must be a non-negative integer.');
     this.#rememberConsentSec = remember;
-    this.#records = new AuthRecords(vault.store);
+    this.#records = new AuthRecords(vault.store, () => vault.ready());
     if (options.baseUrl !== undefined) this.#urls = resolveUrls(options.baseUrl, 'options.baseUrl');
   }
 
@@ -238,7 +233,7 @@ export class AlterAuthProvider implements OAuthServerProvider {
    * `extra.user` is the user tool calls run as.
    * @throws VaultConfigError when no base URL is known (neither `options.baseUrl` nor `options` here).
    */
-  install(app: Express, options?: AuthInstallOptions): RequestHandler {
+  install(app: Express, options?: HttpAuthPluginInstallOptions): RequestHandler {
     if (!this.#urls) {
       if (!options?.baseUrl) throw new VaultConfigError('AlterAuthProvider needs its public URL: pass options.baseUrl (the MCP endpoint URL, e.g. "https://mcp.example.com/mcp").');
       this.#urls = resolveUrls(new URL(options.mcpPath || '/mcp', options.baseUrl).href, 'install options.baseUrl');
@@ -395,7 +390,7 @@ export class AlterAuthProvider implements OAuthServerProvider {
       throw new InvalidGrantError('The refresh token was already used; every token of this authorization has been revoked. Sign in again.');
     }
     const familyEntry = await this.#records.families.get(record.familyId);
-    if (!familyEntry || familyEntry.value.status !== 'active') throw new InvalidGrantError('The authorization was revoked. Sign in again.');
+    if (familyEntry?.value.status !== 'active') throw new InvalidGrantError('The authorization was revoked. Sign in again.');
     const family = familyEntry.value;
     if (resource !== undefined && !sameResource(resource.href, family.resource)) throw new InvalidTargetError('resource does not match the original authorization');
     let granted = family.scopes;
@@ -417,7 +412,7 @@ export class AlterAuthProvider implements OAuthServerProvider {
     const urls = this.#resolved();
     const claims = await verifyAccessTokenJwt(await this.#signingKey(), urls.issuer, urls.resource, token);
     const family = await this.#records.families.get(claims.fid);
-    if (!family || family.value.status !== 'active' || family.value.user !== claims.sub || family.value.clientId !== claims.client_id) {
+    if (family?.value.status !== 'active' || family.value.user !== claims.sub || family.value.clientId !== claims.client_id) {
       throw new InvalidTokenError('Token has been revoked');
     }
     return {
@@ -450,7 +445,8 @@ export class AlterAuthProvider implements OAuthServerProvider {
   /** Revokes every authorization a user gave a client (they must sign in again). Returns how many. */
   async revokeUserClient(user: string, clientId: string): Promise<number> {
     let count = 0;
-    for (const { key, value } of await this.#records.families.list()) {
+    // Family ids start with a tag of (user, client), so this lists only that pair's families.
+    for (const { key, value } of await this.#records.families.list(`${pairTag(user, clientId)}.`)) {
       if (value.user === user && value.clientId === clientId && value.status === 'active') {
         if (await this.#records.revokeFamily(key, 'revoked by the server')) count++;
       }
@@ -488,10 +484,13 @@ export class AlterAuthProvider implements OAuthServerProvider {
       }
     }
     const issuer = this.#resolved().issuer;
+    // The SDK drops `state` from the error redirect when the other parameters fail to parse
+    // (e.g. no PKCE); RFC 6749 §4.1.2.1 wants it echoed whenever the request had one.
+    const state = typeof params?.state === 'string' ? params.state : undefined;
     const redirect = res.redirect.bind(res) as (status: number, url: string) => void;
     res.redirect = ((a: number | string, b?: string | number) => {
       const [status, url] = typeof a === 'number' ? [a, String(b)] : [typeof b === 'number' ? b : 302, a];
-      redirect(status, withIssOnError(url, issuer));
+      redirect(status, completeErrorRedirect(url, issuer, state));
     }) as Response['redirect'];
     next();
   }
@@ -560,11 +559,15 @@ export class AlterAuthProvider implements OAuthServerProvider {
       await this.#records.requests.delete(hash);
       return this.#redirectToClient(res, pending, { error: 'access_denied', error_description: 'The sign-in session ended before it completed' });
     }
+    // Connect appends `connect_session` and `error` when it sends a failed session back here; those
+    // query parameters are only a hint. What counts is the session's stored status: an `error` on
+    // a link whose session is still pending changes nothing.
     if (result.status === 'pending') return this.#page(res, 400, 'Not finished', 'Connect your accounts first, then come back.', 'connect_pending');
     if (result.status !== 'complete' || !result.user) {
       await this.#records.requests.delete(hash);
-      this.#logger.info('auth: connect did not complete', { clientId: pending.clientId, status: result.status, reason: result.error?.reason ?? null });
-      return this.#redirectToClient(res, pending, { error: 'access_denied', error_description: 'The user did not connect the required accounts' });
+      const reason = result.error?.reason ?? (result.status === 'expired' ? 'expired' : null);
+      this.#logger.info('auth: connect did not complete', { clientId: pending.clientId, status: result.status, reason });
+      return this.#redirectToClient(res, pending, connectFailureError(reason));
     }
     const taken = await this.#records.requests.take(hash);
     if (!taken) return this.#page(res, 400, 'Already completed', 'This sign-in request was already completed. Start again from your application.', 'request_used');
@@ -585,7 +588,7 @@ export class AlterAuthProvider implements OAuthServerProvider {
       scopes: pending.scopes,
       resource: pending.resource,
       user,
-      familyId: randomId(),
+      familyId: `${pairTag(user, pending.clientId)}.${randomId()}`,
       expiresAt: Date.now() + this.#codeTtl * 1000,
     };
     await this.#records.codes.put(sha256(code), record, new Date(record.expiresAt));
@@ -636,7 +639,7 @@ export class AlterAuthProvider implements OAuthServerProvider {
   async #consentRemembered(req: Request, key: SigningKey, clientId: string, redirectUri: string): Promise<boolean> {
     if (this.#rememberConsentSec === 0) return false;
     const remembered = this.#readConsentCookie(req, key);
-    if (!remembered || !remembered.c.includes(consentTag(clientId, redirectUri))) return false;
+    if (!remembered?.c.includes(consentTag(clientId, redirectUri))) return false;
     const stored = await this.#records.consents.get(AuthRecords.consentKey(remembered.u, clientId));
     return stored !== undefined && stored.value.redirectUri === redirectUri;
   }
@@ -742,12 +745,37 @@ function sameResource(a: string, b: string): boolean {
   return norm(a) === norm(b);
 }
 
-function withIssOnError(location: string, issuer: string): string {
+/** Adds `iss` (RFC 9207) and the request's `state` to an error redirect that lacks them; other redirects pass unchanged. */
+function completeErrorRedirect(location: string, issuer: string, state: string | undefined): string {
   if (!URL.canParse(location)) return location;
   const url = new URL(location);
-  if (!url.searchParams.has('error') || url.searchParams.has('iss')) return location;
-  url.searchParams.set('iss', issuer);
+  if (!url.searchParams.has('error')) return location;
+  if (state !== undefined && !url.searchParams.has('state')) url.searchParams.set('state', state);
+  if (!url.searchParams.has('iss')) url.searchParams.set('iss', issuer);
   return url.href;
+}
+
+/**
+ * The RFC 6749 §4.1.2.1 error for a Connect session that failed: the provider failing is
+ * `server_error` (nothing the user did), everything else — denied consent, an expired session, an
+ * invalid provider response — is `access_denied`. The description is ours, never the provider's text.
+ */
+function connectFailureError(reason: string | null): { error: string; error_description: string } {
+  switch (reason) {
+    case 'provider_error':
+      return { error: 'server_error', error_description: 'A provider could not complete the sign-in' };
+    case 'denied':
+      return { error: 'access_denied', error_description: 'The user denied access at a provider' };
+    case 'expired':
+      return { error: 'access_denied', error_description: 'The sign-in expired before it was completed' };
+    default:
+      return { error: 'access_denied', error_description: 'The user did not connect the required accounts' };
+  }
+}
+
+/** Prefix of a family id: groups one user's authorizations of one client (not secret, not reversible). */
+function pairTag(user: string, clientId: string): string {
+  return sha256(`${user}\n${clientId}`).slice(0, 16);
 }
 
 function consentTag(clientId: string, redirectUri: string): string {

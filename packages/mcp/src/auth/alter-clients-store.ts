@@ -7,7 +7,7 @@ import type { OAuthRegisteredClientsStore } from '@modelcontextprotocol/sdk/serv
 import type { OAuthClientInformationFull } from '@modelcontextprotocol/sdk/shared/auth.js';
 import { OAuthError } from '@modelcontextprotocol/sdk/server/auth/errors.js';
 import type { Logger, SealedSecret } from '@alter/vault';
-import { AUTH_KV, type AuthRecords, type ClientRecord } from './auth-records.js';
+import type { AuthRecords } from './auth-records.js';
 import { ClientMetadataDocumentError, fetchClientMetadataDocument, isClientIdUrl } from './client-id-metadata-document.js';
 import { normalizeClientMetadata } from './client-metadata.js';
 
@@ -23,7 +23,10 @@ export interface ClientsStoreDeps {
   readonly logger: Logger;
 }
 
-/** @internal Built by {@link AlterAuthProvider}; reached as `auth.clientsStore`. */
+/**
+ * The registry behind `auth.clientsStore` (built by {@link AlterAuthProvider}; you rarely need it
+ * directly). `getClient` never returns a client whose secret is missing.
+ */
 export class AlterClientsStore implements OAuthRegisteredClientsStore {
   readonly #deps: ClientsStoreDeps;
 
@@ -38,10 +41,10 @@ export class AlterClientsStore implements OAuthRegisteredClientsStore {
     if (!entry) return undefined;
     const client: OAuthClientInformationFull = { ...entry.value };
     if (entry.value.token_endpoint_auth_method !== 'none') {
-      const sealed = await this.#deps.records.store.kvGet(AUTH_KV.clientSecrets, clientId);
+      const sealed = await this.#deps.records.clientSecrets.get(clientId);
       // A confidential client whose secret is gone cannot authenticate; never treat it as public.
       if (!sealed) return undefined;
-      client.client_secret = this.#deps.open(sealed.value);
+      client.client_secret = this.#deps.open(sealed);
     }
     return client;
   }
@@ -55,7 +58,7 @@ export class AlterClientsStore implements OAuthRegisteredClientsStore {
     const record = normalizeClientMetadata(full, this.#deps.supportedScopes);
     if (record.token_endpoint_auth_method !== 'none') {
       if (typeof full.client_secret !== 'string' || full.client_secret === '') throw new Error('registerClient: the registration handler generated no client secret');
-      await this.#deps.records.store.kvPut(AUTH_KV.clientSecrets, record.client_id, this.#deps.seal(full.client_secret), null);
+      await this.#deps.records.clientSecrets.put(record.client_id, this.#deps.seal(full.client_secret));
     }
     await this.#deps.records.clients.put(record.client_id, record);
     this.#deps.logger.info('auth: client registered', { clientId: record.client_id, clientName: record.client_name ?? null, redirectUris: record.redirect_uris });

@@ -107,40 +107,69 @@ export interface ConsentRecord {
   readonly at: string;
 }
 
-/** Typed JSON access to one kv namespace. */
+/** Typed JSON access to one kv namespace. Every call first waits for the vault to be ready (store opened). */
 export class KvTable<T> {
   constructor(
     private readonly store: GrantStore,
     readonly namespace: string,
+    private readonly ready: () => Promise<void>,
   ) {}
 
   async get(key: string): Promise<{ value: T; version: number; expiresAt: Date | null } | undefined> {
+    await this.ready();
     const entry = await this.store.kvGet(this.namespace, key);
     return entry ? decode<T>(entry) : undefined;
   }
 
-  put(key: string, value: T, expiresAt?: Date | null): Promise<void> {
+  async put(key: string, value: T, expiresAt?: Date | null): Promise<void> {
+    await this.ready();
     return this.store.kvPut(this.namespace, key, JSON.stringify(value), expiresAt ?? null);
   }
 
   /** Writes only if the stored version is `version` (0: must not exist). */
-  compareAndSet(key: string, version: number, value: T, expiresAt?: Date | null): Promise<boolean> {
+  async compareAndSet(key: string, version: number, value: T, expiresAt?: Date | null): Promise<boolean> {
+    await this.ready();
     return this.store.kvCompareAndSet(this.namespace, key, version, JSON.stringify(value), expiresAt ?? null);
   }
 
   /** Atomically reads and deletes. */
   async take(key: string): Promise<T | undefined> {
+    await this.ready();
     const entry = await this.store.kvTake(this.namespace, key);
     return entry ? decode<T>(entry).value : undefined;
   }
 
-  delete(key: string): Promise<boolean> {
+  async delete(key: string): Promise<boolean> {
+    await this.ready();
     return this.store.kvDelete(this.namespace, key);
   }
 
   async list(prefix?: string): Promise<Array<{ key: string; value: T }>> {
+    await this.ready();
     const rows = await this.store.kvList(this.namespace, prefix === undefined ? {} : { prefix });
     return rows.map((row) => ({ key: row.key, value: decode<T>(row).value }));
+  }
+}
+
+/**
+ * A namespace whose values are sealed secrets stored as-is (not JSON), so that the store's
+ * `resealAll` (which re-seals every kv value starting with `v1.`) covers them on key rotation.
+ */
+export class SealedTable {
+  constructor(
+    private readonly store: GrantStore,
+    readonly namespace: string,
+    private readonly ready: () => Promise<void>,
+  ) {}
+
+  async get(key: string): Promise<string | undefined> {
+    await this.ready();
+    return (await this.store.kvGet(this.namespace, key))?.value;
+  }
+
+  async put(key: string, sealed: string): Promise<void> {
+    await this.ready();
+    return this.store.kvPut(this.namespace, key, sealed, null);
   }
 }
 
@@ -158,16 +187,19 @@ export class AuthRecords {
   readonly families: KvTable<FamilyRecord>;
   readonly refreshTokens: KvTable<RefreshRecord>;
   readonly consents: KvTable<ConsentRecord>;
+  readonly clientSecrets: SealedTable;
 
-  constructor(readonly store: GrantStore) {
-    this.clients = new KvTable(store, AUTH_KV.clients);
-    this.clientDocuments = new KvTable(store, AUTH_KV.clientDocuments);
-    this.requests = new KvTable(store, AUTH_KV.requests);
-    this.codes = new KvTable(store, AUTH_KV.codes);
-    this.spentCodes = new KvTable(store, AUTH_KV.spentCodes);
-    this.families = new KvTable(store, AUTH_KV.families);
-    this.refreshTokens = new KvTable(store, AUTH_KV.refreshTokens);
-    this.consents = new KvTable(store, AUTH_KV.consents);
+  /** `ready` resolves once the store is open (the vault's `ready()`); every access waits for it. */
+  constructor(store: GrantStore, ready: () => Promise<void>) {
+    this.clients = new KvTable(store, AUTH_KV.clients, ready);
+    this.clientDocuments = new KvTable(store, AUTH_KV.clientDocuments, ready);
+    this.requests = new KvTable(store, AUTH_KV.requests, ready);
+    this.codes = new KvTable(store, AUTH_KV.codes, ready);
+    this.spentCodes = new KvTable(store, AUTH_KV.spentCodes, ready);
+    this.families = new KvTable(store, AUTH_KV.families, ready);
+    this.refreshTokens = new KvTable(store, AUTH_KV.refreshTokens, ready);
+    this.consents = new KvTable(store, AUTH_KV.consents, ready);
+    this.clientSecrets = new SealedTable(store, AUTH_KV.clientSecrets, ready);
   }
 
   /** Key of a consent row: user and client id, newline-separated (neither may contain one). */

@@ -55,15 +55,23 @@ export interface NewCalendarEvent {
  * A fake Google Calendar API v3 (`www.googleapis.com/calendar/v3/calendars/{calendarId}/events…`):
  * list (timeMin/timeMax, q, maxResults, singleEvents + orderBy=startTime, paging), get, insert
  * (validates start/end like the real API) and delete, on each user's `primary` calendar (also
- * addressable by the user's email). Seeded with two events per user.
+ * addressable by the user's email). Seeded with two upcoming events per user (tomorrow 09:00
+ * UTC "Team standup", the day after 14:00 UTC "Planning").
  */
 export class CalendarFake {
   readonly #calendars = new Map<string, CalendarEvent[]>();
 
   constructor(users: readonly ResolvedSandboxUser[]) {
+    // Upcoming, relative to start: "list upcoming events" tools (timeMin = now) find them.
+    const day = (offset: number, hour: number, minute = 0) => {
+      const d = new Date();
+      d.setUTCHours(hour, minute, 0, 0);
+      d.setUTCDate(d.getUTCDate() + offset);
+      return d.toISOString().replace('.000Z', 'Z');
+    };
     for (const u of users) {
-      this.addEvent(u, { summary: 'Team standup', start: { dateTime: '2026-01-05T09:00:00Z' }, end: { dateTime: '2026-01-05T09:15:00Z' } });
-      this.addEvent(u, { summary: 'Planning', location: 'Room 1', start: { dateTime: '2026-01-06T14:00:00Z' }, end: { dateTime: '2026-01-06T15:00:00Z' } });
+      this.addEvent(u, { summary: 'Team standup', start: { dateTime: day(1, 9) }, end: { dateTime: day(1, 9, 15) } });
+      this.addEvent(u, { summary: 'Planning', location: 'Room 1', start: { dateTime: day(2, 14) }, end: { dateTime: day(2, 15) } });
     }
   }
 

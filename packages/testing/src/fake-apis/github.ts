@@ -89,6 +89,7 @@ export class GitHubFake {
     return [...(this.#comments.get(`${fullName.toLowerCase()}#${number}`) ?? [])];
   }
 
+  /** Creates a repository (with no issues). `owner` is a sandbox login. */
   addRepo(r: { owner: string; name: string; private: boolean; description: string | null }): GitHubRepo {
     const repo: GitHubRepo = { id: this.#id(), owner: r.owner, name: r.name, private: r.private, description: r.description, createdAt: '2026-01-01T00:00:00Z' };
     this.#repos.set(`${r.owner}/${r.name}`.toLowerCase(), repo);
@@ -96,14 +97,17 @@ export class GitHubFake {
     return repo;
   }
 
+  /** Opens an issue in `owner/name`; numbers continue the repository's sequence. */
   addIssue(fullName: string, i: { author: string; title: string; body: string | null; labels?: string[]; assignees?: string[]; createdAt?: string }): GitHubItem {
     return this.#addItem(fullName, { kind: 'issue', ...i });
   }
 
+  /** Opens a pull request in `owner/name` (it is also an issue, as on GitHub). */
   addPull(fullName: string, p: { author: string; title: string; body: string | null; head: string; base: string; draft?: boolean }): GitHubItem {
     return this.#addItem(fullName, { kind: 'pull', ...p });
   }
 
+  /** Adds a comment to issue or pull request `number`. */
   addComment(fullName: string, number: number, c: { author: string; body: string }): GitHubComment {
     const key = `${fullName.toLowerCase()}#${number}`;
     const comment: GitHubComment = { id: this.#id(), author: c.author, body: c.body, createdAt: new Date().toISOString() };
@@ -241,11 +245,20 @@ export class GitHubFake {
     const state = r.query.get('state') ?? 'open';
     if (!['open', 'closed', 'all'].includes(state)) return validationFailed(kind === 'pull' ? 'PullRequest' : 'Issue', 'state', 'invalid');
     const labels = (r.query.get('labels') ?? '').split(',').filter(Boolean);
-    const items = (this.#items.get(`${repo.owner}/${repo.name}`.toLowerCase()) ?? [])
+    const assignee = r.query.get('assignee');
+    const sort = r.query.get('sort') ?? 'created';
+    const direction = r.query.get('direction') ?? 'desc';
+    if (!['created', 'updated', 'comments', 'popularity', 'long-running'].includes(sort)) return validationFailed('Issue', 'sort', 'invalid');
+    if (direction !== 'asc' && direction !== 'desc') return validationFailed('Issue', 'direction', 'invalid');
+    const full = `${repo.owner}/${repo.name}`;
+    const key = (i: GitHubItem): number =>
+      sort === 'updated' ? Date.parse(i.updatedAt) : sort === 'comments' ? this.comments(full, i.number).length : i.number;
+    const items = (this.#items.get(full.toLowerCase()) ?? [])
       .filter((i) => (kind === 'pull' ? i.kind === 'pull' : true))
       .filter((i) => state === 'all' || i.state === state)
       .filter((i) => labels.every((l) => i.labels.includes(l)))
-      .sort((a, b) => b.number - a.number);
+      .filter((i) => !assignee || (assignee === 'none' ? i.assignees.length === 0 : assignee === '*' ? i.assignees.length > 0 : i.assignees.includes(assignee)))
+      .sort((a, b) => (direction === 'asc' ? key(a) - key(b) || a.number - b.number : key(b) - key(a) || b.number - a.number));
     const page = paging.slice(items);
     return reply(200, page.map((i) => (kind === 'pull' ? this.#pullJson(repo, i) : this.#issueJson(repo, i))));
   }

@@ -53,7 +53,8 @@ export class GmailFake {
 
   constructor(users: readonly ResolvedSandboxUser[]) {
     this.#users = users;
-    const base = Date.UTC(2026, 0, 5, 9, 0, 0);
+    // Recent, relative to start (three, two and one day ago), like a live inbox.
+    const base = Date.now() - 3 * 86_400_000;
     for (const [i, u] of users.entries()) {
       const other = users[(i + 1) % users.length] ?? u;
       this.addMessage(u.login, { from: `Alter Sandbox <noreply@sandbox.test>`, to: u.email, subject: 'Welcome to the sandbox', body: `Hi ${u.name}, this mailbox is fake.`, date: new Date(base) });

@@ -61,6 +61,7 @@ export class SlackFake {
     return [...(this.#messages.get(channelId) ?? [])];
   }
 
+  /** Creates a channel; `members` are Slack user ids (`sandbox.user(login).slackId`). */
   addChannel(c: { id: string; name: string; isPrivate: boolean; isGeneral?: boolean; creator: string; members: readonly string[]; topic?: string; purpose?: string }): SlackChannel {
     const channel: SlackChannel = {
       id: c.id,
@@ -78,6 +79,7 @@ export class SlackFake {
     return channel;
   }
 
+  /** Posts a message as `user` (a Slack user id); returns it with its unique `ts`. */
   addMessage(channelId: string, m: { user: string; text: string; thread_ts?: string }): SlackMessage {
     const list = this.#messages.get(channelId);
     if (!list) throw new RangeError(`no channel ${channelId}`);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { GitHubIssueTools, GitHubPullRequestTools, GitHubRepositoryTools, GitHubTools, githubManifest } from '@alter/tools-github';
-import { CONNECT_URL, type PackStack, startPackStack, textOf, USER } from './support/pack-stack.js';
+import { CONNECT_URL, fuzzEveryTool, type PackStack, startPackStack, textOf, USER } from './support/pack-stack.js';
 
 const API = 'https://api.github.com';
 
@@ -101,6 +101,10 @@ describe('@alter/tools-github through the real stack (sandbox, SQLite vault, Alt
       expect(result.isError).toBe(true);
       expect(textOf(result)).toMatch(/repo/);
       expect(stack.sandbox.stats.apiRequests.total).toBe(before);
+    });
+
+    it('random JSON arguments never crash a tool (every answer is a result, never an internal error)', async () => {
+      expect(await fuzzEveryTool(stack)).toBeGreaterThan(0);
     });
 
     it('the audit rows name each tool and the real GitHub URL', async () => {

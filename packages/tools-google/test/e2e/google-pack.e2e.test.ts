@@ -1,6 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { CALENDAR_EVENTS, CALENDAR_READONLY, CalendarTools, GMAIL_READONLY, GmailTools, GoogleTools, googleManifest } from '@alter/tools-google';
-import { CONNECT_URL, type PackStack, startPackStack, textOf, USER } from './support/pack-stack.js';
+import { AlterMCP } from '@alter/mcp';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { CONNECT_URL, fuzzEveryTool, type PackStack, startPackStack, textOf, USER } from './support/pack-stack.js';
 
 const GMAIL = 'https://gmail.googleapis.com/gmail/v1/users/me';
 const EVENTS = 'https://www.googleapis.com/calendar/v3/calendars/primary/events';
@@ -93,7 +97,13 @@ describe('@alter/tools-google through the real stack (sandbox, SQLite vault, Alt
       });
       expect(out.id).toMatch(/\w+/);
       expect(out.labelIds).toEqual(['SENT']);
-      // Read it back as bob would: through alice's Sent folder (same fake mailbox store).
+      // It was delivered to bob (a sandbox user): body intact, subject an RFC 2047 encoded word.
+      const delivered = stack.sandbox.fakes.gmail.messages('bob').find((m) => m.bodyText.startsWith('See you there.'));
+      expect(delivered?.bodyText.replace(/\r\n/g, '\n').trim()).toBe('See you there.\nA.');
+      const subject = delivered?.headers.find((h) => h.name === 'Subject')?.value ?? '';
+      const decoded = subject.replace(/=\?UTF-8\?B\?([^?]+)\?=\s*/g, (_m, b: string) => Buffer.from(b, 'base64').toString('utf8'));
+      expect(decoded).toBe('Café at 3? ☕');
+      // And alice finds it in her own mailbox with search_emails / get_email.
       const sent = await stack.callOk<{ messages: Array<{ id: string; subject?: string; to?: string }> }>('search_emails', { query: 'to:bob@sandbox.test' });
       const mine = sent.messages.find((m) => m.id === out.id);
       expect(mine).toBeDefined();
@@ -140,6 +150,10 @@ describe('@alter/tools-google through the real stack (sandbox, SQLite vault, Alt
       expect(all.events.map((e) => e.summary)).toEqual(expect.arrayContaining(['Team standup', 'Planning', 'Design review']));
     });
 
+    it('random JSON arguments never crash a tool (every answer is a result, never an internal error)', async () => {
+      expect(await fuzzEveryTool(stack)).toBeGreaterThan(0);
+    });
+
     it('create_event refuses an end before the start, naming the field', async () => {
       const result = await stack.call('create_event', { summary: 'Backwards', start: '2026-12-01T10:00:00Z', end: '2026-12-01T09:00:00Z' });
       expect(result.isError).toBe(true);
@@ -168,7 +182,21 @@ describe('@alter/tools-google through the real stack (sandbox, SQLite vault, Alt
 
   });
 
-  it('GmailTools and CalendarTools register on their own (a pack in part)', () => {
+  it('registers in part and with prefixed names (toolNamePrefix), calling through the same vault', async () => {
     expect(GoogleTools).toEqual([GmailTools, CalendarTools]);
+    const server = new McpServer({ name: 'prefixed', version: '1.0.0' });
+    const names = new AlterMCP(stack.vault, { defaultUser: USER, toolNamePrefix: 'google_' }).register(server, [CalendarTools]);
+    expect([...names].sort()).toEqual(['google_create_event', 'google_list_events']);
+    const [a, b] = InMemoryTransport.createLinkedPair();
+    await server.connect(b);
+    const client = new Client({ name: 'prefixed-client', version: '1.0.0' });
+    await client.connect(a);
+    try {
+      const result = await client.callTool({ name: 'google_list_events', arguments: { timeMin: '2026-01-01T00:00:00Z' } });
+      expect(result.isError).toBeFalsy();
+      expect((result.structuredContent as { events: unknown[] }).events.length).toBeGreaterThanOrEqual(2);
+    } finally {
+      await client.close();
+    }
   });
 });

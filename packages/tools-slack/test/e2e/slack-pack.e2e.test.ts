@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { SLACK_CHAT_WRITE, SlackChannelTools, SlackMessageTools, SlackTools, slackManifest } from '@alter/tools-slack';
-import { CONNECT_URL, type PackStack, startPackStack, textOf, USER } from './support/pack-stack.js';
+import { CONNECT_URL, fuzzEveryTool, type PackStack, startPackStack, textOf, USER } from './support/pack-stack.js';
 
 describe('@alter/tools-slack through the real stack (sandbox, SQLite vault, AlterMCP, SDK client)', () => {
   let stack: PackStack;
@@ -54,6 +54,7 @@ describe('@alter/tools-slack through the real stack (sandbox, SQLite vault, Alte
       const stored = stack.sandbox.fakes.slack.messages('C0RANDOM001');
       expect(stored.map((m) => m.text)).toEqual(['Hello *world* from a tool', 'in thread']);
       expect(stored[0]?.user).toBe(stack.sandbox.user(USER).slackId);
+      expect(stored[1]?.thread_ts).toBe(posted.ts);
 
       const history = await stack.callOk<{ messages: Array<{ ts: string; text: string; threadTs?: string }>; hasMore: boolean }>('read_channel_history', { channel: 'C0RANDOM001', limit: 1 });
       expect(history.messages.map((m) => m.text)).toEqual(['in thread']);
@@ -67,6 +68,10 @@ describe('@alter/tools-slack through the real stack (sandbox, SQLite vault, Alte
       expect(result.isError).toBe(true);
       expect(textOf(result)).toMatch(/channel_not_found/);
       expect(textOf(result)).toMatch(/list_channels/);
+    });
+
+    it('random JSON arguments never crash a tool (every answer is a result, never an internal error)', async () => {
+      expect(await fuzzEveryTool(stack)).toBeGreaterThan(0);
     });
 
     it('rejects an empty message and a malformed channel before any request', async () => {

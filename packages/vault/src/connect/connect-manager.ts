@@ -7,6 +7,12 @@
  * read, and the grant stored with the scopes the provider actually granted. A session naming
  * several providers walks through them in order; the last callback completes it.
  *
+ * A failure (denied consent, provider error, failed exchange, expiry) writes no grant and ends on
+ * an error page — or, when the session has a `returnTo` and the callback's state is one the session
+ * issued, back at `returnTo` with `connect_session` and `error=<reason>`, so the app that sent the
+ * user (e.g. the auth server's completion endpoint) learns of it. An unverifiable state never
+ * redirects.
+ *
  * All session state lives in the store (kv namespace `connect`), so the callback may land in any
  * process sharing the store and `waitFor()` in another process still sees the outcome (it polls).
  */
@@ -333,7 +339,10 @@ export class ConnectManager {
     if (!record) return sendPage(res, PAGES.unknown);
     const blocked = this.#terminalPage(record);
     if (blocked) {
-      if (record.status === 'pending') await this.#expire(record.id);
+      const ended = record.status === 'pending' ? ((await this.#expire(record.id)) ?? (await this.#load(record.id)) ?? record) : record;
+      // The link itself identifies the session (it is what started the flow), so a failed or
+      // expired session with a returnTo sends its holder back there with the reason.
+      if (this.#returnWithError(res, ended)) return;
       return sendPage(res, blocked);
     }
     // Every opening (reload, second tab, a link previewer) issues a fresh authorization request;
@@ -370,12 +379,15 @@ export class ConnectManager {
     const record = await this.#load(sessionId);
     if (!record) return sendPage(res, PAGES.badState);
     if (record.status !== 'pending') return sendPage(res, this.#terminalPage(record) ?? PAGES.used);
+    // Only a state this session issued proves the callback belongs to it: a failure may go back to
+    // `returnTo` only then. A forged or unknown state never redirects anywhere.
+    const flow = record.flows?.find((f) => sameString(f.state, state));
     if (isPastExpiry(record)) {
       await this.#expire(record.id);
+      if (flow) return this.#endVerified(res, record.id, PAGES.expired);
       return sendPage(res, PAGES.expired);
     }
     if (record.exchanging) return sendPage(res, PAGES.used); // a replay of a callback being handled
-    const flow = record.flows?.find((f) => sameString(f.state, state));
     if (!flow) {
       await this.#fail(record.id, 'state_mismatch', 'The sign-in response did not match this Connect session (a wrong or replayed link).');
       return sendPage(res, PAGES.badState);
@@ -390,8 +402,17 @@ export class ConnectManager {
     try {
       await this.#finishStep(claimed, flow, params, res);
     } catch (err) {
-      // Never leave a claimed session stuck in `exchanging`: it fails, and the handler shows a 500 page.
+      // Never leave a claimed session stuck in `exchanging`: it fails, and the handler shows a 500
+      // page — or, when the session has a returnTo, the browser goes back there with the error so
+      // the app waiting on it (the auth server's completion endpoint) is not left hanging.
       await this.#fail(record.id, 'provider_error', 'Connecting failed on the server side.').catch(() => {});
+      if (claimed.returnTo && !res.headersSent) {
+        const latest = await this.#load(record.id).catch(() => undefined);
+        if (latest && this.#returnWithError(res, latest)) {
+          this.#deps.logger.error('connect: callback failed; the browser went back to returnTo with the error', { session: shortId(record.id), error: errorCode(err) });
+          return;
+        }
+      }
       throw err;
     }
   }
@@ -409,7 +430,7 @@ export class ConnectManager {
         denied ? 'denied' : 'provider_error',
         denied ? `Access to ${provider.displayName} was denied.` : `${provider.displayName} reported an error (${safeToken(providerError)}).`,
       );
-      return sendPage(res, denied ? PAGES.denied(provider.displayName) : PAGES.providerError(provider.displayName));
+      return this.#endVerified(res, record.id, denied ? PAGES.denied(provider.displayName) : PAGES.providerError(provider.displayName));
     }
 
     const secrets = JSON.parse(this.#deps.open(flow.secrets)) as { codeVerifier: string; nonce?: string };
@@ -428,14 +449,14 @@ export class ConnectManager {
       const message = err instanceof ConnectSessionError ? err.message : `Connecting ${provider.displayName} failed.`;
       this.#deps.logger.warn('connect: code exchange failed', { session: shortId(record.id), provider: provider.id, reason, error: errorCode(err) });
       await this.#fail(record.id, reason, message);
-      return sendPage(res, reason === 'denied' ? PAGES.denied(provider.displayName) : PAGES.providerError(provider.displayName));
+      return this.#endVerified(res, record.id, reason === 'denied' ? PAGES.denied(provider.displayName) : PAGES.providerError(provider.displayName));
     }
 
     const identity = exchanged.identity;
     const user = claimed.user ?? claimed.resolvedUser ?? (identity ? identityUser(provider.id, identity) : undefined);
     if (!user) {
       await this.#fail(record.id, 'provider_error', `${provider.displayName} did not say who logged in, and the session names no user.`);
-      return sendPage(res, PAGES.providerError(provider.displayName));
+      return this.#endVerified(res, record.id, PAGES.providerError(provider.displayName));
     }
     const account = identity ? accountOf(identity) : '';
     const grant = await this.#deps.putGrant({
@@ -467,8 +488,7 @@ export class ConnectManager {
     if (!updated) {
       // Expired or failed while exchanging: the grant is stored, but the session is over.
       this.#deps.logger.warn('connect: session ended while its callback was being handled', { session: shortId(record.id) });
-      const latest = await this.#load(record.id);
-      return sendPage(res, (latest && this.#terminalPage(latest)) ?? PAGES.used);
+      return this.#endVerified(res, record.id);
     }
     this.#deps.logger.info('connect: grant stored', { session: shortId(record.id), provider: provider.id, user, account, scopes: exchanged.scopes });
     if (updated.status === 'complete') {
@@ -538,6 +558,33 @@ export class ConnectManager {
     }
   }
 
+  /**
+   * Ends a callback whose state was verified against the session: when the session is now failed
+   * or expired and has a `returnTo`, back there with the reason; otherwise on `page` (default: the
+   * page for the session's current status).
+   */
+  async #endVerified(res: ServerResponse, id: string, page?: ConnectPage): Promise<void> {
+    const latest = await this.#load(id);
+    if (latest && this.#returnWithError(res, latest)) return;
+    sendPage(res, page ?? (latest && this.#terminalPage(latest)) ?? PAGES.used);
+  }
+
+  /**
+   * Sends the browser to the session's `returnTo` with `connect_session` and `error` (a reason
+   * code, never a provider's text) when the session failed or expired; returns false (and sends
+   * nothing) when it has no `returnTo` or did not fail.
+   */
+  #returnWithError(res: ServerResponse, record: ConnectSessionRecord): boolean {
+    if (record.returnTo === undefined) return false;
+    const result = toResult(record);
+    if (result.status !== 'failed' && result.status !== 'expired') return false;
+    const reason = returnReason(result.error?.reason, result.status);
+    this.#deps.logger.info('connect: session failed; returning to returnTo', { session: shortId(record.id), reason });
+    res.setHeader('x-alter-connect-status', reason);
+    sendRedirect(res, failureReturnUrl(record.returnTo, record.id, reason));
+    return true;
+  }
+
   /** The page for a session that can no longer proceed, or undefined when it can. */
   #terminalPage(record: ConnectSessionRecord): ConnectPage | undefined {
     switch (effectiveStatus(record)) {
@@ -591,6 +638,36 @@ const PAGES = {
 
 function unknownSession(): ConnectSessionError {
   return new ConnectSessionError('unknown', 'No such Connect session (unknown id, or it was purged after expiring). Create a new session.');
+}
+
+/** The reasons a failed session reports to its `returnTo` (`error=`): fixed codes, safe in a URL. */
+const RETURN_REASONS: ReadonlySet<string> = new Set(['denied', 'provider_error', 'expired', 'state_mismatch']);
+
+function returnReason(reason: string | undefined, status: 'failed' | 'expired'): string {
+  if (reason !== undefined && RETURN_REASONS.has(reason)) return reason;
+  return status === 'expired' ? 'expired' : 'provider_error';
+}
+
+/**
+ * `returnTo` with `connect_session=<id>&error=<reason>` set (replacing any of those already there),
+ * keeping its other parameters and fragment. Works for absolute URLs and for paths.
+ */
+function failureReturnUrl(returnTo: string, sessionId: string, reason: string): string {
+  if (!returnTo.startsWith('/')) {
+    const url = new URL(returnTo);
+    url.searchParams.set('connect_session', sessionId);
+    url.searchParams.set('error', reason);
+    return url.href;
+  }
+  // A path is rebuilt by hand, its path part kept verbatim: URL parsing would normalize
+  // `/.//evil.example` into `//evil.example`, a protocol-relative redirect to another host.
+  const hashAt = returnTo.indexOf('#');
+  const beforeHash = hashAt === -1 ? returnTo : returnTo.slice(0, hashAt);
+  const queryAt = beforeHash.indexOf('?');
+  const query = new URLSearchParams(queryAt === -1 ? '' : beforeHash.slice(queryAt + 1));
+  query.set('connect_session', sessionId);
+  query.set('error', reason);
+  return `${queryAt === -1 ? beforeHash : beforeHash.slice(0, queryAt)}?${query.toString()}${hashAt === -1 ? '' : returnTo.slice(hashAt)}`;
 }
 
 function isSafeReturnTo(value: unknown): boolean {

@@ -9,7 +9,12 @@ export interface CreateConnectSessionInput {
   readonly user?: string;
   /** Providers and the scopes to ask each for, walked through in this order. */
   readonly providers: Readonly<Record<string, readonly string[]>>;
-  /** Where the browser goes after the last provider (default: a "you can close this tab" page). */
+  /**
+   * Where the browser goes after the last provider (default: a "you can close this tab" page). A
+   * failed or expired session comes back here too, with `connect_session=<id>&error=<reason>`
+   * added (`denied`, `provider_error`, `expired`, `state_mismatch`); read the outcome with
+   * `vault.connect.get(id)` rather than trusting the query.
+   */
   readonly returnTo?: string;
   /** Lifetime in seconds (default 600). */
   readonly ttlSec?: number;

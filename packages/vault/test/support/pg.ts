@@ -36,7 +36,8 @@ const SKIP_REASON = 'PostgreSQL tests skipped: set ALTER_TEST_PG_URL (e.g. postg
 
 /**
  * Call inside a `describe`: registers `beforeAll` (create a random schema) and `afterAll` (drop it
- * with CASCADE). Returns a handle whose fields are readable once `beforeAll` ran.
+ * with CASCADE, together with any derived schema named `<schema>_<suffix>` — use those when one
+ * test file needs several isolated stores). Returns a handle whose fields are readable once `beforeAll` ran.
  * @throws Error when ALTER_TEST_PG_URL is unset (use {@link describeWithPostgres} to skip instead).
  */
 export function withPgSchema(): PgTestSchema {
@@ -49,7 +50,16 @@ export function withPgSchema(): PgTestSchema {
     created = true;
   });
   afterAll(async () => {
-    if (created) await adminQuery(url, `DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    if (!created) return;
+    // Also drop derived schemas (`<schema>_<suffix>`) a test created for extra isolation.
+    await adminQuery(
+      url,
+      `DO $$ DECLARE s text; BEGIN
+         FOR s IN SELECT nspname FROM pg_namespace WHERE nspname = '${schema}' OR left(nspname, ${schema.length + 1}) = '${schema}_' LOOP
+           EXECUTE format('DROP SCHEMA IF EXISTS %I CASCADE', s);
+         END LOOP;
+       END $$`,
+    );
   });
   const sep = url.includes('?') ? '&' : '?';
   return Object.freeze({ url, schema, urlWithSchema: `${url}${sep}schema=${schema}` });

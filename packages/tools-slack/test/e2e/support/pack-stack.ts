@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { AlterMCP } from '@alter/mcp';
 import { createLeakCheck, type LeakCheck, type Sandbox, startSandbox } from '@alter/testing';
 import { AlterVault } from '@alter/vault';
+import fc from 'fast-check';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
@@ -56,7 +57,7 @@ export async function startPackStack(providerIds: ReadonlyArray<'google' | 'gith
   const connectServer = await vault.connect.listen();
   sandbox.registerRedirectUri(`${connectServer.url}/connect/callback`);
   const server = new McpServer({ name: 'pack-test', version: '1.0.0' });
-  new AlterMCP(vault, { defaultUser: USER }).register(server, [...modules]);
+  new AlterMCP(vault, { defaultUser: USER, logger: leaks.logger }).register(server, [...modules]);
   const [clientTransport, serverTransport] = InMemoryTransport.createLinkedPair();
   await server.connect(serverTransport);
   const client = new Client({ name: 'pack-test-client', version: '1.0.0' });
@@ -102,4 +103,28 @@ export async function startPackStack(providerIds: ReadonlyArray<'google' | 'gith
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Throws random JSON arguments at every tool the server lists: each answer must be a result (no
+ * protocol error), and no failure may be an internal error or an output-schema mismatch — bad input is rejected by the schema
+ * naming the field, and a provider refusal is a ProviderApiError.
+ */
+export async function fuzzEveryTool(stack: PackStack, runsPerTool = 25): Promise<number> {
+  const { tools } = await stack.client.listTools();
+  let calls = 0;
+  for (const tool of tools) {
+    const fields = Object.keys((tool.inputSchema.properties ?? {}) as Record<string, unknown>);
+    const args = fc.dictionary(fc.oneof(fc.constantFrom(...fields, 'extra'), fc.string()), fc.jsonValue(), { maxKeys: 6 });
+    await fc.assert(
+      fc.asyncProperty(args, async (input) => {
+        calls += 1;
+        const result = await stack.call(tool.name, input as Record<string, unknown>);
+        const text = textOf(result);
+        if (/internal error|does not match its output schema/i.test(text)) throw new Error(`${tool.name}(${JSON.stringify(input)}) → ${text}`);
+      }),
+      { numRuns: runsPerTool },
+    );
+  }
+  return calls;
 }

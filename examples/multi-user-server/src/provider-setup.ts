@@ -1,0 +1,72 @@
+/**
+ * Where the example's OAuth providers come from: the offline sandbox (`--sandbox` or
+ * `ALTER_SANDBOX=1`), or the real Google and GitHub with client ids from the environment.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Sandbox, startSandbox } from '@alter/testing';
+import { type AlterVaultOptions, type ProviderConfig, providers } from '@alter/vault';
+
+export type ProviderId = 'google' | 'github';
+
+const ENV: Record<ProviderId, { id: string; secret: string; console: string }> = {
+  google: { id: 'GOOGLE_CLIENT_ID', secret: 'GOOGLE_CLIENT_SECRET', console: 'https://console.cloud.google.com/apis/credentials' },
+  github: { id: 'GITHUB_CLIENT_ID', secret: 'GITHUB_CLIENT_SECRET', console: 'https://github.com/settings/developers' },
+};
+
+/** The vault options for the chosen mode, and what to close at exit. */
+export interface ProviderSetup {
+  readonly mode: 'sandbox' | 'real';
+  readonly sandbox: Sandbox | undefined;
+  readonly vaultOptions: Pick<AlterVaultOptions, 'providers' | 'store' | 'encryptionKey'>;
+  close(): Promise<void>;
+}
+
+/** Thrown when real mode lacks client ids; the message lists the missing variables. */
+export class MissingCredentialsError extends Error {
+  readonly missing: readonly string[];
+  constructor(missing: readonly string[]) {
+    super(
+      `Missing ${missing.join(', ')}.\n` +
+        `Create OAuth clients (${Object.values(ENV)
+          .map((e) => e.console)
+          .join(' , ')}) with the redirect URI http://127.0.0.1:<ALTER_CONNECT_PORT>/connect/callback and export them, or run offline with --sandbox.`,
+    );
+    this.name = 'MissingCredentialsError';
+    this.missing = missing;
+  }
+}
+
+/** True when the process was asked to run against the sandbox. */
+export function wantsSandbox(argv: readonly string[] = process.argv, env: NodeJS.ProcessEnv = process.env): boolean {
+  return argv.includes('--sandbox') || env.ALTER_SANDBOX === '1' || env.ALTER_SANDBOX === 'true';
+}
+
+/**
+ * Sandbox mode: starts the sandbox and keeps the vault in a temp folder. Real mode: reads
+ * `GOOGLE_CLIENT_ID` / `_SECRET` and `GITHUB_CLIENT_ID` / `_SECRET`; the vault uses its default
+ * store (`./.alter/vault.db`) and key (`ALTER_VAULT_KEY`, else a generated dev key).
+ * @throws {MissingCredentialsError} in real mode when a variable is unset.
+ */
+export async function setupProviders(sandboxMode: boolean, env: NodeJS.ProcessEnv = process.env): Promise<ProviderSetup> {
+  const ids: ProviderId[] = ['google', 'github'];
+  if (sandboxMode) {
+    const sandbox = await startSandbox();
+    const dir = mkdtempSync(join(tmpdir(), 'alter-multi-user-'));
+    return {
+      mode: 'sandbox',
+      sandbox,
+      vaultOptions: { providers: ids.map((id) => sandbox.provider(id)), store: join(dir, 'vault.db'), encryptionKey: randomBytes(32).toString('base64') },
+      async close() {
+        await sandbox.close();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  }
+  const missing = ids.flatMap((id) => [ENV[id].id, ENV[id].secret].filter((name) => !env[name]));
+  if (missing.length > 0) throw new MissingCredentialsError(missing);
+  const configs: ProviderConfig[] = ids.map((id) => providers[id]({ clientId: env[ENV[id].id] as string, clientSecret: env[ENV[id].secret] as string }));
+  return { mode: 'real', sandbox: undefined, vaultOptions: { providers: configs }, close: async () => undefined };
+}

@@ -1,0 +1,138 @@
+/**
+ * `@AlterTool(provider, options)` / `@AlterTool(options)`: marks a method as an MCP tool. The
+ * decorator only validates its options and records frozen metadata; the registry
+ * ({@link AlterMCP.register}) does the rest at startup.
+ */
+import type { AlterContext } from './alter-context.js';
+import { ToolDefinitionError } from './errors.js';
+import { TOOL_MEMBERS, TOOL_METADATA } from './metadata-keys.js';
+import { defineMetadata, getOwnMetadata } from './metadata-reflect.js';
+import { isZod3Schema } from './schema/zod3-schema.js';
+import { isZod4Schema } from './schema/zod4-schema.js';
+import { type AlterToolOptions, TOOL_NAME_PATTERN, type ToolMetadata, toSnakeCase } from './tool-metadata.js';
+
+/** The decorator `@AlterTool` returns: only methods whose first parameter accepts an {@link AlterContext}. */
+export type AlterToolDecorator = <T extends (ctx: AlterContext, ...rest: never[]) => unknown>(
+  target: object,
+  propertyKey: string | symbol,
+  descriptor: TypedPropertyDescriptor<T>,
+) => void;
+
+/**
+ * Declares a tool that calls `provider`'s API as the end user.
+ *
+ * @throws ToolDefinitionError (when the class is defined) for bad options, a static or
+ *   non-method member, or a second `@AlterTool` on the same member.
+ * @example
+ * class CalendarTools {
+ *   @AlterTool('google', {
+ *     description: 'List upcoming calendar events.',
+ *     input: z.object({ maxResults: z.number().int().min(1).max(250).default(10) }),
+ *     scopes: ['https://www.googleapis.com/auth/calendar.readonly'],
+ *   })
+ *   async listEvents(ctx: AlterContext, { maxResults }: { maxResults: number }) {
+ *     const res = await ctx.request('GET', 'https://www.googleapis.com/calendar/v3/calendars/primary/events', { queryParams: { maxResults: String(maxResults) } });
+ *     return res.json<{ items?: unknown[] }>().items ?? [];
+ *   }
+ * }
+ */
+export function AlterTool(provider: string, options: AlterToolOptions): AlterToolDecorator;
+/** Declares a tool that needs no provider credentials. */
+export function AlterTool(options: AlterToolOptions): AlterToolDecorator;
+export function AlterTool(providerOrOptions: string | AlterToolOptions, maybeOptions?: AlterToolOptions): AlterToolDecorator {
+  const provider = typeof providerOrOptions === 'string' ? providerOrOptions : null;
+  const options = typeof providerOrOptions === 'string' ? maybeOptions : providerOrOptions;
+  return (target, propertyKey, descriptor) => {
+    const className = typeof target === 'function' ? (target as Function).name : (target.constructor?.name ?? '(anonymous class)');
+    const member = `${className}.${String(propertyKey)}`;
+    if (typeof target === 'function') {
+      throw new ToolDefinitionError(member, 'is a static method; tools must be instance methods.', ['Remove `static` from the method.']);
+    }
+    if (typeof descriptor?.value !== 'function') {
+      throw new ToolDefinitionError(member, 'is not a method (getters, setters and fields cannot be tools).', ['Decorate a regular method: `async name(ctx: AlterContext, input) {…}`.']);
+    }
+    if (getOwnMetadata(TOOL_METADATA, target, propertyKey) !== undefined) {
+      throw new ToolDefinitionError(member, '@AlterTool is applied twice to the same method.', ['Keep a single @AlterTool on each method.']);
+    }
+    const metadata = normalize(member, propertyKey, provider, providerOrOptions, options);
+    defineMetadata(TOOL_METADATA, metadata, target, propertyKey);
+    // Own list per prototype; inherited lists are never mutated (the scanner walks the chain).
+    const own = getOwnMetadata(TOOL_MEMBERS, target) ?? [];
+    defineMetadata(TOOL_MEMBERS, Object.freeze([...own, String(propertyKey)]), target);
+  };
+}
+
+function normalize(
+  member: string,
+  propertyKey: string | symbol,
+  provider: string | null,
+  first: unknown,
+  options: AlterToolOptions | undefined,
+): ToolMetadata {
+  if (typeof first === 'string' && first.trim() === '') {
+    throw new ToolDefinitionError(member, 'the provider id is empty.', ['Pass the provider id the vault knows, e.g. @AlterTool("google", {...}).', 'Use @AlterTool({...}) for a tool without credentials.']);
+  }
+  if (typeof first !== 'string' && (first === null || typeof first !== 'object')) {
+    throw new ToolDefinitionError(member, `expected @AlterTool(provider, options) or @AlterTool(options), got ${first === null ? 'null' : typeof first}.`);
+  }
+  if (options === null || typeof options !== 'object') {
+    throw new ToolDefinitionError(member, 'options are missing.', ['Pass options with at least a description: @AlterTool("google", { description: "…" }).']);
+  }
+  if (typeof options.description !== 'string' || options.description.trim() === '') {
+    throw new ToolDefinitionError(member, 'options.description is missing or empty; the model chooses tools by their description.', [
+      'Add description: "What the tool does, in one sentence."',
+    ]);
+  }
+  let name: string;
+  let nameDerived = false;
+  if (options.name !== undefined) {
+    if (typeof options.name !== 'string' || !TOOL_NAME_PATTERN.test(options.name)) {
+      throw new ToolDefinitionError(member, `options.name ${JSON.stringify(options.name)} is not a valid MCP tool name (1–128 of a-z A-Z 0-9 _ . -).`, [
+        'Use letters, digits, "_", "." and "-" only, e.g. "list_events".',
+      ]);
+    }
+    name = options.name;
+  } else {
+    if (typeof propertyKey === 'symbol') {
+      throw new ToolDefinitionError(member, 'a symbol-named method needs an explicit options.name.', ['Add name: "my_tool".']);
+    }
+    name = toSnakeCase(propertyKey);
+    nameDerived = true;
+  }
+  let scopes: readonly string[] = Object.freeze([]);
+  if (options.scopes !== undefined) {
+    if (!Array.isArray(options.scopes) || options.scopes.some((s) => typeof s !== 'string' || s.trim() === '')) {
+      throw new ToolDefinitionError(member, 'options.scopes must be an array of non-empty scope strings.');
+    }
+    if (provider === null && options.scopes.length > 0) {
+      throw new ToolDefinitionError(member, 'options.scopes were given but no provider: scopes belong to a provider grant.', ['Use @AlterTool("provider", { scopes, … }).']);
+    }
+    scopes = Object.freeze([...new Set(options.scopes)]);
+  }
+  for (const key of ['input', 'output'] as const) {
+    const v = options[key];
+    if (v !== undefined && typeof v !== 'function' && !isZod4Schema(v) && !isZod3Schema(v)) {
+      throw new ToolDefinitionError(member, `options.${key} must be a zod object${key === 'input' ? ' or a class-validator DTO class' : ''}.`, [
+        'A zod shape ({ a: z.string() }) must be wrapped: z.object({ a: z.string() }).',
+      ]);
+    }
+  }
+  if (options.title !== undefined && typeof options.title !== 'string') throw new ToolDefinitionError(member, 'options.title must be a string.');
+  if (options.annotations !== undefined && (options.annotations === null || typeof options.annotations !== 'object')) {
+    throw new ToolDefinitionError(member, 'options.annotations must be an object.');
+  }
+  if (options.meta !== undefined && (options.meta === null || typeof options.meta !== 'object')) throw new ToolDefinitionError(member, 'options.meta must be an object.');
+  return Object.freeze({
+    member,
+    provider,
+    name,
+    nameDerived,
+    title: options.title,
+    description: options.description,
+    input: options.input,
+    output: options.output,
+    scopes,
+    annotations: options.annotations === undefined ? undefined : Object.freeze({ ...options.annotations }),
+    meta: options.meta === undefined ? undefined : Object.freeze({ ...options.meta }),
+  });
+}

@@ -1,0 +1,155 @@
+/**
+ * Every error @alter/mcp throws. Each class has a stable string `code` (prefixed `ALTER_`, so
+ * `isAlterError` from @alter/vault recognizes them too), `name = new.target.name`, a `cause` when
+ * there is one, and a message that says what failed, where, and what to do. No message ever holds
+ * a token or other secret.
+ */
+
+/** Stable codes of every {@link AlterMcpError}. */
+export type AlterMcpErrorCode =
+  | 'ALTER_MCP_REFLECT_METADATA'
+  | 'ALTER_MCP_TOOL_DEFINITION'
+  | 'ALTER_MCP_TOOL_REGISTRATION'
+  | 'ALTER_MCP_TOOL_INPUT'
+  | 'ALTER_MCP_TOOL_OUTPUT'
+  | 'ALTER_MCP_NESTING_DEPTH'
+  | 'ALTER_MCP_NO_USER'
+  | 'ALTER_MCP_SERVE';
+
+/** Base class of @alter/mcp errors. */
+export class AlterMcpError extends Error {
+  readonly code: AlterMcpErrorCode;
+
+  constructor(code: AlterMcpErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.name = new.target.name;
+  }
+
+  /** A plain, secret-free view for logs and JSON. */
+  toJSON(): { name: string; code: AlterMcpErrorCode; message: string } {
+    return { name: this.name, code: this.code, message: this.message };
+  }
+}
+
+/** `reflect-metadata` is not loaded, so decorators cannot record anything. */
+export class ReflectMetadataMissingError extends AlterMcpError {
+  constructor() {
+    super(
+      'ALTER_MCP_REFLECT_METADATA',
+      "@alter/mcp needs the reflect-metadata polyfill, but Reflect.defineMetadata is missing. @alter/mcp imports 'reflect-metadata' itself; if a bundler dropped it, add `import 'reflect-metadata';` as the first line of your entry file.",
+    );
+  }
+}
+
+/** `@AlterTool(...)` was given bad options. Thrown when the class is defined. */
+export class ToolDefinitionError extends AlterMcpError {
+  /** `Class.method` the decorator was applied to. */
+  readonly member: string;
+  constructor(member: string, problem: string, fixes: readonly string[] = []) {
+    super('ALTER_MCP_TOOL_DEFINITION', formatProblem(`@AlterTool on ${member}: ${problem}`, fixes));
+    this.member = member;
+  }
+}
+
+/** A module list could not be registered (startup validation). Lists every problem found. */
+export class ToolRegistrationError extends AlterMcpError {
+  /** One entry per problem: `{ member: 'Class.method', problem, fixes }`. */
+  readonly problems: ReadonlyArray<{ readonly member: string; readonly problem: string; readonly fixes: readonly string[] }>;
+  constructor(problems: ToolRegistrationError['problems'], options?: { cause?: unknown }) {
+    const lines = problems.map((p) => `- ${formatProblem(`${p.member}: ${p.problem}`, p.fixes, '    ')}`);
+    super(
+      'ALTER_MCP_TOOL_REGISTRATION',
+      `Cannot register the tools: ${problems.length} problem${problems.length === 1 ? '' : 's'}\n${lines.join('\n')}`,
+      options,
+    );
+    this.problems = Object.freeze(problems.map((p) => Object.freeze({ ...p, fixes: Object.freeze([...p.fixes]) })));
+  }
+}
+
+/** One reason an input (or output) value was rejected. `path` names the field (`a.b[0]`). */
+export interface SchemaIssue {
+  readonly path: string;
+  readonly message: string;
+}
+
+/** A tool's input failed validation. The method was not called. */
+export class ToolInputError extends AlterMcpError {
+  readonly tool: string;
+  readonly issues: readonly SchemaIssue[];
+  constructor(tool: string, issues: readonly SchemaIssue[]) {
+    super('ALTER_MCP_TOOL_INPUT', `Invalid arguments for tool ${tool}:\n${formatIssues(issues)}`);
+    this.tool = tool;
+    this.issues = Object.freeze([...issues]);
+  }
+}
+
+/** A tool returned a value that does not match its declared `output` schema. */
+export class ToolOutputError extends AlterMcpError {
+  readonly tool: string;
+  readonly issues: readonly SchemaIssue[];
+  constructor(tool: string, issues: readonly SchemaIssue[]) {
+    super('ALTER_MCP_TOOL_OUTPUT', `Tool ${tool} returned a value that does not match its output schema:\n${formatIssues(issues)}`);
+    this.tool = tool;
+    this.issues = Object.freeze([...issues]);
+  }
+}
+
+/** Nested tool calls went deeper than `maxNestingDepth` (runaway recursion). */
+export class ToolNestingError extends AlterMcpError {
+  readonly chain: readonly string[];
+  constructor(chain: readonly string[], maxDepth: number) {
+    super(
+      'ALTER_MCP_NESTING_DEPTH',
+      `Nested tool calls exceeded the maximum depth of ${maxDepth}: ${chain.join(' > ')}. Look for a tool that calls itself (directly or through another tool), or raise maxNestingDepth in the AlterMCP options.`,
+    );
+    this.chain = Object.freeze([...chain]);
+  }
+}
+
+/** No user could be determined for a tool call. */
+export class NoUserError extends AlterMcpError {
+  readonly tool: string;
+  constructor(tool: string) {
+    super(
+      'ALTER_MCP_NO_USER',
+      `Tool ${tool} cannot run: no user is known for this request. Serve over HTTP with an auth plug-in (its AuthInfo carries extra.user), pass userFromAuth(authInfo) in the AlterMCP options, or set defaultUser (stdio servers).`,
+    );
+    this.tool = tool;
+  }
+}
+
+/** `serveHttp` / `serveStdio` could not start. */
+export class ServeError extends AlterMcpError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ALTER_MCP_SERVE', message, options);
+  }
+}
+
+/** Union of every concrete @alter/mcp error, for exhaustive `switch (err.code)`. */
+export type AnyAlterMcpError =
+  | ReflectMetadataMissingError
+  | ToolDefinitionError
+  | ToolRegistrationError
+  | ToolInputError
+  | ToolOutputError
+  | ToolNestingError
+  | NoUserError
+  | ServeError;
+
+/** True for any error thrown by @alter/mcp (works across duplicate package copies). */
+export function isAlterMcpError(value: unknown): value is AnyAlterMcpError {
+  if (value instanceof AlterMcpError) return true;
+  const code: unknown = value instanceof Error ? (value as unknown as { code?: unknown }).code : undefined;
+  return typeof code === 'string' && code.startsWith('ALTER_MCP_');
+}
+
+function formatProblem(head: string, fixes: readonly string[], indent = '  '): string {
+  if (fixes.length === 0) return head;
+  return `${head}\n${indent}Likely fixes:\n${fixes.map((f) => `${indent}  * ${f}`).join('\n')}`;
+}
+
+/** `- field: why` lines, one per issue. */
+export function formatIssues(issues: readonly SchemaIssue[]): string {
+  return issues.map((i) => `- ${i.path === '' ? '(arguments)' : i.path}: ${i.message}`).join('\n');
+}

@@ -1,0 +1,55 @@
+// @alter/mcp — every export here is public API. Add deliberately.
+// Importing this entry loads reflect-metadata (see metadata-reflect.ts).
+import './metadata-reflect.js';
+
+// Declaring tools
+export { AlterTool } from './alter-tool.decorator.js';
+export type { AlterToolDecorator } from './alter-tool.decorator.js';
+export { Description } from './description.decorator.js';
+export { TOOL_NAME_PATTERN, toSnakeCase } from './tool-metadata.js';
+export type { AlterToolOptions, ToolAnnotations, ToolMetadata } from './tool-metadata.js';
+export { DESIGN_PARAMTYPES, DESIGN_TYPE, FIELD_DESCRIPTION, TOOL_MEMBERS, TOOL_METADATA } from './metadata-keys.js';
+export type { MetadataKey } from './metadata-keys.js';
+
+// The context and results
+export type { AlterContext, AlterRequestOptions, ElicitParams, SamplingParams, ToolLog, ToolLogLevel } from './alter-context.js';
+export { ToolError, ToolResult } from './tool-result.js';
+export type { ToolContent } from './tool-result.js';
+
+// The registry
+export { AlterMCP } from './alter-mcp.js';
+export type { AlterMCPOptions, ToolModule } from './alter-mcp.js';
+export type { CallerAuthInfo, ToolDefinition } from './internal/call-env.js';
+export { CONNECT_META_KEY } from './internal/tool-runner.js';
+export type { McpServerLike } from './sdk-adapter.js';
+
+// Schemas
+export { buildToolSchema } from './schema/build-tool-schema.js';
+export type { JsonSchemaObject, SchemaValidation, ToolSchema } from './schema/tool-schema.js';
+
+// Serving
+export { serveStdio } from './serve-stdio.js';
+export type { ServeStdioOptions, StdioServerHandle } from './serve-stdio.js';
+export { serveHttp } from './serve-http.js';
+export type { HttpServerHandle, McpServerFactory, ServeHttpOptions } from './serve-http.js';
+export type { HttpAuthPlugin, HttpAuthPluginInstallOptions } from './http-auth-plugin.js';
+
+// The auth server (OAuth 2.1 for multi-user servers)
+export { AlterAuthProvider, authUser } from './auth/alter-auth-provider.js';
+export type { AlterAuthProviderOptions } from './auth/alter-auth-provider.js';
+export { AlterClientsStore } from './auth/alter-clients-store.js';
+
+// Errors
+export {
+  AlterMcpError,
+  isAlterMcpError,
+  NoUserError,
+  ReflectMetadataMissingError,
+  ServeError,
+  ToolDefinitionError,
+  ToolInputError,
+  ToolNestingError,
+  ToolOutputError,
+  ToolRegistrationError,
+} from './errors.js';
+export type { AlterMcpErrorCode, AnyAlterMcpError, SchemaIssue } from './errors.js';

@@ -1,0 +1,60 @@
+/** What the call pipeline needs from the protocol layer for one tools/call (built by sdk-adapter.ts). */
+import type { CallChannel } from './call-state.js';
+
+/** The verified caller identity the transport attached (the SDK's `AuthInfo`, structurally). */
+export interface CallerAuthInfo {
+  readonly clientId: string;
+  readonly scopes: readonly string[];
+  readonly expiresAt?: number;
+  readonly resource?: URL;
+  readonly extra?: Readonly<Record<string, unknown>>;
+}
+
+/** One URL-mode elicitation (MCP 2025-11-25). */
+export interface UrlElicitation {
+  readonly elicitationId: string;
+  readonly url: string;
+  readonly message: string;
+}
+
+export interface CallEnv {
+  readonly authInfo: CallerAuthInfo | undefined;
+  readonly signal: AbortSignal;
+  /** JSON-RPC id of the tools/call request and the transport session, for the call id. */
+  readonly requestId: string | number;
+  readonly sessionId: string | undefined;
+  readonly channel: CallChannel;
+  /** True when the client declared URL-mode elicitation. */
+  supportsUrlElicitation(): boolean;
+  /** The protocol error that asks the client to open URLs (-32042). */
+  urlElicitationError(elicitations: readonly UrlElicitation[]): Error;
+  /** Sends `notifications/elicitation/complete` for an elicitation. */
+  notifyElicitationComplete(elicitationId: string): Promise<void>;
+}
+
+/** An MCP `tools/call` result. */
+export interface CallToolResultShape {
+  readonly content: ReadonlyArray<Readonly<Record<string, unknown>>>;
+  readonly structuredContent?: Readonly<Record<string, unknown>>;
+  readonly isError?: boolean;
+  readonly _meta?: Readonly<Record<string, unknown>>;
+}
+
+/** An MCP tool definition as listed by `tools/list`. */
+export interface ToolDefinition {
+  readonly name: string;
+  readonly title?: string;
+  readonly description: string;
+  readonly inputSchema: Readonly<Record<string, unknown>>;
+  readonly outputSchema?: Readonly<Record<string, unknown>>;
+  readonly annotations?: Readonly<Record<string, unknown>>;
+  readonly _meta?: Readonly<Record<string, unknown>>;
+}
+
+/** What the SDK adapter dispatches to: the Alter tools registered on one server. */
+export interface ToolTable {
+  /** Precomputed at registration; served as is. */
+  readonly listing: readonly ToolDefinition[];
+  has(name: string): boolean;
+  call(name: string, args: unknown, env: CallEnv): Promise<CallToolResultShape>;
+}

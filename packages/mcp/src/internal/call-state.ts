@@ -1,0 +1,26 @@
+/**
+ * Everything one MCP tool call (and the nested tool calls it makes) shares. Built by the call
+ * pipeline from the SDK's request "extra"; the context reaches the protocol only through these
+ * callbacks, so nothing here imports the SDK.
+ */
+import type { ToolLogLevel } from '../alter-context.js';
+
+export interface CallChannel {
+  /** Sends a progress notification (no-op without a progress token). */
+  progress(done: number, total: number | undefined, message: string | undefined): Promise<void>;
+  /** Sends an MCP logging notification when the server and the client's level allow it. */
+  log(level: ToolLogLevel, logger: string, data: unknown): Promise<void>;
+  /** Sends a server→client request (`sampling/createMessage`, `elicitation/create`). */
+  request(kind: 'sampling' | 'elicitation', params: Readonly<Record<string, unknown>>): Promise<Readonly<Record<string, unknown>>>;
+}
+
+export interface CallState {
+  readonly user: string;
+  readonly callId: string;
+  readonly signal: AbortSignal;
+  readonly channel: CallChannel;
+  /** Names of the tools from the outermost to the current one. */
+  readonly chain: readonly string[];
+  /** Scopes every tool in this call tree declared, per provider (for Connect sessions). */
+  readonly scopesByProvider: Map<string, Set<string>>;
+}

@@ -1,0 +1,175 @@
+/**
+ * Turns one module (a tool class or an instance) into compiled tools: walks the prototype chain
+ * once (cached per prototype), reads the decorator metadata, builds the JSON Schemas, and
+ * reports every problem with the class, the member and likely fixes.
+ */
+import { DESIGN_PARAMTYPES, TOOL_MEMBERS, TOOL_METADATA } from '../metadata-keys.js';
+import { getMetadata, getOwnMetadata } from '../metadata-reflect.js';
+import { buildToolSchema, emptyInputSchema } from '../schema/build-tool-schema.js';
+import { dtoSchema, isDtoClass } from '../schema/dto-schema.js';
+import type { ToolSchema } from '../schema/tool-schema.js';
+import { TOOL_NAME_PATTERN, type ToolMetadata } from '../tool-metadata.js';
+import type { ToolDefinition } from './call-env.js';
+
+export interface Problem {
+  readonly member: string;
+  readonly problem: string;
+  readonly fixes: readonly string[];
+}
+
+export interface CompiledTool {
+  readonly name: string;
+  readonly metadata: ToolMetadata;
+  readonly member: string;
+  readonly propertyKey: string;
+  readonly instance: object;
+  /** The method as declared (never our nested-call wrapper). */
+  readonly method: (...args: unknown[]) => unknown;
+  readonly input: ToolSchema;
+  readonly output: ToolSchema | undefined;
+  readonly definition: ToolDefinition;
+}
+
+const membersCache = new WeakMap<object, ReadonlyArray<{ key: string; metadata: ToolMetadata }>>();
+
+/** Decorated members of a prototype and its ancestors (most-derived metadata wins). */
+export function toolMembers(proto: object): ReadonlyArray<{ key: string; metadata: ToolMetadata }> {
+  const cached = membersCache.get(proto);
+  if (cached) return cached;
+  const keys: string[] = [];
+  for (let p: object | null = proto; p && p !== Object.prototype; p = Object.getPrototypeOf(p) as object | null) {
+    for (const k of getOwnMetadata(TOOL_MEMBERS, p) ?? []) if (!keys.includes(k)) keys.push(k);
+  }
+  const out = Object.freeze(
+    keys.map((key) => ({ key, metadata: getMetadata(TOOL_METADATA, proto, key)! })).filter((m) => m.metadata !== undefined),
+  );
+  membersCache.set(proto, out);
+  return out;
+}
+
+export interface ScanOptions {
+  readonly toolNamePrefix: string;
+  readonly providerIds: readonly string[];
+}
+
+/** Compiles the tools of one instance. Never throws for tool problems: they are returned. */
+export function compileModule(instance: object, className: string, options: ScanOptions): { tools: CompiledTool[]; problems: Problem[] } {
+  const proto = Object.getPrototypeOf(instance) as object;
+  const tools: CompiledTool[] = [];
+  const problems: Problem[] = [];
+  const members = toolMembers(proto);
+  if (members.length === 0) {
+    problems.push({
+      member: className,
+      problem: 'has no @AlterTool methods.',
+      fixes: ['Decorate at least one method with @AlterTool(...).', 'Remove the class from the module list.', 'Check that reflect-metadata and @alter/mcp are not loaded twice in different versions.'],
+    });
+    return { tools, problems };
+  }
+  for (const { key, metadata } of members) {
+    const member = `${className}.${key}`;
+    const method = (proto as Record<string, unknown>)[key];
+    if (typeof method !== 'function') {
+      problems.push({ member, problem: 'is no longer a method on the instance.', fixes: ['Do not replace decorated methods with fields or getters.'] });
+      continue;
+    }
+    const name = options.toolNamePrefix + metadata.name;
+    if (!TOOL_NAME_PATTERN.test(name)) {
+      problems.push({
+        member,
+        problem: `tool name ${JSON.stringify(name)} is not allowed by MCP (1–128 of a-z A-Z 0-9 _ . -).`,
+        fixes: ['Pass a valid name: @AlterTool(..., { name: "my_tool" }).', 'Shorten toolNamePrefix or remove characters it adds.'],
+      });
+      continue;
+    }
+    if (typeof metadata.description !== 'string' || metadata.description.trim() === '') {
+      problems.push({ member, problem: 'has no description.', fixes: ['Add description: "…" to the @AlterTool options.'] });
+      continue;
+    }
+    if (metadata.provider !== null && !options.providerIds.includes(metadata.provider)) {
+      problems.push({
+        member,
+        problem: `uses provider "${metadata.provider}", which the vault does not know (known: ${options.providerIds.join(', ') || 'none'}).`,
+        fixes: [`Add providers.${metadata.provider}({...}) to the AlterVault providers.`, 'Fix the provider id in @AlterTool (it must equal the provider config id).'],
+      });
+      continue;
+    }
+    const input = inputSchema(proto, key, method as Function, metadata, member, problems);
+    let output: ToolSchema | undefined;
+    if (metadata.output !== undefined) {
+      try {
+        output = buildToolSchema(metadata.output, 'output');
+      } catch (err) {
+        problems.push({ member, problem: `its output schema cannot be built: ${messageOf(err)}`, fixes: ['Pass output: z.object({...}) (zod 4 or zod 3).'] });
+        continue;
+      }
+    }
+    if (!input) continue;
+    const definition: ToolDefinition = Object.freeze({
+      name,
+      ...(metadata.title !== undefined ? { title: metadata.title } : {}),
+      description: metadata.description,
+      inputSchema: input.toJsonSchema(),
+      ...(output ? { outputSchema: output.toJsonSchema() } : {}),
+      ...(metadata.annotations ? { annotations: metadata.annotations } : {}),
+      ...(metadata.meta ? { _meta: metadata.meta } : {}),
+    });
+    tools.push(
+      Object.freeze({ name, metadata, member, propertyKey: key, instance, method: method as (...args: unknown[]) => unknown, input, output, definition }),
+    );
+  }
+  return { tools, problems };
+}
+
+function inputSchema(proto: object, key: string, method: Function, metadata: ToolMetadata, member: string, problems: Problem[]): ToolSchema | undefined {
+  if (metadata.input !== undefined) {
+    try {
+      return buildToolSchema(metadata.input, 'input');
+    } catch (err) {
+      problems.push({
+        member,
+        problem: `its input schema cannot be built: ${messageOf(err)}`,
+        fixes: ['Pass input: z.object({...}) (zod 4 or zod 3) or a class-validator DTO class.'],
+      });
+      return undefined;
+    }
+  }
+  const paramtypes = getMetadata(DESIGN_PARAMTYPES, proto, key);
+  if (paramtypes === undefined) {
+    if (method.length <= 1) return emptyInputSchema();
+    problems.push({
+      member,
+      problem:
+        'its input schema cannot be found: there is no `input` option and no decorator metadata (design:paramtypes). The code was compiled without emitDecoratorMetadata (esbuild, tsx, Vite, swc without decoratorMetadata emit none).',
+      fixes: [
+        'Pass the schema explicitly: @AlterTool(..., { input: z.object({...}) }) or { input: MyDto }.',
+        'Or compile with "emitDecoratorMetadata": true (tsc) / jsc.transform.decoratorMetadata (swc).',
+      ],
+    });
+    return undefined;
+  }
+  if (paramtypes.length < 2) return emptyInputSchema();
+  const second = paramtypes[1];
+  if (isDtoClass(second)) {
+    try {
+      return dtoSchema(second);
+    } catch (err) {
+      problems.push({ member, problem: `its input DTO ${second.name} cannot be described: ${messageOf(err)}`, fixes: ['Pass input: z.object({...}) instead.'] });
+      return undefined;
+    }
+  }
+  const typeName = typeof second === 'function' ? second.name || 'an anonymous class' : String(second);
+  problems.push({
+    member,
+    problem: `its input schema cannot be found: there is no \`input\` option and the second parameter's type (${typeName}) is not a class-validator DTO class. Interfaces and type literals compile to Object, which carries no schema.`,
+    fixes: [
+      'Pass the schema explicitly: @AlterTool(..., { input: z.object({...}) }).',
+      'Or type the parameter as a DTO class whose properties carry class-validator decorators.',
+    ],
+  });
+  return undefined;
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,202 @@
+/**
+ * The call pipeline: resolve the user → validate → run inside the audit context → map the result;
+ * and the single seam (tRPC-style) where any thrown value becomes an MCP result or error,
+ * including the Connect-URL recovery for missing/revoked grants and missing scopes.
+ */
+import { randomUUID } from 'node:crypto';
+import type { AlterVault, ConnectSession, Logger } from '@alter/vault';
+import { isAlterError } from '@alter/vault';
+import { isAlterMcpError, NoUserError, ToolInputError, ToolNestingError, ToolOutputError } from '../errors.js';
+import { ToolError, ToolResult } from '../tool-result.js';
+import type { CallEnv, CallerAuthInfo, CallToolResultShape } from './call-env.js';
+import type { CallState } from './call-state.js';
+import type { CompiledTool } from './module-scanner.js';
+import { ToolCallContext } from './tool-call-context.js';
+
+export interface RunnerOptions {
+  readonly defaultUser: string | undefined;
+  readonly userFromAuth: ((authInfo: CallerAuthInfo) => string | undefined) | undefined;
+  readonly maxNestingDepth: number;
+}
+
+/** `_meta` key carrying the Connect link of a recovery result (for clients that want it structured). */
+export const CONNECT_META_KEY = 'dev.alter/connect';
+
+export class ToolRunner {
+  readonly #vault: AlterVault;
+  readonly #logger: Logger;
+  readonly #options: RunnerOptions;
+  readonly #closing = new AbortController();
+  readonly #watches = new Set<Promise<void>>();
+
+  constructor(vault: AlterVault, logger: Logger, options: RunnerOptions) {
+    this.#vault = vault;
+    this.#logger = logger;
+    this.#options = options;
+  }
+
+  resolveUser(authInfo: CallerAuthInfo | undefined): string | undefined {
+    if (authInfo) {
+      const fromExtra = authInfo.extra?.user;
+      if (typeof fromExtra === 'string' && fromExtra !== '') return fromExtra;
+      const derived = this.#options.userFromAuth?.(authInfo);
+      if (typeof derived === 'string' && derived !== '') return derived;
+      // An authenticated request never silently runs as the default user.
+      return undefined;
+    }
+    return this.#options.defaultUser;
+  }
+
+  /** A top-level `tools/call`. Returns a result; throws only protocol errors (URL elicitation). */
+  async call(tool: CompiledTool, args: unknown, env: CallEnv): Promise<CallToolResultShape> {
+    const user = this.resolveUser(env.authInfo);
+    if (user === undefined) {
+      const err = new NoUserError(tool.name);
+      this.#logger.warn('tool call refused: no user', { tool: tool.name });
+      return errorResult(err.message);
+    }
+    const parsed = await tool.input.validate(args ?? {});
+    if (!parsed.ok) return errorResult(new ToolInputError(tool.name, parsed.issues).message);
+    const state: CallState = {
+      user,
+      callId: randomUUID(),
+      signal: env.signal,
+      channel: env.channel,
+      chain: [tool.name],
+      scopesByProvider: new Map(),
+    };
+    const ctx = new ToolCallContext(this.#vault, state, bindingOf(tool), this.#logger);
+    try {
+      const value = await this.#vault.withAuditContext({ tool: tool.name, callId: state.callId }, () => tool.method.call(tool.instance, ctx, parsed.value));
+      return await mapResult(tool, value);
+    } catch (err) {
+      return this.#recover(tool, err, state, env);
+    }
+  }
+
+  /** A tool method called from another tool's body (`this.listEmails(ctx, {...})`). */
+  async callNested(tool: CompiledTool, parent: ToolCallContext, input: unknown): Promise<unknown> {
+    const state = parent.state;
+    if (state.chain.length >= this.#options.maxNestingDepth) throw new ToolNestingError([...state.chain, tool.name], this.#options.maxNestingDepth);
+    const parsed = await tool.input.validate(input ?? {});
+    if (!parsed.ok) throw new ToolInputError(tool.name, parsed.issues);
+    const child: CallState = { ...state, chain: [...state.chain, tool.name] };
+    const ctx = new ToolCallContext(this.#vault, child, bindingOf(tool), this.#logger);
+    return this.#vault.withAuditContext({ tool: tool.name, callId: state.callId }, () => tool.method.call(tool.instance, ctx, parsed.value));
+  }
+
+  /** Stops waiting for pending Connect sessions (URL elicitations). */
+  async close(): Promise<void> {
+    this.#closing.abort();
+    await Promise.allSettled([...this.#watches]);
+  }
+
+  async #recover(tool: CompiledTool, err: unknown, state: CallState, env: CallEnv): Promise<CallToolResultShape> {
+    const code = (err as { code?: unknown } | null)?.code;
+    if (code === 'ALTER_GRANT_NOT_FOUND' || code === 'ALTER_GRANT_REVOKED' || code === 'ALTER_SCOPE_REAUTH_REQUIRED') {
+      return this.#connect(tool, err as { provider: string; user?: string; missingScopes?: readonly string[]; revoked?: boolean }, state, env);
+    }
+    if (err instanceof ToolError) return errorResult(err.message);
+    if (err instanceof ToolInputError || err instanceof ToolNestingError || err instanceof ToolOutputError) {
+      this.#logger.warn('tool call failed', { tool: tool.name, callId: state.callId, error: err.code });
+      return errorResult(err.message);
+    }
+    if (isAlterError(err) || isAlterMcpError(err)) {
+      // Alter errors are secret-free by contract and say what to do.
+      this.#logger.warn('tool call failed', { tool: tool.name, callId: state.callId, error: (err as { code: string }).code });
+      return errorResult(`Tool ${tool.name} failed: ${(err as Error).message}`);
+    }
+    const name = err instanceof Error ? err.name : typeof err;
+    this.#logger.error('tool threw', {
+      tool: tool.name,
+      callId: state.callId,
+      error: name,
+      message: err instanceof Error ? err.message.slice(0, 500) : undefined,
+    });
+    return errorResult(`Tool ${tool.name} failed with an internal error (${name}). It was logged on the server with call id ${state.callId}.`);
+  }
+
+  async #connect(
+    tool: CompiledTool,
+    err: { provider: string; user?: string; missingScopes?: readonly string[]; revoked?: boolean },
+    state: CallState,
+    env: CallEnv,
+  ): Promise<CallToolResultShape> {
+    const provider = err.provider;
+    const user = typeof err.user === 'string' && err.user !== '' ? err.user : state.user;
+    const scopes = [...(state.scopesByProvider.get(provider) ?? new Set<string>()), ...(err.missingScopes ?? [])];
+    let session: ConnectSession;
+    try {
+      session = await this.#vault.connect.createSession({ user, providers: { [provider]: [...new Set(scopes)] } });
+    } catch (e) {
+      this.#logger.error('could not create a Connect session', { tool: tool.name, provider, error: (e as { code?: unknown })?.code ?? (e as Error)?.name });
+      const detail = isAlterError(e) ? ` ${(e as Error).message}` : '';
+      return errorResult(`Tool ${tool.name} needs the user to authorize ${provider}, but a Connect link could not be created.${detail}`);
+    }
+    const missing = err.missingScopes && err.missingScopes.length > 0 ? err.missingScopes : undefined;
+    const why = missing
+      ? `The ${provider} authorization is missing permissions (${missing.join(', ')}).`
+      : err.revoked
+        ? `The ${provider} authorization was revoked.`
+        : `This tool needs access to ${provider}.`;
+    const message = `${why} Open the link to authorize, then try again.`;
+    this.#logger.info('tool needs authorization; Connect session created', { tool: tool.name, provider, user, session: session.id.slice(0, 6) });
+    if (env.supportsUrlElicitation()) {
+      this.#watch(session, env);
+      throw env.urlElicitationError([{ elicitationId: session.id, url: session.url, message }]);
+    }
+    return {
+      content: [
+        {
+          type: 'text',
+          text: `${why} Ask the user to open this link to authorize ${provider}, then call ${tool.name} again: ${session.url}`,
+        },
+      ],
+      isError: true,
+      _meta: { [CONNECT_META_KEY]: { url: session.url, sessionId: session.id, provider, ...(missing ? { missingScopes: [...missing] } : {}) } },
+    };
+  }
+
+  #watch(session: ConnectSession, env: CallEnv): void {
+    const timeoutMs = Math.max(1_000, session.expiresAt.getTime() - Date.now() + 5_000);
+    const p = this.#vault.connect
+      .waitFor(session.id, { signal: this.#closing.signal, timeoutMs })
+      .then(async (result) => {
+        if (result.status === 'complete') await env.notifyElicitationComplete(session.id);
+        else this.#logger.info('Connect session ended without a grant', { session: session.id.slice(0, 6), status: result.status });
+      })
+      .catch((e: unknown) => {
+        if (!this.#closing.signal.aborted) this.#logger.debug('stopped waiting for a Connect session', { session: session.id.slice(0, 6), error: (e as Error)?.name });
+      })
+      .finally(() => this.#watches.delete(p));
+    this.#watches.add(p);
+  }
+}
+
+function bindingOf(tool: CompiledTool): { name: string; provider: string | null; scopes: readonly string[] } {
+  return { name: tool.name, provider: tool.metadata.provider, scopes: tool.metadata.scopes };
+}
+
+function errorResult(text: string): CallToolResultShape {
+  return { content: [{ type: 'text', text }], isError: true };
+}
+
+async function mapResult(tool: CompiledTool, value: unknown): Promise<CallToolResultShape> {
+  if (value instanceof ToolResult) {
+    if (tool.output && !value.isError) {
+      if (value.structuredContent === undefined) throw new ToolOutputError(tool.name, [{ path: '', message: 'the tool declares an output schema but its ToolResult has no structuredContent' }]);
+      const checked = await tool.output.validate(value.structuredContent);
+      if (!checked.ok) throw new ToolOutputError(tool.name, checked.issues);
+      return { content: value.content, structuredContent: checked.value as Record<string, unknown>, isError: false };
+    }
+    return { content: value.content, ...(value.structuredContent ? { structuredContent: value.structuredContent } : {}), ...(value.isError ? { isError: true } : {}) };
+  }
+  if (tool.output) {
+    const checked = await tool.output.validate(value);
+    if (!checked.ok) throw new ToolOutputError(tool.name, checked.issues);
+    return { content: [{ type: 'text', text: JSON.stringify(checked.value) }], structuredContent: checked.value as Record<string, unknown> };
+  }
+  if (typeof value === 'string') return { content: [{ type: 'text', text: value }] };
+  if (value === undefined) return { content: [] };
+  return { content: [{ type: 'text', text: JSON.stringify(value) ?? 'null' }] };
+}

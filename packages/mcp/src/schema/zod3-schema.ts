@@ -1,0 +1,41 @@
+/**
+ * zod 3 adapter (`zod@3` or `zod/v3`): JSON Schema from `zod-to-json-schema` (which returns an
+ * EMPTY schema for zod 4 objects — zod 4 never comes here), validation by `safeParseAsync`.
+ */
+import { zodToJsonSchema } from 'zod-to-json-schema';
+import type { JsonSchemaObject, SchemaValidation, ToolSchema } from './tool-schema.js';
+import { zodIssueToIssues } from './zod4-schema.js';
+
+interface Zod3Like {
+  readonly _def: { readonly typeName: string };
+  safeParseAsync(input: unknown): Promise<{ success: true; data: unknown } | { success: false; error: { issues: Array<{ path: PropertyKey[]; message: string; code?: string; keys?: string[] }> } }>;
+}
+
+/** True for a zod 3 schema (has `_def.typeName`, no zod 4 `_zod`). */
+export function isZod3Schema(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null || '_zod' in value) return false;
+  const def = (value as { _def?: { typeName?: unknown } })._def;
+  return typeof def === 'object' && def !== null && typeof def.typeName === 'string' && typeof (value as { safeParseAsync?: unknown }).safeParseAsync === 'function';
+}
+
+/** The zod type name (`ZodObject`, …) of a zod 3 schema. */
+export function zod3TypeName(value: unknown): string {
+  return (value as Zod3Like)._def.typeName;
+}
+
+/** Wraps a zod 3 schema. */
+export function zod3Schema(schema: unknown, io: 'input' | 'output'): ToolSchema {
+  const zod = schema as Zod3Like;
+  // `$refStrategy: 'none'` inlines repeated sub-schemas so the result has no draft-07 `definitions`.
+  const raw = zodToJsonSchema(schema as Parameters<typeof zodToJsonSchema>[0], { target: 'jsonSchema7', $refStrategy: 'none', pipeStrategy: io }) as Record<string, unknown>;
+  const json = Object.freeze(raw as JsonSchemaObject);
+  return {
+    kind: 'zod3',
+    toJsonSchema: () => json,
+    async validate(input: unknown): Promise<SchemaValidation> {
+      const r = await zod.safeParseAsync(input);
+      if (r.success) return { ok: true, value: r.data };
+      return { ok: false, issues: r.error.issues.flatMap(zodIssueToIssues) };
+    },
+  };
+}

@@ -1,0 +1,68 @@
+/**
+ * What `@AlterTool` takes ({@link AlterToolOptions}) and what it stores ({@link ToolMetadata}):
+ * two types on purpose, so normalizing never writes into the caller's object.
+ */
+
+/** MCP tool annotations (hints for clients; never trusted for security). */
+export interface ToolAnnotations {
+  readonly title?: string;
+  readonly readOnlyHint?: boolean;
+  readonly destructiveHint?: boolean;
+  readonly idempotentHint?: boolean;
+  readonly openWorldHint?: boolean;
+}
+
+/** Options of `@AlterTool(provider, options)` / `@AlterTool(options)`. */
+export interface AlterToolOptions {
+  /** Tool name (default: the method name in snake_case). Must match `^[a-zA-Z0-9_.-]{1,128}$`. */
+  readonly name?: string;
+  /** Human-readable title. */
+  readonly title?: string;
+  /** What the tool does, for the model. Required. */
+  readonly description: string;
+  /**
+   * The input: a zod object (zod 4 or zod 3) or a class-validator DTO class. When omitted, the
+   * second parameter's type from `design:paramtypes` is used if it is a DTO class; a method that
+   * takes only the context has no input.
+   */
+  readonly input?: unknown;
+  /** The output: a zod object. Becomes `outputSchema`; results are validated and sent as `structuredContent`. */
+  readonly output?: unknown;
+  /** Provider scopes the tool needs; checked against the grant before any request is sent. */
+  readonly scopes?: readonly string[];
+  /** MCP tool annotations. */
+  readonly annotations?: ToolAnnotations;
+  /** Extra `_meta` published with the tool. */
+  readonly meta?: Readonly<Record<string, unknown>>;
+}
+
+/** The normalized, frozen record `@AlterTool` stores for one method. */
+export interface ToolMetadata {
+  /** The decorated member. */
+  readonly member: string;
+  /** Provider id, or null for a tool that needs no credentials. */
+  readonly provider: string | null;
+  readonly name: string;
+  /** True when `name` was derived from the method name. */
+  readonly nameDerived: boolean;
+  readonly title: string | undefined;
+  readonly description: string;
+  /** The schema value as given (zod object or DTO class), or undefined. */
+  readonly input: unknown;
+  readonly output: unknown;
+  readonly scopes: readonly string[];
+  readonly annotations: Readonly<ToolAnnotations> | undefined;
+  readonly meta: Readonly<Record<string, unknown>> | undefined;
+}
+
+/** MCP's tool-name rule (2025-11-25). */
+export const TOOL_NAME_PATTERN = /^[a-zA-Z0-9_.-]{1,128}$/;
+
+/** `listEvents` → `list_events`, `getHTTPStatus` → `get_http_status`. */
+export function toSnakeCase(name: string): string {
+  return name
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1_$2')
+    .replace(/[\s-]+/g, '_')
+    .toLowerCase();
+}

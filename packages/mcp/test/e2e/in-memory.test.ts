@@ -1,0 +1,257 @@
+/**
+ * @alter/mcp end to end over the SDK's in-memory transport with the real Client, against the
+ * sandbox OAuth server and fake Google APIs, with a real SQLite vault.
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { ElicitationCompleteNotificationSchema, McpError } from '@modelcontextprotocol/sdk/types.js';
+import { z } from 'zod';
+import { AlterMCP, AlterTool, type AlterContext, CONNECT_META_KEY, ToolRegistrationError } from '@alter/mcp';
+import { CALENDAR_EVENTS, CalendarTools, GmailTools, UtilityTools } from '../fixtures/example.tools.js';
+import { createMcpHarness, type McpHarness } from '../support/mcp-harness.js';
+
+type ToolResultT = { content: Array<{ type: string; text?: string }>; isError?: boolean; structuredContent?: unknown; _meta?: Record<string, unknown> };
+
+let h: McpHarness;
+const cancelled: { value: boolean; started?: () => void } = { value: false };
+
+class SlowTools {
+  @AlterTool({ description: 'Waits until the client cancels.' })
+  async waitForCancel(ctx: AlterContext): Promise<string> {
+    cancelled.started?.();
+    await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));
+    cancelled.value = true;
+    return 'cancelled';
+  }
+}
+
+async function connect(alter: AlterMCP, modules: object[], options: { elicitation?: boolean; sdkTool?: boolean } = {}) {
+  const server = new McpServer({ name: 'e2e', version: '1.0.0' });
+  if (options.sdkTool) {
+    server.registerTool('sdk_ping', { description: 'Registered with the raw SDK', inputSchema: { who: z.string() } }, ({ who }) => ({ content: [{ type: 'text', text: `pong ${who}` }] }));
+  }
+  alter.register(server, modules);
+  const [a, b] = InMemoryTransport.createLinkedPair();
+  const client = new Client({ name: 'e2e-client', version: '1.0.0' }, { capabilities: options.elicitation ? { elicitation: { url: {} } } : {} });
+  await Promise.all([server.connect(a), client.connect(b)]);
+  return { server, client, close: async () => { await client.close(); await server.close(); } };
+}
+
+beforeAll(async () => {
+  h = await createMcpHarness();
+});
+afterAll(async () => {
+  await h?.close();
+});
+
+describe('AlterMCP over the in-memory transport', () => {
+  it('lists the precomputed tools without the context parameter, beside a raw SDK tool', async () => {
+    const alter = new AlterMCP(h.vault, { defaultUser: 'alice', logger: h.leak.logger });
+    const { client, close } = await connect(alter, [CalendarTools, GmailTools, UtilityTools], { sdkTool: true });
+    const { tools } = await client.listTools();
+    const names = tools.map((t) => t.name);
+    expect(names).toEqual(expect.arrayContaining(['list_events', 'create_event', 'list_emails', 'summarize_inbox', 'echo', 'sdk_ping']));
+    const listEvents = tools.find((t) => t.name === 'list_events')!;
+    expect(listEvents.description).toBe('List upcoming calendar events.');
+    expect(listEvents.annotations).toEqual({ readOnlyHint: true });
+    expect(Object.keys(listEvents.inputSchema.properties ?? {})).toEqual(['maxResults']);
+    expect(tools.find((t) => t.name === 'create_event')!.outputSchema).toMatchObject({ properties: { id: { type: 'string' } } });
+    // The raw SDK tool still works beside ours.
+    const pong = (await client.callTool({ name: 'sdk_ping', arguments: { who: 'bob' } })) as ToolResultT;
+    expect(pong.content[0]!.text).toBe('pong bob');
+    const echoed = (await client.callTool({ name: 'echo', arguments: { text: 'hi', times: 2 } })) as ToolResultT;
+    expect(echoed).toEqual({ content: [{ type: 'text', text: 'hihi' }] });
+    await close();
+  });
+
+  it('answers the first call with a Connect URL, and the same call succeeds after approval (fallback path)', async () => {
+    const alter = new AlterMCP(h.vault, { defaultUser: 'alice', logger: h.leak.logger });
+    const { client, close } = await connect(alter, [CalendarTools]);
+    const first = (await client.callTool({ name: 'list_events', arguments: { maxResults: 5 } })) as ToolResultT;
+    expect(first.isError).toBe(true);
+    const text = first.content[0]!.text!;
+    expect(text).toContain('google');
+    const url = /(http:\/\/127\.0\.0\.1:\d+\/connect\/[A-Za-z0-9_-]+)/.exec(text)?.[1];
+    expect(url).toBeDefined();
+    expect((first._meta?.[CONNECT_META_KEY] as { url: string }).url).toBe(url);
+    const approved = await h.sandbox.approve(url!, { login: 'alice' });
+    expect(approved.status).toBe(200);
+    const second = (await client.callTool({ name: 'list_events', arguments: { maxResults: 5 } })) as ToolResultT;
+    expect(second.isError).toBeFalsy();
+    expect(Array.isArray(JSON.parse(second.content[0]!.text!))).toBe(true);
+    h.leak.inspect(first, 'connect result');
+    h.leak.inspect(second, 'tool result');
+    await close();
+  });
+
+  it('names the missing scopes and offers a re-authorize URL (ScopeReauthRequiredError)', async () => {
+    const alter = new AlterMCP(h.vault, { defaultUser: 'alice', logger: h.leak.logger });
+    const { client, close } = await connect(alter, [CalendarTools]);
+    const args = { summary: 'Standup', start: '2026-11-26T09:00:00Z', end: '2026-11-26T09:15:00Z' };
+    const first = (await client.callTool({ name: 'create_event', arguments: args })) as ToolResultT;
+    expect(first.isError).toBe(true);
+    expect(first.content[0]!.text).toContain(CALENDAR_EVENTS);
+    const meta = first._meta?.[CONNECT_META_KEY] as { url: string; missingScopes: string[] };
+    expect(meta.missingScopes).toEqual([CALENDAR_EVENTS]);
+    await h.sandbox.approve(meta.url, { login: 'alice' });
+    const second = (await client.callTool({ name: 'create_event', arguments: args })) as ToolResultT;
+    expect(second.isError).toBeFalsy();
+    expect(second.structuredContent).toMatchObject({ summary: 'Standup' });
+    expect(JSON.parse(second.content[0]!.text!)).toEqual(second.structuredContent);
+    await close();
+  });
+
+  it('raises URL elicitation (-32042) when the client supports it and notifies completion', async () => {
+    const alter = new AlterMCP(h.vault, { defaultUser: 'bob', logger: h.leak.logger });
+    const { client, close } = await connect(alter, [GmailTools], { elicitation: true });
+    const completed: string[] = [];
+    let onComplete: () => void = () => {};
+    const done = new Promise<void>((resolve) => {
+      onComplete = resolve;
+    });
+    client.setNotificationHandler(ElicitationCompleteNotificationSchema, (n) => {
+      completed.push(n.params.elicitationId);
+      onComplete();
+    });
+    const err = await client.callTool({ name: 'list_emails', arguments: { query: 'x' } }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(McpError);
+    expect((err as McpError).code).toBe(-32042);
+    const elicitation = ((err as McpError).data as { elicitations: Array<{ mode: string; url: string; elicitationId: string; message: string }> }).elicitations[0]!;
+    expect(elicitation.mode).toBe('url');
+    expect(elicitation.message).toContain('google');
+    await h.sandbox.approve(elicitation.url, { login: 'bob' });
+    await done;
+    expect(completed).toEqual([elicitation.elicitationId]);
+    const ok = (await client.callTool({ name: 'list_emails', arguments: { query: 'x' } })) as ToolResultT;
+    expect(ok.isError).toBeFalsy();
+    await close();
+    await alter.close();
+  });
+
+  it('runs nested tools in a child audit context: the inner row has parentTool and the chain', async () => {
+    const alter = new AlterMCP(h.vault, { defaultUser: 'bob', logger: h.leak.logger });
+    const { client, close } = await connect(alter, [GmailTools]);
+    const res = (await client.callTool({ name: 'summarize_inbox', arguments: {} })) as ToolResultT;
+    expect(res.isError).toBeFalsy();
+    expect(res.content[0]!.text).toMatch(/^Found \d+ unread emails$/);
+    await h.vault.audit.flush();
+    const rows = await h.vault.audit.query({ user: 'bob', tool: 'list_emails', limit: 1 });
+    expect(rows[0]).toMatchObject({ tool: 'list_emails', parentTool: 'summarize_inbox', chain: ['summarize_inbox', 'list_emails'], status: 200 });
+    expect(rows[0]!.callId).toEqual(expect.any(String));
+    h.leak.inspect(rows, 'audit rows');
+    await close();
+  });
+
+  it('stops runaway recursion with a clear error', async () => {
+    const alter = new AlterMCP(h.vault, { defaultUser: 'bob', maxNestingDepth: 4, logger: h.leak.logger });
+    const { client, close } = await connect(alter, [GmailTools]);
+    const res = (await client.callTool({ name: 'runaway', arguments: {} })) as ToolResultT;
+    expect(res.isError).toBe(true);
+    expect(res.content[0]!.text).toContain('maximum depth of 4');
+    await close();
+  });
+
+  it('rejects invalid input naming each field, without calling the method', async () => {
+    const gmail = new GmailTools();
+    const alter = new AlterMCP(h.vault, { defaultUser: 'bob', logger: h.leak.logger });
+    const { client, close } = await connect(alter, [gmail, UtilityTools]);
+    const res = (await client.callTool({ name: 'list_emails', arguments: { query: 5 } })) as ToolResultT;
+    expect(res.isError).toBe(true);
+    expect(res.content[0]!.text).toMatch(/^Invalid arguments for tool list_emails:\n- query: /);
+    expect(gmail.calls).toBe(0);
+    const res2 = (await client.callTool({ name: 'echo', arguments: { text: '', times: 9, extra: true } })) as ToolResultT;
+    expect(res2.content[0]!.text).toContain('- text:');
+    expect(res2.content[0]!.text).toContain('- times:');
+    await close();
+  });
+
+  it('maps errors: ToolError text for the model, other errors to a safe message', async () => {
+    const alter = new AlterMCP(h.vault, { defaultUser: 'bob', logger: h.leak.logger });
+    const { client, close } = await connect(alter, [UtilityTools]);
+    const refused = (await client.callTool({ name: 'refuse', arguments: {} })) as ToolResultT;
+    expect(refused).toEqual({ content: [{ type: 'text', text: 'No channel named #nowhere.' }], isError: true });
+    const crashed = (await client.callTool({ name: 'crash', arguments: {} })) as ToolResultT;
+    expect(crashed.isError).toBe(true);
+    expect(crashed.content[0]!.text).not.toContain('hunter2');
+    expect(crashed.content[0]!.text).toMatch(/internal error \(Error\).*call id/);
+    await close();
+  });
+
+  it('refuses calls when no user is known, saying how to configure one', async () => {
+    const alter = new AlterMCP(h.vault, { logger: h.leak.logger });
+    const { client, close } = await connect(alter, [CalendarTools]);
+    const res = (await client.callTool({ name: 'list_events', arguments: {} })) as ToolResultT;
+    expect(res.isError).toBe(true);
+    expect(res.content[0]!.text).toContain('defaultUser');
+    await close();
+  });
+
+  it('sends progress notifications when the client asks for them', async () => {
+    const alter = new AlterMCP(h.vault, { defaultUser: 'bob', logger: h.leak.logger });
+    const { client, close } = await connect(alter, [UtilityTools]);
+    const seen: number[] = [];
+    const res = await client.callTool({ name: 'countdown', arguments: { steps: 3 } }, undefined, { onprogress: (p) => seen.push(p.progress) });
+    expect((res as ToolResultT).content[0]!.text).toBe('done');
+    expect(seen).toEqual([1, 2, 3]);
+    await close();
+  });
+
+  it('aborts ctx.signal when the client cancels the call', async () => {
+    const alter = new AlterMCP(h.vault, { defaultUser: 'bob', logger: h.leak.logger });
+    const { client, close } = await connect(alter, [SlowTools]);
+    const started = new Promise<void>((resolve) => {
+      cancelled.started = resolve;
+    });
+    const ac = new AbortController();
+    const call = client.callTool({ name: 'wait_for_cancel', arguments: {} }, undefined, { signal: ac.signal }).catch((e: unknown) => e);
+    await started;
+    ac.abort('user pressed stop');
+    await call;
+    for (let i = 0; i < 50 && !cancelled.value; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(cancelled.value).toBe(true);
+    await close();
+  });
+
+  it('fails at startup naming class, method and fixes: duplicates across classes and unknown providers', () => {
+    class A {
+      @AlterTool({ description: 'a', name: 'same' })
+      one(_ctx: AlterContext) {
+        return 1;
+      }
+    }
+    class B {
+      @AlterTool({ description: 'b', name: 'same' })
+      two(_ctx: AlterContext) {
+        return 2;
+      }
+      @AlterTool('dropbox', { description: 'c' })
+      three(_ctx: AlterContext) {
+        return 3;
+      }
+    }
+    const alter = new AlterMCP(h.vault, { defaultUser: 'x', logger: h.leak.logger });
+    const server = new McpServer({ name: 's', version: '1' });
+    let err: unknown;
+    try {
+      alter.register(server, [A, B]);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ToolRegistrationError);
+    const msg = (err as Error).message;
+    expect(msg).toContain('B.two: tool name "same" is also used by A.one');
+    expect(msg).toContain('B.three: uses provider "dropbox", which the vault does not know (known: google)');
+    expect(msg).toContain('Likely fixes');
+  });
+
+  it('passes the leak check: no token in results, logs, errors or audit rows', async () => {
+    await h.collectTokens();
+    h.leak.inspect(await h.vault.audit.query({ limit: 1000 }), 'all audit rows');
+    h.leak.assertClean();
+  });
+});
