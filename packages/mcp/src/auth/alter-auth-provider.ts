@@ -537,7 +537,10 @@ export class AlterAuthProvider implements OAuthServerProvider, HttpAuthPlugin {
     res.redirect(302, session.url);
   }
 
-  /** GET /authorize/complete: Connect is done; issue the code and return to the client. */
+  /**
+   * GET /authorize/complete: Connect is done. Issue the code and return to the client — or, when
+   * the Connect session failed or expired, return the error (no code). Only in the consenting browser.
+   */
   async #complete(req: Request, res: Response): Promise<void> {
     const requestId = typeof req.query.request === 'string' ? req.query.request : '';
     const hash = requestId ? sha256(requestId) : '';
