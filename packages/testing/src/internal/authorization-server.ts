@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { exportJWK, generateKeyPair } from 'jose';
-import Provider, { type Configuration, type JWK, type KoaContextWithOIDC } from 'oidc-provider';
+import type { Configuration, default as Provider, JWK, KoaContextWithOIDC } from 'oidc-provider';
 import type { SandboxFaults } from '../sandbox-faults.js';
 import { countTokenRequest, type SandboxStats } from '../sandbox-stats.js';
 import type { ResolvedSandboxUser } from '../sandbox-user.js';
+import { loadOidcProvider } from './load-oidc-provider.js';
 import type { MemoryStore } from './memory-store.js';
 
 /** What the authorization server needs from the sandbox. */
@@ -104,7 +105,8 @@ export async function createAuthorizationServer(deps: AuthorizationServerDeps): 
     },
   };
 
-  const provider = new Provider(deps.issuer, configuration);
+  const OidcProvider = await loadOidcProvider();
+  const provider = new OidcProvider(deps.issuer, configuration);
   // Counts token-endpoint traffic after oidc-provider answered (grant type and error code).
   provider.use(async (ctx: KoaContextWithOIDC, next: () => Promise<void>) => {
     await next();
