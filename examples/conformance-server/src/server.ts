@@ -7,6 +7,7 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { AlterMCP, type HttpServerHandle, serveHttp } from '@alter/mcp';
 import { AlterVault, type Logger, silentLogger } from '@alter/vault';
 import { ContentTools, InteractionTools } from './conformance.tools.js';
+import { registerSdkFixtures } from './sdk-fixtures.js';
 
 export interface ConformanceServerOptions {
   readonly port?: number;
@@ -31,8 +32,12 @@ export async function startConformanceServer(options: ConformanceServerOptions =
   const modules = [ContentTools, InteractionTools];
   return serveHttp(
     () => {
-      const server = new McpServer({ name: 'alter-conformance-server', version: '1.0.0' }, { capabilities: { logging: {} } });
+      const server = new McpServer(
+        { name: 'alter-conformance-server', version: '1.0.0' },
+        { capabilities: { logging: {}, resources: { subscribe: true, listChanged: true }, prompts: { listChanged: true }, completions: {} } },
+      );
       alter.register(server, modules);
+      registerSdkFixtures(server);
       return server;
     },
     { port: options.port ?? 0, logger },

@@ -4,7 +4,7 @@
  * (validate → audit context → vault → result mapping → Connect-URL recovery).
  */
 import type { AlterVault, Logger } from '@alter/vault';
-import { createDefaultLogger } from '@alter/vault';
+import { createDefaultLogger, InvalidArgumentError } from '@alter/vault';
 import { ToolRegistrationError } from './errors.js';
 import type { CallerAuthInfo, ToolDefinition, ToolTable } from './internal/call-env.js';
 import { type CompiledTool, compileModule, type Problem } from './internal/module-scanner.js';
@@ -62,20 +62,20 @@ export class AlterMCP {
   readonly #modules = new Map<object, CompiledModule>();
   readonly #namesByServer = new WeakMap<object, Set<string>>();
 
-  /** @throws TypeError naming the bad argument. */
+  /** @throws InvalidArgumentError naming the bad argument. */
   constructor(vault: AlterVault, options: AlterMCPOptions = {}) {
     if (vault === null || typeof vault !== 'object' || typeof (vault as { request?: unknown }).request !== 'function') {
-      throw new TypeError('new AlterMCP(vault, options): vault must be an AlterVault');
+      throw new InvalidArgumentError('vault', 'new AlterMCP(vault, options) needs an AlterVault');
     }
-    if (options === null || typeof options !== 'object') throw new TypeError('new AlterMCP(vault, options): options must be an object');
+    if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options', 'must be an object');
     if (options.defaultUser !== undefined && (typeof options.defaultUser !== 'string' || options.defaultUser.trim() === '')) {
-      throw new TypeError('new AlterMCP(vault, options): options.defaultUser must be a non-empty string');
+      throw new InvalidArgumentError('options.defaultUser', 'must be a non-empty string');
     }
-    if (options.userFromAuth !== undefined && typeof options.userFromAuth !== 'function') throw new TypeError('new AlterMCP(vault, options): options.userFromAuth must be a function');
-    if (options.moduleFactory !== undefined && typeof options.moduleFactory !== 'function') throw new TypeError('new AlterMCP(vault, options): options.moduleFactory must be a function');
-    if (options.toolNamePrefix !== undefined && typeof options.toolNamePrefix !== 'string') throw new TypeError('new AlterMCP(vault, options): options.toolNamePrefix must be a string');
+    if (options.userFromAuth !== undefined && typeof options.userFromAuth !== 'function') throw new InvalidArgumentError('options.userFromAuth', 'must be a function');
+    if (options.moduleFactory !== undefined && typeof options.moduleFactory !== 'function') throw new InvalidArgumentError('options.moduleFactory', 'must be a function');
+    if (options.toolNamePrefix !== undefined && typeof options.toolNamePrefix !== 'string') throw new InvalidArgumentError('options.toolNamePrefix', 'must be a string');
     const depth = options.maxNestingDepth ?? 8;
-    if (!Number.isInteger(depth) || depth < 1) throw new TypeError('new AlterMCP(vault, options): options.maxNestingDepth must be an integer ≥ 1');
+    if (!Number.isInteger(depth) || depth < 1) throw new InvalidArgumentError('options.maxNestingDepth', 'must be an integer ≥ 1');
     this.vault = vault;
     this.#logger = options.logger ?? createDefaultLogger();
     this.#prefix = options.toolNamePrefix ?? '';
@@ -98,7 +98,7 @@ export class AlterMCP {
    * @throws ServeError when `server` is not an SDK server or is already connected.
    */
   register(server: McpServerLike, modules: readonly ToolModule[]): readonly string[] {
-    if (!Array.isArray(modules)) throw new TypeError('register(server, modules): modules must be an array of tool classes or instances');
+    if (!Array.isArray(modules)) throw new InvalidArgumentError('modules', 'register(server, modules) needs an array of tool classes or instances');
     const low = lowLevelServer(server);
     const problems: Problem[] = [];
     const tools: CompiledTool[] = [];

@@ -4,7 +4,7 @@
  * Connect handler and an optional auth plug-in on the same server, and a graceful `close()`.
  */
 import { randomUUID } from 'node:crypto';
-import { createServer, type Server as HttpServer } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { AlterVault, Logger } from '@alter/vault';
 import { createDefaultLogger } from '@alter/vault';
@@ -96,10 +96,11 @@ export async function serveHttp(server: McpServerLike | McpServerFactory, option
 
   if (vault) {
     app.use(vault.connect.handler() as express.RequestHandler);
-    if (vault.connect.baseUrl === undefined) {
-      // Connect URLs need an absolute base; without connect.baseUrl the vault serves Connect on its own port.
+    if (vault.connect.baseUrl === undefined && vault.providerIds.length > 0) {
+      // Connect URLs need an absolute base, which the vault fixes at construction. Without
+      // connect.baseUrl the vault serves Connect on its own loopback port instead.
       const own = await vault.connect.listen({ host });
-      logger.warn(`connect.baseUrl is not set, so Connect links use a separate server (${own.url}). Set connect: { baseUrl: "${baseUrl}" } in the AlterVault options to serve them here.`);
+      logger.info(`connect.baseUrl is not set, so Connect links use a separate server (${own.url}). Set connect: { baseUrl: "${baseUrl}" } in the AlterVault options to serve them on this server.`);
     }
   }
   const guard = options.auth?.install(app, { mcpPath: path, baseUrl });

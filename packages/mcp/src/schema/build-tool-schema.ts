@@ -1,6 +1,6 @@
 /** Picks the adapter for a schema value: zod 4, zod 3 or a class-validator DTO class. */
 import { dtoSchema, dtoSupportProblem, isDtoClass } from './dto-schema.js';
-import type { JsonSchemaObject, ToolSchema } from './tool-schema.js';
+import { formatPath, type JsonSchemaObject, type ToolSchema } from './tool-schema.js';
 import { isZod3Schema, zod3Schema, zod3TypeName } from './zod3-schema.js';
 import { isZod4Schema, zod4Schema, zod4TypeName } from './zod4-schema.js';
 
@@ -16,7 +16,7 @@ export function emptyInputSchema(): ToolSchema {
       if (typeof input !== 'object' || Array.isArray(input)) return { ok: false, issues: [{ path: '', message: 'arguments must be an object' }] };
       const keys = Object.keys(input);
       if (keys.length === 0) return { ok: true, value: {} };
-      return { ok: false, issues: keys.map((k) => ({ path: k, message: 'unknown field (this tool takes no arguments)' })) };
+      return { ok: false, issues: keys.map((k) => ({ path: formatPath([k]), message: 'unknown field (this tool takes no arguments)' })) };
     },
   };
 }

@@ -26,7 +26,9 @@ export function formatPath(path: ReadonlyArray<PropertyKey>): string {
   let out = '';
   for (const part of path) {
     if (typeof part === 'number') out += `[${part}]`;
-    else out += out === '' ? String(part) : `.${String(part)}`;
+    else if (typeof part === 'string' && /^[A-Za-z_$][\w$-]*$/.test(part)) out += out === '' ? part : `.${part}`;
+    // Keys that are empty or hold separators are quoted, so the path always names the field.
+    else out += `[${JSON.stringify(String(part))}]`;
   }
   return out;
 }

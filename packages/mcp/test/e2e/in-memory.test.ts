@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { ElicitationCompleteNotificationSchema, McpError } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
@@ -33,6 +34,10 @@ async function connect(alter: AlterMCP, modules: object[], options: { elicitatio
     server.registerTool('sdk_ping', { description: 'Registered with the raw SDK', inputSchema: { who: z.string() } }, ({ who }) => ({ content: [{ type: 'text', text: `pong ${who}` }] }));
   }
   alter.register(server, modules);
+  if (options.sdkTool) {
+    // Registered after AlterMCP installed its handlers: must still be listed and callable.
+    server.registerTool('sdk_late', { description: 'Registered after AlterMCP' }, () => ({ content: [{ type: 'text', text: 'late' }] }));
+  }
   const [a, b] = InMemoryTransport.createLinkedPair();
   const client = new Client({ name: 'e2e-client', version: '1.0.0' }, { capabilities: options.elicitation ? { elicitation: { url: {} } } : {} });
   await Promise.all([server.connect(a), client.connect(b)]);
@@ -52,7 +57,7 @@ describe('AlterMCP over the in-memory transport', () => {
     const { client, close } = await connect(alter, [CalendarTools, GmailTools, UtilityTools], { sdkTool: true });
     const { tools } = await client.listTools();
     const names = tools.map((t) => t.name);
-    expect(names).toEqual(expect.arrayContaining(['list_events', 'create_event', 'list_emails', 'summarize_inbox', 'echo', 'sdk_ping']));
+    expect(names).toEqual(expect.arrayContaining(['list_events', 'create_event', 'list_emails', 'summarize_inbox', 'echo', 'sdk_ping', 'sdk_late']));
     const listEvents = tools.find((t) => t.name === 'list_events')!;
     expect(listEvents.description).toBe('List upcoming calendar events.');
     expect(listEvents.annotations).toEqual({ readOnlyHint: true });
@@ -61,9 +66,26 @@ describe('AlterMCP over the in-memory transport', () => {
     // The raw SDK tool still works beside ours.
     const pong = (await client.callTool({ name: 'sdk_ping', arguments: { who: 'bob' } })) as ToolResultT;
     expect(pong.content[0]!.text).toBe('pong bob');
+    expect(((await client.callTool({ name: 'sdk_late', arguments: {} })) as ToolResultT).content[0]!.text).toBe('late');
     const echoed = (await client.callTool({ name: 'echo', arguments: { text: 'hi', times: 2 } })) as ToolResultT;
     expect(echoed).toEqual({ content: [{ type: 'text', text: 'hihi' }] });
     await close();
+  });
+
+  it('registers on the low-level Server too, serving 2020-12 JSON Schema untouched', async () => {
+    const alter = new AlterMCP(h.vault, { defaultUser: 'alice', logger: h.leak.logger });
+    const server = new Server({ name: 'low', version: '1.0.0' });
+    alter.register(server, [UtilityTools]);
+    const [a, b] = InMemoryTransport.createLinkedPair();
+    const client = new Client({ name: 'c', version: '1.0.0' });
+    await Promise.all([server.connect(a), client.connect(b)]);
+    const { tools } = await client.listTools();
+    expect(tools.find((t) => t.name === 'echo')!.inputSchema).toMatchObject({ $schema: 'https://json-schema.org/draft/2020-12/schema', required: ['text'] });
+    expect(((await client.callTool({ name: 'echo', arguments: { text: 'x' } })) as ToolResultT).content[0]!.text).toBe('x');
+    const missing = await client.callTool({ name: 'nope', arguments: {} }).catch((e: unknown) => e);
+    expect(missing).toBeInstanceOf(McpError);
+    await client.close();
+    await server.close();
   });
 
   it('answers the first call with a Connect URL, and the same call succeeds after approval (fallback path)', async () => {
@@ -75,7 +97,7 @@ describe('AlterMCP over the in-memory transport', () => {
     expect(text).toContain('google');
     const url = /(http:\/\/127\.0\.0\.1:\d+\/connect\/[A-Za-z0-9_-]+)/.exec(text)?.[1];
     expect(url).toBeDefined();
-    expect((first._meta?.[CONNECT_META_KEY] as { url: string }).url).toBe(url);
+    expect((first._meta![CONNECT_META_KEY] as { url: string }).url).toBe(url);
     const approved = await h.sandbox.approve(url!, { login: 'alice' });
     expect(approved.status).toBe(200);
     const second = (await client.callTool({ name: 'list_events', arguments: { maxResults: 5 } })) as ToolResultT;

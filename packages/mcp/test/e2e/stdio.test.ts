@@ -20,7 +20,10 @@ import { createLeakCheck, providers, type Sandbox, startSandbox } from '@alter/t
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
 const serverJs = path.join(root, 'examples/conformance-server/dist/stdio-server.js');
 
-type Result = { content: Array<{ type: string; text?: string }>; isError?: boolean };
+type Result = {
+  content: Array<{ type: string; text?: string }>;
+  isError?: boolean;
+};
 
 describe('AlterMCP over stdio (spawned, built example server)', () => {
   let sandbox: Sandbox;
@@ -29,7 +32,8 @@ describe('AlterMCP over stdio (spawned, built example server)', () => {
   const key = leak.secret(randomBytes(32).toString('base64'), 'encryption key');
 
   beforeAll(async () => {
-    if (!existsSync(serverJs)) throw new Error(`${path.relative(root, serverJs)} is missing: run \`pnpm build\` at the repository root first (this test runs the built output).`);
+    if (!existsSync(serverJs))
+      throw new Error(`${path.relative(root, serverJs)} is missing: run \`pnpm build\` at the repository root first (this test runs the built output).`);
     sandbox = await startSandbox();
     dir = mkdtempSync(path.join(tmpdir(), 'alter-stdio-'));
   });
@@ -43,7 +47,13 @@ describe('AlterMCP over stdio (spawned, built example server)', () => {
     const transport = new StdioClientTransport({
       command: process.execPath,
       args: [serverJs],
-      env: { PATH: process.env.PATH ?? '', ALTER_SANDBOX_URL: sandbox.url, ALTER_VAULT_DB: db, ALTER_VAULT_KEY: key, ALTER_DEFAULT_USER: 'carol' },
+      env: {
+        PATH: process.env.PATH ?? '',
+        ALTER_SANDBOX_URL: sandbox.url,
+        ALTER_VAULT_DB: db,
+        ALTER_VAULT_KEY: key,
+        ALTER_DEFAULT_USER: 'bob',
+      },
       stderr: 'pipe',
     });
     let stderr = '';
@@ -56,31 +66,52 @@ describe('AlterMCP over stdio (spawned, built example server)', () => {
     });
     const client = new Client({ name: 'stdio-e2e', version: '1.0.0' });
     await client.connect(transport);
-    sandbox.registerRedirectUri(`${await connectUrl}/connect/callback`);
+    try {
+      sandbox.registerRedirectUri(`${await connectUrl}/connect/callback`);
 
-    const { tools } = await client.listTools();
-    expect(tools.map((t) => t.name).sort()).toEqual(['list_emails', 'list_events', 'summarize_inbox']);
+      const { tools } = await client.listTools();
+      expect(tools.map((t) => t.name).sort()).toEqual(['list_emails', 'list_events', 'summarize_inbox']);
 
-    const first = (await client.callTool({ name: 'summarize_inbox', arguments: {} })) as Result;
-    expect(first.isError).toBe(true);
-    const url = /(http:\/\/127\.0\.0\.1:\d+\/connect\/[A-Za-z0-9_-]+)/.exec(first.content[0]!.text!)?.[1];
-    expect(url).toBeDefined();
-    await sandbox.approve(url!, { login: 'carol' });
-    const second = (await client.callTool({ name: 'summarize_inbox', arguments: {} })) as Result;
-    expect(second.isError).toBeFalsy();
-    expect(second.content[0]!.text).toMatch(/^Found \d+ unread emails$/);
-    leak.inspect(first, 'first result');
-    leak.inspect(second, 'second result');
-
-    // Closing the client ends the child (SIGTERM); its shutdown flushes the audit batch.
-    await client.close();
+      const first = (await client.callTool({
+        name: 'summarize_inbox',
+        arguments: {},
+      })) as Result;
+      expect(first.isError).toBe(true);
+      const url = /(http:\/\/127\.0\.0\.1:\d+\/connect\/[A-Za-z0-9_-]+)/.exec(first.content[0]!.text!)?.[1];
+      expect(url).toBeDefined();
+      await sandbox.approve(url!, { login: 'bob' });
+      const second = (await client.callTool({
+        name: 'summarize_inbox',
+        arguments: {},
+      })) as Result;
+      expect(second.isError).toBeFalsy();
+      expect(second.content[0]!.text).toMatch(/^Found \d+ unread emails$/);
+      leak.inspect(first, 'first result');
+      leak.inspect(second, 'second result');
+    } finally {
+      // Closing the client ends the child (stdin closes, then SIGTERM); its shutdown flushes the audit batch.
+      await client.close();
+    }
     for (let i = 0; i < 100 && transport.pid !== null; i++) await new Promise((r) => setTimeout(r, 20));
 
-    const vault = new AlterVault({ caller: 'stdio-e2e-reader', store: db, encryptionKey: key, providers: [providers.sandbox(sandbox, { id: 'google' })], logger: leak.logger });
+    const vault = new AlterVault({
+      caller: 'stdio-e2e-reader',
+      store: db,
+      encryptionKey: key,
+      providers: [providers.sandbox(sandbox, { id: 'google' })],
+      logger: leak.logger,
+    });
     try {
-      const rows = await vault.audit.query({ user: 'carol', tool: 'list_emails' });
+      const rows = await vault.audit.query({
+        user: 'bob',
+        tool: 'list_emails',
+      });
       expect(rows.length).toBeGreaterThanOrEqual(1);
-      expect(rows.find((r) => r.status === 200)).toMatchObject({ tool: 'list_emails', parentTool: 'summarize_inbox', chain: ['summarize_inbox', 'list_emails'] });
+      expect(rows.find((r) => r.status === 200)).toMatchObject({
+        tool: 'list_emails',
+        parentTool: 'summarize_inbox',
+        chain: ['summarize_inbox', 'list_emails'],
+      });
       expect((await vault.audit.verify()).ok).toBe(true);
       for (const g of await vault.store.listGrants({ includeRevoked: true })) {
         leak.secret(vault.openSecret(g.accessToken), 'access token');

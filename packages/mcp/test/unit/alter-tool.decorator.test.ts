@@ -3,7 +3,7 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { IsInt, IsString, Min } from 'class-validator';
 import { z } from 'zod';
 import { AlterMCP, AlterTool, type AlterContext, type AlterToolOptions, TOOL_METADATA, ToolDefinitionError, ToolRegistrationError, type ToolMetadata } from '@alter/mcp';
-import { AlterVault, silentLogger } from '@alter/vault';
+import { type AlterVault, silentLogger } from '@alter/vault';
 
 function metadataOf(proto: object, key: string): ToolMetadata {
   return Reflect.getMetadata(TOOL_METADATA.key, proto, key) as ToolMetadata;
@@ -96,6 +96,7 @@ describe('@AlterTool', () => {
       class T {
         @AlterTool({ description: 'x' })
         static m(_ctx: AlterContext) {}
+        n() {}
       }
       return T;
     }).toThrow(/static method/);
@@ -173,6 +174,31 @@ describe('@AlterTool', () => {
     expect(msg).toContain('Empty: has no @AlterTool methods');
     expect(msg).toContain('NeedsArgs: could not be constructed');
     expect(msg).toContain('moduleFactory');
+  });
+
+  it('reports a schema that cannot be built and a missing description at startup', () => {
+    class T {
+      @AlterTool({ description: 'custom', input: z.object({ when: z.custom<Date>((v) => v instanceof Date) }) })
+      custom(_ctx: AlterContext) {}
+      forged(_ctx: AlterContext) {}
+    }
+    // Metadata written by another tool (or an older copy) without a description.
+    Reflect.defineMetadata(TOOL_METADATA.key, Object.freeze({ ...metadataOf(T.prototype, 'custom'), name: 'forged', description: '', input: undefined }), T.prototype, 'forged');
+    Reflect.defineMetadata('alter:tools', ['custom', 'forged'], T.prototype);
+    const msg = registerProblems([T]);
+    expect(msg).toContain('T.custom: its input schema cannot be built');
+    expect(msg).toContain('T.forged: has no description');
+  });
+
+  it('only accepts methods whose first parameter takes an AlterContext (type-level)', () => {
+    class T {
+      // @ts-expect-error the first parameter must accept an AlterContext
+      @AlterTool({ description: 'x' })
+      m(n: number) {
+        return n;
+      }
+    }
+    expect(T).toBeDefined();
   });
 
   it('builds modules through moduleFactory', () => {
