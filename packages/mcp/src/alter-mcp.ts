@@ -7,10 +7,12 @@ import type { AlterVault, Logger } from '@alter/vault';
 import { createDefaultLogger, InvalidArgumentError } from '@alter/vault';
 import { ToolRegistrationError } from './errors.js';
 import type { CallerAuthInfo, ToolDefinition, ToolTable } from './internal/call-env.js';
+import type { Registration } from './internal/call-state.js';
 import { type CompiledTool, compileModule, type Problem } from './internal/module-scanner.js';
 import { isToolCallContext } from './internal/tool-call-context.js';
 import { ToolRunner } from './internal/tool-runner.js';
 import { installToolTable, lowLevelServer, type McpServerLike, sdkToolNames } from './sdk-adapter.js';
+import { TOOL_NAME_PATTERN } from './tool-metadata.js';
 
 /** A tool module: a class (constructed with no arguments, or by `moduleFactory`) or an instance. */
 export type ToolModule = (abstract new (...args: never[]) => object) | object;
@@ -26,7 +28,11 @@ export interface AlterMCPOptions {
   readonly userFromAuth?: (authInfo: CallerAuthInfo) => string | undefined;
   /** Builds module instances from classes (for DI containers). Default: `new Module()`. */
   readonly moduleFactory?: (moduleClass: abstract new (...args: never[]) => object) => object;
-  /** Prefix added to every tool name (e.g. `google_`). */
+  /**
+   * Prefix added to every tool name this AlterMCP registers (e.g. `acme_`). It composes with the
+   * per-call `prefix` of {@link AlterMCP.register}: the final name is
+   * `toolNamePrefix + prefix + toolName` (`acme_` + `gh_` + `list_issues` → `acme_gh_list_issues`).
+   */
   readonly toolNamePrefix?: string;
   /** Longest chain of nested tool calls (default 8). */
   readonly maxNestingDepth?: number;
@@ -34,9 +40,25 @@ export interface AlterMCPOptions {
   readonly logger?: Logger;
 }
 
+/** Options of one {@link AlterMCP.register} call. */
+export interface RegisterOptions {
+  /**
+   * Prefix for the tool names of THIS call (e.g. `gh_`), added after the constructor's
+   * `toolNamePrefix`: final name = `toolNamePrefix + prefix + toolName`. Lets two packs with
+   * clashing names share one server. The final names must match `TOOL_NAME_PATTERN`.
+   */
+  readonly prefix?: string;
+  /** Register only these tools, named by their UNPREFIXED tool names (e.g. `['list_issues']`). */
+  readonly include?: readonly string[];
+  /** Leave out these tools, named by their UNPREFIXED tool names. Applied after `include`. */
+  readonly exclude?: readonly string[];
+}
+
 interface CompiledModule {
   readonly tools: readonly CompiledTool[];
 }
+
+const PREFIX_PATTERN = /^[a-zA-Z0-9_.-]*$/;
 
 const alterByServer = new WeakMap<object, AlterMCP>();
 
@@ -93,19 +115,62 @@ export class AlterMCP {
    * Registering the same modules on several servers (one per HTTP session) reuses the instances
    * and the precomputed schemas.
    *
-   * @returns the names of the tools registered.
+   * Call it several times on one server to register packs whole or tool by tool, each with its own
+   * prefix; `tools/list` lists them all, and a name registered twice is an error.
+   *
+   * @param options `prefix` for this call's tool names (after the constructor's `toolNamePrefix`),
+   *   `include`/`exclude` by unprefixed tool name.
+   * @returns the (final, prefixed) names of the tools registered.
    * @throws ToolRegistrationError listing every problem (class.method, what, likely fixes).
+   * @throws InvalidArgumentError naming `options.prefix`, `options.include` or `options.exclude`
+   *   (unknown tool names are listed with the available ones).
    * @throws ServeError when `server` is not an SDK server or is already connected.
+   * @example
+   * alter.register(server, [GitHubTools], { prefix: 'gh_', include: ['list_issues'] });
+   * alter.register(server, [GmailTools], { prefix: 'google_' }); // the same server, another pack
    */
-  register(server: McpServerLike, modules: readonly ToolModule[]): readonly string[] {
+  register(server: McpServerLike, modules: readonly ToolModule[], options: RegisterOptions = {}): readonly string[] {
     if (!Array.isArray(modules)) throw new InvalidArgumentError('modules', 'register(server, modules) needs an array of tool classes or instances');
+    const { prefix, include, exclude } = checkRegisterOptions(options);
     const low = lowLevelServer(server);
     const problems: Problem[] = [];
-    const tools: CompiledTool[] = [];
+    const compiled: CompiledTool[] = [];
     for (const [i, module] of modules.entries()) {
-      const compiled = this.#compile(module, i, problems);
-      if (compiled) tools.push(...compiled.tools);
+      const result = this.#compile(module, i, problems);
+      if (result) compiled.push(...result.tools);
     }
+    const available = [...new Set(compiled.map((t) => t.name))];
+    // With module problems, the selection is not checked (a broken module may lack the named
+    // tools); every tool still goes through the name checks so clashes show up in the same run.
+    for (const [argument, list] of [['options.include', include], ['options.exclude', exclude]] as const) {
+      const unknown = problems.length > 0 ? [] : (list?.filter((n) => !available.includes(n)) ?? []);
+      if (unknown.length > 0) {
+        throw new InvalidArgumentError(
+          argument,
+          `names tools these modules do not have: ${unknown.map((n) => JSON.stringify(n)).join(', ')}. Use unprefixed tool names; available: ${available.join(', ')}.`,
+        );
+      }
+    }
+    const selected = compiled.filter((t) => (include === undefined || include.includes(t.name)) && !(exclude ?? []).includes(t.name));
+    if (selected.length === 0 && problems.length === 0) {
+      throw new InvalidArgumentError('options.include', `selects no tool (after options.exclude); available: ${available.join(', ')}.`);
+    }
+
+    const fullPrefix = this.#prefix + prefix;
+    const tools: CompiledTool[] = [];
+    for (const base of selected) {
+      const name = fullPrefix + base.name;
+      if (!TOOL_NAME_PATTERN.test(name)) {
+        problems.push({
+          member: base.member,
+          problem: `tool name ${JSON.stringify(name)} is not allowed by MCP (1–128 of a-z A-Z 0-9 _ . -); its prefix is ${JSON.stringify(fullPrefix)}.`,
+          fixes: ['Shorten the prefix (toolNamePrefix + register options.prefix).', 'Give the tool a shorter name: @AlterTool(..., { name: "…" }).'],
+        });
+        continue;
+      }
+      tools.push(fullPrefix === '' ? base : Object.freeze({ ...base, name, definition: Object.freeze({ ...base.definition, name }) }));
+    }
+
     const taken = this.#namesByServer.get(low) ?? new Set<string>();
     const sdkNames = new Set(sdkToolNames(server));
     const seen = new Map<string, CompiledTool>();
@@ -115,13 +180,17 @@ export class AlterMCP {
         problems.push({
           member: t.member,
           problem: `tool name "${t.name}" is also used by ${other.member}.`,
-          fixes: ['Give one of them another name: @AlterTool(..., { name: "…" }).', 'Use toolNamePrefix on one of two AlterMCP instances.', 'Do not list the same module twice.'],
+          fixes: [
+            'Give one of them another name: @AlterTool(..., { name: "…" }).',
+            'Register the modules in separate calls with different prefixes: register(server, [A], { prefix: "a_" }).',
+            'Do not list the same module twice.',
+          ],
         });
       } else if (taken.has(t.name) || sdkNames.has(t.name)) {
         problems.push({
           member: t.member,
           problem: `tool name "${t.name}" is already registered on this server${sdkNames.has(t.name) ? ' with registerTool()' : ''}.`,
-          fixes: ['Rename one of the tools.', 'Register each module once per server.'],
+          fixes: ['Rename one of the tools.', 'Pass another prefix to this register() call: { prefix: "…" }.', 'Register each module once per server.'],
         });
       }
       seen.set(t.name, t);
@@ -129,19 +198,21 @@ export class AlterMCP {
     if (problems.length > 0) throw new ToolRegistrationError(problems);
 
     const byName = new Map(tools.map((t) => [t.name, t] as const));
+    // Nested calls (`this.otherTool(ctx, …)`) resolve to this call's names through the registration.
+    const registration: Registration = new Map(selected.map((base, i) => [base, tools[i]!] as const));
     const listing: readonly ToolDefinition[] = Object.freeze(tools.map((t) => t.definition));
     const runner = this.#runner;
     const table: ToolTable = {
       listing,
       has: (name) => byName.has(name),
-      call: (name, args, env) => runner.call(byName.get(name)!, args, env),
+      call: (name, args, env) => runner.call(byName.get(name)!, args, env, registration),
     };
     installToolTable(server, table);
     for (const t of tools) taken.add(t.name);
     this.#namesByServer.set(low, taken);
     alterByServer.set(server, this);
     alterByServer.set(low, this);
-    this.#logger.debug('registered tools', { count: tools.length });
+    this.#logger.debug('registered tools', { count: tools.length, prefix: fullPrefix });
     return Object.freeze(tools.map((t) => t.name));
   }
 
@@ -178,7 +249,7 @@ export class AlterMCP {
       problems.push({ member: `modules[${index}]`, problem: `is ${module === null ? 'null' : typeof module}, not a tool class or instance.`, fixes: ['Pass tool classes or their instances.'] });
       return undefined;
     }
-    const result = compileModule(instance, className, { toolNamePrefix: this.#prefix, providerIds: providerIdsOf(this.vault) });
+    const result = compileModule(instance, className, { toolNamePrefix: '', providerIds: providerIdsOf(this.vault) });
     problems.push(...result.problems);
     // Still return the tools of a module with problems, so name clashes are reported in the same run.
     if (result.problems.length > 0) return { tools: result.tools };
@@ -196,8 +267,13 @@ export class AlterMCP {
   #installNestedCall(tool: CompiledTool): void {
     const runner = this.#runner;
     const original = tool.method;
+    // `tool` is unprefixed; a call from a registration uses that registration's name for it, a
+    // call from elsewhere (another register() call's tool) the constructor-prefixed name.
+    const prefix = this.#prefix;
+    const fallback: CompiledTool =
+      prefix === '' ? tool : Object.freeze({ ...tool, name: prefix + tool.name, definition: Object.freeze({ ...tool.definition, name: prefix + tool.name }) });
     const wrapper = function (this: unknown, ...args: unknown[]): unknown {
-      if (isToolCallContext(args[0])) return runner.callNested(tool, args[0], args[1]);
+      if (isToolCallContext(args[0])) return runner.callNested(args[0].state.registration?.get(tool) ?? fallback, args[0], args[1]);
       return original.apply(this, args);
     };
     Object.defineProperty(wrapper, 'name', { value: original.name });
@@ -207,6 +283,24 @@ export class AlterMCP {
       this.#logger.warn('instance is frozen; nested calls to this tool will not get their own audit context', { tool: tool.name });
     }
   }
+}
+
+function checkRegisterOptions(options: RegisterOptions): { prefix: string; include?: readonly string[]; exclude?: readonly string[] } {
+  if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options', 'register(server, modules, options) needs an object: { prefix?, include?, exclude? }');
+  const prefix = options.prefix ?? '';
+  if (typeof prefix !== 'string' || !PREFIX_PATTERN.test(prefix)) {
+    throw new InvalidArgumentError('options.prefix', 'must be a string of a-z A-Z 0-9 _ . - (tool names must match TOOL_NAME_PATTERN), e.g. "gh_".');
+  }
+  const list = (argument: string, value: unknown): readonly string[] | undefined => {
+    if (value === undefined) return undefined;
+    if (!Array.isArray(value) || value.some((n) => typeof n !== 'string' || n === '')) {
+      throw new InvalidArgumentError(argument, 'must be an array of unprefixed tool names, e.g. ["list_issues"].');
+    }
+    return value as readonly string[];
+  };
+  const include = list('options.include', options.include);
+  const exclude = list('options.exclude', options.exclude);
+  return { prefix, ...(include ? { include } : {}), ...(exclude ? { exclude } : {}) };
 }
 
 function providerIdsOf(vault: AlterVault): readonly string[] {

@@ -18,7 +18,9 @@ export type { ToolContent } from './tool-result.js';
 
 // The registry
 export { AlterMCP } from './alter-mcp.js';
-export type { AlterMCPOptions, ToolModule } from './alter-mcp.js';
+export type { AlterMCPOptions, RegisterOptions, ToolModule } from './alter-mcp.js';
+export { defineManifest } from './tool-pack-manifest.js';
+export type { ToolPackManifest } from './tool-pack-manifest.js';
 export type { CallerAuthInfo, ToolDefinition } from './internal/call-env.js';
 export { CONNECT_META_KEY } from './internal/tool-runner.js';
 export type { McpServerLike } from './sdk-adapter.js';

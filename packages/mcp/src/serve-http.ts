@@ -2,6 +2,8 @@
  * `serveHttp(server, options)`: serve MCP over Streamable HTTP (the SDK's transport) on an express
  * app bound to 127.0.0.1 by default (with the SDK's DNS-rebinding protection), with the vault's
  * Connect handler and an optional auth plug-in on the same server, and a graceful `close()`.
+ * When the vault has no Connect base URL, this server adopts its own origin (or `publicUrl`) for
+ * Connect links, so they work even on port 0.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
@@ -31,7 +33,10 @@ export interface ServeHttpOptions {
   readonly path?: string;
   /** Host header values accepted (default: localhost names when bound to loopback). */
   readonly allowedHosts?: string[];
-  /** Public origin when behind a proxy (default `http://<host>:<port>`). */
+  /**
+   * Public origin when behind a proxy (default `http://<host>:<port>`). Also the base of Connect
+   * links when the vault has no `connect.baseUrl` (see `vault.connect.useBaseUrl`).
+   */
   readonly publicUrl?: string;
   /** Authorization plug-in (e.g. AlterAuthProvider): mounts its routes and guards the endpoint. */
   readonly auth?: HttpAuthPlugin;
@@ -94,13 +99,16 @@ export async function serveHttp(server: McpServerLike | McpServerFactory, option
   const port = (httpServer.address() as AddressInfo).port;
   const baseUrl = (options.publicUrl ?? `http://${host.includes(':') ? `[${host}]` : host}:${port}`).replace(/\/+$/, '');
 
+  let releaseConnectBase = () => {};
   if (vault) {
     app.use(vault.connect.handler() as express.RequestHandler);
-    if (vault.connect.baseUrl === undefined && vault.providerIds.length > 0) {
-      // Connect URLs need an absolute base, which the vault fixes at construction. Without
-      // connect.baseUrl the vault serves Connect on its own loopback port instead.
-      const own = await vault.connect.listen({ host });
-      logger.info(`connect.baseUrl is not set, so Connect links use a separate server (${own.url}). Set connect: { baseUrl: "${baseUrl}" } in the AlterVault options to serve them on this server.`);
+    if (vault.connect.baseUrl === undefined) {
+      // The vault has no Connect base URL (none configured, no listen()): Connect links point at
+      // this server, which serves them above. Per process; sessions keep the URL they were made with.
+      releaseConnectBase = vault.connect.useBaseUrl(baseUrl);
+      if (vault.providerIds.length > 0) {
+        logger.info(`Connect links are served by this server (${baseUrl}/connect/…); the providers must accept ${baseUrl}/connect/callback as a redirect URI.`);
+      }
     }
   }
   const guard = options.auth?.install(app, { mcpPath: path, baseUrl });
@@ -170,6 +178,8 @@ export async function serveHttp(server: McpServerLike | McpServerFactory, option
         httpServer.close(() => resolve());
         httpServer.closeAllConnections();
       });
+      // A vault that outlives this server (closeVault: false) must not keep handing out its URL.
+      releaseConnectBase();
       await closeAlter(firstServer, vault, options.closeVault ?? true, logger);
     })();
     return closing;

@@ -1,5 +1,5 @@
+import { defineManifest, type ToolPackManifest } from '@alter/mcp';
 import { GITHUB_SCOPES_BY_TOOL, type GitHubToolName } from './github-scopes.js';
-import { defineManifest, type ToolPackManifest } from './tool-pack-manifest.js';
 
 /**
  * The manifest of @alter/tools-github: provider `github`, host `api.github.com`, and the scopes

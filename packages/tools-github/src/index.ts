@@ -12,7 +12,7 @@ export { GitHubPullRequestTools } from './pull-request-tools.js';
 export type { GetPullRequestInput, GitHubPullRequest } from './pull-request-tools.js';
 export { GitHubRepositoryTools } from './repository-tools.js';
 export type { ListReposInput, ListReposOutput } from './repository-tools.js';
-export type { ToolPackManifest } from './tool-pack-manifest.js';
+export type { ToolPackManifest } from '@alter/mcp';
 
 /** Every tool class of the pack, for `alter.register(server, GitHubTools)`. */
 export const GitHubTools = Object.freeze([GitHubRepositoryTools, GitHubIssueTools, GitHubPullRequestTools] as const);

@@ -1,5 +1,5 @@
+import { defineManifest, type ToolPackManifest } from '@alter/mcp';
 import { GOOGLE_SCOPES_BY_TOOL, type GoogleToolName } from './google-scopes.js';
-import { defineManifest, type ToolPackManifest } from './tool-pack-manifest.js';
 
 /**
  * The manifest of @alter/tools-google: provider `google`, the Gmail and Calendar API hosts, and

@@ -18,7 +18,7 @@ export type {
 export { googleManifest } from './google-manifest.js';
 export { CALENDAR_EVENTS, CALENDAR_READONLY, GMAIL_READONLY, GMAIL_SEND, GOOGLE_SCOPES_BY_TOOL } from './google-scopes.js';
 export type { GoogleToolName } from './google-scopes.js';
-export type { ToolPackManifest } from './tool-pack-manifest.js';
+export type { ToolPackManifest } from '@alter/mcp';
 
 /** Every tool class of the pack, for `alter.register(server, GoogleTools)`. */
 export const GoogleTools = Object.freeze([GmailTools, CalendarTools] as const);

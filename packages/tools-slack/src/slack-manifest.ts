@@ -1,5 +1,5 @@
+import { defineManifest, type ToolPackManifest } from '@alter/mcp';
 import { SLACK_SCOPES_BY_TOOL, type SlackToolName } from './slack-scopes.js';
-import { defineManifest, type ToolPackManifest } from './tool-pack-manifest.js';
 
 /**
  * The manifest of @alter/tools-slack: provider `slack`, host `slack.com`, and the scopes of each

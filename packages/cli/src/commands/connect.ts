@@ -2,6 +2,7 @@
 import { intOption, stringOption } from '../args.js';
 import { CheckFailedError, UsageError } from '../cli-error.js';
 import type { CommandSpec } from '../command.js';
+import { escapeControl } from '../output/sanitize.js';
 
 export const connect: CommandSpec = {
   path: ['connect'],
@@ -64,7 +65,10 @@ export const connect: CommandSpec = {
       throw new CheckFailedError(`Connect session ${result.status}${result.error ? `: ${result.error.message}` : ''}`);
     }
     for (const g of result.grants) {
-      io.stdout.write(`connected ${g.provider} for user "${result.user ?? user}": account ${g.account || '-'}, scopes ${g.scopes.join(' ') || '-'}, grant ${g.grantId}\n`);
+      // The account and scopes come from the provider: shown escaped, like every table value.
+      io.stdout.write(
+        `${escapeControl(`connected ${g.provider} for user "${result.user ?? user}": account ${g.account || '-'}, scopes ${g.scopes.join(' ') || '-'}, grant ${g.grantId}`)}\n`,
+      );
     }
     return 0;
   },

@@ -59,6 +59,12 @@ export const keysRotate: CommandSpec = {
       io.stderr.write('alter: warning: the new key above is shown only once. Store it now (secret manager, ALTER_VAULT_KEY); without it the vault cannot be opened.\n');
     }
     const { resealed, keyId } = await vault.rotateKey(newKey);
+    if (keyId === oldKeyId) {
+      // Rotating to the current key finishes a zero-downtime rotation: everything the servers
+      // sealed with a previous key meanwhile is now sealed with the current one.
+      io.stderr.write(`re-encrypted ${resealed} secrets with the current key (id ${keyId}); previousKeys are no longer needed\n`);
+      return 0;
+    }
     io.stderr.write(`rotated: ${resealed} secrets re-encrypted, key id ${oldKeyId} → ${keyId}\n`);
 
     if (config.sources.encryptionKey === 'default') {

@@ -4,7 +4,7 @@
  * opened from an alter.config.mjs file.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -20,6 +20,12 @@ describe('alter connect and doctor against the sandbox (built bin)', () => {
   let dir: string;
   let key: string;
   const env = () => ({ ALTER_VAULT_KEY: key });
+  const dirs: string[] = [];
+  const tempDir = (prefix: string) => {
+    const d = mkdtempSync(path.join(tmpdir(), prefix));
+    dirs.push(d);
+    return d;
+  };
 
   beforeAll(async () => {
     assertBuilt();
@@ -27,7 +33,7 @@ describe('alter connect and doctor against the sandbox (built bin)', () => {
     sandbox = await startSandbox();
     github = sandbox.provider('github');
     leak.secret(github.clientSecret!, 'sandbox github client secret');
-    dir = mkdtempSync(path.join(tmpdir(), 'alter-cli-connect-'));
+    dir = tempDir('alter-cli-connect-');
     key = leak.secret(randomBytes(32).toString('base64'), 'vault key');
     // The same options object a server would pass to new AlterVault(); the provider config is
     // plain data here (the sandbox's github emulation), written as a literal.
@@ -38,6 +44,7 @@ describe('alter connect and doctor against the sandbox (built bin)', () => {
   });
   afterAll(async () => {
     await sandbox?.close();
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
     leak?.assertClean();
   });
 
@@ -91,7 +98,7 @@ describe('alter connect and doctor against the sandbox (built bin)', () => {
   it('with connect.baseUrl configured, only waits while the server there handles the callback', async () => {
     // "The server": a vault in this process serving vault.connect.handler() on loopback, sharing
     // the SQLite file with the CLI process, which polls the store until the session completes.
-    const serverDir = mkdtempSync(path.join(tmpdir(), 'alter-cli-server-'));
+    const serverDir = tempDir('alter-cli-server-');
     let handler: ((req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => void) | undefined;
     const http = createServer((req, res) => handler?.(req, res));
     await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
@@ -161,7 +168,7 @@ describe('alter connect and doctor against the sandbox (built bin)', () => {
   });
 
   it('doctor on a broken config says what to fix, without contacting anyone (--offline)', async () => {
-    const broken = mkdtempSync(path.join(tmpdir(), 'alter-cli-broken-'));
+    const broken = tempDir('alter-cli-broken-');
     writeFileSync(
       path.join(broken, 'alter.config.json'),
       JSON.stringify({ caller: 'broken', store: 'nowhere/vault.db', providers: { google: { clientId: 'cid.apps.googleusercontent.com', clientSecretEnv: 'GOOGLE_CLIENT_SECRET' } } }),

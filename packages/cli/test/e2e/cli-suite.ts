@@ -3,7 +3,7 @@
  * and PostgreSQL (cli-postgres.test.ts). Every test seeds its own vault through AlterVault and
  * drives the BUILT bin as a child process.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import { createLeakCheck, type LeakCheck } from '@alter/testing';
@@ -22,15 +22,21 @@ export interface SuiteBackend {
 
 export function defineCliSuite(backend: SuiteBackend): void {
   let leak: LeakCheck;
+  const dirs: string[] = [];
   beforeAll(() => {
     assertBuilt();
     leak = createLeakCheck();
   });
-  afterAll(() => leak.assertClean());
+  afterAll(() => {
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+    leak.assertClean();
+  });
 
   const seed = async (count?: number): Promise<SeededVault> => {
     const store = await backend.freshStore();
-    return seedVault(leak, { ...(store !== undefined ? { store } : {}), ...(count !== undefined ? { count } : {}) });
+    const v = await seedVault(leak, { ...(store !== undefined ? { store } : {}), ...(count !== undefined ? { count } : {}) });
+    dirs.push(v.dir);
+    return v;
   };
   /** Runs alter against the seeded vault and feeds all its output to the leak check. */
   const alter = async (v: SeededVault, args: string[], env: Record<string, string> = v.env): Promise<CliResult> => {
@@ -248,6 +254,10 @@ export function defineCliSuite(backend: SuiteBackend): void {
     const third = leak.secret(Buffer.alloc(32, 7).toString('base64'), 'third key');
     const explicit = await alter(v, ['keys', 'rotate', '--new-key-env', 'THIRD'], { ...v.env, ALTER_VAULT_KEY: newKey, THIRD: third });
     expect(explicit).toMatchObject({ code: 0, stdout: '' });
+    // Rotating to the key in use re-seals everything with it (the end of a zero-downtime rotation).
+    const same = await alter(v, ['keys', 'rotate', '--new-key-env', 'THIRD'], { ...v.env, ALTER_VAULT_KEY: third, THIRD: third });
+    expect(same.code).toBe(0);
+    expect(same.stderr).toMatch(/^re-encrypted \d+ secrets with the current key \(id \S+\); previousKeys are no longer needed\n$/m);
     const bad = await alter(v, ['keys', 'rotate', '--new-key', 'not-a-key'], { ...v.env, ALTER_VAULT_KEY: third });
     oneLineError(bad);
     expect(bad.stderr).toContain('--new-key: the new key must be base64 for exactly 32 random bytes');

@@ -1,8 +1,8 @@
 /** Help, usage errors and error reporting of the built `alter` bin (no vault needed for most). */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { assertBuilt, runCli } from '../support/cli-process.js';
 
 const COMMANDS = [['grants', 'list'], ['grants', 'revoke'], ['connect'], ['audit', 'tail'], ['audit', 'verify'], ['audit', 'export'], ['keys', 'rotate'], ['doctor']];
@@ -13,6 +13,7 @@ describe('alter usage (built bin)', () => {
     assertBuilt();
     cwd = mkdtempSync(path.join(tmpdir(), 'alter-cli-usage-'));
   });
+  afterAll(() => rmSync(cwd, { recursive: true, force: true }));
   const alter = (args: string[], env: Record<string, string> = {}) => runCli(args, { cwd, env });
 
   it.each(COMMANDS)('%s %s --help prints the usage and exits 0', async (...cmd) => {

@@ -4,6 +4,13 @@
  * callbacks, so nothing here imports the SDK.
  */
 import type { ToolLogLevel } from '../alter-context.js';
+import type { CompiledTool } from './module-scanner.js';
+
+/**
+ * One `register()` call: each unprefixed compiled tool → the tool as that call registered it (its
+ * final, prefixed name). Nested calls look their target up here so audits carry the right name.
+ */
+export type Registration = ReadonlyMap<CompiledTool, CompiledTool>;
 
 export interface CallChannel {
   /** Sends a progress notification (no-op without a progress token). */
@@ -23,4 +30,6 @@ export interface CallState {
   readonly chain: readonly string[];
   /** Scopes every tool in this call tree declared, per provider (for Connect sessions). */
   readonly scopesByProvider: Map<string, Set<string>>;
+  /** The registration the outermost tool was called through (absent for direct calls). */
+  readonly registration?: Registration;
 }

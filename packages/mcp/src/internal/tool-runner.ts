@@ -9,7 +9,7 @@ import { isAlterError } from '@alter/vault';
 import { isAlterMcpError, NoUserError, ToolInputError, ToolNestingError, ToolOutputError } from '../errors.js';
 import { ToolError, ToolResult } from '../tool-result.js';
 import type { CallEnv, CallerAuthInfo, CallToolResultShape } from './call-env.js';
-import type { CallState } from './call-state.js';
+import type { CallState, Registration } from './call-state.js';
 import type { CompiledTool } from './module-scanner.js';
 import { ToolCallContext } from './tool-call-context.js';
 
@@ -48,7 +48,7 @@ export class ToolRunner {
   }
 
   /** A top-level `tools/call`. Returns a result; throws only protocol errors (URL elicitation). */
-  async call(tool: CompiledTool, args: unknown, env: CallEnv): Promise<CallToolResultShape> {
+  async call(tool: CompiledTool, args: unknown, env: CallEnv, registration?: Registration): Promise<CallToolResultShape> {
     const user = this.resolveUser(env.authInfo);
     if (user === undefined) {
       const err = new NoUserError(tool.name);
@@ -64,6 +64,7 @@ export class ToolRunner {
       channel: env.channel,
       chain: [tool.name],
       scopesByProvider: new Map(),
+      ...(registration ? { registration } : {}),
     };
     const ctx = new ToolCallContext(this.#vault, state, bindingOf(tool), this.#logger);
     try {

@@ -15,13 +15,16 @@ export interface McpHarness {
   readonly vault: AlterVault;
   readonly leak: LeakCheck;
   readonly dir: string;
+  /** The `listen()` server's URL ('' with `listen: false`). */
   readonly connectUrl: string;
   /** Registers every token in the store with the leak check. */
   collectTokens(): Promise<void>;
   close(): Promise<void>;
 }
 
-export async function createMcpHarness(options: { providers?: readonly ('google' | 'github' | 'slack')[]; connectBaseUrl?: string } = {}): Promise<McpHarness> {
+export async function createMcpHarness(
+  options: { providers?: readonly ('google' | 'github' | 'slack')[]; connectBaseUrl?: string; /** Default true; false leaves the vault without a Connect base URL. */ listen?: boolean } = {},
+): Promise<McpHarness> {
   const leak = createLeakCheck();
   const sandbox = await startSandbox();
   const dir = mkdtempSync(path.join(tmpdir(), 'alter-mcp-'));
@@ -30,14 +33,14 @@ export async function createMcpHarness(options: { providers?: readonly ('google'
   for (const c of configs) if (c.clientSecret) leak.secret(c.clientSecret, `${c.id} client secret`);
   const vault = new AlterVault({ caller: 'mcp-e2e', store: path.join(dir, 'vault.db'), encryptionKey, providers: configs, logger: leak.logger });
   await vault.ready();
-  const server = await vault.connect.listen();
-  sandbox.registerRedirectUri(`${server.url}/connect/callback`);
+  const server = options.listen === false ? undefined : await vault.connect.listen();
+  if (server) sandbox.registerRedirectUri(`${server.url}/connect/callback`);
   return {
     sandbox,
     vault,
     leak,
     dir,
-    connectUrl: server.url,
+    connectUrl: server?.url ?? '',
     async collectTokens() {
       for (const g of await vault.store.listGrants({ includeRevoked: true })) {
         leak.secret(vault.openSecret(g.accessToken), `access token of ${g.user}/${g.provider}`);

@@ -88,6 +88,7 @@ export class ConnectManager {
   readonly #clients = new WeakMap<ProviderConfig, OAuthClient>();
   #server: Server | undefined;
   #listenUrl: string | undefined;
+  #adoptedUrl: string | undefined;
 
   constructor(deps: ConnectDeps) {
     this.#deps = deps;
@@ -95,10 +96,57 @@ export class ConnectManager {
     this.#events.setMaxListeners(0);
   }
 
-  /** The base URL Connect URLs start with: `options.baseUrl`, else the `listen()` server's URL. */
+  /**
+   * The base URL new Connect URLs start with, in THIS process: a URL adopted with
+   * {@link useBaseUrl}, else `options.baseUrl`, else the `listen()` server's URL. (Without `force`,
+   * `useBaseUrl` cannot adopt over a configured one, so a configured base wins unless forced.)
+   */
   get baseUrl(): string | undefined {
+    return this.#adoptedUrl ?? this.#configuredBaseUrl() ?? this.#listenUrl;
+  }
+
+  /**
+   * Adopts `url` as this process's base URL after construction — for a server that learns its
+   * address only once it listens (port 0, e.g. `serveHttp` mounting `handler()` on its own app).
+   * Only new sessions use it: each session keeps the base URL it was created with, so its link and
+   * its provider callback stay on that origin whichever process (sharing the store) handles them.
+   *
+   * Refuses to replace an explicitly configured `connect.baseUrl` (a different one) or a URL
+   * adopted earlier unless `force` is set. Adopting the same URL again is a no-op. The provider
+   * must accept `<url>/connect/callback` as a redirect URI.
+   *
+   * @param url an absolute http(s) URL (the origin, optionally with the path `handler()` is mounted under).
+   * @param options `force: true` replaces a configured `connect.baseUrl` or an earlier adoption.
+   * @returns a function that drops the adoption again (when it is still current), e.g. when the
+   *   server that adopted it closes.
+   * @throws InvalidArgumentError naming `url` when it is not an absolute http(s) URL without query or fragment.
+   * @throws VaultConfigError when a different base URL is configured or adopted and `force` is not set.
+   * @example
+   * const release = vault.connect.useBaseUrl(`http://127.0.0.1:${port}`); // unless connect.baseUrl is set
+   */
+  useBaseUrl(url: string, options: { readonly force?: boolean } = {}): () => void {
+    if (typeof url !== 'string' || !URL.canParse(url)) throw new InvalidArgumentError('url', 'must be an absolute http(s) URL, e.g. "http://127.0.0.1:8080".');
+    const parsed = new URL(url);
+    if ((parsed.protocol !== 'http:' && parsed.protocol !== 'https:') || parsed.search !== '' || parsed.hash !== '' || url.includes('#')) {
+      throw new InvalidArgumentError('url', 'must be an absolute http(s) URL without query or fragment, e.g. "http://127.0.0.1:8080".');
+    }
+    const normalized = `${parsed.origin}${parsed.pathname}`.replace(/\/+$/, '');
+    const current = this.#adoptedUrl ?? this.#configuredBaseUrl();
+    if (current !== undefined && current !== normalized && options.force !== true) {
+      const what = this.#adoptedUrl !== undefined ? 'was already adopted' : 'is configured (connect.baseUrl)';
+      throw new VaultConfigError(`Connect base URL ${current} ${what}; useBaseUrl("${normalized}") does not replace it. Pass { force: true } to replace it in this process.`);
+    }
+    this.#adoptedUrl = normalized;
+    this.#deps.logger.debug('connect: base URL adopted', { baseUrl: normalized });
+    return () => {
+      if (this.#adoptedUrl === normalized) this.#adoptedUrl = undefined;
+    };
+  }
+
+  /** `connect.baseUrl` from the vault options, normalized; undefined when not configured. */
+  #configuredBaseUrl(): string | undefined {
     const configured = this.#deps.options.baseUrl;
-    return typeof configured === 'string' && configured !== '' ? configured.replace(/\/+$/, '') : this.#listenUrl;
+    return typeof configured === 'string' && configured !== '' ? configured.replace(/\/+$/, '') : undefined;
   }
 
   /**
@@ -162,6 +210,7 @@ export class ConnectManager {
       status: 'pending',
       step: 0,
       grants: [],
+      baseUrl,
     };
     const written = await this.#deps.store.kvCompareAndSet(CONNECT_KV_NAMESPACE, id, 0, JSON.stringify(record), kvExpiry(record));
     if (!written) throw new ConnectSessionError('used', 'A Connect session id collided; create the session again.');
@@ -295,8 +344,8 @@ export class ConnectManager {
   }
 
   /**
-   * Serves the handler on its own loopback server and, unless `connect.baseUrl` is configured,
-   * makes its URL the base of new sessions. Handy for demos, CLIs and tests.
+   * Serves the handler on its own loopback server and, unless `connect.baseUrl` is configured or a
+   * URL was adopted with {@link useBaseUrl}, makes its URL the base of new sessions. Handy for demos, CLIs and tests.
    * @example
    * const { url } = await vault.connect.listen(); // http://127.0.0.1:54321
    */
@@ -354,7 +403,9 @@ export class ConnectManager {
 
   /** Starts the provider step `record.step`: builds the authorization request and saves its flow. */
   async #beginStep(record: ConnectSessionRecord): Promise<string | undefined> {
-    const baseUrl = this.baseUrl;
+    // The session's own base URL: the user opened the link there, so the callback returns there
+    // too, even when this process's base URL changed (or differs) since the session was created.
+    const baseUrl = record.baseUrl ?? this.baseUrl;
     if (!baseUrl) throw new VaultConfigError('Connect has no base URL (set connect.baseUrl or call vault.connect.listen()).');
     const step = record.providers[record.step]!;
     const provider = this.#deps.provider(step.id);

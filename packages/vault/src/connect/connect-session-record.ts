@@ -59,6 +59,11 @@ export interface ConnectSessionRecord {
   readonly grants: ConnectResult['grants'];
   readonly error?: { readonly reason: string; readonly message: string };
   readonly finishedAt?: string;
+  /**
+   * The base URL the session was created with (its link starts with it); provider callbacks go to
+   * `<baseUrl>/connect/callback`. Absent in records written before it was added.
+   */
+  readonly baseUrl?: string;
 }
 
 export function parseRecord(value: string): ConnectSessionRecord {

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AlterMCP } from '@alter/mcp';
+import { AlterMCP, type RegisterOptions } from '@alter/mcp';
 import { createLeakCheck, type LeakCheck, type Sandbox, startSandbox } from '@alter/testing';
 import { AlterVault } from '@alter/vault';
 import fc from 'fast-check';
@@ -41,8 +41,15 @@ export function textOf(result: CallResult): string {
     .join('\n');
 }
 
-/** Starts the stack with `modules` registered for the given providers. */
-export async function startPackStack(providerIds: ReadonlyArray<'google' | 'github' | 'slack'>, modules: readonly (new () => object)[]): Promise<PackStack> {
+/**
+ * Starts the stack with `modules` registered for the given providers: whole, or once per entry of
+ * `registrations` (each a `register()` options object: prefix, include, exclude).
+ */
+export async function startPackStack(
+  providerIds: ReadonlyArray<'google' | 'github' | 'slack'>,
+  modules: readonly (new () => object)[],
+  registrations: readonly RegisterOptions[] = [{}],
+): Promise<PackStack> {
   const leaks = createLeakCheck();
   const sandbox = await startSandbox();
   const dir = mkdtempSync(join(tmpdir(), 'alter-pack-test-'));
@@ -57,7 +64,8 @@ export async function startPackStack(providerIds: ReadonlyArray<'google' | 'gith
   const connectServer = await vault.connect.listen();
   sandbox.registerRedirectUri(`${connectServer.url}/connect/callback`);
   const server = new McpServer({ name: 'pack-test', version: '1.0.0' });
-  new AlterMCP(vault, { defaultUser: USER, logger: leaks.logger }).register(server, [...modules]);
+  const alter = new AlterMCP(vault, { defaultUser: USER, logger: leaks.logger });
+  for (const options of registrations) alter.register(server, [...modules], options);
   const [clientTransport, serverTransport] = InMemoryTransport.createLinkedPair();
   await server.connect(serverTransport);
   const client = new Client({ name: 'pack-test-client', version: '1.0.0' });

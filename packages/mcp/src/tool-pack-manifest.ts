@@ -3,8 +3,9 @@
  * go to, and the scopes each tool needs. A server hands `allScopes` to a Connect session or to
  * `AlterAuthProvider` so that one consent covers every tool it registered.
  *
- * The same shape is exported by every Alter tool pack (it is structural; packs do not depend on
- * each other).
+ * Every Alter tool pack exports its manifest with this type (packs import it from `@alter/mcp`,
+ * and never depend on each other). `scopesByTool` is keyed by UNPREFIXED tool names — the names
+ * `register(server, modules, { include, exclude })` takes.
  */
 export interface ToolPackManifest<TTool extends string = string> {
   /** Provider id, as in `@AlterTool(provider)` and `vault.request(provider, …)`. */
@@ -18,8 +19,9 @@ export interface ToolPackManifest<TTool extends string = string> {
 }
 
 /**
- * Builds a frozen manifest, computing `allScopes` from `scopesByTool`.
- * @internal shared by this pack's manifest file; not exported from the package.
+ * Builds a frozen manifest, computing `allScopes` from `scopesByTool` (for pack authors).
+ * @example
+ * export const githubManifest = defineManifest('github', ['api.github.com'], { list_issues: ['repo'] });
  */
 export function defineManifest<TTool extends string>(
   provider: string,
