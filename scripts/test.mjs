@@ -3,13 +3,14 @@
 // conformance) and ends with the plain summary line CI reads: `N passed, N failed, N skipped`.
 // Extra arguments go to Jest (e.g. `pnpm test packages/vault`).
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const resultsFile = path.join(root, '.jest-results.json');
 rmSync(resultsFile, { force: true });
+rmSync(path.join(root, '.test-summary'), { force: true });
 
 if (!process.env.ALTER_TEST_PG_URL) {
   console.log('note: ALTER_TEST_PG_URL is unset, so the PostgreSQL tests will be skipped (each says so).');
@@ -30,6 +31,7 @@ const jest = spawnSync(
 
 if (!existsSync(resultsFile)) {
   console.log(`jest did not write results (exit ${jest.status ?? jest.signal})`);
+  writeFileSync(path.join(root, '.test-summary'), '0 passed, 1 failed\n');
   console.log('0 passed, 1 failed');
   process.exit(1);
 }
@@ -42,5 +44,8 @@ if (failedSuites > 0) {
     if (s.status === 'failed') console.log(`failed: ${path.relative(root, s.name)}`);
   }
 }
-console.log(`${r.numPassedTests} passed, ${failed} failed, ${skipped} skipped`);
+const summary = `${r.numPassedTests} passed, ${failed} failed, ${skipped} skipped`;
+// Also kept in a file so CI can repeat it as its very last line (pnpm prints after a failure).
+writeFileSync(path.join(root, '.test-summary'), `${summary}\n`);
+console.log(summary);
 process.exit(jest.status === 0 && failed === 0 && failedSuites === 0 ? 0 : 1);
