@@ -20,6 +20,7 @@ export default {
   transform: { '^.+\\.ts$': ['@swc/jest', swc] },
   moduleNameMapper: {
     '^@alter/(vault|mcp|testing|tools-google|tools-github|tools-slack)$': '<rootDir>/packages/$1/src/index.ts',
+    '^@alter-examples/shared$': '<rootDir>/examples/shared/src/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   testMatch: ['<rootDir>/packages/*/test/**/*.test.ts', '<rootDir>/examples/*/test/**/*.test.ts'],

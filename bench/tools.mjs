@@ -8,16 +8,13 @@
 //     would (goal: ≥ 10× faster than the SDK, which converts every zod schema on every list);
 // (c) a tool call doing ctx.request (cached token, audit on, SQLite) vs a raw SDK tool doing the
 //     same axios GET with a hard-coded token, through the SDK Client (goal ≤ 1.05×).
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:http';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import axios from 'axios';
 import { AlterMCP, AlterTool } from '../packages/mcp/dist/index.js';
-import { AlterVault, silentLogger } from '../packages/vault/dist/index.js';
+import { silentLogger } from '../packages/vault/dist/index.js';
+import { createBenchVault, interleaved, perSecond, startLoopbackApi, timeConcurrently } from './_support.mjs';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 // Load the SDK's and zod's ESM builds from @alter/mcp's own dependencies (the copies its dist uses;
@@ -60,28 +57,7 @@ for (let c = 0; c < CLASSES; c++) {
   classes.push(Cls);
 }
 
-const vaultDir = mkdtempSync(path.join(tmpdir(), 'alter-bench-tools-'));
-const token = `at-${randomBytes(24).toString('base64url')}`;
-const vault = new AlterVault({
-  caller: 'bench-tools',
-  providers: [
-    {
-      id: 'bench',
-      displayName: 'Bench',
-      clientId: 'bench',
-      tokenEndpointAuthMethod: 'none',
-      authorizationEndpoint: 'https://auth.bench.test/authorize',
-      tokenEndpoint: 'https://auth.bench.test/token',
-      defaultScopes: [],
-      scopeSeparator: ' ',
-      allowedHosts: ['127.0.0.1'],
-      allowInsecureLoopback: true,
-    },
-  ],
-  store: path.join(vaultDir, 'vault.db'),
-  encryptionKey: randomBytes(32).toString('base64'),
-  logger: silentLogger,
-});
+const { vault, token, grantAlice, dispose } = createBenchVault({ caller: 'bench-tools', tempPrefix: 'alter-bench-tools-' });
 
 // (a) registration ----------------------------------------------------------------------------
 function registerAlter() {
@@ -144,17 +120,9 @@ console.log(
 );
 
 // (c) a tool call with a provider request ----------------------------------------------------
-const body = JSON.stringify({ id: 'msg-1', snippet: 'hello world', labels: ['INBOX', 'UNREAD'] });
-const http = createServer((req, res) => {
-  req.resume();
-  req.on('end', () => {
-    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
-    res.end(body);
-  });
-});
-await new Promise((r) => http.listen(0, '127.0.0.1', r));
-const origin = `http://127.0.0.1:${http.address().port}`;
-await vault.grants.put({ user: 'alice', provider: 'bench', accessToken: token, expiresAt: new Date(Date.now() + 3600_000), scopes: ['read'] });
+const api = await startLoopbackApi();
+const origin = api.origin;
+await grantAlice();
 
 class MailTools {}
 MailTools.prototype.getMessage = async (ctx, { id }) => {
@@ -180,41 +148,33 @@ await Promise.all([callServer.connect(ca), client.connect(cb)]);
 const CALLS = Number(process.env.BENCH_CALLS ?? 4_000);
 const ROUNDS = 10;
 const CONCURRENCY = 8;
-async function calls(name, n) {
-  let next = 0;
-  const worker = async () => {
-    while (next < n) {
-      const i = next++;
+function calls(name, n) {
+  return timeConcurrently(
+    async (i) => {
       const r = await client.callTool({ name, arguments: { id: String(i) } });
       if (r.isError || !r.content[0].text.includes('msg-1')) throw new Error(`${name} failed: ${JSON.stringify(r)}`);
-    }
-  };
-  const t0 = performance.now();
-  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
-  return performance.now() - t0;
+    },
+    n,
+    CONCURRENCY,
+  );
 }
 await calls('raw_get_message', 300);
 await calls('get_message', 300);
-let tAlter = 0;
-let tRaw = 0;
 const per = Math.ceil(CALLS / ROUNDS);
-for (let r = 0; r < ROUNDS; r++) {
-  // Interleave A B / B A to spread noise over both sides.
-  if (r % 2 === 0) {
-    tRaw += await calls('raw_get_message', per);
-    tAlter += await calls('get_message', per);
-  } else {
-    tAlter += await calls('get_message', per);
-    tRaw += await calls('raw_get_message', per);
-  }
-}
+const { totals } = await interleaved(
+  ROUNDS,
+  () => calls('get_message', per),
+  () => calls('raw_get_message', per),
+);
+const tAlter = totals.a;
+const tRaw = totals.b;
 const total = per * ROUNDS;
 console.log(
-  `(c) ${total} tool calls with a provider request: AlterMCP ${((total / tAlter) * 1000).toFixed(0)} calls/s, raw SDK + axios ${((total / tRaw) * 1000).toFixed(0)} calls/s  → ratio ${(tAlter / tRaw).toFixed(3)}× (goal ≤ 1.05×)`,
+  `(c) ${total} tool calls with a provider request: AlterMCP ${perSecond(total, tAlter)} calls/s, raw SDK + axios ${perSecond(total, tRaw)} calls/s  → ratio ${(tAlter / tRaw).toFixed(3)}× (goal ≤ 1.05×)`,
 );
 
 await client.close();
 await callServer.close();
-await new Promise((r) => http.close(r));
+await api.close();
 await vault.close();
-rmSync(vaultDir, { recursive: true, force: true });
+dispose();

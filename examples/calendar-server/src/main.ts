@@ -5,8 +5,8 @@
  * AlterAuthProvider, as the Python example does; `--no-auth` serves one local user instead.
  */
 import { AlterVault } from '@alter/vault';
+import { runMain, runUntilSignal, setupProviders, wantsSandbox } from '@alter-examples/shared';
 import { CALENDAR_EVENTS_SCOPE } from './calendar-tools.js';
-import { MissingCredentialsError, setupProviders, wantsSandbox } from './provider-setup.js';
 import { startCalendarServer } from './server.js';
 
 async function main(): Promise<void> {
@@ -14,7 +14,7 @@ async function main(): Promise<void> {
   const auth = !process.argv.includes('--no-auth');
   const setup = await setupProviders(['google'], sandboxMode);
   const vault = new AlterVault({ caller: 'calendar-mcp', ...setup.vaultOptions });
-  const connect = await vault.connect.listen({ port: sandboxMode ? 0 : Number(process.env.ALTER_CONNECT_PORT ?? 8787) });
+  const connect = await vault.connect.listen({ port: setup.connectPort });
   setup.connectListening(connect.url);
   const user = process.env.ALTER_USER ?? 'alice';
   const server = await startCalendarServer({ vault, auth, user, port: Number(process.env.PORT ?? 8000) });
@@ -25,21 +25,7 @@ async function main(): Promise<void> {
   console.log(`Connect pages: ${connect.url}/connect/…`);
   if (setup.sandbox) console.log(`Sandbox mode: the browser reaches the sandbox login at ${setup.sandbox.url}; sign in as "alice" or "bob".`);
 
-  let closing = false;
-  const shutdown = async () => {
-    if (closing) return;
-    closing = true;
-    await server.close();
-    await vault.close(); // flushes the audit log
-    await setup.close();
-    process.exit(0);
-  };
-  process.on('SIGINT', shutdown);
-  process.on('SIGTERM', shutdown);
+  runUntilSignal([() => server.close(), () => vault.close(), () => setup.close()]);
 }
 
-main().catch((err: unknown) => {
-  if (err instanceof MissingCredentialsError) console.error(err.message);
-  else console.error(err instanceof Error ? err.message : String(err));
-  process.exit(1);
-});
+runMain(main);

@@ -11,7 +11,7 @@ import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { type RunningCalendarServer, startCalendarServer } from '../src/server.js';
-import { browserSignIn, HeadlessOAuthClient } from './support/headless-sign-in.js';
+import { browserSignIn, HeadlessOAuthClient } from '../../shared/test-support/headless-sign-in.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const CONNECT_URL = /https?:\/\/[^\s"')]+\/connect\/[A-Za-z0-9_-]{20,64}/;

@@ -6,14 +6,14 @@
  */
 import { serveStdio } from '@alter/mcp';
 import { AlterVault } from '@alter/vault';
-import { MissingCredentialsError, setupProviders, wantsSandbox } from './provider-setup.js';
+import { runMain, runUntilSignal, setupProviders, wantsSandbox } from '@alter-examples/shared';
 import { createGitHubServer } from './server.js';
 
 async function main(): Promise<void> {
   const sandboxMode = wantsSandbox();
   const setup = await setupProviders(['github'], sandboxMode);
   const vault = new AlterVault({ caller: 'github-stdio', ...setup.vaultOptions });
-  const connect = await vault.connect.listen({ port: sandboxMode ? 0 : Number(process.env.ALTER_CONNECT_PORT ?? 8787) });
+  const connect = await vault.connect.listen({ port: setup.connectPort });
   setup.connectListening(connect.url);
   const user = process.env.ALTER_USER ?? 'me';
   const server = createGitHubServer(vault, user);
@@ -22,22 +22,9 @@ async function main(): Promise<void> {
 
   // Our own shutdown (not serveStdio's) so the sandbox and its temp folder go too.
   const handle = await serveStdio(server, { handleSignals: false });
-  let closing = false;
-  const shutdown = async () => {
-    if (closing) return;
-    closing = true;
-    await handle.close(); // closes the server, flushes the audit log, closes the vault
-    await setup.close();
-    process.exit(0);
-  };
-  // A desktop client ends a stdio server by closing its stdin (then SIGTERM).
-  process.stdin.on('end', shutdown);
-  process.on('SIGINT', shutdown);
-  process.on('SIGTERM', shutdown);
+  // handle.close() closes the server, flushes the audit log and closes the vault. A desktop
+  // client ends a stdio server by closing its stdin (then SIGTERM).
+  runUntilSignal([() => handle.close(), () => setup.close()], { stdinEnd: true });
 }
 
-main().catch((err: unknown) => {
-  if (err instanceof MissingCredentialsError) console.error(err.message);
-  else console.error(err instanceof Error ? err.message : String(err));
-  process.exit(1);
-});
+runMain(main);

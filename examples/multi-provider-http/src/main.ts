@@ -4,14 +4,14 @@
  * from the environment). Serves MCP over Streamable HTTP on http://127.0.0.1:3000/mcp.
  */
 import { AlterVault } from '@alter/vault';
-import { MissingCredentialsError, setupProviders, wantsSandbox } from './provider-setup.js';
+import { runMain, runUntilSignal, setupProviders, wantsSandbox } from '@alter-examples/shared';
 import { ALL_SCOPES, startMultiProviderServer } from './server.js';
 
 async function main(): Promise<void> {
   const sandboxMode = wantsSandbox();
   const setup = await setupProviders(['google', 'github', 'slack'], sandboxMode);
   const vault = new AlterVault({ caller: 'multi-provider-http', ...setup.vaultOptions });
-  const connect = await vault.connect.listen({ port: sandboxMode ? 0 : Number(process.env.ALTER_CONNECT_PORT ?? 8787) });
+  const connect = await vault.connect.listen({ port: setup.connectPort });
   setup.connectListening(connect.url);
   const user = process.env.ALTER_USER ?? 'alice';
   const server = await startMultiProviderServer({ vault, user, port: Number(process.env.PORT ?? 3000) });
@@ -25,21 +25,7 @@ async function main(): Promise<void> {
   const session = await vault.connect.createSession({ user, providers: { ...ALL_SCOPES } });
   console.log(`To connect all three providers at once, open (valid 10 minutes): ${session.url}`);
 
-  let closing = false;
-  const shutdown = async () => {
-    if (closing) return;
-    closing = true;
-    await server.close();
-    await vault.close(); // flushes the audit log
-    await setup.close();
-    process.exit(0);
-  };
-  process.on('SIGINT', shutdown);
-  process.on('SIGTERM', shutdown);
+  runUntilSignal([() => server.close(), () => vault.close(), () => setup.close()]);
 }
 
-main().catch((err: unknown) => {
-  if (err instanceof MissingCredentialsError) console.error(err.message);
-  else console.error(err instanceof Error ? err.message : String(err));
-  process.exit(1);
-});
+runMain(main);

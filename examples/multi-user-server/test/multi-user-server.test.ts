@@ -10,67 +10,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { type Sandbox, startSandbox } from '@alter/testing';
 import { AlterVault } from '@alter/vault';
-import { type OAuthClientProvider, UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
+import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import type { OAuthClientInformationMixed, OAuthClientMetadata, OAuthTokens } from '@modelcontextprotocol/sdk/shared/auth.js';
+import { browserSignIn, HeadlessOAuthClient } from '../../shared/test-support/headless-sign-in.js';
 import { type RunningServer, SIGN_IN_SCOPES, startMultiUserServer } from '../src/server.js';
-
-/** An OAuth client that records the authorization URL instead of opening a browser. */
-class HeadlessOAuthClient implements OAuthClientProvider {
-  #client: OAuthClientInformationMixed | undefined;
-  #tokens: OAuthTokens | undefined;
-  #verifier = '';
-  authorizationUrl: URL | undefined;
-  readonly redirectUrl = 'http://127.0.0.1:9/callback';
-  constructor(readonly name: string) {}
-  get clientMetadata(): OAuthClientMetadata {
-    return { client_name: this.name, redirect_uris: [this.redirectUrl], token_endpoint_auth_method: 'none', grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'] };
-  }
-  clientInformation() {
-    return this.#client;
-  }
-  saveClientInformation(info: OAuthClientInformationMixed) {
-    this.#client = info;
-  }
-  tokens() {
-    return this.#tokens;
-  }
-  saveTokens(tokens: OAuthTokens) {
-    this.#tokens = tokens;
-  }
-  redirectToAuthorization(url: URL) {
-    this.authorizationUrl = url;
-  }
-  saveCodeVerifier(v: string) {
-    this.#verifier = v;
-  }
-  codeVerifier() {
-    return this.#verifier;
-  }
-}
-
-/** The browser: approves our consent page (keeping its cookie), lets the sandbox sign in, returns the code. */
-async function browserSignIn(sandbox: Sandbox, authorizationUrl: URL, login: string): Promise<string> {
-  let cookie = '';
-  const go = async (url: string, init: RequestInit = {}) => {
-    const res = await fetch(url, { ...init, redirect: 'manual', headers: { ...(init.headers as Record<string, string>), cookie } });
-    const set = res.headers.getSetCookie().map((c) => c.split(';')[0]);
-    if (set.length) cookie = [cookie, ...set].filter(Boolean).join('; ');
-    return res;
-  };
-  const page = await (await go(authorizationUrl.href)).text();
-  const field = (name: string) => new RegExp(`name="${name}" value="([^"]*)"`).exec(page)![1]!;
-  const action = /<form method="post" action="([^"]*)"/.exec(page)![1]!;
-  const approved = await go(action, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ request: field('request'), csrf: field('csrf'), decision: 'approve' }).toString(),
-  });
-  const done = await sandbox.approve(approved.headers.get('location')!, { login });
-  const back = await go(done.finalUrl);
-  return new URL(back.headers.get('location')!).searchParams.get('code')!;
-}
 
 describe('examples/multi-user-server', () => {
   let sandbox: Sandbox;

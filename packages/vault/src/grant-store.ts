@@ -32,16 +32,11 @@ export interface StoredGrant {
   readonly updatedAt: Date;
 }
 
-/** What `putGrant` needs: everything but the bookkeeping fields. Upserts on (user, provider, account). */
-export interface GrantInput {
-  readonly user: string;
-  readonly provider: string;
-  readonly account: string;
-  readonly accessToken: SealedSecret;
-  readonly refreshToken: SealedSecret | null;
-  readonly expiresAt: Date | null;
-  readonly scopes: readonly string[];
-}
+/**
+ * What `putGrant` needs: everything but the bookkeeping fields (`id`, `status`, `version`,
+ * `createdAt`, `updatedAt`), which the store sets. Upserts on (user, provider, account).
+ */
+export type GrantInput = Pick<StoredGrant, 'user' | 'provider' | 'account' | 'accessToken' | 'refreshToken' | 'expiresAt' | 'scopes'>;
 
 /** Fields a refresh (or revocation) changes. */
 export interface GrantUpdate {

@@ -21,6 +21,23 @@ import type {
   SealedSecret,
   StoredGrant,
 } from './grant-store.js';
+import {
+  AUDIT_INSERT_COLUMN_COUNT,
+  AUDIT_INSERT_COLUMNS,
+  type AuditRow as StoreAuditRow,
+  auditFilterConditions,
+  auditFromRow,
+  auditValues,
+  type GrantRow as StoreGrantRow,
+  grantFilterConditions,
+  grantFromRow,
+  grantUpdateColumns,
+  type KvRow,
+  kvEntryFromRow,
+  resealGrantTokens,
+  toJsonList,
+  whereSql,
+} from './internal/store-rows.js';
 
 export interface PostgresGrantStoreOptions {
   /** `postgres://user@host:5432/db`. A `?schema=name` parameter is honoured (and stripped). */
@@ -88,83 +105,12 @@ const MIGRATIONS: ReadonlyArray<{ version: number; sql: (s: string) => string }>
   },
 ];
 
-interface GrantRow {
-  id: string;
-  user_id: string;
-  provider: string;
-  account: string;
-  access_token: string;
-  refresh_token: string | null;
-  expires_at: Date | null;
-  scopes: string;
-  status: string;
-  version: number;
-  created_at: Date;
-  updated_at: Date;
-}
-
-interface AuditRow {
-  seq: string;
-  id: string;
-  at: Date;
-  caller: string;
-  user_id: string;
-  provider: string;
-  account: string;
-  method: string;
-  url: string;
-  status: number | null;
-  duration_ms: number;
-  tool: string | null;
-  parent_tool: string | null;
-  chain: string;
-  call_id: string | null;
-  reason: string | null;
-  error_code: string | null;
-  prev_hash: string;
-  hash: string;
-}
-
-function toGrant(r: GrantRow): StoredGrant {
-  return Object.freeze({
-    id: r.id,
-    user: r.user_id,
-    provider: r.provider,
-    account: r.account,
-    accessToken: r.access_token,
-    refreshToken: r.refresh_token,
-    expiresAt: r.expires_at,
-    scopes: Object.freeze(JSON.parse(r.scopes) as string[]),
-    status: r.status as StoredGrant['status'],
-    version: r.version,
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
-  });
-}
-
-function toAudit(r: AuditRow): AuditRecord {
-  return Object.freeze({
-    seq: Number(r.seq),
-    id: r.id,
-    at: r.at,
-    caller: r.caller,
-    user: r.user_id,
-    provider: r.provider,
-    account: r.account,
-    method: r.method,
-    url: r.url,
-    status: r.status,
-    durationMs: r.duration_ms,
-    tool: r.tool,
-    parentTool: r.parent_tool,
-    chain: Object.freeze(JSON.parse(r.chain) as string[]),
-    callId: r.call_id,
-    reason: r.reason,
-    errorCode: r.error_code,
-    prevHash: r.prev_hash,
-    hash: r.hash,
-  });
-}
+// pg returns TIMESTAMPTZ columns as Dates already.
+type GrantRow = StoreGrantRow<Date>;
+type AuditRow = StoreAuditRow<Date>;
+const sameDate = (d: Date): Date => d;
+const toGrant = (r: GrantRow): StoredGrant => grantFromRow(r, sameDate);
+const toAudit = (r: AuditRow): AuditRecord => auditFromRow(r, sameDate);
 
 /** Removes any password from a connection string, for messages and inspect output. */
 function describeUrl(url: string): string {
@@ -291,7 +237,7 @@ export class PostgresGrantStore implements GrantStore {
          access_token = excluded.access_token, refresh_token = excluded.refresh_token, expires_at = excluded.expires_at,
          scopes = excluded.scopes, status = 'active', version = g.version + 1, updated_at = now()
        RETURNING *`,
-      [randomUUID(), input.user, input.provider, input.account, input.accessToken, input.refreshToken, input.expiresAt, JSON.stringify([...input.scopes])],
+      [randomUUID(), input.user, input.provider, input.account, input.accessToken, input.refreshToken, input.expiresAt, toJsonList(input.scopes)],
     );
     return toGrant(rows[0]!);
   }
@@ -302,19 +248,12 @@ export class PostgresGrantStore implements GrantStore {
   }
 
   async listGrants(filter: GrantFilter = {}): Promise<StoredGrant[]> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    const add = (col: string, v: unknown) => {
-      params.push(v);
-      where.push(`${col} = $${params.length}`);
-    };
-    if (filter.user !== undefined) add('user_id', filter.user);
-    if (filter.provider !== undefined) add('provider', filter.provider);
-    if (filter.account !== undefined) add('account', filter.account);
-    if (!filter.includeRevoked) where.push(`status = 'active'`);
+    const { equals, activeOnly } = grantFilterConditions(filter);
+    const where = equals.map(([column], i) => `${column} = $${i + 1}`);
+    if (activeOnly) where.push(`status = 'active'`);
     const rows = await this.#q<GrantRow>(
-      `SELECT * FROM ${this.#s}.alter_grants${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY user_id COLLATE "C", provider COLLATE "C", account COLLATE "C"`,
-      params,
+      `SELECT * FROM ${this.#s}.alter_grants${whereSql(where)} ORDER BY user_id COLLATE "C", provider COLLATE "C", account COLLATE "C"`,
+      equals.map(([, value]) => value),
     );
     return rows.map(toGrant);
   }
@@ -324,17 +263,10 @@ export class PostgresGrantStore implements GrantStore {
   }
 
   async #update(on: Queryable, id: string, update: GrantUpdate): Promise<StoredGrant | undefined> {
-    const sets = ['version = version + 1', 'updated_at = now()'];
-    const params: unknown[] = [id];
-    const set = (col: string, v: unknown) => {
-      params.push(v);
-      sets.push(`${col} = $${params.length}`);
-    };
-    if (update.accessToken !== undefined) set('access_token', update.accessToken);
-    if (update.refreshToken !== undefined) set('refresh_token', update.refreshToken);
-    if (update.expiresAt !== undefined) set('expires_at', update.expiresAt);
-    if (update.scopes !== undefined) set('scopes', JSON.stringify([...update.scopes]));
-    if (update.status !== undefined) set('status', update.status);
+    const columns = grantUpdateColumns(update, sameDate);
+    // $1 is the id.
+    const sets = ['version = version + 1', 'updated_at = now()', ...columns.map(([column], i) => `${column} = $${i + 2}`)];
+    const params = [id, ...columns.map(([, value]) => value)];
     const rows = await this.#q<GrantRow>(`UPDATE ${this.#s}.alter_grants SET ${sets.join(', ')} WHERE id = $1 RETURNING *`, params, on);
     return rows[0] ? toGrant(rows[0]) : undefined;
   }
@@ -369,39 +301,15 @@ export class PostgresGrantStore implements GrantStore {
       await this.#q('SELECT pg_advisory_xact_lock(hashtext($1))', [`alter-audit:${this.schema}`], c);
       const tail = (await this.#q<{ hash: string }>(`SELECT hash FROM ${this.#s}.alter_audit ORDER BY seq DESC LIMIT 1`, [], c))[0]?.hash ?? GENESIS_HASH;
       if (rows[0]!.prevHash !== tail) throw new AuditChainConflictError();
-      const cols = 18;
+      const cols = AUDIT_INSERT_COLUMN_COUNT;
       for (let i = 0; i < rows.length; i += 500) {
         const chunk = rows.slice(i, i + 500);
         const params: unknown[] = [];
         const values = chunk.map((r, j) => {
-          params.push(
-            r.id,
-            r.at,
-            r.caller,
-            r.user,
-            r.provider,
-            r.account,
-            r.method,
-            r.url,
-            r.status,
-            r.durationMs,
-            r.tool,
-            r.parentTool,
-            JSON.stringify([...r.chain]),
-            r.callId,
-            r.reason,
-            r.errorCode,
-            r.prevHash,
-            r.hash,
-          );
+          params.push(...auditValues(r, sameDate));
           return `(${Array.from({ length: cols }, (_, k) => `$${j * cols + k + 1}`).join(', ')})`;
         });
-        await this.#q(
-          `INSERT INTO ${this.#s}.alter_audit (id, at, caller, user_id, provider, account, method, url, status, duration_ms, tool, parent_tool, chain, call_id, reason, error_code, prev_hash, hash)
-           VALUES ${values.join(', ')}`,
-          params,
-          c,
-        );
+        await this.#q(`INSERT INTO ${this.#s}.alter_audit (${AUDIT_INSERT_COLUMNS}) VALUES ${values.join(', ')}`, params, c);
       }
     });
   }
@@ -412,35 +320,22 @@ export class PostgresGrantStore implements GrantStore {
   }
 
   async queryAudit(filter: AuditFilter = {}): Promise<AuditRecord[]> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    const add = (cond: string, v: unknown) => {
-      params.push(v);
-      where.push(cond.replace('?', `$${params.length}`));
-    };
-    if (filter.user !== undefined) add('user_id = ?', filter.user);
-    if (filter.tool !== undefined) add('tool = ?', filter.tool);
-    if (filter.provider !== undefined) add('provider = ?', filter.provider);
-    if (filter.since !== undefined) add('at >= ?', filter.since);
-    if (filter.afterSeq !== undefined) add('seq > ?', filter.afterSeq);
-    const order = filter.afterSeq !== undefined ? 'ASC' : 'DESC';
-    params.push(Math.max(1, Math.floor(filter.limit ?? 100)));
-    const rows = await this.#q<AuditRow>(
-      `SELECT * FROM ${this.#s}.alter_audit${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY seq ${order} LIMIT $${params.length}`,
-      params,
-    );
+    const { conditions, order, limit } = auditFilterConditions(filter, sameDate);
+    const where = conditions.map(([condition], i) => condition.replace('?', `$${i + 1}`));
+    const params = [...conditions.map(([, value]) => value), limit];
+    const rows = await this.#q<AuditRow>(`SELECT * FROM ${this.#s}.alter_audit${whereSql(where)} ORDER BY seq ${order} LIMIT $${params.length}`, params);
     return rows.map(toAudit);
   }
 
   // ---- kv ----
 
   async kvGet(namespace: string, key: string): Promise<KvEntry | undefined> {
-    const rows = await this.#q<{ value: string; version: number; expires_at: Date | null }>(
+    const rows = await this.#q<KvRow<Date>>(
       `SELECT value, version, expires_at FROM ${this.#s}.alter_kv WHERE namespace = $1 AND key = $2 AND (expires_at IS NULL OR expires_at > now())`,
       [namespace, key],
     );
     const r = rows[0];
-    return r ? { value: r.value, version: r.version, expiresAt: r.expires_at } : undefined;
+    return r ? kvEntryFromRow(r, sameDate) : undefined;
   }
 
   async kvPut(namespace: string, key: string, value: string, expiresAt: Date | null = null): Promise<void> {
@@ -472,13 +367,13 @@ export class PostgresGrantStore implements GrantStore {
   }
 
   async kvTake(namespace: string, key: string): Promise<KvEntry | undefined> {
-    const rows = await this.#q<{ value: string; version: number; expires_at: Date | null }>(
+    const rows = await this.#q<KvRow<Date>>(
       `DELETE FROM ${this.#s}.alter_kv WHERE namespace = $1 AND key = $2 RETURNING value, version, expires_at`,
       [namespace, key],
     );
     const r = rows[0];
     if (!r || (r.expires_at !== null && r.expires_at.getTime() <= Date.now())) return undefined;
-    return { value: r.value, version: r.version, expiresAt: r.expires_at };
+    return kvEntryFromRow(r, sameDate);
   }
 
   async kvDelete(namespace: string, key: string): Promise<boolean> {
@@ -495,8 +390,8 @@ export class PostgresGrantStore implements GrantStore {
     }
     params.push(Math.max(1, Math.floor(options.limit ?? 1000)));
     sql += ` ORDER BY key COLLATE "C" LIMIT $${params.length}`;
-    const rows = await this.#q<{ key: string; value: string; version: number; expires_at: Date | null }>(sql, params);
-    return rows.map((r) => ({ key: r.key, value: r.value, version: r.version, expiresAt: r.expires_at }));
+    const rows = await this.#q<KvRow<Date> & { key: string }>(sql, params);
+    return rows.map((r) => ({ key: r.key, ...kvEntryFromRow(r, sameDate) }));
   }
 
   // ---- meta ----
@@ -522,9 +417,9 @@ export class PostgresGrantStore implements GrantStore {
         c,
       );
       for (const g of grants) {
-        const refresh = g.refresh_token === null ? null : reseal(g.refresh_token);
-        await this.#q(`UPDATE ${this.#s}.alter_grants SET access_token = $2, refresh_token = $3 WHERE id = $1`, [g.id, reseal(g.access_token), refresh], c);
-        count += refresh === null ? 1 : 2;
+        const resealed = resealGrantTokens(g, reseal);
+        await this.#q(`UPDATE ${this.#s}.alter_grants SET access_token = $2, refresh_token = $3 WHERE id = $1`, [g.id, resealed.access, resealed.refresh], c);
+        count += resealed.count;
       }
       const kvs = await this.#q<{ namespace: string; key: string; value: string }>(
         `SELECT namespace, key, value FROM ${this.#s}.alter_kv WHERE value LIKE 'v1.%' FOR UPDATE`,

@@ -25,6 +25,23 @@ import type {
   StoredGrant,
 } from './grant-store.js';
 import { KeyedMutex } from './internal/keyed-mutex.js';
+import {
+  AUDIT_INSERT_COLUMN_COUNT,
+  AUDIT_INSERT_COLUMNS,
+  type AuditRow as StoreAuditRow,
+  auditFilterConditions,
+  auditFromRow,
+  auditValues,
+  type GrantRow as StoreGrantRow,
+  grantFilterConditions,
+  grantFromRow,
+  grantUpdateColumns,
+  type KvRow,
+  kvEntryFromRow,
+  resealGrantTokens,
+  toJsonList,
+  whereSql,
+} from './internal/store-rows.js';
 import { GENESIS_HASH } from './audit-hash.js';
 
 export interface SqliteGrantStoreOptions {
@@ -94,82 +111,18 @@ const MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
 /** Latest schema version this code writes. */
 export const SQLITE_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
 
-interface GrantRow {
-  id: string;
-  user_id: string;
-  provider: string;
-  account: string;
-  access_token: string;
-  refresh_token: string | null;
-  expires_at: number | null;
-  scopes: string;
-  status: string;
-  version: number;
-  created_at: number;
-  updated_at: number;
-}
+// SQLite keeps times as milliseconds since the epoch (INTEGER columns).
+type GrantRow = StoreGrantRow<number>;
+type AuditRow = StoreAuditRow<number>;
+const toDate = (ms: number): Date => new Date(ms);
+const fromDate = (d: Date): number => d.getTime();
+const toGrant = (r: GrantRow): StoredGrant => grantFromRow(r, toDate);
+const toAudit = (r: AuditRow): AuditRecord => auditFromRow(r, toDate);
 
-interface AuditRow {
-  seq: number;
-  id: string;
-  at: number;
-  caller: string;
-  user_id: string;
-  provider: string;
-  account: string;
-  method: string;
-  url: string;
-  status: number | null;
-  duration_ms: number;
-  tool: string | null;
-  parent_tool: string | null;
-  chain: string;
-  call_id: string | null;
-  reason: string | null;
-  error_code: string | null;
-  prev_hash: string;
-  hash: string;
-}
-
-function toGrant(r: GrantRow): StoredGrant {
-  return Object.freeze({
-    id: r.id,
-    user: r.user_id,
-    provider: r.provider,
-    account: r.account,
-    accessToken: r.access_token,
-    refreshToken: r.refresh_token,
-    expiresAt: r.expires_at === null ? null : new Date(r.expires_at),
-    scopes: Object.freeze(JSON.parse(r.scopes) as string[]),
-    status: r.status as StoredGrant['status'],
-    version: r.version,
-    createdAt: new Date(r.created_at),
-    updatedAt: new Date(r.updated_at),
-  });
-}
-
-function toAudit(r: AuditRow): AuditRecord {
-  return Object.freeze({
-    seq: r.seq,
-    id: r.id,
-    at: new Date(r.at),
-    caller: r.caller,
-    user: r.user_id,
-    provider: r.provider,
-    account: r.account,
-    method: r.method,
-    url: r.url,
-    status: r.status,
-    durationMs: r.duration_ms,
-    tool: r.tool,
-    parentTool: r.parent_tool,
-    chain: Object.freeze(JSON.parse(r.chain) as string[]),
-    callId: r.call_id,
-    reason: r.reason,
-    errorCode: r.error_code,
-    prevHash: r.prev_hash,
-    hash: r.hash,
-  });
+/** The entry, unless missing or expired (SQLite checks expiry here, not in SQL). */
+function liveKvEntry(row: KvRow<number> | undefined): KvEntry | undefined {
+  if (!row || (row.expires_at !== null && row.expires_at <= Date.now())) return undefined;
+  return kvEntryFromRow(row, toDate);
 }
 
 export class SqliteGrantStore implements GrantStore {
@@ -257,8 +210,8 @@ export class SqliteGrantStore implements GrantStore {
         account: input.account,
         access: input.accessToken,
         refresh: input.refreshToken,
-        expires: input.expiresAt ? input.expiresAt.getTime() : null,
-        scopes: JSON.stringify([...input.scopes]),
+        expires: input.expiresAt ? fromDate(input.expiresAt) : null,
+        scopes: toJsonList(input.scopes),
         now,
       }) as GrantRow;
     return toGrant(row);
@@ -270,18 +223,11 @@ export class SqliteGrantStore implements GrantStore {
   }
 
   async listGrants(filter: GrantFilter = {}): Promise<StoredGrant[]> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    const add = (cond: string, value: unknown) => {
-      where.push(cond);
-      params.push(value);
-    };
-    if (filter.user !== undefined) add('user_id = ?', filter.user);
-    if (filter.provider !== undefined) add('provider = ?', filter.provider);
-    if (filter.account !== undefined) add('account = ?', filter.account);
-    if (!filter.includeRevoked) where.push("status = 'active'");
-    const sql = `SELECT * FROM alter_grants${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY user_id, provider, account`;
-    return (this.#conn().prepare(sql).all(...params) as GrantRow[]).map(toGrant);
+    const { equals, activeOnly } = grantFilterConditions(filter);
+    const where = equals.map(([column]) => `${column} = ?`);
+    if (activeOnly) where.push("status = 'active'");
+    const sql = `SELECT * FROM alter_grants${whereSql(where)} ORDER BY user_id, provider, account`;
+    return (this.#conn().prepare(sql).all(...equals.map(([, value]) => value)) as GrantRow[]).map(toGrant);
   }
 
   async updateGrant(id: string, update: GrantUpdate): Promise<StoredGrant | undefined> {
@@ -289,18 +235,10 @@ export class SqliteGrantStore implements GrantStore {
   }
 
   #updateSync(id: string, update: GrantUpdate): StoredGrant | undefined {
-    const sets: string[] = ['version = version + 1', 'updated_at = @now'];
-    const params: Record<string, unknown> = { id, now: Date.now() };
-    const set = (clause: string, name: string, value: unknown) => {
-      sets.push(clause);
-      params[name] = value;
-    };
-    if (update.accessToken !== undefined) set('access_token = @access', 'access', update.accessToken);
-    if (update.refreshToken !== undefined) set('refresh_token = @refresh', 'refresh', update.refreshToken);
-    if (update.expiresAt !== undefined) set('expires_at = @expires', 'expires', update.expiresAt ? update.expiresAt.getTime() : null);
-    if (update.scopes !== undefined) set('scopes = @scopes', 'scopes', JSON.stringify([...update.scopes]));
-    if (update.status !== undefined) set('status = @status', 'status', update.status);
-    const row = this.#conn().prepare(`UPDATE alter_grants SET ${sets.join(', ')} WHERE id = @id RETURNING *`).get(params) as GrantRow | undefined;
+    const columns = grantUpdateColumns(update, fromDate);
+    const sets = ['version = version + 1', 'updated_at = ?', ...columns.map(([column]) => `${column} = ?`)];
+    const params = [Date.now(), ...columns.map(([, value]) => value), id];
+    const row = this.#conn().prepare(`UPDATE alter_grants SET ${sets.join(', ')} WHERE id = ? RETURNING *`).get(...params) as GrantRow | undefined;
     return row ? toGrant(row) : undefined;
   }
 
@@ -326,36 +264,12 @@ export class SqliteGrantStore implements GrantStore {
   async appendAudit(rows: readonly AuditInput[]): Promise<void> {
     if (rows.length === 0) return;
     const db = this.#conn();
-    const insert = db.prepare(
-      `INSERT INTO alter_audit (id, at, caller, user_id, provider, account, method, url, status, duration_ms, tool, parent_tool, chain, call_id, reason, error_code, prev_hash, hash)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    );
+    const insert = db.prepare(`INSERT INTO alter_audit (${AUDIT_INSERT_COLUMNS}) VALUES (${Array(AUDIT_INSERT_COLUMN_COUNT).fill('?').join(', ')})`);
     const last = db.prepare('SELECT hash FROM alter_audit ORDER BY seq DESC LIMIT 1');
     const tx = db.transaction((batch: readonly AuditInput[]) => {
       const tail = (last.get() as { hash: string } | undefined)?.hash ?? GENESIS_HASH;
       if (batch[0]!.prevHash !== tail) throw new AuditChainConflictError();
-      for (const r of batch) {
-        insert.run(
-          r.id,
-          r.at.getTime(),
-          r.caller,
-          r.user,
-          r.provider,
-          r.account,
-          r.method,
-          r.url,
-          r.status,
-          r.durationMs,
-          r.tool,
-          r.parentTool,
-          JSON.stringify([...r.chain]),
-          r.callId,
-          r.reason,
-          r.errorCode,
-          r.prevHash,
-          r.hash,
-        );
-      }
+      for (const r of batch) insert.run(...auditValues(r, fromDate));
     });
     tx.immediate(rows);
   }
@@ -366,31 +280,16 @@ export class SqliteGrantStore implements GrantStore {
   }
 
   async queryAudit(filter: AuditFilter = {}): Promise<AuditRecord[]> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    const add = (cond: string, value: unknown) => {
-      where.push(cond);
-      params.push(value);
-    };
-    if (filter.user !== undefined) add('user_id = ?', filter.user);
-    if (filter.tool !== undefined) add('tool = ?', filter.tool);
-    if (filter.provider !== undefined) add('provider = ?', filter.provider);
-    if (filter.since !== undefined) add('at >= ?', filter.since.getTime());
-    if (filter.afterSeq !== undefined) add('seq > ?', filter.afterSeq);
-    const order = filter.afterSeq !== undefined ? 'ASC' : 'DESC';
-    params.push(Math.max(1, Math.floor(filter.limit ?? 100)));
-    const sql = `SELECT * FROM alter_audit${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY seq ${order} LIMIT ?`;
-    return (this.#conn().prepare(sql).all(...params) as AuditRow[]).map(toAudit);
+    const { conditions, order, limit } = auditFilterConditions(filter, fromDate);
+    const sql = `SELECT * FROM alter_audit${whereSql(conditions.map(([condition]) => condition))} ORDER BY seq ${order} LIMIT ?`;
+    return (this.#conn().prepare(sql).all(...conditions.map(([, value]) => value), limit) as AuditRow[]).map(toAudit);
   }
 
   // ---- kv ----
 
   async kvGet(namespace: string, key: string): Promise<KvEntry | undefined> {
-    const row = this.#conn().prepare('SELECT value, version, expires_at FROM alter_kv WHERE namespace = ? AND key = ?').get(namespace, key) as
-      | { value: string; version: number; expires_at: number | null }
-      | undefined;
-    if (!row || (row.expires_at !== null && row.expires_at <= Date.now())) return undefined;
-    return { value: row.value, version: row.version, expiresAt: row.expires_at === null ? null : new Date(row.expires_at) };
+    const row = this.#conn().prepare('SELECT value, version, expires_at FROM alter_kv WHERE namespace = ? AND key = ?').get(namespace, key) as KvRow<number> | undefined;
+    return liveKvEntry(row);
   }
 
   async kvPut(namespace: string, key: string, value: string, expiresAt: Date | null = null): Promise<void> {
@@ -399,12 +298,12 @@ export class SqliteGrantStore implements GrantStore {
         `INSERT INTO alter_kv (namespace, key, value, version, expires_at) VALUES (?, ?, ?, 1, ?)
          ON CONFLICT (namespace, key) DO UPDATE SET value = excluded.value, version = alter_kv.version + 1, expires_at = excluded.expires_at`,
       )
-      .run(namespace, key, value, expiresAt ? expiresAt.getTime() : null);
+      .run(namespace, key, value, expiresAt ? fromDate(expiresAt) : null);
   }
 
   async kvCompareAndSet(namespace: string, key: string, expectedVersion: number, value: string, expiresAt: Date | null = null): Promise<boolean> {
     const db = this.#conn();
-    const exp = expiresAt ? expiresAt.getTime() : null;
+    const exp = expiresAt ? fromDate(expiresAt) : null;
     const tx = db.transaction((): boolean => {
       const row = db.prepare('SELECT version, expires_at FROM alter_kv WHERE namespace = ? AND key = ?').get(namespace, key) as
         | { version: number; expires_at: number | null }
@@ -428,11 +327,8 @@ export class SqliteGrantStore implements GrantStore {
   }
 
   async kvTake(namespace: string, key: string): Promise<KvEntry | undefined> {
-    const row = this.#conn().prepare('DELETE FROM alter_kv WHERE namespace = ? AND key = ? RETURNING value, version, expires_at').get(namespace, key) as
-      | { value: string; version: number; expires_at: number | null }
-      | undefined;
-    if (!row || (row.expires_at !== null && row.expires_at <= Date.now())) return undefined;
-    return { value: row.value, version: row.version, expiresAt: row.expires_at === null ? null : new Date(row.expires_at) };
+    const row = this.#conn().prepare('DELETE FROM alter_kv WHERE namespace = ? AND key = ? RETURNING value, version, expires_at').get(namespace, key) as KvRow<number> | undefined;
+    return liveKvEntry(row);
   }
 
   async kvDelete(namespace: string, key: string): Promise<boolean> {
@@ -448,8 +344,8 @@ export class SqliteGrantStore implements GrantStore {
     }
     sql += ' ORDER BY key LIMIT ?';
     params.push(Math.max(1, Math.floor(options.limit ?? 1000)));
-    const rows = this.#conn().prepare(sql).all(...params) as Array<{ key: string; value: string; version: number; expires_at: number | null }>;
-    return rows.map((r) => ({ key: r.key, value: r.value, version: r.version, expiresAt: r.expires_at === null ? null : new Date(r.expires_at) }));
+    const rows = this.#conn().prepare(sql).all(...params) as Array<KvRow<number> & { key: string }>;
+    return rows.map((r) => ({ key: r.key, ...kvEntryFromRow(r, toDate) }));
   }
 
   // ---- meta ----
@@ -470,9 +366,9 @@ export class SqliteGrantStore implements GrantStore {
       const grants = db.prepare('SELECT id, access_token, refresh_token FROM alter_grants').all() as Array<{ id: string; access_token: string; refresh_token: string | null }>;
       const upd = db.prepare('UPDATE alter_grants SET access_token = ?, refresh_token = ? WHERE id = ?');
       for (const g of grants) {
-        const refresh = g.refresh_token === null ? null : reseal(g.refresh_token);
-        upd.run(reseal(g.access_token), refresh, g.id);
-        count += refresh === null ? 1 : 2;
+        const resealed = resealGrantTokens(g, reseal);
+        upd.run(resealed.access, resealed.refresh, g.id);
+        count += resealed.count;
       }
       const kvs = db.prepare("SELECT namespace, key, value FROM alter_kv WHERE value LIKE 'v1.%'").all() as Array<{ namespace: string; key: string; value: string }>;
       const updKv = db.prepare('UPDATE alter_kv SET value = ? WHERE namespace = ? AND key = ?');

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { SLACK_CHAT_WRITE, SlackChannelTools, SlackMessageTools, SlackTools, slackManifest } from '@alter/tools-slack';
+import { expectToolsMatchManifest } from '../../../../test-support/expect-tools-match-manifest.js';
 import { CONNECT_URL, fuzzEveryTool, type PackStack, startPackStack, textOf, USER } from './support/pack-stack.js';
 
 describe('@alter/tools-slack through the real stack (sandbox, SQLite vault, AlterMCP, SDK client)', () => {
@@ -15,11 +16,8 @@ describe('@alter/tools-slack through the real stack (sandbox, SQLite vault, Alte
 
   it('lists every tool of the manifest, each field described, with output schema and truthful annotations', async () => {
     const { tools } = await stack.client.listTools();
-    expect(tools.map((t) => t.name).sort()).toEqual(Object.keys(slackManifest.scopesByTool).sort());
+    expectToolsMatchManifest(tools, slackManifest);
     for (const tool of tools) {
-      const props = (tool.inputSchema.properties ?? {}) as Record<string, { description?: string }>;
-      for (const [field, schema] of Object.entries(props)) expect({ tool: tool.name, field, described: !!schema.description }).toEqual({ tool: tool.name, field, described: true });
-      expect(tool.outputSchema).toBeDefined();
       const writes = tool.name === 'post_message';
       expect(tool.annotations).toMatchObject({ readOnlyHint: !writes, destructiveHint: false, idempotentHint: !writes, openWorldHint: true });
     }

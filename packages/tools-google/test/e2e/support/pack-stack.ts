@@ -1,130 +1,18 @@
 /**
- * The real stack a tool pack runs in, for e2e tests: the sandbox (OAuth server + fake provider
- * APIs on 127.0.0.1), an AlterVault on a SQLite file in a temp dir, AlterMCP registering the
- * pack on an McpServer, and the SDK's real Client over InMemoryTransport. Nothing is mocked.
+ * This pack's binding of the shared tool-pack e2e harness (`test-support/tool-pack-stack.ts`) to
+ * the MCP SDK the pack declares: the root folder cannot resolve `@modelcontextprotocol/sdk` itself.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { AlterMCP } from '@alter/mcp';
-import { createLeakCheck, type LeakCheck, type Sandbox, startSandbox } from '@alter/testing';
-import { AlterVault } from '@alter/vault';
-import fc from 'fast-check';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { RegisterOptions, ToolModule } from '@alter/mcp';
+import { type PackProviderId, type PackStack as SharedPackStack, startToolPackStack } from '../../../../../test-support/tool-pack-stack.js';
 
-export const USER = 'alice';
-export const CONNECT_URL = /https?:\/\/[^\s"')]+\/connect\/[A-Za-z0-9_-]{20,64}/;
+export { CONNECT_URL, fuzzEveryTool, textOf, USER } from '../../../../../test-support/tool-pack-stack.js';
 
-type CallResult = Awaited<ReturnType<Client['callTool']>>;
+export type PackStack = SharedPackStack<Client>;
 
-export interface PackStack {
-  readonly sandbox: Sandbox;
-  readonly vault: AlterVault;
-  readonly client: Client;
-  readonly leaks: LeakCheck;
-  /** Connects `user` (default `USER`) to `provider` with `scopes`: a Connect session and the sandbox's headless approval. */
-  connect(provider: string, scopes: readonly string[], user?: string): Promise<void>;
-  /** Calls a tool; every result goes through the leak check. */
-  call(name: string, args?: Record<string, unknown>): Promise<CallResult>;
-  /** Calls a tool that must succeed and returns its structured content. */
-  callOk<T = Record<string, unknown>>(name: string, args?: Record<string, unknown>): Promise<T>;
-  close(): Promise<void>;
-}
-
-export function textOf(result: CallResult): string {
-  return ((result.content ?? []) as Array<{ type: string; text?: string }>)
-    .filter((c) => c.type === 'text')
-    .map((c) => c.text ?? '')
-    .join('\n');
-}
-
-/** Starts the stack with `modules` registered for the given providers. */
-export async function startPackStack(providerIds: ReadonlyArray<'google' | 'github' | 'slack'>, modules: readonly (new () => object)[]): Promise<PackStack> {
-  const leaks = createLeakCheck();
-  const sandbox = await startSandbox();
-  const dir = mkdtempSync(join(tmpdir(), 'alter-pack-test-'));
-  const vault = new AlterVault({
-    caller: 'tools-e2e',
-    store: join(dir, 'vault.db'),
-    encryptionKey: leaks.secret(randomBytes(32).toString('base64'), 'encryption key'),
-    providers: providerIds.map((id) => sandbox.provider(id)),
-    logger: leaks.logger,
-  });
-  for (const id of providerIds) leaks.secret(sandbox.provider(id).clientSecret ?? '', `${id} client secret`);
-  const connectServer = await vault.connect.listen();
-  sandbox.registerRedirectUri(`${connectServer.url}/connect/callback`);
-  const server = new McpServer({ name: 'pack-test', version: '1.0.0' });
-  new AlterMCP(vault, { defaultUser: USER, logger: leaks.logger }).register(server, [...modules]);
-  const [clientTransport, serverTransport] = InMemoryTransport.createLinkedPair();
-  await server.connect(serverTransport);
-  const client = new Client({ name: 'pack-test-client', version: '1.0.0' });
-  await client.connect(clientTransport);
-
-  // Every access and refresh token the vault holds becomes a secret the leak check looks for.
-  const registerTokens = async () => {
-    for (const g of await vault.store.listGrants({ includeRevoked: true })) {
-      leaks.secret(vault.openSecret(g.accessToken), `${g.provider} access token of ${g.user}`);
-      if (g.refreshToken) leaks.secret(vault.openSecret(g.refreshToken), `${g.provider} refresh token of ${g.user}`);
-    }
-  };
-  const call = async (name: string, args: Record<string, unknown> = {}): Promise<CallResult> => {
-    const result = await client.callTool({ name, arguments: args });
-    leaks.inspect(result, `result of ${name}`);
-    return result;
-  };
-  return {
-    sandbox,
-    vault,
-    client,
-    leaks,
-    async connect(provider, scopes, user = USER) {
-      const session = await vault.connect.createSession({ user, providers: { [provider]: [...scopes] } });
-      await sandbox.approve(session.url, { login: user });
-      const result = await vault.connect.waitFor(session.id, { timeoutMs: 5000 });
-      if (result.status !== 'complete') throw new Error(`Connect ${provider} ended ${result.status}: ${result.error?.message}`);
-      await registerTokens();
-    },
-    call,
-    async callOk<T>(name: string, args: Record<string, unknown> = {}) {
-      const result = await call(name, args);
-      if (result.isError) throw new Error(`${name} failed: ${textOf(result)}`);
-      return result.structuredContent as T;
-    },
-    async close() {
-      await registerTokens();
-      for (const row of await vault.audit.query({ limit: 10_000 })) leaks.inspect(row, 'audit row');
-      await client.close();
-      await server.close();
-      await vault.close();
-      await sandbox.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
-
-/**
- * Throws random JSON arguments at every tool the server lists: each answer must be a result (no
- * protocol error), and no failure may be an internal error or an output-schema mismatch — bad input is rejected by the schema
- * naming the field, and a provider refusal is a ProviderApiError.
- */
-export async function fuzzEveryTool(stack: PackStack, runsPerTool = 25): Promise<number> {
-  const { tools } = await stack.client.listTools();
-  let calls = 0;
-  for (const tool of tools) {
-    const fields = Object.keys((tool.inputSchema.properties ?? {}) as Record<string, unknown>);
-    const args = fc.dictionary(fc.oneof(fc.constantFrom(...fields, 'extra'), fc.string()), fc.jsonValue(), { maxKeys: 6 });
-    await fc.assert(
-      fc.asyncProperty(args, async (input) => {
-        calls += 1;
-        const result = await stack.call(tool.name, input as Record<string, unknown>);
-        const text = textOf(result);
-        if (/internal error|does not match its output schema/i.test(text)) throw new Error(`${tool.name}(${JSON.stringify(input)}) → ${text}`);
-      }),
-      { numRuns: runsPerTool },
-    );
-  }
-  return calls;
+/** Starts the real stack with `modules` registered once per entry of `registrations` (default: once, whole). */
+export function startPackStack(providerIds: readonly PackProviderId[], modules: readonly ToolModule[], registrations?: readonly RegisterOptions[]): Promise<PackStack> {
+  return startToolPackStack({ Client, InMemoryTransport, McpServer }, providerIds, modules, registrations);
 }

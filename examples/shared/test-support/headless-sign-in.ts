@@ -2,7 +2,10 @@
  * Signing an MCP client in through AlterAuthProvider without a browser: the SDK's own OAuth client
  * (dynamic registration, PKCE) records the authorization URL; `browserSignIn` then does what the
  * user's browser would — approve the server's consent page (keeping its cookie), let the sandbox
- * sign in at Google, and return the authorization code to the client.
+ * sign in at the providers, and return the authorization code to the client.
+ *
+ * Test code shared by the calendar-server and multi-user-server tests, imported relatively: it is
+ * not part of the package (not in src/, not in dist/).
  */
 import type { Sandbox } from '@alter/testing';
 import type { OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';

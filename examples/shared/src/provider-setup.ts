@@ -1,5 +1,5 @@
 /**
- * Where the example's OAuth providers come from: the offline sandbox (`--sandbox` or
+ * Where an example's OAuth providers come from: the offline sandbox (`--sandbox` or
  * `ALTER_SANDBOX=1`), or the real Google / GitHub / Slack with client ids from the environment.
  */
 import { randomBytes } from 'node:crypto';
@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { type Sandbox, startSandbox } from '@alter/testing';
 import { type AlterVaultOptions, type ProviderConfig, providers } from '@alter/vault';
 
+/** The providers the examples use. */
 export type ProviderId = 'google' | 'github' | 'slack';
 
 const ENV: Record<ProviderId, { id: string; secret: string; console: string }> = {
@@ -22,6 +23,12 @@ export interface ProviderSetup {
   readonly mode: 'sandbox' | 'real';
   readonly sandbox: Sandbox | undefined;
   readonly vaultOptions: Pick<AlterVaultOptions, 'providers' | 'store' | 'encryptionKey'>;
+  /**
+   * The port for `vault.connect.listen`: any free port in sandbox mode (the sandbox learns it
+   * through `connectListening`), else `ALTER_CONNECT_PORT` (default 8787), the port of the
+   * redirect URI registered in each provider's console.
+   */
+  readonly connectPort: number;
   /** Tells the sandbox the Connect callback URL (it matches redirect URIs exactly, like real providers). */
   connectListening(connectBaseUrl: string): void;
   close(): Promise<void>;
@@ -51,6 +58,9 @@ export function wantsSandbox(argv: readonly string[] = process.argv, env: NodeJS
  * it). Real mode: reads `<PROVIDER>_CLIENT_ID` / `_CLIENT_SECRET`, and the vault uses its
  * default store (`./.alter/vault.db`) and key (`ALTER_VAULT_KEY`, else a generated dev key).
  * @throws {MissingCredentialsError} in real mode when a variable is unset.
+ * @example
+ * const setup = await setupProviders(['google'], wantsSandbox());
+ * const vault = new AlterVault({ caller: 'my-server', ...setup.vaultOptions });
  */
 export async function setupProviders(ids: readonly ProviderId[], sandboxMode: boolean, env: NodeJS.ProcessEnv = process.env): Promise<ProviderSetup> {
   if (sandboxMode) {
@@ -64,6 +74,7 @@ export async function setupProviders(ids: readonly ProviderId[], sandboxMode: bo
         store: join(dir, 'vault.db'),
         encryptionKey: randomBytes(32).toString('base64'),
       },
+      connectPort: 0,
       connectListening(connectBaseUrl) {
         sandbox.registerRedirectUri(`${connectBaseUrl}/connect/callback`);
       },
@@ -77,5 +88,12 @@ export async function setupProviders(ids: readonly ProviderId[], sandboxMode: bo
   if (missing.length > 0) throw new MissingCredentialsError(missing, ids);
   const configs: ProviderConfig[] = ids.map((id) => providers[id]({ clientId: env[ENV[id].id] as string, clientSecret: env[ENV[id].secret] as string }));
   // Real providers: register http://127.0.0.1:<ALTER_CONNECT_PORT>/connect/callback in each console.
-  return { mode: 'real', sandbox: undefined, vaultOptions: { providers: configs }, connectListening: () => undefined, close: async () => undefined };
+  return {
+    mode: 'real',
+    sandbox: undefined,
+    vaultOptions: { providers: configs },
+    connectPort: Number(env.ALTER_CONNECT_PORT ?? 8787),
+    connectListening: () => undefined,
+    close: async () => undefined,
+  };
 }

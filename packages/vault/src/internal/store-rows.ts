@@ -1,0 +1,207 @@
+/**
+ * What the SQL stores share, whatever the dialect: the column lists, the row ↔ record mapping,
+ * and which conditions a filter or an update turns into. The SQL text itself (placeholders,
+ * locking, upserts, collation) stays in each store.
+ *
+ * The dialects differ only in how a time is stored, so rows are generic over it: SQLite keeps
+ * milliseconds since the epoch (INTEGER), PostgreSQL a TIMESTAMPTZ that `pg` returns as a Date.
+ * Each store passes its own `toDate` / `fromDate`.
+ */
+import type { AuditFilter, AuditInput, AuditRecord, GrantFilter, GrantUpdate, KvEntry, StoredGrant } from '../grant-store.js';
+
+/** How a store reads its time columns back as a Date. */
+export type ToDate<TTime> = (value: TTime) => Date;
+/** How a store writes a Date into its time columns. */
+export type FromDate<TTime> = (value: Date) => TTime;
+
+/** One `alter_grants` row (`SELECT *`). */
+export interface GrantRow<TTime> {
+  id: string;
+  user_id: string;
+  provider: string;
+  account: string;
+  access_token: string;
+  refresh_token: string | null;
+  expires_at: TTime | null;
+  /** JSON array of strings. */
+  scopes: string;
+  status: string;
+  version: number;
+  created_at: TTime;
+  updated_at: TTime;
+}
+
+/** One `alter_audit` row (`SELECT *`). `seq` is a string on PostgreSQL (BIGSERIAL). */
+export interface AuditRow<TTime> {
+  seq: number | string;
+  id: string;
+  at: TTime;
+  caller: string;
+  user_id: string;
+  provider: string;
+  account: string;
+  method: string;
+  url: string;
+  status: number | null;
+  duration_ms: number;
+  tool: string | null;
+  parent_tool: string | null;
+  /** JSON array of strings. */
+  chain: string;
+  call_id: string | null;
+  reason: string | null;
+  error_code: string | null;
+  prev_hash: string;
+  hash: string;
+}
+
+/** The `alter_kv` columns a read returns. */
+export interface KvRow<TTime> {
+  value: string;
+  version: number;
+  expires_at: TTime | null;
+}
+
+/** The columns `appendAudit` inserts, in the order of {@link auditValues}. */
+export const AUDIT_INSERT_COLUMNS =
+  'id, at, caller, user_id, provider, account, method, url, status, duration_ms, tool, parent_tool, chain, call_id, reason, error_code, prev_hash, hash';
+
+/** How many values one audit row inserts. */
+export const AUDIT_INSERT_COLUMN_COUNT = 18;
+
+/** The scopes (or an audit chain) as stored: a JSON array. */
+export function toJsonList(values: readonly string[]): string {
+  return JSON.stringify([...values]);
+}
+
+/** A frozen record from a grant row. */
+export function grantFromRow<TTime>(r: GrantRow<TTime>, toDate: ToDate<TTime>): StoredGrant {
+  return Object.freeze({
+    id: r.id,
+    user: r.user_id,
+    provider: r.provider,
+    account: r.account,
+    accessToken: r.access_token,
+    refreshToken: r.refresh_token,
+    expiresAt: r.expires_at === null ? null : toDate(r.expires_at),
+    scopes: Object.freeze(JSON.parse(r.scopes) as string[]),
+    status: r.status as StoredGrant['status'],
+    version: r.version,
+    createdAt: toDate(r.created_at),
+    updatedAt: toDate(r.updated_at),
+  });
+}
+
+/** A frozen record from an audit row. */
+export function auditFromRow<TTime>(r: AuditRow<TTime>, toDate: ToDate<TTime>): AuditRecord {
+  return Object.freeze({
+    seq: Number(r.seq),
+    id: r.id,
+    at: toDate(r.at),
+    caller: r.caller,
+    user: r.user_id,
+    provider: r.provider,
+    account: r.account,
+    method: r.method,
+    url: r.url,
+    status: r.status,
+    durationMs: r.duration_ms,
+    tool: r.tool,
+    parentTool: r.parent_tool,
+    chain: Object.freeze(JSON.parse(r.chain) as string[]),
+    callId: r.call_id,
+    reason: r.reason,
+    errorCode: r.error_code,
+    prevHash: r.prev_hash,
+    hash: r.hash,
+  });
+}
+
+/** The values of one audit row, in {@link AUDIT_INSERT_COLUMNS} order. */
+export function auditValues<TTime>(r: AuditInput, fromDate: FromDate<TTime>): unknown[] {
+  return [
+    r.id,
+    fromDate(r.at),
+    r.caller,
+    r.user,
+    r.provider,
+    r.account,
+    r.method,
+    r.url,
+    r.status,
+    r.durationMs,
+    r.tool,
+    r.parentTool,
+    toJsonList(r.chain),
+    r.callId,
+    r.reason,
+    r.errorCode,
+    r.prevHash,
+    r.hash,
+  ];
+}
+
+/** A kv entry from its row. Expiry is each store's business (in SQL or in code). */
+export function kvEntryFromRow<TTime>(r: KvRow<TTime>, toDate: ToDate<TTime>): KvEntry {
+  return { value: r.value, version: r.version, expiresAt: r.expires_at === null ? null : toDate(r.expires_at) };
+}
+
+/** A condition on one column: `[column, value]`, compared with `=` unless said otherwise. */
+export type Condition = readonly [sql: string, value: unknown];
+
+/**
+ * The equality conditions of a grant filter, as `[column, value]`. Revoked grants are left out
+ * unless `includeRevoked` (`activeOnly`), a condition without a value.
+ */
+export function grantFilterConditions(filter: GrantFilter): { readonly equals: Condition[]; readonly activeOnly: boolean } {
+  const equals: Condition[] = [];
+  if (filter.user !== undefined) equals.push(['user_id', filter.user]);
+  if (filter.provider !== undefined) equals.push(['provider', filter.provider]);
+  if (filter.account !== undefined) equals.push(['account', filter.account]);
+  return { equals, activeOnly: !filter.includeRevoked };
+}
+
+/**
+ * The conditions of an audit filter, as `['column op ?', value]` with one `?` each, the order
+ * (`ASC` when tailing with `afterSeq`, else newest first) and the row limit (default 100).
+ */
+export function auditFilterConditions<TTime>(
+  filter: AuditFilter,
+  fromDate: FromDate<TTime>,
+): { readonly conditions: Condition[]; readonly order: 'ASC' | 'DESC'; readonly limit: number } {
+  const conditions: Condition[] = [];
+  if (filter.user !== undefined) conditions.push(['user_id = ?', filter.user]);
+  if (filter.tool !== undefined) conditions.push(['tool = ?', filter.tool]);
+  if (filter.provider !== undefined) conditions.push(['provider = ?', filter.provider]);
+  if (filter.since !== undefined) conditions.push(['at >= ?', fromDate(filter.since)]);
+  if (filter.afterSeq !== undefined) conditions.push(['seq > ?', filter.afterSeq]);
+  return { conditions, order: filter.afterSeq !== undefined ? 'ASC' : 'DESC', limit: Math.max(1, Math.floor(filter.limit ?? 100)) };
+}
+
+/** The columns a grant update sets, as `[column, value]` (`undefined` fields are left alone). */
+export function grantUpdateColumns<TTime>(update: GrantUpdate, fromDate: FromDate<TTime>): Condition[] {
+  const columns: Condition[] = [];
+  if (update.accessToken !== undefined) columns.push(['access_token', update.accessToken]);
+  if (update.refreshToken !== undefined) columns.push(['refresh_token', update.refreshToken]);
+  if (update.expiresAt !== undefined) columns.push(['expires_at', update.expiresAt ? fromDate(update.expiresAt) : null]);
+  if (update.scopes !== undefined) columns.push(['scopes', toJsonList(update.scopes)]);
+  if (update.status !== undefined) columns.push(['status', update.status]);
+  return columns;
+}
+
+/** ` WHERE a AND b`, or `''` when there is no condition. */
+export function whereSql(conditions: readonly string[]): string {
+  return conditions.length ? ` WHERE ${conditions.join(' AND ')}` : '';
+}
+
+/**
+ * Re-seals one grant's tokens: the new values and how many secrets that was (1, or 2 with a
+ * refresh token), for `resealAll`'s count.
+ */
+export function resealGrantTokens(
+  grant: { readonly access_token: string; readonly refresh_token: string | null },
+  reseal: (sealed: string) => string,
+): { readonly access: string; readonly refresh: string | null; readonly count: number } {
+  const refresh = grant.refresh_token === null ? null : reseal(grant.refresh_token);
+  return { access: reseal(grant.access_token), refresh, count: refresh === null ? 1 : 2 };
+}
