@@ -63,7 +63,7 @@ export async function rejectedRequestOptions(): Promise<void> {
   await vault.request('github', 'GET', 'https://api.github.com/repos/{owner}', { user: 'alice', pathParams: { owner: ['a', 'b'] } });
   // @ts-expect-error -- header values are strings.
   await vault.request('github', 'GET', 'https://api.github.com/user', { user: 'alice', extraHeaders: { 'x-n': 1 } });
-  // (removed)
+  // @ts-expect-error -- a raw body is text or bytes; objects go in `json`.
   await vault.request('github', 'POST', 'https://api.github.com/user', { user: 'alice', body: { a: 1 } });
 }
 
