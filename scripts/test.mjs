@@ -44,6 +44,14 @@ if (failedSuites > 0) {
     if (s.status === 'failed') console.log(`failed: ${path.relative(root, s.name)}`);
   }
 }
+// Skips are never silent: name each skipped test (its title carries the reason).
+for (const suite of r.testResults) {
+  for (const t of suite.assertionResults ?? []) {
+    if (t.status === 'pending' || t.status === 'todo') {
+      console.log(`skipped: ${path.relative(root, suite.name)} › ${[...t.ancestorTitles, t.title].join(' › ')}`);
+    }
+  }
+}
 const summary = `${r.numPassedTests} passed, ${failed} failed, ${skipped} skipped`;
 // Also kept in a file so CI can repeat it as its very last line (pnpm prints after a failure).
 writeFileSync(path.join(root, '.test-summary'), `${summary}\n`);

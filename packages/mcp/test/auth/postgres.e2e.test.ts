@@ -17,7 +17,7 @@ const PG_URL = process.env.ALTER_TEST_PG_URL?.trim();
 const describePg = PG_URL ? describe : describe.skip;
 if (!PG_URL) console.log('PostgreSQL auth-server tests skipped: set ALTER_TEST_PG_URL (e.g. postgres://postgres@127.0.0.1:5432/test) to run them.');
 
-describePg('AlterAuthProvider on PostgreSQL', () => {
+describePg(`AlterAuthProvider on PostgreSQL${PG_URL ? '' : ' — skipped: set ALTER_TEST_PG_URL to run it'}`, () => {
   const schema = `alter_auth_test_${randomBytes(6).toString('hex')}`;
   let h: AuthHarness;
   let sibling: AlterVault | undefined;
