@@ -8,7 +8,7 @@ import { performance } from 'node:perf_hooks';
 import { inspect } from 'node:util';
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
 import { type AuditContext, type AuditContextInput, AuditContextStore } from './audit-context.js';
-import { AuditLog, type AuditOptions, type AuditQuery, type AuditVerifyResult } from './audit-log.js';
+import { AuditLog, type AuditOptions, type AuditQuery, type AuditVerifyOptions, type AuditVerifyResult, verifyOptionsOf } from './audit-log.js';
 import { ConnectManager } from './connect/connect-manager.js';
 import type { ConnectDeps } from './connect/connect-deps.js';
 import { resolveEncryptionKey } from './encryption-key.js';
@@ -99,8 +99,13 @@ const DEFAULT_TIMEOUT_MS = 30_000;
 export interface VaultAudit {
   /** Rows matching the filter, newest first (flushes first). */
   query(filter?: AuditQuery): Promise<AuditRecord[]>;
-  /** Walks the hash chain; reports the first edited or missing row. */
-  verify(): Promise<AuditVerifyResult>;
+  /**
+   * Walks the hash chain; reports the first edited or missing row. `options.onProgress` gets the
+   * running count every `options.progressEvery` rows (default 1,000) and once at the end.
+   *
+   * @throws InvalidArgumentError for bad options (named).
+   */
+  verify(options?: AuditVerifyOptions): Promise<AuditVerifyResult>;
   /** Writes every queued row. */
   flush(): Promise<void>;
 }
@@ -190,9 +195,10 @@ export class AlterVault {
         await this.ready();
         return auditLog.query(filter);
       },
-      verify: async () => {
+      verify: async (options?: AuditVerifyOptions) => {
+        verifyOptionsOf(options); // bad arguments fail before the store is opened
         await this.ready();
-        return auditLog.verify();
+        return auditLog.verify(options);
       },
       flush: () => auditLog.flush(),
     });

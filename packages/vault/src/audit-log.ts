@@ -5,7 +5,7 @@
 import { auditHash, GENESIS_HASH, recomputeHash } from './audit-hash.js';
 import { AuditChainConflictError, InvalidArgumentError } from './errors.js';
 import type { AuditFilter, AuditInput, AuditRecord, GrantStore } from './grant-store.js';
-import { optionalPositiveInt, optionalString } from './internal/args.js';
+import { describeType, optionalPositiveInt, optionalString } from './internal/args.js';
 import type { Logger } from './logger.js';
 
 /** An audit row before hashing. */
@@ -29,6 +29,44 @@ export interface AuditVerifyResult {
   readonly problem?: string;
   /** Hash of the newest row (anchor it elsewhere to also detect truncation). */
   readonly lastHash: string;
+}
+
+/** Options of {@link AuditLog.verify}. */
+export interface AuditVerifyOptions {
+  /**
+   * Called with the number of rows checked so far: every `progressEvery` rows, and once at the
+   * end with the final count (equal to the result's `checked`, also when the chain is broken).
+   * Counts strictly increase, so the end call is skipped when the last periodic call already
+   * reported that count; an empty log gets one call with 0. Called synchronously between rows —
+   * keep it cheap; if it throws, verify() rejects with that error.
+   */
+  readonly onProgress?: (checked: number) => void;
+  /** Rows between two progress calls; a positive integer, default 1,000. */
+  readonly progressEvery?: number;
+}
+
+const DEFAULT_PROGRESS_EVERY = 1_000;
+
+/**
+ * Validates {@link AuditVerifyOptions} (naming the bad argument) and fills in defaults. Exported so
+ * `vault.audit.verify()` can reject bad arguments before it opens the store.
+ */
+export function verifyOptionsOf(options: unknown): { onProgress: ((checked: number) => void) | undefined; progressEvery: number } {
+  if (options === undefined) return { onProgress: undefined, progressEvery: DEFAULT_PROGRESS_EVERY };
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw new InvalidArgumentError('options', `expected an object, got ${describeType(options)}`);
+  }
+  const { onProgress, progressEvery } = options as Record<string, unknown>;
+  if (onProgress !== undefined && typeof onProgress !== 'function') {
+    throw new InvalidArgumentError('options.onProgress', `expected a function, got ${describeType(onProgress)}`);
+  }
+  if (progressEvery !== undefined && (typeof progressEvery !== 'number' || !Number.isSafeInteger(progressEvery) || progressEvery <= 0)) {
+    throw new InvalidArgumentError('options.progressEvery', `expected a positive integer, got ${typeof progressEvery === 'number' ? String(progressEvery) : describeType(progressEvery)}`);
+  }
+  return {
+    onProgress: onProgress as ((checked: number) => void) | undefined,
+    progressEvery: (progressEvery as number | undefined) ?? DEFAULT_PROGRESS_EVERY,
+  };
 }
 
 /** Filter of {@link AuditLog.query}. */
@@ -159,30 +197,45 @@ export class AuditLog {
   /**
    * Flushes, then walks the whole chain: every row's hash must match its content, and every
    * row's prevHash the previous row's hash (a deleted or reordered row breaks that).
+   * `options.onProgress` reports the running count (see {@link AuditVerifyOptions}).
+   *
+   * @throws InvalidArgumentError for bad options (named: `options`, `options.onProgress`,
+   *   `options.progressEvery`).
    */
-  async verify(): Promise<AuditVerifyResult> {
+  async verify(options?: AuditVerifyOptions): Promise<AuditVerifyResult> {
+    const { onProgress, progressEvery } = verifyOptionsOf(options);
     await this.flush();
     let expectedPrev = GENESIS_HASH;
     let afterSeq = 0;
     let checked = 0;
+    let reported = -1;
     let lastSeq: number | undefined;
+    // The last call always carries the final count, whatever the outcome.
+    const finish = (result: AuditVerifyResult): AuditVerifyResult => {
+      if (onProgress !== undefined && reported !== checked) onProgress(checked);
+      return result;
+    };
     for (;;) {
       const page = await this.#store.queryAudit({ afterSeq, limit: 1000 });
       if (page.length === 0) break;
       for (const row of page) {
         if (row.prevHash !== expectedPrev) {
           const gap = lastSeq !== undefined && row.seq !== lastSeq + 1 ? ` (rows ${lastSeq + 1}..${row.seq - 1} are missing)` : '';
-          return { ok: false, checked, firstBadSeq: row.seq, problem: `chain broken before row ${row.seq}: prevHash does not match the previous row${gap} — a row was deleted or reordered`, lastHash: expectedPrev };
+          return finish({ ok: false, checked, firstBadSeq: row.seq, problem: `chain broken before row ${row.seq}: prevHash does not match the previous row${gap} — a row was deleted or reordered`, lastHash: expectedPrev });
         }
         if (recomputeHash(row) !== row.hash) {
-          return { ok: false, checked, firstBadSeq: row.seq, problem: `row ${row.seq} was modified: its hash does not match its content`, lastHash: expectedPrev };
+          return finish({ ok: false, checked, firstBadSeq: row.seq, problem: `row ${row.seq} was modified: its hash does not match its content`, lastHash: expectedPrev });
         }
         expectedPrev = row.hash;
         lastSeq = row.seq;
         checked += 1;
+        if (onProgress !== undefined && checked % progressEvery === 0) {
+          reported = checked;
+          onProgress(checked);
+        }
       }
       afterSeq = page[page.length - 1]!.seq;
     }
-    return { ok: true, checked, lastHash: expectedPrev };
+    return finish({ ok: true, checked, lastHash: expectedPrev });
   }
 }

@@ -243,8 +243,6 @@ export function isAlterError(value: unknown): value is AnyAlterError {
   return typeof code === 'string' && code.startsWith('ALTER_');
 }
 
-// ---- appended by vault core (issue #3) ----
-
 /**
  * The grant's access token expired and there is no refresh token to renew it: the user has to
  * reconnect. Same code as {@link GrantNotFoundError} (recovery is identical: a Connect URL).

@@ -36,7 +36,7 @@ export { isLoopbackHost } from './host-policy.js';
 export { GrantsApi } from './grants-api.js';
 export type { GrantInfo, GrantListFilter, GrantSelector, PutGrantInput } from './grants-api.js';
 export type { AuditContextInput } from './audit-context.js';
-export type { AuditOptions, AuditQuery, AuditVerifyResult } from './audit-log.js';
+export type { AuditOptions, AuditQuery, AuditVerifyOptions, AuditVerifyResult } from './audit-log.js';
 
 // Stores
 export type {
@@ -71,7 +71,7 @@ export type { RefreshedTokens, TokenRefresher } from './token-refresher.js';
 export { ConnectManager } from './connect/connect-manager.js';
 export type { ConnectDeps, ConnectPutGrantInput } from './connect/connect-deps.js';
 
-// Providers, OAuth protocol client, Connect API types (Connect/refresh work, issue #4)
+// Providers, the OAuth protocol client, Connect API types
 export { providers } from './providers/index.js';
 export { defineProvider } from './providers/define-provider.js';
 export type { BuiltInProviderOptions } from './providers/provider-options.js';

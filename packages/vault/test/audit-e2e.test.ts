@@ -78,6 +78,37 @@ function auditSuite(backend: () => Backend): void {
     await again.close();
   }, 120_000);
 
+  it(`verify({ onProgress }) reports increasing counts ending at ${N}`, async () => {
+    const vault = open();
+    const byDefault: number[] = [];
+    expect(await vault.audit.verify({ onProgress: (n) => byDefault.push(n) })).toMatchObject({ ok: true, checked: N });
+    // Every 1,000 rows by default; the final count is not reported twice.
+    expect(byDefault).toEqual(Array.from({ length: N / 1_000 }, (_, i) => (i + 1) * 1_000));
+    const every3000: number[] = [];
+    const result = await vault.audit.verify({ onProgress: (n) => every3000.push(n), progressEvery: 3_000 });
+    expect(result).toMatchObject({ ok: true, checked: N });
+    expect(every3000).toEqual([3_000, 6_000, 9_000, N]);
+    // The no-argument call keeps its result shape.
+    expect(Object.keys(await vault.audit.verify()).sort()).toEqual(Object.keys(result).sort());
+    await vault.close();
+  }, 60_000);
+
+  it('verify() names a bad progress option', async () => {
+    const vault = open();
+    const bad: Array<[unknown, string]> = [
+      [null, 'options'],
+      ['every', 'options'],
+      [{ onProgress: 'log' }, 'options.onProgress'],
+      [{ progressEvery: 0 }, 'options.progressEvery'],
+      [{ progressEvery: 2.5 }, 'options.progressEvery'],
+      [{ progressEvery: '100' }, 'options.progressEvery'],
+    ];
+    for (const [options, argument] of bad) {
+      await expect(vault.audit.verify(options as never)).rejects.toMatchObject({ name: 'InvalidArgumentError', code: 'ALTER_INVALID_ARGUMENT', argument });
+    }
+    await vault.close();
+  });
+
   it('verify() reports an edited row, then a deleted row', async () => {
     const vault = open();
     const before = await vault.audit.verify();
@@ -85,8 +116,12 @@ function auditSuite(backend: () => Backend): void {
     const [victim] = (await backend().sql((t) => `SELECT seq, status FROM ${t} WHERE seq = 5000`)) as Array<{ seq: number; status: number }>;
     expect(victim).toBeDefined();
     await backend().sql((t) => `UPDATE ${t} SET status = 500 WHERE seq = 5000`);
-    const edited = await vault.audit.verify();
+    const seen: number[] = [];
+    const edited = await vault.audit.verify({ onProgress: (n) => seen.push(n) });
     expect(edited).toMatchObject({ ok: false, firstBadSeq: 5000 });
+    // A broken chain still ends with one call carrying the rows checked before it.
+    expect(seen).toEqual([1_000, 2_000, 3_000, 4_000, edited.checked]);
+    expect(edited.checked).toBe(4_999);
     expect(edited.problem).toContain('modified');
     await backend().sql((t) => `UPDATE ${t} SET status = 200 WHERE seq = 5000`);
     expect((await vault.audit.verify()).ok).toBe(true);
