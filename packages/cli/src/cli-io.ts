@@ -60,3 +60,55 @@ export class Progress {
     this.stderr.write(this.tty ? `\r${text}\n` : `${text}\n`);
   }
 }
+
+/**
+ * A running count from a callback (such as `vault.audit.verify({ onProgress })`), on stderr so
+ * stdout stays clean. On a terminal one line is rewritten on every update and cleared by
+ * {@link RunningCount.finish}, so the result line that follows stands alone. Otherwise (a pipe, a
+ * CI log) an update prints a line only when `minIntervalMs` has passed since the last printed one
+ * — the first update prints at once — and `finish()` prints the final count if the throttle held
+ * it back, so a log always ends with the real total.
+ */
+export class RunningCount {
+  private last: number | undefined;
+  private printedCount: number | undefined;
+  private printedAt = Number.NEGATIVE_INFINITY;
+  private readonly tty: boolean;
+  private readonly minIntervalMs: number;
+  private readonly now: () => number;
+
+  constructor(
+    private readonly stderr: CliIo['stderr'],
+    private readonly text: (count: number) => string,
+    options: { minIntervalMs?: number; now?: () => number } = {},
+  ) {
+    this.tty = stderr.isTTY === true;
+    this.minIntervalMs = options.minIntervalMs ?? 1_000;
+    this.now = options.now ?? Date.now;
+    // Immediate feedback on a terminal while the store opens and the first page loads.
+    if (this.tty) this.stderr.write(`\r${this.text(0)}`);
+  }
+
+  /** Reports the count so far. */
+  update(count: number): void {
+    this.last = count;
+    if (this.tty) {
+      this.stderr.write(`\r${this.text(count)}\x1b[K`);
+      return;
+    }
+    const at = this.now();
+    if (at - this.printedAt >= this.minIntervalMs) this.print(count, at);
+  }
+
+  /** Ends the display: clears the terminal line, or prints the final count if it was held back. */
+  finish(): void {
+    if (this.tty) this.stderr.write('\r\x1b[K');
+    else if (this.last !== undefined && this.printedCount !== this.last) this.print(this.last, this.now());
+  }
+
+  private print(count: number, at: number): void {
+    this.printedCount = count;
+    this.printedAt = at;
+    this.stderr.write(`${this.text(count)}\n`);
+  }
+}

@@ -23,6 +23,7 @@ import {
   VaultConfigError,
 } from './errors.js';
 import type { AuditRecord, GrantStore, SealedSecret } from './grant-store.js';
+import { resealStoredSecret } from './grant-token-seal.js';
 import { GrantsApi } from './grants-api.js';
 import { applyHostRewrite, checkHostAllowed } from './host-policy.js';
 import { optionalPositiveInt, optionalString, requireNonEmptyString, requireObject } from './internal/args.js';
@@ -477,7 +478,10 @@ export class AlterVault {
     return this.#box.seal(plain);
   }
 
-  /** Opens a value sealed by {@link sealSecret}. @throws EncryptionKeyError naming the key id. */
+  /**
+   * Opens a value sealed by {@link sealSecret} (or a stored grant token: those are bound to their
+   * grant, which this does not check — the request path does). @throws EncryptionKeyError naming the key id.
+   */
   openSecret(sealed: SealedSecret): string {
     if (typeof sealed !== 'string') throw new InvalidArgumentError('sealed', 'expected a sealed string');
     return this.#box.open(sealed);
@@ -493,7 +497,14 @@ export class AlterVault {
     await this.ready();
     const oldBox = this.#box;
     const newBox = oldBox.rotatedTo(key);
-    const resealed = await this.store.resealAll((sealed) => newBox.seal(oldBox.open(sealed)));
+    // Grant tokens stay bound to their grant (v1 ones get bound to their row); see grant-token-seal.ts.
+    const moved: string[] = [];
+    const resealed = await this.store.resealAll((sealed, row) => resealStoredSecret(oldBox, newBox, sealed, row, (id) => moved.push(id)));
+    if (moved.length > 0) {
+      this.#logger.warn('rotateKey: some grants hold a token sealed for another grant (the database was edited); they stay refused. Revoke them and have their users reconnect.', {
+        grantIds: moved,
+      });
+    }
     this.#box = newBox;
     this.#tokens.clear();
     this.#logger.info('encryption key rotated', { keyId: newBox.keyId, resealed });

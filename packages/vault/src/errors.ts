@@ -21,7 +21,8 @@ export type AlterErrorCode =
   | 'ALTER_ENCRYPTION_KEY'
   | 'ALTER_STORE'
   | 'ALTER_CONNECT_SESSION'
-  | 'ALTER_PROVIDER_API';
+  | 'ALTER_PROVIDER_API'
+  | 'ALTER_GRANT_TOKEN_BINDING';
 
 /** Base class of every error thrown by Alter packages. */
 export class AlterError extends Error {
@@ -234,7 +235,8 @@ export type AnyAlterError =
   | EncryptionKeyError
   | StoreError
   | ConnectSessionError
-  | ProviderApiError;
+  | ProviderApiError
+  | GrantTokenBindingError;
 
 /** True for any error thrown by an Alter package (works across duplicate package copies). */
 export function isAlterError(value: unknown): value is AnyAlterError {
@@ -263,5 +265,37 @@ export class GrantExpiredError extends GrantNotFoundError {
 export class AuditChainConflictError extends StoreError {
   constructor() {
     super('The audit chain moved (another writer appended rows); re-read lastAudit() and re-hash the batch.');
+  }
+}
+
+/**
+ * A grant's sealed token is not bound to that grant: it was sealed for another grant (another
+ * user, provider, account, or the other token field) and moved into this row by someone who can
+ * write the database, or it predates binding (format `v1`). Nothing was sent to the provider.
+ * The message never names the grant the value was sealed for (that would tell one user about
+ * another) and never contains the token.
+ */
+export class GrantTokenBindingError extends AlterError {
+  readonly grantId: string;
+  readonly user: string;
+  readonly provider: string;
+  readonly account: string | undefined;
+  readonly field: 'access' | 'refresh';
+  /** `'other-grant'`: sealed for another grant (the database was edited); `'unbound'`: a `v1` value from before binding. */
+  readonly reason: 'other-grant' | 'unbound';
+
+  constructor(args: { grantId: string; user: string; provider: string; account?: string; field: 'access' | 'refresh'; reason: 'other-grant' | 'unbound' }) {
+    const who = `user "${args.user}"${args.account ? ` (account "${args.account}")` : ''}`;
+    const what =
+      args.reason === 'other-grant'
+        ? `The stored ${args.field} token of the ${args.provider} grant ${args.grantId} of ${who} was sealed for a different grant: the database was edited (a token was copied between rows). Nothing was sent. Revoke this grant (vault.grants.revoke({ id: '${args.grantId}' }) or \`alter grants revoke ${args.grantId}\`), have the user reconnect, and check who can write the database.`
+        : `The stored ${args.field} token of the ${args.provider} grant ${args.grantId} of ${who} is in the unbound v1 format (sealed before tokens were bound to their grant), so it cannot be trusted to belong to this grant. Nothing was sent. Have the user reconnect (or put the grant again), or run vault.rotateKey once to re-seal every v1 grant token bound to its row.`;
+    super('ALTER_GRANT_TOKEN_BINDING', what);
+    this.grantId = args.grantId;
+    this.user = args.user;
+    this.provider = args.provider;
+    this.account = args.account;
+    this.field = args.field;
+    this.reason = args.reason;
   }
 }

@@ -7,8 +7,23 @@
  * is a day's work.
  */
 
-/** A sealed (encrypted) secret as stored: `v1.<keyId>.<iv>.<tag>.<ciphertext>`, base64url parts. */
+/**
+ * A sealed (encrypted) secret as stored: `v1.<keyId>.<iv>.<tag>.<ciphertext>`, or for grant
+ * tokens (bound to their grant) `v2.<keyId>.<iv>.<tag>.<ciphertext>.<context>`; base64url parts.
+ */
 export type SealedSecret = string;
+
+/**
+ * Which grant row and field a sealed grant token was read from, passed to `resealAll`'s callback
+ * so a re-sealed token stays bound to its grant (kv values get no context).
+ */
+export interface GrantTokenRow {
+  readonly grantId: string;
+  readonly user: string;
+  readonly provider: string;
+  readonly account: string;
+  readonly field: 'access' | 'refresh';
+}
 
 /** Lifecycle of a grant. A revoked grant is kept (for audit) but never used. */
 export type GrantStatus = 'active' | 'revoked';
@@ -160,6 +175,8 @@ export interface GrantStore {
   /**
    * Re-encrypts every sealed secret (grant tokens and kv values that start with `v1.`) in one
    * transaction: `reseal` gets each stored value and returns its replacement. Returns the count.
+   * For grant tokens, `reseal` also gets the row the value was read from ({@link GrantTokenRow});
+   * for kv values it gets no second argument.
    */
-  resealAll(reseal: (sealed: SealedSecret) => SealedSecret): Promise<number>;
+  resealAll(reseal: (sealed: SealedSecret, row?: GrantTokenRow) => SealedSecret): Promise<number>;
 }

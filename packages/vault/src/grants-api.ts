@@ -1,6 +1,7 @@
 /** `vault.grants`: put/get/list/revoke grants. Returns {@link GrantInfo}, which never holds a token. */
 import { InvalidArgumentError } from './errors.js';
 import type { GrantStatus, GrantStore, StoredGrant } from './grant-store.js';
+import { sealGrantToken } from './grant-token-seal.js';
 import { optionalDate, optionalString, requireNonEmptyString, requireObject, stringArray } from './internal/args.js';
 import type { ProviderConfig } from './provider-config.js';
 import type { SecretBox } from './secret-box.js';
@@ -98,8 +99,10 @@ export class GrantsApi {
     this.#deps.provider(provider);
     await this.#deps.ready();
     const box = this.#deps.box();
+    // Tokens are bound to (user, provider, account, field): copied into another row, they are refused.
+    const owner = { user, provider, account };
     let sealedRefresh: string | null = null;
-    if (typeof refreshToken === 'string') sealedRefresh = box.seal(refreshToken);
+    if (typeof refreshToken === 'string') sealedRefresh = sealGrantToken(box, refreshToken, owner, 'refresh');
     else if (refreshToken === undefined) {
       const [existing] = await this.#deps.store.listGrants({ user, provider, account });
       sealedRefresh = existing?.refreshToken ?? null;
@@ -108,7 +111,7 @@ export class GrantsApi {
       user,
       provider,
       account,
-      accessToken: box.seal(accessToken),
+      accessToken: sealGrantToken(box, accessToken, owner, 'access'),
       refreshToken: sealedRefresh,
       expiresAt,
       scopes,

@@ -9,6 +9,7 @@ export {
   EncryptionKeyError,
   GrantExpiredError,
   GrantNotFoundError,
+  GrantTokenBindingError,
   HostNotAllowedError,
   InvalidArgumentError,
   isAlterError,

@@ -15,6 +15,7 @@ import type {
   GrantFilter,
   GrantInput,
   GrantStore,
+  GrantTokenRow,
   GrantUpdate,
   KvEntry,
   LockedGrant,
@@ -408,11 +409,11 @@ export class PostgresGrantStore implements GrantStore {
     );
   }
 
-  async resealAll(reseal: (sealed: SealedSecret) => SealedSecret): Promise<number> {
+  async resealAll(reseal: (sealed: SealedSecret, row?: GrantTokenRow) => SealedSecret): Promise<number> {
     return this.#tx(this.#p(), async (c) => {
       let count = 0;
-      const grants = await this.#q<{ id: string; access_token: string; refresh_token: string | null }>(
-        `SELECT id, access_token, refresh_token FROM ${this.#s}.alter_grants FOR UPDATE`,
+      const grants = await this.#q<{ id: string; user_id: string; provider: string; account: string; access_token: string; refresh_token: string | null }>(
+        `SELECT id, user_id, provider, account, access_token, refresh_token FROM ${this.#s}.alter_grants FOR UPDATE`,
         [],
         c,
       );

@@ -1,7 +1,14 @@
 /**
  * AES-256-GCM sealing of secrets at rest. Each secret gets a random 96-bit IV; the sealed form
  * names the key it was sealed with, so several keys (current + previous) can coexist during a
- * rotation: `v1.<keyId>.<iv>.<tag>.<ciphertext>`, all parts base64url.
+ * rotation. Two formats, all parts base64url:
+ *
+ * - `v1.<keyId>.<iv>.<tag>.<ciphertext>`: not bound to anything (kv values, extension secrets).
+ * - `v2.<keyId>.<iv>.<tag>.<ciphertext>.<context>`: bound to `context` (a canonical string, e.g.
+ *   the grant a token belongs to), which is the GCM additional authenticated data. The context
+ *   travels with the value so it can be opened without knowing it (and a value moved to another
+ *   row can be told apart from a corrupted one), but changing it breaks authentication: a reader
+ *   that compares it with the row it read the value from detects a moved value.
  */
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import { inspect } from 'node:util';
@@ -9,6 +16,7 @@ import { EncryptionKeyError } from './errors.js';
 import type { SealedSecret } from './grant-store.js';
 
 const PREFIX = 'v1';
+const BOUND_PREFIX = 'v2';
 
 /** Decodes a base64 (or base64url) 32-byte key. @throws EncryptionKeyError when malformed. */
 export function parseEncryptionKey(value: string, argument = 'encryptionKey'): Buffer {
@@ -34,7 +42,14 @@ export function keyIdOf(key: Buffer): string {
 /** The key id a sealed value names, or undefined when it is not a sealed value. */
 export function sealedKeyId(sealed: string): string | undefined {
   const parts = sealed.split('.');
-  return parts.length === 5 && parts[0] === PREFIX ? parts[1] : undefined;
+  if (parts.length === 5 && parts[0] === PREFIX) return parts[1];
+  return parts.length === 6 && parts[0] === BOUND_PREFIX ? parts[1] : undefined;
+}
+
+/** A value opened by {@link SecretBox.openBound}: the plaintext and the authenticated context (null for v1). */
+export interface OpenedSecret {
+  readonly plain: string;
+  readonly context: string | null;
 }
 
 /** Seals with the current key; opens with the current key or any previous one. Holds keys privately. */
@@ -65,22 +80,43 @@ export class SecretBox {
     return this.#keys.has(keyId);
   }
 
-  seal(plain: string): SealedSecret {
+  /**
+   * Seals `plain`. With `context`, the value is bound to it (format `v2`, context as GCM
+   * additional authenticated data); without, format `v1`.
+   */
+  seal(plain: string, context?: string): SealedSecret {
     const key = this.#keys.get(this.#currentId)!;
     const iv = randomBytes(12);
     const cipher = createCipheriv('aes-256-gcm', key, iv);
+    if (context !== undefined) cipher.setAAD(Buffer.from(context, 'utf8'));
     const ct = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
     const tag = cipher.getAuthTag();
-    return [PREFIX, this.#currentId, iv.toString('base64url'), tag.toString('base64url'), ct.toString('base64url')].join('.');
+    const parts = [context === undefined ? PREFIX : BOUND_PREFIX, this.#currentId, iv.toString('base64url'), tag.toString('base64url'), ct.toString('base64url')];
+    if (context !== undefined) parts.push(Buffer.from(context, 'utf8').toString('base64url'));
+    return parts.join('.');
   }
 
-  /** @throws EncryptionKeyError naming the key id when the key is unknown or the value was tampered with. */
+  /**
+   * Opens a `v1` or `v2` value (a `v2` value is authenticated together with its embedded context,
+   * which is NOT compared with anything here: use {@link openBound} to check it).
+   * @throws EncryptionKeyError naming the key id when the key is unknown or the value was tampered with.
+   */
   open(sealed: SealedSecret): string {
+    return this.openBound(sealed).plain;
+  }
+
+  /**
+   * Opens a value and returns the context it is bound to (authenticated; null for `v1`), so the
+   * caller can compare it with where the value was read from.
+   * @throws EncryptionKeyError naming the key id when the key is unknown or the value (or its context) was tampered with.
+   */
+  openBound(sealed: SealedSecret): OpenedSecret {
     const parts = typeof sealed === 'string' ? sealed.split('.') : [];
-    if (parts.length !== 5 || parts[0] !== PREFIX) {
-      throw new EncryptionKeyError('A stored secret is not in the sealed format (v1.<keyId>.…); the store may be corrupted.');
+    const bound = parts.length === 6 && parts[0] === BOUND_PREFIX;
+    if (!bound && (parts.length !== 5 || parts[0] !== PREFIX)) {
+      throw new EncryptionKeyError('A stored secret is not in the sealed format (v1.<keyId>.… or v2.<keyId>.…); the store may be corrupted.');
     }
-    const [, keyId, iv, tag, ct] = parts as [string, string, string, string, string];
+    const [, keyId, iv, tag, ct, encodedContext] = parts as [string, string, string, string, string, string | undefined];
     const key = this.#keys.get(keyId);
     if (!key) {
       throw new EncryptionKeyError(
@@ -88,10 +124,13 @@ export class SecretBox {
         { keyId },
       );
     }
+    const context = bound ? Buffer.from(encodedContext ?? '', 'base64url').toString('utf8') : null;
     try {
       const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
       decipher.setAuthTag(Buffer.from(tag, 'base64url'));
-      return Buffer.concat([decipher.update(Buffer.from(ct, 'base64url')), decipher.final()]).toString('utf8');
+      if (context !== null) decipher.setAAD(Buffer.from(context, 'utf8'));
+      const plain = Buffer.concat([decipher.update(Buffer.from(ct, 'base64url')), decipher.final()]).toString('utf8');
+      return { plain, context };
     } catch {
       throw new EncryptionKeyError(`A stored secret sealed with key id "${keyId}" failed authentication (modified or corrupted).`, { keyId, cause: new Error('GCM authentication failed') });
     }

@@ -18,6 +18,7 @@ import type {
   GrantFilter,
   GrantInput,
   GrantStore,
+  GrantTokenRow,
   GrantUpdate,
   KvEntry,
   LockedGrant,
@@ -359,11 +360,18 @@ export class SqliteGrantStore implements GrantStore {
     this.#conn().prepare('INSERT INTO alter_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key, value);
   }
 
-  async resealAll(reseal: (sealed: SealedSecret) => SealedSecret): Promise<number> {
+  async resealAll(reseal: (sealed: SealedSecret, row?: GrantTokenRow) => SealedSecret): Promise<number> {
     const db = this.#conn();
     const tx = db.transaction((): number => {
       let count = 0;
-      const grants = db.prepare('SELECT id, access_token, refresh_token FROM alter_grants').all() as Array<{ id: string; access_token: string; refresh_token: string | null }>;
+      const grants = db.prepare('SELECT id, user_id, provider, account, access_token, refresh_token FROM alter_grants').all() as Array<{
+        id: string;
+        user_id: string;
+        provider: string;
+        account: string;
+        access_token: string;
+        refresh_token: string | null;
+      }>;
       const upd = db.prepare('UPDATE alter_grants SET access_token = ?, refresh_token = ? WHERE id = ?');
       for (const g of grants) {
         const resealed = resealGrantTokens(g, reseal);

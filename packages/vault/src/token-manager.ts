@@ -11,6 +11,7 @@
  */
 import { AccountAmbiguousError, AlterError, GrantExpiredError, GrantNotFoundError, TokenRefreshError } from './errors.js';
 import type { GrantStore, StoredGrant } from './grant-store.js';
+import { openGrantToken, sealGrantToken } from './grant-token-seal.js';
 import type { Logger } from './logger.js';
 import type { ProviderConfig } from './provider-config.js';
 import type { SecretBox } from './secret-box.js';
@@ -76,7 +77,7 @@ export class TokenManager {
     const grant = await this.select(provider.id, user, account);
     const now = Date.now();
     if (tokenValid(grant, now)) {
-      const lease = this.#lease(grant, this.#deps.box().open(grant.accessToken), now);
+      const lease = this.#lease(grant, openGrantToken(this.#deps.box(), grant, 'access', grant.accessToken), now);
       this.#cache.set(key, lease);
       return lease;
     }
@@ -151,15 +152,19 @@ export class TokenManager {
       if (fresh.status !== 'active') return { kind: 'revoked' };
       const now = Date.now();
       // Another request or process refreshed while we waited for the lock: use its token.
-      if (fresh.version !== seenVersion && tokenValid(fresh, now)) return { kind: 'lease', lease: this.#lease(fresh, box.open(fresh.accessToken), now) };
-      if (!force && tokenValid(fresh, now)) return { kind: 'lease', lease: this.#lease(fresh, box.open(fresh.accessToken), now) };
+      if (fresh.version !== seenVersion && tokenValid(fresh, now)) {
+        return { kind: 'lease', lease: this.#lease(fresh, openGrantToken(box, fresh, 'access', fresh.accessToken), now) };
+      }
+      if (!force && tokenValid(fresh, now)) return { kind: 'lease', lease: this.#lease(fresh, openGrantToken(box, fresh, 'access', fresh.accessToken), now) };
       if (fresh.refreshToken === null) return { kind: 'expired' };
       const refresher = this.#deps.refresher(provider);
       logger.debug('refreshing access token', { provider: provider.id, user, grantId, forced: force });
       let tokens: Awaited<ReturnType<TokenRefresher['refresh']>>;
+      // Opened (and its binding checked) before the try: a moved refresh token is never sent to the provider.
+      const refreshToken = openGrantToken(box, fresh, 'refresh', fresh.refreshToken);
       try {
         const options: { signal?: AbortSignal; user: string } = { user };
-        tokens = await refresher.refresh(box.open(fresh.refreshToken), options);
+        tokens = await refresher.refresh(refreshToken, options);
       } catch (err) {
         if (err instanceof InvalidGrantSignal || (err instanceof Error && err.name === 'InvalidGrantSignal')) {
           // Persist the revocation: returning (not throwing) commits it.
@@ -176,8 +181,8 @@ export class TokenManager {
         throw new TokenRefreshError({ provider: provider.id, user, detail: 'the refresher returned no access token' });
       }
       const updated = await locked.update({
-        accessToken: box.seal(tokens.accessToken),
-        ...(tokens.refreshToken ? { refreshToken: box.seal(tokens.refreshToken) } : {}),
+        accessToken: sealGrantToken(box, tokens.accessToken, fresh, 'access'),
+        ...(tokens.refreshToken ? { refreshToken: sealGrantToken(box, tokens.refreshToken, fresh, 'refresh') } : {}),
         expiresAt: tokens.expiresAt ?? null,
         ...(tokens.scopes ? { scopes: tokens.scopes } : {}),
       });

@@ -28,6 +28,8 @@ export function advice(err: AnyAlterError): string {
     case 'ALTER_ACCOUNT_AMBIGUOUS':
     case 'ALTER_CONNECT_SESSION':
       return 'send the user through Connect';
+    case 'ALTER_GRANT_TOKEN_BINDING':
+      return 'revoke the grant, reconnect, and check who can write the database';
     case 'ALTER_HOST_NOT_ALLOWED':
       return 'allow the host in the provider config';
     case 'ALTER_TOKEN_REFRESH':

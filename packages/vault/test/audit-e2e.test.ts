@@ -78,22 +78,25 @@ function auditSuite(backend: () => Backend): void {
     await again.close();
   }, 120_000);
 
-  it(`verify({ onProgress }) reports increasing counts ending at ${N}`, async () => {
+  it('verify({ onProgress }) reports increasing counts ending at the row total', async () => {
+    const [count] = (await backend().sql((t) => `SELECT count(*) AS n FROM ${t}`)) as Array<{ n: number | string }>;
+    const total = Number(count!.n); // N + 1 after the restart row above: not a multiple of the step
+    expect(total).toBe(N + 1);
     const vault = open();
     const byDefault: number[] = [];
-    expect(await vault.audit.verify({ onProgress: (n) => byDefault.push(n) })).toMatchObject({ ok: true, checked: N });
-    // Every 1,000 rows by default; the final count is not reported twice.
-    expect(byDefault).toEqual(Array.from({ length: N / 1_000 }, (_, i) => (i + 1) * 1_000));
+    expect(await vault.audit.verify({ onProgress: (n) => byDefault.push(n) })).toMatchObject({ ok: true, checked: total });
+    // Every 1,000 rows by default, then once more with the total.
+    expect(byDefault).toEqual([...Array.from({ length: 10 }, (_, i) => (i + 1) * 1_000), total]);
     const every3000: number[] = [];
     const result = await vault.audit.verify({ onProgress: (n) => every3000.push(n), progressEvery: 3_000 });
-    expect(result).toMatchObject({ ok: true, checked: N });
-    expect(every3000).toEqual([3_000, 6_000, 9_000, N]);
+    expect(result).toMatchObject({ ok: true, checked: total });
+    expect(every3000).toEqual([3_000, 6_000, 9_000, total]);
     // The no-argument call keeps its result shape.
     expect(Object.keys(await vault.audit.verify()).sort()).toEqual(Object.keys(result).sort());
     await vault.close();
   }, 60_000);
 
-  it('verify() names a bad progress option', async () => {
+  it('verify() names a bad progress option; a throwing onProgress rejects', async () => {
     const vault = open();
     const bad: Array<[unknown, string]> = [
       [null, 'options'],
@@ -106,6 +109,15 @@ function auditSuite(backend: () => Backend): void {
     for (const [options, argument] of bad) {
       await expect(vault.audit.verify(options as never)).rejects.toMatchObject({ name: 'InvalidArgumentError', code: 'ALTER_INVALID_ARGUMENT', argument });
     }
+    // A throwing callback stops the walk and surfaces as the rejection.
+    const stop = new Error('stop here');
+    await expect(
+      vault.audit.verify({
+        onProgress: () => {
+          throw stop;
+        },
+      }),
+    ).rejects.toBe(stop);
     await vault.close();
   });
 
@@ -149,7 +161,10 @@ function auditSuite(backend: () => Backend): void {
     await a.close();
     await b.close();
     const c = open();
-    expect(await c.audit.verify()).toMatchObject({ ok: true, checked: 400 });
+    const seen: number[] = [];
+    expect(await c.audit.verify({ onProgress: (n) => seen.push(n), progressEvery: 100 })).toMatchObject({ ok: true, checked: 400 });
+    // The total is a multiple of the step: it is reported once, not twice.
+    expect(seen).toEqual([100, 200, 300, 400]);
     await c.close();
   }, 60_000);
 }

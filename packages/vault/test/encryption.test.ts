@@ -71,7 +71,7 @@ describe('vault keys', () => {
     expect(server.requests[0]!.headers.authorization).toBe(`Bearer ${token}`);
     await v.close();
     leak.inspect(grantRows(), 'raw grant rows in the database');
-    expect(grantRows()[0]!.access_token.startsWith('v1.')).toBe(true);
+    expect(grantRows()[0]!.access_token.startsWith('v2.')).toBe(true);
   });
 
   it('refuses to open a store written with another key, naming the key id, and overwrites nothing', async () => {

@@ -241,6 +241,26 @@ export function runStoreContract(name: string, makeStore: () => GrantStore | Pro
       expect((await store.kvGet('ns', 'plain'))!.value).toBe('{"json":true}');
     });
 
+    it('resealAll tells the callback which grant row and field each token is stored in (kv values: none)', async () => {
+      const alice = await store.putGrant(input({ account: 'work' }));
+      const bob = await store.putGrant(input({ user: 'bob', refreshToken: null }));
+      await store.kvPut('ns', 'sealed', 'v1.k.kv-secret');
+      const seen: Array<[string, unknown]> = [];
+      await store.resealAll((s, row) => {
+        seen.push([s, row]);
+        return s;
+      });
+      expect(seen).toHaveLength(4);
+      expect(seen).toEqual(
+        expect.arrayContaining([
+          ['v1.k.sealed-access', { grantId: alice.id, user: 'alice', provider: 'acme', account: 'work', field: 'access' }],
+          ['v1.k.sealed-refresh', { grantId: alice.id, user: 'alice', provider: 'acme', account: 'work', field: 'refresh' }],
+          ['v1.k.sealed-access', { grantId: bob.id, user: 'bob', provider: 'acme', account: '', field: 'access' }],
+          ['v1.k.kv-secret', undefined],
+        ]),
+      );
+    });
+
     it('resealAll is all-or-nothing when reseal throws', async () => {
       await store.putGrant(input());
       await store.putGrant(input({ user: 'bob' }));

@@ -4,7 +4,7 @@ import { finished } from 'node:stream/promises';
 import type { AuditRecord } from '@alter/vault';
 import { intOption, stringOption } from '../args.js';
 import { CheckFailedError, UsageError } from '../cli-error.js';
-import { type CliIo, Progress, write } from '../cli-io.js';
+import { Progress, RunningCount, write } from '../cli-io.js';
 import type { CommandSpec, OptionSpec, OptionValues } from '../command.js';
 import { auditCsvHeader, auditCsvLine, auditJsonLine, CHAIN_SEPARATOR } from '../output/audit-format.js';
 import { renderTable } from '../output/table.js';
@@ -154,12 +154,12 @@ export const auditVerify: CommandSpec = {
   usesVault: true,
   async run({ io, values, openVault }) {
     const vault = await openVault();
-    const stop = ticker(io, 'verifying audit chain');
+    const count = new RunningCount(io.stderr, (n) => `verifying audit chain: ${n} rows checked`);
     let result: Awaited<ReturnType<CliVault['audit']['verify']>>;
     try {
-      result = await vault.audit.verify();
+      result = await vault.audit.verify({ onProgress: (n) => count.update(n) });
     } finally {
-      stop();
+      count.finish();
     }
     if (values.json === true) io.stdout.write(`${JSON.stringify(result)}\n`);
     if (!result.ok) {
@@ -215,15 +215,3 @@ export const auditExport: CommandSpec = {
     return interrupted ? 130 : 0;
   },
 };
-
-/** On a terminal, shows `<label>… 3s` while work runs; returns the function that clears it. */
-function ticker(io: CliIo, label: string): () => void {
-  if (io.stderr.isTTY !== true) return () => {};
-  const start = Date.now();
-  io.stderr.write(`${label}…`);
-  const timer = setInterval(() => io.stderr.write(`\r${label}… ${Math.round((Date.now() - start) / 1000)}s`), 1_000);
-  return () => {
-    clearInterval(timer);
-    io.stderr.write('\r\x1b[K');
-  };
-}

@@ -204,11 +204,16 @@ export function defineCliSuite(backend: SuiteBackend): void {
     const ok = await alter(v, ['audit', 'verify']);
     expect(ok.code).toBe(0);
     expect(ok.stdout).toMatch(new RegExp(`^audit chain intact: ${v.auditRows} rows, last hash [0-9a-f]{64}\\n$`));
-    expect(ok.stderr).toBe(`verified: ${v.auditRows} rows\n`);
+    // Not a terminal: the running count is printed as lines (fewer than 1,000 rows: only the final
+    // count), then the summary; stdout stays the result alone.
+    expect(ok.stderr).toBe(`verifying audit chain: ${v.auditRows} rows checked\nverified: ${v.auditRows} rows\n`);
 
     await backend.tamperAuditRow(v.store, 7);
     const bad = await alter(v, ['audit', 'verify']);
-    oneLineError(bad);
+    // The count of intact rows, then the error on one line.
+    const [progressLine, ...errorLines] = bad.stderr.split('\n');
+    expect(progressLine).toBe('verifying audit chain: 6 rows checked');
+    oneLineError({ ...bad, stderr: errorLines.join('\n') });
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('audit chain BROKEN at row 7');
     expect(bad.stderr).toContain('6 rows before it are intact');
@@ -217,6 +222,22 @@ export function defineCliSuite(backend: SuiteBackend): void {
     expect(json.code).toBe(1);
     expect(JSON.parse(json.stdout)).toMatchObject({ ok: false, checked: 6, firstBadSeq: 7 });
   });
+
+  it('audit verify on a pipe prints increasing running counts ending at the row total', async () => {
+    const v = await seed(2_500);
+    const r = await alter(v, ['audit', 'verify']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^audit chain intact: 2500 rows, last hash [0-9a-f]{64}\n$/);
+    const lines = r.stderr.trimEnd().split('\n');
+    expect(lines.pop()).toBe('verified: 2500 rows');
+    const counts = lines.map((l) => Number(/^verifying audit chain: (\d+) rows checked$/.exec(l)?.[1]));
+    // The first event (1,000) prints at once, 2,000 only if a second passed, the total always.
+    expect(counts[0]).toBe(1_000);
+    expect(counts.at(-1)).toBe(2_500);
+    expect(counts).toEqual([...counts].sort((a, b) => a - b));
+    expect(new Set(counts).size).toBe(counts.length);
+    expect(r.stderr).not.toContain('\r');
+  }, 60_000);
 
   it('keys rotate re-encrypts everything: the new key reads the data, the old key no longer opens the vault', async () => {
     const v = await seed(3);

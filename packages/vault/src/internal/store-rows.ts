@@ -7,7 +7,7 @@
  * milliseconds since the epoch (INTEGER), PostgreSQL a TIMESTAMPTZ that `pg` returns as a Date.
  * Each store passes its own `toDate` / `fromDate`.
  */
-import type { AuditFilter, AuditInput, AuditRecord, GrantFilter, GrantUpdate, KvEntry, StoredGrant } from '../grant-store.js';
+import type { AuditFilter, AuditInput, AuditRecord, GrantFilter, GrantTokenRow, GrantUpdate, KvEntry, StoredGrant } from '../grant-store.js';
 
 /** How a store reads its time columns back as a Date. */
 export type ToDate<TTime> = (value: TTime) => Date;
@@ -199,9 +199,18 @@ export function whereSql(conditions: readonly string[]): string {
  * refresh token), for `resealAll`'s count.
  */
 export function resealGrantTokens(
-  grant: { readonly access_token: string; readonly refresh_token: string | null },
-  reseal: (sealed: string) => string,
+  grant: {
+    readonly id: string;
+    readonly user_id: string;
+    readonly provider: string;
+    readonly account: string;
+    readonly access_token: string;
+    readonly refresh_token: string | null;
+  },
+  reseal: (sealed: string, row?: GrantTokenRow) => string,
 ): { readonly access: string; readonly refresh: string | null; readonly count: number } {
-  const refresh = grant.refresh_token === null ? null : reseal(grant.refresh_token);
-  return { access: reseal(grant.access_token), refresh, count: refresh === null ? 1 : 2 };
+  // The row context lets the reseal keep each token bound to the grant it is stored in.
+  const row = (field: GrantTokenRow['field']): GrantTokenRow => ({ grantId: grant.id, user: grant.user_id, provider: grant.provider, account: grant.account, field });
+  const refresh = grant.refresh_token === null ? null : reseal(grant.refresh_token, row('refresh'));
+  return { access: reseal(grant.access_token, row('access')), refresh, count: refresh === null ? 1 : 2 };
 }
