@@ -22,6 +22,7 @@ import {
   ScopeReauthRequiredError,
   VaultConfigError,
 } from './errors.js';
+import type { GrantLock } from './grant-lock.js';
 import type { AuditRecord, GrantStore, SealedSecret } from './grant-store.js';
 import { resealStoredSecret } from './grant-token-seal.js';
 import { GrantsApi } from './grants-api.js';
@@ -34,6 +35,9 @@ import type { ProviderConfig } from './provider-config.js';
 import { defineProvider } from './providers/define-provider.js';
 import { redactUrl } from './redact-url.js';
 import { parseEncryptionKey, SecretBox, sealedKeyId } from './secret-box.js';
+import { InProcessGrantLock } from './in-process-grant-lock.js';
+import { PostgresGrantStore } from './postgres-grant-store.js';
+import { SqliteGrantStore } from './sqlite-grant-store.js';
 import { storeFromOption } from './store-from-option.js';
 import { type TokenLease, TokenManager } from './token-manager.js';
 import type { TokenRefresher } from './token-refresher.js';
@@ -57,7 +61,20 @@ export interface AlterVaultOptions {
   readonly previousKeys?: readonly string[];
   /** Passed through to the ConnectManager (`vault.connect`). */
   readonly connect?: { readonly baseUrl?: string; readonly sessionTtlSec?: number; readonly [k: string]: unknown };
+  /** `timeoutMs`: each provider call (API requests, and the token endpoint). Default 30 000 ms. */
   readonly http?: { readonly timeoutMs?: number };
+  /**
+   * Who may refresh a grant right now, across processes (a short-lived lease; see
+   * docs/vault.md "Refresh and crashes"). Default: the lease table of the built-in SQLite or
+   * PostgreSQL store. A custom store needs one to be safe in several processes; without it the
+   * vault uses an {@link InProcessGrantLock} and logs a warning.
+   */
+  readonly grantLock?: GrantLock;
+  /**
+   * `leaseTtlMs`: how long a refresh lease lasts when its holder dies before releasing it; must be
+   * longer than `http.timeoutMs` (the token endpoint timeout). Default `http.timeoutMs` + 15 000 ms.
+   */
+  readonly refresh?: { readonly leaseTtlMs?: number };
   /** Default: silent except warnings/errors; debug output with `DEBUG=alter:*`. */
   readonly logger?: Logger;
   readonly audit?: AuditOptions;
@@ -95,6 +112,8 @@ const KEY_CHECK_NS = 'alter.vault';
 const KEY_CHECK_KEY = 'key-check';
 const KEY_CHECK_PLAIN = 'alter-vault-key-check:v1';
 const DEFAULT_TIMEOUT_MS = 30_000;
+/** Lease TTL beyond the token endpoint timeout: room for the persist retries (~1.5 s) and slow disks. */
+const LEASE_MARGIN_MS = 15_000;
 
 /** `vault.audit`: query, verify and flush the audit trail. */
 export interface VaultAudit {
@@ -177,8 +196,18 @@ export class AlterVault {
     const audit = options.audit === undefined ? {} : requireObject(options.audit, 'options.audit');
     this.#auditLog = new AuditLog(this.store, this.#logger, audit as AuditOptions);
     this.#refresherFactory = refresherOf(options) ?? ((p) => createOAuthClient(p, { timeoutMs: this.#timeoutMs }));
+    const refreshOptions = options.refresh === undefined ? {} : requireObject(options.refresh, 'options.refresh');
+    const leaseTtlMs = optionalPositiveInt(refreshOptions.leaseTtlMs, 'options.refresh.leaseTtlMs') ?? this.#timeoutMs + LEASE_MARGIN_MS;
+    if (leaseTtlMs <= this.#timeoutMs) {
+      throw new InvalidArgumentError(
+        'options.refresh.leaseTtlMs',
+        `must be longer than the token endpoint timeout (http.timeoutMs = ${this.#timeoutMs} ms), or a slow refresh could lose its lease to another process; got ${leaseTtlMs} ms`,
+      );
+    }
     this.#tokens = new TokenManager({
       store: this.store,
+      lock: grantLockFor(this.store, options.grantLock, this.#logger),
+      leaseTtlMs,
       box: () => this.#box,
       refresher: (p) => this.#refresherFor(p),
       logger: this.#logger,
@@ -368,7 +397,8 @@ export class AlterVault {
       if (options.signal?.aborted) throw new RequestAbortedError({ provider: p.id });
       const required = options.scopes === undefined ? [] : scopesArg(options.scopes);
 
-      let lease: TokenLease = await this.#tokens.acquire(p, user, account);
+      const wait = { timeoutMs, ...(options.signal ? { signal: options.signal } : {}) };
+      let lease: TokenLease = await this.#tokens.acquire(p, user, account, wait);
       auditAccount = lease.account;
       if (required.length > 0) {
         const missing = required.filter((s) => !lease.scopes.has(s));
@@ -377,7 +407,7 @@ export class AlterVault {
       let res = await this.#send(p, verb, sendUrl.href, headers, data, lease.token, timeoutMs, options.signal);
       if (res.status === 401 && lease.refreshable) {
         this.#logger.debug('provider answered 401; refreshing once and retrying', { provider: p.id, user });
-        lease = await this.#tokens.forceRefresh(p, user, account, lease);
+        lease = await this.#tokens.forceRefresh(p, user, account, lease, wait);
         res = await this.#send(p, verb, sendUrl.href, headers, data, lease.token, timeoutMs, options.signal);
       }
       status = res.status;
@@ -569,4 +599,20 @@ function scopesArg(value: unknown): string[] {
     throw new InvalidArgumentError('options.scopes', 'expected an array of non-empty scope strings');
   }
   return value as string[];
+}
+
+/** The `grantLock` option, else the built-in store's lease table, else an in-process lock (warned). */
+function grantLockFor(store: GrantStore, option: GrantLock | undefined, logger: Logger): GrantLock {
+  if (option !== undefined) {
+    requireObject(option, 'options.grantLock');
+    if (typeof option.tryAcquire !== 'function' || typeof option.release !== 'function') {
+      throw new InvalidArgumentError('options.grantLock', 'expected a GrantLock (tryAcquire and release methods; see grant-lock.ts)');
+    }
+    return option;
+  }
+  if (store instanceof SqliteGrantStore || store instanceof PostgresGrantStore) return store.createGrantLock();
+  logger.warn(
+    `The custom store "${store.kind}" comes without a grantLock: token refresh is single-flight inside this process only. Pass options.grantLock (a GrantLock shared by every process) before running several processes on this store.`,
+  );
+  return new InProcessGrantLock();
 }

@@ -2,6 +2,11 @@
  * The one persistence seam of the vault. Every store (SQLite, PostgreSQL, anything a user writes)
  * implements this interface and passes the shared contract suite in `test/store-contract.ts`.
  *
+ * Refresh coordination is NOT part of this interface: it lives in the separate `GrantLock` seam
+ * (grant-lock.ts), so a store needs no locking primitive and a lease kept elsewhere (Redis) can be
+ * added without touching a store. A store updates a grant row in one statement; the token
+ * pipeline never holds a store transaction across an HTTP call.
+ *
  * The store never sees a plaintext secret: token fields arrive already sealed (AES-256-GCM, see
  * `secret-box.ts`) and are returned as they were stored. It is dumb on purpose, so a new backend
  * is a day's work.
@@ -71,18 +76,6 @@ export interface GrantFilter {
   readonly includeRevoked?: boolean;
 }
 
-/**
- * Access to one grant while holding its lock. In PostgreSQL this is a transaction holding
- * `SELECT … FOR UPDATE` on the grant row, so another process refreshing the same grant waits and
- * then re-reads; in SQLite (one process) an in-process mutex per grant id.
- */
-export interface LockedGrant {
-  /** Re-reads the grant inside the lock (another process may have refreshed it meanwhile). */
-  read(): Promise<StoredGrant | undefined>;
-  /** Writes inside the lock; returns the new version. Committed when the callback returns. */
-  update(update: GrantUpdate): Promise<StoredGrant>;
-}
-
 /** One audit row. `hash` chains it to the previous row (`prevHash`) so edits and deletions show. */
 export interface AuditRecord {
   readonly seq: number;
@@ -129,6 +122,10 @@ export interface KvEntry {
   readonly expiresAt: Date | null;
 }
 
+/**
+ * Persistence for grants, audit rows, versioned kv records and metadata. Every method is one
+ * short, self-contained operation (no transaction stays open after it returns).
+ */
 export interface GrantStore {
   /** Human-readable kind for logs and `doctor`: `'sqlite'`, `'postgres'`. */
   readonly kind: string;
@@ -143,8 +140,6 @@ export interface GrantStore {
   listGrants(filter?: GrantFilter): Promise<StoredGrant[]>;
   updateGrant(id: string, update: GrantUpdate): Promise<StoredGrant | undefined>;
   deleteGrant(id: string): Promise<boolean>;
-  /** Runs `fn` holding the grant's lock (see {@link LockedGrant}). */
-  withGrantLock<T>(id: string, fn: (grant: LockedGrant) => Promise<T>): Promise<T>;
 
   // Audit (append-only; the vault batches calls)
   /**

@@ -50,10 +50,11 @@ export type {
   GrantStore,
   GrantUpdate,
   KvEntry,
-  LockedGrant,
   SealedSecret,
   StoredGrant,
 } from './grant-store.js';
+export type { GrantLease, GrantLock } from './grant-lock.js';
+export { InProcessGrantLock } from './in-process-grant-lock.js';
 export { SqliteGrantStore } from './sqlite-grant-store.js';
 export type { SqliteGrantStoreOptions } from './sqlite-grant-store.js';
 export { PostgresGrantStore } from './postgres-grant-store.js';

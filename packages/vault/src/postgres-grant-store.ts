@@ -1,7 +1,8 @@
 /**
  * GrantStore on PostgreSQL (pg pool). Several server processes can share it: migrations run under
- * an advisory lock, the grant lock is `SELECT … FOR UPDATE` in a transaction (so a rotated refresh
- * token is never lost), and audit appends serialize on an advisory lock to keep one hash chain.
+ * an advisory lock, refresh is single-flight through a lease row (`createGrantLock()`, see
+ * postgres-grant-lock.ts; no transaction spans the provider's HTTP call), and audit appends
+ * serialize on an advisory lock to keep one hash chain.
  */
 import { randomUUID } from 'node:crypto';
 import { inspect } from 'node:util';
@@ -18,7 +19,6 @@ import type {
   GrantTokenRow,
   GrantUpdate,
   KvEntry,
-  LockedGrant,
   SealedSecret,
   StoredGrant,
 } from './grant-store.js';
@@ -39,6 +39,8 @@ import {
   toJsonList,
   whereSql,
 } from './internal/store-rows.js';
+import type { GrantLock } from './grant-lock.js';
+import { PostgresGrantLock } from './postgres-grant-lock.js';
 
 export interface PostgresGrantStoreOptions {
   /** `postgres://user@host:5432/db`. A `?schema=name` parameter is honoured (and stripped). */
@@ -101,6 +103,17 @@ const MIGRATIONS: ReadonlyArray<{ version: number; sql: (s: string) => string }>
         version INTEGER NOT NULL,
         expires_at TIMESTAMPTZ,
         PRIMARY KEY (namespace, key)
+      );
+    `,
+  },
+  {
+    // Refresh leases (postgres-grant-lock.ts): who may refresh a grant now, across processes.
+    version: 2,
+    sql: (s) => `
+      CREATE TABLE IF NOT EXISTS ${s}.alter_grant_leases (
+        grant_id TEXT PRIMARY KEY,
+        owner TEXT NOT NULL,
+        expires_at TIMESTAMPTZ NOT NULL
       );
     `,
   },
@@ -277,21 +290,12 @@ export class PostgresGrantStore implements GrantStore {
     return rows.length > 0;
   }
 
-  withGrantLock<T>(id: string, fn: (grant: LockedGrant) => Promise<T>): Promise<T> {
-    return this.#tx(this.#p(), async (client) => {
-      await this.#q(`SELECT id FROM ${this.#s}.alter_grants WHERE id = $1 FOR UPDATE`, [id], client);
-      return fn({
-        read: async () => {
-          const rows = await this.#q<GrantRow>(`SELECT * FROM ${this.#s}.alter_grants WHERE id = $1`, [id], client);
-          return rows[0] ? toGrant(rows[0]) : undefined;
-        },
-        update: async (update) => {
-          const g = await this.#update(client, id, update);
-          if (!g) throw new StoreError(`Grant ${id} disappeared while locked.`);
-          return g;
-        },
-      });
-    });
+  /**
+   * The refresh lease of this schema (table `alter_grant_leases`): one autocommit compare-and-set
+   * per attempt, on this store's pool. Open the store before using the lock.
+   */
+  createGrantLock(): GrantLock {
+    return new PostgresGrantLock(this.#s, <R extends Record<string, unknown>>(sql: string, params: unknown[]) => this.#q<R>(sql, params));
   }
 
   // ---- audit ----

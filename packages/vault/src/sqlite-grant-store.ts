@@ -2,8 +2,8 @@
  * GrantStore on a SQLite file (better-sqlite3): WAL journal, busy_timeout, versioned migrations
  * applied on open inside `BEGIN IMMEDIATE` (safe when several processes open the same file).
  *
- * The grant lock is an in-process mutex per grant id: refresh is guarded across processes only on
- * PostgreSQL. Use PostgreSQL when several server processes share one vault.
+ * Several processes on one host may share the file: refresh is single-flight across them through
+ * the lease table (`createGrantLock()`, see sqlite-grant-lock.ts).
  */
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
@@ -21,11 +21,9 @@ import type {
   GrantTokenRow,
   GrantUpdate,
   KvEntry,
-  LockedGrant,
   SealedSecret,
   StoredGrant,
 } from './grant-store.js';
-import { KeyedMutex } from './internal/keyed-mutex.js';
 import {
   AUDIT_INSERT_COLUMN_COUNT,
   AUDIT_INSERT_COLUMNS,
@@ -44,6 +42,8 @@ import {
   whereSql,
 } from './internal/store-rows.js';
 import { GENESIS_HASH } from './audit-hash.js';
+import type { GrantLock } from './grant-lock.js';
+import { SqliteGrantLock } from './sqlite-grant-lock.js';
 
 export interface SqliteGrantStoreOptions {
   /** Database file (created with its directory), or `':memory:'`. Default `./.alter/vault.db`. */
@@ -107,6 +107,17 @@ const MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
       );
     `,
   },
+  {
+    // Refresh leases (sqlite-grant-lock.ts): who may refresh a grant now, across processes.
+    version: 2,
+    sql: `
+      CREATE TABLE IF NOT EXISTS alter_grant_leases (
+        grant_id TEXT PRIMARY KEY,
+        owner TEXT NOT NULL,
+        expires_at INTEGER NOT NULL
+      );
+    `,
+  },
 ];
 
 /** Latest schema version this code writes. */
@@ -132,7 +143,6 @@ export class SqliteGrantStore implements GrantStore {
   readonly #busyTimeoutMs: number;
   #db: Database.Database | undefined;
   #opening: Promise<void> | undefined;
-  readonly #locks = new KeyedMutex();
 
   /** @throws InvalidArgumentError naming a bad option. */
   constructor(options: SqliteGrantStoreOptions = {}) {
@@ -247,17 +257,12 @@ export class SqliteGrantStore implements GrantStore {
     return this.#conn().prepare('DELETE FROM alter_grants WHERE id = ?').run(id).changes > 0;
   }
 
-  withGrantLock<T>(id: string, fn: (grant: LockedGrant) => Promise<T>): Promise<T> {
-    return this.#locks.run(id, () =>
-      fn({
-        read: () => this.getGrant(id),
-        update: async (update) => {
-          const g = this.#updateSync(id, update);
-          if (!g) throw new StoreError(`Grant ${id} disappeared while locked.`);
-          return g;
-        },
-      }),
-    );
+  /**
+   * The refresh lease of this file (table `alter_grant_leases`), safe across processes on this
+   * host. Uses this store's connection: open the store before using the lock.
+   */
+  createGrantLock(): GrantLock {
+    return new SqliteGrantLock(() => this.#conn());
   }
 
   // ---- audit ----

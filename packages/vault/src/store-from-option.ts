@@ -18,7 +18,7 @@ export function storeFromOption(option: GrantStore | string | undefined): GrantS
     if (s.startsWith('sqlite:')) return new SqliteGrantStore({ filename: s.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '') });
     return new SqliteGrantStore({ filename: s });
   }
-  const required = ['open', 'close', 'putGrant', 'listGrants', 'withGrantLock', 'appendAudit', 'queryAudit', 'kvGet', 'resealAll'] as const;
+  const required = ['open', 'close', 'putGrant', 'listGrants', 'updateGrant', 'appendAudit', 'queryAudit', 'kvGet', 'resealAll'] as const;
   if (option === null || typeof option !== 'object' || required.some((m) => typeof (option as unknown as Record<string, unknown>)[m] !== 'function')) {
     throw new InvalidArgumentError('options.store', 'expected a GrantStore (see grant-store.ts), a postgres:// URL, or a SQLite file path');
   }

@@ -3,24 +3,43 @@
  *
  * - Decrypted access tokens are cached per (user, provider, account) until 60 s before they
  *   expire (and at most 5 minutes, so grants changed by another process are picked up).
- * - A refresh is single-flight per grant inside the process, and runs under the store's grant
- *   lock across processes: the grant is re-read inside the lock, and if another process already
- *   refreshed it (version moved, token valid) that token is used instead of refreshing again.
- * - The new access token AND the rotated refresh token are persisted before the token is used,
- *   so a rotated refresh token is never lost.
+ * - A refresh is single-flight per grant inside the process, and across processes through a
+ *   short-lived lease ({@link GrantLock}): the lease is a compare-and-set that commits at once, the
+ *   token endpoint is called with NO store transaction open, and the new access token AND the
+ *   rotated refresh token are persisted right on receipt (bounded retries) before the token is used.
+ * - Processes that find the lease taken poll with backoff (each request bounded by its timeout) and
+ *   re-read: when the grant's version moved and its token is valid they use it. A lease whose
+ *   holder died lapses after its TTL (longer than the token endpoint timeout) and is taken over.
  */
-import { AccountAmbiguousError, AlterError, GrantExpiredError, GrantNotFoundError, TokenRefreshError } from './errors.js';
-import type { GrantStore, StoredGrant } from './grant-store.js';
+import { randomUUID } from 'node:crypto';
+import {
+  AccountAmbiguousError,
+  AlterError,
+  GrantExpiredError,
+  GrantNotFoundError,
+  RequestAbortedError,
+  RequestTimeoutError,
+  TokenRefreshError,
+} from './errors.js';
+import type { GrantLock } from './grant-lock.js';
+import type { GrantStore, GrantUpdate, StoredGrant } from './grant-store.js';
 import { openGrantToken, sealGrantToken } from './grant-token-seal.js';
 import type { Logger } from './logger.js';
 import type { ProviderConfig } from './provider-config.js';
 import type { SecretBox } from './secret-box.js';
-import { InvalidGrantSignal, type TokenRefresher } from './token-refresher.js';
+import { InvalidGrantSignal, type RefreshedTokens } from './token-refresher.js';
+import type { TokenRefresher } from './token-refresher.js';
 
 /** Refresh this long before `expiresAt`. */
 export const EXPIRY_SKEW_MS = 60_000;
 /** Longest a cached token is trusted without re-reading the store. */
 export const MAX_CACHE_MS = 5 * 60_000;
+/** How often a process waiting on another's refresh lease re-reads the grant (doubling, with jitter). */
+const LEASE_POLL_MIN_MS = 10;
+const LEASE_POLL_MAX_MS = 250;
+/** Saving freshly rotated tokens: attempts and first backoff (100, 200, 400, 800 ms: ~1.5 s in all). */
+const PERSIST_ATTEMPTS = 5;
+const PERSIST_RETRY_BASE_MS = 100;
 
 /** A usable access token and the grant it came from. Internal: never leaves the package. */
 export interface TokenLease {
@@ -35,12 +54,27 @@ export interface TokenLease {
 
 export interface TokenManagerDeps {
   readonly store: GrantStore;
+  /** Cross-process single-flight of refreshes. */
+  readonly lock: GrantLock;
+  /** Lease TTL; longer than the token endpoint timeout plus the persist retries. */
+  readonly leaseTtlMs: number;
   box(): SecretBox;
   refresher(provider: ProviderConfig): TokenRefresher;
   readonly logger: Logger;
 }
 
-type LockOutcome = { kind: 'lease'; lease: TokenLease } | { kind: 'revoked' } | { kind: 'expired' } | { kind: 'gone' };
+/** How long one request waits for a token (its timeout and signal). */
+export interface WaitOptions {
+  readonly timeoutMs: number;
+  readonly signal?: AbortSignal;
+}
+
+type Decision =
+  | { kind: 'use'; grant: StoredGrant }
+  | { kind: 'refresh'; grant: StoredGrant }
+  | { kind: 'revoked'; account: string }
+  | { kind: 'expired'; account: string }
+  | { kind: 'gone' };
 
 /**
  * How early to refresh: 60 s, or half the token's lifetime for short-lived tokens (so a token
@@ -70,7 +104,7 @@ export class TokenManager {
   }
 
   /** A valid access token for the selected grant (cached, stored, or freshly refreshed). */
-  async acquire(provider: ProviderConfig, user: string, account: string | undefined): Promise<TokenLease> {
+  async acquire(provider: ProviderConfig, user: string, account: string | undefined, wait?: WaitOptions): Promise<TokenLease> {
     const key = TokenManager.cacheKey(user, provider.id, account);
     const cached = this.#cache.get(key);
     if (cached !== undefined && Date.now() < cached.validUntil) return cached;
@@ -82,16 +116,16 @@ export class TokenManager {
       return lease;
     }
     if (grant.refreshToken === null) throw new GrantExpiredError({ user, provider: provider.id, account: grant.account || undefined });
-    const lease = await this.#refresh(provider, user, grant.id, grant.version, false);
+    const lease = await this.#refresh(provider, user, grant.id, grant.version, false, wait);
     this.#cache.set(key, lease);
     return lease;
   }
 
   /** After a 401: refresh (unless another request already did) and return the new lease. */
-  async forceRefresh(provider: ProviderConfig, user: string, account: string | undefined, used: TokenLease): Promise<TokenLease> {
+  async forceRefresh(provider: ProviderConfig, user: string, account: string | undefined, used: TokenLease, wait?: WaitOptions): Promise<TokenLease> {
     const key = TokenManager.cacheKey(user, provider.id, account);
     if (this.#cache.get(key) === used) this.#cache.delete(key);
-    const lease = await this.#refresh(provider, user, used.grantId, used.version, true);
+    const lease = await this.#refresh(provider, user, used.grantId, used.version, true, wait);
     this.#cache.set(key, lease);
     return lease;
   }
@@ -131,72 +165,202 @@ export class TokenManager {
     });
   }
 
-  #refresh(provider: ProviderConfig, user: string, grantId: string, seenVersion: number, force: boolean): Promise<TokenLease> {
-    const inflight = this.#flights.get(grantId);
-    if (inflight) return inflight;
-    const flight = this.#refreshLocked(provider, user, grantId, seenVersion, force).finally(() => {
-      this.#flights.delete(grantId);
-    });
-    this.#flights.set(grantId, flight);
-    return flight;
+  #refresh(provider: ProviderConfig, user: string, grantId: string, seenVersion: number, force: boolean, wait: WaitOptions | undefined): Promise<TokenLease> {
+    let flight = this.#flights.get(grantId);
+    if (!flight) {
+      const started = this.#refreshLeased(provider, user, grantId, seenVersion, force).finally(() => {
+        this.#flights.delete(grantId);
+      });
+      this.#flights.set(grantId, started);
+      flight = started;
+    }
+    // The flight is shared by every request of this process; each request waits at most its own timeout.
+    return wait === undefined ? flight : waitBounded(flight, provider.id, wait);
   }
 
-  async #refreshLocked(provider: ProviderConfig, user: string, grantId: string, seenVersion: number, force: boolean): Promise<TokenLease> {
-    const { store, logger } = this.#deps;
-    const box = this.#deps.box();
-    let account: string | undefined;
-    const outcome = await store.withGrantLock(grantId, async (locked): Promise<LockOutcome> => {
-      const fresh = await locked.read();
-      if (!fresh) return { kind: 'gone' };
-      account = fresh.account || undefined;
-      if (fresh.status !== 'active') return { kind: 'revoked' };
-      const now = Date.now();
-      // Another request or process refreshed while we waited for the lock: use its token.
-      if (fresh.version !== seenVersion && tokenValid(fresh, now)) {
-        return { kind: 'lease', lease: this.#lease(fresh, openGrantToken(box, fresh, 'access', fresh.accessToken), now) };
-      }
-      if (!force && tokenValid(fresh, now)) return { kind: 'lease', lease: this.#lease(fresh, openGrantToken(box, fresh, 'access', fresh.accessToken), now) };
-      if (fresh.refreshToken === null) return { kind: 'expired' };
-      const refresher = this.#deps.refresher(provider);
-      logger.debug('refreshing access token', { provider: provider.id, user, grantId, forced: force });
-      let tokens: Awaited<ReturnType<TokenRefresher['refresh']>>;
-      // Opened (and its binding checked) before the try: a moved refresh token is never sent to the provider.
-      const refreshToken = openGrantToken(box, fresh, 'refresh', fresh.refreshToken);
-      try {
-        const options: { signal?: AbortSignal; user: string } = { user };
-        tokens = await refresher.refresh(refreshToken, options);
-      } catch (err) {
-        if (err instanceof InvalidGrantSignal || (err instanceof Error && err.name === 'InvalidGrantSignal')) {
-          // Persist the revocation: returning (not throwing) commits it.
-          await locked.update({ status: 'revoked' });
-          logger.warn('refresh token rejected (invalid_grant); grant marked revoked', { provider: provider.id, user, grantId });
-          return { kind: 'revoked' };
+  /**
+   * Cross-process single-flight without a transaction across HTTP: re-read the grant; if another
+   * process already refreshed it (version moved, token valid) use that; otherwise take the lease
+   * (a compare-and-set that ends at once) and refresh, or — when someone else holds it — poll with
+   * backoff and re-read. A lease whose holder died lapses after its TTL and is taken over.
+   */
+  async #refreshLeased(provider: ProviderConfig, user: string, grantId: string, seenVersion: number, force: boolean): Promise<TokenLease> {
+    const { store, lock, logger } = this.#deps;
+    const ttlMs = this.#deps.leaseTtlMs;
+    const owner = `${process.pid}:${randomUUID()}`;
+    // A live holder persists or its lease lapses within one TTL; three TTLs bound the loop even
+    // when leases keep changing hands.
+    const giveUpAt = Date.now() + 3 * ttlMs;
+    const waitStarted = Date.now();
+    let pollMs = LEASE_POLL_MIN_MS;
+    for (let attempt = 0; ; attempt++) {
+      const decision = this.#decide(await store.getGrant(grantId), seenVersion, force);
+      if (decision.kind !== 'refresh') return this.#settle(decision, provider, user);
+      const lease = await lock.tryAcquire(grantId, owner, ttlMs);
+      if (lease) {
+        if (attempt > 0) logger.debug('refresh lease taken after waiting', { provider: provider.id, grantId, waitedMs: Date.now() - waitStarted, lock: lock.kind });
+        try {
+          // Re-read under the lease: the previous holder may have persisted between our read and our CAS.
+          const held = this.#decide(await store.getGrant(grantId), seenVersion, force);
+          if (held.kind !== 'refresh') return this.#settle(held, provider, user);
+          return await this.#refreshHoldingLease(provider, user, held.grant, force);
+        } finally {
+          await lock.release(grantId, owner).catch((err: unknown) => {
+            logger.warn('could not release the refresh lease; it expires on its own', { provider: provider.id, grantId, error: (err as Error)?.message });
+          });
         }
-        if (err instanceof TokenRefreshError) throw err;
-        if (err instanceof AlterError) throw err;
-        const detail = err instanceof Error ? `${err.name}: ${err.message.slice(0, 200)}` : 'unknown error';
-        throw new TokenRefreshError({ provider: provider.id, user, detail });
       }
-      if (typeof tokens?.accessToken !== 'string' || tokens.accessToken === '') {
-        throw new TokenRefreshError({ provider: provider.id, user, detail: 'the refresher returned no access token' });
+      if (Date.now() >= giveUpAt) {
+        throw new TokenRefreshError({
+          provider: provider.id,
+          user,
+          detail: `another process kept the refresh lease of this grant for over ${3 * ttlMs} ms without saving new tokens`,
+        });
       }
-      const updated = await locked.update({
-        accessToken: sealGrantToken(box, tokens.accessToken, fresh, 'access'),
-        ...(tokens.refreshToken ? { refreshToken: sealGrantToken(box, tokens.refreshToken, fresh, 'refresh') } : {}),
-        expiresAt: tokens.expiresAt ?? null,
-        ...(tokens.scopes ? { scopes: tokens.scopes } : {}),
-      });
-      return { kind: 'lease', lease: this.#lease(updated, tokens.accessToken, Date.now()) };
-    });
-    switch (outcome.kind) {
-      case 'lease':
-        return outcome.lease;
-      case 'revoked':
-      case 'gone':
-        this.invalidate(user, provider.id);
-        throw new GrantNotFoundError({ user, provider: provider.id, ...(account ? { account } : {}), revoked: true });
-      case 'expired':
-        throw new GrantExpiredError({ user, provider: provider.id, ...(account ? { account } : {}) });
+      await sleep(pollMs + Math.random() * pollMs);
+      pollMs = Math.min(pollMs * 2, LEASE_POLL_MAX_MS);
     }
   }
+
+  /** What to do with the grant as read now: use its token, fail, or refresh it. */
+  #decide(fresh: StoredGrant | undefined, seenVersion: number, force: boolean): Decision {
+    if (!fresh) return { kind: 'gone' };
+    if (fresh.status !== 'active') return { kind: 'revoked', account: fresh.account };
+    const now = Date.now();
+    // Another request or process refreshed meanwhile: use its token.
+    if (fresh.version !== seenVersion && tokenValid(fresh, now)) return { kind: 'use', grant: fresh };
+    if (!force && tokenValid(fresh, now)) return { kind: 'use', grant: fresh };
+    if (fresh.refreshToken === null) return { kind: 'expired', account: fresh.account };
+    return { kind: 'refresh', grant: fresh };
+  }
+
+  #settle(decision: Exclude<Decision, { kind: 'refresh' }>, provider: ProviderConfig, user: string): TokenLease {
+    switch (decision.kind) {
+      case 'use':
+        return this.#lease(decision.grant, openGrantToken(this.#deps.box(), decision.grant, 'access', decision.grant.accessToken), Date.now());
+      case 'revoked':
+      case 'gone': {
+        this.invalidate(user, provider.id);
+        const account = decision.kind === 'revoked' ? decision.account : '';
+        throw new GrantNotFoundError({ user, provider: provider.id, ...(account ? { account } : {}), revoked: true });
+      }
+      case 'expired':
+        throw new GrantExpiredError({ user, provider: provider.id, ...(decision.account ? { account: decision.account } : {}) });
+    }
+  }
+
+  /** Holding the lease, with no store transaction open: call the token endpoint, then persist at once. */
+  async #refreshHoldingLease(provider: ProviderConfig, user: string, fresh: StoredGrant, force: boolean): Promise<TokenLease> {
+    const { store, logger } = this.#deps;
+    const box = this.#deps.box();
+    const grantId = fresh.id;
+    const refresher = this.#deps.refresher(provider);
+    logger.debug('refreshing access token', { provider: provider.id, user, grantId, forced: force });
+    // Opened (and its binding checked) before the call: a moved refresh token is never sent to the provider.
+    const refreshToken = openGrantToken(box, fresh, 'refresh', fresh.refreshToken!);
+    let tokens: RefreshedTokens;
+    try {
+      const options: { signal?: AbortSignal; user: string } = { user };
+      tokens = await refresher.refresh(refreshToken, options);
+    } catch (err) {
+      if (err instanceof InvalidGrantSignal || (err instanceof Error && err.name === 'InvalidGrantSignal')) {
+        return this.#onInvalidGrant(provider, user, fresh);
+      }
+      if (err instanceof AlterError) throw err;
+      const detail = err instanceof Error ? `${err.name}: ${err.message.slice(0, 200)}` : 'unknown error';
+      throw new TokenRefreshError({ provider: provider.id, user, detail });
+    }
+    // From here until the write commits, the provider may already have rotated the refresh token
+    // and only this process knows the new one: the crash window (docs/vault.md "Refresh and crashes").
+    const received = performance.now();
+    if (typeof tokens?.accessToken !== 'string' || tokens.accessToken === '') {
+      throw new TokenRefreshError({ provider: provider.id, user, detail: 'the refresher returned no access token' });
+    }
+    const update: GrantUpdate = {
+      accessToken: sealGrantToken(box, tokens.accessToken, fresh, 'access'),
+      ...(tokens.refreshToken ? { refreshToken: sealGrantToken(box, tokens.refreshToken, fresh, 'refresh') } : {}),
+      expiresAt: tokens.expiresAt ?? null,
+      ...(tokens.scopes ? { scopes: tokens.scopes } : {}),
+    };
+    let updated: StoredGrant | undefined;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        // Each attempt is its own statement on a pooled connection (a broken one is discarded).
+        updated = await store.updateGrant(grantId, update);
+        const windowMs = performance.now() - received;
+        logger.debug('refreshed tokens persisted', { provider: provider.id, grantId, windowMs: Math.round(windowMs * 1000) / 1000, attempts: attempt });
+        break;
+      } catch (err) {
+        if (attempt >= PERSIST_ATTEMPTS) {
+          // The new tokens still work for this flight; the stored refresh token may be spent, so the
+          // next refresh can end in invalid_grant → GrantNotFoundError{revoked} (reconnect).
+          logger.error('refreshed tokens could not be saved; the grant may need re-authorization', {
+            provider: provider.id,
+            grantId,
+            attempts: attempt,
+            error: (err as Error)?.message,
+          });
+          return this.#lease({ ...fresh, expiresAt: tokens.expiresAt ?? null, scopes: tokens.scopes ?? fresh.scopes }, tokens.accessToken, Date.now());
+        }
+        await sleep(PERSIST_RETRY_BASE_MS * 2 ** (attempt - 1));
+      }
+    }
+    if (!updated) {
+      this.invalidate(user, provider.id);
+      throw new GrantNotFoundError({ user, provider: provider.id, ...(fresh.account ? { account: fresh.account } : {}), revoked: true });
+    }
+    return this.#lease(updated, tokens.accessToken, Date.now());
+  }
+
+  /**
+   * The provider refused the refresh token. If the grant moved meanwhile (another holder saved new
+   * tokens after our lease lapsed) use those; otherwise the grant is dead: mark it revoked.
+   */
+  async #onInvalidGrant(provider: ProviderConfig, user: string, sent: StoredGrant): Promise<TokenLease> {
+    const { store, logger } = this.#deps;
+    const now = await store.getGrant(sent.id);
+    if (now && now.status === 'active' && now.version !== sent.version && tokenValid(now, Date.now())) {
+      return this.#settle({ kind: 'use', grant: now }, provider, user);
+    }
+    await store.updateGrant(sent.id, { status: 'revoked' });
+    logger.warn('refresh token rejected (invalid_grant); grant marked revoked', { provider: provider.id, user, grantId: sent.id });
+    return this.#settle({ kind: 'revoked', account: sent.account }, provider, user);
+  }
+}
+
+/** Races a shared flight against one request's timeout and signal. */
+function waitBounded(flight: Promise<TokenLease>, provider: string, wait: WaitOptions): Promise<TokenLease> {
+  return new Promise<TokenLease>((resolve, reject) => {
+    if (wait.signal?.aborted) {
+      reject(new RequestAbortedError({ provider }));
+      return;
+    }
+    const onAbort = () => {
+      cleanup();
+      reject(new RequestAbortedError({ provider }));
+    };
+    const timer = setTimeout(() => {
+      cleanup();
+      reject(new RequestTimeoutError({ provider, timeoutMs: wait.timeoutMs }));
+    }, wait.timeoutMs);
+    const cleanup = () => {
+      clearTimeout(timer);
+      wait.signal?.removeEventListener('abort', onAbort);
+    };
+    wait.signal?.addEventListener('abort', onAbort, { once: true });
+    flight.then(
+      (lease) => {
+        cleanup();
+        resolve(lease);
+      },
+      (err: unknown) => {
+        cleanup();
+        reject(err);
+      },
+    );
+  });
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -3,7 +3,7 @@
  * store a user writes). `makeStore` returns a fresh, unopened store over an EMPTY database.
  */
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import type { AuditInput, GrantStore } from '@alter/vault';
+import type { AuditInput, GrantLock, GrantStore } from '@alter/vault';
 import { AuditChainConflictError } from '@alter/vault';
 
 const GENESIS = '0'.repeat(64);
@@ -109,43 +109,6 @@ export function runStoreContract(name: string, makeStore: () => GrantStore | Pro
       expect(await store.deleteGrant(g.id)).toBe(true);
       expect(await store.deleteGrant(g.id)).toBe(false);
       expect(await store.getGrant(g.id)).toBeUndefined();
-    });
-
-    it('serializes withGrantLock per grant and commits updates made inside it', async () => {
-      const g = await store.putGrant(input());
-      const order: string[] = [];
-      const slow = store.withGrantLock(g.id, async (locked) => {
-        order.push('a:start');
-        await new Promise((r) => setTimeout(r, 50));
-        const updated = await locked.update({ accessToken: 'v1.k.from-a' });
-        order.push('a:end');
-        return updated.version;
-      });
-      await new Promise((r) => setTimeout(r, 5));
-      const fast = store.withGrantLock(g.id, async (locked) => {
-        order.push('b:start');
-        const seen = await locked.read();
-        order.push('b:end');
-        return seen!.accessToken;
-      });
-      expect(await slow).toBe(2);
-      expect(await fast).toBe('v1.k.from-a');
-      expect(order).toEqual(['a:start', 'a:end', 'b:start', 'b:end']);
-      expect((await store.getGrant(g.id))!.accessToken).toBe('v1.k.from-a');
-    });
-
-    it('rolls back updates when the locked callback throws', async () => {
-      const g = await store.putGrant(input());
-      await expect(
-        store.withGrantLock(g.id, async (locked) => {
-          await locked.update({ accessToken: 'v1.k.discard' });
-          throw new Error('boom');
-        }),
-      ).rejects.toThrow('boom');
-      // PostgreSQL rolls back; SQLite's in-process lock has no transaction, so only check the lock is free.
-      await store.withGrantLock(g.id, async (locked) => {
-        expect(await locked.read()).toBeDefined();
-      });
     });
 
     it('appends audit rows in order, returns the last, and queries with filters', async () => {
@@ -280,6 +243,77 @@ export function runStoreContract(name: string, makeStore: () => GrantStore | Pro
       await s.open();
       await s.close();
       await expect(s.listGrants()).rejects.toMatchObject({ code: 'ALTER_STORE' });
+    });
+  });
+}
+
+/** Two locks over ONE backing database (two store instances: two "processes" in miniature). */
+export interface LockPair {
+  readonly a: GrantLock;
+  readonly b: GrantLock;
+  close(): Promise<void>;
+}
+
+/**
+ * The GrantLock contract (the refresh lease): every lock passes it — SQLite, PostgreSQL,
+ * in-process, and any a user writes (Redis). `makePair` returns two opened locks sharing state.
+ */
+export function runGrantLockContract(name: string, makePair: () => Promise<LockPair>): void {
+  describe(`GrantLock contract: ${name}`, () => {
+    let pair: LockPair;
+    beforeEach(async () => {
+      pair = await makePair();
+    });
+    afterEach(async () => {
+      await pair.close();
+    });
+
+    it('gives a live lease to one owner only, across lock instances', async () => {
+      const first = await pair.a.tryAcquire('g1', 'owner-a', 60_000);
+      expect(first).toMatchObject({ grantId: 'g1', owner: 'owner-a' });
+      expect(first!.expiresAt.getTime()).toBeGreaterThan(Date.now() + 30_000);
+      expect(Object.isFrozen(first)).toBe(true);
+      expect(await pair.b.tryAcquire('g1', 'owner-b', 60_000)).toBeUndefined();
+      expect(await pair.a.tryAcquire('g1', 'owner-c', 60_000)).toBeUndefined();
+      // Other grants are independent.
+      expect(await pair.b.tryAcquire('g2', 'owner-b', 60_000)).toMatchObject({ grantId: 'g2', owner: 'owner-b' });
+    });
+
+    it('lets the same owner renew its lease', async () => {
+      const first = await pair.a.tryAcquire('g1', 'owner-a', 1_000);
+      const renewed = await pair.b.tryAcquire('g1', 'owner-a', 60_000);
+      expect(renewed).toBeDefined();
+      expect(renewed!.expiresAt.getTime()).toBeGreaterThan(first!.expiresAt.getTime());
+    });
+
+    it('frees the lease on release by its owner only', async () => {
+      await pair.a.tryAcquire('g1', 'owner-a', 60_000);
+      expect(await pair.b.release('g1', 'owner-b')).toBe(false);
+      expect(await pair.b.tryAcquire('g1', 'owner-b', 60_000)).toBeUndefined();
+      expect(await pair.a.release('g1', 'owner-a')).toBe(true);
+      expect(await pair.a.release('g1', 'owner-a')).toBe(false);
+      expect(await pair.b.tryAcquire('g1', 'owner-b', 60_000)).toMatchObject({ owner: 'owner-b' });
+    });
+
+    it('lets anyone take over a lease whose owner never released it once it expired', async () => {
+      expect(await pair.a.tryAcquire('g1', 'dead-owner', 150)).toBeDefined();
+      expect(await pair.b.tryAcquire('g1', 'owner-b', 60_000)).toBeUndefined();
+      let taken: Awaited<ReturnType<GrantLock['tryAcquire']>>;
+      for (let i = 0; i < 200 && !taken; i++) {
+        await new Promise((r) => setTimeout(r, 25));
+        taken = await pair.b.tryAcquire('g1', 'owner-b', 60_000);
+      }
+      expect(taken).toMatchObject({ owner: 'owner-b' });
+      // The dead owner's late release does not free the new owner's lease.
+      expect(await pair.a.release('g1', 'dead-owner')).toBe(false);
+      expect(await pair.a.tryAcquire('g1', 'owner-c', 60_000)).toBeUndefined();
+    });
+
+    it('grants exactly one of 50 racing acquisitions', async () => {
+      const results = await Promise.all(
+        Array.from({ length: 50 }, (_, i) => (i % 2 === 0 ? pair.a : pair.b).tryAcquire('race', `owner-${i}`, 60_000)),
+      );
+      expect(results.filter((r) => r !== undefined)).toHaveLength(1);
     });
   });
 }

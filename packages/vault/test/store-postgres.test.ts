@@ -2,12 +2,21 @@ import { expect, it } from '@jest/globals';
 import { PostgresGrantStore } from '@alter/vault';
 import pg from 'pg';
 import { describeWithPostgres } from './support/pg.js';
-import { runStoreContract } from './store-contract.js';
+import { runGrantLockContract, runStoreContract } from './store-contract.js';
 
 describeWithPostgres('PostgresGrantStore', (db) => {
   let n = 0;
   // Each contract test gets its own schema inside this file's random schema prefix.
   runStoreContract('PostgreSQL', () => new PostgresGrantStore({ connectionString: db.url, schema: `${db.schema}_${++n}` }));
+
+  runGrantLockContract('PostgreSQL (two pools)', async () => {
+    const schema = `${db.schema}_${++n}`;
+    const one = new PostgresGrantStore({ connectionString: db.url, schema });
+    const two = new PostgresGrantStore({ connectionString: db.url, schema });
+    await one.open();
+    await two.open();
+    return { a: one.createGrantLock(), b: two.createGrantLock(), close: async () => void (await Promise.all([one.close(), two.close()])) };
+  });
 
   it('applies migrations once when many stores open the same schema concurrently (advisory lock)', async () => {
     const schema = `${db.schema}_race`;
@@ -19,7 +28,7 @@ describeWithPostgres('PostgresGrantStore', (db) => {
     const res = await client.query(`SELECT version FROM "${schema}".alter_migrations`);
     await client.query(`DROP SCHEMA "${schema}" CASCADE`);
     await client.end();
-    expect(res.rows).toEqual([{ version: 1 }]);
+    expect(res.rows).toEqual([{ version: 1 }, { version: 2 }]);
   });
 
   it('accepts ?schema= in the URL and hides the password in inspect/JSON', async () => {

@@ -1,15 +1,29 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { statSync, writeFileSync } from 'node:fs';
-import { SqliteGrantStore } from '@alter/vault';
+import { InProcessGrantLock, SqliteGrantStore } from '@alter/vault';
 import Database from 'better-sqlite3';
 import { tempDir } from './support/fixtures.js';
-import { runStoreContract } from './store-contract.js';
+import { runGrantLockContract, runStoreContract } from './store-contract.js';
 
 const tmp = tempDir('alter-sqlite-contract');
 let n = 0;
 afterAll(() => tmp.remove());
 
 runStoreContract('SQLite file', () => new SqliteGrantStore({ filename: tmp.file(`contract-${++n}.db`) }));
+
+runGrantLockContract('SQLite file (two connections)', async () => {
+  const filename = tmp.file(`lease-${++n}.db`);
+  const one = new SqliteGrantStore({ filename });
+  const two = new SqliteGrantStore({ filename });
+  await one.open();
+  await two.open();
+  return { a: one.createGrantLock(), b: two.createGrantLock(), close: async () => void (await Promise.all([one.close(), two.close()])) };
+});
+
+runGrantLockContract('in-process', async () => {
+  const lock = new InProcessGrantLock();
+  return { a: lock, b: lock, close: async () => {} };
+});
 
 describe('SqliteGrantStore specifics', () => {
   it('creates the directory, uses WAL and busy_timeout, and records the migration version', async () => {
@@ -20,7 +34,7 @@ describe('SqliteGrantStore specifics', () => {
     expect(statSync(file).isFile()).toBe(true);
     const db = new Database(file);
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
-    expect(db.prepare('SELECT version FROM alter_migrations').all()).toEqual([{ version: 1 }]);
+    expect(db.prepare('SELECT version FROM alter_migrations').all()).toEqual([{ version: 1 }, { version: 2 }]);
     db.close();
   });
 
