@@ -1,5 +1,5 @@
 /**
- * Seam between the token pipeline (token-manager.ts: cache, single-flight, grant lock, persist)
+ * Seam between the token pipeline (token-manager.ts: cache, single-flight, refresh lease, persist)
  * and the OAuth protocol work (oauth-client.ts: the refresh_token grant over HTTP).
  */
 import type { ProviderConfig } from './provider-config.js';
