@@ -7,7 +7,8 @@
  *   lease lapses and the next process proceeds; the grant works, or (after rotation, inside the
  *   documented window) is reported as GrantNotFoundError{revoked} — never silently broken.
  * - The window between receiving rotated tokens and their commit, measured over N refreshes.
- * - PostgreSQL: no transaction is open ('idle in transaction') while the token endpoint is called.
+ * - PostgreSQL: no transaction is open ('idle in transaction') while the token endpoint is called,
+ *   and a database blip (every backend of the app terminated) during that call loses nothing.
  *
  * Children run the BUILT package (fixtures/refresh-crash-worker.mjs): `pnpm -C packages/vault build`.
  */
@@ -323,6 +324,58 @@ describeWithPostgres('refresh lease and crashes: PostgreSQL', (db) => {
         expect(inTransaction).toEqual([]);
         expect((await pending).status).toBe(200);
         expect(h.sandbox.stats.tokenRequests.refresh_token).toBe(1);
+      } finally {
+        await v.close();
+      }
+      await h.collectTokens();
+      h.leak.assertClean();
+    } finally {
+      await admin.end();
+      await h.close();
+    }
+  }, 60_000);
+
+  it('a database blip while the token endpoint is called does not throw away the rotated tokens', async () => {
+    requireBuiltVault();
+    const app = `alter_blip_${randomBytes(4).toString('hex')}`;
+    const store = `${db.url}${db.url.includes('?') ? '&' : '?'}schema=${db.schema}_blip&application_name=${app}`;
+    const h = await createHarness({ providers: ['google'], store });
+    const admin = new pg.Client({ connectionString: db.url });
+    await admin.connect();
+    try {
+      await expiredGrant(h);
+      h.sandbox.faults.latency(1_000, 'token');
+      let calling!: () => void;
+      const tokenCallStarted = new Promise<void>((resolve) => {
+        calling = resolve;
+      });
+      const lines: Captured[] = [];
+      const v = new AlterVault({
+        caller: 'blip',
+        store,
+        encryptionKey: h.encryptionKey,
+        providers: [h.vault.provider('google')],
+        logger: capturing(h.leak.logger, lines, (l) => {
+          if (l.message === 'refreshing access token') calling();
+        }),
+      });
+      try {
+        await v.ready();
+        const pending = v.request('google', 'GET', GMAIL_LIST, { user: 'alice' });
+        await tokenCallStarted;
+        // The blip: every connection this app has to PostgreSQL is cut while the provider rotates.
+        const killed = await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1', [app]);
+        expect(killed.rowCount).toBeGreaterThan(0);
+        expect((await pending).status).toBe(200);
+        expect(h.sandbox.stats.tokenRequests.refresh_token).toBe(1);
+        // The rotated refresh token was saved: the next refresh uses it and the provider accepts it.
+        h.sandbox.faults.latency(0, 'token');
+        h.sandbox.faults.expireAccessTokens();
+        expect((await v.request('google', 'GET', GMAIL_LIST, { user: 'alice' })).status).toBe(200);
+        expect(h.sandbox.stats.tokenRequests.refresh_token).toBe(2);
+        expect(h.sandbox.stats.tokenRequests.errors.invalid_grant ?? 0).toBe(0);
+        const [after] = await v.store.listGrants({ user: 'alice', provider: 'google', includeRevoked: true });
+        expect(after!.status).toBe('active');
       } finally {
         await v.close();
       }
