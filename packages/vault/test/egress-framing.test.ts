@@ -160,12 +160,12 @@ describe('request smuggling over a shared keep-alive socket', () => {
   });
 
   it('refuses a Host override (the request would reach another virtual host with the token)', async () => {
+    const errors: unknown[] = [];
     for (const name of ['Host', 'host', 'HOST']) {
-      const err = await failure(() => vault.request('acme', 'GET', `${server.origin}/v1/me`, { user: 'bob', extraHeaders: { [name]: 'admin.internal.example' } }));
-      expect(err).toBeInstanceOf(HeaderNotAllowedError);
-      expect(err).toMatchObject({ header: name });
+      errors.push(await failure(() => vault.request('acme', 'GET', `${server.origin}/v1/me`, { user: 'bob', extraHeaders: { [name]: 'admin.internal.example' } })));
     }
     expect(described(server.seen)).toEqual([]);
+    expect(errors.map((e) => (e instanceof HeaderNotAllowedError ? e.header : e))).toEqual(['Host', 'host', 'HOST']);
   });
 
   it.each([
