@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { createGzip, gzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { createLeakCheck, type LeakCheck } from '@alter/testing';
-import { AlterVault, InvalidArgumentError, ResponseTooLargeError } from '@alter/vault';
+import { AlterVault, InvalidArgumentError, ResponseTooLargeError, type VaultResponse } from '@alter/vault';
 import { loopbackProvider, newKey, newToken, tempDir, type TempDir } from './support/fixtures.js';
 
 const MiB = 1024 * 1024;
@@ -116,11 +116,11 @@ afterEach(async () => {
   leak.assertClean();
 });
 
-async function failure(fn: () => Promise<unknown>): Promise<unknown> {
+/** Runs fn expecting a throw; returns the error, or what was received instead (status and body size). */
+async function failure(fn: () => Promise<VaultResponse>): Promise<unknown> {
   try {
     const res = await fn();
-    leak.inspect(res, 'response');
-    return res;
+    return { unexpectedlyReceived: { status: res.status, bodyBytes: res.bytes().length } };
   } catch (err) {
     leak.inspect(err, 'thrown error');
     return err;
