@@ -148,8 +148,8 @@ async function peakBufferGrowth<T>(fn: () => Promise<T>): Promise<{ result: T; p
 describe('response body cap', () => {
   it('stops a gzip bomb (100 KB on the wire, 96 MiB inflated) at the default 10 MiB, memory bounded', async () => {
     const { result: err, peak } = await peakBufferGrowth(() => failure(() => vault.request('acme', 'GET', `${origin}/bomb`, { user: 'alice' })));
-    expect(err).toBeInstanceOf(ResponseTooLargeError);
     expect(err).toMatchObject({ code: 'ALTER_RESPONSE_TOO_LARGE', provider: 'acme', limitBytes: DEFAULT_CAP, status: 200 });
+    expect(err).toBeInstanceOf(ResponseTooLargeError);
     expect((err as Error).message).toContain('maxResponseBytes');
     // At most the cap is held (plus zlib's and the socket's working buffers), never the 96 MiB.
     expect(peak).toBeLessThan(DEFAULT_CAP + 16 * MiB);
@@ -160,8 +160,8 @@ describe('response body cap', () => {
   it('stops a plain body that keeps coming at the default cap and closes the connection', async () => {
     const total = 128 * MiB;
     const err = await failure(() => vault.request('acme', 'GET', `${origin}/stream?size=${total}&key=plain`, { user: 'alice' }));
+    expect(err).toMatchObject({ code: 'ALTER_RESPONSE_TOO_LARGE', limitBytes: DEFAULT_CAP });
     expect(err).toBeInstanceOf(ResponseTooLargeError);
-    expect(err).toMatchObject({ limitBytes: DEFAULT_CAP });
     // The server saw the connection close long before its 128 MiB were written (socket buffers
     // on loopback hold a few MiB at most).
     await new Promise((resolve) => setTimeout(resolve, 200));
