@@ -135,7 +135,6 @@ export class ServeError extends AlterMcpError {
  * if (!channel) throw new ToolError(`No channel named ${name}.`);
  */
 export class ToolError extends AlterMcpError {
-  declare readonly code: 'ALTER_MCP_TOOL_ERROR';
   constructor(message: string, options?: { cause?: unknown }) {
     super('ALTER_MCP_TOOL_ERROR', message, options);
   }
