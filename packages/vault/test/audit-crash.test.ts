@@ -116,7 +116,7 @@ function crashSuite(storeOf: () => string, label: string): void {
       const verified = await vault.audit.verify();
       expect(verified).toMatchObject({ ok: true });
       const rows = await vault.audit.query({ limit: 1_000_000 });
-      const stored = new Set(rows.map((r) => r.reason).filter((r): r is string => r !== null && r.startsWith(`${tag}-`)));
+      const stored = new Set(rows.map((r) => r.reason ?? '').filter((r) => r.startsWith(`${tag}-`)));
       const missing = completed.filter((id) => !stored.has(id));
       // A row can only exist for a request the child started.
       expect(stored.size).toBeGreaterThanOrEqual(completed.length - missing.length);
