@@ -56,37 +56,49 @@ interface RoundResult {
   readonly missing: readonly string[];
 }
 
-/** Runs the child until `killAfter` requests completed, SIGKILLs it, and returns the ids it reported. */
-function runAndKill(config: Record<string, unknown>, killAfter: number): Promise<string[]> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [WORKER], { env: { ...process.env, ALTER_WORKER_CONFIG: JSON.stringify(config) }, stdio: ['ignore', 'pipe', 'pipe'] });
-    const completed: string[] = [];
-    let buffered = '';
-    let stderr = '';
-    let killed = false;
-    const guard = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`crash worker made too little progress (${completed.length} of ${killAfter} requests in 90 s): ${stderr.slice(0, 2000)}`));
-    }, 90_000);
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-    });
-    child.stdout.on('data', (d: Buffer) => {
-      buffered += d.toString();
-      const lines = buffered.split('\n');
-      buffered = lines.pop() ?? '';
-      for (const line of lines) if (line.startsWith('done ')) completed.push(line.slice(5));
-      if (!killed && completed.length >= killAfter) {
-        killed = true;
-        child.kill('SIGKILL');
-      }
-    });
-    // 'close': the process is gone AND every line it wrote before dying has been read.
-    child.on('close', (code, signal) => {
-      clearTimeout(guard);
-      if (signal !== 'SIGKILL') reject(new Error(`crash worker exited by itself (code ${code}, signal ${signal}): ${stderr.slice(0, 2000)}`));
-      else resolve(completed);
-    });
+/**
+ * Runs one child per config until together they completed `killAfter` requests, SIGKILLs them all,
+ * and returns the ids they reported.
+ */
+function runAndKill(configs: ReadonlyArray<Record<string, unknown>>, killAfter: number): Promise<string[]> {
+  const completed: string[] = [];
+  const children = configs.map((config) =>
+    spawn(process.execPath, [WORKER], { env: { ...process.env, ALTER_WORKER_CONFIG: JSON.stringify(config) }, stdio: ['ignore', 'pipe', 'pipe'] }),
+  );
+  let killed = false;
+  const killAll = () => {
+    killed = true;
+    for (const child of children) child.kill('SIGKILL');
+  };
+  let stderr = '';
+  const guard = setTimeout(killAll, 90_000);
+  const exits = children.map(
+    (child) =>
+      new Promise<void>((resolve, reject) => {
+        let buffered = '';
+        child.stderr.on('data', (d: Buffer) => {
+          stderr += d.toString();
+        });
+        child.stdout.on('data', (d: Buffer) => {
+          buffered += d.toString();
+          const lines = buffered.split('\n');
+          buffered = lines.pop() ?? '';
+          for (const line of lines) if (line.startsWith('done ')) completed.push(line.slice(5));
+          if (!killed && completed.length >= killAfter) killAll();
+        });
+        // 'close': the process is gone AND every line it wrote before dying has been read.
+        child.on('close', (code, signal) => {
+          if (signal !== 'SIGKILL') {
+            killAll();
+            reject(new Error(`crash worker exited by itself (code ${code}, signal ${signal}): ${stderr.slice(0, 2000)}`));
+          } else resolve();
+        });
+      }),
+  );
+  return Promise.all(exits).then(() => {
+    clearTimeout(guard);
+    if (completed.length < killAfter) throw new Error(`crash workers made too little progress (${completed.length} of ${killAfter} requests in 90 s): ${stderr.slice(0, 2000)}`);
+    return completed;
   });
 }
 
@@ -103,11 +115,12 @@ function crashSuite(storeOf: () => string, label: string): void {
   });
 
   /** One kill round: the child's completed requests and which of them have no audit row. */
-  async function crashRound(audit: AuditOptions | undefined, killAfter: number): Promise<RoundResult> {
+  async function crashRound(audit: AuditOptions | undefined, killAfter: number, processes = 1): Promise<RoundResult> {
     round += 1;
     const tag = `r${round}`;
+    const config = { store: storeOf(), encryptionKey: key, provider, providerId: 'acme', user: 'alice', url: `${apiOrigin}/items`, concurrency: CONCURRENCY, audit };
     const completed = await runAndKill(
-      { store: storeOf(), encryptionKey: key, provider, providerId: 'acme', user: 'alice', url: `${apiOrigin}/items`, concurrency: CONCURRENCY, round: tag, audit },
+      Array.from({ length: processes }, (_, i) => ({ ...config, round: `${tag}-p${i}` })),
       killAfter,
     );
     const vault = open();
@@ -148,6 +161,13 @@ function crashSuite(storeOf: () => string, label: string): void {
     for (const killAfter of KILL_AFTER) results.push(await crashRound(BATCHED, killAfter));
     report(`batched maxBatchRows=${BATCHED.maxBatchRows} maxDelayMs=${BATCHED.maxDelayMs}`, results);
     for (const r of results) expect(r.missing.length).toBeLessThanOrEqual(BATCHED.maxBatchRows!);
+  }, 300_000);
+
+  it(`durability 'sync', two processes appending to one chain, both killed: every completed request has its row, and the chain verifies (${label})`, async () => {
+    const results: RoundResult[] = [];
+    for (const killAfter of [800, 1_600]) results.push(await crashRound({ durability: 'sync' }, killAfter, 2));
+    report('sync, 2 processes', results);
+    for (const r of results) expect(r.missing).toEqual([]);
   }, 300_000);
 
   it(`default options: loss stays within the default window (${label})`, async () => {

@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createLeakCheck } from '@alter/testing';
-import { AlterVault, type AuditOptions, SqliteGrantStore } from '@alter/vault';
+import { AlterVault, type AuditOptions, type Logger, SqliteGrantStore } from '@alter/vault';
 import Database from 'better-sqlite3';
 import { loopbackProvider, newKey, newToken, tempDir } from './support/fixtures.js';
 import { type RecordingServer, startRecordingServer } from './support/recording-server.js';
@@ -32,19 +32,30 @@ let files = 0;
 /** A vault on a fresh SQLite file holding alice's grant, and a raw reader of its audit table. */
 async function setup(audit: AuditOptions, busyTimeoutMs?: number) {
   const file = tmp.file(`vault-${++files}.db`);
+  // Every line also goes to the leak check.
+  const logs: string[] = [];
+  const logger: Logger = {
+    debug: (message, fields) => leak.logger.debug(message, fields),
+    info: (message, fields) => leak.logger.info(message, fields),
+    warn: (message, fields) => leak.logger.warn(message, fields),
+    error: (message, fields) => {
+      logs.push(message);
+      leak.logger.error(message, fields);
+    },
+  };
   const vault = new AlterVault({
     caller: 'durability',
     providers: [loopbackProvider('acme')],
     store: new SqliteGrantStore({ filename: file, ...(busyTimeoutMs === undefined ? {} : { busyTimeoutMs }) }),
     encryptionKey: key,
-    logger: leak.logger,
+    logger,
     audit,
   });
   await vault.grants.put({ user: 'alice', provider: 'acme', accessToken: token, scopes: [] });
   const reader = new Database(file, { readonly: true });
   const countRows = () => (reader.prepare('SELECT count(*) AS n FROM alter_audit').get() as { n: number }).n;
   const reasons = () => new Set((reader.prepare('SELECT reason FROM alter_audit').all() as Array<{ reason: string | null }>).map((r) => r.reason));
-  return { vault, file, countRows, reasons, closeReader: () => reader.close() };
+  return { vault, file, logs, countRows, reasons, closeReader: () => reader.close() };
 }
 
 describe('options.audit validation', () => {
@@ -152,6 +163,29 @@ describe('durability on a SQLite file', () => {
     // The row stayed queued: the next flush writes it, and the chain is intact.
     await vault.audit.flush();
     expect(reasons().has('blocked')).toBe(true);
+    expect(await vault.audit.verify()).toMatchObject({ ok: true, checked: 2 });
+    closeReader();
+    await vault.close();
+  }, 60_000);
+
+  it("'batched': a failed append is logged, keeps its rows queued and is retried without a flush()", async () => {
+    const { vault, file, logs, reasons, closeReader } = await setup({ durability: 'batched', maxBatchRows: 50, maxDelayMs: 10 }, 20);
+    await vault.request('acme', 'GET', `${server.origin}/ok`, { user: 'alice', reason: 'before' });
+    await vault.audit.flush();
+    const blocker = new Database(file);
+    blocker.prepare('BEGIN IMMEDIATE').run();
+    const logged = logs.length;
+    // Inside the window: the request does not wait, so the failing write cannot fail it.
+    const res = await vault.request('acme', 'GET', `${server.origin}/while-locked`, { user: 'alice', reason: 'while-locked' });
+    expect(res.status).toBe(200);
+    for (let i = 0; i < 200 && !logs.slice(logged).some((l) => l.includes('Writing audit rows failed')); i++) await new Promise((r) => setTimeout(r, 25));
+    expect(logs.slice(logged).join('\n')).toContain('Writing audit rows failed; they stay queued and are retried.');
+    expect(reasons().has('while-locked')).toBe(false);
+    blocker.prepare('ROLLBACK').run();
+    blocker.close();
+    // The writer retries by itself (after its 1 s pause); no flush() here.
+    for (let i = 0; i < 400 && !reasons().has('while-locked'); i++) await new Promise((r) => setTimeout(r, 25));
+    expect(reasons().has('while-locked')).toBe(true);
     expect(await vault.audit.verify()).toMatchObject({ ok: true, checked: 2 });
     closeReader();
     await vault.close();
