@@ -182,7 +182,13 @@ export interface AuditQuery {
   readonly limit?: number;
 }
 
-const MAX_CONFLICT_RETRIES = 20;
+/**
+ * Re-hash attempts when other processes keep moving the chain's tail. Every conflict means another
+ * writer committed (the system progresses), so the bound is generous: with 'sync', running out
+ * fails requests. Past a few conflicts a short random pause lets the other writers drain.
+ */
+const MAX_CONFLICT_RETRIES = 100;
+const CONFLICT_PAUSE_AFTER = 3;
 
 interface Queued {
   readonly row: PendingAudit;
@@ -363,6 +369,7 @@ export class AuditLog {
         this.#lastHash = undefined;
         if (err instanceof AuditChainConflictError && conflicts < MAX_CONFLICT_RETRIES) {
           conflicts += 1;
+          if (conflicts > CONFLICT_PAUSE_AFTER) await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(50, 2 * conflicts)));
           continue;
         }
         throw err;
