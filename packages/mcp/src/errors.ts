@@ -14,7 +14,8 @@ export type AlterMcpErrorCode =
   | 'ALTER_MCP_TOOL_OUTPUT'
   | 'ALTER_MCP_NESTING_DEPTH'
   | 'ALTER_MCP_NO_USER'
-  | 'ALTER_MCP_SERVE';
+  | 'ALTER_MCP_SERVE'
+  | 'ALTER_MCP_CALL_ENDED';
 
 /** Base class of @alter/mcp errors. */
 export class AlterMcpError extends Error {
@@ -126,6 +127,21 @@ export class ServeError extends AlterMcpError {
   }
 }
 
+/**
+ * A tool used its context after its call had ended (a context kept from an earlier call — possibly
+ * another user's — and used later). A context is valid only while its own call runs.
+ */
+export class ToolCallEndedError extends AlterMcpError {
+  readonly tool: string;
+  constructor(tool: string) {
+    super(
+      'ALTER_MCP_CALL_ENDED',
+      `Tool ${tool} used the AlterContext of a call that has already ended. A context is valid only during its own call: use the ctx your method received, and do not keep it for later calls.`,
+    );
+    this.tool = tool;
+  }
+}
+
 /** Union of every concrete @alter/mcp error, for exhaustive `switch (err.code)`. */
 export type AnyAlterMcpError =
   | ReflectMetadataMissingError
@@ -135,7 +151,8 @@ export type AnyAlterMcpError =
   | ToolOutputError
   | ToolNestingError
   | NoUserError
-  | ServeError;
+  | ServeError
+  | ToolCallEndedError;
 
 /** True for any error thrown by @alter/mcp (works across duplicate package copies). */
 export function isAlterMcpError(value: unknown): value is AnyAlterMcpError {

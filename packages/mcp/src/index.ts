@@ -14,6 +14,7 @@ export type { MetadataKey } from './metadata-keys.js';
 // The context and results
 export type { AlterContext, AlterRequestOptions, ElicitParams, SamplingParams, ToolLog, ToolLogLevel } from './alter-context.js';
 export { ToolError, ToolResult } from './tool-result.js';
+export { providerErrorCode, providerErrorText } from './provider-error-text.js';
 export type { ToolContent } from './tool-result.js';
 
 // The registry
@@ -48,6 +49,7 @@ export {
   NoUserError,
   ReflectMetadataMissingError,
   ServeError,
+  ToolCallEndedError,
   ToolDefinitionError,
   ToolInputError,
   ToolNestingError,

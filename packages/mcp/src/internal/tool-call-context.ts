@@ -14,6 +14,7 @@
  */
 import type { AlterVault, Logger, VaultResponse } from '@alter/vault';
 import { withCallSecrets } from '@alter/vault/internal';
+import { ToolCallEndedError } from '../errors.js';
 import type { AlterContext, AlterRequestOptions, ElicitParams, SamplingParams, ToolLog, ToolLogLevel } from '../alter-context.js';
 import type { CallState } from './call-state.js';
 
@@ -102,6 +103,7 @@ export class ToolCallContext implements AlterContext {
       return Promise.reject(new TypeError(`Tool ${this.#tool.name} was declared without a provider, so ctx.request() has no credentials to use. Declare it with @AlterTool('<provider>', {...}).`));
     }
     const state = this.#state;
+    if (state.ended.aborted) return Promise.reject(new ToolCallEndedError(this.#tool.name));
     const signal = options.signal ? AbortSignal.any([options.signal, state.signal]) : state.signal;
     // `user` and `scopes` come last so nothing in `options` overrides them. The call's secret
     // scope is entered explicitly: a request made from a detached async context is tracked too.

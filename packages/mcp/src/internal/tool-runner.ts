@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { AlterVault, ConnectSession, Logger } from '@alter/vault';
 import { isAlterError } from '@alter/vault';
 import { CallSecrets, withCallSecrets } from '@alter/vault/internal';
-import { isAlterMcpError, NoUserError, ToolInputError, ToolNestingError, ToolOutputError } from '../errors.js';
+import { isAlterMcpError, NoUserError, ToolCallEndedError, ToolInputError, ToolNestingError, ToolOutputError } from '../errors.js';
 import { ToolError, ToolResult } from '../tool-result.js';
 import type { CallEnv, CallerAuthInfo, CallToolResultShape } from './call-env.js';
 import type { CallState, Registration } from './call-state.js';
@@ -58,6 +58,7 @@ export class ToolRunner {
     }
     const parsed = await tool.input.validate(args ?? {});
     if (!parsed.ok) return errorResult(new ToolInputError(tool.name, parsed.issues).message);
+    const lifetime = new AbortController();
     // Frozen, and never returned by the context: tool code cannot change who the call runs as.
     const state: CallState = Object.freeze({
       user,
@@ -66,6 +67,7 @@ export class ToolRunner {
       channel: env.channel,
       chain: Object.freeze([tool.name]),
       scopesByProvider: new Map(),
+      ended: lifetime.signal,
       secrets: new CallSecrets(),
       ...(registration ? { registration } : {}),
     });
@@ -78,6 +80,8 @@ export class ToolRunner {
       result = await mapResult(tool, value);
     } catch (err) {
       result = await this.#recover(tool, err, state, env);
+    } finally {
+      lifetime.abort();
     }
     // The one exit of a tool result: no secret the vault used for this call reaches the model
     // (text, structuredContent, _meta, error messages alike).
@@ -88,6 +92,7 @@ export class ToolRunner {
   async callNested(tool: CompiledTool, parent: ToolCallContext, input: unknown): Promise<unknown> {
     // The parent's own state (user, call id, secrets): a nested call never picks its identity.
     const state = callStateOf(parent);
+    if (state.ended.aborted) throw new ToolCallEndedError(tool.name);
     if (state.chain.length >= this.#options.maxNestingDepth) throw new ToolNestingError([...state.chain, tool.name], this.#options.maxNestingDepth);
     const parsed = await tool.input.validate(input ?? {});
     if (!parsed.ok) throw new ToolInputError(tool.name, parsed.issues);
@@ -108,7 +113,7 @@ export class ToolRunner {
       return this.#connect(tool, err as { provider: string; user?: string; missingScopes?: readonly string[]; revoked?: boolean }, state, env);
     }
     if (err instanceof ToolError) return errorResult(err.message);
-    if (err instanceof ToolInputError || err instanceof ToolNestingError || err instanceof ToolOutputError) {
+    if (err instanceof ToolInputError || err instanceof ToolNestingError || err instanceof ToolOutputError || err instanceof ToolCallEndedError) {
       this.#logger.warn('tool call failed', { tool: tool.name, callId: state.callId, error: err.code });
       return errorResult(err.message);
     }
