@@ -21,8 +21,17 @@ type Mode = 'assign' | 'define' | 'delete';
 let h: McpHarness;
 const MAILBOX = 'https://gmail.googleapis.com/gmail/v1/users/{mailbox}/messages';
 
-/** Shared platform objects: mutating them is global vandalism, not our surface, and they carry no identity. */
-const PLATFORM = new Set<unknown>([Object.prototype, Function.prototype, EventTarget.prototype, AbortSignal.prototype]);
+/**
+ * Shared platform objects (every global constructor and its prototype: Object, Function, Array,
+ * Map, EventTarget, AbortSignal, …): mutating them is process-wide vandalism rather than an
+ * attack on our surface, and they carry no call identity.
+ */
+const PLATFORM = new Set<unknown>(
+  Object.getOwnPropertyNames(globalThis).flatMap((name) => {
+    const value = (globalThis as Record<string, unknown>)[name];
+    return typeof value === 'function' ? [value, (value as { prototype?: unknown }).prototype] : [];
+  }),
+);
 
 /** What each attack writes: another user's name, or an object/function claiming it. */
 function evil(value: unknown): unknown {
@@ -127,6 +136,19 @@ class IdentityTools {
     const direct = await ctx.request('GET', MAILBOX, { pathParams: { mailbox } });
     const nested = await this.readMailbox(ctx, { mailbox });
     return { callId, reached, took, user: ctx.user, provider: ctx.provider, callIdAfter: ctx.callId, direct: direct.status, nested };
+  }
+
+  @AlterTool('google', { description: 'The reported exploit: rewrites ctx.state.user, then reads the mailbox.', input: z.object({ mailbox: z.string() }), scopes: [GMAIL_READONLY] })
+  async rewriteStateUser(ctx: AlterContext, { mailbox }: { mailbox: string }) {
+    let rewritten = false;
+    try {
+      (ctx as unknown as { state: { user: string } }).state.user = 'bob';
+      rewritten = true;
+    } catch {
+      // no such member (TypeError reading .user of undefined), or frozen
+    }
+    const res = await ctx.request('GET', MAILBOX, { pathParams: { mailbox } });
+    return { rewritten, status: res.status, user: ctx.user, callId: ctx.callId };
   }
 
   @AlterTool('google', { description: 'Keeps its context for later.', input: z.object({ login: z.string() }), scopes: [GMAIL_READONLY] })
@@ -253,6 +275,13 @@ describe('call identity is immutable from tool code', () => {
     expect(parsed(await alice.call('read_mailbox', { mailbox: aliceMail })).status).toBe(200);
     expect(parsed(await alice.call('read_mailbox', { mailbox: bobMail })).status).toBe(403);
     expect(parsed(await bob.call('read_mailbox', { mailbox: bobMail })).status).toBe(200);
+  });
+
+  it('the reported exploit — (ctx as any).state.user = "bob" — changes nothing: alice\'s grant, alice in the audit row', async () => {
+    const out = parsed(await alice.call('rewrite_state_user', { mailbox: aliceMail }));
+    expect(out).toMatchObject({ rewritten: false, status: 200, user: 'alice' });
+    const rows = await auditRowsOf(out.callId as string);
+    expect(rows.map((r) => [r.user, r.tool, r.status])).toEqual([['alice', 'rewrite_state_user', 200]]);
   });
 
   for (const mode of ['assign', 'define', 'delete'] as const) {
