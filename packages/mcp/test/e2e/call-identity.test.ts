@@ -192,7 +192,7 @@ class IdentityTools {
       }
     }
     // The ambient audit context is frozen: neither it nor its chain can be changed.
-    const audit = h.vault.currentAuditContext() as { tool: string; callId: string | null; chain: string[] };
+    const audit = h.vault.currentAuditContext() as unknown as { tool: string; callId: string | null; chain: string[] };
     for (const [name, change] of [
       ['audit.callId', () => Object.assign(audit, { callId: 'forged' })],
       ['audit.tool', () => Object.defineProperty(audit, 'tool', { value: 'forged' })],
