@@ -31,7 +31,7 @@ export function identityIsReadOnly(ctx: AlterContext, impl: ToolCallContext): vo
   // @ts-expect-error -- and the tool name.
   ctx.toolName = 'other_tool';
   // @ts-expect-error -- and the log object.
-  ctx.log = ctx.log;
+  ctx.log = impl.log;
   // @ts-expect-error -- there is no call state to reach.
   ctx.state.user = 'bob';
   // @ts-expect-error -- not on the implementation either.

@@ -154,7 +154,8 @@ describe('no secret the vault used for the call reaches the model', () => {
     ]) {
       expect(text).not.toContain(form);
     }
-    const shapes = (result.structuredContent?.echo as { deep: Array<{ shapes: Record<string, string> }> }).deep[0]!.shapes;
+    const echoed = result.structuredContent?.echo as { deep: Array<{ shapes: Record<string, string> }> } | undefined;
+    const shapes = echoed?.deep[0]?.shapes;
     expect(shapes).toEqual({
       raw: '[redacted]',
       bearer: 'Authorization: [redacted]',
