@@ -13,7 +13,7 @@ export type { MetadataKey } from './metadata-keys.js';
 
 // The context and results
 export type { AlterContext, AlterRequestOptions, ElicitParams, SamplingParams, ToolLog, ToolLogLevel } from './alter-context.js';
-export { ToolError, ToolResult } from './tool-result.js';
+export { ToolResult } from './tool-result.js';
 export { providerErrorCode, providerErrorText } from './provider-error-text.js';
 export type { ToolContent } from './tool-result.js';
 
@@ -51,6 +51,7 @@ export {
   ServeError,
   ToolCallEndedError,
   ToolDefinitionError,
+  ToolError,
   ToolInputError,
   ToolNestingError,
   ToolOutputError,
