@@ -43,6 +43,11 @@ export class CallSecrets {
   #forms: string[] = [];
   /** Forms of the bare secrets long enough that a cut-off start of them is still redacted. */
   #partials: string[] = [];
+  /**
+   * Matches the start (first {@link PARTIAL_MATCH} characters) of any form: every full or cut-off
+   * occurrence contains one, so text it does not match is returned untouched in one scan.
+   */
+  #quick: RegExp | undefined;
   readonly #seen = new Set<string>();
 
   /**
@@ -64,6 +69,8 @@ export class CallSecrets {
     }
     // Longest first, so a longer form is replaced before a shorter one it contains.
     this.#forms = [...forms].sort((a, b) => b.length - a.length);
+    const heads = new Set(this.#forms.map((f) => f.slice(0, PARTIAL_MATCH).replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')));
+    this.#quick = new RegExp([...heads].join('|'));
   }
 
   /** True when no secret was noted (the redaction is then the identity). */
@@ -73,6 +80,7 @@ export class CallSecrets {
 
   /** `text` with every noted secret (in every covered form) replaced by {@link REDACTED}. */
   redactText(text: string): string {
+    if (this.#quick === undefined || !this.#quick.test(text)) return text;
     let out = text;
     for (const form of this.#forms) if (out.includes(form)) out = out.split(form).join(REDACTED);
     for (const form of this.#partials) out = redactPartial(out, form);
