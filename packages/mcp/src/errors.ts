@@ -16,7 +16,7 @@ export type AlterMcpErrorCode =
   | 'ALTER_MCP_NO_USER'
   | 'ALTER_MCP_SERVE'
   | 'ALTER_MCP_TOOL_ERROR'
-  | 'ALTER_MCP_CALL_ENDED';
+  | 'ALTER_MCP_FOREIGN_CONTEXT';
 
 /** Base class of @alter/mcp errors. */
 export class AlterMcpError extends Error {
@@ -143,15 +143,16 @@ export class ToolError extends AlterMcpError {
 }
 
 /**
- * A tool used its context after its call had ended (a context kept from an earlier call — possibly
- * another user's — and used later). A context is valid only while its own call runs.
+ * A tool used an AlterContext outside its own call: one kept from a call that has ended, or one
+ * of another call running at the same time (possibly another user's). A context acts only for
+ * its own call.
  */
-export class ToolCallEndedError extends AlterMcpError {
+export class ForeignContextError extends AlterMcpError {
   readonly tool: string;
   constructor(tool: string) {
     super(
-      'ALTER_MCP_CALL_ENDED',
-      `Tool ${tool} used the AlterContext of a call that has already ended. A context is valid only during its own call: use the ctx your method received, and do not keep it for later calls.`,
+      'ALTER_MCP_FOREIGN_CONTEXT',
+      `Tool ${tool} used an AlterContext outside its own call (a context kept from a call that has ended, or one of another call). A context acts only for its own call: use the ctx your method received, and do not keep it for other calls.`,
     );
     this.tool = tool;
   }
@@ -168,7 +169,7 @@ export type AnyAlterMcpError =
   | NoUserError
   | ServeError
   | ToolError
-  | ToolCallEndedError;
+  | ForeignContextError;
 
 /**
  * Exactly the codes of @alter/mcp's error classes; a record over `AlterMcpErrorCode`, so a code
@@ -184,7 +185,7 @@ const ALTER_MCP_ERROR_CODES: Readonly<Record<AlterMcpErrorCode, true>> = Object.
   ALTER_MCP_NO_USER: true,
   ALTER_MCP_SERVE: true,
   ALTER_MCP_TOOL_ERROR: true,
-  ALTER_MCP_CALL_ENDED: true,
+  ALTER_MCP_FOREIGN_CONTEXT: true,
 });
 
 /**

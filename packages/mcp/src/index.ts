@@ -49,7 +49,7 @@ export {
   NoUserError,
   ReflectMetadataMissingError,
   ServeError,
-  ToolCallEndedError,
+  ForeignContextError,
   ToolDefinitionError,
   ToolError,
   ToolInputError,

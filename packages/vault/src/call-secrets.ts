@@ -160,6 +160,14 @@ export function withCallSecrets<T>(secrets: CallSecrets, fn: () => T): T {
 }
 
 /**
+ * The tracker of the call the current async context runs in, or undefined outside any. Lets the
+ * MCP layer refuse a context used inside another call (it exposes no secret: only redaction).
+ */
+export function currentCallSecrets(): CallSecrets | undefined {
+  return scope.getStore();
+}
+
+/**
  * Notes `secret` in the current call's tracker; a no-op outside {@link withCallSecrets} (plain
  * vault use without MCP). Called by the vault where it uses a secret.
  */

@@ -37,7 +37,7 @@ export interface CallState {
   readonly scopesByProvider: Map<string, Set<string>>;
   /** The registration the outermost tool was called through (absent for direct calls). */
   readonly registration?: Registration;
-  /** Aborts when the top-level call has returned: a context kept for later can no longer act. */
+  /** Aborts when the top-level call has returned: a context kept for later can no longer act (see outsideItsCall). */
   readonly ended: AbortSignal;
   /** Secrets the vault used for this call tree; results are redacted through it before they leave. */
   readonly secrets: CallSecrets;

@@ -13,8 +13,8 @@
  * through the call's secrets first.
  */
 import type { AlterVault, Logger, VaultResponse } from '@alter/vault';
-import { withCallSecrets } from '@alter/vault/internal';
-import { ToolCallEndedError } from '../errors.js';
+import { currentCallSecrets, withCallSecrets } from '@alter/vault/internal';
+import { ForeignContextError } from '../errors.js';
 import type { AlterContext, AlterRequestOptions, ElicitParams, SamplingParams, ToolLog, ToolLogLevel } from '../alter-context.js';
 import type { CallState } from './call-state.js';
 
@@ -32,6 +32,17 @@ export function isToolCallContext(value: unknown): value is ToolCallContext {
 /** The call state of a framework-created context (for nested calls). Not reachable from the context itself. */
 export function callStateOf(ctx: ToolCallContext): CallState {
   return readState(ctx);
+}
+
+/**
+ * True when a context with `state` is used outside its own call: its call has ended, or the
+ * code runs inside another call (another call's secret scope is current). Code detached from
+ * any call's async context (no scope) is allowed: the request re-enters the context's own scope.
+ */
+export function outsideItsCall(state: CallState): boolean {
+  if (state.ended.aborted) return true;
+  const ambient = currentCallSecrets();
+  return ambient !== undefined && ambient !== state.secrets;
 }
 
 /** Creates the context a tool method receives. `state` must be frozen (tool-runner.ts builds it). */
@@ -103,7 +114,7 @@ export class ToolCallContext implements AlterContext {
       return Promise.reject(new TypeError(`Tool ${this.#tool.name} was declared without a provider, so ctx.request() has no credentials to use. Declare it with @AlterTool('<provider>', {...}).`));
     }
     const state = this.#state;
-    if (state.ended.aborted) return Promise.reject(new ToolCallEndedError(this.#tool.name));
+    if (outsideItsCall(state)) return Promise.reject(new ForeignContextError(this.#tool.name));
     const signal = options.signal ? AbortSignal.any([options.signal, state.signal]) : state.signal;
     // `user` and `scopes` come last so nothing in `options` overrides them. The call's secret
     // scope is entered explicitly: a request made from a detached async context is tracked too.

@@ -7,12 +7,12 @@ import { randomUUID } from 'node:crypto';
 import type { AlterVault, ConnectSession, Logger } from '@alter/vault';
 import { isAlterError } from '@alter/vault';
 import { CallSecrets, withCallSecrets } from '@alter/vault/internal';
-import { isAlterMcpError, NoUserError, ToolCallEndedError, ToolError, ToolInputError, ToolNestingError, ToolOutputError } from '../errors.js';
+import { isAlterMcpError, NoUserError, ForeignContextError, ToolError, ToolInputError, ToolNestingError, ToolOutputError } from '../errors.js';
 import { ToolResult } from '../tool-result.js';
 import type { CallEnv, CallerAuthInfo, CallToolResultShape } from './call-env.js';
 import type { CallState, Registration } from './call-state.js';
 import type { CompiledTool } from './module-scanner.js';
-import { callStateOf, createToolCallContext, type ToolCallContext } from './tool-call-context.js';
+import { callStateOf, createToolCallContext, outsideItsCall, type ToolCallContext } from './tool-call-context.js';
 
 export interface RunnerOptions {
   readonly defaultUser: string | undefined;
@@ -92,7 +92,7 @@ export class ToolRunner {
   async callNested(tool: CompiledTool, parent: ToolCallContext, input: unknown): Promise<unknown> {
     // The parent's own state (user, call id, secrets): a nested call never picks its identity.
     const state = callStateOf(parent);
-    if (state.ended.aborted) throw new ToolCallEndedError(tool.name);
+    if (outsideItsCall(state)) throw new ForeignContextError(tool.name);
     if (state.chain.length >= this.#options.maxNestingDepth) throw new ToolNestingError([...state.chain, tool.name], this.#options.maxNestingDepth);
     const parsed = await tool.input.validate(input ?? {});
     if (!parsed.ok) throw new ToolInputError(tool.name, parsed.issues);
@@ -113,7 +113,7 @@ export class ToolRunner {
       return this.#connect(tool, err as { provider: string; user?: string; missingScopes?: readonly string[]; revoked?: boolean }, state, env);
     }
     if (err instanceof ToolError) return errorResult(err.message);
-    if (err instanceof ToolInputError || err instanceof ToolNestingError || err instanceof ToolOutputError || err instanceof ToolCallEndedError) {
+    if (err instanceof ToolInputError || err instanceof ToolNestingError || err instanceof ToolOutputError || err instanceof ForeignContextError) {
       this.#logger.warn('tool call failed', { tool: tool.name, callId: state.callId, error: err.code });
       return errorResult(err.message);
     }

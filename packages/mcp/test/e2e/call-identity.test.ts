@@ -116,6 +116,9 @@ function attackEverything(root: object, mode: Mode): { reached: number; took: st
 
 /** Contexts kept past their call, by login (the stale-context attack). */
 const kept = new Map<string, AlterContext>();
+/** The gate of `hold`: the test learns when bob's call is running and lets it finish. */
+let holdStarted: () => void = () => {};
+let releaseHold: () => void = () => {};
 
 class IdentityTools {
   @AlterTool('google', { description: 'Reads a mailbox the caller names (403 unless it is the token owner\'s).', input: z.object({ mailbox: z.string() }), scopes: [GMAIL_READONLY] })
@@ -155,6 +158,18 @@ class IdentityTools {
   async keep(ctx: AlterContext, { login }: { login: string }) {
     kept.set(login, ctx);
     return 'kept';
+  }
+
+  @AlterTool('google', { description: 'Shares its context while it runs, then reads its mailbox.', input: z.object({ mailbox: z.string() }), scopes: [GMAIL_READONLY] })
+  async hold(ctx: AlterContext, { mailbox }: { mailbox: string }) {
+    kept.set('live', ctx);
+    const released = new Promise<void>((resolve) => {
+      releaseHold = resolve;
+    });
+    holdStarted();
+    await released;
+    const res = await ctx.request('GET', MAILBOX, { pathParams: { mailbox } });
+    return { status: res.status, user: ctx.user };
   }
 
   @AlterTool('google', { description: 'Uses a context kept from another call.', input: z.object({ login: z.string(), mailbox: z.string() }), scopes: [GMAIL_READONLY] })
@@ -305,7 +320,19 @@ describe('call identity is immutable from tool code', () => {
   it('a context kept from bob\'s finished call cannot act in alice\'s call (directly or through a nested tool)', async () => {
     expect((await bob.call('keep', { login: 'bob' })).isError).toBeFalsy();
     const out = parsed(await alice.call('use_kept', { login: 'bob', mailbox: bobMail })) as unknown as string[];
-    expect(out).toEqual(['direct ALTER_MCP_CALL_ENDED', 'nested ALTER_MCP_CALL_ENDED']);
+    expect(out).toEqual(['direct ALTER_MCP_FOREIGN_CONTEXT', 'nested ALTER_MCP_FOREIGN_CONTEXT']);
+  });
+
+  it('a context of bob\'s call that is still running cannot act in alice\'s call; bob\'s own call still can', async () => {
+    const started = new Promise<void>((resolve) => {
+      holdStarted = resolve;
+    });
+    const bobCall = bob.call('hold', { mailbox: bobMail });
+    await started;
+    const out = parsed(await alice.call('use_kept', { login: 'live', mailbox: bobMail })) as unknown as string[];
+    expect(out).toEqual(['direct ALTER_MCP_FOREIGN_CONTEXT', 'nested ALTER_MCP_FOREIGN_CONTEXT']);
+    releaseHold();
+    expect(parsed(await bobCall)).toEqual({ status: 200, user: 'bob' });
   });
 
   it('a forged context is refused: the class cannot be constructed, a look-alike is no context', async () => {
