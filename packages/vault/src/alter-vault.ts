@@ -35,6 +35,7 @@ import { defineProvider } from './providers/define-provider.js';
 import { redactUrl } from './redact-url.js';
 import { parseEncryptionKey, SecretBox, sealedKeyId } from './secret-box.js';
 import { storeFromOption } from './store-from-option.js';
+import { StoreSweeper, type SweepOptions, type SweepResult, type SweepRunOptions, sweepOptionsOf } from './store-sweeper.js';
 import { type TokenLease, TokenManager } from './token-manager.js';
 import type { TokenRefresher } from './token-refresher.js';
 import { buildUrl, type QueryParamValue } from './url-template.js';
@@ -61,6 +62,11 @@ export interface AlterVaultOptions {
   /** Default: silent except warnings/errors; debug output with `DEBUG=alter:*`. */
   readonly logger?: Logger;
   readonly audit?: AuditOptions;
+  /**
+   * Background removal of expired store entries (Connect sessions, auth-server codes and tokens):
+   * every `intervalMs` (default 10 min; 0 = off), `batchSize` rows per delete (default 1000).
+   */
+  readonly sweep?: SweepOptions;
 }
 
 /** Options of {@link AlterVault.request}. */
@@ -139,6 +145,7 @@ export class AlterVault {
   readonly #timeoutMs: number;
   readonly #refreshers = new Map<string, TokenRefresher>();
   readonly #refresherFactory: (provider: ProviderConfig) => TokenRefresher;
+  readonly #sweeper: StoreSweeper;
   #readyPromise: Promise<void> | undefined;
   #isReady = false;
   #closing: Promise<void> | undefined;
@@ -174,6 +181,7 @@ export class AlterVault {
       previous.map((k, i) => parseEncryptionKey(k, `options.previousKeys[${i}]`)),
     );
     this.store = storeFromOption(options.store);
+    this.#sweeper = new StoreSweeper(this.store, this.#logger, sweepOptionsOf(options.sweep));
     const audit = options.audit === undefined ? {} : requireObject(options.audit, 'options.audit');
     this.#auditLog = new AuditLog(this.store, this.#logger, audit as AuditOptions);
     this.#refresherFactory = refresherOf(options) ?? ((p) => createOAuthClient(p, { timeoutMs: this.#timeoutMs }));
@@ -271,6 +279,7 @@ export class AlterVault {
     this.#readyPromise ??= this.#open().then(
       () => {
         this.#isReady = true;
+        this.#sweeper.start();
       },
       (err: unknown) => {
         this.#readyPromise = undefined;
@@ -511,6 +520,20 @@ export class AlterVault {
     return { resealed, keyId: newBox.keyId };
   }
 
+  /**
+   * Deletes every expired store entry now (what the background sweep does every
+   * `sweep.intervalMs`), in batches of `sweep.batchSize`. `alter store prune` calls this.
+   * @throws StoreError when the store fails; EncryptionKeyError / NativeModuleError from opening it.
+   * @example
+   * const { removed } = await vault.pruneExpired();
+   */
+  async pruneExpired(options?: SweepRunOptions): Promise<SweepResult> {
+    if (options !== undefined) requireObject(options, 'options');
+    if (options?.onProgress !== undefined && typeof options.onProgress !== 'function') throw new InvalidArgumentError('options.onProgress', 'expected a function');
+    await this.ready();
+    return this.#sweeper.sweep(options);
+  }
+
   /** Flushes the audit trail, closes Connect and the store. Idempotent. */
   close(): Promise<void> {
     this.#closing ??= (async () => {
@@ -522,6 +545,7 @@ export class AlterVault {
           this.#idle = resolve;
         });
       }
+      await this.#sweeper.stop();
       try {
         await (this.connect as { close?: () => Promise<void> | void }).close?.();
       } finally {
