@@ -53,5 +53,6 @@ export {
   ToolNestingError,
   ToolOutputError,
   ToolRegistrationError,
+  VaultStartupError,
 } from './errors.js';
 export type { AlterMcpErrorCode, AnyAlterMcpError, SchemaIssue } from './errors.js';

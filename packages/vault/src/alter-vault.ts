@@ -35,7 +35,7 @@ import { defineProvider } from './providers/define-provider.js';
 import { redactUrl } from './redact-url.js';
 import { parseEncryptionKey, SecretBox, sealedKeyId } from './secret-box.js';
 import { storeFromOption } from './store-from-option.js';
-import { StoreSweeper, type SweepOptions, type SweepResult, type SweepRunOptions, sweepOptionsOf } from './store-sweeper.js';
+import { StoreSweeper, type SweepOptions, type SweepResult, type SweepRunOptions, sweepOptionsOf, sweepRunOptionsOf } from './store-sweeper.js';
 import { type TokenLease, TokenManager } from './token-manager.js';
 import type { TokenRefresher } from './token-refresher.js';
 import { buildUrl, type QueryParamValue } from './url-template.js';
@@ -522,16 +522,16 @@ export class AlterVault {
 
   /**
    * Deletes every expired store entry now (what the background sweep does every
-   * `sweep.intervalMs`), in batches of `sweep.batchSize`. `alter store prune` calls this.
-   * @throws StoreError when the store fails; EncryptionKeyError / NativeModuleError from opening it.
+   * `sweep.intervalMs`), in batches of `sweep.batchSize` (or `options.batchSize`), and returns
+   * how many entries it removed. `alter store prune` calls this.
+   * @throws InvalidArgumentError for bad options (named); StoreError when the store fails; EncryptionKeyError / NativeModuleError from opening it.
    * @example
    * const { removed } = await vault.pruneExpired();
    */
   async pruneExpired(options?: SweepRunOptions): Promise<SweepResult> {
-    if (options !== undefined) requireObject(options, 'options');
-    if (options?.onProgress !== undefined && typeof options.onProgress !== 'function') throw new InvalidArgumentError('options.onProgress', 'expected a function');
+    const run = sweepRunOptionsOf(options); // bad arguments fail before the store is opened
     await this.ready();
-    return this.#sweeper.sweep(options);
+    return this.#sweeper.sweep(run);
   }
 
   /** Flushes the audit trail, closes Connect and the store. Idempotent. */

@@ -31,6 +31,8 @@ export interface SweepResult {
 
 /** Options of one on-demand sweep ({@link StoreSweeper.sweep}). */
 export interface SweepRunOptions {
+  /** Rows per batch for this run (default: the vault's `sweep.batchSize`; at most 10 000). */
+  readonly batchSize?: number;
   /** Called after every batch with the running total. */
   readonly onProgress?: (removed: number) => void;
 }
@@ -41,6 +43,18 @@ export const DEFAULT_SWEEP_BATCH_SIZE = 1000;
 const FIRST_SWEEP_DELAY_MS = 60 * 1000;
 /** A background run stops after this many batches and continues at the next tick (bounded work per tick). */
 const MAX_BATCHES_PER_TICK = 1000;
+
+/** Checks the options of `vault.pruneExpired()`. @throws InvalidArgumentError naming the bad field. */
+export function sweepRunOptionsOf(value: unknown): SweepRunOptions {
+  if (value === undefined) return {};
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new InvalidArgumentError('options', 'expected an object: { batchSize?, onProgress? }');
+  const { batchSize, onProgress } = value as SweepRunOptions;
+  if (batchSize !== undefined && (typeof batchSize !== 'number' || !Number.isInteger(batchSize) || batchSize < 1 || batchSize > MAX_SWEEP_BATCH)) {
+    throw new InvalidArgumentError('options.batchSize', `expected an integer between 1 and ${MAX_SWEEP_BATCH}`);
+  }
+  if (onProgress !== undefined && typeof onProgress !== 'function') throw new InvalidArgumentError('options.onProgress', 'expected a function');
+  return { ...(batchSize !== undefined ? { batchSize } : {}), ...(onProgress !== undefined ? { onProgress } : {}) };
+}
 
 /** Checks `options.sweep` of AlterVault. @throws InvalidArgumentError naming the bad field. */
 export function sweepOptionsOf(value: unknown): Required<SweepOptions> {
@@ -132,14 +146,15 @@ export class StoreSweeper {
     if (typeof this.#store.kvSweep !== 'function') {
       throw new VaultConfigError(`The ${String(this.#store.kind)} store has no kvSweep(), so expired entries cannot be removed. Implement GrantStore.kvSweep (see grant-store.ts).`);
     }
+    const batchSize = options.batchSize ?? this.#batchSize;
     let removed = 0;
     let batches = 0;
     while (!this.#stopped && batches < maxBatches) {
-      const n = await this.#store.kvSweep(this.#batchSize);
+      const n = await this.#store.kvSweep(batchSize);
       batches += 1;
       removed += n;
       options.onProgress?.(removed);
-      if (n < this.#batchSize) break;
+      if (n < batchSize) break;
       // Let requests (and, on SQLite, other statements) run between batches.
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
