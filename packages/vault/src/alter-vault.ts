@@ -22,6 +22,7 @@ import {
   RequestTimeoutError,
   ResponseTooLargeError,
   ScopeReauthRequiredError,
+  StoreError,
   VaultConfigError,
 } from './errors.js';
 import type { AuditRecord, GrantStore, SealedSecret } from './grant-store.js';
@@ -64,6 +65,11 @@ export interface AlterVaultOptions {
   readonly http?: { readonly timeoutMs?: number };
   /** Default: silent except warnings/errors; debug output with `DEBUG=alter:*`. */
   readonly logger?: Logger;
+  /**
+   * Audit durability: `{ durability: 'batched' }` (default; a crash loses at most `maxBatchRows`
+   * rows, default 200, written within about `maxDelayMs`, default 100) or `{ durability: 'sync' }`
+   * (request() returns only after its row is committed). See docs/vault.md#audit-durability.
+   */
   readonly audit?: AuditOptions;
 }
 
@@ -191,8 +197,7 @@ export class AlterVault {
       previous.map((k, i) => parseEncryptionKey(k, `options.previousKeys[${i}]`)),
     );
     this.store = storeFromOption(options.store);
-    const audit = options.audit === undefined ? {} : requireObject(options.audit, 'options.audit');
-    this.#auditLog = new AuditLog(this.store, this.#logger, audit as AuditOptions);
+    this.#auditLog = new AuditLog(this.store, this.#logger, options.audit);
     this.#refresherFactory = refresherOf(options) ?? ((p) => createOAuthClient(p, { timeoutMs: this.#timeoutMs }));
     this.#tokens = new TokenManager({
       store: this.store,
@@ -407,7 +412,7 @@ export class AlterVault {
       throw err;
     } finally {
       const ctx = this.#context.current();
-      this.#auditLog.record({
+      const committed = this.#auditLog.record({
         id: randomUUID(),
         at,
         caller: this.caller,
@@ -425,8 +430,31 @@ export class AlterVault {
         reason: reason ?? null,
         errorCode,
       });
-      this.#inflight -= 1;
-      if (this.#inflight === 0 && this.#idle) this.#idle();
+      try {
+        // 'sync', or a 'batched' row beyond the loss window: return only once the row is committed.
+        if (committed !== undefined) await this.#auditCommitted(committed, p.id, status, errorCode);
+      } finally {
+        this.#inflight -= 1;
+        if (this.#inflight === 0 && this.#idle) this.#idle();
+      }
+    }
+  }
+
+  /**
+   * Waits for a request's audit row to commit. When the append fails, a request that succeeded
+   * throws (its durability promise cannot be kept); a request that already failed keeps its own
+   * error (the audit failure is logged by the writer, which retries the row).
+   */
+  async #auditCommitted(committed: Promise<void>, provider: string, status: number | null, errorCode: string | null): Promise<void> {
+    try {
+      await committed;
+    } catch (cause) {
+      if (errorCode !== null) return;
+      throw new StoreError(
+        `The ${provider} request was sent (HTTP ${status}) but its audit row could not be committed: ${cause instanceof Error ? cause.message : String(cause)}. ` +
+          'The row stays queued and is retried; check the store, and do not assume the call did not happen.',
+        { cause },
+      );
     }
   }
 

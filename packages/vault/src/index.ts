@@ -39,7 +39,7 @@ export { isLoopbackHost } from './loopback-host.js';
 export { GrantsApi } from './grants-api.js';
 export type { GrantInfo, GrantListFilter, GrantSelector, PutGrantInput } from './grants-api.js';
 export type { AuditContextInput } from './audit-context.js';
-export type { AuditOptions, AuditQuery, AuditVerifyOptions, AuditVerifyResult } from './audit-log.js';
+export type { AuditDurability, AuditOptions, AuditQuery, AuditVerifyOptions, AuditVerifyResult } from './audit-log.js';
 
 // Stores
 export type {
