@@ -75,6 +75,9 @@ beforeAll(async () => {
       const body = gzipSync(Buffer.alloc(size, 0x62));
       res.writeHead(200, { 'content-type': 'text/plain', 'content-encoding': 'gzip', 'content-length': String(body.length) });
       res.end(body);
+    } else if (url.pathname === '/empty') {
+      res.writeHead(204);
+      res.end();
     } else if (url.pathname === '/stall') {
       // Headers and a first chunk, then nothing: only the timeout or the signal can end it.
       res.writeHead(200, { 'content-type': 'text/plain' });
@@ -198,6 +201,13 @@ describe('response body cap', () => {
 
     const stillRefused = await failure(() => vault.request('small', 'GET', `${origin}/stream?size=${64 * MiB}&key=raised`, { user: 'alice', maxResponseBytes: 20 * MiB }));
     expect(stillRefused).toMatchObject({ limitBytes: 20 * MiB });
+  });
+
+  it('reads empty bodies (HEAD, 204) without waiting', async () => {
+    const head = await vault.request('acme', 'HEAD', `${origin}/plain?size=5000`, { user: 'alice' });
+    expect([head.status, head.bytes().length, head.headers['content-length']]).toEqual([200, 0, '5000']);
+    const empty = await vault.request('acme', 'DELETE', `${origin}/empty`, { user: 'alice' });
+    expect([empty.status, empty.data]).toEqual([204, null]);
   });
 
   it('times out, or aborts on the signal, while the body is still arriving', async () => {
