@@ -56,5 +56,6 @@ export {
   ToolNestingError,
   ToolOutputError,
   ToolRegistrationError,
+  VaultStartupError,
 } from './errors.js';
 export type { AlterMcpErrorCode, AnyAlterMcpError, SchemaIssue } from './errors.js';
