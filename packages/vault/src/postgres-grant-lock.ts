@@ -1,6 +1,6 @@
 /**
  * {@link GrantLock} on PostgreSQL: table `alter_grant_leases`, created by the PostgreSQL store's
- * migration 2. `tryAcquire` is ONE autocommit statement — `INSERT … ON CONFLICT DO UPDATE … WHERE
+ * migration 3. `tryAcquire` is ONE autocommit statement — `INSERT … ON CONFLICT DO UPDATE … WHERE
  * the lease expired or is ours` — so the row lock lives only for that statement, and no
  * transaction stays open while the caller talks to the token endpoint. Expiry uses the database
  * clock (`clock_timestamp()`), so processes on hosts with skewed clocks agree.

@@ -1,6 +1,6 @@
 /**
  * {@link GrantLock} on the vault's SQLite file: table `alter_grant_leases`, created by the
- * SQLite store's migration 2. `tryAcquire` is a compare-and-set inside `BEGIN IMMEDIATE`, which
+ * SQLite store's migration 3. `tryAcquire` is a compare-and-set inside `BEGIN IMMEDIATE`, which
  * takes SQLite's write lock for the whole file, so it is atomic across every process on the host
  * that opens the file (WAL mode; not across hosts — SQLite over a network filesystem is unsafe
  * anyway). The transaction ends before `tryAcquire` returns; the clock is the host's.

@@ -12,6 +12,7 @@
  *   holder died lapses after its TTL (longer than the token endpoint timeout) and is taken over.
  */
 import { randomUUID } from 'node:crypto';
+import { noteCallSecret } from './call-secrets.js';
 import {
   AccountAmbiguousError,
   AlterError,
@@ -258,6 +259,7 @@ export class TokenManager {
     logger.debug('refreshing access token', { provider: provider.id, user, grantId, forced: force });
     // Opened (and its binding checked) before the call: a moved refresh token is never sent to the provider.
     const refreshToken = openGrantToken(box, fresh, 'refresh', fresh.refreshToken!);
+    noteCallSecret(refreshToken); // redacted from this call's tool result (call-secrets.ts)
     let tokens: RefreshedTokens;
     try {
       const options: { signal?: AbortSignal; user: string } = { user };
@@ -273,6 +275,7 @@ export class TokenManager {
     // From here until the write commits, the provider may already have rotated the refresh token
     // and only this process knows the new one: the crash window (docs/vault.md "Refresh and crashes").
     const received = performance.now();
+    noteCallSecret(tokens?.refreshToken);
     if (typeof tokens?.accessToken !== 'string' || tokens.accessToken === '') {
       throw new TokenRefreshError({ provider: provider.id, user, detail: 'the refresher returned no access token' });
     }
