@@ -20,6 +20,7 @@ import {
   RequestAbortedError,
   RequestTimeoutError,
   ScopeReauthRequiredError,
+  StoreUnavailableError,
   VaultConfigError,
 } from './errors.js';
 import type { AuditRecord, GrantStore, SealedSecret } from './grant-store.js';
@@ -27,6 +28,7 @@ import { resealStoredSecret } from './grant-token-seal.js';
 import { GrantsApi } from './grants-api.js';
 import { applyHostRewrite, checkHostAllowed } from './host-policy.js';
 import { optionalPositiveInt, optionalString, requireNonEmptyString, requireObject } from './internal/args.js';
+import { offerStoreLogger } from './internal/store-logger.js';
 import { refresherOf } from './internal/test-seams.js';
 import { createDefaultLogger, type Logger } from './logger.js';
 import { createOAuthClient } from './oauth-client.js';
@@ -174,6 +176,7 @@ export class AlterVault {
       previous.map((k, i) => parseEncryptionKey(k, `options.previousKeys[${i}]`)),
     );
     this.store = storeFromOption(options.store);
+    offerStoreLogger(this.store, this.#logger);
     const audit = options.audit === undefined ? {} : requireObject(options.audit, 'options.audit');
     this.#auditLog = new AuditLog(this.store, this.#logger, audit as AuditOptions);
     this.#refresherFactory = refresherOf(options) ?? ((p) => createOAuthClient(p, { timeoutMs: this.#timeoutMs }));
@@ -348,7 +351,7 @@ export class AlterVault {
     if (options.json !== undefined && options.body !== undefined) throw new InvalidArgumentError('options.body', 'pass either json or body, not both');
     if (this.#closing) throw new VaultConfigError('The vault is closed; create a new AlterVault.');
     if (!this.#isReady) {
-      await this.ready();
+      await this.#withinTimeout(this.ready(), started, timeoutMs, p.id, user);
       if (this.#closing) throw new VaultConfigError('The vault is closed; create a new AlterVault.');
     }
 
@@ -368,7 +371,7 @@ export class AlterVault {
       if (options.signal?.aborted) throw new RequestAbortedError({ provider: p.id });
       const required = options.scopes === undefined ? [] : scopesArg(options.scopes);
 
-      let lease: TokenLease = await this.#tokens.acquire(p, user, account);
+      let lease: TokenLease = await this.#withinTimeout(this.#tokens.acquire(p, user, account), started, timeoutMs, p.id, user);
       auditAccount = lease.account;
       if (required.length > 0) {
         const missing = required.filter((s) => !lease.scopes.has(s));
@@ -377,7 +380,7 @@ export class AlterVault {
       let res = await this.#send(p, verb, sendUrl.href, headers, data, lease.token, timeoutMs, options.signal);
       if (res.status === 401 && lease.refreshable) {
         this.#logger.debug('provider answered 401; refreshing once and retrying', { provider: p.id, user });
-        lease = await this.#tokens.forceRefresh(p, user, account, lease);
+        lease = await this.#withinTimeout(this.#tokens.forceRefresh(p, user, account, lease), started, timeoutMs, p.id, user);
         res = await this.#send(p, verb, sendUrl.href, headers, data, lease.token, timeoutMs, options.signal);
       }
       status = res.status;
@@ -407,6 +410,35 @@ export class AlterVault {
       });
       this.#inflight -= 1;
       if (this.#inflight === 0 && this.#idle) this.#idle();
+    }
+  }
+
+  /**
+   * Bounds a wait on the store (opening it, reading the grant, the grant lock of a refresh) by the
+   * request's `timeoutMs`, counted from the request's start: a database that does not answer must
+   * not hold the caller past its timeout. The abandoned operation ends by the store's own timeouts
+   * (PostgreSQL destroys the stuck connection); its late failure is observed here, never unhandled.
+   * @throws StoreUnavailableError (`reason: 'timeout'`) when `timeoutMs` passes first.
+   */
+  async #withinTimeout<T>(work: Promise<T>, started: number, timeoutMs: number, provider: string, user: string): Promise<T> {
+    work.catch(() => {});
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new StoreUnavailableError({
+              reason: 'timeout',
+              message: `Request to ${provider} for user "${user}" could not get its grant from the vault store within timeoutMs (${timeoutMs} ms): the store did not answer in time (database unreachable or slow, or the grant lock held by a slow token refresh). Retry later; if it persists, check the database.`,
+            }),
+          ),
+        Math.max(0, started + timeoutMs - performance.now()),
+      );
+    });
+    try {
+      return await Promise.race([work, expired]);
+    } finally {
+      clearTimeout(timer);
     }
   }
 

@@ -19,6 +19,7 @@ export {
   RequestTimeoutError,
   ScopeReauthRequiredError,
   StoreError,
+  StoreUnavailableError,
   TokenRefreshError,
   UrlTemplateError,
   VaultConfigError,
