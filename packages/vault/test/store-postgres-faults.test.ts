@@ -9,7 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
-import { type Logger, PostgresGrantStore, StoreError, StoreUnavailableError } from '@alter/vault';
+import { AlterVault, type Logger, PostgresGrantStore, StoreError, StoreUnavailableError, providers } from '@alter/vault';
 import pg from 'pg';
 import { type PgFaultProxy, startPgFaultProxy } from '../../../test-support/pg-fault-proxy.js';
 import { describeWithPostgres } from './support/pg.js';
@@ -156,6 +156,39 @@ describeWithPostgres('PostgresGrantStore connection faults', (db) => {
       expect(r.rows[0]!.n).toBeGreaterThan(0);
     } finally {
       await admin.end();
+    }
+  });
+
+  it('vault.request waits on a blackholed store no longer than its timeoutMs, even with much longer store timeouts', async () => {
+    const store = storeFor({ connectTimeoutMs: 60_000, queryTimeoutMs: 60_000 });
+    const vault = new AlterVault({
+      caller: 'fault-test',
+      store,
+      encryptionKey: randomBytes(32).toString('base64'),
+      providers: [providers.github({ clientId: 'Iv1.fault', clientSecret: 'fault-secret' })],
+      logger: recordingLogger(),
+    });
+    try {
+      await vault.grants.put({ user: 'alice', provider: 'github', accessToken: 'gho_fault', scopes: ['repo'] });
+      proxy.blackhole();
+      let err: unknown;
+      const started = performance.now();
+      try {
+        // Nothing reaches GitHub: the grant read is what waits (and fails) here.
+        err = await vault.request('github', 'GET', 'https://api.github.com/user', { user: 'alice', timeoutMs: 1000 }).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+      } finally {
+        proxy.resume();
+      }
+      const ms = performance.now() - started;
+      expect(err).toBeInstanceOf(StoreUnavailableError);
+      expect(err).toMatchObject({ code: 'ALTER_STORE', reason: 'timeout', message: expect.stringContaining('within timeoutMs (1000 ms)') });
+      expect(ms).toBeGreaterThanOrEqual(900);
+      expect(ms).toBeLessThan(30_000); // far below the store's own 60 s timeouts
+    } finally {
+      await vault.close();
     }
   });
 
