@@ -14,7 +14,7 @@
  * - Failures become {@link StoreUnavailableError} (connect / connection-lost / timeout) or, for SQL
  *   errors, are rethrown as they are for the caller to wrap.
  */
-import pg from 'pg';
+import type pg from 'pg';
 import { StoreUnavailableError } from '../errors.js';
 
 /** Resolved connection settings (see PostgresGrantStoreOptions for the public names and defaults). */
