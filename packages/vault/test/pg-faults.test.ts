@@ -142,13 +142,17 @@ describeWithPostgres('PostgreSQL faults under traffic, in a child process', (db)
       request(type, answer, timeoutMs) {
         return new Promise((resolve, reject) => {
           const timer = setTimeout(() => reject(new Error(`worker did not answer '${type}' within ${timeoutMs} ms (requests hang?)`)), timeoutMs);
+          let answered = false;
           waiters.set(answer, (msg) => {
+            answered = true;
             clearTimeout(timer);
             resolve(msg);
           });
           void exit.then(async ({ code, signal }) => {
+            if (answered) return;
             // 'exit' can overtake the last IPC message of a clean exit: give it a moment to land.
             if (code === 0) await new Promise((r) => setTimeout(r, 2000));
+            if (answered) return;
             clearTimeout(timer);
             reject(new Error(`worker ${code === 0 ? 'exited' : 'crashed'} (code ${code}, signal ${signal}) while waiting for '${answer}': ${stderr.slice(0, 2000)}`));
           });
