@@ -21,9 +21,18 @@ const HINTS: ReadonlyArray<readonly [prefix: string, hint: string]> = [
   ['SQLITE_CONSTRAINT', 'a constraint was violated'],
 ];
 
-/** True for the driver's own errors (and its "connection is not open" after close()). */
+/**
+ * True for the driver's own errors (and its "connection is not open" after close()). Checked by
+ * shape as well as class: the native addon keeps the SqliteError class it was first given, so with
+ * two copies of better-sqlite3 (or a test runner that reloads modules in a new realm) `instanceof` misses.
+ */
 function isDriverError(err: unknown): err is Error {
-  return err instanceof Database.SqliteError || (err instanceof TypeError && /database connection is not open/i.test(err.message));
+  if (err instanceof Database.SqliteError) return true;
+  if (err === null || typeof err !== 'object') return false;
+  // No `instanceof Error` either: the class may come from another realm (a vm context).
+  const { name, code, message } = err as { name?: unknown; code?: unknown; message?: unknown };
+  if (name === 'SqliteError' && typeof code === 'string' && code.startsWith('SQLITE_') && typeof message === 'string') return true;
+  return name === 'TypeError' && typeof message === 'string' && /database connection is not open/i.test(message);
 }
 
 /** `err` as a StoreError naming the store method and the file; other errors unchanged. */
