@@ -15,7 +15,7 @@
  *   errors, are rethrown as they are for the caller to wrap.
  */
 import type pg from 'pg';
-import { StoreUnavailableError } from '../errors.js';
+import { StoreError, StoreUnavailableError } from '../errors.js';
 
 /** Resolved connection settings (see PostgresGrantStoreOptions for the public names and defaults). */
 export interface PgConnectionSettings {
@@ -143,6 +143,16 @@ export class PgSession {
   }
 }
 
+/** BEGIN / COMMIT, with a SQL failure (a serialization failure at COMMIT) as a StoreError too. */
+async function control(session: PgSession, statement: 'BEGIN' | 'COMMIT', what: string, settings: PgConnectionSettings): Promise<void> {
+  try {
+    await session.query(statement);
+  } catch (cause) {
+    if (cause instanceof StoreError) throw cause;
+    throw new StoreError(`PostgreSQL refused ${statement} of ${what} at ${settings.describedUrl} (${safeDetail(cause, settings)}); nothing was written. Retry.`, { cause });
+  }
+}
+
 /**
  * Checks a client out, runs `fn` with it (inside BEGIN/COMMIT when `transaction`), and releases it:
  * back to the pool when healthy, destroyed when its connection failed or timed out.
@@ -170,7 +180,7 @@ export async function withPgSession<T>(
   client.on('error', onError);
   try {
     if (!transaction) return await fn(session);
-    await session.query('BEGIN');
+    await control(session, 'BEGIN', what, settings);
     let result: T;
     try {
       result = await fn(session);
@@ -179,7 +189,7 @@ export async function withPgSession<T>(
       if (!session.broken) await session.query('ROLLBACK').catch(() => {});
       throw err;
     }
-    await session.query('COMMIT');
+    await control(session, 'COMMIT', what, settings);
     return result;
   } finally {
     // With an error the pool discards the client (and destroys a socket stuck on a hung query).
