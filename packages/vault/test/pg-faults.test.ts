@@ -35,7 +35,7 @@ const GMAIL_LIST = 'https://gmail.googleapis.com/gmail/v1/users/me/messages';
 /** Each request's timeoutMs in the child. */
 const TIMEOUT_MS = 3000;
 /** Scheduling slack on a loaded 2-core machine: a request may end this much after its timeout. */
-const SLACK_MS = 2500;
+const SLACK_MS = 4000;
 /** Rounds per fault; `ALTER_PG_FAULT_ROUNDS` raises them for measurements (bounded to 50). */
 const ROUNDS = Math.min(50, Math.max(1, Number(process.env.ALTER_PG_FAULT_ROUNDS) || 0));
 const DROP_ROUNDS = ROUNDS > 1 ? ROUNDS : 5;
