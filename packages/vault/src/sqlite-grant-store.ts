@@ -24,6 +24,7 @@ import type {
   SealedSecret,
   StoredGrant,
 } from './grant-store.js';
+import { mapSqliteDriverErrors } from './internal/sqlite-errors.js';
 import { sweepLimit } from './internal/sweep-limit.js';
 import { nativeModuleErrorOf } from './native-module-error.js';
 import {
@@ -420,3 +421,7 @@ export class SqliteGrantStore implements GrantStore {
     return `SqliteGrantStore { filename: '${this.filename}', open: ${this.#db !== undefined} }`;
   }
 }
+
+// Driver errors after open (SQLITE_BUSY, SQLITE_FULL, SQLITE_IOERR…) leave every method as a
+// StoreError that says what to do, including methods added to the class later.
+mapSqliteDriverErrors(SqliteGrantStore, (store) => store.filename);

@@ -64,9 +64,12 @@ export interface TokenManagerDeps {
   readonly logger: Logger;
 }
 
-/** How long one request waits for a token (its timeout and signal). */
+/**
+ * What ends one request's wait for a shared refresh: its timeout and/or its signal. (AlterVault
+ * passes only the signal: its whole-request deadline wraps the acquisition already.)
+ */
 export interface WaitOptions {
-  readonly timeoutMs: number;
+  readonly timeoutMs?: number;
   readonly signal?: AbortSignal;
 }
 
@@ -342,10 +345,14 @@ function waitBounded(flight: Promise<TokenLease>, provider: string, wait: WaitOp
       cleanup();
       reject(new RequestAbortedError({ provider }));
     };
-    const timer = setTimeout(() => {
-      cleanup();
-      reject(new RequestTimeoutError({ provider, timeoutMs: wait.timeoutMs }));
-    }, wait.timeoutMs);
+    const { timeoutMs } = wait;
+    const timer =
+      timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            cleanup();
+            reject(new RequestTimeoutError({ provider, timeoutMs }));
+          }, timeoutMs);
     const cleanup = () => {
       clearTimeout(timer);
       wait.signal?.removeEventListener('abort', onAbort);
