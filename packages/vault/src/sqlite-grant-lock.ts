@@ -6,16 +6,18 @@
  * anyway). The transaction ends before `tryAcquire` returns; the clock is the host's.
  */
 import type Database from 'better-sqlite3';
-import { StoreError } from './errors.js';
 import type { GrantLease, GrantLock } from './grant-lock.js';
+import { sqliteStoreError } from './internal/sqlite-errors.js';
 
 /** Package-internal: built by `SqliteGrantStore.createGrantLock()`, which lends its connection. */
 export class SqliteGrantLock implements GrantLock {
   readonly kind = 'sqlite';
   readonly #conn: () => Database.Database;
+  readonly #filename: string;
 
-  constructor(conn: () => Database.Database) {
+  constructor(conn: () => Database.Database, filename: string) {
     this.#conn = conn;
+    this.#filename = filename;
   }
 
   async tryAcquire(grantId: string, owner: string, ttlMs: number): Promise<GrantLease | undefined> {
@@ -36,7 +38,8 @@ export class SqliteGrantLock implements GrantLock {
       });
       return cas.immediate();
     } catch (cause) {
-      throw new StoreError(`Taking the refresh lease of grant ${grantId} in the SQLite vault failed: ${(cause as Error).message}. Retry; if it persists, check the vault file.`, { cause });
+      // SQLITE_BUSY & co. become the store's StoreError (naming the method, the file and the fix).
+      throw sqliteStoreError(cause, 'GrantLock.tryAcquire', this.#filename);
     }
   }
 
@@ -44,7 +47,8 @@ export class SqliteGrantLock implements GrantLock {
     try {
       return this.#conn().prepare('DELETE FROM alter_grant_leases WHERE grant_id = ? AND owner = ?').run(grantId, owner).changes > 0;
     } catch (cause) {
-      throw new StoreError(`Releasing the refresh lease of grant ${grantId} in the SQLite vault failed: ${(cause as Error).message}. It expires on its own.`, { cause });
+      // The lease then expires on its own.
+      throw sqliteStoreError(cause, 'GrantLock.release', this.#filename);
     }
   }
 }

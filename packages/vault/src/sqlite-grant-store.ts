@@ -271,7 +271,7 @@ export class SqliteGrantStore implements GrantStore {
    * host. Uses this store's connection: open the store before using the lock.
    */
   createGrantLock(): GrantLock {
-    return new SqliteGrantLock(() => this.#conn());
+    return new SqliteGrantLock(() => this.#conn(), this.filename);
   }
 
   // ---- audit ----

@@ -317,7 +317,8 @@ describeWithPostgres('PostgreSQL faults under traffic, in a child process', (db)
     let w = startWorker();
     try {
       await w.ready;
-      // Slow refreshes: the child holds the grant lock (a transaction) for ~1.5 s on each one.
+      // Slow refreshes: the child holds the refresh lease for ~1.5 s on each one (no transaction is
+      // open during the provider call any more; see refresh-lease.test.ts).
       h.sandbox.faults.latency(1500, 'token');
       w.child.send({ type: 'traffic', concurrency: 2 });
       for (let round = 1; round <= TERMINATE_ROUNDS; round += 1) {
@@ -326,11 +327,11 @@ describeWithPostgres('PostgreSQL faults under traffic, in a child process', (db)
         });
         if (!w.exited()) {
           const appName = w.appName;
-          // Wait (bounded) until one of the child's backends sits in a transaction (the refresh), then
+          // Wait (bounded) until the child holds a live refresh lease (a refresh is in flight), then
           // terminate every backend of the child — never any other process's.
           const deadline = performance.now() + 10_000;
           while (performance.now() < deadline) {
-            const r = await admin.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1 AND state = 'idle in transaction'`, [appName]);
+            const r = await admin.query(`SELECT count(*)::int AS n FROM "${db.schema}".alter_grant_leases WHERE expires_at > clock_timestamp()`);
             if ((r.rows[0] as { n: number }).n > 0) break;
             await new Promise((res) => setTimeout(res, 20));
           }

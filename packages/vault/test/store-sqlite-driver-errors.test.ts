@@ -54,7 +54,7 @@ describe('SqliteGrantStore driver errors', () => {
     await store.close();
   });
 
-  it('audit appends, kv writes and updates inside the grant lock map SQLITE_BUSY to StoreError too', async () => {
+  it('audit appends, kv writes, grant updates and the refresh lease map SQLITE_BUSY to StoreError too', async () => {
     const setup = new SqliteGrantStore({ filename: tmp.file('busy-many.db') });
     await setup.open();
     const g = await setup.putGrant(grant);
@@ -68,7 +68,8 @@ describe('SqliteGrantStore driver errors', () => {
       };
       await expect(store.appendAudit([row])).rejects.toMatchObject({ code: 'ALTER_STORE', message: expect.stringContaining('appendAudit') });
       await expect(store.kvPut('ns', 'k', 'v')).rejects.toMatchObject({ code: 'ALTER_STORE', message: expect.stringContaining('SQLITE_BUSY') });
-      await expect(store.withGrantLock(g.id, (locked) => locked.update({ status: 'revoked' }))).rejects.toBeInstanceOf(StoreError);
+      await expect(store.updateGrant(g.id, { status: 'revoked' })).rejects.toBeInstanceOf(StoreError);
+      await expect(store.createGrantLock().tryAcquire(g.id, 'owner', 1_000)).rejects.toMatchObject({ code: 'ALTER_STORE', message: expect.stringContaining('SQLITE_BUSY') });
     } finally {
       release();
     }
