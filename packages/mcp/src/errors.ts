@@ -15,6 +15,7 @@ export type AlterMcpErrorCode =
   | 'ALTER_MCP_NESTING_DEPTH'
   | 'ALTER_MCP_NO_USER'
   | 'ALTER_MCP_SERVE'
+  | 'ALTER_MCP_SDK_UNSUPPORTED'
   | 'ALTER_MCP_TOOL_ERROR';
 
 /** Base class of @alter/mcp errors. */
@@ -128,6 +129,34 @@ export class ServeError extends AlterMcpError {
 }
 
 /**
+ * The MCP SDK behind the server given to `register()` lacks something @alter/mcp relies on — a
+ * renamed or removed SDK internal, or an SDK generation @alter/mcp cannot load. Thrown at
+ * registration (never later, never silently skipped): upgrading the SDK past the range @alter/mcp
+ * was tested with must fail loudly at startup.
+ */
+export class SdkUnsupportedError extends AlterMcpError {
+  /** The SDK package, e.g. `@modelcontextprotocol/sdk` or `@modelcontextprotocol/server`. */
+  readonly sdkPackage: string;
+  /** Its installed version (from its package.json), or `unknown` when unreadable. */
+  readonly sdkVersion: string;
+  /** The semver range of that package @alter/mcp is tested with. */
+  readonly supportedRange: string;
+  /** What is missing, e.g. `Server._requestHandlers (a Map)`. */
+  readonly missing: string;
+  constructor(details: { sdkPackage: string; sdkVersion: string; supportedRange: string; missing: string; reason?: string }, options?: { cause?: unknown }) {
+    super(
+      'ALTER_MCP_SDK_UNSUPPORTED',
+      `register(server, modules): ${details.sdkPackage}@${details.sdkVersion} ${details.reason ?? `has no ${details.missing}`}, which @alter/mcp needs to serve Alter tools beside the SDK's own. @alter/mcp supports ${details.sdkPackage} ${details.supportedRange}. Install a version in that range (npm install ${details.sdkPackage}@"${details.supportedRange}"), or upgrade @alter/mcp.`,
+      options,
+    );
+    this.sdkPackage = details.sdkPackage;
+    this.sdkVersion = details.sdkVersion;
+    this.supportedRange = details.supportedRange;
+    this.missing = details.missing;
+  }
+}
+
+/**
  * An error whose message is safe to show the model: the tool result carries its message as is.
  * Any other error a tool throws becomes a generic message (details go to the server log only),
  * because arbitrary messages may carry internals.
@@ -150,6 +179,7 @@ export type AnyAlterMcpError =
   | ToolNestingError
   | NoUserError
   | ServeError
+  | SdkUnsupportedError
   | ToolError;
 
 /**
@@ -165,6 +195,7 @@ const ALTER_MCP_ERROR_CODES: Readonly<Record<AlterMcpErrorCode, true>> = Object.
   ALTER_MCP_NESTING_DEPTH: true,
   ALTER_MCP_NO_USER: true,
   ALTER_MCP_SERVE: true,
+  ALTER_MCP_SDK_UNSUPPORTED: true,
   ALTER_MCP_TOOL_ERROR: true,
 });
 

@@ -1,10 +1,10 @@
 /** `serveStdio(server)`: serve an MCP server over stdio with graceful shutdown. */
 import type { AlterVault, Logger } from '@alter/vault';
 import { createDefaultLogger } from '@alter/vault';
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { alterMcpFor } from './alter-mcp.js';
 import { closeAlter, onTerminationSignals } from './internal/graceful-close.js';
-import type { McpServerLike } from './sdk-adapter.js';
+import { sdkAdapterFor } from './sdk/sdk-adapters.js';
+import type { McpServerLike } from './sdk/sdk-seam.js';
 
 export interface ServeStdioOptions {
   /** The vault to flush and close on shutdown (default: the one the server's AlterMCP uses). */
@@ -32,8 +32,8 @@ export interface StdioServerHandle {
 export async function serveStdio(server: McpServerLike, options: ServeStdioOptions = {}): Promise<StdioServerHandle> {
   const logger = options.logger ?? createDefaultLogger();
   const vault = options.vault ?? alterMcpFor(server)?.vault;
-  const transport = new StdioServerTransport();
-  await server.connect(transport);
+  // A transport of the server's own SDK generation (v1 and v2 transports are different classes).
+  await sdkAdapterFor(server).connectStdio(server);
   let closing: Promise<void> | undefined;
   let removeSignals = () => {};
   const close = (): Promise<void> => {
