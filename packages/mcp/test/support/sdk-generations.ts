@@ -13,12 +13,15 @@ import { McpServer as McpServerV1 } from '@modelcontextprotocol/sdk/server/mcp.j
 import { ElicitationCompleteNotificationSchema, McpError } from '@modelcontextprotocol/sdk/types.js';
 import { Client as ClientV2, ProtocolError as ClientProtocolErrorV2 } from '@modelcontextprotocol/client';
 import { StdioClientTransport as StdioClientTransportV2 } from '@modelcontextprotocol/client/stdio';
-import { InMemoryTransport as InMemoryTransportV2, McpServer as McpServerV2, Server as ServerV2 } from '@modelcontextprotocol/server';
+import { InMemoryTransport as InMemoryTransportV2, McpServer as McpServerV2, SUPPORTED_PROTOCOL_VERSIONS, Server as ServerV2 } from '@modelcontextprotocol/server';
 import type { McpServerLike } from '@alter/mcp';
 import { z } from 'zod';
 
 export type ToolResultT = { content: Array<{ type: string; text?: string }>; isError?: boolean; structuredContent?: unknown; _meta?: Record<string, unknown> };
 export type ToolT = { name: string; description?: string; inputSchema: { properties?: Record<string, unknown> }; outputSchema?: unknown; annotations?: unknown };
+
+/** The protocol revision after 2025-11-25, which only SDK v2 implements. */
+export const MODERN_PROTOCOL_VERSION = '2026-07-28';
 
 /** A connected client of one generation, with the calls the suites make. */
 export interface TestClient {
@@ -47,7 +50,8 @@ export interface SdkKit {
   readonly name: 'v1' | 'v2';
   /** The value of ALTER_MCP_SDK for the example servers. */
   readonly envValue: string;
-  mcpServer(name: string): McpServerLike;
+  /** `modern`: v2 only — also offer protocol revision 2026-07-28 (`supportedProtocolVersions`; the SDK's default offers 2025-era revisions only). */
+  mcpServer(name: string, options?: { modern?: boolean }): McpServerLike;
   lowLevelServer(name: string): McpServerLike;
   /** `registerTool` with the SDK's own API: `who` (string) → text from `reply`. */
   registerSdkTool(server: McpServerLike, name: string, description: string, reply: (who: string | undefined) => string, withWho: boolean): void;
@@ -106,7 +110,8 @@ const v1: SdkKit = {
 const v2: SdkKit = {
   name: 'v2',
   envValue: 'v2',
-  mcpServer: (name) => new McpServerV2({ name, version: '1.0.0' }),
+  mcpServer: (name, options = {}) =>
+    new McpServerV2({ name, version: '1.0.0' }, options.modern ? { supportedProtocolVersions: [...SUPPORTED_PROTOCOL_VERSIONS, MODERN_PROTOCOL_VERSION] } : {}),
   lowLevelServer: (name) => new ServerV2({ name, version: '1.0.0' }),
   registerSdkTool(server, name, description, reply, withWho) {
     const s = server as McpServerV2;
