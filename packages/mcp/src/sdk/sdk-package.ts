@@ -13,18 +13,19 @@ import type { SdkPackageInfo } from './sdk-seam.js';
 const require = createRequire(import.meta.url);
 
 /**
- * Reads `name`'s version from its package.json, found by walking up from the resolved entry (the
- * SDK packages do not export `./package.json`). `unknown` when the package cannot be resolved from
- * here — the error message then still names the package and the range.
+ * Reads `name`'s version from its package.json, found by walking up from the resolved `entry` (a
+ * specifier of the package that resolves: the SDK packages do not export `./package.json`, and
+ * v1 has no root entry file). `unknown` when it cannot be resolved from here — the error message
+ * then still names the package and the range.
  */
-export function sdkPackageInfo(name: string, supportedRange: string): SdkPackageInfo {
-  return Object.freeze({ name, version: readVersion(name), supportedRange });
+export function sdkPackageInfo(name: string, entry: string, supportedRange: string): SdkPackageInfo {
+  return Object.freeze({ name, version: readVersion(name, entry), supportedRange });
 }
 
-function readVersion(name: string): string {
+function readVersion(name: string, entry: string): string {
   let dir: string;
   try {
-    dir = path.dirname(require.resolve(name));
+    dir = path.dirname(require.resolve(entry));
   } catch {
     return 'unknown';
   }

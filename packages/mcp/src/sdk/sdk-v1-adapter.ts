@@ -55,7 +55,7 @@ function looksLikeV1Server(value: unknown): value is Server {
 
 class SdkV1Adapter implements SdkAdapter {
   readonly generation = 'v1' as const;
-  readonly sdk: SdkPackageInfo = sdkPackageInfo('@modelcontextprotocol/sdk', SDK_V1_RANGE);
+  readonly sdk: SdkPackageInfo = sdkPackageInfo('@modelcontextprotocol/sdk', '@modelcontextprotocol/sdk/server', SDK_V1_RANGE);
   readonly #installed = new WeakMap<Server, { tables: ToolTable[] }>();
 
   accepts(server: object): boolean {

@@ -38,7 +38,7 @@ function looksLikeV2Server(value: unknown): value is Server {
 
 class SdkV2Adapter implements SdkAdapter {
   readonly generation = 'v2' as const;
-  readonly sdk: SdkPackageInfo = sdkPackageInfo('@modelcontextprotocol/server', SDK_V2_RANGE);
+  readonly sdk: SdkPackageInfo = sdkPackageInfo('@modelcontextprotocol/server', '@modelcontextprotocol/server', SDK_V2_RANGE);
   readonly #installed = new WeakMap<Server, { tables: ToolTable[] }>();
 
   accepts(server: object): boolean {
