@@ -22,11 +22,11 @@ const installedVersion = (pkg: string): string =>
 /** register() never touches the vault beyond reading providerIds. */
 const vault = { request: async () => undefined, providerIds: [] } as unknown as AlterVault;
 
-/** A subclass whose prototype no longer has `member` as a method (the SDK renamed it). */
-function withoutMethod<C extends new (...args: any[]) => object>(base: C, member: string): C {
-  class Renamed extends base {}
-  Object.defineProperty(Renamed.prototype, member, { value: undefined });
-  return Renamed;
+/** `instance`, re-parented onto a subclass prototype that no longer has `member` as a method (the SDK renamed it). */
+function withoutMethod<T extends object>(instance: T, member: string): T {
+  const renamed: object = Object.create(Object.getPrototypeOf(instance) as object);
+  Object.defineProperty(renamed, member, { value: undefined });
+  return Object.setPrototypeOf(instance, renamed) as T;
 }
 
 /** An instance whose class no longer sets the field `member` (as if renamed to `<member>Renamed`). */
@@ -46,14 +46,14 @@ interface Case {
 }
 
 const cases: readonly Case[] = [
-  { sdkPackage: '@modelcontextprotocol/sdk', range: '^1.32.2', missing: 'McpServer.setToolRequestHandlers', make: () => new (withoutMethod(McpServerV1, 'setToolRequestHandlers') as unknown as typeof McpServerV1)(info) },
+  { sdkPackage: '@modelcontextprotocol/sdk', range: '^1.32.2', missing: 'McpServer.setToolRequestHandlers', make: () => withoutMethod(new McpServerV1(info), 'setToolRequestHandlers') },
   { sdkPackage: '@modelcontextprotocol/sdk', range: '^1.32.2', missing: 'McpServer._registeredTools', make: () => withoutField(new McpServerV1(info), '_registeredTools') },
   { sdkPackage: '@modelcontextprotocol/sdk', range: '^1.32.2', missing: 'Server._requestHandlers', make: () => withoutField(new ServerV1(info), '_requestHandlers') },
   { sdkPackage: '@modelcontextprotocol/sdk', range: '^1.32.2', missing: 'Server._capabilities', make: () => withoutField(new ServerV1(info), '_capabilities') },
   { sdkPackage: '@modelcontextprotocol/sdk', range: '^1.32.2', missing: 'Server.isMessageIgnored', make: () => withoutField(new ServerV1(info), 'isMessageIgnored') },
-  { sdkPackage: '@modelcontextprotocol/server', range: '^2.4.0', missing: 'McpServer.setToolRequestHandlers', make: () => new (withoutMethod(McpServerV2, 'setToolRequestHandlers') as unknown as typeof McpServerV2)(info) },
+  { sdkPackage: '@modelcontextprotocol/server', range: '^2.4.0', missing: 'McpServer.setToolRequestHandlers', make: () => withoutMethod(new McpServerV2(info), 'setToolRequestHandlers') },
   { sdkPackage: '@modelcontextprotocol/server', range: '^2.4.0', missing: 'McpServer._registeredTools', make: () => withoutField(new McpServerV2(info), '_registeredTools') },
-  { sdkPackage: '@modelcontextprotocol/server', range: '^2.4.0', missing: 'Server._getRequestHandler', make: () => new (withoutMethod(ServerV2, '_getRequestHandler') as unknown as typeof ServerV2)(info) },
+  { sdkPackage: '@modelcontextprotocol/server', range: '^2.4.0', missing: 'Server._getRequestHandler', make: () => withoutMethod(new ServerV2(info), '_getRequestHandler') },
 ];
 
 describe('SDK internals are checked at registration', () => {
