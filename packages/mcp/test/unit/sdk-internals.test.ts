@@ -11,7 +11,7 @@ import { describe, expect, it } from '@jest/globals';
 import { Server as ServerV1 } from '@modelcontextprotocol/sdk/server/index.js';
 import { McpServer as McpServerV1 } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { McpServer as McpServerV2, Server as ServerV2 } from '@modelcontextprotocol/server';
-import { AlterMCP, isAlterMcpError, type McpServerLike, SdkUnsupportedError } from '@alter/mcp';
+import { AlterMCP, isAlterMcpError, type McpServerLike, SdkUnsupportedError, ServeError } from '@alter/mcp';
 import type { AlterVault } from '@alter/vault';
 import { UtilityTools } from '../fixtures/example.tools.js';
 
@@ -73,6 +73,14 @@ describe('SDK internals are checked at registration', () => {
     expect(e.missing).toContain(missing);
     expect(e.message).toContain(`${sdkPackage}@${version} has no ${missing}`);
     expect(e.message).toContain(`supports ${sdkPackage} ${range}`);
+  });
+
+  it('refuses an object that is no server of either generation, naming both SDK packages', () => {
+    const alter = new AlterMCP(vault, { defaultUser: 'x' });
+    for (const notAServer of [{}, { server: {} }, { setRequestHandler: 'no' }]) {
+      expect(() => alter.register(notAServer as unknown as McpServerLike, [UtilityTools])).toThrow(ServeError);
+      expect(() => alter.register(notAServer as unknown as McpServerLike, [UtilityTools])).toThrow(/@modelcontextprotocol\/sdk 1\.x or @modelcontextprotocol\/server 2\.x/);
+    }
   });
 
   it('registers on the unmodified servers of both generations (the checks pass on the tested versions)', () => {
