@@ -14,7 +14,7 @@
  * - `McpServer._registeredTools` (private) — the names of SDK tools, so a clash is a startup error.
  * - `Protocol._getRequestHandler()` (protected) — to keep the SDK's own handlers and delegate to them.
  */
-import { McpServer, ProtocolError, ProtocolErrorCode, Server, UrlElicitationRequiredError } from '@modelcontextprotocol/server';
+import { McpServer, PROTOCOL_VERSION_META_KEY, ProtocolError, ProtocolErrorCode, Server, UrlElicitationRequiredError } from '@modelcontextprotocol/server';
 import type { CallToolResult, ServerContext } from '@modelcontextprotocol/server';
 import { StdioServerTransport } from '@modelcontextprotocol/server/stdio';
 import type { ToolLogLevel } from '../alter-context.js';
@@ -118,6 +118,12 @@ class SdkV2Adapter implements SdkAdapter {
 
 function callEnv(low: Server, ctx: ServerContext): CallEnv {
   const progressToken = ctx.mcpReq._meta?.progressToken;
+  // A 2026-07-28 request carries its protocol version in the per-request envelope. That revision
+  // has no -32042 error and no elicitation/complete notification (the SDK fails the call when a
+  // handler throws -32042 there), so Connect recovery uses the fallback every client understands:
+  // an isError result with the URL. (That revision's own URL mechanism, input_required results,
+  // is not used yet.)
+  const modernEra = ctx.mcpReq.envelope !== undefined && Object.hasOwn(ctx.mcpReq.envelope, PROTOCOL_VERSION_META_KEY);
   return {
     authInfo: ctx.http?.authInfo,
     signal: ctx.mcpReq.signal,
@@ -140,7 +146,7 @@ function callEnv(low: Server, ctx: ServerContext): CallEnv {
         return (await ctx.mcpReq.send({ method: 'elicitation/create', params })) as unknown as Record<string, unknown>;
       },
     },
-    supportsUrlElicitation: () => Boolean(low.getClientCapabilities()?.elicitation?.url),
+    supportsUrlElicitation: () => !modernEra && Boolean(low.getClientCapabilities()?.elicitation?.url),
     urlElicitationError: (elicitations: readonly UrlElicitation[]) =>
       new UrlElicitationRequiredError(elicitations.map((e) => ({ mode: 'url' as const, elicitationId: e.elicitationId, url: e.url, message: e.message }))),
     notifyElicitationComplete: (elicitationId: string) => low.createElicitationCompletionNotifier(elicitationId)(),
