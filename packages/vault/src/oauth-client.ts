@@ -73,7 +73,10 @@ export interface OAuthClient extends TokenRefresher {
     requestedScopes: readonly string[];
   }): Promise<ExchangedGrant>;
   refresh(refreshToken: string, options?: RefreshOptions): Promise<RefreshedTokens>;
-  /** Revokes a token at the provider (RFC 7009). Resolves false when the provider has no revocation endpoint. */
+  /**
+   * Revokes one token at the provider's RFC 7009 endpoint. Resolves false when it has none (also
+   * for GitHub and Slack, whose revocation is not RFC 7009: use {@link OAuthClient.revokeGrant}).
+   */
   revoke(token: string, hint?: 'access_token' | 'refresh_token'): Promise<boolean>;
   /**
    * Revokes a grant at the provider the way it supports ({@link ProviderConfig.revocation}): the
@@ -162,7 +165,8 @@ export function createOAuthClient(provider: ProviderConfig, options: OAuthClient
       ...(provider.authorizationEndpoint ? { authorization_endpoint: provider.authorizationEndpoint } : {}),
       ...(provider.tokenEndpoint ? { token_endpoint: provider.tokenEndpoint } : {}),
       ...(provider.userinfoEndpoint ? { userinfo_endpoint: provider.userinfoEndpoint } : {}),
-      ...(provider.revocationEndpoint ? { revocation_endpoint: provider.revocationEndpoint } : {}),
+      // GitHub's and Slack's revocation URLs are not RFC 7009 endpoints; oauth4webapi must not use them.
+      ...(provider.revocationEndpoint && (provider.revocation ?? 'rfc7009') === 'rfc7009' ? { revocation_endpoint: provider.revocationEndpoint } : {}),
     };
     if (provider.authorizationEndpoint && provider.tokenEndpoint) {
       return { issuer: provider.issuer ?? new URL(provider.tokenEndpoint).origin, ...explicit };
