@@ -193,6 +193,31 @@ describe('vault.grants.revoke() reaches the provider', () => {
     });
   }
 
+  it("refuses to send GitHub's revocation to a host outside allowedHosts (same host policy as API calls)", async () => {
+    await connect(h, h.vault, 'gh-host', 'github', ['read:user']);
+    const tokens = await tokensOf(h.vault, h, 'gh-host', 'github');
+    const c = h.sandbox.client('github');
+    const narrow = providers.github({
+      clientId: c.clientId,
+      clientSecret: h.leak.secret(c.clientSecret, 'github client secret'),
+      allowedHosts: ['uploads.github.com'],
+      overrides: { allowInsecureLoopback: true, hostRewrites: { 'api.github.com': h.sandbox.apiBase('api.github.com') } },
+    });
+    const vault = new AlterVault({ caller: 'narrow', store: h.dbFile, encryptionKey: h.encryptionKey, providers: [narrow], logger: h.leak.logger });
+    try {
+      h.sandbox.stats.reset();
+      const result = await vault.grants.revoke({ user: 'gh-host', provider: 'github' });
+      h.leak.inspect(result, 'revoke result');
+      expect(result).toMatchObject({ revoked: true, upstream: 'failed', reason: expect.stringContaining('"api.github.com" is not in the github allowlist') });
+      expect(h.sandbox.stats.revocations).toHaveLength(0);
+      expect(h.sandbox.stats.apiRequests.total).toBe(0);
+      expect(await probe(h.sandbox, PROBES.github, tokens.access)).toBe(true);
+    } finally {
+      await vault.close();
+    }
+    h.leak.assertClean();
+  });
+
   it('reports upstream failed with the provider status when GitHub answers 503, and still revokes our copy', async () => {
     await connect(h, h.vault, 'gh-503', 'github', ['read:user']);
     const tokens = await tokensOf(h.vault, h, 'gh-503', 'github');
