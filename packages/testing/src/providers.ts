@@ -24,8 +24,9 @@ export interface SandboxProviderOptions {
 
 /** How each emulated provider revokes, mirroring the vault's built-in factories. */
 const REVOCATION: Readonly<Record<EmulatedProviderId, (url: string) => Pick<ProviderConfig, 'revocation' | 'revocationEndpoint'>>> = Object.freeze({
-  google: (url: string) => ({ revocation: 'rfc7009' as const, revocationEndpoint: `${url}/token/revocation` }),
-  sandbox: (url: string) => ({ revocation: 'rfc7009' as const, revocationEndpoint: `${url}/token/revocation` }),
+  // RFC 7009 is the default style.
+  google: (url: string) => ({ revocationEndpoint: `${url}/token/revocation` }),
+  sandbox: (url: string) => ({ revocationEndpoint: `${url}/token/revocation` }),
   github: () => ({ revocation: 'github-grant' as const, revocationEndpoint: 'https://api.github.com/applications/{client_id}/grant' }),
   slack: () => ({ revocation: 'slack-auth-revoke' as const, revocationEndpoint: 'https://slack.com/api/auth.revoke' }),
 });
