@@ -79,7 +79,9 @@ describe('alter grants revoke --all against the sandbox (built bin)', () => {
     expect(r.code).toBe(0);
     const progress = r.stderr.trimEnd().split('\n');
     expect(progress).toHaveLength(3);
-    progress.forEach((line, i) => expect(line).toMatch(new RegExp(`^revoking ${i + 1}/3: github grant \\S+ of user "u-\\w+" \\(account \\w+\\): provider confirmed the revocation$`)));
+    for (const [i, line] of progress.entries()) {
+      expect(line).toMatch(new RegExp(`^revoking ${i + 1}/3: github grant \\S+ of user "u-\\w+" \\(account \\w+\\): provider confirmed the revocation$`));
+    }
     expect(r.stdout).toBe('revoked 3 grant(s) of provider github: 3 confirmed, 0 unsupported, 0 failed at the provider\n');
 
     expect(sandbox.stats.revocations.map((x) => [x.via, x.login, x.revoked])).toEqual(
