@@ -5,11 +5,15 @@
  * with `overrides` (hostRewrites: the same egress path as every API call). After a revoke the
  * sandbox recorded it and the old tokens no longer work there. Every token goes to a leak check.
  */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import { AlterVault, GrantNotFoundError, type ProviderConfig, type RevokeGrantResult, providers } from '@alter/vault';
-import type { Sandbox } from '@alter/testing';
+import { AlterVault, defineProvider, GrantNotFoundError, InvalidArgumentError, type ProviderConfig, type RevokeGrantResult, providers } from '@alter/vault';
+import { createLeakCheck, type Sandbox } from '@alter/testing';
 import { type Harness, createHarness, pageCode } from './fixtures/connect-harness.js';
 
 jest.setTimeout(60_000);
@@ -295,4 +299,72 @@ describe('an unreachable provider', () => {
       h.leak.assertClean();
     });
   }
+});
+
+describe('provider revocation settings', () => {
+  it('the built-in factories say how each provider revokes', () => {
+    const gh = providers.github({ clientId: 'a', clientSecret: 'b' });
+    expect([gh.revocation, gh.revocationEndpoint]).toEqual(['github-grant', 'https://api.github.com/applications/{client_id}/grant']);
+    const sl = providers.slack({ clientId: 'a', clientSecret: 'b' });
+    expect([sl.revocation, sl.revocationEndpoint]).toEqual(['slack-auth-revoke', 'https://slack.com/api/auth.revoke']);
+    const go = providers.google({ clientId: 'a', clientSecret: 'b' });
+    expect([go.revocation ?? 'rfc7009', go.revocationEndpoint]).toEqual(['rfc7009', 'https://oauth2.googleapis.com/revoke']);
+  });
+
+  it('refuses an unknown revocation style, naming the field and the choices', () => {
+    const bad = () =>
+      defineProvider({
+        id: 'acme',
+        displayName: 'Acme',
+        clientId: 'c',
+        tokenEndpointAuthMethod: 'none',
+        authorizationEndpoint: 'https://acme.example/authorize',
+        tokenEndpoint: 'https://acme.example/token',
+        defaultScopes: [],
+        scopeSeparator: ' ',
+        allowedHosts: ['api.acme.example'],
+        revocation: 'rfc-7009' as never,
+      });
+    expect(bad).toThrow(InvalidArgumentError);
+    expect(bad).toThrow(/revocation must be one of rfc7009, github-grant, slack-auth-revoke, none/);
+  });
+
+  it("'none' sends nothing and says unsupported; our copy is revoked", async () => {
+    const leak = createLeakCheck();
+    const dir = mkdtempSync(path.join(tmpdir(), 'alter-revoke-none-'));
+    const vault = new AlterVault({
+      caller: 'none',
+      store: path.join(dir, 'v.db'),
+      encryptionKey: leak.secret(randomBytes(32).toString('base64'), 'key'),
+      logger: leak.logger,
+      providers: [
+        {
+          id: 'acme',
+          displayName: 'Acme',
+          clientId: 'c',
+          clientSecret: leak.secret('acme-secret-none-123', 'client secret'),
+          authorizationEndpoint: 'http://127.0.0.1:1/authorize',
+          tokenEndpoint: 'http://127.0.0.1:1/token',
+          // Port 1 on loopback: if anything were sent the result would be 'failed', not 'unsupported'.
+          revocationEndpoint: 'http://127.0.0.1:1/revoke',
+          revocation: 'none',
+          allowInsecureLoopback: true,
+          defaultScopes: [],
+          scopeSeparator: ' ',
+          allowedHosts: ['127.0.0.1:*'],
+        },
+      ],
+    });
+    try {
+      await vault.grants.put({ user: 'u', provider: 'acme', accessToken: leak.secret('acme-access-none-456', 'access'), scopes: [] });
+      const result = await vault.grants.revoke({ user: 'u', provider: 'acme' });
+      leak.inspect(result, 'revoke result');
+      expect(result).toMatchObject({ revoked: true, upstream: 'unsupported', reason: expect.stringContaining("revocation: 'none'") });
+      expect((await vault.grants.get({ user: 'u', provider: 'acme' }))?.status).toBe('revoked');
+    } finally {
+      await vault.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+    leak.assertClean();
+  });
 });
