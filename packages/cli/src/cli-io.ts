@@ -8,6 +8,8 @@ import { once } from 'node:events';
 export interface CliIo {
   readonly stdout: NodeJS.WritableStream & { isTTY?: boolean };
   readonly stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  /** For confirmation prompts; only read when it is a terminal. */
+  readonly stdin?: NodeJS.ReadableStream & { isTTY?: boolean };
   readonly env: NodeJS.ProcessEnv;
   readonly cwd: string;
   /** Fires when the user interrupts (Ctrl-C); long-running commands stop and clean up. */

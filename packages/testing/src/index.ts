@@ -10,7 +10,7 @@ export { providers, type SandboxEndpoints, type SandboxProviderOptions } from '.
 export { type Sandbox, type SandboxClient, type SandboxFakes, type SandboxOAuthEndpoints, startSandbox } from './sandbox.js';
 export type { EchoRequestNextOptions, FailNextOptions, FailRule, FaultTarget, SandboxFaults } from './sandbox-faults.js';
 export type { SandboxOptions } from './sandbox-options.js';
-export type { ApiRequestStats, SandboxStats, TokenRequestStats } from './sandbox-stats.js';
+export type { ApiRequestStats, SandboxRevocation, SandboxStats, TokenRequestStats } from './sandbox-stats.js';
 export type { ResolvedSandboxUser, SandboxUser } from './sandbox-user.js';
 export { createLeakCheck, redactSecret } from './leak-check.js';
 export type { LeakCheck, LeakCheckLogger, LeakFinding } from './leak-check.js';

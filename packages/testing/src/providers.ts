@@ -22,6 +22,15 @@ export interface SandboxProviderOptions {
   readonly displayName?: string;
 }
 
+/** How each emulated provider revokes, mirroring the vault's built-in factories. */
+const REVOCATION: Readonly<Record<EmulatedProviderId, (url: string) => Pick<ProviderConfig, 'revocation' | 'revocationEndpoint'>>> = Object.freeze({
+  // RFC 7009 is the default style.
+  google: (url: string) => ({ revocationEndpoint: `${url}/token/revocation` }),
+  sandbox: (url: string) => ({ revocationEndpoint: `${url}/token/revocation` }),
+  github: () => ({ revocation: 'github-grant' as const, revocationEndpoint: 'https://api.github.com/applications/{client_id}/grant' }),
+  slack: () => ({ revocation: 'slack-auth-revoke' as const, revocationEndpoint: 'https://slack.com/api/auth.revoke' }),
+});
+
 /** The part of a sandbox a provider config is built from. */
 export interface SandboxEndpoints {
   /** Issuer URL of the sandbox, `http://127.0.0.1:PORT` (no trailing slash). */
@@ -81,7 +90,9 @@ function sandbox(
       authorizationEndpoint: `${url}/auth`,
       tokenEndpoint: `${url}/token`,
       userinfoEndpoint: `${url}/me`,
-      revocationEndpoint: `${url}/token/revocation`,
+      // Revocation as the real provider does it (GitHub's grant deletion and Slack's auth.revoke
+      // reach the fakes through hostRewrites, like every API call).
+      ...REVOCATION[emulate](url),
       defaultScopes: Object.freeze([
         ...(options.defaultScopes ?? p.defaultScopes),
       ]),

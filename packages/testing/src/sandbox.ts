@@ -8,6 +8,7 @@ import { CalendarFake } from './fake-apis/calendar.js';
 import { FakeApiServer } from './fake-apis/fake-api-server.js';
 import { GitHubFake } from './fake-apis/github.js';
 import { GmailFake } from './fake-apis/gmail.js';
+import { ProviderRevocationEndpoints } from './fake-apis/provider-revocation.js';
 import { SlackFake } from './fake-apis/slack.js';
 import { createAuthorizationServer } from './internal/authorization-server.js';
 import { ClientRegistry } from './internal/client-registry.js';
@@ -269,6 +270,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       faults,
       stats,
       userBySub: (sub) => bySub.get(sub),
+      revocations: new ProviderRevocationEndpoints({ provider, store, stats, userBySub: (sub) => bySub.get(sub) }),
     });
     const oidc = provider.callback();
 

@@ -37,7 +37,7 @@ import { readCappedBody } from './internal/read-capped-body.js';
 import { offerStoreLogger } from './internal/store-logger.js';
 import { refresherOf } from './internal/test-seams.js';
 import { createDefaultLogger, type Logger } from './logger.js';
-import { createOAuthClient } from './oauth-client.js';
+import { createOAuthClient, type OAuthClient } from './oauth-client.js';
 import type { ProviderConfig } from './provider-config.js';
 import { defineProvider } from './providers/define-provider.js';
 import { redactUrl } from './redact-url.js';
@@ -189,6 +189,7 @@ export class AlterVault {
   readonly #http: AxiosInstance;
   readonly #timeoutMs: number;
   readonly #refreshers = new Map<string, TokenRefresher>();
+  readonly #revokers = new Map<string, OAuthClient>();
   readonly #refresherFactory: (provider: ProviderConfig) => TokenRefresher;
   readonly #sweeper: StoreSweeper;
   #readyPromise: Promise<void> | undefined;
@@ -252,6 +253,7 @@ export class AlterVault {
       box: () => this.#box,
       provider: (id) => this.provider(id),
       tokens: this.#tokens,
+      revokeUpstream: (p, tokens) => this.#revokerFor(p).revokeGrant(tokens),
     });
     const auditLog = this.#auditLog;
     this.audit = Object.freeze({
@@ -373,6 +375,16 @@ export class AlterVault {
       );
     }
     box.open(sealed);
+  }
+
+  /** The OAuth client that revokes grants of `provider` at the provider (same host policy as refresh). */
+  #revokerFor(provider: ProviderConfig): OAuthClient {
+    let c = this.#revokers.get(provider.id);
+    if (!c) {
+      c = createOAuthClient(provider, { timeoutMs: this.#timeoutMs });
+      this.#revokers.set(provider.id, c);
+    }
+    return c;
   }
 
   #refresherFor(provider: ProviderConfig): TokenRefresher {

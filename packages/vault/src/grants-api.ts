@@ -1,11 +1,13 @@
 /** `vault.grants`: put/get/list/revoke grants. Returns {@link GrantInfo}, which never holds a token. */
 import { InvalidArgumentError } from './errors.js';
 import type { GrantStatus, GrantStore, StoredGrant } from './grant-store.js';
-import { sealGrantToken } from './grant-token-seal.js';
+import { openGrantToken, sealGrantToken } from './grant-token-seal.js';
 import { optionalDate, optionalString, requireNonEmptyString, requireObject, stringArray } from './internal/args.js';
 import type { ProviderConfig } from './provider-config.js';
 import type { SecretBox } from './secret-box.js';
 import type { TokenManager } from './token-manager.js';
+import type { GrantTokens } from './oauth-client.js';
+import type { RevokeGrantResult, UpstreamRevocation } from './upstream-revocation.js';
 
 /** A grant as the grants API shows it: no token fields. */
 export interface GrantInfo {
@@ -56,6 +58,8 @@ export interface GrantsApiDeps {
   box(): SecretBox;
   provider(id: string): ProviderConfig;
   readonly tokens: TokenManager;
+  /** Revokes a grant's tokens at its provider (the OAuth client of that provider). */
+  revokeUpstream(provider: ProviderConfig, tokens: GrantTokens): Promise<UpstreamRevocation>;
 }
 
 export function toGrantInfo(g: StoredGrant): GrantInfo {
@@ -159,11 +163,18 @@ export class GrantsApi {
   }
 
   /**
-   * Marks a grant revoked (kept for audit, never used again). Select it by id, or like `get()`.
-   * Returns false when there was no active grant to revoke.
+   * Revokes a grant: first our copy (marked revoked, kept for audit, never used again), then at
+   * the provider (RFC 7009, GitHub's grant deletion or Slack's `auth.revoke`, see
+   * {@link ProviderConfig.revocation}). Select it by id, or like `get()`. The result says whether
+   * the provider confirmed; an unreachable provider does not stop the local revocation
+   * (`upstream: 'failed'`, with a token-free reason). Resolves `{ revoked: false }` when there was
+   * no active grant.
    * @throws AccountAmbiguousError when several accounts are active and none was named.
+   * @example
+   * const r = await vault.grants.revoke({ user: 'alice', provider: 'github' });
+   * if (r.revoked && r.upstream === 'failed') console.warn(`revoke at GitHub yourself: ${r.reason}`);
    */
-  async revoke(selector: GrantSelector | { readonly id: string }): Promise<boolean> {
+  async revoke(selector: GrantSelector | { readonly id: string }): Promise<RevokeGrantResult> {
     requireObject(selector, 'selector');
     await this.#deps.ready();
     const store = this.#deps.store;
@@ -176,10 +187,41 @@ export class GrantsApi {
       if (active.length > 1) await this.#deps.tokens.select(provider, user, account);
       grant = active[0];
     }
-    if (grant?.status !== 'active') return false;
+    if (grant?.status !== 'active') return Object.freeze({ revoked: false, upstream: 'skipped' });
+    // Read the tokens before our copy is revoked (a tampered row cannot stop the local revocation).
+    let tokens: GrantTokens | undefined;
+    try {
+      const box = this.#deps.box();
+      tokens = {
+        accessToken: openGrantToken(box, grant, 'access', grant.accessToken),
+        refreshToken: grant.refreshToken ? openGrantToken(box, grant, 'refresh', grant.refreshToken) : null,
+      };
+    } catch {
+      tokens = undefined;
+    }
+    // Fail closed: our copy is revoked before the provider is asked, so a slow or unreachable
+    // provider never leaves the grant usable here.
     await store.updateGrant(grant.id, { status: 'revoked' });
     this.#deps.tokens.invalidate(grant.user, grant.provider);
-    return true;
+    const upstream: UpstreamRevocation = tokens
+      ? await this.#upstream(grant.provider, tokens)
+      : { upstream: 'failed', reason: 'the stored tokens could not be opened (wrong key or edited row); revoke the grant at the provider by hand' };
+    return Object.freeze({ revoked: true, grantId: grant.id, user: grant.user, provider: grant.provider, account: grant.account, ...upstream });
+  }
+
+  async #upstream(providerId: string, tokens: GrantTokens): Promise<UpstreamRevocation> {
+    let provider: ProviderConfig;
+    try {
+      provider = this.#deps.provider(providerId);
+    } catch {
+      return { upstream: 'failed', reason: `provider "${providerId}" is not configured in this vault, so it could not be asked to revoke` };
+    }
+    try {
+      return await this.#deps.revokeUpstream(provider, tokens);
+    } catch {
+      // revokeGrant resolves failures itself; anything else is reported without its message (it may quote a token).
+      return { upstream: 'failed', reason: 'the revocation request failed unexpectedly' };
+    }
   }
 
   #selector(selector: GrantSelector, name: string): { user: string; provider: string; account: string | undefined } {

@@ -8,6 +8,7 @@
  * (GitHub's HTTP-200 errors, Slack's `authed_user`). Errors never carry a token: oauth4webapi's
  * own errors can hold the response body, so they are replaced by a sanitized cause.
  */
+import { isNativeError } from 'node:util/types';
 import * as oauth from 'oauth4webapi';
 import { ConnectSessionError, InvalidArgumentError, ProviderHttpError, TokenRefreshError } from './errors.js';
 import type { ProviderConfig, ProviderIdentity } from './provider-config.js';
@@ -15,6 +16,7 @@ import { applyHostRewrite, checkHostAllowed } from './host-policy.js';
 import { isLoopbackHost } from './loopback-host.js';
 import { mergeScopes, parseScopeString } from './providers/scopes.js';
 import { InvalidGrantSignal, type RefreshedTokens, type TokenRefresher } from './token-refresher.js';
+import type { UpstreamRevocation } from './upstream-revocation.js';
 
 export interface OAuthClientOptions {
   /** Timeout of each call to the provider (discovery, token, userinfo, revocation). Default 30 000 ms. */
@@ -71,8 +73,23 @@ export interface OAuthClient extends TokenRefresher {
     requestedScopes: readonly string[];
   }): Promise<ExchangedGrant>;
   refresh(refreshToken: string, options?: RefreshOptions): Promise<RefreshedTokens>;
-  /** Revokes a token at the provider (RFC 7009). Resolves false when the provider has no revocation endpoint. */
+  /**
+   * Revokes one token at the provider's RFC 7009 endpoint. Resolves false when it has none (also
+   * for GitHub and Slack, whose revocation is not RFC 7009: use {@link OAuthClient.revokeGrant}).
+   */
   revoke(token: string, hint?: 'access_token' | 'refresh_token'): Promise<boolean>;
+  /**
+   * Revokes a grant at the provider the way it supports ({@link ProviderConfig.revocation}): the
+   * refresh token where RFC 7009 applies and one exists, else the access token. Never throws for
+   * a provider failure: it resolves `upstream: 'failed'` with a token-free reason.
+   */
+  revokeGrant(tokens: GrantTokens): Promise<UpstreamRevocation>;
+}
+
+/** The plain tokens of one grant, as {@link OAuthClient.revokeGrant} needs them. */
+export interface GrantTokens {
+  readonly accessToken: string;
+  readonly refreshToken?: string | null;
 }
 
 const DEFAULT_TIMEOUT_MS = 30_000;
@@ -148,7 +165,8 @@ export function createOAuthClient(provider: ProviderConfig, options: OAuthClient
       ...(provider.authorizationEndpoint ? { authorization_endpoint: provider.authorizationEndpoint } : {}),
       ...(provider.tokenEndpoint ? { token_endpoint: provider.tokenEndpoint } : {}),
       ...(provider.userinfoEndpoint ? { userinfo_endpoint: provider.userinfoEndpoint } : {}),
-      ...(provider.revocationEndpoint ? { revocation_endpoint: provider.revocationEndpoint } : {}),
+      // GitHub's and Slack's revocation URLs are not RFC 7009 endpoints; oauth4webapi must not use them.
+      ...(provider.revocationEndpoint && (provider.revocation ?? 'rfc7009') === 'rfc7009' ? { revocation_endpoint: provider.revocationEndpoint } : {}),
     };
     if (provider.authorizationEndpoint && provider.tokenEndpoint) {
       return { issuer: provider.issuer ?? new URL(provider.tokenEndpoint).origin, ...explicit };
@@ -316,7 +334,71 @@ export function createOAuthClient(provider: ProviderConfig, options: OAuthClient
         throw new ProviderHttpError({ provider: provider.id, detail: `token revocation failed (${describe(err)})`, cause: sanitize(err) });
       }
     },
+
+    async revokeGrant(tokens) {
+      const style = provider.revocation ?? 'rfc7009';
+      if (style === 'none') return { upstream: 'unsupported', reason: `${provider.displayName} has no token revocation (revocation: 'none')` };
+      try {
+        if (style === 'github-grant') return await revokeGithubGrant(tokens.accessToken);
+        if (style === 'slack-auth-revoke') return await revokeSlackToken(tokens.accessToken);
+        const as = await authorizationServer();
+        if (!as.revocation_endpoint) return { upstream: 'unsupported', reason: `${provider.displayName} has no revocation endpoint` };
+        // Revoking the refresh token ends the whole grant at RFC 7009 servers; the access token alone may not.
+        const token = tokens.refreshToken ? 'refresh_token' : 'access_token';
+        const response = await oauth.revocationRequest(as, client, clientAuth, tokens.refreshToken || tokens.accessToken, {
+          ...httpOptions(baseFetch),
+          additionalParameters: { token_type_hint: token },
+        });
+        await oauth.processRevocationResponse(response);
+        return { upstream: 'confirmed', token };
+      } catch (err) {
+        return { upstream: 'failed', reason: describe(err) };
+      }
+    },
   };
+
+  /** Sends a non-RFC 7009 revocation request to a provider API host (allowlist + rewrites apply). */
+  async function apiRevocationRequest(url: URL, init: RequestInit): Promise<Response> {
+    // The token goes to an API host here, so the same host allowlist as vault.request() applies.
+    checkHostAllowed(provider, url);
+    return baseFetch(url.href, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+  }
+
+  /** GitHub: DELETE /applications/{client_id}/grant, Basic client auth, `{ access_token }` (204 on success). */
+  async function revokeGithubGrant(accessToken: string): Promise<UpstreamRevocation> {
+    const template = provider.revocationEndpoint;
+    if (!template) return { upstream: 'unsupported', reason: `${provider.displayName} has no revocation endpoint` };
+    const url = new URL(template.replace('{client_id}', encodeURIComponent(provider.clientId)));
+    const basic = Buffer.from(`${provider.clientId}:${provider.clientSecret ?? ''}`).toString('base64');
+    const response = await apiRevocationRequest(url, {
+      method: 'DELETE',
+      headers: { authorization: `Basic ${basic}`, accept: 'application/vnd.github+json', 'content-type': 'application/json' },
+      body: JSON.stringify({ access_token: accessToken }),
+    });
+    await response.body?.cancel();
+    if (response.status === 204 || response.status === 200) return { upstream: 'confirmed', token: 'access_token' };
+    return { upstream: 'failed', reason: `DELETE ${url.origin}${redactClientId(url.pathname)} answered HTTP ${response.status}` };
+  }
+
+  /** Slack: auth.revoke with the access token as Bearer; HTTP 200 `{ ok, revoked }` or `{ ok: false, error }`. */
+  async function revokeSlackToken(accessToken: string): Promise<UpstreamRevocation> {
+    const endpoint = provider.revocationEndpoint;
+    if (!endpoint) return { upstream: 'unsupported', reason: `${provider.displayName} has no revocation endpoint` };
+    const url = new URL(endpoint);
+    const response = await apiRevocationRequest(url, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${accessToken}`, 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+      body: '',
+    });
+    const body = (await response.json().catch(() => undefined)) as { ok?: unknown; error?: unknown } | undefined;
+    if (response.ok && body?.ok === true) return { upstream: 'confirmed', token: 'access_token' };
+    return { upstream: 'failed', reason: `POST ${url.origin}${url.pathname} answered HTTP ${response.status}${body?.ok === false ? ` ${safeCode(body.error)}` : ''}` };
+  }
+}
+
+/** The client id is not secret, but a path is named in reasons; keep it short and stable. */
+function redactClientId(pathname: string): string {
+  return pathname.replace(/^\/applications\/[^/]+\/grant$/, '/applications/{client_id}/grant');
 }
 
 function identityFromClaims(claims: Readonly<Record<string, unknown>>): ProviderIdentity {
@@ -350,7 +432,8 @@ function describe(err: unknown): string {
     return `${status}invalid provider response: ${err.message}${err.code ? ` [${err.code}]` : ''}`;
   }
   if (err instanceof ProviderHttpError) return err.message;
-  if (err instanceof Error) {
+  // isNativeError: fetch's TypeError may come from another realm (vm contexts, test runners).
+  if (err instanceof Error || isNativeError(err)) {
     if (err.name === 'TimeoutError') return 'the provider did not answer in time';
     if (err.name === 'AbortError') return 'the request was aborted';
     if (err.message === 'fetch failed') return `the provider could not be reached${err.cause instanceof Error && 'code' in err.cause ? ` (${String(err.cause.code)})` : ''}`;

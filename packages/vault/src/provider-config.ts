@@ -1,3 +1,5 @@
+import type { RevocationStyle } from './upstream-revocation.js';
+
 /**
  * What the vault needs to know about an OAuth provider. Built by the factories in `providers/`
  * (`providers.google()`, `.github()`, `.slack()`, `.oidc()`, `.oauth2()`) or by
@@ -18,7 +20,13 @@ export interface ProviderConfig {
   readonly authorizationEndpoint?: string;
   readonly tokenEndpoint?: string;
   readonly userinfoEndpoint?: string;
+  /** RFC 7009 endpoint (or, with `revocation: 'github-grant'` / `'slack-auth-revoke'`, that provider's API URL). */
   readonly revocationEndpoint?: string;
+  /**
+   * How `vault.grants.revoke()` revokes a grant at the provider (default `'rfc7009'`: the
+   * revocation endpoint, explicit or discovered; none → only our copy is revoked).
+   */
+  readonly revocation?: RevocationStyle;
 
   /** Scopes always requested at Connect, added to the tool's. */
   readonly defaultScopes: readonly string[];

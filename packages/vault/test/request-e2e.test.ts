@@ -312,7 +312,7 @@ describe('grants and scopes', () => {
     const none = await failure(() => vault.request('acme', 'GET', `${server.origin}/x`, { user: 'bob' }));
     expect(none).toBeInstanceOf(GrantNotFoundError);
     expect((none as GrantNotFoundError).revoked).toBe(false);
-    expect(await vault.grants.revoke({ user: 'alice', provider: 'acme' })).toBe(true);
+    expect((await vault.grants.revoke({ user: 'alice', provider: 'acme' })).revoked).toBe(true);
     const revoked = await failure(() => vault.request('acme', 'GET', `${server.origin}/x`, { user: 'alice' }));
     expect((revoked as GrantNotFoundError).revoked).toBe(true);
     expect((revoked as GrantNotFoundError).code).toBe('ALTER_GRANT_REVOKED');

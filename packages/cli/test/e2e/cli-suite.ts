@@ -72,10 +72,16 @@ export function defineCliSuite(backend: SuiteBackend): void {
 
   it('grants revoke by id and by user+provider; revoked grants show only with --all', async () => {
     const v = await seed(0);
+    // No config file here, so the providers are not configured: revoked here, and exit 1 because
+    // the provider could not be asked (the token may still work there).
     const byId = await alter(v, ['grants', 'revoke', v.grants.alice.id]);
-    expect(byId).toMatchObject({ code: 0, stdout: `revoked ${v.grants.alice.id}\n` });
+    expect(byId).toMatchObject({ code: 1, stdout: `revoked ${v.grants.alice.id}\n` });
+    expect(byId.stderr).toBe(
+      `${v.grants.alice.id}: acme provider revocation FAILED (provider "acme" is not configured in this vault, so it could not be asked to revoke); revoked here only, revoke it at the provider\n`,
+    );
     const bySelector = await alter(v, ['grants', 'revoke', '--user', 'carol', '--provider', 'github']);
-    expect(bySelector.code).toBe(0);
+    expect(bySelector).toMatchObject({ code: 1, stdout: 'revoked the github grant of user "carol"\n' });
+    expect(bySelector.stderr).toContain('github: provider revocation FAILED (provider "github" is not configured');
 
     const active = await alter(v, ['grants', 'list', '--json']);
     expect(active.stdout.trimEnd().split('\n').map((l) => (JSON.parse(l) as { user: string }).user)).toEqual(['bob']);

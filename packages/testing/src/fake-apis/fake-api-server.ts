@@ -6,6 +6,7 @@ import type { SandboxFaults } from '../sandbox-faults.js';
 import type { SandboxStats } from '../sandbox-stats.js';
 import type { ResolvedSandboxUser } from '../sandbox-user.js';
 import { echoError } from './echo-error.js';
+import type { ProviderRevocationEndpoints } from './provider-revocation.js';
 import { type FakeApi, type FakeResponse, type FakeRoute, matchPath, type UnauthorizedReason } from './fake-api.js';
 
 /** What the dispatcher needs from the sandbox. */
@@ -15,6 +16,8 @@ export interface FakeApiServerDeps {
   readonly faults: SandboxFaults;
   readonly stats: SandboxStats;
   readonly userBySub: (sub: string) => ResolvedSandboxUser | undefined;
+  /** GitHub's grant deletion and Slack's auth.revoke (their own authentication, not Bearer). */
+  readonly revocations: ProviderRevocationEndpoints;
 }
 
 /**
@@ -61,6 +64,8 @@ export class FakeApiServer {
       if (found) break;
     }
     const api = found?.api ?? (apis[0] as FakeApi);
+    const revocationRoute = found ? undefined : this.#deps.revocations.routeOf(method, host, path);
+    if (revocationRoute) stats.apiRequests.byRoute[revocationRoute] = (stats.apiRequests.byRoute[revocationRoute] ?? 0) + 1;
     if (found) {
       const key = `${found.route.method === '*' ? method : found.route.method} ${found.route.path}`;
       stats.apiRequests.byRoute[key] = (stats.apiRequests.byRoute[key] ?? 0) + 1;
@@ -77,6 +82,8 @@ export class FakeApiServer {
       await drain(req);
       return send(res, echoError(api.provider, req.headers));
     }
+
+    if (revocationRoute) return this.#deps.revocations.handle(req, res, host, path, url.searchParams);
 
     const auth = await this.#authenticate(req, api);
     if ('reason' in auth) {

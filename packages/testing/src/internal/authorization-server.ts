@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { exportJWK, generateKeyPair } from 'jose';
 import type { Configuration, default as Provider, JWK, KoaContextWithOIDC } from 'oidc-provider';
 import type { SandboxFaults } from '../sandbox-faults.js';
-import { countTokenRequest, type SandboxStats } from '../sandbox-stats.js';
+import { countTokenRequest, recordRevocation, type SandboxStats } from '../sandbox-stats.js';
 import type { ResolvedSandboxUser } from '../sandbox-user.js';
 import { loadOidcProvider } from './load-oidc-provider.js';
 import type { MemoryStore } from './memory-store.js';
@@ -114,6 +114,21 @@ export async function createAuthorizationServer(deps: AuthorizationServerDeps): 
       const body = ctx.body as { error?: unknown } | undefined;
       const error = ctx.status >= 400 && typeof body?.error === 'string' ? body.error : undefined;
       countTokenRequest(deps.stats, ctx.oidc.params?.grant_type, error);
+    }
+    if (ctx.oidc?.route === 'revocation') {
+      // oidc-provider sets the entity only for a token it found and may revoke; it then ends the grant.
+      const refresh = ctx.oidc.entities.RefreshToken;
+      const access = ctx.oidc.entities.AccessToken;
+      const token = refresh ?? access;
+      const login = token?.accountId ? deps.userBySub(token.accountId)?.login : undefined;
+      recordRevocation(deps.stats, {
+        via: 'rfc7009',
+        clientId: ctx.oidc.client?.clientId ?? '',
+        tokenType: refresh ? 'refresh_token' : access ? 'access_token' : 'unknown',
+        ...(login ? { login } : {}),
+        revoked: ctx.status === 200 && token !== undefined && token.clientId === ctx.oidc.client?.clientId,
+        status: ctx.status,
+      });
     }
   });
   return provider;

@@ -7,6 +7,7 @@ import { InvalidArgumentError } from '../errors.js';
 import type { ProviderConfig } from '../provider-config.js';
 import { parseHostEntry } from '../host-policy.js';
 import { isLoopbackHost } from '../loopback-host.js';
+import { REVOCATION_STYLES } from '../upstream-revocation.js';
 
 const ID_PATTERN = /^[a-z0-9][a-z0-9_.-]{0,63}$/i;
 const REDACTED = '[redacted]';
@@ -76,6 +77,9 @@ export function defineProvider<T extends ProviderConfig>(config: T, factory = 'd
   for (const raw of config.allowedHosts) {
     const entry = parseHostEntry(raw);
     if (typeof entry === 'string') throw new InvalidArgumentError('allowedHosts', `${where} for provider "${config.id}": ${entry}.`);
+  }
+  if (config.revocation !== undefined && !REVOCATION_STYLES.includes(config.revocation)) {
+    throw new InvalidArgumentError('revocation', `${where} for provider "${config.id}": revocation must be one of ${REVOCATION_STYLES.join(', ')}.`);
   }
   const cap = config.maxResponseBytes;
   if (cap !== undefined && (typeof cap !== 'number' || !Number.isSafeInteger(cap) || cap <= 0)) {

@@ -70,8 +70,8 @@ async function githubIdentity(ctx: { getJson(url: string): Promise<unknown> }): 
 /**
  * GitHub as an OAuth provider. Scopes are comma-separated in the token response and GitHub's
  * implied scopes (`repo` ⊃ `public_repo`) are expanded. Identity: `GET https://api.github.com/user`,
- * so the grant's account is the GitHub login. Revocation is not standard at GitHub (it needs
- * `DELETE /applications/{client_id}/grant`), so `revoke` only forgets the grant locally.
+ * so the grant's account is the GitHub login. Revocation is not RFC 7009 at GitHub: `revoke`
+ * deletes the app's authorization with `DELETE /applications/{client_id}/grant` (Basic client auth).
  *
  * @throws InvalidArgumentError naming `clientId` or `clientSecret` when missing.
  * @example
@@ -85,6 +85,9 @@ export function github(options: BuiltInProviderOptions): ProviderConfig {
     issuer: 'https://github.com',
     authorizationEndpoint: 'https://github.com/login/oauth/authorize',
     tokenEndpoint: 'https://github.com/login/oauth/access_token',
+    // GitHub's OAuth-app grant deletion (revokes every token of the authorization).
+    revocationEndpoint: 'https://api.github.com/applications/{client_id}/grant',
+    revocation: 'github-grant',
     tokenEndpointAuthMethod: 'client_secret_post',
     defaultScopes: ['read:user'],
     scopeSeparator: ',',

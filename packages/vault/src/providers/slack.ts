@@ -90,7 +90,9 @@ export function slack(options: BuiltInProviderOptions): ProviderConfig {
     issuer: 'https://slack.com',
     authorizationEndpoint: 'https://slack.com/oauth/v2/authorize',
     tokenEndpoint: 'https://slack.com/api/oauth.v2.access',
+    // Not RFC 7009: auth.revoke takes the access token itself and answers `ok` with HTTP 200.
     revocationEndpoint: 'https://slack.com/api/auth.revoke',
+    revocation: 'slack-auth-revoke',
     tokenEndpointAuthMethod: 'client_secret_post',
     defaultScopes: [],
     scopeSeparator: ',',
