@@ -82,5 +82,5 @@ export type { TokenEndpointAnswer } from './provider-config.js';
 export { createOAuthClient } from './oauth-client.js';
 export type { AuthorizationRequest, ExchangedGrant, OAuthClient, OAuthClientOptions, RefreshOptions } from './oauth-client.js';
 export { accountOf, identityUser } from './connect/connect-manager.js';
-export type { ConnectEvent, ConnectListenOptions, ConnectRequestHandler, ConnectServer, ConnectWaitOptions } from './connect/connect-manager.js';
+export type { ConnectBrowserUser, ConnectEvent, ConnectListenOptions, ConnectRequestHandler, ConnectServer, ConnectWaitOptions } from './connect/connect-manager.js';
 export type { ConnectResult, ConnectSession, ConnectSessionStatus, CreateConnectSessionInput } from './connect/connect-types.js';
