@@ -94,15 +94,16 @@ describe('Connect bound to a person, under AlterAuthProvider', () => {
     const before = (await googleGrantsOfAccount('bob')).length;
 
     const done = await h.sandbox.approve(connectUrl, { login: 'bob', browser: victim });
-    expect(done.status).toBe(403);
-    expect(done.body).toContain('wrong_browser');
-    expect(done.visited).toEqual([connectUrl]); // never reached the provider
-
+    // The attacker's browser completes the request: no code (and no grant of the victim's).
     const completion = await attacker.fetch(`${h.origin}/authorize/complete?request=${encodeURIComponent(request)}`);
     const location = completion.headers.get('location');
-    expect(location === null || !new URL(location).searchParams.has('code')).toBe(true);
-    expect(h.sandbox.stats.tokenRequests.authorization_code).toBe(exchanges);
+    expect(location === null ? 'no redirect' : new URL(location).searchParams.get('code') ?? 'no code').toMatch(/^no /);
     expect(await googleGrantsOfAccount('bob')).toHaveLength(before);
+    expect(h.sandbox.stats.tokenRequests.authorization_code).toBe(exchanges);
+    // The victim's browser stopped on the Connect link itself, before any provider.
+    expect(done.status).toBe(403);
+    expect(done.body).toContain('wrong_browser');
+    expect(done.visited).toEqual([connectUrl]);
   });
 
   it('phishing with the provider URL: the victim signs in at the provider, the code dies in the victim\'s browser, the attacker gets an error', async () => {
@@ -117,15 +118,14 @@ describe('Connect bound to a person, under AlterAuthProvider', () => {
     const before = (await googleGrantsOfAccount('bob')).length;
 
     const done = await h.sandbox.approve(providerUrl, { login: 'bob', browser: victim });
-    expect(done.body).toContain('wrong_browser');
-    expect(h.sandbox.stats.tokenRequests.authorization_code).toBe(exchanges); // the victim's code was never exchanged
-    expect(await googleGrantsOfAccount('bob')).toHaveLength(before);
-
     const completion = await attacker.fetch(`${h.origin}/authorize/complete?request=${encodeURIComponent(request)}`);
     expect(completion.status).toBe(302);
     const back = new URL(completion.headers.get('location')!);
-    expect(back.searchParams.has('code')).toBe(false);
+    expect(back.searchParams.get('code') ?? 'no code').toBe('no code');
     expect(back.searchParams.get('error')).toBe('access_denied');
+    expect(await googleGrantsOfAccount('bob')).toHaveLength(before);
+    expect(h.sandbox.stats.tokenRequests.authorization_code).toBe(exchanges); // the victim's code was never exchanged
+    expect(done.body).toContain('wrong_browser');
   });
 
   describe('a tool Connect link (missing scope)', () => {
@@ -142,31 +142,32 @@ describe('Connect bound to a person, under AlterAuthProvider', () => {
     it('forwarded to another signed-in user or opened signed out: refused with a sign-in page, nothing attached', async () => {
       const link = CONNECT_LINK.exec(await callTool(alice.token, 'list_events'))?.[0];
       expect(link).toBeDefined();
-      const before = await h.vault.grants.list({ user: alice.user, includeRevoked: true });
+      const before = await h.vault.store.listGrants({ user: alice.user, includeRevoked: true });
 
       const asBob = await h.sandbox.approve(link!, { login: 'bob', browser: bobBrowser });
+      expect((await h.vault.grants.list({ user: alice.user, includeRevoked: true })).map((g) => g.account)).not.toContain('bob');
       expect(asBob.status).toBe(403);
       expect(asBob.body).toContain('sign_in_required');
       expect(asBob.body).toContain(alice.user);
       const signedOut = await h.sandbox.approve(link!, { login: 'bob', browser: new Browser() });
       expect(signedOut.body).toContain('sign_in_required');
 
-      const after = await h.vault.grants.list({ user: alice.user, includeRevoked: true });
+      const after = await h.vault.store.listGrants({ user: alice.user, includeRevoked: true });
       expect(after.map((g) => [g.account, g.version, g.scopes])).toEqual(before.map((g) => [g.account, g.version, g.scopes]));
       expect(after.some((g) => g.account === 'bob')).toBe(false);
     });
 
     it('re-authorizing with another provider account is refused; the signed-in user with the same account gets the scope', async () => {
-      const link = CONNECT_LINK.exec(await callTool(alice.token, 'list_events'))?.[0]!;
+      const link = CONNECT_LINK.exec(await callTool(alice.token, 'list_events'))?.[0] ?? 'no Connect link';
       // Alice's signed-in browser, but at the provider someone signs in as bob.
       const mixed = new Browser();
       await signIn('alice', mixed);
       for (const name of SANDBOX_SESSION_COOKIES) mixed.forget(name);
       const wrongAccount = await h.sandbox.approve(link, { login: 'bob', browser: mixed });
+      expect((await h.vault.grants.list({ user: alice.user, includeRevoked: true })).map((g) => g.account)).not.toContain('bob');
       expect(wrongAccount.body).toContain('account_mismatch');
-      expect((await h.vault.grants.list({ user: alice.user, includeRevoked: true })).some((g) => g.account === 'bob')).toBe(false);
 
-      const again = CONNECT_LINK.exec(await callTool(alice.token, 'list_events'))?.[0]!;
+      const again = CONNECT_LINK.exec(await callTool(alice.token, 'list_events'))?.[0] ?? 'no Connect link';
       const ok = await h.sandbox.approve(again, { login: 'alice', browser: aliceBrowser });
       expect(ok.body).toContain('complete');
       const listed = await callTool(alice.token, 'list_events');
