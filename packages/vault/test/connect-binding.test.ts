@@ -106,6 +106,13 @@ describe('Connect binding', () => {
       expect(res.headers.getSetCookie().join('\n')).toMatch(/HttpOnly; SameSite=Lax/);
     });
 
+    it('escapes what it names (a user id with markup)', async () => {
+      const session = await h.vault.connect.createSession({ user: '<img src=x onerror=alert(1)>', providers: { google: [] }, bind: 'confirm' });
+      const html = await (await new SandboxBrowser().fetch(session.url)).text();
+      expect(html).not.toContain('<img');
+      expect(html).toContain('&lt;img src=x onerror=alert(1)&gt;');
+    });
+
     it('refuses a confirmation without the CSRF token, with a wrong one, or from another browser; the right one continues to the provider', async () => {
       const session = await h.vault.connect.createSession({ user: 'u-csrf', providers: { google: [] }, bind: 'confirm' });
       const browser = new SandboxBrowser();
