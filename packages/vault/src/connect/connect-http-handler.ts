@@ -448,14 +448,16 @@ export class ConnectHttpHandler {
 
 /** Reads an `application/x-www-form-urlencoded` body (a body parser may have read it already). */
 async function readForm(req: IncomingMessage): Promise<URLSearchParams | undefined> {
+  // Only a form counts (what the interstitial posts); a JSON body is refused even when an app's
+  // body parser already turned it into an object.
+  const type = String(req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type !== 'application/x-www-form-urlencoded') return undefined;
   const parsed = (req as IncomingMessage & { body?: unknown }).body;
   if (parsed !== null && typeof parsed === 'object' && !Buffer.isBuffer(parsed)) {
     const form = new URLSearchParams();
     for (const [k, v] of Object.entries(parsed)) if (typeof v === 'string') form.set(k, v);
     return form;
   }
-  const type = String(req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-  if (type !== 'application/x-www-form-urlencoded') return undefined;
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
