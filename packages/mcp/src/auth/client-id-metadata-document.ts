@@ -8,7 +8,7 @@
  */
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
-import { isLoopbackHostname } from './internal/loopback.js';
+import { isLoopbackHost } from '@alter/vault';
 
 const MAX_BYTES = 64 * 1024;
 const TIMEOUT_MS = 5000;
@@ -37,7 +37,7 @@ export function clientIdUrlProblem(clientId: string, allowLoopback: boolean): st
   if (url.username !== '' || url.password !== '') return 'contains credentials';
   if (url.pathname === '/' || url.pathname === '') return 'has no path';
   if (/(^|\/)\.\.?(\/|$)/.test(clientId.slice(url.origin.length))) return 'has dot segments';
-  const loopback = isLoopbackHostname(url.hostname);
+  const loopback = isLoopbackHost(url.hostname);
   if (loopback && !allowLoopback) return 'points to a loopback host';
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) return 'must use https (plain http is accepted on loopback only, when allowed)';
   return undefined;
