@@ -6,10 +6,11 @@
 import type { AlterVault, Logger } from '@alter/vault';
 import { createDefaultLogger, InvalidArgumentError } from '@alter/vault';
 import { ToolRegistrationError } from './errors.js';
+import { openVaultAtStartup } from './internal/vault-startup.js';
 import type { CallerAuthInfo, ToolDefinition, ToolTable } from './internal/call-env.js';
 import type { Registration } from './internal/call-state.js';
 import { type CompiledTool, compileModule, type Problem } from './internal/module-scanner.js';
-import { isToolCallContext } from './internal/tool-call-context.js';
+import { callStateOf, isToolCallContext } from './internal/tool-call-context.js';
 import { ToolRunner } from './internal/tool-runner.js';
 import { installToolTable, lowLevelServer, type McpServerLike, sdkToolNames } from './sdk-adapter.js';
 import { TOOL_NAME_PATTERN } from './tool-metadata.js';
@@ -216,6 +217,22 @@ export class AlterMCP {
     return Object.freeze(tools.map((t) => t.name));
   }
 
+  /**
+   * Opens the vault's store and checks the encryption key, so a broken store fails at startup, not
+   * at the first tool call. `serveStdio`/`serveHttp` call it before serving; call it yourself before
+   * `server.connect(transport)` with any other transport. `register()` stays synchronous and does
+   * no I/O (it returns the tool names at once and cannot report an unreachable database).
+   * @throws VaultStartupError naming what failed (`causeCode`: ALTER_STORE, ALTER_ENCRYPTION_KEY,
+   *   ALTER_NATIVE_MODULE) and how to fix it.
+   * @example
+   * alter.register(server, [CalendarTools]);
+   * await alter.ready();
+   * await server.connect(transport);
+   */
+  ready(): Promise<void> {
+    return openVaultAtStartup(this.vault, 'AlterMCP.ready');
+  }
+
   /** Stops background work (waiting for Connect sessions of URL elicitations). Does not close the vault. */
   close(): Promise<void> {
     return this.#runner.close();
@@ -273,7 +290,7 @@ export class AlterMCP {
     const fallback: CompiledTool =
       prefix === '' ? tool : Object.freeze({ ...tool, name: prefix + tool.name, definition: Object.freeze({ ...tool.definition, name: prefix + tool.name }) });
     const wrapper = function (this: unknown, ...args: unknown[]): unknown {
-      if (isToolCallContext(args[0])) return runner.callNested(args[0].state.registration?.get(tool) ?? fallback, args[0], args[1]);
+      if (isToolCallContext(args[0])) return runner.callNested(callStateOf(args[0]).registration?.get(tool) ?? fallback, args[0], args[1]);
       return original.apply(this, args);
     };
     Object.defineProperty(wrapper, 'name', { value: original.name });

@@ -14,6 +14,7 @@ export type { MetadataKey } from './metadata-keys.js';
 // The context and results
 export type { AlterContext, AlterRequestOptions, ElicitParams, SamplingParams, ToolLog, ToolLogLevel } from './alter-context.js';
 export { ToolResult } from './tool-result.js';
+export { providerErrorCode, providerErrorText } from './provider-error-text.js';
 export type { ToolContent } from './tool-result.js';
 
 // The registry
@@ -48,11 +49,13 @@ export {
   NoUserError,
   ReflectMetadataMissingError,
   ServeError,
+  ForeignContextError,
   ToolDefinitionError,
   ToolError,
   ToolInputError,
   ToolNestingError,
   ToolOutputError,
   ToolRegistrationError,
+  VaultStartupError,
 } from './errors.js';
 export type { AlterMcpErrorCode, AnyAlterMcpError, SchemaIssue } from './errors.js';

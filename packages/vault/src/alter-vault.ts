@@ -9,6 +9,7 @@ import type { Readable } from 'node:stream';
 import { inspect } from 'node:util';
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
 import { type AuditContext, type AuditContextInput, AuditContextStore } from './audit-context.js';
+import { noteCallSecret } from './call-secrets.js';
 import { AuditLog, type AuditOptions, type AuditQuery, type AuditVerifyOptions, type AuditVerifyResult, verifyOptionsOf } from './audit-log.js';
 import { ConnectManager } from './connect/connect-manager.js';
 import type { ConnectDeps } from './connect/connect-deps.js';
@@ -40,6 +41,7 @@ import { redactUrl } from './redact-url.js';
 import { buildRequestHeaders } from './request-headers.js';
 import { parseEncryptionKey, SecretBox, sealedKeyId } from './secret-box.js';
 import { storeFromOption } from './store-from-option.js';
+import { StoreSweeper, type SweepOptions, type SweepResult, type SweepRunOptions, sweepOptionsOf, sweepRunOptionsOf } from './store-sweeper.js';
 import { type TokenLease, TokenManager } from './token-manager.js';
 import type { TokenRefresher } from './token-refresher.js';
 import { buildUrl, type QueryParamValue } from './url-template.js';
@@ -71,6 +73,11 @@ export interface AlterVaultOptions {
    * (request() returns only after its row is committed). See docs/vault.md#audit-durability.
    */
   readonly audit?: AuditOptions;
+  /**
+   * Background removal of expired store entries (Connect sessions, auth-server codes and tokens):
+   * every `intervalMs` (default 10 min; 0 = off), `batchSize` rows per delete (default 1000).
+   */
+  readonly sweep?: SweepOptions;
 }
 
 /** Options of {@link AlterVault.request}. */
@@ -162,6 +169,7 @@ export class AlterVault {
   readonly #timeoutMs: number;
   readonly #refreshers = new Map<string, TokenRefresher>();
   readonly #refresherFactory: (provider: ProviderConfig) => TokenRefresher;
+  readonly #sweeper: StoreSweeper;
   #readyPromise: Promise<void> | undefined;
   #isReady = false;
   #closing: Promise<void> | undefined;
@@ -197,6 +205,7 @@ export class AlterVault {
       previous.map((k, i) => parseEncryptionKey(k, `options.previousKeys[${i}]`)),
     );
     this.store = storeFromOption(options.store);
+    this.#sweeper = new StoreSweeper(this.store, this.#logger, sweepOptionsOf(options.sweep));
     this.#auditLog = new AuditLog(this.store, this.#logger, options.audit);
     this.#refresherFactory = refresherOf(options) ?? ((p) => createOAuthClient(p, { timeoutMs: this.#timeoutMs }));
     this.#tokens = new TokenManager({
@@ -295,6 +304,7 @@ export class AlterVault {
     this.#readyPromise ??= this.#open().then(
       () => {
         this.#isReady = true;
+        this.#sweeper.start();
       },
       (err: unknown) => {
         this.#readyPromise = undefined;
@@ -362,6 +372,8 @@ export class AlterVault {
       throw new InvalidArgumentError('method', `expected one of ${[...METHODS].join(', ')}`);
     }
     const verb = method.toUpperCase();
+    // Per-call secret tracking (call-secrets.ts): the MCP layer redacts these from tool results.
+    noteCallSecret(p.clientSecret);
     requireNonEmptyString(url, 'url');
     requireObject(options, 'options');
     const user = requireNonEmptyString(options.user, 'options.user');
@@ -394,6 +406,7 @@ export class AlterVault {
       const required = options.scopes === undefined ? [] : scopesArg(options.scopes);
 
       let lease: TokenLease = await this.#tokens.acquire(p, user, account);
+      noteCallSecret(lease.token);
       auditAccount = lease.account;
       if (required.length > 0) {
         const missing = required.filter((s) => !lease.scopes.has(s));
@@ -403,6 +416,7 @@ export class AlterVault {
       if (res.status === 401 && lease.refreshable) {
         this.#logger.debug('provider answered 401; refreshing once and retrying', { provider: p.id, user });
         lease = await this.#tokens.forceRefresh(p, user, account, lease);
+        noteCallSecret(lease.token);
         res = await this.#send(p, verb, sendUrl.href, headers, data, lease.token, { timeoutMs, maxResponseBytes, signal: options.signal });
       }
       status = res.status;
@@ -562,6 +576,20 @@ export class AlterVault {
     return { resealed, keyId: newBox.keyId };
   }
 
+  /**
+   * Deletes every expired store entry now (what the background sweep does every
+   * `sweep.intervalMs`), in batches of `sweep.batchSize` (or `options.batchSize`), and returns
+   * how many entries it removed. `alter store prune` calls this.
+   * @throws InvalidArgumentError for bad options (named); StoreError when the store fails; EncryptionKeyError / NativeModuleError from opening it.
+   * @example
+   * const { removed } = await vault.pruneExpired();
+   */
+  async pruneExpired(options?: SweepRunOptions): Promise<SweepResult> {
+    const run = sweepRunOptionsOf(options); // bad arguments fail before the store is opened
+    await this.ready();
+    return this.#sweeper.sweep(run);
+  }
+
   /** Flushes the audit trail, closes Connect and the store. Idempotent. */
   close(): Promise<void> {
     this.#closing ??= (async () => {
@@ -573,6 +601,7 @@ export class AlterVault {
           this.#idle = resolve;
         });
       }
+      await this.#sweeper.stop();
       try {
         await (this.connect as { close?: () => Promise<void> | void }).close?.();
       } finally {

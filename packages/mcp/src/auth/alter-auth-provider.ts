@@ -627,7 +627,9 @@ export class AlterAuthProvider implements OAuthServerProvider, HttpAuthPlugin {
     await this.#records.consents.put(
       AuthRecords.consentKey(user, pending.clientId),
       { user, clientId: pending.clientId, redirectUri: pending.redirectUri, scopes: pending.scopes, at: new Date().toISOString() },
-      this.#rememberConsentSec > 0 ? inSeconds(this.#rememberConsentSec) : null,
+      // Never without an expiry: a consent that is not remembered is only a record of what the
+      // tokens were granted for, so it lives as long as they can (then the sweeper removes it).
+      inSeconds(this.#rememberConsentSec > 0 ? this.#rememberConsentSec : this.#refreshTtl),
     );
     if (this.#rememberConsentSec > 0) await this.#rememberConsent(req, res, user, pending.clientId, pending.redirectUri);
     await this.#signIn(res, user);
