@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { type Sandbox, startSandbox } from '@alter/testing';
+import { type Sandbox, SandboxBrowser, startSandbox } from '@alter/testing';
 import { AlterVault } from '@alter/vault';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
@@ -70,8 +70,19 @@ describe('examples/github-stdio', () => {
         expect(first.isError).toBe(true);
         const url = CONNECT_URL.exec(textOf(first))?.[0];
         expect(url).toBeDefined();
-        // The Connect page redirects to the child's sandbox authorize endpoint (PKCE S256).
-        const res = await fetch(url as string, { redirect: 'manual' });
+        // The Connect link opens on an interstitial naming the app; confirming it redirects to the
+        // child's sandbox authorize endpoint (PKCE S256).
+        const browser = new SandboxBrowser();
+        const page = await browser.fetch(url as string);
+        expect(page.status).toBe(200);
+        const html = await page.text();
+        expect(html).toContain('data-alter-connect-form="confirm"');
+        const csrf = /name="csrf" value="([^"]*)"/.exec(html)?.[1] ?? '';
+        const res = await browser.fetch(url as string, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({ csrf, decision: 'continue' }).toString(),
+        });
         const location = new URL(res.headers.get('location') ?? '');
         expect(location.hostname).toBe('127.0.0.1');
         expect(location.searchParams.get('code_challenge_method')).toBe('S256');

@@ -7,7 +7,7 @@
  * Test code shared by the calendar-server and multi-user-server tests, imported relatively: it is
  * not part of the package (not in src/, not in dist/).
  */
-import type { Sandbox } from '@alter/testing';
+import { type Sandbox, SandboxBrowser } from '@alter/testing';
 import type { OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
 import type { OAuthClientInformationMixed, OAuthClientMetadata, OAuthTokens } from '@modelcontextprotocol/sdk/shared/auth.js';
 
@@ -48,16 +48,13 @@ export class HeadlessOAuthClient implements OAuthClientProvider {
   }
 }
 
-/** Approves the consent page, signs `login` in at the sandbox, and returns the authorization code. */
-export async function browserSignIn(sandbox: Sandbox, authorizationUrl: URL, login: string): Promise<string> {
-  let cookie = '';
-  const go = async (url: string, init: RequestInit = {}) => {
-    const res = await fetch(url, { ...init, redirect: 'manual', headers: { ...(init.headers as Record<string, string>), cookie } });
-    const set = res.headers.getSetCookie().map((c) => c.split(';')[0]);
-    if (set.length) cookie = [cookie, ...set].filter(Boolean).join('; ');
-    return res;
-  };
-  const page = await (await go(authorizationUrl.href)).text();
+/**
+ * Approves the consent page, signs `login` in at the sandbox, and returns the authorization code.
+ * One browser does it all (pass `browser` to keep it, e.g. for a tool's Connect link later): the
+ * server binds its Connect session to the browser that consented, and signs that browser in.
+ */
+export async function browserSignIn(sandbox: Sandbox, authorizationUrl: URL, login: string, browser: SandboxBrowser = new SandboxBrowser()): Promise<string> {
+  const page = await (await browser.fetch(authorizationUrl.href)).text();
   const field = (name: string) => {
     const value = new RegExp(`name="${name}" value="([^"]*)"`).exec(page)?.[1];
     if (value === undefined) throw new Error(`the consent page has no "${name}" field`);
@@ -65,15 +62,15 @@ export async function browserSignIn(sandbox: Sandbox, authorizationUrl: URL, log
   };
   const action = /<form method="post" action="([^"]*)"/.exec(page)?.[1];
   if (!action) throw new Error('the consent page has no form');
-  const approved = await go(action, {
+  const approved = await browser.fetch(action, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams({ request: field('request'), csrf: field('csrf'), decision: 'approve' }).toString(),
   });
   const connectUrl = approved.headers.get('location');
   if (!connectUrl) throw new Error(`consent did not redirect (status ${approved.status})`);
-  const done = await sandbox.approve(connectUrl, { login });
-  const back = await go(done.finalUrl);
+  const done = await sandbox.approve(connectUrl, { login, browser, stopAt: `${authorizationUrl.origin}/authorize/complete` });
+  const back = await browser.fetch(done.finalUrl);
   const code = new URL(back.headers.get('location') ?? 'http://x/').searchParams.get('code');
   if (!code) throw new Error('no authorization code came back to the client');
   return code;

@@ -1,6 +1,6 @@
 import { invalidArgument, SandboxError } from './errors.js';
-import { CookieJar } from './internal/cookie-jar.js';
 import { isLoopbackUrl } from './internal/loopback.js';
+import { SandboxBrowser } from './sandbox-browser.js';
 
 /** Options of `sandbox.approve()`. */
 export interface ApproveOptions {
@@ -16,6 +16,23 @@ export interface ApproveOptions {
   readonly dropScopes?: readonly string[];
   /** Press "Deny" on the consent screen: the client's callback receives `error=access_denied`. */
   readonly deny?: boolean;
+  /**
+   * Run in this browser (its cookie jar) instead of a fresh one: e.g. the browser that consented
+   * on an auth server's page, whose Connect session is bound to it, or one signed in as the user
+   * a tool's Connect link names. Cookies set during the approval stay in it.
+   */
+  readonly browser?: SandboxBrowser;
+  /**
+   * Stop before requesting the first URL that starts with this prefix (e.g. your client's
+   * redirect URI, or an auth server's completion endpoint you want to open yourself); it becomes
+   * `finalUrl`.
+   */
+  readonly stopAt?: string;
+  /**
+   * On a Connect interstitial that re-authorizes an existing grant, tick "use a different account
+   * instead" (default: keep the connected account).
+   */
+  readonly switchAccount?: boolean;
   /** Safety net against redirect loops (default 50 hops). */
   readonly maxRedirects?: number;
 }
@@ -50,7 +67,9 @@ export interface ApproveContext {
  * the sandbox's authorize endpoint — a Connect URL, an MCP authorize URL), follows redirects with
  * a cookie jar, fills in the sandbox's login and consent forms, and follows the redirects back to
  * the client's callback and onward (through several providers when a Connect session chains
- * them). Stops at the first non-redirect response or at a redirect to a non-loopback URL.
+ * them). Confirms a Connect interstitial (`bind: 'confirm'` links: the tool-triggered ones) the
+ * way a user would, by posting its form. Stops at the first non-redirect response, at a redirect
+ * to a non-loopback URL, or before a URL starting with `options.stopAt`.
  *
  * @throws {SandboxError} `SANDBOX_NOT_LOOPBACK` when `startUrl` is not loopback;
  *   `SANDBOX_INVALID_ARGUMENT` for an unknown login; `SANDBOX_REDIRECT_LOOP` past `maxRedirects`.
@@ -66,25 +85,24 @@ export async function approveFlow(ctx: ApproveContext, startUrl: string, options
     throw new SandboxError('SANDBOX_NOT_LOOPBACK', `approve() only contacts loopback URLs; "${url.origin}" is not one. Pass the URL your local server produced.`);
   }
 
-  const jar = new CookieJar();
+  const browser = options.browser ?? new SandboxBrowser();
+  const stopAt = options.stopAt;
   const visited: string[] = [];
   let method = 'GET';
   let form: URLSearchParams | undefined;
+  let confirmed = 0;
 
   for (let hop = 0; hop <= maxRedirects; hop++) {
     visited.push(url.href);
     const headers: Record<string, string> = { accept: 'text/html,application/json;q=0.9,*/*;q=0.8' };
-    const cookie = jar.header(url);
-    if (cookie) headers.cookie = cookie;
     if (form) headers['content-type'] = 'application/x-www-form-urlencoded';
-    const res = await fetch(url, { method, headers, body: form?.toString(), redirect: 'manual' });
-    jar.store(url, res.headers.getSetCookie());
+    const res = await browser.fetch(url, { method, headers, ...(form ? { body: form.toString() } : {}) });
 
     const location = res.headers.get('location');
     if (res.status >= 300 && res.status < 400 && location) {
       await res.body?.cancel();
       const next = new URL(location, url);
-      if (!isLoopbackUrl(next)) return { finalUrl: next.href, status: res.status, body: '', visited };
+      if (!isLoopbackUrl(next) || (stopAt !== undefined && next.href.startsWith(stopAt))) return { finalUrl: next.href, status: res.status, body: '', visited };
       // 307/308 repeat the method and body; every other redirect becomes a GET (as browsers do).
       if (res.status !== 307 && res.status !== 308) {
         method = 'GET';
@@ -103,6 +121,15 @@ export async function approveFlow(ctx: ApproveContext, startUrl: string, options
       url = refresh;
       continue;
     }
+    // A Connect interstitial: confirm it once per page (a second one in a row means it refused).
+    const interstitial = res.status === 200 && confirmed < 5 ? connectConfirmForm(body, url, options) : undefined;
+    if (interstitial) {
+      confirmed++;
+      method = 'POST';
+      form = interstitial.form;
+      url = interstitial.action;
+      continue;
+    }
     if (url.origin === ctx.origin && /^\/interaction\/[^/]+$/.test(url.pathname) && res.status === 200) {
       const step = fillSandboxForm(body, url, options);
       if (step) {
@@ -115,6 +142,23 @@ export async function approveFlow(ctx: ApproveContext, startUrl: string, options
     return { finalUrl: url.href, status: res.status, body, visited };
   }
   throw new SandboxError('SANDBOX_REDIRECT_LOOP', `approve() followed ${maxRedirects} redirects without reaching a page; raise options.maxRedirects if the flow is that long.`);
+}
+
+/** The form of a Connect interstitial (`data-alter-connect-form="confirm"`), filled in as a user who confirms. */
+function connectConfirmForm(html: string, pageUrl: URL, options: ApproveOptions): { action: URL; form: URLSearchParams } | undefined {
+  const m = /<form\b([^>]*data-alter-connect-form="confirm"[^>]*)>([\s\S]*?)<\/form>/i.exec(html);
+  if (!m) return undefined;
+  const form = new URLSearchParams();
+  const inputRe = /<input\b([^>]*)>/gi;
+  for (let i = inputRe.exec(m[2] ?? ''); i; i = inputRe.exec(m[2] ?? '')) {
+    const a = i[1] ?? '';
+    const name = attr(a, 'name');
+    if (!name) continue;
+    if (attr(a, 'type') === 'hidden') form.set(name, attr(a, 'value') ?? '');
+    else if (attr(a, 'type') === 'checkbox' && name === 'switch_account' && options.switchAccount) form.set(name, attr(a, 'value') ?? '1');
+  }
+  form.set('decision', 'continue');
+  return { action: new URL(attr(m[1] ?? '', 'action') ?? '', pageUrl), form };
 }
 
 /** Picks the right form on a sandbox interaction page and fills it in. */

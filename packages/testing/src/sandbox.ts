@@ -157,8 +157,10 @@ export class Sandbox {
   /**
    * Signs a user in and answers the consent screen the way a browser would, starting from any
    * loopback URL that leads to the sandbox's authorize endpoint (a Connect URL, an MCP authorize
-   * URL), and follows redirects back through the client's callback. Only loopback URLs are
-   * ever contacted.
+   * URL), and follows redirects back through the client's callback. Confirms a Connect
+   * interstitial (tool links) like a user. Runs in a fresh cookie jar unless `options.browser`
+   * names one — sessions bound to a browser (an auth server's sign-in, a tool link that needs the
+   * signed-in user) complete only in that browser. Only loopback URLs are ever contacted.
    * @throws {SandboxError} `SANDBOX_NOT_LOOPBACK`, `SANDBOX_INVALID_ARGUMENT` (unknown login),
    *   `SANDBOX_REDIRECT_LOOP`, `SANDBOX_CLOSED`.
    * @example
@@ -166,6 +168,7 @@ export class Sandbox {
    * const { url } = await vault.connect.createSession({ user: 'u1', providers: { github: ['repo'] } });
    * const done = await sandbox.approve(url, { login: 'alice' });
    * // deny: sandbox.approve(url, { login: 'alice', deny: true })
+   * // in the browser that consented: sandbox.approve(connectUrl, { login: 'alice', browser, stopAt: `${issuer}/authorize/complete` })
    * // fewer scopes: sandbox.approve(url, { login: 'alice', scopes: ['read:user'] })
    * ```
    */

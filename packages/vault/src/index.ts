@@ -89,5 +89,5 @@ export { createOAuthClient } from './oauth-client.js';
 export type { AuthorizationRequest, ExchangedGrant, GrantTokens, OAuthClient, OAuthClientOptions, RefreshOptions } from './oauth-client.js';
 export type { RevocationStyle, RevokeGrantResult, RevokedTokenType, UpstreamRevocation } from './upstream-revocation.js';
 export { accountOf, identityUser } from './connect/connect-manager.js';
-export type { ConnectEvent, ConnectListenOptions, ConnectRequestHandler, ConnectServer, ConnectWaitOptions } from './connect/connect-manager.js';
+export type { ConnectBrowserUser, ConnectEvent, ConnectListenOptions, ConnectRequestHandler, ConnectServer, ConnectWaitOptions } from './connect/connect-manager.js';
 export type { ConnectResult, ConnectSession, ConnectSessionStatus, CreateConnectSessionInput } from './connect/connect-types.js';

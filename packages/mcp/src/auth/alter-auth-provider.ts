@@ -7,12 +7,18 @@
  * then open ONE Connect session carrying every declared provider's scopes. Connect logs the user in
  * at the first provider (that login decides who the user is) and stores each provider's grant for
  * that user; its `returnTo` is our completion endpoint, which issues the authorization code and
- * redirects to the client with `code`, `state` and `iss` (RFC 9207). Connect also comes back there
+ * redirects to the client with `code`, `state` and `iss` (RFC 9207). The Connect session is bound
+ * to the consenting browser (`bind: 'cookie'`: its secret goes out as a cookie with the redirect to
+ * Connect), so a Connect link forwarded to someone else stops at "wrong browser" and a victim's
+ * login can never complete an attacker's request. A successful completion also signs the browser
+ * in (a signed cookie naming the user); Connect asks for it (`useBrowserUser`) before a tool's
+ * Connect link may attach anything to that user. Connect also comes back there
  * when the session fails (denied consent, provider error, expiry); the client then gets
  * `error=access_denied` (`server_error` for a provider failure) and no code. Tokens: short-lived ES256 JWT
  * access tokens bound to the resource (RFC 8707), rotating refresh tokens whose reuse revokes the
  * whole family.
  */
+import type { IncomingMessage } from 'node:http';
 import express from 'express';
 import type { Express, NextFunction, Request, RequestHandler, Response } from 'express';
 import { type AuthorizationHandlerOptions, authorizationHandler } from '@modelcontextprotocol/sdk/server/auth/handlers/authorize.js';
@@ -65,6 +71,12 @@ export interface AlterAuthProviderOptions {
    * who completed it (default 30 days); `0` asks every time.
    */
   readonly consent?: { readonly rememberSec?: number };
+  /**
+   * How long a browser stays signed in as the user after a completed authorization (a signed
+   * HttpOnly cookie). A tool's Connect link naming a user opens only in a browser signed in as
+   * that user. Default 30 days.
+   */
+  readonly signedInSec?: number;
   /** Name shown on the consent page. Default: the resource host. */
   readonly serverName?: string;
   /**
@@ -129,6 +141,7 @@ export class AlterAuthProvider implements OAuthServerProvider, HttpAuthPlugin {
   readonly #refreshTtl: number;
   readonly #codeTtl: number;
   readonly #rememberConsentSec: number;
+  readonly #signedInSec: number;
   readonly #options: AlterAuthProviderOptions;
   readonly #logger: Logger;
   readonly #records: AuthRecords;
@@ -155,6 +168,7 @@ export class AlterAuthProvider implements OAuthServerProvider, HttpAuthPlugin {
     const remember = options.consent?.rememberSec ?? 30 * 24 * 3600;
     if (!Number.isInteger(remember) || remember < 0) throw new InvalidArgumentError('options.consent.rememberSec', 'must be a non-negative integer.');
     this.#rememberConsentSec = remember;
+    this.#signedInSec = positiveInt('options.signedInSec', options.signedInSec ?? 30 * 24 * 3600);
     this.#records = new AuthRecords(vault.store, () => vault.ready());
     if (options.baseUrl !== undefined) this.#urls = resolveUrls(options.baseUrl, 'options.baseUrl');
   }
@@ -256,6 +270,11 @@ export class AlterAuthProvider implements OAuthServerProvider, HttpAuthPlugin {
     app.use(PATHS.token, tokenHandler({ provider: this, ...limits }));
     app.use(PATHS.register, clientRegistrationHandler({ clientsStore: this.clientsStore, ...limits }));
     app.use(PATHS.revoke, revocationHandler({ provider: this, ...limits }));
+    // Tool Connect links naming a user open only in a browser signed in here as that user.
+    // Every user this server signs in is `<first provider>:<subject>` (Connect names them so), which
+    // scopes the check to them when the vault also backs a server without sign-in.
+    const firstProvider = Object.keys(this.#providers)[0]!;
+    this.#vault.connect.useBrowserUser((req) => this.signedInUser(req), { appliesTo: (user) => user.startsWith(`${firstProvider}:`) });
     return this.bearerMiddleware();
   }
 
@@ -454,6 +473,24 @@ export class AlterAuthProvider implements OAuthServerProvider, HttpAuthPlugin {
     return count;
   }
 
+  /**
+   * The user this browser is signed in as (the signed cookie a completed authorization sets), or
+   * undefined. Connect calls it for tool links (installed by {@link install}).
+   */
+  async signedInUser(req: Pick<IncomingMessage, 'headers'>): Promise<string | undefined> {
+    const raw = readCookie(req, this.#cookie('user'));
+    if (!raw) return undefined;
+    const value = unsign((await this.#signingKey()).cookieKey, raw);
+    if (!value) return undefined;
+    try {
+      const parsed = JSON.parse(Buffer.from(value, 'base64url').toString('utf8')) as { u?: unknown; e?: unknown };
+      if (typeof parsed.u !== 'string' || typeof parsed.e !== 'number' || parsed.e < Date.now()) return undefined;
+      return parsed.u;
+    } catch {
+      return undefined;
+    }
+  }
+
   /** A secret-free view for logs. */
   toJSON(): Record<string, unknown> {
     return { issuer: this.#urls?.issuer, resource: this.#urls?.resource, providers: Object.keys(this.#providers), scopes: this.#scopes };
@@ -524,7 +561,18 @@ export class AlterAuthProvider implements OAuthServerProvider, HttpAuthPlugin {
       providers: this.#providers,
       returnTo: `${urls.issuer}${PATHS.complete}?request=${encodeURIComponent(requestId)}`,
       ttlSec: PENDING_TTL_SEC,
+      // Bound to THIS browser (the one that consented): a forwarded Connect link, or a forwarded
+      // provider URL, stops at "wrong browser" anywhere else and never issues a code.
+      bind: 'cookie',
     });
+    if (!session.bindingCookie || new URL(session.url).hostname !== new URL(urls.issuer).hostname) {
+      // Cookies travel per host: Connect on another host could never see the binding cookie.
+      this.#logger.error('auth: Connect is served on another host than the authorization server; sign-in cannot be bound to the browser', {
+        connect: new URL(session.url).host,
+        issuer: new URL(urls.issuer).host,
+      });
+      return this.#page(res, 500, 'Server misconfigured', 'Connect must be served on the same host as this server (mount vault.connect.handler() on it). Tell the operator.', 'connect_host');
+    }
     const current = await this.#records.requests.get(hash);
     if (!current || current.value.connectSessionId) {
       return this.#page(res, 400, 'Already answered', 'This sign-in request was already answered. Start again from your application.', 'request_used');
@@ -532,6 +580,7 @@ export class AlterAuthProvider implements OAuthServerProvider, HttpAuthPlugin {
     if (!(await this.#records.requests.compareAndSet(hash, current.version, { ...current.value, connectSessionId: session.id }, current.expiresAt))) {
       return this.#page(res, 400, 'Already answered', 'This sign-in request was already answered. Start again from your application.', 'request_used');
     }
+    res.append('Set-Cookie', session.bindingCookie);
     res.setHeader('Cache-Control', 'no-store');
     res.redirect(302, session.url);
   }
@@ -583,6 +632,7 @@ export class AlterAuthProvider implements OAuthServerProvider, HttpAuthPlugin {
       inSeconds(this.#rememberConsentSec > 0 ? this.#rememberConsentSec : this.#refreshTtl),
     );
     if (this.#rememberConsentSec > 0) await this.#rememberConsent(req, res, user, pending.clientId, pending.redirectUri);
+    await this.#signIn(res, user);
 
     const code = randomToken('alt_ac_');
     const record: CodeRecord = {
@@ -659,6 +709,13 @@ export class AlterAuthProvider implements OAuthServerProvider, HttpAuthPlugin {
     });
   }
 
+  /** Marks this browser as signed in as `user` (a signed, expiring cookie; see {@link signedInUser}). */
+  async #signIn(res: Response, user: string): Promise<void> {
+    const key = await this.#signingKey();
+    const value = Buffer.from(JSON.stringify({ u: user, e: Date.now() + this.#signedInSec * 1000 })).toString('base64url');
+    setCookie(res, this.#cookie('user'), sign(key.cookieKey, value), { secure: this.#resolved().secure, maxAgeSec: this.#signedInSec });
+  }
+
   #readConsentCookie(req: Request, key: SigningKey): { u: string; c: string[] } | undefined {
     const raw = readCookie(req, this.#cookie('consent'));
     const value = raw ? unsign(key.cookieKey, raw) : undefined;
@@ -697,7 +754,7 @@ export class AlterAuthProvider implements OAuthServerProvider, HttpAuthPlugin {
     };
   }
 
-  #cookie(name: 'browser' | 'consent'): string {
+  #cookie(name: 'browser' | 'consent' | 'user'): string {
     return cookieName(`alter_auth_${name}`, this.#resolved().secure);
   }
 

@@ -5,6 +5,7 @@
  * this browser, and is served with anti-framing headers (`X-Frame-Options: DENY`, CSP
  * `frame-ancestors 'none'`).
  */
+import type { IncomingMessage } from 'node:http';
 import type { Request, Response } from 'express';
 
 export interface ConsentPageInput {
@@ -73,7 +74,7 @@ function page(title: string, body: string): string {
 }
 
 /** Reads one cookie from the request (no cookie-parser needed). */
-export function readCookie(req: Request, name: string): string | undefined {
+export function readCookie(req: Pick<Request, 'headers'> | Pick<IncomingMessage, 'headers'>, name: string): string | undefined {
   const header = req.headers.cookie;
   if (!header) return undefined;
   for (const part of header.split(';')) {

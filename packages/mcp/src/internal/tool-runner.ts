@@ -144,7 +144,9 @@ export class ToolRunner {
     const scopes = [...(state.scopesByProvider.get(provider) ?? new Set<string>()), ...(err.missingScopes ?? [])];
     let session: ConnectSession;
     try {
-      session = await this.#vault.connect.createSession({ user, providers: { [provider]: [...new Set(scopes)] } });
+      // 'confirm': the link may travel through the model and the client, so it opens on an
+      // interstitial naming the app and the user, and binds the browser that confirms it.
+      session = await this.#vault.connect.createSession({ user, providers: { [provider]: [...new Set(scopes)] }, bind: 'confirm' });
     } catch (e) {
       this.#logger.error('could not create a Connect session', { tool: tool.name, provider, error: (e as { code?: unknown })?.code ?? (e as Error)?.name });
       const detail = isAlterError(e) ? ` ${(e as Error).message}` : '';

@@ -329,7 +329,7 @@ describe('AlterAuthProvider refuses', () => {
     expect(res.headers.getSetCookie().join(';')).toMatch(/HttpOnly/);
   });
 
-  it('a Connect link finished in another browser (confused deputy): no code is issued there', async () => {
+  it('a Connect link opened in another browser (confused deputy): it stops there, nothing is connected or issued', async () => {
     const client = await registerPublicClient(h.origin);
     const attacker = new Browser();
     const form = consentForm(await (await attacker.fetch(validAuthorizeUrl(h.origin, h.mcpUrl, client, pkce()))).text());
@@ -339,14 +339,14 @@ describe('AlterAuthProvider refuses', () => {
       body: new URLSearchParams({ request: form.request, csrf: form.csrf, decision: 'approve' }).toString(),
     });
     const connectUrl = approved.headers.get('location')!;
-    // The victim opens the forwarded Connect link and signs in at the providers…
+    // The victim opens the forwarded Connect link: it is bound to the attacker's browser, so it
+    // stops on the "wrong browser" page before any provider is involved.
     const done = await h.sandbox.approve(connectUrl, { login: 'bob' });
-    // …and lands on our completion endpoint, which refuses without the starting browser's cookie.
-    expect(done.finalUrl).toContain('/authorize/complete');
-    expect(done.status).toBe(400);
+    expect(done.finalUrl).toBe(connectUrl);
+    expect(done.status).toBe(403);
     expect(done.body).toContain('wrong_browser');
     const victim = new Browser();
-    const res = await victim.fetch(done.finalUrl);
+    const res = await victim.fetch(`${h.origin}/authorize/complete?request=${encodeURIComponent(form.request)}`);
     expect(res.status).toBe(400);
     expect(res.headers.get('location')).toBeNull();
   });
@@ -422,7 +422,7 @@ describe('AlterAuthProvider refuses', () => {
     expect(await forged.text()).toContain('connect_pending');
 
     const tokenCalls = h.sandbox.stats.tokenRequests.authorization_code;
-    const done = await h.sandbox.approve(connectUrl, { login: 'alice', deny: true });
+    const done = await h.sandbox.approve(connectUrl, { login: 'alice', deny: true, browser, stopAt: `${h.origin}/authorize/complete` });
     // Connect sent the browser back to our completion endpoint (not its own error page)…
     const completion = new URL(done.finalUrl);
     expect(completion.pathname).toBe('/authorize/complete');
@@ -430,9 +430,7 @@ describe('AlterAuthProvider refuses', () => {
     const sessionId = completion.searchParams.get('connect_session')!;
     expect(await h.vault.connect.get(sessionId)).toMatchObject({ status: 'failed', error: { reason: 'denied' }, grants: [] });
     expect(h.sandbox.stats.tokenRequests.authorization_code).toBe(tokenCalls); // no provider code was exchanged
-    // …which delivers nothing to a browser that did not consent (the sandbox's own cookie jar here).
-    expect(done.status).toBe(400);
-    expect(done.body).toContain('wrong_browser');
+    // …which delivers nothing to a browser that did not consent.
     const stranger = await new Browser().fetch(completion);
     expect(stranger.status).toBe(400);
     expect(stranger.headers.get('location')).toBeNull();
@@ -464,13 +462,13 @@ describe('AlterAuthProvider refuses', () => {
       body: new URLSearchParams({ request: form.request, csrf: form.csrf, decision: 'approve' }).toString(),
     });
     // Open the Connect link; the provider then answers the callback with an error of its own.
-    const toProvider = await fetch(approved.headers.get('location')!, { redirect: 'manual' });
+    const toProvider = await browser.fetch(approved.headers.get('location')!);
     const providerUrl = new URL(toProvider.headers.get('location')!);
     const callback = new URL(providerUrl.searchParams.get('redirect_uri')!);
     callback.searchParams.set('state', providerUrl.searchParams.get('state')!);
     callback.searchParams.set('error', 'temporarily_unavailable');
     callback.searchParams.set('error_description', 'db-7 is down');
-    const back = await fetch(callback, { redirect: 'manual' });
+    const back = await browser.fetch(callback);
     expect(back.status).toBe(302);
     const completion = new URL(back.headers.get('location')!);
     expect(completion.pathname).toBe('/authorize/complete');

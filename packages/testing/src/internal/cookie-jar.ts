@@ -45,6 +45,11 @@ export class CookieJar {
     }
   }
 
+  /** Drops every cookie named `name`. */
+  forget(name: string): void {
+    for (let i = this.#cookies.length - 1; i >= 0; i--) if (this.#cookies[i]!.name === name) this.#cookies.splice(i, 1);
+  }
+
   /** The `Cookie` header for a request to `url` (undefined when no cookie applies). */
   header(url: URL): string | undefined {
     const now = Date.now();

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { GitHubIssueTools, GitHubPullRequestTools, GitHubRepositoryTools, GitHubTools, githubManifest } from '@alter/tools-github';
+import { SandboxBrowser } from '@alter/testing';
 import { expectToolsMatchManifest } from '../../../../test-support/expect-tools-match-manifest.js';
 import { CONNECT_URL, fuzzEveryTool, type PackStack, startPackStack, textOf, USER } from './support/pack-stack.js';
 
@@ -29,7 +30,7 @@ describe('@alter/tools-github through the real stack (sandbox, SQLite vault, Alt
     const result = await stack.call('list_repos', {});
     expect(result.isError).toBe(true);
     const url = CONNECT_URL.exec(textOf(result))?.[0];
-    const res = await fetch(url as string, { redirect: 'manual' });
+    const res = await new SandboxBrowser().openConnect(url as string);
     expect(new URL(res.headers.get('location') ?? '').searchParams.get('scope')?.split(' ')).toContain('repo');
   });
 

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { CALENDAR_EVENTS, CALENDAR_READONLY, CalendarTools, GMAIL_READONLY, GmailTools, GoogleTools, googleManifest } from '@alter/tools-google';
 import { AlterMCP } from '@alter/mcp';
+import { SandboxBrowser } from '@alter/testing';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
@@ -40,12 +41,14 @@ describe('@alter/tools-google through the real stack (sandbox, SQLite vault, Alt
     const url = CONNECT_URL.exec(textOf(result))?.[0];
     expect(url).toBeDefined();
     // Following the Connect URL leads to the sandbox's authorize endpoint with the Gmail scope.
-    const res = await fetch(url as string, { redirect: 'manual' });
+    // (The link opens on an interstitial; confirming it binds this browser, which then finishes it.)
+    const browser = new SandboxBrowser();
+    const res = await browser.openConnect(url as string);
     const location = new URL(res.headers.get('location') ?? '');
     expect(location.searchParams.get('scope')?.split(' ')).toContain(GMAIL_READONLY);
     expect(location.searchParams.get('scope')?.split(' ')).not.toContain(CALENDAR_EVENTS);
     // alice approves that URL: the Gmail call works from now on.
-    await stack.sandbox.approve(url as string, { login: USER });
+    await stack.sandbox.approve(url as string, { login: USER, browser });
     const again = await stack.call('search_emails', { query: 'in:inbox' });
     expect(again.isError).toBeFalsy();
   });
@@ -55,7 +58,7 @@ describe('@alter/tools-google through the real stack (sandbox, SQLite vault, Alt
     expect(result.isError).toBe(true);
     expect(textOf(result)).toContain(CALENDAR_READONLY);
     const url = CONNECT_URL.exec(textOf(result))?.[0];
-    const res = await fetch(url as string, { redirect: 'manual' });
+    const res = await new SandboxBrowser().openConnect(url as string);
     expect(new URL(res.headers.get('location') ?? '').searchParams.get('scope')?.split(' ')).toContain(CALENDAR_READONLY);
   });
 

@@ -13,35 +13,32 @@
  * user (e.g. the auth server's completion endpoint) learns of it. An unverifiable state never
  * redirects.
  *
+ * Who may carry a session out: a bearer link (default) works in any browser; `bind: 'cookie'`
+ * (the auth server's sign-in) only in the browser that received `session.bindingCookie`;
+ * `bind: 'confirm'` (tool links) opens on an interstitial and continues only in the browser that
+ * confirmed it (browser-binding.ts). The HTTP side is connect-http-handler.ts, the record's moves
+ * connect-session-store.ts, `returnTo` rules return-to.ts, the base URL connect-base-url.ts.
+ *
  * All session state lives in the store (kv namespace `connect`), so the callback may land in any
  * process sharing the store and `waitFor()` in another process still sees the outcome (it polls).
  */
-import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { EventEmitter } from 'node:events';
-import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
+import { randomBytes } from 'node:crypto';
+import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ConnectSessionError, InvalidArgumentError, VaultConfigError } from '../errors.js';
-import { type OAuthClient, createOAuthClient } from '../oauth-client.js';
-import type { ProviderConfig, ProviderIdentity } from '../provider-config.js';
 import { mergeScopes } from '../providers/scopes.js';
+import { bindingHash, bindingSetCookie, newBrowserSecret } from './browser-binding.js';
+import { ConnectBaseUrl } from './connect-base-url.js';
 import type { ConnectDeps } from './connect-deps.js';
-import { type ConnectPage, sendPage, sendRedirect } from './connect-pages.js';
-import {
-  CONNECT_KV_NAMESPACE,
-  type ConnectFlow,
-  type ConnectSessionRecord,
-  MAX_OPEN_FLOWS,
-  effectiveStatus,
-  finish,
-  isPastExpiry,
-  kvExpiry,
-  parseRecord,
-  toResult,
-} from './connect-session-record.js';
+import { type BrowserUserCheck, type ConnectBrowserUser, ConnectHttpHandler, type ConnectRequestHandler } from './connect-http-handler.js';
+import { type ConnectSessionRecord, type ConnectStep, isPastExpiry, toResult } from './connect-session-record.js';
+import { type ConnectEvent, ConnectSessionStore, shortId } from './connect-session-store.js';
 import type { ConnectResult, ConnectSession, CreateConnectSessionInput } from './connect-types.js';
+import { isSafeReturnTo } from './return-to.js';
 
-/** A Node request handler: plain `http.createServer(handler)`, express `app.use(handler)`, or any router. */
-export type ConnectRequestHandler = (req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void) => void;
+export type { ConnectBrowserUser, ConnectRequestHandler } from './connect-http-handler.js';
+export type { ConnectEvent } from './connect-session-store.js';
+export { accountOf, identityUser } from './connect-http-handler.js';
 
 export interface ConnectWaitOptions {
   readonly signal?: AbortSignal;
@@ -65,14 +62,10 @@ export interface ConnectServer {
   close(): Promise<void>;
 }
 
-/** Events of {@link ConnectManager.on}: every session finishing in THIS process. */
-export type ConnectEvent = 'complete' | 'failed';
-
 const DEFAULT_TTL_SEC = 600;
 const MAX_TTL_SEC = 24 * 60 * 60;
 const DEFAULT_POLL_MS = 250;
 const SESSION_ID_BYTES = 24;
-const ROUTE = /(?:^|\/)connect\/(callback|[A-Za-z0-9_-]{20,64})\/?$/;
 
 /**
  * Connect sessions and their HTTP handler. Reached as `vault.connect`.
@@ -84,16 +77,17 @@ const ROUTE = /(?:^|\/)connect\/(callback|[A-Za-z0-9_-]{20,64})\/?$/;
  */
 export class ConnectManager {
   readonly #deps: ConnectDeps;
-  readonly #events = new EventEmitter();
-  readonly #clients = new WeakMap<ProviderConfig, OAuthClient>();
+  readonly #sessions: ConnectSessionStore;
+  readonly #base: ConnectBaseUrl;
+  readonly #http: ConnectHttpHandler;
+  #browserUser: BrowserUserCheck | undefined;
   #server: Server | undefined;
-  #listenUrl: string | undefined;
-  #adoptedUrl: string | undefined;
 
   constructor(deps: ConnectDeps) {
     this.#deps = deps;
-    // Each waitFor() adds a listener; many concurrent waits are normal, not a leak.
-    this.#events.setMaxListeners(0);
+    this.#sessions = new ConnectSessionStore(deps);
+    this.#base = new ConnectBaseUrl(deps.options.baseUrl, deps.logger);
+    this.#http = new ConnectHttpHandler({ deps, sessions: this.#sessions, baseUrl: () => this.baseUrl, browserUser: () => this.#browserUser });
   }
 
   /**
@@ -102,7 +96,7 @@ export class ConnectManager {
    * `useBaseUrl` cannot adopt over a configured one, so a configured base wins unless forced.)
    */
   get baseUrl(): string | undefined {
-    return this.#adoptedUrl ?? this.#configuredBaseUrl() ?? this.#listenUrl;
+    return this.#base.current;
   }
 
   /**
@@ -125,28 +119,32 @@ export class ConnectManager {
    * const release = vault.connect.useBaseUrl(`http://127.0.0.1:${port}`); // unless connect.baseUrl is set
    */
   useBaseUrl(url: string, options: { readonly force?: boolean } = {}): () => void {
-    if (typeof url !== 'string' || !URL.canParse(url)) throw new InvalidArgumentError('url', 'must be an absolute http(s) URL, e.g. "http://127.0.0.1:8080".');
-    const parsed = new URL(url);
-    if ((parsed.protocol !== 'http:' && parsed.protocol !== 'https:') || parsed.search !== '' || parsed.hash !== '' || url.includes('#')) {
-      throw new InvalidArgumentError('url', 'must be an absolute http(s) URL without query or fragment, e.g. "http://127.0.0.1:8080".');
-    }
-    const normalized = `${parsed.origin}${parsed.pathname}`.replace(/\/+$/, '');
-    const current = this.#adoptedUrl ?? this.#configuredBaseUrl();
-    if (current !== undefined && current !== normalized && options.force !== true) {
-      const what = this.#adoptedUrl !== undefined ? 'was already adopted' : 'is configured (connect.baseUrl)';
-      throw new VaultConfigError(`Connect base URL ${current} ${what}; useBaseUrl("${normalized}") does not replace it. Pass { force: true } to replace it in this process.`);
-    }
-    this.#adoptedUrl = normalized;
-    this.#deps.logger.debug('connect: base URL adopted', { baseUrl: normalized });
-    return () => {
-      if (this.#adoptedUrl === normalized) this.#adoptedUrl = undefined;
-    };
+    return this.#base.adopt(url, options.force === true);
   }
 
-  /** `connect.baseUrl` from the vault options, normalized; undefined when not configured. */
-  #configuredBaseUrl(): string | undefined {
-    const configured = this.#deps.options.baseUrl;
-    return typeof configured === 'string' && configured !== '' ? configured.replace(/\/+$/, '') : undefined;
+  /**
+   * Installs the hook that says who is signed in to the app in a browser (AlterAuthProvider
+   * installs one reading its signed-in cookie). From then on a `bind: 'confirm'` link naming a
+   * user the hook applies to opens only in a browser where the hook returns that user; elsewhere
+   * it stops on a page asking to sign in as that user, and nothing is connected. Replaces an
+   * earlier hook.
+   *
+   * @param hook returns the signed-in user id for a request, or undefined. A throw fails closed (a 500 page, nothing connected).
+   * @param options `appliesTo(user)`: which users the hook vouches for (default: every user) — e.g.
+   *   only the users an auth server signs in, when the vault also serves an unauthenticated server.
+   * @returns a function that removes the hook again (when it is still the current one).
+   * @throws InvalidArgumentError when `hook` (or `appliesTo`) is not a function.
+   * @example
+   * const release = vault.connect.useBrowserUser(async (req) => sessions.userOf(req));
+   */
+  useBrowserUser(hook: ConnectBrowserUser, options: { readonly appliesTo?: (user: string) => boolean } = {}): () => void {
+    if (typeof hook !== 'function') throw new InvalidArgumentError('hook', 'must be a function (req) => user id | undefined.');
+    if (options.appliesTo !== undefined && typeof options.appliesTo !== 'function') throw new InvalidArgumentError('options.appliesTo', 'must be a function (user) => boolean.');
+    const installed: BrowserUserCheck = { hook, appliesTo: options.appliesTo ?? (() => true) };
+    this.#browserUser = installed;
+    return () => {
+      if (this.#browserUser === installed) this.#browserUser = undefined;
+    };
   }
 
   /**
@@ -183,6 +181,9 @@ export class ConnectManager {
         `is required: provider "${first.id}" has no identity source (id_token, userinfo or a function), so the login cannot name the user. Pass { user } or configure the provider's identity.`,
       );
     }
+    if (input.bind !== undefined && input.bind !== 'cookie' && input.bind !== 'confirm') {
+      throw new InvalidArgumentError('bind', 'must be "confirm" (an interstitial binds the browser that confirms) or "cookie" (bound to the browser you send session.bindingCookie to), or omitted.');
+    }
     if (input.returnTo !== undefined && !isSafeReturnTo(input.returnTo)) {
       throw new InvalidArgumentError('returnTo', 'must be an absolute http(s) URL or a path starting with "/".');
     }
@@ -199,11 +200,21 @@ export class ConnectManager {
     await this.#deps.ready?.();
     const id = randomBytes(SESSION_ID_BYTES).toString('base64url');
     const now = Date.now();
+    const providers: ConnectStep[] = [];
+    for (const { id: providerId, scopes } of steps) {
+      // A confirm link for a user who already has grants at the provider is a re-authorization:
+      // the login must come back as one of those accounts unless the user chooses to switch.
+      const expectAccounts = input.bind === 'confirm' && input.user !== undefined ? await this.#accountsOf(input.user, providerId) : [];
+      providers.push({ id: providerId, scopes, ...(expectAccounts.length ? { expectAccounts } : {}) });
+    }
+    const secret = input.bind === 'cookie' ? newBrowserSecret() : undefined;
     const record: ConnectSessionRecord = {
       v: 1,
       id,
       ...(input.user !== undefined ? { user: input.user } : {}),
-      providers: steps.map(({ id: providerId, scopes }) => ({ id: providerId, scopes })),
+      providers,
+      ...(input.bind !== undefined ? { bind: input.bind } : {}),
+      ...(secret !== undefined ? { binding: bindingHash(secret) } : {}),
       ...(input.returnTo !== undefined ? { returnTo: input.returnTo } : {}),
       createdAt: new Date(now).toISOString(),
       expiresAt: new Date(now + ttlSec * 1000).toISOString(),
@@ -212,10 +223,20 @@ export class ConnectManager {
       grants: [],
       baseUrl,
     };
-    const written = await this.#deps.store.kvCompareAndSet(CONNECT_KV_NAMESPACE, id, 0, JSON.stringify(record), kvExpiry(record));
-    if (!written) throw new ConnectSessionError('used', 'A Connect session id collided; create the session again.');
-    this.#deps.logger.debug('connect: session created', { session: shortId(id), providers: steps.map((s) => s.id), user: input.user ?? null });
-    return { id, url: `${baseUrl}/connect/${id}`, expiresAt: new Date(record.expiresAt) };
+    if (!(await this.#sessions.create(record))) throw new ConnectSessionError('used', 'A Connect session id collided; create the session again.');
+    this.#deps.logger.debug('connect: session created', { session: shortId(id), providers: steps.map((s) => s.id), user: input.user ?? null, bind: input.bind ?? null });
+    return {
+      id,
+      url: `${baseUrl}/connect/${id}`,
+      expiresAt: new Date(record.expiresAt),
+      ...(secret !== undefined ? { bindingCookie: bindingSetCookie(id, secret, baseUrl, ttlSec) } : {}),
+    };
+  }
+
+  /** The accounts of `user`'s grants at `provider` (revoked ones too: re-authorizing them is the point). */
+  async #accountsOf(user: string, provider: string): Promise<string[]> {
+    const grants = await this.#deps.store.listGrants({ user, provider, includeRevoked: true });
+    return [...new Set(grants.map((g) => g.account))].sort();
   }
 
   /**
@@ -223,10 +244,10 @@ export class ConnectManager {
    * @throws ConnectSessionError reason `'unknown'` when no such session exists (or it was purged).
    */
   async get(id: string): Promise<ConnectResult> {
-    const record = await this.#load(id);
+    const record = await this.#sessions.load(id);
     if (!record) throw unknownSession();
     if (record.status === 'pending' && isPastExpiry(record)) {
-      const expired = await this.#expire(record.id);
+      const expired = await this.#sessions.expire(record.id);
       if (expired) return toResult(expired);
     }
     return toResult(record);
@@ -256,7 +277,7 @@ export class ConnectManager {
       const settle = (fn: () => void) => {
         if (done) return;
         done = true;
-        this.#events.off(`settled:${id}`, onSettled);
+        this.#sessions.events.off(`settled:${id}`, onSettled);
         options.signal?.removeEventListener('abort', onAbort);
         clearTimeout(pollTimer);
         clearTimeout(timeoutTimer);
@@ -272,7 +293,7 @@ export class ConnectManager {
           );
         }, pollMs);
       };
-      this.#events.on(`settled:${id}`, onSettled);
+      this.#sessions.events.on(`settled:${id}`, onSettled);
       options.signal?.addEventListener('abort', onAbort, { once: true });
       if (options.timeoutMs !== undefined) {
         timeoutTimer = setTimeout(
@@ -289,58 +310,25 @@ export class ConnectManager {
    * expiry noticed here). For callbacks handled by another process use {@link waitFor}.
    */
   on(event: ConnectEvent, listener: (result: ConnectResult) => void): this {
-    this.#events.on(event, listener);
+    this.#sessions.events.on(event, listener);
     return this;
   }
 
   off(event: ConnectEvent, listener: (result: ConnectResult) => void): this {
-    this.#events.off(event, listener);
+    this.#sessions.events.off(event, listener);
     return this;
   }
 
   /**
-   * The HTTP handler serving `GET <base>/connect/:id` and `GET <base>/connect/callback`. Other
-   * paths go to `next()` when given (express), otherwise get a 404.
+   * The HTTP handler serving `GET|POST <base>/connect/:id` and `GET <base>/connect/callback`.
+   * Other paths go to `next()` when given (express), otherwise get a 404.
    *
    * @example
    * http.createServer(vault.connect.handler()).listen(3000); // with connect.baseUrl 'http://localhost:3000'
    * app.use(vault.connect.handler());                       // express
    */
   handler(): ConnectRequestHandler {
-    return (req, res, next) => {
-      // express strips its mount path from req.url; originalUrl keeps it.
-      const raw = (req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url ?? '/';
-      const url = new URL(raw, 'http://connect.invalid');
-      const match = ROUTE.exec(url.pathname);
-      if (!match) {
-        if (next) return next();
-        return sendPage(res, { status: 404, title: 'Not found', message: 'There is nothing here.', code: 'not_found' });
-      }
-      if (req.method !== 'GET' && req.method !== 'HEAD') {
-        res.setHeader('allow', 'GET');
-        return sendPage(res, { status: 405, title: 'Method not allowed', message: 'Open this link in a browser.', code: 'method_not_allowed' });
-      }
-      if (req.method === 'HEAD') {
-        // Link previewers probe with HEAD: answer without starting a flow or consuming anything.
-        res.statusCode = 204;
-        res.setHeader('cache-control', 'no-store');
-        return void res.end();
-      }
-      const work = match[1] === 'callback' ? this.#callback(url.searchParams, res) : this.#start(match[1]!, res);
-      work.catch((err: unknown) => {
-        this.#deps.logger.error('connect: request failed', { error: errorCode(err) });
-        if (!res.headersSent) {
-          sendPage(res, {
-            status: 500,
-            title: 'Connect failed',
-            message: 'Something went wrong on our side. Ask the app for a new link and try again.',
-            code: 'internal_error',
-          });
-        } else {
-          res.end();
-        }
-      });
-    };
+    return (req, res, next) => this.#http.handle(req, res, next);
   }
 
   /**
@@ -365,7 +353,7 @@ export class ConnectManager {
     this.#server = server;
     const address = server.address() as AddressInfo;
     const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
-    this.#listenUrl = url;
+    this.#base.listening = url;
     return { url, port: address.port, close: () => this.close() };
   }
 
@@ -374,379 +362,14 @@ export class ConnectManager {
     const server = this.#server;
     if (!server) return;
     this.#server = undefined;
-    this.#listenUrl = undefined;
+    this.#base.listening = undefined;
     await new Promise<void>((resolve) => {
       server.close(() => resolve());
       server.closeAllConnections();
     });
   }
-
-  // ── GET /connect/:id ────────────────────────────────────────────────────────────────────────
-
-  async #start(id: string, res: ServerResponse): Promise<void> {
-    const record = await this.#load(id);
-    if (!record) return sendPage(res, PAGES.unknown);
-    const blocked = this.#terminalPage(record);
-    if (blocked) {
-      const ended = record.status === 'pending' ? ((await this.#expire(record.id)) ?? (await this.#load(record.id)) ?? record) : record;
-      // The link itself identifies the session (it is what started the flow), so a failed or
-      // expired session with a returnTo sends its holder back there with the reason.
-      if (this.#returnWithError(res, ended)) return;
-      return sendPage(res, blocked);
-    }
-    // Every opening (reload, second tab, a link previewer) issues a fresh authorization request;
-    // the last few stay valid and the first callback to match one claims the step.
-    const location = await this.#beginStep(record);
-    if (!location) return sendPage(res, PAGES.used);
-    sendRedirect(res, location);
-  }
-
-  /** Starts the provider step `record.step`: builds the authorization request and saves its flow. */
-  async #beginStep(record: ConnectSessionRecord): Promise<string | undefined> {
-    // The session's own base URL: the user opened the link there, so the callback returns there
-    // too, even when this process's base URL changed (or differs) since the session was created.
-    const baseUrl = record.baseUrl ?? this.baseUrl;
-    if (!baseUrl) throw new VaultConfigError('Connect has no base URL (set connect.baseUrl or call vault.connect.listen()).');
-    const step = record.providers[record.step]!;
-    const provider = this.#deps.provider(step.id);
-    const client = this.#client(provider);
-    const state = `${record.id}.${randomBytes(24).toString('base64url')}`;
-    const request = await client.createAuthorizationRequest({ redirectUri: `${baseUrl}/connect/callback`, scopes: step.scopes, state });
-    const secrets = this.#deps.seal(JSON.stringify({ codeVerifier: request.codeVerifier, ...(request.nonce ? { nonce: request.nonce } : {}) }));
-    const flow: ConnectFlow = { provider: step.id, state, redirectUri: request.redirectUri, scopes: request.scopes, secrets };
-    const saved = await this.#mutate(record.id, (current) => {
-      if (current.status !== 'pending' || current.step !== record.step || current.exchanging) return undefined;
-      return { ...current, flows: [flow, ...(current.flows ?? [])].slice(0, MAX_OPEN_FLOWS) };
-    });
-    return saved ? request.url.href : undefined;
-  }
-
-  // ── GET /connect/callback ───────────────────────────────────────────────────────────────────
-
-  async #callback(params: URLSearchParams, res: ServerResponse): Promise<void> {
-    const state = params.get('state') ?? '';
-    const sessionId = state.split('.')[0] ?? '';
-    if (!state || !sessionId) return sendPage(res, PAGES.badState);
-    const record = await this.#load(sessionId);
-    if (!record) return sendPage(res, PAGES.badState);
-    if (record.status !== 'pending') return sendPage(res, this.#terminalPage(record) ?? PAGES.used);
-    // Only a state this session issued proves the callback belongs to it: a failure may go back to
-    // `returnTo` only then. A forged or unknown state never redirects anywhere.
-    const flow = record.flows?.find((f) => sameString(f.state, state));
-    if (isPastExpiry(record)) {
-      await this.#expire(record.id);
-      if (flow) return this.#endVerified(res, record.id, PAGES.expired);
-      return sendPage(res, PAGES.expired);
-    }
-    if (record.exchanging) return sendPage(res, PAGES.used); // a replay of a callback being handled
-    if (!flow) {
-      await this.#fail(record.id, 'state_mismatch', 'The sign-in response did not match this Connect session (a wrong or replayed link).');
-      return sendPage(res, PAGES.badState);
-    }
-    // Claim the step: the compare-and-set makes the state single-use across processes.
-    const claimed = await this.#mutate(record.id, (current) => {
-      if (current.status !== 'pending' || current.exchanging || !current.flows?.some((f) => f.state === state)) return undefined;
-      const { flows: _flows, ...rest } = current;
-      return { ...rest, exchanging: flow.provider };
-    });
-    if (!claimed) return sendPage(res, PAGES.used);
-    try {
-      await this.#finishStep(claimed, flow, params, res);
-    } catch (err) {
-      // Never leave a claimed session stuck in `exchanging`: it fails, and the handler shows a 500
-      // page — or, when the session has a returnTo, the browser goes back there with the error so
-      // the app waiting on it (the auth server's completion endpoint) is not left hanging.
-      await this.#fail(record.id, 'provider_error', 'Connecting failed on the server side.').catch(() => {});
-      if (claimed.returnTo && !res.headersSent) {
-        const latest = await this.#load(record.id).catch(() => undefined);
-        if (latest && this.#returnWithError(res, latest)) {
-          this.#deps.logger.error('connect: callback failed; the browser went back to returnTo with the error', { session: shortId(record.id), error: errorCode(err) });
-          return;
-        }
-      }
-      throw err;
-    }
-  }
-
-  /** After the step was claimed: exchange the code, store the grant, move on. */
-  async #finishStep(claimed: ConnectSessionRecord, flow: ConnectFlow, params: URLSearchParams, res: ServerResponse): Promise<void> {
-    const record = claimed;
-    const state = flow.state;
-    const provider = this.#deps.provider(flow.provider);
-    const providerError = params.get('error');
-    if (providerError !== null) {
-      const denied = providerError === 'access_denied';
-      await this.#fail(
-        record.id,
-        denied ? 'denied' : 'provider_error',
-        denied ? `Access to ${provider.displayName} was denied.` : `${provider.displayName} reported an error (${safeToken(providerError)}).`,
-      );
-      return this.#endVerified(res, record.id, denied ? PAGES.denied(provider.displayName) : PAGES.providerError(provider.displayName));
-    }
-
-    const secrets = JSON.parse(this.#deps.open(flow.secrets)) as { codeVerifier: string; nonce?: string };
-    let exchanged: Awaited<ReturnType<OAuthClient['exchangeCode']>>;
-    try {
-      exchanged = await this.#client(provider).exchangeCode({
-        callbackParams: params,
-        redirectUri: flow.redirectUri,
-        expectedState: state,
-        codeVerifier: secrets.codeVerifier,
-        ...(secrets.nonce ? { nonce: secrets.nonce } : {}),
-        requestedScopes: flow.scopes,
-      });
-    } catch (err) {
-      const reason = err instanceof ConnectSessionError ? err.reason : 'provider_error';
-      const message = err instanceof ConnectSessionError ? err.message : `Connecting ${provider.displayName} failed.`;
-      this.#deps.logger.warn('connect: code exchange failed', { session: shortId(record.id), provider: provider.id, reason, error: errorCode(err) });
-      await this.#fail(record.id, reason, message);
-      return this.#endVerified(res, record.id, reason === 'denied' ? PAGES.denied(provider.displayName) : PAGES.providerError(provider.displayName));
-    }
-
-    const identity = exchanged.identity;
-    const user = claimed.user ?? claimed.resolvedUser ?? (identity ? identityUser(provider.id, identity) : undefined);
-    if (!user) {
-      await this.#fail(record.id, 'provider_error', `${provider.displayName} did not say who logged in, and the session names no user.`);
-      return this.#endVerified(res, record.id, PAGES.providerError(provider.displayName));
-    }
-    const account = identity ? accountOf(identity) : '';
-    const grant = await this.#deps.putGrant({
-      user,
-      provider: provider.id,
-      account,
-      accessToken: exchanged.accessToken,
-      ...(exchanged.refreshToken ? { refreshToken: exchanged.refreshToken } : {}),
-      expiresAt: exchanged.expiresAt,
-      scopes: exchanged.scopes,
-    });
-    const missingScopes = flow.scopes.filter((s) => !exchanged.scopes.includes(s));
-    const updated = await this.#mutate(record.id, (current) => {
-      if (current.status !== 'pending' || current.exchanging !== flow.provider) return undefined;
-      const { exchanging: _exchanging, ...rest } = current;
-      const grants = [
-        ...current.grants,
-        { provider: provider.id, grantId: grant.id, account, scopes: [...exchanged.scopes], ...(missingScopes.length ? { missingScopes } : {}) },
-      ];
-      const next: ConnectSessionRecord = {
-        ...rest,
-        grants,
-        step: current.step + 1,
-        ...(current.user === undefined && current.resolvedUser === undefined ? { resolvedUser: user } : {}),
-        ...(current.identity === undefined && identity ? { identity: { provider: provider.id, ...identity } } : {}),
-      };
-      return next.step >= next.providers.length ? { ...next, status: 'complete', finishedAt: new Date().toISOString() } : next;
-    });
-    if (!updated) {
-      // Expired or failed while exchanging: the grant is stored, but the session is over.
-      this.#deps.logger.warn('connect: session ended while its callback was being handled', { session: shortId(record.id) });
-      return this.#endVerified(res, record.id);
-    }
-    this.#deps.logger.info('connect: grant stored', { session: shortId(record.id), provider: provider.id, user, account, scopes: exchanged.scopes });
-    if (updated.status === 'complete') {
-      this.#emit(updated);
-      if (updated.returnTo) return sendRedirect(res, updated.returnTo);
-      return sendPage(res, PAGES.done);
-    }
-    const location = await this.#beginStep(updated);
-    if (!location) return sendPage(res, PAGES.used);
-    sendRedirect(res, location);
-  }
-
-  // ── state helpers ───────────────────────────────────────────────────────────────────────────
-
-  #client(provider: ProviderConfig): OAuthClient {
-    let client = this.#clients.get(provider);
-    if (!client) {
-      client = createOAuthClient(provider);
-      this.#clients.set(provider, client);
-    }
-    return client;
-  }
-
-  async #load(id: string): Promise<ConnectSessionRecord | undefined> {
-    if (!/^[A-Za-z0-9_-]{20,64}$/.test(id)) return undefined;
-    await this.#deps.ready?.();
-    const entry = await this.#deps.store.kvGet(CONNECT_KV_NAMESPACE, id);
-    return entry ? parseRecord(entry.value) : undefined;
-  }
-
-  /**
-   * Read-modify-write with compare-and-set, retried on contention. `change` returns the new record,
-   * or undefined to leave it alone (then this resolves undefined).
-   */
-  async #mutate(id: string, change: (current: ConnectSessionRecord) => ConnectSessionRecord | undefined): Promise<ConnectSessionRecord | undefined> {
-    for (let attempt = 0; attempt < 20; attempt++) {
-      const entry = await this.#deps.store.kvGet(CONNECT_KV_NAMESPACE, id);
-      if (!entry) return undefined;
-      const next = change(parseRecord(entry.value));
-      if (!next) return undefined;
-      if (await this.#deps.store.kvCompareAndSet(CONNECT_KV_NAMESPACE, id, entry.version, JSON.stringify(next), kvExpiry(next))) return next;
-    }
-    throw new ConnectSessionError('used', 'The Connect session is being changed concurrently; try again.');
-  }
-
-  async #fail(id: string, reason: string, message: string): Promise<void> {
-    const failed = await this.#mutate(id, (current) => finish(current, 'failed', { reason, message }));
-    if (failed) this.#emit(failed);
-  }
-
-  async #expire(id: string): Promise<ConnectSessionRecord | undefined> {
-    const expired = await this.#mutate(id, (current) =>
-      isPastExpiry(current) ? finish(current, 'expired', { reason: 'expired', message: 'The Connect session expired before it was completed.' }) : undefined,
-    );
-    if (expired) this.#emit(expired);
-    return expired;
-  }
-
-  #emit(record: ConnectSessionRecord): void {
-    const result = toResult(record);
-    this.#events.emit(`settled:${record.id}`, result);
-    const event: ConnectEvent = result.status === 'complete' ? 'complete' : 'failed';
-    try {
-      this.#events.emit(event, result);
-    } catch (err) {
-      this.#deps.logger.error(`connect: a '${event}' listener threw`, { error: errorCode(err) });
-    }
-  }
-
-  /**
-   * Ends a callback whose state was verified against the session: when the session is now failed
-   * or expired and has a `returnTo`, back there with the reason; otherwise on `page` (default: the
-   * page for the session's current status).
-   */
-  async #endVerified(res: ServerResponse, id: string, page?: ConnectPage): Promise<void> {
-    const latest = await this.#load(id);
-    if (latest && this.#returnWithError(res, latest)) return;
-    sendPage(res, page ?? (latest && this.#terminalPage(latest)) ?? PAGES.used);
-  }
-
-  /**
-   * Sends the browser to the session's `returnTo` with `connect_session` and `error` (a reason
-   * code, never a provider's text) when the session failed or expired; returns false (and sends
-   * nothing) when it has no `returnTo` or did not fail.
-   */
-  #returnWithError(res: ServerResponse, record: ConnectSessionRecord): boolean {
-    if (record.returnTo === undefined) return false;
-    const result = toResult(record);
-    if (result.status !== 'failed' && result.status !== 'expired') return false;
-    const reason = returnReason(result.error?.reason, result.status);
-    this.#deps.logger.info('connect: session failed; returning to returnTo', { session: shortId(record.id), reason });
-    res.setHeader('x-alter-connect-status', reason);
-    sendRedirect(res, failureReturnUrl(record.returnTo, record.id, reason));
-    return true;
-  }
-
-  /** The page for a session that can no longer proceed, or undefined when it can. */
-  #terminalPage(record: ConnectSessionRecord): ConnectPage | undefined {
-    switch (effectiveStatus(record)) {
-      case 'pending':
-        return undefined;
-      case 'complete':
-        return PAGES.used;
-      case 'expired':
-        return PAGES.expired;
-      case 'failed':
-        return PAGES.failed;
-    }
-  }
 }
-
-/** The user id Connect derives from a login when a session names none: `<provider>:<subject>`. */
-export function identityUser(providerId: string, identity: ProviderIdentity): string {
-  return `${providerId}:${identity.subject}`;
-}
-
-/** A grant's `account`: the identity's login, else its email, else its subject. */
-export function accountOf(identity: ProviderIdentity): string {
-  return identity.login ?? identity.email ?? identity.subject;
-}
-
-const PAGES = {
-  done: { status: 200, title: 'Connected', message: 'All done. You can close this tab and return to your app.', code: 'complete' },
-  unknown: { status: 404, title: 'Link not found', message: 'This Connect link is unknown or has been cleaned up. Ask the app for a new link.', code: 'unknown_session' },
-  used: { status: 400, title: 'Link already used', message: 'This Connect link has already been used. Ask the app for a new link.', code: 'session_used' },
-  expired: { status: 400, title: 'Link expired', message: 'This Connect link has expired. Ask the app for a new link.', code: 'session_expired' },
-  failed: { status: 400, title: 'Connection failed', message: 'This Connect attempt failed earlier. Ask the app for a new link.', code: 'session_failed' },
-  badState: {
-    status: 400,
-    title: 'Invalid sign-in response',
-    message: 'The sign-in response did not match a Connect session (a wrong, old or replayed link). Nothing was connected. Ask the app for a new link.',
-    code: 'state_mismatch',
-  },
-  denied: (name: string): ConnectPage => ({
-    status: 400,
-    title: 'Access denied',
-    message: `You declined access to ${name}, so nothing was connected. Ask the app for a new link if you change your mind.`,
-    code: 'denied',
-  }),
-  providerError: (name: string): ConnectPage => ({
-    status: 400,
-    title: 'Connection failed',
-    message: `${name} could not complete the connection, so nothing was connected. Ask the app for a new link and try again.`,
-    code: 'provider_error',
-  }),
-} satisfies Record<string, ConnectPage | ((name: string) => ConnectPage)>;
 
 function unknownSession(): ConnectSessionError {
   return new ConnectSessionError('unknown', 'No such Connect session (unknown id, or it was purged after expiring). Create a new session.');
-}
-
-/** The reasons a failed session reports to its `returnTo` (`error=`): fixed codes, safe in a URL. */
-const RETURN_REASONS: ReadonlySet<string> = new Set(['denied', 'provider_error', 'expired', 'state_mismatch']);
-
-function returnReason(reason: string | undefined, status: 'failed' | 'expired'): string {
-  if (reason !== undefined && RETURN_REASONS.has(reason)) return reason;
-  return status === 'expired' ? 'expired' : 'provider_error';
-}
-
-/**
- * `returnTo` with `connect_session=<id>&error=<reason>` set (replacing any of those already there),
- * keeping its other parameters and fragment. Works for absolute URLs and for paths.
- */
-function failureReturnUrl(returnTo: string, sessionId: string, reason: string): string {
-  if (!returnTo.startsWith('/')) {
-    const url = new URL(returnTo);
-    url.searchParams.set('connect_session', sessionId);
-    url.searchParams.set('error', reason);
-    return url.href;
-  }
-  // A path is rebuilt by hand, its path part kept verbatim: URL parsing would normalize
-  // `/.//evil.example` into `//evil.example`, a protocol-relative redirect to another host.
-  const hashAt = returnTo.indexOf('#');
-  const beforeHash = hashAt === -1 ? returnTo : returnTo.slice(0, hashAt);
-  const queryAt = beforeHash.indexOf('?');
-  const query = new URLSearchParams(queryAt === -1 ? '' : beforeHash.slice(queryAt + 1));
-  query.set('connect_session', sessionId);
-  query.set('error', reason);
-  return `${queryAt === -1 ? beforeHash : beforeHash.slice(0, queryAt)}?${query.toString()}${hashAt === -1 ? '' : returnTo.slice(hashAt)}`;
-}
-
-function isSafeReturnTo(value: unknown): boolean {
-  if (typeof value !== 'string' || value === '') return false;
-  if (value.startsWith('/')) return !value.startsWith('//') && !value.startsWith('/\\');
-  try {
-    const url = new URL(value);
-    return url.protocol === 'https:' || url.protocol === 'http:';
-  } catch {
-    return false;
-  }
-}
-
-function sameString(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-}
-
-function safeToken(value: string): string {
-  return /^[A-Za-z0-9_.-]{1,64}$/.test(value) ? value : 'unknown_error';
-}
-
-function shortId(id: string): string {
-  return id.slice(0, 8);
-}
-
-function errorCode(err: unknown): string {
-  if (err && typeof err === 'object' && 'code' in err && typeof err.code === 'string') return err.code;
-  return err instanceof Error ? err.name : 'unknown';
 }

@@ -3,8 +3,13 @@
  * state machine:
  *
  *   pending ──(last provider's callback stored its grant)──▶ complete
- *      │ ──(bad/replayed state, denied consent, provider error)──▶ failed
+ *      │ ──(bad/replayed state, denied consent, provider error,
+ *      │    callback in another browser, other account on re-authorization)──▶ failed
  *      └──(now > expiresAt)──▶ expired
+ *
+ * A bound session (`bind` set) also carries `binding`, the hash of the one browser's secret
+ * (browser-binding.ts): set at creation for `bind: 'cookie'`, by the interstitial's confirmation
+ * for `bind: 'confirm'` (unbound until then; only an unbound `confirm` session accepts it).
  *
  * Only `pending` moves; every move is a compare-and-set on the kv version, so two callbacks (or
  * two processes) can never both win. The record holds no token: the PKCE verifier and nonce of
@@ -33,12 +38,31 @@ export interface ConnectFlow {
   readonly secrets: SealedSecret;
 }
 
+/** One provider of a session. */
+export interface ConnectStep {
+  readonly id: string;
+  readonly scopes: readonly string[];
+  /**
+   * The accounts of the user's existing grants at this provider when the session was created (a
+   * re-authorization): the login must come back as one of them unless the user chose to switch.
+   */
+  readonly expectAccounts?: readonly string[];
+}
+
+/** How a session's link is protected (see browser-binding.ts); absent: a bearer link. */
+export type ConnectBindMode = 'cookie' | 'confirm';
+
 export interface ConnectSessionRecord {
   readonly v: 1;
   readonly id: string;
   /** The user the session was created for; absent when the first login decides. */
   readonly user?: string;
-  readonly providers: ReadonlyArray<{ readonly id: string; readonly scopes: readonly string[] }>;
+  readonly providers: readonly ConnectStep[];
+  readonly bind?: ConnectBindMode;
+  /** Hash of the bound browser's secret (never the secret). */
+  readonly binding?: string;
+  /** The user ticked "use a different account" on the interstitial: `expectAccounts` no longer applies. */
+  readonly switchAccount?: boolean;
   readonly returnTo?: string;
   readonly createdAt: string;
   readonly expiresAt: string;

@@ -18,6 +18,24 @@ export interface CreateConnectSessionInput {
   readonly returnTo?: string;
   /** Lifetime in seconds (default 600). */
   readonly ttlSec?: number;
+  /**
+   * Who may carry the session out (default: whoever opens the link — a bearer link; send it only
+   * to the user, over a channel you trust):
+   *
+   * - `'confirm'`: the link opens on an interstitial naming the app (the vault's `caller`), the
+   *   user the grant will belong to, the providers and scopes; it continues only on an explicit
+   *   confirmation (a CSRF-protected POST), which binds that browser: the provider must come back
+   *   to it. With `vault.connect.useBrowserUser()` installed (AlterAuthProvider does), a link
+   *   naming a user opens only in a browser signed in as that user. When the user already has
+   *   grants at a provider, the login must come back as one of those accounts unless the user
+   *   ticks "use a different account" (else the session fails with reason `account_mismatch`
+   *   and nothing is stored). Use it for links sent through a chat or a tool result.
+   * - `'cookie'`: bound to the browser you send `session.bindingCookie` to (as a `Set-Cookie`
+   *   header on the response that redirects it to `session.url`; Connect must be served on the
+   *   same host). Any other browser stops on a "wrong browser" page; a provider callback arriving
+   *   in another browser fails the session (`wrong_browser`) without exchanging the code.
+   */
+  readonly bind?: 'confirm' | 'cookie';
 }
 
 export interface ConnectSession {
@@ -25,6 +43,11 @@ export interface ConnectSession {
   /** The URL the user opens. Single-use; expires at `expiresAt`. */
   readonly url: string;
   readonly expiresAt: Date;
+  /**
+   * With `bind: 'cookie'`: the `Set-Cookie` header value that binds a browser to this session.
+   * Send it on the response that takes the user's browser to `url`. A secret: never log it.
+   */
+  readonly bindingCookie?: string;
 }
 
 export type ConnectSessionStatus = 'pending' | 'complete' | 'failed' | 'expired';
@@ -46,6 +69,10 @@ export interface ConnectResult {
   }>;
   /** The provider identity read at the first provider (subject, email, …). */
   readonly identity?: { readonly provider: string; readonly subject: string; readonly email?: string; readonly name?: string; readonly login?: string };
-  /** Set when status is 'failed': a safe reason code and message. */
+  /**
+   * Set when status is 'failed': a safe reason code and message. Reasons: `denied`,
+   * `provider_error`, `state_mismatch`, `expired`, `wrong_browser` (a bound session's callback
+   * came back to another browser), `account_mismatch` (a re-authorization signed in as another account).
+   */
   readonly error?: { readonly reason: string; readonly message: string };
 }

@@ -15,7 +15,7 @@ import express from 'express';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { AlterVault, type ProviderConfig } from '@alter/vault';
-import { type LeakCheck, type Sandbox, createLeakCheck, startSandbox } from '@alter/testing';
+import { type LeakCheck, type Sandbox, SandboxBrowser, createLeakCheck, startSandbox } from '@alter/testing';
 import { AlterAuthProvider, type AlterAuthProviderOptions, authUser } from '@alter/mcp';
 
 export const GMAIL_READONLY = 'https://www.googleapis.com/auth/gmail.readonly';
@@ -145,30 +145,11 @@ export async function startAuthHarness(options: HarnessOptions = {}): Promise<Au
   };
 }
 
-/** A one-origin cookie jar: enough for a browser talking to our auth server. */
-export class Browser {
-  readonly #cookies = new Map<string, string>();
-
-  get cookieHeader(): string {
-    return [...this.#cookies].map(([k, v]) => `${k}=${v}`).join('; ');
-  }
-
-  async fetch(url: string | URL, init: RequestInit = {}): Promise<Response> {
-    const headers = new Headers(init.headers);
-    if (this.#cookies.size > 0) headers.set('cookie', this.cookieHeader);
-    const res = await fetch(url, { ...init, headers, redirect: 'manual' });
-    for (const line of res.headers.getSetCookie()) {
-      const [pair] = line.split(';');
-      const eq = pair!.indexOf('=');
-      this.#cookies.set(pair!.slice(0, eq).trim(), pair!.slice(eq + 1).trim());
-    }
-    return res;
-  }
-
-  forget(name: string): void {
-    this.#cookies.delete(name);
-  }
-}
+/**
+ * A browser: @alter/testing's simulated browser (a cookie jar shared across ports of one host).
+ * The same one must consent, carry out Connect (the session is bound to it) and complete.
+ */
+export class Browser extends SandboxBrowser {}
 
 /** The hidden fields of our consent page. */
 export function consentForm(html: string): { action: string; request: string; csrf: string } {
@@ -214,9 +195,9 @@ export async function browserSignIn(
   if (res.status !== 302) throw new Error(`expected a redirect from the authorize step, got ${res.status}: ${await res.text()}`);
   const location = new URL(res.headers.get('location')!, authorizationUrl);
   if (location.searchParams.has('error') || location.searchParams.has('code')) return { redirect: location, consentPage, connectUrl: undefined };
-  // Connect: the sandbox signs in at every provider; it stops at our completion endpoint (it has
-  // not our browser cookie, so that page refuses to finish), which the browser then opens.
-  const done = await h.sandbox.approve(location.href, { login });
+  // Connect, in the same browser (the session is bound to it): the sandbox signs in at every
+  // provider and stops before our completion endpoint, which the browser then opens.
+  const done = await h.sandbox.approve(location.href, { login, browser, stopAt: `${new URL(authorizationUrl).origin}/authorize/complete` });
   const completion = new URL(done.finalUrl);
   if (!completion.pathname.endsWith('/authorize/complete')) throw new Error(`Connect ended at ${done.finalUrl} (${done.status}): ${done.body.slice(0, 300)}`);
   res = await browser.fetch(completion);

@@ -1,0 +1,86 @@
+/**
+ * Reading and moving Connect session records in the store's kv (namespace `connect`), and telling
+ * this process's listeners when one finishes. Every move is a compare-and-set (the state machine
+ * is in connect-session-record.ts), so two callbacks or two processes never both win.
+ */
+import { EventEmitter } from 'node:events';
+import { ConnectSessionError } from '../errors.js';
+import type { ConnectDeps } from './connect-deps.js';
+import { CONNECT_KV_NAMESPACE, type ConnectSessionRecord, finish, isPastExpiry, kvExpiry, parseRecord, toResult } from './connect-session-record.js';
+import type { ConnectResult } from './connect-types.js';
+
+/** Events of `ConnectManager.on`: every session finishing in THIS process. */
+export type ConnectEvent = 'complete' | 'failed';
+
+const SESSION_ID = /^[A-Za-z0-9_-]{20,64}$/;
+
+export class ConnectSessionStore {
+  readonly #deps: ConnectDeps;
+  readonly events = new EventEmitter();
+
+  constructor(deps: ConnectDeps) {
+    this.#deps = deps;
+    // Each waitFor() adds a listener; many concurrent waits are normal, not a leak.
+    this.events.setMaxListeners(0);
+  }
+
+  /** Writes a new record; false when the id is taken. */
+  async create(record: ConnectSessionRecord): Promise<boolean> {
+    return this.#deps.store.kvCompareAndSet(CONNECT_KV_NAMESPACE, record.id, 0, JSON.stringify(record), kvExpiry(record));
+  }
+
+  async load(id: string): Promise<ConnectSessionRecord | undefined> {
+    if (!SESSION_ID.test(id)) return undefined;
+    await this.#deps.ready?.();
+    const entry = await this.#deps.store.kvGet(CONNECT_KV_NAMESPACE, id);
+    return entry ? parseRecord(entry.value) : undefined;
+  }
+
+  /**
+   * Read-modify-write with compare-and-set, retried on contention. `change` returns the new record,
+   * or undefined to leave it alone (then this resolves undefined).
+   */
+  async mutate(id: string, change: (current: ConnectSessionRecord) => ConnectSessionRecord | undefined): Promise<ConnectSessionRecord | undefined> {
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const entry = await this.#deps.store.kvGet(CONNECT_KV_NAMESPACE, id);
+      if (!entry) return undefined;
+      const next = change(parseRecord(entry.value));
+      if (!next) return undefined;
+      if (await this.#deps.store.kvCompareAndSet(CONNECT_KV_NAMESPACE, id, entry.version, JSON.stringify(next), kvExpiry(next))) return next;
+    }
+    throw new ConnectSessionError('used', 'The Connect session is being changed concurrently; try again.');
+  }
+
+  async fail(id: string, reason: string, message: string): Promise<void> {
+    const failed = await this.mutate(id, (current) => finish(current, 'failed', { reason, message }));
+    if (failed) this.emit(failed);
+  }
+
+  async expire(id: string): Promise<ConnectSessionRecord | undefined> {
+    const expired = await this.mutate(id, (current) =>
+      isPastExpiry(current) ? finish(current, 'expired', { reason: 'expired', message: 'The Connect session expired before it was completed.' }) : undefined,
+    );
+    if (expired) this.emit(expired);
+    return expired;
+  }
+
+  emit(record: ConnectSessionRecord): void {
+    const result: ConnectResult = toResult(record);
+    this.events.emit(`settled:${record.id}`, result);
+    const event: ConnectEvent = result.status === 'complete' ? 'complete' : 'failed';
+    try {
+      this.events.emit(event, result);
+    } catch (err) {
+      this.#deps.logger.error(`connect: a '${event}' listener threw`, { error: errorCode(err) });
+    }
+  }
+}
+
+export function shortId(id: string): string {
+  return id.slice(0, 8);
+}
+
+export function errorCode(err: unknown): string {
+  if (err && typeof err === 'object' && 'code' in err && typeof err.code === 'string') return err.code;
+  return err instanceof Error ? err.name : 'unknown';
+}
