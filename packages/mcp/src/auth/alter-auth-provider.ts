@@ -34,6 +34,12 @@ import type { OAuthClientInformationFull, OAuthMetadata, OAuthProtectedResourceM
 import { type AlterVault, ConnectSessionError, InvalidArgumentError, type Logger, VaultConfigError, createDefaultLogger } from '@alter/vault';
 import { mintAccessToken, verifyAccessTokenJwt } from './access-token.js';
 import { AlterClientsStore } from './alter-clients-store.js';
+import { type AuthServerLimitsOptions, type ResolvedAuthServerLimits, resolveAuthServerLimits } from './auth-server-limits.js';
+import { ClientDocumentFetchLimitError } from './client-document-loader.js';
+import { errorPageHandler } from './error-page.js';
+import { type InternalAuthProviderOptions, RESOLVE_HOST } from './internal/internal-options.js';
+import { rateLimitByClientAddress } from './rate-limiter.js';
+import { registrationBodyParser } from './registration-body.js';
 import { AuthRecords, type CodeRecord, type FamilyRecord, type PendingAuthorization } from './auth-records.js';
 import { cookieName, readCookie, renderConsentPage, renderMessagePage, setCookie, setPageHeaders } from './consent-page.js';
 import { hmac, randomId, randomToken, safeEqual, sha256, sign, unsign } from './internal/crypto.js';
@@ -73,8 +79,24 @@ export interface AlterAuthProviderOptions {
    * to private addresses). Default: only when `baseUrl` itself is on a loopback host.
    */
   readonly allowLoopbackClientIds?: boolean;
-  /** Rate limits of the SDK's handlers (`false` turns them off, e.g. in tests). Default: the SDK's. */
+  /**
+   * Rate limits of the SDK's handlers (`false` turns them off, e.g. in tests; it also turns off
+   * `limits.authorize` and `limits.register` unless those are set). Default: the SDK's.
+   */
   readonly rateLimit?: AuthorizationHandlerOptions['rateLimit'];
+  /**
+   * Bounds on what clients send and on what the server fetches for them: `/authorize` and
+   * `/register` requests per client address, Client ID Metadata Document fetches (per client id,
+   * per host, in all; failures remembered), and registration field sizes. Defaults in
+   * docs/auth-server.md ("Limits").
+   */
+  readonly limits?: AuthServerLimitsOptions;
+  /**
+   * Seconds a dynamically registered client lives without being used: counted from its
+   * registration or the last token issued to it (code exchange or refresh). An expired client is
+   * unknown (`invalid_client`); it must register again. Default 90 days; `0` keeps clients forever.
+   */
+  readonly unusedClientTtlSec?: number;
   /** Default: the vault's default logger (warnings and errors). */
   readonly logger?: Logger;
 }
@@ -133,6 +155,8 @@ export class AlterAuthProvider implements OAuthServerProvider, HttpAuthPlugin {
   readonly #options: AlterAuthProviderOptions;
   readonly #logger: Logger;
   readonly #records: AuthRecords;
+  readonly #limits: ResolvedAuthServerLimits;
+  readonly #unusedClientTtlSec: number;
   #clients: AlterClientsStore | undefined;
   #urls: ResolvedUrls | undefined;
   #key: Promise<SigningKey> | undefined;
@@ -156,6 +180,10 @@ export class AlterAuthProvider implements OAuthServerProvider, HttpAuthPlugin {
     const remember = options.consent?.rememberSec ?? 30 * 24 * 3600;
     if (!Number.isInteger(remember) || remember < 0) throw new InvalidArgumentError('options.consent.rememberSec', 'must be a non-negative integer.');
     this.#rememberConsentSec = remember;
+    this.#limits = resolveAuthServerLimits(options.limits, options.rateLimit === false);
+    const unusedTtl = options.unusedClientTtlSec ?? 90 * 24 * 3600;
+    if (!Number.isInteger(unusedTtl) || unusedTtl < 0) throw new InvalidArgumentError('options.unusedClientTtlSec', 'must be a non-negative integer (seconds; 0 keeps clients forever).');
+    this.#unusedClientTtlSec = unusedTtl;
     this.#records = new AuthRecords(vault.store, () => vault.ready());
     if (options.baseUrl !== undefined) this.#urls = resolveUrls(options.baseUrl, 'options.baseUrl');
   }
@@ -183,6 +211,10 @@ export class AlterAuthProvider implements OAuthServerProvider, HttpAuthPlugin {
         records: this.#records,
         supportedScopes: this.#scopes,
         allowLoopbackClientIds: this.#options.allowLoopbackClientIds ?? isLoopbackHostname(new URL(urls.resource).hostname),
+        registrationLimits: this.#limits.registration,
+        documentLimits: this.#limits.clientDocuments,
+        unusedClientTtlSec: this.#unusedClientTtlSec,
+        ...resolveHostOption(this.#options),
         seal: (plain) => this.#vault.sealSecret(plain),
         open: (sealed) => this.#vault.openSecret(sealed),
         logger: this.#logger,
@@ -252,11 +284,18 @@ export class AlterAuthProvider implements OAuthServerProvider, HttpAuthPlugin {
     });
     app.post(PATHS.consent, express.urlencoded({ extended: false, limit: '16kb' }), this.#route((req, res) => this.#consent(req, res)));
     app.get(PATHS.complete, this.#route((req, res) => this.#complete(req, res)));
+    // Counted before the precheck: it looks the client up, which may fetch its metadata document.
+    if (this.#limits.authorize) app.use(PATHS.authorize, rateLimitByClientAddress(this.#limits.authorize, '/authorize'));
     app.use(PATHS.authorize, express.urlencoded({ extended: false, limit: '16kb' }), this.#route((req, res, next) => this.#precheckAuthorize(req, res, next)));
     app.use(PATHS.authorize, authorizationHandler({ provider: this, ...limits }));
     app.use(PATHS.token, tokenHandler({ provider: this, ...limits }));
+    if (this.#limits.register) app.use(PATHS.register, rateLimitByClientAddress(this.#limits.register, '/register'));
+    app.use(PATHS.register, registrationBodyParser(this.#limits.registration.maxBodyBytes));
     app.use(PATHS.register, clientRegistrationHandler({ clientsStore: this.clientsStore, ...limits }));
     app.use(PATHS.revoke, revocationHandler({ provider: this, ...limits }));
+    // Errors of these routes (a body that does not parse, …) get our page, never express's
+    // stack trace. Scoped to our paths: the app's other routes keep their own handling.
+    app.use([...Object.values(PATHS), urls.prmPath], errorPageHandler(this.#logger));
     return this.bearerMiddleware();
   }
 
@@ -476,7 +515,16 @@ export class AlterAuthProvider implements OAuthServerProvider, HttpAuthPlugin {
     const clientId = params?.client_id;
     const redirectUri = params?.redirect_uri;
     if (typeof clientId === 'string' && typeof redirectUri === 'string') {
-      const client = await this.clientsStore.getClient(clientId);
+      let client: OAuthClientInformationFull | undefined;
+      try {
+        client = await this.clientsStore.getClient(clientId);
+      } catch (err) {
+        if (!(err instanceof ClientDocumentFetchLimitError)) throw err;
+        res.setHeader('Cache-Control', 'no-store');
+        res.setHeader('Retry-After', String(err.retryAfterSec));
+        res.status(429).json(err.toResponseObject());
+        return;
+      }
       if (client && !client.redirect_uris.includes(redirectUri)) {
         res.setHeader('Cache-Control', 'no-store');
         res.status(400).json({ error: 'invalid_request', error_description: 'Unregistered redirect_uri (it must match a registered one exactly)' });
@@ -618,6 +666,8 @@ export class AlterAuthProvider implements OAuthServerProvider, HttpAuthPlugin {
       await this.#records.refreshTokens.put(sha256(refreshToken), { familyId, clientId: family.clientId, spent: false }, inSeconds(this.#refreshTtl));
       tokens.refresh_token = refreshToken;
     }
+    // A token issued is what "used" means for a registration's unused-expiry.
+    await this.clientsStore.tokenIssued(client.client_id);
     return tokens;
   }
 
@@ -725,6 +775,11 @@ export class AlterAuthProvider implements OAuthServerProvider, HttpAuthPlugin {
     }
     return this.#urls;
   }
+}
+
+function resolveHostOption(options: AlterAuthProviderOptions): { resolve?: NonNullable<InternalAuthProviderOptions[typeof RESOLVE_HOST]> } {
+  const resolve = (options as AlterAuthProviderOptions & InternalAuthProviderOptions)[RESOLVE_HOST];
+  return typeof resolve === 'function' ? { resolve } : {};
 }
 
 function resolveUrls(baseUrl: string, argument: string): ResolvedUrls {
