@@ -75,8 +75,9 @@ export interface AlterAuthProviderOptions {
   /** Name shown on the consent page. Default: the resource host. */
   readonly serverName?: string;
   /**
-   * Accept `http://` Client ID Metadata Document URLs on loopback hosts (and https ones resolving
-   * to private addresses). Default: only when `baseUrl` itself is on a loopback host.
+   * Accept Client ID Metadata Document URLs on loopback hosts and addresses (127.0.0.0/8, ::1;
+   * plain `http://` too). Private, link-local and other special ranges stay refused. Default: only
+   * when `baseUrl` itself is on a loopback host.
    */
   readonly allowLoopbackClientIds?: boolean;
   /**

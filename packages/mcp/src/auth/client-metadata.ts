@@ -26,7 +26,7 @@ export function normalizeClientMetadata(
   options: { publicOnly?: boolean; limits?: RegistrationLimits } = {},
 ): ClientRecord {
   // Sizes first: nothing below (URL parsing, messages quoting values) should see an unbounded value.
-  checkRegistrationLimits(client as unknown as Readonly<Record<string, unknown>>, options.limits ?? DEFAULT_REGISTRATION_LIMITS);
+  checkRegistrationLimits(client, options.limits ?? DEFAULT_REGISTRATION_LIMITS);
   const uris = client.redirect_uris;
   if (!Array.isArray(uris) || uris.length === 0) throw new InvalidRedirectUriError('redirect_uris must list at least one URI');
   for (const uri of uris) {

@@ -82,6 +82,8 @@ export async function safeFetch(url: URL, options: SafeFetchOptions): Promise<Sa
       callback(Object.assign(new Error(`no checked IPv${family} address`), { code: 'ENOTFOUND' }), '', 0);
       return;
     }
+    // With `all` (net's happy-eyeballs path) the callback takes the address list; @types/node
+    // types only the single-address form.
     if (lookupOptions.all) (callback as unknown as (err: null, all: ResolvedAddress[]) => void)(null, [...usable]);
     else callback(null, usable[0]!.address, usable[0]!.family);
   };
