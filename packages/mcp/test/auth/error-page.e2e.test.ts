@@ -74,6 +74,14 @@ describe.each([
         expect(log.lines.some((l) => l.fields?.errorId === errorId)).toBe(true);
       }
     }
+    // serveHttp's app parses JSON for every path before our routes: the registration bound still holds.
+    const big = await fetch(`${handle.baseUrl}/register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ redirect_uris: ['http://127.0.0.1:9/cb'], token_endpoint_auth_method: 'none', padding: 'p'.repeat(17 * 1024) }),
+    });
+    expect(big.status).toBe(413);
+    expect(((await big.json()) as { error_description: string }).error_description).toMatch(/maxBodyBytes/);
     for (const line of [...logger.lines, ...serveLogger.lines]) h.leak.inspect(line, `logger.${line.level}`);
     h.leak.assertClean();
   });
