@@ -102,6 +102,8 @@ export function outboundAddressProblem(address: string, options: OutboundAddress
     return V4_BLOCKS.find((b) => b.list.check(address, 'ipv4'))?.reason;
   }
   if (isIPv6(address)) {
+    // A zone id (`fe80::1%eth0`) picks an interface; BlockList ignores it, so refuse it outright.
+    if (address.includes('%')) return 'scoped to an interface (zone id)';
     // Only ::1 itself: a loopback IPv4 spelled as IPv4-mapped IPv6 stays refused.
     if (options.allowLoopback && V6_LOOPBACK.check(address, 'ipv6')) return undefined;
     // BlockList applies IPv4 rules to IPv4-mapped addresses too; the IPv6 lists are checked

@@ -55,6 +55,8 @@ describe('outboundAddressProblem', () => {
     ['198.19.255.255', /benchmarking/],
     ['192.0.0.8', /IETF/],
     ['192.88.99.1', /6to4 relay/],
+    ['2a00:1450::1%eth0', /zone id/],
+    ['fe80::1%1', /zone id/],
     ['localhost', /not an IP address/],
     ['', /not an IP address/],
   ])('refuses %s', (address, reason) => {

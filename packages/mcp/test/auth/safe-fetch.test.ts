@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import tls from 'node:tls';
 import { SafeFetchError, safeFetch } from '../../src/auth/safe-fetch.js';
 import { closeServer } from './support/auth-harness.js';
 
@@ -86,5 +87,43 @@ describe('safeFetch', () => {
     expect((await failure(safeFetch(new URL(`http://[::ffff:7f00:1]:${port}/ok`), options))).code).toBe('refused_address');
     expect((await failure(safeFetch(new URL(`http://nowhere.test:${port}/ok`), { ...options, resolve: async () => [] }))).code).toBe('unresolvable');
     expect(requests).toBe(before);
+  });
+});
+
+describe('safeFetch over https', () => {
+  it('connects TLS to the checked address only, keeping the hostname for SNI', async () => {
+    const names: string[] = [];
+    // No certificate: the handshake fails after the ClientHello, which is all this test needs.
+    const server = tls.createServer({
+      SNICallback: (servername, callback) => {
+        names.push(servername);
+        callback(new Error('no certificate here'));
+      },
+    });
+    server.on('tlsClientError', () => {});
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.2', resolve));
+    const { port } = server.address() as AddressInfo;
+    const asked: string[] = [];
+    try {
+      const err = await safeFetch(new URL(`https://cimd.test:${port}/client.json`), {
+        allowLoopback: true,
+        maxBytes: 1024,
+        timeoutMs: 10_000,
+        accept: 'application/json',
+        resolve: async (hostname) => {
+          asked.push(hostname);
+          return [{ address: '127.0.0.2', family: 4 }];
+        },
+      }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(SafeFetchError);
+      expect((err as SafeFetchError).code).toBe('network');
+      expect(asked).toEqual(['cimd.test']);
+      expect(names).toEqual(['cimd.test']);
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 });
