@@ -40,6 +40,7 @@ import { errorPageHandler } from './error-page.js';
 import { type InternalAuthProviderOptions, RESOLVE_HOST } from './internal/internal-options.js';
 import { rateLimitByClientAddress } from './rate-limiter.js';
 import { registrationBodyParser } from './registration-body.js';
+import type { ResolveHost } from './safe-fetch.js';
 import { AuthRecords, type CodeRecord, type FamilyRecord, type PendingAuthorization } from './auth-records.js';
 import { cookieName, readCookie, renderConsentPage, renderMessagePage, setCookie, setPageHeaders } from './consent-page.js';
 import { hmac, randomId, randomToken, safeEqual, sha256, sign, unsign } from './internal/crypto.js';
@@ -89,7 +90,7 @@ export interface AlterAuthProviderOptions {
    * Bounds on what clients send and on what the server fetches for them: `/authorize` and
    * `/register` requests per client address, Client ID Metadata Document fetches (per client id,
    * per host, in all; failures remembered), and registration field sizes. Defaults in
-   * docs/auth-server.md ("Limits").
+   * docs/auth-server.md ("Input limits").
    */
   readonly limits?: AuthServerLimitsOptions;
   /**
@@ -778,7 +779,8 @@ export class AlterAuthProvider implements OAuthServerProvider, HttpAuthPlugin {
   }
 }
 
-function resolveHostOption(options: AlterAuthProviderOptions): { resolve?: NonNullable<InternalAuthProviderOptions[typeof RESOLVE_HOST]> } {
+/** The test-only DNS resolver, when one was passed under the internal symbol. */
+function resolveHostOption(options: AlterAuthProviderOptions): { resolve?: ResolveHost } {
   const resolve = (options as AlterAuthProviderOptions & InternalAuthProviderOptions)[RESOLVE_HOST];
   return typeof resolve === 'function' ? { resolve } : {};
 }

@@ -6,7 +6,7 @@
  *
  * Registered clients expire when unused: a registration lives `unusedClientTtlSec` from when it
  * was made or from the last token issued to it (code exchange or refresh), whichever is later.
- * Expired rows read as absent (the client is unknown: `invalid_client`) and the store drops them.
+ * Expired rows (and their sealed secrets) read as absent: the client is unknown (`invalid_client`).
  */
 import type { OAuthRegisteredClientsStore } from '@modelcontextprotocol/sdk/server/auth/clients.js';
 import type { OAuthClientInformationFull } from '@modelcontextprotocol/sdk/shared/auth.js';
