@@ -184,8 +184,8 @@ describe('Client ID Metadata Document fetches: one resolution, failures remember
       const batch = await Promise.all(Array.from({ length: 10 }, (_, j) => authorize(h, docUrl(`spray-${i + j}`))));
       statuses.push(...batch.map((r) => r.status));
     }
-    // The earlier test fetched from this host once; the per-host budget is 20 in all.
-    expect(hits.docs - before).toBeLessThanOrEqual(19);
+    // The per-host budget is 20 per window in all (the test before may have spent one of them).
+    expect(hits.docs - before).toBeLessThanOrEqual(20);
     expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(110);
     expect(statuses.every((s) => s === 400 || s === 429)).toBe(true);
   });
