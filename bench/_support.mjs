@@ -45,7 +45,7 @@ export function createBenchVault({ caller, tempPrefix }) {
         tokenEndpoint: 'https://auth.bench.test/token',
         defaultScopes: [],
         scopeSeparator: ' ',
-        allowedHosts: ['127.0.0.1'],
+        allowedHosts: ['127.0.0.1:*'],
         allowInsecureLoopback: true,
       },
     ],

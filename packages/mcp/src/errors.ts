@@ -1,8 +1,8 @@
 /**
- * Every error @alter/mcp throws. Each class has a stable string `code` (prefixed `ALTER_`, so
- * `isAlterError` from @alter/vault recognizes them too), `name = new.target.name`, a `cause` when
- * there is one, and a message that says what failed, where, and what to do. No message ever holds
- * a token or other secret.
+ * Every error @alter/mcp throws. Each class has a stable string `code` (`ALTER_MCP_*`; recognize
+ * them with `isAlterMcpError` — `isAlterError` from @alter/vault matches only the vault's own
+ * codes), `name = new.target.name`, a `cause` when there is one, and a message that says what
+ * failed, where, and what to do. No message ever holds a token or other secret.
  */
 
 /** Stable codes of every {@link AlterMcpError}. */
@@ -14,7 +14,8 @@ export type AlterMcpErrorCode =
   | 'ALTER_MCP_TOOL_OUTPUT'
   | 'ALTER_MCP_NESTING_DEPTH'
   | 'ALTER_MCP_NO_USER'
-  | 'ALTER_MCP_SERVE';
+  | 'ALTER_MCP_SERVE'
+  | 'ALTER_MCP_TOOL_ERROR';
 
 /** Base class of @alter/mcp errors. */
 export class AlterMcpError extends Error {
@@ -126,6 +127,19 @@ export class ServeError extends AlterMcpError {
   }
 }
 
+/**
+ * An error whose message is safe to show the model: the tool result carries its message as is.
+ * Any other error a tool throws becomes a generic message (details go to the server log only),
+ * because arbitrary messages may carry internals.
+ * @example
+ * if (!channel) throw new ToolError(`No channel named ${name}.`);
+ */
+export class ToolError extends AlterMcpError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ALTER_MCP_TOOL_ERROR', message, options);
+  }
+}
+
 /** Union of every concrete @alter/mcp error, for exhaustive `switch (err.code)`. */
 export type AnyAlterMcpError =
   | ReflectMetadataMissingError
@@ -135,13 +149,34 @@ export type AnyAlterMcpError =
   | ToolOutputError
   | ToolNestingError
   | NoUserError
-  | ServeError;
+  | ServeError
+  | ToolError;
 
-/** True for any error thrown by @alter/mcp (works across duplicate package copies). */
+/**
+ * Exactly the codes of @alter/mcp's error classes; a record over `AlterMcpErrorCode`, so a code
+ * added to the union without an entry here (or an entry without a code) fails to compile.
+ */
+const ALTER_MCP_ERROR_CODES: Readonly<Record<AlterMcpErrorCode, true>> = Object.freeze({
+  ALTER_MCP_REFLECT_METADATA: true,
+  ALTER_MCP_TOOL_DEFINITION: true,
+  ALTER_MCP_TOOL_REGISTRATION: true,
+  ALTER_MCP_TOOL_INPUT: true,
+  ALTER_MCP_TOOL_OUTPUT: true,
+  ALTER_MCP_NESTING_DEPTH: true,
+  ALTER_MCP_NO_USER: true,
+  ALTER_MCP_SERVE: true,
+  ALTER_MCP_TOOL_ERROR: true,
+});
+
+/**
+ * True for an error thrown by @alter/mcp: an {@link AlterMcpError}, or an `Error` whose `code` is
+ * one of this package's codes (a duplicate copy of the package). Vault (`isAlterError`) and CLI
+ * codes are not matched, nor unknown `ALTER_MCP_*` codes.
+ */
 export function isAlterMcpError(value: unknown): value is AnyAlterMcpError {
   if (value instanceof AlterMcpError) return true;
   const code: unknown = value instanceof Error ? (value as unknown as { code?: unknown }).code : undefined;
-  return typeof code === 'string' && code.startsWith('ALTER_MCP_');
+  return typeof code === 'string' && Object.hasOwn(ALTER_MCP_ERROR_CODES, code);
 }
 
 function formatProblem(head: string, fixes: readonly string[], indent = '  '): string {

@@ -13,7 +13,7 @@ export type { MetadataKey } from './metadata-keys.js';
 
 // The context and results
 export type { AlterContext, AlterRequestOptions, ElicitParams, SamplingParams, ToolLog, ToolLogLevel } from './alter-context.js';
-export { ToolError, ToolResult } from './tool-result.js';
+export { ToolResult } from './tool-result.js';
 export type { ToolContent } from './tool-result.js';
 
 // The registry
@@ -52,6 +52,7 @@ export {
   ReflectMetadataMissingError,
   ServeError,
   ToolDefinitionError,
+  ToolError,
   ToolInputError,
   ToolNestingError,
   ToolOutputError,

@@ -67,18 +67,3 @@ export class ToolResult {
     return { type: 'resource', resource: { ...resource } };
   }
 }
-
-/**
- * An error whose message is safe to show the model. Any other error a tool throws becomes a
- * generic message (details go to the server log only), because arbitrary messages may carry
- * internals.
- * @example
- * if (!channel) throw new ToolError(`No channel named ${name}.`);
- */
-export class ToolError extends Error {
-  readonly code = 'ALTER_MCP_TOOL_ERROR' as const;
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
-    this.name = new.target.name;
-  }
-}

@@ -150,6 +150,7 @@ export function mcpErrorKind(err: AnyAlterMcpError): 'definition' | 'call' | 'se
     case 'ALTER_MCP_TOOL_OUTPUT':
     case 'ALTER_MCP_NESTING_DEPTH':
     case 'ALTER_MCP_NO_USER':
+    case 'ALTER_MCP_TOOL_ERROR':
       return 'call';
     case 'ALTER_MCP_SERVE':
       return 'serve';

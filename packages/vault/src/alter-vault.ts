@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
+import type { Readable } from 'node:stream';
 import { inspect } from 'node:util';
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
 import { type AuditContext, type AuditContextInput, AuditContextStore } from './audit-context.js';
@@ -19,20 +20,24 @@ import {
   ProviderHttpError,
   RequestAbortedError,
   RequestTimeoutError,
+  ResponseTooLargeError,
   ScopeReauthRequiredError,
+  StoreError,
   VaultConfigError,
 } from './errors.js';
 import type { AuditRecord, GrantStore, SealedSecret } from './grant-store.js';
 import { resealStoredSecret } from './grant-token-seal.js';
 import { GrantsApi } from './grants-api.js';
 import { applyHostRewrite, checkHostAllowed } from './host-policy.js';
-import { optionalPositiveInt, optionalString, requireNonEmptyString, requireObject } from './internal/args.js';
+import { describeType, optionalPositiveInt, optionalString, requireNonEmptyString, requireObject } from './internal/args.js';
+import { readCappedBody } from './internal/read-capped-body.js';
 import { refresherOf } from './internal/test-seams.js';
 import { createDefaultLogger, type Logger } from './logger.js';
 import { createOAuthClient } from './oauth-client.js';
 import type { ProviderConfig } from './provider-config.js';
 import { defineProvider } from './providers/define-provider.js';
 import { redactUrl } from './redact-url.js';
+import { buildRequestHeaders } from './request-headers.js';
 import { parseEncryptionKey, SecretBox, sealedKeyId } from './secret-box.js';
 import { storeFromOption } from './store-from-option.js';
 import { type TokenLease, TokenManager } from './token-manager.js';
@@ -60,6 +65,11 @@ export interface AlterVaultOptions {
   readonly http?: { readonly timeoutMs?: number };
   /** Default: silent except warnings/errors; debug output with `DEBUG=alter:*`. */
   readonly logger?: Logger;
+  /**
+   * Audit durability: `{ durability: 'batched' }` (default; a crash loses at most `maxBatchRows`
+   * rows, default 200, written within about `maxDelayMs`, default 100) or `{ durability: 'sync' }`
+   * (request() returns only after its row is committed). See docs/vault.md#audit-durability.
+   */
   readonly audit?: AuditOptions;
 }
 
@@ -76,13 +86,24 @@ export interface VaultRequestOptions {
   readonly queryParams?: Readonly<Record<string, QueryParamValue | undefined>>;
   /** Values for `{name}` placeholders in the URL (each percent-encoded as one segment piece). */
   readonly pathParams?: Readonly<Record<string, string | number>>;
-  /** Extra request headers. `Authorization` is refused: the vault sets it. */
+  /**
+   * Extra request headers. Refused (`HeaderNotAllowedError`, nothing sent): `Authorization` and
+   * `Proxy-*` (the vault sets the token), headers that frame or route the request or control the
+   * connection (`Content-Length`, `Transfer-Encoding`, `Connection`, `Keep-Alive`, `Upgrade`, `TE`,
+   * `Trailer`, `Host`, `Expect`), invalid names, values with CR/LF/control characters, and a name
+   * given twice in different case.
+   */
   readonly extraHeaders?: Readonly<Record<string, string>>;
   /** Why the call is made (recorded in the audit row). */
   readonly reason?: string;
   /** Whole-request timeout (default `http.timeoutMs`, else 30 000 ms). */
   readonly timeoutMs?: number;
   readonly signal?: AbortSignal;
+  /**
+   * Largest response body accepted, in bytes after decompression (default: the provider's
+   * `maxResponseBytes`, else 10 MiB). Larger → `ResponseTooLargeError`; reading stops at the cap.
+   */
+  readonly maxResponseBytes?: number;
   /** Scopes the call needs (a tool's declared scopes); checked against the grant before sending. */
   readonly scopes?: readonly string[];
 }
@@ -95,6 +116,8 @@ const KEY_CHECK_NS = 'alter.vault';
 const KEY_CHECK_KEY = 'key-check';
 const KEY_CHECK_PLAIN = 'alter-vault-key-check:v1';
 const DEFAULT_TIMEOUT_MS = 30_000;
+/** Default response-body cap: 10 MiB after decompression. */
+const DEFAULT_MAX_RESPONSE_BYTES = 10 * 1024 * 1024;
 
 /** `vault.audit`: query, verify and flush the audit trail. */
 export interface VaultAudit {
@@ -174,8 +197,7 @@ export class AlterVault {
       previous.map((k, i) => parseEncryptionKey(k, `options.previousKeys[${i}]`)),
     );
     this.store = storeFromOption(options.store);
-    const audit = options.audit === undefined ? {} : requireObject(options.audit, 'options.audit');
-    this.#auditLog = new AuditLog(this.store, this.#logger, audit as AuditOptions);
+    this.#auditLog = new AuditLog(this.store, this.#logger, options.audit);
     this.#refresherFactory = refresherOf(options) ?? ((p) => createOAuthClient(p, { timeoutMs: this.#timeoutMs }));
     this.#tokens = new TokenManager({
       store: this.store,
@@ -210,7 +232,9 @@ export class AlterVault {
       maxRedirects: 0,
       // A proxy from the environment would receive the Authorization header of plain requests.
       proxy: false,
-      responseType: 'arraybuffer',
+      // The body is read by readCappedBody, which stops at the cap; axios' own maxContentLength
+      // keeps the chunk that crosses it and is unbounded by default (a gzip bomb filled memory).
+      responseType: 'stream',
       transformResponse: [],
       decompress: true,
     });
@@ -346,6 +370,7 @@ export class AlterVault {
     const timeoutMs = optionalPositiveInt(options.timeoutMs, 'options.timeoutMs') ?? this.#timeoutMs;
     if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) throw new InvalidArgumentError('options.signal', 'expected an AbortSignal');
     if (options.json !== undefined && options.body !== undefined) throw new InvalidArgumentError('options.body', 'pass either json or body, not both');
+    const maxResponseBytes = responseCapArg(options.maxResponseBytes, 'options.maxResponseBytes') ?? p.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
     if (this.#closing) throw new VaultConfigError('The vault is closed; create a new AlterVault.');
     if (!this.#isReady) {
       await this.ready();
@@ -363,7 +388,7 @@ export class AlterVault {
       auditUrl = redactUrl(target);
       checkHostAllowed(p, target);
       const sendUrl = applyHostRewrite(p, target);
-      const headers = buildHeaders(options.extraHeaders, options.json !== undefined);
+      const headers = buildRequestHeaders(options.extraHeaders, options.json !== undefined);
       const data = options.json !== undefined ? JSON.stringify(options.json) : options.body;
       if (options.signal?.aborted) throw new RequestAbortedError({ provider: p.id });
       const required = options.scopes === undefined ? [] : scopesArg(options.scopes);
@@ -374,11 +399,11 @@ export class AlterVault {
         const missing = required.filter((s) => !lease.scopes.has(s));
         if (missing.length > 0) throw new ScopeReauthRequiredError({ user, provider: p.id, missingScopes: missing });
       }
-      let res = await this.#send(p, verb, sendUrl.href, headers, data, lease.token, timeoutMs, options.signal);
+      let res = await this.#send(p, verb, sendUrl.href, headers, data, lease.token, { timeoutMs, maxResponseBytes, signal: options.signal });
       if (res.status === 401 && lease.refreshable) {
         this.#logger.debug('provider answered 401; refreshing once and retrying', { provider: p.id, user });
         lease = await this.#tokens.forceRefresh(p, user, account, lease);
-        res = await this.#send(p, verb, sendUrl.href, headers, data, lease.token, timeoutMs, options.signal);
+        res = await this.#send(p, verb, sendUrl.href, headers, data, lease.token, { timeoutMs, maxResponseBytes, signal: options.signal });
       }
       status = res.status;
       return res;
@@ -387,7 +412,7 @@ export class AlterVault {
       throw err;
     } finally {
       const ctx = this.#context.current();
-      this.#auditLog.record({
+      const committed = this.#auditLog.record({
         id: randomUUID(),
         at,
         caller: this.caller,
@@ -405,8 +430,31 @@ export class AlterVault {
         reason: reason ?? null,
         errorCode,
       });
-      this.#inflight -= 1;
-      if (this.#inflight === 0 && this.#idle) this.#idle();
+      try {
+        // 'sync', or a 'batched' row beyond the loss window: return only once the row is committed.
+        if (committed !== undefined) await this.#auditCommitted(committed, p.id, status, errorCode);
+      } finally {
+        this.#inflight -= 1;
+        if (this.#inflight === 0 && this.#idle) this.#idle();
+      }
+    }
+  }
+
+  /**
+   * Waits for a request's audit row to commit. When the append fails, a request that succeeded
+   * throws (its durability promise cannot be kept); a request that already failed keeps its own
+   * error (the audit failure is logged by the writer, which retries the row).
+   */
+  async #auditCommitted(committed: Promise<void>, provider: string, status: number | null, errorCode: string | null): Promise<void> {
+    try {
+      await committed;
+    } catch (cause) {
+      if (errorCode !== null) return;
+      throw new StoreError(
+        `The ${provider} request was sent (HTTP ${status}) but its audit row could not be committed: ${cause instanceof Error ? cause.message : String(cause)}. ` +
+          'The row stays queued and is retried; check the store, and do not assume the call did not happen.',
+        { cause },
+      );
     }
   }
 
@@ -417,26 +465,29 @@ export class AlterVault {
     headers: Record<string, string>,
     data: unknown,
     token: string,
-    timeoutMs: number,
-    signal: AbortSignal | undefined,
+    limits: { readonly timeoutMs: number; readonly maxResponseBytes: number; readonly signal: AbortSignal | undefined },
   ): Promise<VaultResponse> {
+    const { timeoutMs, maxResponseBytes, signal } = limits;
     const controller = new AbortController();
     let timedOut = false;
+    // One timer for the whole exchange: sending, headers and reading the body.
     const timer = setTimeout(() => {
       timedOut = true;
       controller.abort();
     }, timeoutMs);
     const onAbort = () => controller.abort();
     signal?.addEventListener('abort', onAbort, { once: true });
-    let res: AxiosResponse<Buffer>;
+    let res: AxiosResponse<Readable>;
+    let body: Buffer | undefined;
     try {
-      res = await this.#http.request<Buffer>({
+      res = await this.#http.request<Readable>({
         method,
         url,
         headers: { ...headers, authorization: `Bearer ${token}` },
         data,
         signal: controller.signal,
       });
+      body = await readCappedBody(res.data, maxResponseBytes, controller.signal);
     } catch (err) {
       if (timedOut) throw new RequestTimeoutError({ provider: p.id, timeoutMs });
       if (signal?.aborted) throw new RequestAbortedError({ provider: p.id });
@@ -448,12 +499,12 @@ export class AlterVault {
       clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
     }
+    if (body === undefined) throw new ResponseTooLargeError({ provider: p.id, limitBytes: maxResponseBytes, status: res.status });
     const out: Record<string, string> = {};
     for (const [k, v] of Object.entries(res.headers)) {
       if (v === undefined || v === null) continue;
       out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : String(v);
     }
-    const body = Buffer.isBuffer(res.data) ? res.data : Buffer.from(res.data ?? '');
     return new VaultResponse(p.id, res.status, out, body);
   }
 
@@ -544,24 +595,13 @@ export class AlterVault {
   }
 }
 
-function buildHeaders(extra: Readonly<Record<string, string>> | undefined, json: boolean): Record<string, string> {
-  const headers: Record<string, string> = {};
-  if (json) headers['content-type'] = 'application/json';
-  if (extra === undefined) return headers;
-  requireObject(extra, 'options.extraHeaders');
-  for (const [name, value] of Object.entries(extra)) {
-    const lower = name.toLowerCase();
-    if (lower === 'authorization' || lower === 'proxy-authorization') {
-      throw new InvalidArgumentError(`options.extraHeaders.${name}`, 'the vault sets Authorization itself (the token never passes through tool code); remove this header');
-    }
-    if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) throw new InvalidArgumentError(`options.extraHeaders.${name}`, 'is not a valid header name');
-    if (typeof value !== 'string' || /[\r\n\0]/.test(value)) {
-      throw new InvalidArgumentError(`options.extraHeaders.${name}`, 'expected a string without CR, LF or NUL');
-    }
-    if (lower === 'content-type' && json) delete headers['content-type'];
-    headers[name] = value;
+/** A response cap: a positive safe integer number of bytes. */
+function responseCapArg(value: unknown, argument: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) {
+    throw new InvalidArgumentError(argument, `expected a positive integer number of bytes, got ${typeof value === 'number' ? String(value) : describeType(value)}`);
   }
-  return headers;
+  return value;
 }
 
 function scopesArg(value: unknown): string[] {

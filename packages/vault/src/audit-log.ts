@@ -1,21 +1,124 @@
 /**
- * The audit writer: rows are queued on the request path (a push), hashed into the chain and written
- * in batches off it. `flush()` and `close()` write everything queued; nothing is dropped.
+ * The audit writer: rows are queued on the request path, hashed into the chain and appended in
+ * batches, one store transaction at a time. An append is atomic (one transaction), so a crash in
+ * the middle of one leaves no half-written batch and the chain still verifies.
+ *
+ * Durability (`options.audit.durability`), with N = `maxBatchRows`:
+ *
+ *   'batched' (default)  request() returns without waiting for the store while at most N rows are
+ *                        unwritten (queued, or in the transaction in flight); a row that would make
+ *                        it N + 1 makes its request wait for the commit of its batch (backpressure).
+ *                        So a crash (kill -9, OOM kill) loses at most N rows of completed requests.
+ *                        A write starts when the oldest waiting row has waited `maxDelayMs`, or as
+ *                        soon as N / 2 rows wait, so a row normally reaches the store within
+ *                        `maxDelayMs` plus one commit.
+ *   'sync'               request() returns only after the transaction holding its row committed.
+ *                        Group commit: rows that arrive while a transaction is in flight are
+ *                        appended together in the next one (up to N per transaction), and each
+ *                        request awaits the commit of the batch holding its row.
+ *
+ * Rows are numbered by arrival (tickets) and committed strictly in that order, so "row t is
+ * durable" is just `committed >= t`; waiting requests and flush() wait for their ticket.
+ * `flush()` and `close()` write everything queued; nothing is dropped: a failed append keeps its
+ * rows queued, rejects whoever waits for them, and is retried.
  */
 import { auditHash, GENESIS_HASH, recomputeHash } from './audit-hash.js';
 import { AuditChainConflictError, InvalidArgumentError } from './errors.js';
 import type { AuditFilter, AuditInput, AuditRecord, GrantStore } from './grant-store.js';
-import { describeType, optionalPositiveInt, optionalString } from './internal/args.js';
+import { describeType, optionalPositiveInt, optionalString, requireObject } from './internal/args.js';
 import type { Logger } from './logger.js';
 
 /** An audit row before hashing. */
 export type PendingAudit = Omit<AuditInput, 'prevHash' | 'hash'>;
 
+/** How an audit row is made durable; see {@link AuditOptions.durability}. */
+export type AuditDurability = 'batched' | 'sync';
+
+/** `options.audit` of `new AlterVault(...)`. */
 export interface AuditOptions {
-  /** Rows per write (default 500); a full batch is written at once. */
+  /**
+   * `'batched'` (default): request() does not wait for the audit write; a crash loses at most
+   * `maxBatchRows` rows of completed requests. `'sync'`: request() returns only after its row is
+   * committed (concurrent requests share one transaction — group commit).
+   */
+  readonly durability?: AuditDurability;
+  /**
+   * Most rows in one transaction (default 200, at most 100,000). In `'batched'` mode also the loss
+   * bound: at most this many rows of completed requests are ever unwritten; beyond it request()
+   * waits for the commit.
+   */
+  readonly maxBatchRows?: number;
+  /**
+   * `'batched'` only: longest time in ms a row waits before its write starts (default 100; 0
+   * starts writes at once; at most 60,000). Not allowed with `'sync'`, which writes at once.
+   */
+  readonly maxDelayMs?: number;
+  /** @deprecated Use `maxBatchRows`. */
   readonly batchSize?: number;
-  /** Longest time a row waits in memory before being written (default 200 ms). */
+  /** @deprecated Use `maxDelayMs`. */
   readonly flushIntervalMs?: number;
+}
+
+/** Validated audit settings (see {@link auditSettingsOf}). */
+export interface AuditSettings {
+  readonly durability: AuditDurability;
+  readonly maxBatchRows: number;
+  readonly maxDelayMs: number;
+}
+
+/** The defaults of {@link AuditOptions}. */
+export const AUDIT_DEFAULTS: AuditSettings = Object.freeze({ durability: 'batched', maxBatchRows: 200, maxDelayMs: 100 });
+
+const AUDIT_OPTION_KEYS: ReadonlySet<string> = new Set(['durability', 'maxBatchRows', 'maxDelayMs', 'batchSize', 'flushIntervalMs']);
+const MAX_BATCH_ROWS_LIMIT = 100_000;
+const MAX_DELAY_MS_LIMIT = 60_000;
+/** Pause before retrying after a failed append, so a dead database is not hammered. */
+const RETRY_AFTER_FAILURE_MS = 1_000;
+
+function intOption(value: unknown, argument: string, min: number, max: number): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max) {
+    const got = typeof value === 'number' ? String(value) : describeType(value);
+    throw new InvalidArgumentError(argument, `expected an integer from ${min} to ${max.toLocaleString('en-US')}, got ${got}`);
+  }
+  return value;
+}
+
+/**
+ * Validates `options.audit` (every failure names the option, e.g. `options.audit.maxBatchRows`)
+ * and fills in {@link AUDIT_DEFAULTS}. Unknown keys are refused, so a typo cannot silently fall
+ * back to a weaker guarantee.
+ *
+ * @throws InvalidArgumentError for a bad or unknown option, a deprecated alias given together
+ *   with its new name, or `maxDelayMs` with `durability: 'sync'`.
+ */
+export function auditSettingsOf(options: unknown): AuditSettings {
+  if (options === undefined) return AUDIT_DEFAULTS;
+  const o = requireObject(options, 'options.audit');
+  for (const key of Object.keys(o)) {
+    if (!AUDIT_OPTION_KEYS.has(key)) {
+      throw new InvalidArgumentError(`options.audit.${key}`, 'unknown option; expected durability, maxBatchRows or maxDelayMs');
+    }
+  }
+  const durability = o.durability ?? AUDIT_DEFAULTS.durability;
+  if (durability !== 'batched' && durability !== 'sync') {
+    throw new InvalidArgumentError('options.audit.durability', `expected 'batched' or 'sync', got ${typeof durability === 'string' ? `'${durability.slice(0, 40)}'` : describeType(durability)}`);
+  }
+  const alias = (name: string, old: string): unknown => {
+    if (o[name] !== undefined && o[old] !== undefined) {
+      throw new InvalidArgumentError(`options.audit.${old}`, `is the deprecated name of ${name}; pass only ${name}`);
+    }
+    return o[name] !== undefined ? o[name] : o[old];
+  };
+  const rowsName = o.maxBatchRows === undefined && o.batchSize !== undefined ? 'batchSize' : 'maxBatchRows';
+  const delayName = o.maxDelayMs === undefined && o.flushIntervalMs !== undefined ? 'flushIntervalMs' : 'maxDelayMs';
+  const maxBatchRows = intOption(alias('maxBatchRows', 'batchSize'), `options.audit.${rowsName}`, 1, MAX_BATCH_ROWS_LIMIT) ?? AUDIT_DEFAULTS.maxBatchRows;
+  const delay = alias('maxDelayMs', 'flushIntervalMs');
+  if (durability === 'sync' && delay !== undefined) {
+    throw new InvalidArgumentError(`options.audit.${delayName}`, "applies only to durability 'batched'; 'sync' writes every row at once (remove it, or use 'batched')");
+  }
+  const maxDelayMs = intOption(delay, `options.audit.${delayName}`, 0, MAX_DELAY_MS_LIMIT) ?? AUDIT_DEFAULTS.maxDelayMs;
+  return Object.freeze({ durability, maxBatchRows, maxDelayMs });
 }
 
 /** Result of {@link AuditLog.verify}. */
@@ -79,98 +182,211 @@ export interface AuditQuery {
   readonly limit?: number;
 }
 
-const MAX_CONFLICT_RETRIES = 20;
+/**
+ * Re-hash attempts when other processes keep moving the chain's tail. Every conflict means another
+ * writer committed (the system progresses), so the bound is generous: with 'sync', running out
+ * fails requests. Past a few conflicts a short random pause lets the other writers drain.
+ */
+const MAX_CONFLICT_RETRIES = 100;
+const CONFLICT_PAUSE_AFTER = 3;
 
+interface Queued {
+  readonly row: PendingAudit;
+  /** performance.now() when queued, for the maxDelayMs timer. */
+  readonly at: number;
+}
+
+interface Waiter {
+  /** Resolved once this many rows (in arrival order) are committed. */
+  readonly ticket: number;
+  readonly resolve: () => void;
+  readonly reject: (err: unknown) => void;
+}
+
+/**
+ * Queues audit rows and appends them to the store with the durability of {@link AuditSettings}
+ * (see the file header for the guarantees).
+ *
+ * @example
+ * const log = new AuditLog(store, logger, { durability: 'sync' });
+ * await log.record(row); // sync: resolves once the row is committed
+ */
 export class AuditLog {
   readonly #store: GrantStore;
   readonly #logger: Logger;
-  readonly #batchSize: number;
-  readonly #intervalMs: number;
-  #queue: PendingAudit[] = [];
+  readonly #sync: boolean;
+  readonly #maxBatchRows: number;
+  readonly #maxDelayMs: number;
+  /** Queued rows at which a batched write starts without waiting for the timer. */
+  readonly #startAt: number;
+  /** Rows not yet committed, oldest first; only the write loop removes (from the front). */
+  readonly #queue: Queued[] = [];
+  /** In ticket order (tickets never decrease). */
+  #waiters: Waiter[] = [];
+  /** Rows ever queued / committed; row number t is durable when #committed >= t. */
+  #recorded = 0;
+  #committed = 0;
   #lastHash: string | undefined;
-  #chain: Promise<void> = Promise.resolve();
+  #writing = false;
   #timer: NodeJS.Timeout | undefined;
-  #kicked = false;
+  #immediate: NodeJS.Immediate | undefined;
+  /** performance.now() before which no automatic retry starts (after a failed append). */
+  #retryAfter = 0;
 
-  constructor(store: GrantStore, logger: Logger, options: AuditOptions = {}) {
+  /** @throws InvalidArgumentError for bad options (see {@link auditSettingsOf}). */
+  constructor(store: GrantStore, logger: Logger, options?: AuditOptions) {
+    const settings = auditSettingsOf(options);
     this.#store = store;
     this.#logger = logger;
-    this.#batchSize = Math.floor(optionalPositiveInt(options.batchSize, 'options.audit.batchSize') ?? 500);
-    this.#intervalMs = optionalPositiveInt(options.flushIntervalMs, 'options.audit.flushIntervalMs') ?? 200;
+    this.#sync = settings.durability === 'sync';
+    this.#maxBatchRows = settings.maxBatchRows;
+    this.#maxDelayMs = settings.maxDelayMs;
+    this.#startAt = Math.max(1, Math.ceil(settings.maxBatchRows / 2));
   }
 
-  /** Rows waiting to be written. */
+  /** Rows waiting to be written (queued or in the transaction in flight). */
   get pending(): number {
     return this.#queue.length;
   }
 
-  /** Queues a row (cheap; called on the request path). */
-  record(row: PendingAudit): void {
-    this.#queue.push(row);
-    if (this.#queue.length >= this.#batchSize) {
-      if (!this.#kicked) {
-        this.#kicked = true;
-        setImmediate(() => {
-          this.#kicked = false;
-          this.#background();
-        });
-      }
-    } else if (this.#timer === undefined) {
-      this.#timer = setTimeout(() => {
-        this.#timer = undefined;
-        this.#background();
-      }, this.#intervalMs);
-      this.#timer.unref();
-    }
+  /**
+   * Queues a row (cheap; called on the request path). Returns undefined when the caller may go on
+   * at once, or a promise of the row's commit the caller must await: always with `'sync'`, and
+   * with `'batched'` when the row is beyond the `maxBatchRows` window. The promise rejects with
+   * the store's error when the append fails (the row stays queued and is retried).
+   */
+  record(row: PendingAudit): Promise<void> | undefined {
+    this.#queue.push({ row, at: performance.now() });
+    this.#recorded += 1;
+    // Completed-but-unwritten rows never exceed maxBatchRows: any row beyond the window waits.
+    const committed = this.#sync || this.#recorded - this.#committed > this.#maxBatchRows ? this.#waitFor(this.#recorded) : undefined;
+    this.#schedule();
+    return committed;
   }
 
-  #background(): void {
-    this.flush().catch((err: unknown) => {
-      this.#logger.error('Writing audit rows failed; they stay queued and are retried on the next flush.', {
-        error: err instanceof Error ? err.message : String(err),
-        pending: this.#queue.length,
-      });
+  /** Writes every queued row. Resolves when they are committed; rejects when the append fails. */
+  flush(): Promise<void> {
+    if (this.#committed >= this.#recorded) return Promise.resolve();
+    const done = this.#waitFor(this.#recorded);
+    // An explicit flush (close(), query(), verify()) does not sit out the retry pause.
+    this.#retryAfter = 0;
+    this.#schedule();
+    return done;
+  }
+
+  #waitFor(ticket: number): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.#waiters.push({ ticket, resolve, reject });
     });
   }
 
-  /** Writes every queued row. Resolves when they are stored. */
-  flush(): Promise<void> {
+  /** Starts a write now, arms the timer, or leaves it to the running write loop. */
+  #schedule(): void {
+    if (this.#writing || this.#queue.length === 0) return;
+    const now = performance.now();
+    if (now < this.#retryAfter) {
+      this.#arm(this.#retryAfter - now);
+    } else if (this.#sync || this.#waiters.length > 0 || this.#queue.length >= this.#startAt) {
+      // setImmediate, not at once: rows of requests finishing in the same event-loop turn join
+      // the same transaction (group commit).
+      if (this.#timer !== undefined) {
+        clearTimeout(this.#timer);
+        this.#timer = undefined;
+      }
+      this.#immediate ??= setImmediate(() => {
+        this.#immediate = undefined;
+        this.#start();
+      });
+    } else {
+      this.#arm(this.#queue[0]!.at + this.#maxDelayMs - now);
+    }
+  }
+
+  #arm(delayMs: number): void {
+    if (this.#timer !== undefined || this.#immediate !== undefined) return;
+    this.#timer = setTimeout(
+      () => {
+        this.#timer = undefined;
+        this.#start();
+      },
+      Math.max(0, Math.ceil(delayMs)),
+    );
+    // Rows left unwritten at exit are what close() is for; a timer must not keep the process up.
+    this.#timer.unref();
+  }
+
+  #start(): void {
+    if (this.#writing || this.#queue.length === 0) return;
     if (this.#timer !== undefined) {
       clearTimeout(this.#timer);
       this.#timer = undefined;
     }
-    const run = this.#chain.then(() => this.#drain());
-    // Keep the chain alive after a failure so later flushes still run.
-    this.#chain = run.catch(() => {});
-    return run;
+    this.#writing = true;
+    void this.#loop().finally(() => {
+      this.#writing = false;
+      this.#schedule();
+    });
   }
 
-  async #drain(): Promise<void> {
-    let conflicts = 0;
+  /** Appends batches one transaction at a time while anyone waits (or enough rows queue up). */
+  async #loop(): Promise<void> {
     while (this.#queue.length > 0) {
-      const batch = this.#queue.splice(0, Math.max(this.#batchSize, 1000));
+      const count = Math.min(this.#queue.length, this.#maxBatchRows);
       try {
-        if (this.#lastHash === undefined) this.#lastHash = (await this.#store.lastAudit())?.hash ?? GENESIS_HASH;
+        await this.#append(this.#queue.slice(0, count));
+      } catch (err) {
+        this.#failed(err);
+        return;
+      }
+      this.#queue.splice(0, count);
+      this.#committed += count;
+      let released = 0;
+      while (released < this.#waiters.length && this.#waiters[released]!.ticket <= this.#committed) this.#waiters[released++]!.resolve();
+      if (released > 0) this.#waiters = this.#waiters.slice(released);
+      // 'batched' with nobody waiting and less than half a window queued: let the timer batch up more.
+      if (!this.#sync && this.#waiters.length === 0 && this.#queue.length < this.#startAt) return;
+    }
+  }
+
+  /** One atomic append; re-hashes and retries when another writer moved the chain's tail. */
+  async #append(batch: readonly Queued[]): Promise<void> {
+    let conflicts = 0;
+    for (;;) {
+      try {
+        this.#lastHash ??= (await this.#store.lastAudit())?.hash ?? GENESIS_HASH;
         let prev = this.#lastHash;
-        const rows: AuditInput[] = batch.map((r) => {
-          const withPrev = { ...r, prevHash: prev };
+        const rows: AuditInput[] = batch.map(({ row }) => {
+          const withPrev = { ...row, prevHash: prev };
           const hash = auditHash(withPrev);
           prev = hash;
           return { ...withPrev, hash };
         });
         await this.#store.appendAudit(rows);
         this.#lastHash = prev;
+        return;
       } catch (err) {
-        this.#queue.unshift(...batch);
+        // Whatever failed, the tail we hashed against is no longer trusted.
+        this.#lastHash = undefined;
         if (err instanceof AuditChainConflictError && conflicts < MAX_CONFLICT_RETRIES) {
           conflicts += 1;
-          this.#lastHash = undefined; // re-read the tail another writer moved
+          if (conflicts > CONFLICT_PAUSE_AFTER) await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(50, 2 * conflicts)));
           continue;
         }
-        this.#lastHash = undefined;
         throw err;
       }
     }
+  }
+
+  #failed(err: unknown): void {
+    // Everyone waiting learns now (sync requests, flush()); the rows stay queued for the retry.
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const w of waiters) w.reject(err);
+    this.#retryAfter = performance.now() + Math.max(this.#maxDelayMs, RETRY_AFTER_FAILURE_MS);
+    this.#logger.error('Writing audit rows failed; they stay queued and are retried.', {
+      error: err instanceof Error ? err.message : String(err),
+      pending: this.#queue.length,
+    });
   }
 
   /** Flushes, then returns matching rows, newest first. */

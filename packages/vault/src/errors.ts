@@ -22,9 +22,11 @@ export type AlterErrorCode =
   | 'ALTER_STORE'
   | 'ALTER_CONNECT_SESSION'
   | 'ALTER_PROVIDER_API'
-  | 'ALTER_GRANT_TOKEN_BINDING';
+  | 'ALTER_GRANT_TOKEN_BINDING'
+  | 'ALTER_HEADER_NOT_ALLOWED'
+  | 'ALTER_RESPONSE_TOO_LARGE';
 
-/** Base class of every error thrown by Alter packages. */
+/** Base class of every error thrown by @alter/vault (other packages have their own bases and codes). */
 export class AlterError extends Error {
   readonly code: AlterErrorCode;
 
@@ -219,6 +221,46 @@ export class ProviderApiError extends AlterError {
   }
 }
 
+/**
+ * `extraHeaders` named a header the vault refuses: one that frames the request (`Content-Length`,
+ * `Transfer-Encoding`, `Host`, `Connection`, …) and would let one request smuggle another onto a
+ * shared keep-alive socket, one the vault sets itself (`Authorization`), or a name/value that is
+ * not a valid header. Nothing was sent and no token was read.
+ */
+export class HeaderNotAllowedError extends AlterError {
+  /** The header name as the caller wrote it. */
+  readonly header: string;
+  /** `options.extraHeaders.<name>`. */
+  readonly argument: string;
+  constructor(args: { header: string; reason: string }) {
+    super('ALTER_HEADER_NOT_ALLOWED', `options.extraHeaders.${args.header}: ${args.reason}; the request was not sent. Remove this header from extraHeaders.`);
+    this.header = args.header;
+    this.argument = `options.extraHeaders.${args.header}`;
+  }
+}
+
+/**
+ * The provider's response body was larger than the cap (`maxResponseBytes`, default 10 MiB),
+ * counted after decompression. Reading stopped at the cap and the connection was closed; nothing
+ * past it was kept.
+ */
+export class ResponseTooLargeError extends AlterError {
+  readonly provider: string;
+  /** The cap that was exceeded, in bytes. */
+  readonly limitBytes: number;
+  /** HTTP status of the refused response. */
+  readonly status: number;
+  constructor(args: { provider: string; limitBytes: number; status: number }) {
+    super(
+      'ALTER_RESPONSE_TOO_LARGE',
+      `The ${args.provider} response (status ${args.status}) is larger than ${args.limitBytes} bytes (after decompression) and was discarded. Ask for less (pagination, fewer fields), or raise the cap with request({ maxResponseBytes }) or the provider's maxResponseBytes.`,
+    );
+    this.provider = args.provider;
+    this.limitBytes = args.limitBytes;
+    this.status = args.status;
+  }
+}
+
 /** Union of every concrete error class, for exhaustive `switch (err.code)`. */
 export type AnyAlterError =
   | VaultConfigError
@@ -236,13 +278,46 @@ export type AnyAlterError =
   | StoreError
   | ConnectSessionError
   | ProviderApiError
-  | GrantTokenBindingError;
+  | GrantTokenBindingError
+  | HeaderNotAllowedError
+  | ResponseTooLargeError;
 
-/** True for any error thrown by an Alter package (works across duplicate package copies). */
+/**
+ * Exactly the codes of @alter/vault's error classes. Typed as a record over `AlterErrorCode`, so
+ * adding a code to the union without listing it here (or listing a code no class has) fails to
+ * compile; the type test `CodesAreTheExportedUnion` ties the union to the classes' codes.
+ */
+const ALTER_ERROR_CODES: Readonly<Record<AlterErrorCode, true>> = Object.freeze({
+  ALTER_CONFIG: true,
+  ALTER_INVALID_ARGUMENT: true,
+  ALTER_GRANT_NOT_FOUND: true,
+  ALTER_GRANT_REVOKED: true,
+  ALTER_ACCOUNT_AMBIGUOUS: true,
+  ALTER_SCOPE_REAUTH_REQUIRED: true,
+  ALTER_HOST_NOT_ALLOWED: true,
+  ALTER_URL_TEMPLATE: true,
+  ALTER_TOKEN_REFRESH: true,
+  ALTER_PROVIDER_HTTP: true,
+  ALTER_REQUEST_TIMEOUT: true,
+  ALTER_REQUEST_ABORTED: true,
+  ALTER_ENCRYPTION_KEY: true,
+  ALTER_STORE: true,
+  ALTER_CONNECT_SESSION: true,
+  ALTER_PROVIDER_API: true,
+  ALTER_GRANT_TOKEN_BINDING: true,
+  ALTER_HEADER_NOT_ALLOWED: true,
+  ALTER_RESPONSE_TOO_LARGE: true,
+});
+
+/**
+ * True for an error thrown by @alter/vault: an {@link AlterError}, or an `Error` whose `code` is
+ * one of the vault's own codes (a duplicate copy of the package). Errors of @alter/mcp
+ * (`ALTER_MCP_*`, see `isAlterMcpError`) and of the CLI (`ALTER_CLI_*`) are not vault errors.
+ */
 export function isAlterError(value: unknown): value is AnyAlterError {
   if (value instanceof AlterError) return true;
   const code: unknown = value instanceof Error ? (value as unknown as { code?: unknown }).code : undefined;
-  return typeof code === 'string' && code.startsWith('ALTER_');
+  return typeof code === 'string' && Object.hasOwn(ALTER_ERROR_CODES, code);
 }
 
 /**

@@ -1,32 +1,76 @@
-/** The host allowlist: the token goes only to a provider's hosts, over https (loopback http opt-in). */
+/**
+ * The host allowlist: the token goes only to a provider's hosts and ports, over https (loopback
+ * http opt-in). An entry is `host`, `*.suffix`, `[ipv6]`, each optionally followed by `:port`:
+ *
+ *   'api.example.com'       https on 443 only (http, loopback only, on 80 only)
+ *   'api.example.com:8443'  that port only
+ *   '127.0.0.1:*'           any port; loopback hosts only (test servers on ephemeral ports)
+ *
+ * A port-less entry used to accept every port, so a URL such as `https://api.github.com:8080/`
+ * sent the token to whatever listens there.
+ */
 import { HostNotAllowedError, VaultConfigError } from './errors.js';
+import { isLoopbackHost } from './loopback-host.js';
 import type { ProviderConfig } from './provider-config.js';
 
-/** True for 127.0.0.0/8, ::1 and localhost. */
-export function isLoopbackHost(hostname: string): boolean {
-  const h = hostname.toLowerCase().replace(/^\[|\]$/g, '');
-  if (h === 'localhost' || h.endsWith('.localhost') || h === '::1') return true;
-  return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
+/** A parsed allowlist entry. `port` undefined = the scheme's default port; `'*'` = any (loopback only). */
+export interface HostEntry {
+  /** Lower-cased host name, `[v6]` literal, or `*.suffix`. */
+  readonly host: string;
+  readonly port: number | '*' | undefined;
 }
 
-/** True when `hostname` matches an allowlist entry (exact, or `*.suffix` for any subdomain). */
-export function hostMatches(hostname: string, port: string, allowed: readonly string[]): boolean {
-  const host = hostname.toLowerCase();
-  const hostPort = port ? `${host}:${port}` : host;
-  for (const raw of allowed) {
-    const entry = raw.toLowerCase();
-    if (entry.startsWith('*.')) {
-      const suffix = entry.slice(1); // ".googleapis.com"
-      if (host.endsWith(suffix) && host.length > suffix.length) return true;
-    } else if (entry === host || entry === hostPort) {
-      return true;
-    }
+const ENTRY = /^(\*\.[a-z0-9.-]+|\[[0-9a-f:.]+\]|[a-z0-9_.-]+)(?::(\*|\d{1,5}))?$/;
+
+/**
+ * Parses one `allowedHosts` entry, or explains why it is not one (the caller names the provider).
+ * @returns the entry, or a string saying what is wrong.
+ */
+export function parseHostEntry(raw: string): HostEntry | string {
+  const entry = raw.toLowerCase();
+  const m = ENTRY.exec(entry);
+  if (!m) return `"${raw}" is not a host name, "*.suffix" or "[ipv6]", optionally with ":port" (no scheme, path or credentials)`;
+  const host = m[1] as string;
+  const portText = m[2];
+  if (portText === undefined) return Object.freeze({ host, port: undefined });
+  if (portText === '*') {
+    if (!isLoopbackHost(host)) return `"${raw}": ":*" (any port) is accepted only for loopback hosts (127.0.0.1, [::1], localhost); list the port instead`;
+    return Object.freeze({ host, port: '*' as const });
   }
-  return false;
+  const port = Number(portText);
+  if (port < 1 || port > 65535) return `"${raw}": port ${portText} is not between 1 and 65535`;
+  return Object.freeze({ host, port });
+}
+
+/** The port a URL connects to (its explicit port, else the scheme's default). */
+export function effectivePort(url: URL): number {
+  if (url.port !== '') return Number(url.port);
+  return url.protocol === 'http:' ? 80 : 443;
 }
 
 /**
- * Checks scheme and host. @throws HostNotAllowedError (nothing is sent).
+ * True when `hostname` on `port` matches an allowlist entry: exact host or `*.suffix` (any
+ * subdomain, not the bare suffix), and the entry's port (default 443 for https, 80 for http).
+ */
+export function hostMatches(hostname: string, port: number, defaultPort: number, allowed: readonly string[]): boolean {
+  return matchingEntries(hostname, allowed).some((entry) => entry.port === '*' || (entry.port ?? defaultPort) === port);
+}
+
+/** The entries whose host part matches `hostname` (ports not considered). */
+function matchingEntries(hostname: string, allowed: readonly string[]): HostEntry[] {
+  const host = hostname.toLowerCase();
+  const out: HostEntry[] = [];
+  for (const raw of allowed) {
+    const entry = parseHostEntry(raw);
+    if (typeof entry === 'string') continue; // defineProvider refuses these; fail closed if one slips through
+    const suffix = entry.host.startsWith('*.') ? entry.host.slice(1) : undefined;
+    if (suffix === undefined ? entry.host === host : host.endsWith(suffix) && host.length > suffix.length) out.push(entry);
+  }
+  return out;
+}
+
+/**
+ * Checks scheme, host and port. @throws HostNotAllowedError (nothing is sent).
  */
 export function checkHostAllowed(provider: ProviderConfig, url: URL): void {
   const hostname = url.hostname;
@@ -44,9 +88,18 @@ export function checkHostAllowed(provider: ProviderConfig, url: URL): void {
   } else if (url.protocol !== 'https:') {
     throw new HostNotAllowedError({ provider: provider.id, host: hostname, reason: `Scheme "${url.protocol}" is refused (https only)` });
   }
-  if (!hostMatches(hostname, url.port, provider.allowedHosts)) {
-    throw new HostNotAllowedError({ provider: provider.id, host: hostname });
+  const port = effectivePort(url);
+  const defaultPort = url.protocol === 'http:' ? 80 : 443;
+  if (hostMatches(hostname, port, defaultPort, provider.allowedHosts)) return;
+  if (matchingEntries(hostname, provider.allowedHosts).length > 0) {
+    // The host is listed, the port is not: say how to allow it.
+    throw new HostNotAllowedError({
+      provider: provider.id,
+      host: url.host,
+      reason: `Port ${port} of "${hostname}" is not in the ${provider.id} allowlist (an entry without a port allows only ${defaultPort} for ${url.protocol.slice(0, -1)}; list "${hostname}:${port}" to allow this one)`,
+    });
   }
+  throw new HostNotAllowedError({ provider: provider.id, host: hostname });
 }
 
 /**

@@ -10,6 +10,7 @@ export {
   GrantExpiredError,
   GrantNotFoundError,
   GrantTokenBindingError,
+  HeaderNotAllowedError,
   HostNotAllowedError,
   InvalidArgumentError,
   isAlterError,
@@ -17,6 +18,7 @@ export {
   ProviderHttpError,
   RequestAbortedError,
   RequestTimeoutError,
+  ResponseTooLargeError,
   ScopeReauthRequiredError,
   StoreError,
   TokenRefreshError,
@@ -31,13 +33,13 @@ export type { AlterVaultOptions, AuditContext, VaultAudit, VaultRequestOptions }
 export { VaultResponse } from './vault-response.js';
 export type { QueryParamValue } from './url-template.js';
 export { SECRET_QUERY_PARAMS, redactUrl } from './redact-url.js';
-export { isLoopbackHost } from './host-policy.js';
+export { isLoopbackHost } from './loopback-host.js';
 
 // Grants, audit
 export { GrantsApi } from './grants-api.js';
 export type { GrantInfo, GrantListFilter, GrantSelector, PutGrantInput } from './grants-api.js';
 export type { AuditContextInput } from './audit-context.js';
-export type { AuditOptions, AuditQuery, AuditVerifyOptions, AuditVerifyResult } from './audit-log.js';
+export type { AuditDurability, AuditOptions, AuditQuery, AuditVerifyOptions, AuditVerifyResult } from './audit-log.js';
 
 // Stores
 export type {

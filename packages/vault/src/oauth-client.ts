@@ -11,7 +11,8 @@
 import * as oauth from 'oauth4webapi';
 import { ConnectSessionError, InvalidArgumentError, ProviderHttpError, TokenRefreshError } from './errors.js';
 import type { ProviderConfig, ProviderIdentity } from './provider-config.js';
-import { applyHostRewrite, checkHostAllowed, isLoopbackHost } from './host-policy.js';
+import { applyHostRewrite, checkHostAllowed } from './host-policy.js';
+import { isLoopbackHost } from './loopback-host.js';
 import { mergeScopes, parseScopeString } from './providers/scopes.js';
 import { InvalidGrantSignal, type RefreshedTokens, type TokenRefresher } from './token-refresher.js';
 

@@ -29,9 +29,18 @@ export interface ProviderConfig {
 
   /**
    * Hosts the access token may be sent to. Exact names (`'gmail.googleapis.com'`) or a leading
-   * wildcard (`'*.googleapis.com'`). Anything else is refused before sending.
+   * wildcard (`'*.googleapis.com'`), each optionally with a port: without one only the scheme's
+   * default port is allowed (443 for https), `'api.acme.example:8443'` allows that port, and
+   * `'127.0.0.1:*'` (loopback hosts only, for test servers) any port. Anything else is refused
+   * before sending.
    */
   readonly allowedHosts: readonly string[];
+  /**
+   * Largest response body `vault.request()` accepts from this provider, in bytes, counted after
+   * decompression (default 10 MiB). Larger → `ResponseTooLargeError`; `request({ maxResponseBytes })`
+   * overrides it per call.
+   */
+  readonly maxResponseBytes?: number;
   /** Permit `http:` to loopback hosts (127.0.0.0/8, ::1, localhost). For the sandbox and tests only. */
   readonly allowInsecureLoopback?: boolean;
   /**

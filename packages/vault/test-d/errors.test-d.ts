@@ -32,6 +32,10 @@ export function advice(err: AnyAlterError): string {
       return 'revoke the grant, reconnect, and check who can write the database';
     case 'ALTER_HOST_NOT_ALLOWED':
       return 'allow the host in the provider config';
+    case 'ALTER_HEADER_NOT_ALLOWED':
+      return 'remove the header from extraHeaders';
+    case 'ALTER_RESPONSE_TOO_LARGE':
+      return 'ask for less, or raise maxResponseBytes';
     case 'ALTER_TOKEN_REFRESH':
     case 'ALTER_PROVIDER_HTTP':
     case 'ALTER_PROVIDER_API':

@@ -42,7 +42,7 @@ function auditSuite(backend: () => Backend): void {
       store: backend().makeStore(),
       encryptionKey: key,
       logger: leak.logger,
-      audit: { batchSize: 500, flushIntervalMs: 50 },
+      audit: { maxBatchRows: 500, maxDelayMs: 50 },
     });
 
   it(`keeps all ${N} rows across close(), and the chain verifies`, async () => {

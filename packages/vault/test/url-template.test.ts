@@ -48,11 +48,23 @@ describe('redactUrl', () => {
 
 describe('host policy', () => {
   it('matches exact hosts and leading wildcards (not the apex)', () => {
-    expect(hostMatches('gmail.googleapis.com', '', ['*.googleapis.com'])).toBe(true);
-    expect(hostMatches('googleapis.com', '', ['*.googleapis.com'])).toBe(false);
-    expect(hostMatches('evilgoogleapis.com', '', ['*.googleapis.com'])).toBe(false);
-    expect(hostMatches('API.GitHub.com', '', ['api.github.com'])).toBe(true);
-    expect(hostMatches('api.github.com.evil.test', '', ['api.github.com'])).toBe(false);
+    expect(hostMatches('gmail.googleapis.com', 443, 443, ['*.googleapis.com'])).toBe(true);
+    expect(hostMatches('googleapis.com', 443, 443, ['*.googleapis.com'])).toBe(false);
+    expect(hostMatches('evilgoogleapis.com', 443, 443, ['*.googleapis.com'])).toBe(false);
+    expect(hostMatches('API.GitHub.com', 443, 443, ['api.github.com'])).toBe(true);
+    expect(hostMatches('api.github.com.evil.test', 443, 443, ['api.github.com'])).toBe(false);
+  });
+
+  it('matches the entry port: the default port without one, the listed one, any for loopback ":*"', () => {
+    expect(hostMatches('api.github.com', 8443, 443, ['api.github.com'])).toBe(false);
+    expect(hostMatches('api.github.com', 8443, 443, ['api.github.com:8443'])).toBe(true);
+    expect(hostMatches('api.github.com', 443, 443, ['api.github.com:8443'])).toBe(false);
+    expect(hostMatches('x.googleapis.com', 444, 443, ['*.googleapis.com'])).toBe(false);
+    expect(hostMatches('127.0.0.1', 5123, 80, ['127.0.0.1'])).toBe(false);
+    expect(hostMatches('127.0.0.1', 80, 80, ['127.0.0.1'])).toBe(true);
+    expect(hostMatches('127.0.0.1', 5123, 80, ['127.0.0.1:*'])).toBe(true);
+    // ":*" on a non-loopback host is not an entry at all (defineProvider refuses it too).
+    expect(hostMatches('api.github.com', 8443, 443, ['api.github.com:*'])).toBe(false);
   });
 
   it('allows https to listed hosts only', () => {

@@ -53,7 +53,7 @@ export async function seedVault(leak: LeakCheck, options: { store?: string; coun
       clientSecret: leak.secret('acme-client-secret-1234567890', 'acme client secret'),
       authorizationEndpoint: 'http://127.0.0.1:9/authorize',
       tokenEndpoint: 'http://127.0.0.1:9/token',
-      allowedHosts: ['127.0.0.1'],
+      allowedHosts: ['127.0.0.1:*'],
       allowInsecureLoopback: true,
     }),
     providers.github({ clientId: 'gh-client', clientSecret: leak.secret('github-client-secret-abcdef', 'github client secret') }),

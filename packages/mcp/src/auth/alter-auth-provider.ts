@@ -31,7 +31,7 @@ import {
   ServerError,
 } from '@modelcontextprotocol/sdk/server/auth/errors.js';
 import type { OAuthClientInformationFull, OAuthMetadata, OAuthProtectedResourceMetadata, OAuthTokenRevocationRequest, OAuthTokens } from '@modelcontextprotocol/sdk/shared/auth.js';
-import { type AlterVault, ConnectSessionError, InvalidArgumentError, type Logger, VaultConfigError, createDefaultLogger } from '@alter/vault';
+import { type AlterVault, ConnectSessionError, InvalidArgumentError, isLoopbackHost, type Logger, VaultConfigError, createDefaultLogger } from '@alter/vault';
 import { mintAccessToken, verifyAccessTokenJwt } from './access-token.js';
 import { AlterClientsStore } from './alter-clients-store.js';
 import { type AuthServerLimitsOptions, type ResolvedAuthServerLimits, resolveAuthServerLimits } from './auth-server-limits.js';
@@ -44,7 +44,6 @@ import type { ResolveHost } from './safe-fetch.js';
 import { AuthRecords, type CodeRecord, type FamilyRecord, type PendingAuthorization } from './auth-records.js';
 import { cookieName, readCookie, renderConsentPage, renderMessagePage, setCookie, setPageHeaders } from './consent-page.js';
 import { hmac, randomId, randomToken, safeEqual, sha256, sign, unsign } from './internal/crypto.js';
-import { isLoopbackHostname } from './internal/loopback.js';
 import { type SigningKey, loadSigningKey } from './signing-key.js';
 import type { HttpAuthPlugin, HttpAuthPluginInstallOptions } from '../http-auth-plugin.js';
 
@@ -212,7 +211,7 @@ export class AlterAuthProvider implements OAuthServerProvider, HttpAuthPlugin {
       this.#clients = new AlterClientsStore({
         records: this.#records,
         supportedScopes: this.#scopes,
-        allowLoopbackClientIds: this.#options.allowLoopbackClientIds ?? isLoopbackHostname(new URL(urls.resource).hostname),
+        allowLoopbackClientIds: this.#options.allowLoopbackClientIds ?? isLoopbackHost(new URL(urls.resource).hostname),
         registrationLimits: this.#limits.registration,
         documentLimits: this.#limits.clientDocuments,
         unusedClientTtlSec: this.#unusedClientTtlSec,
@@ -788,7 +787,7 @@ function resolveHostOption(options: AlterAuthProviderOptions): { resolve?: Resol
 function resolveUrls(baseUrl: string, argument: string): ResolvedUrls {
   if (typeof baseUrl !== 'string' || !URL.canParse(baseUrl)) throw new InvalidArgumentError(argument, `"${String(baseUrl)}" is not an absolute URL.`);
   const url = new URL(baseUrl);
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHostname(url.hostname))) {
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.hostname))) {
     throw new InvalidArgumentError(argument, 'must be https (plain http is allowed on localhost/127.0.0.1 for development).');
   }
   if (url.search !== '' || url.hash !== '' || url.username !== '' || url.password !== '') {

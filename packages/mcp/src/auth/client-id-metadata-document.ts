@@ -7,7 +7,7 @@
  * (outbound-address-policy.ts; loopback too when allowed), and the connection goes only to those
  * checked addresses (safe-fetch.ts); no redirects; 5 s deadline; 64 KiB cap.
  */
-import { isLoopbackHostname } from './internal/loopback.js';
+import { isLoopbackHost } from '@alter/vault';
 import { type ResolveHost, SafeFetchError, type SafeFetchResponse, safeFetch } from './safe-fetch.js';
 
 const MAX_BYTES = 64 * 1024;
@@ -39,7 +39,7 @@ export function clientIdUrlProblem(clientId: string, allowLoopback: boolean): st
   if (url.username !== '' || url.password !== '') return 'contains credentials';
   if (url.pathname === '/' || url.pathname === '') return 'has no path';
   if (/(^|\/)\.\.?(\/|$)/.test(clientId.slice(url.origin.length))) return 'has dot segments';
-  const loopback = isLoopbackHostname(url.hostname);
+  const loopback = isLoopbackHost(url.hostname);
   if (loopback && !allowLoopback) return 'points to a loopback host';
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) return 'must use https (plain http is accepted on loopback only, when allowed)';
   return undefined;

@@ -3,7 +3,7 @@
  * `https:` anywhere, or `http:` on a loopback host (native apps, RFC 8252 §7.3). No fragment, no
  * credentials. Matching at the authorize and token endpoints is exact string equality.
  */
-import { isLoopbackHostname } from './internal/loopback.js';
+import { isLoopbackHost } from '@alter/vault';
 
 /** Why a redirect URI is refused, or undefined when it is acceptable. */
 export function redirectUriProblem(uri: string): string | undefined {
@@ -12,7 +12,7 @@ export function redirectUriProblem(uri: string): string | undefined {
   if (url.hash !== '' || uri.includes('#')) return `"${uri}" has a fragment`;
   if (url.username !== '' || url.password !== '') return `"${uri}" contains credentials`;
   if (url.protocol === 'https:') return undefined;
-  if (url.protocol === 'http:' && isLoopbackHostname(url.hostname)) return undefined;
+  if (url.protocol === 'http:' && isLoopbackHost(url.hostname)) return undefined;
   return `"${uri}" must use https, or http on a loopback host (localhost, 127.0.0.1, [::1])`;
 }
 

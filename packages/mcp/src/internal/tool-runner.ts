@@ -6,8 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import type { AlterVault, ConnectSession, Logger } from '@alter/vault';
 import { isAlterError } from '@alter/vault';
-import { isAlterMcpError, NoUserError, ToolInputError, ToolNestingError, ToolOutputError } from '../errors.js';
-import { ToolError, ToolResult } from '../tool-result.js';
+import { isAlterMcpError, NoUserError, ToolError, ToolInputError, ToolNestingError, ToolOutputError } from '../errors.js';
+import { ToolResult } from '../tool-result.js';
 import type { CallEnv, CallerAuthInfo, CallToolResultShape } from './call-env.js';
 import type { CallState, Registration } from './call-state.js';
 import type { CompiledTool } from './module-scanner.js';

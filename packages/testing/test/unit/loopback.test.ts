@@ -1,5 +1,11 @@
+/**
+ * @alter/testing's loopback check is @alter/vault's `isLoopbackHost` plus the http(s) scheme: the
+ * same answer for every host in the shared table (Trust I, finding 7).
+ */
 import { describe, expect, it } from '@jest/globals';
+import { isLoopbackHost } from '@alter/vault';
 import { isLoopbackUrl } from '../../src/internal/loopback.js';
+import { LOOPBACK_TABLE } from '../../../../test-support/loopback-table.js';
 
 describe('isLoopbackUrl', () => {
   it.each([
@@ -14,5 +20,9 @@ describe('isLoopbackUrl', () => {
     ['ftp://127.0.0.1/', false],
   ])('%s → %s', (url, expected) => {
     expect(isLoopbackUrl(new URL(url))).toBe(expected);
+  });
+
+  it.each(LOOPBACK_TABLE)('%s: agrees with the vault (loopback=%s)', (url, loopback) => {
+    expect({ vault: isLoopbackHost(new URL(url).hostname), testing: isLoopbackUrl(new URL(url)) }).toEqual({ vault: loopback, testing: loopback });
   });
 });

@@ -5,7 +5,8 @@
 import { inspect } from 'node:util';
 import { InvalidArgumentError } from '../errors.js';
 import type { ProviderConfig } from '../provider-config.js';
-import { isLoopbackHost } from '../host-policy.js';
+import { parseHostEntry } from '../host-policy.js';
+import { isLoopbackHost } from '../loopback-host.js';
 
 const ID_PATTERN = /^[a-z0-9][a-z0-9_.-]{0,63}$/i;
 const REDACTED = '[redacted]';
@@ -71,6 +72,14 @@ export function defineProvider<T extends ProviderConfig>(config: T, factory = 'd
   }
   if (!Array.isArray(config.allowedHosts) || config.allowedHosts.some((h) => typeof h !== 'string' || h === '')) {
     throw new InvalidArgumentError('allowedHosts', `${where} for provider "${config.id}": allowedHosts must be an array of host names.`);
+  }
+  for (const raw of config.allowedHosts) {
+    const entry = parseHostEntry(raw);
+    if (typeof entry === 'string') throw new InvalidArgumentError('allowedHosts', `${where} for provider "${config.id}": ${entry}.`);
+  }
+  const cap = config.maxResponseBytes;
+  if (cap !== undefined && (typeof cap !== 'number' || !Number.isSafeInteger(cap) || cap <= 0)) {
+    throw new InvalidArgumentError('maxResponseBytes', `${where} for provider "${config.id}": maxResponseBytes must be a positive integer (bytes, after decompression).`);
   }
   if (!Array.isArray(config.defaultScopes)) {
     throw new InvalidArgumentError('scopes', `${where} for provider "${config.id}": scopes must be an array of strings.`);

@@ -34,6 +34,8 @@ export interface OAuth2ProviderOptions {
   readonly allowInsecureLoopback?: boolean;
   readonly hostRewrites?: Readonly<Record<string, string>>;
   readonly defaultTokenLifetimeSec?: number;
+  /** Largest response body accepted from this provider, in bytes after decompression (default 10 MiB). */
+  readonly maxResponseBytes?: number;
 }
 
 /**
@@ -88,6 +90,7 @@ export function oauth2(options: OAuth2ProviderOptions): ProviderConfig {
       allowedHosts: o.allowedHosts,
       allowInsecureLoopback: o.allowInsecureLoopback,
       hostRewrites: o.hostRewrites,
+      maxResponseBytes: o.maxResponseBytes,
       identity: o.identity ?? (o.userinfoEndpoint ? 'userinfo' : undefined),
       grantedScopes: o.grantedScopes,
       normalizeTokenResponse: o.normalizeTokenResponse,

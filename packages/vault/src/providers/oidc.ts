@@ -28,6 +28,8 @@ export interface OidcProviderOptions {
   readonly allowInsecureLoopback?: boolean;
   readonly hostRewrites?: Readonly<Record<string, string>>;
   readonly defaultTokenLifetimeSec?: number;
+  /** Largest response body accepted from this provider, in bytes after decompression (default 10 MiB). */
+  readonly maxResponseBytes?: number;
 }
 
 /**
@@ -46,7 +48,8 @@ export function oidc(options: OidcProviderOptions): ProviderConfig {
   }
   let issuerHost: string;
   try {
-    issuerHost = new URL(o.issuer).hostname;
+    // `host` keeps a non-default port: allowlist entries without one allow only 443.
+    issuerHost = new URL(o.issuer).host;
   } catch {
     throw new InvalidArgumentError('issuer', `providers.oidc(): ${JSON.stringify(o.issuer)} is not an absolute URL.`);
   }
@@ -68,6 +71,7 @@ export function oidc(options: OidcProviderOptions): ProviderConfig {
       allowedHosts: o.allowedHosts ?? [issuerHost],
       allowInsecureLoopback: o.allowInsecureLoopback,
       hostRewrites: o.hostRewrites,
+      maxResponseBytes: o.maxResponseBytes,
       identity: o.identity ?? 'id_token',
       defaultTokenLifetimeSec: o.defaultTokenLifetimeSec,
     },

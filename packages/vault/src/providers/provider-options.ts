@@ -13,6 +13,8 @@ export interface BuiltInProviderOptions {
   readonly displayName?: string;
   /** Hosts the token may be sent to, replacing the defaults. */
   readonly allowedHosts?: readonly string[];
+  /** Largest response body accepted from this provider, in bytes after decompression (default 10 MiB). */
+  readonly maxResponseBytes?: number;
   /** Extra authorization parameters, merged over the defaults. */
   readonly authorizationParams?: Readonly<Record<string, string>>;
   /**
@@ -46,6 +48,7 @@ export function applyBuiltInOptions(base: ProviderConfig, options: BuiltInProvid
     clientSecret: options.clientSecret,
     defaultScopes: options.scopes ?? base.defaultScopes,
     allowedHosts: options.allowedHosts ?? base.allowedHosts,
+    ...(options.maxResponseBytes !== undefined ? { maxResponseBytes: options.maxResponseBytes } : {}),
     authorizationParams: { ...(base.authorizationParams ?? {}), ...(options.authorizationParams ?? {}) },
   };
 }

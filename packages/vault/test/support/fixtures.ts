@@ -40,7 +40,8 @@ export function loopbackProvider(id = 'acme', extra: Partial<ProviderConfig> = {
     tokenEndpoint: 'https://auth.acme.test/token',
     defaultScopes: [],
     scopeSeparator: ' ',
-    allowedHosts: ['127.0.0.1'],
+    // Test servers listen on port 0 (any free port), so the loopback entry allows every port.
+    allowedHosts: ['127.0.0.1:*'],
     allowInsecureLoopback: true,
     ...extra,
   };

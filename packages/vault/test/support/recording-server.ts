@@ -55,7 +55,10 @@ export async function startRecordingServer(): Promise<RecordingServer> {
       });
     });
   });
-  server.keepAliveTimeout = 5000;
+  // Longer than the client's idle-socket timeout (Node's global agent: keepAlive, 5 s): with
+  // both at 5 s, the server could close an idle socket just as the client reused it → ECONNRESET
+  // under load (seen in audit-e2e after a long verify()). The client now always closes first.
+  server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
