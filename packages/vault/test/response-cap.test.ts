@@ -75,6 +75,13 @@ beforeAll(async () => {
       const body = gzipSync(Buffer.alloc(size, 0x62));
       res.writeHead(200, { 'content-type': 'text/plain', 'content-encoding': 'gzip', 'content-length': String(body.length) });
       res.end(body);
+    } else if (url.pathname === '/empty') {
+      res.writeHead(204);
+      res.end();
+    } else if (url.pathname === '/stall') {
+      // Headers and a first chunk, then nothing: only the timeout or the signal can end it.
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.write('partial');
     } else if (url.pathname === '/stream') {
       // No content-length: chunked, so only counting what arrives can stop it.
       res.writeHead(200, { 'content-type': 'text/plain' });
@@ -194,6 +201,22 @@ describe('response body cap', () => {
 
     const stillRefused = await failure(() => vault.request('small', 'GET', `${origin}/stream?size=${64 * MiB}&key=raised`, { user: 'alice', maxResponseBytes: 20 * MiB }));
     expect(stillRefused).toMatchObject({ limitBytes: 20 * MiB });
+  });
+
+  it('reads empty bodies (HEAD, 204) without waiting', async () => {
+    const head = await vault.request('acme', 'HEAD', `${origin}/plain?size=5000`, { user: 'alice' });
+    expect([head.status, head.bytes().length, head.headers['content-length']]).toEqual([200, 0, '5000']);
+    const empty = await vault.request('acme', 'DELETE', `${origin}/empty`, { user: 'alice' });
+    expect([empty.status, empty.data]).toEqual([204, null]);
+  });
+
+  it('times out, or aborts on the signal, while the body is still arriving', async () => {
+    const timedOut = await failure(() => vault.request('acme', 'GET', `${origin}/stall`, { user: 'alice', timeoutMs: 300 }));
+    expect(timedOut).toMatchObject({ code: 'ALTER_REQUEST_TIMEOUT', timeoutMs: 300 });
+    const controller = new AbortController();
+    const pending = failure(() => vault.request('acme', 'GET', `${origin}/stall`, { user: 'alice', signal: controller.signal }));
+    setTimeout(() => controller.abort(), 300);
+    expect(await pending).toMatchObject({ code: 'ALTER_REQUEST_ABORTED' });
   });
 
   it.each([0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, '1000'])('refuses maxResponseBytes %p before sending', async (bad) => {
