@@ -6,6 +6,7 @@
 import type { AlterVault, Logger } from '@alter/vault';
 import { createDefaultLogger, InvalidArgumentError } from '@alter/vault';
 import { ToolRegistrationError } from './errors.js';
+import { openVaultAtStartup } from './internal/vault-startup.js';
 import type { CallerAuthInfo, ToolDefinition, ToolTable } from './internal/call-env.js';
 import type { Registration } from './internal/call-state.js';
 import { type CompiledTool, compileModule, type Problem } from './internal/module-scanner.js';
@@ -214,6 +215,22 @@ export class AlterMCP {
     alterByServer.set(low, this);
     this.#logger.debug('registered tools', { count: tools.length, prefix: fullPrefix });
     return Object.freeze(tools.map((t) => t.name));
+  }
+
+  /**
+   * Opens the vault's store and checks the encryption key, so a broken store fails at startup, not
+   * at the first tool call. `serveStdio`/`serveHttp` call it before serving; call it yourself before
+   * `server.connect(transport)` with any other transport. `register()` stays synchronous and does
+   * no I/O (it returns the tool names at once and cannot report an unreachable database).
+   * @throws VaultStartupError naming what failed (`causeCode`: ALTER_STORE, ALTER_ENCRYPTION_KEY,
+   *   ALTER_NATIVE_MODULE) and how to fix it.
+   * @example
+   * alter.register(server, [CalendarTools]);
+   * await alter.ready();
+   * await server.connect(transport);
+   */
+  ready(): Promise<void> {
+    return openVaultAtStartup(this.vault, 'AlterMCP.ready');
   }
 
   /** Stops background work (waiting for Connect sessions of URL elicitations). Does not close the vault. */

@@ -15,7 +15,8 @@ export type AlterMcpErrorCode =
   | 'ALTER_MCP_NESTING_DEPTH'
   | 'ALTER_MCP_NO_USER'
   | 'ALTER_MCP_SERVE'
-  | 'ALTER_MCP_TOOL_ERROR';
+  | 'ALTER_MCP_TOOL_ERROR'
+  | 'ALTER_MCP_VAULT_STARTUP';
 
 /** Base class of @alter/mcp errors. */
 export class AlterMcpError extends Error {
@@ -128,6 +129,38 @@ export class ServeError extends AlterMcpError {
 }
 
 /**
+ * The vault could not be opened when the server started (`serveStdio`, `serveHttp`,
+ * `AlterMCP.ready()`), so no tool is served: the store is unreachable or broken, the encryption
+ * key is not the store's, or the SQLite driver cannot load. `causeCode` is the vault error's code
+ * (`ALTER_STORE`, `ALTER_ENCRYPTION_KEY`, `ALTER_NATIVE_MODULE`, …); `cause` is that error.
+ */
+export class VaultStartupError extends AlterMcpError {
+  /** The code of the underlying error (an `ALTER_*` code from @alter/vault), or `'UNKNOWN'`. */
+  readonly causeCode: string;
+  constructor(where: string, cause: unknown) {
+    const code: unknown = cause instanceof Error ? (cause as { code?: unknown }).code : undefined;
+    const causeCode = typeof code === 'string' && code.startsWith('ALTER_') ? code : 'UNKNOWN';
+    const what = STARTUP_PROBLEM[causeCode] ?? 'the vault could not be opened';
+    const detail = (cause instanceof Error ? cause.message : String(cause)).replace(/\.?\s*$/, '.');
+    const hint = STARTUP_HINT[causeCode];
+    super('ALTER_MCP_VAULT_STARTUP', `${where}: cannot start, ${what} (${causeCode}); no tools are served. ${detail}${hint ? ` ${hint}` : ''}`.replace(/\s*\n\s*/g, ' '), { cause });
+    this.causeCode = causeCode;
+  }
+}
+
+const STARTUP_PROBLEM: Readonly<Record<string, string>> = Object.freeze({
+  ALTER_STORE: 'the vault store cannot be opened',
+  ALTER_ENCRYPTION_KEY: 'the encryption key does not open this vault',
+  ALTER_NATIVE_MODULE: 'the SQLite driver (better-sqlite3) cannot be loaded',
+  ALTER_CONFIG: 'the vault is misconfigured',
+});
+
+/** What to do, where the vault's own message does not say it already. */
+const STARTUP_HINT: Readonly<Record<string, string>> = Object.freeze({
+  ALTER_STORE: 'Check that the database runs and is reachable from this machine, and the store URL (host, port, user, password, database) or SQLite path.',
+});
+
+/**
  * An error whose message is safe to show the model: the tool result carries its message as is.
  * Any other error a tool throws becomes a generic message (details go to the server log only),
  * because arbitrary messages may carry internals.
@@ -150,7 +183,8 @@ export type AnyAlterMcpError =
   | ToolNestingError
   | NoUserError
   | ServeError
-  | ToolError;
+  | ToolError
+  | VaultStartupError;
 
 /**
  * Exactly the codes of @alter/mcp's error classes; a record over `AlterMcpErrorCode`, so a code
@@ -166,6 +200,7 @@ const ALTER_MCP_ERROR_CODES: Readonly<Record<AlterMcpErrorCode, true>> = Object.
   ALTER_MCP_NO_USER: true,
   ALTER_MCP_SERVE: true,
   ALTER_MCP_TOOL_ERROR: true,
+  ALTER_MCP_VAULT_STARTUP: true,
 });
 
 /**

@@ -57,5 +57,6 @@ export {
   ToolNestingError,
   ToolOutputError,
   ToolRegistrationError,
+  VaultStartupError,
 } from './errors.js';
 export type { AlterMcpErrorCode, AnyAlterMcpError, SchemaIssue } from './errors.js';

@@ -20,6 +20,7 @@ import { errorPageHandler } from './auth/error-page.js';
 import { ServeError } from './errors.js';
 import type { HttpAuthPlugin } from './http-auth-plugin.js';
 import { closeAlter, onTerminationSignals } from './internal/graceful-close.js';
+import { openVaultAtStartup } from './internal/vault-startup.js';
 import type { McpServerLike } from './sdk-adapter.js';
 
 /** Creates one server per HTTP session (register your AlterMCP tools inside it). */
@@ -73,6 +74,8 @@ interface Session {
  * one server object to one session); a single server serves one session at a time.
  *
  * @throws ServeError when the port cannot be bound.
+ * @throws VaultStartupError when the vault cannot be opened (store unreachable or broken, wrong
+ *   key, SQLite driver built for another Node); nothing listens then.
  * @example
  * const handle = await serveHttp(() => {
  *   const server = new McpServer({ name: 'calendar', version: '1.0.0' });
@@ -90,6 +93,8 @@ export async function serveHttp(server: McpServerLike | McpServerFactory, option
   const firstServer: McpServerLike = factory ? await factory() : (server as McpServerLike);
   let spare: McpServerLike | undefined = firstServer;
   const vault = options.vault ?? alterMcpFor(firstServer)?.vault;
+  // Before listening: a broken store fails the start, not every tool call later.
+  if (vault) await openVaultAtStartup(vault, 'serveHttp');
 
   const app = createMcpExpressApp({ host, ...(options.allowedHosts ? { allowedHosts: options.allowedHosts } : {}) });
   const httpServer = createServer(app);

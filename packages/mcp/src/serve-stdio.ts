@@ -4,6 +4,8 @@ import { createDefaultLogger } from '@alter/vault';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { alterMcpFor } from './alter-mcp.js';
 import { closeAlter, onTerminationSignals } from './internal/graceful-close.js';
+import { exitWithStartupFailure, openVaultAtStartup } from './internal/vault-startup.js';
+import { VaultStartupError } from './errors.js';
 import type { McpServerLike } from './sdk-adapter.js';
 
 export interface ServeStdioOptions {
@@ -13,6 +15,12 @@ export interface ServeStdioOptions {
   readonly closeVault?: boolean;
   /** Shut down on SIGINT/SIGTERM and when stdin ends (default true). */
   readonly handleSignals?: boolean;
+  /**
+   * When the vault cannot be opened at startup (store unreachable or broken, wrong key, SQLite
+   * driver built for another Node): print one line on stderr and exit with status 1 (default
+   * true), before any tool is listed. `false`: reject with VaultStartupError instead.
+   */
+  readonly exitOnStartupFailure?: boolean;
   readonly logger?: Logger;
 }
 
@@ -22,16 +30,28 @@ export interface StdioServerHandle {
 }
 
 /**
- * Connects `server` to stdin/stdout. Tools run as `defaultUser` (there is no auth on stdio).
+ * Opens the vault (store and key check), then connects `server` to stdin/stdout. Tools run as
+ * `defaultUser` (there is no auth on stdio). A vault that cannot open ends the process with one
+ * line on stderr and status 1 (see `exitOnStartupFailure`), so the MCP client shows the reason
+ * instead of a server whose every tool call fails.
  * Never write to stdout yourself in a stdio server: it carries the protocol.
  * @example
  * const alter = new AlterMCP(vault, { defaultUser: 'alice' });
  * alter.register(server, [CalendarTools]);
  * await serveStdio(server);
+ * @throws VaultStartupError when the vault cannot be opened and `exitOnStartupFailure` is false.
  */
 export async function serveStdio(server: McpServerLike, options: ServeStdioOptions = {}): Promise<StdioServerHandle> {
   const logger = options.logger ?? createDefaultLogger();
   const vault = options.vault ?? alterMcpFor(server)?.vault;
+  if (vault) {
+    try {
+      await openVaultAtStartup(vault, 'serveStdio');
+    } catch (err) {
+      if (err instanceof VaultStartupError && (options.exitOnStartupFailure ?? true)) exitWithStartupFailure(err);
+      throw err;
+    }
+  }
   const transport = new StdioServerTransport();
   await server.connect(transport);
   let closing: Promise<void> | undefined;

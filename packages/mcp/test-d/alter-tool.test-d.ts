@@ -153,6 +153,7 @@ export function mcpErrorKind(err: AnyAlterMcpError): 'definition' | 'call' | 'se
     case 'ALTER_MCP_TOOL_ERROR':
       return 'call';
     case 'ALTER_MCP_SERVE':
+    case 'ALTER_MCP_VAULT_STARTUP':
       return 'serve';
     default: {
       const unreachable: never = err.code;

@@ -40,6 +40,7 @@ import { redactUrl } from './redact-url.js';
 import { buildRequestHeaders } from './request-headers.js';
 import { parseEncryptionKey, SecretBox, sealedKeyId } from './secret-box.js';
 import { storeFromOption } from './store-from-option.js';
+import { StoreSweeper, type SweepOptions, type SweepResult, type SweepRunOptions, sweepOptionsOf, sweepRunOptionsOf } from './store-sweeper.js';
 import { type TokenLease, TokenManager } from './token-manager.js';
 import type { TokenRefresher } from './token-refresher.js';
 import { buildUrl, type QueryParamValue } from './url-template.js';
@@ -71,6 +72,11 @@ export interface AlterVaultOptions {
    * (request() returns only after its row is committed). See docs/vault.md#audit-durability.
    */
   readonly audit?: AuditOptions;
+  /**
+   * Background removal of expired store entries (Connect sessions, auth-server codes and tokens):
+   * every `intervalMs` (default 10 min; 0 = off), `batchSize` rows per delete (default 1000).
+   */
+  readonly sweep?: SweepOptions;
 }
 
 /** Options of {@link AlterVault.request}. */
@@ -162,6 +168,7 @@ export class AlterVault {
   readonly #timeoutMs: number;
   readonly #refreshers = new Map<string, TokenRefresher>();
   readonly #refresherFactory: (provider: ProviderConfig) => TokenRefresher;
+  readonly #sweeper: StoreSweeper;
   #readyPromise: Promise<void> | undefined;
   #isReady = false;
   #closing: Promise<void> | undefined;
@@ -197,6 +204,7 @@ export class AlterVault {
       previous.map((k, i) => parseEncryptionKey(k, `options.previousKeys[${i}]`)),
     );
     this.store = storeFromOption(options.store);
+    this.#sweeper = new StoreSweeper(this.store, this.#logger, sweepOptionsOf(options.sweep));
     this.#auditLog = new AuditLog(this.store, this.#logger, options.audit);
     this.#refresherFactory = refresherOf(options) ?? ((p) => createOAuthClient(p, { timeoutMs: this.#timeoutMs }));
     this.#tokens = new TokenManager({
@@ -295,6 +303,7 @@ export class AlterVault {
     this.#readyPromise ??= this.#open().then(
       () => {
         this.#isReady = true;
+        this.#sweeper.start();
       },
       (err: unknown) => {
         this.#readyPromise = undefined;
@@ -562,6 +571,20 @@ export class AlterVault {
     return { resealed, keyId: newBox.keyId };
   }
 
+  /**
+   * Deletes every expired store entry now (what the background sweep does every
+   * `sweep.intervalMs`), in batches of `sweep.batchSize` (or `options.batchSize`), and returns
+   * how many entries it removed. `alter store prune` calls this.
+   * @throws InvalidArgumentError for bad options (named); StoreError when the store fails; EncryptionKeyError / NativeModuleError from opening it.
+   * @example
+   * const { removed } = await vault.pruneExpired();
+   */
+  async pruneExpired(options?: SweepRunOptions): Promise<SweepResult> {
+    const run = sweepRunOptionsOf(options); // bad arguments fail before the store is opened
+    await this.ready();
+    return this.#sweeper.sweep(run);
+  }
+
   /** Flushes the audit trail, closes Connect and the store. Idempotent. */
   close(): Promise<void> {
     this.#closing ??= (async () => {
@@ -573,6 +596,7 @@ export class AlterVault {
           this.#idle = resolve;
         });
       }
+      await this.#sweeper.stop();
       try {
         await (this.connect as { close?: () => Promise<void> | void }).close?.();
       } finally {

@@ -24,7 +24,8 @@ export type AlterErrorCode =
   | 'ALTER_PROVIDER_API'
   | 'ALTER_GRANT_TOKEN_BINDING'
   | 'ALTER_HEADER_NOT_ALLOWED'
-  | 'ALTER_RESPONSE_TOO_LARGE';
+  | 'ALTER_RESPONSE_TOO_LARGE'
+  | 'ALTER_NATIVE_MODULE';
 
 /** Base class of every error thrown by @alter/vault (other packages have their own bases and codes). */
 export class AlterError extends Error {
@@ -280,7 +281,8 @@ export type AnyAlterError =
   | ProviderApiError
   | GrantTokenBindingError
   | HeaderNotAllowedError
-  | ResponseTooLargeError;
+  | ResponseTooLargeError
+  | NativeModuleError;
 
 /**
  * Exactly the codes of @alter/vault's error classes. Typed as a record over `AlterErrorCode`, so
@@ -307,6 +309,7 @@ const ALTER_ERROR_CODES: Readonly<Record<AlterErrorCode, true>> = Object.freeze(
   ALTER_GRANT_TOKEN_BINDING: true,
   ALTER_HEADER_NOT_ALLOWED: true,
   ALTER_RESPONSE_TOO_LARGE: true,
+  ALTER_NATIVE_MODULE: true,
 });
 
 /**
@@ -372,5 +375,40 @@ export class GrantTokenBindingError extends AlterError {
     this.account = args.account;
     this.field = args.field;
     this.reason = args.reason;
+  }
+}
+
+/**
+ * A native module the store needs (better-sqlite3) cannot be loaded: it was compiled for another
+ * Node (`reason: 'abi-mismatch'`, e.g. an MCP client starts the server with another Node than the
+ * one that installed it), it was never compiled (`'not-built'`), or the OS refused it
+ * (`'load-failed'`). The message names both Node versions and the command that fixes it.
+ */
+export class NativeModuleError extends AlterError {
+  /** The npm package, e.g. `better-sqlite3`. */
+  readonly module: string;
+  readonly reason: 'abi-mismatch' | 'not-built' | 'load-failed';
+  /** NODE_MODULE_VERSION the module was built for (abi-mismatch only). */
+  readonly builtForAbi: number | undefined;
+  /** Node major that NODE_MODULE_VERSION belongs to, when known. */
+  readonly builtForNode: number | undefined;
+  /** The command that rebuilds the module for the running Node, e.g. `pnpm rebuild better-sqlite3`. */
+  readonly fix: string;
+
+  constructor(args: {
+    module: string;
+    reason: NativeModuleError['reason'];
+    message: string;
+    fix: string;
+    builtForAbi?: number;
+    builtForNode?: number;
+    cause?: unknown;
+  }) {
+    super('ALTER_NATIVE_MODULE', args.message, { cause: args.cause });
+    this.module = args.module;
+    this.reason = args.reason;
+    this.builtForAbi = args.builtForAbi;
+    this.builtForNode = args.builtForNode;
+    this.fix = args.fix;
   }
 }

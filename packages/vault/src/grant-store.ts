@@ -168,6 +168,17 @@ export interface GrantStore {
   kvDelete(namespace: string, key: string): Promise<boolean>;
   kvList(namespace: string, options?: { prefix?: string; limit?: number }): Promise<Array<KvEntry & { key: string }>>;
 
+  // Sweeping (keeps the kv table bounded; see store-sweeper.ts)
+  /**
+   * Deletes at most `limit` kv entries whose expiry has passed (by the store's clock, the same one
+   * reads use) and returns how many it deleted. Entries without an expiry are never touched.
+   * Callers repeat it until it returns less than `limit`, so a large backlog is removed in short
+   * batches instead of one long lock. Safe to run from several processes at once.
+   *
+   * A swept key written again starts over at version 1: never keep a kv version across an expiry.
+   */
+  kvSweep(limit: number): Promise<number>;
+
   // Metadata (key-check canary, schema info)
   getMeta(key: string): Promise<string | undefined>;
   setMeta(key: string, value: string): Promise<void>;

@@ -14,6 +14,7 @@ export {
   HostNotAllowedError,
   InvalidArgumentError,
   isAlterError,
+  NativeModuleError,
   ProviderApiError,
   ProviderHttpError,
   RequestAbortedError,
@@ -60,6 +61,7 @@ export { SqliteGrantStore } from './sqlite-grant-store.js';
 export type { SqliteGrantStoreOptions } from './sqlite-grant-store.js';
 export { PostgresGrantStore } from './postgres-grant-store.js';
 export type { PostgresGrantStoreOptions } from './postgres-grant-store.js';
+export type { SweepOptions, SweepResult, SweepRunOptions } from './store-sweeper.js';
 
 // Logging
 export { createDefaultLogger, silentLogger } from './logger.js';

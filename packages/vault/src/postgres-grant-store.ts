@@ -39,6 +39,7 @@ import {
   toJsonList,
   whereSql,
 } from './internal/store-rows.js';
+import { sweepLimit } from './internal/sweep-limit.js';
 
 export interface PostgresGrantStoreOptions {
   /** `postgres://user@host:5432/db`. A `?schema=name` parameter is honoured (and stripped). */
@@ -103,6 +104,11 @@ const MIGRATIONS: ReadonlyArray<{ version: number; sql: (s: string) => string }>
         PRIMARY KEY (namespace, key)
       );
     `,
+  },
+  {
+    // The sweeper finds expired kv entries by expiry; without this index every sweep scans the table.
+    version: 2,
+    sql: (s) => `CREATE INDEX IF NOT EXISTS alter_kv_expires ON ${s}.alter_kv (expires_at) WHERE expires_at IS NOT NULL;`,
   },
 ];
 
@@ -393,6 +399,21 @@ export class PostgresGrantStore implements GrantStore {
     sql += ` ORDER BY key COLLATE "C" LIMIT $${params.length}`;
     const rows = await this.#q<KvRow<Date> & { key: string }>(sql, params);
     return rows.map((r) => ({ key: r.key, ...kvEntryFromRow(r, sameDate) }));
+  }
+
+  // ---- sweep ----
+
+  async kvSweep(limit: number): Promise<number> {
+    const n = sweepLimit(limit);
+    // SKIP LOCKED: sweepers of several processes take disjoint batches instead of waiting on each
+    // other, and a row a writer holds is left for the next sweep.
+    const rows = await this.#q<{ key: string }>(
+      `DELETE FROM ${this.#s}.alter_kv WHERE ctid IN (
+         SELECT ctid FROM ${this.#s}.alter_kv WHERE expires_at IS NOT NULL AND expires_at <= now() LIMIT $1 FOR UPDATE SKIP LOCKED
+       ) RETURNING key`,
+      [n],
+    );
+    return rows.length;
   }
 
   // ---- meta ----

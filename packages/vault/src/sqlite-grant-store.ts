@@ -26,6 +26,8 @@ import type {
   StoredGrant,
 } from './grant-store.js';
 import { KeyedMutex } from './internal/keyed-mutex.js';
+import { sweepLimit } from './internal/sweep-limit.js';
+import { nativeModuleErrorOf } from './native-module-error.js';
 import {
   AUDIT_INSERT_COLUMN_COUNT,
   AUDIT_INSERT_COLUMNS,
@@ -107,6 +109,11 @@ const MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
       );
     `,
   },
+  {
+    // The sweeper finds expired kv entries by expiry; without this index every sweep scans the table.
+    version: 2,
+    sql: 'CREATE INDEX IF NOT EXISTS alter_kv_expires ON alter_kv (expires_at) WHERE expires_at IS NOT NULL;',
+  },
 ];
 
 /** Latest schema version this code writes. */
@@ -174,7 +181,8 @@ export class SqliteGrantStore implements GrantStore {
       this.#db = db;
     } catch (cause) {
       this.#opening = undefined;
-      throw new StoreError(`Cannot open the SQLite vault at ${this.filename}: ${(cause as Error).message}`, { cause });
+      // A better-sqlite3 built for another Node (or never built) gets its own error naming the fix.
+      throw nativeModuleErrorOf(cause, 'better-sqlite3') ?? new StoreError(`Cannot open the SQLite vault at ${this.filename}: ${(cause as Error).message}`, { cause });
     }
   }
 
@@ -347,6 +355,16 @@ export class SqliteGrantStore implements GrantStore {
     params.push(Math.max(1, Math.floor(options.limit ?? 1000)));
     const rows = this.#conn().prepare(sql).all(...params) as Array<KvRow<number> & { key: string }>;
     return rows.map((r) => ({ key: r.key, ...kvEntryFromRow(r, toDate) }));
+  }
+
+  // ---- sweep ----
+
+  async kvSweep(limit: number): Promise<number> {
+    const n = sweepLimit(limit);
+    // By rowid, through the expiry index: one short write transaction per batch.
+    return this.#conn()
+      .prepare('DELETE FROM alter_kv WHERE rowid IN (SELECT rowid FROM alter_kv WHERE expires_at IS NOT NULL AND expires_at <= ? LIMIT ?)')
+      .run(Date.now(), n).changes;
   }
 
   // ---- meta ----

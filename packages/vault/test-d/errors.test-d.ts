@@ -30,6 +30,8 @@ export function advice(err: AnyAlterError): string {
       return 'send the user through Connect';
     case 'ALTER_GRANT_TOKEN_BINDING':
       return 'revoke the grant, reconnect, and check who can write the database';
+    case 'ALTER_NATIVE_MODULE':
+      return 'rebuild the native module for this Node (the message names the command)';
     case 'ALTER_HOST_NOT_ALLOWED':
       return 'allow the host in the provider config';
     case 'ALTER_HEADER_NOT_ALLOWED':

@@ -220,6 +220,29 @@ export function runStoreContract(name: string, makeStore: () => GrantStore | Pro
       expect(await store.kvTake('codes', 'expired')).toBeUndefined();
     });
 
+    it('kvSweep deletes only expired entries, at most `limit` per call, each exactly once across concurrent sweeps', async () => {
+      const past = new Date(Date.now() - 60_000);
+      for (let i = 0; i < 7; i++) await store.kvPut('connect', `gone-${i}`, 'x', past);
+      await store.kvPut('connect', 'live', 'l', new Date(Date.now() + 3_600_000));
+      await store.kvPut('auth:clients', 'forever', 'f');
+      expect(await store.kvSweep(3)).toBe(3);
+      expect(await store.kvSweep(3)).toBe(3);
+      expect(await store.kvSweep(3)).toBe(1);
+      expect(await store.kvSweep(3)).toBe(0);
+      expect(await store.kvGet('connect', 'live')).toMatchObject({ value: 'l' });
+      expect(await store.kvGet('auth:clients', 'forever')).toMatchObject({ value: 'f', expiresAt: null });
+      // The swept key is really gone: written again, it starts over at version 1.
+      expect(await store.kvCompareAndSet('connect', 'gone-0', 0, 'new')).toBe(true);
+      expect(await store.kvGet('connect', 'gone-0')).toMatchObject({ value: 'new', version: 1 });
+
+      for (let i = 0; i < 40; i++) await store.kvPut('auth:codes', `c-${i}`, 'x', past);
+      const counts = await Promise.all(Array.from({ length: 4 }, () => store.kvSweep(50)));
+      const more = await store.kvSweep(50);
+      expect(counts.reduce((a, b) => a + b, 0) + more).toBe(40);
+      await expect(store.kvSweep(0)).rejects.toMatchObject({ code: 'ALTER_INVALID_ARGUMENT' });
+      await expect(store.kvSweep(1.5)).rejects.toMatchObject({ code: 'ALTER_INVALID_ARGUMENT' });
+    });
+
     it('meta: get/set', async () => {
       expect(await store.getMeta('x')).toBeUndefined();
       await store.setMeta('x', '1');

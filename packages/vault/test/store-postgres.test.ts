@@ -16,10 +16,10 @@ describeWithPostgres('PostgresGrantStore', (db) => {
     await Promise.all(stores.map((s) => s.close()));
     const client = new pg.Client({ connectionString: db.url });
     await client.connect();
-    const res = await client.query(`SELECT version FROM "${schema}".alter_migrations`);
+    const res = await client.query(`SELECT version FROM "${schema}".alter_migrations ORDER BY version`);
     await client.query(`DROP SCHEMA "${schema}" CASCADE`);
     await client.end();
-    expect(res.rows).toEqual([{ version: 1 }]);
+    expect(res.rows).toEqual([{ version: 1 }, { version: 2 }]);
   });
 
   it('accepts ?schema= in the URL and hides the password in inspect/JSON', async () => {

@@ -5,5 +5,6 @@ import { connect } from './connect.js';
 import { doctor } from './doctor.js';
 import { grantsList, grantsRevoke } from './grants.js';
 import { keysRotate } from './keys.js';
+import { storePrune } from './store.js';
 
-export const COMMANDS: readonly CommandSpec[] = [grantsList, grantsRevoke, connect, auditTail, auditVerify, auditExport, keysRotate, doctor];
+export const COMMANDS: readonly CommandSpec[] = [grantsList, grantsRevoke, connect, auditTail, auditVerify, auditExport, keysRotate, storePrune, doctor];

@@ -284,6 +284,42 @@ export function defineCliSuite(backend: SuiteBackend): void {
     expect(bad.stderr).toContain('--new-key: the new key must be base64 for exactly 32 random bytes');
   });
 
+  it('store prune deletes every expired Connect session and auth record in batches, prints the count, and keeps live rows', async () => {
+    const v = await seed(1);
+    const vault = v.open();
+    const past = new Date(Date.now() - 60_000);
+    const future = new Date(Date.now() + 3_600_000);
+    try {
+      await vault.ready();
+      const namespaces = ['connect', 'auth:codes', 'auth:requests', 'auth:refresh-tokens', 'auth:families'];
+      for (let i = 0; i < 2_500; i += 250) {
+        await Promise.all(Array.from({ length: 250 }, (_, j) => vault.store.kvPut(namespaces[(i + j) % namespaces.length]!, `old-${i + j}`, '{"status":"complete"}', past)));
+      }
+      await vault.store.kvPut('connect', 'live-session', '{"status":"pending"}', future);
+      await vault.store.kvPut('auth:refresh-tokens', 'live-token', '{"spent":false}', future);
+      await vault.store.kvPut('auth:clients', 'registered-client', '{}');
+    } finally {
+      await vault.close();
+    }
+
+    const r = await alter(v, ['store', 'prune']);
+    expect(r).toMatchObject({ code: 0, stdout: 'removed 2500 expired rows (3 batches)\n', stderr: '' });
+    const again = await alter(v, ['store', 'prune', '--batch-size', '10', '--json']);
+    expect(again.code).toBe(0);
+    expect(JSON.parse(again.stdout)).toEqual({ removed: 0, batches: 1 });
+
+    const after = v.open();
+    try {
+      await after.ready();
+      expect(await after.store.kvGet('connect', 'live-session')).toMatchObject({ value: '{"status":"pending"}' });
+      expect(await after.store.kvGet('auth:refresh-tokens', 'live-token')).toBeDefined();
+      expect(await after.store.kvGet('auth:clients', 'registered-client')).toMatchObject({ expiresAt: null });
+      expect(await after.store.kvSweep(10_000)).toBe(0);
+    } finally {
+      await after.close();
+    }
+  }, 120_000);
+
   it('doctor passes on a good config and names the fix on a wrong key', async () => {
     const v = await seed(2);
     const good = await alter(v, ['doctor', '--offline']);

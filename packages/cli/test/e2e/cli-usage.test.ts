@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { assertBuilt, runCli } from '../support/cli-process.js';
 
-const COMMANDS = [['grants', 'list'], ['grants', 'revoke'], ['connect'], ['audit', 'tail'], ['audit', 'verify'], ['audit', 'export'], ['keys', 'rotate'], ['doctor']];
+const COMMANDS = [['grants', 'list'], ['grants', 'revoke'], ['connect'], ['audit', 'tail'], ['audit', 'verify'], ['audit', 'export'], ['keys', 'rotate'], ['store', 'prune'], ['doctor']];
 
 describe('alter usage (built bin)', () => {
   let cwd: string;
@@ -55,6 +55,8 @@ describe('alter usage (built bin)', () => {
     [['audit', 'export', '--user'], 'alter: option --user needs a value'],
     [['doctor', 'extra'], 'alter: unexpected argument "extra"'],
     [['keys', 'rotate', '--new-key', 'x', '--new-key-env', 'Y'], 'alter: give --new-key or --new-key-env, not both'],
+    [['store', 'prune', '--batch-size', '20000'], 'alter: option --batch-size: "20000" is not a whole number between 0 and 10000'],
+    [['store', 'prune', '--batch-size', '0'], 'alter: option --batch-size: must be at least 1'],
   ])('%j is a usage error: one line on stderr, nothing on stdout, exit 2', async (args, message) => {
     const r = await alter(args);
     expect(r.code).toBe(2);

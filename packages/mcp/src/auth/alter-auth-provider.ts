@@ -95,7 +95,9 @@ export interface AlterAuthProviderOptions {
   /**
    * Seconds a dynamically registered client lives without being used: counted from its
    * registration or the last token issued to it (code exchange or refresh). An expired client is
-   * unknown (`invalid_client`); it must register again. Default 90 days; `0` keeps clients forever.
+   * unknown (`invalid_client`); it must register again (the MCP SDK's client does so by itself).
+   * Default: 90 days or `refreshTokenTtlSec`, whichever is longer; never less than
+   * `refreshTokenTtlSec`, so no working refresh token outlives its client. `0` keeps clients forever.
    */
   readonly unusedClientTtlSec?: number;
   /** Default: the vault's default logger (warnings and errors). */
@@ -182,8 +184,13 @@ export class AlterAuthProvider implements OAuthServerProvider, HttpAuthPlugin {
     if (!Number.isInteger(remember) || remember < 0) throw new InvalidArgumentError('options.consent.rememberSec', 'must be a non-negative integer.');
     this.#rememberConsentSec = remember;
     this.#limits = resolveAuthServerLimits(options.limits, options.rateLimit === false);
-    const unusedTtl = options.unusedClientTtlSec ?? 90 * 24 * 3600;
+    // Never shorter than a refresh token: every token issued extends the client, so a client
+    // holding a refresh token that still works is never unknown when it presents it.
+    const unusedTtl = options.unusedClientTtlSec ?? Math.max(90 * 24 * 3600, this.#refreshTtl);
     if (!Number.isInteger(unusedTtl) || unusedTtl < 0) throw new InvalidArgumentError('options.unusedClientTtlSec', 'must be a non-negative integer (seconds; 0 keeps clients forever).');
+    if (unusedTtl !== 0 && unusedTtl < this.#refreshTtl) {
+      throw new InvalidArgumentError('options.unusedClientTtlSec', `must be at least refreshTokenTtlSec (${this.#refreshTtl}), or 0 (keep clients forever): a client must outlive its refresh tokens.`);
+    }
     this.#unusedClientTtlSec = unusedTtl;
     this.#records = new AuthRecords(vault.store, () => vault.ready());
     if (options.baseUrl !== undefined) this.#urls = resolveUrls(options.baseUrl, 'options.baseUrl');
@@ -628,7 +635,9 @@ export class AlterAuthProvider implements OAuthServerProvider, HttpAuthPlugin {
     await this.#records.consents.put(
       AuthRecords.consentKey(user, pending.clientId),
       { user, clientId: pending.clientId, redirectUri: pending.redirectUri, scopes: pending.scopes, at: new Date().toISOString() },
-      this.#rememberConsentSec > 0 ? inSeconds(this.#rememberConsentSec) : null,
+      // Never without an expiry: a consent that is not remembered is only a record of what the
+      // tokens were granted for, so it lives as long as they can (then the sweeper removes it).
+      inSeconds(this.#rememberConsentSec > 0 ? this.#rememberConsentSec : this.#refreshTtl),
     );
     if (this.#rememberConsentSec > 0) await this.#rememberConsent(req, res, user, pending.clientId, pending.redirectUri);
 

@@ -18,7 +18,7 @@ describe('registration bounds and unused-client expiry', () => {
   let h: AuthHarness;
 
   beforeAll(async () => {
-    h = await startAuthHarness({ auth: { unusedClientTtlSec: UNUSED_TTL_SEC } });
+    h = await startAuthHarness({ auth: { unusedClientTtlSec: UNUSED_TTL_SEC, refreshTokenTtlSec: UNUSED_TTL_SEC } });
   });
   afterAll(async () => {
     await h?.close();
