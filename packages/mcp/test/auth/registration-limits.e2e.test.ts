@@ -4,8 +4,10 @@
  * registration; and a registration nobody uses expires (a token issued keeps it alive).
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { InvalidArgumentError } from '@alter/vault';
+import { AlterAuthProvider } from '@alter/mcp';
 import { AUTH_KV } from '../../src/auth/auth-records.js';
-import { type AuthHarness, browserSignIn, startAuthHarness } from './support/auth-harness.js';
+import { type AuthHarness, GITHUB_SCOPES, browserSignIn, startAuthHarness } from './support/auth-harness.js';
 import { pkce, register, registerPublicClient, tokenRequest, validAuthorizeUrl } from './support/raw-oauth.js';
 
 const CB = 'http://127.0.0.1:9/cb';
@@ -96,6 +98,19 @@ describe('registration bounds and unused-client expiry', () => {
     expect(await h.auth.clientsStore.getClient(unused.client_id)).toBeUndefined();
     expect(await h.auth.clientsStore.getClient(String(confidential.body.client_id))).toBeUndefined();
     expect(await h.vault.store.kvGet(AUTH_KV.clientSecrets, String(confidential.body.client_id))).toBeUndefined();
+    // The vault's sweeper removes the expired registrations (two clients and one sealed secret at least).
+    expect((await h.vault.pruneExpired()).removed).toBeGreaterThanOrEqual(3);
+  });
+
+  it('refuses an unusedClientTtlSec shorter than the refresh-token lifetime, naming the option', () => {
+    let thrown: unknown;
+    try {
+      new AlterAuthProvider(h.vault, { providers: { github: GITHUB_SCOPES }, unusedClientTtlSec: 3600, refreshTokenTtlSec: 7200 });
+    } catch (err) {
+      thrown = err;
+    }
+    expect(thrown).toBeInstanceOf(InvalidArgumentError);
+    expect((thrown as InvalidArgumentError).argument).toBe('options.unusedClientTtlSec');
   });
 
   it('leaks nothing', async () => {
