@@ -9,6 +9,7 @@ import type { Readable } from 'node:stream';
 import { inspect } from 'node:util';
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
 import { type AuditContext, type AuditContextInput, AuditContextStore } from './audit-context.js';
+import { noteCallSecret } from './call-secrets.js';
 import { AuditLog, type AuditOptions, type AuditQuery, type AuditVerifyOptions, type AuditVerifyResult, verifyOptionsOf } from './audit-log.js';
 import { ConnectManager } from './connect/connect-manager.js';
 import type { ConnectDeps } from './connect/connect-deps.js';
@@ -371,6 +372,8 @@ export class AlterVault {
       throw new InvalidArgumentError('method', `expected one of ${[...METHODS].join(', ')}`);
     }
     const verb = method.toUpperCase();
+    // Per-call secret tracking (call-secrets.ts): the MCP layer redacts these from tool results.
+    noteCallSecret(p.clientSecret);
     requireNonEmptyString(url, 'url');
     requireObject(options, 'options');
     const user = requireNonEmptyString(options.user, 'options.user');
@@ -403,6 +406,7 @@ export class AlterVault {
       const required = options.scopes === undefined ? [] : scopesArg(options.scopes);
 
       let lease: TokenLease = await this.#tokens.acquire(p, user, account);
+      noteCallSecret(lease.token);
       auditAccount = lease.account;
       if (required.length > 0) {
         const missing = required.filter((s) => !lease.scopes.has(s));
@@ -412,6 +416,7 @@ export class AlterVault {
       if (res.status === 401 && lease.refreshable) {
         this.#logger.debug('provider answered 401; refreshing once and retrying', { provider: p.id, user });
         lease = await this.#tokens.forceRefresh(p, user, account, lease);
+        noteCallSecret(lease.token);
         res = await this.#send(p, verb, sendUrl.href, headers, data, lease.token, { timeoutMs, maxResponseBytes, signal: options.signal });
       }
       status = res.status;
