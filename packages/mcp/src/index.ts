@@ -41,6 +41,9 @@ export type { HttpAuthPlugin, HttpAuthPluginInstallOptions } from './http-auth-p
 export { AlterAuthProvider, authUser } from './auth/alter-auth-provider.js';
 export type { AlterAuthProviderOptions } from './auth/alter-auth-provider.js';
 export { AlterClientsStore } from './auth/alter-clients-store.js';
+export type { AuthServerLimitsOptions, ClientDocumentLimits, RegistrationLimits } from './auth/auth-server-limits.js';
+export type { RateLimit } from './auth/rate-limiter.js';
+export { errorPageHandler } from './auth/error-page.js';
 
 // Errors
 export {

@@ -16,6 +16,7 @@ import type { EventStore } from '@modelcontextprotocol/sdk/server/streamableHttp
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import type express from 'express';
 import { alterMcpFor } from './alter-mcp.js';
+import { errorPageHandler } from './auth/error-page.js';
 import { ServeError } from './errors.js';
 import type { HttpAuthPlugin } from './http-auth-plugin.js';
 import { closeAlter, onTerminationSignals } from './internal/graceful-close.js';
@@ -168,6 +169,9 @@ export async function serveHttp(server: McpServerLike | McpServerFactory, option
   };
   if (guard) app.all(path, guard, endpoint);
   else app.all(path, endpoint);
+  // Last: errors of every route above (a body that does not parse, …) get a generic page with an
+  // error id, never express's default page, which shows the stack unless NODE_ENV=production.
+  app.use(errorPageHandler(logger));
 
   let closing: Promise<void> | undefined;
   let removeSignals = () => {};

@@ -40,6 +40,13 @@ import type { OAuthClientInformationFull, OAuthMetadata, OAuthProtectedResourceM
 import { type AlterVault, ConnectSessionError, InvalidArgumentError, isLoopbackHost, type Logger, VaultConfigError, createDefaultLogger } from '@alter/vault';
 import { mintAccessToken, verifyAccessTokenJwt } from './access-token.js';
 import { AlterClientsStore } from './alter-clients-store.js';
+import { type AuthServerLimitsOptions, type ResolvedAuthServerLimits, resolveAuthServerLimits } from './auth-server-limits.js';
+import { ClientDocumentFetchLimitError } from './client-document-loader.js';
+import { errorPageHandler } from './error-page.js';
+import { type InternalAuthProviderOptions, RESOLVE_HOST } from './internal/internal-options.js';
+import { rateLimitByClientAddress } from './rate-limiter.js';
+import { registrationBodyParser } from './registration-body.js';
+import type { ResolveHost } from './safe-fetch.js';
 import { AuthRecords, type CodeRecord, type FamilyRecord, type PendingAuthorization } from './auth-records.js';
 import { cookieName, readCookie, renderConsentPage, renderMessagePage, setCookie, setPageHeaders } from './consent-page.js';
 import { hmac, randomId, randomToken, safeEqual, sha256, sign, unsign } from './internal/crypto.js';
@@ -80,12 +87,31 @@ export interface AlterAuthProviderOptions {
   /** Name shown on the consent page. Default: the resource host. */
   readonly serverName?: string;
   /**
-   * Accept `http://` Client ID Metadata Document URLs on loopback hosts (and https ones resolving
-   * to private addresses). Default: only when `baseUrl` itself is on a loopback host.
+   * Accept Client ID Metadata Document URLs on loopback hosts and addresses (127.0.0.0/8, ::1;
+   * plain `http://` too). Private, link-local and other special ranges stay refused. Default: only
+   * when `baseUrl` itself is on a loopback host.
    */
   readonly allowLoopbackClientIds?: boolean;
-  /** Rate limits of the SDK's handlers (`false` turns them off, e.g. in tests). Default: the SDK's. */
+  /**
+   * Rate limits of the SDK's handlers (`false` turns them off, e.g. in tests; it also turns off
+   * `limits.authorize` and `limits.register` unless those are set). Default: the SDK's.
+   */
   readonly rateLimit?: AuthorizationHandlerOptions['rateLimit'];
+  /**
+   * Bounds on what clients send and on what the server fetches for them: `/authorize` and
+   * `/register` requests per client address, Client ID Metadata Document fetches (per client id,
+   * per host, in all; failures remembered), and registration field sizes. Defaults in
+   * docs/auth-server.md ("Input limits").
+   */
+  readonly limits?: AuthServerLimitsOptions;
+  /**
+   * Seconds a dynamically registered client lives without being used: counted from its
+   * registration or the last token issued to it (code exchange or refresh). An expired client is
+   * unknown (`invalid_client`); it must register again (the MCP SDK's client does so by itself).
+   * Default: 90 days or `refreshTokenTtlSec`, whichever is longer; never less than
+   * `refreshTokenTtlSec`, so no working refresh token outlives its client. `0` keeps clients forever.
+   */
+  readonly unusedClientTtlSec?: number;
   /** Default: the vault's default logger (warnings and errors). */
   readonly logger?: Logger;
 }
@@ -145,6 +171,8 @@ export class AlterAuthProvider implements OAuthServerProvider, HttpAuthPlugin {
   readonly #options: AlterAuthProviderOptions;
   readonly #logger: Logger;
   readonly #records: AuthRecords;
+  readonly #limits: ResolvedAuthServerLimits;
+  readonly #unusedClientTtlSec: number;
   #clients: AlterClientsStore | undefined;
   #urls: ResolvedUrls | undefined;
   #key: Promise<SigningKey> | undefined;
@@ -169,6 +197,15 @@ export class AlterAuthProvider implements OAuthServerProvider, HttpAuthPlugin {
     if (!Number.isInteger(remember) || remember < 0) throw new InvalidArgumentError('options.consent.rememberSec', 'must be a non-negative integer.');
     this.#rememberConsentSec = remember;
     this.#signedInSec = positiveInt('options.signedInSec', options.signedInSec ?? 30 * 24 * 3600);
+    this.#limits = resolveAuthServerLimits(options.limits, options.rateLimit === false);
+    // Never shorter than a refresh token: every token issued extends the client, so a client
+    // holding a refresh token that still works is never unknown when it presents it.
+    const unusedTtl = options.unusedClientTtlSec ?? Math.max(90 * 24 * 3600, this.#refreshTtl);
+    if (!Number.isInteger(unusedTtl) || unusedTtl < 0) throw new InvalidArgumentError('options.unusedClientTtlSec', 'must be a non-negative integer (seconds; 0 keeps clients forever).');
+    if (unusedTtl !== 0 && unusedTtl < this.#refreshTtl) {
+      throw new InvalidArgumentError('options.unusedClientTtlSec', `must be at least refreshTokenTtlSec (${this.#refreshTtl}), or 0 (keep clients forever): a client must outlive its refresh tokens.`);
+    }
+    this.#unusedClientTtlSec = unusedTtl;
     this.#records = new AuthRecords(vault.store, () => vault.ready());
     if (options.baseUrl !== undefined) this.#urls = resolveUrls(options.baseUrl, 'options.baseUrl');
   }
@@ -196,6 +233,10 @@ export class AlterAuthProvider implements OAuthServerProvider, HttpAuthPlugin {
         records: this.#records,
         supportedScopes: this.#scopes,
         allowLoopbackClientIds: this.#options.allowLoopbackClientIds ?? isLoopbackHost(new URL(urls.resource).hostname),
+        registrationLimits: this.#limits.registration,
+        documentLimits: this.#limits.clientDocuments,
+        unusedClientTtlSec: this.#unusedClientTtlSec,
+        ...resolveHostOption(this.#options),
         seal: (plain) => this.#vault.sealSecret(plain),
         open: (sealed) => this.#vault.openSecret(sealed),
         logger: this.#logger,
@@ -265,9 +306,13 @@ export class AlterAuthProvider implements OAuthServerProvider, HttpAuthPlugin {
     });
     app.post(PATHS.consent, express.urlencoded({ extended: false, limit: '16kb' }), this.#route((req, res) => this.#consent(req, res)));
     app.get(PATHS.complete, this.#route((req, res) => this.#complete(req, res)));
+    // Counted before the precheck: it looks the client up, which may fetch its metadata document.
+    if (this.#limits.authorize) app.use(PATHS.authorize, rateLimitByClientAddress(this.#limits.authorize, '/authorize'));
     app.use(PATHS.authorize, express.urlencoded({ extended: false, limit: '16kb' }), this.#route((req, res, next) => this.#precheckAuthorize(req, res, next)));
     app.use(PATHS.authorize, authorizationHandler({ provider: this, ...limits }));
     app.use(PATHS.token, tokenHandler({ provider: this, ...limits }));
+    if (this.#limits.register) app.use(PATHS.register, rateLimitByClientAddress(this.#limits.register, '/register'));
+    app.use(PATHS.register, registrationBodyParser(this.#limits.registration.maxBodyBytes));
     app.use(PATHS.register, clientRegistrationHandler({ clientsStore: this.clientsStore, ...limits }));
     app.use(PATHS.revoke, revocationHandler({ provider: this, ...limits }));
     // Tool Connect links naming a user open only in a browser signed in here as that user.
@@ -275,6 +320,9 @@ export class AlterAuthProvider implements OAuthServerProvider, HttpAuthPlugin {
     // scopes the check to them when the vault also backs a server without sign-in.
     const firstProvider = Object.keys(this.#providers)[0]!;
     this.#vault.connect.useBrowserUser((req) => this.signedInUser(req), { appliesTo: (user) => user.startsWith(`${firstProvider}:`) });
+    // Errors of these routes (a body that does not parse, …) get our page, never express's
+    // stack trace. Scoped to our paths: the app's other routes keep their own handling.
+    app.use([...Object.values(PATHS), urls.prmPath], errorPageHandler(this.#logger));
     return this.bearerMiddleware();
   }
 
@@ -512,7 +560,16 @@ export class AlterAuthProvider implements OAuthServerProvider, HttpAuthPlugin {
     const clientId = params?.client_id;
     const redirectUri = params?.redirect_uri;
     if (typeof clientId === 'string' && typeof redirectUri === 'string') {
-      const client = await this.clientsStore.getClient(clientId);
+      let client: OAuthClientInformationFull | undefined;
+      try {
+        client = await this.clientsStore.getClient(clientId);
+      } catch (err) {
+        if (!(err instanceof ClientDocumentFetchLimitError)) throw err;
+        res.setHeader('Cache-Control', 'no-store');
+        res.setHeader('Retry-After', String(err.retryAfterSec));
+        res.status(429).json(err.toResponseObject());
+        return;
+      }
       if (client && !client.redirect_uris.includes(redirectUri)) {
         res.setHeader('Cache-Control', 'no-store');
         res.status(400).json({ error: 'invalid_request', error_description: 'Unregistered redirect_uri (it must match a registered one exactly)' });
@@ -669,6 +726,8 @@ export class AlterAuthProvider implements OAuthServerProvider, HttpAuthPlugin {
       await this.#records.refreshTokens.put(sha256(refreshToken), { familyId, clientId: family.clientId, spent: false }, inSeconds(this.#refreshTtl));
       tokens.refresh_token = refreshToken;
     }
+    // A token issued is what "used" means for a registration's unused-expiry.
+    await this.clientsStore.tokenIssued(client.client_id);
     return tokens;
   }
 
@@ -783,6 +842,12 @@ export class AlterAuthProvider implements OAuthServerProvider, HttpAuthPlugin {
     }
     return this.#urls;
   }
+}
+
+/** The test-only DNS resolver, when one was passed under the internal symbol. */
+function resolveHostOption(options: AlterAuthProviderOptions): { resolve?: ResolveHost } {
+  const resolve = (options as AlterAuthProviderOptions & InternalAuthProviderOptions)[RESOLVE_HOST];
+  return typeof resolve === 'function' ? { resolve } : {};
 }
 
 function resolveUrls(baseUrl: string, argument: string): ResolvedUrls {

@@ -167,9 +167,9 @@ export class SealedTable {
     return (await this.store.kvGet(this.namespace, key))?.value;
   }
 
-  async put(key: string, sealed: string): Promise<void> {
+  async put(key: string, sealed: string, expiresAt?: Date | null): Promise<void> {
     await this.ready();
-    return this.store.kvPut(this.namespace, key, sealed, null);
+    return this.store.kvPut(this.namespace, key, sealed, expiresAt ?? null);
   }
 }
 

@@ -3,20 +3,22 @@
  * client whose `client_id` is an https URL publishes its metadata at that URL; the server fetches
  * it instead of requiring registration. Fetching a URL the client chose is an SSRF vector, so:
  * https only; plain http only to a loopback host and only when explicitly allowed (local
- * development and tests); hosts that resolve to loopback, private or link-local addresses are
- * refused unless loopback is allowed; no redirects; 5 s timeout; 64 KiB cap.
+ * development and tests); the host is resolved once and every address must be public
+ * (outbound-address-policy.ts; loopback too when allowed), and the connection goes only to those
+ * checked addresses (safe-fetch.ts); no redirects; 5 s deadline; 64 KiB cap.
  */
-import { lookup } from 'node:dns/promises';
-import { isIP } from 'node:net';
 import { isLoopbackHost } from '@alter/vault';
+import { type ResolveHost, SafeFetchError, type SafeFetchResponse, safeFetch } from './safe-fetch.js';
 
 const MAX_BYTES = 64 * 1024;
 const TIMEOUT_MS = 5000;
 
-/** Error reading a client id metadata document; the message is safe to log. */
+/** Error reading a client id metadata document; the message is safe to log (never sent to the client). */
 export class ClientMetadataDocumentError extends Error {
-  constructor(message: string) {
-    super(message);
+  readonly code = 'client_metadata_document';
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
   }
 }
@@ -43,31 +45,39 @@ export function clientIdUrlProblem(clientId: string, allowLoopback: boolean): st
   return undefined;
 }
 
-/** Fetches and parses the document (JSON object). @throws ClientMetadataDocumentError. */
-export async function fetchClientMetadataDocument(clientId: string, allowLoopback: boolean): Promise<Record<string, unknown>> {
-  const problem = clientIdUrlProblem(clientId, allowLoopback);
+/** Options of {@link fetchClientMetadataDocument}. */
+export interface FetchClientMetadataDocumentOptions {
+  /** Accept loopback hosts and addresses (and plain http to them): development and tests only. */
+  readonly allowLoopback: boolean;
+  /** DNS resolution; tests inject one. Default `dns.lookup`. */
+  readonly resolve?: ResolveHost;
+}
+
+/**
+ * Fetches and parses the document (a JSON object naming `clientId`), through {@link safeFetch}:
+ * resolved once, every address checked, connected only to the checked addresses.
+ * @throws ClientMetadataDocumentError.
+ */
+export async function fetchClientMetadataDocument(clientId: string, options: FetchClientMetadataDocumentOptions): Promise<Record<string, unknown>> {
+  const problem = clientIdUrlProblem(clientId, options.allowLoopback);
   if (problem) throw new ClientMetadataDocumentError(`client_id URL ${problem}`);
-  const url = new URL(clientId);
-  if (!allowLoopback) await refusePrivateAddresses(url.hostname);
-  let res: Response;
+  let res: SafeFetchResponse;
   try {
-    res = await fetch(url, { redirect: 'error', signal: AbortSignal.timeout(TIMEOUT_MS), headers: { accept: 'application/json' } });
+    res = await safeFetch(new URL(clientId), {
+      allowLoopback: options.allowLoopback,
+      maxBytes: MAX_BYTES,
+      timeoutMs: TIMEOUT_MS,
+      accept: 'application/json',
+      ...(options.resolve ? { resolve: options.resolve } : {}),
+    });
   } catch (err) {
-    throw new ClientMetadataDocumentError(`client metadata document could not be fetched (${err instanceof Error ? err.name : 'error'})`);
+    if (!(err instanceof SafeFetchError)) throw err;
+    throw new ClientMetadataDocumentError(`client metadata document could not be fetched: ${err.message}`, { cause: err });
   }
-  if (!res.ok) {
-    await res.body?.cancel();
-    throw new ClientMetadataDocumentError(`client metadata document answered HTTP ${res.status}`);
-  }
-  const length = Number(res.headers.get('content-length') ?? '0');
-  if (length > MAX_BYTES) {
-    await res.body?.cancel();
-    throw new ClientMetadataDocumentError('client metadata document is too large');
-  }
-  const text = await readCapped(res);
+  if (res.status < 200 || res.status > 299) throw new ClientMetadataDocumentError(`client metadata document answered HTTP ${res.status}`);
   let doc: unknown;
   try {
-    doc = JSON.parse(text);
+    doc = JSON.parse(res.body.toString('utf8'));
   } catch {
     throw new ClientMetadataDocumentError('client metadata document is not JSON');
   }
@@ -78,43 +88,4 @@ export async function fetchClientMetadataDocument(clientId: string, allowLoopbac
     if (forbidden in record) throw new ClientMetadataDocumentError(`client metadata document must not contain ${forbidden}`);
   }
   return record;
-}
-
-async function readCapped(res: Response): Promise<string> {
-  const reader = res.body?.getReader();
-  if (!reader) return '';
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > MAX_BYTES) {
-      await reader.cancel();
-      throw new ClientMetadataDocumentError('client metadata document is too large');
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-async function refusePrivateAddresses(hostname: string): Promise<void> {
-  const host = hostname.replace(/^\[|\]$/g, '');
-  const addresses = isIP(host) ? [host] : (await lookup(host, { all: true }).catch(() => [])).map((a) => a.address);
-  if (addresses.length === 0) throw new ClientMetadataDocumentError('client_id host does not resolve');
-  for (const address of addresses) {
-    if (isPrivateAddress(address)) throw new ClientMetadataDocumentError('client_id host resolves to a loopback, private or link-local address');
-  }
-}
-
-function isPrivateAddress(address: string): boolean {
-  if (isIP(address) === 6) {
-    const a = address.toLowerCase();
-    if (a === '::1' || a === '::') return true;
-    if (a.startsWith('fe80:') || a.startsWith('fc') || a.startsWith('fd')) return true;
-    const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(a);
-    return mapped ? isPrivateAddress(mapped[1]!) : false;
-  }
-  const [a = 0, b = 0] = address.split('.').map(Number);
-  return a === 10 || a === 127 || a === 0 || (a === 169 && b === 254) || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 100 && b >= 64 && b <= 127);
 }

@@ -7,11 +7,11 @@ import type { OAuthClientInformationFull } from '@modelcontextprotocol/sdk/share
 import { InvalidClientMetadataError } from '@modelcontextprotocol/sdk/server/auth/errors.js';
 import { InvalidRedirectUriError } from './internal/oauth-errors.js';
 import type { ClientRecord } from './auth-records.js';
+import { DEFAULT_REGISTRATION_LIMITS, type RegistrationLimits } from './auth-server-limits.js';
 import { redirectUriProblem } from './redirect-uri.js';
+import { checkRegistrationLimits } from './registration-limits.js';
 
 const GRANT_TYPES = new Set(['authorization_code', 'refresh_token']);
-const MAX_REDIRECT_URIS = 10;
-const MAX_TEXT = 512;
 
 /**
  * Normalizes and validates client metadata into a {@link ClientRecord}.
@@ -23,11 +23,12 @@ const MAX_TEXT = 512;
 export function normalizeClientMetadata(
   client: Omit<OAuthClientInformationFull, 'client_id'> & { client_id: string },
   supportedScopes: readonly string[],
-  options: { publicOnly?: boolean } = {},
+  options: { publicOnly?: boolean; limits?: RegistrationLimits } = {},
 ): ClientRecord {
+  // Sizes first: nothing below (URL parsing, messages quoting values) should see an unbounded value.
+  checkRegistrationLimits(client, options.limits ?? DEFAULT_REGISTRATION_LIMITS);
   const uris = client.redirect_uris;
   if (!Array.isArray(uris) || uris.length === 0) throw new InvalidRedirectUriError('redirect_uris must list at least one URI');
-  if (uris.length > MAX_REDIRECT_URIS) throw new InvalidRedirectUriError(`redirect_uris may list at most ${MAX_REDIRECT_URIS} URIs`);
   for (const uri of uris) {
     const problem = redirectUriProblem(uri);
     if (problem) throw new InvalidRedirectUriError(`redirect_uris: ${problem}`);
@@ -50,10 +51,6 @@ export function normalizeClientMetadata(
     const unknown = client.scope.split(' ').filter((s) => s !== '' && !supportedScopes.includes(s));
     if (unknown.length > 0) throw new InvalidClientMetadataError(`scope: ${unknown.join(' ')} not supported (supported: ${supportedScopes.join(' ')})`);
   }
-  for (const field of ['client_name', 'client_uri', 'logo_uri', 'tos_uri', 'policy_uri', 'software_id', 'software_version'] as const) {
-    const value = client[field];
-    if (value !== undefined && (typeof value !== 'string' || value.length > MAX_TEXT)) throw new InvalidClientMetadataError(`${field} must be a string of at most ${MAX_TEXT} characters`);
-  }
 
   return stripUndefined({
     client_id: client.client_id,
@@ -67,7 +64,7 @@ export function normalizeClientMetadata(
     client_uri: client.client_uri,
     logo_uri: client.logo_uri,
     scope: client.scope,
-    contacts: client.contacts,
+    contacts: client.contacts ? [...client.contacts] : undefined,
     tos_uri: client.tos_uri,
     policy_uri: client.policy_uri,
     software_id: client.software_id,

@@ -17,6 +17,7 @@ import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/
 import { AlterVault, type ProviderConfig } from '@alter/vault';
 import { type LeakCheck, type Sandbox, SandboxBrowser, createLeakCheck, startSandbox } from '@alter/testing';
 import { AlterAuthProvider, type AlterAuthProviderOptions, authUser } from '@alter/mcp';
+import type { InternalAuthProviderOptions } from '../../../src/auth/internal/internal-options.js';
 
 export const GMAIL_READONLY = 'https://www.googleapis.com/auth/gmail.readonly';
 export const GITHUB_SCOPES = ['read:user', 'repo'];
@@ -40,7 +41,8 @@ export interface AuthHarness {
 }
 
 export interface HarnessOptions {
-  readonly auth?: Partial<AlterAuthProviderOptions>;
+  /** Provider options over the harness defaults (internal ones, e.g. `[RESOLVE_HOST]`, included). */
+  readonly auth?: Partial<AlterAuthProviderOptions> & InternalAuthProviderOptions;
   /** Reuse this vault store file and key (a second "process" on one store). */
   readonly share?: { readonly dbFile: string; readonly encryptionKey: string; readonly sandbox: Sandbox; readonly leak: LeakCheck };
   /** A `postgres://…?schema=…` store instead of a SQLite file. */
