@@ -23,7 +23,7 @@ import type { AddressInfo } from 'node:net';
 import { ConnectSessionError, InvalidArgumentError, VaultConfigError } from '../errors.js';
 import { type OAuthClient, createOAuthClient } from '../oauth-client.js';
 import type { ProviderConfig, ProviderIdentity } from '../provider-config.js';
-import { mergeScopes } from '../providers/scopes.js';
+import { normalizeProviderScopes } from '../providers/scopes.js';
 import type { ConnectDeps } from './connect-deps.js';
 import { type ConnectPage, sendPage, sendRedirect } from './connect-pages.js';
 import {
@@ -174,7 +174,7 @@ export class ConnectManager {
         throw new InvalidArgumentError(`providers.${id}`, 'must be an array of scope strings (may be empty).');
       }
       const provider = this.#deps.provider(id); // VaultConfigError for unknown ids
-      return { id: provider.id, scopes: mergeScopes(scopes), provider };
+      return { id: provider.id, scopes: normalizeProviderScopes(provider, scopes, `providers.${id}`), provider };
     });
     const first = steps[0]!;
     if (input.user === undefined && first.provider.identity === undefined && !first.scopes.concat(first.provider.defaultScopes).includes('openid')) {
