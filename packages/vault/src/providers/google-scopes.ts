@@ -111,10 +111,10 @@ function nearestScopeName(name: string): string | undefined {
   return bestScore <= Math.max(2, Math.ceil(name.length / 3)) ? best : undefined;
 }
 
-/** Edit distance, with a prefix match (`gmail.read` of `gmail.readonly`) counting as 1. */
+/** Edit distance from typo `a` to name `b`; a truncated name (`gmail.read` of `gmail.readonly`) counts as 1. */
 function nearestDistance(a: string, b: string): number {
   if (a === b) return 0;
-  if (b.startsWith(a) || a.startsWith(b)) return 1;
+  if (b.startsWith(a)) return 1;
   const row = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     let prev = row[0]!;

@@ -30,8 +30,9 @@ export function bearerInsufficientScope(response: VaultResponse): string[] | und
  * Google: HTTP 403 with `WWW-Authenticate: Bearer error="insufficient_scope", scope="…"` and/or a
  * JSON error whose `errors[].reason` is `insufficientPermissions` or whose `details[].reason` is
  * `ACCESS_TOKEN_SCOPE_INSUFFICIENT`. Google's `scope` lists alternatives (any one suffices), so
- * one is picked — the narrowest by name (`*.readonly` before write scopes before whole-service
- * scopes), so re-authorizing never asks for more than the call needs.
+ * one is picked — the narrowest by name (`*.readonly`, then specific write scopes such as
+ * `gmail.send`, then `*.modify`, then whole-service scopes), so re-authorizing does not ask for
+ * more than the call needs. Without a `scope` attribute the answer names none (`[]`).
  */
 export function googleScopeSignal(response: VaultResponse): string[] | undefined {
   if (response.status !== 403 && response.status !== 401) return undefined;
@@ -80,18 +81,22 @@ function googleBodySaysInsufficientScope(response: VaultResponse): boolean {
   return reasons.includes('insufficientPermissions') || reasons.includes('ACCESS_TOKEN_SCOPE_INSUFFICIENT');
 }
 
-/** `…/gmail.readonly` (0) < `…/gmail.send` (1) < `…/gmail.metadata` (2) < `…/calendar` (3) < `https://mail.google.com/` (4). */
+/**
+ * Ranks by breadth: `…/x.readonly` (0) < other `…/x.y` (1) < `…/x.modify` (2) < `…/x.metadata`
+ * (3, refuses queries and bodies) < whole-service `…/calendar` (4) < other URLs such as
+ * `https://mail.google.com/` (5). Ties go to the later one: Google lists broader scopes first.
+ */
 function narrowestGoogleScope(alternatives: readonly string[]): string {
   const rank = (scope: string): number => {
     const name = scope.replace(/^https:\/\/www\.googleapis\.com\/auth\//, '');
-    if (name === scope) return 4;
+    if (name === scope) return 5;
     if (/\.readonly$/.test(name)) return 0;
-    // Metadata-only scopes refuse search queries and full bodies, so they rarely satisfy a call.
-    if (/\.metadata$/.test(name)) return 2;
-    return name.includes('.') ? 1 : 3;
+    if (/\.modify$/.test(name)) return 2;
+    if (/\.metadata$/.test(name)) return 3;
+    return name.includes('.') ? 1 : 4;
   };
   let best = alternatives[0]!;
-  for (const scope of alternatives) if (rank(scope) < rank(best)) best = scope;
+  for (const scope of alternatives) if (rank(scope) <= rank(best)) best = scope;
   return best;
 }
 
