@@ -246,14 +246,15 @@ export class AlterMCP {
    * alter.requiredScopes(); // { google: ['https://www.googleapis.com/auth/gmail.readonly', …] }
    */
   requiredScopes(): Readonly<Record<string, readonly string[]>> {
-    const out: Record<string, Set<string>> = {};
+    const out = new Map<string, Set<string>>();
     for (const tool of this.#registeredTools) {
       const provider = tool.metadata.provider;
       if (provider === null) continue;
-      const set = (out[provider] ??= new Set<string>());
+      const set = out.get(provider) ?? new Set<string>();
       for (const s of tool.metadata.scopes) set.add(s);
+      out.set(provider, set);
     }
-    return Object.freeze(Object.fromEntries(Object.entries(out).map(([id, set]) => [id, Object.freeze([...set])])));
+    return Object.freeze(Object.fromEntries([...out].map(([id, set]) => [id, Object.freeze([...set])])));
   }
 
   /** Stops background work (waiting for Connect sessions of URL elicitations). Does not close the vault. */
