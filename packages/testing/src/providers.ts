@@ -5,10 +5,7 @@ const SCOPE_BEHAVIOUR: Readonly<Record<string, Pick<ProviderConfig, 'scopeSignal
   google: Object.freeze({
     scopeSignal: googleScopeSignal,
     // The emulator (oidc-provider) needs offline_access where Google uses access_type=offline.
-    normalizeScopes: (scopes: readonly string[], where: string) => [
-      ...scopes.filter((s) => s === 'offline_access'),
-      ...normalizeGoogleScopes(scopes.filter((s) => s !== 'offline_access'), where),
-    ],
+    normalizeScopes: (scopes: readonly string[], where: string) => scopes.flatMap((s) => (s === 'offline_access' ? [s] : normalizeGoogleScopes([s], where))),
   }),
   github: Object.freeze({ scopeSignal: githubScopeSignal }),
   slack: Object.freeze({ scopeSignal: slackScopeSignal }),
