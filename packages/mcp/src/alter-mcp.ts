@@ -10,7 +10,7 @@ import { openVaultAtStartup } from './internal/vault-startup.js';
 import type { CallerAuthInfo, ToolDefinition, ToolTable } from './internal/call-env.js';
 import type { Registration } from './internal/call-state.js';
 import { type CompiledTool, compileModule, type Problem } from './internal/module-scanner.js';
-import { isToolCallContext } from './internal/tool-call-context.js';
+import { callStateOf, isToolCallContext } from './internal/tool-call-context.js';
 import { ToolRunner } from './internal/tool-runner.js';
 import { installToolTable, lowLevelServer, type McpServerLike, sdkToolNames } from './sdk-adapter.js';
 import { TOOL_NAME_PATTERN } from './tool-metadata.js';
@@ -314,7 +314,7 @@ export class AlterMCP {
     const fallback: CompiledTool =
       prefix === '' ? tool : Object.freeze({ ...tool, name: prefix + tool.name, definition: Object.freeze({ ...tool.definition, name: prefix + tool.name }) });
     const wrapper = function (this: unknown, ...args: unknown[]): unknown {
-      if (isToolCallContext(args[0])) return runner.callNested(args[0].state.registration?.get(tool) ?? fallback, args[0], args[1]);
+      if (isToolCallContext(args[0])) return runner.callNested(callStateOf(args[0]).registration?.get(tool) ?? fallback, args[0], args[1]);
       return original.apply(this, args);
     };
     Object.defineProperty(wrapper, 'name', { value: original.name });

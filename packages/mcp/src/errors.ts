@@ -16,7 +16,8 @@ export type AlterMcpErrorCode =
   | 'ALTER_MCP_NO_USER'
   | 'ALTER_MCP_SERVE'
   | 'ALTER_MCP_TOOL_ERROR'
-  | 'ALTER_MCP_VAULT_STARTUP';
+  | 'ALTER_MCP_VAULT_STARTUP'
+  | 'ALTER_MCP_FOREIGN_CONTEXT';
 
 /** Base class of @alter/mcp errors. */
 export class AlterMcpError extends Error {
@@ -161,7 +162,8 @@ const STARTUP_HINT: Readonly<Record<string, string>> = Object.freeze({
 });
 
 /**
- * An error whose message is safe to show the model: the tool result carries its message as is.
+ * An error whose message is safe to show the model: the tool result carries its message as is
+ * (minus any secret the vault used for the call, which the MCP layer redacts).
  * Any other error a tool throws becomes a generic message (details go to the server log only),
  * because arbitrary messages may carry internals.
  * @example
@@ -170,6 +172,22 @@ const STARTUP_HINT: Readonly<Record<string, string>> = Object.freeze({
 export class ToolError extends AlterMcpError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('ALTER_MCP_TOOL_ERROR', message, options);
+  }
+}
+
+/**
+ * A tool used an AlterContext outside its own call: one kept from a call that has ended, or one
+ * of another call running at the same time (possibly another user's). A context acts only for
+ * its own call.
+ */
+export class ForeignContextError extends AlterMcpError {
+  readonly tool: string;
+  constructor(tool: string) {
+    super(
+      'ALTER_MCP_FOREIGN_CONTEXT',
+      `Tool ${tool} used an AlterContext outside its own call (a context kept from a call that has ended, or one of another call). A context acts only for its own call: use the ctx your method received, and do not keep it for other calls.`,
+    );
+    this.tool = tool;
   }
 }
 
@@ -184,7 +202,8 @@ export type AnyAlterMcpError =
   | NoUserError
   | ServeError
   | ToolError
-  | VaultStartupError;
+  | VaultStartupError
+  | ForeignContextError;
 
 /**
  * Exactly the codes of @alter/mcp's error classes; a record over `AlterMcpErrorCode`, so a code
@@ -201,6 +220,7 @@ const ALTER_MCP_ERROR_CODES: Readonly<Record<AlterMcpErrorCode, true>> = Object.
   ALTER_MCP_SERVE: true,
   ALTER_MCP_TOOL_ERROR: true,
   ALTER_MCP_VAULT_STARTUP: true,
+  ALTER_MCP_FOREIGN_CONTEXT: true,
 });
 
 /**

@@ -14,6 +14,7 @@ export type { MetadataKey } from './metadata-keys.js';
 // The context and results
 export type { AlterContext, AlterRequestOptions, ElicitParams, SamplingParams, ToolLog, ToolLogLevel } from './alter-context.js';
 export { ToolResult } from './tool-result.js';
+export { providerErrorCode, providerErrorText } from './provider-error-text.js';
 export type { ToolContent } from './tool-result.js';
 
 // The registry
@@ -49,6 +50,7 @@ export {
   NoUserError,
   ReflectMetadataMissingError,
   ServeError,
+  ForeignContextError,
   ToolDefinitionError,
   ToolError,
   ToolInputError,
