@@ -134,5 +134,6 @@ describe('Google scope names', () => {
     expect(acme.scopeSignal!(response(418, {}))).toEqual(['acme:tea']);
     expect(() => defineProvider({ ...base, scopeSignal: 'yes' as never })).toThrow(/scopeSignal must be a function/);
     expect(() => defineProvider({ ...base, scopeErrors: 'ignore' as never })).toThrow(/scopeErrors must be 'raise' or 'return'/);
+    expect(providers.slack({ clientId: 'c', clientSecret: 's', scopeErrors: 'return' }).scopeErrors).toBe('return');
   });
 });

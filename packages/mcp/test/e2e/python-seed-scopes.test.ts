@@ -117,6 +117,9 @@ describe('scope names and the roll-up', () => {
     alter.register(new McpServer({ name: 'x', version: '1' }), [ShortScopeTools, QuickStartTools]);
     expect(alter.requiredScopes()).toEqual({ google: ['https://www.googleapis.com/auth/calendar.readonly', GMAIL_READONLY] });
     expect(scopesFromTools(alter)).toEqual(alter.requiredScopes());
+    // The roll-up is a valid AlterAuthProvider `providers` option as is.
+    const auth = new AlterAuthProvider(h.vault, { providers: scopesFromTools(alter), logger: h.leak.logger });
+    expect(auth).toBeInstanceOf(AlterAuthProvider);
   });
 
   it('refuses a misspelt tool scope at registration, suggesting the right one', () => {
