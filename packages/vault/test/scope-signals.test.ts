@@ -125,6 +125,7 @@ describe('Google scope names', () => {
     expect(normalizeProviderScopes(google, ['calendar.events'], 'w')).toEqual(['https://www.googleapis.com/auth/calendar.events']);
     const github = providers.github({ clientId: 'cid', clientSecret: 'secret' });
     expect(normalizeProviderScopes(github, ['repo', ' read:org '], 'w')).toEqual(['repo', 'read:org']);
+    expect(() => normalizeProviderScopes(github, ['repos'], 'providers.github')).toThrow(/providers\.github: "repos" is not a GitHub OAuth scope\. Did you mean "repo"\?/);
     expect(() => providers.google({ clientId: 'cid', clientSecret: 'secret', scopes: ['gmail.read'] })).toThrow(/Did you mean "gmail\.readonly"/);
   });
 

@@ -3,6 +3,7 @@ import type { ProviderConfig, ProviderIdentity, TokenEndpointAnswer } from '../p
 import { defineProvider } from './define-provider.js';
 import { type BuiltInProviderOptions, applyBuiltInOptions } from './provider-options.js';
 import { expandGithubScopes } from './github-scope-implications.js';
+import { normalizeGithubScopes } from './github-scopes.js';
 import { githubScopeSignal } from './scope-signals.js';
 import { parseScopeString } from './scopes.js';
 
@@ -68,6 +69,7 @@ export function github(options: BuiltInProviderOptions): ProviderConfig {
     normalizeTokenResponse: normalizeGithubTokenResponse,
     identity: githubIdentity,
     scopeSignal: githubScopeSignal,
+    normalizeScopes: normalizeGithubScopes,
   };
   return defineProvider(applyBuiltInOptions(base, options ?? ({} as BuiltInProviderOptions)), 'providers.github');
 }

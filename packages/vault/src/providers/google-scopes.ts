@@ -5,6 +5,7 @@
  * short names, keeps the OpenID ones, and refuses near-misses with the right spelling.
  */
 import { InvalidArgumentError } from '../errors.js';
+import { editDistance, nearestName } from '../internal/nearest-name.js';
 
 const AUTH = 'https://www.googleapis.com/auth/';
 
@@ -75,12 +76,12 @@ export function normalizeGoogleScopes(scopes: readonly string[], where: string):
     if (scope.startsWith(AUTH) && /^[a-z0-9._-]+$/i.test(scope.slice(AUTH.length))) {
       const name = scope.slice(AUTH.length);
       // Google has far more APIs than this table: a URL is refused only as a near-miss of a known one.
-      const near = GOOGLE_SCOPE_NAMES.has(name) ? undefined : nearestScopeName(name);
-      if (near !== undefined && nearestDistance(name, near) <= 2) throw unknownScope(scope, where, near);
+      const near = GOOGLE_SCOPE_NAMES.has(name) ? undefined : nearestName(name, GOOGLE_SCOPE_NAMES);
+      if (near !== undefined && editDistance(name, near) <= 2) throw unknownScope(scope, where, near);
       out.push(scope);
       continue;
     }
-    throw unknownScope(scope, where, nearestScopeName(scope.replace(/^https?:\/\/[^/]*\/(auth\/)?/, '')));
+    throw unknownScope(scope, where, nearestName(scope.replace(/^https?:\/\/[^/]*\/(auth\/)?/, ''), GOOGLE_SCOPE_NAMES));
   }
   return [...new Set(out)];
 }
@@ -93,37 +94,3 @@ function unknownScope(scope: string, where: string, suggestion: string | undefin
   );
 }
 
-/**
- * The known name a typo most likely meant: one that extends or is extended by it
- * (`gmail.read` → `gmail.readonly`), else the closest by edit distance (at most a third of its length).
- */
-function nearestScopeName(name: string): string | undefined {
-  if (name === '') return undefined;
-  let best: string | undefined;
-  let bestScore = Number.POSITIVE_INFINITY;
-  for (const candidate of GOOGLE_SCOPE_NAMES) {
-    const d = nearestDistance(name, candidate);
-    if (d < bestScore) {
-      best = candidate;
-      bestScore = d;
-    }
-  }
-  return bestScore <= Math.max(2, Math.ceil(name.length / 3)) ? best : undefined;
-}
-
-/** Edit distance from typo `a` to name `b`; a truncated name (`gmail.read` of `gmail.readonly`) counts as 1. */
-function nearestDistance(a: string, b: string): number {
-  if (a === b) return 0;
-  if (b.startsWith(a)) return 1;
-  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const cur = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = cur;
-    }
-  }
-  return row[b.length]!;
-}
