@@ -346,6 +346,8 @@ function checkRegisterOptions(options: RegisterOptions): { prefix: string; inclu
 
 /** Tool scopes in each provider's spelling (Google short names → URLs), through the vault's one seam. */
 function scopeNormalizerOf(vault: AlterVault): (provider: string, scopes: readonly string[], where: string) => readonly string[] {
+  // A stand-in vault without provider configs (a unit-test double) keeps the scopes as declared.
+  if (typeof (vault as { provider?: unknown }).provider !== 'function') return (_provider, scopes) => scopes;
   return (provider, scopes, where) => normalizeProviderScopes(vault.provider(provider), scopes, where);
 }
 
