@@ -45,7 +45,8 @@ function close(node: unknown, inAllOf: boolean): unknown {
 /**
  * Every key of `value` that `schema` (as published) does not allow, as issues naming the key's
  * path and the keys that are allowed there. Follows `properties`, `items`, `prefixItems`,
- * `additionalProperties` schemas, local `$ref`s, and `anyOf`/`oneOf` with a single object branch.
+ * `additionalProperties` schemas, local `$ref`s, and `anyOf`/`oneOf` (one object branch: followed;
+ * several closed ones: a key none of them declares is unknown).
  */
 export function unknownArgumentIssues(schema: JsonSchemaObject, value: unknown): SchemaIssue[] {
   const issues: SchemaIssue[] = [];
@@ -69,9 +70,15 @@ function walk(root: Json, node: unknown, value: unknown, path: PropertyKey[], is
   for (const key of COMBINATORS) {
     const branches = Array.isArray(schema[key]) ? (schema[key] as unknown[]).map((b) => (b !== null && typeof b === 'object' ? resolve(root, b as Json) : undefined)) : [];
     const objects = branches.filter((b): b is Json => b !== undefined && isObjectSchema(b));
-    // With several object branches the value may match any one; which keys are "unknown" is then
-    // the union's business, and zod reports a mismatch itself.
     if (objects.length === 1) walk(root, objects[0], value, path, issues, depth + 1);
+    else if (objects.length > 1 && objects.every((b) => b.additionalProperties === false)) {
+      // The value may match any branch: only a key no closed branch declares is surely unknown
+      // (zod would strip it whichever branch matches); nested keys are left to the matching branch.
+      const known = [...new Set(objects.flatMap((b) => Object.keys((b.properties as Json | undefined) ?? {})))];
+      for (const k of Object.keys(value)) {
+        if (!known.includes(k)) issues.push({ path: formatPath([...path, k]), message: `unknown argument "${k}" (expected one of: ${known.join(', ')})` });
+      }
+    }
   }
   const properties = schema.properties !== null && typeof schema.properties === 'object' ? (schema.properties as Json) : undefined;
   if (properties === undefined && schema.additionalProperties === undefined) return;
