@@ -4,7 +4,7 @@
  * (validate → audit context → vault → result mapping → Connect-URL recovery).
  */
 import type { AlterVault, Logger } from '@alter/vault';
-import { createDefaultLogger, InvalidArgumentError } from '@alter/vault';
+import { createDefaultLogger, InvalidArgumentError, normalizeProviderScopes } from '@alter/vault';
 import { ToolRegistrationError } from './errors.js';
 import { openVaultAtStartup } from './internal/vault-startup.js';
 import type { CallerAuthInfo, ToolDefinition, ToolTable } from './internal/call-env.js';
@@ -85,6 +85,8 @@ export class AlterMCP {
   readonly #factory: AlterMCPOptions['moduleFactory'];
   readonly #modules = new Map<object, CompiledModule>();
   readonly #namesByServer = new WeakMap<object, Set<string>>();
+  /** Every tool register() registered, for {@link requiredScopes}. */
+  readonly #registeredTools = new Set<CompiledTool>();
 
   /** @throws InvalidArgumentError naming the bad argument. */
   constructor(vault: AlterVault, options: AlterMCPOptions = {}) {
@@ -217,6 +219,7 @@ export class AlterMCP {
     sdk.installToolTable(server, table);
     for (const t of tools) taken.add(t.name);
     this.#namesByServer.set(low, taken);
+    for (const t of tools) this.#registeredTools.add(t);
     alterByServer.set(server, this);
     alterByServer.set(low, this);
     this.#logger.debug('registered tools', { count: tools.length, prefix: fullPrefix });
@@ -237,6 +240,27 @@ export class AlterMCP {
    */
   ready(): Promise<void> {
     return openVaultAtStartup(this.vault, 'AlterMCP.ready');
+  }
+
+  /**
+   * The scopes the registered tools need, per provider: each provider a registered tool uses,
+   * with the union of those tools' `scopes` in the provider's spelling (Google URLs). Pass it to
+   * `AlterAuthProvider({ providers })` (see {@link scopesFromTools}) so one login asks for
+   * everything the tools will call, instead of a re-authorize round trip per tool.
+   * @example
+   * alter.register(server, [GmailTools, CalendarTools]);
+   * alter.requiredScopes(); // { google: ['https://www.googleapis.com/auth/gmail.readonly', …] }
+   */
+  requiredScopes(): Readonly<Record<string, readonly string[]>> {
+    const out = new Map<string, Set<string>>();
+    for (const tool of this.#registeredTools) {
+      const provider = tool.metadata.provider;
+      if (provider === null) continue;
+      const set = out.get(provider) ?? new Set<string>();
+      for (const s of tool.metadata.scopes) set.add(s);
+      out.set(provider, set);
+    }
+    return Object.freeze(Object.fromEntries([...out].map(([id, set]) => [id, Object.freeze([...set])])));
   }
 
   /** Stops background work (waiting for Connect sessions of URL elicitations). Does not close the vault. */
@@ -272,7 +296,7 @@ export class AlterMCP {
       problems.push({ member: `modules[${index}]`, problem: `is ${module === null ? 'null' : typeof module}, not a tool class or instance.`, fixes: ['Pass tool classes or their instances.'] });
       return undefined;
     }
-    const result = compileModule(instance, className, { toolNamePrefix: '', providerIds: providerIdsOf(this.vault) });
+    const result = compileModule(instance, className, { toolNamePrefix: '', providerIds: providerIdsOf(this.vault), normalizeScopes: scopeNormalizerOf(this.vault) });
     problems.push(...result.problems);
     // Still return the tools of a module with problems, so name clashes are reported in the same run.
     if (result.problems.length > 0) return { tools: result.tools };
@@ -324,6 +348,13 @@ function checkRegisterOptions(options: RegisterOptions): { prefix: string; inclu
   const include = list('options.include', options.include);
   const exclude = list('options.exclude', options.exclude);
   return { prefix, ...(include ? { include } : {}), ...(exclude ? { exclude } : {}) };
+}
+
+/** Tool scopes in each provider's spelling (Google short names → URLs), through the vault's one seam. */
+function scopeNormalizerOf(vault: AlterVault): (provider: string, scopes: readonly string[], where: string) => readonly string[] {
+  // A stand-in vault without provider configs (a unit-test double) keeps the scopes as declared.
+  if (typeof (vault as { provider?: unknown }).provider !== 'function') return (_provider, scopes) => scopes;
+  return (provider, scopes, where) => normalizeProviderScopes(vault.provider(provider), scopes, where);
 }
 
 function providerIdsOf(vault: AlterVault): readonly string[] {

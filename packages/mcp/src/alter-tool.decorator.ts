@@ -122,6 +122,10 @@ function normalize(
     throw new ToolDefinitionError(member, 'options.annotations must be an object.');
   }
   if (options.meta !== undefined && (options.meta === null || typeof options.meta !== 'object')) throw new ToolDefinitionError(member, 'options.meta must be an object.');
+  const unknownArguments = options.unknownArguments ?? 'reject';
+  if (unknownArguments !== 'reject' && unknownArguments !== 'strip') {
+    throw new ToolDefinitionError(member, `options.unknownArguments must be 'reject' or 'strip' (got ${JSON.stringify(options.unknownArguments)}).`);
+  }
   return Object.freeze({
     member,
     provider,
@@ -134,5 +138,6 @@ function normalize(
     scopes,
     annotations: options.annotations === undefined ? undefined : Object.freeze({ ...options.annotations }),
     meta: options.meta === undefined ? undefined : Object.freeze({ ...options.meta }),
+    unknownArguments,
   });
 }

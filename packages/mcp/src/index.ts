@@ -20,6 +20,7 @@ export type { ToolContent } from './tool-result.js';
 // The registry
 export { AlterMCP } from './alter-mcp.js';
 export type { AlterMCPOptions, RegisterOptions, ToolModule } from './alter-mcp.js';
+export { scopesFromTools } from './scopes-from-tools.js';
 export { defineManifest } from './tool-pack-manifest.js';
 export type { ToolPackManifest } from './tool-pack-manifest.js';
 export type { CallerAuthInfo, ToolDefinition } from './internal/call-env.js';

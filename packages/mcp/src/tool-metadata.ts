@@ -34,6 +34,12 @@ export interface AlterToolOptions {
   readonly annotations?: ToolAnnotations;
   /** Extra `_meta` published with the tool. */
   readonly meta?: Readonly<Record<string, unknown>>;
+  /**
+   * Argument names the input does not declare: `'reject'` (default: the call fails naming each
+   * one, and the published JSON Schema says `additionalProperties: false`) or `'strip'` (they are
+   * dropped silently — for tools whose clients send extra keys on purpose).
+   */
+  readonly unknownArguments?: 'reject' | 'strip';
 }
 
 /** The normalized, frozen record `@AlterTool` stores for one method. */
@@ -53,6 +59,8 @@ export interface ToolMetadata {
   readonly scopes: readonly string[];
   readonly annotations: Readonly<ToolAnnotations> | undefined;
   readonly meta: Readonly<Record<string, unknown>> | undefined;
+  /** `'reject'` (default) or `'strip'`; see {@link AlterToolOptions.unknownArguments}. */
+  readonly unknownArguments: 'reject' | 'strip';
 }
 
 /** MCP's tool-name rule (2025-11-25). */

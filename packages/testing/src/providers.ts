@@ -1,4 +1,15 @@
-import { defineProvider, type ProviderConfig } from '@alter/vault';
+import { defineProvider, githubScopeSignal, googleScopeSignal, normalizeGoogleScopes, type ProviderConfig, slackScopeSignal } from '@alter/vault';
+
+/** The real providers' scope behaviour, so sandbox-backed tests see what production sees. */
+const SCOPE_BEHAVIOUR: Readonly<Record<string, Pick<ProviderConfig, 'scopeSignal' | 'normalizeScopes'>>> = Object.freeze({
+  google: Object.freeze({
+    scopeSignal: googleScopeSignal,
+    // The emulator (oidc-provider) needs offline_access where Google uses access_type=offline.
+    normalizeScopes: (scopes: readonly string[], where: string) => scopes.flatMap((s) => (s === 'offline_access' ? [s] : normalizeGoogleScopes([s], where))),
+  }),
+  github: Object.freeze({ scopeSignal: githubScopeSignal }),
+  slack: Object.freeze({ scopeSignal: slackScopeSignal }),
+});
 import { invalidArgument } from './errors.js';
 import {
   EMULATED_PROVIDERS,
@@ -105,6 +116,7 @@ function sandbox(
         Object.fromEntries(p.apiHosts.map((h) => [h, `${url}/hosts/${h}`])),
       ),
       identity: options.identity ?? p.identity,
+      ...(SCOPE_BEHAVIOUR[emulate] ?? {}),
     },
     'providers.sandbox',
   );

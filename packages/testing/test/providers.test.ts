@@ -35,6 +35,9 @@ describe('providers.sandbox()', () => {
         'www.googleapis.com': `${sandbox.url}/hosts/www.googleapis.com`,
       },
       identity: 'id_token',
+      // The real Google provider's scope behaviour (insufficient-scope signal, short scope names).
+      scopeSignal: expect.any(Function),
+      normalizeScopes: expect.any(Function),
     });
     expect(google.clientSecret).toBe('sandbox-google-secret');
   });

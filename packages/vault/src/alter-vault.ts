@@ -38,7 +38,8 @@ import { offerStoreLogger } from './internal/store-logger.js';
 import { refresherOf } from './internal/test-seams.js';
 import { createDefaultLogger, type Logger } from './logger.js';
 import { createOAuthClient, type OAuthClient } from './oauth-client.js';
-import type { ProviderConfig } from './provider-config.js';
+import type { ProviderConfig, ScopeErrorsMode } from './provider-config.js';
+import { bearerInsufficientScope } from './providers/scope-signals.js';
 import { defineProvider } from './providers/define-provider.js';
 import { redactUrl } from './redact-url.js';
 import { buildRequestHeaders } from './request-headers.js';
@@ -132,6 +133,13 @@ export interface VaultRequestOptions {
   readonly maxResponseBytes?: number;
   /** Scopes the call needs (a tool's declared scopes); checked against the grant before sending. */
   readonly scopes?: readonly string[];
+  /**
+   * An answer the provider's `scopeSignal` recognizes as "insufficient scope" (Google 403
+   * `insufficientPermissions`, GitHub `X-Accepted-OAuth-Scopes`, Slack `missing_scope`):
+   * `'raise'` throws `ScopeReauthRequiredError` naming the scopes (default, or the provider's
+   * `scopeErrors`), `'return'` hands the response back as is.
+   */
+  readonly scopeErrors?: ScopeErrorsMode;
 }
 
 /** Ambient audit context as returned by {@link AlterVault.currentAuditContext}. */
@@ -398,7 +406,8 @@ export class AlterVault {
 
   /**
    * Sends a request to a provider API as `options.user`, with their access token injected.
-   * Non-2xx responses are returned, not thrown.
+   * Non-2xx responses are returned, not thrown — except an answer the provider's `scopeSignal`
+   * recognizes as insufficient scope, which throws ScopeReauthRequiredError (see `scopeErrors`).
    *
    * @throws InvalidArgumentError (bad argument, named), UrlTemplateError, HostNotAllowedError,
    *   GrantNotFoundError, AccountAmbiguousError, ScopeReauthRequiredError, TokenRefreshError,
@@ -426,6 +435,7 @@ export class AlterVault {
     const timeoutMs = optionalPositiveInt(options.timeoutMs, 'options.timeoutMs') ?? this.#timeoutMs;
     if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) throw new InvalidArgumentError('options.signal', 'expected an AbortSignal');
     if (options.json !== undefined && options.body !== undefined) throw new InvalidArgumentError('options.body', 'pass either json or body, not both');
+    const scopeErrors = scopeErrorsArg(options.scopeErrors) ?? p.scopeErrors ?? 'raise';
     const maxResponseBytes = responseCapArg(options.maxResponseBytes, 'options.maxResponseBytes') ?? p.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
     if (this.#closing) throw new VaultConfigError('The vault is closed; create a new AlterVault.');
     if (!this.#isReady) {
@@ -467,6 +477,11 @@ export class AlterVault {
         res = await this.#send(p, verb, sendUrl.href, headers, data, lease.token, { timeoutMs, maxResponseBytes, signal: options.signal });
       }
       status = res.status;
+      if (scopeErrors === 'raise') {
+        // The body is already in memory (read within the response cap), so the check reads nothing more.
+        const needed = (p.scopeSignal ?? bearerInsufficientScope)(res);
+        if (needed !== undefined) throw new ScopeReauthRequiredError({ user, provider: p.id, missingScopes: needed, providerStatus: res.status });
+      }
       return res;
     } catch (err) {
       errorCode = isAlterError(err) ? err.code : 'ALTER_UNEXPECTED';
@@ -707,6 +722,11 @@ function responseCapArg(value: unknown, argument: string): number | undefined {
     throw new InvalidArgumentError(argument, `expected a positive integer number of bytes, got ${typeof value === 'number' ? String(value) : describeType(value)}`);
   }
   return value;
+}
+
+function scopeErrorsArg(value: unknown): ScopeErrorsMode | undefined {
+  if (value === undefined || value === 'raise' || value === 'return') return value;
+  throw new InvalidArgumentError('options.scopeErrors', `expected 'raise' or 'return', got ${describeType(value)}`);
 }
 
 function scopesArg(value: unknown): string[] {

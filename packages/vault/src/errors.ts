@@ -102,15 +102,30 @@ export class ScopeReauthRequiredError extends AlterError {
   readonly user: string;
   readonly provider: string;
   readonly missingScopes: readonly string[];
-  constructor(args: { user: string; provider: string; missingScopes: readonly string[] }) {
-    super(
-      'ALTER_SCOPE_REAUTH_REQUIRED',
-      `The ${args.provider} grant of user "${args.user}" lacks scopes: ${args.missingScopes.join(' ')}. Create a Connect session with these scopes and have the user re-authorize.`,
-    );
+  /**
+   * The HTTP status of the provider answer that reported the shortfall (403, or Slack's 200 with
+   * `missing_scope`); undefined when the vault found it before sending (a tool's declared scopes).
+   */
+  readonly providerStatus: number | undefined;
+  constructor(args: { user: string; provider: string; missingScopes: readonly string[]; providerStatus?: number }) {
+    super('ALTER_SCOPE_REAUTH_REQUIRED', scopeReauthMessage(args));
     this.user = args.user;
     this.provider = args.provider;
     this.missingScopes = Object.freeze([...args.missingScopes]);
+    this.providerStatus = args.providerStatus;
   }
+}
+
+function scopeReauthMessage(args: { user: string; provider: string; missingScopes: readonly string[]; providerStatus?: number }): string {
+  const fix = 'Create a Connect session with these scopes and have the user re-authorize.';
+  if (args.providerStatus === undefined) {
+    return `The ${args.provider} grant of user "${args.user}" lacks scopes: ${args.missingScopes.join(' ')}. ${fix}`;
+  }
+  // The provider refused the token for its scopes; it may not say which one it wanted.
+  if (args.missingScopes.length === 0) {
+    return `The ${args.provider} API refused the token of user "${args.user}" for insufficient scope (HTTP ${args.providerStatus}) without naming the scope. Declare the scopes the call needs (@AlterTool scopes or request({ scopes })) and have the user re-authorize.`;
+  }
+  return `The ${args.provider} API refused the token of user "${args.user}" for insufficient scope (HTTP ${args.providerStatus}); it needs: ${args.missingScopes.join(' ')}. ${fix}`;
 }
 
 /** The URL's host (or scheme) is not allowed for the provider; nothing was sent. */

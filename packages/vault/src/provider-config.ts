@@ -1,4 +1,5 @@
 import type { RevocationStyle } from './upstream-revocation.js';
+import type { VaultResponse } from './vault-response.js';
 
 /**
  * What the vault needs to know about an OAuth provider. Built by the factories in `providers/`
@@ -78,7 +79,33 @@ export interface ProviderConfig {
    * `ok: false`). Gets and returns the HTTP status and the JSON body.
    */
   readonly normalizeTokenResponse?: (response: TokenEndpointAnswer) => TokenEndpointAnswer;
+
+  /**
+   * Recognizes the provider's "insufficient scope" answer: returns the scopes it says the call
+   * needs (`[]` when it does not name them), or undefined for any other answer. `vault.request()`
+   * then throws `ScopeReauthRequiredError` (unless `scopeErrors: 'return'`), which @alter/mcp turns
+   * into a re-authorize link. Default: RFC 6750 `WWW-Authenticate: Bearer error="insufficient_scope"`.
+   * Built in for Google, GitHub and Slack. Must not throw.
+   */
+  readonly scopeSignal?: (response: VaultResponse) => readonly string[] | undefined;
+  /**
+   * What `vault.request()` does with an answer {@link scopeSignal} recognizes: `'raise'`
+   * (default: `ScopeReauthRequiredError`) or `'return'` (hand back the response as is).
+   * `request({ scopeErrors })` overrides it per call.
+   */
+  readonly scopeErrors?: ScopeErrorsMode;
+  /**
+   * Turns scope names as users write them into the provider's spelling, refusing ones it does
+   * not know (Google: `gmail.readonly` → `https://www.googleapis.com/auth/gmail.readonly`).
+   * Called wherever scopes are accepted (tool `scopes`, Connect sessions, `AlterAuthProvider`
+   * providers, the provider's own `scopes`) through `normalizeProviderScopes()`.
+   * @throws InvalidArgumentError naming `where` and the scope, with a suggested spelling.
+   */
+  readonly normalizeScopes?: (scopes: readonly string[], where: string) => readonly string[];
 }
+
+/** See {@link ProviderConfig.scopeErrors}. */
+export type ScopeErrorsMode = 'raise' | 'return';
 
 /** A token-endpoint answer as seen by {@link ProviderConfig.normalizeTokenResponse}. */
 export interface TokenEndpointAnswer {

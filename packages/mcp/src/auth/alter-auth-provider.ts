@@ -37,7 +37,7 @@ import {
   ServerError,
 } from '@modelcontextprotocol/sdk/server/auth/errors.js';
 import type { OAuthClientInformationFull, OAuthMetadata, OAuthProtectedResourceMetadata, OAuthTokenRevocationRequest, OAuthTokens } from '@modelcontextprotocol/sdk/shared/auth.js';
-import { type AlterVault, ConnectSessionError, InvalidArgumentError, isLoopbackHost, type Logger, VaultConfigError, createDefaultLogger } from '@alter/vault';
+import { type AlterVault, ConnectSessionError, InvalidArgumentError, isLoopbackHost, type Logger, normalizeProviderScopes, VaultConfigError, createDefaultLogger } from '@alter/vault';
 import { mintAccessToken, verifyAccessTokenJwt } from './access-token.js';
 import { AlterClientsStore } from './alter-clients-store.js';
 import { type AuthServerLimitsOptions, type ResolvedAuthServerLimits, resolveAuthServerLimits } from './auth-server-limits.js';
@@ -941,7 +941,7 @@ function validateProviders(vault: AlterVault, providers: Readonly<Record<string,
     if (!Array.isArray(scopes) || scopes.some((s) => typeof s !== 'string' || s === '')) {
       throw new InvalidArgumentError(`options.providers.${id}`, 'must be an array of non-empty scope strings.');
     }
-    out[id] = Object.freeze([...scopes]);
+    out[id] = Object.freeze(normalizeProviderScopes(vault.provider(id), scopes, `options.providers.${id}`));
   }
   return Object.freeze(out);
 }

@@ -50,6 +50,11 @@ export function toolMembers(proto: object): ReadonlyArray<{ key: string; metadat
 export interface ScanOptions {
   readonly toolNamePrefix: string;
   readonly providerIds: readonly string[];
+  /**
+   * The vault's `normalizeProviderScopes` for a provider id: spells a tool's scopes the way the
+   * provider wants them (Google short names → URLs) and throws for scopes it does not know.
+   */
+  readonly normalizeScopes?: (provider: string, scopes: readonly string[], where: string) => readonly string[];
 }
 
 /** Compiles the tools of one instance. Never throws for tool problems: they are returned. */
@@ -66,8 +71,9 @@ export function compileModule(instance: object, className: string, options: Scan
     });
     return { tools, problems };
   }
-  for (const { key, metadata } of members) {
+  for (const { key, metadata: declared } of members) {
     const member = `${className}.${key}`;
+    let metadata = declared;
     const method = (proto as Record<string, unknown>)[key];
     if (typeof method !== 'function') {
       problems.push({ member, problem: 'is no longer a method on the instance.', fixes: ['Do not replace decorated methods with fields or getters.'] });
@@ -93,6 +99,20 @@ export function compileModule(instance: object, className: string, options: Scan
         fixes: [`Add providers.${metadata.provider}({...}) to the AlterVault providers.`, 'Fix the provider id in @AlterTool (it must equal the provider config id).'],
       });
       continue;
+    }
+    if (metadata.provider !== null && metadata.scopes.length > 0 && options.normalizeScopes) {
+      try {
+        const scopes = options.normalizeScopes(metadata.provider, metadata.scopes, `${member} @AlterTool scopes`);
+        // The decorator's record stays as declared; the compiled tool carries the provider's spelling.
+        if (scopes.join(' ') !== metadata.scopes.join(' ')) metadata = Object.freeze({ ...metadata, scopes: Object.freeze([...scopes]) });
+      } catch (err) {
+        problems.push({
+          member,
+          problem: `has a scope the "${metadata.provider}" provider does not know: ${messageOf(err)}`,
+          fixes: ['Fix the spelling in @AlterTool(..., { scopes: [...] }).', "Use the provider's documented scope names (Google: a short name such as 'gmail.readonly' or its full URL)."],
+        });
+        continue;
+      }
     }
     const input = inputSchema(proto, key, method as Function, metadata, member, problems);
     let output: ToolSchema | undefined;
@@ -124,7 +144,7 @@ export function compileModule(instance: object, className: string, options: Scan
 function inputSchema(proto: object, key: string, method: Function, metadata: ToolMetadata, member: string, problems: Problem[]): ToolSchema | undefined {
   if (metadata.input !== undefined) {
     try {
-      return buildToolSchema(metadata.input, 'input');
+      return buildToolSchema(metadata.input, 'input', { unknownArguments: metadata.unknownArguments });
     } catch (err) {
       problems.push({
         member,
@@ -136,7 +156,7 @@ function inputSchema(proto: object, key: string, method: Function, metadata: Too
   }
   const paramtypes = getMetadata(DESIGN_PARAMTYPES, proto, key);
   if (paramtypes === undefined) {
-    if (method.length <= 1) return emptyInputSchema();
+    if (method.length <= 1) return emptyInputSchema(metadata.unknownArguments);
     problems.push({
       member,
       problem:
@@ -148,11 +168,11 @@ function inputSchema(proto: object, key: string, method: Function, metadata: Too
     });
     return undefined;
   }
-  if (paramtypes.length < 2) return emptyInputSchema();
+  if (paramtypes.length < 2) return emptyInputSchema(metadata.unknownArguments);
   const second = paramtypes[1];
   if (isDtoClass(second)) {
     try {
-      return dtoSchema(second);
+      return dtoSchema(second, metadata.unknownArguments);
     } catch (err) {
       problems.push({ member, problem: `its input DTO ${second.name} cannot be described: ${messageOf(err)}`, fixes: ['Pass input: z.object({...}) instead.'] });
       return undefined;

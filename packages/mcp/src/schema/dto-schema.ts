@@ -13,6 +13,7 @@ import {
   type ValidationMetadataLike,
 } from '../internal/optional-deps.js';
 import { formatPath, type JsonSchemaObject, type SchemaValidation, type ToolSchema } from './tool-schema.js';
+import type { UnknownArgumentsMode } from './unknown-arguments.js';
 
 type Mutable = Record<string, unknown>;
 
@@ -35,7 +36,7 @@ export function dtoSupportProblem(): string | undefined {
 }
 
 /** Wraps a class-validator DTO class. @throws Error naming the property that cannot be described. */
-export function dtoSchema(dto: Function): ToolSchema {
+export function dtoSchema(dto: Function, unknownArguments: UnknownArgumentsMode = 'reject'): ToolSchema {
   const problem = dtoSupportProblem();
   if (problem) throw new Error(problem);
   const json = Object.freeze({ $schema: 'https://json-schema.org/draft/2020-12/schema', ...dtoObjectSchema(dto, []) }) as JsonSchemaObject;
@@ -47,7 +48,7 @@ export function dtoSchema(dto: Function): ToolSchema {
         return { ok: false, issues: [{ path: '', message: 'arguments must be an object' }] };
       }
       const instance = classTransformer!.plainToInstance(dto, input) as object;
-      const errors = await classValidator!.validate(instance, { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true });
+      const errors = await classValidator!.validate(instance, { whitelist: true, forbidNonWhitelisted: unknownArguments === 'reject', forbidUnknownValues: true });
       if (errors.length === 0) return { ok: true, value: instance };
       const issues: Array<{ path: string; message: string }> = [];
       collectIssues(errors, [], issues);
@@ -61,7 +62,7 @@ function collectIssues(errors: readonly ValidationErrorLike[], prefix: Array<str
     const key: string | number = /^\d+$/.test(e.property) ? Number(e.property) : e.property;
     const path = [...prefix, key];
     for (const [name, message] of Object.entries(e.constraints ?? {})) {
-      out.push({ path: formatPath(path), message: name === 'whitelistValidation' ? 'unknown field (not in the schema)' : message });
+      out.push({ path: formatPath(path), message: name === 'whitelistValidation' ? `unknown argument "${String(key)}" (not in the schema)` : message });
     }
     if (e.children && e.children.length > 0) collectIssues(e.children, path, out);
   }

@@ -3,8 +3,9 @@
  * EMPTY schema for zod 4 objects — zod 4 never comes here), validation by `safeParseAsync`.
  */
 import { zodToJsonSchema } from 'zod-to-json-schema';
-import type { JsonSchemaObject, SchemaValidation, ToolSchema } from './tool-schema.js';
-import { zodIssueToIssues } from './zod4-schema.js';
+import type { JsonSchemaObject, ToolSchema } from './tool-schema.js';
+import { closeObjectSchemas, type UnknownArgumentsMode } from './unknown-arguments.js';
+import { validateZod } from './zod4-schema.js';
 
 interface Zod3Like {
   readonly _def: { readonly typeName: string };
@@ -24,18 +25,17 @@ export function zod3TypeName(value: unknown): string {
 }
 
 /** Wraps a zod 3 schema. */
-export function zod3Schema(schema: unknown, io: 'input' | 'output'): ToolSchema {
+export function zod3Schema(schema: unknown, io: 'input' | 'output', unknownArguments: UnknownArgumentsMode = 'reject'): ToolSchema {
   const zod = schema as Zod3Like;
   // `$refStrategy: 'none'` inlines repeated sub-schemas so the result has no draft-07 `definitions`.
   const raw = zodToJsonSchema(schema as Parameters<typeof zodToJsonSchema>[0], { target: 'jsonSchema7', $refStrategy: 'none', pipeStrategy: io }) as Record<string, unknown>;
-  const json = Object.freeze(raw as JsonSchemaObject);
+  // zod-to-json-schema already says `additionalProperties: false` for stripping objects (which
+  // zod 3 then strips silently); the published schema and the check below make that true.
+  const strict = io === 'input' && unknownArguments === 'reject';
+  const json = strict ? closeObjectSchemas(raw as JsonSchemaObject) : Object.freeze(raw as JsonSchemaObject);
   return {
     kind: 'zod3',
     toJsonSchema: () => json,
-    async validate(input: unknown): Promise<SchemaValidation> {
-      const r = await zod.safeParseAsync(input);
-      if (r.success) return { ok: true, value: r.data };
-      return { ok: false, issues: r.error.issues.flatMap(zodIssueToIssues) };
-    },
+    validate: (input) => validateZod(zod, json, strict, input),
   };
 }

@@ -2,6 +2,7 @@
 import { toJSONSchema } from 'zod/v4/core';
 import type { $ZodType } from 'zod/v4/core';
 import { formatPath, type JsonSchemaObject, type SchemaValidation, type ToolSchema } from './tool-schema.js';
+import { closeObjectSchemas, type UnknownArgumentsMode, unknownArgumentIssues } from './unknown-arguments.js';
 
 interface Zod4Like {
   readonly _zod: { readonly def: { readonly type: string } };
@@ -24,18 +25,30 @@ export function zod4TypeName(value: unknown): string {
  * `'output'` what the tool returns.
  * @throws Error when zod cannot express the schema in JSON Schema (e.g. `z.custom`, transforms on output).
  */
-export function zod4Schema(schema: unknown, io: 'input' | 'output'): ToolSchema {
+export function zod4Schema(schema: unknown, io: 'input' | 'output', unknownArguments: UnknownArgumentsMode = 'reject'): ToolSchema {
   const zod = schema as Zod4Like;
-  const json = Object.freeze(toJSONSchema(schema as $ZodType, { target: 'draft-2020-12', io, unrepresentable: 'throw' }) as JsonSchemaObject);
+  const raw = toJSONSchema(schema as $ZodType, { target: 'draft-2020-12', io, unrepresentable: 'throw' }) as JsonSchemaObject;
+  const strict = io === 'input' && unknownArguments === 'reject';
+  const json = strict ? closeObjectSchemas(raw) : Object.freeze(raw);
   return {
     kind: 'zod4',
     toJsonSchema: () => json,
-    async validate(input: unknown): Promise<SchemaValidation> {
-      const r = await zod.safeParseAsync(input);
-      if (r.success) return { ok: true, value: r.data };
-      return { ok: false, issues: r.error.issues.flatMap(zodIssueToIssues) };
-    },
+    validate: (input) => validateZod(zod, json, strict, input),
   };
+}
+
+/**
+ * Parses with zod (never a modified copy of the user's schema) and, when `strict`, adds an issue
+ * for every argument name the published JSON Schema does not allow (zod would strip them).
+ */
+export async function validateZod(zod: Pick<Zod4Like, 'safeParseAsync'>, json: JsonSchemaObject, strict: boolean, input: unknown): Promise<SchemaValidation> {
+  const unknown = strict ? unknownArgumentIssues(json, input) : [];
+  const r = await zod.safeParseAsync(input);
+  if (r.success && unknown.length === 0) return { ok: true, value: r.data };
+  const issues = [...unknown, ...(r.success ? [] : r.error.issues.flatMap(zodIssueToIssues))];
+  // zod's own `unrecognized_keys` (strict objects) names the same keys again.
+  const seen = new Set(unknown.map((i) => i.path));
+  return { ok: false, issues: issues.filter((i, n) => n < unknown.length || !(seen.has(i.path) && i.message.startsWith('unknown field'))) };
 }
 
 /** zod reports unknown keys at the object's path with a `keys` list: name each key as the field. */

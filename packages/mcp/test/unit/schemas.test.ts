@@ -48,7 +48,7 @@ describe('schema adapters', () => {
     const s = buildToolSchema(z.object({ a: z.string() }).strict(), 'input');
     const r = await s.validate({ a: 'x', nope: 1 });
     expect(r.ok).toBe(false);
-    if (!r.ok) expect(r.issues).toEqual([{ path: 'nope', message: 'unknown field (not in the schema)' }]);
+    if (!r.ok) expect(r.issues).toEqual([{ path: 'nope', message: 'unknown argument "nope" (expected one of: a)' }]);
   });
 
   it('rejects non-object zod schemas and zod shapes with a clear message', () => {

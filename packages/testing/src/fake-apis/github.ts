@@ -181,7 +181,12 @@ export class GitHubFake {
   #withRepo(r: FakeRequest, access: 'read' | 'write', then: (repo: GitHubRepo) => FakeResponse): FakeResponse {
     const repo = this.#repos.get(`${r.params.owner}/${r.params.repo}`.toLowerCase());
     const canSeePrivate = r.scopes.has('repo') && repo?.owner === r.user.login;
-    if (!repo || (repo.private && !canSeePrivate)) return ghError(404, 'Not Found', `${DOCS}/repos/repos#get-a-repository`);
+    if (!repo) return ghError(404, 'Not Found', `${DOCS}/repos/repos#get-a-repository`);
+    // GitHub hides a private repository from a token without `repo` behind a 404, and says in
+    // X-Accepted-OAuth-Scopes which scope would have shown it (with X-OAuth-Scopes: what the token has).
+    if (repo.private && !canSeePrivate) {
+      return ghError(404, 'Not Found', `${DOCS}/repos/repos#get-a-repository`, r.scopes.has('repo') ? undefined : { 'x-accepted-oauth-scopes': 'repo' });
+    }
     if (access === 'write') {
       const ok = r.scopes.has('repo') || (!repo.private && r.scopes.has('public_repo'));
       if (!ok) {

@@ -176,6 +176,8 @@ describe('@alter/tools-google through the real stack (sandbox, SQLite vault, Alt
       const write = await stack.vault.request('google', 'POST', EVENTS, {
         user: 'bob',
         json: { summary: 'x', start: { dateTime: '2026-12-01T10:00:00Z' }, end: { dateTime: '2026-12-01T11:00:00Z' } },
+        // The raw answer (by default the vault raises ScopeReauthRequiredError for it).
+        scopeErrors: 'return',
       });
       expect(write.status).toBe(403);
       expect(JSON.stringify(write.data)).toMatch(/insufficient authentication scopes/);

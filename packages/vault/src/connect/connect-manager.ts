@@ -26,7 +26,7 @@ import { randomBytes } from 'node:crypto';
 import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ConnectSessionError, InvalidArgumentError, VaultConfigError } from '../errors.js';
-import { mergeScopes } from '../providers/scopes.js';
+import { normalizeProviderScopes } from '../providers/scopes.js';
 import { bindingHash, bindingSetCookie, newBrowserSecret } from './browser-binding.js';
 import { ConnectBaseUrl } from './connect-base-url.js';
 import type { ConnectDeps } from './connect-deps.js';
@@ -172,7 +172,7 @@ export class ConnectManager {
         throw new InvalidArgumentError(`providers.${id}`, 'must be an array of scope strings (may be empty).');
       }
       const provider = this.#deps.provider(id); // VaultConfigError for unknown ids
-      return { id: provider.id, scopes: mergeScopes(scopes), provider };
+      return { id: provider.id, scopes: normalizeProviderScopes(provider, scopes, `providers.${id}`), provider };
     });
     const first = steps[0]!;
     if (input.user === undefined && first.provider.identity === undefined && !first.scopes.concat(first.provider.defaultScopes).includes('openid')) {

@@ -91,15 +91,25 @@ export function defineProvider<T extends ProviderConfig>(config: T, factory = 'd
   if (typeof config.scopeSeparator !== 'string' || config.scopeSeparator === '') {
     throw new InvalidArgumentError('scopeSeparator', `${where} for provider "${config.id}": scopeSeparator must be a non-empty string.`);
   }
-  return hideClientSecret(config);
+  for (const field of ['scopeSignal', 'normalizeScopes'] as const) {
+    if (config[field] !== undefined && typeof config[field] !== 'function') {
+      throw new InvalidArgumentError(field, `${where} for provider "${config.id}": ${field} must be a function.`);
+    }
+  }
+  if (config.scopeErrors !== undefined && config.scopeErrors !== 'raise' && config.scopeErrors !== 'return') {
+    throw new InvalidArgumentError('scopeErrors', `${where} for provider "${config.id}": scopeErrors must be 'raise' or 'return'.`);
+  }
+  // The provider's own scopes are spelled like every other scope list (Google short names expand).
+  const defaultScopes = config.normalizeScopes ? config.normalizeScopes(config.defaultScopes, `${where} scopes`) : config.defaultScopes;
+  return hideClientSecret(config, defaultScopes);
 }
 
 /** Returns a frozen copy of `config` whose `clientSecret` is non-enumerable and redacted in inspect/JSON. */
-function hideClientSecret<T extends ProviderConfig>(config: T): T {
+function hideClientSecret<T extends ProviderConfig>(config: T, defaultScopes: readonly string[]): T {
   const { clientSecret, ...rest } = config;
   const copy: Record<string | symbol, unknown> = {
     ...Object.fromEntries(Object.entries(rest).filter(([, value]) => value !== undefined)),
-    defaultScopes: Object.freeze([...config.defaultScopes]),
+    defaultScopes: Object.freeze([...defaultScopes]),
     allowedHosts: Object.freeze([...config.allowedHosts]),
   };
   const visible = () => ({ ...copy, ...(clientSecret === undefined ? {} : { clientSecret: REDACTED }) });

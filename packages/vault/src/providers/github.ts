@@ -2,40 +2,16 @@
 import type { ProviderConfig, ProviderIdentity, TokenEndpointAnswer } from '../provider-config.js';
 import { defineProvider } from './define-provider.js';
 import { type BuiltInProviderOptions, applyBuiltInOptions } from './provider-options.js';
+import { expandGithubScopes } from './github-scope-implications.js';
+import { normalizeGithubScopes } from './github-scopes.js';
+import { githubScopeSignal } from './scope-signals.js';
 import { parseScopeString } from './scopes.js';
-
-/**
- * GitHub scopes that imply narrower ones (https://docs.github.com/apps/oauth-apps/building-oauth-apps/scopes-for-oauth-apps).
- * Granting `repo` covers a request for `public_repo`, so the vault's scope check must know it.
- */
-const IMPLIED: Readonly<Record<string, readonly string[]>> = {
-  repo: ['repo:status', 'repo_deployment', 'public_repo', 'repo:invite', 'security_events'],
-  user: ['read:user', 'user:email', 'user:follow'],
-  'admin:org': ['write:org', 'read:org', 'manage_runners:org'],
-  'write:org': ['read:org'],
-  'admin:public_key': ['write:public_key', 'read:public_key'],
-  'write:public_key': ['read:public_key'],
-  'admin:repo_hook': ['write:repo_hook', 'read:repo_hook'],
-  'write:repo_hook': ['read:repo_hook'],
-  'admin:gpg_key': ['write:gpg_key', 'read:gpg_key'],
-  'write:gpg_key': ['read:gpg_key'],
-  'write:packages': ['read:packages'],
-  'admin:enterprise': ['manage_runners:enterprise', 'manage_billing:enterprise', 'read:enterprise'],
-  project: ['read:project'],
-};
 
 /** GitHub's granted scopes: the comma-separated `scope` of the token response plus implied scopes. */
 export function githubGrantedScopes(tokenResponse: Readonly<Record<string, unknown>>, requested: readonly string[]): readonly string[] {
   const granted = parseScopeString(tokenResponse.scope, ',');
   if (!granted) return [...requested];
-  const out = new Set<string>();
-  const add = (scope: string) => {
-    if (out.has(scope)) return;
-    out.add(scope);
-    for (const implied of IMPLIED[scope] ?? []) add(implied);
-  };
-  for (const scope of granted) add(scope);
-  return [...out];
+  return [...expandGithubScopes(granted)];
 }
 
 /** GitHub error codes that mean "this code / refresh token is dead", mapped to RFC 6749. */
@@ -95,6 +71,8 @@ export function github(options: BuiltInProviderOptions): ProviderConfig {
     grantedScopes: githubGrantedScopes,
     normalizeTokenResponse: normalizeGithubTokenResponse,
     identity: githubIdentity,
+    scopeSignal: githubScopeSignal,
+    normalizeScopes: normalizeGithubScopes,
   };
   return defineProvider(applyBuiltInOptions(base, options ?? ({} as BuiltInProviderOptions)), 'providers.github');
 }

@@ -2,6 +2,8 @@
 import type { ProviderConfig } from '../provider-config.js';
 import { defineProvider } from './define-provider.js';
 import { type BuiltInProviderOptions, applyBuiltInOptions } from './provider-options.js';
+import { normalizeGoogleScopes } from './google-scopes.js';
+import { googleScopeSignal } from './scope-signals.js';
 import { parseScopeString } from './scopes.js';
 
 /** Google answers with full URLs for the OIDC shorthand scopes; keep both spellings so checks match. */
@@ -51,6 +53,8 @@ export function google(options: BuiltInProviderOptions): ProviderConfig {
     allowedHosts: ['*.googleapis.com', 'googleapis.com'],
     grantedScopes: googleGrantedScopes,
     identity: 'id_token',
+    scopeSignal: googleScopeSignal,
+    normalizeScopes: normalizeGoogleScopes,
   };
   return defineProvider(applyBuiltInOptions(base, options ?? ({} as BuiltInProviderOptions)), 'providers.google');
 }

@@ -15,6 +15,8 @@ export interface BuiltInProviderOptions {
   readonly allowedHosts?: readonly string[];
   /** Largest response body accepted from this provider, in bytes after decompression (default 10 MiB). */
   readonly maxResponseBytes?: number;
+  /** `'return'` hands insufficient-scope answers back as responses instead of `ScopeReauthRequiredError` (default `'raise'`). */
+  readonly scopeErrors?: 'raise' | 'return';
   /** Extra authorization parameters, merged over the defaults. */
   readonly authorizationParams?: Readonly<Record<string, string>>;
   /**
@@ -49,6 +51,7 @@ export function applyBuiltInOptions(base: ProviderConfig, options: BuiltInProvid
     defaultScopes: options.scopes ?? base.defaultScopes,
     allowedHosts: options.allowedHosts ?? base.allowedHosts,
     ...(options.maxResponseBytes !== undefined ? { maxResponseBytes: options.maxResponseBytes } : {}),
+    ...(options.scopeErrors !== undefined ? { scopeErrors: options.scopeErrors } : {}),
     authorizationParams: { ...(base.authorizationParams ?? {}), ...(options.authorizationParams ?? {}) },
   };
 }

@@ -1,4 +1,25 @@
-/** Scope lists: merging the provider's defaults with a request's, and reading granted scopes back. */
+/** Scope lists: merging the provider's defaults with a request's, reading granted scopes back, and the provider's spelling. */
+import { InvalidArgumentError } from '../errors.js';
+import type { ProviderConfig } from '../provider-config.js';
+
+/**
+ * The one place scope names are put into a provider's spelling: tool `scopes`,
+ * `vault.connect.createSession({ providers })` and `AlterAuthProvider({ providers })` all call it.
+ * Uses the provider's {@link ProviderConfig.normalizeScopes} (Google expands `gmail.readonly` to
+ * its URL); other providers' scopes are returned trimmed and de-duplicated.
+ *
+ * @throws InvalidArgumentError naming `where` for a scope the provider does not know (with the likely spelling).
+ * @example
+ * normalizeProviderScopes(vault.provider('google'), ['calendar.events'], 'providers.google');
+ * // → ['https://www.googleapis.com/auth/calendar.events']
+ */
+export function normalizeProviderScopes(provider: ProviderConfig, scopes: readonly string[], where: string): string[] {
+  if (!Array.isArray(scopes) || scopes.some((s) => typeof s !== 'string' || s.trim() === '')) {
+    throw new InvalidArgumentError(where, 'must be an array of non-empty scope strings.');
+  }
+  const trimmed = mergeScopes(scopes);
+  return provider.normalizeScopes ? mergeScopes(provider.normalizeScopes(trimmed, where)) : trimmed;
+}
 
 /** Union of scope lists in first-seen order, without duplicates or empty entries. */
 export function mergeScopes(...lists: ReadonlyArray<readonly string[] | undefined>): string[] {

@@ -2,6 +2,7 @@
 import type { ProviderConfig, ProviderIdentity, TokenEndpointAnswer } from '../provider-config.js';
 import { defineProvider } from './define-provider.js';
 import { type BuiltInProviderOptions, applyBuiltInOptions } from './provider-options.js';
+import { slackScopeSignal } from './scope-signals.js';
 import { parseScopeString } from './scopes.js';
 
 /** Slack error codes that mean "this code / refresh token is dead", mapped to RFC 6749. */
@@ -101,6 +102,7 @@ export function slack(options: BuiltInProviderOptions): ProviderConfig {
     grantedScopes: slackGrantedScopes,
     normalizeTokenResponse: normalizeSlackTokenResponse,
     identity: slackIdentity,
+    scopeSignal: slackScopeSignal,
   };
   return defineProvider(applyBuiltInOptions(base, options ?? ({} as BuiltInProviderOptions)), 'providers.slack');
 }
