@@ -66,6 +66,11 @@ describe('alter connect and doctor against the sandbox (built bin)', () => {
     const url = await p.stdoutLine(/^http:\/\/127\.0\.0\.1:\d+\/connect\/\S+$/);
     registerCallback(p);
     expect(p.child.exitCode).toBeNull(); // still waiting for the user
+    // The link is not a bearer link: it opens on the confirmation page naming the user, and
+    // does not send the browser on to the provider by itself.
+    const page = await fetch(url, { redirect: 'manual' });
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('user-42');
     await sandbox.approve(url, { login: 'alice' });
     const r: CliResult = await finished;
     expect(r.code).toBe(0);
