@@ -45,7 +45,14 @@ interface McpServerInternals {
   _registeredTools?: Record<string, unknown>;
 }
 
-const installed = new WeakMap<Server, { tables: ToolTable[] }>();
+interface InstalledTools {
+  readonly tables: ToolTable[];
+  /** The SDK's own handlers ours delegate to (kept so a session fork can install ours over them again). */
+  readonly previousList: RawHandler | undefined;
+  readonly previousCall: RawHandler | undefined;
+}
+
+const installed = new WeakMap<Server, InstalledTools>();
 
 /** The low-level `Server` behind either kind of server. @throws ServeError for anything else. */
 export function lowLevelServer(server: McpServerLike): Server {
@@ -97,7 +104,7 @@ export function installToolTable(server: McpServerLike, table: ToolTable): void 
       throw new ServeError('register(server, modules) must be called before server.connect(): the tools capability cannot be added to a connected server.', { cause: err });
     }
   }
-  const state = { tables: [table] };
+  const state: InstalledTools = { tables: [table], previousList, previousCall };
   installed.set(low, state);
 
   low.setRequestHandler(ListToolsRequestSchema, async (request, extra) => {
@@ -117,6 +124,25 @@ export function installToolTable(server: McpServerLike, table: ToolTable): void 
     const result: CallToolResultShape = await owner.call(name, request.params.arguments, callEnv(low, extra));
     return result as never;
   });
+}
+
+/**
+ * Installs the Alter tool tables of `template` on `target` (a fresh per-session `Server` whose other
+ * handlers were copied from `template`): ours must be installed anew because they read per-session
+ * state (client capabilities, logging level, elicitation) from the server they are installed on.
+ * The SDK's own tools handlers of `template` stay the fallback.
+ * @throws ServeError when `target` exposes no request-handler map (another SDK major).
+ */
+export function copyAlterToolTables(template: McpServerLike, target: Server): void {
+  const state = installed.get(lowLevelServer(template));
+  if (!state) return;
+  const handlers = (target as unknown as ServerInternals)._requestHandlers;
+  if (!(handlers instanceof Map)) throw new ServeError('serveHttp: this MCP SDK version has no request-handler map; pass a server factory to serveHttp instead.');
+  for (const [method, previous] of [['tools/list', state.previousList], ['tools/call', state.previousCall]] as const) {
+    if (previous) handlers.set(method, previous);
+    else handlers.delete(method);
+  }
+  for (const table of state.tables) installToolTable(target, table);
 }
 
 const LEVELS: readonly ToolLogLevel[] = ['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency'];
