@@ -168,6 +168,12 @@ function callEnv(low: Server, extra: Extra): CallEnv {
         if (internals.isMessageIgnored?.(level, extra.sessionId)) return;
         await extra.sendNotification({ method: 'notifications/message', params: { level, logger, data } });
       },
+      closeSseStream() {
+        // Present only on Streamable HTTP with an event store (the SDK leaves it undefined otherwise).
+        if (typeof extra.closeSSEStream !== 'function') return false;
+        extra.closeSSEStream();
+        return true;
+      },
       async request(kind, params) {
         if (kind === 'sampling') {
           return (await extra.sendRequest({ method: 'sampling/createMessage', params } as ServerRequest, CreateMessageResultSchema)) as Record<string, unknown>;

@@ -68,6 +68,11 @@ export interface ServeHttpOptions {
    * sessions; it must implement `getStreamIdForEventId` (serveHttp uses it to keep sessions apart).
    */
   readonly eventStore?: EventStore | false;
+  /**
+   * The `retry` (milliseconds) sent in the first event of every resumable SSE stream: how long a
+   * client waits before reconnecting after the server closed it (`ctx.closeSseStream()`). Default 1000.
+   */
+  readonly sseRetryMs?: number;
   /** A session with no request in flight for this long is closed (default 30 minutes). */
   readonly sessionIdleTimeoutMs?: number;
   /**
@@ -125,6 +130,7 @@ export async function serveHttp(server: McpServerLike | McpServerFactory, option
   const idleTimeoutMs = positiveInteger('sessionIdleTimeoutMs', options.sessionIdleTimeoutMs, DEFAULT_IDLE_TIMEOUT_MS);
   const maxSessions = positiveInteger('maxSessions', options.maxSessions, DEFAULT_MAX_SESSIONS);
   const cors = checkCorsOptions(options.cors);
+  const sseRetryMs = positiveInteger('sseRetryMs', options.sseRetryMs, 1000);
   const sharedEventStore = options.eventStore || undefined;
   if (sharedEventStore) assertScopable(sharedEventStore);
   const factory = typeof server === 'function' ? (server as McpServerFactory) : undefined;
@@ -219,6 +225,7 @@ export async function serveHttp(server: McpServerLike | McpServerFactory, option
         sessions.add(id, { transport, close: () => transport.close() });
       },
       eventStore: sharedEventStore ? scopeEventStore(sharedEventStore, id) : options.eventStore === false ? undefined : new MemoryEventStore(DEFAULT_EVENTS_PER_SESSION),
+      retryInterval: sseRetryMs,
     });
     transport.onclose = () => {
       sessions.forget(id);

@@ -82,6 +82,10 @@ export class ToolCallContext implements AlterContext {
     return this.#state.channel.request('elicitation', params);
   }
 
+  closeSseStream(): boolean {
+    return this.#state.channel.closeSseStream();
+  }
+
   async #log(level: ToolLogLevel, message: string, data?: Readonly<Record<string, unknown>>): Promise<void> {
     const fields = { tool: this.#tool.name, callId: this.#state.callId, ...(data ?? {}) };
     if (level === 'debug') this.#logger.debug(message, fields);
