@@ -14,6 +14,7 @@ export type { MetadataKey } from './metadata-keys.js';
 // The context and results
 export type { AlterContext, AlterRequestOptions, ElicitParams, SamplingParams, ToolLog, ToolLogLevel } from './alter-context.js';
 export { ToolResult } from './tool-result.js';
+export { providerErrorCode, providerErrorText } from './provider-error-text.js';
 export type { ToolContent } from './tool-result.js';
 
 // The registry
@@ -23,7 +24,7 @@ export { defineManifest } from './tool-pack-manifest.js';
 export type { ToolPackManifest } from './tool-pack-manifest.js';
 export type { CallerAuthInfo, ToolDefinition } from './internal/call-env.js';
 export { CONNECT_META_KEY } from './internal/tool-runner.js';
-export type { McpServerLike } from './sdk-adapter.js';
+export type { McpServerLike } from './sdk/sdk-seam.js';
 
 // Schemas
 export { buildToolSchema } from './schema/build-tool-schema.js';
@@ -47,7 +48,9 @@ export {
   isAlterMcpError,
   NoUserError,
   ReflectMetadataMissingError,
+  SdkUnsupportedError,
   ServeError,
+  ForeignContextError,
   ToolDefinitionError,
   ToolError,
   ToolInputError,

@@ -22,11 +22,11 @@ import { MemoryEventStore } from './http/memory-event-store.js';
 import { markPrivate } from './http/private-responses.js';
 import { assertScopable, scopeEventStore } from './http/scoped-event-store.js';
 import { SessionRegistry } from './http/session-registry.js';
-import { assertForkable, forkSessionServer } from './http/session-server.js';
 import { answerSessionless, classifySessionless } from './http/sessionless.js';
 import { closeAlter, onTerminationSignals } from './internal/graceful-close.js';
 import { openVaultAtStartup } from './internal/vault-startup.js';
-import type { McpServerLike } from './sdk-adapter.js';
+import { sdkAdapterFor } from './sdk/sdk-adapters.js';
+import type { McpServerLike } from './sdk/sdk-seam.js';
 
 export type { CorsOptions } from './http/cors.js';
 
@@ -101,6 +101,17 @@ interface Session {
   close(): Promise<void>;
 }
 
+/** The per-session fork of a single server. @throws ServeError when its SDK generation cannot fork. */
+function sessionForkerFor(server: McpServerLike): () => McpServerLike {
+  const adapter = sdkAdapterFor(server);
+  if (!adapter.sessionForker) {
+    throw new ServeError(
+      `serveHttp(server): one ${adapter.sdk.name} server cannot be served to many sessions; pass a factory instead: serveHttp(() => { const server = new McpServer(…); alter.register(server, […]); return server; }).`,
+    );
+  }
+  return adapter.sessionForker(server);
+}
+
 function positiveInteger(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) throw new InvalidArgumentError(`options.${name}`, 'must be an integer ≥ 1');
@@ -137,10 +148,10 @@ export async function serveHttp(server: McpServerLike | McpServerFactory, option
   // With a factory, build the first server now: registration errors surface at startup.
   const firstServer: McpServerLike = factory ? await factory() : (server as McpServerLike);
   // A single server is a template, never connected itself; check now that it can be forked.
-  if (!factory) assertForkable(firstServer);
+  const fork = factory ? undefined : sessionForkerFor(firstServer);
   let spare: McpServerLike | undefined = factory ? firstServer : undefined;
   const sessionServer = async (): Promise<McpServerLike> => {
-    if (!factory) return forkSessionServer(firstServer);
+    if (!factory) return fork!();
     const next = spare ?? (await factory());
     spare = undefined;
     return next;

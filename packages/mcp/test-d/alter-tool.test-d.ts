@@ -143,6 +143,7 @@ export type CodeIsNotString = Expect<Equal<string extends AnyAlterMcpError['code
 export function mcpErrorKind(err: AnyAlterMcpError): 'definition' | 'call' | 'serve' {
   switch (err.code) {
     case 'ALTER_MCP_REFLECT_METADATA':
+    case 'ALTER_MCP_SDK_UNSUPPORTED':
     case 'ALTER_MCP_TOOL_DEFINITION':
     case 'ALTER_MCP_TOOL_REGISTRATION':
       return 'definition';
@@ -151,6 +152,7 @@ export function mcpErrorKind(err: AnyAlterMcpError): 'definition' | 'call' | 'se
     case 'ALTER_MCP_NESTING_DEPTH':
     case 'ALTER_MCP_NO_USER':
     case 'ALTER_MCP_TOOL_ERROR':
+    case 'ALTER_MCP_FOREIGN_CONTEXT':
       return 'call';
     case 'ALTER_MCP_SERVE':
     case 'ALTER_MCP_VAULT_STARTUP':

@@ -8,7 +8,7 @@ export type { GmailFake, GmailMessage, NewGmailMessage } from './fake-apis/gmail
 export type { SlackChannel, SlackFake, SlackMessage } from './fake-apis/slack.js';
 export { providers, type SandboxEndpoints, type SandboxProviderOptions } from './providers.js';
 export { type Sandbox, type SandboxClient, type SandboxFakes, type SandboxOAuthEndpoints, startSandbox } from './sandbox.js';
-export type { FailNextOptions, FailRule, FaultTarget, SandboxFaults } from './sandbox-faults.js';
+export type { EchoRequestNextOptions, FailNextOptions, FailRule, FaultTarget, SandboxFaults } from './sandbox-faults.js';
 export type { SandboxOptions } from './sandbox-options.js';
 export type { ApiRequestStats, SandboxStats, TokenRequestStats } from './sandbox-stats.js';
 export type { ResolvedSandboxUser, SandboxUser } from './sandbox-user.js';

@@ -23,6 +23,14 @@ export interface FailNextOptions {
   readonly retryAfterSec?: number;
 }
 
+/** Options of {@link SandboxFaults.echoRequestNext}. */
+export interface EchoRequestNextOptions {
+  /** How many matching API requests are answered with the echo (default 1). */
+  readonly count?: number;
+  /** Only requests whose path starts with this (same forms as {@link FailNextOptions.path}). */
+  readonly path?: string;
+}
+
 /** One pending `failNext` rule (internal shape, readable for debugging). */
 export interface FailRule {
   status: number;
@@ -53,6 +61,7 @@ export class SandboxFaults {
   #dropScopes: readonly string[] = [];
   #latency: Record<FaultTarget, number> = { api: 0, token: 0, any: 0 };
   #rules: FailRule[] = [];
+  #echoes: Array<{ remaining: number; path: string | undefined }> = [];
 
   /** @internal Created by `startSandbox()`. */
   constructor(store: MemoryStore, userByLogin: (login: string) => ResolvedSandboxUser | undefined) {
@@ -137,6 +146,30 @@ export class SandboxFaults {
     this.#rules.push({ status, remaining: count, target, path, retryAfterSec });
   }
 
+  /**
+   * The next `count` matching API requests are answered 400 in the provider's error shape with
+   * every request header — `Authorization: Bearer <token>` included — echoed in the error field
+   * the tool packs read (Google `error.message`, GitHub `message`, Slack `error`), as a
+   * misconfigured gateway or debugging proxy in front of a provider does. For testing that no
+   * secret reaches a tool result.
+   * @throws {SandboxError} `SANDBOX_INVALID_ARGUMENT` for a bad count or path.
+   */
+  echoRequestNext(options: EchoRequestNextOptions = {}): void {
+    const { count = 1, path } = options ?? {};
+    if (!Number.isInteger(count) || count < 1) throw invalidArgument('options.count', 'must be a positive integer.');
+    if (path !== undefined && typeof path !== 'string') throw invalidArgument('options.path', 'must be a string.');
+    this.#echoes.push({ remaining: count, path });
+  }
+
+  /** @internal Takes one echo from the first matching `echoRequestNext` rule; true when the request must be echoed. */
+  takeEcho(input: FaultMatchInput): boolean {
+    const rule = input.kind === 'api' ? this.#echoes.find((r) => pathMatches(r.path, input)) : undefined;
+    if (!rule) return false;
+    rule.remaining -= 1;
+    if (rule.remaining <= 0) this.#echoes.splice(this.#echoes.indexOf(rule), 1);
+    return true;
+  }
+
   /** Pending `failNext` rules (a copy). */
   get pendingFailures(): readonly Readonly<FailRule>[] {
     return this.#rules.map((r) => ({ ...r }));
@@ -169,12 +202,13 @@ export class SandboxFaults {
     return this.#dropScopes;
   }
 
-  /** Turns every switch off (rotation, pending failures, latency, dropped scopes). Expired and revoked tokens stay so. */
+  /** Turns every switch off (rotation, pending failures and echoes, latency, dropped scopes). Expired and revoked tokens stay so. */
   reset(): void {
     this.#rotate = false;
     this.#dropScopes = [];
     this.#latency = { api: 0, token: 0, any: 0 };
     this.#rules = [];
+    this.#echoes = [];
   }
 
   /** @internal The delay for a request of `kind` ('other' for pages, discovery, userinfo). */

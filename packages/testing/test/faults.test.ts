@@ -141,6 +141,33 @@ describe('failNext()', () => {
   });
 });
 
+describe('echoRequestNext()', () => {
+  it('answers 400 in each provider\'s error shape with the request headers echoed, then recovers', async () => {
+    const g = await tokenFor(sandbox, callback, 'google', ['https://www.googleapis.com/auth/gmail.readonly']);
+    sandbox.faults.echoRequestNext({ path: '/gmail/v1/' });
+    const google = await api(sandbox, 'GET', 'https://gmail.googleapis.com/gmail/v1/users/me/messages', g.access_token);
+    expect(google.status).toBe(400);
+    expect(google.json.error).toMatchObject({ code: 400, status: 'INVALID_ARGUMENT', errors: [{ reason: 'badRequest' }] });
+    expect(google.json.error.message).toContain(`authorization: Bearer ${g.access_token}`);
+    expect((await api(sandbox, 'GET', 'https://gmail.googleapis.com/gmail/v1/users/me/messages', g.access_token)).status).toBe(200);
+    const gh = await tokenFor(sandbox, callback, 'github', ['read:user']);
+    sandbox.faults.echoRequestNext();
+    const github = await api(sandbox, 'GET', 'https://api.github.com/user', gh.access_token);
+    expect([github.status, github.json.message]).toEqual([400, expect.stringContaining(`authorization: Bearer ${gh.access_token}`)]);
+    const s = await tokenFor(sandbox, callback, 'slack', ['channels:read']);
+    sandbox.faults.echoRequestNext({ count: 2 });
+    const slack = await api(sandbox, 'GET', 'https://slack.com/api/conversations.list', s.access_token);
+    expect([slack.status, slack.json.ok, slack.json.error]).toEqual([400, false, expect.stringContaining(`authorization: Bearer ${s.access_token}`)]);
+    sandbox.faults.reset();
+    expect((await api(sandbox, 'GET', 'https://slack.com/api/conversations.list', s.access_token)).status).toBe(200);
+  });
+
+  it('rejects bad options', () => {
+    expect(() => sandbox.faults.echoRequestNext({ count: 0 })).toThrow(expect.objectContaining({ argument: 'options.count' }));
+    expect(() => sandbox.faults.echoRequestNext({ path: 5 as unknown as string })).toThrow(expect.objectContaining({ argument: 'options.path' }));
+  });
+});
+
 describe('latency()', () => {
   it('delays responses of the chosen target', async () => {
     const t = await tokenFor(sandbox, callback, 'github', ['read:user']);

@@ -9,6 +9,7 @@
  * - The new access token AND the rotated refresh token are persisted before the token is used,
  *   so a rotated refresh token is never lost.
  */
+import { noteCallSecret } from './call-secrets.js';
 import { AccountAmbiguousError, AlterError, GrantExpiredError, GrantNotFoundError, TokenRefreshError } from './errors.js';
 import type { GrantStore, StoredGrant } from './grant-store.js';
 import { openGrantToken, sealGrantToken } from './grant-token-seal.js';
@@ -162,6 +163,7 @@ export class TokenManager {
       let tokens: Awaited<ReturnType<TokenRefresher['refresh']>>;
       // Opened (and its binding checked) before the try: a moved refresh token is never sent to the provider.
       const refreshToken = openGrantToken(box, fresh, 'refresh', fresh.refreshToken);
+      noteCallSecret(refreshToken); // redacted from this call's tool result (call-secrets.ts)
       try {
         const options: { signal?: AbortSignal; user: string } = { user };
         tokens = await refresher.refresh(refreshToken, options);
@@ -177,6 +179,7 @@ export class TokenManager {
         const detail = err instanceof Error ? `${err.name}: ${err.message.slice(0, 200)}` : 'unknown error';
         throw new TokenRefreshError({ provider: provider.id, user, detail });
       }
+      noteCallSecret(tokens?.refreshToken);
       if (typeof tokens?.accessToken !== 'string' || tokens.accessToken === '') {
         throw new TokenRefreshError({ provider: provider.id, user, detail: 'the refresher returned no access token' });
       }

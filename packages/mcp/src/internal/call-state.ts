@@ -3,6 +3,7 @@
  * pipeline from the SDK's request "extra"; the context reaches the protocol only through these
  * callbacks, so nothing here imports the SDK.
  */
+import type { CallSecrets } from '@alter/vault/internal';
 import type { ToolLogLevel } from '../alter-context.js';
 import type { CompiledTool } from './module-scanner.js';
 
@@ -23,6 +24,10 @@ export interface CallChannel {
   closeSseStream(): boolean;
 }
 
+/**
+ * The identity and plumbing of one call tree. Frozen when built (tool-runner.ts) and reachable
+ * only through module-private accessors: nothing a tool can reach returns it (Trust I, finding 3).
+ */
 export interface CallState {
   readonly user: string;
   readonly callId: string;
@@ -34,4 +39,8 @@ export interface CallState {
   readonly scopesByProvider: Map<string, Set<string>>;
   /** The registration the outermost tool was called through (absent for direct calls). */
   readonly registration?: Registration;
+  /** Aborts when the top-level call has returned: a context kept for later can no longer act (see outsideItsCall). */
+  readonly ended: AbortSignal;
+  /** Secrets the vault used for this call tree; results are redacted through it before they leave. */
+  readonly secrets: CallSecrets;
 }

@@ -1,14 +1,53 @@
-/** The {@link AlterContext} implementation. All state is private (#), so nothing leaks through inspection. */
-import type { AlterVault, VaultResponse } from '@alter/vault';
+/**
+ * The {@link AlterContext} implementation.
+ *
+ * Call identity (user, provider, scopes, chain, call id) cannot be changed from tool code
+ * (docs/security.md, "Call identity and results"):
+ * - all state is in private (#) fields, and the call state is never returned by any member —
+ *   the framework reads it through {@link callStateOf}, a module-private accessor;
+ * - the instance, its `log` object and functions, the prototype, its methods and the class are
+ *   frozen, so no getter or method can be replaced (for this call or for later ones);
+ * - only the framework can construct a context (a module-private key), so a tool cannot forge
+ *   one with another user's state and pass it to a nested tool call.
+ * Everything the context sends to the client (progress, logs, sampling, elicitation) is redacted
+ * through the call's secrets first.
+ */
+import type { AlterVault, Logger, VaultResponse } from '@alter/vault';
+import { currentCallSecrets, withCallSecrets } from '@alter/vault/internal';
+import { ForeignContextError } from '../errors.js';
 import type { AlterContext, AlterRequestOptions, ElicitParams, SamplingParams, ToolLog, ToolLogLevel } from '../alter-context.js';
 import type { CallState } from './call-state.js';
-import type { Logger } from '@alter/vault';
 
 const contexts = new WeakSet<object>();
+/** Held only by this module: `new ctx.constructor(...)` from tool code throws. */
+const CREATE: unique symbol = Symbol('ToolCallContext.create');
+/** Set by the class's static block: the one way to read a context's state. */
+let readState: (ctx: ToolCallContext) => CallState;
 
 /** True for a context created by the framework (used to recognize nested tool calls). */
 export function isToolCallContext(value: unknown): value is ToolCallContext {
   return typeof value === 'object' && value !== null && contexts.has(value);
+}
+
+/** The call state of a framework-created context (for nested calls). Not reachable from the context itself. */
+export function callStateOf(ctx: ToolCallContext): CallState {
+  return readState(ctx);
+}
+
+/**
+ * True when a context with `state` is used outside its own call: its call has ended, or the
+ * code runs inside another call (another call's secret scope is current). Code detached from
+ * any call's async context (no scope) is allowed: the request re-enters the context's own scope.
+ */
+export function outsideItsCall(state: CallState): boolean {
+  if (state.ended.aborted) return true;
+  const ambient = currentCallSecrets();
+  return ambient !== undefined && ambient !== state.secrets;
+}
+
+/** Creates the context a tool method receives. `state` must be frozen (tool-runner.ts builds it). */
+export function createToolCallContext(vault: AlterVault, state: CallState, tool: ToolBinding, logger: Logger): ToolCallContext {
+  return new ToolCallContext(CREATE, vault, state, tool, logger);
 }
 
 export interface ToolBinding {
@@ -18,19 +57,32 @@ export interface ToolBinding {
 }
 
 export class ToolCallContext implements AlterContext {
+  static {
+    readState = (ctx) => ctx.#state;
+  }
+
   readonly #vault: AlterVault;
   readonly #state: CallState;
   readonly #tool: ToolBinding;
   readonly #logger: Logger;
   readonly log: ToolLog;
 
-  constructor(vault: AlterVault, state: CallState, tool: ToolBinding, logger: Logger) {
+  /** @throws TypeError unless called by {@link createToolCallContext}. */
+  constructor(key: typeof CREATE, vault: AlterVault, state: CallState, tool: ToolBinding, logger: Logger) {
+    if (key !== CREATE) throw new TypeError('An AlterContext is created by the framework for each tool call; a tool receives it as its first parameter and cannot construct one.');
     this.#vault = vault;
     this.#state = state;
-    this.#tool = tool;
+    // A copy: the caller's binding object stays out of reach of later mutation.
+    this.#tool = Object.freeze({ name: tool.name, provider: tool.provider, scopes: Object.freeze([...tool.scopes]) });
     this.#logger = logger;
-    const at = (level: ToolLogLevel) => (message: string, data?: Readonly<Record<string, unknown>>) => this.#log(level, message, data);
-    this.log = Object.freeze({ debug: at('debug'), info: at('info'), warning: at('warning'), error: at('error'), log: (l: ToolLogLevel, m: string, d?: Readonly<Record<string, unknown>>) => this.#log(l, m, d) });
+    const at = (level: ToolLogLevel) => Object.freeze((message: string, data?: Readonly<Record<string, unknown>>) => this.#log(level, message, data));
+    this.log = Object.freeze({
+      debug: at('debug'),
+      info: at('info'),
+      warning: at('warning'),
+      error: at('error'),
+      log: Object.freeze((l: ToolLogLevel, m: string, d?: Readonly<Record<string, unknown>>) => this.#log(l, m, d)),
+    });
     if (tool.provider !== null) {
       const set = state.scopesByProvider.get(tool.provider) ?? new Set<string>();
       for (const s of tool.scopes) set.add(s);
@@ -56,37 +108,41 @@ export class ToolCallContext implements AlterContext {
     return this.#state.signal;
   }
 
-  /** @internal the call state, for nested calls. */
-  get state(): CallState {
-    return this.#state;
-  }
-
   request(method: string, url: string, options: AlterRequestOptions = {}): Promise<VaultResponse> {
-    if (this.#tool.provider === null) {
+    const provider = this.#tool.provider;
+    if (provider === null) {
       return Promise.reject(new TypeError(`Tool ${this.#tool.name} was declared without a provider, so ctx.request() has no credentials to use. Declare it with @AlterTool('<provider>', {...}).`));
     }
-    const signal = options.signal ? AbortSignal.any([options.signal, this.#state.signal]) : this.#state.signal;
-    return this.#vault.request(this.#tool.provider, method, url, { ...options, signal, user: this.#state.user, scopes: this.#tool.scopes });
+    const state = this.#state;
+    if (outsideItsCall(state)) return Promise.reject(new ForeignContextError(this.#tool.name));
+    const signal = options.signal ? AbortSignal.any([options.signal, state.signal]) : state.signal;
+    // `user` and `scopes` come last so nothing in `options` overrides them. The call's secret
+    // scope is entered explicitly: a request made from a detached async context is tracked too.
+    return withCallSecrets(state.secrets, () => this.#vault.request(provider, method, url, { ...options, signal, user: state.user, scopes: this.#tool.scopes }));
   }
 
   progress(done: number, total?: number, message?: string): Promise<void> {
     if (typeof done !== 'number' || !Number.isFinite(done)) return Promise.reject(new TypeError('ctx.progress(done): done must be a finite number'));
-    return this.#state.channel.progress(done, total, message);
+    return this.#state.channel.progress(done, total, typeof message === 'string' ? this.#state.secrets.redactText(message) : message);
   }
 
   createMessage(params: SamplingParams): Promise<Readonly<Record<string, unknown>>> {
-    return this.#state.channel.request('sampling', params);
+    // Sampling sends text straight to the client's model: redact like a result.
+    return this.#state.channel.request('sampling', this.#state.secrets.redact(params));
   }
 
   elicitInput(params: ElicitParams): Promise<Readonly<Record<string, unknown>>> {
-    return this.#state.channel.request('elicitation', params);
+    return this.#state.channel.request('elicitation', this.#state.secrets.redact(params));
   }
 
   closeSseStream(): boolean {
     return this.#state.channel.closeSseStream();
   }
 
-  async #log(level: ToolLogLevel, message: string, data?: Readonly<Record<string, unknown>>): Promise<void> {
+  async #log(level: ToolLogLevel, rawMessage: string, rawData?: Readonly<Record<string, unknown>>): Promise<void> {
+    const secrets = this.#state.secrets;
+    const message = typeof rawMessage === 'string' ? secrets.redactText(rawMessage) : rawMessage;
+    const data = rawData === undefined ? undefined : secrets.redact(rawData);
     const fields = { tool: this.#tool.name, callId: this.#state.callId, ...(data ?? {}) };
     if (level === 'debug') this.#logger.debug(message, fields);
     else if (level === 'info' || level === 'notice') this.#logger.info(message, fields);
@@ -103,3 +159,13 @@ export class ToolCallContext implements AlterContext {
     return `AlterContext { tool: ${this.#tool.name}, user: ${this.#state.user}, callId: ${this.#state.callId} }`;
   }
 }
+
+// Frozen methods, getters, prototype and class: replacing `request` or the `user` getter on the
+// prototype would otherwise change every later context too.
+const proto = ToolCallContext.prototype;
+for (const key of [...Object.getOwnPropertyNames(proto), ...Object.getOwnPropertySymbols(proto)]) {
+  const descriptor = Object.getOwnPropertyDescriptor(proto, key);
+  for (const fn of [descriptor?.value, descriptor?.get, descriptor?.set]) if (typeof fn === 'function' && fn !== ToolCallContext) Object.freeze(fn);
+}
+Object.freeze(proto);
+Object.freeze(ToolCallContext);

@@ -6,12 +6,13 @@
 import { randomUUID } from 'node:crypto';
 import type { AlterVault, ConnectSession, Logger } from '@alter/vault';
 import { isAlterError } from '@alter/vault';
-import { isAlterMcpError, NoUserError, ToolError, ToolInputError, ToolNestingError, ToolOutputError } from '../errors.js';
+import { CallSecrets, withCallSecrets } from '@alter/vault/internal';
+import { isAlterMcpError, NoUserError, ForeignContextError, ToolError, ToolInputError, ToolNestingError, ToolOutputError } from '../errors.js';
 import { ToolResult } from '../tool-result.js';
 import type { CallEnv, CallerAuthInfo, CallToolResultShape } from './call-env.js';
 import type { CallState, Registration } from './call-state.js';
 import type { CompiledTool } from './module-scanner.js';
-import { ToolCallContext } from './tool-call-context.js';
+import { callStateOf, createToolCallContext, outsideItsCall, type ToolCallContext } from './tool-call-context.js';
 
 export interface RunnerOptions {
   readonly defaultUser: string | undefined;
@@ -57,32 +58,46 @@ export class ToolRunner {
     }
     const parsed = await tool.input.validate(args ?? {});
     if (!parsed.ok) return errorResult(new ToolInputError(tool.name, parsed.issues).message);
-    const state: CallState = {
+    const lifetime = new AbortController();
+    // Frozen, and never returned by the context: tool code cannot change who the call runs as.
+    const state: CallState = Object.freeze({
       user,
       callId: randomUUID(),
       signal: env.signal,
       channel: env.channel,
-      chain: [tool.name],
+      chain: Object.freeze([tool.name]),
       scopesByProvider: new Map(),
+      ended: lifetime.signal,
+      secrets: new CallSecrets(),
       ...(registration ? { registration } : {}),
-    };
-    const ctx = new ToolCallContext(this.#vault, state, bindingOf(tool), this.#logger);
+    });
+    const ctx = createToolCallContext(this.#vault, state, bindingOf(tool), this.#logger);
+    let result: CallToolResultShape;
     try {
-      const value = await this.#vault.withAuditContext({ tool: tool.name, callId: state.callId }, () => tool.method.call(tool.instance, ctx, parsed.value));
-      return await mapResult(tool, value);
+      const value = await withCallSecrets(state.secrets, () =>
+        this.#vault.withAuditContext({ tool: tool.name, callId: state.callId }, () => tool.method.call(tool.instance, ctx, parsed.value)),
+      );
+      result = await mapResult(tool, value);
     } catch (err) {
-      return this.#recover(tool, err, state, env);
+      result = await this.#recover(tool, err, state, env);
+    } finally {
+      lifetime.abort();
     }
+    // The one exit of a tool result: no secret the vault used for this call reaches the model
+    // (text, structuredContent, _meta, error messages alike).
+    return state.secrets.redact(result);
   }
 
   /** A tool method called from another tool's body (`this.listEmails(ctx, {...})`). */
   async callNested(tool: CompiledTool, parent: ToolCallContext, input: unknown): Promise<unknown> {
-    const state = parent.state;
+    // The parent's own state (user, call id, secrets): a nested call never picks its identity.
+    const state = callStateOf(parent);
+    if (outsideItsCall(state)) throw new ForeignContextError(tool.name);
     if (state.chain.length >= this.#options.maxNestingDepth) throw new ToolNestingError([...state.chain, tool.name], this.#options.maxNestingDepth);
     const parsed = await tool.input.validate(input ?? {});
     if (!parsed.ok) throw new ToolInputError(tool.name, parsed.issues);
-    const child: CallState = { ...state, chain: [...state.chain, tool.name] };
-    const ctx = new ToolCallContext(this.#vault, child, bindingOf(tool), this.#logger);
+    const child: CallState = Object.freeze({ ...state, chain: Object.freeze([...state.chain, tool.name]) });
+    const ctx = createToolCallContext(this.#vault, child, bindingOf(tool), this.#logger);
     return this.#vault.withAuditContext({ tool: tool.name, callId: state.callId }, () => tool.method.call(tool.instance, ctx, parsed.value));
   }
 
@@ -98,7 +113,7 @@ export class ToolRunner {
       return this.#connect(tool, err as { provider: string; user?: string; missingScopes?: readonly string[]; revoked?: boolean }, state, env);
     }
     if (err instanceof ToolError) return errorResult(err.message);
-    if (err instanceof ToolInputError || err instanceof ToolNestingError || err instanceof ToolOutputError) {
+    if (err instanceof ToolInputError || err instanceof ToolNestingError || err instanceof ToolOutputError || err instanceof ForeignContextError) {
       this.#logger.warn('tool call failed', { tool: tool.name, callId: state.callId, error: err.code });
       return errorResult(err.message);
     }
@@ -112,7 +127,8 @@ export class ToolRunner {
       tool: tool.name,
       callId: state.callId,
       error: name,
-      message: err instanceof Error ? err.message.slice(0, 500) : undefined,
+      // Redacted before it is cut, so a cut never leaves half a token behind.
+      message: err instanceof Error ? state.secrets.redactText(String(err.message)).slice(0, 500) : undefined,
     });
     return errorResult(`Tool ${tool.name} failed with an internal error (${name}). It was logged on the server with call id ${state.callId}.`);
   }

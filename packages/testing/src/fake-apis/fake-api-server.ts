@@ -5,6 +5,7 @@ import { readBody, sendJson } from '../internal/http-util.js';
 import type { SandboxFaults } from '../sandbox-faults.js';
 import type { SandboxStats } from '../sandbox-stats.js';
 import type { ResolvedSandboxUser } from '../sandbox-user.js';
+import { echoError } from './echo-error.js';
 import { type FakeApi, type FakeResponse, type FakeRoute, matchPath, type UnauthorizedReason } from './fake-api.js';
 
 /** What the dispatcher needs from the sandbox. */
@@ -70,6 +71,11 @@ export class FakeApiServer {
       stats.apiRequests.injected += 1;
       await drain(req);
       return send(res, api.errors.injected(rule.status, rule.retryAfterSec));
+    }
+    if (faults.takeEcho({ kind: 'api', pathname: url.pathname, realPath: path, realUrl: `https://${host}${path}` })) {
+      stats.apiRequests.injected += 1;
+      await drain(req);
+      return send(res, echoError(api.provider, req.headers));
     }
 
     const auth = await this.#authenticate(req, api);

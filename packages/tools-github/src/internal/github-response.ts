@@ -1,3 +1,4 @@
+import { providerErrorCode, providerErrorText } from '@alter/mcp';
 import { ProviderApiError } from '@alter/vault';
 
 /** The part of a `VaultResponse` the tools read. */
@@ -18,7 +19,9 @@ export const GITHUB_HEADERS: Readonly<Record<string, string>> = Object.freeze({
 
 /**
  * Returns the parsed body of a 2xx GitHub response, or throws {@link ProviderApiError} carrying
- * GitHub's `message` (and the first validation error, for 422s).
+ * GitHub's `message` when it is a plain sentence (and the first validation error's field and
+ * code, for 422s). Text shaped like echoed request data (headers, URLs, tokens) is never copied
+ * (see `providerErrorText`); the status still says what happened.
  */
 export function githubJson<T>(res: ProviderResponse, operation: string): T {
   if (res.status >= 200 && res.status < 300) return res.json<T>();
@@ -33,11 +36,12 @@ export function githubJson<T>(res: ProviderResponse, operation: string): T {
 
 function githubErrorMessage(data: unknown): string | undefined {
   if (!data || typeof data !== 'object') return undefined;
-  const { message, errors } = data as { message?: unknown; errors?: unknown };
-  if (typeof message !== 'string') return undefined;
+  const { message: raw, errors } = data as { message?: unknown; errors?: unknown };
+  const message = providerErrorText(raw);
+  if (message === undefined) return undefined;
   const first = Array.isArray(errors) ? (errors[0] as { field?: unknown; code?: unknown; message?: unknown } | undefined) : undefined;
-  if (!first) return message;
-  const detail = typeof first.message === 'string' ? first.message : [first.field, first.code].filter((x) => typeof x === 'string').join(' ');
+  if (!first || typeof first !== 'object') return message;
+  const detail = providerErrorText(first.message) ?? [providerErrorCode(first.field), providerErrorCode(first.code)].filter((x) => x !== undefined).join(' ');
   return detail ? `${message} (${detail})` : message;
 }
 

@@ -1,3 +1,4 @@
+import { providerErrorCode, providerErrorText } from '@alter/mcp';
 import { ProviderApiError } from '@alter/vault';
 
 /** The part of a `VaultResponse` the tools read (kept structural so tests can pass real responses only). */
@@ -9,8 +10,9 @@ export interface ProviderResponse {
 
 /**
  * Returns the parsed JSON body of a 2xx Google API response, or throws {@link ProviderApiError}
- * with Google's own error message (`{ error: { code, message, status } }`) so the model can
- * correct its call.
+ * with Google's error status and reason codes (`{ error: { status, errors: [{ reason }] } }`) and
+ * its message when that is a plain sentence, so the model can correct its call. Text shaped like
+ * echoed request data (headers, URLs, tokens) is never copied (see `providerErrorText`).
  */
 export function googleJson<T>(res: ProviderResponse, operation: string): T {
   if (res.status >= 200 && res.status < 300) return res.json<T>();
@@ -24,16 +26,18 @@ export function googleJson<T>(res: ProviderResponse, operation: string): T {
 }
 
 function googleErrorMessage(data: unknown): string | undefined {
-  if (data && typeof data === 'object' && 'error' in data) {
-    const error = (data as { error: unknown }).error;
-    if (typeof error === 'string') return error;
-    if (error && typeof error === 'object') {
-      const message = (error as { message?: unknown }).message;
-      const status = (error as { status?: unknown }).status;
-      if (typeof message === 'string') return typeof status === 'string' ? `${status}: ${message}` : message;
-    }
-  }
-  return undefined;
+  if (!data || typeof data !== 'object' || !('error' in data)) return undefined;
+  const error = (data as { error: unknown }).error;
+  // OAuth-style `{ error: "invalid_request" }`: a code, or nothing.
+  if (typeof error === 'string') return providerErrorCode(error);
+  if (!error || typeof error !== 'object') return undefined;
+  const { message, status, errors } = error as { message?: unknown; status?: unknown; errors?: unknown };
+  const code = providerErrorCode(status);
+  const text = providerErrorText(message);
+  const reason = Array.isArray(errors) ? providerErrorCode((errors[0] as { reason?: unknown } | undefined)?.reason) : undefined;
+  if (text !== undefined) return code ? `${code}: ${text}` : text;
+  if (code && reason) return `${code} (${reason})`;
+  return code ?? reason;
 }
 
 function hintFor(status: number): string | undefined {

@@ -1,3 +1,4 @@
+import { providerErrorCode } from '@alter/mcp';
 import { ProviderApiError } from '@alter/vault';
 
 /** The part of a `VaultResponse` the tools read. */
@@ -17,8 +18,10 @@ export function slackJson<T extends { ok?: boolean }>(res: ProviderResponse, ope
     | { ok?: unknown; error?: unknown; needed?: unknown }
     | undefined;
   if (res.status >= 200 && res.status < 300 && body && body.ok === true) return body as T;
-  const code = typeof body?.error === 'string' ? body.error : undefined;
-  const needed = typeof body?.needed === 'string' ? ` (needs ${body.needed})` : '';
+  // Only what is shaped like a Slack error code or a scope list is copied: an `error` that echoes
+  // the request (a gateway in front of Slack) never reaches the message.
+  const code = providerErrorCode(body?.error);
+  const needed = typeof body?.needed === 'string' && SCOPE_LIST.test(body.needed) ? ` (needs ${body.needed})` : '';
   throw new ProviderApiError({
     provider: 'slack',
     status: res.status,
@@ -27,6 +30,9 @@ export function slackJson<T extends { ok?: boolean }>(res: ProviderResponse, ope
     hint: hintFor(code, res.status),
   });
 }
+
+/** Slack's `needed`: comma-separated scopes (`channels:read,groups:read`). */
+const SCOPE_LIST = /^[a-z][a-z0-9:._-]{0,63}(,[a-z][a-z0-9:._-]{0,63}){0,15}$/;
 
 function hintFor(code: string | undefined, status: number): string | undefined {
   if (status === 429 || code === 'ratelimited') return 'Slack is rate limiting; wait a little and retry.';

@@ -1,0 +1,176 @@
+/**
+ * Per-call secret tracking: while a tool call runs, the vault notes every secret it uses for
+ * that call (access tokens it injects, refresh tokens and client secrets it sends to a token
+ * endpoint) in the call's {@link CallSecrets}; before a result leaves the MCP layer, the MCP
+ * layer redacts them through {@link CallSecrets.redact}. The values themselves are never
+ * readable: the set is a private field, there is no getter, iterator, toJSON or inspect output.
+ *
+ * NOT public API. This module is the seam between @alter/vault and @alter/mcp, reachable as
+ * `@alter/vault/internal`; it may change in any release.
+ *
+ * Why an AsyncLocalStorage of its own (and not a field of the audit context): the audit context
+ * is readable by anyone holding the vault (`currentAuditContext()`), and the MCP layer re-enters
+ * the call's scope explicitly on every `ctx.request()` (see tool-call-context.ts), so a request
+ * made from a detached async context is still tracked.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { inspect } from 'node:util';
+
+/** What a redacted secret is replaced with. */
+export const REDACTED = '[redacted]';
+
+/**
+ * Shorter values are not tracked: redacting a 3-letter "secret" would shred ordinary text, and
+ * such a value is no secret (the leak check uses the same floor).
+ */
+const MIN_SECRET_LENGTH = 8;
+/**
+ * A message cut to a length limit may end in part of a secret: a run of at least this many
+ * characters that starts like a secret is redacted up to where it stops matching.
+ */
+const PARTIAL_MATCH = 12;
+/** Deeper structures are cut (fail closed) instead of walked: results are JSON, not graphs. */
+const MAX_DEPTH = 64;
+
+const scope = new AsyncLocalStorage<CallSecrets>();
+
+/**
+ * The secrets one tool call (with its nested tool calls) used. Create one per top-level call,
+ * run the call inside {@link withCallSecrets}, then redact everything the call produced.
+ */
+export class CallSecrets {
+  /** Every form a secret may take in text (raw, percent-encoded, base64, base64url), longest first. */
+  #forms: string[] = [];
+  /** Forms of the bare secrets long enough that a cut-off start of them is still redacted. */
+  #partials: string[] = [];
+  /**
+   * Matches the start (first {@link PARTIAL_MATCH} characters) of any form: every full or cut-off
+   * occurrence contains one, so text it does not match is returned untouched in one scan.
+   */
+  #quick: RegExp | undefined;
+  readonly #seen = new Set<string>();
+
+  /**
+   * Notes a secret. Covered forms: the raw value (so also `Bearer <token>`, JSON strings and
+   * form bodies that carry it verbatim), `encodeURIComponent(value)`, and standalone base64 /
+   * base64url encodings of the value and of `Bearer <value>` (padding stripped). Not covered:
+   * a secret base64-encoded inside a longer blob at an unaligned offset, or split/transformed.
+   */
+  add(secret: string | null | undefined): void {
+    if (typeof secret !== 'string' || secret.length < MIN_SECRET_LENGTH || this.#seen.has(secret)) return;
+    this.#seen.add(secret);
+    const forms = new Set(this.#forms);
+    for (const plain of [secret, `Bearer ${secret}`]) {
+      for (const form of encodings(plain)) {
+        forms.add(form);
+        // Only the bare secret's forms: a cut `Bearer ab…` would match on too few secret characters.
+        if (plain === secret && form.length >= PARTIAL_MATCH + 4) this.#partials.push(form);
+      }
+    }
+    // Longest first, so a longer form is replaced before a shorter one it contains.
+    this.#forms = [...forms].sort((a, b) => b.length - a.length);
+    const heads = new Set(this.#forms.map((f) => f.slice(0, PARTIAL_MATCH).replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')));
+    this.#quick = new RegExp([...heads].join('|'));
+  }
+
+  /** True when no secret was noted (the redaction is then the identity). */
+  get empty(): boolean {
+    return this.#forms.length === 0;
+  }
+
+  /** `text` with every noted secret (in every covered form) replaced by {@link REDACTED}. */
+  redactText(text: string): string {
+    if (this.#quick === undefined || !this.#quick.test(text)) return text;
+    let out = text;
+    for (const form of this.#forms) if (out.includes(form)) out = out.split(form).join(REDACTED);
+    for (const form of this.#partials) out = redactPartial(out, form);
+    return out;
+  }
+
+  /**
+   * A deep copy of `value` with every string (values and keys, in arrays and plain objects,
+   * through `toJSON()`) redacted. Non-JSON leaves (numbers, booleans, null, undefined) pass as is;
+   * structures deeper than 64 levels or cyclic are cut to {@link REDACTED} (fail closed).
+   */
+  redact<T>(value: T): T {
+    if (this.#forms.length === 0) return value;
+    return this.#walk(value, 0, new Set()) as T;
+  }
+
+  #walk(value: unknown, depth: number, path: Set<object>): unknown {
+    if (typeof value === 'string') return this.redactText(value);
+    if (value === null || typeof value !== 'object') return value;
+    if (depth >= MAX_DEPTH || path.has(value)) return REDACTED;
+    path.add(value);
+    try {
+      const toJSON = (value as { toJSON?: unknown }).toJSON;
+      if (typeof toJSON === 'function') return this.#walk(toJSON.call(value), depth + 1, path);
+      if (Array.isArray(value)) return value.map((v) => this.#walk(v, depth + 1, path));
+      if (value instanceof Uint8Array) return value;
+      const out: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(value)) out[this.redactText(k)] = this.#walk(v, depth + 1, path);
+      return out;
+    } finally {
+      path.delete(value);
+    }
+  }
+
+  /** Never shows the secrets (not even how many there are). */
+  toJSON(): string {
+    return 'CallSecrets';
+  }
+
+  [inspect.custom](): string {
+    return 'CallSecrets {}';
+  }
+}
+Object.freeze(CallSecrets.prototype);
+
+function encodings(plain: string): string[] {
+  return [
+    plain,
+    encodeURIComponent(plain),
+    Buffer.from(plain).toString('base64').replace(/=+$/, ''),
+    Buffer.from(plain).toString('base64url'),
+  ];
+}
+
+/** Redacts every run in `text` that starts with `form`'s first {@link PARTIAL_MATCH} characters, up to where it stops matching `form`. */
+function redactPartial(text: string, form: string): string {
+  const head = form.slice(0, PARTIAL_MATCH);
+  let out = text;
+  let from = 0;
+  for (let at = out.indexOf(head, from); at !== -1; at = out.indexOf(head, from)) {
+    let end = at + PARTIAL_MATCH;
+    while (end < out.length && end - at < form.length && out[end] === form[end - at]) end += 1;
+    out = out.slice(0, at) + REDACTED + out.slice(end);
+    from = at + REDACTED.length;
+  }
+  return out;
+}
+Object.freeze(CallSecrets);
+
+/**
+ * Runs `fn` with `secrets` as the current call's tracker: every secret the vault uses inside it
+ * (however deep in async code) is noted there. Nested calls with the same tracker are fine.
+ */
+export function withCallSecrets<T>(secrets: CallSecrets, fn: () => T): T {
+  if (!(secrets instanceof CallSecrets)) throw new TypeError('withCallSecrets(secrets, fn): secrets must be a CallSecrets');
+  return scope.run(secrets, fn);
+}
+
+/**
+ * The tracker of the call the current async context runs in, or undefined outside any. Lets the
+ * MCP layer refuse a context used inside another call (it exposes no secret: only redaction).
+ */
+export function currentCallSecrets(): CallSecrets | undefined {
+  return scope.getStore();
+}
+
+/**
+ * Notes `secret` in the current call's tracker; a no-op outside {@link withCallSecrets} (plain
+ * vault use without MCP). Called by the vault where it uses a secret.
+ */
+export function noteCallSecret(secret: string | null | undefined): void {
+  scope.getStore()?.add(secret);
+}
