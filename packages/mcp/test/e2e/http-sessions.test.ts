@@ -8,8 +8,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { ElicitRequestSchema, LoggingMessageNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import { ElicitRequestSchema, ListPromptsRequestSchema, LoggingMessageNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { AlterMCP, AlterTool, type AlterContext, type HttpServerHandle, serveHttp } from '@alter/mcp';
 import { CalendarTools } from '../fixtures/example.tools.js';
 import { createMcpHarness, type McpHarness } from '../support/mcp-harness.js';
@@ -220,6 +221,25 @@ describe('serveHttp(server) with one McpServer, as in the README', () => {
       const stateless = await rawPost(handle.url, TOOLS_LIST, { 'mcp-protocol-version': '2026-07-28' });
       expect(stateless.status).toBe(400);
       expect(stateless.json?.error?.message).toMatch(/2026-07-28.*not supported.*2025-11-25/);
+    } finally {
+      await handle.close();
+    }
+  });
+
+  it('forks a low-level Server too, with the handlers set on it', async () => {
+    const server = new Server({ name: 'low', version: '1.0.0' }, { capabilities: { prompts: {} }, instructions: 'be brief' });
+    server.setRequestHandler(ListPromptsRequestSchema, async () => ({ prompts: [{ name: 'hello' }] }));
+    new AlterMCP(h.vault, { defaultUser: 'me', logger: h.leak.logger }).register(server, [SessionTools]);
+    const handle = await serveHttp(server, { port: 0, closeVault: false, logger: h.leak.logger });
+    try {
+      const [a, b] = await Promise.all([connect(handle.url), connect(handle.url)]);
+      for (const c of [a, b]) {
+        expect(c.client.getServerVersion()).toMatchObject({ name: 'low' });
+        expect(c.client.getInstructions()).toBe('be brief');
+        expect((await c.client.listPrompts()).prompts.map((p) => p.name)).toEqual(['hello']);
+        expect((await c.client.callTool({ name: 'whoami', arguments: {} })) as Result).toEqual({ content: [{ type: 'text', text: 'me' }] });
+      }
+      await Promise.all([a.client.close(), b.client.close()]);
     } finally {
       await handle.close();
     }
