@@ -28,6 +28,7 @@ interface Entry<T> {
 /** What {@link SessionRegistry.reserve} decided. */
 export type Admission = 'admitted' | 'full';
 
+/** The live sessions of one `serveHttp` (internal to it): admission, activity, expiry, eviction. */
 export class SessionRegistry<T extends SessionResources> {
   readonly #entries = new Map<string, Entry<T>>();
   readonly #idleTimeoutMs: number;
