@@ -59,6 +59,13 @@ export class ContentTools {
 }
 
 export class InteractionTools {
+  @AlterTool({ description: 'Closes its SSE stream mid-call; the result arrives after the client reconnects (SSE polling, SEP-1699).' })
+  async testReconnection(ctx: AlterContext): Promise<string> {
+    ctx.closeSseStream();
+    await sleep(100);
+    return 'Reconnection test completed: the result was delivered on the resumed stream.';
+  }
+
   @AlterTool({ description: 'Sends log messages while it runs.' })
   async testToolWithLogging(ctx: AlterContext): Promise<string> {
     await ctx.log.info('Tool execution started');

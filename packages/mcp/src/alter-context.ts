@@ -52,4 +52,13 @@ export interface AlterContext {
   createMessage(params: SamplingParams): Promise<Readonly<Record<string, unknown>>>;
   /** Asks the user for input (`elicitation/create`, form mode). @throws when the client does not support elicitation. */
   elicitInput(params: ElicitParams): Promise<Readonly<Record<string, unknown>>>;
+  /**
+   * Closes the SSE stream that carries this call's response, without ending the call (SSE polling,
+   * SEP-1699): the client reconnects with `Last-Event-ID` and receives the progress, logs and the
+   * result it missed. Use it in long-running tools so no connection stays open for minutes.
+   * Returns false, doing nothing, when there is no such stream to close: stdio, a JSON (non-SSE)
+   * response, or a `serveHttp` without an event store (`eventStore: false`) — closing then would
+   * lose the result.
+   */
+  closeSseStream(): boolean;
 }

@@ -35,7 +35,7 @@ export type { JsonSchemaObject, SchemaValidation, ToolSchema } from './schema/to
 export { serveStdio } from './serve-stdio.js';
 export type { ServeStdioOptions, StdioServerHandle } from './serve-stdio.js';
 export { serveHttp } from './serve-http.js';
-export type { HttpServerHandle, McpServerFactory, ServeHttpOptions } from './serve-http.js';
+export type { CorsOptions, HttpServerHandle, McpServerFactory, ServeHttpOptions } from './serve-http.js';
 export type { HttpAuthPlugin, HttpAuthPluginInstallOptions } from './http-auth-plugin.js';
 
 // The auth server (OAuth 2.1 for multi-user servers)

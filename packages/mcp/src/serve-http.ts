@@ -9,21 +9,36 @@ import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { AlterVault, Logger } from '@alter/vault';
-import { createDefaultLogger } from '@alter/vault';
+import { createDefaultLogger, InvalidArgumentError } from '@alter/vault';
 import { createMcpExpressApp } from '@modelcontextprotocol/sdk/server/express.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { EventStore } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import type express from 'express';
 import { alterMcpFor } from './alter-mcp.js';
 import { errorPageHandler } from './auth/error-page.js';
 import { ServeError } from './errors.js';
 import type { HttpAuthPlugin } from './http-auth-plugin.js';
+import { type CorsOptions, checkCorsOptions, originGuard } from './http/cors.js';
+import { MemoryEventStore } from './http/memory-event-store.js';
+import { markPrivate } from './http/private-responses.js';
+import { assertScopable, scopeEventStore } from './http/scoped-event-store.js';
+import { SessionRegistry } from './http/session-registry.js';
+import { answerSessionless, classifySessionless } from './http/sessionless.js';
 import { closeAlter, onTerminationSignals } from './internal/graceful-close.js';
 import { openVaultAtStartup } from './internal/vault-startup.js';
+import { sdkAdapterFor } from './sdk/sdk-adapters.js';
 import type { McpServerLike } from './sdk/sdk-seam.js';
 
-/** Creates one server per HTTP session (register your AlterMCP tools inside it). */
+export type { CorsOptions } from './http/cors.js';
+
+/** Default idle timeout of a session: 30 minutes. */
+const DEFAULT_IDLE_TIMEOUT_MS = 30 * 60_000;
+/** Default bound on live sessions. */
+const DEFAULT_MAX_SESSIONS = 1000;
+/** Events kept per session by the default event store (for `Last-Event-ID` resumption). */
+const DEFAULT_EVENTS_PER_SESSION = 500;
+
+/** Creates one server per HTTP session (register your AlterMCP tools inside it). Optional: serveHttp forks a single server per session itself. */
 export type McpServerFactory = () => McpServerLike | Promise<McpServerLike>;
 
 export interface ServeHttpOptions {
@@ -48,8 +63,26 @@ export interface ServeHttpOptions {
   readonly closeVault?: boolean;
   /** Shut down gracefully on SIGINT/SIGTERM (default false). */
   readonly handleSignals?: boolean;
-  /** Event store for resumable SSE streams (optional). */
-  readonly eventStore?: EventStore;
+  /**
+   * Event store for resumable SSE streams (`Last-Event-ID`). Default: a bounded in-memory store
+   * per session (the last 500 events). `false`: no resumption. Your own store is shared by all
+   * sessions; it must implement `getStreamIdForEventId` (serveHttp uses it to keep sessions apart).
+   */
+  readonly eventStore?: EventStore | false;
+  /**
+   * The `retry` (milliseconds) sent in the first event of every resumable SSE stream: how long a
+   * client waits before reconnecting after the server closed it (`ctx.closeSseStream()`). Default 1000.
+   */
+  readonly sseRetryMs?: number;
+  /** A session with no request in flight for this long is closed (default 30 minutes). */
+  readonly sessionIdleTimeoutMs?: number;
+  /**
+   * Most live sessions (default 1000). A new client beyond it evicts the least-recently-used idle
+   * session; when every session has a request in flight it gets HTTP 503.
+   */
+  readonly maxSessions?: number;
+  /** CORS for browser clients on other origins (off by default). */
+  readonly cors?: CorsOptions;
   readonly logger?: Logger;
 }
 
@@ -66,32 +99,64 @@ export interface HttpServerHandle {
 
 interface Session {
   readonly transport: StreamableHTTPServerTransport;
-  readonly server: McpServerLike;
+  close(): Promise<void>;
+}
+
+/** The per-session fork of a single server. @throws ServeError when its SDK generation cannot fork. */
+function sessionForkerFor(server: McpServerLike): () => McpServerLike {
+  const adapter = sdkAdapterFor(server);
+  if (!adapter.sessionForker) {
+    throw new ServeError(
+      `serveHttp(server): one ${adapter.sdk.name} server cannot be served to many sessions; pass a factory instead: serveHttp(() => { const server = new McpServer(…); alter.register(server, […]); return server; }).`,
+    );
+  }
+  return adapter.sessionForker(server);
+}
+
+function positiveInteger(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) throw new InvalidArgumentError(`options.${name}`, 'must be an integer ≥ 1');
+  return value;
 }
 
 /**
- * Serves `server` over Streamable HTTP. Pass a factory to serve many clients at once (the SDK binds
- * one server object to one session); a single server serves one session at a time.
+ * Serves `server` over Streamable HTTP to any number of clients, one after another and at once.
+ * Each session gets its own protocol server (client capabilities, logging level, in-flight
+ * requests are per session): a single `server` is forked per session, a factory is called per
+ * session. Idle sessions expire, the number of sessions is bounded.
  *
- * @throws ServeError when the port cannot be bound.
+ * @throws ServeError when the port cannot be bound, or a single `server` cannot be forked with this SDK.
+ * @throws InvalidArgumentError naming a bad option (`sessionIdleTimeoutMs`, `maxSessions`, `cors`).
  * @throws VaultStartupError when the vault cannot be opened (store unreachable or broken, wrong
  *   key, SQLite driver built for another Node); nothing listens then.
  * @example
- * const handle = await serveHttp(() => {
- *   const server = new McpServer({ name: 'calendar', version: '1.0.0' });
- *   alter.register(server, [CalendarTools]);
- *   return server;
- * }, { port: 8080 });
+ * const server = new McpServer({ name: 'calendar', version: '1.0.0' });
+ * alter.register(server, [CalendarTools]);
+ * const handle = await serveHttp(server, { port: 8080 });
  * console.error(`MCP endpoint: ${handle.url}`);
  */
 export async function serveHttp(server: McpServerLike | McpServerFactory, options: ServeHttpOptions = {}): Promise<HttpServerHandle> {
   const logger = options.logger ?? createDefaultLogger();
   const host = options.host ?? '127.0.0.1';
   const path = options.path ?? '/mcp';
+  const idleTimeoutMs = positiveInteger('sessionIdleTimeoutMs', options.sessionIdleTimeoutMs, DEFAULT_IDLE_TIMEOUT_MS);
+  const maxSessions = positiveInteger('maxSessions', options.maxSessions, DEFAULT_MAX_SESSIONS);
+  const cors = checkCorsOptions(options.cors);
+  const sseRetryMs = positiveInteger('sseRetryMs', options.sseRetryMs, 1000);
+  const sharedEventStore = options.eventStore || undefined;
+  if (sharedEventStore) assertScopable(sharedEventStore);
   const factory = typeof server === 'function' ? (server as McpServerFactory) : undefined;
   // With a factory, build the first server now: registration errors surface at startup.
   const firstServer: McpServerLike = factory ? await factory() : (server as McpServerLike);
-  let spare: McpServerLike | undefined = firstServer;
+  // A single server is a template, never connected itself; check now that it can be forked.
+  const fork = factory ? undefined : sessionForkerFor(firstServer);
+  let spare: McpServerLike | undefined = factory ? firstServer : undefined;
+  const sessionServer = async (): Promise<McpServerLike> => {
+    if (!factory) return fork!();
+    const next = spare ?? (await factory());
+    spare = undefined;
+    return next;
+  };
   const vault = options.vault ?? alterMcpFor(firstServer)?.vault;
   // Before listening: a broken store fails the start, not every tool call later.
   if (vault) await openVaultAtStartup(vault, 'serveHttp');
@@ -117,49 +182,77 @@ export async function serveHttp(server: McpServerLike | McpServerFactory, option
       }
     }
   }
+  // Origin check and CORS preflight come before auth: browsers send preflights without credentials.
+  app.use(path, originGuard(new URL(baseUrl).origin, cors));
   const guard = options.auth?.install(app, { mcpPath: path, baseUrl });
 
-  const sessions = new Map<string, Session>();
+  const sessions = new SessionRegistry<Session>({ idleTimeoutMs, maxSessions, logger });
   const handle = async (req: express.Request, res: express.Response): Promise<void> => {
+    // Set by the auth plug-in's guard: this response is computed for one user.
+    if ((req as { auth?: unknown }).auth !== undefined) markPrivate(res);
     const sid = req.headers['mcp-session-id'];
     if (typeof sid === 'string') {
       const session = sessions.get(sid);
       if (!session) {
-        res.status(404).json({ jsonrpc: '2.0', error: { code: -32001, message: 'Session not found; initialize a new session.' }, id: null });
+        res.status(404).json({ jsonrpc: '2.0', error: { code: -32001, message: 'Session not found (expired, evicted or closed); initialize a new session.' }, id: null });
         return;
       }
-      await session.transport.handleRequest(req, res, req.body);
+      const end = sessions.begin(sid);
+      // An SSE stream stays in flight until its connection closes: a connected client is not idle.
+      res.once('close', end);
+      try {
+        await session.transport.handleRequest(req, res, req.body);
+      } finally {
+        if (res.writableEnded) end();
+      }
       return;
     }
-    if (req.method !== 'POST' || !isInitializeRequest(req.body)) {
-      res.status(400).json({ jsonrpc: '2.0', error: { code: -32000, message: 'Bad Request: send an initialize request first (no valid mcp-session-id).' }, id: null });
+    const kind = classifySessionless(req);
+    if (kind !== 'initialize') {
+      answerSessionless(kind, req, res);
       return;
     }
-    const srv = spare ?? (factory ? await factory() : undefined);
-    if (!srv) {
-      res.status(409).json({
+    if (sessions.reserve() === 'full') {
+      res.setHeader('Retry-After', '5');
+      res.status(503).json({
         jsonrpc: '2.0',
-        error: { code: -32000, message: 'This server serves one session at a time. Pass a server factory to serveHttp to serve several clients.' },
+        error: { code: -32000, message: `Service Unavailable: all ${maxSessions} MCP sessions have a request in flight; retry shortly (serveHttp option maxSessions).` },
         id: null,
       });
       return;
     }
-    spare = undefined;
+    let srv: McpServerLike;
+    try {
+      srv = await sessionServer();
+    } catch (err) {
+      sessions.release();
+      throw err;
+    }
+    const id = randomUUID();
+    let live = false;
     const transport = new StreamableHTTPServerTransport({
-      sessionIdGenerator: () => randomUUID(),
-      onsessioninitialized: (id) => {
-        sessions.set(id, { transport, server: srv });
+      sessionIdGenerator: () => id,
+      onsessioninitialized: () => {
+        live = true;
+        sessions.add(id, { transport, close: () => transport.close() });
       },
-      ...(options.eventStore ? { eventStore: options.eventStore } : {}),
+      eventStore: sharedEventStore ? scopeEventStore(sharedEventStore, id) : options.eventStore === false ? undefined : new MemoryEventStore(DEFAULT_EVENTS_PER_SESSION),
+      retryInterval: sseRetryMs,
     });
     transport.onclose = () => {
-      if (transport.sessionId) sessions.delete(transport.sessionId);
-      // A single server becomes free again for the next session.
-      if (!factory) spare = srv;
-      else srv.close().catch(() => {});
+      sessions.forget(id);
+      srv.close().catch(() => {});
     };
-    await srv.connect(transport);
-    await transport.handleRequest(req, res, req.body);
+    try {
+      await srv.connect(transport);
+      await transport.handleRequest(req, res, req.body);
+    } finally {
+      if (!live) {
+        // The initialize was refused (bad version, bad body): no session came of it.
+        sessions.release();
+        await transport.close().catch(() => {});
+      }
+    }
   };
   const endpoint = (req: express.Request, res: express.Response) => {
     handle(req, res).catch((err: unknown) => {
@@ -178,11 +271,7 @@ export async function serveHttp(server: McpServerLike | McpServerFactory, option
   const close = (): Promise<void> => {
     closing ??= (async () => {
       removeSignals();
-      for (const { transport, server: s } of [...sessions.values()]) {
-        await transport.close().catch(() => {});
-        if (factory) await s.close().catch(() => {});
-      }
-      sessions.clear();
+      await sessions.closeAll();
       await new Promise<void>((resolve) => {
         httpServer.close(() => resolve());
         httpServer.closeAllConnections();

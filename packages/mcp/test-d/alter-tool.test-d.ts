@@ -89,7 +89,7 @@ export function contextHasNoTokenAccessor(ctx: AlterContext): void {
   ctx.vault;
 }
 
-export type ContextFields = Expect<Equal<keyof AlterContext, 'user' | 'toolName' | 'provider' | 'callId' | 'signal' | 'request' | 'progress' | 'log' | 'createMessage' | 'elicitInput'>>;
+export type ContextFields = Expect<Equal<keyof AlterContext, 'user' | 'toolName' | 'provider' | 'callId' | 'signal' | 'request' | 'progress' | 'log' | 'createMessage' | 'elicitInput' | 'closeSseStream'>>;
 // The user and the scopes come from the call, not from the tool.
 export type RequestOptionsOmitUserAndScopes = Expect<Equal<AlterRequestOptions, Omit<VaultRequestOptions, 'user' | 'scopes'>>>;
 

@@ -20,6 +20,8 @@ export interface CallChannel {
   log(level: ToolLogLevel, logger: string, data: unknown): Promise<void>;
   /** Sends a server→client request (`sampling/createMessage`, `elicitation/create`). */
   request(kind: 'sampling' | 'elicitation', params: Readonly<Record<string, unknown>>): Promise<Readonly<Record<string, unknown>>>;
+  /** Closes the SSE stream carrying this call's response; false when the transport has none to close. */
+  closeSseStream(): boolean;
 }
 
 /**

@@ -135,6 +135,10 @@ export class ToolCallContext implements AlterContext {
     return this.#state.channel.request('elicitation', this.#state.secrets.redact(params));
   }
 
+  closeSseStream(): boolean {
+    return this.#state.channel.closeSseStream();
+  }
+
   async #log(level: ToolLogLevel, rawMessage: string, rawData?: Readonly<Record<string, unknown>>): Promise<void> {
     const secrets = this.#state.secrets;
     const message = typeof rawMessage === 'string' ? secrets.redactText(rawMessage) : rawMessage;

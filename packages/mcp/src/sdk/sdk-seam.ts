@@ -52,6 +52,13 @@ export interface SdkAdapter {
    * @throws ServeError when the server is already connected.
    */
   installToolTable(server: McpServerLike, table: ToolTable): void;
+  /**
+   * For `serveHttp(server)` with one server: checks that `template` can be forked and returns a
+   * function building a fresh, unconnected server per HTTP session that answers like `template`
+   * (same info, capabilities, handlers; its own client state). Absent: pass a factory instead.
+   * @throws SdkUnsupportedError when an SDK internal it needs is missing.
+   */
+  sessionForker?(template: McpServerLike): () => McpServerLike;
   /** Connects `server` to the process's stdin/stdout with this generation's stdio transport. */
   connectStdio(server: McpServerLike): Promise<void>;
 }

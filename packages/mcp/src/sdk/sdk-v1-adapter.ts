@@ -17,6 +17,8 @@
  * - `Server.isMessageIgnored()` — the client's `logging/setLevel` filter; the public
  *   `sendLoggingMessage()` would send the log unrelated to the request (on Streamable HTTP it
  *   would go to the standalone stream, not the call's).
+ * - For `serveHttp(server)` with one server: `Server._serverInfo`, `_options`, `_instructions`,
+ *   `_notificationHandlers` (see sdk-v1-session-fork.ts).
  */
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
@@ -37,6 +39,7 @@ import { ServeError } from '../errors.js';
 import type { CallEnv, CallToolResultShape, ToolTable, UrlElicitation } from '../internal/call-env.js';
 import { sdkInternal, sdkPackageInfo } from './sdk-package.js';
 import type { McpServerLike, SdkAdapter, SdkPackageInfo } from './sdk-seam.js';
+import { forkV1Server } from './sdk-v1-session-fork.js';
 
 type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
 type RawHandler = (request: unknown, extra: Extra) => Promise<unknown>;
@@ -53,10 +56,17 @@ function looksLikeV1Server(value: unknown): value is Server {
   return s !== null && typeof s === 'object' && typeof s.setRequestHandler === 'function' && typeof s.registerCapabilities === 'function' && s.projectCallToolResult === undefined;
 }
 
+interface InstalledTools {
+  readonly tables: ToolTable[];
+  /** The SDK's own handlers ours delegate to (kept so a session fork can install ours over them again). */
+  readonly previousList: RawHandler | undefined;
+  readonly previousCall: RawHandler | undefined;
+}
+
 class SdkV1Adapter implements SdkAdapter {
   readonly generation = 'v1' as const;
   readonly sdk: SdkPackageInfo = sdkPackageInfo('@modelcontextprotocol/sdk', '@modelcontextprotocol/sdk/server', SDK_V1_RANGE);
-  readonly #installed = new WeakMap<Server, { tables: ToolTable[] }>();
+  readonly #installed = new WeakMap<Server, InstalledTools>();
 
   accepts(server: object): boolean {
     if (server instanceof McpServer || server instanceof Server) return true;
@@ -102,7 +112,7 @@ class SdkV1Adapter implements SdkAdapter {
         throw new ServeError('register(server, modules) must be called before server.connect(): the tools capability cannot be added to a connected server.', { cause: err });
       }
     }
-    const state = { tables: [table] };
+    const state: InstalledTools = { tables: [table], previousList, previousCall };
     this.#installed.set(low, state);
 
     low.setRequestHandler(ListToolsRequestSchema, async (request, extra) => {
@@ -123,6 +133,27 @@ class SdkV1Adapter implements SdkAdapter {
       const result: CallToolResultShape = await owner.call(name, request.params.arguments, callEnv(low, extra, log));
       return result as never;
     });
+  }
+
+  sessionForker(template: McpServerLike): () => McpServerLike {
+    const low = this.lowLevel(template);
+    // Checked now (serveHttp startup), so an SDK without these internals fails before listening.
+    const fork = forkV1Server(this.sdk, low);
+    return () => {
+      const session = fork();
+      // Alter's handlers read per-session state (client capabilities, logging level) from the
+      // server they are installed on: install them anew over the SDK's own tool handlers.
+      const state = this.#installed.get(low);
+      if (state) {
+        const handlers = sdkInternal<Map<string, RawHandler>>(this.sdk, session, 'Server', '_requestHandlers', 'Map');
+        for (const [method, previous] of [['tools/list', state.previousList], ['tools/call', state.previousCall]] as const) {
+          if (previous) handlers.set(method, previous);
+          else handlers.delete(method);
+        }
+        for (const table of state.tables) this.installToolTable(session, table);
+      }
+      return session;
+    };
   }
 
   async connectStdio(server: McpServerLike): Promise<void> {
@@ -155,6 +186,12 @@ function callEnv(low: Server, extra: Extra, logEnabled: (level: string, sessionI
       async log(level, logger, data) {
         if (!LEVELS.includes(level) || !logEnabled(level, extra.sessionId)) return;
         await extra.sendNotification({ method: 'notifications/message', params: { level, logger, data } });
+      },
+      closeSseStream() {
+        // Present only on Streamable HTTP with an event store and a 2025-11-25+ client.
+        if (typeof extra.closeSSEStream !== 'function') return false;
+        extra.closeSSEStream();
+        return true;
       },
       async request(kind, params) {
         if (kind === 'sampling') {

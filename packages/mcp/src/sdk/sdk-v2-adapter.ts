@@ -141,6 +141,13 @@ function callEnv(low: Server, ctx: ServerContext): CallEnv {
         if (!LEVELS.includes(level)) return;
         await ctx.mcpReq.log(level, data, logger);
       },
+      closeSseStream() {
+        // Present only on Streamable HTTP with an event store.
+        const close = ctx.http?.closeSSE;
+        if (typeof close !== 'function') return false;
+        close();
+        return true;
+      },
       async request(kind, params) {
         if (kind === 'sampling') return (await ctx.mcpReq.send({ method: 'sampling/createMessage', params })) as unknown as Record<string, unknown>;
         return (await ctx.mcpReq.send({ method: 'elicitation/create', params })) as unknown as Record<string, unknown>;

@@ -1,0 +1,35 @@
+/**
+ * What a request WITHOUT an `Mcp-Session-Id` is, and the answer when it cannot be served.
+ *
+ * 2025-11-25 (and earlier) clients open a session with `initialize`; anything else without a
+ * session id is answered 400 with a JSON-RPC error telling the client to initialize first.
+ *
+ * This is the seam for the 2026-07-28 revision, which drops sessions: every request carries its
+ * protocol version (the `Mcp-Protocol-Version` header and `_meta`) and is served on its own. Until
+ * an SDK that speaks it is plugged in, such a request is classified `stateless` and answered 400
+ * naming the versions this server speaks, so the client can fall back to `initialize`.
+ */
+import { SUPPORTED_PROTOCOL_VERSIONS, isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import type express from 'express';
+
+/** How a request without a session id is handled. */
+export type SessionlessKind = 'initialize' | 'stateless' | 'needs-session';
+
+/** Classifies a request that carries no `Mcp-Session-Id`. */
+export function classifySessionless(req: express.Request): SessionlessKind {
+  if (req.method === 'POST' && isInitializeRequest(req.body)) return 'initialize';
+  const version = req.headers['mcp-protocol-version'];
+  // A version newer than every session-era one this SDK knows: a stateless (2026+) request.
+  if (typeof version === 'string' && !SUPPORTED_PROTOCOL_VERSIONS.includes(version) && version > SUPPORTED_PROTOCOL_VERSIONS[0]!) return 'stateless';
+  return 'needs-session';
+}
+
+/** The 400 answer for a request that cannot be served without a session. */
+export function answerSessionless(kind: Exclude<SessionlessKind, 'initialize'>, req: express.Request, res: express.Response): void {
+  const id = typeof req.body === 'object' && req.body !== null && 'id' in req.body ? (req.body as { id: unknown }).id : null;
+  const message =
+    kind === 'stateless'
+      ? `Bad Request: protocol version ${String(req.headers['mcp-protocol-version'])} (stateless requests) is not supported by this server; it speaks ${SUPPORTED_PROTOCOL_VERSIONS.join(', ')}. Send an initialize request to open a session.`
+      : 'Bad Request: no valid Mcp-Session-Id header. Send an initialize request first to open a session, then send its Mcp-Session-Id with every request.';
+  res.status(400).json({ jsonrpc: '2.0', error: { code: -32000, message }, id: typeof id === 'string' || typeof id === 'number' ? id : null });
+}
