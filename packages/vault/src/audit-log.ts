@@ -22,7 +22,7 @@
  * `flush()` and `close()` write everything queued; nothing is dropped: a failed append keeps its
  * rows queued, rejects whoever waits for them, and is retried.
  */
-import { auditHash, GENESIS_HASH, recomputeHash } from './audit-hash.js';
+import { auditHashWith, GENESIS_HASH, recomputeHash } from './audit-hash.js';
 import { AuditChainConflictError, InvalidArgumentError } from './errors.js';
 import type { AuditFilter, AuditInput, AuditRecord, GrantStore } from './grant-store.js';
 import { describeType, optionalPositiveInt, optionalString, requireObject } from './internal/args.js';
@@ -355,11 +355,13 @@ export class AuditLog {
       try {
         this.#lastHash ??= (await this.#store.lastAudit())?.hash ?? GENESIS_HASH;
         let prev = this.#lastHash;
+        // One object per row (hashing reads the fields with prevHash passed in): the writer, not
+        // the request path, pays for canonical JSON and SHA-256, once per row and attempt.
         const rows: AuditInput[] = batch.map(({ row }) => {
-          const withPrev = { ...row, prevHash: prev };
-          const hash = auditHash(withPrev);
+          const hash = auditHashWith(row, prev);
+          const input: AuditInput = { ...row, prevHash: prev, hash };
           prev = hash;
-          return { ...withPrev, hash };
+          return input;
         });
         await this.#store.appendAudit(rows);
         this.#lastHash = prev;

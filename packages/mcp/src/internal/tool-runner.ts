@@ -12,7 +12,7 @@ import { ToolResult } from '../tool-result.js';
 import type { CallEnv, CallerAuthInfo, CallToolResultShape } from './call-env.js';
 import type { CallState, Registration } from './call-state.js';
 import type { CompiledTool } from './module-scanner.js';
-import { callStateOf, createToolCallContext, outsideItsCall, type ToolCallContext } from './tool-call-context.js';
+import { callStateOf, createToolCallContext, outsideItsCall, type ToolBinding, type ToolCallContext } from './tool-call-context.js';
 
 export interface RunnerOptions {
   readonly defaultUser: string | undefined;
@@ -81,7 +81,7 @@ export class ToolRunner {
     } catch (err) {
       result = await this.#recover(tool, err, state, env);
     } finally {
-      lifetime.abort();
+      lifetime.abort(CALL_ENDED);
     }
     // The one exit of a tool result: no secret the vault used for this call reaches the model
     // (text, structuredContent, _meta, error messages alike).
@@ -190,9 +190,22 @@ export class ToolRunner {
   }
 }
 
-function bindingOf(tool: CompiledTool): { name: string; provider: string | null; scopes: readonly string[] } {
-  return { name: tool.name, provider: tool.metadata.provider, scopes: tool.metadata.scopes };
+/** One frozen binding per compiled tool, built once: the context then needs no per-call copy. */
+const bindings = new WeakMap<CompiledTool, ToolBinding>();
+function bindingOf(tool: CompiledTool): ToolBinding {
+  let binding = bindings.get(tool);
+  if (binding === undefined) {
+    binding = Object.freeze({ name: tool.name, provider: tool.metadata.provider, scopes: Object.freeze([...tool.metadata.scopes]) });
+    bindings.set(tool, binding);
+  }
+  return binding;
 }
+
+/**
+ * The abort reason of a call's `ended` signal. Shared and pre-built: `abort()` without a reason
+ * builds a DOMException (with a stack trace) per call, which showed up in every profile.
+ */
+const CALL_ENDED = Object.freeze(new Error('The tool call has ended.'));
 
 function errorResult(text: string): CallToolResultShape {
   return { content: [{ type: 'text', text }], isError: true };
