@@ -216,6 +216,8 @@ export class AuditLog {
   readonly #logger: Logger;
   readonly #sync: boolean;
   readonly #maxBatchRows: number;
+  /** Rows per append: maxBatchRows, or less when the store asks for less (GrantStore.auditAppendLimit). */
+  readonly #appendLimit: number;
   readonly #maxDelayMs: number;
   /** Queued rows at which a batched write starts without waiting for the timer. */
   readonly #startAt: number;
@@ -240,6 +242,8 @@ export class AuditLog {
     this.#logger = logger;
     this.#sync = settings.durability === 'sync';
     this.#maxBatchRows = settings.maxBatchRows;
+    const limit = store.auditAppendLimit;
+    this.#appendLimit = typeof limit === 'number' && Number.isSafeInteger(limit) && limit > 0 ? Math.min(limit, settings.maxBatchRows) : settings.maxBatchRows;
     this.#maxDelayMs = settings.maxDelayMs;
     this.#startAt = Math.max(1, Math.ceil(settings.maxBatchRows / 2));
   }
@@ -330,8 +334,13 @@ export class AuditLog {
 
   /** Appends batches one transaction at a time while anyone waits (or enough rows queue up). */
   async #loop(): Promise<void> {
+    let first = true;
     while (this.#queue.length > 0) {
-      const count = Math.min(this.#queue.length, this.#maxBatchRows);
+      // Between two appends, let the requests in flight run: a store that writes on the event
+      // loop (SQLite) would otherwise drain a long queue in one uninterrupted stall.
+      if (!first) await new Promise<void>((resolve) => setImmediate(resolve));
+      first = false;
+      const count = Math.min(this.#queue.length, this.#appendLimit);
       try {
         await this.#append(this.#queue.slice(0, count));
       } catch (err) {

@@ -154,6 +154,13 @@ export interface GrantStore {
    * appended meanwhile, and the vault re-reads the tail and re-hashes. Keeps one chain across processes.
    */
   appendAudit(rows: readonly AuditInput[]): Promise<void>;
+  /**
+   * Most rows the vault passes to one appendAudit() call (optional; default: the audit's
+   * `maxBatchRows`). A store that writes synchronously on the event loop (SQLite) sets it low, so
+   * one append never stalls the requests in flight for long; the writer yields to the event loop
+   * between appends.
+   */
+  readonly auditAppendLimit?: number;
   /** The newest row, to continue the hash chain after a restart. */
   lastAudit(): Promise<AuditRecord | undefined>;
   queryAudit(filter?: AuditFilter): Promise<AuditRecord[]>;
