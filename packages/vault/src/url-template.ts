@@ -9,6 +9,8 @@ export type QueryParamValue = string | number | boolean | ReadonlyArray<string |
 
 const PLACEHOLDER = /\{([^{}]*)\}/g;
 const NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
+/** Marks encodeURIComponent leaves as is (no `g` flag: test() keeps no state). */
+const RESERVED_MARKS = /[!'()*]/;
 
 /**
  * Replaces each `{name}` with the encoded `pathParams[name]`, appends `queryParams`, and parses.
@@ -110,7 +112,7 @@ function encodePiece(name: string, value: unknown): string {
     throw new UrlTemplateError(`pathParams.${name} is not valid unicode (lone surrogate).`);
   }
   // encodeURIComponent leaves !'()* as is; encode them too so no provider parses them specially.
-  return encoded.replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return RESERVED_MARKS.test(encoded) ? encoded.replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`) : encoded;
 }
 
 /** Index just past `scheme://authority` (0 when the template has no scheme). */
