@@ -359,21 +359,31 @@ export class AuditLog {
 
   /** One atomic append; re-hashes and retries when another writer moved the chain's tail. */
   async #append(batch: readonly Queued[]): Promise<void> {
+    const store = this.#store;
+    if (typeof store.appendAuditLinked === 'function') {
+      // The store hashes the batch onto the tail it reads under its append lock: no conflicts.
+      let last: string | undefined;
+      try {
+        await store.appendAuditLinked((tail) => {
+          last = undefined;
+          const rows = this.#link(batch, tail);
+          last = rows[rows.length - 1]?.hash;
+          return rows;
+        });
+      } catch (err) {
+        this.#lastHash = undefined;
+        throw err;
+      }
+      this.#lastHash = last;
+      return;
+    }
     let conflicts = 0;
     for (;;) {
       try {
         this.#lastHash ??= (await this.#store.lastAudit())?.hash ?? GENESIS_HASH;
-        let prev = this.#lastHash;
-        // One object per row (hashing reads the fields with prevHash passed in): the writer, not
-        // the request path, pays for canonical JSON and SHA-256, once per row and attempt.
-        const rows: AuditInput[] = batch.map(({ row }) => {
-          const hash = auditHashWith(row, prev);
-          const input: AuditInput = { ...row, prevHash: prev, hash };
-          prev = hash;
-          return input;
-        });
+        const rows = this.#link(batch, this.#lastHash);
         await this.#store.appendAudit(rows);
-        this.#lastHash = prev;
+        this.#lastHash = rows[rows.length - 1]!.hash;
         return;
       } catch (err) {
         // Whatever failed, the tail we hashed against is no longer trusted.
@@ -386,6 +396,19 @@ export class AuditLog {
         throw err;
       }
     }
+  }
+
+  /**
+   * Hashes a batch into the chain after `prev`. One object per row (hashing reads the fields with
+   * prevHash passed in): the writer, not the request path, pays for canonical JSON and SHA-256.
+   */
+  #link(batch: readonly Queued[], prev: string): AuditInput[] {
+    return batch.map(({ row }) => {
+      const hash = auditHashWith(row, prev);
+      const input: AuditInput = { ...row, prevHash: prev, hash };
+      prev = hash;
+      return input;
+    });
   }
 
   #failed(err: unknown): void {
