@@ -37,7 +37,8 @@ function collect(dir) {
   return out;
 }
 
-const files = collect(here).filter((f) => only.length === 0 || only.some((o) => f.includes(o)));
+// Names are matched against the path inside bench/ (not the checkout's folder name).
+const files = collect(here).filter((f) => only.length === 0 || only.some((o) => path.relative(here, f).includes(o)));
 let failed = 0;
 for (const file of files) {
   const rel = path.relative(path.dirname(here), file);
