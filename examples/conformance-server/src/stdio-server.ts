@@ -4,10 +4,10 @@
  * @alter/testing (used by @alter/mcp's stdio e2e test, runnable by hand too).
  *
  * Environment: ALTER_SANDBOX_URL (the sandbox issuer), ALTER_VAULT_DB (SQLite file),
- * ALTER_VAULT_KEY (base64 32-byte key), ALTER_DEFAULT_USER (default "alice").
+ * ALTER_VAULT_KEY (base64 32-byte key), ALTER_DEFAULT_USER (default "alice"), ALTER_MCP_SDK (`v1`, the
+ * default: `@modelcontextprotocol/sdk` 1.x; `v2`: `@modelcontextprotocol/server` 2.x).
  * Prints `ALTER_CONNECT_URL=<url>` on stderr once Connect listens (stdout carries the protocol).
  */
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { AlterMCP, serveStdio } from '@alter/mcp';
 import { providers } from '@alter/testing';
 import { AlterVault } from '@alter/vault';
@@ -31,7 +31,12 @@ const vault = new AlterVault({
 const connect = await vault.connect.listen();
 console.error(`ALTER_CONNECT_URL=${connect.url}`);
 
-const server = new McpServer({ name: 'alter-stdio-example', version: '1.0.0' });
+// The same tools on either SDK generation; only the server class differs.
+const info = { name: 'alter-stdio-example', version: '1.0.0' };
+const server =
+  process.env.ALTER_MCP_SDK === 'v2'
+    ? new (await import('@modelcontextprotocol/server')).McpServer(info)
+    : new (await import('@modelcontextprotocol/sdk/server/mcp.js')).McpServer(info);
 const alter = new AlterMCP(vault, { defaultUser: process.env.ALTER_DEFAULT_USER ?? 'alice' });
 alter.register(server, [CalendarTools, GmailTools]);
 await serveStdio(server);

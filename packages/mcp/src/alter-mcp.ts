@@ -12,7 +12,8 @@ import type { Registration } from './internal/call-state.js';
 import { type CompiledTool, compileModule, type Problem } from './internal/module-scanner.js';
 import { callStateOf, isToolCallContext } from './internal/tool-call-context.js';
 import { ToolRunner } from './internal/tool-runner.js';
-import { installToolTable, lowLevelServer, type McpServerLike, sdkToolNames } from './sdk-adapter.js';
+import { sdkAdapterFor } from './sdk/sdk-adapters.js';
+import type { McpServerLike } from './sdk/sdk-seam.js';
 import { TOOL_NAME_PATTERN } from './tool-metadata.js';
 
 /** A tool module: a class (constructed with no arguments, or by `moduleFactory`) or an instance. */
@@ -112,7 +113,9 @@ export class AlterMCP {
 
   /**
    * Validates `modules` and registers their tools on `server` (an `McpServer` — whose own
-   * `registerTool` tools keep working — or a low-level `Server`). Call before `server.connect()`.
+   * `registerTool` tools keep working — or a low-level `Server`, of either SDK generation:
+   * `@modelcontextprotocol/sdk` 1.x or `@modelcontextprotocol/server` 2.x). Call before
+   * `server.connect()`.
    * Registering the same modules on several servers (one per HTTP session) reuses the instances
    * and the precomputed schemas.
    *
@@ -126,6 +129,8 @@ export class AlterMCP {
    * @throws InvalidArgumentError naming `options.prefix`, `options.include` or `options.exclude`
    *   (unknown tool names are listed with the available ones).
    * @throws ServeError when `server` is not an SDK server or is already connected.
+   * @throws SdkUnsupportedError when the server's SDK lacks an internal @alter/mcp relies on
+   *   (names the SDK package, its version and the supported range).
    * @example
    * alter.register(server, [GitHubTools], { prefix: 'gh_', include: ['list_issues'] });
    * alter.register(server, [GmailTools], { prefix: 'google_' }); // the same server, another pack
@@ -133,7 +138,8 @@ export class AlterMCP {
   register(server: McpServerLike, modules: readonly ToolModule[], options: RegisterOptions = {}): readonly string[] {
     if (!Array.isArray(modules)) throw new InvalidArgumentError('modules', 'register(server, modules) needs an array of tool classes or instances');
     const { prefix, include, exclude } = checkRegisterOptions(options);
-    const low = lowLevelServer(server);
+    const sdk = sdkAdapterFor(server);
+    const low = sdk.lowLevel(server);
     const problems: Problem[] = [];
     const compiled: CompiledTool[] = [];
     for (const [i, module] of modules.entries()) {
@@ -173,7 +179,7 @@ export class AlterMCP {
     }
 
     const taken = this.#namesByServer.get(low) ?? new Set<string>();
-    const sdkNames = new Set(sdkToolNames(server));
+    const sdkNames = new Set(sdk.sdkToolNames(server));
     const seen = new Map<string, CompiledTool>();
     for (const t of tools) {
       const other = seen.get(t.name);
@@ -208,7 +214,7 @@ export class AlterMCP {
       has: (name) => byName.has(name),
       call: (name, args, env) => runner.call(byName.get(name)!, args, env, registration),
     };
-    installToolTable(server, table);
+    sdk.installToolTable(server, table);
     for (const t of tools) taken.add(t.name);
     this.#namesByServer.set(low, taken);
     alterByServer.set(server, this);

@@ -15,6 +15,7 @@ export type AlterMcpErrorCode =
   | 'ALTER_MCP_NESTING_DEPTH'
   | 'ALTER_MCP_NO_USER'
   | 'ALTER_MCP_SERVE'
+  | 'ALTER_MCP_SDK_UNSUPPORTED'
   | 'ALTER_MCP_TOOL_ERROR'
   | 'ALTER_MCP_VAULT_STARTUP'
   | 'ALTER_MCP_FOREIGN_CONTEXT';
@@ -130,6 +131,34 @@ export class ServeError extends AlterMcpError {
 }
 
 /**
+ * The MCP SDK behind the server given to `register()` lacks something @alter/mcp relies on — a
+ * renamed or removed SDK internal, or an SDK generation @alter/mcp cannot load. Thrown at
+ * registration (never later, never silently skipped): upgrading the SDK past the range @alter/mcp
+ * was tested with must fail loudly at startup.
+ */
+export class SdkUnsupportedError extends AlterMcpError {
+  /** The SDK package, e.g. `@modelcontextprotocol/sdk` or `@modelcontextprotocol/server`. */
+  readonly sdkPackage: string;
+  /** Its installed version (from its package.json), or `unknown` when unreadable. */
+  readonly sdkVersion: string;
+  /** The semver range of that package @alter/mcp is tested with. */
+  readonly supportedRange: string;
+  /** What is missing, e.g. `Server._requestHandlers (a Map)`. */
+  readonly missing: string;
+  constructor(details: { sdkPackage: string; sdkVersion: string; supportedRange: string; missing: string; reason?: string }, options?: { cause?: unknown }) {
+    super(
+      'ALTER_MCP_SDK_UNSUPPORTED',
+      `register(server, modules): ${details.sdkPackage}@${details.sdkVersion} ${details.reason ?? `has no ${details.missing}`}, which @alter/mcp needs to serve Alter tools beside the SDK's own. @alter/mcp supports ${details.sdkPackage} ${details.supportedRange}. Install a version in that range (npm install ${details.sdkPackage}@"${details.supportedRange}"), or upgrade @alter/mcp.`,
+      options,
+    );
+    this.sdkPackage = details.sdkPackage;
+    this.sdkVersion = details.sdkVersion;
+    this.supportedRange = details.supportedRange;
+    this.missing = details.missing;
+  }
+}
+
+/**
  * The vault could not be opened when the server started (`serveStdio`, `serveHttp`,
  * `AlterMCP.ready()`), so no tool is served: the store is unreachable or broken, the encryption
  * key is not the store's, or the SQLite driver cannot load. `causeCode` is the vault error's code
@@ -201,6 +230,7 @@ export type AnyAlterMcpError =
   | ToolNestingError
   | NoUserError
   | ServeError
+  | SdkUnsupportedError
   | ToolError
   | VaultStartupError
   | ForeignContextError;
@@ -218,6 +248,7 @@ const ALTER_MCP_ERROR_CODES: Readonly<Record<AlterMcpErrorCode, true>> = Object.
   ALTER_MCP_NESTING_DEPTH: true,
   ALTER_MCP_NO_USER: true,
   ALTER_MCP_SERVE: true,
+  ALTER_MCP_SDK_UNSUPPORTED: true,
   ALTER_MCP_TOOL_ERROR: true,
   ALTER_MCP_VAULT_STARTUP: true,
   ALTER_MCP_FOREIGN_CONTEXT: true,

@@ -24,7 +24,7 @@ export { defineManifest } from './tool-pack-manifest.js';
 export type { ToolPackManifest } from './tool-pack-manifest.js';
 export type { CallerAuthInfo, ToolDefinition } from './internal/call-env.js';
 export { CONNECT_META_KEY } from './internal/tool-runner.js';
-export type { McpServerLike } from './sdk-adapter.js';
+export type { McpServerLike } from './sdk/sdk-seam.js';
 
 // Schemas
 export { buildToolSchema } from './schema/build-tool-schema.js';
@@ -48,6 +48,7 @@ export {
   isAlterMcpError,
   NoUserError,
   ReflectMetadataMissingError,
+  SdkUnsupportedError,
   ServeError,
   ForeignContextError,
   ToolDefinitionError,

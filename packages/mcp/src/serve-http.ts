@@ -20,7 +20,7 @@ import { ServeError } from './errors.js';
 import type { HttpAuthPlugin } from './http-auth-plugin.js';
 import { closeAlter, onTerminationSignals } from './internal/graceful-close.js';
 import { openVaultAtStartup } from './internal/vault-startup.js';
-import type { McpServerLike } from './sdk-adapter.js';
+import type { McpServerLike } from './sdk/sdk-seam.js';
 
 /** Creates one server per HTTP session (register your AlterMCP tools inside it). */
 export type McpServerFactory = () => McpServerLike | Promise<McpServerLike>;

@@ -1,12 +1,12 @@
 /** `serveStdio(server)`: serve an MCP server over stdio with graceful shutdown. */
 import type { AlterVault, Logger } from '@alter/vault';
 import { createDefaultLogger } from '@alter/vault';
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { alterMcpFor } from './alter-mcp.js';
 import { closeAlter, onTerminationSignals } from './internal/graceful-close.js';
 import { exitWithStartupFailure, openVaultAtStartup } from './internal/vault-startup.js';
 import { VaultStartupError } from './errors.js';
-import type { McpServerLike } from './sdk-adapter.js';
+import { sdkAdapterFor } from './sdk/sdk-adapters.js';
+import type { McpServerLike } from './sdk/sdk-seam.js';
 
 export interface ServeStdioOptions {
   /** The vault to flush and close on shutdown (default: the one the server's AlterMCP uses). */
@@ -52,8 +52,8 @@ export async function serveStdio(server: McpServerLike, options: ServeStdioOptio
       throw err;
     }
   }
-  const transport = new StdioServerTransport();
-  await server.connect(transport);
+  // A transport of the server's own SDK generation (v1 and v2 transports are different classes).
+  await sdkAdapterFor(server).connectStdio(server);
   let closing: Promise<void> | undefined;
   let removeSignals = () => {};
   const close = (): Promise<void> => {

@@ -143,6 +143,7 @@ export type CodeIsNotString = Expect<Equal<string extends AnyAlterMcpError['code
 export function mcpErrorKind(err: AnyAlterMcpError): 'definition' | 'call' | 'serve' {
   switch (err.code) {
     case 'ALTER_MCP_REFLECT_METADATA':
+    case 'ALTER_MCP_SDK_UNSUPPORTED':
     case 'ALTER_MCP_TOOL_DEFINITION':
     case 'ALTER_MCP_TOOL_REGISTRATION':
       return 'definition';

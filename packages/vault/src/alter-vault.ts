@@ -24,6 +24,7 @@ import {
   ResponseTooLargeError,
   ScopeReauthRequiredError,
   StoreError,
+  StoreUnavailableError,
   VaultConfigError,
 } from './errors.js';
 import type { AuditRecord, GrantStore, SealedSecret } from './grant-store.js';
@@ -32,6 +33,7 @@ import { GrantsApi } from './grants-api.js';
 import { applyHostRewrite, checkHostAllowed } from './host-policy.js';
 import { describeType, optionalPositiveInt, optionalString, requireNonEmptyString, requireObject } from './internal/args.js';
 import { readCappedBody } from './internal/read-capped-body.js';
+import { offerStoreLogger } from './internal/store-logger.js';
 import { refresherOf } from './internal/test-seams.js';
 import { createDefaultLogger, type Logger } from './logger.js';
 import { createOAuthClient } from './oauth-client.js';
@@ -205,6 +207,7 @@ export class AlterVault {
       previous.map((k, i) => parseEncryptionKey(k, `options.previousKeys[${i}]`)),
     );
     this.store = storeFromOption(options.store);
+    offerStoreLogger(this.store, this.#logger);
     this.#sweeper = new StoreSweeper(this.store, this.#logger, sweepOptionsOf(options.sweep));
     this.#auditLog = new AuditLog(this.store, this.#logger, options.audit);
     this.#refresherFactory = refresherOf(options) ?? ((p) => createOAuthClient(p, { timeoutMs: this.#timeoutMs }));
@@ -385,7 +388,7 @@ export class AlterVault {
     const maxResponseBytes = responseCapArg(options.maxResponseBytes, 'options.maxResponseBytes') ?? p.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
     if (this.#closing) throw new VaultConfigError('The vault is closed; create a new AlterVault.');
     if (!this.#isReady) {
-      await this.ready();
+      await this.#withinTimeout(this.ready(), started, timeoutMs, p.id, user);
       if (this.#closing) throw new VaultConfigError('The vault is closed; create a new AlterVault.');
     }
 
@@ -405,7 +408,7 @@ export class AlterVault {
       if (options.signal?.aborted) throw new RequestAbortedError({ provider: p.id });
       const required = options.scopes === undefined ? [] : scopesArg(options.scopes);
 
-      let lease: TokenLease = await this.#tokens.acquire(p, user, account);
+      let lease: TokenLease = await this.#withinTimeout(this.#tokens.acquire(p, user, account), started, timeoutMs, p.id, user);
       noteCallSecret(lease.token);
       auditAccount = lease.account;
       if (required.length > 0) {
@@ -415,7 +418,7 @@ export class AlterVault {
       let res = await this.#send(p, verb, sendUrl.href, headers, data, lease.token, { timeoutMs, maxResponseBytes, signal: options.signal });
       if (res.status === 401 && lease.refreshable) {
         this.#logger.debug('provider answered 401; refreshing once and retrying', { provider: p.id, user });
-        lease = await this.#tokens.forceRefresh(p, user, account, lease);
+        lease = await this.#withinTimeout(this.#tokens.forceRefresh(p, user, account, lease), started, timeoutMs, p.id, user);
         noteCallSecret(lease.token);
         res = await this.#send(p, verb, sendUrl.href, headers, data, lease.token, { timeoutMs, maxResponseBytes, signal: options.signal });
       }
@@ -469,6 +472,35 @@ export class AlterVault {
           'The row stays queued and is retried; check the store, and do not assume the call did not happen.',
         { cause },
       );
+    }
+  }
+
+  /**
+   * Bounds a wait on the store (opening it, reading the grant, the grant lock of a refresh) by the
+   * request's `timeoutMs`, counted from the request's start: a database that does not answer must
+   * not hold the caller past its timeout. The abandoned operation ends by the store's own timeouts
+   * (PostgreSQL destroys the stuck connection); its late failure is observed here, never unhandled.
+   * @throws StoreUnavailableError (`reason: 'timeout'`) when `timeoutMs` passes first.
+   */
+  async #withinTimeout<T>(work: Promise<T>, started: number, timeoutMs: number, provider: string, user: string): Promise<T> {
+    work.catch(() => {});
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new StoreUnavailableError({
+              reason: 'timeout',
+              message: `Request to ${provider} for user "${user}" could not get its grant from the vault store within timeoutMs (${timeoutMs} ms): the store did not answer in time (database unreachable or slow, or the grant lock held by a slow token refresh). Retry later; if it persists, check the database.`,
+            }),
+          ),
+        Math.max(0, started + timeoutMs - performance.now()),
+      );
+    });
+    try {
+      return await Promise.race([work, expired]);
+    } finally {
+      clearTimeout(timer);
     }
   }
 

@@ -190,6 +190,20 @@ export class StoreError extends AlterError {
   }
 }
 
+/**
+ * The store could not be reached, lost its connection during an operation, or did not answer in
+ * time (`reason`). Same code as {@link StoreError} (`ALTER_STORE`), so existing handling keeps
+ * working; `retryable` is always true: the pool reconnects by itself, so retry later.
+ */
+export class StoreUnavailableError extends StoreError {
+  readonly reason: 'connect' | 'connection-lost' | 'timeout';
+  readonly retryable = true;
+  constructor(args: { reason: StoreUnavailableError['reason']; message: string; cause?: unknown }) {
+    super(args.message, args.cause === undefined ? undefined : { cause: args.cause });
+    this.reason = args.reason;
+  }
+}
+
 /** A Connect session is unknown, expired, already used, or ended with a provider error. */
 export class ConnectSessionError extends AlterError {
   readonly reason: 'unknown' | 'expired' | 'used' | 'state_mismatch' | 'denied' | 'provider_error' | 'timeout';
@@ -277,6 +291,7 @@ export type AnyAlterError =
   | RequestAbortedError
   | EncryptionKeyError
   | StoreError
+  | StoreUnavailableError
   | ConnectSessionError
   | ProviderApiError
   | GrantTokenBindingError

@@ -22,6 +22,7 @@ export {
   ResponseTooLargeError,
   ScopeReauthRequiredError,
   StoreError,
+  StoreUnavailableError,
   TokenRefreshError,
   UrlTemplateError,
   VaultConfigError,

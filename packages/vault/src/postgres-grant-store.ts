@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { inspect } from 'node:util';
 import pg from 'pg';
 import { GENESIS_HASH } from './audit-hash.js';
+import { createDefaultLogger, type Logger } from './logger.js';
 import { AuditChainConflictError, InvalidArgumentError, StoreError } from './errors.js';
 import type {
   AuditFilter,
@@ -22,6 +23,9 @@ import type {
   SealedSecret,
   StoredGrant,
 } from './grant-store.js';
+import { optionalPositiveInt } from './internal/args.js';
+import { type PgConnectionSettings, type PgSession, pgPoolConfig, safeDetail, withPgSession } from './internal/pg-connection.js';
+import { STORE_LOGGER } from './internal/store-logger.js';
 import {
   AUDIT_INSERT_COLUMN_COUNT,
   AUDIT_INSERT_COLUMNS,
@@ -48,9 +52,36 @@ export interface PostgresGrantStoreOptions {
   readonly schema?: string;
   /** Pool size (default 10). */
   readonly max?: number;
+  /**
+   * `application_name` of every connection (default `alter-vault`; an `application_name` in the
+   * URL wins). Lets operators find (and tests terminate) this process's sessions in `pg_stat_activity`.
+   */
+  readonly applicationName?: string;
+  /** Longest wait for a connection, new or from a full pool (default 5 000 ms). */
+  readonly connectTimeoutMs?: number;
+  /**
+   * Longest wait for one statement (default 15 000 ms). Past it the connection is destroyed (not
+   * returned to the pool) and the call fails with StoreUnavailableError (`reason: 'timeout'`).
+   */
+  readonly queryTimeoutMs?: number;
+  /** Server-side `statement_timeout` (default: `queryTimeoutMs`). */
+  readonly statementTimeoutMs?: number;
+  /**
+   * Server-side `idle_in_transaction_session_timeout` (default 60 000 ms): the server ends a session
+   * whose client vanished mid-transaction, releasing its locks. Keep it above the HTTP timeout:
+   * a token refresh holds the grant lock while it calls the provider.
+   */
+  readonly idleInTransactionTimeoutMs?: number;
+  /** TCP keepalive initial delay (default 10 000 ms); `0` turns keepalive off. */
+  readonly keepAliveInitialDelayMs?: number;
+  /**
+   * Where connection problems on idle connections are logged (default: the vault's logger when
+   * the vault opens this store, else warnings on stderr). Never given the password.
+   */
+  readonly logger?: Logger;
 }
 
-type Queryable = Pick<pg.PoolClient, 'query'>;
+type Queryable = PgSession;
 
 const MIGRATIONS: ReadonlyArray<{ version: number; sql: (s: string) => string }> = [
   {
@@ -136,8 +167,9 @@ export class PostgresGrantStore implements GrantStore {
   /** The schema holding the tables. */
   readonly schema: string;
   readonly #connectionString: string;
-  readonly #max: number;
+  readonly #settings: PgConnectionSettings;
   readonly #s: string;
+  #logger: Logger | undefined;
   #pool: pg.Pool | undefined;
   #opening: Promise<void> | undefined;
 
@@ -162,7 +194,31 @@ export class PostgresGrantStore implements GrantStore {
     this.schema = schema;
     this.#s = `"${schema}"`;
     this.#connectionString = conn;
-    this.#max = options.max ?? 10;
+    const queryTimeoutMs = optionalPositiveInt(options.queryTimeoutMs, 'options.queryTimeoutMs') ?? 15_000;
+    const keepAlive = options.keepAliveInitialDelayMs;
+    if (keepAlive !== undefined && (typeof keepAlive !== 'number' || !Number.isFinite(keepAlive) || keepAlive < 0)) {
+      throw new InvalidArgumentError('options.keepAliveInitialDelayMs', 'expected a number of milliseconds ≥ 0 (0 turns keepalive off)');
+    }
+    if (options.applicationName !== undefined && (typeof options.applicationName !== 'string' || !/^[\x20-\x7e]{1,63}$/.test(options.applicationName))) {
+      throw new InvalidArgumentError('options.applicationName', 'expected 1–63 printable ASCII characters');
+    }
+    this.#settings = Object.freeze({
+      connectionString: conn,
+      describedUrl: describeUrl(conn),
+      max: optionalPositiveInt(options.max, 'options.max') ?? 10,
+      applicationName: options.applicationName ?? 'alter-vault',
+      connectTimeoutMs: optionalPositiveInt(options.connectTimeoutMs, 'options.connectTimeoutMs') ?? 5_000,
+      queryTimeoutMs,
+      statementTimeoutMs: optionalPositiveInt(options.statementTimeoutMs, 'options.statementTimeoutMs') ?? queryTimeoutMs,
+      idleInTransactionTimeoutMs: optionalPositiveInt(options.idleInTransactionTimeoutMs, 'options.idleInTransactionTimeoutMs') ?? 60_000,
+      keepAliveDelayMs: keepAlive ?? 10_000,
+    });
+    this.#logger = options.logger;
+  }
+
+  /** @internal The vault hands its logger to a store that was not given one. */
+  [STORE_LOGGER](logger: Logger): void {
+    this.#logger ??= logger;
   }
 
   open(): Promise<void> {
@@ -175,10 +231,18 @@ export class PostgresGrantStore implements GrantStore {
   }
 
   async #open(): Promise<void> {
-    const pool = new pg.Pool({ connectionString: this.#connectionString, max: this.#max });
+    const pool = new pg.Pool(pgPoolConfig(this.#settings));
     // pg emits 'error' for idle clients whose connection dropped; without a listener the process
-    // crashes. The failure resurfaces (as a StoreError) on the next query, so nothing is lost.
-    pool.on('error', () => {});
+    // crashes. The pool has already discarded the client and connects afresh on next use, so
+    // nothing is lost — but an operator should see that the database went away.
+    pool.on('error', (err) => {
+      this.#logger ??= createDefaultLogger();
+      this.#logger.warn('PostgreSQL: an idle vault connection failed; the pool discarded it and reconnects on next use.', {
+        store: this.#settings.describedUrl,
+        schema: this.schema,
+        error: safeDetail(err, this.#settings),
+      });
+    });
     try {
       await this.#tx(pool, async (c) => {
         await c.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`alter-migrate:${this.schema}`]);
@@ -193,7 +257,7 @@ export class PostgresGrantStore implements GrantStore {
       });
     } catch (cause) {
       await pool.end().catch(() => {});
-      throw new StoreError(`Cannot open the PostgreSQL vault at ${describeUrl(this.#connectionString)} (schema ${this.schema}): ${(cause as Error).message}`, { cause });
+      throw new StoreError(`Cannot open the PostgreSQL vault at ${describeUrl(this.#connectionString)} (schema ${this.schema}): ${safeDetail(cause, this.#settings)}`, { cause });
     }
     this.#pool = pool;
     this.#opening = undefined;
@@ -204,34 +268,31 @@ export class PostgresGrantStore implements GrantStore {
     return this.#pool;
   }
 
-  async #tx<T>(pool: pg.Pool, fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
-    const client = await pool.connect();
-    try {
-      await client.query('BEGIN');
-      const result = await fn(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw err;
-    } finally {
-      client.release();
-    }
+  /** Runs `fn` in a transaction on one connection (see internal/pg-connection.ts for the failure handling). */
+  #tx<T>(pool: pg.Pool, fn: (c: PgSession) => Promise<T>): Promise<T> {
+    return withPgSession(pool, this.#settings, 'a transaction', true, fn);
   }
 
-  async #q<R extends pg.QueryResultRow>(sql: string, params: unknown[] = [], on: Queryable = this.#p()): Promise<R[]> {
+  /** One statement, on `on` (inside a transaction) or on a connection of its own. */
+  async #q<R extends pg.QueryResultRow>(sql: string, params: unknown[] = [], on?: Queryable): Promise<R[]> {
     try {
-      return (await on.query<R>(sql, params)).rows;
+      if (on) return (await on.query<R>(sql, params)).rows;
+      return await withPgSession(this.#p(), this.#settings, 'a query', false, async (s) => (await s.query<R>(sql, params)).rows);
     } catch (cause) {
-      if (cause instanceof AuditChainConflictError) throw cause;
-      throw new StoreError(`PostgreSQL query failed: ${(cause as Error).message}`, { cause });
+      // Typed errors (the chain conflict, StoreUnavailableError) pass as they are.
+      if (cause instanceof StoreError) throw cause;
+      throw new StoreError(`PostgreSQL query failed: ${safeDetail(cause, this.#settings)}`, { cause });
     }
   }
 
   async close(): Promise<void> {
     const pool = this.#pool;
     this.#pool = undefined;
-    await pool?.end();
+    if (!pool) return;
+    // pool.end() waits for every connection to say goodbye; a blackholed one never does.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([pool.end().catch(() => {}), new Promise<void>((resolve) => (timer = setTimeout(resolve, this.#settings.connectTimeoutMs)))]);
+    clearTimeout(timer);
   }
 
   // ---- grants ----
@@ -266,10 +327,10 @@ export class PostgresGrantStore implements GrantStore {
   }
 
   async updateGrant(id: string, update: GrantUpdate): Promise<StoredGrant | undefined> {
-    return this.#update(this.#p(), id, update);
+    return this.#update(undefined, id, update);
   }
 
-  async #update(on: Queryable, id: string, update: GrantUpdate): Promise<StoredGrant | undefined> {
+  async #update(on: Queryable | undefined, id: string, update: GrantUpdate): Promise<StoredGrant | undefined> {
     const columns = grantUpdateColumns(update, sameDate);
     // $1 is the id.
     const sets = ['version = version + 1', 'updated_at = now()', ...columns.map(([column], i) => `${column} = $${i + 2}`)];

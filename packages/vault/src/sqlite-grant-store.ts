@@ -26,6 +26,7 @@ import type {
   StoredGrant,
 } from './grant-store.js';
 import { KeyedMutex } from './internal/keyed-mutex.js';
+import { mapSqliteDriverErrors } from './internal/sqlite-errors.js';
 import { sweepLimit } from './internal/sweep-limit.js';
 import { nativeModuleErrorOf } from './native-module-error.js';
 import {
@@ -422,3 +423,7 @@ export class SqliteGrantStore implements GrantStore {
     return `SqliteGrantStore { filename: '${this.filename}', open: ${this.#db !== undefined} }`;
   }
 }
+
+// Driver errors after open (SQLITE_BUSY, SQLITE_FULL, SQLITE_IOERR…) leave every method as a
+// StoreError that says what to do, including methods added to the class later.
+mapSqliteDriverErrors(SqliteGrantStore, (store) => store.filename);

@@ -1,4 +1,4 @@
-/** What the call pipeline needs from the protocol layer for one tools/call (built by sdk-adapter.ts). */
+/** What the call pipeline needs from the protocol layer for one tools/call (built by the SDK adapters in sdk/). */
 import type { CallChannel } from './call-state.js';
 
 /** The verified caller identity the transport attached (the SDK's `AuthInfo`, structurally). */

@@ -1,19 +1,14 @@
 /**
  * @alter/mcp end to end over the SDK's in-memory transport with the real Client, against the
- * sandbox OAuth server and fake Google APIs, with a real SQLite vault.
+ * sandbox OAuth server and fake Google APIs, with a real SQLite vault — once per MCP SDK
+ * generation (v1 `@modelcontextprotocol/sdk`, v2 `@modelcontextprotocol/server` + `client`), each
+ * with its own real `McpServer`, `Server`, `Client` and in-memory transport.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
-import { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { ElicitationCompleteNotificationSchema, McpError } from '@modelcontextprotocol/sdk/types.js';
-import { z } from 'zod';
 import { AlterMCP, AlterTool, type AlterContext, CONNECT_META_KEY, ToolRegistrationError } from '@alter/mcp';
 import { CALENDAR_EVENTS, CalendarTools, GmailTools, UtilityTools } from '../fixtures/example.tools.js';
 import { createMcpHarness, type McpHarness } from '../support/mcp-harness.js';
-
-type ToolResultT = { content: Array<{ type: string; text?: string }>; isError?: boolean; structuredContent?: unknown; _meta?: Record<string, unknown> };
+import { SDK_GENERATIONS, type SdkKit } from '../support/sdk-generations.js';
 
 let h: McpHarness;
 const cancelled: { value: boolean; started?: () => void } = { value: false };
@@ -28,33 +23,28 @@ class SlowTools {
   }
 }
 
-async function connect(alter: AlterMCP, modules: object[], options: { elicitation?: boolean; sdkTool?: boolean } = {}) {
-  const server = new McpServer({ name: 'e2e', version: '1.0.0' });
-  if (options.sdkTool) {
-    server.registerTool('sdk_ping', { description: 'Registered with the raw SDK', inputSchema: { who: z.string() } }, ({ who }) => ({ content: [{ type: 'text', text: `pong ${who}` }] }));
-  }
+async function connect(sdk: SdkKit, alter: AlterMCP, modules: object[], options: { elicitation?: boolean; sdkTool?: boolean } = {}) {
+  const server = sdk.mcpServer('e2e');
+  if (options.sdkTool) sdk.registerSdkTool(server, 'sdk_ping', 'Registered with the raw SDK', (who) => `pong ${who}`, true);
   alter.register(server, modules);
-  if (options.sdkTool) {
-    // Registered after AlterMCP installed its handlers: must still be listed and callable.
-    server.registerTool('sdk_late', { description: 'Registered after AlterMCP' }, () => ({ content: [{ type: 'text', text: 'late' }] }));
-  }
-  const [a, b] = InMemoryTransport.createLinkedPair();
-  const client = new Client({ name: 'e2e-client', version: '1.0.0' }, { capabilities: options.elicitation ? { elicitation: { url: {} } } : {} });
-  await Promise.all([server.connect(a), client.connect(b)]);
+  // Registered after AlterMCP installed its handlers: must still be listed and callable.
+  if (options.sdkTool) sdk.registerSdkTool(server, 'sdk_late', 'Registered after AlterMCP', () => 'late', false);
+  const client = await sdk.connectInMemory(server, { urlElicitation: options.elicitation === true });
   return { server, client, close: async () => { await client.close(); await server.close(); } };
 }
 
-beforeAll(async () => {
-  h = await createMcpHarness();
-});
-afterAll(async () => {
-  await h?.close();
-});
+describe.each(SDK_GENERATIONS)('AlterMCP over the in-memory transport (SDK $name)', (sdk) => {
+  // One vault per generation: the first call of each test must find no grant.
+  beforeAll(async () => {
+    h = await createMcpHarness();
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
 
-describe('AlterMCP over the in-memory transport', () => {
   it('lists the precomputed tools without the context parameter, beside a raw SDK tool', async () => {
     const alter = new AlterMCP(h.vault, { defaultUser: 'alice', logger: h.leak.logger });
-    const { client, close } = await connect(alter, [CalendarTools, GmailTools, UtilityTools], { sdkTool: true });
+    const { client, close } = await connect(sdk, alter, [CalendarTools, GmailTools, UtilityTools], { sdkTool: true });
     const { tools } = await client.listTools();
     const names = tools.map((t) => t.name);
     expect(names).toEqual(expect.arrayContaining(['list_events', 'create_event', 'list_emails', 'summarize_inbox', 'echo', 'sdk_ping', 'sdk_late']));
@@ -64,34 +54,32 @@ describe('AlterMCP over the in-memory transport', () => {
     expect(Object.keys(listEvents.inputSchema.properties ?? {})).toEqual(['maxResults']);
     expect(tools.find((t) => t.name === 'create_event')!.outputSchema).toMatchObject({ properties: { id: { type: 'string' } } });
     // The raw SDK tool still works beside ours.
-    const pong = (await client.callTool({ name: 'sdk_ping', arguments: { who: 'bob' } })) as ToolResultT;
+    const pong = await client.callTool('sdk_ping', { who: 'bob' });
     expect(pong.content[0]!.text).toBe('pong bob');
-    expect(((await client.callTool({ name: 'sdk_late', arguments: {} })) as ToolResultT).content[0]!.text).toBe('late');
-    const echoed = (await client.callTool({ name: 'echo', arguments: { text: 'hi', times: 2 } })) as ToolResultT;
+    expect((await client.callTool('sdk_late', {})).content[0]!.text).toBe('late');
+    const echoed = await client.callTool('echo', { text: 'hi', times: 2 });
     expect(echoed).toEqual({ content: [{ type: 'text', text: 'hihi' }] });
     await close();
   });
 
   it('registers on the low-level Server too, serving 2020-12 JSON Schema untouched', async () => {
     const alter = new AlterMCP(h.vault, { defaultUser: 'alice', logger: h.leak.logger });
-    const server = new Server({ name: 'low', version: '1.0.0' });
+    const server = sdk.lowLevelServer('low');
     alter.register(server, [UtilityTools]);
-    const [a, b] = InMemoryTransport.createLinkedPair();
-    const client = new Client({ name: 'c', version: '1.0.0' });
-    await Promise.all([server.connect(a), client.connect(b)]);
+    const client = await sdk.connectInMemory(server);
     const { tools } = await client.listTools();
     expect(tools.find((t) => t.name === 'echo')!.inputSchema).toMatchObject({ $schema: 'https://json-schema.org/draft/2020-12/schema', required: ['text'] });
-    expect(((await client.callTool({ name: 'echo', arguments: { text: 'x' } })) as ToolResultT).content[0]!.text).toBe('x');
-    const missing = await client.callTool({ name: 'nope', arguments: {} }).catch((e: unknown) => e);
-    expect(missing).toBeInstanceOf(McpError);
+    expect((await client.callTool('echo', { text: 'x' })).content[0]!.text).toBe('x');
+    const missing = await client.callTool('nope', {}).catch((e: unknown) => e);
+    expect(sdk.protocolError(missing)?.code).toBe(-32602);
     await client.close();
     await server.close();
   });
 
   it('answers the first call with a Connect URL, and the same call succeeds after approval (fallback path)', async () => {
     const alter = new AlterMCP(h.vault, { defaultUser: 'alice', logger: h.leak.logger });
-    const { client, close } = await connect(alter, [CalendarTools]);
-    const first = (await client.callTool({ name: 'list_events', arguments: { maxResults: 5 } })) as ToolResultT;
+    const { client, close } = await connect(sdk, alter, [CalendarTools]);
+    const first = await client.callTool('list_events', { maxResults: 5 });
     expect(first.isError).toBe(true);
     const text = first.content[0]!.text!;
     expect(text).toContain('google');
@@ -100,7 +88,7 @@ describe('AlterMCP over the in-memory transport', () => {
     expect((first._meta![CONNECT_META_KEY] as { url: string }).url).toBe(url);
     const approved = await h.sandbox.approve(url!, { login: 'alice' });
     expect(approved.status).toBe(200);
-    const second = (await client.callTool({ name: 'list_events', arguments: { maxResults: 5 } })) as ToolResultT;
+    const second = await client.callTool('list_events', { maxResults: 5 });
     expect(second.isError).toBeFalsy();
     expect(Array.isArray(JSON.parse(second.content[0]!.text!))).toBe(true);
     h.leak.inspect(first, 'connect result');
@@ -110,15 +98,15 @@ describe('AlterMCP over the in-memory transport', () => {
 
   it('names the missing scopes and offers a re-authorize URL (ScopeReauthRequiredError)', async () => {
     const alter = new AlterMCP(h.vault, { defaultUser: 'alice', logger: h.leak.logger });
-    const { client, close } = await connect(alter, [CalendarTools]);
+    const { client, close } = await connect(sdk, alter, [CalendarTools]);
     const args = { summary: 'Standup', start: '2026-11-26T09:00:00Z', end: '2026-11-26T09:15:00Z' };
-    const first = (await client.callTool({ name: 'create_event', arguments: args })) as ToolResultT;
+    const first = await client.callTool('create_event', args);
     expect(first.isError).toBe(true);
     expect(first.content[0]!.text).toContain(CALENDAR_EVENTS);
     const meta = first._meta?.[CONNECT_META_KEY] as { url: string; missingScopes: string[] };
     expect(meta.missingScopes).toEqual([CALENDAR_EVENTS]);
     await h.sandbox.approve(meta.url, { login: 'alice' });
-    const second = (await client.callTool({ name: 'create_event', arguments: args })) as ToolResultT;
+    const second = await client.callTool('create_event', args);
     expect(second.isError).toBeFalsy();
     expect(second.structuredContent).toMatchObject({ summary: 'Standup' });
     expect(JSON.parse(second.content[0]!.text!)).toEqual(second.structuredContent);
@@ -127,29 +115,29 @@ describe('AlterMCP over the in-memory transport', () => {
 
   it('raises URL elicitation (-32042) when the client supports it and notifies completion', async () => {
     const alter = new AlterMCP(h.vault, { defaultUser: 'bob', logger: h.leak.logger });
-    const { client, close } = await connect(alter, [GmailTools], { elicitation: true });
+    const { client, close } = await connect(sdk, alter, [GmailTools], { elicitation: true });
     const completed: string[] = [];
     let onComplete: () => void = () => {};
     const done = new Promise<void>((resolve) => {
       onComplete = resolve;
     });
-    client.setNotificationHandler(ElicitationCompleteNotificationSchema, (n) => {
-      completed.push(n.params.elicitationId);
+    client.onElicitationComplete((elicitationId) => {
+      completed.push(elicitationId);
       onComplete();
     });
-    const err = await client.callTool({ name: 'list_emails', arguments: { query: 'x' } }).then(
+    const err = await client.callTool('list_emails', { query: 'x' }).then(
       () => undefined,
       (e: unknown) => e,
     );
-    expect(err).toBeInstanceOf(McpError);
-    expect((err as McpError).code).toBe(-32042);
-    const elicitation = ((err as McpError).data as { elicitations: Array<{ mode: string; url: string; elicitationId: string; message: string }> }).elicitations[0]!;
+    const protocolError = sdk.protocolError(err);
+    expect(protocolError?.code).toBe(-32042);
+    const elicitation = (protocolError!.data as { elicitations: Array<{ mode: string; url: string; elicitationId: string; message: string }> }).elicitations[0]!;
     expect(elicitation.mode).toBe('url');
     expect(elicitation.message).toContain('google');
     await h.sandbox.approve(elicitation.url, { login: 'bob' });
     await done;
     expect(completed).toEqual([elicitation.elicitationId]);
-    const ok = (await client.callTool({ name: 'list_emails', arguments: { query: 'x' } })) as ToolResultT;
+    const ok = await client.callTool('list_emails', { query: 'x' });
     expect(ok.isError).toBeFalsy();
     await close();
     await alter.close();
@@ -157,8 +145,8 @@ describe('AlterMCP over the in-memory transport', () => {
 
   it('runs nested tools in a child audit context: the inner row has parentTool and the chain', async () => {
     const alter = new AlterMCP(h.vault, { defaultUser: 'bob', logger: h.leak.logger });
-    const { client, close } = await connect(alter, [GmailTools]);
-    const res = (await client.callTool({ name: 'summarize_inbox', arguments: {} })) as ToolResultT;
+    const { client, close } = await connect(sdk, alter, [GmailTools]);
+    const res = await client.callTool('summarize_inbox', {});
     expect(res.isError).toBeFalsy();
     expect(res.content[0]!.text).toMatch(/^Found \d+ unread emails$/);
     await h.vault.audit.flush();
@@ -171,8 +159,8 @@ describe('AlterMCP over the in-memory transport', () => {
 
   it('stops runaway recursion with a clear error', async () => {
     const alter = new AlterMCP(h.vault, { defaultUser: 'bob', maxNestingDepth: 4, logger: h.leak.logger });
-    const { client, close } = await connect(alter, [GmailTools]);
-    const res = (await client.callTool({ name: 'runaway', arguments: {} })) as ToolResultT;
+    const { client, close } = await connect(sdk, alter, [GmailTools]);
+    const res = await client.callTool('runaway', {});
     expect(res.isError).toBe(true);
     expect(res.content[0]!.text).toContain('maximum depth of 4');
     await close();
@@ -181,12 +169,12 @@ describe('AlterMCP over the in-memory transport', () => {
   it('rejects invalid input naming each field, without calling the method', async () => {
     const gmail = new GmailTools();
     const alter = new AlterMCP(h.vault, { defaultUser: 'bob', logger: h.leak.logger });
-    const { client, close } = await connect(alter, [gmail, UtilityTools]);
-    const res = (await client.callTool({ name: 'list_emails', arguments: { query: 5 } })) as ToolResultT;
+    const { client, close } = await connect(sdk, alter, [gmail, UtilityTools]);
+    const res = await client.callTool('list_emails', { query: 5 });
     expect(res.isError).toBe(true);
     expect(res.content[0]!.text).toMatch(/^Invalid arguments for tool list_emails:\n- query: /);
     expect(gmail.calls).toBe(0);
-    const res2 = (await client.callTool({ name: 'echo', arguments: { text: '', times: 9, extra: true } })) as ToolResultT;
+    const res2 = await client.callTool('echo', { text: '', times: 9, extra: true });
     expect(res2.content[0]!.text).toContain('- text:');
     expect(res2.content[0]!.text).toContain('- times:');
     await close();
@@ -194,10 +182,10 @@ describe('AlterMCP over the in-memory transport', () => {
 
   it('maps errors: ToolError text for the model, other errors to a safe message', async () => {
     const alter = new AlterMCP(h.vault, { defaultUser: 'bob', logger: h.leak.logger });
-    const { client, close } = await connect(alter, [UtilityTools]);
-    const refused = (await client.callTool({ name: 'refuse', arguments: {} })) as ToolResultT;
+    const { client, close } = await connect(sdk, alter, [UtilityTools]);
+    const refused = await client.callTool('refuse', {});
     expect(refused).toEqual({ content: [{ type: 'text', text: 'No channel named #nowhere.' }], isError: true });
-    const crashed = (await client.callTool({ name: 'crash', arguments: {} })) as ToolResultT;
+    const crashed = await client.callTool('crash', {});
     expect(crashed.isError).toBe(true);
     expect(crashed.content[0]!.text).not.toContain('hunter2');
     expect(crashed.content[0]!.text).toMatch(/internal error \(Error\).*call id/);
@@ -206,8 +194,8 @@ describe('AlterMCP over the in-memory transport', () => {
 
   it('refuses calls when no user is known, saying how to configure one', async () => {
     const alter = new AlterMCP(h.vault, { logger: h.leak.logger });
-    const { client, close } = await connect(alter, [CalendarTools]);
-    const res = (await client.callTool({ name: 'list_events', arguments: {} })) as ToolResultT;
+    const { client, close } = await connect(sdk, alter, [CalendarTools]);
+    const res = await client.callTool('list_events', {});
     expect(res.isError).toBe(true);
     expect(res.content[0]!.text).toContain('defaultUser');
     await close();
@@ -215,22 +203,23 @@ describe('AlterMCP over the in-memory transport', () => {
 
   it('sends progress notifications when the client asks for them', async () => {
     const alter = new AlterMCP(h.vault, { defaultUser: 'bob', logger: h.leak.logger });
-    const { client, close } = await connect(alter, [UtilityTools]);
+    const { client, close } = await connect(sdk, alter, [UtilityTools]);
     const seen: number[] = [];
-    const res = await client.callTool({ name: 'countdown', arguments: { steps: 3 } }, undefined, { onprogress: (p) => seen.push(p.progress) });
-    expect((res as ToolResultT).content[0]!.text).toBe('done');
+    const res = await client.callTool('countdown', { steps: 3 }, { onprogress: (p) => seen.push(p.progress) });
+    expect(res.content[0]!.text).toBe('done');
     expect(seen).toEqual([1, 2, 3]);
     await close();
   });
 
   it('aborts ctx.signal when the client cancels the call', async () => {
     const alter = new AlterMCP(h.vault, { defaultUser: 'bob', logger: h.leak.logger });
-    const { client, close } = await connect(alter, [SlowTools]);
+    const { client, close } = await connect(sdk, alter, [SlowTools]);
+    cancelled.value = false;
     const started = new Promise<void>((resolve) => {
       cancelled.started = resolve;
     });
     const ac = new AbortController();
-    const call = client.callTool({ name: 'wait_for_cancel', arguments: {} }, undefined, { signal: ac.signal }).catch((e: unknown) => e);
+    const call = client.callTool('wait_for_cancel', {}, { signal: ac.signal }).catch((e: unknown) => e);
     await started;
     ac.abort('user pressed stop');
     await call;
@@ -257,7 +246,7 @@ describe('AlterMCP over the in-memory transport', () => {
       }
     }
     const alter = new AlterMCP(h.vault, { defaultUser: 'x', logger: h.leak.logger });
-    const server = new McpServer({ name: 's', version: '1' });
+    const server = sdk.mcpServer('s');
     let err: unknown;
     try {
       alter.register(server, [A, B]);

@@ -1,5 +1,6 @@
 /**
- * stdio end to end: the SDK's real Client spawns the BUILT example server
+ * stdio end to end, once per MCP SDK generation: that generation's real Client spawns the BUILT
+ * example server (ALTER_MCP_SDK selects the server's SDK generation)
  * (examples/conformance-server/dist/stdio-server.js, run `pnpm build` first), which serves
  * CalendarTools/GmailTools against the sandbox with a SQLite vault. First call → Connect URL,
  * approve, same call succeeds; after the client closes, the server shuts down gracefully and
@@ -9,23 +10,16 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { AlterVault } from '@alter/vault';
 import { createLeakCheck, providers, type Sandbox, startSandbox } from '@alter/testing';
+import { SDK_GENERATIONS } from '../support/sdk-generations.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
 const serverJs = path.join(root, 'examples/conformance-server/dist/stdio-server.js');
 
-type Result = {
-  content: Array<{ type: string; text?: string }>;
-  isError?: boolean;
-};
-
-describe('AlterMCP over stdio (spawned, built example server)', () => {
+describe.each(SDK_GENERATIONS)('AlterMCP over stdio (spawned, built example server, SDK $name)', (sdk) => {
   let sandbox: Sandbox;
   let dir: string;
   const leak = createLeakCheck();
@@ -44,7 +38,12 @@ describe('AlterMCP over stdio (spawned, built example server)', () => {
 
   it('recovers with a Connect URL, succeeds after approval, and flushes the audit log on shutdown', async () => {
     const db = path.join(dir, 'vault.db');
-    const transport = new StdioClientTransport({
+    let stderr = '';
+    let resolveUrl: (url: string) => void = () => {};
+    const connectUrl = new Promise<string>((resolve) => {
+      resolveUrl = resolve;
+    });
+    const { client, stderr: stream, pid } = await sdk.connectStdio({
       command: process.execPath,
       args: [serverJs],
       env: {
@@ -53,37 +52,26 @@ describe('AlterMCP over stdio (spawned, built example server)', () => {
         ALTER_VAULT_DB: db,
         ALTER_VAULT_KEY: key,
         ALTER_DEFAULT_USER: 'bob',
+        ALTER_MCP_SDK: sdk.envValue,
       },
-      stderr: 'pipe',
     });
-    let stderr = '';
-    const connectUrl = new Promise<string>((resolve) => {
-      (transport.stderr as Readable).on('data', (d: Buffer) => {
-        stderr += d.toString();
-        const m = /ALTER_CONNECT_URL=(\S+)/.exec(stderr);
-        if (m) resolve(m[1]!);
-      });
+    stream.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      const m = /ALTER_CONNECT_URL=(\S+)/.exec(stderr);
+      if (m) resolveUrl(m[1]!);
     });
-    const client = new Client({ name: 'stdio-e2e', version: '1.0.0' });
-    await client.connect(transport);
     try {
       sandbox.registerRedirectUri(`${await connectUrl}/connect/callback`);
 
       const { tools } = await client.listTools();
       expect(tools.map((t) => t.name).sort()).toEqual(['list_emails', 'list_events', 'summarize_inbox']);
 
-      const first = (await client.callTool({
-        name: 'summarize_inbox',
-        arguments: {},
-      })) as Result;
+      const first = await client.callTool('summarize_inbox', {});
       expect(first.isError).toBe(true);
       const url = /(http:\/\/127\.0\.0\.1:\d+\/connect\/[A-Za-z0-9_-]+)/.exec(first.content[0]!.text!)?.[1];
       expect(url).toBeDefined();
       await sandbox.approve(url!, { login: 'bob' });
-      const second = (await client.callTool({
-        name: 'summarize_inbox',
-        arguments: {},
-      })) as Result;
+      const second = await client.callTool('summarize_inbox', {});
       expect(second.isError).toBeFalsy();
       expect(second.content[0]!.text).toMatch(/^Found \d+ unread emails$/);
       leak.inspect(first, 'first result');
@@ -92,7 +80,7 @@ describe('AlterMCP over stdio (spawned, built example server)', () => {
       // Closing the client ends the child (stdin closes, then SIGTERM); its shutdown flushes the audit batch.
       await client.close();
     }
-    for (let i = 0; i < 100 && transport.pid !== null; i++) await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 100 && pid() !== null; i++) await new Promise((r) => setTimeout(r, 20));
 
     const vault = new AlterVault({
       caller: 'stdio-e2e-reader',

@@ -1,0 +1,57 @@
+/**
+ * The one seam between @alter/mcp and the MCP TypeScript SDK. The registry (`AlterMCP.register`)
+ * and the serving code talk only to {@link SdkAdapter}; one adapter per SDK generation implements
+ * it (`sdk-v1-adapter.ts` for `@modelcontextprotocol/sdk` 1.x, `sdk-v2-adapter.ts` for
+ * `@modelcontextprotocol/server` 2.x). No other file imports an SDK's server classes.
+ *
+ * The SDK types below are type-only imports: they vanish from the emitted JavaScript, so this file
+ * loads neither generation.
+ */
+import type { McpServer as McpServerV1 } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { Server as ServerV1 } from '@modelcontextprotocol/sdk/server/index.js';
+import type { McpServer as McpServerV2, Server as ServerV2 } from '@modelcontextprotocol/server';
+import type { ToolTable } from '../internal/call-env.js';
+
+/**
+ * A server `AlterMCP.register` accepts: `McpServer` or the low-level `Server` of either SDK
+ * generation — `@modelcontextprotocol/sdk` 1.x or `@modelcontextprotocol/server` 2.x.
+ */
+export type McpServerLike = McpServerV1 | ServerV1 | McpServerV2 | ServerV2;
+
+/** The SDK generations @alter/mcp has an adapter for. */
+export type SdkGeneration = 'v1' | 'v2';
+
+/** The SDK package an adapter drives, as installed. */
+export interface SdkPackageInfo {
+  /** e.g. `@modelcontextprotocol/sdk`. */
+  readonly name: string;
+  /** The installed version, read from the package's package.json (`unknown` if unreadable). */
+  readonly version: string;
+  /** The range @alter/mcp is tested with (its peer dependency range). */
+  readonly supportedRange: string;
+}
+
+/**
+ * What @alter/mcp needs from an SDK generation. Every method that relies on an SDK internal
+ * checks, when it runs, that the member exists with the right type, and throws
+ * `SdkUnsupportedError` naming the package, version and supported range otherwise.
+ */
+export interface SdkAdapter {
+  readonly generation: SdkGeneration;
+  readonly sdk: SdkPackageInfo;
+  /** True when `server` is an `McpServer` or `Server` of this generation (by class or, for a second copy of the SDK, by shape). */
+  accepts(server: object): boolean;
+  /** The low-level `Server` behind `server` (itself for a `Server`). */
+  lowLevel(server: McpServerLike): object;
+  /** Names of tools registered on `server` with the SDK's own `registerTool` (for duplicate checks). */
+  sdkToolNames(server: McpServerLike): readonly string[];
+  /**
+   * Installs Alter's `tools/list` and `tools/call` handlers on `server` (once per server, beside
+   * the SDK's own tools) and adds `table` to the tables they dispatch to.
+   * @throws SdkUnsupportedError when an SDK internal it needs is missing.
+   * @throws ServeError when the server is already connected.
+   */
+  installToolTable(server: McpServerLike, table: ToolTable): void;
+  /** Connects `server` to the process's stdin/stdout with this generation's stdio transport. */
+  connectStdio(server: McpServerLike): Promise<void>;
+}

@@ -1,0 +1,174 @@
+/**
+ * The adapter for SDK v1 (`@modelcontextprotocol/sdk` 1.x). Loaded only when that package is
+ * installed (see sdk-adapters.ts).
+ *
+ * How Alter tools live beside tools registered with `McpServer.registerTool`: the SDK installs its
+ * `tools/list` and `tools/call` handlers once (on the first `registerTool`); we make it do that now,
+ * keep references to the two handlers, and install ours on the low-level `Server` in their place.
+ * Ours answer for Alter tools (from the list precomputed at startup) and delegate everything else to
+ * the SDK's, so tools registered with `registerTool` later still work.
+ *
+ * SDK internals used, each checked at registration (`sdkInternal` throws `SdkUnsupportedError`):
+ * - `McpServer.setToolRequestHandlers()` — makes the SDK install its tool handlers before ours;
+ *   otherwise a later `registerTool()` throws "handler already exists" (v1 has no public way).
+ * - `McpServer._registeredTools` — the names of SDK tools, so a clash is a startup error.
+ * - `Server._requestHandlers` — to keep the SDK's own handlers and delegate to them (no getter).
+ * - `Server._capabilities` — whether tools/logging are declared (`getCapabilities()` is private in v1).
+ * - `Server.isMessageIgnored()` — the client's `logging/setLevel` filter; the public
+ *   `sendLoggingMessage()` would send the log unrelated to the request (on Streamable HTTP it
+ *   would go to the standalone stream, not the call's).
+ */
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import {
+  CallToolRequestSchema,
+  CreateMessageResultSchema,
+  ElicitResultSchema,
+  ErrorCode,
+  ListToolsRequestSchema,
+  McpError,
+  UrlElicitationRequiredError,
+} from '@modelcontextprotocol/sdk/types.js';
+import type { ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
+import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
+import type { ToolLogLevel } from '../alter-context.js';
+import { ServeError } from '../errors.js';
+import type { CallEnv, CallToolResultShape, ToolTable, UrlElicitation } from '../internal/call-env.js';
+import { sdkInternal, sdkPackageInfo } from './sdk-package.js';
+import type { McpServerLike, SdkAdapter, SdkPackageInfo } from './sdk-seam.js';
+
+type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
+type RawHandler = (request: unknown, extra: Extra) => Promise<unknown>;
+type Capabilities = { logging?: unknown; tools?: unknown };
+
+/** The v1 range @alter/mcp is tested with (its peer dependency range). */
+export const SDK_V1_RANGE = '^1.32.2';
+
+const LEVELS: readonly ToolLogLevel[] = ['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency'];
+
+/** Shape of a v1 low-level `Server` from a second copy of the SDK: v1's `setRequestHandler` takes a schema, and v1 has no `projectCallToolResult` (v2's marker). */
+function looksLikeV1Server(value: unknown): value is Server {
+  const s = value as { setRequestHandler?: unknown; registerCapabilities?: unknown; projectCallToolResult?: unknown } | null;
+  return s !== null && typeof s === 'object' && typeof s.setRequestHandler === 'function' && typeof s.registerCapabilities === 'function' && s.projectCallToolResult === undefined;
+}
+
+class SdkV1Adapter implements SdkAdapter {
+  readonly generation = 'v1' as const;
+  readonly sdk: SdkPackageInfo = sdkPackageInfo('@modelcontextprotocol/sdk', '@modelcontextprotocol/sdk/server', SDK_V1_RANGE);
+  readonly #installed = new WeakMap<Server, { tables: ToolTable[] }>();
+
+  accepts(server: object): boolean {
+    if (server instanceof McpServer || server instanceof Server) return true;
+    const s = server as { server?: unknown; registerTool?: unknown };
+    return looksLikeV1Server(server) || (typeof s.registerTool === 'function' && looksLikeV1Server(s.server));
+  }
+
+  lowLevel(server: McpServerLike): Server {
+    const high = this.#high(server);
+    return high ? high.server : (server as Server);
+  }
+
+  sdkToolNames(server: McpServerLike): readonly string[] {
+    const high = this.#high(server);
+    return high ? Object.keys(sdkInternal<Record<string, unknown>>(this.sdk, high, 'McpServer', '_registeredTools', 'object')) : [];
+  }
+
+  installToolTable(server: McpServerLike, table: ToolTable): void {
+    const low = this.lowLevel(server);
+    const existing = this.#installed.get(low);
+    if (existing) {
+      existing.tables.push(table);
+      return;
+    }
+    // Check every internal before changing anything, so a missing one leaves the server untouched.
+    const high = this.#high(server);
+    const setToolRequestHandlers = high ? sdkInternal<() => void>(this.sdk, high, 'McpServer', 'setToolRequestHandlers', 'function') : undefined;
+    if (high) sdkInternal(this.sdk, high, 'McpServer', '_registeredTools', 'object');
+    const handlers = sdkInternal<Map<string, RawHandler>>(this.sdk, low, 'Server', '_requestHandlers', 'Map');
+    const capabilities = () => sdkInternal<Capabilities>(this.sdk, low, 'Server', '_capabilities', 'object');
+    capabilities();
+    const isMessageIgnored = sdkInternal<(level: string, sessionId?: string) => boolean>(this.sdk, low, 'Server', 'isMessageIgnored', 'function');
+
+    // Make the SDK install its own tool handlers now (idempotent), so a later registerTool() does
+    // not try to install them over ours.
+    setToolRequestHandlers?.call(high);
+    const previousList = handlers.get('tools/list');
+    const previousCall = handlers.get('tools/call');
+    if (!capabilities().tools) {
+      try {
+        low.registerCapabilities({ tools: { listChanged: true } });
+      } catch (err) {
+        throw new ServeError('register(server, modules) must be called before server.connect(): the tools capability cannot be added to a connected server.', { cause: err });
+      }
+    }
+    const state = { tables: [table] };
+    this.#installed.set(low, state);
+
+    low.setRequestHandler(ListToolsRequestSchema, async (request, extra) => {
+      const ours = state.tables.length === 1 ? state.tables[0]!.listing : state.tables.flatMap((t) => t.listing);
+      if (!previousList) return { tools: ours as never[] };
+      const theirs = (await previousList(request, extra)) as { tools?: unknown[] };
+      return { tools: (theirs.tools && theirs.tools.length > 0 ? [...ours, ...theirs.tools] : ours) as never[] };
+    });
+
+    low.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
+      const name = request.params.name;
+      const owner = state.tables.find((t) => t.has(name));
+      if (!owner) {
+        if (previousCall) return (await previousCall(request, extra)) as never;
+        throw new McpError(ErrorCode.InvalidParams, `Tool ${name} not found`);
+      }
+      const log = (level: string, sessionId: string | undefined) => Boolean(capabilities().logging) && !isMessageIgnored.call(low, level, sessionId);
+      const result: CallToolResultShape = await owner.call(name, request.params.arguments, callEnv(low, extra, log));
+      return result as never;
+    });
+  }
+
+  async connectStdio(server: McpServerLike): Promise<void> {
+    await (this.#high(server) ?? this.lowLevel(server)).connect(new StdioServerTransport());
+  }
+
+  #high(server: McpServerLike): McpServer | undefined {
+    if (server instanceof McpServer) return server;
+    if (server instanceof Server) return undefined;
+    const s = server as unknown as { server?: unknown; registerTool?: unknown };
+    return typeof s.registerTool === 'function' && looksLikeV1Server(s.server) ? (server as unknown as McpServer) : undefined;
+  }
+}
+
+function callEnv(low: Server, extra: Extra, logEnabled: (level: string, sessionId: string | undefined) => boolean): CallEnv {
+  const progressToken = extra._meta?.progressToken;
+  return {
+    authInfo: extra.authInfo,
+    signal: extra.signal,
+    requestId: extra.requestId,
+    sessionId: extra.sessionId,
+    channel: {
+      async progress(done, total, message) {
+        if (progressToken === undefined) return;
+        await extra.sendNotification({
+          method: 'notifications/progress',
+          params: { progressToken, progress: done, ...(total !== undefined ? { total } : {}), ...(message !== undefined ? { message } : {}) },
+        });
+      },
+      async log(level, logger, data) {
+        if (!LEVELS.includes(level) || !logEnabled(level, extra.sessionId)) return;
+        await extra.sendNotification({ method: 'notifications/message', params: { level, logger, data } });
+      },
+      async request(kind, params) {
+        if (kind === 'sampling') {
+          return (await extra.sendRequest({ method: 'sampling/createMessage', params } as ServerRequest, CreateMessageResultSchema)) as Record<string, unknown>;
+        }
+        return (await extra.sendRequest({ method: 'elicitation/create', params } as ServerRequest, ElicitResultSchema)) as Record<string, unknown>;
+      },
+    },
+    supportsUrlElicitation: () => Boolean(low.getClientCapabilities()?.elicitation?.url),
+    urlElicitationError: (elicitations: readonly UrlElicitation[]) =>
+      new UrlElicitationRequiredError(elicitations.map((e) => ({ mode: 'url' as const, elicitationId: e.elicitationId, url: e.url, message: e.message }))),
+    notifyElicitationComplete: (elicitationId: string) => low.createElicitationCompletionNotifier(elicitationId)(),
+  };
+}
+
+/** The v1 adapter (one per process: it keeps no per-server state outside a WeakMap). */
+export const sdkV1Adapter: SdkAdapter = new SdkV1Adapter();

@@ -1,0 +1,157 @@
+/**
+ * The adapter for SDK v2 (`@modelcontextprotocol/server` 2.x). Loaded only when that package is
+ * installed (see sdk-adapters.ts).
+ *
+ * Same arrangement as v1 (our `tools/list` / `tools/call` handlers in front of the SDK's, which we
+ * delegate to), but v2 has public APIs for most of what v1 needed internals for: the request
+ * context carries `log()` (capability + level filter applied), `send()` / `notify()` related to the
+ * request, `getCapabilities()` is public, and `projectCallToolResult()` applies the negotiated
+ * wire codec to a `tools/call` result the way the SDK's own handler does.
+ *
+ * SDK internals used, each checked at registration (`sdkInternal` throws `SdkUnsupportedError`):
+ * - `McpServer.setToolRequestHandlers()` (private) — makes the SDK install its tool handlers before
+ *   ours; otherwise a later `registerTool()` throws "handler already exists".
+ * - `McpServer._registeredTools` (private) — the names of SDK tools, so a clash is a startup error.
+ * - `Protocol._getRequestHandler()` (protected) — to keep the SDK's own handlers and delegate to them.
+ */
+import { McpServer, PROTOCOL_VERSION_META_KEY, ProtocolError, ProtocolErrorCode, Server, UrlElicitationRequiredError } from '@modelcontextprotocol/server';
+import type { CallToolResult, ServerContext } from '@modelcontextprotocol/server';
+import { StdioServerTransport } from '@modelcontextprotocol/server/stdio';
+import type { ToolLogLevel } from '../alter-context.js';
+import { ServeError } from '../errors.js';
+import type { CallEnv, CallToolResultShape, ToolTable, UrlElicitation } from '../internal/call-env.js';
+import { sdkInternal, sdkPackageInfo } from './sdk-package.js';
+import type { McpServerLike, SdkAdapter, SdkPackageInfo } from './sdk-seam.js';
+
+type RawHandler = (request: unknown, ctx: ServerContext) => Promise<unknown>;
+
+/** The v2 range @alter/mcp is tested with (its peer dependency range). */
+export const SDK_V2_RANGE = '^2.4.0';
+
+const LEVELS: readonly ToolLogLevel[] = ['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency'];
+
+/** Shape of a v2 low-level `Server` from a second copy of the SDK: `projectCallToolResult` is v2-only public API. */
+function looksLikeV2Server(value: unknown): value is Server {
+  const s = value as { setRequestHandler?: unknown; projectCallToolResult?: unknown } | null;
+  return s !== null && typeof s === 'object' && typeof s.setRequestHandler === 'function' && typeof s.projectCallToolResult === 'function';
+}
+
+class SdkV2Adapter implements SdkAdapter {
+  readonly generation = 'v2' as const;
+  readonly sdk: SdkPackageInfo = sdkPackageInfo('@modelcontextprotocol/server', '@modelcontextprotocol/server', SDK_V2_RANGE);
+  readonly #installed = new WeakMap<Server, { tables: ToolTable[] }>();
+
+  accepts(server: object): boolean {
+    if (server instanceof McpServer || server instanceof Server) return true;
+    const s = server as { server?: unknown; registerTool?: unknown };
+    return looksLikeV2Server(server) || (typeof s.registerTool === 'function' && looksLikeV2Server(s.server));
+  }
+
+  lowLevel(server: McpServerLike): Server {
+    const high = this.#high(server);
+    return high ? high.server : (server as Server);
+  }
+
+  sdkToolNames(server: McpServerLike): readonly string[] {
+    const high = this.#high(server);
+    return high ? Object.keys(sdkInternal<Record<string, unknown>>(this.sdk, high, 'McpServer', '_registeredTools', 'object')) : [];
+  }
+
+  installToolTable(server: McpServerLike, table: ToolTable): void {
+    const low = this.lowLevel(server);
+    const existing = this.#installed.get(low);
+    if (existing) {
+      existing.tables.push(table);
+      return;
+    }
+    // Check every internal before changing anything, so a missing one leaves the server untouched.
+    const high = this.#high(server);
+    const setToolRequestHandlers = high ? sdkInternal<() => void>(this.sdk, high, 'McpServer', 'setToolRequestHandlers', 'function') : undefined;
+    if (high) sdkInternal(this.sdk, high, 'McpServer', '_registeredTools', 'object');
+    const getRequestHandler = sdkInternal<(method: string) => RawHandler | undefined>(this.sdk, low, 'Server', '_getRequestHandler', 'function');
+
+    setToolRequestHandlers?.call(high);
+    const previousList = getRequestHandler.call(low, 'tools/list');
+    const previousCall = getRequestHandler.call(low, 'tools/call');
+    if (!low.getCapabilities().tools) {
+      try {
+        low.registerCapabilities({ tools: { listChanged: true } });
+      } catch (err) {
+        throw new ServeError('register(server, modules) must be called before server.connect(): the tools capability cannot be added to a connected server.', { cause: err });
+      }
+    }
+    const state = { tables: [table] };
+    this.#installed.set(low, state);
+
+    low.setRequestHandler('tools/list', async (request, ctx) => {
+      const ours = state.tables.length === 1 ? state.tables[0]!.listing : state.tables.flatMap((t) => t.listing);
+      if (!previousList) return { tools: ours as never[] };
+      const theirs = (await previousList(request, ctx)) as { tools?: unknown[] };
+      return { tools: (theirs.tools && theirs.tools.length > 0 ? [...ours, ...theirs.tools] : ours) as never[] };
+    });
+
+    low.setRequestHandler('tools/call', async (request, ctx) => {
+      const name = request.params.name;
+      const owner = state.tables.find((t) => t.has(name));
+      if (!owner) {
+        if (previousCall) return (await previousCall(request, ctx)) as never;
+        throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Tool ${name} not found`);
+      }
+      const result: CallToolResultShape = await owner.call(name, request.params.arguments, callEnv(low, ctx));
+      const outputSchema = owner.listing.find((d) => d.name === name)?.outputSchema;
+      // What the SDK's own tools/call handler does with a result: the negotiated era's codec.
+      return low.projectCallToolResult(result as CallToolResult, outputSchema);
+    });
+  }
+
+  async connectStdio(server: McpServerLike): Promise<void> {
+    await (this.#high(server) ?? this.lowLevel(server)).connect(new StdioServerTransport());
+  }
+
+  #high(server: McpServerLike): McpServer | undefined {
+    if (server instanceof McpServer) return server;
+    if (server instanceof Server) return undefined;
+    const s = server as unknown as { server?: unknown; registerTool?: unknown };
+    return typeof s.registerTool === 'function' && looksLikeV2Server(s.server) ? (server as unknown as McpServer) : undefined;
+  }
+}
+
+function callEnv(low: Server, ctx: ServerContext): CallEnv {
+  const progressToken = ctx.mcpReq._meta?.progressToken;
+  // A 2026-07-28 request carries its protocol version in the per-request envelope. That revision
+  // has no -32042 error and no elicitation/complete notification (the SDK fails the call when a
+  // handler throws -32042 there), so Connect recovery uses the fallback every client understands:
+  // an isError result with the URL. (That revision's own URL mechanism, input_required results,
+  // is not used yet.)
+  const modernEra = ctx.mcpReq.envelope !== undefined && Object.hasOwn(ctx.mcpReq.envelope, PROTOCOL_VERSION_META_KEY);
+  return {
+    authInfo: ctx.http?.authInfo,
+    signal: ctx.mcpReq.signal,
+    requestId: ctx.mcpReq.id,
+    sessionId: ctx.sessionId,
+    channel: {
+      async progress(done, total, message) {
+        if (progressToken === undefined) return;
+        await ctx.mcpReq.notify({
+          method: 'notifications/progress',
+          params: { progressToken, progress: done, ...(total !== undefined ? { total } : {}), ...(message !== undefined ? { message } : {}) },
+        });
+      },
+      async log(level, logger, data) {
+        if (!LEVELS.includes(level)) return;
+        await ctx.mcpReq.log(level, data, logger);
+      },
+      async request(kind, params) {
+        if (kind === 'sampling') return (await ctx.mcpReq.send({ method: 'sampling/createMessage', params })) as unknown as Record<string, unknown>;
+        return (await ctx.mcpReq.send({ method: 'elicitation/create', params })) as unknown as Record<string, unknown>;
+      },
+    },
+    supportsUrlElicitation: () => !modernEra && Boolean(low.getClientCapabilities()?.elicitation?.url),
+    urlElicitationError: (elicitations: readonly UrlElicitation[]) =>
+      new UrlElicitationRequiredError(elicitations.map((e) => ({ mode: 'url' as const, elicitationId: e.elicitationId, url: e.url, message: e.message }))),
+    notifyElicitationComplete: (elicitationId: string) => low.createElicitationCompletionNotifier(elicitationId)(),
+  };
+}
+
+/** The v2 adapter (one per process: it keeps no per-server state outside a WeakMap). */
+export const sdkV2Adapter: SdkAdapter = new SdkV2Adapter();
