@@ -374,7 +374,7 @@ export class PostgresGrantStore implements GrantStore {
   }
 
   /** Multi-row INSERTs of up to 500 rows, on the transaction's client. */
-  async #insertAudit(rows: readonly AuditInput[], c: pg.PoolClient): Promise<void> {
+  async #insertAudit(rows: readonly AuditInput[], c: PgSession): Promise<void> {
     const cols = AUDIT_INSERT_COLUMN_COUNT;
     for (let i = 0; i < rows.length; i += 500) {
       const chunk = rows.slice(i, i + 500);
