@@ -18,7 +18,7 @@ import { emit, QUICK, show, stats } from './_measure.mjs';
 const PG_URL = process.env.ALTER_BENCH_PG_URL || process.env.ALTER_TEST_PG_URL || '';
 const PROCESSES = Number(process.env.BENCH_PROCESSES ?? 4);
 const ROWS = Number(process.env.BENCH_ROWS_PER_PROCESS ?? (QUICK ? 3_000 : 10_000));
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? (QUICK ? 2 : 3));
+const ROUNDS = Number(process.env.BENCH_MP_ROUNDS ?? (QUICK ? 1 : 3));
 const pg = createRequire(new URL('../packages/vault/package.json', import.meta.url))('pg');
 
 const CHILD = `
@@ -30,6 +30,8 @@ const store = new PostgresGrantStore({ connectionString: url });
 await store.open();
 const log = new AuditLog(store, silentLogger, { maxBatchRows: Number(maxBatchRows) });
 process.stdout.write('ready\\n');
+// A parent that dies leaves stdin at its end: exit instead of waiting forever.
+process.stdin.once('end', () => process.exit(1));
 await new Promise((r) => process.stdin.once('data', r));
 const start = Date.now();
 for (let i = 0; i < Number(rows); i++) {
