@@ -40,6 +40,8 @@ const PG_URL = process.env.ALTER_BENCH_PG_URL || process.env.ALTER_TEST_PG_URL |
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? (QUICK ? 5 : 11));
 const CALLS = Number(process.env.BENCH_CALLS_PER_ROUND ?? (QUICK ? 300 : 1_000));
 const CONCURRENCIES = (process.env.BENCH_CONCURRENCY ?? (QUICK ? '1,8,64' : '1,8,64,256')).split(',').map(Number);
+// Which cases run (comma-separated): vault, memory, http, pg, delay.
+const CASES = new Set((process.env.BENCH_CASES ?? 'vault,memory,http,pg,delay').split(','));
 const TIMEOUT_MS = 30_000; // the vault's default http.timeoutMs
 const CAP = 10 * 1024 * 1024; // the vault's default maxResponseBytes
 
@@ -132,7 +134,7 @@ async function toolCalls(label, vault, clients) {
   }
 }
 
-async function storeCase(label, store, { http = false, vaultAlone = false } = {}) {
+async function storeCase(label, store, { http = false, vaultAlone = false, memory = true } = {}) {
   const vault = await openVault(store);
   const { alter, raw } = buildServers(vault);
   if (vaultAlone) {
@@ -168,7 +170,7 @@ async function storeCase(label, store, { http = false, vaultAlone = false } = {}
     await b.client.close();
     await a.close();
     await b.close();
-  } else {
+  } else if (memory) {
     const clients = { alter: await inMemoryClient(alter), raw: await inMemoryClient(raw) };
     await toolCalls(`in memory ${label}`, vault, clients);
     await clients.alter.close();
@@ -233,15 +235,17 @@ async function loopDelay(dir) {
 const dir = mkdtempSync(path.join(tmpdir(), 'alter-bench-hotpath-'));
 try {
   console.log(`Node ${process.version}, ${ROUNDS} rounds × ${CALLS} calls per side, loopback API (${Buffer.byteLength(MESSAGE_BODY)} B JSON)`);
-  await storeCase('SQLite', path.join(dir, 'mem.db'), { vaultAlone: true });
-  await storeCase('SQLite', path.join(dir, 'http.db'), { http: true });
-  if (PG_URL === '') {
+  if (CASES.has('memory') || CASES.has('vault')) await storeCase('SQLite', path.join(dir, 'mem.db'), { vaultAlone: CASES.has('vault'), memory: CASES.has('memory') });
+  if (CASES.has('http')) await storeCase('SQLite', path.join(dir, 'http.db'), { http: true });
+  if (!CASES.has('pg')) {
+    // not selected
+  } else if (PG_URL === '') {
     console.log('PostgreSQL: skipped (set ALTER_TEST_PG_URL or ALTER_BENCH_PG_URL to include it)');
   } else {
     const schema = `alter_bench_${randomBytes(4).toString('hex')}`;
     const sep = PG_URL.includes('?') ? '&' : '?';
     try {
-      await storeCase('PostgreSQL', `${PG_URL}${sep}schema=${schema}`, { vaultAlone: true });
+      await storeCase('PostgreSQL', `${PG_URL}${sep}schema=${schema}`, { vaultAlone: CASES.has('vault'), memory: CASES.has('memory') });
     } finally {
       const c = new pg.Client({ connectionString: PG_URL });
       await c.connect();
@@ -249,7 +253,7 @@ try {
       await c.end();
     }
   }
-  await loopDelay(dir);
+  if (CASES.has('delay')) await loopDelay(dir);
 } finally {
   await api.close();
   rmSync(dir, { recursive: true, force: true });
