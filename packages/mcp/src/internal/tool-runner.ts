@@ -58,7 +58,7 @@ export class ToolRunner {
     }
     const parsed = await tool.input.validate(args ?? {});
     if (!parsed.ok) return errorResult(new ToolInputError(tool.name, parsed.issues).message);
-    const lifetime = new AbortController();
+    const lifetime = { aborted: false };
     // Frozen, and never returned by the context: tool code cannot change who the call runs as.
     const state: CallState = Object.freeze({
       user,
@@ -67,7 +67,7 @@ export class ToolRunner {
       channel: env.channel,
       chain: Object.freeze([tool.name]),
       scopesByProvider: new Map(),
-      ended: lifetime.signal,
+      ended: lifetime,
       secrets: new CallSecrets(),
       ...(registration ? { registration } : {}),
     });
@@ -81,7 +81,7 @@ export class ToolRunner {
     } catch (err) {
       result = await this.#recover(tool, err, state, env);
     } finally {
-      lifetime.abort(CALL_ENDED);
+      lifetime.aborted = true;
     }
     // The one exit of a tool result: no secret the vault used for this call reaches the model
     // (text, structuredContent, _meta, error messages alike).
@@ -201,11 +201,6 @@ function bindingOf(tool: CompiledTool): ToolBinding {
   return binding;
 }
 
-/**
- * The abort reason of a call's `ended` signal. Shared and pre-built: `abort()` without a reason
- * builds a DOMException (with a stack trace) per call, which showed up in every profile.
- */
-const CALL_ENDED = Object.freeze(new Error('The tool call has ended.'));
 
 function errorResult(text: string): CallToolResultShape {
   return { content: [{ type: 'text', text }], isError: true };
