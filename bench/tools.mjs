@@ -1,20 +1,22 @@
 #!/usr/bin/env node
-// @alter/mcp vs the raw MCP SDK, in one process, on built output (`pnpm bench` builds first, or
-// `pnpm build && node bench/run.mjs tools`). Prints ratios; never asserts.
+// @alter/mcp vs the raw MCP SDK, in one process, on built output (`pnpm bench tools`). Every side
+// is timed in interleaved rounds, wall AND CPU time, median and min–max. Never asserts.
 //
 // (a) registering 1,000 tools (100 classes × 10, zod 4 input schemas) with AlterMCP.register vs
 //     McpServer.registerTool with the same schemas;
 // (b) tools/list of those 1,000: server time per request, JSON-serialized as a real transport
-//     would (goal: ≥ 10× faster than the SDK, which converts every zod schema on every list);
-// (c) a tool call doing ctx.request (cached token, audit on, SQLite) vs a raw SDK tool doing the
-//     same axios GET with a hard-coded token, through the SDK Client (goal ≤ 1.05×).
+//     would (goal: ≥ 25× faster than the SDK, which converts every zod schema on every list);
+// (c) cold start to the first tools/list: a fresh Node process that imports the packages, builds
+//     a server with the 1,000 tools and answers one tools/list (vault on a temp SQLite file).
+// The tool-call hot path is measured in bench/hotpath.mjs.
+import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import axios from 'axios';
 import { AlterMCP, AlterTool } from '../packages/mcp/dist/index.js';
 import { silentLogger } from '../packages/vault/dist/index.js';
-import { createBenchVault, interleaved, perSecond, startLoopbackApi, timeConcurrently } from './_support.mjs';
+import { createBenchVault } from './_support.mjs';
+import { QUICK, report, rounds } from './_measure.mjs';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 // Load the SDK's and zod's ESM builds from @alter/mcp's own dependencies (the copies its dist uses;
@@ -22,13 +24,11 @@ const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const deps = path.join(root, 'packages/mcp/node_modules');
 const sdk = async (p) => import(pathToFileURL(path.join(deps, '@modelcontextprotocol/sdk/dist/esm', p)).href);
 const { McpServer } = await sdk('server/mcp.js');
-const { Client } = await sdk('client/index.js');
 const { InMemoryTransport } = await sdk('inMemory.js');
 const { z } = await import(pathToFileURL(path.join(deps, 'zod/index.js')).href);
 
 const CLASSES = 100;
 const PER_CLASS = 10;
-const ms = (x) => `${x.toFixed(2)} ms`;
 
 function schema(i) {
   return z.object({
@@ -57,7 +57,7 @@ for (let c = 0; c < CLASSES; c++) {
   classes.push(Cls);
 }
 
-const { vault, token, grantAlice, dispose } = createBenchVault({ caller: 'bench-tools', tempPrefix: 'alter-bench-tools-' });
+const { vault, dispose } = createBenchVault({ caller: 'bench-tools', tempPrefix: 'alter-bench-tools-' });
 
 // (a) registration ----------------------------------------------------------------------------
 function registerAlter() {
@@ -70,15 +70,8 @@ function registerRaw() {
   for (const d of defs) server.registerTool(d.name, { description: d.description, inputSchema: d.input }, async (args) => ({ content: [{ type: 'text', text: args.query }] }));
   return server;
 }
-function timeIt(fn, reps) {
-  fn(); // warm-up
-  const t0 = performance.now();
-  for (let i = 0; i < reps; i++) fn();
-  return (performance.now() - t0) / reps;
-}
-const regAlter = timeIt(registerAlter, 5);
-const regRaw = timeIt(registerRaw, 5);
-console.log(`(a) register 1,000 tools: AlterMCP ${ms(regAlter)}, raw SDK registerTool ${ms(regRaw)}  → ratio ${(regAlter / regRaw).toFixed(2)}× (AlterMCP builds every JSON Schema once here)`);
+const ROUNDS = QUICK ? 5 : 11;
+report('(a) register 1,000 tools', await rounds(ROUNDS, { alter_register: async () => registerAlter(), raw_sdk_registerTool: async () => registerRaw() }, 'raw_sdk_registerTool'), 1, { case: 'register-1000' });
 
 // (b) tools/list ------------------------------------------------------------------------------
 // A raw JSON-RPC peer (no SDK client parsing): measures the server's work plus the JSON
@@ -103,78 +96,92 @@ async function rawPeer(server) {
   await b.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
   return { request, close: () => server.close() };
 }
-async function timeList(server, reps) {
-  const peer = await rawPeer(server);
-  let bytes = 0;
-  for (let i = 0; i < 3; i++) bytes = (await peer.request('tools/list')).length; // warm-up
-  const t0 = performance.now();
-  for (let i = 0; i < reps; i++) await peer.request('tools/list');
-  const per = (performance.now() - t0) / reps;
-  await peer.close();
-  return { per, bytes };
+const LISTS = QUICK ? 5 : 10;
+const peers = { alter: await rawPeer(registerAlter()), raw: await rawPeer(registerRaw()) };
+let bytes = 0;
+for (let i = 0; i < 3; i++) {
+  bytes = (await peers.alter.request('tools/list')).length;
+  await peers.raw.request('tools/list');
 }
-const listRaw = await timeList(registerRaw(), 20);
-const listAlter = await timeList(registerAlter(), 20);
-console.log(
-  `(b) tools/list of 1,000 tools (${(listAlter.bytes / 1024).toFixed(0)} KiB JSON): AlterMCP ${ms(listAlter.per)}, raw SDK ${ms(listRaw.per)}  → AlterMCP is ${(listRaw.per / listAlter.per).toFixed(1)}× faster (goal ≥ 10×)`,
-);
-
-// (c) a tool call with a provider request ----------------------------------------------------
-const api = await startLoopbackApi();
-const origin = api.origin;
-await grantAlice();
-
-class MailTools {}
-MailTools.prototype.getMessage = async (ctx, { id }) => {
-  const res = await ctx.request('GET', `${origin}/gmail/v1/users/me/messages/{id}`, { pathParams: { id } });
-  return res.json();
+const listing = (peer) => async () => {
+  for (let i = 0; i < LISTS; i++) await peer.request('tools/list');
 };
-AlterTool('bench', { description: 'Get a message.', input: z.object({ id: z.string() }), scopes: ['read'] })(
-  MailTools.prototype,
-  'getMessage',
-  Object.getOwnPropertyDescriptor(MailTools.prototype, 'getMessage'),
-);
-const callServer = new McpServer({ name: 'c', version: '1' });
-new AlterMCP(vault, { defaultUser: 'alice', logger: silentLogger }).register(callServer, [MailTools]);
-const plain = axios.create();
-callServer.registerTool('raw_get_message', { description: 'Get a message (raw SDK + axios).', inputSchema: { id: z.string() } }, async ({ id }) => {
-  const res = await plain.get(`${origin}/gmail/v1/users/me/messages/${encodeURIComponent(id)}`, { headers: { authorization: `Bearer ${token}` } });
-  return { content: [{ type: 'text', text: JSON.stringify(res.data) }] };
-});
-const [ca, cb] = InMemoryTransport.createLinkedPair();
-const client = new Client({ name: 'bench', version: '1' });
-await Promise.all([callServer.connect(ca), client.connect(cb)]);
+const listed = await rounds(ROUNDS, { alter_tools_list: listing(peers.alter), raw_sdk_tools_list: listing(peers.raw) }, 'raw_sdk_tools_list');
+report(`(b) tools/list of 1,000 tools (${(bytes / 1024).toFixed(0)} KiB JSON); goal: ratio ≤ 0.04 (≥ 25× faster)`, listed, LISTS, { case: 'tools-list-1000' });
+await peers.alter.close();
+await peers.raw.close();
 
-const CALLS = Number(process.env.BENCH_CALLS ?? 4_000);
-const ROUNDS = 10;
-const CONCURRENCY = 8;
-function calls(name, n) {
-  return timeConcurrently(
-    async (i) => {
-      const r = await client.callTool({ name, arguments: { id: String(i) } });
-      if (r.isError || !r.content[0].text.includes('msg-1')) throw new Error(`${name} failed: ${JSON.stringify(r)}`);
-    },
-    n,
-    CONCURRENCY,
-  );
+// (c) cold start ------------------------------------------------------------------------------
+// The child prints its own CPU time once its first tools/list answer arrived; wall time is from
+// spawn to that output.
+const CHILD = `
+const [root, side] = process.argv.slice(1);
+const { pathToFileURL } = await import('node:url');
+const path = await import('node:path');
+const deps = path.join(root, 'packages/mcp/node_modules');
+const sdk = (p) => import(pathToFileURL(path.join(deps, '@modelcontextprotocol/sdk/dist/esm', p)).href);
+const { McpServer } = await sdk('server/mcp.js');
+const { InMemoryTransport } = await sdk('inMemory.js');
+const { z } = await import(pathToFileURL(path.join(deps, 'zod/index.js')).href);
+const server = new McpServer({ name: 'cold', version: '1' });
+const schema = (i) => z.object({ query: z.string().max(200).describe('q' + i), limit: z.number().int().min(1).max(100).default(10) });
+let bench;
+if (side === 'alter') {
+  const { AlterMCP, AlterTool } = await import(pathToFileURL(path.join(root, 'packages/mcp/dist/index.js')).href);
+  const { createBenchVault } = await import(pathToFileURL(path.join(root, 'bench/_support.mjs')).href);
+  bench = createBenchVault({ caller: 'cold', tempPrefix: 'alter-bench-cold-' });
+  const classes = [];
+  for (let c = 0; c < 100; c++) {
+    const Cls = { ['C' + c]: class {} }['C' + c];
+    for (let m = 0; m < 10; m++) {
+      Cls.prototype['t' + m] = async () => 'x';
+      AlterTool({ name: 't_' + c + '_' + m, description: 'd', input: schema(c * 10 + m) })(Cls.prototype, 't' + m, Object.getOwnPropertyDescriptor(Cls.prototype, 't' + m));
+    }
+    classes.push(Cls);
+  }
+  new AlterMCP(bench.vault, { defaultUser: 'alice' }).register(server, classes);
+} else {
+  for (let i = 0; i < 1000; i++) server.registerTool('t_' + i, { description: 'd', inputSchema: schema(i) }, async () => ({ content: [] }));
 }
-await calls('raw_get_message', 300);
-await calls('get_message', 300);
-const per = Math.ceil(CALLS / ROUNDS);
-const { totals } = await interleaved(
-  ROUNDS,
-  () => calls('get_message', per),
-  () => calls('raw_get_message', per),
-);
-const tAlter = totals.a;
-const tRaw = totals.b;
-const total = per * ROUNDS;
-console.log(
-  `(c) ${total} tool calls with a provider request: AlterMCP ${perSecond(total, tAlter)} calls/s, raw SDK + axios ${perSecond(total, tRaw)} calls/s  → ratio ${(tAlter / tRaw).toFixed(3)}× (goal ≤ 1.05×)`,
-);
+const [a, c] = InMemoryTransport.createLinkedPair();
+await server.connect(a);
+await c.start();
+const done = new Promise((r) => { c.onmessage = (m) => { if (m.id === 2) r(JSON.stringify(m).length); }; });
+await c.send({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'b', version: '1' } } });
+await c.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
+await c.send({ jsonrpc: '2.0', id: 2, method: 'tools/list', params: {} });
+await done;
+const u = process.cpuUsage();
+process.stdout.write(JSON.stringify({ cpu: (u.user + u.system) / 1000 }));
+if (bench) { await bench.vault.close(); bench.dispose(); }
+process.exit(0);
+`;
+function coldStart(side) {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const child = spawn(process.execPath, ['--input-type=module', '-e', CHILD, root, side], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    let wall;
+    child.stdout.on('data', (d) => {
+      out += d;
+      wall ??= performance.now() - t0;
+    });
+    child.on('exit', (code) => (code === 0 ? resolve({ wall, cpu: JSON.parse(out).cpu }) : reject(new Error(`cold start (${side}) exited with ${code}`))));
+  });
+}
+const COLD = QUICK ? 3 : 7;
+const cold = { sides: { alter_cold_start: { wall: [], cpu: [] }, raw_sdk_cold_start: { wall: [], cpu: [] } }, ratios: { alter_cold_start: { wall: [], cpu: [] } } };
+for (let r = 0; r < COLD; r++) {
+  const got = {};
+  for (const side of r % 2 === 0 ? ['alter', 'raw'] : ['raw', 'alter']) got[side] = await coldStart(side);
+  for (const [side, key] of [['alter', 'alter_cold_start'], ['raw', 'raw_sdk_cold_start']]) {
+    cold.sides[key].wall.push(got[side].wall);
+    cold.sides[key].cpu.push(got[side].cpu);
+  }
+  cold.ratios.alter_cold_start.wall.push(got.alter.wall / got.raw.wall);
+  cold.ratios.alter_cold_start.cpu.push(got.alter.cpu / got.raw.cpu);
+}
+report("(c) cold start to the first tools/list of 1,000 tools (new process; CPU = the child's own)", cold, 1, { case: 'cold-start' });
 
-await client.close();
-await callServer.close();
-await api.close();
 await vault.close();
 dispose();

@@ -610,7 +610,8 @@ export class AlterVault {
       if (v === undefined || v === null) continue;
       out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : String(v);
     }
-    return new VaultResponse(p.id, res.status, out, body);
+    // Frozen here, so VaultResponse keeps this object instead of copying it again.
+    return new VaultResponse(p.id, res.status, Object.freeze(out), body);
   }
 
   /**

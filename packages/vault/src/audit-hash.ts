@@ -7,8 +7,14 @@ export const GENESIS_HASH = '0'.repeat(64);
 
 type Hashable = Omit<AuditInput, 'hash'>;
 
+type Unhashed = Omit<AuditInput, 'hash' | 'prevHash'>;
+
 /** Canonical JSON: fixed key order, dates as ISO strings. Changing this breaks old chains. */
 export function canonicalAuditJson(row: Hashable): string {
+  return canonicalJsonWith(row, row.prevHash);
+}
+
+function canonicalJsonWith(row: Unhashed, prevHash: string): string {
   return JSON.stringify([
     row.id,
     row.at.toISOString(),
@@ -22,16 +28,23 @@ export function canonicalAuditJson(row: Hashable): string {
     row.durationMs,
     row.tool,
     row.parentTool,
-    [...row.chain],
+    // The array as is: JSON.stringify serializes a frozen array like its copy.
+    row.chain,
     row.callId,
     row.reason,
     row.errorCode,
-    row.prevHash,
+    prevHash,
   ]);
 }
 
+/** sha256 (hex) of a row's canonical JSON. */
 export function auditHash(row: Hashable): string {
   return createHash('sha256').update(canonicalAuditJson(row)).digest('hex');
+}
+
+/** {@link auditHash} of `row` chained after `prevHash`, without building the row with prevHash first. */
+export function auditHashWith(row: Unhashed, prevHash: string): string {
+  return createHash('sha256').update(canonicalJsonWith(row, prevHash)).digest('hex');
 }
 
 /** Recomputes a stored row's hash. */

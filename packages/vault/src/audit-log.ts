@@ -22,7 +22,7 @@
  * `flush()` and `close()` write everything queued; nothing is dropped: a failed append keeps its
  * rows queued, rejects whoever waits for them, and is retried.
  */
-import { auditHash, GENESIS_HASH, recomputeHash } from './audit-hash.js';
+import { auditHashWith, GENESIS_HASH, recomputeHash } from './audit-hash.js';
 import { AuditChainConflictError, InvalidArgumentError } from './errors.js';
 import type { AuditFilter, AuditInput, AuditRecord, GrantStore } from './grant-store.js';
 import { describeType, optionalPositiveInt, optionalString, requireObject } from './internal/args.js';
@@ -216,6 +216,8 @@ export class AuditLog {
   readonly #logger: Logger;
   readonly #sync: boolean;
   readonly #maxBatchRows: number;
+  /** Rows per append: maxBatchRows, or less when the store asks for less (GrantStore.auditAppendLimit). */
+  readonly #appendLimit: number;
   readonly #maxDelayMs: number;
   /** Queued rows at which a batched write starts without waiting for the timer. */
   readonly #startAt: number;
@@ -240,6 +242,8 @@ export class AuditLog {
     this.#logger = logger;
     this.#sync = settings.durability === 'sync';
     this.#maxBatchRows = settings.maxBatchRows;
+    const limit = store.auditAppendLimit;
+    this.#appendLimit = typeof limit === 'number' && Number.isSafeInteger(limit) && limit > 0 ? Math.min(limit, settings.maxBatchRows) : settings.maxBatchRows;
     this.#maxDelayMs = settings.maxDelayMs;
     this.#startAt = Math.max(1, Math.ceil(settings.maxBatchRows / 2));
   }
@@ -330,8 +334,13 @@ export class AuditLog {
 
   /** Appends batches one transaction at a time while anyone waits (or enough rows queue up). */
   async #loop(): Promise<void> {
+    let first = true;
     while (this.#queue.length > 0) {
-      const count = Math.min(this.#queue.length, this.#maxBatchRows);
+      // Between two appends, let the requests in flight run: a store that writes on the event
+      // loop (SQLite) would otherwise drain a long queue in one uninterrupted stall.
+      if (!first) await new Promise<void>((resolve) => setImmediate(resolve));
+      first = false;
+      const count = Math.min(this.#queue.length, this.#appendLimit);
       try {
         await this.#append(this.#queue.slice(0, count));
       } catch (err) {
@@ -350,19 +359,31 @@ export class AuditLog {
 
   /** One atomic append; re-hashes and retries when another writer moved the chain's tail. */
   async #append(batch: readonly Queued[]): Promise<void> {
+    const store = this.#store;
+    if (typeof store.appendAuditLinked === 'function') {
+      // The store hashes the batch onto the tail it reads under its append lock: no conflicts.
+      let last: string | undefined;
+      try {
+        await store.appendAuditLinked((tail) => {
+          last = undefined;
+          const rows = this.#link(batch, tail);
+          last = rows[rows.length - 1]?.hash;
+          return rows;
+        });
+      } catch (err) {
+        this.#lastHash = undefined;
+        throw err;
+      }
+      this.#lastHash = last;
+      return;
+    }
     let conflicts = 0;
     for (;;) {
       try {
         this.#lastHash ??= (await this.#store.lastAudit())?.hash ?? GENESIS_HASH;
-        let prev = this.#lastHash;
-        const rows: AuditInput[] = batch.map(({ row }) => {
-          const withPrev = { ...row, prevHash: prev };
-          const hash = auditHash(withPrev);
-          prev = hash;
-          return { ...withPrev, hash };
-        });
+        const rows = this.#link(batch, this.#lastHash);
         await this.#store.appendAudit(rows);
-        this.#lastHash = prev;
+        this.#lastHash = rows[rows.length - 1]!.hash;
         return;
       } catch (err) {
         // Whatever failed, the tail we hashed against is no longer trusted.
@@ -375,6 +396,19 @@ export class AuditLog {
         throw err;
       }
     }
+  }
+
+  /**
+   * Hashes a batch into the chain after `prev`. One object per row (hashing reads the fields with
+   * prevHash passed in): the writer, not the request path, pays for canonical JSON and SHA-256.
+   */
+  #link(batch: readonly Queued[], prev: string): AuditInput[] {
+    return batch.map(({ row }) => {
+      const hash = auditHashWith(row, prev);
+      const input: AuditInput = { ...row, prevHash: prev, hash };
+      prev = hash;
+      return input;
+    });
   }
 
   #failed(err: unknown): void {

@@ -149,6 +149,21 @@ export interface GrantStore {
    * appended meanwhile, and the vault re-reads the tail and re-hashes. Keeps one chain across processes.
    */
   appendAudit(rows: readonly AuditInput[]): Promise<void>;
+  /**
+   * Most rows the vault passes to one appendAudit() call (optional; default: the audit's
+   * `maxBatchRows`). A store that writes synchronously on the event loop (SQLite) sets it low, so
+   * one append never stalls the requests in flight for long; the writer yields to the event loop
+   * between appends.
+   */
+  readonly auditAppendLimit?: number;
+  /**
+   * Optional: appends rows chained onto the CURRENT tail, read while holding the store's append
+   * lock. `link(tailHash)` hashes the batch after that tail and returns the rows to insert (the
+   * first row's prevHash is `tailHash`). With several processes on one chain this never conflicts
+   * (appendAudit() re-hashes and retries whenever another writer moved the tail first), so the
+   * lock is held once per batch. The vault uses it when present.
+   */
+  appendAuditLinked?(link: (tailHash: string) => readonly AuditInput[]): Promise<void>;
   /** The newest row, to continue the hash chain after a restart. */
   lastAudit(): Promise<AuditRecord | undefined>;
   queryAudit(filter?: AuditFilter): Promise<AuditRecord[]>;

@@ -56,13 +56,25 @@ export function hostMatches(hostname: string, port: number, defaultPort: number,
   return matchingEntries(hostname, allowed).some((entry) => entry.port === '*' || (entry.port ?? defaultPort) === port);
 }
 
+/**
+ * Parsed entries of a frozen allowlist, parsed once (the request path checks every call). A
+ * list that is not frozen is parsed each time, so a later change to it is never missed.
+ */
+const parsedLists = new WeakMap<readonly string[], readonly HostEntry[]>();
+function parsedEntries(allowed: readonly string[]): readonly HostEntry[] {
+  const hit = parsedLists.get(allowed);
+  if (hit !== undefined) return hit;
+  // Entries that do not parse are skipped: defineProvider refuses them; fail closed if one slips through.
+  const entries = allowed.map(parseHostEntry).filter((e): e is HostEntry => typeof e !== 'string');
+  if (Object.isFrozen(allowed)) parsedLists.set(allowed, Object.freeze(entries));
+  return entries;
+}
+
 /** The entries whose host part matches `hostname` (ports not considered). */
 function matchingEntries(hostname: string, allowed: readonly string[]): HostEntry[] {
   const host = hostname.toLowerCase();
   const out: HostEntry[] = [];
-  for (const raw of allowed) {
-    const entry = parseHostEntry(raw);
-    if (typeof entry === 'string') continue; // defineProvider refuses these; fail closed if one slips through
+  for (const entry of parsedEntries(allowed)) {
     const suffix = entry.host.startsWith('*.') ? entry.host.slice(1) : undefined;
     if (suffix === undefined ? entry.host === host : host.endsWith(suffix) && host.length > suffix.length) out.push(entry);
   }

@@ -373,16 +373,35 @@ export class PostgresGrantStore implements GrantStore {
       await this.#q('SELECT pg_advisory_xact_lock(hashtext($1))', [`alter-audit:${this.schema}`], c);
       const tail = (await this.#q<{ hash: string }>(`SELECT hash FROM ${this.#s}.alter_audit ORDER BY seq DESC LIMIT 1`, [], c))[0]?.hash ?? GENESIS_HASH;
       if (rows[0]!.prevHash !== tail) throw new AuditChainConflictError();
-      const cols = AUDIT_INSERT_COLUMN_COUNT;
-      for (let i = 0; i < rows.length; i += 500) {
-        const chunk = rows.slice(i, i + 500);
-        const params: unknown[] = [];
-        const values = chunk.map((r, j) => {
-          params.push(...auditValues(r, sameDate));
-          return `(${Array.from({ length: cols }, (_, k) => `$${j * cols + k + 1}`).join(', ')})`;
-        });
-        await this.#q(`INSERT INTO ${this.#s}.alter_audit (${AUDIT_INSERT_COLUMNS}) VALUES ${values.join(', ')}`, params, c);
-      }
+      await this.#insertAudit(rows, c);
+    });
+  }
+
+  /** Multi-row INSERTs of up to 500 rows, on the transaction's client. */
+  async #insertAudit(rows: readonly AuditInput[], c: PgSession): Promise<void> {
+    const cols = AUDIT_INSERT_COLUMN_COUNT;
+    for (let i = 0; i < rows.length; i += 500) {
+      const chunk = rows.slice(i, i + 500);
+      const params: unknown[] = [];
+      const values = chunk.map((r, j) => {
+        params.push(...auditValues(r, sameDate));
+        return `(${Array.from({ length: cols }, (_, k) => `$${j * cols + k + 1}`).join(', ')})`;
+      });
+      await this.#q(`INSERT INTO ${this.#s}.alter_audit (${AUDIT_INSERT_COLUMNS}) VALUES ${values.join(', ')}`, params, c);
+    }
+  }
+
+  async appendAuditLinked(link: (tailHash: string) => readonly AuditInput[]): Promise<void> {
+    await this.#tx(this.#p(), async (c) => {
+      await this.#q('SELECT pg_advisory_xact_lock(hashtext($1))', [`alter-audit:${this.schema}`], c);
+      // Read after the lock is held (its own statement: a READ COMMITTED snapshot taken before the
+      // lock wait would miss the previous holder's rows), hashed here, so no other writer can
+      // move the tail in between — 4 processes on one chain no longer retry each other's batches.
+      const tail = (await this.#q<{ hash: string }>(`SELECT hash FROM ${this.#s}.alter_audit ORDER BY seq DESC LIMIT 1`, [], c))[0]?.hash ?? GENESIS_HASH;
+      const rows = link(tail);
+      if (rows.length === 0) return;
+      if (rows[0]!.prevHash !== tail) throw new AuditChainConflictError();
+      await this.#insertAudit(rows, c);
     });
   }
 

@@ -15,7 +15,9 @@ export class VaultResponse {
   constructor(provider: string, status: number, headers: Readonly<Record<string, string>>, body: Buffer) {
     this.#provider = provider;
     this.status = status;
-    this.headers = Object.freeze({ ...headers });
+    // The vault passes a fresh frozen object (no copy needed); anything else is copied, so the
+    // caller's object cannot change the response later.
+    this.headers = Object.isFrozen(headers) ? headers : Object.freeze({ ...headers });
     this.#body = body;
   }
 

@@ -25,6 +25,15 @@ export interface CallChannel {
 }
 
 /**
+ * Whether a call has ended. A plain flag, not an AbortSignal: an AbortController per call (its
+ * lazily built signal and the abort event) was among the largest per-call costs in the profile,
+ * and nothing listens for the end. Only the call pipeline holds the writable object.
+ */
+export interface CallEnd {
+  readonly aborted: boolean;
+}
+
+/**
  * The identity and plumbing of one call tree. Frozen when built (tool-runner.ts) and reachable
  * only through module-private accessors: nothing a tool can reach returns it (Trust I, finding 3).
  */
@@ -39,8 +48,8 @@ export interface CallState {
   readonly scopesByProvider: Map<string, Set<string>>;
   /** The registration the outermost tool was called through (absent for direct calls). */
   readonly registration?: Registration;
-  /** Aborts when the top-level call has returned: a context kept for later can no longer act (see outsideItsCall). */
-  readonly ended: AbortSignal;
+  /** `aborted` turns true when the top-level call has returned: a context kept for later can no longer act (see outsideItsCall). */
+  readonly ended: CallEnd;
   /** Secrets the vault used for this call tree; results are redacted through it before they leave. */
   readonly secrets: CallSecrets;
 }

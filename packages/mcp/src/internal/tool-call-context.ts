@@ -65,31 +65,47 @@ export class ToolCallContext implements AlterContext {
   readonly #state: CallState;
   readonly #tool: ToolBinding;
   readonly #logger: Logger;
-  readonly log: ToolLog;
+  /**
+   * Built on first use of `log` (most tools never log): five frozen closures per call were a
+   * measurable share of the per-call cost. Private fields stay assignable on a frozen instance,
+   * and the getter lives on the frozen prototype, so tool code still cannot replace it.
+   */
+  #log: ToolLog | undefined;
 
   /** @throws TypeError unless called by {@link createToolCallContext}. */
   constructor(key: typeof CREATE, vault: AlterVault, state: CallState, tool: ToolBinding, logger: Logger) {
     if (key !== CREATE) throw new TypeError('An AlterContext is created by the framework for each tool call; a tool receives it as its first parameter and cannot construct one.');
     this.#vault = vault;
     this.#state = state;
-    // A copy: the caller's binding object stays out of reach of later mutation.
-    this.#tool = Object.freeze({ name: tool.name, provider: tool.provider, scopes: Object.freeze([...tool.scopes]) });
+    // Bindings come from bindingOf() (tool-runner.ts), frozen once per tool with a frozen copy of
+    // the scopes; anything else is copied so later mutation of the caller's object cannot reach us.
+    this.#tool = Object.isFrozen(tool) && Object.isFrozen(tool.scopes) ? tool : Object.freeze({ name: tool.name, provider: tool.provider, scopes: Object.freeze([...tool.scopes]) });
     this.#logger = logger;
-    const at = (level: ToolLogLevel) => Object.freeze((message: string, data?: Readonly<Record<string, unknown>>) => this.#log(level, message, data));
-    this.log = Object.freeze({
-      debug: at('debug'),
-      info: at('info'),
-      warning: at('warning'),
-      error: at('error'),
-      log: Object.freeze((l: ToolLogLevel, m: string, d?: Readonly<Record<string, unknown>>) => this.#log(l, m, d)),
-    });
-    if (tool.provider !== null) {
-      const set = state.scopesByProvider.get(tool.provider) ?? new Set<string>();
+    if (tool.provider !== null && tool.scopes.length > 0) {
+      let set = state.scopesByProvider.get(tool.provider);
+      if (set === undefined) {
+        set = new Set<string>();
+        state.scopesByProvider.set(tool.provider, set);
+      }
       for (const s of tool.scopes) set.add(s);
-      state.scopesByProvider.set(tool.provider, set);
     }
     contexts.add(this);
     Object.freeze(this);
+  }
+
+  /** Logs to the server logger and, when the client listens, as an MCP logging notification. */
+  get log(): ToolLog {
+    if (this.#log === undefined) {
+      const at = (level: ToolLogLevel) => Object.freeze((message: string, data?: Readonly<Record<string, unknown>>) => this.#writeLog(level, message, data));
+      this.#log = Object.freeze({
+        debug: at('debug'),
+        info: at('info'),
+        warning: at('warning'),
+        error: at('error'),
+        log: Object.freeze((l: ToolLogLevel, m: string, d?: Readonly<Record<string, unknown>>) => this.#writeLog(l, m, d)),
+      });
+    }
+    return this.#log;
   }
 
   get user(): string {
@@ -114,11 +130,16 @@ export class ToolCallContext implements AlterContext {
       return Promise.reject(new TypeError(`Tool ${this.#tool.name} was declared without a provider, so ctx.request() has no credentials to use. Declare it with @AlterTool('<provider>', {...}).`));
     }
     const state = this.#state;
-    if (outsideItsCall(state)) return Promise.reject(new ForeignContextError(this.#tool.name));
+    if (state.ended.aborted) return Promise.reject(new ForeignContextError(this.#tool.name));
+    const ambient = currentCallSecrets();
+    if (ambient !== undefined && ambient !== state.secrets) return Promise.reject(new ForeignContextError(this.#tool.name));
     const signal = options.signal ? AbortSignal.any([options.signal, state.signal]) : state.signal;
-    // `user` and `scopes` come last so nothing in `options` overrides them. The call's secret
-    // scope is entered explicitly: a request made from a detached async context is tracked too.
-    return withCallSecrets(state.secrets, () => this.#vault.request(provider, method, url, { ...options, signal, user: state.user, scopes: this.#tool.scopes }));
+    // `user` and `scopes` come last so nothing in `options` overrides them.
+    const send = () => this.#vault.request(provider, method, url, { ...options, signal, user: state.user, scopes: this.#tool.scopes });
+    // Already inside this call's secret scope (the usual case): entering it again would only cost
+    // an AsyncLocalStorage run. A request made from a detached async context enters it explicitly,
+    // so its secrets are tracked too.
+    return ambient === state.secrets ? send() : withCallSecrets(state.secrets, send);
   }
 
   progress(done: number, total?: number, message?: string): Promise<void> {
@@ -139,7 +160,7 @@ export class ToolCallContext implements AlterContext {
     return this.#state.channel.closeSseStream();
   }
 
-  async #log(level: ToolLogLevel, rawMessage: string, rawData?: Readonly<Record<string, unknown>>): Promise<void> {
+  async #writeLog(level: ToolLogLevel, rawMessage: string, rawData?: Readonly<Record<string, unknown>>): Promise<void> {
     const secrets = this.#state.secrets;
     const message = typeof rawMessage === 'string' ? secrets.redactText(rawMessage) : rawMessage;
     const data = rawData === undefined ? undefined : secrets.redact(rawData);

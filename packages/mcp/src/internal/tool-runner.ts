@@ -12,7 +12,7 @@ import { ToolResult } from '../tool-result.js';
 import type { CallEnv, CallerAuthInfo, CallToolResultShape } from './call-env.js';
 import type { CallState, Registration } from './call-state.js';
 import type { CompiledTool } from './module-scanner.js';
-import { callStateOf, createToolCallContext, outsideItsCall, type ToolCallContext } from './tool-call-context.js';
+import { callStateOf, createToolCallContext, outsideItsCall, type ToolBinding, type ToolCallContext } from './tool-call-context.js';
 
 export interface RunnerOptions {
   readonly defaultUser: string | undefined;
@@ -58,7 +58,7 @@ export class ToolRunner {
     }
     const parsed = await tool.input.validate(args ?? {});
     if (!parsed.ok) return errorResult(new ToolInputError(tool.name, parsed.issues).message);
-    const lifetime = new AbortController();
+    const lifetime = { aborted: false };
     // Frozen, and never returned by the context: tool code cannot change who the call runs as.
     const state: CallState = Object.freeze({
       user,
@@ -67,7 +67,7 @@ export class ToolRunner {
       channel: env.channel,
       chain: Object.freeze([tool.name]),
       scopesByProvider: new Map(),
-      ended: lifetime.signal,
+      ended: lifetime,
       secrets: new CallSecrets(),
       ...(registration ? { registration } : {}),
     });
@@ -81,7 +81,7 @@ export class ToolRunner {
     } catch (err) {
       result = await this.#recover(tool, err, state, env);
     } finally {
-      lifetime.abort();
+      lifetime.aborted = true;
     }
     // The one exit of a tool result: no secret the vault used for this call reaches the model
     // (text, structuredContent, _meta, error messages alike).
@@ -192,9 +192,17 @@ export class ToolRunner {
   }
 }
 
-function bindingOf(tool: CompiledTool): { name: string; provider: string | null; scopes: readonly string[] } {
-  return { name: tool.name, provider: tool.metadata.provider, scopes: tool.metadata.scopes };
+/** One frozen binding per compiled tool, built once: the context then needs no per-call copy. */
+const bindings = new WeakMap<CompiledTool, ToolBinding>();
+function bindingOf(tool: CompiledTool): ToolBinding {
+  let binding = bindings.get(tool);
+  if (binding === undefined) {
+    binding = Object.freeze({ name: tool.name, provider: tool.metadata.provider, scopes: Object.freeze([...tool.metadata.scopes]) });
+    bindings.set(tool, binding);
+  }
+  return binding;
 }
+
 
 function errorResult(text: string): CallToolResultShape {
   return { content: [{ type: 'text', text }], isError: true };
