@@ -44,7 +44,10 @@ export const connect: CommandSpec = {
       io.stderr.write(`Connect is served by ${vault.connect.baseUrl} (connect.baseUrl); that server must be running\n`);
     }
 
-    const session = await vault.connect.createSession({ user, providers: { [provider]: scopes } });
+    // Bound to the browser that confirms it (an interstitial names the user, provider and scopes),
+    // so a link that reaches the wrong person cannot attach their account to this user after the
+    // user has started; see docs/connect.md.
+    const session = await vault.connect.createSession({ user, providers: { [provider]: scopes }, bind: 'confirm' });
     io.stdout.write(`${session.url}\n`);
     io.stderr.write(`open the URL above to connect ${provider} for user "${user}" (expires ${session.expiresAt.toISOString()}); waiting, Ctrl-C to cancel\n`);
 
