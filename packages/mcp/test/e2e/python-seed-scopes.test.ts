@@ -170,8 +170,9 @@ describe("the Python docs' literal providers dict", () => {
         body: new URLSearchParams({ request: form.request, csrf: form.csrf, decision: 'approve' }).toString(),
       });
       expect(decided.status).toBe(302);
-      // The Connect URL redirects to the (sandbox) Google authorize endpoint; read its scope.
-      const toProvider = await fetch(new URL(decided.headers.get('location')!, url), { redirect: 'manual' });
+      // The Connect URL redirects to the (sandbox) Google authorize endpoint; read its scope. It is
+      // bound to the browser that consented, so that browser (with its binding cookie) opens it.
+      const toProvider = await browser.fetch(new URL(decided.headers.get('location')!, url).toString());
       const scope = new URL(toProvider.headers.get('location')!).searchParams.get('scope')!.split(' ');
       expect(scope).toEqual(expect.arrayContaining([GMAIL_READONLY, CALENDAR_EVENTS]));
       expect(scope).not.toContain('gmail.readonly');
