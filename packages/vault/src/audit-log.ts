@@ -262,7 +262,7 @@ export class AuditLog {
   record(row: PendingAudit): Promise<void> | undefined {
     this.#queue.push({ row, at: performance.now() });
     this.#recorded += 1;
-    // Completed-but-unwritten rows never exceed maxBatchRows: any row beyond the window waits.
+    // Completed-but-unwritten rows never exceed maxBatchRows; a row beyond the window waits.
     const committed = this.#sync || this.#recorded - this.#committed > this.#maxBatchRows ? this.#waitFor(this.#recorded) : undefined;
     this.#schedule();
     return committed;
