@@ -351,6 +351,10 @@ export class ConnectHttpHandler {
       );
       return this.#endVerified(res, record.id, PAGES.accountMismatch(provider.displayName));
     }
+    // Incremental authorization: the upsert keeps what the account's active grant already held.
+    // Never narrow implicitly — a consent for one tool's scopes must not drop another tool's.
+    const stored = await this.#deps.store.listGrants({ user, provider: provider.id, account });
+    const held = stored.filter((g) => g.account === account && g.status !== 'revoked').flatMap((g) => g.scopes);
     const grant = await this.#deps.putGrant({
       user,
       provider: provider.id,
@@ -358,7 +362,7 @@ export class ConnectHttpHandler {
       accessToken: exchanged.accessToken,
       ...(exchanged.refreshToken ? { refreshToken: exchanged.refreshToken } : {}),
       expiresAt: exchanged.expiresAt,
-      scopes: exchanged.scopes,
+      scopes: held.length ? [...new Set([...exchanged.scopes, ...held])] : exchanged.scopes,
     });
     const missingScopes = flow.scopes.filter((s) => !exchanged.scopes.includes(s));
     const updated = await this.#sessions.mutate(record.id, (current) => {

@@ -204,8 +204,14 @@ export class ConnectManager {
     for (const { id: providerId, scopes } of steps) {
       // A confirm link for a user who already has grants at the provider is a re-authorization:
       // the login must come back as one of those accounts unless the user chooses to switch.
-      const expectAccounts = input.bind === 'confirm' && input.user !== undefined ? await this.#accountsOf(input.user, providerId) : [];
-      providers.push({ id: providerId, scopes, ...(expectAccounts.length ? { expectAccounts } : {}) });
+      const existing = input.user !== undefined ? await this.#deps.store.listGrants({ user: input.user, provider: providerId, includeRevoked: true }) : [];
+      const expectAccounts = input.bind === 'confirm' ? [...new Set(existing.map((g) => g.account))].sort() : [];
+      // Incremental authorization: ask for what the user's active grants already hold plus what is
+      // missing, so approving one tool's scopes never drops another tool's (providers that replace
+      // a token's scopes on each consent would otherwise narrow the grant).
+      const held = existing.filter((g) => g.status !== 'revoked').flatMap((g) => g.scopes);
+      const asked = held.length ? [...new Set([...scopes, ...held])] : scopes;
+      providers.push({ id: providerId, scopes: asked, ...(expectAccounts.length ? { expectAccounts } : {}) });
     }
     const secret = input.bind === 'cookie' ? newBrowserSecret() : undefined;
     const record: ConnectSessionRecord = {
@@ -231,12 +237,6 @@ export class ConnectManager {
       expiresAt: new Date(record.expiresAt),
       ...(secret !== undefined ? { bindingCookie: bindingSetCookie(id, secret, baseUrl, ttlSec) } : {}),
     };
-  }
-
-  /** The accounts of `user`'s grants at `provider` (revoked ones too: re-authorizing them is the point). */
-  async #accountsOf(user: string, provider: string): Promise<string[]> {
-    const grants = await this.#deps.store.listGrants({ user, provider, includeRevoked: true });
-    return [...new Set(grants.map((g) => g.account))].sort();
   }
 
   /**
