@@ -209,7 +209,7 @@ export class TokenManager {
           if (held.kind !== 'refresh') return this.#settle(held, provider, user);
           return await this.#refreshHoldingLease(provider, user, held.grant, force);
         } finally {
-          await lock.release(grantId, owner).catch((err: unknown) => {
+          await releaseLease(lock, grantId, owner).catch((err: unknown) => {
             logger.warn('could not release the refresh lease; it expires on its own', { provider: provider.id, grantId, error: (err as Error)?.message });
           });
         }
@@ -370,6 +370,26 @@ function waitBounded(flight: Promise<TokenLease>, provider: string, wait: WaitOp
     );
   });
 }
+
+/**
+ * Releases a lease, retrying a few times: right after a database blip the pool can hand out a
+ * connection the server already closed, and an unreleased lease makes every other caller wait
+ * for its TTL. Each attempt is its own pooled statement (a broken connection is discarded).
+ */
+async function releaseLease(lock: GrantLock, grantId: string, owner: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await lock.release(grantId, owner);
+      return;
+    } catch (err) {
+      if (attempt >= LEASE_RELEASE_ATTEMPTS) throw err;
+      await sleep(50 * attempt);
+    }
+  }
+}
+
+/** Attempts to release a refresh lease before leaving it to expire. */
+const LEASE_RELEASE_ATTEMPTS = 3;
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
