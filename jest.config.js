@@ -19,8 +19,8 @@ export default {
   extensionsToTreatAsEsm: ['.ts'],
   transform: { '^.+\\.ts$': ['@swc/jest', swc] },
   moduleNameMapper: {
-    // @alter/mcp's seam into the vault (not public API; see packages/vault/src/call-secrets.ts).
-    '^@alter/vault/internal$': '<rootDir>/packages/vault/src/call-secrets.ts',
+    // @alter/mcp's seam into the vault (not public API; see packages/vault/src/internal-api.ts).
+    '^@alter/vault/internal$': '<rootDir>/packages/vault/src/internal-api.ts',
     '^@alter/(vault|mcp|testing|tools-google|tools-github|tools-slack)$': '<rootDir>/packages/$1/src/index.ts',
     '^@alter-examples/shared$': '<rootDir>/examples/shared/src/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',

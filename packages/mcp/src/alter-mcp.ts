@@ -15,6 +15,7 @@ import { ToolRunner } from './internal/tool-runner.js';
 import { sdkAdapterFor } from './sdk/sdk-adapters.js';
 import type { McpServerLike } from './sdk/sdk-seam.js';
 import { TOOL_NAME_PATTERN } from './tool-metadata.js';
+import { ToolCallTelemetry } from './telemetry/tool-call-telemetry.js';
 
 /** A tool module: a class (constructed with no arguments, or by `moduleFactory`) or an instance. */
 export type ToolModule = (abstract new (...args: never[]) => object) | object;
@@ -40,6 +41,11 @@ export interface AlterMCPOptions {
   readonly maxNestingDepth?: number;
   /** Logger (default: the vault's default logger). */
   readonly logger?: Logger;
+  /**
+   * OpenTelemetry spans and metrics for tool calls, recorded when `@opentelemetry/api` is
+   * installed and the application registered an SDK (docs/observability.md). Default true.
+   */
+  readonly telemetry?: boolean;
 }
 
 /** Options of one {@link AlterMCP.register} call. */
@@ -81,6 +87,8 @@ export class AlterMCP {
   readonly vault: AlterVault;
   readonly #logger: Logger;
   readonly #runner: ToolRunner;
+  /** Null when @opentelemetry/api is not installed or telemetry is off. */
+  readonly #telemetry: ToolCallTelemetry | null;
   readonly #prefix: string;
   readonly #factory: AlterMCPOptions['moduleFactory'];
   readonly #modules = new Map<object, CompiledModule>();
@@ -106,6 +114,8 @@ export class AlterMCP {
     this.#logger = options.logger ?? createDefaultLogger();
     this.#prefix = options.toolNamePrefix ?? '';
     this.#factory = options.moduleFactory;
+    if (options.telemetry !== undefined && typeof options.telemetry !== 'boolean') throw new InvalidArgumentError('options.telemetry', 'expected true or false');
+    this.#telemetry = ToolCallTelemetry.create(options.telemetry !== false);
     this.#runner = new ToolRunner(vault, this.#logger, {
       defaultUser: options.defaultUser,
       userFromAuth: options.userFromAuth,
@@ -211,10 +221,13 @@ export class AlterMCP {
     const registration: Registration = new Map(selected.map((base, i) => [base, tools[i]!] as const));
     const listing: readonly ToolDefinition[] = Object.freeze(tools.map((t) => t.definition));
     const runner = this.#runner;
+    const telemetry = this.#telemetry;
     const table: ToolTable = {
       listing,
       has: (name) => byName.has(name),
-      call: (name, args, env) => runner.call(byName.get(name)!, args, env, registration),
+      call: telemetry
+        ? (name, args, env) => telemetry.traceCall(name, env, () => runner.call(byName.get(name)!, args, env, registration))
+        : (name, args, env) => runner.call(byName.get(name)!, args, env, registration),
     };
     sdk.installToolTable(server, table);
     for (const t of tools) taken.add(t.name);
@@ -313,6 +326,7 @@ export class AlterMCP {
    */
   #installNestedCall(tool: CompiledTool): void {
     const runner = this.#runner;
+    const telemetry = this.#telemetry;
     const original = tool.method;
     // `tool` is unprefixed; a call from a registration uses that registration's name for it, a
     // call from elsewhere (another register() call's tool) the constructor-prefixed name.
@@ -320,7 +334,12 @@ export class AlterMCP {
     const fallback: CompiledTool =
       prefix === '' ? tool : Object.freeze({ ...tool, name: prefix + tool.name, definition: Object.freeze({ ...tool.definition, name: prefix + tool.name }) });
     const wrapper = function (this: unknown, ...args: unknown[]): unknown {
-      if (isToolCallContext(args[0])) return runner.callNested(callStateOf(args[0]).registration?.get(tool) ?? fallback, args[0], args[1]);
+      if (isToolCallContext(args[0])) {
+        const target = callStateOf(args[0]).registration?.get(tool) ?? fallback;
+        const ctx = args[0];
+        if (telemetry) return telemetry.traceNested(target.name, () => runner.callNested(target, ctx, args[1]));
+        return runner.callNested(target, ctx, args[1]);
+      }
       return original.apply(this, args);
     };
     Object.defineProperty(wrapper, 'name', { value: original.name });

@@ -53,6 +53,7 @@ import { type TokenLease, TokenManager } from './token-manager.js';
 import type { TokenRefresher } from './token-refresher.js';
 import { buildUrl, type QueryParamValue } from './url-template.js';
 import { VaultResponse } from './vault-response.js';
+import { VaultTelemetry } from './telemetry/vault-telemetry.js';
 
 /** Options of {@link AlterVault}. */
 export interface AlterVaultOptions {
@@ -98,6 +99,11 @@ export interface AlterVaultOptions {
    * every `intervalMs` (default 10 min; 0 = off), `batchSize` rows per delete (default 1000).
    */
   readonly sweep?: SweepOptions;
+  /**
+   * OpenTelemetry spans and metrics, recorded when `@opentelemetry/api` is installed and the
+   * application registered an SDK (docs/observability.md). Default true; false records nothing.
+   */
+  readonly telemetry?: boolean;
 }
 
 /** Options of {@link AlterVault.request}. */
@@ -200,6 +206,8 @@ export class AlterVault {
   readonly #revokers = new Map<string, OAuthClient>();
   readonly #refresherFactory: (provider: ProviderConfig) => TokenRefresher;
   readonly #sweeper: StoreSweeper;
+  /** Null when @opentelemetry/api is not installed or telemetry is off: each hook is one check. */
+  readonly #telemetry: VaultTelemetry | null;
   #readyPromise: Promise<void> | undefined;
   #isReady = false;
   #closing: Promise<void> | undefined;
@@ -234,6 +242,8 @@ export class AlterVault {
       key,
       previous.map((k, i) => parseEncryptionKey(k, `options.previousKeys[${i}]`)),
     );
+    if (options.telemetry !== undefined && typeof options.telemetry !== 'boolean') throw new InvalidArgumentError('options.telemetry', 'expected true or false');
+    this.#telemetry = VaultTelemetry.create(options.telemetry !== false);
     this.store = storeFromOption(options.store);
     offerStoreLogger(this.store, this.#logger);
     this.#sweeper = new StoreSweeper(this.store, this.#logger, sweepOptionsOf(options.sweep));
@@ -311,8 +321,14 @@ export class AlterVault {
       options: { ...connectOptions } as ConnectDeps['options'],
       logger: this.#logger,
       ready: () => this.ready(),
+      ...(this.#telemetry ? { sessionStarted: () => this.#telemetry?.connectSession('started') } : {}),
     };
     this.connect = new ConnectManager(deps);
+    const telemetry = this.#telemetry;
+    if (telemetry) {
+      this.connect.on('complete', () => telemetry.connectSession('completed'));
+      this.connect.on('failed', () => telemetry.connectSession('failed'));
+    }
   }
 
   /** Ids of the configured providers. */
@@ -399,6 +415,7 @@ export class AlterVault {
     let r = this.#refreshers.get(provider.id);
     if (!r) {
       r = this.#refresherFactory(provider);
+      if (this.#telemetry) r = this.#telemetry.countRefreshes(r, provider.id);
       this.#refreshers.set(provider.id, r);
     }
     return r;
@@ -449,9 +466,11 @@ export class AlterVault {
     let auditAccount = account ?? '';
     let status: number | null = null;
     let errorCode: string | null = null;
+    const trace = this.#telemetry?.startRequest(p.id, verb);
     try {
       const target = buildUrl(url, options.pathParams, options.queryParams);
       auditUrl = redactUrl(target);
+      trace?.target(auditUrl, target, url);
       checkHostAllowed(p, target);
       const sendUrl = applyHostRewrite(p, target);
       const headers = buildRequestHeaders(options.extraHeaders, options.json !== undefined);
@@ -485,8 +504,10 @@ export class AlterVault {
       return res;
     } catch (err) {
       errorCode = isAlterError(err) ? err.code : 'ALTER_UNEXPECTED';
+      this.#telemetry?.requestFailed(p.id, errorCode);
       throw err;
     } finally {
+      trace?.end(status, errorCode);
       const ctx = this.#context.current();
       const committed = this.#auditLog.record({
         id: randomUUID(),

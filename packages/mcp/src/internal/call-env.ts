@@ -23,6 +23,8 @@ export interface CallEnv {
   /** JSON-RPC id of the tools/call request and the transport session, for the call id. */
   readonly requestId: string | number;
   readonly sessionId: string | undefined;
+  /** The request's `_meta` (trace context, progress token), as the client sent it. */
+  readonly meta: Readonly<Record<string, unknown>> | undefined;
   readonly channel: CallChannel;
   /** True when the client declared URL-mode elicitation. */
   supportsUrlElicitation(): boolean;

@@ -175,6 +175,7 @@ function callEnv(low: Server, extra: Extra, logEnabled: (level: string, sessionI
     signal: extra.signal,
     requestId: extra.requestId,
     sessionId: extra.sessionId,
+    meta: extra._meta,
     channel: {
       async progress(done, total, message) {
         if (progressToken === undefined) return;

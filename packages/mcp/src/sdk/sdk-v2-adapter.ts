@@ -129,6 +129,7 @@ function callEnv(low: Server, ctx: ServerContext): CallEnv {
     signal: ctx.mcpReq.signal,
     requestId: ctx.mcpReq.id,
     sessionId: ctx.sessionId,
+    meta: ctx.mcpReq._meta,
     channel: {
       async progress(done, total, message) {
         if (progressToken === undefined) return;

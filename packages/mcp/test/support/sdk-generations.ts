@@ -26,7 +26,7 @@ export const MODERN_PROTOCOL_VERSION = '2026-07-28';
 /** A connected client of one generation, with the calls the suites make. */
 export interface TestClient {
   listTools(): Promise<{ tools: ToolT[] }>;
-  callTool(name: string, args: Record<string, unknown>, options?: { onprogress?: (p: { progress: number }) => void; signal?: AbortSignal }): Promise<ToolResultT>;
+  callTool(name: string, args: Record<string, unknown>, options?: { onprogress?: (p: { progress: number }) => void; signal?: AbortSignal; /** The request's `_meta` (e.g. trace context). */ meta?: Record<string, unknown> }): Promise<ToolResultT>;
   onElicitationComplete(handler: (elicitationId: string) => void): void;
   /** The protocol version the client negotiated (v2 only; v1's Client does not expose it). */
   protocolVersion(): string | undefined;
@@ -69,8 +69,10 @@ function wrap(client: AnyClient, kit: 'v1' | 'v2'): TestClient {
   return {
     listTools: () => client.listTools() as Promise<{ tools: ToolT[] }>,
     async callTool(name, args, options = {}) {
-      if (kit === 'v1') return (await (client as ClientV1).callTool({ name, arguments: args }, undefined, options)) as ToolResultT;
-      return (await (client as ClientV2).callTool({ name, arguments: args }, options)) as ToolResultT;
+      const { meta, ...requestOptions } = options;
+      const params = { name, arguments: args, ...(meta ? { _meta: meta } : {}) };
+      if (kit === 'v1') return (await (client as ClientV1).callTool(params, undefined, requestOptions)) as ToolResultT;
+      return (await (client as ClientV2).callTool(params, requestOptions)) as ToolResultT;
     },
     onElicitationComplete(handler) {
       if (kit === 'v1') (client as ClientV1).setNotificationHandler(ElicitationCompleteNotificationSchema, (n) => handler(n.params.elicitationId));

@@ -28,6 +28,8 @@ export interface ConnectDeps {
   putGrant(input: ConnectPutGrantInput): Promise<{ id: string }>;
   readonly options: { baseUrl?: string; sessionTtlSec?: number; [k: string]: unknown };
   readonly logger: Logger;
+  /** Called once per session created (telemetry's "started" count). */
+  sessionStarted?(): void;
   /** Opens the store (idempotent); Connect awaits it before touching the kv. */
   ready?(): Promise<void>;
 }

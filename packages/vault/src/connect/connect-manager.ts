@@ -230,6 +230,7 @@ export class ConnectManager {
       baseUrl,
     };
     if (!(await this.#sessions.create(record))) throw new ConnectSessionError('used', 'A Connect session id collided; create the session again.');
+    this.#deps.sessionStarted?.();
     this.#deps.logger.debug('connect: session created', { session: shortId(id), providers: steps.map((s) => s.id), user: input.user ?? null, bind: input.bind ?? null });
     return {
       id,

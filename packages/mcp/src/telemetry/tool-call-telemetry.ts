@@ -1,0 +1,111 @@
+/**
+ * What the MCP layer reports to OpenTelemetry, following the MCP semantic conventions: one SERVER
+ * span per `tools/call` (`tools/call {tool}`; `mcp.method.name`, `gen_ai.tool.name`,
+ * `gen_ai.operation.name = execute_tool`, `jsonrpc.request.id`, `mcp.session.id`;
+ * `error.type = tool_error` for an `isError` result, the JSON-RPC code for an error answer), its
+ * parent taken from the request's `_meta` trace context; an INTERNAL span per nested tool call; and
+ * the `mcp.server.operation.duration` histogram (its count is the number of tool calls).
+ *
+ * The span is active while the tool runs, so the vault's provider-request spans are its children.
+ * No argument, result, URL or message goes into an attribute: tool arguments and results may hold
+ * the user's data, and error messages Connect links.
+ */
+import { INSTRUMENTATION_SCOPE, loadOtelApi, MeterInstruments, type OtelApi } from '@alter/vault/internal';
+import type { CallEnv, CallToolResultShape } from '../internal/call-env.js';
+import { parentContext } from './trace-context-from-meta.js';
+
+const METHOD = 'tools/call';
+const OPERATION = 'execute_tool';
+
+export class ToolCallTelemetry {
+  readonly #api: typeof OtelApi;
+  readonly #duration: MeterInstruments<OtelApi.Histogram>;
+  #tracerProvider: OtelApi.TracerProvider | undefined;
+  #tracer: OtelApi.Tracer | undefined;
+
+  /** Null when `@opentelemetry/api` is not installed or telemetry is off. */
+  static create(enabled: boolean): ToolCallTelemetry | null {
+    if (!enabled) return null;
+    const api = loadOtelApi();
+    return api === null ? null : new ToolCallTelemetry(api);
+  }
+
+  private constructor(api: typeof OtelApi) {
+    this.#api = api;
+    this.#duration = new MeterInstruments(api, (meter) =>
+      meter.createHistogram('mcp.server.operation.duration', { description: 'Duration of MCP tools/call requests served by Alter tools.', unit: 's' }),
+    );
+  }
+
+  #currentTracer(): OtelApi.Tracer {
+    const provider = this.#api.trace.getTracerProvider();
+    if (provider !== this.#tracerProvider || this.#tracer === undefined) {
+      this.#tracerProvider = provider;
+      this.#tracer = provider.getTracer(INSTRUMENTATION_SCOPE);
+    }
+    return this.#tracer;
+  }
+
+  /** Runs a top-level `tools/call` inside its span. */
+  async traceCall(tool: string, env: CallEnv, run: () => Promise<CallToolResultShape>): Promise<CallToolResultShape> {
+    const api = this.#api;
+    const started = performance.now();
+    const parent = parentContext(api, env.meta);
+    const span = this.#currentTracer().startSpan(
+      `${METHOD} ${tool}`,
+      {
+        kind: api.SpanKind.SERVER,
+        attributes: {
+          'mcp.method.name': METHOD,
+          'gen_ai.tool.name': tool,
+          'gen_ai.operation.name': OPERATION,
+          'jsonrpc.request.id': String(env.requestId),
+          ...(env.sessionId !== undefined ? { 'mcp.session.id': env.sessionId } : {}),
+        },
+      },
+      parent,
+    );
+    let errorType: string | undefined;
+    try {
+      const result = await api.context.with(api.trace.setSpan(parent, span), run);
+      if (result.isError === true) errorType = 'tool_error';
+      return result;
+    } catch (err) {
+      // A protocol answer (e.g. -32042, URL elicitation required): its JSON-RPC code.
+      const code = (err as { code?: unknown } | null)?.code;
+      errorType = typeof code === 'number' ? String(code) : err instanceof Error ? err.name : 'Error';
+      if (typeof code === 'number') span.setAttribute('rpc.response.status_code', String(code));
+      throw err;
+    } finally {
+      if (errorType !== undefined) {
+        span.setAttribute('error.type', errorType);
+        span.setStatus({ code: api.SpanStatusCode.ERROR });
+      }
+      span.end();
+      this.#duration.get().record((performance.now() - started) / 1000, {
+        'mcp.method.name': METHOD,
+        'gen_ai.tool.name': tool,
+        'gen_ai.operation.name': OPERATION,
+        ...(errorType !== undefined ? { 'error.type': errorType } : {}),
+      });
+    }
+  }
+
+  /** Runs a nested tool call (a tool method called from another tool's body) inside its span. */
+  async traceNested<T>(tool: string, run: () => Promise<T>): Promise<T> {
+    const api = this.#api;
+    const span = this.#currentTracer().startSpan(`${METHOD} ${tool}`, {
+      kind: api.SpanKind.INTERNAL,
+      attributes: { 'gen_ai.tool.name': tool, 'gen_ai.operation.name': OPERATION },
+    });
+    try {
+      return await api.context.with(api.trace.setSpan(api.context.active(), span), run);
+    } catch (err) {
+      span.setAttribute('error.type', err instanceof Error ? ((err as { code?: unknown }).code as string | undefined) ?? err.name : 'Error');
+      span.setStatus({ code: api.SpanStatusCode.ERROR });
+      throw err;
+    } finally {
+      span.end();
+    }
+  }
+}
