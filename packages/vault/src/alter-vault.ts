@@ -54,6 +54,10 @@ import type { TokenRefresher } from './token-refresher.js';
 import { buildUrl, type QueryParamValue } from './url-template.js';
 import { VaultResponse } from './vault-response.js';
 import { VaultTelemetry } from './telemetry/vault-telemetry.js';
+import type { GrantRow } from './connect/grants-page-html.js';
+
+/** How far back the grants page looks for a grant's last use (newest audit rows of the user). */
+const GRANTS_PAGE_AUDIT_ROWS = 1_000;
 
 /** Options of {@link AlterVault}. */
 export interface AlterVaultOptions {
@@ -322,6 +326,15 @@ export class AlterVault {
       logger: this.#logger,
       ready: () => this.ready(),
       ...(this.#telemetry ? { sessionStarted: () => this.#telemetry?.connectSession('started') } : {}),
+      grantRowsOfUser: (user) => this.#grantRowsOf(user),
+      revokeGrantOfUser: async (user, grantId) => {
+        if (typeof grantId !== 'string' || grantId === '') return undefined;
+        await this.ready();
+        const grant = await this.store.getGrant(grantId);
+        // Only a grant of the page's user: a grant id from another user's page changes nothing.
+        if (grant === undefined || grant.user !== user) return undefined;
+        return this.grants.revoke({ id: grantId });
+      },
     };
     this.connect = new ConnectManager(deps);
     const telemetry = this.#telemetry;
@@ -329,6 +342,27 @@ export class AlterVault {
       this.connect.on('complete', () => telemetry.connectSession('completed'));
       this.connect.on('failed', () => telemetry.connectSession('failed'));
     }
+  }
+
+  /** The grants page's rows: active grants, with when each was last used (newest audit rows). */
+  async #grantRowsOf(user: string): Promise<GrantRow[]> {
+    await this.ready();
+    const grants = await this.store.listGrants({ user });
+    await this.#auditLog.flush();
+    const recent = await this.#auditLog.query({ user, limit: GRANTS_PAGE_AUDIT_ROWS });
+    const lastUsed = new Map<string, Date>();
+    // Newest first: the first row of each (provider, account) is its last use.
+    for (const row of recent) {
+      const key = `${row.provider}\n${row.account}`;
+      if (!lastUsed.has(key) && row.status !== null) lastUsed.set(key, row.at);
+    }
+    return grants.map((g) => ({
+      id: g.id,
+      providerName: this.#providers.get(g.provider)?.displayName ?? g.provider,
+      account: g.account,
+      scopes: g.scopes,
+      lastUsed: lastUsed.get(`${g.provider}\n${g.account}`),
+    }));
   }
 
   /** Ids of the configured providers. */

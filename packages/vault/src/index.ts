@@ -94,4 +94,4 @@ export type { AuthorizationRequest, ExchangedGrant, GrantTokens, OAuthClient, OA
 export type { RevocationStyle, RevokeGrantResult, RevokedTokenType, UpstreamRevocation } from './upstream-revocation.js';
 export { accountOf, identityUser } from './connect/connect-manager.js';
 export type { ConnectBrowserUser, ConnectEvent, ConnectListenOptions, ConnectRequestHandler, ConnectServer, ConnectWaitOptions } from './connect/connect-manager.js';
-export type { ConnectResult, ConnectSession, ConnectSessionStatus, CreateConnectSessionInput } from './connect/connect-types.js';
+export type { ConnectResult, ConnectSession, ConnectSessionStatus, CreateConnectSessionInput, CreateGrantsLinkInput, GrantsLink } from './connect/connect-types.js';

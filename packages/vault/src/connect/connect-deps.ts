@@ -5,6 +5,8 @@
 import type { GrantStore, SealedSecret } from '../grant-store.js';
 import type { Logger } from '../logger.js';
 import type { ProviderConfig } from '../provider-config.js';
+import type { RevokeGrantResult } from '../upstream-revocation.js';
+import type { GrantRow } from './grants-page-html.js';
 
 /** Input of {@link ConnectDeps.putGrant}: plaintext tokens (sealed by the vault). */
 export interface ConnectPutGrantInput {
@@ -28,6 +30,10 @@ export interface ConnectDeps {
   putGrant(input: ConnectPutGrantInput): Promise<{ id: string }>;
   readonly options: { baseUrl?: string; sessionTtlSec?: number; [k: string]: unknown };
   readonly logger: Logger;
+  /** The user's grants as the grants page lists them (grants-page.ts). */
+  grantRowsOfUser?(user: string): Promise<readonly GrantRow[]>;
+  /** Revokes (upstream too) the grant `grantId` if it is one of `user`'s; undefined when it is not. */
+  revokeGrantOfUser?(user: string, grantId: string): Promise<RevokeGrantResult | undefined>;
   /** Called once per session created (telemetry's "started" count). */
   sessionStarted?(): void;
   /** Opens the store (idempotent); Connect awaits it before touching the kv. */

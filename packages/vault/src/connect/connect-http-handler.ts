@@ -22,6 +22,7 @@ import type { ConnectDeps } from './connect-deps.js';
 import { type ConnectPage, PAGES, sendInterstitial, sendPage, sendRedirect } from './connect-pages.js';
 import { type ConnectFlow, type ConnectSessionRecord, MAX_OPEN_FLOWS, effectiveStatus, isPastExpiry, toResult } from './connect-session-record.js';
 import { type ConnectSessionStore, errorCode, shortId } from './connect-session-store.js';
+import { GrantsPageHandler } from './grants-page.js';
 import { failureReturnUrl, returnReason } from './return-to.js';
 
 /** A Node request handler: plain `http.createServer(handler)`, express `app.use(handler)`, or any router. */
@@ -41,6 +42,7 @@ export interface BrowserUserCheck {
 }
 
 const ROUTE = /(?:^|\/)connect\/(callback|[A-Za-z0-9_-]{20,64})\/?$/;
+const GRANTS_ROUTE = /(?:^|\/)connect\/grants\/([A-Za-z0-9_-]{20,64})\/?$/;
 const MAX_FORM_BYTES = 4096;
 
 /** The user id Connect derives from a login when a session names none: `<provider>:<subject>`. */
@@ -67,8 +69,10 @@ export class ConnectHttpHandler {
   readonly #baseUrl: () => string | undefined;
   readonly #browserUser: () => BrowserUserCheck | undefined;
   readonly #clients = new WeakMap<ProviderConfig, OAuthClient>();
+  readonly #grantsPage: GrantsPageHandler;
 
   constructor(parts: ConnectHttpDeps) {
+    this.#grantsPage = new GrantsPageHandler({ deps: parts.deps, browserUser: parts.browserUser });
     this.#deps = parts.deps;
     this.#sessions = parts.sessions;
     this.#baseUrl = parts.baseUrl;
@@ -79,6 +83,11 @@ export class ConnectHttpHandler {
     // express strips its mount path from req.url; originalUrl keeps it.
     const raw = (req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url ?? '/';
     const url = new URL(raw, 'http://connect.invalid');
+    const grants = GRANTS_ROUTE.exec(url.pathname);
+    if (grants) {
+      this.#serveGrantsPage(req, grants[1]!, res);
+      return;
+    }
     const match = ROUTE.exec(url.pathname);
     if (!match) {
       if (next) next();
@@ -107,6 +116,21 @@ export class ConnectHttpHandler {
       } else {
         res.end();
       }
+    });
+  }
+
+  // ── GET|POST /connect/grants/:id (grants-page.ts) ──────────────────────────────────────────
+
+  #serveGrantsPage(req: IncomingMessage, id: string, res: ServerResponse): void {
+    if (req.method !== 'GET' && req.method !== 'POST') {
+      res.setHeader('allow', 'GET, POST');
+      sendPage(res, { status: 405, title: 'Method not allowed', message: 'Open this link in a browser.', code: 'method_not_allowed' });
+      return;
+    }
+    this.#grantsPage.handle(req, id, res).catch((err: unknown) => {
+      this.#deps.logger.error('connect: grants page request failed', { error: errorCode(err) });
+      if (!res.headersSent) sendPage(res, { status: 500, title: 'Something went wrong', message: 'Something went wrong on our side; nothing was changed. Try again later.', code: 'internal_error' });
+      else res.end();
     });
   }
 
@@ -451,7 +475,7 @@ export class ConnectHttpHandler {
 }
 
 /** Reads an `application/x-www-form-urlencoded` body (a body parser may have read it already). */
-async function readForm(req: IncomingMessage): Promise<URLSearchParams | undefined> {
+export async function readForm(req: IncomingMessage): Promise<URLSearchParams | undefined> {
   // Only a form counts (what the interstitial posts); a JSON body is refused even when an app's
   // body parser already turned it into an object.
   const type = String(req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
@@ -477,7 +501,7 @@ function remainingSec(record: ConnectSessionRecord): number {
   return Math.max(1, Math.ceil((Date.parse(record.expiresAt) - Date.now()) / 1000));
 }
 
-function sameString(a: string, b: string): boolean {
+export function sameString(a: string, b: string): boolean {
   const x = Buffer.from(a);
   const y = Buffer.from(b);
   return x.length === y.length && timingSafeEqual(x, y);

@@ -33,7 +33,8 @@ import type { ConnectDeps } from './connect-deps.js';
 import { type BrowserUserCheck, type ConnectBrowserUser, ConnectHttpHandler, type ConnectRequestHandler } from './connect-http-handler.js';
 import { type ConnectSessionRecord, type ConnectStep, isPastExpiry, toResult } from './connect-session-record.js';
 import { type ConnectEvent, ConnectSessionStore, shortId } from './connect-session-store.js';
-import type { ConnectResult, ConnectSession, CreateConnectSessionInput } from './connect-types.js';
+import type { ConnectResult, ConnectSession, CreateConnectSessionInput, CreateGrantsLinkInput, GrantsLink } from './connect-types.js';
+import { GRANTS_LINK_KV_NAMESPACE, type GrantsLinkRecord, grantsLinkKvExpiry } from './grants-link-record.js';
 import { isSafeReturnTo } from './return-to.js';
 
 export type { ConnectBrowserUser, ConnectRequestHandler } from './connect-http-handler.js';
@@ -64,6 +65,7 @@ export interface ConnectServer {
 
 const DEFAULT_TTL_SEC = 600;
 const MAX_TTL_SEC = 24 * 60 * 60;
+const DEFAULT_GRANTS_LINK_TTL_SEC = 15 * 60;
 const DEFAULT_POLL_MS = 250;
 const SESSION_ID_BYTES = 24;
 
@@ -238,6 +240,41 @@ export class ConnectManager {
       expiresAt: new Date(record.expiresAt),
       ...(secret !== undefined ? { bindingCookie: bindingSetCookie(id, secret, baseUrl, ttlSec) } : {}),
     };
+  }
+
+  /**
+   * A link to the end user's grants page (`<base>/connect/grants/<id>`, served by
+   * {@link handler}): it lists the user's connected accounts (provider, account, scopes, last
+   * used) and disconnects one, revoking it at the provider too. Bound like a `bind: 'confirm'`
+   * link: an interstitial naming the app and the user, then only the browser that confirmed it
+   * (and, with {@link useBrowserUser} installed, only when signed in as that user). Send it to the
+   * user the way you would a Connect link.
+   *
+   * @throws InvalidArgumentError naming `user` or `ttlSec`; VaultConfigError without a base URL.
+   * @example
+   * const { url } = await vault.connect.createGrantsLink({ user: 'alice' });
+   */
+  async createGrantsLink(input: CreateGrantsLinkInput): Promise<GrantsLink> {
+    if (input === null || typeof input !== 'object' || typeof input.user !== 'string' || input.user.trim() === '') {
+      throw new InvalidArgumentError('user', 'createGrantsLink() needs { user: "<the user id whose grants the page shows>" }.');
+    }
+    const ttlSec = input.ttlSec ?? DEFAULT_GRANTS_LINK_TTL_SEC;
+    if (typeof ttlSec !== 'number' || !Number.isFinite(ttlSec) || ttlSec <= 0 || ttlSec > MAX_TTL_SEC) {
+      throw new InvalidArgumentError('ttlSec', `must be a number of seconds between 1 and ${MAX_TTL_SEC} (default ${DEFAULT_GRANTS_LINK_TTL_SEC}).`);
+    }
+    const baseUrl = this.baseUrl;
+    if (!baseUrl) {
+      throw new VaultConfigError('Connect has no base URL: set `connect: { baseUrl }` or call `await vault.connect.listen()` before creating a grants link.');
+    }
+    await this.#deps.ready?.();
+    const id = randomBytes(SESSION_ID_BYTES).toString('base64url');
+    const now = Date.now();
+    const record: GrantsLinkRecord = { v: 1, id, user: input.user, createdAt: new Date(now).toISOString(), expiresAt: new Date(now + ttlSec * 1000).toISOString(), baseUrl };
+    if (!(await this.#deps.store.kvCompareAndSet(GRANTS_LINK_KV_NAMESPACE, id, 0, JSON.stringify(record), grantsLinkKvExpiry(record)))) {
+      throw new ConnectSessionError('used', 'A grants link id collided; create the link again.');
+    }
+    this.#deps.logger.debug('connect: grants link created', { link: shortId(id), user: input.user });
+    return { id, url: `${baseUrl}/connect/grants/${id}`, expiresAt: new Date(record.expiresAt) };
   }
 
   /**

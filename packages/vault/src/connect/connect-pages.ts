@@ -28,7 +28,7 @@ export function sendHtml(res: ServerResponse, status: number, title: string, bod
   const body = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(title)}</title>
-<style>body{font:16px/1.5 system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem;color:#222}h1{font-size:1.4rem}small{color:#777}.warn{background:#fff4e5;padding:.5rem .75rem;border-left:4px solid #e69500}dt{font-weight:600}dd{margin:0 0 .5rem 0}</style>
+<style>body{font:16px/1.5 system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem;color:#222}h1{font-size:1.4rem}small{color:#777}.warn{background:#fff4e5;padding:.5rem .75rem;border-left:4px solid #e69500}dt{font-weight:600}dd{margin:0 0 .5rem 0}table{border-collapse:collapse}th,td{padding:.3rem .5rem;text-align:left;vertical-align:top;border-bottom:1px solid #eee}</style>
 </head><body><h1>${escapeHtml(title)}</h1>${bodyHtml}<p><small>${escapeHtml(code)}</small></p></body></html>
 `;
   res.statusCode = status;

@@ -76,3 +76,18 @@ export interface ConnectResult {
    */
   readonly error?: { readonly reason: string; readonly message: string };
 }
+
+/** Input of `vault.connect.createGrantsLink()`. */
+export interface CreateGrantsLinkInput {
+  /** Whose grants the page lists and disconnects. */
+  readonly user: string;
+  /** Lifetime in seconds (default 900; at most a day). The page works until then in the browser that confirmed it. */
+  readonly ttlSec?: number;
+}
+
+/** A link to the end user's grants page (bound to the first browser that confirms it). */
+export interface GrantsLink {
+  readonly id: string;
+  readonly url: string;
+  readonly expiresAt: Date;
+}
