@@ -15,6 +15,7 @@ import { ToolRunner } from './internal/tool-runner.js';
 import { sdkAdapterFor } from './sdk/sdk-adapters.js';
 import type { McpServerLike } from './sdk/sdk-seam.js';
 import { TOOL_NAME_PATTERN } from './tool-metadata.js';
+import { checkToolEndpoints } from '@alter/vault/internal';
 import { ToolCallTelemetry } from './telemetry/tool-call-telemetry.js';
 
 /** A tool module: a class (constructed with no arguments, or by `moduleFactory`) or an instance. */
@@ -309,7 +310,7 @@ export class AlterMCP {
       problems.push({ member: `modules[${index}]`, problem: `is ${module === null ? 'null' : typeof module}, not a tool class or instance.`, fixes: ['Pass tool classes or their instances.'] });
       return undefined;
     }
-    const result = compileModule(instance, className, { toolNamePrefix: '', providerIds: providerIdsOf(this.vault), normalizeScopes: scopeNormalizerOf(this.vault) });
+    const result = compileModule(instance, className, { toolNamePrefix: '', providerIds: providerIdsOf(this.vault), normalizeScopes: scopeNormalizerOf(this.vault), checkEndpoints: endpointCheckOf(this.vault) });
     problems.push(...result.problems);
     // Still return the tools of a module with problems, so name clashes are reported in the same run.
     if (result.problems.length > 0) return { tools: result.tools };
@@ -374,6 +375,12 @@ function scopeNormalizerOf(vault: AlterVault): (provider: string, scopes: readon
   // A stand-in vault without provider configs (a unit-test double) keeps the scopes as declared.
   if (typeof (vault as { provider?: unknown }).provider !== 'function') return (_provider, scopes) => scopes;
   return (provider, scopes, where) => normalizeProviderScopes(vault.provider(provider), scopes, where);
+}
+
+/** The vault's startup check of a tool's declared endpoints (syntax; hosts in the provider's allowlist). */
+function endpointCheckOf(vault: AlterVault): ((provider: string, endpoints: readonly string[], where: string) => void) | undefined {
+  if (typeof (vault as { provider?: unknown }).provider !== 'function') return undefined;
+  return (provider, endpoints, where) => checkToolEndpoints(vault.provider(provider), endpoints, where);
 }
 
 function providerIdsOf(vault: AlterVault): readonly string[] {

@@ -109,6 +109,16 @@ function normalize(
     }
     scopes = Object.freeze([...new Set(options.scopes)]);
   }
+  let endpoints: readonly string[] | undefined;
+  if (options.endpoints !== undefined) {
+    if (!Array.isArray(options.endpoints) || options.endpoints.some((e) => typeof e !== 'string' || e.trim() === '')) {
+      throw new ToolDefinitionError(member, 'options.endpoints must be an array of endpoints like "GET /gmail/v1/users/me/messages/{id}".');
+    }
+    if (provider === null) {
+      throw new ToolDefinitionError(member, 'options.endpoints were given but no provider: endpoints are a provider\'s.', ['Use @AlterTool("provider", { endpoints, … }).']);
+    }
+    endpoints = Object.freeze([...new Set(options.endpoints.map((e) => e.trim()))]);
+  }
   for (const key of ['input', 'output'] as const) {
     const v = options[key];
     if (v !== undefined && typeof v !== 'function' && !isZod4Schema(v) && !isZod3Schema(v)) {
@@ -136,6 +146,7 @@ function normalize(
     input: options.input,
     output: options.output,
     scopes,
+    endpoints,
     annotations: options.annotations === undefined ? undefined : Object.freeze({ ...options.annotations }),
     meta: options.meta === undefined ? undefined : Object.freeze({ ...options.meta }),
     unknownArguments,

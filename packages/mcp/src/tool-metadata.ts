@@ -30,6 +30,13 @@ export interface AlterToolOptions {
   readonly output?: unknown;
   /** Provider scopes the tool needs; checked against the grant before any request is sent. */
   readonly scopes?: readonly string[];
+  /**
+   * The provider endpoints the tool may call, e.g. `['GET /gmail/v1/users/me/messages/{id}']`
+   * (METHOD + path on any of the provider's hosts, or a full https URL; `{param}` = one segment).
+   * With it, `ctx.request` outside them is refused (PolicyDeniedError) before a token is read;
+   * an endpoint on a host the provider does not allow is a registration error. docs/policies.md.
+   */
+  readonly endpoints?: readonly string[];
   /** MCP tool annotations. */
   readonly annotations?: ToolAnnotations;
   /** Extra `_meta` published with the tool. */
@@ -57,6 +64,8 @@ export interface ToolMetadata {
   readonly input: unknown;
   readonly output: unknown;
   readonly scopes: readonly string[];
+  /** Declared endpoints (frozen), or undefined when the tool declares none. */
+  readonly endpoints: readonly string[] | undefined;
   readonly annotations: Readonly<ToolAnnotations> | undefined;
   readonly meta: Readonly<Record<string, unknown>> | undefined;
   /** `'reject'` (default) or `'strip'`; see {@link AlterToolOptions.unknownArguments}. */

@@ -67,6 +67,8 @@ export type GitHubComment = z.output<typeof commentSchema>;
 export class GitHubIssueTools {
   @AlterTool('github', {
     name: 'list_issues',
+    // Only these: a request elsewhere is refused before the token is read (docs/policies.md).
+    endpoints: ['GET https://api.github.com/repos/{owner}/{repo}/issues'],
     title: 'List issues',
     description: 'List issues of a GitHub repository, newest first by default. Pull requests appear too, flagged isPullRequest.',
     input: listIssuesInput,
@@ -99,6 +101,8 @@ export class GitHubIssueTools {
 
   @AlterTool('github', {
     name: 'create_issue',
+    // Only these: a request elsewhere is refused before the token is read (docs/policies.md).
+    endpoints: ['POST https://api.github.com/repos/{owner}/{repo}/issues'],
     title: 'Create an issue',
     description: 'Open a new issue in a GitHub repository as the signed-in user.',
     input: createIssueInput,
@@ -127,6 +131,8 @@ export class GitHubIssueTools {
 
   @AlterTool('github', {
     name: 'create_issue_comment',
+    // Only these: a request elsewhere is refused before the token is read (docs/policies.md).
+    endpoints: ['POST https://api.github.com/repos/{owner}/{repo}/issues/{issue_number}/comments'],
     title: 'Comment on an issue or pull request',
     description: 'Add a comment to a GitHub issue or pull request as the signed-in user.',
     input: createIssueCommentInput,

@@ -30,6 +30,8 @@ export type GitHubPullRequest = z.output<typeof pullRequestSchema>;
 export class GitHubPullRequestTools {
   @AlterTool('github', {
     name: 'get_pull_request',
+    // Only these: a request elsewhere is refused before the token is read (docs/policies.md).
+    endpoints: ['GET https://api.github.com/repos/{owner}/{repo}/pulls/{pull_number}'],
     title: 'Get a pull request',
     description: 'Get one pull request: title, state, branches, mergeability and size of the change.',
     input: getPullRequestInput,

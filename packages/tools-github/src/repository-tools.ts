@@ -41,6 +41,8 @@ export type ListReposOutput = z.output<typeof listReposOutput>;
 export class GitHubRepositoryTools {
   @AlterTool('github', {
     name: 'list_repos',
+    // Only these: a request elsewhere is refused before the token is read (docs/policies.md).
+    endpoints: ['GET https://api.github.com/user/repos'],
     title: 'List my GitHub repositories',
     description: 'List the repositories the signed-in GitHub user can access (owned, collaborator, organization).',
     input: listReposInput,

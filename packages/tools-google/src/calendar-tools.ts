@@ -70,6 +70,8 @@ export type { CalendarEvent } from './internal/calendar-event.js';
 export class CalendarTools {
   @AlterTool('google', {
     name: 'list_events',
+    // Only these: a request elsewhere is refused before the token is read (docs/policies.md).
+    endpoints: ['GET https://www.googleapis.com/calendar/v3/calendars/{calendarId}/events'],
     title: 'List calendar events',
     description: 'List upcoming events on the user\'s Google Calendar, in start-time order.',
     input: listEventsInput,
@@ -100,6 +102,8 @@ export class CalendarTools {
 
   @AlterTool('google', {
     name: 'create_event',
+    // Only these: a request elsewhere is refused before the token is read (docs/policies.md).
+    endpoints: ['POST https://www.googleapis.com/calendar/v3/calendars/{calendarId}/events'],
     title: 'Create a calendar event',
     description: 'Create an event on the user\'s Google Calendar, optionally inviting guests.',
     input: createEventInput,

@@ -124,6 +124,8 @@ export type SummarizeInboxOutput = z.output<typeof summarizeInboxOutput>;
 export class GmailTools {
   @AlterTool('google', {
     name: 'search_emails',
+    // Only these: a request elsewhere is refused before the token is read (docs/policies.md).
+    endpoints: ['GET https://gmail.googleapis.com/gmail/v1/users/me/messages', 'GET https://gmail.googleapis.com/gmail/v1/users/me/messages/{id}'],
     title: 'Search Gmail',
     description:
       'Search the user\'s Gmail with Gmail search syntax and return matching messages (sender, subject, date, snippet). Use get_email to read one.',
@@ -167,6 +169,8 @@ export class GmailTools {
 
   @AlterTool('google', {
     name: 'get_email',
+    // Only these: a request elsewhere is refused before the token is read (docs/policies.md).
+    endpoints: ['GET https://gmail.googleapis.com/gmail/v1/users/me/messages/{id}'],
     title: 'Read an email',
     description: 'Read one Gmail message: headers, text body and attachment names.',
     input: getEmailInput,
@@ -194,6 +198,8 @@ export class GmailTools {
 
   @AlterTool('google', {
     name: 'send_email',
+    // Only these: a request elsewhere is refused before the token is read (docs/policies.md).
+    endpoints: ['POST https://gmail.googleapis.com/gmail/v1/users/me/messages/send'],
     title: 'Send an email',
     description: 'Send a plain-text email from the user\'s Gmail account. The email is sent at once and cannot be unsent.',
     input: sendEmailInput,
@@ -229,6 +235,8 @@ export class GmailTools {
 
   @AlterTool('google', {
     name: 'summarize_inbox',
+    // No request of its own: its nested search_emails call has its own endpoints.
+    endpoints: [],
     title: 'Summarize unread inbox',
     description: 'Summarize the unread messages in the user\'s Gmail inbox: how many, who sent them, and their subjects.',
     input: summarizeInboxInput,

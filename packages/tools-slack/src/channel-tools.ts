@@ -80,6 +80,8 @@ function compact<T extends Record<string, unknown>>(o: T): T {
 export class SlackChannelTools {
   @AlterTool('slack', {
     name: 'list_channels',
+    // Only these: a request elsewhere is refused before the token is read (docs/policies.md).
+    endpoints: ['GET https://slack.com/api/conversations.list'],
     title: 'List Slack channels',
     description: 'List the public channels of the user\'s Slack workspace, with their ids.',
     input: listChannelsInput,
@@ -119,6 +121,8 @@ export class SlackChannelTools {
 
   @AlterTool('slack', {
     name: 'read_channel_history',
+    // Only these: a request elsewhere is refused before the token is read (docs/policies.md).
+    endpoints: ['GET https://slack.com/api/conversations.history'],
     title: 'Read a Slack channel',
     description: 'Read recent messages of a public Slack channel, newest first.',
     input: readHistoryInput,

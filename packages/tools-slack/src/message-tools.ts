@@ -44,6 +44,8 @@ export type PostMessageOutput = z.output<typeof postMessageOutput>;
 export class SlackMessageTools {
   @AlterTool('slack', {
     name: 'post_message',
+    // Only these: a request elsewhere is refused before the token is read (docs/policies.md).
+    endpoints: ['POST https://slack.com/api/chat.postMessage'],
     title: 'Post to Slack',
     description: 'Post a message to a Slack channel (or a thread) as the user. Everyone in the channel sees it.',
     input: postMessageInput,

@@ -16,12 +16,15 @@ import type { ConnectDeps } from './connect/connect-deps.js';
 import { resolveEncryptionKey } from './encryption-key.js';
 import {
   EncryptionKeyError,
+  HeaderNotAllowedError,
+  HostNotAllowedError,
   InvalidArgumentError,
   isAlterError,
   ProviderHttpError,
   RequestAbortedError,
   RequestTimeoutError,
   ResponseTooLargeError,
+  PolicyDeniedError,
   ScopeReauthRequiredError,
   StoreError,
   StoreUnavailableError,
@@ -54,6 +57,18 @@ import type { TokenRefresher } from './token-refresher.js';
 import { buildUrl, type QueryParamValue } from './url-template.js';
 import { VaultResponse } from './vault-response.js';
 import { VaultTelemetry } from './telemetry/vault-telemetry.js';
+import { EgressPolicy, deniedOutcome } from './policy/egress-policy.js';
+import type { PolicyOptions, PolicyOutcome } from './policy/policy-types.js';
+
+const ALLOWED_BY_DEFAULT: PolicyOutcome = Object.freeze({ decision: 'allow', rule: 'default' });
+
+/** The audit outcome of an egress check that refused the request (undefined for other errors). */
+function refusalOutcome(err: unknown): PolicyOutcome | undefined {
+  if (err instanceof PolicyDeniedError) return deniedOutcome(err);
+  if (err instanceof HostNotAllowedError) return { decision: 'deny', rule: 'allowedHosts' };
+  if (err instanceof HeaderNotAllowedError) return { decision: 'deny', rule: 'extraHeaders' };
+  return undefined;
+}
 import type { GrantRow } from './connect/grants-page-html.js';
 
 /** How far back the grants page looks for a grant's last use (newest audit rows of the user). */
@@ -108,6 +123,12 @@ export interface AlterVaultOptions {
    * application registered an SDK (docs/observability.md). Default true; false records nothing.
    */
   readonly telemetry?: boolean;
+  /**
+   * The egress policy, evaluated before a request's token is read (docs/policies.md): declared
+   * endpoints are always enforced; `undeclared: 'deny'` refuses requests without them; `rules`
+   * (deny, rate limits, time windows) and a `decide` function add your own. Fails closed.
+   */
+  readonly policy?: PolicyOptions;
 }
 
 /** Options of {@link AlterVault.request}. */
@@ -131,6 +152,13 @@ export interface VaultRequestOptions {
    * given twice in different case.
    */
   readonly extraHeaders?: Readonly<Record<string, string>>;
+  /**
+   * The endpoints this request may reach, e.g. `['GET /gmail/v1/users/me/messages/{id}']`
+   * (method + path template on any of the provider's hosts, or a full https URL). A request outside
+   * them is refused (PolicyDeniedError) before the token is read. `ctx.request` passes the tool's
+   * declared `endpoints`.
+   */
+  readonly endpoints?: readonly string[];
   /** Why the call is made (recorded in the audit row). */
   readonly reason?: string;
   /** Whole-request timeout (default `http.timeoutMs`, else 30 000 ms). */
@@ -210,6 +238,7 @@ export class AlterVault {
   readonly #revokers = new Map<string, OAuthClient>();
   readonly #refresherFactory: (provider: ProviderConfig) => TokenRefresher;
   readonly #sweeper: StoreSweeper;
+  readonly #policy: EgressPolicy;
   /** Null when @opentelemetry/api is not installed or telemetry is off: each hook is one check. */
   readonly #telemetry: VaultTelemetry | null;
   #readyPromise: Promise<void> | undefined;
@@ -248,6 +277,7 @@ export class AlterVault {
     );
     if (options.telemetry !== undefined && typeof options.telemetry !== 'boolean') throw new InvalidArgumentError('options.telemetry', 'expected true or false');
     this.#telemetry = VaultTelemetry.create(options.telemetry !== false);
+    this.#policy = new EgressPolicy(options.policy);
     this.store = storeFromOption(options.store);
     offerStoreLogger(this.store, this.#logger);
     this.#sweeper = new StoreSweeper(this.store, this.#logger, sweepOptionsOf(options.sweep));
@@ -487,6 +517,7 @@ export class AlterVault {
     if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) throw new InvalidArgumentError('options.signal', 'expected an AbortSignal');
     if (options.json !== undefined && options.body !== undefined) throw new InvalidArgumentError('options.body', 'pass either json or body, not both');
     const scopeErrors = scopeErrorsArg(options.scopeErrors) ?? p.scopeErrors ?? 'raise';
+    if (options.endpoints !== undefined) this.#policy.endpoints(options.endpoints, 'options.endpoints');
     const maxResponseBytes = responseCapArg(options.maxResponseBytes, 'options.maxResponseBytes') ?? p.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
     if (this.#closing) throw new VaultConfigError('The vault is closed; create a new AlterVault.');
     if (!this.#isReady) {
@@ -500,6 +531,7 @@ export class AlterVault {
     let auditAccount = account ?? '';
     let status: number | null = null;
     let errorCode: string | null = null;
+    let policy: PolicyOutcome | undefined;
     const trace = this.#telemetry?.startRequest(p.id, verb);
     try {
       const target = buildUrl(url, options.pathParams, options.queryParams);
@@ -508,6 +540,10 @@ export class AlterVault {
       checkHostAllowed(p, target);
       const sendUrl = applyHostRewrite(p, target);
       const headers = buildRequestHeaders(options.extraHeaders, options.json !== undefined);
+      // Before the token is read: a refused request never touches the grant.
+      policy = this.#policy.isTrivial && options.endpoints === undefined
+        ? ALLOWED_BY_DEFAULT
+        : await this.#policy.evaluate({ provider: p.id, method: verb, url: target, user, tool: this.#context.current()?.tool ?? null, endpoints: options.endpoints });
       const data = options.json !== undefined ? JSON.stringify(options.json) : options.body;
       if (options.signal?.aborted) throw new RequestAbortedError({ provider: p.id });
       const required = options.scopes === undefined ? [] : scopesArg(options.scopes);
@@ -538,6 +574,7 @@ export class AlterVault {
       return res;
     } catch (err) {
       errorCode = isAlterError(err) ? err.code : 'ALTER_UNEXPECTED';
+      if (policy === undefined) policy = refusalOutcome(err);
       this.#telemetry?.requestFailed(p.id, errorCode);
       throw err;
     } finally {
@@ -560,6 +597,8 @@ export class AlterVault {
         callId: ctx?.callId ?? null,
         reason: reason ?? null,
         errorCode,
+        decision: policy?.decision ?? null,
+        policyRule: policy?.rule ?? null,
       });
       try {
         // 'sync', or a 'batched' row beyond the loss window: return only once the row is committed.

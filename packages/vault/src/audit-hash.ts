@@ -34,6 +34,8 @@ function canonicalJsonWith(row: Unhashed, prevHash: string): string {
     row.reason,
     row.errorCode,
     prevHash,
+    // Appended only when set, so rows written before policies existed keep their hashes.
+    ...(row.decision != null || row.policyRule != null ? [row.decision ?? null, row.policyRule ?? null] : []),
   ]);
 }
 

@@ -25,7 +25,8 @@ export type AlterErrorCode =
   | 'ALTER_GRANT_TOKEN_BINDING'
   | 'ALTER_HEADER_NOT_ALLOWED'
   | 'ALTER_RESPONSE_TOO_LARGE'
-  | 'ALTER_NATIVE_MODULE';
+  | 'ALTER_NATIVE_MODULE'
+  | 'ALTER_POLICY_DENIED';
 
 /** Base class of every error thrown by @alter/vault (other packages have their own bases and codes). */
 export class AlterError extends Error {
@@ -252,6 +253,29 @@ export class ProviderApiError extends AlterError {
 }
 
 /**
+ * A vault policy refused the request before its token was read (docs/policies.md): outside the
+ * tool's declared endpoints, a rule (`deny`, `rateLimit`, `timeWindow`), deny-by-default for
+ * undeclared requests, or the policy function (which also refuses when it fails). Nothing was sent.
+ */
+export class PolicyDeniedError extends AlterError {
+  readonly provider: string;
+  readonly tool: string | null;
+  readonly method: string;
+  /** The path (no query) the request was for. */
+  readonly path: string;
+  /** The rule that refused (recorded in the audit row as `policyRule`). */
+  readonly rule: string;
+  constructor(args: { provider: string; tool: string | null; method: string; path: string; rule: string; detail: string }) {
+    super('ALTER_POLICY_DENIED', `${args.tool ? `Tool ${args.tool}: ` : ''}${args.method} ${args.path} (${args.provider}) was refused by the vault policy (${args.rule}): ${args.detail} Nothing was sent.`);
+    this.provider = args.provider;
+    this.tool = args.tool;
+    this.method = args.method;
+    this.path = args.path;
+    this.rule = args.rule;
+  }
+}
+
+/**
  * `extraHeaders` named a header the vault refuses: one that frames the request (`Content-Length`,
  * `Transfer-Encoding`, `Host`, `Connection`, …) and would let one request smuggle another onto a
  * shared keep-alive socket, one the vault sets itself (`Authorization`), or a name/value that is
@@ -340,6 +364,7 @@ const ALTER_ERROR_CODES: Readonly<Record<AlterErrorCode, true>> = Object.freeze(
   ALTER_HEADER_NOT_ALLOWED: true,
   ALTER_RESPONSE_TOO_LARGE: true,
   ALTER_NATIVE_MODULE: true,
+  ALTER_POLICY_DENIED: true,
 });
 
 /**

@@ -97,6 +97,12 @@ export interface AuditRecord {
   readonly callId: string | null;
   readonly reason: string | null;
   readonly errorCode: string | null;
+  /**
+   * The egress policy's decision (docs/policies.md) and the rule that made it; absent or null on
+   * rows written before policies existed and on requests refused before the policy ran.
+   */
+  readonly decision?: 'allow' | 'deny' | null;
+  readonly policyRule?: string | null;
   readonly prevHash: string;
   readonly hash: string;
 }

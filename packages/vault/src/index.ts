@@ -11,6 +11,7 @@ export {
   GrantNotFoundError,
   GrantTokenBindingError,
   HeaderNotAllowedError,
+  PolicyDeniedError,
   HostNotAllowedError,
   InvalidArgumentError,
   isAlterError,
@@ -95,3 +96,4 @@ export type { RevocationStyle, RevokeGrantResult, RevokedTokenType, UpstreamRevo
 export { accountOf, identityUser } from './connect/connect-manager.js';
 export type { ConnectBrowserUser, ConnectEvent, ConnectListenOptions, ConnectRequestHandler, ConnectServer, ConnectWaitOptions } from './connect/connect-manager.js';
 export type { ConnectResult, ConnectSession, ConnectSessionStatus, CreateConnectSessionInput, CreateGrantsLinkInput, GrantsLink } from './connect/connect-types.js';
+export type { PolicyMatch, PolicyOptions, PolicyOutcome, PolicyRequest, PolicyRule, PolicyVerdict } from './policy/policy-types.js';

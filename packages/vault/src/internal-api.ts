@@ -5,3 +5,4 @@
 export * from './call-secrets.js';
 export { loadOtelApi, INSTRUMENTATION_SCOPE, type OtelApi } from './telemetry/otel-api.js';
 export { MeterInstruments } from './telemetry/meter-instruments.js';
+export { checkToolEndpoints } from './policy/check-tool-endpoints.js';

@@ -154,6 +154,14 @@ const MIGRATIONS: ReadonlyArray<{ version: number; sql: (s: string) => string }>
       );
     `,
   },
+  {
+    // The egress policy's decision and rule in every audit row (docs/policies.md).
+    version: 4,
+    sql: (s) => `
+      ALTER TABLE ${s}.alter_audit ADD COLUMN IF NOT EXISTS decision TEXT;
+      ALTER TABLE ${s}.alter_audit ADD COLUMN IF NOT EXISTS policy_rule TEXT;
+    `,
+  },
 ];
 
 // pg returns TIMESTAMPTZ columns as Dates already.

@@ -126,6 +126,14 @@ const MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
       );
     `,
   },
+  {
+    // The egress policy's decision and rule in every audit row (docs/policies.md).
+    version: 4,
+    sql: `
+      ALTER TABLE alter_audit ADD COLUMN decision TEXT;
+      ALTER TABLE alter_audit ADD COLUMN policy_rule TEXT;
+    `,
+  },
 ];
 
 /** Latest schema version this code writes. */

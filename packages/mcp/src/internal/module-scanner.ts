@@ -55,6 +55,8 @@ export interface ScanOptions {
    * provider wants them (Google short names → URLs) and throws for scopes it does not know.
    */
   readonly normalizeScopes?: (provider: string, scopes: readonly string[], where: string) => readonly string[];
+  /** The vault's startup check of declared endpoints (syntax, hosts in the provider's allowlist). */
+  readonly checkEndpoints?: (provider: string, endpoints: readonly string[], where: string) => void;
 }
 
 /** Compiles the tools of one instance. Never throws for tool problems: they are returned. */
@@ -110,6 +112,18 @@ export function compileModule(instance: object, className: string, options: Scan
           member,
           problem: `has a scope the "${metadata.provider}" provider does not know: ${messageOf(err)}`,
           fixes: ['Fix the spelling in @AlterTool(..., { scopes: [...] }).', "Use the provider's documented scope names (Google: a short name such as 'gmail.readonly' or its full URL)."],
+        });
+        continue;
+      }
+    }
+    if (metadata.provider !== null && metadata.endpoints !== undefined && options.checkEndpoints) {
+      try {
+        options.checkEndpoints(metadata.provider, metadata.endpoints, `${member} @AlterTool endpoints`);
+      } catch (err) {
+        problems.push({
+          member,
+          problem: `declares an endpoint the vault cannot enforce: ${messageOf(err)}`,
+          fixes: ['Write endpoints as "METHOD /path/{param}" (any of the provider\'s hosts) or "METHOD https://<allowed host>/path".'],
         });
         continue;
       }

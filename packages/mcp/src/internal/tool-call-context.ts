@@ -54,6 +54,8 @@ export interface ToolBinding {
   readonly name: string;
   readonly provider: string | null;
   readonly scopes: readonly string[];
+  /** The tool's declared endpoints (frozen): every request is checked against them. */
+  readonly endpoints?: readonly string[];
 }
 
 export class ToolCallContext implements AlterContext {
@@ -79,7 +81,15 @@ export class ToolCallContext implements AlterContext {
     this.#state = state;
     // Bindings come from bindingOf() (tool-runner.ts), frozen once per tool with a frozen copy of
     // the scopes; anything else is copied so later mutation of the caller's object cannot reach us.
-    this.#tool = Object.isFrozen(tool) && Object.isFrozen(tool.scopes) ? tool : Object.freeze({ name: tool.name, provider: tool.provider, scopes: Object.freeze([...tool.scopes]) });
+    this.#tool =
+      Object.isFrozen(tool) && Object.isFrozen(tool.scopes) && (tool.endpoints === undefined || Object.isFrozen(tool.endpoints))
+        ? tool
+        : Object.freeze({
+            name: tool.name,
+            provider: tool.provider,
+            scopes: Object.freeze([...tool.scopes]),
+            ...(tool.endpoints !== undefined ? { endpoints: Object.freeze([...tool.endpoints]) } : {}),
+          });
     this.#logger = logger;
     if (tool.provider !== null && tool.scopes.length > 0) {
       let set = state.scopesByProvider.get(tool.provider);
@@ -135,7 +145,9 @@ export class ToolCallContext implements AlterContext {
     if (ambient !== undefined && ambient !== state.secrets) return Promise.reject(new ForeignContextError(this.#tool.name));
     const signal = options.signal ? AbortSignal.any([options.signal, state.signal]) : state.signal;
     // `user` and `scopes` come last so nothing in `options` overrides them.
-    const send = () => this.#vault.request(provider, method, url, { ...options, signal, user: state.user, scopes: this.#tool.scopes });
+    // The declaration comes last too (undefined when the tool declares none): tool code can neither
+    // widen what its tool may reach nor declare endpoints for an undeclared tool.
+    const send = () => this.#vault.request(provider, method, url, { ...options, signal, user: state.user, scopes: this.#tool.scopes, endpoints: this.#tool.endpoints });
     // Already inside this call's secret scope (the usual case): entering it again would only cost
     // an AsyncLocalStorage run. A request made from a detached async context enters it explicitly,
     // so its secrets are tracked too.

@@ -197,7 +197,12 @@ const bindings = new WeakMap<CompiledTool, ToolBinding>();
 function bindingOf(tool: CompiledTool): ToolBinding {
   let binding = bindings.get(tool);
   if (binding === undefined) {
-    binding = Object.freeze({ name: tool.name, provider: tool.metadata.provider, scopes: Object.freeze([...tool.metadata.scopes]) });
+    binding = Object.freeze({
+      name: tool.name,
+      provider: tool.metadata.provider,
+      scopes: Object.freeze([...tool.metadata.scopes]),
+      ...(tool.metadata.endpoints !== undefined ? { endpoints: tool.metadata.endpoints } : {}),
+    });
     bindings.set(tool, binding);
   }
   return binding;

@@ -51,6 +51,8 @@ export interface AuditRow<TTime> {
   call_id: string | null;
   reason: string | null;
   error_code: string | null;
+  decision: string | null;
+  policy_rule: string | null;
   prev_hash: string;
   hash: string;
 }
@@ -64,10 +66,10 @@ export interface KvRow<TTime> {
 
 /** The columns `appendAudit` inserts, in the order of {@link auditValues}. */
 export const AUDIT_INSERT_COLUMNS =
-  'id, at, caller, user_id, provider, account, method, url, status, duration_ms, tool, parent_tool, chain, call_id, reason, error_code, prev_hash, hash';
+  'id, at, caller, user_id, provider, account, method, url, status, duration_ms, tool, parent_tool, chain, call_id, reason, error_code, prev_hash, hash, decision, policy_rule';
 
 /** How many values one audit row inserts. */
-export const AUDIT_INSERT_COLUMN_COUNT = 18;
+export const AUDIT_INSERT_COLUMN_COUNT = 20;
 
 /** The scopes (or an audit chain) as stored: a JSON array. */
 export function toJsonList(values: readonly string[]): string {
@@ -112,6 +114,9 @@ export function auditFromRow<TTime>(r: AuditRow<TTime>, toDate: ToDate<TTime>): 
     callId: r.call_id,
     reason: r.reason,
     errorCode: r.error_code,
+    // Present only on rows the egress policy decided about (older rows read back as written).
+    ...(r.decision != null ? { decision: r.decision as 'allow' | 'deny' } : {}),
+    ...(r.policy_rule != null ? { policyRule: r.policy_rule } : {}),
     prevHash: r.prev_hash,
     hash: r.hash,
   });
@@ -138,6 +143,8 @@ export function auditValues<TTime>(r: AuditInput, fromDate: FromDate<TTime>): un
     r.errorCode,
     r.prevHash,
     r.hash,
+    r.decision ?? null,
+    r.policyRule ?? null,
   ];
 }
 
