@@ -89,7 +89,7 @@ function asInputRequired(answer: unknown): InputRequired {
   expect(request.method).toBe('elicitation/create');
   expect(request.params.mode).toBe('url');
   expect(request.params.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/connect\/[A-Za-z0-9_-]+$/);
-  expect((a._meta?.[CONNECT_META_KEY] as { url?: string }).url).toBe(request.params.url);
+  expect((a._meta?.[CONNECT_META_KEY] as { url?: string } | undefined)?.url).toBe(request.params.url);
   return a;
 }
 
@@ -253,7 +253,7 @@ describe('Re-authorization (missing scopes) on 2026-07-28', () => {
     const c = await connect(alter, [CalendarTools], { manual: true });
     const args = { summary: 'Standup', start: '2026-11-26T09:00:00Z', end: '2026-11-26T09:15:00Z' };
     const answer = asInputRequired(await c.first('create_event', args));
-    expect((answer._meta?.[CONNECT_META_KEY] as { missingScopes?: string[] }).missingScopes).toEqual([CALENDAR_EVENTS]);
+    expect((answer._meta?.[CONNECT_META_KEY] as { missingScopes?: string[] } | undefined)?.missingScopes).toEqual([CALENDAR_EVENTS]);
     expect(answer.inputRequests[CONNECT_INPUT_KEY]!.params.message).toContain(CALENDAR_EVENTS);
 
     const otherArgs = await refusal(c.retry('create_event', { ...args, summary: 'Retro' }, answer.requestState));

@@ -75,7 +75,7 @@ describe('RequestStateSeal', () => {
   });
 
   it('refuses values that are not its states: wrong type, wrong prefix, no MAC, oversized', () => {
-    for (const bad of [undefined, null, 42, { state: 'x' }, '', 'ars1.', 'ars1..', 'ars2.e30.AAAA', 'ars1.e30', 'ars1.' + 'A'.repeat(5000) + '.AAAA']) {
+    for (const bad of [undefined, null, 42, { state: 'x' }, '', 'ars1.', 'ars1..', 'ars2.e30.AAAA', 'ars1.e30', `ars1.${'A'.repeat(5000)}.AAAA`]) {
       expect([bad, reasonOf(() => seal.open(bad, binding))]).toEqual([bad, expect.stringMatching(/^(malformed|tampered)$/)]);
     }
   });
