@@ -9,7 +9,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { AlterMCP, CONNECT_META_KEY } from '@alter/mcp';
 import { Client, ProtocolError, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
-import { createMcpHandler, McpServer } from '@modelcontextprotocol/server';
+import { createMcpHandler, InMemoryTransport, McpServer } from '@modelcontextprotocol/server';
+import { serveStdio as sdkServeStdio } from '@modelcontextprotocol/server/stdio';
 import { CALENDAR_EVENTS, CalendarTools, GmailTools } from '../fixtures/example.tools.js';
 import { createMcpHarness, type McpHarness } from '../support/mcp-harness.js';
 import { MODERN_PROTOCOL_VERSION } from '../support/sdk-generations.js';
@@ -41,12 +42,16 @@ afterAll(async () => {
  * handler to servers where `alter` registered `modules`. `manual`: input_required results are
  * handed back (`allowInputRequired`) instead of being fulfilled by the client's driver.
  */
-async function connect(alter: AlterMCP, modules: object[], options: { manual: boolean; onUrl?: (url: string, message: string) => Promise<'accept' | 'decline' | 'cancel'> }) {
-  const handler = createMcpHandler(() => {
+async function connect(
+  alter: AlterMCP,
+  modules: object[],
+  options: { manual: boolean; onUrl?: (url: string, message: string) => Promise<'accept' | 'decline' | 'cancel'>; /** Default 'http'. */ entry?: 'http' | 'stdio' },
+) {
+  const factory = () => {
     const server = new McpServer({ name: 'recovery-2026', version: '1.0.0' });
     alter.register(server, modules);
     return server;
-  });
+  };
   const client = new Client(
     { name: 'pinned-2026', version: '1.0.0' },
     {
@@ -63,12 +68,22 @@ async function connect(alter: AlterMCP, modules: object[], options: { manual: bo
       return { action: await onUrl(params.url!, params.message!) };
     });
   }
-  const transport = new StreamableHTTPClientTransport(new URL('http://127.0.0.1/mcp'), { fetch: (url, init) => handler.fetch(new Request(url, init)) });
-  await client.connect(transport);
+  let closeServer: () => Promise<void>;
+  if (options.entry === 'stdio') {
+    // The SDK's stdio entry over an in-memory pair (no child process needed to prove the protocol).
+    const [a, b] = InMemoryTransport.createLinkedPair();
+    const handle = sdkServeStdio(factory, { transport: a });
+    await client.connect(b);
+    closeServer = () => handle.close();
+  } else {
+    const handler = createMcpHandler(factory);
+    await client.connect(new StreamableHTTPClientTransport(new URL('http://127.0.0.1/mcp'), { fetch: (url, init) => handler.fetch(new Request(url, init)) }));
+    closeServer = () => handler.close();
+  }
   expect(client.getNegotiatedProtocolVersion()).toBe(MODERN_PROTOCOL_VERSION);
   const close = async () => {
     await client.close();
-    await handler.close();
+    await closeServer();
   };
   closers.push(close);
   return {
@@ -76,8 +91,11 @@ async function connect(alter: AlterMCP, modules: object[], options: { manual: bo
     /** First round, manual mode: the raw answer (input_required or a result). */
     first: (name: string, args: Record<string, unknown>) => client.callTool({ name, arguments: args }, { allowInputRequired: true }) as Promise<unknown>,
     /** A retried call echoing `requestState` with the user's answer to the URL elicitation. */
-    retry: (name: string, args: Record<string, unknown>, requestState: string, action: 'accept' | 'decline' = 'accept') =>
-      client.callTool({ name, arguments: args, requestState, inputResponses: { [CONNECT_INPUT_KEY]: { action } } } as never, { allowInputRequired: true }) as Promise<unknown>,
+    retry: (name: string, args: Record<string, unknown>, requestState: string, action: 'accept' | 'decline' | 'none' = 'accept') =>
+      client.callTool(
+        { name, arguments: args, requestState, ...(action === 'none' ? {} : { inputResponses: { [CONNECT_INPUT_KEY]: { action } } }) } as never,
+        { allowInputRequired: true },
+      ) as Promise<unknown>,
   };
 }
 
@@ -113,10 +131,14 @@ function tamper(state: string): string {
 }
 
 describe('Connect recovery on 2026-07-28 with a client that declares URL elicitation', () => {
-  it("the client's own driver opens the link, retries with the state, and gets the tool's result (fake Gmail data)", async () => {
-    const alter = new AlterMCP(h.vault, { defaultUser: 'alice', logger: h.leak.logger });
+  it.each([
+    { entry: 'http' as const, user: 'alice', via: "the SDK's HTTP handler" },
+    { entry: 'stdio' as const, user: 'alice-stdio', via: "the SDK's stdio entry" },
+  ])("the client's own driver opens the link, retries with the state, and gets the tool's result (fake Gmail data), via $via", async ({ entry, user }) => {
+    const alter = new AlterMCP(h.vault, { defaultUser: user, logger: h.leak.logger });
     const urls: string[] = [];
     const { client } = await connect(alter, [GmailTools], {
+      entry,
       manual: false,
       onUrl: async (url, message) => {
         urls.push(url);
@@ -150,6 +172,9 @@ describe('Connect recovery on 2026-07-28 with a client that declares URL elicita
     const resumed = (await c.retry('list_emails', { ...args }, answer.requestState)) as CallResult;
     expect(resumed.isError).toBeFalsy();
     expect(Array.isArray(JSON.parse(resumed.content[0]!.text!))).toBe(true);
+    // A retry that carries the state but no answer to the elicitation runs the call too.
+    const unanswered = (await c.retry('list_emails', args, answer.requestState, 'none')) as CallResult;
+    expect(unanswered.isError).toBeFalsy();
     h.leak.inspect(resumed, 'resumed result');
     await alter.close();
   });
