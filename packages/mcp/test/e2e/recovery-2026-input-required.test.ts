@@ -225,10 +225,11 @@ describe('Connect recovery on 2026-07-28 with a client that declares URL elicita
     closers.push(() => short.close());
     const alter = new AlterMCP(short.vault, { defaultUser: 'erin', logger: short.leak.logger });
     const c = await connect(alter, [GmailTools], { manual: true });
-    const issuedAt = Date.now();
     const answer = asInputRequired(await c.first('list_emails', {}));
-    // Wait for the clock to pass the link's (and the state's) expiry.
-    while (Date.now() < issuedAt + 1_500) await new Promise((resolve) => setTimeout(resolve, 100));
+    // Wait for the clock to pass the state's expiry (readable in its claims: the link's expiry).
+    const { e: expiresAt } = JSON.parse(Buffer.from(answer.requestState.split('.')[1]!, 'base64url').toString('utf8')) as { e: number };
+    expect(expiresAt).toBeLessThanOrEqual(Date.now() + 1_000);
+    while (Date.now() <= expiresAt) await new Promise((resolve) => setTimeout(resolve, 100));
     const expired = await refusal(c.retry('list_emails', {}, answer.requestState));
     expect(expired.code).toBe(-32602);
     expect(expired.message).toContain('has expired');
