@@ -18,7 +18,8 @@ export type AlterMcpErrorCode =
   | 'ALTER_MCP_SDK_UNSUPPORTED'
   | 'ALTER_MCP_TOOL_ERROR'
   | 'ALTER_MCP_VAULT_STARTUP'
-  | 'ALTER_MCP_FOREIGN_CONTEXT';
+  | 'ALTER_MCP_FOREIGN_CONTEXT'
+  | 'ALTER_MCP_REQUEST_STATE';
 
 /** Base class of @alter/mcp errors. */
 export class AlterMcpError extends Error {
@@ -220,6 +221,38 @@ export class ForeignContextError extends AlterMcpError {
   }
 }
 
+/** Why a retried call's request state was refused (see {@link RequestStateError}). */
+export type RequestStateRefusal = 'malformed' | 'tampered' | 'expired' | 'other-tool' | 'other-user' | 'other-arguments';
+
+const REFUSAL_TEXT: Readonly<Record<RequestStateRefusal, string>> = Object.freeze({
+  malformed: 'is not a request state this server issued',
+  tampered: 'failed its integrity check (it was changed, or sealed by a server with another vault)',
+  expired: 'has expired (the authorization link it belonged to expired with it)',
+  'other-tool': 'was issued for another tool',
+  'other-user': 'was issued for another user',
+  'other-arguments': 'was issued for a call with other arguments',
+});
+
+/**
+ * A retried 2026-07-28 call (multi-round-trip) sent back a `requestState` that Alter refuses:
+ * not issued here, changed, expired, or bound to another tool, user or arguments. The call is
+ * not run; the client should call the tool again without the state to start over. Answered on
+ * the wire as JSON-RPC -32602 with this message.
+ */
+export class RequestStateError extends AlterMcpError {
+  readonly tool: string;
+  readonly reason: RequestStateRefusal;
+  constructor(tool: string, reason: RequestStateRefusal) {
+    const fix =
+      reason === 'other-arguments' || reason === 'other-tool'
+        ? `Retry the call it was issued for with its original arguments, or call ${tool} again without requestState to start over.`
+        : `Call ${tool} again without requestState to start over (a new authorization link is issued if one is still needed).`;
+    super('ALTER_MCP_REQUEST_STATE', `The requestState sent back with this call of ${tool} ${REFUSAL_TEXT[reason]}, so the call was not run. ${fix}`);
+    this.tool = tool;
+    this.reason = reason;
+  }
+}
+
 /** Union of every concrete @alter/mcp error, for exhaustive `switch (err.code)`. */
 export type AnyAlterMcpError =
   | ReflectMetadataMissingError
@@ -233,7 +266,8 @@ export type AnyAlterMcpError =
   | SdkUnsupportedError
   | ToolError
   | VaultStartupError
-  | ForeignContextError;
+  | ForeignContextError
+  | RequestStateError;
 
 /**
  * Exactly the codes of @alter/mcp's error classes; a record over `AlterMcpErrorCode`, so a code
@@ -252,6 +286,7 @@ const ALTER_MCP_ERROR_CODES: Readonly<Record<AlterMcpErrorCode, true>> = Object.
   ALTER_MCP_TOOL_ERROR: true,
   ALTER_MCP_VAULT_STARTUP: true,
   ALTER_MCP_FOREIGN_CONTEXT: true,
+  ALTER_MCP_REQUEST_STATE: true,
 });
 
 /**

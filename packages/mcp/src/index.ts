@@ -52,6 +52,7 @@ export {
   isAlterMcpError,
   NoUserError,
   ReflectMetadataMissingError,
+  RequestStateError,
   SdkUnsupportedError,
   ServeError,
   ForeignContextError,
@@ -63,4 +64,4 @@ export {
   ToolRegistrationError,
   VaultStartupError,
 } from './errors.js';
-export type { AlterMcpErrorCode, AnyAlterMcpError, SchemaIssue } from './errors.js';
+export type { AlterMcpErrorCode, AnyAlterMcpError, RequestStateRefusal, SchemaIssue } from './errors.js';

@@ -1,4 +1,6 @@
 /** What the call pipeline needs from the protocol layer for one tools/call (built by the SDK adapters in sdk/). */
+import type { RequestStateError } from '../errors.js';
+import type { RetriedCall } from '../recovery/retried-call.js';
 import type { CallChannel } from './call-state.js';
 
 /** The verified caller identity the transport attached (the SDK's `AuthInfo`, structurally). */
@@ -26,8 +28,14 @@ export interface CallEnv {
   /** The request's `_meta` (trace context, progress token), as the client sent it. */
   readonly meta: Readonly<Record<string, unknown>> | undefined;
   readonly channel: CallChannel;
-  /** True when the client declared URL-mode elicitation. */
+  /** 'legacy': 2025-11-25 and earlier (sessionful); 'modern': 2026-07-28 (per-request envelope, multi-round-trip). */
+  readonly era: 'legacy' | 'modern';
+  /** True when the client declared URL-mode elicitation (in `initialize`, or, modern era, in the request's envelope). */
   supportsUrlElicitation(): boolean;
+  /** Modern era: what a retried call sent back for an earlier `input_required` answer (absent on a first call). */
+  readonly retry?: RetriedCall;
+  /** The protocol error (-32602) refusing a retried call's request state. */
+  invalidRequestStateError(err: RequestStateError): Error;
   /** The protocol error that asks the client to open URLs (-32042). */
   urlElicitationError(elicitations: readonly UrlElicitation[]): Error;
   /** Sends `notifications/elicitation/complete` for an elicitation. */
@@ -40,6 +48,25 @@ export interface CallToolResultShape {
   readonly structuredContent?: Readonly<Record<string, unknown>>;
   readonly isError?: boolean;
   readonly _meta?: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * A 2026-07-28 `input_required` result (multi-round-trip request): embedded requests for the
+ * client to fulfil, and the opaque state it echoes back on the retry.
+ */
+export interface InputRequiredShape {
+  readonly resultType: 'input_required';
+  readonly inputRequests: Readonly<Record<string, { readonly method: string; readonly params: Readonly<Record<string, unknown>> }>>;
+  readonly requestState: string;
+  readonly _meta?: Readonly<Record<string, unknown>>;
+}
+
+/** What a `tools/call` of an Alter tool answers with: a result, or (modern era only) input_required. */
+export type ToolCallAnswer = CallToolResultShape | InputRequiredShape;
+
+/** True for the input_required answer (only ever produced for a modern-era request). */
+export function isInputRequired(answer: ToolCallAnswer): answer is InputRequiredShape {
+  return (answer as { resultType?: unknown }).resultType === 'input_required';
 }
 
 /** An MCP tool definition as listed by `tools/list`. */
@@ -58,5 +85,5 @@ export interface ToolTable {
   /** Precomputed at registration; served as is. */
   readonly listing: readonly ToolDefinition[];
   has(name: string): boolean;
-  call(name: string, args: unknown, env: CallEnv): Promise<CallToolResultShape>;
+  call(name: string, args: unknown, env: CallEnv): Promise<ToolCallAnswer>;
 }

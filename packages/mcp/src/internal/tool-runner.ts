@@ -7,9 +7,12 @@ import { randomUUID } from 'node:crypto';
 import type { AlterVault, ConnectSession, Logger } from '@alter/vault';
 import { isAlterError } from '@alter/vault';
 import { CallSecrets, withCallSecrets } from '@alter/vault/internal';
-import { isAlterMcpError, NoUserError, ForeignContextError, ToolError, ToolInputError, ToolNestingError, ToolOutputError } from '../errors.js';
+import { isAlterMcpError, NoUserError, ForeignContextError, RequestStateError, ToolError, ToolInputError, ToolNestingError, ToolOutputError } from '../errors.js';
+import { connectLinkResult, type ConnectNeed, inputRequiredAnswer, recoveryAnswerFor } from '../recovery/recovery-answer.js';
+import { requestStateSealOf } from '../recovery/request-state-key.js';
+import { resumeRetriedCall } from '../recovery/retried-call.js';
 import { ToolResult } from '../tool-result.js';
-import type { CallEnv, CallerAuthInfo, CallToolResultShape } from './call-env.js';
+import { type CallEnv, type CallerAuthInfo, type CallToolResultShape, isInputRequired, type ToolCallAnswer } from './call-env.js';
 import type { CallState, Registration } from './call-state.js';
 import type { CompiledTool } from './module-scanner.js';
 import { callStateOf, createToolCallContext, outsideItsCall, type ToolBinding, type ToolCallContext } from './tool-call-context.js';
@@ -20,8 +23,7 @@ export interface RunnerOptions {
   readonly maxNestingDepth: number;
 }
 
-/** `_meta` key carrying the Connect link of a recovery result (for clients that want it structured). */
-export const CONNECT_META_KEY = 'dev.alter/connect';
+export { CONNECT_META_KEY } from '../recovery/recovery-answer.js';
 
 export class ToolRunner {
   readonly #vault: AlterVault;
@@ -48,8 +50,8 @@ export class ToolRunner {
     return this.#options.defaultUser;
   }
 
-  /** A top-level `tools/call`. Returns a result; throws only protocol errors (URL elicitation). */
-  async call(tool: CompiledTool, args: unknown, env: CallEnv, registration?: Registration): Promise<CallToolResultShape> {
+  /** A top-level `tools/call`. Returns a result (or input_required); throws only protocol errors (URL elicitation, refused request state). */
+  async call(tool: CompiledTool, args: unknown, env: CallEnv, registration?: Registration): Promise<ToolCallAnswer> {
     const user = this.resolveUser(env.authInfo);
     if (user === undefined) {
       const err = new NoUserError(tool.name);
@@ -58,6 +60,15 @@ export class ToolRunner {
     }
     const parsed = await tool.input.validate(args ?? {});
     if (!parsed.ok) return errorResult(new ToolInputError(tool.name, parsed.issues).message);
+    if (env.retry) {
+      // A 2026 retry of an input_required answer: its sealed state must hold before anything runs.
+      const answered = await resumeRetriedCall(this.#vault, this.#logger, env.retry, { user, tool: tool.name, args }, env.signal).catch((err: unknown) => {
+        if (!(err instanceof RequestStateError)) throw err;
+        this.#logger.warn('retried call refused: request state', { tool: tool.name, reason: err.reason });
+        throw env.invalidRequestStateError(err);
+      });
+      if (answered) return answered;
+    }
     const lifetime = { aborted: false };
     // Frozen, and never returned by the context: tool code cannot change who the call runs as.
     const state: CallState = Object.freeze({
@@ -72,20 +83,21 @@ export class ToolRunner {
       ...(registration ? { registration } : {}),
     });
     const ctx = createToolCallContext(this.#vault, state, bindingOf(tool), this.#logger);
-    let result: CallToolResultShape;
+    let result: ToolCallAnswer;
     try {
       const value = await withCallSecrets(state.secrets, () =>
         this.#vault.withAuditContext({ tool: tool.name, callId: state.callId }, () => tool.method.call(tool.instance, ctx, parsed.value)),
       );
       result = await mapResult(tool, value);
     } catch (err) {
-      result = await this.#recover(tool, err, state, env);
+      result = await this.#recover(tool, err, state, env, args);
     } finally {
       lifetime.aborted = true;
     }
     // The one exit of a tool result: no secret the vault used for this call reaches the model
-    // (text, structuredContent, _meta, error messages alike).
-    return state.secrets.redact(result);
+    // (text, structuredContent, _meta, error messages alike). An input_required answer is built
+    // by Alter from a Connect link and a sealed state only.
+    return isInputRequired(result) ? result : state.secrets.redact(result);
   }
 
   /** A tool method called from another tool's body (`this.listEmails(ctx, {...})`). */
@@ -107,10 +119,10 @@ export class ToolRunner {
     await Promise.allSettled([...this.#watches]);
   }
 
-  async #recover(tool: CompiledTool, err: unknown, state: CallState, env: CallEnv): Promise<CallToolResultShape> {
+  async #recover(tool: CompiledTool, err: unknown, state: CallState, env: CallEnv, args: unknown): Promise<ToolCallAnswer> {
     const code = (err as { code?: unknown } | null)?.code;
     if (code === 'ALTER_GRANT_NOT_FOUND' || code === 'ALTER_GRANT_REVOKED' || code === 'ALTER_SCOPE_REAUTH_REQUIRED') {
-      return this.#connect(tool, err as { provider: string; user?: string; missingScopes?: readonly string[]; revoked?: boolean }, state, env);
+      return this.#connect(tool, err as { provider: string; user?: string; missingScopes?: readonly string[]; revoked?: boolean }, state, env, args);
     }
     if (err instanceof ToolError) return errorResult(err.message);
     if (err instanceof ToolInputError || err instanceof ToolNestingError || err instanceof ToolOutputError || err instanceof ForeignContextError) {
@@ -138,7 +150,8 @@ export class ToolRunner {
     err: { provider: string; user?: string; missingScopes?: readonly string[]; revoked?: boolean },
     state: CallState,
     env: CallEnv,
-  ): Promise<CallToolResultShape> {
+    args: unknown,
+  ): Promise<ToolCallAnswer> {
     const provider = err.provider;
     const user = typeof err.user === 'string' && err.user !== '' ? err.user : state.user;
     const scopes = [...(state.scopesByProvider.get(provider) ?? new Set<string>()), ...(err.missingScopes ?? [])];
@@ -160,20 +173,17 @@ export class ToolRunner {
         : `This tool needs access to ${provider}.`;
     const message = `${why} Open the link to authorize, then try again.`;
     this.#logger.info('tool needs authorization; Connect session created', { tool: tool.name, provider, user, session: session.id.slice(0, 6) });
-    if (env.supportsUrlElicitation()) {
-      this.#watch(session, env);
-      throw env.urlElicitationError([{ elicitationId: session.id, url: session.url, message }]);
+    const need: ConnectNeed = { tool: tool.name, provider, session, why, message, ...(missing ? { missingScopes: missing } : {}) };
+    switch (recoveryAnswerFor(env)) {
+      case 'url-elicitation-error':
+        this.#watch(session, env);
+        throw env.urlElicitationError([{ elicitationId: session.id, url: session.url, message }]);
+      case 'input-required':
+        // Sealed to the call's own user (who the retry must be), not the error's.
+        return inputRequiredAnswer(need, await requestStateSealOf(this.#vault), { user: state.user, args });
+      case 'connect-link':
+        return connectLinkResult(need);
     }
-    return {
-      content: [
-        {
-          type: 'text',
-          text: `${why} Ask the user to open this link to authorize ${provider}, then call ${tool.name} again: ${session.url}`,
-        },
-      ],
-      isError: true,
-      _meta: { [CONNECT_META_KEY]: { url: session.url, sessionId: session.id, provider, ...(missing ? { missingScopes: [...missing] } : {}) } },
-    };
   }
 
   #watch(session: ConnectSession, env: CallEnv): void {

@@ -36,7 +36,7 @@ import type { ServerNotification, ServerRequest } from '@modelcontextprotocol/sd
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import type { ToolLogLevel } from '../alter-context.js';
 import { ServeError } from '../errors.js';
-import type { CallEnv, CallToolResultShape, ToolTable, UrlElicitation } from '../internal/call-env.js';
+import type { CallEnv, ToolTable, UrlElicitation } from '../internal/call-env.js';
 import { sdkInternal, sdkPackageInfo } from './sdk-package.js';
 import type { McpServerLike, SdkAdapter, SdkPackageInfo } from './sdk-seam.js';
 import { forkV1Server } from './sdk-v1-session-fork.js';
@@ -130,7 +130,8 @@ class SdkV1Adapter implements SdkAdapter {
         throw new McpError(ErrorCode.InvalidParams, `Tool ${name} not found`);
       }
       const log = (level: string, sessionId: string | undefined) => Boolean(capabilities().logging) && !isMessageIgnored.call(low, level, sessionId);
-      const result: CallToolResultShape = await owner.call(name, request.params.arguments, callEnv(low, extra, log));
+      // Always a result here: v1 speaks only the legacy era, which has no input_required.
+      const result = await owner.call(name, request.params.arguments, callEnv(low, extra, log));
       return result as never;
     });
   }
@@ -201,7 +202,10 @@ function callEnv(low: Server, extra: Extra, logEnabled: (level: string, sessionI
         return (await extra.sendRequest({ method: 'elicitation/create', params } as ServerRequest, ElicitResultSchema)) as Record<string, unknown>;
       },
     },
+    // SDK v1 implements protocol revisions up to 2025-11-25 only.
+    era: 'legacy',
     supportsUrlElicitation: () => Boolean(low.getClientCapabilities()?.elicitation?.url),
+    invalidRequestStateError: (err) => new McpError(ErrorCode.InvalidParams, err.message, { reason: 'invalid_request_state', detail: err.reason }),
     urlElicitationError: (elicitations: readonly UrlElicitation[]) =>
       new UrlElicitationRequiredError(elicitations.map((e) => ({ mode: 'url' as const, elicitationId: e.elicitationId, url: e.url, message: e.message }))),
     notifyElicitationComplete: (elicitationId: string) => low.createElicitationCompletionNotifier(elicitationId)(),

@@ -14,12 +14,12 @@
  * - `McpServer._registeredTools` (private) — the names of SDK tools, so a clash is a startup error.
  * - `Protocol._getRequestHandler()` (protected) — to keep the SDK's own handlers and delegate to them.
  */
-import { McpServer, PROTOCOL_VERSION_META_KEY, ProtocolError, ProtocolErrorCode, Server, UrlElicitationRequiredError } from '@modelcontextprotocol/server';
-import type { CallToolResult, ServerContext } from '@modelcontextprotocol/server';
+import { CLIENT_CAPABILITIES_META_KEY, McpServer, PROTOCOL_VERSION_META_KEY, ProtocolError, ProtocolErrorCode, Server, UrlElicitationRequiredError } from '@modelcontextprotocol/server';
+import type { CallToolResult, ClientCapabilities, InputRequiredResult, ServerContext } from '@modelcontextprotocol/server';
 import { StdioServerTransport } from '@modelcontextprotocol/server/stdio';
 import type { ToolLogLevel } from '../alter-context.js';
 import { ServeError } from '../errors.js';
-import type { CallEnv, CallToolResultShape, ToolTable, UrlElicitation } from '../internal/call-env.js';
+import { type CallEnv, isInputRequired, type ToolTable, type UrlElicitation } from '../internal/call-env.js';
 import { sdkInternal, sdkPackageInfo } from './sdk-package.js';
 import type { McpServerLike, SdkAdapter, SdkPackageInfo } from './sdk-seam.js';
 
@@ -97,7 +97,9 @@ class SdkV2Adapter implements SdkAdapter {
         if (previousCall) return (await previousCall(request, ctx)) as never;
         throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Tool ${name} not found`);
       }
-      const result: CallToolResultShape = await owner.call(name, request.params.arguments, callEnv(low, ctx));
+      const result = await owner.call(name, request.params.arguments, callEnv(low, ctx));
+      // input_required (2026-07-28 only) goes out as is: the era's codec carries resultType to the wire.
+      if (isInputRequired(result)) return result as InputRequiredResult;
       const outputSchema = owner.listing.find((d) => d.name === name)?.outputSchema;
       // What the SDK's own tools/call handler does with a result: the negotiated era's codec.
       return low.projectCallToolResult(result as CallToolResult, outputSchema);
@@ -118,12 +120,16 @@ class SdkV2Adapter implements SdkAdapter {
 
 function callEnv(low: Server, ctx: ServerContext): CallEnv {
   const progressToken = ctx.mcpReq._meta?.progressToken;
-  // A 2026-07-28 request carries its protocol version in the per-request envelope. That revision
-  // has no -32042 error and no elicitation/complete notification (the SDK fails the call when a
-  // handler throws -32042 there), so Connect recovery uses the fallback every client understands:
-  // an isError result with the URL. (That revision's own URL mechanism, input_required results,
-  // is not used yet.)
-  const modernEra = ctx.mcpReq.envelope !== undefined && Object.hasOwn(ctx.mcpReq.envelope, PROTOCOL_VERSION_META_KEY);
+  // A 2026-07-28 request carries its protocol version, and the client's capabilities, in the
+  // per-request envelope. That revision has no -32042 error and no elicitation/complete
+  // notification (the SDK fails the call when a handler throws -32042 there): Connect recovery
+  // answers input_required there (recovery/recovery-answer.ts).
+  const envelope = ctx.mcpReq.envelope;
+  const modernEra = envelope !== undefined && Object.hasOwn(envelope, PROTOCOL_VERSION_META_KEY);
+  // The SDK types the envelope as `{}` (its keys are reserved names); read it as the record it is.
+  const capabilities = (modernEra ? (envelope as Record<string, unknown>)[CLIENT_CAPABILITIES_META_KEY] : low.getClientCapabilities()) as ClientCapabilities | undefined;
+  // Without a configured `requestState.verify` hook the SDK hands over the raw echoed string; Alter verifies it itself.
+  const requestState: unknown = modernEra ? ctx.mcpReq.requestState() : undefined;
   return {
     authInfo: ctx.http?.authInfo,
     signal: ctx.mcpReq.signal,
@@ -154,7 +160,10 @@ function callEnv(low: Server, ctx: ServerContext): CallEnv {
         return (await ctx.mcpReq.send({ method: 'elicitation/create', params })) as unknown as Record<string, unknown>;
       },
     },
-    supportsUrlElicitation: () => !modernEra && Boolean(low.getClientCapabilities()?.elicitation?.url),
+    era: modernEra ? 'modern' : 'legacy',
+    supportsUrlElicitation: () => Boolean(capabilities?.elicitation?.url),
+    ...(requestState !== undefined ? { retry: { requestState, inputResponses: ctx.mcpReq.inputResponses } } : {}),
+    invalidRequestStateError: (err) => new ProtocolError(ProtocolErrorCode.InvalidParams, err.message, { reason: 'invalid_request_state', detail: err.reason }),
     urlElicitationError: (elicitations: readonly UrlElicitation[]) =>
       new UrlElicitationRequiredError(elicitations.map((e) => ({ mode: 'url' as const, elicitationId: e.elicitationId, url: e.url, message: e.message }))),
     notifyElicitationComplete: (elicitationId: string) => low.createElicitationCompletionNotifier(elicitationId)(),

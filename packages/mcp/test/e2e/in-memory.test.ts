@@ -143,6 +143,37 @@ describe.each(SDK_GENERATIONS)('AlterMCP over the in-memory transport (SDK $name
     await alter.close();
   });
 
+  it('raises URL elicitation (-32042) naming the missing scopes for re-authorization, and notifies completion', async () => {
+    const alter = new AlterMCP(h.vault, { defaultUser: 'carol', logger: h.leak.logger });
+    // carol first holds a read-only calendar grant (fallback answer: no URL elicitation declared).
+    const plain = await connect(sdk, alter, [CalendarTools]);
+    const first = await plain.client.callTool('list_events', { maxResults: 1 });
+    await h.sandbox.approve((first._meta![CONNECT_META_KEY] as { url: string }).url, { login: 'alice' });
+    expect((await plain.client.callTool('list_events', { maxResults: 1 })).isError).toBeFalsy();
+    await plain.close();
+
+    const { client, close } = await connect(sdk, alter, [CalendarTools], { elicitation: true });
+    const completed = new Promise<string>((resolve) => client.onElicitationComplete(resolve));
+    const args = { summary: 'Review', start: '2026-11-27T10:00:00Z', end: '2026-11-27T10:30:00Z' };
+    const err = await client.callTool('create_event', args).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    const protocolError = sdk.protocolError(err);
+    expect(protocolError?.code).toBe(-32042);
+    const elicitation = (protocolError!.data as { elicitations: Array<{ mode: string; url: string; elicitationId: string; message: string }> }).elicitations[0]!;
+    expect(elicitation.mode).toBe('url');
+    expect(elicitation.message).toContain(`missing permissions (${CALENDAR_EVENTS})`);
+    await h.sandbox.approve(elicitation.url, { login: 'alice' });
+    expect(await completed).toBe(elicitation.elicitationId);
+    const created = await client.callTool('create_event', args);
+    expect(created.isError).toBeFalsy();
+    expect(created.structuredContent).toMatchObject({ summary: 'Review' });
+    h.leak.inspect(err, 'elicitation error');
+    await close();
+    await alter.close();
+  });
+
   it('runs nested tools in a child audit context: the inner row has parentTool and the chain', async () => {
     const alter = new AlterMCP(h.vault, { defaultUser: 'bob', logger: h.leak.logger });
     const { client, close } = await connect(sdk, alter, [GmailTools]);

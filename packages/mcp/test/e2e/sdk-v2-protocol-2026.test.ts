@@ -9,10 +9,10 @@
  * an instance to the 2026 era). A client pinned to 2026-07-28 therefore cannot connect; a client in
  * `auto` negotiation falls back to 2025-11-25, where Alter's recovery (-32042) works unchanged.
  *
- * Served through the SDK's own entries, the 2026-07-28 era works: tools run, and because that
- * revision has no -32042 error and no elicitation/complete notification, a missing grant is the
- * isError result with the Connect URL even when the client declared URL elicitation (before, the
- * adapter raised -32042 there and the SDK failed the call).
+ * Served through the SDK's own entries, the 2026-07-28 era works: tools run, and a missing grant
+ * for a client that does not declare URL elicitation is the isError result with the Connect URL
+ * (that revision has no -32042; a client that declares URL elicitation gets input_required —
+ * recovery-2026-input-required.test.ts).
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { AlterMCP, CONNECT_META_KEY } from '@alter/mcp';
@@ -94,11 +94,11 @@ describe.each([
   { entry: "the SDK's stdio entry (serveStdio over an in-memory pair)", connect: viaStdioEntry, user: 'alice' },
   { entry: "the SDK's HTTP entry (createMcpHandler, fetch in-process)", connect: viaHttpEntry, user: 'bob' },
 ])('SDK v2 on the 2026-07-28 era, served by $entry', ({ connect, user }) => {
-  it('runs tools, and a missing grant is an isError result with the Connect URL (no -32042 on this revision)', async () => {
+  it('runs tools, and a missing grant is an isError result with the Connect URL for a client without URL elicitation', async () => {
     const alter = new AlterMCP(h.vault, { defaultUser: user, logger: h.leak.logger });
     const client = new Client(
       { name: 'pinned', version: '1.0.0' },
-      { capabilities: { elicitation: { url: {} } }, versionNegotiation: { mode: { pin: MODERN_PROTOCOL_VERSION } } },
+      { capabilities: {}, versionNegotiation: { mode: { pin: MODERN_PROTOCOL_VERSION } } },
     );
     const close = await connect(() => {
       const server = new McpServer({ name: 'modern', version: '1.0.0' });

@@ -23,7 +23,12 @@ export interface McpHarness {
 }
 
 export async function createMcpHarness(
-  options: { providers?: readonly ('google' | 'github' | 'slack')[]; connectBaseUrl?: string; /** Default true; false leaves the vault without a Connect base URL. */ listen?: boolean } = {},
+  options: {
+    providers?: readonly ('google' | 'github' | 'slack')[];
+    connectBaseUrl?: string;
+    /** Default true; false leaves the vault without a Connect base URL. */ listen?: boolean;
+    /** Connect session lifetime (default: the vault's). */ connectSessionTtlSec?: number;
+  } = {},
 ): Promise<McpHarness> {
   const leak = createLeakCheck();
   const sandbox = await startSandbox();
@@ -31,7 +36,14 @@ export async function createMcpHarness(
   const encryptionKey = leak.secret(randomBytes(32).toString('base64'), 'encryption key');
   const configs: ProviderConfig[] = (options.providers ?? ['google']).map((id) => sandbox.provider(id));
   for (const c of configs) if (c.clientSecret) leak.secret(c.clientSecret, `${c.id} client secret`);
-  const vault = new AlterVault({ caller: 'mcp-e2e', store: path.join(dir, 'vault.db'), encryptionKey, providers: configs, logger: leak.logger });
+  const vault = new AlterVault({
+    caller: 'mcp-e2e',
+    store: path.join(dir, 'vault.db'),
+    encryptionKey,
+    providers: configs,
+    logger: leak.logger,
+    ...(options.connectSessionTtlSec !== undefined ? { connect: { sessionTtlSec: options.connectSessionTtlSec } } : {}),
+  });
   await vault.ready();
   const server = options.listen === false ? undefined : await vault.connect.listen();
   if (server) sandbox.registerRedirectUri(`${server.url}/connect/callback`);
