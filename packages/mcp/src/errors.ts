@@ -18,7 +18,8 @@ export type AlterMcpErrorCode =
   | 'ALTER_MCP_SDK_UNSUPPORTED'
   | 'ALTER_MCP_TOOL_ERROR'
   | 'ALTER_MCP_VAULT_STARTUP'
-  | 'ALTER_MCP_FOREIGN_CONTEXT';
+  | 'ALTER_MCP_FOREIGN_CONTEXT'
+  | 'ALTER_MCP_ACCOUNT_NOT_CHOSEN';
 
 /** Base class of @alter/mcp errors. */
 export class AlterMcpError extends Error {
@@ -220,6 +221,31 @@ export class ForeignContextError extends AlterMcpError {
   }
 }
 
+/**
+ * The user has several accounts at a provider, the tool named none, and the user was asked which
+ * one to use (form elicitation) but declined, cancelled, or answered with an account that is not
+ * theirs. Nothing was sent to the provider for that request.
+ */
+export class AccountNotChosenError extends AlterMcpError {
+  readonly tool: string;
+  readonly provider: string;
+  /** `'decline'` / `'cancel'`: the user's answer; `'invalid'`: the answer named no account of the user. */
+  readonly reason: 'decline' | 'cancel' | 'invalid';
+  constructor(args: { tool: string; provider: string; reason: 'decline' | 'cancel' | 'invalid' }) {
+    const what =
+      args.reason === 'invalid'
+        ? `the answer did not name one of the user's ${args.provider} accounts`
+        : `the user ${args.reason === 'decline' ? 'declined' : 'cancelled'} the question`;
+    super(
+      'ALTER_MCP_ACCOUNT_NOT_CHOSEN',
+      `Tool ${args.tool} needs to know which ${args.provider} account to use, and ${what}; nothing was sent to ${args.provider}. Call the tool again and choose an account.`,
+    );
+    this.tool = args.tool;
+    this.provider = args.provider;
+    this.reason = args.reason;
+  }
+}
+
 /** Union of every concrete @alter/mcp error, for exhaustive `switch (err.code)`. */
 export type AnyAlterMcpError =
   | ReflectMetadataMissingError
@@ -233,7 +259,8 @@ export type AnyAlterMcpError =
   | SdkUnsupportedError
   | ToolError
   | VaultStartupError
-  | ForeignContextError;
+  | ForeignContextError
+  | AccountNotChosenError;
 
 /**
  * Exactly the codes of @alter/mcp's error classes; a record over `AlterMcpErrorCode`, so a code
@@ -252,6 +279,7 @@ const ALTER_MCP_ERROR_CODES: Readonly<Record<AlterMcpErrorCode, true>> = Object.
   ALTER_MCP_TOOL_ERROR: true,
   ALTER_MCP_VAULT_STARTUP: true,
   ALTER_MCP_FOREIGN_CONTEXT: true,
+  ALTER_MCP_ACCOUNT_NOT_CHOSEN: true,
 });
 
 /**
