@@ -116,3 +116,40 @@ describe('sandbox.approve() drives an MCP client sign-in against AlterAuthProvid
     });
   });
 });
+
+describe("the seed's literal provider config, signed in by the SDK client", () => {
+  let h: AuthHarness;
+  beforeAll(async () => {
+    // The Python docs' AlterAuthProvider config, letter for letter: Google's short scope names.
+    h = await startAuthHarness({ auth: { providers: { google: ['gmail.readonly', 'calendar.events'], github: ['repo'] } } });
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it('reaches the (sandbox) Google authorize endpoint with full scope URLs, and the signed-in tool call works', async () => {
+    const oauth = new TestOAuthClient('http://127.0.0.1:9/seed-config/callback', 'Seed config');
+    const transport = new StreamableHTTPClientTransport(new URL(h.mcpUrl), { authProvider: oauth });
+    await expect(new Client({ name: oauth.name, version: '1.0.0' }).connect(transport)).rejects.toBeInstanceOf(UnauthorizedError);
+    const result = await h.sandbox.approve(oauth.lastAuthorizationUrl.href, { login: 'alice', browser: h.sandbox.browser('alice') });
+
+    // The authorization redirect toward the Google emulator (the Connect step with Google's client).
+    const toGoogle = result.visited.map((u) => new URL(u)).find((u) => u.origin === h.sandbox.url && u.pathname === '/auth' && u.searchParams.get('client_id') === 'sandbox-google');
+    expect(toGoogle).toBeDefined();
+    const scope = toGoogle!.searchParams.get('scope')!.split(' ');
+    expect(scope).toEqual(expect.arrayContaining(['https://www.googleapis.com/auth/gmail.readonly', 'https://www.googleapis.com/auth/calendar.events']));
+    expect(scope).not.toContain('gmail.readonly');
+    expect(scope).not.toContain('calendar.events');
+
+    await transport.finishAuth(result.code!);
+    const client = new Client({ name: oauth.name, version: '1.0.0' });
+    await client.connect(new StreamableHTTPClientTransport(new URL(h.mcpUrl), { authProvider: oauth }));
+    try {
+      expect(JSON.parse(toolText(await client.callTool({ name: 'github_whoami', arguments: {} })))).toMatchObject({ login: 'alice', status: 200 });
+    } finally {
+      await client.close();
+    }
+    const [google] = await h.vault.store.listGrants({ provider: 'google' });
+    expect(google!.scopes).toEqual(expect.arrayContaining(['https://www.googleapis.com/auth/gmail.readonly', 'https://www.googleapis.com/auth/calendar.events']));
+  }, 60_000);
+});
