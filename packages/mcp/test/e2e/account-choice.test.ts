@@ -14,7 +14,11 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { type ElicitRequest, ElicitRequestSchema, type ElicitResult } from '@modelcontextprotocol/sdk/types.js';
+import { Client as ClientV2 } from '@modelcontextprotocol/client';
+import { InMemoryTransport as InMemoryTransportV2, McpServer as McpServerV2 } from '@modelcontextprotocol/server';
+import { serveStdio as sdkServeStdio } from '@modelcontextprotocol/server/stdio';
 import { AlterMCP, AlterTool, type AlterContext, serveHttp } from '@alter/mcp';
+import { MODERN_PROTOCOL_VERSION } from '../support/sdk-generations.js';
 import { createMcpHarness, type McpHarness } from '../support/mcp-harness.js';
 
 type ToolResultT = { content: Array<{ type: string; text?: string }>; isError?: boolean };
@@ -176,4 +180,48 @@ describe('account choice', () => {
       await handle.close();
     }
   }, 60_000);
+
+  it.each([
+    ['2025-11-25', undefined, 'bob'],
+    ['2026-07-28 (stateless: no request mid-call)', MODERN_PROTOCOL_VERSION, undefined],
+  ])('with SDK v2 over protocol %s', async (_label, pin, expected) => {
+    const alter = new AlterMCP(h.vault, { defaultUser: USER, logger: h.leak.logger });
+    const client = new ClientV2(
+      { name: 'account-choice-v2-client', version: '1.0.0' },
+      { capabilities: { elicitation: { form: {} } }, ...(pin ? { versionNegotiation: { mode: { pin } } } : {}) },
+    );
+    const bobAccount = accounts.find((a) => a.includes('bob')) ?? accounts[1]!;
+    let asked = 0;
+    client.setRequestHandler('elicitation/create', async () => {
+      asked++;
+      return { action: 'accept', content: { account: bobAccount } };
+    });
+    // The SDK's own serving entry (serves both eras; a connect()-attached server is 2025-only).
+    const [a, b] = InMemoryTransportV2.createLinkedPair();
+    const handle = sdkServeStdio(
+      () => {
+        const server = new McpServerV2({ name: 'account-choice-v2', version: '1.0.0' });
+        alter.register(server, [GitHubWhoTools]);
+        return server;
+      },
+      { transport: a },
+    );
+    await client.connect(b);
+    if (pin) expect(client.getNegotiatedProtocolVersion()).toBe(pin);
+    try {
+      const result = await client.callTool({ name: 'github_login', arguments: {} });
+      if (expected !== undefined) {
+        expect(text(result)).toBe(expected);
+        expect(asked).toBe(1);
+      } else {
+        expect(result.isError).toBe(true);
+        expect(text(result)).toContain('Pass { account } to choose one');
+        expect(asked).toBe(0);
+      }
+    } finally {
+      await client.close();
+      await handle.close();
+      await alter.close();
+    }
+  });
 });
