@@ -235,10 +235,11 @@ export class AccountNotChosenError extends AlterMcpError {
     const what =
       args.reason === 'invalid'
         ? `the answer did not name one of the user's ${args.provider} accounts`
-        : `the user ${args.reason === 'decline' ? 'declined' : 'cancelled'} the question`;
+        : `the user ${args.reason === 'decline' ? 'declined' : 'cancelled'} the question which one to use`;
+    // The call pipeline prefixes "Tool <name> failed: ", so the message does not name the tool again.
     super(
       'ALTER_MCP_ACCOUNT_NOT_CHOSEN',
-      `Tool ${args.tool} needs to know which ${args.provider} account to use, and ${what}; nothing was sent to ${args.provider}. Call the tool again and choose an account.`,
+      `several ${args.provider} accounts are connected and ${what}; nothing was sent to ${args.provider}. Call the tool again and choose an account.`,
     );
     this.tool = args.tool;
     this.provider = args.provider;

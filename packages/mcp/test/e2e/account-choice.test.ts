@@ -137,7 +137,8 @@ describe('account choice', () => {
       expect(asked).toHaveLength(1);
       expect(result.isError).toBe(true);
       expect(text(result)).toMatch(reason);
-      expect(text(result)).toContain('Call the tool again and choose an account');
+      expect(text(result)).toMatch(/^Tool github_login failed: several github accounts are connected and /);
+      expect(text(result)).toContain('nothing was sent to github. Call the tool again and choose an account.');
       const after = await h.vault.audit.query({ user: USER });
       const sent = (rows: typeof after) => rows.filter((r) => r.status !== null).length;
       expect(sent(after)).toBe(sent(before));
