@@ -71,8 +71,8 @@ async function askForAccount(state: CallState, tool: string, ambiguous: Ambiguou
   try {
     answer = await state.channel.request(
       'elicitation',
+      // No `mode`: form is the default, and clients of 2025-06-18 do not know the field.
       state.secrets.redact({
-        mode: 'form',
         message: `You have ${accounts.length} ${provider} accounts connected. Which one should ${tool} use?`,
         requestedSchema: {
           type: 'object',
