@@ -41,7 +41,11 @@ export interface AlterContext {
   /**
    * Calls the provider API as {@link user}: the token is injected by the vault, the tool's scopes
    * are checked first, and an audit row records this tool (and its parents).
-   * @throws GrantNotFoundError / ScopeReauthRequiredError (turned into a Connect URL by the framework), and the vault's other errors.
+   * When the user has several accounts at the provider and `options.account` names none, a
+   * client with form elicitation is asked which one to use (once per call; docs/error-recovery.md).
+   * @throws GrantNotFoundError / ScopeReauthRequiredError (turned into a Connect URL by the framework),
+   *   AccountNotChosenError (the user declined to choose), AccountAmbiguousError (the client cannot
+   *   be asked), and the vault's other errors.
    */
   request(method: string, url: string, options?: AlterRequestOptions): Promise<VaultResponse>;
   /** Reports progress; a no-op unless the client sent a progress token. */

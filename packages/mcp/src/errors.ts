@@ -19,7 +19,8 @@ export type AlterMcpErrorCode =
   | 'ALTER_MCP_TOOL_ERROR'
   | 'ALTER_MCP_VAULT_STARTUP'
   | 'ALTER_MCP_FOREIGN_CONTEXT'
-  | 'ALTER_MCP_REQUEST_STATE';
+  | 'ALTER_MCP_REQUEST_STATE'
+  | 'ALTER_MCP_ACCOUNT_NOT_CHOSEN';
 
 /** Base class of @alter/mcp errors. */
 export class AlterMcpError extends Error {
@@ -253,6 +254,32 @@ export class RequestStateError extends AlterMcpError {
   }
 }
 
+/**
+ * The user has several accounts at a provider, the tool named none, and the user was asked which
+ * one to use (form elicitation) but declined, cancelled, or answered with an account that is not
+ * theirs. Nothing was sent to the provider for that request.
+ */
+export class AccountNotChosenError extends AlterMcpError {
+  readonly tool: string;
+  readonly provider: string;
+  /** `'decline'` / `'cancel'`: the user's answer; `'invalid'`: the answer named no account of the user. */
+  readonly reason: 'decline' | 'cancel' | 'invalid';
+  constructor(args: { tool: string; provider: string; reason: 'decline' | 'cancel' | 'invalid' }) {
+    const what =
+      args.reason === 'invalid'
+        ? `the answer did not name one of the user's ${args.provider} accounts`
+        : `the user ${args.reason === 'decline' ? 'declined' : 'cancelled'} the question which one to use`;
+    // The call pipeline prefixes "Tool <name> failed: ", so the message does not name the tool again.
+    super(
+      'ALTER_MCP_ACCOUNT_NOT_CHOSEN',
+      `several ${args.provider} accounts are connected and ${what}; nothing was sent to ${args.provider}. Call the tool again and choose an account.`,
+    );
+    this.tool = args.tool;
+    this.provider = args.provider;
+    this.reason = args.reason;
+  }
+}
+
 /** Union of every concrete @alter/mcp error, for exhaustive `switch (err.code)`. */
 export type AnyAlterMcpError =
   | ReflectMetadataMissingError
@@ -267,7 +294,8 @@ export type AnyAlterMcpError =
   | ToolError
   | VaultStartupError
   | ForeignContextError
-  | RequestStateError;
+  | RequestStateError
+  | AccountNotChosenError;
 
 /**
  * Exactly the codes of @alter/mcp's error classes; a record over `AlterMcpErrorCode`, so a code
@@ -287,6 +315,7 @@ const ALTER_MCP_ERROR_CODES: Readonly<Record<AlterMcpErrorCode, true>> = Object.
   ALTER_MCP_VAULT_STARTUP: true,
   ALTER_MCP_FOREIGN_CONTEXT: true,
   ALTER_MCP_REQUEST_STATE: true,
+  ALTER_MCP_ACCOUNT_NOT_CHOSEN: true,
 });
 
 /**

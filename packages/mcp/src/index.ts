@@ -48,6 +48,7 @@ export { errorPageHandler } from './auth/error-page.js';
 
 // Errors
 export {
+  AccountNotChosenError,
   AlterMcpError,
   isAlterMcpError,
   NoUserError,

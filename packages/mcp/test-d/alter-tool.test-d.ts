@@ -154,6 +154,7 @@ export function mcpErrorKind(err: AnyAlterMcpError): 'definition' | 'call' | 'se
     case 'ALTER_MCP_TOOL_ERROR':
     case 'ALTER_MCP_FOREIGN_CONTEXT':
     case 'ALTER_MCP_REQUEST_STATE':
+    case 'ALTER_MCP_ACCOUNT_NOT_CHOSEN':
       return 'call';
     case 'ALTER_MCP_SERVE':
     case 'ALTER_MCP_VAULT_STARTUP':

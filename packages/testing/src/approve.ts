@@ -14,12 +14,18 @@ export interface ApproveOptions {
   readonly scopes?: readonly string[];
   /** Refuse these scopes at every consent screen of this approval. */
   readonly dropScopes?: readonly string[];
-  /** Press "Deny" on the consent screen: the client's callback receives `error=access_denied`. */
+  /**
+   * Press "Deny" on the consent screen — the sandbox's, or an MCP auth server's
+   * (`AlterAuthProvider`) when it shows one: the client's callback receives `error=access_denied`.
+   */
   readonly deny?: boolean;
   /**
    * Run in this browser (its cookie jar) instead of a fresh one: e.g. the browser that consented
    * on an auth server's page, whose Connect session is bound to it, or one signed in as the user
-   * a tool's Connect link names. Cookies set during the approval stay in it.
+   * a tool's Connect link names. Cookies set during the approval stay in it. Pass
+   * `sandbox.browser(login)` — the one browser the sandbox keeps per login — so a second sign-in
+   * finds the first one's cookies: the sandbox session (no login form) and an auth server's
+   * remembered consent (no consent page). A browser kept for another login is refused.
    */
   readonly browser?: SandboxBrowser;
   /**
@@ -37,13 +43,34 @@ export interface ApproveOptions {
   readonly maxRedirects?: number;
 }
 
+/** A form `approve()` filled in, as a user would have. */
+export type ApprovePage =
+  /** The sandbox's login form. */
+  | 'login'
+  /** The sandbox's consent screen (once per provider of a Connect session). */
+  | 'consent'
+  /** A Connect interstitial (tool links, `bind: 'confirm'`). */
+  | 'connect-confirm'
+  /** An MCP authorization server's consent page (`AlterAuthProvider`). */
+  | 'auth-server-consent';
+
 /** Where `approve()` stopped. */
 export interface ApproveResult {
   /**
-   * The last URL: the page that answered without a redirect, or the first redirect target that
-   * is not loopback (not contacted) — e.g. a `returnTo` on a real domain.
+   * The last URL: the page that answered without a redirect, the first redirect target that is
+   * not loopback (not contacted) — e.g. a `returnTo` on a real domain — or, when `url` was an
+   * OAuth authorization URL of an MCP auth server, the redirect to the client's `redirect_uri`
+   * (not contacted; see {@link code}).
    */
   readonly finalUrl: string;
+  /**
+   * The authorization code, when `approve()` stopped at the `redirect_uri` of the authorization
+   * URL it started from: hand it to your OAuth client (`transport.finishAuth(code)` for the MCP
+   * SDK's client). Undefined otherwise (e.g. after `deny`, where `finalUrl` carries `error`).
+   */
+  readonly code: string | undefined;
+  /** The forms it filled in, in order: shows what a remembered session or consent skipped. */
+  readonly answered: readonly ApprovePage[];
   /** Status of the last response (the 3xx itself when stopping at a non-loopback redirect). */
   readonly status: number;
   /** Body of the last response ('' when stopping at a non-loopback redirect). */
@@ -60,6 +87,8 @@ export interface ApproveContext {
   /** Origin of the sandbox's authorization server (`http://127.0.0.1:PORT`). */
   readonly origin: string;
   readonly knownLogin: (login: string) => boolean;
+  /** The login a browser was kept for by `sandbox.browser(login)`, if it was. */
+  readonly browserLogin: (browser: SandboxBrowser) => string | undefined;
 }
 
 /**
@@ -85,12 +114,27 @@ export async function approveFlow(ctx: ApproveContext, startUrl: string, options
     throw new SandboxError('SANDBOX_NOT_LOOPBACK', `approve() only contacts loopback URLs; "${url.origin}" is not one. Pass the URL your local server produced.`);
   }
 
+  const keptFor = options.browser ? ctx.browserLogin(options.browser) : undefined;
+  if (keptFor !== undefined && keptFor !== options.login) {
+    throw invalidArgument('options.browser', `this browser is kept for "${keptFor}" (sandbox.browser('${keptFor}')); sign "${options.login}" in with sandbox.browser('${options.login}') or a new SandboxBrowser().`);
+  }
   const browser = options.browser ?? new SandboxBrowser();
   const stopAt = options.stopAt;
+  const clientRedirect = clientRedirectUri(url, ctx.origin);
   const visited: string[] = [];
+  const answered: ApprovePage[] = [];
   let method = 'GET';
   let form: URLSearchParams | undefined;
   let confirmed = 0;
+  let serverConsents = 0;
+  const done = (finalUrl: string, status: number, body: string): ApproveResult => ({
+    finalUrl,
+    status,
+    body,
+    visited,
+    answered,
+    code: clientRedirect !== undefined && isRedirectTo(finalUrl, clientRedirect) ? (new URL(finalUrl).searchParams.get('code') ?? undefined) : undefined,
+  });
 
   for (let hop = 0; hop <= maxRedirects; hop++) {
     visited.push(url.href);
@@ -102,7 +146,10 @@ export async function approveFlow(ctx: ApproveContext, startUrl: string, options
     if (res.status >= 300 && res.status < 400 && location) {
       await res.body?.cancel();
       const next = new URL(location, url);
-      if (!isLoopbackUrl(next) || (stopAt !== undefined && next.href.startsWith(stopAt))) return { finalUrl: next.href, status: res.status, body: '', visited };
+      // The MCP client's redirect URI is where the code is handed over: reported, never requested.
+      if (!isLoopbackUrl(next) || (stopAt !== undefined && next.href.startsWith(stopAt)) || (clientRedirect !== undefined && isRedirectTo(next.href, clientRedirect))) {
+        return done(next.href, res.status, '');
+      }
       // 307/308 repeat the method and body; every other redirect becomes a GET (as browsers do).
       if (res.status !== 307 && res.status !== 308) {
         method = 'GET';
@@ -115,7 +162,7 @@ export async function approveFlow(ctx: ApproveContext, startUrl: string, options
     const body = await res.text();
     const refresh = metaRefresh(body, url);
     if (refresh) {
-      if (!isLoopbackUrl(refresh)) return { finalUrl: refresh.href, status: res.status, body, visited };
+      if (!isLoopbackUrl(refresh)) return done(refresh.href, res.status, body);
       method = 'GET';
       form = undefined;
       url = refresh;
@@ -125,6 +172,7 @@ export async function approveFlow(ctx: ApproveContext, startUrl: string, options
     const interstitial = res.status === 200 && confirmed < 5 ? connectConfirmForm(body, url, options) : undefined;
     if (interstitial) {
       confirmed++;
+      answered.push('connect-confirm');
       method = 'POST';
       form = interstitial.form;
       url = interstitial.action;
@@ -133,13 +181,25 @@ export async function approveFlow(ctx: ApproveContext, startUrl: string, options
     if (url.origin === ctx.origin && /^\/interaction\/[^/]+$/.test(url.pathname) && res.status === 200) {
       const step = fillSandboxForm(body, url, options);
       if (step) {
+        answered.push(step.page);
         method = 'POST';
         form = step.form;
         url = step.action;
         continue;
       }
     }
-    return { finalUrl: url.href, status: res.status, body, visited };
+    // An MCP auth server's consent page (AlterAuthProvider), answered once per approval: a
+    // second one means the server refused the answer, which the caller should see.
+    const serverConsent = res.status === 200 && url.origin !== ctx.origin && serverConsents === 0 ? authServerConsentForm(body, url, options) : undefined;
+    if (serverConsent) {
+      serverConsents++;
+      answered.push('auth-server-consent');
+      method = 'POST';
+      form = serverConsent.form;
+      url = serverConsent.action;
+      continue;
+    }
+    return done(url.href, res.status, body);
   }
   throw new SandboxError('SANDBOX_REDIRECT_LOOP', `approve() followed ${maxRedirects} redirects without reaching a page; raise options.maxRedirects if the flow is that long.`);
 }
@@ -161,13 +221,56 @@ function connectConfirmForm(html: string, pageUrl: URL, options: ApproveOptions)
   return { action: new URL(attr(m[1] ?? '', 'action') ?? '', pageUrl), form };
 }
 
+/**
+ * The `redirect_uri` of an OAuth authorization URL served by someone other than the sandbox (an
+ * MCP auth server's `/authorize`): the client's callback, where approve() stops. The sandbox's
+ * own authorize URL (a test driving the sandbox directly) keeps its documented behaviour of
+ * following the redirect back.
+ */
+function clientRedirectUri(start: URL, sandboxOrigin: string): URL | undefined {
+  if (start.origin === sandboxOrigin || start.searchParams.get('response_type') !== 'code') return undefined;
+  const uri = start.searchParams.get('redirect_uri');
+  return uri !== null && URL.canParse(uri) ? new URL(uri) : undefined;
+}
+
+/** True when `href` is `redirectUri` with the authorization response's parameters added. */
+function isRedirectTo(href: string, redirectUri: URL): boolean {
+  const u = new URL(href);
+  return u.origin === redirectUri.origin && u.pathname === redirectUri.pathname;
+}
+
+/**
+ * An MCP authorization server's consent page (AlterAuthProvider's): a POST form with an
+ * "approve" `decision` button. Its hidden fields (request id, CSRF token) are sent back as they
+ * are, with `decision=approve` — or `deny` with `options.deny`.
+ */
+function authServerConsentForm(html: string, pageUrl: URL, options: ApproveOptions): { action: URL; form: URLSearchParams } | undefined {
+  const re = /<form\b([^>]*)>([\s\S]*?)<\/form>/gi;
+  for (let m = re.exec(html); m; m = re.exec(html)) {
+    const attrs = m[1] ?? '';
+    const inner = m[2] ?? '';
+    if ((attr(attrs, 'method') ?? '').toLowerCase() !== 'post') continue;
+    const buttons = [...inner.matchAll(/<button\b([^>]*)>/gi)].map((b) => b[1] ?? '');
+    if (!buttons.some((b) => attr(b, 'name') === 'decision' && attr(b, 'value') === 'approve')) continue;
+    const form = new URLSearchParams();
+    for (const i of inner.matchAll(/<input\b([^>]*)>/gi)) {
+      const a = i[1] ?? '';
+      const name = attr(a, 'name');
+      if (name && attr(a, 'type') === 'hidden') form.set(name, attr(a, 'value') ?? '');
+    }
+    form.set('decision', options.deny ? 'deny' : 'approve');
+    return { action: new URL(attr(attrs, 'action') ?? '', pageUrl), form };
+  }
+  return undefined;
+}
+
 /** Picks the right form on a sandbox interaction page and fills it in. */
-function fillSandboxForm(html: string, pageUrl: URL, options: ApproveOptions): { action: URL; form: URLSearchParams } | undefined {
+function fillSandboxForm(html: string, pageUrl: URL, options: ApproveOptions): { action: URL; form: URLSearchParams; page: ApprovePage } | undefined {
   const login = findForm(html, 'login');
-  if (login) return { action: new URL(login.action, pageUrl), form: new URLSearchParams({ login: options.login }) };
+  if (login) return { action: new URL(login.action, pageUrl), form: new URLSearchParams({ login: options.login }), page: 'login' };
   if (options.deny) {
     const deny = findForm(html, 'deny');
-    if (deny) return { action: new URL(deny.action, pageUrl), form: new URLSearchParams() };
+    if (deny) return { action: new URL(deny.action, pageUrl), form: new URLSearchParams(), page: 'consent' };
   }
   const consent = findForm(html, 'consent');
   if (!consent) return undefined;
@@ -178,7 +281,7 @@ function fillSandboxForm(html: string, pageUrl: URL, options: ApproveOptions): {
     if (dropped.has(box.value)) continue;
     if (allow ? allow.has(box.value) : box.checked) form.append(box.name, box.value);
   }
-  return { action: new URL(consent.action, pageUrl), form };
+  return { action: new URL(consent.action, pageUrl), form, page: 'consent' };
 }
 
 interface ParsedForm {

@@ -1,5 +1,5 @@
 // @alter/testing — every export is public API. Add deliberately.
-export type { ApproveOptions, ApproveResult } from './approve.js';
+export type { ApproveOptions, ApprovePage, ApproveResult } from './approve.js';
 export { SandboxBrowser } from './sandbox-browser.js';
 export { type EmulatedProviderId, EMULATED_PROVIDERS, type EmulatedProvider, KNOWN_SCOPES } from './emulated-providers.js';
 export { SandboxError, type SandboxErrorCode } from './errors.js';

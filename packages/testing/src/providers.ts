@@ -1,4 +1,13 @@
-import { defineProvider, githubScopeSignal, googleScopeSignal, normalizeGoogleScopes, type ProviderConfig, slackScopeSignal } from '@alter/vault';
+import {
+  defineProvider,
+  githubScopeSignal,
+  googleScopeSignal,
+  normalizeGithubScopes,
+  normalizeGoogleScopes,
+  normalizeSlackScopes,
+  type ProviderConfig,
+  slackScopeSignal,
+} from '@alter/vault';
 
 /** The real providers' scope behaviour, so sandbox-backed tests see what production sees. */
 const SCOPE_BEHAVIOUR: Readonly<Record<string, Pick<ProviderConfig, 'scopeSignal' | 'normalizeScopes'>>> = Object.freeze({
@@ -7,9 +16,16 @@ const SCOPE_BEHAVIOUR: Readonly<Record<string, Pick<ProviderConfig, 'scopeSignal
     // The emulator (oidc-provider) needs offline_access where Google uses access_type=offline.
     normalizeScopes: (scopes: readonly string[], where: string) => scopes.flatMap((s) => (s === 'offline_access' ? [s] : normalizeGoogleScopes([s], where))),
   }),
-  github: Object.freeze({ scopeSignal: githubScopeSignal }),
-  slack: Object.freeze({ scopeSignal: slackScopeSignal }),
+  // The emulator's protocol scopes (oidc-provider needs them for ids and refresh tokens) pass;
+  // every other name is checked as the real provider's factory checks it.
+  github: Object.freeze({ scopeSignal: githubScopeSignal, normalizeScopes: exceptProtocolScopes(normalizeGithubScopes) }),
+  slack: Object.freeze({ scopeSignal: slackScopeSignal, normalizeScopes: exceptProtocolScopes(normalizeSlackScopes) }),
 });
+
+function exceptProtocolScopes(normalize: (scopes: readonly string[], where: string) => readonly string[]) {
+  const protocol = new Set(['openid', 'offline_access', 'email', 'profile']);
+  return (scopes: readonly string[], where: string): string[] => scopes.flatMap((s) => (protocol.has(s) ? [s] : normalize([s], where)));
+}
 import { invalidArgument } from './errors.js';
 import {
   EMULATED_PROVIDERS,

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { ProviderConfig } from '@alter/vault';
 import { type ApproveOptions, type ApproveResult, approveFlow } from './approve.js';
+import { SandboxBrowser } from './sandbox-browser.js';
 import { EMULATED_PROVIDERS, type EmulatedProviderId, isEmulatedProviderId, KNOWN_SCOPES } from './emulated-providers.js';
 import { invalidArgument, SandboxError } from './errors.js';
 import { CalendarFake } from './fake-apis/calendar.js';
@@ -69,6 +70,9 @@ export class Sandbox {
 
   readonly #server: Server;
   readonly #clients: ClientRegistry;
+  /** One browser per login (see {@link browser}), and back. */
+  readonly #browsers = new Map<string, SandboxBrowser>();
+  readonly #browserLogins = new WeakMap<SandboxBrowser, string>();
   #closed = false;
 
   /** @internal Use {@link startSandbox}. */
@@ -158,9 +162,13 @@ export class Sandbox {
    * Signs a user in and answers the consent screen the way a browser would, starting from any
    * loopback URL that leads to the sandbox's authorize endpoint (a Connect URL, an MCP authorize
    * URL), and follows redirects back through the client's callback. Confirms a Connect
-   * interstitial (tool links) like a user. Runs in a fresh cookie jar unless `options.browser`
-   * names one — sessions bound to a browser (an auth server's sign-in, a tool link that needs the
-   * signed-in user) complete only in that browser. Only loopback URLs are ever contacted.
+   * interstitial (tool links) like a user. Given an MCP client's authorization URL (an
+   * `AlterAuthProvider` `/authorize`), it answers the server's consent page, then every provider's
+   * login and consent, and stops at the client's `redirect_uri` with the code in `result.code`.
+   * Runs in a fresh cookie jar unless `options.browser` names one (`sandbox.browser(login)` keeps
+   * one per login, so remembered sessions and consent apply on the next run) — sessions bound to
+   * a browser (an auth server's sign-in, a tool link that needs the signed-in user) complete only
+   * in that browser. Only loopback URLs are ever contacted.
    * @throws {SandboxError} `SANDBOX_NOT_LOOPBACK`, `SANDBOX_INVALID_ARGUMENT` (unknown login),
    *   `SANDBOX_REDIRECT_LOOP`, `SANDBOX_CLOSED`.
    * @example
@@ -170,11 +178,42 @@ export class Sandbox {
    * // deny: sandbox.approve(url, { login: 'alice', deny: true })
    * // in the browser that consented: sandbox.approve(connectUrl, { login: 'alice', browser, stopAt: `${issuer}/authorize/complete` })
    * // fewer scopes: sandbox.approve(url, { login: 'alice', scopes: ['read:user'] })
+   * // an MCP client's sign-in: const { code } = await sandbox.approve(authorizationUrl.href, { login: 'alice', browser: sandbox.browser('alice') })
    * ```
    */
   async approve(url: string, options: ApproveOptions): Promise<ApproveResult> {
     this.#assertOpen();
-    return approveFlow({ origin: this.url, knownLogin: (login) => this.users.some((u) => u.login === login) }, url, options);
+    return approveFlow(
+      { origin: this.url, knownLogin: (login) => this.users.some((u) => u.login === login), browserLogin: (browser) => this.#browserLogins.get(browser) },
+      url,
+      options,
+    );
+  }
+
+  /**
+   * The browser this sandbox keeps for one login (created on first use; the same object for the
+   * sandbox's life). Sign-ins run in it keep their cookies — the sandbox session, an auth server's
+   * "remembered consent" — so the next `approve(url, { login, browser: sandbox.browser(login) })`
+   * skips the login form and a consent page the user already answered, as a returning user's
+   * browser would. `approve()` refuses it for another login.
+   * @throws {SandboxError} `SANDBOX_INVALID_ARGUMENT` for an unknown login, `SANDBOX_CLOSED`.
+   * @example
+   * ```ts
+   * const first = await sandbox.approve(authorizationUrl, { login: 'alice', browser: sandbox.browser('alice') });
+   * const again = await sandbox.approve(nextAuthorizationUrl, { login: 'alice', browser: sandbox.browser('alice') });
+   * // again.answered: ['consent'] — no login form, no auth-server consent page
+   * ```
+   */
+  browser(login: string): SandboxBrowser {
+    this.#assertOpen();
+    this.user(login);
+    let browser = this.#browsers.get(login);
+    if (browser === undefined) {
+      browser = new SandboxBrowser();
+      this.#browsers.set(login, browser);
+      this.#browserLogins.set(browser, login);
+    }
+    return browser;
   }
 
   /** Stops the server and drops every connection. Idempotent. */

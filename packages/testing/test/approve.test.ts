@@ -138,6 +138,22 @@ describe('approve()', () => {
     expect(done.visited.filter((v) => v.endsWith('/confirm')).length).toBe(3);
   });
 
+  it('keeps one browser per login: the next approval in it skips the login form', async () => {
+    const browser = sandbox.browser('carol');
+    expect(sandbox.browser('carol')).toBe(browser);
+    expect(sandbox.browser('alice')).not.toBe(browser);
+    expect(() => sandbox.browser('mallory')).toThrow(expect.objectContaining({ code: 'SANDBOX_INVALID_ARGUMENT' }));
+    const steps = [{ provider: 'google' as const, scope: 'openid' }, { provider: 'github' as const, scope: 'openid repo' }];
+    const first = await sandbox.approve(connect.session(steps), { login: 'carol', browser });
+    expect(first.answered).toEqual(['login', 'consent', 'consent']);
+    const second = await sandbox.approve(connect.session(steps), { login: 'carol', browser });
+    expect(second.answered).toEqual(['consent', 'consent']);
+    expect(second.body).toContain('All connected');
+    // A fresh jar (the default) signs in again; a browser kept for carol is refused for alice.
+    expect((await sandbox.approve(connect.session(steps), { login: 'carol' })).answered[0]).toBe('login');
+    await expect(sandbox.approve(connect.session(steps), { login: 'alice', browser })).rejects.toMatchObject({ code: 'SANDBOX_INVALID_ARGUMENT', argument: 'options.browser' });
+  });
+
   it('stops at a redirect to a non-loopback returnTo without contacting it', async () => {
     const url = connect.session([{ provider: 'google', scope: 'openid' }], 'https://app.example.com/done?x=1');
     const done = await sandbox.approve(url, { login: 'alice' });

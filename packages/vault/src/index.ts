@@ -89,6 +89,7 @@ export type { TokenEndpointAnswer, ScopeErrorsMode } from './provider-config.js'
 export { normalizeProviderScopes } from './providers/scopes.js';
 export { normalizeGoogleScopes } from './providers/google-scopes.js';
 export { normalizeGithubScopes } from './providers/github-scopes.js';
+export { normalizeSlackScopes } from './providers/slack-scopes.js';
 export { bearerInsufficientScope, githubScopeSignal, googleScopeSignal, slackScopeSignal, type ScopeSignal } from './providers/scope-signals.js';
 export { createOAuthClient } from './oauth-client.js';
 export type { AuthorizationRequest, ExchangedGrant, GrantTokens, OAuthClient, OAuthClientOptions, RefreshOptions } from './oauth-client.js';

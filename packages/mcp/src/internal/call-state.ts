@@ -18,6 +18,12 @@ export interface CallChannel {
   progress(done: number, total: number | undefined, message: string | undefined): Promise<void>;
   /** Sends an MCP logging notification when the server and the client's level allow it. */
   log(level: ToolLogLevel, logger: string, data: unknown): Promise<void>;
+  /**
+   * True when the client can answer a form-mode `elicitation/create` on this call: it declared
+   * `elicitation.form` (or a bare `elicitation: {}`, which means form mode), and the call's
+   * protocol revision lets the server send requests mid-call.
+   */
+  supportsFormElicitation(): boolean;
   /** Sends a server→client request (`sampling/createMessage`, `elicitation/create`). */
   request(kind: 'sampling' | 'elicitation', params: Readonly<Record<string, unknown>>): Promise<Readonly<Record<string, unknown>>>;
   /** Closes the SSE stream carrying this call's response; false when the transport has none to close. */
@@ -46,6 +52,11 @@ export interface CallState {
   readonly chain: readonly string[];
   /** Scopes every tool in this call tree declared, per provider (for Connect sessions). */
   readonly scopesByProvider: Map<string, Set<string>>;
+  /**
+   * The account the user chose per provider when asked during this call tree (see
+   * account-choice.ts): later requests to that provider use it without asking again.
+   */
+  readonly accountChoices: Map<string, Promise<string>>;
   /** The registration the outermost tool was called through (absent for direct calls). */
   readonly registration?: Registration;
   /** `aborted` turns true when the top-level call has returned: a context kept for later can no longer act (see outsideItsCall). */

@@ -16,6 +16,7 @@ import type { AlterVault, Logger, VaultResponse } from '@alter/vault';
 import { currentCallSecrets, withCallSecrets } from '@alter/vault/internal';
 import { ForeignContextError } from '../errors.js';
 import type { AlterContext, AlterRequestOptions, ElicitParams, SamplingParams, ToolLog, ToolLogLevel } from '../alter-context.js';
+import { withAccountChoice } from './account-choice.js';
 import type { CallState } from './call-state.js';
 
 const contexts = new WeakSet<object>();
@@ -144,10 +145,18 @@ export class ToolCallContext implements AlterContext {
     const ambient = currentCallSecrets();
     if (ambient !== undefined && ambient !== state.secrets) return Promise.reject(new ForeignContextError(this.#tool.name));
     const signal = options.signal ? AbortSignal.any([options.signal, state.signal]) : state.signal;
-    // `user` and `scopes` come last so nothing in `options` overrides them.
-    // The declaration comes last too (undefined when the tool declares none): tool code can neither
-    // widen what its tool may reach nor declare endpoints for an undeclared tool.
-    const send = () => this.#vault.request(provider, method, url, { ...options, signal, user: state.user, scopes: this.#tool.scopes, endpoints: this.#tool.endpoints });
+    // `user` and `scopes` come last so nothing in `options` overrides them. The declared endpoints
+    // too (undefined when the tool declares none): tool code can neither widen what its tool may
+    // reach nor declare endpoints for an undeclared tool. Several accounts and none named: the user
+    // is asked which one (account-choice.ts).
+    const send = () =>
+      withAccountChoice(
+        state,
+        this.#tool.name,
+        provider,
+        { ...options, signal, user: state.user, scopes: this.#tool.scopes, endpoints: this.#tool.endpoints },
+        (o) => this.#vault.request(provider, method, url, o),
+      );
     // Already inside this call's secret scope (the usual case): entering it again would only cost
     // an AsyncLocalStorage run. A request made from a detached async context enters it explicitly,
     // so its secrets are tracked too.

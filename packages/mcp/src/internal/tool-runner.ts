@@ -78,6 +78,7 @@ export class ToolRunner {
       channel: env.channel,
       chain: Object.freeze([tool.name]),
       scopesByProvider: new Map(),
+      accountChoices: new Map(),
       ended: lifetime,
       secrets: new CallSecrets(),
       ...(registration ? { registration } : {}),

@@ -36,7 +36,8 @@ import type { ServerNotification, ServerRequest } from '@modelcontextprotocol/sd
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import type { ToolLogLevel } from '../alter-context.js';
 import { ServeError } from '../errors.js';
-import type { CallEnv, ToolTable, UrlElicitation } from '../internal/call-env.js';
+import type { CallEnv, CallToolResultShape, ToolTable, UrlElicitation } from '../internal/call-env.js';
+import { declaresFormElicitation } from '../internal/elicitation-capability.js';
 import { sdkInternal, sdkPackageInfo } from './sdk-package.js';
 import type { McpServerLike, SdkAdapter, SdkPackageInfo } from './sdk-seam.js';
 import { forkV1Server } from './sdk-v1-session-fork.js';
@@ -195,6 +196,7 @@ function callEnv(low: Server, extra: Extra, logEnabled: (level: string, sessionI
         extra.closeSSEStream();
         return true;
       },
+      supportsFormElicitation: () => declaresFormElicitation(low.getClientCapabilities()),
       async request(kind, params) {
         if (kind === 'sampling') {
           return (await extra.sendRequest({ method: 'sampling/createMessage', params } as ServerRequest, CreateMessageResultSchema)) as Record<string, unknown>;

@@ -19,7 +19,8 @@ import type { CallToolResult, ClientCapabilities, InputRequiredResult, ServerCon
 import { StdioServerTransport } from '@modelcontextprotocol/server/stdio';
 import type { ToolLogLevel } from '../alter-context.js';
 import { ServeError } from '../errors.js';
-import { type CallEnv, isInputRequired, type ToolTable, type UrlElicitation } from '../internal/call-env.js';
+import { type CallEnv, type CallToolResultShape, isInputRequired, type ToolTable, type UrlElicitation } from '../internal/call-env.js';
+import { declaresFormElicitation } from '../internal/elicitation-capability.js';
 import { sdkInternal, sdkPackageInfo } from './sdk-package.js';
 import type { McpServerLike, SdkAdapter, SdkPackageInfo } from './sdk-seam.js';
 
@@ -155,6 +156,8 @@ function callEnv(low: Server, ctx: ServerContext): CallEnv {
         close();
         return true;
       },
+      // A 2026-07-28 request cannot carry a server→client request mid-call (input_required is not used yet).
+      supportsFormElicitation: () => !modernEra && declaresFormElicitation(low.getClientCapabilities()),
       async request(kind, params) {
         if (kind === 'sampling') return (await ctx.mcpReq.send({ method: 'sampling/createMessage', params })) as unknown as Record<string, unknown>;
         return (await ctx.mcpReq.send({ method: 'elicitation/create', params })) as unknown as Record<string, unknown>;

@@ -11,7 +11,7 @@
  * the user's data, and error messages Connect links.
  */
 import { INSTRUMENTATION_SCOPE, loadOtelApi, MeterInstruments, type OtelApi } from '@alter/vault/internal';
-import type { CallEnv, CallToolResultShape } from '../internal/call-env.js';
+import type { CallEnv, ToolCallAnswer } from '../internal/call-env.js';
 import { parentContext } from './trace-context-from-meta.js';
 
 const METHOD = 'tools/call';
@@ -47,7 +47,7 @@ export class ToolCallTelemetry {
   }
 
   /** Runs a top-level `tools/call` inside its span. */
-  async traceCall(tool: string, env: CallEnv, run: () => Promise<CallToolResultShape>): Promise<CallToolResultShape> {
+  async traceCall(tool: string, env: CallEnv, run: () => Promise<ToolCallAnswer>): Promise<ToolCallAnswer> {
     const api = this.#api;
     const started = performance.now();
     const parent = parentContext(api, env.meta);
@@ -68,7 +68,7 @@ export class ToolCallTelemetry {
     let errorType: string | undefined;
     try {
       const result = await api.context.with(api.trace.setSpan(parent, span), run);
-      if (result.isError === true) errorType = 'tool_error';
+      if ((result as { isError?: unknown }).isError === true) errorType = 'tool_error';
       return result;
     } catch (err) {
       // A protocol answer (e.g. -32042, URL elicitation required): its JSON-RPC code.

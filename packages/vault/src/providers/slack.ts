@@ -4,6 +4,7 @@ import { defineProvider } from './define-provider.js';
 import { type BuiltInProviderOptions, applyBuiltInOptions } from './provider-options.js';
 import { slackScopeSignal } from './scope-signals.js';
 import { parseScopeString } from './scopes.js';
+import { normalizeSlackScopes } from './slack-scopes.js';
 
 /** Slack error codes that mean "this code / refresh token is dead", mapped to RFC 6749. */
 const ERROR_MAP: Readonly<Record<string, string>> = {
@@ -103,6 +104,7 @@ export function slack(options: BuiltInProviderOptions): ProviderConfig {
     normalizeTokenResponse: normalizeSlackTokenResponse,
     identity: slackIdentity,
     scopeSignal: slackScopeSignal,
+    normalizeScopes: normalizeSlackScopes,
   };
   return defineProvider(applyBuiltInOptions(base, options ?? ({} as BuiltInProviderOptions)), 'providers.slack');
 }
