@@ -311,6 +311,8 @@ export class AlterVault {
       options: { ...connectOptions } as ConnectDeps['options'],
       logger: this.#logger,
       ready: () => this.ready(),
+      // Connect completions reach waiters in other processes at once (LISTEN/NOTIFY); other stores poll.
+      ...(this.store instanceof PostgresGrantStore ? { signals: this.store.createSignals() } : {}),
     };
     this.connect = new ConnectManager(deps);
   }

@@ -5,6 +5,7 @@
 import type { GrantStore, SealedSecret } from '../grant-store.js';
 import type { Logger } from '../logger.js';
 import type { ProviderConfig } from '../provider-config.js';
+import type { StoreSignals } from '../store-signals.js';
 
 /** Input of {@link ConnectDeps.putGrant}: plaintext tokens (sealed by the vault). */
 export interface ConnectPutGrantInput {
@@ -28,6 +29,8 @@ export interface ConnectDeps {
   putGrant(input: ConnectPutGrantInput): Promise<{ id: string }>;
   readonly options: { baseUrl?: string; sessionTtlSec?: number; [k: string]: unknown };
   readonly logger: Logger;
+  /** Signals between the processes sharing the store (PostgreSQL); absent: waiters poll. */
+  readonly signals?: StoreSignals;
   /** Opens the store (idempotent); Connect awaits it before touching the kv. */
   ready?(): Promise<void>;
 }
