@@ -52,8 +52,8 @@ export class ConnectCompletionFeed {
   watch(id: string, wake: () => void): () => void {
     if (!this.#signals) return () => {};
     const signal = settledSignal(id);
-    let set = this.#waiters.get(signal);
-    if (!set) this.#waiters.set(signal, (set = new Set()));
+    const set = this.#waiters.get(signal) ?? new Set<() => void>();
+    this.#waiters.set(signal, set);
     set.add(wake);
     if (!this.#subscribed) {
       // One subscription per process for all waiters; it lives as long as the store.
