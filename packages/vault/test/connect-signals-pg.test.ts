@@ -3,13 +3,15 @@
  * session (as a tool call waiting to send its URL-elicitation completion does) learns that another
  * vault on the same schema completed it from a notification — the waits here poll once an hour, so
  * only the notification can end them before their timeout. After its LISTEN connection is killed
- * (pg_terminate_backend), the waiter reconnects and hears the next completion again. Real parts:
+ * (pg_terminate_backend), the waiter reconnects and hears the next completion again. When no
+ * LISTEN connection can be opened at all (a role limited to one connection, which its pool holds),
+ * the wait falls back to reading the store every 250 ms and still ends. Real parts:
  * PostgreSQL (own schema), the sandbox OAuth server, two AlterVaults with their own pools.
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import pg from 'pg';
-import { AlterVault, type Logger } from '@alter/vault';
+import { AlterVault, type Logger, PostgresGrantStore } from '@alter/vault';
 import { signalChannel } from '../src/postgres-store-signals.js';
 import { type Harness, createHarness, pageCode } from './fixtures/connect-harness.js';
 import { describeWithPostgres } from './support/pg.js';
@@ -94,5 +96,46 @@ describeWithPostgres('Connect completions across processes (PostgreSQL LISTEN/NO
     expect(lines.some((l) => l.level === 'warn' && /LISTEN connection failed/.test(l.message))).toBe(true);
     await h.collectTokens();
     h.leak.assertClean();
+  }, 90_000);
+
+  it('falls back to polling when no LISTEN connection can be opened (a role limited to one connection)', async () => {
+    const role = `alter_sig_${randomBytes(4).toString('hex')}`;
+    const database = new URL(pgSchema.url).pathname.slice(1);
+    await admin.query(`CREATE ROLE "${role}" LOGIN CONNECTION LIMIT 1`);
+    const seen: Array<{ level: string; message: string }> = [];
+    const record = (level: keyof Logger): Logger[keyof Logger] => (message, fields) => {
+      seen.push({ level, message });
+      h.leak.logger[level](message, fields);
+    };
+    let limited: AlterVault | undefined;
+    try {
+      await admin.query(`GRANT CREATE ON DATABASE "${database}" TO "${role}"`);
+      await admin.query(`GRANT USAGE, CREATE ON SCHEMA "${pgSchema.schema}" TO "${role}"`);
+      await admin.query(`GRANT ALL ON ALL TABLES IN SCHEMA "${pgSchema.schema}" TO "${role}"`);
+      await admin.query(`GRANT ALL ON ALL SEQUENCES IN SCHEMA "${pgSchema.schema}" TO "${role}"`);
+      const url = new URL(pgSchema.url);
+      url.username = role;
+      url.password = '';
+      // One pooled connection, kept busy by the 250 ms reads: the LISTEN connection is always refused.
+      const store = new PostgresGrantStore({ connectionString: url.href, schema: pgSchema.schema, max: 1, applicationName: `${appName}-limited` });
+      limited = new AlterVault({
+        caller: 'signals-limited',
+        store,
+        encryptionKey: h.encryptionKey,
+        providers: [h.vault.provider('github')],
+        logger: { debug: record('debug'), info: record('info'), warn: record('warn'), error: record('error') },
+      });
+      await limited.ready();
+      const s = await h.vault.connect.createSession({ user: 'eve', providers: { github: [] } });
+      const waiting = limited.connect.waitFor(s.id, { timeoutMs: 60_000 });
+      const page = await h.sandbox.approve(s.url, { login: 'alice' });
+      expect(pageCode(page.body)).toBe('complete');
+      expect(await waiting).toMatchObject({ status: 'complete', user: 'eve' });
+      expect(seen.some((l) => l.level === 'warn' && /LISTEN connection failed/.test(l.message))).toBe(true);
+    } finally {
+      await limited?.close();
+      await admin.query(`DROP OWNED BY "${role}"`);
+      await admin.query(`DROP ROLE "${role}"`);
+    }
   }, 90_000);
 });
