@@ -103,26 +103,29 @@ export class PostgresStoreSignals implements StoreSignals {
   async #connect(): Promise<void> {
     if (this.#closed) return;
     const { settings } = this.#deps;
-    const client = new pg.Client({
-      connectionString: settings.connectionString,
-      application_name: settings.applicationName,
-      connectionTimeoutMillis: settings.connectTimeoutMs,
-      keepAlive: settings.keepAliveDelayMs > 0,
-      ...(settings.keepAliveDelayMs > 0 ? { keepAliveInitialDelayMillis: settings.keepAliveDelayMs } : {}),
-    });
-    this.#client = client;
-    // An unlistened 'error' on a pg.Client crashes the process; here it means "reconnect".
-    client.on('error', (err) => this.#lost(client, err));
-    client.on('end', () => this.#lost(client, new Error('Connection terminated')));
-    client.on('notification', (msg) => {
-      if (msg.channel === this.#channel && typeof msg.payload === 'string') this.#dispatch(msg.payload);
-    });
+    let client: pg.Client | undefined;
     try {
-      await withTimeout(client.connect(), settings.connectTimeoutMs, 'connecting');
-      await withTimeout(client.query(`LISTEN "${this.#channel}"`), settings.queryTimeoutMs, 'LISTEN');
+      client = new pg.Client({
+        connectionString: settings.connectionString,
+        application_name: settings.applicationName,
+        connectionTimeoutMillis: settings.connectTimeoutMs,
+        keepAlive: settings.keepAliveDelayMs > 0,
+        ...(settings.keepAliveDelayMs > 0 ? { keepAliveInitialDelayMillis: settings.keepAliveDelayMs } : {}),
+      });
+      const current = client;
+      this.#client = current;
+      // An unlistened 'error' on a pg.Client crashes the process; here it means "reconnect".
+      current.on('error', (err) => this.#lost(current, err));
+      current.on('end', () => this.#lost(current, new Error('Connection terminated')));
+      current.on('notification', (msg) => {
+        if (msg.channel === this.#channel && typeof msg.payload === 'string') this.#dispatch(msg.payload);
+      });
+      await withTimeout(current.connect(), settings.connectTimeoutMs, 'connecting');
+      await withTimeout(current.query(`LISTEN "${this.#channel}"`), settings.queryTimeoutMs, 'LISTEN');
       await this.#probeRoundTrip();
     } catch (err) {
-      this.#lost(client, err);
+      if (client) this.#lost(client, err);
+      else this.#retryAfter(err); // the client could not even be built (a bad setting): keep polling, say why
       return;
     }
     if (this.#client !== client || this.#closed) return;
@@ -160,19 +163,23 @@ export class PostgresStoreSignals implements StoreSignals {
   #lost(client: pg.Client, err: unknown): void {
     if (this.#client !== client) return; // an old connection saying goodbye
     this.#client = undefined;
-    this.#live = false;
     void endClient(client, this.#deps.settings.connectTimeoutMs);
+    this.#retryAfter(err);
+  }
+
+  /** Not live until a new connection is up; tries again with backoff. */
+  #retryAfter(err: unknown): void {
+    this.#live = false;
     if (this.#closed) return;
     this.#failures += 1;
     const delay = Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** (this.#failures - 1));
     // Once per outage at warn level, then quietly: a long outage must not flood the log.
-    const log = this.#failures === 1 ? this.#deps.logger().warn.bind(this.#deps.logger()) : this.#deps.logger().debug.bind(this.#deps.logger());
-    log('PostgreSQL signals: the LISTEN connection failed; Connect waits poll the store until it is back.', {
-      schema: this.#deps.schema,
-      store: this.#deps.settings.describedUrl,
-      error: safeDetail(err, this.#deps.settings),
-      retryInMs: delay,
-    });
+    const logger = this.#deps.logger();
+    const fields = { schema: this.#deps.schema, store: this.#deps.settings.describedUrl, error: safeDetail(err, this.#deps.settings), retryInMs: delay };
+    const message = 'PostgreSQL signals: the LISTEN connection failed; Connect waits poll the store until it is back.';
+    if (this.#failures === 1) logger.warn(message, fields);
+    else logger.debug(message, fields);
+    clearTimeout(this.#retryTimer);
     this.#retryTimer = setTimeout(() => void this.#connect(), delay);
     // Reconnecting must never keep a process alive that has nothing else to do.
     this.#retryTimer.unref();

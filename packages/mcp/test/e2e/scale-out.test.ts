@@ -12,7 +12,7 @@
  * stateless serving work). Skipped, with the reason printed, when ALTER_TEST_PG_URL is unset.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -138,6 +138,11 @@ describePg(`three server processes behind a round-robin proxy share one PostgreS
 
       // The call waiting on the creator process learns of the completion handled elsewhere.
       expect(await completion).toBe(elicitation.elicitationId);
+      // …through PostgreSQL: the waiting process LISTENs on its schema's channel (the vault's
+      // channel name: alter_signals_ + 24 hex digits of the schema's SHA-256).
+      const channel = `alter_signals_${createHash('sha256').update(schema).digest('hex').slice(0, 24)}`;
+      const listening = execFileSync('psql', [PG_URL!, '-At', '-c', `SELECT count(*) FROM pg_stat_activity WHERE query = 'LISTEN "${channel}"'`], { encoding: 'utf8' });
+      expect(Number(listening.trim())).toBeGreaterThanOrEqual(1);
 
       // A new client lands on the third process, which neither created nor completed the session.
       const third = await connectClient(`${proxy.url}/mcp`, false);
