@@ -46,6 +46,7 @@ import { buildRequestHeaders } from './request-headers.js';
 import { parseEncryptionKey, SecretBox, sealedKeyId } from './secret-box.js';
 import { InProcessGrantLock } from './in-process-grant-lock.js';
 import { PostgresGrantStore } from './postgres-grant-store.js';
+import { signalsOf } from './store-signals.js';
 import { SqliteGrantStore } from './sqlite-grant-store.js';
 import { storeFromOption } from './store-from-option.js';
 import { StoreSweeper, type SweepOptions, type SweepResult, type SweepRunOptions, sweepOptionsOf, sweepRunOptionsOf } from './store-sweeper.js';
@@ -290,6 +291,7 @@ export class AlterVault {
       decompress: true,
     });
     const connectOptions = options.connect === undefined ? {} : requireObject(options.connect, 'options.connect');
+    const signals = signalsOf(this.store);
     const deps: ConnectDeps = {
       store: this.store,
       caller: this.caller,
@@ -312,7 +314,7 @@ export class AlterVault {
       logger: this.#logger,
       ready: () => this.ready(),
       // Connect completions reach waiters in other processes at once (LISTEN/NOTIFY); other stores poll.
-      ...(this.store instanceof PostgresGrantStore ? { signals: this.store.createSignals() } : {}),
+      ...(signals ? { signals } : {}),
     };
     this.connect = new ConnectManager(deps);
   }

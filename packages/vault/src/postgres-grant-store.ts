@@ -2,7 +2,7 @@
  * GrantStore on PostgreSQL (pg pool). Several server processes can share it: migrations run under
  * an advisory lock, refresh is single-flight through a lease row (`createGrantLock()`, see
  * postgres-grant-lock.ts; no transaction spans the provider's HTTP call), and audit appends
- * serialize on an advisory lock to keep one hash chain. `createSignals()` tells the processes
+ * serialize on an advisory lock to keep one hash chain. Its signals tell the processes
  * about each other's Connect completions through LISTEN/NOTIFY (postgres-store-signals.ts).
  */
 import { randomUUID } from 'node:crypto';
@@ -48,7 +48,7 @@ import type { GrantLock } from './grant-lock.js';
 import { sweepLimit } from './internal/sweep-limit.js';
 import { PostgresGrantLock } from './postgres-grant-lock.js';
 import { PostgresStoreSignals } from './postgres-store-signals.js';
-import type { StoreSignals } from './store-signals.js';
+import { CREATE_STORE_SIGNALS, type StoreSignals } from './store-signals.js';
 
 export interface PostgresGrantStoreOptions {
   /** `postgres://user@host:5432/db`. A `?schema=name` parameter is honoured (and stripped). */
@@ -373,10 +373,11 @@ export class PostgresGrantStore implements GrantStore {
   }
 
   /**
-   * Signals between the processes sharing this schema (LISTEN on one dedicated connection, opened
-   * on the first subscriber; NOTIFY through the pool). Closed by {@link close}. Open the store first.
+   * @internal Signals between the processes sharing this schema (LISTEN on one dedicated
+   * connection, opened on the first subscriber; NOTIFY through the pool), for the vault's Connect
+   * waits. Closed by {@link close}. Open the store before subscribing.
    */
-  createSignals(): StoreSignals {
+  [CREATE_STORE_SIGNALS](): StoreSignals {
     const signals = new PostgresStoreSignals({
       settings: this.#settings,
       schema: this.schema,

@@ -1,7 +1,7 @@
 /**
  * {@link StoreSignals} on PostgreSQL: `NOTIFY` through the store's pool, `LISTEN` on ONE dedicated
  * connection per store (opened on the first subscriber, outside the pool, so it never holds a pool
- * slot). Package-internal: built by `PostgresGrantStore.createSignals()`, closed with the store.
+ * slot). Package-internal: built by the store (`CREATE_STORE_SIGNALS`, store-signals.ts), closed with it.
  *
  * - The channel is per schema (`alter_signals_<digest of the schema>`), so vaults in other schemas
  *   of the same database never hear each other.

@@ -37,3 +37,12 @@ export interface StoreSignals {
   /** Stops the feed (idempotent). */
   close(): Promise<void>;
 }
+
+/** Method key of a built-in store that offers signals (PostgreSQL). Not part of GrantStore. */
+export const CREATE_STORE_SIGNALS = Symbol('alter.vault.internal.create-store-signals');
+
+/** The signals of `store` when it offers them (each call makes a new feed the store closes with itself). */
+export function signalsOf(store: object): StoreSignals | undefined {
+  const create = (store as { [CREATE_STORE_SIGNALS]?: unknown })[CREATE_STORE_SIGNALS];
+  return typeof create === 'function' ? (create.call(store) as StoreSignals) : undefined;
+}
