@@ -79,6 +79,26 @@ describeWithPostgres('Connect completions across processes (PostgreSQL LISTEN/NO
     expect((await waiter.grants.list({ user: 'ben' })).length).toBe(1);
   }, 90_000);
 
+  it('announces a settled session with a digest: the session id (the bearer part of the link) never goes on the wire', async () => {
+    const eavesdropper = new pg.Client({ connectionString: pgSchema.url });
+    await eavesdropper.connect();
+    const payloads: string[] = [];
+    eavesdropper.on('notification', (msg) => payloads.push(String(msg.payload)));
+    try {
+      await eavesdropper.query(`LISTEN "${signalChannel(pgSchema.schema)}"`);
+      const id = await completeElsewhere('fay');
+      // The announcement is sent before the callback page answers; LISTEN sees it on its next read.
+      for (let i = 0; i < 200 && !payloads.some((p) => p.startsWith('connect.settled:')); i++) await new Promise((r) => setTimeout(r, 25));
+      expect(payloads.filter((p) => p.startsWith('connect.settled:'))).toHaveLength(1);
+      for (const p of payloads) {
+        expect(p).not.toContain(id);
+        expect(p).not.toContain(id.slice(0, 12));
+      }
+    } finally {
+      await eavesdropper.end();
+    }
+  }, 90_000);
+
   it('reconnects after its LISTEN connection is killed and hears the next completion', async () => {
     await completeElsewhere('cat'); // the feed is up
     const [old] = await listenBackends();
