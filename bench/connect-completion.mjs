@@ -45,7 +45,9 @@ async function pair(store, encryptionKey) {
     async once() {
       const s = await a.connect.createSession({ user: 'u', providers: { bench: [] } });
       const noticed = b.connect.waitFor(s.id, { timeoutMs: 30_000 }).then(() => performance.now());
-      await new Promise((r) => setTimeout(r, 20)); // B is waiting (its first read is done)
+      // B is waiting (its first read is done); a random phase, so the baseline samples its 250 ms
+      // poll cycle evenly instead of always the same point of it.
+      await new Promise((r) => setTimeout(r, 20 + Math.random() * 250));
       const t0 = performance.now();
       const res = await fetch(`${url}/connect/callback?state=${s.id}.bench`);
       await res.arrayBuffer();
