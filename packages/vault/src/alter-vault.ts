@@ -49,6 +49,7 @@ import { buildRequestHeaders } from './request-headers.js';
 import { parseEncryptionKey, SecretBox, sealedKeyId } from './secret-box.js';
 import { InProcessGrantLock } from './in-process-grant-lock.js';
 import { PostgresGrantStore } from './postgres-grant-store.js';
+import { signalsOf } from './store-signals.js';
 import { SqliteGrantStore } from './sqlite-grant-store.js';
 import { storeFromOption } from './store-from-option.js';
 import { StoreSweeper, type SweepOptions, type SweepResult, type SweepRunOptions, sweepOptionsOf, sweepRunOptionsOf } from './store-sweeper.js';
@@ -334,6 +335,7 @@ export class AlterVault {
       decompress: true,
     });
     const connectOptions = options.connect === undefined ? {} : requireObject(options.connect, 'options.connect');
+    const signals = signalsOf(this.store);
     const deps: ConnectDeps = {
       store: this.store,
       caller: this.caller,
@@ -365,6 +367,8 @@ export class AlterVault {
         if (grant === undefined || grant.user !== user) return undefined;
         return this.grants.revoke({ id: grantId });
       },
+      // Connect completions reach waiters in other processes at once (LISTEN/NOTIFY); other stores poll.
+      ...(signals ? { signals } : {}),
     };
     this.connect = new ConnectManager(deps);
     const telemetry = this.#telemetry;

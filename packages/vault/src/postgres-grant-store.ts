@@ -2,7 +2,8 @@
  * GrantStore on PostgreSQL (pg pool). Several server processes can share it: migrations run under
  * an advisory lock, refresh is single-flight through a lease row (`createGrantLock()`, see
  * postgres-grant-lock.ts; no transaction spans the provider's HTTP call), and audit appends
- * serialize on an advisory lock to keep one hash chain.
+ * serialize on an advisory lock to keep one hash chain. Its signals tell the processes
+ * about each other's Connect completions through LISTEN/NOTIFY (postgres-store-signals.ts).
  */
 import { randomUUID } from 'node:crypto';
 import { inspect } from 'node:util';
@@ -46,6 +47,8 @@ import {
 import type { GrantLock } from './grant-lock.js';
 import { sweepLimit } from './internal/sweep-limit.js';
 import { PostgresGrantLock } from './postgres-grant-lock.js';
+import { PostgresStoreSignals } from './postgres-store-signals.js';
+import { CREATE_STORE_SIGNALS, type StoreSignals } from './store-signals.js';
 
 export interface PostgresGrantStoreOptions {
   /** `postgres://user@host:5432/db`. A `?schema=name` parameter is honoured (and stripped). */
@@ -193,6 +196,7 @@ export class PostgresGrantStore implements GrantStore {
   #logger: Logger | undefined;
   #pool: pg.Pool | undefined;
   #opening: Promise<void> | undefined;
+  readonly #signals = new Set<PostgresStoreSignals>();
 
   constructor(options: PostgresGrantStoreOptions) {
     if (!options || typeof options.connectionString !== 'string' || !/^postgres(ql)?:\/\//.test(options.connectionString)) {
@@ -307,6 +311,9 @@ export class PostgresGrantStore implements GrantStore {
   }
 
   async close(): Promise<void> {
+    const signals = [...this.#signals];
+    this.#signals.clear();
+    await Promise.all(signals.map((s) => s.close()));
     const pool = this.#pool;
     this.#pool = undefined;
     if (!pool) return;
@@ -371,6 +378,24 @@ export class PostgresGrantStore implements GrantStore {
    */
   createGrantLock(): GrantLock {
     return new PostgresGrantLock(this.#s, <R extends Record<string, unknown>>(sql: string, params: unknown[]) => this.#q<R>(sql, params));
+  }
+
+  /**
+   * @internal Signals between the processes sharing this schema (LISTEN on one dedicated
+   * connection, opened on the first subscriber; NOTIFY through the pool), for the vault's Connect
+   * waits. Closed by {@link close}. Open the store before subscribing.
+   */
+  [CREATE_STORE_SIGNALS](): StoreSignals {
+    const signals = new PostgresStoreSignals({
+      settings: this.#settings,
+      schema: this.schema,
+      notify: async (channel, payload) => {
+        await this.#q('SELECT pg_notify($1, $2)', [channel, payload]);
+      },
+      logger: () => (this.#logger ??= createDefaultLogger()),
+    });
+    this.#signals.add(signals);
+    return signals;
   }
 
   // ---- audit ----

@@ -181,6 +181,7 @@ describe('Connect API arguments and waitFor', () => {
     await expect(c.createSession({ providers: { google: [] }, ttlSec: 0 })).rejects.toMatchObject({ argument: 'ttlSec' });
     await expect(c.waitFor('')).rejects.toMatchObject({ argument: 'id' });
     await expect(c.waitFor('A'.repeat(32))).rejects.toMatchObject({ reason: 'unknown' });
+    for (const bad of [0, -1, Number.NaN, '250' as never]) await expect(c.waitFor('A'.repeat(32), { pollIntervalMs: bad })).rejects.toMatchObject({ argument: 'pollIntervalMs' });
   });
 
   it('requires a user when the first provider cannot say who logged in', async () => {

@@ -7,6 +7,7 @@ import type { Logger } from '../logger.js';
 import type { ProviderConfig } from '../provider-config.js';
 import type { RevokeGrantResult } from '../upstream-revocation.js';
 import type { GrantRow } from './grants-page-html.js';
+import type { StoreSignals } from '../store-signals.js';
 
 /** Input of {@link ConnectDeps.putGrant}: plaintext tokens (sealed by the vault). */
 export interface ConnectPutGrantInput {
@@ -36,6 +37,8 @@ export interface ConnectDeps {
   revokeGrantOfUser?(user: string, grantId: string): Promise<RevokeGrantResult | undefined>;
   /** Called once per session created (telemetry's "started" count). */
   sessionStarted?(): void;
+  /** Signals between the processes sharing the store (PostgreSQL); absent: waiters poll. */
+  readonly signals?: StoreSignals;
   /** Opens the store (idempotent); Connect awaits it before touching the kv. */
   ready?(): Promise<void>;
 }

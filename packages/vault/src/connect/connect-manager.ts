@@ -20,7 +20,9 @@
  * connect-session-store.ts, `returnTo` rules return-to.ts, the base URL connect-base-url.ts.
  *
  * All session state lives in the store (kv namespace `connect`), so the callback may land in any
- * process sharing the store and `waitFor()` in another process still sees the outcome (it polls).
+ * process sharing the store and `waitFor()` in another process still sees the outcome: at once
+ * through the store's signals (PostgreSQL LISTEN/NOTIFY, connect-completion-feed.ts), else by
+ * polling (bounds at {@link ConnectWaitOptions.pollIntervalMs}).
  */
 import { randomBytes } from 'node:crypto';
 import { type Server, createServer } from 'node:http';
@@ -29,6 +31,7 @@ import { ConnectSessionError, InvalidArgumentError, VaultConfigError } from '../
 import { normalizeProviderScopes } from '../providers/scopes.js';
 import { bindingHash, bindingSetCookie, newBrowserSecret } from './browser-binding.js';
 import { ConnectBaseUrl } from './connect-base-url.js';
+import { ConnectCompletionFeed } from './connect-completion-feed.js';
 import type { ConnectDeps } from './connect-deps.js';
 import { type BrowserUserCheck, type ConnectBrowserUser, ConnectHttpHandler, type ConnectRequestHandler } from './connect-http-handler.js';
 import { type ConnectSessionRecord, type ConnectStep, isPastExpiry, toResult } from './connect-session-record.js';
@@ -45,7 +48,13 @@ export interface ConnectWaitOptions {
   readonly signal?: AbortSignal;
   /** Give up after this long (rejects with ConnectSessionError reason `'timeout'`). Default: until the session expires. */
   readonly timeoutMs?: number;
-  /** How often the store is polled for a callback handled by another process. Default 250 ms. */
+  /**
+   * How often the store is read for a callback handled by another process. Default: every 250 ms
+   * while the store cannot signal across processes (SQLite, a custom store, or PostgreSQL while its
+   * LISTEN connection is down); every 5 000 ms as a safety net while PostgreSQL LISTEN/NOTIFY is
+   * live (a completion then arrives as a notification, without waiting for the poll). A value set
+   * here is used in both cases; notifications still wake the wait at once.
+   */
   readonly pollIntervalMs?: number;
 }
 
@@ -67,6 +76,8 @@ const DEFAULT_TTL_SEC = 600;
 const MAX_TTL_SEC = 24 * 60 * 60;
 const DEFAULT_GRANTS_LINK_TTL_SEC = 15 * 60;
 const DEFAULT_POLL_MS = 250;
+/** With live signals a poll is only a safety net for a notification lost in a connection blip. */
+const SIGNALLED_POLL_MS = 5_000;
 const SESSION_ID_BYTES = 24;
 
 /**
@@ -80,6 +91,7 @@ const SESSION_ID_BYTES = 24;
 export class ConnectManager {
   readonly #deps: ConnectDeps;
   readonly #sessions: ConnectSessionStore;
+  readonly #feed: ConnectCompletionFeed;
   readonly #base: ConnectBaseUrl;
   readonly #http: ConnectHttpHandler;
   #browserUser: BrowserUserCheck | undefined;
@@ -87,7 +99,8 @@ export class ConnectManager {
 
   constructor(deps: ConnectDeps) {
     this.#deps = deps;
-    this.#sessions = new ConnectSessionStore(deps);
+    this.#feed = new ConnectCompletionFeed(deps.signals, deps.logger);
+    this.#sessions = new ConnectSessionStore(deps, this.#feed);
     this.#base = new ConnectBaseUrl(deps.options.baseUrl, deps.logger);
     this.#http = new ConnectHttpHandler({ deps, sessions: this.#sessions, baseUrl: () => this.baseUrl, browserUser: () => this.#browserUser });
   }
@@ -293,7 +306,10 @@ export class ConnectManager {
 
   /**
    * Resolves when the session completes, fails or expires — including when its callback is
-   * handled by another process sharing the store (the kv is polled every `pollIntervalMs`).
+   * handled by another process sharing the store: with PostgreSQL the completing process sends a
+   * NOTIFY and this wait re-reads the session as soon as it arrives; otherwise (or while the LISTEN
+   * connection is down) the store is read every `pollIntervalMs` (default 250 ms), which bounds how
+   * late a completion elsewhere is noticed.
    *
    * @throws ConnectSessionError reason `'unknown'` for an unknown id, `'timeout'` after `timeoutMs`.
    * @throws the signal's reason when `signal` aborts.
@@ -303,34 +319,68 @@ export class ConnectManager {
    */
   async waitFor(id: string, options: ConnectWaitOptions = {}): Promise<ConnectResult> {
     if (typeof id !== 'string' || id === '') throw new InvalidArgumentError('id', 'must be a Connect session id.');
+    const explicitPollMs = options.pollIntervalMs;
+    if (explicitPollMs !== undefined && (typeof explicitPollMs !== 'number' || !Number.isFinite(explicitPollMs) || explicitPollMs <= 0)) {
+      throw new InvalidArgumentError('pollIntervalMs', 'must be a positive number of milliseconds, or omitted for the default.');
+    }
     options.signal?.throwIfAborted();
-    const initial = await this.get(id);
-    if (initial.status !== 'pending') return initial;
-    options.signal?.throwIfAborted(); // it may have aborted while we read the store
-    const pollMs = options.pollIntervalMs ?? DEFAULT_POLL_MS;
+    // Open the store before watching: the signals' LISTEN connection needs an open store.
+    await this.#deps.ready?.();
+    options.signal?.throwIfAborted();
     return new Promise<ConnectResult>((resolve, reject) => {
       let done = false;
+      let reading = false;
+      let readAgain = false;
+      let lastRead = 0;
       let pollTimer: NodeJS.Timeout | undefined;
       let timeoutTimer: NodeJS.Timeout | undefined;
       const settle = (fn: () => void) => {
         if (done) return;
         done = true;
+        unwatch();
         this.#sessions.events.off(`settled:${id}`, onSettled);
         options.signal?.removeEventListener('abort', onAbort);
         clearTimeout(pollTimer);
         clearTimeout(timeoutTimer);
         fn();
       };
+      // One read at a time; a wake during a read asks for one more (the read may predate the change).
+      const read = () => {
+        if (done) return;
+        if (reading) {
+          readAgain = true;
+          return;
+        }
+        reading = true;
+        lastRead = Date.now();
+        this.get(id).then(
+          (result) => {
+            reading = false;
+            if (result.status !== 'pending') settle(() => resolve(result));
+            else if (readAgain) {
+              readAgain = false;
+              read();
+            }
+          },
+          (err: unknown) => {
+            reading = false;
+            settle(() => reject(err));
+          },
+        );
+      };
       const onSettled = (result: ConnectResult) => settle(() => resolve(result));
       const onAbort = () => settle(() => reject(options.signal?.reason));
+      // The timer ticks at the fast interval; while signals are live it reads only every
+      // SIGNALLED_POLL_MS, and falls back to every tick the moment they are not.
       const poll = () => {
         pollTimer = setTimeout(() => {
-          this.get(id).then(
-            (result) => (result.status === 'pending' ? poll() : settle(() => resolve(result))),
-            (err: unknown) => settle(() => reject(err)),
-          );
-        }, pollMs);
+          const interval = explicitPollMs ?? (this.#feed.live ? SIGNALLED_POLL_MS : DEFAULT_POLL_MS);
+          if (Date.now() - lastRead >= interval) read();
+          poll();
+        }, explicitPollMs ?? DEFAULT_POLL_MS);
       };
+      // Watch before the first read, so an announcement between the read and the watch is not missed.
+      const unwatch = this.#feed.watch(id, read);
       this.#sessions.events.on(`settled:${id}`, onSettled);
       options.signal?.addEventListener('abort', onAbort, { once: true });
       if (options.timeoutMs !== undefined) {
@@ -339,6 +389,7 @@ export class ConnectManager {
           options.timeoutMs,
         );
       }
+      read();
       poll();
     });
   }

@@ -1,10 +1,13 @@
 /**
  * Reading and moving Connect session records in the store's kv (namespace `connect`), and telling
  * this process's listeners when one finishes. Every move is a compare-and-set (the state machine
- * is in connect-session-record.ts), so two callbacks or two processes never both win.
+ * is in connect-session-record.ts), so two callbacks or two processes never both win. A session
+ * that settles here is also announced to the other processes sharing the store
+ * (connect-completion-feed.ts).
  */
 import { EventEmitter } from 'node:events';
 import { ConnectSessionError } from '../errors.js';
+import type { ConnectCompletionFeed } from './connect-completion-feed.js';
 import type { ConnectDeps } from './connect-deps.js';
 import { CONNECT_KV_NAMESPACE, type ConnectSessionRecord, finish, isPastExpiry, kvExpiry, parseRecord, toResult } from './connect-session-record.js';
 import type { ConnectResult } from './connect-types.js';
@@ -16,10 +19,12 @@ const SESSION_ID = /^[A-Za-z0-9_-]{20,64}$/;
 
 export class ConnectSessionStore {
   readonly #deps: ConnectDeps;
+  readonly #feed: ConnectCompletionFeed;
   readonly events = new EventEmitter();
 
-  constructor(deps: ConnectDeps) {
+  constructor(deps: ConnectDeps, feed: ConnectCompletionFeed) {
     this.#deps = deps;
+    this.#feed = feed;
     // Each waitFor() adds a listener; many concurrent waits are normal, not a leak.
     this.events.setMaxListeners(0);
   }
@@ -64,7 +69,9 @@ export class ConnectSessionStore {
     return expired;
   }
 
+  /** Tells this process's listeners and waiters, and the other processes' waiters, that `record` settled. */
   emit(record: ConnectSessionRecord): void {
+    this.#feed.announce(record.id);
     const result: ConnectResult = toResult(record);
     this.events.emit(`settled:${record.id}`, result);
     const event: ConnectEvent = result.status === 'complete' ? 'complete' : 'failed';
