@@ -163,9 +163,9 @@ describe('AlterAuthProvider with both MCP SDK generations', () => {
         });
         handler
           .fetch(request, { authInfo: (req as express.Request & { auth?: never }).auth })
-          .then(async (response) => {
+          .then((response) => {
             res.status(response.status);
-            response.headers.forEach((value, key) => res.setHeader(key, value));
+            for (const [key, value] of response.headers) res.setHeader(key, value);
             if (!response.body) return void res.end();
             Readable.fromWeb(response.body as import('node:stream/web').ReadableStream).pipe(res);
           })
