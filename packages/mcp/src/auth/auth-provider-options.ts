@@ -135,7 +135,7 @@ export function resolveAuthProviderOptions(vault: AlterVault, options: AlterAuth
   for (const s of requiredScopes) {
     if (!scopes.includes(s)) throw new InvalidArgumentError('options.requiredScopes', `"${s}" is not in options.scopes.`);
   }
-  const refreshTokenTtlSec = positiveInt('options.refreshTokenTtlSec', options.refreshTokenTtlSec ?? 30 * 24 * 3600);
+  const refreshTokenTtlSec = positiveSeconds('options.refreshTokenTtlSec', options.refreshTokenTtlSec ?? 30 * 24 * 3600);
   const remember = options.consent?.rememberSec ?? 30 * 24 * 3600;
   if (!Number.isInteger(remember) || remember < 0) throw new InvalidArgumentError('options.consent.rememberSec', 'must be a non-negative integer.');
   // Never shorter than a refresh token: every token issued extends the client, so a client
@@ -156,11 +156,11 @@ export function resolveAuthProviderOptions(vault: AlterVault, options: AlterAuth
     identityProvider: Object.keys(providers)[0]!,
     scopes,
     requiredScopes,
-    accessTokenTtlSec: positiveInt('options.accessTokenTtlSec', options.accessTokenTtlSec ?? 900),
+    accessTokenTtlSec: positiveSeconds('options.accessTokenTtlSec', options.accessTokenTtlSec ?? 900),
     refreshTokenTtlSec,
-    authorizationCodeTtlSec: positiveInt('options.authorizationCodeTtlSec', options.authorizationCodeTtlSec ?? 60),
+    authorizationCodeTtlSec: positiveSeconds('options.authorizationCodeTtlSec', options.authorizationCodeTtlSec ?? 60),
     rememberConsentSec: remember,
-    signedInSec: positiveInt('options.signedInSec', options.signedInSec ?? 30 * 24 * 3600),
+    signedInSec: positiveSeconds('options.signedInSec', options.signedInSec ?? 30 * 24 * 3600),
     serverName: options.serverName,
     allowLoopbackClientIds: options.allowLoopbackClientIds,
     limits,
@@ -202,6 +202,11 @@ function endpointRateLimit(value: AlterAuthProviderOptions['rateLimit']): RateLi
   const windowMs = value.windowMs ?? 15 * 60 * 1000;
   if (!Number.isInteger(windowMs) || windowMs < 1000) throw new InvalidArgumentError('options.rateLimit.windowMs', 'must be an integer of at least 1000 (milliseconds).');
   return Object.freeze({ max: positiveInt('options.rateLimit.max', value.max ?? DEFAULT_ENDPOINT_LIMIT.max), windowSec: Math.ceil(windowMs / 1000) });
+}
+
+function positiveSeconds(argument: string, value: number): number {
+  if (!Number.isInteger(value) || value <= 0) throw new InvalidArgumentError(argument, 'must be a positive integer (seconds).');
+  return value;
 }
 
 function positiveInt(argument: string, value: number): number {
