@@ -30,5 +30,6 @@ describe('AlterAuthProvider without the v1 SDK', () => {
     const urls = readFileSync(log, 'utf8').split('\n').filter(Boolean);
     expect(urls.filter((u) => u.includes('/node_modules/@modelcontextprotocol/sdk/') || u.includes('server-legacy'))).toEqual([]);
     expect(urls.some((u) => u.includes('/dist/auth/alter-auth-provider.js'))).toBe(true);
+    expect(urls.some((u) => u.includes('/node_modules/@modelcontextprotocol/server/'))).toBe(true);
   }, 90_000);
 });
