@@ -40,7 +40,8 @@ export type { HttpAuthPlugin, HttpAuthPluginInstallOptions } from './http-auth-p
 
 // The auth server (OAuth 2.1 for multi-user servers)
 export { AlterAuthProvider, authUser } from './auth/alter-auth-provider.js';
-export type { AlterAuthProviderOptions } from './auth/alter-auth-provider.js';
+export type { AlterAuthProviderOptions, EndpointRateLimitOptions } from './auth/alter-auth-provider.js';
+export type { AuthInfo, AuthorizationServerMetadata, OAuthClient, ProtectedResourceMetadata } from './auth/oauth-types.js';
 export { AlterClientsStore } from './auth/alter-clients-store.js';
 export type { AuthServerLimitsOptions, ClientDocumentLimits, RegistrationLimits } from './auth/auth-server-limits.js';
 export type { RateLimit } from './auth/rate-limiter.js';

@@ -4,7 +4,7 @@
  * `fid` names the token family, which is looked up on every request so revocation is immediate.
  */
 import { SignJWT, errors as joseErrors, jwtVerify } from 'jose';
-import { InvalidTokenError } from '@modelcontextprotocol/sdk/server/auth/errors.js';
+import { InvalidTokenError } from './internal/oauth-errors.js';
 import { ACCESS_TOKEN_ALG, type SigningKey } from './signing-key.js';
 import { randomId } from './internal/crypto.js';
 
@@ -51,7 +51,7 @@ export async function mintAccessToken(key: SigningKey, issuer: string, input: Mi
 
 /**
  * Verifies signature, `typ`, issuer, audience and expiry.
- * @throws InvalidTokenError (the SDK's wire error → 401 with `WWW-Authenticate`) for any failure;
+ * @throws InvalidTokenError (a wire error → 401 with `WWW-Authenticate`) for any failure;
  *   the message says which check failed and never echoes the token.
  */
 export async function verifyAccessTokenJwt(key: SigningKey, issuer: string, resource: string, token: string): Promise<AccessTokenClaims> {

@@ -1,5 +1,5 @@
 /**
- * The auth server's client registry (the SDK's `OAuthRegisteredClientsStore`): dynamically
+ * The auth server's client registry: dynamically
  * registered clients (RFC 7591) in the vault store, and Client ID Metadata Document clients
  * fetched from their URL (through client-document-loader.ts: failures remembered, fetches
  * rate-limited) and cached for a few minutes.
@@ -8,15 +8,14 @@
  * was made or from the last token issued to it (code exchange or refresh), whichever is later.
  * Expired rows (and their sealed secrets) read as absent: the client is unknown (`invalid_client`).
  */
-import type { OAuthRegisteredClientsStore } from '@modelcontextprotocol/sdk/server/auth/clients.js';
-import type { OAuthClientInformationFull } from '@modelcontextprotocol/sdk/shared/auth.js';
-import { OAuthError, TooManyRequestsError } from '@modelcontextprotocol/sdk/server/auth/errors.js';
 import type { Logger, SealedSecret } from '@alter/vault';
 import type { AuthRecords, ClientRecord } from './auth-records.js';
 import type { ClientDocumentLimits, RegistrationLimits } from './auth-server-limits.js';
 import { ClientDocumentLoader } from './client-document-loader.js';
 import { ClientMetadataDocumentError, fetchClientMetadataDocument, isClientIdUrl } from './client-id-metadata-document.js';
-import { normalizeClientMetadata } from './client-metadata.js';
+import { type UntrustedClientMetadata, normalizeClientMetadata } from './client-metadata.js';
+import { OAuthWireError, TooManyRequestsError } from './internal/oauth-errors.js';
+import type { OAuthClient } from './oauth-types.js';
 import type { ResolveHost } from './safe-fetch.js';
 
 const DOCUMENT_CACHE_MS = 5 * 60 * 1000;
@@ -46,7 +45,7 @@ export interface ClientsStoreDeps {
  * The registry behind `auth.clientsStore` (built by {@link AlterAuthProvider}; you rarely need it
  * directly). `getClient` never returns a client whose secret is missing.
  */
-export class AlterClientsStore implements OAuthRegisteredClientsStore {
+export class AlterClientsStore {
   readonly #deps: ClientsStoreDeps;
   readonly #documents: ClientDocumentLoader<ClientRecord>;
 
@@ -55,27 +54,24 @@ export class AlterClientsStore implements OAuthRegisteredClientsStore {
     this.#documents = new ClientDocumentLoader(deps.documentLimits, (clientId) => this.#fetchDocument(clientId), isDocumentFailure);
   }
 
-  async getClient(clientId: string): Promise<OAuthClientInformationFull | undefined> {
+  /** The client `clientId` (registered, or a metadata-document URL), or undefined when unknown. */
+  async getClient(clientId: string): Promise<OAuthClient | undefined> {
     if (typeof clientId !== 'string' || clientId === '' || clientId.length > 2048) return undefined;
     if (isClientIdUrl(clientId)) return this.#documentClient(clientId);
     const entry = await this.#deps.records.clients.get(clientId);
     if (!entry) return undefined;
-    const client: OAuthClientInformationFull = { ...entry.value };
-    if (entry.value.token_endpoint_auth_method !== 'none') {
-      const sealed = await this.#deps.records.clientSecrets.get(clientId);
-      // A confidential client whose secret is gone cannot authenticate; never treat it as public.
-      if (!sealed) return undefined;
-      client.client_secret = this.#deps.open(sealed);
-    }
-    return client;
+    if (entry.value.token_endpoint_auth_method === 'none') return { ...entry.value };
+    const sealed = await this.#deps.records.clientSecrets.get(clientId);
+    // A confidential client whose secret is gone cannot authenticate; never treat it as public.
+    if (!sealed) return undefined;
+    return { ...entry.value, client_secret: this.#deps.open(sealed) };
   }
 
   /**
-   * Validates and stores a client the SDK's registration handler has given an id (and, unless
-   * public, a secret). @throws InvalidClientMetadataError / InvalidRedirectUriError (→ 400).
+   * Validates and stores a client the registration endpoint has given an id (and, unless public,
+   * a secret). @throws InvalidClientMetadataError / InvalidRedirectUriError (→ 400).
    */
-  async registerClient(client: Omit<OAuthClientInformationFull, 'client_id' | 'client_id_issued_at'>): Promise<OAuthClientInformationFull> {
-    const full = client as OAuthClientInformationFull;
+  async registerClient(full: UntrustedClientMetadata & { readonly client_secret?: string }): Promise<OAuthClient> {
     const record = normalizeClientMetadata(full, this.#deps.supportedScopes, { limits: this.#deps.registrationLimits });
     const expiresAt = this.#unusedUntil();
     if (record.token_endpoint_auth_method !== 'none') {
@@ -110,7 +106,7 @@ export class AlterClientsStore implements OAuthRegisteredClientsStore {
     return this.#deps.unusedClientTtlSec === 0 ? null : new Date(Date.now() + this.#deps.unusedClientTtlSec * 1000);
   }
 
-  async #documentClient(clientId: string): Promise<OAuthClientInformationFull | undefined> {
+  async #documentClient(clientId: string): Promise<OAuthClient | undefined> {
     const cached = await this.#deps.records.clientDocuments.get(clientId);
     if (cached) return { ...cached.value };
     try {
@@ -129,7 +125,7 @@ export class AlterClientsStore implements OAuthRegisteredClientsStore {
       allowLoopback: this.#deps.allowLoopbackClientIds,
       ...(this.#deps.resolve ? { resolve: this.#deps.resolve } : {}),
     });
-    const record = normalizeClientMetadata({ ...(doc as unknown as OAuthClientInformationFull), client_id: clientId }, this.#deps.supportedScopes, {
+    const record = normalizeClientMetadata({ ...doc, client_id: clientId }, this.#deps.supportedScopes, {
       publicOnly: true,
       limits: this.#deps.registrationLimits,
     });
@@ -140,5 +136,5 @@ export class AlterClientsStore implements OAuthRegisteredClientsStore {
 
 /** Errors that mean "this document is unusable" (remembered by the negative cache); not TooManyRequests. */
 function isDocumentFailure(err: unknown): err is Error {
-  return err instanceof ClientMetadataDocumentError || (err instanceof OAuthError && !(err instanceof TooManyRequestsError));
+  return err instanceof ClientMetadataDocumentError || (err instanceof OAuthWireError && !(err instanceof TooManyRequestsError));
 }

@@ -38,6 +38,11 @@ export interface ClientRecord {
   readonly client_secret_expires_at?: number;
   readonly redirect_uris: string[];
   readonly token_endpoint_auth_method: 'none' | 'client_secret_post';
+  /**
+   * OpenID Connect registration `application_type`, when the client declared it. `native` lets a
+   * loopback redirect URI match on any port (RFC 8252 §7.3; see redirect-uri.ts).
+   */
+  readonly application_type?: 'native' | 'web';
   readonly grant_types: string[];
   readonly response_types: string[];
   readonly client_name?: string;

@@ -5,7 +5,7 @@
  * lookups of one client id share one fetch; and fetches are rate-limited per client id, per host
  * and in all. Successful documents are cached by the caller (in the store, shared by processes).
  */
-import { TooManyRequestsError } from '@modelcontextprotocol/sdk/server/auth/errors.js';
+import { TooManyRequestsError } from './internal/oauth-errors.js';
 import type { ClientDocumentLimits } from './auth-server-limits.js';
 import { RateLimiter } from './rate-limiter.js';
 

@@ -3,7 +3,7 @@
  * anyone may make, so every field that is kept (and later shown on the consent page, logged, or
  * returned) has a bounded count and length. The error names the field and the bound.
  */
-import { InvalidClientMetadataError } from '@modelcontextprotocol/sdk/server/auth/errors.js';
+import { InvalidClientMetadataError } from './internal/oauth-errors.js';
 import type { RegistrationLimits } from './auth-server-limits.js';
 
 const URI_FIELDS = ['client_uri', 'logo_uri', 'tos_uri', 'policy_uri'] as const;
@@ -11,7 +11,7 @@ const TEXT_FIELDS = ['client_name', 'software_id', 'software_version'] as const;
 
 /**
  * Throws when a bounded field of `client` is too long or lists too many entries.
- * @throws InvalidClientMetadataError naming the field (the SDK answers 400 `invalid_client_metadata`).
+ * @throws InvalidClientMetadataError naming the field (answered 400 `invalid_client_metadata`).
  */
 export function checkRegistrationLimits(client: Readonly<Record<string, unknown>>, limits: RegistrationLimits): void {
   const uris = client.redirect_uris;
