@@ -5,7 +5,7 @@ import { alterMcpFor } from './alter-mcp.js';
 import { closeAlter, onTerminationSignals } from './internal/graceful-close.js';
 import { exitWithStartupFailure, openVaultAtStartup } from './internal/vault-startup.js';
 import { VaultStartupError } from './errors.js';
-import { sdkAdapterFor } from './sdk/sdk-adapters.js';
+import { modernEra, sdkAdapterFor } from './sdk/sdk-adapters.js';
 import type { McpServerLike } from './sdk/sdk-seam.js';
 
 export interface ServeStdioOptions {
@@ -52,14 +52,28 @@ export async function serveStdio(server: McpServerLike, options: ServeStdioOptio
       throw err;
     }
   }
-  // A transport of the server's own SDK generation (v1 and v2 transports are different classes).
-  await sdkAdapterFor(server).connectStdio(server);
+  const adapter = sdkAdapterFor(server);
+  let closeTransport: () => Promise<void>;
+  if (adapter.generation === 'v2' && modernEra) {
+    // Both eras on one connection: the SDK's stdio entry reads the client's opening exchange
+    // (`server/discover` with a 2026-07-28 envelope, or a 2025 `initialize`) and pins a fork of
+    // `server` to that era for the connection's lifetime.
+    const served = modernEra.serveStdioBothEras(modernEra.modernServerFor(server, adapter), (error) =>
+      logger.debug('stdio: message refused or failed', { error: error.name, message: error.message }),
+    );
+    closeTransport = () => served.close();
+  } else {
+    // SDK v1 speaks the 2025 era only (a v1 server on stdio is not bridged: its own resources and
+    // prompts would be lost for every client). A transport of the server's own generation.
+    await adapter.connectStdio(server);
+    closeTransport = () => server.close();
+  }
   let closing: Promise<void> | undefined;
   let removeSignals = () => {};
   const close = (): Promise<void> => {
     closing ??= (async () => {
       removeSignals();
-      await server.close();
+      await closeTransport();
       await closeAlter(server, vault, options.closeVault ?? true, logger);
     })();
     return closing;

@@ -21,7 +21,8 @@ import type { ToolLogLevel } from '../alter-context.js';
 import { ServeError } from '../errors.js';
 import type { CallEnv, CallToolResultShape, ToolTable, UrlElicitation } from '../internal/call-env.js';
 import { sdkInternal, sdkPackageInfo } from './sdk-package.js';
-import type { McpServerLike, SdkAdapter, SdkPackageInfo } from './sdk-seam.js';
+import type { McpServerLike, SdkAdapter, SdkPackageInfo, ServerIdentity } from './sdk-seam.js';
+import { forkV2Server, v2ServerIdentity } from './sdk-v2-session-fork.js';
 
 type RawHandler = (request: unknown, ctx: ServerContext) => Promise<unknown>;
 
@@ -85,9 +86,12 @@ class SdkV2Adapter implements SdkAdapter {
 
     low.setRequestHandler('tools/list', async (request, ctx) => {
       const ours = state.tables.length === 1 ? state.tables[0]!.listing : state.tables.flatMap((t) => t.listing);
-      if (!previousList) return { tools: ours as never[] };
+      // 2026-07-28 results carry caching hints. A list served to an authenticated user is that
+      // user's answer: never let a configured `cacheHints` of 'public' make it shareable.
+      const privacy = isModernEra(ctx) && ctx.http?.authInfo !== undefined ? { cacheScope: 'private' as const } : {};
+      if (!previousList) return { tools: ours as never[], ...privacy };
       const theirs = (await previousList(request, ctx)) as { tools?: unknown[] };
-      return { tools: (theirs.tools && theirs.tools.length > 0 ? [...ours, ...theirs.tools] : ours) as never[] };
+      return { tools: (theirs.tools && theirs.tools.length > 0 ? [...ours, ...theirs.tools] : ours) as never[], ...privacy };
     });
 
     low.setRequestHandler('tools/call', async (request, ctx) => {
@@ -104,6 +108,24 @@ class SdkV2Adapter implements SdkAdapter {
     });
   }
 
+  sessionForker(template: McpServerLike): () => McpServerLike {
+    const high = this.#high(template);
+    const low = this.lowLevel(template);
+    // Checked now (serveHttp/serveStdio startup), so an SDK without these internals fails before serving.
+    return forkV2Server(this.sdk, high ?? low, (fork) => {
+      for (const table of this.#installed.get(low)?.tables ?? []) this.installToolTable(fork, table);
+    });
+  }
+
+  toolTables(server: McpServerLike): readonly ToolTable[] {
+    return [...(this.#installed.get(this.lowLevel(server))?.tables ?? [])];
+  }
+
+  identity(server: McpServerLike): ServerIdentity {
+    const { info, options } = v2ServerIdentity(this.sdk, this.lowLevel(server));
+    return { info: info as ServerIdentity['info'], ...(options?.instructions !== undefined ? { instructions: options.instructions } : {}) };
+  }
+
   async connectStdio(server: McpServerLike): Promise<void> {
     await (this.#high(server) ?? this.lowLevel(server)).connect(new StdioServerTransport());
   }
@@ -116,6 +138,11 @@ class SdkV2Adapter implements SdkAdapter {
   }
 }
 
+/** True for a request of the 2026-07-28 era: it carries its protocol version in the per-request envelope. */
+function isModernEra(ctx: ServerContext): boolean {
+  return ctx.mcpReq.envelope !== undefined && Object.hasOwn(ctx.mcpReq.envelope, PROTOCOL_VERSION_META_KEY);
+}
+
 function callEnv(low: Server, ctx: ServerContext): CallEnv {
   const progressToken = ctx.mcpReq._meta?.progressToken;
   // A 2026-07-28 request carries its protocol version in the per-request envelope. That revision
@@ -123,7 +150,7 @@ function callEnv(low: Server, ctx: ServerContext): CallEnv {
   // handler throws -32042 there), so Connect recovery uses the fallback every client understands:
   // an isError result with the URL. (That revision's own URL mechanism, input_required results,
   // is not used yet.)
-  const modernEra = ctx.mcpReq.envelope !== undefined && Object.hasOwn(ctx.mcpReq.envelope, PROTOCOL_VERSION_META_KEY);
+  const modernEra = isModernEra(ctx);
   return {
     authInfo: ctx.http?.authInfo,
     signal: ctx.mcpReq.signal,
