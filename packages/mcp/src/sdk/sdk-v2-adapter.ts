@@ -13,6 +13,8 @@
  *   ours; otherwise a later `registerTool()` throws "handler already exists".
  * - `McpServer._registeredTools` (private) — the names of SDK tools, so a clash is a startup error.
  * - `Protocol._getRequestHandler()` (protected) — to keep the SDK's own handlers and delegate to them.
+ * - `Protocol._requestHandlers` (private Map) — to route `tools/call` by name to ours or the SDK's
+ *   handler, each wrapped once by the SDK's multi-round-trip seam (see installToolTable).
  */
 import { McpServer, PROTOCOL_VERSION_META_KEY, ProtocolError, ProtocolErrorCode, Server, UrlElicitationRequiredError } from '@modelcontextprotocol/server';
 import type { CallToolResult, ServerContext } from '@modelcontextprotocol/server';
@@ -70,6 +72,7 @@ class SdkV2Adapter implements SdkAdapter {
     const setToolRequestHandlers = high ? sdkInternal<() => void>(this.sdk, high, 'McpServer', 'setToolRequestHandlers', 'function') : undefined;
     if (high) sdkInternal(this.sdk, high, 'McpServer', '_registeredTools', 'object');
     const getRequestHandler = sdkInternal<(method: string) => RawHandler | undefined>(this.sdk, low, 'Server', '_getRequestHandler', 'function');
+    const handlers = sdkInternal<Map<string, RawHandler>>(this.sdk, low, 'Protocol', '_requestHandlers', 'Map');
 
     setToolRequestHandlers?.call(high);
     const previousList = getRequestHandler.call(low, 'tools/list');
@@ -97,15 +100,22 @@ class SdkV2Adapter implements SdkAdapter {
     low.setRequestHandler('tools/call', async (request, ctx) => {
       const name = request.params.name;
       const owner = state.tables.find((t) => t.has(name));
-      if (!owner) {
-        if (previousCall) return (await previousCall(request, ctx)) as never;
-        throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Tool ${name} not found`);
-      }
+      if (!owner) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Tool ${name} not found`);
       const result: CallToolResultShape = await owner.call(name, request.params.arguments, callEnv(low, ctx));
       const outputSchema = owner.listing.find((d) => d.name === name)?.outputSchema;
       // What the SDK's own tools/call handler does with a result: the negotiated era's codec.
       return low.projectCallToolResult(result as CallToolResult, outputSchema);
     });
+    if (previousCall) {
+      // Route by name to ours or the SDK's, each as the SDK stored it (wrapped with its
+      // multi-round-trip seam). Calling the SDK's from inside ours would run that seam twice: the
+      // second pass sees the requestState the first already verified and decoded, and refuses it.
+      const ours = getRequestHandler.call(low, 'tools/call')!;
+      handlers.set('tools/call', (request, ctx) => {
+        const name = (request as { params?: { name?: unknown } }).params?.name;
+        return typeof name === 'string' && state.tables.some((t) => t.has(name)) ? ours(request, ctx) : previousCall(request, ctx);
+      });
+    }
   }
 
   sessionForker(template: McpServerLike): () => McpServerLike {
