@@ -57,7 +57,7 @@ describe('serveHttp serves 2026-07-28 (stateless) and 2025-11-25 (sessions) clie
   });
 
   it.each(SDK_GENERATIONS.map((g) => [g.name, g] as const))('a single SDK %s server: a pinned 2026-07-28 client and a 2025 client at once', async (generation, sdk) => {
-    const user = `both-${generation}`;
+    const user = generation === 'v1' ? 'alice' : 'bob';
     const alter = new AlterMCP(h.vault, { defaultUser: user, logger: h.leak.logger });
     const server = sdk.mcpServer(`both-eras-${generation}`);
     alter.register(server, [UtilityTools, GmailTools]);
@@ -148,7 +148,7 @@ describe('serveStdio serves a 2026-07-28 client (spawned, built example server, 
     const transport = new StdioClientTransport({
       command: process.execPath,
       args: [serverJs],
-      env: { PATH: process.env.PATH ?? '', ALTER_SANDBOX_URL: sandbox.url, ALTER_VAULT_DB: path.join(dir, 'vault.db'), ALTER_VAULT_KEY: key, ALTER_DEFAULT_USER: 'dana', ALTER_MCP_SDK: 'v2' },
+      env: { PATH: process.env.PATH ?? '', ALTER_SANDBOX_URL: sandbox.url, ALTER_VAULT_DB: path.join(dir, 'vault.db'), ALTER_VAULT_KEY: key, ALTER_DEFAULT_USER: 'alice', ALTER_MCP_SDK: 'v2' },
       stderr: 'pipe',
     });
     let stderr = '';
@@ -166,7 +166,7 @@ describe('serveStdio serves a 2026-07-28 client (spawned, built example server, 
       sandbox.registerRedirectUri(`${await connectUrl}/connect/callback`);
       const { tools } = await client.listTools();
       expect(tools.map((t) => t.name).sort()).toEqual(['list_emails', 'list_events', 'summarize_inbox']);
-      const [first, second] = await connectThenCall(() => client.callTool({ name: 'summarize_inbox', arguments: {} }) as Promise<Result>, sandbox, 'dana');
+      const [first, second] = await connectThenCall(() => client.callTool({ name: 'summarize_inbox', arguments: {} }) as Promise<Result>, sandbox, 'alice');
       expect(second.content[0]!.text).toMatch(/^Found \d+ unread emails$/);
       leak.inspect(first, 'first result');
       leak.inspect(second, 'second result');
