@@ -18,7 +18,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
-import { createMcpHandler, isLegacyRequest, McpServer, Server } from '@modelcontextprotocol/server';
+import { createMcpHandler, isLegacyRequest, McpServer, type Server } from '@modelcontextprotocol/server';
 import type { AuthInfo } from '@modelcontextprotocol/server';
 import { serveStdio as sdkServeStdio } from '@modelcontextprotocol/server/stdio';
 import type { McpServerLike, SdkAdapter } from './sdk-seam.js';
