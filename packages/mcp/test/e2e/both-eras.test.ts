@@ -7,6 +7,7 @@
  * - `serveStdio(server)` in a real child process (the built example server with SDK v2).
  * Every case calls a tool that uses the vault through the sandbox's real OAuth server: first call
  * → the Connect URL (the 2026 era has no -32042: an isError result), approve, same call succeeds.
+ * Also: a multi-round-trip (`input_required`) SDK tool with a sealed `requestState` beside Alter tools.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -21,7 +22,7 @@ import { Client as ClientV1 } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as StreamableHTTPClientTransportV1 } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
-import { McpServer as McpServerV2 } from '@modelcontextprotocol/server';
+import { acceptedContent, createRequestStateCodec, inputRequired, McpServer as McpServerV2 } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import { GmailTools, UtilityTools } from '../fixtures/example.tools.js';
 import { createMcpHarness, type McpHarness } from '../support/mcp-harness.js';
@@ -121,6 +122,44 @@ describe('serveHttp serves 2026-07-28 (stateless) and 2025-11-25 (sessions) clie
     } finally {
       await modern.close();
       await legacy.close();
+      await handle.close();
+    }
+  });
+  it("runs an SDK tool's multi-round-trip retry with a sealed requestState on a server that also has Alter tools (2026-07-28)", async () => {
+    const alter = new AlterMCP(h.vault, { defaultUser: 'mrtr-user', logger: h.leak.logger });
+    const codec = createRequestStateCodec<{ step: string }>({ key: randomBytes(32) });
+    const server = new McpServerV2({ name: 'mrtr', version: '1.0.0' }, { requestState: { verify: (state, ctx) => codec.verify(state, ctx) } });
+    alter.register(server, [UtilityTools]);
+    server.registerTool('confirm', { description: 'Asks for a confirmation, then says so.' }, async (ctx) => {
+      const sealed = ctx.mcpReq.requestState<{ step: string }>();
+      const answer = acceptedContent(ctx.mcpReq.inputResponses, 'ok', z.object({ ok: z.boolean() }));
+      if (sealed?.step !== 'asked' || !answer) {
+        return inputRequired({
+          inputRequests: { ok: inputRequired.elicit({ message: 'Sure?', requestedSchema: { type: 'object', properties: { ok: { type: 'boolean' } }, required: ['ok'] } }) },
+          requestState: await codec.mint({ step: 'asked' }),
+        });
+      }
+      return { content: [{ type: 'text', text: `confirmed: ${String(answer.ok)}` }] };
+    });
+    const handle = await serveHttp(server, { closeVault: false, logger: h.leak.logger });
+    const meta = { 'io.modelcontextprotocol/protocolVersion': MODERN_PROTOCOL_VERSION, 'io.modelcontextprotocol/clientCapabilities': { elicitation: {} } };
+    const call = async (params: Record<string, unknown>) => {
+      const res = await fetch(handle.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': MODERN_PROTOCOL_VERSION, 'mcp-method': 'tools/call', 'mcp-name': 'confirm' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'confirm', arguments: {}, ...params, _meta: meta } }),
+      });
+      return (await res.json()) as { result?: { resultType?: string; requestState?: string; content?: unknown }; error?: { code: number; message: string } };
+    };
+    try {
+      const first = await call({});
+      expect(first.result?.resultType).toBe('input_required');
+      const second = await call({ inputResponses: { ok: { action: 'accept', content: { ok: true } } }, requestState: first.result!.requestState });
+      expect(second.error).toBeUndefined();
+      expect(second.result?.content).toEqual([{ type: 'text', text: 'confirmed: true' }]);
+      const tampered = await call({ inputResponses: { ok: { action: 'accept', content: { ok: true } } }, requestState: `${first.result!.requestState!.slice(0, -2)}xx` });
+      expect(tampered.error?.code).toBe(-32602);
+    } finally {
       await handle.close();
     }
   });
