@@ -62,9 +62,21 @@ export async function serveStdio(server: McpServerLike, options: ServeStdioOptio
       logger.debug('stdio: message refused or failed', { error: error.name, message: error.message }),
     );
     closeTransport = () => served.close();
+  } else if (modernEra) {
+    // SDK v1 speaks the 2025 era only. The opening message decides: `initialize` → the v1 server
+    // itself, as before; a 2026-07-28 opening → SDK v2's stdio entry with a v2 bridge serving the
+    // same Alter tools (what was registered with v1's own API is 2025-only).
+    const served = await modernEra.serveStdioV1BothEras(
+      (transport) => server.connect(transport as never),
+      modernEra.modernServerFor(server, adapter),
+      (error) => logger.debug('stdio: message refused or failed', { error: error.name, message: error.message }),
+    );
+    closeTransport = async () => {
+      await served.close();
+      await server.close();
+    };
   } else {
-    // SDK v1 speaks the 2025 era only (a v1 server on stdio is not bridged: its own resources and
-    // prompts would be lost for every client). A transport of the server's own generation.
+    // Only SDK v1 installed: the 2025 era, with v1's own stdio transport.
     await adapter.connectStdio(server);
     closeTransport = () => server.close();
   }

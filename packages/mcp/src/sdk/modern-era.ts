@@ -18,9 +18,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
-import { createMcpHandler, isLegacyRequest, McpServer, type Server } from '@modelcontextprotocol/server';
-import type { AuthInfo } from '@modelcontextprotocol/server';
-import { serveStdio as sdkServeStdio } from '@modelcontextprotocol/server/stdio';
+import { createMcpHandler, isLegacyRequest, McpServer, PROTOCOL_VERSION_META_KEY, type Server } from '@modelcontextprotocol/server';
+import type { AuthInfo, JSONRPCMessage, Transport } from '@modelcontextprotocol/server';
+import { serveStdio as sdkServeStdio, StdioServerTransport } from '@modelcontextprotocol/server/stdio';
 import type { McpServerLike, SdkAdapter } from './sdk-seam.js';
 import { sdkV2Adapter } from './sdk-v2-adapter.js';
 
@@ -125,4 +125,86 @@ async function writeWebResponse(response: Response, res: ServerResponse): Promis
 /** Serves both eras on stdin/stdout: the opening exchange picks the era of the connection. */
 export function serveStdioBothEras(serverForConnection: () => V2Server, onerror: (error: Error) => void): { close(): Promise<void> } {
   return sdkServeStdio(() => serverForConnection(), { onerror });
+}
+
+/** True when a connection's first message carries the 2026-07-28 per-request `_meta` protocol claim. */
+function opensModernEra(message: JSONRPCMessage): boolean {
+  const meta = (message as { params?: { _meta?: Record<string, unknown> } }).params?._meta;
+  return meta !== undefined && meta !== null && typeof meta === 'object' && Object.hasOwn(meta, PROTOCOL_VERSION_META_KEY);
+}
+
+/**
+ * One stdio connection handed to whichever side the opening message picked: a `Transport` that
+ * writes to the shared wire and receives the messages the router gives it (queued until its
+ * consumer has started it, so nothing sent before `connect()` finished is lost).
+ */
+class RelayTransport implements Transport {
+  onmessage?: Transport['onmessage'];
+  onclose?: () => void;
+  onerror?: (error: Error) => void;
+  readonly #wire: StdioServerTransport;
+  #queue: JSONRPCMessage[] | undefined = [];
+
+  constructor(wire: StdioServerTransport) {
+    this.#wire = wire;
+  }
+
+  async start(): Promise<void> {
+    const queued = this.#queue ?? [];
+    this.#queue = undefined;
+    // After the caller's `await start()` resumes: its handlers are all in place by then.
+    queueMicrotask(() => {
+      for (const message of queued) this.onmessage?.(message);
+    });
+  }
+
+  deliver(message: JSONRPCMessage): void {
+    if (this.#queue) this.#queue.push(message);
+    else this.onmessage?.(message);
+  }
+
+  send(message: JSONRPCMessage): Promise<void> {
+    return this.#wire.send(message);
+  }
+
+  close(): Promise<void> {
+    return this.#wire.close();
+  }
+}
+
+/**
+ * Serves an SDK v1 server over stdio to both eras. The connection's opening message decides: a
+ * 2026-07-28 opening (a `server/discover` or request carrying the `_meta` protocol claim) is served
+ * by SDK v2's stdio entry with `modernServer` (the v2 bridge of the v1 server's Alter tools); any
+ * other opening (`initialize`) goes to the v1 server itself, exactly as before — its own tools,
+ * resources and prompts included. Both sides speak through one v2 stdio transport (the framing is
+ * the same newline-delimited JSON-RPC).
+ */
+export async function serveStdioV1BothEras(
+  connectV1: (transport: Transport) => Promise<void>,
+  modernServer: () => V2Server,
+  onerror: (error: Error) => void,
+): Promise<{ close(): Promise<void> }> {
+  const wire = new StdioServerTransport();
+  let relay: RelayTransport | undefined;
+  let closeSide: () => Promise<void> = () => wire.close();
+  wire.onmessage = (message) => {
+    if (relay) {
+      relay.deliver(message);
+      return;
+    }
+    relay = new RelayTransport(wire);
+    const side = relay;
+    side.deliver(message);
+    if (opensModernEra(message)) {
+      const served = sdkServeStdio(() => modernServer(), { transport: side, onerror });
+      closeSide = () => served.close();
+    } else {
+      connectV1(side).catch((error: unknown) => onerror(error instanceof Error ? error : new Error(String(error))));
+    }
+  };
+  wire.onclose = () => relay?.onclose?.();
+  wire.onerror = (error) => (relay?.onerror ? relay.onerror(error) : onerror(error));
+  await wire.start();
+  return { close: () => closeSide() };
 }

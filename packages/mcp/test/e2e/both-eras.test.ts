@@ -4,7 +4,8 @@
  * time, against
  * - `serveHttp(server)` on real Streamable HTTP (127.0.0.1, port 0), for a single server of EACH
  *   SDK generation (v1 cannot speak 2026-07-28 itself: its Alter tools are bridged through SDK v2),
- * - `serveStdio(server)` in a real child process (the built example server with SDK v2).
+ * - `serveStdio(server)` in a real child process (the built example server with each SDK
+ *   generation; with v1, the connection's opening message picks the v1 server or the v2 bridge).
  * Every case calls a tool that uses the vault through the sandbox's real OAuth server: first call
  * → the Connect URL (the 2026 era has no -32042: an isError result), approve, same call succeeds.
  * Also: a multi-round-trip (`input_required`) SDK tool with a sealed `requestState` beside Alter tools.
@@ -97,7 +98,7 @@ describe('serveHttp serves 2026-07-28 (stateless) and 2025-11-25 (sessions) clie
     }
     await h.collectTokens();
     h.leak.assertClean();
-  });
+  }, 90_000);
 
   it("serves the SDK's own tools of a single v2 server to both eras (each request gets a fresh fork)", async () => {
     const alter = new AlterMCP(h.vault, { defaultUser: 'fork-user', logger: h.leak.logger });
@@ -124,7 +125,7 @@ describe('serveHttp serves 2026-07-28 (stateless) and 2025-11-25 (sessions) clie
       await legacy.close();
       await handle.close();
     }
-  });
+  }, 90_000);
   it("runs an SDK tool's multi-round-trip retry with a sealed requestState on a server that also has Alter tools (2026-07-28)", async () => {
     const alter = new AlterMCP(h.vault, { defaultUser: 'mrtr-user', logger: h.leak.logger });
     const codec = createRequestStateCodec<{ step: string }>({ key: randomBytes(32) });
@@ -162,13 +163,13 @@ describe('serveHttp serves 2026-07-28 (stateless) and 2025-11-25 (sessions) clie
     } finally {
       await handle.close();
     }
-  });
+  }, 90_000);
 });
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
 const serverJs = path.join(root, 'examples/conformance-server/dist/stdio-server.js');
 
-describe('serveStdio serves a 2026-07-28 client (spawned, built example server, SDK v2)', () => {
+describe.each(['v1', 'v2'])('serveStdio serves a 2026-07-28 client (spawned, built example server, SDK %s)', (generation) => {
   let sandbox: Sandbox;
   let dir: string;
   const leak = createLeakCheck();
@@ -187,7 +188,7 @@ describe('serveStdio serves a 2026-07-28 client (spawned, built example server, 
     const transport = new StdioClientTransport({
       command: process.execPath,
       args: [serverJs],
-      env: { PATH: process.env.PATH ?? '', ALTER_SANDBOX_URL: sandbox.url, ALTER_VAULT_DB: path.join(dir, 'vault.db'), ALTER_VAULT_KEY: key, ALTER_DEFAULT_USER: 'alice', ALTER_MCP_SDK: 'v2' },
+      env: { PATH: process.env.PATH ?? '', ALTER_SANDBOX_URL: sandbox.url, ALTER_VAULT_DB: path.join(dir, 'vault.db'), ALTER_VAULT_KEY: key, ALTER_DEFAULT_USER: 'alice', ALTER_MCP_SDK: generation },
       stderr: 'pipe',
     });
     let stderr = '';
@@ -214,5 +215,5 @@ describe('serveStdio serves a 2026-07-28 client (spawned, built example server, 
       await client.close();
     }
     leak.assertClean();
-  });
+  }, 120_000);
 });
