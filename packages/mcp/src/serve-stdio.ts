@@ -43,6 +43,9 @@ export interface StdioServerHandle {
  */
 export async function serveStdio(server: McpServerLike, options: ServeStdioOptions = {}): Promise<StdioServerHandle> {
   const logger = options.logger ?? createDefaultLogger();
+  const adapter = sdkAdapterFor(server);
+  // Built (and the SDK internals it needs checked) before any I/O: an unsupported SDK fails the start.
+  const modernServer = modernEra?.modernServerFor(server, adapter);
   const vault = options.vault ?? alterMcpFor(server)?.vault;
   if (vault) {
     try {
@@ -52,23 +55,22 @@ export async function serveStdio(server: McpServerLike, options: ServeStdioOptio
       throw err;
     }
   }
-  const adapter = sdkAdapterFor(server);
   let closeTransport: () => Promise<void>;
-  if (adapter.generation === 'v2' && modernEra) {
+  if (adapter.generation === 'v2' && modernEra && modernServer) {
     // Both eras on one connection: the SDK's stdio entry reads the client's opening exchange
     // (`server/discover` with a 2026-07-28 envelope, or a 2025 `initialize`) and pins a fork of
     // `server` to that era for the connection's lifetime.
-    const served = modernEra.serveStdioBothEras(modernEra.modernServerFor(server, adapter), (error) =>
+    const served = modernEra.serveStdioBothEras(modernServer, (error) =>
       logger.debug('stdio: message refused or failed', { error: error.name, message: error.message }),
     );
     closeTransport = () => served.close();
-  } else if (modernEra) {
+  } else if (modernEra && modernServer) {
     // SDK v1 speaks the 2025 era only. The opening message decides: `initialize` → the v1 server
     // itself, as before; a 2026-07-28 opening → SDK v2's stdio entry with a v2 bridge serving the
     // same Alter tools (what was registered with v1's own API is 2025-only).
     const served = await modernEra.serveStdioV1BothEras(
       (transport) => server.connect(transport as never),
-      modernEra.modernServerFor(server, adapter),
+      modernServer,
       (error) => logger.debug('stdio: message refused or failed', { error: error.name, message: error.message }),
     );
     closeTransport = async () => {
