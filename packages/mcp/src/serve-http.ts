@@ -154,6 +154,11 @@ function positiveInteger(name: string, value: number | undefined, fallback: numb
  * requests are per session): a single `server` is forked per session, a factory is called per
  * session. Idle sessions expire, the number of sessions is bounded.
  *
+ * Both protocol eras on the same path: 2025-11-25 clients get a session each (as above);
+ * 2026-07-28 clients (stateless: per-request `_meta`, `server/discover`, `input_required`) are
+ * answered per request by SDK v2's entry with a fresh fork of `server` (a v1 server's Alter tools
+ * through a v2 bridge). Needs `@modelcontextprotocol/server` 2.x installed for the 2026 era.
+ *
  * @throws ServeError when the port cannot be bound, or a single `server` cannot be forked with this SDK.
  * @throws InvalidArgumentError naming a bad option (`sessionIdleTimeoutMs`, `maxSessions`, `cors`).
  * @throws VaultStartupError when the vault cannot be opened (store unreachable or broken, wrong
