@@ -1,5 +1,5 @@
 /**
- * The fixture tools `@modelcontextprotocol/conformance` 0.1.16 expects of a server, written as
+ * The fixture tools `@modelcontextprotocol/conformance` 0.2.0-alpha.12 expects of a server, written as
  * ordinary @AlterTool classes (none needs provider credentials).
  */
 import { z } from 'zod';
@@ -74,6 +74,12 @@ export class InteractionTools {
     await sleep(50);
     await ctx.log.info('Tool execution completed');
     return 'Logging test completed';
+  }
+
+  @AlterTool({ description: 'Logs at info level; on 2026-07-28 a log reaches the client only if its request set a log level.' })
+  async testLoggingTool(ctx: AlterContext): Promise<string> {
+    await ctx.log.info('test_logging_tool ran');
+    return 'Logged (if the request asked for logs).';
   }
 
   @AlterTool({ description: 'Reports progress while it runs.' })

@@ -1,11 +1,10 @@
 /**
  * Resources, prompts and completions for the conformance suite. These are not Alter features:
- * they are registered with the SDK's own McpServer API, beside the Alter tools, which also shows
- * that the two coexist on one server.
+ * they are registered with the SDK's own McpServer API (SDK v2, `@modelcontextprotocol/server`),
+ * beside the Alter tools, which also shows that the two coexist on one server — in both protocol
+ * eras, since serveHttp serves everything registered on the server to 2025 and 2026 clients.
  */
-import { type McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { completable } from '@modelcontextprotocol/sdk/server/completable.js';
-import { SubscribeRequestSchema, UnsubscribeRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import { completable, type McpServer, ProtocolError, ProtocolErrorCode, ResourceTemplate } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 
 const RED_PIXEL_PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==';
@@ -28,12 +27,15 @@ export function registerSdkFixtures(server: McpServer): void {
       contents: [{ uri: uri.href, mimeType: 'application/json', text: JSON.stringify({ id, templateTest: true, data: `Data for ID: ${String(id)}` }) }],
     }),
   );
+  // 2025-era subscriptions (the 2026-07-28 revision replaces them with subscriptions/listen).
   const subscriptions = new Set<string>();
-  server.server.setRequestHandler(SubscribeRequestSchema, async (req) => {
+  server.server.registerCapabilities({ resources: { subscribe: true, listChanged: true } });
+  server.server.setRequestHandler('resources/subscribe', async (req) => {
+    if (!/^test:\/\//.test(req.params.uri)) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown resource ${req.params.uri}`);
     subscriptions.add(req.params.uri);
     return {};
   });
-  server.server.setRequestHandler(UnsubscribeRequestSchema, async (req) => {
+  server.server.setRequestHandler('resources/unsubscribe', async (req) => {
     subscriptions.delete(req.params.uri);
     return {};
   });
@@ -45,16 +47,16 @@ export function registerSdkFixtures(server: McpServer): void {
     'test_prompt_with_arguments',
     {
       description: 'A prompt with arguments',
-      argsSchema: {
+      argsSchema: z.object({
         arg1: completable(z.string().describe('First test argument'), (value) => ['paris', 'park', 'party'].filter((v) => v.startsWith(value))),
         arg2: z.string().describe('Second test argument'),
-      },
+      }),
     },
     ({ arg1, arg2 }) => ({ messages: [{ role: 'user', content: { type: 'text', text: `Prompt with arguments: arg1='${arg1}', arg2='${arg2}'` } }] }),
   );
   server.registerPrompt(
     'test_prompt_with_embedded_resource',
-    { description: 'A prompt with an embedded resource', argsSchema: { resourceUri: z.string().describe('URI of the resource to embed') } },
+    { description: 'A prompt with an embedded resource', argsSchema: z.object({ resourceUri: z.string().describe('URI of the resource to embed') }) },
     ({ resourceUri }) => ({
       messages: [
         { role: 'user', content: { type: 'resource', resource: { uri: resourceUri, mimeType: 'text/plain', text: 'Embedded resource content for testing.' } } },

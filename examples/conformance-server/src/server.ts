@@ -1,12 +1,18 @@
-/** Builds the conformance server: one McpServer per HTTP session, tools from the @AlterTool classes. */
+/**
+ * Builds the conformance server: ONE SDK v2 `McpServer` (the README's shape) served by
+ * `serveHttp` to 2025-11-25 clients (a session each) and 2026-07-28 clients (stateless) on the
+ * same endpoint. Tools from the @AlterTool classes; resources, prompts and the multi-round-trip
+ * fixtures with the SDK's own API.
+ */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { createRequestStateCodec, McpServer } from '@modelcontextprotocol/server';
 import { AlterMCP, type HttpServerHandle, serveHttp } from '@alter/mcp';
 import { AlterVault, type Logger, silentLogger } from '@alter/vault';
 import { ContentTools, InteractionTools } from './conformance.tools.js';
+import { registerInputRequiredFixtures } from './input-required.fixtures.js';
 import { registerSdkFixtures } from './sdk-fixtures.js';
 
 export interface ConformanceServerOptions {
@@ -29,17 +35,17 @@ export async function startConformanceServer(options: ConformanceServerOptions =
     logger,
   });
   const alter = new AlterMCP(vault, { defaultUser: 'conformance', logger });
-  const modules = [ContentTools, InteractionTools];
-  return serveHttp(
-    () => {
-      const server = new McpServer(
-        { name: 'alter-conformance-server', version: '1.0.0' },
-        { capabilities: { logging: {}, resources: { subscribe: true, listChanged: true }, prompts: { listChanged: true }, completions: {} } },
-      );
-      alter.register(server, modules);
-      registerSdkFixtures(server);
-      return server;
+  // Seals multi-round-trip requestState (HMAC-SHA256, 10 minutes); one process serves every round here.
+  const requestState = createRequestStateCodec<{ step: string; name?: string }>({ key: randomBytes(32) });
+  const server = new McpServer(
+    { name: 'alter-conformance-server', version: '1.0.0' },
+    {
+      capabilities: { logging: {}, resources: { subscribe: true, listChanged: true }, prompts: { listChanged: true }, completions: {} },
+      requestState: { verify: (state, ctx) => requestState.verify(state, ctx) },
     },
-    { port: options.port ?? 0, logger },
   );
+  alter.register(server, [ContentTools, InteractionTools]);
+  registerSdkFixtures(server);
+  registerInputRequiredFixtures(server, requestState);
+  return serveHttp(server, { port: options.port ?? 0, logger });
 }

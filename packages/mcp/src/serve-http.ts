@@ -26,7 +26,8 @@ import { SessionRegistry } from './http/session-registry.js';
 import { answerSessionless, classifySessionless } from './http/sessionless.js';
 import { closeAlter, onTerminationSignals } from './internal/graceful-close.js';
 import { openVaultAtStartup } from './internal/vault-startup.js';
-import { sdkAdapterFor } from './sdk/sdk-adapters.js';
+import { modernEra, sdkAdapterFor } from './sdk/sdk-adapters.js';
+import type { ModernHttpLeg } from './sdk/modern-era.js';
 import type { McpServerLike } from './sdk/sdk-seam.js';
 
 export type { CorsOptions } from './http/cors.js';
@@ -113,6 +114,34 @@ function sessionForkerFor(server: McpServerLike): () => McpServerLike {
   return adapter.sessionForker(server);
 }
 
+/**
+ * The 2026-07-28 leg, when SDK v2 (the only SDK implementing that revision) is installed; without
+ * it such requests get a 400 naming the versions served (http/sessionless.ts).
+ */
+function modernLeg(factory: McpServerFactory | undefined, first: McpServerLike, logger: Logger): ModernHttpLeg | undefined {
+  if (!modernEra) return undefined;
+  const era = modernEra;
+  const firstAdapter = sdkAdapterFor(first);
+  if (firstAdapter.generation === 'v1') {
+    logger.info(
+      `serveHttp: 2026-07-28 clients are served this server's Alter tools through ${era.MODERN_PROTOCOL_VERSIONS.join(', ')}; tools, resources and prompts registered with ${firstAdapter.sdk.name}'s own API reach 2025-era clients only (build the server with @modelcontextprotocol/server 2.x to serve them to both).`,
+    );
+  }
+  let build: () => Promise<ReturnType<ReturnType<typeof era.modernServerFor>>>;
+  if (factory) {
+    build = async () => {
+      const server = await factory();
+      const adapter = sdkAdapterFor(server);
+      return era.modernServerFor(server, adapter)();
+    };
+  } else {
+    // Built (and its SDK internals checked) now: a missing internal fails the start, not a request.
+    const fresh = era.modernServerFor(first, firstAdapter);
+    build = async () => fresh();
+  }
+  return era.modernHttpLeg(build, (error) => logger.debug('2026-07-28 request refused or failed', { error: error.name, message: error.message }));
+}
+
 function positiveInteger(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) throw new InvalidArgumentError(`options.${name}`, 'must be an integer ≥ 1');
@@ -124,6 +153,11 @@ function positiveInteger(name: string, value: number | undefined, fallback: numb
  * Each session gets its own protocol server (client capabilities, logging level, in-flight
  * requests are per session): a single `server` is forked per session, a factory is called per
  * session. Idle sessions expire, the number of sessions is bounded.
+ *
+ * Both protocol eras on the same path: 2025-11-25 clients get a session each (as above);
+ * 2026-07-28 clients (stateless: per-request `_meta`, `server/discover`, `input_required`) are
+ * answered per request by SDK v2's entry with a fresh fork of `server` (a v1 server's Alter tools
+ * through a v2 bridge). Needs `@modelcontextprotocol/server` 2.x installed for the 2026 era.
  *
  * @throws ServeError when the port cannot be bound, or a single `server` cannot be forked with this SDK.
  * @throws InvalidArgumentError naming a bad option (`sessionIdleTimeoutMs`, `maxSessions`, `cors`).
@@ -157,6 +191,7 @@ export async function serveHttp(server: McpServerLike | McpServerFactory, option
     spare = undefined;
     return next;
   };
+  const modern = modernLeg(factory, firstServer, logger);
   const vault = options.vault ?? alterMcpFor(firstServer)?.vault;
   // Before listening: a broken store fails the start, not every tool call later.
   if (vault) await openVaultAtStartup(vault, 'serveHttp');
@@ -205,6 +240,11 @@ export async function serveHttp(server: McpServerLike | McpServerFactory, option
       } finally {
         if (res.writableEnded) end();
       }
+      return;
+    }
+    if (modern && (await modern.owns(req, baseUrl))) {
+      // 2026-07-28: no session; every request is served on its own by a fresh server.
+      await modern.serve(req, res, baseUrl, (req as { auth?: Parameters<ModernHttpLeg['serve']>[3] }).auth);
       return;
     }
     const kind = classifySessionless(req);
@@ -272,6 +312,7 @@ export async function serveHttp(server: McpServerLike | McpServerFactory, option
     closing ??= (async () => {
       removeSignals();
       await sessions.closeAll();
+      await modern?.close();
       await new Promise<void>((resolve) => {
         httpServer.close(() => resolve());
         httpServer.closeAllConnections();

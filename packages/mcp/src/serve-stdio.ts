@@ -5,7 +5,7 @@ import { alterMcpFor } from './alter-mcp.js';
 import { closeAlter, onTerminationSignals } from './internal/graceful-close.js';
 import { exitWithStartupFailure, openVaultAtStartup } from './internal/vault-startup.js';
 import { VaultStartupError } from './errors.js';
-import { sdkAdapterFor } from './sdk/sdk-adapters.js';
+import { modernEra, sdkAdapterFor } from './sdk/sdk-adapters.js';
 import type { McpServerLike } from './sdk/sdk-seam.js';
 
 export interface ServeStdioOptions {
@@ -43,6 +43,9 @@ export interface StdioServerHandle {
  */
 export async function serveStdio(server: McpServerLike, options: ServeStdioOptions = {}): Promise<StdioServerHandle> {
   const logger = options.logger ?? createDefaultLogger();
+  const adapter = sdkAdapterFor(server);
+  // Built (and the SDK internals it needs checked) before any I/O: an unsupported SDK fails the start.
+  const modernServer = modernEra?.modernServerFor(server, adapter);
   const vault = options.vault ?? alterMcpFor(server)?.vault;
   if (vault) {
     try {
@@ -52,14 +55,39 @@ export async function serveStdio(server: McpServerLike, options: ServeStdioOptio
       throw err;
     }
   }
-  // A transport of the server's own SDK generation (v1 and v2 transports are different classes).
-  await sdkAdapterFor(server).connectStdio(server);
+  let closeTransport: () => Promise<void>;
+  if (adapter.generation === 'v2' && modernEra && modernServer) {
+    // Both eras on one connection: the SDK's stdio entry reads the client's opening exchange
+    // (`server/discover` with a 2026-07-28 envelope, or a 2025 `initialize`) and pins a fork of
+    // `server` to that era for the connection's lifetime.
+    const served = modernEra.serveStdioBothEras(modernServer, (error) =>
+      logger.debug('stdio: message refused or failed', { error: error.name, message: error.message }),
+    );
+    closeTransport = () => served.close();
+  } else if (modernEra && modernServer) {
+    // SDK v1 speaks the 2025 era only. The opening message decides: `initialize` → the v1 server
+    // itself, as before; a 2026-07-28 opening → SDK v2's stdio entry with a v2 bridge serving the
+    // same Alter tools (what was registered with v1's own API is 2025-only).
+    const served = await modernEra.serveStdioV1BothEras(
+      (transport) => server.connect(transport as never),
+      modernServer,
+      (error) => logger.debug('stdio: message refused or failed', { error: error.name, message: error.message }),
+    );
+    closeTransport = async () => {
+      await served.close();
+      await server.close();
+    };
+  } else {
+    // Only SDK v1 installed: the 2025 era, with v1's own stdio transport.
+    await adapter.connectStdio(server);
+    closeTransport = () => server.close();
+  }
   let closing: Promise<void> | undefined;
   let removeSignals = () => {};
   const close = (): Promise<void> => {
     closing ??= (async () => {
       removeSignals();
-      await server.close();
+      await closeTransport();
       await closeAlter(server, vault, options.closeVault ?? true, logger);
     })();
     return closing;

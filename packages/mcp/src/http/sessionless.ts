@@ -4,10 +4,11 @@
  * 2025-11-25 (and earlier) clients open a session with `initialize`; anything else without a
  * session id is answered 400 with a JSON-RPC error telling the client to initialize first.
  *
- * This is the seam for the 2026-07-28 revision, which drops sessions: every request carries its
- * protocol version (the `Mcp-Protocol-Version` header and `_meta`) and is served on its own. Until
- * an SDK that speaks it is plugged in, such a request is classified `stateless` and answered 400
- * naming the versions this server speaks, so the client can fall back to `initialize`.
+ * The 2026-07-28 revision drops sessions: every request carries its protocol version (the
+ * `Mcp-Protocol-Version` header and `_meta`) and is served on its own. When SDK v2 is installed,
+ * serveHttp routes such requests to its 2026 leg before asking this module (sdk/modern-era.ts).
+ * Without SDK v2 they reach here, are classified `stateless` and answered 400 naming the versions
+ * this server speaks, so the client can fall back to `initialize`.
  */
 import { SUPPORTED_PROTOCOL_VERSIONS, isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import type express from 'express';

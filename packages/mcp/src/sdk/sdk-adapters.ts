@@ -15,7 +15,7 @@ import type { McpServerLike, SdkAdapter } from './sdk-seam.js';
  * (the package is installed but broken, a dependency of it is missing) is rethrown: a half-installed
  * SDK must not silently look absent.
  */
-async function loadIfInstalled(sdkPackage: string, load: () => Promise<SdkAdapter>): Promise<SdkAdapter | undefined> {
+async function loadIfInstalled<T>(sdkPackage: string, load: () => Promise<T>): Promise<T | undefined> {
   try {
     return await load();
   } catch (err) {
@@ -32,6 +32,12 @@ const loaded: readonly SdkAdapter[] = [
   await loadIfInstalled('@modelcontextprotocol/sdk', async () => (await import('./sdk-v1-adapter.js')).sdkV1Adapter),
   await loadIfInstalled('@modelcontextprotocol/server', async () => (await import('./sdk-v2-adapter.js')).sdkV2Adapter),
 ].filter((a): a is SdkAdapter => a !== undefined);
+
+/**
+ * The 2026-07-28 (stateless) era's serving, present when SDK v2 is installed: the only SDK that
+ * implements that revision. Loaded after the adapters (it builds on the v2 one).
+ */
+export const modernEra: typeof import('./modern-era.js') | undefined = await loadIfInstalled('@modelcontextprotocol/server', () => import('./modern-era.js'));
 
 /** The adapters whose SDK is installed (for tests and diagnostics). */
 export const installedSdkAdapters: readonly SdkAdapter[] = Object.freeze(loaded);

@@ -18,6 +18,12 @@ import type { ToolTable } from '../internal/call-env.js';
  */
 export type McpServerLike = McpServerV1 | ServerV1 | McpServerV2 | ServerV2;
 
+/** What a server says about itself in `initialize` / `server/discover`. */
+export interface ServerIdentity {
+  readonly info: { readonly name: string; readonly version: string; readonly [key: string]: unknown };
+  readonly instructions?: string;
+}
+
 /** The SDK generations @alter/mcp has an adapter for. */
 export type SdkGeneration = 'v1' | 'v2';
 
@@ -59,6 +65,14 @@ export interface SdkAdapter {
    * @throws SdkUnsupportedError when an SDK internal it needs is missing.
    */
   sessionForker?(template: McpServerLike): () => McpServerLike;
+  /** The Alter tool tables installed on `server` by `AlterMCP.register` (empty when none). */
+  toolTables(server: McpServerLike): readonly ToolTable[];
+  /**
+   * The server's name/version (and instructions), for a server of the other generation built to
+   * answer for it (the 2026-07-28 bridge of a v1 server, see modern-era.ts).
+   * @throws SdkUnsupportedError when an SDK internal it needs is missing.
+   */
+  identity(server: McpServerLike): ServerIdentity;
   /** Connects `server` to the process's stdin/stdout with this generation's stdio transport. */
   connectStdio(server: McpServerLike): Promise<void>;
 }

@@ -39,7 +39,7 @@ import { ServeError } from '../errors.js';
 import type { CallEnv, CallToolResultShape, ToolTable, UrlElicitation } from '../internal/call-env.js';
 import { declaresFormElicitation } from '../internal/elicitation-capability.js';
 import { sdkInternal, sdkPackageInfo } from './sdk-package.js';
-import type { McpServerLike, SdkAdapter, SdkPackageInfo } from './sdk-seam.js';
+import type { McpServerLike, SdkAdapter, SdkPackageInfo, ServerIdentity } from './sdk-seam.js';
 import { forkV1Server } from './sdk-v1-session-fork.js';
 
 type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
@@ -156,6 +156,17 @@ class SdkV1Adapter implements SdkAdapter {
       }
       return session;
     };
+  }
+
+  toolTables(server: McpServerLike): readonly ToolTable[] {
+    return [...(this.#installed.get(this.lowLevel(server))?.tables ?? [])];
+  }
+
+  identity(server: McpServerLike): ServerIdentity {
+    const low = this.lowLevel(server);
+    const info = sdkInternal<ServerIdentity['info']>(this.sdk, low, 'Server', '_serverInfo', 'object');
+    const instructions = (low as unknown as { _instructions?: string })._instructions;
+    return { info, ...(instructions !== undefined ? { instructions } : {}) };
   }
 
   async connectStdio(server: McpServerLike): Promise<void> {

@@ -13,6 +13,8 @@
  *   ours; otherwise a later `registerTool()` throws "handler already exists".
  * - `McpServer._registeredTools` (private) — the names of SDK tools, so a clash is a startup error.
  * - `Protocol._getRequestHandler()` (protected) — to keep the SDK's own handlers and delegate to them.
+ * - `Protocol._requestHandlers` (private Map) — to route `tools/call` by name to ours or the SDK's
+ *   handler, each wrapped once by the SDK's multi-round-trip seam (see installToolTable).
  */
 import { CLIENT_CAPABILITIES_META_KEY, McpServer, PROTOCOL_VERSION_META_KEY, ProtocolError, ProtocolErrorCode, Server, UrlElicitationRequiredError } from '@modelcontextprotocol/server';
 import type { CallToolResult, ClientCapabilities, InputRequiredResult, ServerContext } from '@modelcontextprotocol/server';
@@ -22,7 +24,8 @@ import { ServeError } from '../errors.js';
 import { type CallEnv, type CallToolResultShape, isInputRequired, type ToolTable, type UrlElicitation } from '../internal/call-env.js';
 import { declaresFormElicitation } from '../internal/elicitation-capability.js';
 import { sdkInternal, sdkPackageInfo } from './sdk-package.js';
-import type { McpServerLike, SdkAdapter, SdkPackageInfo } from './sdk-seam.js';
+import type { McpServerLike, SdkAdapter, SdkPackageInfo, ServerIdentity } from './sdk-seam.js';
+import { forkV2Server, v2ServerIdentity } from './sdk-v2-session-fork.js';
 
 type RawHandler = (request: unknown, ctx: ServerContext) => Promise<unknown>;
 
@@ -70,6 +73,7 @@ class SdkV2Adapter implements SdkAdapter {
     const setToolRequestHandlers = high ? sdkInternal<() => void>(this.sdk, high, 'McpServer', 'setToolRequestHandlers', 'function') : undefined;
     if (high) sdkInternal(this.sdk, high, 'McpServer', '_registeredTools', 'object');
     const getRequestHandler = sdkInternal<(method: string) => RawHandler | undefined>(this.sdk, low, 'Server', '_getRequestHandler', 'function');
+    const handlers = sdkInternal<Map<string, RawHandler>>(this.sdk, low, 'Protocol', '_requestHandlers', 'Map');
 
     setToolRequestHandlers?.call(high);
     const previousList = getRequestHandler.call(low, 'tools/list');
@@ -86,18 +90,18 @@ class SdkV2Adapter implements SdkAdapter {
 
     low.setRequestHandler('tools/list', async (request, ctx) => {
       const ours = state.tables.length === 1 ? state.tables[0]!.listing : state.tables.flatMap((t) => t.listing);
-      if (!previousList) return { tools: ours as never[] };
+      // 2026-07-28 results carry caching hints. A list served to an authenticated user is that
+      // user's answer: never let a configured `cacheHints` of 'public' make it shareable.
+      const privacy = isModernEra(ctx) && ctx.http?.authInfo !== undefined ? { cacheScope: 'private' as const } : {};
+      if (!previousList) return { tools: ours as never[], ...privacy };
       const theirs = (await previousList(request, ctx)) as { tools?: unknown[] };
-      return { tools: (theirs.tools && theirs.tools.length > 0 ? [...ours, ...theirs.tools] : ours) as never[] };
+      return { tools: (theirs.tools && theirs.tools.length > 0 ? [...ours, ...theirs.tools] : ours) as never[], ...privacy };
     });
 
     low.setRequestHandler('tools/call', async (request, ctx) => {
       const name = request.params.name;
       const owner = state.tables.find((t) => t.has(name));
-      if (!owner) {
-        if (previousCall) return (await previousCall(request, ctx)) as never;
-        throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Tool ${name} not found`);
-      }
+      if (!owner) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Tool ${name} not found`);
       const result = await owner.call(name, request.params.arguments, callEnv(low, ctx));
       // input_required (2026-07-28 only) goes out as is: the era's codec carries resultType to the wire.
       if (isInputRequired(result)) return result as InputRequiredResult;
@@ -105,6 +109,34 @@ class SdkV2Adapter implements SdkAdapter {
       // What the SDK's own tools/call handler does with a result: the negotiated era's codec.
       return low.projectCallToolResult(result as CallToolResult, outputSchema);
     });
+    if (previousCall) {
+      // Route by name to ours or the SDK's, each as the SDK stored it (wrapped with its
+      // multi-round-trip seam). Calling the SDK's from inside ours would run that seam twice: the
+      // second pass sees the requestState the first already verified and decoded, and refuses it.
+      const ours = getRequestHandler.call(low, 'tools/call')!;
+      handlers.set('tools/call', (request, ctx) => {
+        const name = (request as { params?: { name?: unknown } }).params?.name;
+        return typeof name === 'string' && state.tables.some((t) => t.has(name)) ? ours(request, ctx) : previousCall(request, ctx);
+      });
+    }
+  }
+
+  sessionForker(template: McpServerLike): () => McpServerLike {
+    const high = this.#high(template);
+    const low = this.lowLevel(template);
+    // Checked now (serveHttp/serveStdio startup), so an SDK without these internals fails before serving.
+    return forkV2Server(this.sdk, high ?? low, (fork) => {
+      for (const table of this.#installed.get(low)?.tables ?? []) this.installToolTable(fork, table);
+    });
+  }
+
+  toolTables(server: McpServerLike): readonly ToolTable[] {
+    return [...(this.#installed.get(this.lowLevel(server))?.tables ?? [])];
+  }
+
+  identity(server: McpServerLike): ServerIdentity {
+    const { info, options } = v2ServerIdentity(this.sdk, this.lowLevel(server));
+    return { info: info as ServerIdentity['info'], ...(options?.instructions !== undefined ? { instructions: options.instructions } : {}) };
   }
 
   async connectStdio(server: McpServerLike): Promise<void> {
@@ -119,6 +151,11 @@ class SdkV2Adapter implements SdkAdapter {
   }
 }
 
+/** True for a request of the 2026-07-28 era: it carries its protocol version in the per-request envelope. */
+function isModernEra(ctx: ServerContext): boolean {
+  return ctx.mcpReq.envelope !== undefined && Object.hasOwn(ctx.mcpReq.envelope, PROTOCOL_VERSION_META_KEY);
+}
+
 function callEnv(low: Server, ctx: ServerContext): CallEnv {
   const progressToken = ctx.mcpReq._meta?.progressToken;
   // A 2026-07-28 request carries its protocol version, and the client's capabilities, in the
@@ -126,7 +163,7 @@ function callEnv(low: Server, ctx: ServerContext): CallEnv {
   // notification (the SDK fails the call when a handler throws -32042 there): Connect recovery
   // answers input_required there (recovery/recovery-answer.ts).
   const envelope = ctx.mcpReq.envelope;
-  const modernEra = envelope !== undefined && Object.hasOwn(envelope, PROTOCOL_VERSION_META_KEY);
+  const modernEra = isModernEra(ctx);
   // The SDK types the envelope as `{}` (its keys are reserved names); read it as the record it is.
   const capabilities = (modernEra ? (envelope as Record<string, unknown>)[CLIENT_CAPABILITIES_META_KEY] : low.getClientCapabilities()) as ClientCapabilities | undefined;
   // Without a configured `requestState.verify` hook the SDK hands over the raw echoed string; Alter verifies it itself.

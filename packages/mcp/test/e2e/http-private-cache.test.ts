@@ -96,4 +96,21 @@ describe('serveHttp responses to an authenticated user', () => {
     expect(text).toContain('alice');
     leak.inspect([text], 'tool result');
   });
+
+  it('are private on the 2026-07-28 (stateless) era too: Cache-Control, and cacheScope in the result; the tool runs as the token\'s user', async () => {
+    const meta = { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientCapabilities': {} };
+    const modern = { 'mcp-protocol-version': '2026-07-28' };
+    const list = await post({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: { _meta: meta } }, { ...modern, 'mcp-method': 'tools/list' });
+    expect(list.status).toBe(200);
+    expectPrivate(list);
+    const listed = (await list.json()) as { result: { tools: Array<{ name: string }>; cacheScope?: string } };
+    expect(listed.result.tools.map((t) => t.name)).toContain('whoami');
+    expect(listed.result.cacheScope).toBe('private');
+    const call = await post({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'whoami', arguments: {}, _meta: meta } }, { ...modern, 'mcp-method': 'tools/call', 'mcp-name': 'whoami' });
+    expect(call.status).toBe(200);
+    expectPrivate(call);
+    const text = await call.text();
+    expect(text).toContain('alice');
+    leak.inspect([text], 'tool result');
+  });
 });

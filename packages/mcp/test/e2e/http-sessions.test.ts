@@ -217,10 +217,12 @@ describe('serveHttp(server) with one McpServer, as in the README', () => {
       expect(res.status).toBe(400);
       expect(res.json).toMatchObject({ jsonrpc: '2.0', id: 7, error: { code: -32000 } });
       expect(res.json?.error?.message).toMatch(/initialize/);
-      // A stateless (2026-07-28) request is told which versions this server speaks.
+      // A 2026-07-28 request is served statelessly (both-eras.test.ts); one that announces that
+      // revision in the header but lacks the per-request `_meta` envelope is refused by that era's rules.
       const stateless = await rawPost(handle.url, TOOLS_LIST, { 'mcp-protocol-version': '2026-07-28' });
       expect(stateless.status).toBe(400);
-      expect(stateless.json?.error?.message).toMatch(/2026-07-28.*not supported.*2025-11-25/);
+      expect(stateless.json).toMatchObject({ jsonrpc: '2.0', id: 7, error: { code: -32602 } });
+      expect(stateless.json?.error?.message).toMatch(/2026-07-28.*_meta/);
     } finally {
       await handle.close();
     }

@@ -11,7 +11,7 @@ import { describe, expect, it } from '@jest/globals';
 import { Server as ServerV1 } from '@modelcontextprotocol/sdk/server/index.js';
 import { McpServer as McpServerV1 } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { McpServer as McpServerV2, Server as ServerV2 } from '@modelcontextprotocol/server';
-import { AlterMCP, isAlterMcpError, type McpServerLike, SdkUnsupportedError, ServeError } from '@alter/mcp';
+import { AlterMCP, isAlterMcpError, type McpServerLike, SdkUnsupportedError, ServeError, serveHttp, serveStdio } from '@alter/mcp';
 import type { AlterVault } from '@alter/vault';
 import { UtilityTools } from '../fixtures/example.tools.js';
 
@@ -54,6 +54,7 @@ const cases: readonly Case[] = [
   { sdkPackage: '@modelcontextprotocol/server', range: '^2.4.0', missing: 'McpServer.setToolRequestHandlers', make: () => withoutMethod(new McpServerV2(info), 'setToolRequestHandlers') },
   { sdkPackage: '@modelcontextprotocol/server', range: '^2.4.0', missing: 'McpServer._registeredTools', make: () => withoutField(new McpServerV2(info), '_registeredTools') },
   { sdkPackage: '@modelcontextprotocol/server', range: '^2.4.0', missing: 'Server._getRequestHandler', make: () => withoutMethod(new ServerV2(info), '_getRequestHandler') },
+  { sdkPackage: '@modelcontextprotocol/server', range: '^2.4.0', missing: 'Protocol._requestHandlers', make: () => withoutField(new ServerV2(info), '_requestHandlers') },
 ];
 
 describe('SDK internals are checked at registration', () => {
@@ -88,5 +89,21 @@ describe('SDK internals are checked at registration', () => {
     for (const server of [new McpServerV1(info), new ServerV1(info), new McpServerV2(info), new ServerV2(info)]) {
       expect(alter.register(server, [UtilityTools])).toContain('echo');
     }
+  });
+
+  it.each([
+    ['serveHttp', (server: McpServerLike) => serveHttp(server)],
+    ['serveStdio', (server: McpServerLike) => serveStdio(server, { handleSignals: false, exitOnStartupFailure: false })],
+  ] as const)('%s(one v2 server) checks the internals of its per-session/per-request fork before serving', async (_entry, serve) => {
+    const server = new McpServerV2(info);
+    new AlterMCP(vault, { defaultUser: 'x' }).register(server, [UtilityTools]);
+    withoutField(server, '_registeredPrompts');
+    const err = await serve(server).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(SdkUnsupportedError);
+    expect((err as SdkUnsupportedError).missing).toContain('McpServer._registeredPrompts');
+    expect((err as SdkUnsupportedError).sdkPackage).toBe('@modelcontextprotocol/server');
   });
 });
