@@ -32,8 +32,13 @@ import { MODERN_PROTOCOL_VERSION, SDK_GENERATIONS } from '../support/sdk-generat
 type Result = { content: Array<{ type: string; text?: string }>; isError?: boolean; _meta?: Record<string, unknown> };
 const CONNECT_URL = /(http:\/\/127\.0\.0\.1:\d+\/connect\/[A-Za-z0-9_-]+)/;
 
+/**
+ * A client pinned to 2026-07-28 that does not declare URL elicitation: recovery answers it with the
+ * isError result carrying the Connect URL (a client that declares it gets input_required instead —
+ * recovery-2026-input-required.test.ts).
+ */
 function modernClient(name: string): Client {
-  return new Client({ name, version: '1.0.0' }, { capabilities: { elicitation: { url: {} } }, versionNegotiation: { mode: { pin: MODERN_PROTOCOL_VERSION } } });
+  return new Client({ name, version: '1.0.0' }, { capabilities: {}, versionNegotiation: { mode: { pin: MODERN_PROTOCOL_VERSION } } });
 }
 
 /** First call → Connect URL (isError), approve as `login`, same call succeeds. */
