@@ -41,18 +41,18 @@ export type { ConnectEvent } from './connect-session-store.js';
 export { accountOf, identityUser } from './connect-http-handler.js';
 
 export interface ConnectWaitOptions {
-  readonly signal?: AbortSignal;
+  readonly signal?: AbortSignal | undefined;
   /** Give up after this long (rejects with ConnectSessionError reason `'timeout'`). Default: until the session expires. */
-  readonly timeoutMs?: number;
+  readonly timeoutMs?: number | undefined;
   /** How often the store is polled for a callback handled by another process. Default 250 ms. */
-  readonly pollIntervalMs?: number;
+  readonly pollIntervalMs?: number | undefined;
 }
 
 export interface ConnectListenOptions {
   /** Default 0 (any free port). */
-  readonly port?: number;
+  readonly port?: number | undefined;
   /** Default `'127.0.0.1'`. */
-  readonly host?: string;
+  readonly host?: string | undefined;
 }
 
 export interface ConnectServer {
