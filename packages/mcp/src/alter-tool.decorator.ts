@@ -63,12 +63,16 @@ export interface AlterToolDecorator<Input = never> {
 export function AlterTool<S extends ToolInputSchema | undefined = undefined>(provider: string, options: AlterToolOptions<S>): AlterToolDecorator<ToolInputOf<S>>;
 /** Declares a tool that needs no provider credentials. */
 export function AlterTool<S extends ToolInputSchema | undefined = undefined>(options: AlterToolOptions<S>): AlterToolDecorator<ToolInputOf<S>>;
-export function AlterTool(providerOrOptions: string | AlterToolOptions<ToolInputSchema | undefined>, maybeOptions?: AlterToolOptions<ToolInputSchema | undefined>): AlterToolDecorator<never> {
+export function AlterTool(
+  providerOrOptions: string | AlterToolOptions<ToolInputSchema | undefined>,
+  maybeOptions?: AlterToolOptions<ToolInputSchema | undefined>,
+  ...descriptor: unknown[]
+): AlterToolDecorator<never> {
   // `@AlterTool` without `(...)`: the runtime called AlterTool itself as the decorator.
-  if (arguments.length === 2 && typeof providerOrOptions === 'function' && isStandardContext(maybeOptions)) {
+  if (typeof providerOrOptions === 'function' && isStandardContext(maybeOptions)) {
     throw new ToolDefinitionError(String(maybeOptions.name), '@AlterTool is used without its arguments.', ['Write @AlterTool("provider", { description: "…" }) or @AlterTool({ description: "…" }).']);
   }
-  if (arguments.length === 3 && (typeof maybeOptions === 'string' || typeof maybeOptions === 'symbol')) {
+  if (descriptor.length === 1 && (typeof maybeOptions === 'string' || typeof maybeOptions === 'symbol')) {
     throw new ToolDefinitionError(String(maybeOptions), '@AlterTool is used without its arguments.', ['Write @AlterTool("provider", { description: "…" }) or @AlterTool({ description: "…" }).']);
   }
   const provider = typeof providerOrOptions === 'string' ? providerOrOptions : null;
