@@ -28,19 +28,22 @@ export type ToolOutputSchema = { readonly '~standard': { readonly version: numbe
 /**
  * The type a tool method receives for an `input` schema: the schema's output type (after zod
  * defaults and transforms), or a DTO class's instance type. `never` — which every parameter type
- * accepts — when it cannot be known (no `input`: the DTO then comes from `design:paramtypes`).
+ * accepts — when it cannot be known (no `input`: the DTO then comes from `design:paramtypes`; or
+ * options typed as the wide `AlterToolOptions`).
  */
 export type ToolInputOf<S> = [S] extends [undefined]
   ? never
-  : S extends { readonly '~standard': { readonly types?: infer T } }
-    ? NonNullable<T> extends { readonly output: infer O }
-      ? O
-      : never
-    : S extends { readonly _output: infer O }
-      ? O
-      : S extends abstract new (...args: never) => infer R
-        ? R
-        : never;
+  : [ToolInputSchema] extends [S]
+    ? never // options typed as the wide `AlterToolOptions` (a variable, a helper): the schema is not known
+    : S extends { readonly '~standard': { readonly types?: infer T } }
+      ? NonNullable<T> extends { readonly output: infer O }
+        ? O
+        : never
+      : S extends { readonly _output: infer O }
+        ? O
+        : S extends abstract new (...args: never) => infer R
+          ? R
+          : never;
 
 /**
  * Options of `@AlterTool(provider, options)` / `@AlterTool(options)`. `S` is the type of `input`,

@@ -78,6 +78,7 @@ export type InputIsASchema = Expect<Equal<AlterToolOptions['input'], ToolInputSc
 
 // ---- The method's input parameter is checked against the schema's output type -----------------
 
+const sharedOptions: AlterToolOptions = { description: 'x', input: z.object({ owner: z.string() }) };
 const Query = z.object({ owner: z.string(), limit: z.number().int().default(10), labels: z.array(z.string()).optional() });
 
 export class TypedInputs {
@@ -133,6 +134,12 @@ export class TypedInputs {
   @AlterTool('github', { description: 'x' })
   fromParamTypes(_ctx: AlterContext, input: ListIssuesInput): string {
     return input.repo;
+  }
+
+  // Options built elsewhere and typed as plain AlterToolOptions: the schema is unknown, so is the parameter.
+  @AlterTool('github', sharedOptions)
+  fromSharedOptions(_ctx: AlterContext, input: { owner: string }): string {
+    return input.owner;
   }
 
   // @ts-expect-error -- a bare zod shape is not a schema: wrap it in z.object(...).
