@@ -40,11 +40,18 @@ function symbolMetadata(): symbol {
   const existing = (Symbol as { metadata?: unknown }).metadata;
   if (typeof existing === 'symbol') return existing;
   const polyfill = Symbol.for('Symbol.metadata');
-  Object.defineProperty(Symbol, 'metadata', { value: polyfill, writable: false, enumerable: false, configurable: false });
+  // Configurable, so another library's polyfill can still define it without throwing.
+  Object.defineProperty(Symbol, 'metadata', { value: polyfill, writable: false, enumerable: false, configurable: true });
   return polyfill;
 }
 
-export const SYMBOL_METADATA: symbol = symbolMetadata();
+symbolMetadata();
+
+/** `Symbol.metadata` now (read each time, in case a later polyfill replaced ours). */
+function metadataSymbol(): symbol {
+  const current = (Symbol as { metadata?: unknown }).metadata;
+  return typeof current === 'symbol' ? current : Symbol.for('Symbol.metadata');
+}
 
 /** A class's `context.metadata` object (standard decorators). */
 export type StandardMetadata = Record<PropertyKey, unknown>;
@@ -66,8 +73,9 @@ function ownEntry(metadata: StandardMetadata, key: MetadataKey<unknown>, propert
 function ownStandardMetadata(prototype: object): StandardMetadata | undefined {
   if (!Object.hasOwn(prototype, 'constructor')) return undefined;
   const ctor = (prototype as { constructor?: unknown }).constructor;
-  if (typeof ctor !== 'function' || ctor.prototype !== prototype || !Object.hasOwn(ctor, SYMBOL_METADATA)) return undefined;
-  const metadata = (ctor as unknown as Record<symbol, unknown>)[SYMBOL_METADATA];
+  const key = metadataSymbol();
+  if (typeof ctor !== 'function' || ctor.prototype !== prototype || !Object.hasOwn(ctor, key)) return undefined;
+  const metadata = (ctor as unknown as Record<symbol, unknown>)[key];
   return metadata !== null && typeof metadata === 'object' ? (metadata as StandardMetadata) : undefined;
 }
 

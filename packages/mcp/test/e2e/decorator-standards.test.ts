@@ -97,7 +97,8 @@ describe('@AlterTool with both decorator standards (tsc 5.9, esbuild, tsx; SDK C
   afterAll(async () => {
     await sandbox?.close();
     if (dir) rmSync(dir, { recursive: true, force: true });
-    rmSync(path.join(fixtureDir, 'dist'), { recursive: true, force: true });
+    // Only this file's outputs: decorator-misuse.test.ts may be using dist/misuse in parallel.
+    for (const [compiler, mode] of cases) rmSync(path.join(fixtureDir, 'dist', `${compiler}-${mode}`), { recursive: true, force: true });
   });
 
   it.each(cases)('%s, %s decorators: tools list, zod defaults apply, a provider call reaches the fake API', async (compiler, mode) => {
