@@ -24,29 +24,29 @@ export type ToolModule = (abstract new (...args: never[]) => object) | object;
 /** Options of {@link AlterMCP}. */
 export interface AlterMCPOptions {
   /** The user tools run as when the request carries no auth info (stdio servers, local tools). */
-  readonly defaultUser?: string;
+  readonly defaultUser?: string | undefined;
   /**
    * Maps verified auth info to the Alter user id when `authInfo.extra.user` is not set.
    * An authenticated request without a resolvable user is refused, never run as `defaultUser`.
    */
-  readonly userFromAuth?: (authInfo: CallerAuthInfo) => string | undefined;
+  readonly userFromAuth?: ((authInfo: CallerAuthInfo) => string | undefined) | undefined;
   /** Builds module instances from classes (for DI containers). Default: `new Module()`. */
-  readonly moduleFactory?: (moduleClass: abstract new (...args: never[]) => object) => object;
+  readonly moduleFactory?: ((moduleClass: abstract new (...args: never[]) => object) => object) | undefined;
   /**
    * Prefix added to every tool name this AlterMCP registers (e.g. `acme_`). It composes with the
    * per-call `prefix` of {@link AlterMCP.register}: the final name is
    * `toolNamePrefix + prefix + toolName` (`acme_` + `gh_` + `list_issues` → `acme_gh_list_issues`).
    */
-  readonly toolNamePrefix?: string;
+  readonly toolNamePrefix?: string | undefined;
   /** Longest chain of nested tool calls (default 8). */
-  readonly maxNestingDepth?: number;
+  readonly maxNestingDepth?: number | undefined;
   /** Logger (default: the vault's default logger). */
-  readonly logger?: Logger;
+  readonly logger?: Logger | undefined;
   /**
    * OpenTelemetry spans and metrics for tool calls, recorded when `@opentelemetry/api` is
    * installed and the application registered an SDK (docs/observability.md). Default true.
    */
-  readonly telemetry?: boolean;
+  readonly telemetry?: boolean | undefined;
 }
 
 /** Options of one {@link AlterMCP.register} call. */
@@ -56,11 +56,11 @@ export interface RegisterOptions {
    * `toolNamePrefix`: final name = `toolNamePrefix + prefix + toolName`. Lets two packs with
    * clashing names share one server. The final names must match `TOOL_NAME_PATTERN`.
    */
-  readonly prefix?: string;
+  readonly prefix?: string | undefined;
   /** Register only these tools, named by their UNPREFIXED tool names (e.g. `['list_issues']`). */
-  readonly include?: readonly string[];
+  readonly include?: readonly string[] | undefined;
   /** Leave out these tools, named by their UNPREFIXED tool names. Applied after `include`. */
-  readonly exclude?: readonly string[];
+  readonly exclude?: readonly string[] | undefined;
 }
 
 interface CompiledModule {

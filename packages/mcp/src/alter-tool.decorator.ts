@@ -4,25 +4,49 @@
  * ({@link AlterMCP.register}) does the rest at startup.
  */
 import type { AlterContext } from './alter-context.js';
+import { DecoratorSiteError, isStandardContext, methodSite } from './decorator-site.js';
 import { ToolDefinitionError } from './errors.js';
 import { TOOL_MEMBERS, TOOL_METADATA } from './metadata-keys.js';
-import { defineMetadata, getOwnMetadata } from './metadata-reflect.js';
+import { defineMetadata, getOwnMetadataAt } from './metadata-reflect.js';
 import { isZod3Schema } from './schema/zod3-schema.js';
 import { isZod4Schema } from './schema/zod4-schema.js';
-import { type AlterToolOptions, TOOL_NAME_PATTERN, type ToolMetadata, toSnakeCase } from './tool-metadata.js';
+import { type AlterToolOptions, TOOL_NAME_PATTERN, type ToolInputOf, type ToolInputSchema, type ToolMetadata, toSnakeCase } from './tool-metadata.js';
 
-/** The decorator `@AlterTool` returns: only methods whose first parameter accepts an {@link AlterContext}. */
-export type AlterToolDecorator = <T extends (ctx: AlterContext, ...rest: never[]) => unknown>(
-  target: object,
-  propertyKey: string | symbol,
-  descriptor: TypedPropertyDescriptor<T>,
-) => void;
+/**
+ * A method `@AlterTool` accepts: its first parameter takes the {@link AlterContext}, its second
+ * (if any) takes `Input` — the output type of the `input` schema — or anything when the schema's
+ * type is unknown (`never`: no `input` option, the DTO then comes from `design:paramtypes`).
+ */
+export type ToolMethod<Input = never> = (ctx: AlterContext, input: Input, ...rest: never[]) => unknown;
+
+/**
+ * The decorator `@AlterTool` returns. It works with both decorator standards: legacy
+ * (`experimentalDecorators`, called with the prototype, the name and the descriptor) and TC39
+ * standard decorators (TypeScript 5+ default, esbuild, tsx; called with the method and a context).
+ * Either way it accepts only public instance methods whose parameters fit {@link ToolMethod}.
+ */
+export interface AlterToolDecorator<Input = never> {
+  /** Legacy decorators (`"experimentalDecorators": true`). */
+  <T extends ToolMethod<Input>>(target: object, propertyKey: string | symbol, descriptor: TypedPropertyDescriptor<T>): void;
+  /** TC39 standard decorators: a static or `#private` method does not compile. */
+  <This, T extends ToolMethod<Input>>(
+    method: T,
+    // biome-ignore lint/suspicious/noExplicitAny: lib.decorators' own constraint for a method's type.
+    context: ClassMethodDecoratorContext<This, (this: This, ...args: any) => any> & { readonly static: false; readonly private: false },
+  ): void;
+}
 
 /**
  * Declares a tool that calls `provider`'s API as the end user.
  *
- * @throws ToolDefinitionError (when the class is defined) for bad options, a static or
- *   non-method member, or a second `@AlterTool` on the same member.
+ * With a zod `input` schema, the method's second parameter is checked against the schema's output
+ * type (a mismatch does not compile). Standard (TC39) decorators carry no parameter types at run
+ * time, so give `input` explicitly there; legacy decorators with `emitDecoratorMetadata` may
+ * instead type the parameter as a class-validator DTO class.
+ *
+ * @throws ToolDefinitionError (when the class is defined) for bad options, a static, private or
+ *   non-method member, a second `@AlterTool` on the same member, or a compiler that passes
+ *   standard decorators no `context.metadata`.
  * @example
  * class CalendarTools {
  *   @AlterTool('google', {
@@ -36,30 +60,42 @@ export type AlterToolDecorator = <T extends (ctx: AlterContext, ...rest: never[]
  *   }
  * }
  */
-export function AlterTool(provider: string, options: AlterToolOptions): AlterToolDecorator;
+export function AlterTool<S extends ToolInputSchema | undefined = undefined>(provider: string, options: AlterToolOptions<S>): AlterToolDecorator<ToolInputOf<S>>;
 /** Declares a tool that needs no provider credentials. */
-export function AlterTool(options: AlterToolOptions): AlterToolDecorator;
-export function AlterTool(providerOrOptions: string | AlterToolOptions, maybeOptions?: AlterToolOptions): AlterToolDecorator {
+export function AlterTool<S extends ToolInputSchema | undefined = undefined>(options: AlterToolOptions<S>): AlterToolDecorator<ToolInputOf<S>>;
+export function AlterTool(
+  providerOrOptions: string | AlterToolOptions<ToolInputSchema | undefined>,
+  maybeOptions?: AlterToolOptions<ToolInputSchema | undefined>,
+  ...descriptor: unknown[]
+): AlterToolDecorator<never> {
+  // `@AlterTool` without `(...)`: the runtime called AlterTool itself as the decorator.
+  if (typeof providerOrOptions === 'function' && isStandardContext(maybeOptions)) {
+    throw new ToolDefinitionError(String(maybeOptions.name), '@AlterTool is used without its arguments.', ['Write @AlterTool("provider", { description: "…" }) or @AlterTool({ description: "…" }).']);
+  }
+  if (descriptor.length === 1 && (typeof maybeOptions === 'string' || typeof maybeOptions === 'symbol')) {
+    throw new ToolDefinitionError(String(maybeOptions), '@AlterTool is used without its arguments.', ['Write @AlterTool("provider", { description: "…" }) or @AlterTool({ description: "…" }).']);
+  }
   const provider = typeof providerOrOptions === 'string' ? providerOrOptions : null;
   const options = typeof providerOrOptions === 'string' ? maybeOptions : providerOrOptions;
-  return (target, propertyKey, descriptor) => {
-    const className = typeof target === 'function' ? (target as Function).name : (target.constructor?.name ?? '(anonymous class)');
-    const member = `${className}.${String(propertyKey)}`;
-    if (typeof target === 'function') {
-      throw new ToolDefinitionError(member, 'is a static method; tools must be instance methods.', ['Remove `static` from the method.']);
+  const decorator = (...args: unknown[]): void => {
+    let site: ReturnType<typeof methodSite>;
+    try {
+      site = methodSite(args, '@AlterTool');
+    } catch (err) {
+      if (err instanceof DecoratorSiteError) throw new ToolDefinitionError(err.member, err.problem, err.fixes);
+      throw err;
     }
-    if (typeof descriptor?.value !== 'function') {
-      throw new ToolDefinitionError(member, 'is not a method (getters, setters and fields cannot be tools).', ['Decorate a regular method: `async name(ctx: AlterContext, input) {…}`.']);
-    }
-    if (getOwnMetadata(TOOL_METADATA, target, propertyKey) !== undefined) {
+    const { member, propertyKey, home } = site;
+    if (getOwnMetadataAt(TOOL_METADATA, home, propertyKey) !== undefined) {
       throw new ToolDefinitionError(member, '@AlterTool is applied twice to the same method.', ['Keep a single @AlterTool on each method.']);
     }
     const metadata = normalize(member, propertyKey, provider, providerOrOptions, options);
-    defineMetadata(TOOL_METADATA, metadata, target, propertyKey);
-    // Own list per prototype; inherited lists are never mutated (the scanner walks the chain).
-    const own = getOwnMetadata(TOOL_MEMBERS, target) ?? [];
-    defineMetadata(TOOL_MEMBERS, Object.freeze([...own, String(propertyKey)]), target);
+    defineMetadata(TOOL_METADATA, metadata, home, propertyKey);
+    // Own list per class; inherited lists are never mutated (the scanner walks the chain).
+    const own = getOwnMetadataAt(TOOL_MEMBERS, home) ?? [];
+    defineMetadata(TOOL_MEMBERS, Object.freeze([...own, String(propertyKey)]), home);
   };
+  return decorator as AlterToolDecorator<never>;
 }
 
 function normalize(
@@ -67,7 +103,7 @@ function normalize(
   propertyKey: string | symbol,
   provider: string | null,
   first: unknown,
-  options: AlterToolOptions | undefined,
+  options: AlterToolOptions<ToolInputSchema | undefined> | undefined,
 ): ToolMetadata {
   if (typeof first === 'string' && first.trim() === '') {
     throw new ToolDefinitionError(member, 'the provider id is empty.', ['Pass the provider id the vault knows, e.g. @AlterTool("google", {...}).', 'Use @AlterTool({...}) for a tool without credentials.']);

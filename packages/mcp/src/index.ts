@@ -4,10 +4,11 @@ import './metadata-reflect.js';
 
 // Declaring tools
 export { AlterTool } from './alter-tool.decorator.js';
-export type { AlterToolDecorator } from './alter-tool.decorator.js';
+export type { AlterToolDecorator, ToolMethod } from './alter-tool.decorator.js';
 export { Description } from './description.decorator.js';
+export type { DescriptionDecorator } from './description.decorator.js';
 export { TOOL_NAME_PATTERN, toSnakeCase } from './tool-metadata.js';
-export type { AlterToolOptions, ToolAnnotations, ToolMetadata } from './tool-metadata.js';
+export type { AlterToolOptions, ToolAnnotations, ToolInputOf, ToolInputSchema, ToolMetadata, ToolOutputSchema } from './tool-metadata.js';
 export { DESIGN_PARAMTYPES, DESIGN_TYPE, FIELD_DESCRIPTION, TOOL_MEMBERS, TOOL_METADATA } from './metadata-keys.js';
 export type { MetadataKey } from './metadata-keys.js';
 

@@ -44,47 +44,47 @@ export type McpServerFactory = () => McpServerLike | Promise<McpServerLike>;
 
 export interface ServeHttpOptions {
   /** Port (default 0: any free port; read it from the returned `url`). */
-  readonly port?: number;
+  readonly port?: number | undefined;
   /** Interface to bind (default `127.0.0.1`). Binding elsewhere needs `allowedHosts` or an auth plug-in. */
-  readonly host?: string;
+  readonly host?: string | undefined;
   /** Path of the MCP endpoint (default `/mcp`). */
-  readonly path?: string;
+  readonly path?: string | undefined;
   /** Host header values accepted (default: localhost names when bound to loopback). */
-  readonly allowedHosts?: string[];
+  readonly allowedHosts?: string[] | undefined;
   /**
    * Public origin when behind a proxy (default `http://<host>:<port>`). Also the base of Connect
    * links when the vault has no `connect.baseUrl` (see `vault.connect.useBaseUrl`).
    */
-  readonly publicUrl?: string;
+  readonly publicUrl?: string | undefined;
   /** Authorization plug-in (e.g. AlterAuthProvider): mounts its routes and guards the endpoint. */
-  readonly auth?: HttpAuthPlugin;
+  readonly auth?: HttpAuthPlugin | undefined;
   /** The vault whose Connect handler is mounted and which is flushed on close (default: the server's AlterMCP vault). */
-  readonly vault?: AlterVault;
+  readonly vault?: AlterVault | undefined;
   /** Close the vault on `close()` (default true). */
-  readonly closeVault?: boolean;
+  readonly closeVault?: boolean | undefined;
   /** Shut down gracefully on SIGINT/SIGTERM (default false). */
-  readonly handleSignals?: boolean;
+  readonly handleSignals?: boolean | undefined;
   /**
    * Event store for resumable SSE streams (`Last-Event-ID`). Default: a bounded in-memory store
    * per session (the last 500 events). `false`: no resumption. Your own store is shared by all
    * sessions; it must implement `getStreamIdForEventId` (serveHttp uses it to keep sessions apart).
    */
-  readonly eventStore?: EventStore | false;
+  readonly eventStore?: EventStore | false | undefined;
   /**
    * The `retry` (milliseconds) sent in the first event of every resumable SSE stream: how long a
    * client waits before reconnecting after the server closed it (`ctx.closeSseStream()`). Default 1000.
    */
-  readonly sseRetryMs?: number;
+  readonly sseRetryMs?: number | undefined;
   /** A session with no request in flight for this long is closed (default 30 minutes). */
-  readonly sessionIdleTimeoutMs?: number;
+  readonly sessionIdleTimeoutMs?: number | undefined;
   /**
    * Most live sessions (default 1000). A new client beyond it evicts the least-recently-used idle
    * session; when every session has a request in flight it gets HTTP 503.
    */
-  readonly maxSessions?: number;
+  readonly maxSessions?: number | undefined;
   /** CORS for browser clients on other origins (off by default). */
-  readonly cors?: CorsOptions;
-  readonly logger?: Logger;
+  readonly cors?: CorsOptions | undefined;
+  readonly logger?: Logger | undefined;
 }
 
 export interface HttpServerHandle {

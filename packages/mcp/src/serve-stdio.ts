@@ -10,18 +10,18 @@ import type { McpServerLike } from './sdk/sdk-seam.js';
 
 export interface ServeStdioOptions {
   /** The vault to flush and close on shutdown (default: the one the server's AlterMCP uses). */
-  readonly vault?: AlterVault;
+  readonly vault?: AlterVault | undefined;
   /** Close the vault on shutdown (default true). */
-  readonly closeVault?: boolean;
+  readonly closeVault?: boolean | undefined;
   /** Shut down on SIGINT/SIGTERM and when stdin ends (default true). */
-  readonly handleSignals?: boolean;
+  readonly handleSignals?: boolean | undefined;
   /**
    * When the vault cannot be opened at startup (store unreachable or broken, wrong key, SQLite
    * driver built for another Node): print one line on stderr and exit with status 1 (default
    * true), before any tool is listed. `false`: reject with VaultStartupError instead.
    */
-  readonly exitOnStartupFailure?: boolean;
-  readonly logger?: Logger;
+  readonly exitOnStartupFailure?: boolean | undefined;
+  readonly logger?: Logger | undefined;
 }
 
 export interface StdioServerHandle {

@@ -1,7 +1,7 @@
 /**
  * Type-level tests for call identity (Trust I, finding 3): nothing on `AlterContext` — nor on
  * the class that implements it — lets tool code read or replace the call state. Checked by
- * `npx tsc -p tsconfig.test.json` (root, part of `pnpm typecheck`), never executed: every
+ * `npx tsc -p tsconfig.test-d.json` (root, part of `pnpm typecheck`), never executed: every
  * `@ts-expect-error` below must fire, or tsc reports it as unused. The runtime counterpart is
  * packages/mcp/test/e2e/call-identity.test.ts.
  */

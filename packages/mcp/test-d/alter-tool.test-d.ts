@@ -1,7 +1,7 @@
 /**
  * Type-level tests for @alter/mcp's public generics: `@AlterTool` options and the methods it
  * accepts, `AlterContext` (no token accessor), `alter.register` and `RegisterOptions`, and the
- * error code union. Checked by `npx tsc -p tsconfig.test.json` (root), never executed: every
+ * error code union. Checked by `npx tsc -p tsconfig.test-d.json` (root), never executed: every
  * `@ts-expect-error` below must fire, or tsc reports it as unused.
  */
 import { z } from 'zod';
@@ -15,6 +15,7 @@ import {
   type AnyAlterMcpError,
   type McpServerLike,
   type RegisterOptions,
+  type ToolInputSchema,
   type ToolModule,
 } from '@alter/mcp';
 import type { VaultRequestOptions, VaultResponse } from '@alter/vault';
@@ -72,9 +73,87 @@ export class Tools {
 }
 
 export type DescriptionIsRequired = Expect<Equal<AlterToolOptions['description'], string>>;
-// `input` / `output` take any schema kind the schema seam understands (zod 3/4, a class, JSON
-// Schema), which is why they are `unknown` here and checked when the class is defined.
-export type InputIsOpen = Expect<Equal<AlterToolOptions['input'], unknown>>;
+// `input` takes what the schema seam understands (zod 4, zod 3, a DTO class), not just anything.
+export type InputIsASchema = Expect<Equal<AlterToolOptions['input'], ToolInputSchema | undefined>>;
+
+// ---- The method's input parameter is checked against the schema's output type -----------------
+
+const sharedOptions: AlterToolOptions = { description: 'x', input: z.object({ owner: z.string() }) };
+const Query = z.object({ owner: z.string(), limit: z.number().int().default(10), labels: z.array(z.string()).optional() });
+
+export class TypedInputs {
+  // The parameter matches the schema's output (zod defaults make `limit` required there).
+  @AlterTool('github', { description: 'x', input: Query })
+  exact(_ctx: AlterContext, input: { owner: string; limit: number; labels?: string[] | undefined }): number {
+    return input.limit;
+  }
+
+  // A parameter that asks for less than the schema gives is fine.
+  @AlterTool('github', { description: 'x', input: Query })
+  wider(_ctx: AlterContext, input: { owner: string }): string {
+    return input.owner;
+  }
+
+  // z.infer is the usual spelling.
+  @AlterTool('github', { description: 'x', input: Query })
+  inferred(_ctx: AlterContext, input: z.infer<typeof Query>): string {
+    return input.owner;
+  }
+
+  // @ts-expect-error -- `owner` is a string in the schema, not a number.
+  @AlterTool('github', { description: 'x', input: Query })
+  wrongType(_ctx: AlterContext, input: { owner: number }): number {
+    return input.owner;
+  }
+
+  // @ts-expect-error -- `repo` is not in the schema: the method would read undefined.
+  @AlterTool('github', { description: 'x', input: Query })
+  missingField(_ctx: AlterContext, input: { owner: string; repo: string }): string {
+    return input.repo;
+  }
+
+  // @ts-expect-error -- `limit` has a default, so the method gets a number, but `labels` may be absent.
+  @AlterTool('github', { description: 'x', input: Query })
+  optionalMadeRequired(_ctx: AlterContext, input: { labels: string[] }): number {
+    return input.labels.length;
+  }
+
+  // A DTO class as input: the method receives an instance.
+  @AlterTool('github', { description: 'x', input: ListIssuesInput })
+  dto(_ctx: AlterContext, input: ListIssuesInput): string {
+    return input.owner;
+  }
+
+  // @ts-expect-error -- the DTO has no `page`.
+  @AlterTool('github', { description: 'x', input: ListIssuesInput })
+  dtoMismatch(_ctx: AlterContext, input: { page: number }): number {
+    return input.page;
+  }
+
+  // Without `input` the parameter type is free (legacy decorators read it from design:paramtypes).
+  @AlterTool('github', { description: 'x' })
+  fromParamTypes(_ctx: AlterContext, input: ListIssuesInput): string {
+    return input.repo;
+  }
+
+  // Options built elsewhere and typed as plain AlterToolOptions: the schema is unknown, so is the parameter.
+  @AlterTool('github', sharedOptions)
+  fromSharedOptions(_ctx: AlterContext, input: { owner: string }): string {
+    return input.owner;
+  }
+
+  // @ts-expect-error -- a bare zod shape is not a schema: wrap it in z.object(...).
+  @AlterTool('github', { description: 'x', input: { owner: z.string() } })
+  bareShape(_ctx: AlterContext, input: { owner: string }): string {
+    return input.owner;
+  }
+
+  // @ts-expect-error -- `output` is a zod object, not a class.
+  @AlterTool('github', { description: 'x', output: ListIssuesInput })
+  classOutput(_ctx: AlterContext): ListIssuesInput {
+    return { owner: '', repo: '' };
+  }
+}
 
 // ---- AlterContext: the tool never sees a token ----------------------------------------------
 
@@ -90,8 +169,8 @@ export function contextHasNoTokenAccessor(ctx: AlterContext): void {
 }
 
 export type ContextFields = Expect<Equal<keyof AlterContext, 'user' | 'toolName' | 'provider' | 'callId' | 'signal' | 'request' | 'progress' | 'log' | 'createMessage' | 'elicitInput' | 'closeSseStream'>>;
-// The user and the scopes come from the call, not from the tool.
-export type RequestOptionsOmitUserAndScopes = Expect<Equal<AlterRequestOptions, Omit<VaultRequestOptions, 'user' | 'scopes'>>>;
+// The user, the scopes and the declared endpoints come from the call and the tool's declaration, not from tool code.
+export type RequestOptionsOmitUserAndScopes = Expect<Equal<AlterRequestOptions, Omit<VaultRequestOptions, 'user' | 'scopes' | 'endpoints'>>>;
 
 export async function contextRequestOptions(ctx: AlterContext): Promise<void> {
   await ctx.request('GET', 'https://api.github.com/user', { queryParams: { per_page: 10 } });
@@ -99,6 +178,8 @@ export async function contextRequestOptions(ctx: AlterContext): Promise<void> {
   await ctx.request('GET', 'https://api.github.com/user', { user: 'mallory' });
   // @ts-expect-error -- nor widen its declared scopes per call.
   await ctx.request('GET', 'https://api.github.com/user', { scopes: ['admin:org'] });
+  // @ts-expect-error -- nor declare (or widen) its endpoints per call.
+  await ctx.request('GET', 'https://api.github.com/user', { endpoints: ['DELETE /repos/{owner}/{repo}'] });
   // @ts-expect-error -- unknown keys are rejected.
   await ctx.request('GET', 'https://api.github.com/user', { params: { a: '1' } });
 }

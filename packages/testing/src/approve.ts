@@ -11,14 +11,14 @@ export interface ApproveOptions {
    * identity and protocol scopes `openid`, `offline_access`, `email` and `profile` are kept
    * unless listed in `dropScopes`.
    */
-  readonly scopes?: readonly string[];
+  readonly scopes?: readonly string[] | undefined;
   /** Refuse these scopes at every consent screen of this approval. */
-  readonly dropScopes?: readonly string[];
+  readonly dropScopes?: readonly string[] | undefined;
   /**
    * Press "Deny" on the consent screen — the sandbox's, or an MCP auth server's
    * (`AlterAuthProvider`) when it shows one: the client's callback receives `error=access_denied`.
    */
-  readonly deny?: boolean;
+  readonly deny?: boolean | undefined;
   /**
    * Run in this browser (its cookie jar) instead of a fresh one: e.g. the browser that consented
    * on an auth server's page, whose Connect session is bound to it, or one signed in as the user
@@ -27,20 +27,20 @@ export interface ApproveOptions {
    * finds the first one's cookies: the sandbox session (no login form) and an auth server's
    * remembered consent (no consent page). A browser kept for another login is refused.
    */
-  readonly browser?: SandboxBrowser;
+  readonly browser?: SandboxBrowser | undefined;
   /**
    * Stop before requesting the first URL that starts with this prefix (e.g. your client's
    * redirect URI, or an auth server's completion endpoint you want to open yourself); it becomes
    * `finalUrl`.
    */
-  readonly stopAt?: string;
+  readonly stopAt?: string | undefined;
   /**
    * On a Connect interstitial that re-authorizes an existing grant, tick "use a different account
    * instead" (default: keep the connected account).
    */
-  readonly switchAccount?: boolean;
+  readonly switchAccount?: boolean | undefined;
   /** Safety net against redirect loops (default 50 hops). */
-  readonly maxRedirects?: number;
+  readonly maxRedirects?: number | undefined;
 }
 
 /** A form `approve()` filled in, as a user would have. */

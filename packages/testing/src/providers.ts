@@ -39,14 +39,14 @@ export interface SandboxProviderOptions {
    * The provider id the vault and `@AlterTool(provider)` use (default `'sandbox'`). Ids
    * `'google'`, `'github'` and `'slack'` emulate those providers; any other id needs `emulate`.
    */
-  readonly id?: string;
+  readonly id?: string | undefined;
   /** Which emulated provider's client, API hosts and default scopes to use (default: `id` when it names one, else `'sandbox'`). */
-  readonly emulate?: EmulatedProviderId;
+  readonly emulate?: EmulatedProviderId | undefined;
   /** Replaces the default scopes asked at every Connect. */
-  readonly defaultScopes?: readonly string[];
+  readonly defaultScopes?: readonly string[] | undefined;
   /** Replaces how the identity is read (`'id_token'` for google/sandbox, `'userinfo'` for github/slack). */
-  readonly identity?: 'id_token' | 'userinfo';
-  readonly displayName?: string;
+  readonly identity?: 'id_token' | 'userinfo' | undefined;
+  readonly displayName?: string | undefined;
 }
 
 /** How each emulated provider revokes, mirroring the vault's built-in factories. */

@@ -11,24 +11,24 @@ export interface FailNextOptions {
   /** HTTP status to answer with: 429 (rate limited) or 503 (unavailable); any 4xx/5xx is accepted. */
   readonly status: number;
   /** How many matching requests fail (default 1). */
-  readonly count?: number;
+  readonly count?: number | undefined;
   /** `'api'` (fake provider APIs, default), `'token'` (the token endpoint) or `'any'`. */
-  readonly target?: FaultTarget;
+  readonly target?: FaultTarget | undefined;
   /**
    * Only requests whose path starts with this fail: a sandbox path (`/hosts/api.github.com/user`,
    * `/token`), a real API path (`/user`, `/gmail/v1/`) or a real URL (`https://api.github.com/user`).
    */
-  readonly path?: string;
+  readonly path?: string | undefined;
   /** `Retry-After` header value in seconds (default 1). */
-  readonly retryAfterSec?: number;
+  readonly retryAfterSec?: number | undefined;
 }
 
 /** Options of {@link SandboxFaults.echoRequestNext}. */
 export interface EchoRequestNextOptions {
   /** How many matching API requests are answered with the echo (default 1). */
-  readonly count?: number;
+  readonly count?: number | undefined;
   /** Only requests whose path starts with this (same forms as {@link FailNextOptions.path}). */
-  readonly path?: string;
+  readonly path?: string | undefined;
 }
 
 /** One pending `failNext` rule (internal shape, readable for debugging). */

@@ -35,7 +35,7 @@ import type { AuditRecord, GrantStore, SealedSecret } from './grant-store.js';
 import { resealStoredSecret } from './grant-token-seal.js';
 import { GrantsApi } from './grants-api.js';
 import { applyHostRewrite, checkHostAllowed } from './host-policy.js';
-import { describeType, optionalPositiveInt, optionalString, requireNonEmptyString, requireObject } from './internal/args.js';
+import { describeType, optionalPositiveInt, optionalString, requireKnownKeys, requireNonEmptyString, requireObject } from './internal/args.js';
 import { readCappedBody } from './internal/read-capped-body.js';
 import { offerStoreLogger } from './internal/store-logger.js';
 import { refresherOf } from './internal/test-seams.js';
@@ -85,51 +85,56 @@ export interface AlterVaultOptions {
    * Where grants live. Default: SQLite at `./.alter/vault.db`. A string: `postgres://…` /
    * `postgresql://…` (PostgreSQL; `?schema=` picks a schema), `sqlite:path` or a file path.
    */
-  readonly store?: GrantStore | string;
+  readonly store?: GrantStore | string | undefined;
   /** 32 random bytes, base64. Default: `ALTER_VAULT_KEY`, else a dev key generated into `./.alter/key`. */
-  readonly encryptionKey?: string;
+  readonly encryptionKey?: string | undefined;
   /** Older keys still accepted for reading (during a rotation). */
-  readonly previousKeys?: readonly string[];
-  /** Passed through to the ConnectManager (`vault.connect`). */
-  readonly connect?: { readonly baseUrl?: string; readonly sessionTtlSec?: number; readonly [k: string]: unknown };
+  readonly previousKeys?: readonly string[] | undefined;
+  /**
+   * Connect (`vault.connect`): `baseUrl`, the public URL where `vault.connect.handler()` is mounted
+   * (default: none until `vault.connect.listen()`), and `sessionTtlSec`, how long a Connect link
+   * stays valid. No other keys: a misspelt one (`baseURL`) fails to compile and, from plain
+   * JavaScript, throws `InvalidArgumentError` instead of being ignored.
+   */
+  readonly connect?: { readonly baseUrl?: string | undefined; readonly sessionTtlSec?: number | undefined } | undefined;
   /** `timeoutMs`: each provider call (API requests, and the token endpoint). Default 30 000 ms. */
-  readonly http?: { readonly timeoutMs?: number };
+  readonly http?: { readonly timeoutMs?: number | undefined } | undefined;
   /**
    * Who may refresh a grant right now, across processes (a short-lived lease; see
    * docs/vault.md "Refresh and crashes"). Default: the lease table of the built-in SQLite or
    * PostgreSQL store. A custom store needs one to be safe in several processes; without it the
    * vault uses an {@link InProcessGrantLock} and logs a warning.
    */
-  readonly grantLock?: GrantLock;
+  readonly grantLock?: GrantLock | undefined;
   /**
    * `leaseTtlMs`: how long a refresh lease lasts when its holder dies before releasing it; must be
    * longer than `http.timeoutMs` (the token endpoint timeout). Default `http.timeoutMs` + 15 000 ms.
    */
-  readonly refresh?: { readonly leaseTtlMs?: number };
+  readonly refresh?: { readonly leaseTtlMs?: number | undefined } | undefined;
   /** Default: silent except warnings/errors; debug output with `DEBUG=alter:*`. */
-  readonly logger?: Logger;
+  readonly logger?: Logger | undefined;
   /**
    * Audit durability: `{ durability: 'batched' }` (default; a crash loses at most `maxBatchRows`
    * rows, default 200, written within about `maxDelayMs`, default 100) or `{ durability: 'sync' }`
    * (request() returns only after its row is committed). See docs/vault.md#audit-durability.
    */
-  readonly audit?: AuditOptions;
+  readonly audit?: AuditOptions | undefined;
   /**
    * Background removal of expired store entries (Connect sessions, auth-server codes and tokens):
    * every `intervalMs` (default 10 min; 0 = off), `batchSize` rows per delete (default 1000).
    */
-  readonly sweep?: SweepOptions;
+  readonly sweep?: SweepOptions | undefined;
   /**
    * OpenTelemetry spans and metrics, recorded when `@opentelemetry/api` is installed and the
    * application registered an SDK (docs/observability.md). Default true; false records nothing.
    */
-  readonly telemetry?: boolean;
+  readonly telemetry?: boolean | undefined;
   /**
    * The egress policy, evaluated before a request's token is read (docs/policies.md): declared
    * endpoints are always enforced; `undeclared: 'deny'` refuses requests without them; `rules`
    * (deny, rate limits, time windows) and a `decide` function add your own. Fails closed.
    */
-  readonly policy?: PolicyOptions;
+  readonly policy?: PolicyOptions | undefined;
 }
 
 /** Options of {@link AlterVault.request}. */
@@ -137,14 +142,14 @@ export interface VaultRequestOptions {
   /** The end user whose grant is used. */
   readonly user: string;
   /** Which of the user's accounts at the provider (needed only when there are several). */
-  readonly account?: string;
+  readonly account?: string | undefined;
   /** JSON body (serialized, `content-type: application/json`). */
-  readonly json?: unknown;
+  readonly json?: unknown | undefined;
   /** Raw body (use instead of `json`). */
-  readonly body?: string | Buffer | Uint8Array | URLSearchParams;
-  readonly queryParams?: Readonly<Record<string, QueryParamValue | undefined>>;
+  readonly body?: string | Buffer | Uint8Array | URLSearchParams | undefined;
+  readonly queryParams?: Readonly<Record<string, QueryParamValue | undefined>> | undefined;
   /** Values for `{name}` placeholders in the URL (each percent-encoded as one segment piece). */
-  readonly pathParams?: Readonly<Record<string, string | number>>;
+  readonly pathParams?: Readonly<Record<string, string | number>> | undefined;
   /**
    * Extra request headers. Refused (`HeaderNotAllowedError`, nothing sent): `Authorization` and
    * `Proxy-*` (the vault sets the token), headers that frame or route the request or control the
@@ -152,33 +157,33 @@ export interface VaultRequestOptions {
    * `Trailer`, `Host`, `Expect`), invalid names, values with CR/LF/control characters, and a name
    * given twice in different case.
    */
-  readonly extraHeaders?: Readonly<Record<string, string>>;
+  readonly extraHeaders?: Readonly<Record<string, string>> | undefined;
   /**
    * The endpoints this request may reach, e.g. `['GET /gmail/v1/users/me/messages/{id}']`
    * (method + path template on any of the provider's hosts, or a full https URL). A request outside
    * them is refused (PolicyDeniedError) before the token is read. `ctx.request` passes the tool's
    * declared `endpoints`.
    */
-  readonly endpoints?: readonly string[];
+  readonly endpoints?: readonly string[] | undefined;
   /** Why the call is made (recorded in the audit row). */
-  readonly reason?: string;
+  readonly reason?: string | undefined;
   /** Whole-request timeout (default `http.timeoutMs`, else 30 000 ms). */
-  readonly timeoutMs?: number;
-  readonly signal?: AbortSignal;
+  readonly timeoutMs?: number | undefined;
+  readonly signal?: AbortSignal | undefined;
   /**
    * Largest response body accepted, in bytes after decompression (default: the provider's
    * `maxResponseBytes`, else 10 MiB). Larger → `ResponseTooLargeError`; reading stops at the cap.
    */
-  readonly maxResponseBytes?: number;
+  readonly maxResponseBytes?: number | undefined;
   /** Scopes the call needs (a tool's declared scopes); checked against the grant before sending. */
-  readonly scopes?: readonly string[];
+  readonly scopes?: readonly string[] | undefined;
   /**
    * An answer the provider's `scopeSignal` recognizes as "insufficient scope" (Google 403
    * `insufficientPermissions`, GitHub `X-Accepted-OAuth-Scopes`, Slack `missing_scope`):
    * `'raise'` throws `ScopeReauthRequiredError` naming the scopes (default, or the provider's
    * `scopeErrors`), `'return'` hands the response back as is.
    */
-  readonly scopeErrors?: ScopeErrorsMode;
+  readonly scopeErrors?: ScopeErrorsMode | undefined;
 }
 
 /** Ambient audit context as returned by {@link AlterVault.currentAuditContext}. */
@@ -193,6 +198,8 @@ const DEFAULT_TIMEOUT_MS = 30_000;
 const LEASE_MARGIN_MS = 15_000;
 /** Default response-body cap: 10 MiB after decompression. */
 const DEFAULT_MAX_RESPONSE_BYTES = 10 * 1024 * 1024;
+/** The keys of `options.connect` (see {@link AlterVaultOptions.connect}). */
+const CONNECT_OPTION_KEYS: readonly string[] = ['baseUrl', 'sessionTtlSec'];
 
 /** `vault.audit`: query, verify and flush the audit trail. */
 export interface VaultAudit {
@@ -334,7 +341,7 @@ export class AlterVault {
       transformResponse: [],
       decompress: true,
     });
-    const connectOptions = options.connect === undefined ? {} : requireObject(options.connect, 'options.connect');
+    const connectOptions = options.connect === undefined ? {} : requireKnownKeys(options.connect, CONNECT_OPTION_KEYS, 'options.connect');
     const signals = signalsOf(this.store);
     const deps: ConnectDeps = {
       store: this.store,

@@ -15,7 +15,7 @@ export interface AuditContext {
 
 export interface AuditContextInput {
   readonly tool: string;
-  readonly callId?: string;
+  readonly callId?: string | undefined;
 }
 
 export class AuditContextStore {

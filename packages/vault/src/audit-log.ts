@@ -41,22 +41,22 @@ export interface AuditOptions {
    * `maxBatchRows` rows of completed requests. `'sync'`: request() returns only after its row is
    * committed (concurrent requests share one transaction — group commit).
    */
-  readonly durability?: AuditDurability;
+  readonly durability?: AuditDurability | undefined;
   /**
    * Most rows in one transaction (default 200, at most 100,000). In `'batched'` mode also the loss
    * bound: at most this many rows of completed requests are ever unwritten; beyond it request()
    * waits for the commit.
    */
-  readonly maxBatchRows?: number;
+  readonly maxBatchRows?: number | undefined;
   /**
    * `'batched'` only: longest time in ms a row waits before its write starts (default 100; 0
    * starts writes at once; at most 60,000). Not allowed with `'sync'`, which writes at once.
    */
-  readonly maxDelayMs?: number;
+  readonly maxDelayMs?: number | undefined;
   /** @deprecated Use `maxBatchRows`. */
-  readonly batchSize?: number;
+  readonly batchSize?: number | undefined;
   /** @deprecated Use `maxDelayMs`. */
-  readonly flushIntervalMs?: number;
+  readonly flushIntervalMs?: number | undefined;
 }
 
 /** Validated audit settings (see {@link auditSettingsOf}). */
@@ -143,9 +143,9 @@ export interface AuditVerifyOptions {
    * reported that count; an empty log gets one call with 0. Called synchronously between rows —
    * keep it cheap; if it throws, verify() rejects with that error.
    */
-  readonly onProgress?: (checked: number) => void;
+  readonly onProgress?: ((checked: number) => void) | undefined;
   /** Rows between two progress calls; a positive integer, default 1,000. */
-  readonly progressEvery?: number;
+  readonly progressEvery?: number | undefined;
 }
 
 const DEFAULT_PROGRESS_EVERY = 1_000;
@@ -174,12 +174,12 @@ export function verifyOptionsOf(options: unknown): { onProgress: ((checked: numb
 
 /** Filter of {@link AuditLog.query}. */
 export interface AuditQuery {
-  readonly user?: string;
-  readonly tool?: string;
-  readonly provider?: string;
-  readonly since?: Date;
+  readonly user?: string | undefined;
+  readonly tool?: string | undefined;
+  readonly provider?: string | undefined;
+  readonly since?: Date | undefined;
   /** Newest first; default 100. */
-  readonly limit?: number;
+  readonly limit?: number | undefined;
 }
 
 /**

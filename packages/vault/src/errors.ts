@@ -239,7 +239,7 @@ export class ProviderApiError extends AlterError {
   readonly provider: string;
   readonly status: number;
   readonly providerError: string | undefined;
-  constructor(args: { provider: string; status: number; operation: string; providerError?: string; hint?: string }) {
+  constructor(args: { provider: string; status: number; operation: string; providerError?: string | undefined; hint?: string | undefined }) {
     // The provider's text often ends with a period; the message adds its own.
     const detail = args.providerError ? `: ${args.providerError.slice(0, 300).replace(/\.+$/, '')}` : '';
     super(

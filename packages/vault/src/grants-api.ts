@@ -27,28 +27,28 @@ export interface PutGrantInput {
   readonly user: string;
   readonly provider: string;
   /** Default `''` (one account per user and provider). */
-  readonly account?: string;
+  readonly account?: string | undefined;
   readonly accessToken: string;
   /**
    * Omitted: an existing grant's refresh token is kept (providers such as Google send one only on
    * the first consent). `null` clears it.
    */
-  readonly refreshToken?: string | null;
-  readonly expiresAt?: Date | null;
+  readonly refreshToken?: string | null | undefined;
+  readonly expiresAt?: Date | null | undefined;
   readonly scopes: readonly string[];
 }
 
 export interface GrantSelector {
   readonly user: string;
   readonly provider: string;
-  readonly account?: string;
+  readonly account?: string | undefined;
 }
 
 export interface GrantListFilter {
-  readonly user?: string;
-  readonly provider?: string;
-  readonly account?: string;
-  readonly includeRevoked?: boolean;
+  readonly user?: string | undefined;
+  readonly provider?: string | undefined;
+  readonly account?: string | undefined;
+  readonly includeRevoked?: boolean | undefined;
 }
 
 /** @internal what the grants API needs from the vault. */

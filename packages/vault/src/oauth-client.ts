@@ -20,9 +20,9 @@ import type { UpstreamRevocation } from './upstream-revocation.js';
 
 export interface OAuthClientOptions {
   /** Timeout of each call to the provider (discovery, token, userinfo, revocation). Default 30 000 ms. */
-  readonly timeoutMs?: number;
+  readonly timeoutMs?: number | undefined;
   /** The fetch to use (default: the global one). */
-  readonly fetch?: typeof fetch;
+  readonly fetch?: typeof fetch | undefined;
 }
 
 /** What the browser is sent to, and what must be kept (sealed) until the callback. */
@@ -49,9 +49,9 @@ export interface ExchangedGrant {
 }
 
 export interface RefreshOptions {
-  readonly signal?: AbortSignal;
+  readonly signal?: AbortSignal | undefined;
   /** Named in error messages (never a token). */
-  readonly user?: string;
+  readonly user?: string | undefined;
 }
 
 /** The protocol client of one provider. Also the vault's {@link TokenRefresher} for it. */

@@ -54,36 +54,36 @@ export interface PostgresGrantStoreOptions {
   /** `postgres://user@host:5432/db`. A `?schema=name` parameter is honoured (and stripped). */
   readonly connectionString: string;
   /** Schema for every table (created when missing). Default `public`, or the URL's `schema` parameter. */
-  readonly schema?: string;
+  readonly schema?: string | undefined;
   /** Pool size (default 10). */
-  readonly max?: number;
+  readonly max?: number | undefined;
   /**
    * `application_name` of every connection (default `alter-vault`; an `application_name` in the
    * URL wins). Lets operators find (and tests terminate) this process's sessions in `pg_stat_activity`.
    */
-  readonly applicationName?: string;
+  readonly applicationName?: string | undefined;
   /** Longest wait for a connection, new or from a full pool (default 5 000 ms). */
-  readonly connectTimeoutMs?: number;
+  readonly connectTimeoutMs?: number | undefined;
   /**
    * Longest wait for one statement (default 15 000 ms). Past it the connection is destroyed (not
    * returned to the pool) and the call fails with StoreUnavailableError (`reason: 'timeout'`).
    */
-  readonly queryTimeoutMs?: number;
+  readonly queryTimeoutMs?: number | undefined;
   /** Server-side `statement_timeout` (default: `queryTimeoutMs`). */
-  readonly statementTimeoutMs?: number;
+  readonly statementTimeoutMs?: number | undefined;
   /**
    * Server-side `idle_in_transaction_session_timeout` (default 60 000 ms): the server ends a session
    * whose client vanished mid-transaction, releasing its locks. Keep it above the HTTP timeout:
    * a token refresh holds the grant lock while it calls the provider.
    */
-  readonly idleInTransactionTimeoutMs?: number;
+  readonly idleInTransactionTimeoutMs?: number | undefined;
   /** TCP keepalive initial delay (default 10 000 ms); `0` turns keepalive off. */
-  readonly keepAliveInitialDelayMs?: number;
+  readonly keepAliveInitialDelayMs?: number | undefined;
   /**
    * Where connection problems on idle connections are logged (default: the vault's logger when
    * the vault opens this store, else warnings on stderr). Never given the password.
    */
-  readonly logger?: Logger;
+  readonly logger?: Logger | undefined;
 }
 
 type Queryable = PgSession;

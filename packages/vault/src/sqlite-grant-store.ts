@@ -50,9 +50,9 @@ import { SqliteGrantLock } from './sqlite-grant-lock.js';
 
 export interface SqliteGrantStoreOptions {
   /** Database file (created with its directory), or `':memory:'`. Default `./.alter/vault.db`. */
-  readonly filename?: string;
+  readonly filename?: string | undefined;
   /** busy_timeout in ms (default 5000). */
-  readonly busyTimeoutMs?: number;
+  readonly busyTimeoutMs?: number | undefined;
 }
 
 export const DEFAULT_SQLITE_PATH = path.join('.alter', 'vault.db');

@@ -16,9 +16,9 @@ import type { Logger } from './logger.js';
 /** Options of the background sweep (`new AlterVault({ sweep })`). */
 export interface SweepOptions {
   /** Time between background sweeps, in ms (default 10 minutes). `0` turns the background sweep off. */
-  readonly intervalMs?: number;
+  readonly intervalMs?: number | undefined;
   /** Rows deleted per batch (default 1000, at most 10 000). */
-  readonly batchSize?: number;
+  readonly batchSize?: number | undefined;
 }
 
 /** What one sweep removed. */
@@ -32,9 +32,9 @@ export interface SweepResult {
 /** Options of one on-demand sweep ({@link StoreSweeper.sweep}). */
 export interface SweepRunOptions {
   /** Rows per batch for this run (default: the vault's `sweep.batchSize`; at most 10 000). */
-  readonly batchSize?: number;
+  readonly batchSize?: number | undefined;
   /** Called after every batch with the running total. */
-  readonly onProgress?: (removed: number) => void;
+  readonly onProgress?: ((removed: number) => void) | undefined;
 }
 
 export const DEFAULT_SWEEP_INTERVAL_MS = 10 * 60 * 1000;

@@ -1,7 +1,7 @@
 /**
  * Type-level tests for @alter/vault's errors: `code` is a union of string literals, so a `switch`
  * over `AnyAlterError['code']` can be exhaustive and a misspelt code does not compile.
- * Checked by `npx tsc -p tsconfig.test.json`, never executed.
+ * Checked by `npx tsc -p tsconfig.test-d.json`, never executed.
  */
 import { type AlterErrorCode, type AnyAlterError, isAlterError, type ProviderApiError } from '@alter/vault';
 

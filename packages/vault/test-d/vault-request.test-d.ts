@@ -1,6 +1,6 @@
 /**
  * Type-level tests for @alter/vault's public generics and option types. Checked by
- * `npx tsc -p tsconfig.test.json` (root), never executed: every `@ts-expect-error` below must
+ * `npx tsc -p tsconfig.test-d.json` (root), never executed: every `@ts-expect-error` below must
  * fire, or tsc reports it as unused.
  */
 import type { AlterVault, VaultRequestOptions, VaultResponse } from '@alter/vault';

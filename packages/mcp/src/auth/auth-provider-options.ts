@@ -16,8 +16,8 @@ import type { ResolveHost } from './safe-fetch.js';
  * register as in `limits`.
  */
 export interface EndpointRateLimitOptions {
-  readonly windowMs?: number;
-  readonly max?: number;
+  readonly windowMs?: number | undefined;
+  readonly max?: number | undefined;
 }
 
 /** Options of {@link AlterAuthProvider}. */
@@ -27,52 +27,52 @@ export interface AlterAuthProviderOptions {
    * tokens are bound to (RFC 8707). The authorization server's issuer is its origin. When omitted,
    * `serveHttp` supplies it (its base URL plus the MCP path) when it installs the provider.
    */
-  readonly baseUrl?: string;
+  readonly baseUrl?: string | undefined;
   /** Providers to connect at sign-in and the scopes to ask each for. The first one's login identifies the user. */
   readonly providers: Readonly<Record<string, readonly string[]>>;
   /** Scopes this server's tokens can carry (`scopes_supported`). Default `['mcp']`. */
-  readonly scopes?: readonly string[];
+  readonly scopes?: readonly string[] | undefined;
   /** Scopes every request to the MCP endpoint needs (else 403 `insufficient_scope`). Default: none. */
-  readonly requiredScopes?: readonly string[];
+  readonly requiredScopes?: readonly string[] | undefined;
   /** Access-token lifetime. Default 900 (15 minutes). */
-  readonly accessTokenTtlSec?: number;
+  readonly accessTokenTtlSec?: number | undefined;
   /** Refresh-token lifetime (each rotation starts a new one). Default 30 days. */
-  readonly refreshTokenTtlSec?: number;
+  readonly refreshTokenTtlSec?: number | undefined;
   /** Authorization-code lifetime. Default 60. */
-  readonly authorizationCodeTtlSec?: number;
+  readonly authorizationCodeTtlSec?: number | undefined;
   /**
    * Consent: `rememberSec` is how long a browser's approval of a client is remembered for the user
    * who completed it (default 30 days); `0` asks every time.
    */
-  readonly consent?: { readonly rememberSec?: number };
+  readonly consent?: { readonly rememberSec?: number | undefined } | undefined;
   /**
    * How long a browser stays signed in as the user after a completed authorization (a signed
    * HttpOnly cookie). A tool's Connect link naming a user opens only in a browser signed in as
    * that user. Default 30 days.
    */
-  readonly signedInSec?: number;
+  readonly signedInSec?: number | undefined;
   /** Name shown on the consent page. Default: the resource host. */
-  readonly serverName?: string;
+  readonly serverName?: string | undefined;
   /**
    * Accept Client ID Metadata Document URLs on loopback hosts and addresses (127.0.0.0/8, ::1;
    * plain `http://` too). Private, link-local and other special ranges stay refused. Default: only
    * when `baseUrl` itself is on a loopback host.
    */
-  readonly allowLoopbackClientIds?: boolean;
+  readonly allowLoopbackClientIds?: boolean | undefined;
   /**
    * Per-address rate limit of the endpoints: `false` turns them off (e.g. in tests; it also turns
    * off `limits.authorize` and `limits.register` unless those are set); `{ windowMs, max }` sets
    * the token and revocation limit (and authorize/register, unless `limits` sets them).
    * Default: token and revoke 50 per 15 minutes.
    */
-  readonly rateLimit?: false | EndpointRateLimitOptions;
+  readonly rateLimit?: false | EndpointRateLimitOptions | undefined;
   /**
    * Bounds on what clients send and on what the server fetches for them: `/authorize` and
    * `/register` requests per client address, Client ID Metadata Document fetches (per client id,
    * per host, in all; failures remembered), and registration field sizes. Defaults in
    * docs/auth-server.md ("Input limits").
    */
-  readonly limits?: AuthServerLimitsOptions;
+  readonly limits?: AuthServerLimitsOptions | undefined;
   /**
    * Seconds a dynamically registered client lives without being used: counted from its
    * registration or the last token issued to it (code exchange or refresh). An expired client is
@@ -80,9 +80,9 @@ export interface AlterAuthProviderOptions {
    * Default: 90 days or `refreshTokenTtlSec`, whichever is longer; never less than
    * `refreshTokenTtlSec`, so no working refresh token outlives its client. `0` keeps clients forever.
    */
-  readonly unusedClientTtlSec?: number;
+  readonly unusedClientTtlSec?: number | undefined;
   /** Default: the vault's default logger (warnings and errors). */
-  readonly logger?: Logger;
+  readonly logger?: Logger | undefined;
 }
 
 /** Every option, validated, defaults filled in. */

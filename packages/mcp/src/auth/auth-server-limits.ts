@@ -43,11 +43,11 @@ export interface AuthServerLimitsOptions {
    * `/authorize` requests per client address, counted BEFORE the client is looked up (and its
    * document fetched). Default 100 per 900 s; `false` turns it off.
    */
-  readonly authorize?: RateLimit | false;
+  readonly authorize?: RateLimit | false | undefined;
   /** `/register` requests per client address, counted before the body is read. Default 20 per 3600 s; `false` turns it off. */
-  readonly register?: RateLimit | false;
-  readonly clientDocuments?: Partial<ClientDocumentLimits>;
-  readonly registration?: Partial<RegistrationLimits>;
+  readonly register?: RateLimit | false | undefined;
+  readonly clientDocuments?: Partial<ClientDocumentLimits> | undefined;
+  readonly registration?: Partial<RegistrationLimits> | undefined;
 }
 
 /** The limits in force (defaults filled in, frozen). */

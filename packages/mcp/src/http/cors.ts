@@ -22,7 +22,7 @@ export interface CorsOptions {
   /** Origins allowed to call the endpoint from a browser, exactly as browsers send them, e.g. `https://app.example.com`. */
   readonly allowedOrigins: readonly string[];
   /** How long browsers may cache a preflight answer, in seconds (default 600). */
-  readonly maxAgeSeconds?: number;
+  readonly maxAgeSeconds?: number | undefined;
 }
 
 const ALLOW_HEADERS = 'Authorization, Content-Type, Accept, Mcp-Session-Id, Mcp-Protocol-Version, Last-Event-ID';

@@ -4,7 +4,7 @@
  * reports every problem with the class, the member and likely fixes.
  */
 import { DESIGN_PARAMTYPES, TOOL_MEMBERS, TOOL_METADATA } from '../metadata-keys.js';
-import { getMetadata, getOwnMetadata } from '../metadata-reflect.js';
+import { getMetadata, getOwnMetadata, isStandardDecorated } from '../metadata-reflect.js';
 import { buildToolSchema, emptyInputSchema } from '../schema/build-tool-schema.js';
 import { dtoSchema, isDtoClass } from '../schema/dto-schema.js';
 import type { ToolSchema } from '../schema/tool-schema.js';
@@ -171,6 +171,18 @@ function inputSchema(proto: object, key: string, method: Function, metadata: Too
   const paramtypes = getMetadata(DESIGN_PARAMTYPES, proto, key);
   if (paramtypes === undefined) {
     if (method.length <= 1) return emptyInputSchema(metadata.unknownArguments);
+    if (isStandardDecorated(TOOL_METADATA, proto, key)) {
+      problems.push({
+        member,
+        problem:
+          'its input schema cannot be found: there is no `input` option, and standard (TC39) decorators — the TypeScript 5+ default, esbuild, tsx — carry no parameter types at run time.',
+        fixes: [
+          'Pass the schema explicitly: @AlterTool(..., { input: z.object({...}) }) (the method parameter is then type-checked against it).',
+          'Or compile with "experimentalDecorators": true and "emitDecoratorMetadata": true to take the type from a class-validator DTO parameter.',
+        ],
+      });
+      return undefined;
+    }
     problems.push({
       member,
       problem:

@@ -29,7 +29,7 @@ export interface ConnectDeps {
   open(sealed: SealedSecret): string;
   /** Stores (upserts) a grant the same way vault.grants.put does, invalidating caches. */
   putGrant(input: ConnectPutGrantInput): Promise<{ id: string }>;
-  readonly options: { baseUrl?: string; sessionTtlSec?: number; [k: string]: unknown };
+  readonly options: { readonly baseUrl?: string | undefined; readonly sessionTtlSec?: number | undefined };
   readonly logger: Logger;
   /** The user's grants as the grants page lists them (grants-page.ts). */
   grantRowsOfUser?(user: string): Promise<readonly GrantRow[]>;

@@ -45,9 +45,9 @@ export type { ConnectEvent } from './connect-session-store.js';
 export { accountOf, identityUser } from './connect-http-handler.js';
 
 export interface ConnectWaitOptions {
-  readonly signal?: AbortSignal;
+  readonly signal?: AbortSignal | undefined;
   /** Give up after this long (rejects with ConnectSessionError reason `'timeout'`). Default: until the session expires. */
-  readonly timeoutMs?: number;
+  readonly timeoutMs?: number | undefined;
   /**
    * How often the store is read for a callback handled by another process. Default: every 250 ms
    * while the store cannot signal across processes (SQLite, a custom store, or PostgreSQL while its
@@ -55,14 +55,14 @@ export interface ConnectWaitOptions {
    * live (a completion then arrives as a notification, without waiting for the poll). A value set
    * here is used in both cases; notifications still wake the wait at once.
    */
-  readonly pollIntervalMs?: number;
+  readonly pollIntervalMs?: number | undefined;
 }
 
 export interface ConnectListenOptions {
   /** Default 0 (any free port). */
-  readonly port?: number;
+  readonly port?: number | undefined;
   /** Default `'127.0.0.1'`. */
-  readonly host?: string;
+  readonly host?: string | undefined;
 }
 
 export interface ConnectServer {

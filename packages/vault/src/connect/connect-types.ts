@@ -6,7 +6,7 @@ export interface CreateConnectSessionInput {
    * user is (the auth server's authorize step): the session then resolves to
    * `identityUser(provider, identity)`.
    */
-  readonly user?: string;
+  readonly user?: string | undefined;
   /** Providers and the scopes to ask each for, walked through in this order. */
   readonly providers: Readonly<Record<string, readonly string[]>>;
   /**
@@ -15,9 +15,9 @@ export interface CreateConnectSessionInput {
    * added (`denied`, `provider_error`, `expired`, `state_mismatch`); read the outcome with
    * `vault.connect.get(id)` rather than trusting the query.
    */
-  readonly returnTo?: string;
+  readonly returnTo?: string | undefined;
   /** Lifetime in seconds (default 600). */
-  readonly ttlSec?: number;
+  readonly ttlSec?: number | undefined;
   /**
    * Who may carry the session out (default: whoever opens the link — a bearer link; send it only
    * to the user, over a channel you trust):
@@ -35,7 +35,7 @@ export interface CreateConnectSessionInput {
    *   same host). Any other browser stops on a "wrong browser" page; a provider callback arriving
    *   in another browser fails the session (`wrong_browser`) without exchanging the code.
    */
-  readonly bind?: 'confirm' | 'cookie';
+  readonly bind?: 'confirm' | 'cookie' | undefined;
 }
 
 export interface ConnectSession {

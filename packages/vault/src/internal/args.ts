@@ -21,6 +21,21 @@ export function requireObject(value: unknown, argument: string): Record<string, 
   return value as Record<string, unknown>;
 }
 
+/**
+ * An options object whose keys are all in `known`: a misspelt key (`baseURL` for `baseUrl`) would
+ * otherwise be ignored and the default used silently.
+ */
+export function requireKnownKeys(value: unknown, known: readonly string[], argument: string): Record<string, unknown> {
+  const o = requireObject(value, argument);
+  for (const key of Object.keys(o)) {
+    if (!known.includes(key)) {
+      const near = known.find((k) => k.toLowerCase() === key.toLowerCase());
+      throw new InvalidArgumentError(`${argument}.${key}`, `unknown option${near ? ` (did you mean ${near}?)` : ''}; expected ${known.join(' or ')}`);
+    }
+  }
+  return o;
+}
+
 export function stringArray(value: unknown, argument: string): string[] {
   if (!Array.isArray(value) || value.some((s) => typeof s !== 'string' || s === '')) {
     throw new InvalidArgumentError(argument, 'expected an array of non-empty strings');

@@ -7,35 +7,35 @@ export interface OAuth2ProviderOptions {
   /** Provider id used in `vault.request(id, …)`. Required. */
   readonly id: string;
   readonly clientId: string;
-  readonly clientSecret?: string;
-  readonly displayName?: string;
+  readonly clientSecret?: string | undefined;
+  readonly displayName?: string | undefined;
   /** Authorization endpoint (alias: `authorizeUrl`). */
-  readonly authorizationEndpoint?: string;
-  readonly authorizeUrl?: string;
+  readonly authorizationEndpoint?: string | undefined;
+  readonly authorizeUrl?: string | undefined;
   /** Token endpoint (alias: `tokenUrl`). */
-  readonly tokenEndpoint?: string;
-  readonly tokenUrl?: string;
-  readonly userinfoEndpoint?: string;
-  readonly revocationEndpoint?: string;
+  readonly tokenEndpoint?: string | undefined;
+  readonly tokenUrl?: string | undefined;
+  readonly userinfoEndpoint?: string | undefined;
+  readonly revocationEndpoint?: string | undefined;
   /** Identifies the server in oauth4webapi checks (default: the token endpoint's origin). */
-  readonly issuer?: string;
+  readonly issuer?: string | undefined;
   /** Hosts the token may be sent to. Required: an OAuth 2.0 server does not say where its APIs live. */
   readonly allowedHosts: readonly string[];
-  readonly scopes?: readonly string[];
+  readonly scopes?: readonly string[] | undefined;
   /** Default `' '`. */
-  readonly scopeSeparator?: string;
-  readonly scopeParameter?: string;
-  readonly authorizationParams?: Readonly<Record<string, string>>;
-  readonly tokenEndpointAuthMethod?: ProviderConfig['tokenEndpointAuthMethod'];
+  readonly scopeSeparator?: string | undefined;
+  readonly scopeParameter?: string | undefined;
+  readonly authorizationParams?: Readonly<Record<string, string>> | undefined;
+  readonly tokenEndpointAuthMethod?: ProviderConfig['tokenEndpointAuthMethod'] | undefined;
   /** Default: `'userinfo'` when `userinfoEndpoint` is set, otherwise none (grants get account `''`). */
-  readonly identity?: ProviderConfig['identity'];
-  readonly grantedScopes?: ProviderConfig['grantedScopes'];
-  readonly normalizeTokenResponse?: ProviderConfig['normalizeTokenResponse'];
-  readonly allowInsecureLoopback?: boolean;
-  readonly hostRewrites?: Readonly<Record<string, string>>;
-  readonly defaultTokenLifetimeSec?: number;
+  readonly identity?: ProviderConfig['identity'] | undefined;
+  readonly grantedScopes?: ProviderConfig['grantedScopes'] | undefined;
+  readonly normalizeTokenResponse?: ProviderConfig['normalizeTokenResponse'] | undefined;
+  readonly allowInsecureLoopback?: boolean | undefined;
+  readonly hostRewrites?: Readonly<Record<string, string>> | undefined;
+  readonly defaultTokenLifetimeSec?: number | undefined;
   /** Largest response body accepted from this provider, in bytes after decompression (default 10 MiB). */
-  readonly maxResponseBytes?: number;
+  readonly maxResponseBytes?: number | undefined;
 }
 
 /**

@@ -10,26 +10,26 @@ export interface OidcProviderOptions {
   readonly issuer: string;
   readonly clientId: string;
   /** Omit for a public client (then `tokenEndpointAuthMethod` defaults to `'none'`). */
-  readonly clientSecret?: string;
-  readonly displayName?: string;
+  readonly clientSecret?: string | undefined;
+  readonly displayName?: string | undefined;
   /** Default `['openid', 'email', 'profile', 'offline_access']`. */
-  readonly scopes?: readonly string[];
+  readonly scopes?: readonly string[] | undefined;
   /** Hosts the token may be sent to (default: the issuer's host). */
-  readonly allowedHosts?: readonly string[];
-  readonly authorizationParams?: Readonly<Record<string, string>>;
-  readonly tokenEndpointAuthMethod?: ProviderConfig['tokenEndpointAuthMethod'];
+  readonly allowedHosts?: readonly string[] | undefined;
+  readonly authorizationParams?: Readonly<Record<string, string>> | undefined;
+  readonly tokenEndpointAuthMethod?: ProviderConfig['tokenEndpointAuthMethod'] | undefined;
   /** `'id_token'` (default) or `'userinfo'`. */
-  readonly identity?: ProviderConfig['identity'];
+  readonly identity?: ProviderConfig['identity'] | undefined;
   /** Skip discovery for these endpoints. */
-  readonly authorizationEndpoint?: string;
-  readonly tokenEndpoint?: string;
-  readonly userinfoEndpoint?: string;
-  readonly revocationEndpoint?: string;
-  readonly allowInsecureLoopback?: boolean;
-  readonly hostRewrites?: Readonly<Record<string, string>>;
-  readonly defaultTokenLifetimeSec?: number;
+  readonly authorizationEndpoint?: string | undefined;
+  readonly tokenEndpoint?: string | undefined;
+  readonly userinfoEndpoint?: string | undefined;
+  readonly revocationEndpoint?: string | undefined;
+  readonly allowInsecureLoopback?: boolean | undefined;
+  readonly hostRewrites?: Readonly<Record<string, string>> | undefined;
+  readonly defaultTokenLifetimeSec?: number | undefined;
   /** Largest response body accepted from this provider, in bytes after decompression (default 10 MiB). */
-  readonly maxResponseBytes?: number;
+  readonly maxResponseBytes?: number | undefined;
 }
 
 /**

@@ -7,18 +7,18 @@ export interface BuiltInProviderOptions {
   /** OAuth client secret. Required. Never logged or serialized. */
   readonly clientSecret: string;
   /** Scopes requested at every Connect, replacing the provider's defaults (tools add theirs). */
-  readonly scopes?: readonly string[];
+  readonly scopes?: readonly string[] | undefined;
   /** Provider id used in `vault.request(id, …)` (default: the provider's name, e.g. `'google'`). */
-  readonly id?: string;
-  readonly displayName?: string;
+  readonly id?: string | undefined;
+  readonly displayName?: string | undefined;
   /** Hosts the token may be sent to, replacing the defaults. */
-  readonly allowedHosts?: readonly string[];
+  readonly allowedHosts?: readonly string[] | undefined;
   /** Largest response body accepted from this provider, in bytes after decompression (default 10 MiB). */
-  readonly maxResponseBytes?: number;
+  readonly maxResponseBytes?: number | undefined;
   /** `'return'` hands insufficient-scope answers back as responses instead of `ScopeReauthRequiredError` (default `'raise'`). */
-  readonly scopeErrors?: 'raise' | 'return';
+  readonly scopeErrors?: 'raise' | 'return' | undefined;
   /** Extra authorization parameters, merged over the defaults. */
-  readonly authorizationParams?: Readonly<Record<string, string>>;
+  readonly authorizationParams?: Readonly<Record<string, string>> | undefined;
   /**
    * Endpoint and transport overrides, for pointing a built-in provider at a test double (the
    * sandbox in @alter/testing) or a proxy. Production code leaves these unset.
@@ -36,7 +36,7 @@ export interface BuiltInProviderOptions {
       | 'tokenEndpointAuthMethod'
       | 'defaultTokenLifetimeSec'
     >
-  >;
+  > | undefined;
 }
 
 /** Applies the options every built-in factory shares onto its defaults. */
