@@ -37,7 +37,7 @@ interface RunResult {
 }
 
 /** Runs a command to completion (never throws on a non-zero exit: the test reads `code`). */
-function run(command: string, args: readonly string[], cwd: string, timeoutMs = 240_000): Promise<RunResult> {
+function run(command: string, args: readonly string[], cwd: string, timeoutMs = 600_000): Promise<RunResult> {
   return new Promise((done) => {
     execFile(command, args, { cwd, timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, NODE_OPTIONS: '' } }, (err, stdout, stderr) => {
       const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
@@ -101,7 +101,7 @@ describe('the packed tarballs in a fresh app outside the workspace', () => {
       ts7: tsc(TS7, 'tsconfig.json'),
       ts7SkipLibCheck: tsc(TS7, 'tsconfig.skip-lib-check.json'),
     };
-  }, 600_000);
+  }, 900_000);
 
   afterAll(async () => {
     if (checks) await Promise.allSettled(Object.values(checks));
@@ -116,7 +116,7 @@ describe('the packed tarballs in a fresh app outside the workspace', () => {
     expect(tsconfig).toMatch(/"skipLibCheck": false/);
     const version = await run(process.execPath, [TS5, '--version'], app);
     expect(version.stdout).toMatch(/Version 5\.\d+/);
-  });
+  }, 120_000);
 
   it.each([
     ['TypeScript 5.x, skipLibCheck false', 'ts5'],
@@ -126,7 +126,7 @@ describe('the packed tarballs in a fresh app outside the workspace', () => {
   ] as const)('type-checks with %s (public declarations resolve, and are not any)', async (_name, key) => {
     const r = await checks[key];
     expect(shown(r)).toBe(shown({ code: 0, stdout: '', stderr: '' }));
-  }, 600_000);
+  }, 900_000);
 
   it('runs with tsx: a GitHub tool call through the sandbox returns the fake API data, DTO inputs validate', async () => {
     const tsx = join(dirname(requireFromHere.resolve('tsx/package.json')), 'dist', 'esm', 'index.mjs');
@@ -188,6 +188,6 @@ describe('the packed tarballs in a fresh app outside the workspace', () => {
       }
     }
     expect(missing.slice(0, 10)).toEqual([]);
-  });
+  }, 120_000);
 });
 
