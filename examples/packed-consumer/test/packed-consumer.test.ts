@@ -50,7 +50,7 @@ function run(command: string, args: readonly string[], cwd: string, timeoutMs = 
 const shown = (r: RunResult) => `exit ${r.code}\n${r.stdout}\n${r.stderr}`.slice(0, 6000);
 
 /** The one JSON line the app prints, parsed. */
-function appOutput(r: RunResult): { typed: boolean; repos: { repositories: Array<{ fullName: string }> }; words: string; note: string; badNote: { isError: boolean; text: string } } {
+function appOutput(r: RunResult): { typed: boolean; missingDriver?: { code: string; message: string }; repos: { repositories: Array<{ fullName: string }> }; words: string; note: string; badNote: { isError: boolean; text: string } } {
   const line = r.stdout.split('\n').find((l) => l.startsWith('{'));
   if (r.code !== 0 || line === undefined) throw new Error(`the app failed:\n${shown(r)}`);
   return JSON.parse(line);
@@ -132,6 +132,9 @@ describe('the packed tarballs in a fresh app outside the workspace', () => {
     const tsx = join(dirname(requireFromHere.resolve('tsx/package.json')), 'dist', 'esm', 'index.mjs');
     const out = appOutput(await run(process.execPath, ['--import', tsx, 'src/main.ts'], app));
     expect(out.typed).toBe(true);
+    // pg is not installed in the app: the PostgreSQL store fails at construction, by code, with the fix.
+    expect(out.missingDriver?.code).toBe('ALTER_DEPENDENCY_MISSING');
+    expect(out.missingDriver?.message).toContain('npm install pg');
     expect(out.repos.repositories.map((r) => r.fullName)).toEqual(expect.arrayContaining(['alice/hello-world', 'alice/private-notes']));
     expect(out.words).toContain('3');
     expect(out.note).toContain('"isDto":true');
@@ -164,6 +167,7 @@ describe('the packed tarballs in a fresh app outside the workspace', () => {
     symlinkSync(join(app, 'node_modules', 'better-sqlite3'), join(alone, 'node_modules', 'better-sqlite3'), 'dir');
     const out = appOutput(await run(process.execPath, ['main.mjs'], alone));
     expect(out.repos.repositories.map((r) => r.fullName)).toContain('alice/private-notes');
+    expect(out.missingDriver?.code).toBe('ALTER_DEPENDENCY_MISSING');
     expect(out.note).toContain('"isDto":true');
     expect(out.badNote.text).toMatch(/title must be a string/);
   }, 300_000);

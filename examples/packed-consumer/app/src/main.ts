@@ -11,7 +11,7 @@ import { AlterMCP, type HttpServerHandle } from '@alter/mcp';
 import type { AlterAuthProviderOptions } from '@alter/mcp/auth';
 import { startSandbox } from '@alter/testing';
 import { GitHubTools } from '@alter/tools-github';
-import { AlterVault } from '@alter/vault';
+import { AlterVault, isAlterError, PostgresGrantStore } from '@alter/vault';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
@@ -25,6 +25,15 @@ const authOptionsAreTyped: IsAny<AlterAuthProviderOptions> = false;
 const CONNECT_URL = /https?:\/\/[^\s"')]+\/connect\/[A-Za-z0-9_-]{20,64}/;
 type CallResult = Awaited<ReturnType<Client['callTool']>>;
 const textOf = (r: CallResult): string => (r.content as Array<{ text?: string }>).map((c) => c.text ?? '').join('\n');
+
+// pg is an optional peer this app did not install: the PostgreSQL store must say so, by code.
+let missingDriver: { code: string; message: string } | undefined;
+try {
+  new PostgresGrantStore({ connectionString: 'postgres://127.0.0.1:9/unused' });
+} catch (err) {
+  if (!isAlterError(err)) throw err;
+  missingDriver = { code: err.code, message: err.message };
+}
 
 const dir = mkdtempSync(join(tmpdir(), 'alter-consumer-'));
 const sandbox = await startSandbox();
@@ -55,6 +64,7 @@ try {
   console.log(
     JSON.stringify({
       typed: !appIsTyped && !authOptionsAreTyped,
+      missingDriver,
       repos: repos.structuredContent,
       words: textOf(words),
       note: textOf(note),
