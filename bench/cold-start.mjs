@@ -50,6 +50,10 @@ const sides = {
   'raw-sdk': coldStart(path.join(root, 'bench/_raw-stdio-server.mjs')),
   'github-stdio': coldStart(path.join(root, 'examples/github-stdio/dist/main.js')),
 };
+// BENCH_COLD_START_COMPARE=/other/checkout adds that checkout's built example as a third side
+// (e.g. main before a change), measured in the same rounds.
+const compare = process.env.BENCH_COLD_START_COMPARE;
+if (compare) sides['github-stdio@compare'] = coldStart(path.join(path.resolve(compare), 'examples/github-stdio/dist/main.js'));
 // Warm the OS file cache once per side (not measured).
 for (const side of Object.values(sides)) {
   await side.timed();
@@ -58,7 +62,7 @@ for (const side of Object.values(sides)) {
 const count = QUICK ? 5 : 15;
 // Interleaved rounds, the order rotating each round; only spawn → first tools/list is timed.
 const names = Object.keys(sides);
-const result = { sides: Object.fromEntries(names.map((n) => [n, { wall: [] }])), ratios: { 'github-stdio': { wall: [] } } };
+const result = { sides: Object.fromEntries(names.map((n) => [n, { wall: [] }])), ratios: Object.fromEntries(names.slice(1).map((n) => [n, { wall: [] }])) };
 for (let r = 0; r < count; r++) {
   const got = {};
   for (const name of names.map((_, i) => names[(i + r) % names.length])) {
@@ -68,16 +72,15 @@ for (let r = 0; r < count; r++) {
     await sides[name].stop();
     result.sides[name].wall.push(got[name]);
   }
-  result.ratios['github-stdio'].wall.push(got['github-stdio'] / got['raw-sdk']);
+  for (const name of names.slice(1)) result.ratios[name].wall.push(got[name] / got['raw-sdk']);
 }
 console.log(`cold start to the first tools/list  (${count} rounds, wall ms, median (min–max))`);
-for (const [name, m] of Object.entries(result.sides)) console.log(`  ${name.padEnd(14)} ${show(m.wall, 0, ' ms')}`);
-const ratio = result.ratios['github-stdio'].wall;
-console.log(`  ratio github-stdio / raw-sdk   ${show(ratio, 2, '×')}   (goal ≤ 1.5×)`);
+for (const [name, m] of Object.entries(result.sides)) console.log(`  ${name.padEnd(22)} ${show(m.wall, 0, ' ms')}`);
+for (const [name, r] of Object.entries(result.ratios)) console.log(`  ratio ${name} / raw-sdk  ${show(r.wall, 2, '×')}${name === 'github-stdio' ? '   (goal ≤ 1.5×)' : ''}`);
 emit({
   name: 'cold start to the first tools/list',
   rounds: count,
   sides: Object.fromEntries(Object.entries(result.sides).map(([n, m]) => [n, { wallMs: stats(m.wall) }])),
-  ratios: { 'github-stdio': { wall: stats(ratio) } },
+  ratios: Object.fromEntries(Object.entries(result.ratios).map(([n, r]) => [n, { wall: stats(r.wall) }])),
 });
 rmSync(dir, { recursive: true, force: true });

@@ -244,8 +244,7 @@ export async function serveHttp(server: McpServerLike | McpServerFactory, option
       srv.close().catch(() => {});
     };
     try {
-      // McpServerLike is declared by shape (any transport fits); this is the SDK's own transport.
-      await (srv as unknown as { connect(t: StreamableHTTPServerTransport): Promise<void> }).connect(transport);
+      await srv.connect(transport);
       await transport.handleRequest(req, res, req.body);
     } finally {
       if (!live) {

@@ -19,8 +19,9 @@ import type { ToolTable } from '../internal/call-env.js';
  * is checked at run time (`sdkAdapterFor`), with an error that names the supported classes.
  */
 export interface McpServerLike {
-  // `never`: any transport parameter type is assignable, so all four server classes fit.
-  connect(transport: never): Promise<void>;
+  // Method syntax compares parameters both ways, so each SDK's `connect(transport: Transport)` fits,
+  // and a holder of an McpServerLike can still pass its transport.
+  connect(transport: object): Promise<void>;
   close(): Promise<void>;
 }
 
