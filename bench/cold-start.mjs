@@ -7,6 +7,9 @@
 //                 call leaves the machine): @alter/mcp + @alter/vault + the GitHub pack, a vault
 //                 on a SQLite file opened at startup, the Connect listener on 127.0.0.1
 //
+// In this workspace @alter/mcp resolves both SDK generations (its devDependencies), so the example
+// loads SDK v2's adapter too; an app installed from npm has one generation and loads one.
+//
 // Goal (issue #14): github-stdio within 1.5× of raw-sdk. Only wall time is meaningful here (the
 // work happens in child processes, so this process's CPU time is not reported). Never asserts.
 import { randomBytes } from 'node:crypto';
@@ -38,7 +41,8 @@ function coldStart(script) {
   return {
     async timed() {
       client = new Client({ name: 'cold-start-bench', version: '1.0.0' });
-      await client.connect(new StdioClientTransport({ command: process.execPath, args: [script], cwd: dir, env, stderr: 'ignore' }));
+      const transport = new StdioClientTransport({ command: process.execPath, args: [script], cwd: dir, env, stderr: 'ignore' });
+      await client.connect(transport);
       const { tools } = await client.listTools();
       if (tools.length !== 5) throw new Error(`${script}: expected 5 tools, got ${tools.length}`);
     },
