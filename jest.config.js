@@ -22,6 +22,9 @@ export default {
     // @alter/mcp's seam into the vault (not public API; see packages/vault/src/internal-api.ts).
     '^@alter/vault/internal$': '<rootDir>/packages/vault/src/internal-api.ts',
     '^@alter/(vault|mcp|testing|tools-google|tools-github|tools-slack)$': '<rootDir>/packages/$1/src/index.ts',
+    // Subpath entry points (package.json "exports") → src/entries/<name>.ts.
+    '^@alter/vault/(sqlite|postgres)$': '<rootDir>/packages/vault/src/entries/$1.ts',
+    '^@alter/mcp/(http|auth|class-validator)$': '<rootDir>/packages/mcp/src/entries/$1.ts',
     '^@alter-examples/shared$': '<rootDir>/examples/shared/src/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },

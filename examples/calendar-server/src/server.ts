@@ -1,4 +1,5 @@
-import { AlterAuthProvider, AlterMCP, serveHttp } from '@alter/mcp';
+import { AlterMCP, serveHttp } from '@alter/mcp';
+import { AlterAuthProvider } from '@alter/mcp/auth';
 import type { AlterVault } from '@alter/vault';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { CALENDAR_EVENTS_SCOPE, CalendarTools } from './calendar-tools.js';

@@ -1,4 +1,5 @@
-import { AlterAuthProvider, AlterMCP, serveHttp } from '@alter/mcp';
+import { AlterMCP, serveHttp } from '@alter/mcp';
+import { AlterAuthProvider } from '@alter/mcp/auth';
 import { GitHubTools, githubManifest } from '@alter/tools-github';
 import { GoogleTools, googleManifest } from '@alter/tools-google';
 import type { AlterVault } from '@alter/vault';

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Sandbox, startSandbox } from '@alter/testing';
+import type { Sandbox } from '@alter/testing';
 import { type AlterVaultOptions, type ProviderConfig, providers } from '@alter/vault';
 
 /** The providers the examples use. */
@@ -64,6 +64,8 @@ export function wantsSandbox(argv: readonly string[] = process.argv, env: NodeJS
  */
 export async function setupProviders(ids: readonly ProviderId[], sandboxMode: boolean, env: NodeJS.ProcessEnv = process.env): Promise<ProviderSetup> {
   if (sandboxMode) {
+    // Loaded only in sandbox mode: a real server never loads the test sandbox (oidc-provider, jose).
+    const { startSandbox } = await import('@alter/testing');
     const sandbox = await startSandbox();
     const dir = mkdtempSync(join(tmpdir(), 'alter-example-'));
     return {

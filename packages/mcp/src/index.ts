@@ -35,15 +35,16 @@ export type { JsonSchemaObject, SchemaValidation, ToolSchema } from './schema/to
 // Serving
 export { serveStdio } from './serve-stdio.js';
 export type { ServeStdioOptions, StdioServerHandle } from './serve-stdio.js';
-export { serveHttp } from './serve-http.js';
+// serveHttp loads the HTTP stack (express) on its first call; @alter/mcp/http exports it directly.
+export { serveHttp } from './serve-http-on-demand.js';
 export type { CorsOptions, HttpServerHandle, McpServerFactory, ServeHttpOptions } from './serve-http.js';
 export type { HttpAuthPlugin, HttpAuthPluginInstallOptions } from './http-auth-plugin.js';
 
-// The auth server (OAuth 2.1 for multi-user servers)
-export { AlterAuthProvider, authUser } from './auth/alter-auth-provider.js';
-export type { AlterAuthProviderOptions, EndpointRateLimitOptions } from './auth/alter-auth-provider.js';
+// The auth server (OAuth 2.1 for multi-user servers): its classes are in @alter/mcp/auth, which
+// loads express and jose; only its types are here.
+export type { AlterAuthProvider, AlterAuthProviderOptions, EndpointRateLimitOptions } from './auth/alter-auth-provider.js';
 export type { AuthInfo, AuthorizationServerMetadata, OAuthClient, ProtectedResourceMetadata } from './auth/oauth-types.js';
-export { AlterClientsStore } from './auth/alter-clients-store.js';
+export type { AlterClientsStore } from './auth/alter-clients-store.js';
 export type { AuthServerLimitsOptions, ClientDocumentLimits, RegistrationLimits } from './auth/auth-server-limits.js';
 export type { RateLimit } from './auth/rate-limiter.js';
 export { errorPageHandler } from './auth/error-page.js';

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { Readable } from 'node:stream';
 import { inspect } from 'node:util';
-import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
+import type { AxiosResponse } from 'axios';
 import { type AuditContext, type AuditContextInput, AuditContextStore } from './audit-context.js';
 import { noteCallSecret } from './call-secrets.js';
 import { AuditLog, type AuditOptions, type AuditQuery, type AuditVerifyOptions, type AuditVerifyResult, verifyOptionsOf } from './audit-log.js';
@@ -37,6 +37,7 @@ import { GrantsApi } from './grants-api.js';
 import { applyHostRewrite, checkHostAllowed } from './host-policy.js';
 import { describeType, optionalPositiveInt, optionalString, requireKnownKeys, requireNonEmptyString, requireObject } from './internal/args.js';
 import { readCappedBody } from './internal/read-capped-body.js';
+import { providerHttpClient } from './internal/provider-http-client.js';
 import { offerStoreLogger } from './internal/store-logger.js';
 import { refresherOf } from './internal/test-seams.js';
 import { createDefaultLogger, type Logger } from './logger.js';
@@ -240,7 +241,6 @@ export class AlterVault {
   readonly #tokens: TokenManager;
   readonly #auditLog: AuditLog;
   readonly #context = new AuditContextStore();
-  readonly #http: AxiosInstance;
   readonly #timeoutMs: number;
   readonly #refreshers = new Map<string, TokenRefresher>();
   readonly #revokers = new Map<string, OAuthClient>();
@@ -327,19 +327,6 @@ export class AlterVault {
         return auditLog.verify(options);
       },
       flush: () => auditLog.flush(),
-    });
-    this.#http = axios.create({
-      validateStatus: () => true,
-      // Redirects are never followed: a 3xx is returned as is, so the token cannot follow one to
-      // another host (and same-host redirects stay visible to the caller).
-      maxRedirects: 0,
-      // A proxy from the environment would receive the Authorization header of plain requests.
-      proxy: false,
-      // The body is read by readCappedBody, which stops at the cap; axios' own maxContentLength
-      // keeps the chunk that crosses it and is unbounded by default (a gzip bomb filled memory).
-      responseType: 'stream',
-      transformResponse: [],
-      decompress: true,
     });
     const connectOptions = options.connect === undefined ? {} : requireKnownKeys(options.connect, CONNECT_OPTION_KEYS, 'options.connect');
     const signals = signalsOf(this.store);
@@ -690,7 +677,7 @@ export class AlterVault {
     let res: AxiosResponse<Readable>;
     let body: Buffer | undefined;
     try {
-      res = await this.#http.request<Readable>({
+      res = await (await providerHttpClient()).request<Readable>({
         method,
         url,
         headers: { ...headers, authorization: `Bearer ${token}` },

@@ -26,7 +26,8 @@ export type AlterErrorCode =
   | 'ALTER_HEADER_NOT_ALLOWED'
   | 'ALTER_RESPONSE_TOO_LARGE'
   | 'ALTER_NATIVE_MODULE'
-  | 'ALTER_POLICY_DENIED';
+  | 'ALTER_POLICY_DENIED'
+  | 'ALTER_DEPENDENCY_MISSING';
 
 /** Base class of every error thrown by @alter/vault (other packages have their own bases and codes). */
 export class AlterError extends Error {
@@ -336,7 +337,8 @@ export type AnyAlterError =
   | GrantTokenBindingError
   | HeaderNotAllowedError
   | ResponseTooLargeError
-  | NativeModuleError;
+  | NativeModuleError
+  | DependencyMissingError;
 
 /**
  * Exactly the codes of @alter/vault's error classes. Typed as a record over `AlterErrorCode`, so
@@ -365,6 +367,7 @@ const ALTER_ERROR_CODES: Readonly<Record<AlterErrorCode, true>> = Object.freeze(
   ALTER_RESPONSE_TOO_LARGE: true,
   ALTER_NATIVE_MODULE: true,
   ALTER_POLICY_DENIED: true,
+  ALTER_DEPENDENCY_MISSING: true,
 });
 
 /**
@@ -465,5 +468,28 @@ export class NativeModuleError extends AlterError {
     this.builtForAbi = args.builtForAbi;
     this.builtForNode = args.builtForNode;
     this.fix = args.fix;
+  }
+}
+
+/**
+ * An optional package this feature needs is not installed: a database driver (`better-sqlite3` for
+ * SQLite stores, `pg` for PostgreSQL) is an optional peer dependency, installed only by the apps
+ * that use it. The message names the feature and the install command.
+ */
+export class DependencyMissingError extends AlterError {
+  /** The npm package that is missing, e.g. `pg`. */
+  readonly module: string;
+  /** The command that installs it, e.g. `npm install pg`. */
+  readonly install: string;
+
+  constructor(args: { module: string; feature: string; cause?: unknown }) {
+    const install = `npm install ${args.module}`;
+    super(
+      'ALTER_DEPENDENCY_MISSING',
+      `${args.feature} needs the package "${args.module}", which is not installed (it is an optional peer dependency of @alter/vault). Run \`${install}\` (pnpm add ${args.module} / yarn add ${args.module}) in your app. In a bundle, keep it out of the bundle and install it beside it: see docs/bundling.md.`,
+      { cause: args.cause },
+    );
+    this.module = args.module;
+    this.install = install;
   }
 }

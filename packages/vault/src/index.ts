@@ -27,6 +27,7 @@ export {
   TokenRefreshError,
   UrlTemplateError,
   VaultConfigError,
+  DependencyMissingError,
 } from './errors.js';
 export type { AlterErrorCode, AnyAlterError } from './errors.js';
 
@@ -60,6 +61,8 @@ export type {
 } from './grant-store.js';
 export type { GrantLease, GrantLock } from './grant-lock.js';
 export { InProcessGrantLock } from './in-process-grant-lock.js';
+// Both stores load their driver (an optional peer dependency) when constructed, never on import;
+// @alter/vault/sqlite and @alter/vault/postgres export them with the driver imported statically.
 export { SqliteGrantStore } from './sqlite-grant-store.js';
 export type { SqliteGrantStoreOptions } from './sqlite-grant-store.js';
 export { PostgresGrantStore } from './postgres-grant-store.js';

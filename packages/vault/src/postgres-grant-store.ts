@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { inspect } from 'node:util';
-import pg from 'pg';
+import type pg from 'pg';
 import { GENESIS_HASH } from './audit-hash.js';
 import { createDefaultLogger, type Logger } from './logger.js';
 import { AuditChainConflictError, InvalidArgumentError, StoreError } from './errors.js';
@@ -25,6 +25,7 @@ import type {
   StoredGrant,
 } from './grant-store.js';
 import { optionalPositiveInt } from './internal/args.js';
+import { loadDriver } from './internal/optional-driver.js';
 import { type PgConnectionSettings, type PgSession, pgPoolConfig, safeDetail, withPgSession } from './internal/pg-connection.js';
 import { STORE_LOGGER } from './internal/store-logger.js';
 import {
@@ -194,6 +195,7 @@ export class PostgresGrantStore implements GrantStore {
   readonly #settings: PgConnectionSettings;
   readonly #s: string;
   #logger: Logger | undefined;
+  readonly #driver: typeof pg;
   #pool: pg.Pool | undefined;
   #opening: Promise<void> | undefined;
   readonly #signals = new Set<PostgresStoreSignals>();
@@ -239,6 +241,7 @@ export class PostgresGrantStore implements GrantStore {
       keepAliveDelayMs: keepAlive ?? 10_000,
     });
     this.#logger = options.logger;
+    this.#driver = loadDriver<typeof pg>('pg', 'A PostgreSQL vault store');
   }
 
   /** @internal The vault hands its logger to a store that was not given one. */
@@ -256,7 +259,7 @@ export class PostgresGrantStore implements GrantStore {
   }
 
   async #open(): Promise<void> {
-    const pool = new pg.Pool(pgPoolConfig(this.#settings));
+    const pool = new this.#driver.Pool(pgPoolConfig(this.#settings));
     // pg emits 'error' for idle clients whose connection dropped; without a listener the process
     // crashes. The pool has already discarded the client and connects afresh on next use, so
     // nothing is lost — but an operator should see that the database went away.

@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { inspect } from 'node:util';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { AuditChainConflictError, InvalidArgumentError, StoreError } from './errors.js';
 import type {
   AuditFilter,
@@ -24,6 +24,7 @@ import type {
   SealedSecret,
   StoredGrant,
 } from './grant-store.js';
+import { loadDriver } from './internal/optional-driver.js';
 import { mapSqliteDriverErrors } from './internal/sqlite-errors.js';
 import { sweepLimit } from './internal/sweep-limit.js';
 import { nativeModuleErrorOf } from './native-module-error.js';
@@ -160,10 +161,14 @@ export class SqliteGrantStore implements GrantStore {
   readonly kind = 'sqlite';
   readonly filename: string;
   readonly #busyTimeoutMs: number;
+  readonly #driver: typeof Database;
   #db: Database.Database | undefined;
   #opening: Promise<void> | undefined;
 
-  /** @throws InvalidArgumentError naming a bad option. */
+  /**
+   * @throws InvalidArgumentError naming a bad option; DependencyMissingError when better-sqlite3
+   * (an optional peer dependency) is not installed.
+   */
   constructor(options: SqliteGrantStoreOptions = {}) {
     if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options', 'expected an object');
     if (options.filename !== undefined && (typeof options.filename !== 'string' || options.filename === '')) {
@@ -174,6 +179,7 @@ export class SqliteGrantStore implements GrantStore {
     }
     this.filename = options.filename ?? DEFAULT_SQLITE_PATH;
     this.#busyTimeoutMs = options.busyTimeoutMs ?? 5000;
+    this.#driver = loadDriver<typeof Database>('better-sqlite3', 'A SQLite vault store (the default store, or a file path / sqlite: store)');
   }
 
   open(): Promise<void> {
@@ -185,7 +191,7 @@ export class SqliteGrantStore implements GrantStore {
   #openSync(): void {
     try {
       if (this.filename !== ':memory:') mkdirSync(path.dirname(path.resolve(this.filename)), { recursive: true });
-      const db = new Database(this.filename);
+      const db = new this.#driver(this.filename);
       db.pragma(`busy_timeout = ${Math.floor(this.#busyTimeoutMs)}`);
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');

@@ -32,6 +32,8 @@ export function advice(err: AnyAlterError): string {
       return 'revoke the grant, reconnect, and check who can write the database';
     case 'ALTER_NATIVE_MODULE':
       return 'rebuild the native module for this Node (the message names the command)';
+    case 'ALTER_DEPENDENCY_MISSING':
+      return 'install the optional package (the message names the command)';
     case 'ALTER_HOST_NOT_ALLOWED':
       return 'allow the host in the provider config';
     case 'ALTER_HEADER_NOT_ALLOWED':

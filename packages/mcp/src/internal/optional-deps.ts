@@ -1,7 +1,12 @@
 /**
- * class-validator and class-transformer are optional peers: loaded once, at import time, only if
- * installed. Only the DTO adapter uses them; zod users never need them.
+ * class-validator and class-transformer are optional peers that only the DTO adapter uses: they
+ * are loaded on the first DTO check (never when @alter/mcp is imported, so a zod-only server does
+ * not pay for them), either from what `@alter/mcp/class-validator` handed over with
+ * {@link provideDtoLibraries} — static imports a bundler can follow — or by a synchronous
+ * `require` (both are CommonJS) resolved from this package's location.
  */
+import { createRequire } from 'node:module';
+
 
 export interface ClassValidatorLike {
   validate(object: object, options?: Record<string, unknown>): Promise<ValidationErrorLike[]>;
@@ -35,7 +40,7 @@ export interface ClassTransformerStorageLike {
 }
 
 function pick<T>(mod: unknown, probe: string): T | undefined {
-  if (mod === null || typeof mod !== 'object') return undefined;
+  if (mod === null || (typeof mod !== 'object' && typeof mod !== 'function')) return undefined;
   const m = mod as Record<string, unknown>;
   if (typeof m[probe] === 'function' || (typeof m[probe] === 'object' && m[probe] !== null)) return m as T;
   const d = m.default as Record<string, unknown> | undefined;
@@ -43,14 +48,50 @@ function pick<T>(mod: unknown, probe: string): T | undefined {
   return undefined;
 }
 
-// Module specifiers in variables keep TypeScript from requiring the optional packages' types.
-const CV = 'class-validator';
-const CT = 'class-transformer';
-// class-transformer keeps @Type() metadata in a module-level store it does not export from its
-// index; this is the file its own index requires, so both share one instance.
-const CT_STORAGE = 'class-transformer/cjs/storage.js';
+/** The DTO libraries, each undefined when it is not installed. */
+export interface DtoLibraries {
+  readonly classValidator: ClassValidatorLike | undefined;
+  readonly classTransformer: ClassTransformerLike | undefined;
+  readonly classTransformerStorage: ClassTransformerStorageLike | undefined;
+}
 
-export const classValidator: ClassValidatorLike | undefined = pick(await import(CV).catch(() => undefined), 'validate');
-export const classTransformer: ClassTransformerLike | undefined = pick(await import(CT).catch(() => undefined), 'plainToInstance');
-const storageModule = pick<{ defaultMetadataStorage: ClassTransformerStorageLike }>(await import(CT_STORAGE).catch(() => undefined), 'defaultMetadataStorage');
-export const classTransformerStorage: ClassTransformerStorageLike | undefined = storageModule?.defaultMetadataStorage;
+let libraries: DtoLibraries | undefined;
+
+/**
+ * Hands over statically imported modules (`@alter/mcp/class-validator` does this). The first
+ * hand-over or load wins, so every DTO check in the process sees one class-validator.
+ */
+export function provideDtoLibraries(modules: { classValidator: unknown; classTransformer: unknown; classTransformerStorage: unknown }): void {
+  libraries ??= Object.freeze({
+    classValidator: pick<ClassValidatorLike>(modules.classValidator, 'validate'),
+    classTransformer: pick<ClassTransformerLike>(modules.classTransformer, 'plainToInstance'),
+    classTransformerStorage: pick<{ defaultMetadataStorage: ClassTransformerStorageLike }>(modules.classTransformerStorage, 'defaultMetadataStorage')
+      ?.defaultMetadataStorage,
+  });
+}
+
+/** The DTO libraries, loading them on first use; a library that is not installed is undefined. */
+export function dtoLibraries(): DtoLibraries {
+  if (libraries === undefined) {
+    const require = createRequire(import.meta.url);
+    provideDtoLibraries({
+      classValidator: requireIfInstalled(require, 'class-validator'),
+      classTransformer: requireIfInstalled(require, 'class-transformer'),
+      // class-transformer keeps @Type() metadata in a module-level store it does not export from
+      // its index; this is the file its own index requires, so both share one instance.
+      classTransformerStorage: requireIfInstalled(require, 'class-transformer/cjs/storage.js'),
+    });
+  }
+  return libraries as DtoLibraries;
+}
+
+/** `require(name)`, or undefined when `name` itself is not installed (any other failure is thrown). */
+function requireIfInstalled(require: NodeJS.Require, name: string): unknown {
+  try {
+    return require(name);
+  } catch (err) {
+    const code = (err as { code?: unknown } | null)?.code;
+    if (code === 'MODULE_NOT_FOUND' && err instanceof Error && err.message.includes(`'${name}'`)) return undefined;
+    throw err;
+  }
+}

@@ -5,13 +5,7 @@
  */
 import { DESIGN_TYPE, FIELD_DESCRIPTION } from '../metadata-keys.js';
 import { getMetadata } from '../metadata-reflect.js';
-import {
-  classTransformer,
-  classTransformerStorage,
-  classValidator,
-  type ValidationErrorLike,
-  type ValidationMetadataLike,
-} from '../internal/optional-deps.js';
+import { dtoLibraries, type ValidationErrorLike, type ValidationMetadataLike } from '../internal/optional-deps.js';
 import { formatPath, type JsonSchemaObject, type SchemaValidation, type ToolSchema } from './tool-schema.js';
 import type { UnknownArgumentsMode } from './unknown-arguments.js';
 
@@ -25,13 +19,17 @@ const PRIMITIVES = new Set<unknown>([String, Number, Boolean, Object, Array, Dat
  */
 export function isDtoClass(value: unknown): value is Function {
   if (typeof value !== 'function' || PRIMITIVES.has(value)) return false;
+  const { classValidator } = dtoLibraries();
   if (!classValidator) return false;
   return classValidator.getMetadataStorage().getTargetValidationMetadatas(value, '', true, false).length > 0;
 }
 
 /** Why DTO support is unavailable, or undefined when it is. */
 export function dtoSupportProblem(): string | undefined {
-  if (!classValidator || !classTransformer) return 'DTO classes need the class-validator and class-transformer packages; install them (npm i class-validator class-transformer).';
+  const { classValidator, classTransformer } = dtoLibraries();
+  if (!classValidator || !classTransformer) {
+    return "DTO classes need the class-validator and class-transformer packages; install them (npm i class-validator class-transformer). In a bundle, add `import '@alter/mcp/class-validator';` to your entry so the bundler includes them (docs/bundling.md).";
+  }
   return undefined;
 }
 
@@ -39,6 +37,7 @@ export function dtoSupportProblem(): string | undefined {
 export function dtoSchema(dto: Function, unknownArguments: UnknownArgumentsMode = 'reject'): ToolSchema {
   const problem = dtoSupportProblem();
   if (problem) throw new Error(problem);
+  const { classValidator, classTransformer } = dtoLibraries();
   const json = Object.freeze({ $schema: 'https://json-schema.org/draft/2020-12/schema', ...dtoObjectSchema(dto, []) }) as JsonSchemaObject;
   return {
     kind: 'dto',
@@ -72,7 +71,7 @@ function dtoObjectSchema(dto: Function, stack: Function[]): Mutable {
   if (stack.includes(dto)) {
     throw new Error(`DTO ${[...stack, dto].map((c) => c.name).join(' > ')} is recursive; recursive DTOs cannot be described as a tool input. Use a zod schema with z.lazy or flatten the DTO.`);
   }
-  const metas = classValidator!.getMetadataStorage().getTargetValidationMetadatas(dto, '', true, false);
+  const metas = dtoLibraries().classValidator!.getMetadataStorage().getTargetValidationMetadatas(dto, '', true, false);
   const byProperty = new Map<string, ValidationMetadataLike[]>();
   for (const m of metas) {
     const list = byProperty.get(m.propertyName) ?? [];
@@ -121,7 +120,7 @@ function propertySchema(dto: Function, prop: string, metas: readonly ValidationM
 }
 
 function nestedType(dto: Function, prop: string, designType: unknown): Function | undefined {
-  const typeMeta = classTransformerStorage?.findTypeMetadata(dto, prop);
+  const typeMeta = dtoLibraries().classTransformerStorage?.findTypeMetadata(dto, prop);
   const fromType = typeMeta?.typeFunction?.();
   if (typeof fromType === 'function') return fromType;
   if (typeof designType === 'function' && !PRIMITIVES.has(designType)) return designType as Function;

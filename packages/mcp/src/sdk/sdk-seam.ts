@@ -7,16 +7,23 @@
  * The SDK types below are type-only imports: they vanish from the emitted JavaScript, so this file
  * loads neither generation.
  */
-import type { McpServer as McpServerV1 } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { Server as ServerV1 } from '@modelcontextprotocol/sdk/server/index.js';
-import type { McpServer as McpServerV2, Server as ServerV2 } from '@modelcontextprotocol/server';
 import type { ToolTable } from '../internal/call-env.js';
 
 /**
  * A server `AlterMCP.register` accepts: `McpServer` or the low-level `Server` of either SDK
  * generation — `@modelcontextprotocol/sdk` 1.x or `@modelcontextprotocol/server` 2.x.
+ *
+ * Declared by shape, not as a union of the SDKs' classes: an app installs one generation, and a
+ * published declaration that imports both would not compile without the other (TS2307 with
+ * `skipLibCheck: false`). Every server of both generations has this shape; which one it really is,
+ * is checked at run time (`sdkAdapterFor`), with an error that names the supported classes.
  */
-export type McpServerLike = McpServerV1 | ServerV1 | McpServerV2 | ServerV2;
+export interface McpServerLike {
+  // Method syntax compares parameters both ways, so each SDK's `connect(transport: Transport)` fits,
+  // and a holder of an McpServerLike can still pass its transport.
+  connect(transport: object): Promise<void>;
+  close(): Promise<void>;
+}
 
 /** What a server says about itself in `initialize` / `server/discover`. */
 export interface ServerIdentity {

@@ -6,7 +6,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { AlterAuthProvider, type HttpServerHandle, serveHttp } from '@alter/mcp';
+import { type HttpServerHandle, serveHttp } from '@alter/mcp';
+import { AlterAuthProvider } from '@alter/mcp/auth';
 import { type AuthHarness, GITHUB_SCOPES, startAuthHarness } from './support/auth-harness.js';
 import { recordingLogger } from './support/recording-logger.js';
 

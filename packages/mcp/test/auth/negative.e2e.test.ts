@@ -10,7 +10,7 @@ import express from 'express';
 import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { AlterAuthProvider } from '@alter/mcp';
+import { AlterAuthProvider } from '@alter/mcp/auth';
 import { type AuthHarness, Browser, GMAIL_READONLY, browserSignIn, closeServer, consentForm, listen, mcpHandler, startAuthHarness } from './support/auth-harness.js';
 import {
   type Pkce,

@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { AlterVault } from '@alter/vault';
-import { AlterAuthProvider } from '@alter/mcp';
+import { AlterAuthProvider } from '@alter/mcp/auth';
 import { type AuthHarness, GMAIL_READONLY, startAuthHarness } from './support/auth-harness.js';
 import { mcpCall, tokenRequest } from './support/raw-oauth.js';
 import { signInWithSdk, toolText } from './support/sdk-sign-in.js';

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { InvalidArgumentError } from '@alter/vault';
-import { AlterAuthProvider } from '@alter/mcp';
+import { AlterAuthProvider } from '@alter/mcp/auth';
 import { AUTH_KV } from '../../src/auth/auth-records.js';
 import { type AuthHarness, GITHUB_SCOPES, browserSignIn, startAuthHarness } from './support/auth-harness.js';
 import { pkce, register, registerPublicClient, tokenRequest, validAuthorizeUrl } from './support/raw-oauth.js';

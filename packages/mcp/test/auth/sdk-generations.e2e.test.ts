@@ -16,7 +16,8 @@ import { StreamableHTTPClientTransport as TransportV1 } from '@modelcontextproto
 import { Client as ClientV2, StreamableHTTPClientTransport as TransportV2, UnauthorizedError as UnauthorizedErrorV2 } from '@modelcontextprotocol/client';
 import { McpServer as McpServerV2, createMcpHandler } from '@modelcontextprotocol/server';
 import { z } from 'zod';
-import { type AlterContext, AlterAuthProvider, AlterMCP, AlterTool, type HttpServerHandle, type McpServerLike, serveHttp } from '@alter/mcp';
+import { type AlterContext, AlterMCP, AlterTool, type HttpServerHandle, type McpServerLike, serveHttp } from '@alter/mcp';
+import { AlterAuthProvider } from '@alter/mcp/auth';
 import { SDK_GENERATIONS, type SdkKit } from '../support/sdk-generations.js';
 import { type AuthHarness, GITHUB_SCOPES, GMAIL_READONLY, browserSignIn, closeServer, listen, startAuthHarness } from './support/auth-harness.js';
 import { TestOAuthClient } from './support/test-oauth-client.js';

@@ -12,7 +12,8 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { AlterAuthProvider, AlterMCP, AlterTool, type AlterContext, ToolRegistrationError } from '@alter/mcp';
+import { AlterMCP, AlterTool, type AlterContext, ToolRegistrationError } from '@alter/mcp';
+import { AlterAuthProvider } from '@alter/mcp/auth';
 import { AlterVault, InvalidArgumentError, providers } from '@alter/vault';
 import { type Sandbox, startSandbox } from '@alter/testing';
 

@@ -20,7 +20,8 @@ const SESSION_ID = /^[A-Za-z0-9_-]{20,64}$/;
 export class ConnectSessionStore {
   readonly #deps: ConnectDeps;
   readonly #feed: ConnectCompletionFeed;
-  readonly events = new EventEmitter();
+  // Annotated: the inferred `EventEmitter<[never]>` does not compile against newer @types/node.
+  readonly events: EventEmitter = new EventEmitter();
 
   constructor(deps: ConnectDeps, feed: ConnectCompletionFeed) {
     this.#deps = deps;

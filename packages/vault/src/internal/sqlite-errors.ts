@@ -4,8 +4,9 @@
  * message that says what to do — never a raw driver error. Applied once to the prototype, so a
  * method added later is covered without anyone remembering to wrap it.
  */
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { AlterError, StoreError } from '../errors.js';
+import { loadedDriver } from './optional-driver.js';
 
 /** What to do, by SQLite primary result code (extended codes such as SQLITE_IOERR_WRITE map by prefix). */
 const HINTS: ReadonlyArray<readonly [prefix: string, hint: string]> = [
@@ -27,7 +28,8 @@ const HINTS: ReadonlyArray<readonly [prefix: string, hint: string]> = [
  * two copies of better-sqlite3 (or a test runner that reloads modules in a new realm) `instanceof` misses.
  */
 function isDriverError(err: unknown): err is Error {
-  if (err instanceof Database.SqliteError) return true;
+  const SqliteError = loadedDriver<typeof Database>('better-sqlite3')?.SqliteError;
+  if (SqliteError !== undefined && err instanceof SqliteError) return true;
   if (err === null || typeof err !== 'object') return false;
   // No `instanceof Error` either: the class may come from another realm (a vm context).
   const { name, code, message } = err as { name?: unknown; code?: unknown; message?: unknown };

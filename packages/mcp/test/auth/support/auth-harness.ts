@@ -16,7 +16,7 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { AlterVault, type ProviderConfig } from '@alter/vault';
 import { type LeakCheck, type Sandbox, SandboxBrowser, createLeakCheck, startSandbox } from '@alter/testing';
-import { AlterAuthProvider, type AlterAuthProviderOptions, authUser } from '@alter/mcp';
+import { AlterAuthProvider, type AlterAuthProviderOptions, authUser } from '@alter/mcp/auth';
 import type { InternalAuthProviderOptions } from '../../../src/auth/internal/internal-options.js';
 
 export const GMAIL_READONLY = 'https://www.googleapis.com/auth/gmail.readonly';
