@@ -114,7 +114,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     // ── 4. headless approval ────────────────────────────────────────────────────────────────
     await report.step(`${USER} opens the URL and approves (headless: sandbox login + consent)`, async () => {
       await sandbox.approve(connect.url, { login: USER });
-      const done = await vault.connect.waitFor(connect.sessionId, { timeoutMs: 10_000 });
+      const done = await vault.connect.waitFor(connect.sessionId, { timeoutMs: 60_000 });
       check(done.status === 'complete', `the Connect session ended ${done.status}${done.error ? `: ${done.error.message}` : ''}`);
       const grants = await vault.grants.list({ user: USER, provider: 'google' });
       const google = grants[0];
@@ -149,7 +149,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
         providers: { github: [...githubManifest.allScopes], slack: [...slackManifest.allScopes] },
       });
       await sandbox.approve(session.url, { login: USER });
-      const done = await vault.connect.waitFor(session.id, { timeoutMs: 10_000 });
+      const done = await vault.connect.waitFor(session.id, { timeoutMs: 60_000 });
       check(done.status === 'complete' && done.grants.length === 2, `the Connect session ended ${done.status}${done.error ? `: ${done.error.message}` : ''}`);
       report.ok(`approved: github [${githubManifest.allScopes.join(', ')}], slack [${slackManifest.allScopes.join(', ')}]`);
 

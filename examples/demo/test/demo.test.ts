@@ -57,7 +57,7 @@ describe('the demo (pnpm demo)', () => {
     const vaultFile = /vault {5}SQLite file (\S+)/.exec(stdout)?.[1];
     expect(vaultFile).toBeDefined();
     expect(existsSync(dirname(vaultFile ?? '/'))).toBe(false);
-  }, 60_000);
+  }, 240_000);
 
   it('with --keep, leaves the vault and prints alter commands that open it', async () => {
     if (!existsSync(alterBin)) throw new Error(`${alterBin} is missing: run pnpm build first.`);
@@ -97,5 +97,5 @@ describe('the demo (pnpm demo)', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  }, 90_000);
+  }, 240_000);
 });
