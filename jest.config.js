@@ -1,7 +1,21 @@
 // One Jest run over every package. Sources are TypeScript compiled on the fly by SWC (legacy
 // decorators + decorator metadata, like `tsc` with experimentalDecorators) into ESM, so Jest
 // runs in native ESM mode (`--experimental-vm-modules`, see the `test:jest` script).
-// `@alter/*` resolves to each package's src/, so tests never need a build.
+// Every workspace package's entry points resolve to its src/ (derived from pnpm-workspace.yaml and
+// each package's `exports` map, see scripts/workspace.mjs), so tests never need a build and a new
+// package's tests never run against stale build output.
+import { fileURLToPath } from 'node:url';
+import { sourceEntryPoints, workspaceGlobs } from './scripts/workspace.mjs';
+
+const root = fileURLToPath(new URL('.', import.meta.url));
+const escape = (s) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+const sourceMapper = Object.fromEntries(
+  sourceEntryPoints(root).map(({ specifier, source }) => [
+    `^${escape(specifier).replace('\\*', '(.*)')}$`,
+    `<rootDir>/${source.replace('*', '$1')}`,
+  ]),
+);
+
 const swc = {
   jsc: {
     parser: { syntax: 'typescript', decorators: true },
@@ -19,16 +33,11 @@ export default {
   extensionsToTreatAsEsm: ['.ts'],
   transform: { '^.+\\.ts$': ['@swc/jest', swc] },
   moduleNameMapper: {
-    // @alter/mcp's seam into the vault (not public API; see packages/vault/src/internal-api.ts).
-    '^@alter/vault/internal$': '<rootDir>/packages/vault/src/internal-api.ts',
-    '^@alter/(vault|mcp|testing|tools-google|tools-github|tools-slack)$': '<rootDir>/packages/$1/src/index.ts',
-    // Subpath entry points (package.json "exports") → src/entries/<name>.ts.
-    '^@alter/vault/(sqlite|postgres)$': '<rootDir>/packages/vault/src/entries/$1.ts',
-    '^@alter/mcp/(http|auth|class-validator)$': '<rootDir>/packages/mcp/src/entries/$1.ts',
-    '^@alter-examples/shared$': '<rootDir>/examples/shared/src/index.ts',
+    ...sourceMapper,
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
-  testMatch: ['<rootDir>/packages/*/test/**/*.test.ts', '<rootDir>/examples/*/test/**/*.test.ts', '<rootDir>/test/**/*.test.ts'],
+  // Each workspace glob's packages keep their tests in test/ (see CONTRIBUTING.md).
+  testMatch: [...workspaceGlobs(root).map((glob) => `<rootDir>/${glob}/test/**/*.test.ts`), '<rootDir>/test/**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
   testTimeout: 30_000,
   // Real servers and databases in e2e tests: two cores, so keep parallelism modest.

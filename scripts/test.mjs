@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The project's one test command (`pnpm test`). Runs the whole Jest suite (unit, e2e,
-// conformance) and ends with the plain summary line CI reads: `N passed, N failed, N skipped`.
+// conformance) and ends with the plain summary line CI reads: `N passed, N failed, N skipped`
+// (or, when Jest wrote no results, a line saying that nothing was counted).
 // Extra arguments go to Jest (e.g. `pnpm test packages/vault`).
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -30,9 +31,10 @@ const jest = spawnSync(
 );
 
 if (!existsSync(resultsFile)) {
-  console.log(`jest did not write results (exit ${jest.status ?? jest.signal})`);
-  writeFileSync(path.join(root, '.test-summary'), '0 passed, 1 failed\n');
-  console.log('0 passed, 1 failed');
+  // Nothing was counted, so no count is printed: the line says so instead.
+  const line = `no tests were counted: jest exited ${jest.status ?? jest.signal} without writing results`;
+  writeFileSync(path.join(root, '.test-summary'), `${line}\n`);
+  console.log(line);
   process.exit(1);
 }
 const r = JSON.parse(readFileSync(resultsFile, 'utf8'));

@@ -14,15 +14,30 @@
  *  8. the audit trail with its parent chain;
  *  9. the audit hash chain verified.
  *
- * Every step checks what it shows; the first failure prints why and exits 1.
+ * Every step checks what it shows; the first failure prints why and exits 1. `--keep` leaves
+ * the vault in its temp folder and prints the `alter` commands that explore it.
  */
-import { runDemo } from './run-demo.js';
-import { red } from './report.js';
+import { bold, red } from './report.js';
+import { exploreCommands, runDemo } from './run-demo.js';
+
+const args = process.argv.slice(2);
+const unknown = args.filter((a) => a !== '--keep');
+if (unknown.length > 0) {
+  console.error(`unknown argument ${unknown.join(' ')}. Usage: pnpm demo [--keep]  (--keep leaves the vault to explore with the alter CLI)`);
+  process.exit(2);
+}
 
 const started = Date.now();
-runDemo()
-  .then(() => {
+runDemo({ keep: args.includes('--keep') })
+  .then(({ keptDir }) => {
     console.log(`\nDemo finished in ${((Date.now() - started) / 1000).toFixed(1)} s. Every step passed.`);
+    if (keptDir) {
+      console.log(`\n${bold('The vault is kept')} in ${keptDir}. Explore it from the repository root:`);
+      for (const line of exploreCommands(keptDir)) console.log(`  ${line}`);
+      console.log(`Remove it when done: rm -rf ${keptDir}`);
+    } else {
+      console.log('Run `pnpm demo --keep` to keep the vault and explore it with the alter CLI.');
+    }
     process.exit(0);
   })
   .catch((err: unknown) => {

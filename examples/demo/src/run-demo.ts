@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AlterMCP, CONNECT_META_KEY, serveHttp } from '@alter/mcp';
@@ -11,17 +11,34 @@ import { AlterVault } from '@alter/vault';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { bold, check, cyan, dim, Report } from './report.js';
+import { bold, check, columns, cyan, dim, fit, Report } from './report.js';
 
 const USER = 'alice';
 const CONNECT_URL = /https?:\/\/[^\s"')]+\/connect\/[A-Za-z0-9_-]{20,64}/;
 
 type CallResult = Awaited<ReturnType<Client['callTool']>>;
 
-/** Runs every step; throws StepFailedError at the first failure. Always cleans up. */
-export async function runDemo(): Promise<void> {
+export interface DemoOptions {
+  /** Leave the vault (SQLite file + key file) in its temp folder, to explore with the `alter` CLI. */
+  readonly keep?: boolean;
+}
+
+/** What the run left behind: the folder of the kept vault, if any. */
+export interface DemoResult {
+  readonly keptDir?: string;
+}
+
+/**
+ * Runs every step; throws StepFailedError at the first failure. Always stops the servers; removes
+ * the vault's folder unless `keep` is set.
+ */
+export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   const report = new Report(9);
   const dir = mkdtempSync(join(tmpdir(), 'alter-demo-'));
+  // The key is fresh for each run. Kept in a 0600 file next to the vault (never printed), so the
+  // `alter` CLI can open a vault the demo kept.
+  const encryptionKey = randomBytes(32).toString('base64');
+  writeFileSync(join(dir, 'key'), `${encryptionKey}\n`, { mode: 0o600 });
   const cleanup: Array<() => Promise<unknown>> = [];
   console.log(bold('Alter MCP for TypeScript — the offline demo'));
   console.log(dim('Everything runs on 127.0.0.1: a sandbox OAuth server with fake Google, GitHub and Slack APIs.'));
@@ -34,8 +51,7 @@ export async function runDemo(): Promise<void> {
       const vault = new AlterVault({
         caller: 'alter-demo',
         store: join(dir, 'vault.db'),
-        // A fresh key for this run: the demo's vault is thrown away at the end.
-        encryptionKey: randomBytes(32).toString('base64'),
+        encryptionKey,
         providers: [sandbox.provider('google'), sandbox.provider('github'), sandbox.provider('slack')],
       });
       cleanup.unshift(() => vault.close());
@@ -90,7 +106,7 @@ export async function runDemo(): Promise<void> {
       const url = CONNECT_URL.exec(text)?.[0];
       check(url && meta?.url === url && meta.sessionId, `no Connect URL in the answer: ${text.slice(0, 200)}`);
       report.detail('the server answered (isError, for the model to relay):');
-      report.detail(dim(`"${text.replace(url, '<url>').slice(0, 150)}"`));
+      report.detail(dim(`"${text.replace(url, '<url>').slice(0, 200)}"`));
       report.detail(`Connect URL: ${cyan(url)}`);
       return { url, sessionId: meta.sessionId };
     });
@@ -98,7 +114,7 @@ export async function runDemo(): Promise<void> {
     // ── 4. headless approval ────────────────────────────────────────────────────────────────
     await report.step(`${USER} opens the URL and approves (headless: sandbox login + consent)`, async () => {
       await sandbox.approve(connect.url, { login: USER });
-      const done = await vault.connect.waitFor(connect.sessionId, { timeoutMs: 10_000 });
+      const done = await vault.connect.waitFor(connect.sessionId, { timeoutMs: 60_000 });
       check(done.status === 'complete', `the Connect session ended ${done.status}${done.error ? `: ${done.error.message}` : ''}`);
       const grants = await vault.grants.list({ user: USER, provider: 'google' });
       const google = grants[0];
@@ -133,7 +149,7 @@ export async function runDemo(): Promise<void> {
         providers: { github: [...githubManifest.allScopes], slack: [...slackManifest.allScopes] },
       });
       await sandbox.approve(session.url, { login: USER });
-      const done = await vault.connect.waitFor(session.id, { timeoutMs: 10_000 });
+      const done = await vault.connect.waitFor(session.id, { timeoutMs: 60_000 });
       check(done.status === 'complete' && done.grants.length === 2, `the Connect session ended ${done.status}${done.error ? `: ${done.error.message}` : ''}`);
       report.ok(`approved: github [${githubManifest.allScopes.join(', ')}], slack [${slackManifest.allScopes.join(', ')}]`);
 
@@ -158,14 +174,22 @@ export async function runDemo(): Promise<void> {
       await vault.audit.flush();
       const rows = (await vault.audit.query({ user: USER, limit: 200 })).slice().reverse();
       check(rows.length > 0, 'no audit rows');
-      const urls = rows.map((r) => r.url.replace(/^https:\/\//, '').replace(/\?.*$/, ''));
-      const width = Math.min(70, Math.max(...urls.map((u) => u.length)));
-      report.detail(dim(`${'time'.padEnd(8)} ${'status'.padEnd(21)} ${'request'.padEnd(width + 5)} tool (and chain, when nested)`));
-      for (const [i, r] of rows.entries()) {
-        // A request refused before sending (no grant yet) has no status, only an error code.
-        const status = (r.status === null ? (r.errorCode ?? '---') : String(r.status)).padEnd(21);
-        const chain = r.chain.length > 1 ? `  ${cyan(`chain ${r.chain.join(' › ')}`)}` : '';
-        report.detail(`${dim(r.at.toISOString().slice(11, 19))} ${status} ${r.method.padEnd(4)} ${(urls[i] ?? '').slice(0, width).padEnd(width)} ${r.tool ?? '-'}${chain}`);
+      // One row per request, fitted to the terminal: the tool column is as wide as its longest
+      // entry and the request column takes the rest, eliding the middle of long URL paths.
+      // A request refused before sending (no grant yet) has no HTTP status: its error code
+      // follows the tool instead.
+      const statuses = rows.map((r) => (r.status === null ? '—' : String(r.status)));
+      const tools = rows.map((r) => {
+        const tool = r.chain.length > 1 ? cyan(r.chain.join(' › ')) : (r.tool ?? '-');
+        return r.status === null ? `${tool}  ✗ ${(r.errorCode ?? 'not sent').replace(/^ALTER_/, '')}` : tool;
+      });
+      const statusWidth = Math.max(6, ...statuses.map(columns));
+      const toolWidth = Math.max(4, ...tools.map(columns));
+      const requestWidth = report.detailWidth - statusWidth - toolWidth - 2;
+      const requests = rows.map((r) => `${r.method.padEnd(4)} ${shortUrl(r.url, requestWidth - 5)}`);
+      report.detail(dim(`${'status'.padEnd(statusWidth)} ${'request'.padEnd(requestWidth)} tool (› chain, when nested)`));
+      for (const [i] of rows.entries()) {
+        report.detail(`${(statuses[i] ?? '').padEnd(statusWidth)} ${(requests[i] ?? '').padEnd(requestWidth)} ${tools[i]}`);
       }
       const nested = rows.filter((r) => r.tool === 'search_emails' && r.parentTool === 'summarize_inbox');
       check(nested.length > 0, 'no audit row has parent tool summarize_inbox');
@@ -182,8 +206,23 @@ export async function runDemo(): Promise<void> {
     });
   } finally {
     for (const close of cleanup) await close().catch(() => undefined);
-    rmSync(dir, { recursive: true, force: true });
+    if (!options.keep) rmSync(dir, { recursive: true, force: true });
   }
+  return options.keep ? { keptDir: dir } : {};
+}
+
+/**
+ * The shell lines that open a kept vault with the `alter` CLI, run from the repository root. The
+ * key is read from its file, never printed.
+ */
+export function exploreCommands(dir: string): string[] {
+  return [
+    `export ALTER_VAULT_STORE=${join(dir, 'vault.db')} ALTER_CALLER=alter-demo`,
+    `export ALTER_VAULT_KEY="$(cat ${join(dir, 'key')})"`,
+    'pnpm alter grants list',
+    'pnpm alter audit tail',
+    'pnpm alter audit verify',
+  ];
 }
 
 function textOf(result: CallResult): string {
@@ -199,6 +238,21 @@ async function callOk(client: Client, name: string, args: Record<string, unknown
   check(!result.isError, `${name} failed: ${textOf(result).slice(0, 300)}`);
   check(result.structuredContent, `${name} returned no structured content`);
   return result.structuredContent as Record<string, unknown>;
+}
+
+/** `url` without scheme and query, in `width` columns: the host and the last path segments that fit. */
+function shortUrl(url: string, width: number): string {
+  const { host, pathname } = new URL(url);
+  const full = `${host}${pathname}`;
+  if (columns(full) <= width) return full;
+  const segments = pathname.split('/').filter(Boolean);
+  let tail = '';
+  for (let i = segments.length - 1; i >= 0; i--) {
+    const next = `/${segments[i]}${tail}`;
+    if (columns(`${host}/…${next}`) > width) break;
+    tail = next;
+  }
+  return tail === '' ? fit(full, width) : `${host}/…${tail}`;
 }
 
 function shortScope(scope: string): string {

@@ -286,6 +286,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     if (handler) handler(req, res);
     else sendJson(res, 503, { error: 'temporarily_unavailable', error_description: 'The sandbox is starting.' });
   });
+  // Idle keep-alive sockets outlive the client's: Node's global agent (which the vault's axios
+  // uses) drops an idle socket after 5 s, the server's default is also 5 s, so under load the
+  // server could close a socket just as the client reused it → ECONNRESET in a test. The client
+  // now always closes first (the same fix as the vault tests' recording server).
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());

@@ -36,7 +36,7 @@ export { AlterVault } from './alter-vault.js';
 export type { AlterVaultOptions, AuditContext, VaultAudit, VaultRequestOptions } from './alter-vault.js';
 export { VaultResponse } from './vault-response.js';
 export type { QueryParamValue } from './url-template.js';
-export { SECRET_QUERY_PARAMS, redactUrl } from './redact-url.js';
+export { SECRET_QUERY_PARAMS } from './redact-url.js';
 export { isLoopbackHost } from './loopback-host.js';
 
 // Grants, audit
@@ -80,7 +80,6 @@ export type { RefreshedTokens, TokenRefresher } from './token-refresher.js';
 
 // Connect
 export { ConnectManager } from './connect/connect-manager.js';
-export type { ConnectDeps, ConnectPutGrantInput } from './connect/connect-deps.js';
 
 // Providers, the OAuth protocol client, Connect API types
 export { providers } from './providers/index.js';
@@ -97,7 +96,7 @@ export { bearerInsufficientScope, githubScopeSignal, googleScopeSignal, slackSco
 export { createOAuthClient } from './oauth-client.js';
 export type { AuthorizationRequest, ExchangedGrant, GrantTokens, OAuthClient, OAuthClientOptions, RefreshOptions } from './oauth-client.js';
 export type { RevocationStyle, RevokeGrantResult, RevokedTokenType, UpstreamRevocation } from './upstream-revocation.js';
-export { accountOf, identityUser } from './connect/connect-manager.js';
+export { identityUser } from './connect/connect-manager.js';
 export type { ConnectBrowserUser, ConnectEvent, ConnectListenOptions, ConnectRequestHandler, ConnectServer, ConnectWaitOptions } from './connect/connect-manager.js';
 export type { ConnectResult, ConnectSession, ConnectSessionStatus, CreateConnectSessionInput, CreateGrantsLinkInput, GrantsLink } from './connect/connect-types.js';
 export type { PolicyMatch, PolicyOptions, PolicyOutcome, PolicyRequest, PolicyRule, PolicyVerdict } from './policy/policy-types.js';

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { AlterMCP, AlterTool, type AlterContext, CONNECT_META_KEY, ToolRegistrationError } from '@alter/mcp';
-import { CALENDAR_EVENTS, CalendarTools, GmailTools, UtilityTools } from '../fixtures/example.tools.js';
+import { CALENDAR_EVENTS, CALENDAR_READONLY, CalendarTools, GMAIL_READONLY, GmailTools, UtilityTools } from '../fixtures/example.tools.js';
 import { createMcpHarness, type McpHarness } from '../support/mcp-harness.js';
 import { SDK_GENERATIONS, type SdkKit } from '../support/sdk-generations.js';
 
@@ -31,6 +31,25 @@ async function connect(sdk: SdkKit, alter: AlterMCP, modules: object[], options:
   if (options.sdkTool) sdk.registerSdkTool(server, 'sdk_late', 'Registered after AlterMCP', () => 'late', false);
   const client = await sdk.connectInMemory(server, { urlElicitation: options.elicitation === true });
   return { server, client, close: async () => { await client.close(); await server.close(); } };
+}
+
+/**
+ * Connects `user` to Google with `scopes` through the real Connect flow (sandbox login and
+ * consent). A test that needs a grant makes it itself, so it passes alone (`-t`) and in any order;
+ * connecting again with scopes the grant already has changes nothing (re-authorization keeps the
+ * union of scopes).
+ */
+async function connectGoogle(user: string, scopes: string[]): Promise<void> {
+  const session = await h.vault.connect.createSession({ user, providers: { google: scopes } });
+  await h.sandbox.approve(session.url, { login: user });
+  const done = await h.vault.connect.waitFor(session.id, { timeoutMs: 20_000 });
+  if (done.status !== 'complete') throw new Error(`connecting ${user} to Google ended ${done.status}`);
+}
+
+/** Revokes `user`'s Google grant, if any, for a test that starts from "not connected". */
+async function disconnectGoogle(user: string): Promise<void> {
+  const grant = await h.vault.grants.get({ user, provider: 'google' });
+  if (grant && grant.status === 'active') await h.vault.grants.revoke({ id: grant.id });
 }
 
 describe.each(SDK_GENERATIONS)('AlterMCP over the in-memory transport (SDK $name)', (sdk) => {
@@ -77,6 +96,7 @@ describe.each(SDK_GENERATIONS)('AlterMCP over the in-memory transport (SDK $name
   });
 
   it('answers the first call with a Connect URL, and the same call succeeds after approval (fallback path)', async () => {
+    await disconnectGoogle('alice');
     const alter = new AlterMCP(h.vault, { defaultUser: 'alice', logger: h.leak.logger });
     const { client, close } = await connect(sdk, alter, [CalendarTools]);
     const first = await client.callTool('list_events', { maxResults: 5 });
@@ -97,6 +117,8 @@ describe.each(SDK_GENERATIONS)('AlterMCP over the in-memory transport (SDK $name
   });
 
   it('names the missing scopes and offers a re-authorize URL (ScopeReauthRequiredError)', async () => {
+    // alice holds a Calendar grant, read-only: writing needs one more scope.
+    await connectGoogle('alice', [CALENDAR_READONLY]);
     const alter = new AlterMCP(h.vault, { defaultUser: 'alice', logger: h.leak.logger });
     const { client, close } = await connect(sdk, alter, [CalendarTools]);
     const args = { summary: 'Standup', start: '2026-11-26T09:00:00Z', end: '2026-11-26T09:15:00Z' };
@@ -114,6 +136,7 @@ describe.each(SDK_GENERATIONS)('AlterMCP over the in-memory transport (SDK $name
   });
 
   it('raises URL elicitation (-32042) when the client supports it and notifies completion', async () => {
+    await disconnectGoogle('bob');
     const alter = new AlterMCP(h.vault, { defaultUser: 'bob', logger: h.leak.logger });
     const { client, close } = await connect(sdk, alter, [GmailTools], { elicitation: true });
     const completed: string[] = [];
@@ -175,6 +198,7 @@ describe.each(SDK_GENERATIONS)('AlterMCP over the in-memory transport (SDK $name
   });
 
   it('runs nested tools in a child audit context: the inner row has parentTool and the chain', async () => {
+    await connectGoogle('bob', [GMAIL_READONLY]);
     const alter = new AlterMCP(h.vault, { defaultUser: 'bob', logger: h.leak.logger });
     const { client, close } = await connect(sdk, alter, [GmailTools]);
     const res = await client.callTool('summarize_inbox', {});
