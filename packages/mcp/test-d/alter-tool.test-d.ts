@@ -90,13 +90,15 @@ export function contextHasNoTokenAccessor(ctx: AlterContext): void {
 }
 
 export type ContextFields = Expect<Equal<keyof AlterContext, 'user' | 'toolName' | 'provider' | 'callId' | 'signal' | 'request' | 'progress' | 'log' | 'createMessage' | 'elicitInput' | 'closeSseStream'>>;
-// The user and the scopes come from the call, not from the tool.
-export type RequestOptionsOmitUserAndScopes = Expect<Equal<AlterRequestOptions, Omit<VaultRequestOptions, 'user' | 'scopes'>>>;
+// The user and the scopes come from the call, the endpoints from the tool's declaration: none from tool code.
+export type RequestOptionsOmitUserScopesEndpoints = Expect<Equal<AlterRequestOptions, Omit<VaultRequestOptions, 'user' | 'scopes' | 'endpoints'>>>;
 
 export async function contextRequestOptions(ctx: AlterContext): Promise<void> {
   await ctx.request('GET', 'https://api.github.com/user', { queryParams: { per_page: 10 } });
   // @ts-expect-error -- a tool cannot act as another user.
   await ctx.request('GET', 'https://api.github.com/user', { user: 'mallory' });
+  // @ts-expect-error -- nor widen (or drop) its declared endpoints per call.
+  await ctx.request('GET', 'https://api.github.com/user', { endpoints: ['GET /user'] });
   // @ts-expect-error -- nor widen its declared scopes per call.
   await ctx.request('GET', 'https://api.github.com/user', { scopes: ['admin:org'] });
   // @ts-expect-error -- unknown keys are rejected.
