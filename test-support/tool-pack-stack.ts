@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AlterMCP, type McpServerLike, type RegisterOptions, type ToolModule } from '@alter/mcp';
 import { createLeakCheck, type LeakCheck, type Sandbox, startSandbox } from '@alter/testing';
-import { AlterVault } from '@alter/vault';
+import { AlterVault, type PolicyOptions } from '@alter/vault';
 import fc from 'fast-check';
 
 /** The user tools run as (AlterMCP's `defaultUser`) and who approves Connect by default. */
@@ -75,6 +75,19 @@ export function textOf(result: object): string {
     .join('\n');
 }
 
+/** Options of {@link startToolPackStack}. */
+export interface PackStackOptions {
+  /** The vault's egress policy; default {@link PACK_SUITE_POLICY}. */
+  readonly policy?: PolicyOptions;
+}
+
+/**
+ * The pack suites run with deny-by-default: a pack tool that declared no endpoints cannot reach
+ * its provider, and a declared one is held to its declaration (docs/policies.md). So every pack
+ * e2e test also proves its tools stay inside their declared endpoints.
+ */
+export const PACK_SUITE_POLICY: PolicyOptions = Object.freeze({ undeclared: 'deny' });
+
 /**
  * Starts the stack with `modules` registered for the given providers: whole, or once per entry of
  * `registrations` (each a `register()` options object: prefix, include, exclude).
@@ -84,6 +97,7 @@ export async function startToolPackStack<C extends SdkClientLike>(
   providerIds: readonly PackProviderId[],
   modules: readonly ToolModule[],
   registrations: readonly RegisterOptions[] = [{}],
+  options: PackStackOptions = {},
 ): Promise<PackStack<C>> {
   const leaks = createLeakCheck();
   const sandbox = await startSandbox();
@@ -94,6 +108,7 @@ export async function startToolPackStack<C extends SdkClientLike>(
     encryptionKey: leaks.secret(randomBytes(32).toString('base64'), 'encryption key'),
     providers: providerIds.map((id) => sandbox.provider(id)),
     logger: leaks.logger,
+    policy: options.policy ?? PACK_SUITE_POLICY,
   });
   for (const id of providerIds) leaks.secret(sandbox.provider(id).clientSecret ?? '', `${id} client secret`);
   const connectServer = await vault.connect.listen();

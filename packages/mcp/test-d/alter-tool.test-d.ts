@@ -169,17 +169,17 @@ export function contextHasNoTokenAccessor(ctx: AlterContext): void {
 }
 
 export type ContextFields = Expect<Equal<keyof AlterContext, 'user' | 'toolName' | 'provider' | 'callId' | 'signal' | 'request' | 'progress' | 'log' | 'createMessage' | 'elicitInput' | 'closeSseStream'>>;
-// The user, the scopes and the declared endpoints come from the call and the tool's declaration, not from tool code.
-export type RequestOptionsOmitUserAndScopes = Expect<Equal<AlterRequestOptions, Omit<VaultRequestOptions, 'user' | 'scopes' | 'endpoints'>>>;
+// The user and the scopes come from the call, the endpoints from the tool's declaration: none from tool code.
+export type RequestOptionsOmitUserScopesEndpoints = Expect<Equal<AlterRequestOptions, Omit<VaultRequestOptions, 'user' | 'scopes' | 'endpoints'>>>;
 
 export async function contextRequestOptions(ctx: AlterContext): Promise<void> {
   await ctx.request('GET', 'https://api.github.com/user', { queryParams: { per_page: 10 } });
   // @ts-expect-error -- a tool cannot act as another user.
   await ctx.request('GET', 'https://api.github.com/user', { user: 'mallory' });
+  // @ts-expect-error -- nor widen (or drop) its declared endpoints per call.
+  await ctx.request('GET', 'https://api.github.com/user', { endpoints: ['GET /user'] });
   // @ts-expect-error -- nor widen its declared scopes per call.
   await ctx.request('GET', 'https://api.github.com/user', { scopes: ['admin:org'] });
-  // @ts-expect-error -- nor declare (or widen) its endpoints per call.
-  await ctx.request('GET', 'https://api.github.com/user', { endpoints: ['DELETE /repos/{owner}/{repo}'] });
   // @ts-expect-error -- unknown keys are rejected.
   await ctx.request('GET', 'https://api.github.com/user', { params: { a: '1' } });
 }

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { GitHubIssueTools, GitHubPullRequestTools, GitHubRepositoryTools, GitHubTools, githubManifest } from '@alter/tools-github';
 import { SandboxBrowser } from '@alter/testing';
 import { expectToolsMatchManifest } from '../../../../test-support/expect-tools-match-manifest.js';
+import { expectToolsDeclareEndpoints } from '../../../../test-support/expect-tools-declare-endpoints.js';
 import { CONNECT_URL, fuzzEveryTool, type PackStack, startPackStack, textOf, USER } from './support/pack-stack.js';
 
 const API = 'https://api.github.com';
@@ -17,6 +18,10 @@ describe('@alter/tools-github through the real stack (sandbox, SQLite vault, Alt
     stack?.leaks.assertClean();
   });
 
+
+  it('every tool declares the endpoints it calls (this suite runs with undeclared: "deny", so each call below stays inside them)', () => {
+    expectToolsDeclareEndpoints(GitHubTools, Object.keys(githubManifest.scopesByTool));
+  });
   it('lists every tool of the manifest, each field described, with output schema and truthful annotations', async () => {
     const { tools } = await stack.client.listTools();
     expectToolsMatchManifest(tools, githubManifest);
@@ -116,7 +121,7 @@ describe('@alter/tools-github through the real stack (sandbox, SQLite vault, Alt
 
   describe('the fake GitHub API checks shapes and scopes like the real one', () => {
     it('answers 422 Validation Failed for an issue without a title, and create_issue never sends one', async () => {
-      const res = await stack.vault.request('github', 'POST', `${API}/repos/{owner}/{repo}/issues`, { user: USER, pathParams: { owner: 'alice', repo: 'hello-world' }, json: { body: 'no title' } });
+      const res = await stack.vault.request('github', 'POST', `${API}/repos/{owner}/{repo}/issues`, { user: USER, endpoints: ['POST /repos/{owner}/{repo}/issues'], pathParams: { owner: 'alice', repo: 'hello-world' }, json: { body: 'no title' } });
       expect(res.status).toBe(422);
       expect(res.json<{ message: string }>().message).toBe('Validation Failed');
       const tool = await stack.call('create_issue', { owner: 'alice', repo: 'hello-world', title: '' });
@@ -126,11 +131,11 @@ describe('@alter/tools-github through the real stack (sandbox, SQLite vault, Alt
 
     it('hides a private repository (404) from a token without the repo scope', async () => {
       await stack.connect('github', ['read:user'], 'bob');
-      const res = await stack.vault.request('github', 'GET', `${API}/user/repos`, { user: 'bob' });
+      const res = await stack.vault.request('github', 'GET', `${API}/user/repos`, { user: 'bob', endpoints: ['GET /user/repos'] });
       expect(res.status).toBe(200);
       expect(res.json<Array<{ full_name: string }>>().map((r) => r.full_name)).toEqual(['bob/hello-world']);
       // The raw answer (by default the vault raises ScopeReauthRequiredError naming public_repo).
-      const write = await stack.vault.request('github', 'POST', `${API}/repos/bob/hello-world/issues`, { user: 'bob', json: { title: 'x' }, scopeErrors: 'return' });
+      const write = await stack.vault.request('github', 'POST', `${API}/repos/bob/hello-world/issues`, { user: 'bob', endpoints: ['POST /repos/{owner}/{repo}/issues'], json: { title: 'x' }, scopeErrors: 'return' });
       expect(write.status).toBe(403);
     });
   });

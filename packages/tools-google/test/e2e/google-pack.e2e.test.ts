@@ -6,6 +6,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { expectToolsMatchManifest } from '../../../../test-support/expect-tools-match-manifest.js';
+import { expectToolsDeclareEndpoints } from '../../../../test-support/expect-tools-declare-endpoints.js';
 import { CONNECT_URL, fuzzEveryTool, type PackStack, startPackStack, textOf, USER } from './support/pack-stack.js';
 
 const GMAIL = 'https://gmail.googleapis.com/gmail/v1/users/me';
@@ -22,6 +23,10 @@ describe('@alter/tools-google through the real stack (sandbox, SQLite vault, Alt
     stack?.leaks.assertClean();
   });
 
+
+  it('every tool declares the endpoints it calls (this suite runs with undeclared: "deny", so each call below stays inside them)', () => {
+    expectToolsDeclareEndpoints(GoogleTools, Object.keys(googleManifest.scopesByTool));
+  });
   it('lists every tool of the manifest, each field described, with output schema and annotations', async () => {
     const { tools } = await stack.client.listTools();
     expectToolsMatchManifest(tools, googleManifest);
@@ -162,12 +167,13 @@ describe('@alter/tools-google through the real stack (sandbox, SQLite vault, Alt
     });
   });
 
+  // Direct vault requests declare their endpoints: this suite's vault denies undeclared requests.
   describe('the fake Google APIs check shapes and scopes like the real ones', () => {
     it('refuses messages.send without raw (400), and a calendar write with a read-only token (403)', async () => {
-      const noRaw = await stack.vault.request('google', 'POST', `${GMAIL}/messages/send`, { user: USER, json: { message: 'hi' } });
+      const noRaw = await stack.vault.request('google', 'POST', `${GMAIL}/messages/send`, { user: USER, endpoints: ['POST /gmail/v1/users/me/messages/send'], json: { message: 'hi' } });
       expect(noRaw.status).toBe(400);
       expect(JSON.stringify(noRaw.data)).toMatch(/raw/);
-      const badTime = await stack.vault.request('google', 'POST', EVENTS, { user: USER, json: { summary: 'x', start: { dateTime: 'tomorrow' }, end: { dateTime: 'later' } } });
+      const badTime = await stack.vault.request('google', 'POST', EVENTS, { user: USER, endpoints: ['POST /calendar/v3/calendars/primary/events'], json: { summary: 'x', start: { dateTime: 'tomorrow' }, end: { dateTime: 'later' } } });
       expect(badTime.status).toBe(400);
     });
 
@@ -175,6 +181,7 @@ describe('@alter/tools-google through the real stack (sandbox, SQLite vault, Alt
       await stack.connect('google', [GMAIL_READONLY], 'bob');
       const write = await stack.vault.request('google', 'POST', EVENTS, {
         user: 'bob',
+        endpoints: ['POST /calendar/v3/calendars/primary/events'],
         json: { summary: 'x', start: { dateTime: '2026-12-01T10:00:00Z' }, end: { dateTime: '2026-12-01T11:00:00Z' } },
         // The raw answer (by default the vault raises ScopeReauthRequiredError for it).
         scopeErrors: 'return',

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { SLACK_CHAT_WRITE, SlackChannelTools, SlackMessageTools, SlackTools, slackManifest } from '@alter/tools-slack';
 import { expectToolsMatchManifest } from '../../../../test-support/expect-tools-match-manifest.js';
+import { expectToolsDeclareEndpoints } from '../../../../test-support/expect-tools-declare-endpoints.js';
 import { CONNECT_URL, fuzzEveryTool, type PackStack, startPackStack, textOf, USER } from './support/pack-stack.js';
 
 describe('@alter/tools-slack through the real stack (sandbox, SQLite vault, AlterMCP, SDK client)', () => {
@@ -14,6 +15,10 @@ describe('@alter/tools-slack through the real stack (sandbox, SQLite vault, Alte
     stack?.leaks.assertClean();
   });
 
+
+  it('every tool declares the endpoints it calls (this suite runs with undeclared: "deny", so each call below stays inside them)', () => {
+    expectToolsDeclareEndpoints(SlackTools, Object.keys(slackManifest.scopesByTool));
+  });
   it('lists every tool of the manifest, each field described, with output schema and truthful annotations', async () => {
     const { tools } = await stack.client.listTools();
     expectToolsMatchManifest(tools, slackManifest);
@@ -82,11 +87,11 @@ describe('@alter/tools-slack through the real stack (sandbox, SQLite vault, Alte
 
   describe('the fake Slack API checks shapes and scopes like the real one', () => {
     it('answers no_text for a post without text, and missing_scope (naming it) for a token without chat:write', async () => {
-      const noText = await stack.vault.request('slack', 'POST', 'https://slack.com/api/chat.postMessage', { user: USER, json: { channel: 'C0RANDOM001' } });
+      const noText = await stack.vault.request('slack', 'POST', 'https://slack.com/api/chat.postMessage', { user: USER, endpoints: ['POST /api/chat.postMessage'], json: { channel: 'C0RANDOM001' } });
       expect(noText.json()).toMatchObject({ ok: false, error: 'no_text' });
       await stack.connect('slack', ['channels:read'], 'bob');
       // The raw answer (by default the vault raises ScopeReauthRequiredError naming chat:write).
-      const denied = await stack.vault.request('slack', 'POST', 'https://slack.com/api/chat.postMessage', { user: 'bob', json: { channel: 'C0RANDOM001', text: 'hi' }, scopeErrors: 'return' });
+      const denied = await stack.vault.request('slack', 'POST', 'https://slack.com/api/chat.postMessage', { user: 'bob', endpoints: ['POST /api/chat.postMessage'], json: { channel: 'C0RANDOM001', text: 'hi' }, scopeErrors: 'return' });
       expect(denied.json()).toMatchObject({ ok: false, error: 'missing_scope', needed: SLACK_CHAT_WRITE });
     });
   });

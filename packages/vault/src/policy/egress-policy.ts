@@ -112,7 +112,10 @@ export class EgressPolicy {
       if (refused !== undefined) return { decision: 'deny', rule: rule.name, detail: refused };
     }
     if (this.#decide) {
-      const verdict = (await this.#decide.fn(Object.freeze({ ...request }))) as PolicyVerdict | null | undefined;
+      // A copy: the URL object is the one the request is sent to (when the provider has no host
+      // rewrite), so a function that changed it would send the request somewhere no check saw.
+      const view = Object.freeze({ ...request, url: new URL(request.url.href) });
+      const verdict = (await this.#decide.fn(view)) as PolicyVerdict | null | undefined;
       if (verdict === null || typeof verdict !== 'object' || typeof verdict.allow !== 'boolean') {
         return { decision: 'deny', rule: this.#decide.name, detail: 'the policy function returned no verdict ({ allow: true } or { allow: false, reason }), so the request is refused.' };
       }

@@ -36,8 +36,10 @@ export function parseEndpoint(source: string, where: string): EndpointPattern {
     } catch {
       throw new InvalidArgumentError(where, `${JSON.stringify(source)}: the URL does not parse.`);
     }
+    if (url.search !== '' || url.hash !== '') throw new InvalidArgumentError(where, `${JSON.stringify(source)}: leave the query out; an endpoint is a method and a path.`);
     host = url.host.toLowerCase();
-    target = decodeURIComponent(url.pathname);
+    // Still encoded: segments are decoded one by one below, as request paths are when matched.
+    target = url.pathname.replace(/%7B/g, '{').replace(/%7D/g, '}');
   }
   if (!target.startsWith('/')) throw new InvalidArgumentError(where, `${JSON.stringify(source)}: the path must start with "/" (or give a full https:// URL).`);
   if (/[?#]/.test(target)) throw new InvalidArgumentError(where, `${JSON.stringify(source)}: leave the query out; an endpoint is a method and a path.`);
@@ -47,7 +49,8 @@ export function parseEndpoint(source: string, where: string): EndpointPattern {
     .map((segment) => {
       if (PARAM.test(segment)) return null;
       if (/[{}]/.test(segment)) throw new InvalidArgumentError(where, `${JSON.stringify(source)}: a {param} must be a whole path segment.`);
-      return segment;
+      // Compared decoded, like the request's segments (endpointMatches), whichever way it was written.
+      return safeDecode(segment);
     });
   return Object.freeze({ source, method, host, segments: Object.freeze(segments) });
 }
