@@ -8,8 +8,9 @@
  * URL-elicitation completion notification still arrives (P0 hears of the completion through
  * PostgreSQL LISTEN/NOTIFY), and a client on the third process then calls the tool successfully.
  * Real parts: the sandbox OAuth server, PostgreSQL, the SDK v1 Client over Streamable HTTP.
- * Stateless 2026-07-28 requests spread over the processes are not covered here (they need the
- * stateless serving work). Skipped, with the reason printed, when ALTER_TEST_PG_URL is unset.
+ * A second test sends stateless 2026-07-28 requests (SDK v2 Client pinned to that revision) through
+ * the same proxy: with no session to stick to, they are spread over all three processes, and every
+ * one is served from the shared vault. Skipped, with the reason printed, when ALTER_TEST_PG_URL is unset.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -17,6 +18,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { Client as ModernClient, StreamableHTTPClientTransport as ModernTransport } from '@modelcontextprotocol/client';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ElicitationCompleteNotificationSchema, McpError } from '@modelcontextprotocol/sdk/types.js';
@@ -172,6 +174,43 @@ describePg(`three server processes behind a round-robin proxy share one PostgreS
       }
     } finally {
       await reader.close();
+    }
+    for (const [i, s] of servers.entries()) leak.inspect(s.output(), `server process ${i} output`);
+    leak.assertClean();
+  }, 120_000);
+
+  it('serves stateless 2026-07-28 requests from any process: spread over all three, each answered from the shared vault', async () => {
+    const modern = new ModernClient({ name: 'scale-out-2026', version: '1.0.0' }, { capabilities: {}, versionNegotiation: { mode: { pin: '2026-07-28' } } });
+    await modern.connect(new ModernTransport(new URL(`${proxy.url}/mcp`)));
+    try {
+      // Alone (or first), alice has no grant yet: the Connect link comes back as text; approve it through the proxy.
+      const first = (await modern.callTool({ name: 'list_emails', arguments: {} })) as Result;
+      if (first.isError) {
+        const link = /(http:\/\/127\.0\.0\.1:\d+\/connect\/[A-Za-z0-9_-]+)/.exec(first.content[0]!.text!)![1]!;
+        expect((await sandbox.approve(link, { login: 'alice' })).status).toBe(200);
+      }
+      const from = proxy.served.length;
+      const results: Result[] = [];
+      for (let i = 0; i < 9; i++) results.push((await modern.callTool({ name: 'list_emails', arguments: {} })) as Result);
+      for (const r of results) expect(r.isError).toBeFalsy();
+      const posts = proxy.served.slice(from).filter((r) => r.method === 'POST');
+      // No session id: nothing is sticky, and the requests reached every process.
+      expect(posts.every((r) => !r.sticky)).toBe(true);
+      expect(new Set(posts.map((r) => r.backend)).size).toBe(3);
+      // Every token the shared vault holds is registered with the leak check before inspecting.
+      const reader = new AlterVault({ caller: 'scale-out-reader', store: storeUrl, encryptionKey: key, providers: [providers.sandbox({ url: sandbox.url }, { id: 'google' })], logger: leak.logger });
+      try {
+        await reader.ready();
+        for (const g of await reader.store.listGrants({ user: 'alice' })) {
+          leak.secret(reader.openSecret(g.accessToken), 'access token');
+          if (g.refreshToken) leak.secret(reader.openSecret(g.refreshToken), 'refresh token');
+        }
+      } finally {
+        await reader.close();
+      }
+      leak.inspect([first, results], 'stateless tool results');
+    } finally {
+      await modern.close();
     }
     for (const [i, s] of servers.entries()) leak.inspect(s.output(), `server process ${i} output`);
     leak.assertClean();
