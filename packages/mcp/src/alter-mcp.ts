@@ -64,7 +64,7 @@ export interface RegisterOptions {
   /**
    * Tools of THIS call (unprefixed names) whose provider requests each need the user's approval,
    * as if declared with `approval: 'required'` — how a pack's writing tools are turned on for
-   * approval without changing the pack, e.g. `['create_issue']` (docs/policies.md#human-approval).
+   * approval without changing the pack, e.g. `['create_issue']` (docs/approvals.md).
    */
   readonly requireApproval?: readonly string[];
 }

@@ -40,7 +40,7 @@ export interface AlterToolOptions {
   /**
    * `'required'`: every provider request of the tool is shown to the user (method, redacted URL,
    * a summary of the body) and sent only once they approve that exact request
-   * (docs/policies.md#human-approval). Needs a client with form elicitation; otherwise nothing is sent.
+   * (docs/approvals.md). Needs a client with form elicitation; otherwise nothing is sent.
    */
   readonly approval?: 'required';
   /** MCP tool annotations. */

@@ -132,7 +132,7 @@ export interface AlterVaultOptions {
    * (deny, rate limits, time windows) and a `decide` function add your own. Fails closed.
    */
   readonly policy?: PolicyOptions;
-  /** Human approvals (docs/policies.md#human-approval): how long a request can be approved (`ttlMs`, default 5 minutes). */
+  /** Human approvals (docs/approvals.md): how long a request can be approved (`ttlMs`, default 5 minutes). */
   readonly approvals?: ApprovalOptions;
 }
 
@@ -165,7 +165,7 @@ export interface VaultRequestOptions {
    */
   readonly endpoints?: readonly string[];
   /**
-   * Asks a human to approve this exact request before its token is read (docs/policies.md#human-approval).
+   * Asks a human to approve this exact request before its token is read (docs/approvals.md).
    * The answer must name the request and its hash, arrive within `approvals.ttlMs`, and is used once;
    * anything else throws `ApprovalRefusedError` and nothing is sent. `ctx.request` passes it for
    * tools declared with `approval: 'required'`.

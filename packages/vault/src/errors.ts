@@ -291,7 +291,7 @@ const REFUSAL_TEXT: Readonly<Record<ApprovalRefusal, string>> = {
 
 /**
  * A request that needs the user's approval (a tool declared `approval: 'required'`,
- * docs/policies.md#human-approval) was not approved: declined, cancelled, expired, answered for a
+ * docs/approvals.md) was not approved: declined, cancelled, expired, answered for a
  * different request, replayed, or the client could not be asked. Nothing was sent and no token was read.
  */
 export class ApprovalRefusedError extends AlterError {

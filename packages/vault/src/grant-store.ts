@@ -104,7 +104,7 @@ export interface AuditRecord {
   readonly decision?: 'allow' | 'deny' | null;
   readonly policyRule?: string | null;
   /**
-   * Human approval of the request (docs/policies.md#human-approval): `'approved'` or `'declined'`
+   * Human approval of the request (docs/approvals.md): `'approved'` or `'declined'`
    * (declined, cancelled, expired or unanswerable — `errorCode` says which), who answered
    * (`approvalBy`, a user id), how (`approvalVia`: `'elicitation'`) and when (`approvalAt`).
    * Absent or null on rows of tools that need no approval and on rows written before approvals existed.

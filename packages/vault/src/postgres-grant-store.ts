@@ -166,7 +166,7 @@ const MIGRATIONS: ReadonlyArray<{ version: number; sql: (s: string) => string }>
     `,
   },
   {
-    // Human approval of a request: outcome, who, how, when (docs/policies.md#human-approval).
+    // Human approval of a request: outcome, who, how, when (docs/approvals.md).
     version: 5,
     sql: (s) => `
       ALTER TABLE ${s}.alter_audit ADD COLUMN IF NOT EXISTS approval TEXT;

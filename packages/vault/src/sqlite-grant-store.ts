@@ -135,7 +135,7 @@ const MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
     `,
   },
   {
-    // Human approval of a request: outcome, who, how, when (docs/policies.md#human-approval).
+    // Human approval of a request: outcome, who, how, when (docs/approvals.md).
     version: 5,
     sql: `
       ALTER TABLE alter_audit ADD COLUMN approval TEXT;

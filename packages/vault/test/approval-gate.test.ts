@@ -1,5 +1,5 @@
 /**
- * Issue #16, human approval at the vault (docs/policies.md#human-approval): a request with an
+ * Issue #16, human approval at the vault (docs/approvals.md): a request with an
  * `approval` gate is sent only when the gate answers "approved" for that request id and hash,
  * before the expiry, once. A recording HTTP server on 127.0.0.1 says what was sent; real SQLite
  * (and PostgreSQL when ALTER_TEST_PG_URL is set) audit rows, whose hash chain must still verify.

@@ -1,5 +1,5 @@
 /**
- * Human approval by form elicitation (docs/policies.md#human-approval): for a tool declared with
+ * Human approval by form elicitation (docs/approvals.md): for a tool declared with
  * `approval: 'required'`, the vault hands each request it is about to send — method, redacted URL,
  * a summary of the body, the request's hash — to {@link approvalGate}, which asks the user with a
  * form (accept / decline) showing exactly that, and answers for that request id and hash only.

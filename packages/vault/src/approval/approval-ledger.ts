@@ -1,5 +1,5 @@
 /**
- * The one place an approval is checked (docs/policies.md#human-approval). For each request that
+ * The one place an approval is checked (docs/approvals.md). For each request that
  * needs one, the ledger builds the {@link ApprovalRequest} (redacted URL, body summary, hash of the
  * exact request, expiry), asks the gate, and accepts the answer only when it names this request
  * id, carries this request's hash, arrives before the expiry and was not used before. Anything

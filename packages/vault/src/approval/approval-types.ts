@@ -1,5 +1,5 @@
 /**
- * Human approval of one provider request (docs/policies.md#human-approval): the types the vault's
+ * Human approval of one provider request (docs/approvals.md): the types the vault's
  * request pipeline and the code that asks the user (the MCP layer's form elicitation) share.
  */
 
