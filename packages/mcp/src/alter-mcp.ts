@@ -61,6 +61,12 @@ export interface RegisterOptions {
   readonly include?: readonly string[] | undefined;
   /** Leave out these tools, named by their UNPREFIXED tool names. Applied after `include`. */
   readonly exclude?: readonly string[] | undefined;
+  /**
+   * Tools of THIS call (unprefixed names) whose provider requests each need the user's approval,
+   * as if declared with `approval: 'required'` — how a pack's writing tools are turned on for
+   * approval without changing the pack, e.g. `['create_issue']` (docs/approvals.md).
+   */
+  readonly requireApproval?: readonly string[] | undefined;
 }
 
 interface CompiledModule {
@@ -150,7 +156,7 @@ export class AlterMCP {
    */
   register(server: McpServerLike, modules: readonly ToolModule[], options: RegisterOptions = {}): readonly string[] {
     if (!Array.isArray(modules)) throw new InvalidArgumentError('modules', 'register(server, modules) needs an array of tool classes or instances');
-    const { prefix, include, exclude } = checkRegisterOptions(options);
+    const { prefix, include, exclude, requireApproval } = checkRegisterOptions(options);
     const sdk = sdkAdapterFor(server);
     const low = sdk.lowLevel(server);
     const problems: Problem[] = [];
@@ -162,7 +168,7 @@ export class AlterMCP {
     const available = [...new Set(compiled.map((t) => t.name))];
     // With module problems, the selection is not checked (a broken module may lack the named
     // tools); every tool still goes through the name checks so clashes show up in the same run.
-    for (const [argument, list] of [['options.include', include], ['options.exclude', exclude]] as const) {
+    for (const [argument, list] of [['options.include', include], ['options.exclude', exclude], ['options.requireApproval', requireApproval]] as const) {
       const unknown = problems.length > 0 ? [] : (list?.filter((n) => !available.includes(n)) ?? []);
       if (unknown.length > 0) {
         throw new InvalidArgumentError(
@@ -172,13 +178,19 @@ export class AlterMCP {
       }
     }
     const selected = compiled.filter((t) => (include === undefined || include.includes(t.name)) && !(exclude ?? []).includes(t.name));
+    const unapprovable = problems.length > 0 ? [] : selected.filter((t) => requireApproval?.includes(t.name) && t.metadata.provider === null);
+    if (unapprovable.length > 0) {
+      throw new InvalidArgumentError('options.requireApproval', `names tools without a provider, which send no provider request to approve: ${unapprovable.map((t) => t.name).join(', ')}.`);
+    }
     if (selected.length === 0 && problems.length === 0) {
       throw new InvalidArgumentError('options.include', `selects no tool (after options.exclude); available: ${available.join(', ')}.`);
     }
 
     const fullPrefix = this.#prefix + prefix;
     const tools: CompiledTool[] = [];
-    for (const base of selected) {
+    for (const original of selected) {
+      // The copy is registered; `selected` keeps the originals, which nested calls look up.
+      const base = requireApproval?.includes(original.name) && original.metadata.approval !== 'required' ? withApprovalRequired(original) : original;
       const name = fullPrefix + base.name;
       if (!TOOL_NAME_PATTERN.test(name)) {
         problems.push({
@@ -352,7 +364,12 @@ export class AlterMCP {
   }
 }
 
-function checkRegisterOptions(options: RegisterOptions): { prefix: string; include?: readonly string[]; exclude?: readonly string[] } {
+/** A copy of `tool` whose provider requests need the user's approval (register options.requireApproval). */
+function withApprovalRequired(tool: CompiledTool): CompiledTool {
+  return Object.freeze({ ...tool, metadata: Object.freeze({ ...tool.metadata, approval: 'required' as const }) });
+}
+
+function checkRegisterOptions(options: RegisterOptions): { prefix: string; include?: readonly string[]; exclude?: readonly string[]; requireApproval?: readonly string[] } {
   if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options', 'register(server, modules, options) needs an object: { prefix?, include?, exclude? }');
   const prefix = options.prefix ?? '';
   if (typeof prefix !== 'string' || !PREFIX_PATTERN.test(prefix)) {
@@ -367,7 +384,8 @@ function checkRegisterOptions(options: RegisterOptions): { prefix: string; inclu
   };
   const include = list('options.include', options.include);
   const exclude = list('options.exclude', options.exclude);
-  return { prefix, ...(include ? { include } : {}), ...(exclude ? { exclude } : {}) };
+  const requireApproval = list('options.requireApproval', options.requireApproval);
+  return { prefix, ...(include ? { include } : {}), ...(exclude ? { exclude } : {}), ...(requireApproval ? { requireApproval } : {}) };
 }
 
 /** Tool scopes in each provider's spelling (Google short names → URLs), through the vault's one seam. */

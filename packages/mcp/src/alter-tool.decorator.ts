@@ -155,6 +155,12 @@ function normalize(
     }
     endpoints = Object.freeze([...new Set(options.endpoints.map((e) => e.trim()))]);
   }
+  if (options.approval !== undefined) {
+    if (options.approval !== 'required') throw new ToolDefinitionError(member, `options.approval must be 'required' (got ${JSON.stringify(options.approval)}); leave it out when no approval is needed.`);
+    if (provider === null) {
+      throw new ToolDefinitionError(member, "options.approval was given but no provider: approval guards a provider's requests.", ['Use @AlterTool("provider", { approval: \'required\', … }).']);
+    }
+  }
   for (const key of ['input', 'output'] as const) {
     const v = options[key];
     if (v !== undefined && typeof v !== 'function' && !isZod4Schema(v) && !isZod3Schema(v)) {
@@ -183,6 +189,7 @@ function normalize(
     output: options.output,
     scopes,
     endpoints,
+    approval: options.approval,
     annotations: options.annotations === undefined ? undefined : Object.freeze({ ...options.annotations }),
     meta: options.meta === undefined ? undefined : Object.freeze({ ...options.meta }),
     unknownArguments,

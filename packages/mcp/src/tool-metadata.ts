@@ -74,6 +74,12 @@ export interface AlterToolOptions<S extends ToolInputSchema | undefined = ToolIn
    * an endpoint on a host the provider does not allow is a registration error. docs/policies.md.
    */
   readonly endpoints?: readonly string[] | undefined;
+  /**
+   * `'required'`: every provider request of the tool is shown to the user (method, redacted URL,
+   * a summary of the body) and sent only once they approve that exact request
+   * (docs/approvals.md). Needs a client with form elicitation; otherwise nothing is sent.
+   */
+  readonly approval?: 'required' | undefined;
   /** MCP tool annotations. */
   readonly annotations?: ToolAnnotations | undefined;
   /** Extra `_meta` published with the tool. */
@@ -103,6 +109,8 @@ export interface ToolMetadata {
   readonly scopes: readonly string[];
   /** Declared endpoints (frozen), or undefined when the tool declares none. */
   readonly endpoints: readonly string[] | undefined;
+  /** `'required'` when each provider request needs the user's approval, else undefined. */
+  readonly approval: 'required' | undefined;
   readonly annotations: Readonly<ToolAnnotations> | undefined;
   readonly meta: Readonly<Record<string, unknown>> | undefined;
   /** `'reject'` (default) or `'strip'`; see {@link AlterToolOptions.unknownArguments}. */

@@ -60,6 +60,8 @@ import { buildUrl, type QueryParamValue } from './url-template.js';
 import { VaultResponse } from './vault-response.js';
 import { VaultTelemetry } from './telemetry/vault-telemetry.js';
 import { EgressPolicy, deniedOutcome } from './policy/egress-policy.js';
+import { ApprovalLedger } from './approval/approval-ledger.js';
+import type { ApprovalAudit, ApprovalGate, ApprovalOptions } from './approval/approval-types.js';
 import type { PolicyOptions, PolicyOutcome } from './policy/policy-types.js';
 
 const ALLOWED_BY_DEFAULT: PolicyOutcome = Object.freeze({ decision: 'allow', rule: 'default' });
@@ -136,6 +138,8 @@ export interface AlterVaultOptions {
    * (deny, rate limits, time windows) and a `decide` function add your own. Fails closed.
    */
   readonly policy?: PolicyOptions | undefined;
+  /** Human approvals (docs/approvals.md): how long a request can be approved (`ttlMs`, default 5 minutes). */
+  readonly approvals?: ApprovalOptions | undefined;
 }
 
 /** Options of {@link AlterVault.request}. */
@@ -166,6 +170,13 @@ export interface VaultRequestOptions {
    * declared `endpoints`.
    */
   readonly endpoints?: readonly string[] | undefined;
+  /**
+   * Asks a human to approve this exact request before its token is read (docs/approvals.md).
+   * The answer must name the request and its hash, arrive within `approvals.ttlMs`, and is used once;
+   * anything else throws `ApprovalRefusedError` and nothing is sent. `ctx.request` passes it for
+   * tools declared with `approval: 'required'`.
+   */
+  readonly approval?: ApprovalGate | undefined;
   /** Why the call is made (recorded in the audit row). */
   readonly reason?: string | undefined;
   /** Whole-request timeout (default `http.timeoutMs`, else 30 000 ms). */
@@ -247,6 +258,7 @@ export class AlterVault {
   readonly #refresherFactory: (provider: ProviderConfig) => TokenRefresher;
   readonly #sweeper: StoreSweeper;
   readonly #policy: EgressPolicy;
+  readonly #approvals: ApprovalLedger;
   /** Null when @opentelemetry/api is not installed or telemetry is off: each hook is one check. */
   readonly #telemetry: VaultTelemetry | null;
   #readyPromise: Promise<void> | undefined;
@@ -286,6 +298,7 @@ export class AlterVault {
     if (options.telemetry !== undefined && typeof options.telemetry !== 'boolean') throw new InvalidArgumentError('options.telemetry', 'expected true or false');
     this.#telemetry = VaultTelemetry.create(options.telemetry !== false);
     this.#policy = new EgressPolicy(options.policy);
+    this.#approvals = new ApprovalLedger(options.approvals);
     this.store = storeFromOption(options.store);
     offerStoreLogger(this.store, this.#logger);
     this.#sweeper = new StoreSweeper(this.store, this.#logger, sweepOptionsOf(options.sweep));
@@ -516,6 +529,7 @@ export class AlterVault {
     if (options.json !== undefined && options.body !== undefined) throw new InvalidArgumentError('options.body', 'pass either json or body, not both');
     const scopeErrors = scopeErrorsArg(options.scopeErrors) ?? p.scopeErrors ?? 'raise';
     if (options.endpoints !== undefined) this.#policy.endpoints(options.endpoints, 'options.endpoints');
+    if (options.approval !== undefined && typeof options.approval !== 'function') throw new InvalidArgumentError('options.approval', 'expected a function that asks for the approval');
     const maxResponseBytes = responseCapArg(options.maxResponseBytes, 'options.maxResponseBytes') ?? p.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
     if (this.#closing) throw new VaultConfigError('The vault is closed; create a new AlterVault.');
     if (!this.#isReady) {
@@ -530,6 +544,7 @@ export class AlterVault {
     let status: number | null = null;
     let errorCode: string | null = null;
     let policy: PolicyOutcome | undefined;
+    let approval: ApprovalAudit | null = null;
     const trace = this.#telemetry?.startRequest(p.id, verb);
     try {
       const target = buildUrl(url, options.pathParams, options.queryParams);
@@ -543,6 +558,15 @@ export class AlterVault {
         ? ALLOWED_BY_DEFAULT
         : await this.#policy.evaluate({ provider: p.id, method: verb, url: target, user, tool: this.#context.current()?.tool ?? null, endpoints: options.endpoints });
       const data = options.json !== undefined ? JSON.stringify(options.json) : options.body;
+      if (options.approval !== undefined) {
+        // After the policy (a refused request is never shown for approval), before the token is read.
+        const result = await this.#approvals.obtain(
+          { user, provider: p.id, tool: this.#context.current()?.tool ?? null, method: verb, url: target.href, auditUrl: redactUrl(target), body: data },
+          options.approval,
+        );
+        approval = result.audit;
+        if (result.refusal !== null) throw result.refusal;
+      }
       if (options.signal?.aborted) throw new RequestAbortedError({ provider: p.id });
       const required = options.scopes === undefined ? [] : scopesArg(options.scopes);
 
@@ -597,6 +621,7 @@ export class AlterVault {
         errorCode,
         decision: policy?.decision ?? null,
         policyRule: policy?.rule ?? null,
+        ...(approval !== null ? { approval: approval.approval, approvalBy: approval.by, approvalVia: approval.via, approvalAt: approval.at } : {}),
       });
       try {
         // 'sync', or a 'batched' row beyond the loss window: return only once the row is committed.

@@ -35,7 +35,9 @@ function canonicalJsonWith(row: Unhashed, prevHash: string): string {
     row.errorCode,
     prevHash,
     // Appended only when set, so rows written before policies existed keep their hashes.
-    ...(row.decision != null || row.policyRule != null ? [row.decision ?? null, row.policyRule ?? null] : []),
+    ...(row.decision != null || row.policyRule != null || row.approval != null ? [row.decision ?? null, row.policyRule ?? null] : []),
+    // Likewise for approvals: rows without one keep the hashes they had before approvals existed.
+    ...(row.approval != null ? [row.approval, row.approvalBy ?? null, row.approvalVia ?? null, row.approvalAt?.toISOString() ?? null] : []),
   ]);
 }
 

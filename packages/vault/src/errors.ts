@@ -27,7 +27,8 @@ export type AlterErrorCode =
   | 'ALTER_RESPONSE_TOO_LARGE'
   | 'ALTER_NATIVE_MODULE'
   | 'ALTER_POLICY_DENIED'
-  | 'ALTER_DEPENDENCY_MISSING';
+  | 'ALTER_DEPENDENCY_MISSING'
+  | 'ALTER_APPROVAL_REFUSED';
 
 /** Base class of every error thrown by @alter/vault (other packages have their own bases and codes). */
 export class AlterError extends Error {
@@ -276,6 +277,40 @@ export class PolicyDeniedError extends AlterError {
   }
 }
 
+/** Why a request that needed a human approval was not sent. */
+export type ApprovalRefusal = 'declined' | 'cancelled' | 'expired' | 'mismatch' | 'replayed' | 'unavailable' | 'failed';
+
+const REFUSAL_TEXT: Readonly<Record<ApprovalRefusal, string>> = {
+  declined: 'the user declined it',
+  cancelled: 'the user cancelled the question',
+  expired: 'the approval expired before it was given; call the tool again to be asked again',
+  mismatch: 'the approval was given for a different request (method, URL or body changed); a changed request needs a new approval',
+  replayed: 'the approval was already used; each approval sends one request',
+  unavailable: 'the client cannot show an approval form (it does not support form elicitation); use a client that does',
+  failed: 'the client did not answer the approval question',
+};
+
+/**
+ * A request that needs the user's approval (a tool declared `approval: 'required'`,
+ * docs/approvals.md) was not approved: declined, cancelled, expired, answered for a
+ * different request, replayed, or the client could not be asked. Nothing was sent and no token was read.
+ */
+export class ApprovalRefusedError extends AlterError {
+  readonly provider: string;
+  readonly tool: string | null;
+  readonly reason: ApprovalRefusal;
+  constructor(args: { provider: string; tool: string | null; method: string; url: string; reason: ApprovalRefusal; cause?: unknown }) {
+    super(
+      'ALTER_APPROVAL_REFUSED',
+      `${args.method} ${args.url} (${args.provider}) needs the user's approval and was not sent: ${REFUSAL_TEXT[args.reason]}. Nothing was sent.`,
+      args.cause !== undefined ? { cause: args.cause } : undefined,
+    );
+    this.provider = args.provider;
+    this.tool = args.tool;
+    this.reason = args.reason;
+  }
+}
+
 /**
  * `extraHeaders` named a header the vault refuses: one that frames the request (`Content-Length`,
  * `Transfer-Encoding`, `Host`, `Connection`, …) and would let one request smuggle another onto a
@@ -338,7 +373,8 @@ export type AnyAlterError =
   | HeaderNotAllowedError
   | ResponseTooLargeError
   | NativeModuleError
-  | DependencyMissingError;
+  | DependencyMissingError
+  | ApprovalRefusedError;
 
 /**
  * Exactly the codes of @alter/vault's error classes. Typed as a record over `AlterErrorCode`, so
@@ -368,6 +404,7 @@ const ALTER_ERROR_CODES: Readonly<Record<AlterErrorCode, true>> = Object.freeze(
   ALTER_NATIVE_MODULE: true,
   ALTER_POLICY_DENIED: true,
   ALTER_DEPENDENCY_MISSING: true,
+  ALTER_APPROVAL_REFUSED: true,
 });
 
 /**

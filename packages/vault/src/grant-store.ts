@@ -103,6 +103,16 @@ export interface AuditRecord {
    */
   readonly decision?: 'allow' | 'deny' | null;
   readonly policyRule?: string | null;
+  /**
+   * Human approval of the request (docs/approvals.md): `'approved'` or `'declined'`
+   * (declined, cancelled, expired or unanswerable — `errorCode` says which), who answered
+   * (`approvalBy`, a user id), how (`approvalVia`: `'elicitation'`) and when (`approvalAt`).
+   * Absent or null on rows of tools that need no approval and on rows written before approvals existed.
+   */
+  readonly approval?: 'approved' | 'declined' | null;
+  readonly approvalBy?: string | null;
+  readonly approvalVia?: string | null;
+  readonly approvalAt?: Date | null;
   readonly prevHash: string;
   readonly hash: string;
 }

@@ -4,6 +4,7 @@
 export {
   AccountAmbiguousError,
   AlterError,
+  ApprovalRefusedError,
   AuditChainConflictError,
   ConnectSessionError,
   EncryptionKeyError,
@@ -29,12 +30,13 @@ export {
   VaultConfigError,
   DependencyMissingError,
 } from './errors.js';
-export type { AlterErrorCode, AnyAlterError } from './errors.js';
+export type { AlterErrorCode, AnyAlterError, ApprovalRefusal } from './errors.js';
 
 // The vault and its request pipeline
 export { AlterVault } from './alter-vault.js';
 export type { AlterVaultOptions, AuditContext, VaultAudit, VaultRequestOptions } from './alter-vault.js';
 export { VaultResponse } from './vault-response.js';
+export type { ApprovalAnswer, ApprovalGate, ApprovalOptions, ApprovalRequest } from './approval/approval-types.js';
 export type { QueryParamValue } from './url-template.js';
 export { SECRET_QUERY_PARAMS } from './redact-url.js';
 export { isLoopbackHost } from './loopback-host.js';

@@ -166,6 +166,16 @@ const MIGRATIONS: ReadonlyArray<{ version: number; sql: (s: string) => string }>
       ALTER TABLE ${s}.alter_audit ADD COLUMN IF NOT EXISTS policy_rule TEXT;
     `,
   },
+  {
+    // Human approval of a request: outcome, who, how, when (docs/approvals.md).
+    version: 5,
+    sql: (s) => `
+      ALTER TABLE ${s}.alter_audit ADD COLUMN IF NOT EXISTS approval TEXT;
+      ALTER TABLE ${s}.alter_audit ADD COLUMN IF NOT EXISTS approval_by TEXT;
+      ALTER TABLE ${s}.alter_audit ADD COLUMN IF NOT EXISTS approval_via TEXT;
+      ALTER TABLE ${s}.alter_audit ADD COLUMN IF NOT EXISTS approval_at TIMESTAMPTZ;
+    `,
+  },
 ];
 
 // pg returns TIMESTAMPTZ columns as Dates already.

@@ -135,6 +135,16 @@ const MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
       ALTER TABLE alter_audit ADD COLUMN policy_rule TEXT;
     `,
   },
+  {
+    // Human approval of a request: outcome, who, how, when (docs/approvals.md).
+    version: 5,
+    sql: `
+      ALTER TABLE alter_audit ADD COLUMN approval TEXT;
+      ALTER TABLE alter_audit ADD COLUMN approval_by TEXT;
+      ALTER TABLE alter_audit ADD COLUMN approval_via TEXT;
+      ALTER TABLE alter_audit ADD COLUMN approval_at INTEGER;
+    `,
+  },
 ];
 
 /** Latest schema version this code writes. */

@@ -38,6 +38,8 @@ export function advice(err: AnyAlterError): string {
       return 'allow the host in the provider config';
     case 'ALTER_HEADER_NOT_ALLOWED':
       return 'remove the header from extraHeaders';
+    case 'ALTER_APPROVAL_REFUSED':
+      return 'ask the user again, with a client that can show the approval';
     case 'ALTER_POLICY_DENIED':
       return 'declare the endpoint, or change the vault policy';
     case 'ALTER_RESPONSE_TOO_LARGE':

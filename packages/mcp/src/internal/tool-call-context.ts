@@ -17,6 +17,7 @@ import { currentCallSecrets, withCallSecrets } from '@alter/vault/internal';
 import { ForeignContextError } from '../errors.js';
 import type { AlterContext, AlterRequestOptions, ElicitParams, SamplingParams, ToolLog, ToolLogLevel } from '../alter-context.js';
 import { withAccountChoice } from './account-choice.js';
+import { approvalGate } from './approval-prompt.js';
 import type { CallState } from './call-state.js';
 
 const contexts = new WeakSet<object>();
@@ -57,6 +58,8 @@ export interface ToolBinding {
   readonly scopes: readonly string[];
   /** The tool's declared endpoints (frozen): every request is checked against them. */
   readonly endpoints?: readonly string[];
+  /** `'required'`: each request is sent only after the user approves it (approval-prompt.ts). */
+  readonly approval?: 'required';
 }
 
 export class ToolCallContext implements AlterContext {
@@ -90,6 +93,7 @@ export class ToolCallContext implements AlterContext {
             provider: tool.provider,
             scopes: Object.freeze([...tool.scopes]),
             ...(tool.endpoints !== undefined ? { endpoints: Object.freeze([...tool.endpoints]) } : {}),
+            ...(tool.approval === 'required' ? { approval: 'required' as const } : {}),
           });
     this.#logger = logger;
     if (tool.provider !== null && tool.scopes.length > 0) {
@@ -148,13 +152,16 @@ export class ToolCallContext implements AlterContext {
     // `user` and `scopes` come last so nothing in `options` overrides them. The declared endpoints
     // too (undefined when the tool declares none): tool code can neither widen what its tool may
     // reach nor declare endpoints for an undeclared tool. Several accounts and none named: the user
-    // is asked which one (account-choice.ts).
+    // is asked which one (account-choice.ts). A tool declared with `approval: 'required'` asks the user
+    // to approve each exact request (approval-prompt.ts); `approval` comes last too, so tool code
+    // can neither drop nor answer it.
+    const approval = this.#tool.approval === 'required' ? approvalGate(state, this.#tool.name) : undefined;
     const send = () =>
       withAccountChoice(
         state,
         this.#tool.name,
         provider,
-        { ...options, signal, user: state.user, scopes: this.#tool.scopes, endpoints: this.#tool.endpoints },
+        { ...options, signal, user: state.user, scopes: this.#tool.scopes, endpoints: this.#tool.endpoints, approval },
         (o) => this.#vault.request(provider, method, url, o),
       );
     // Already inside this call's secret scope (the usual case): entering it again would only cost

@@ -213,6 +213,7 @@ function bindingOf(tool: CompiledTool): ToolBinding {
       provider: tool.metadata.provider,
       scopes: Object.freeze([...tool.metadata.scopes]),
       ...(tool.metadata.endpoints !== undefined ? { endpoints: tool.metadata.endpoints } : {}),
+      ...(tool.metadata.approval === 'required' ? { approval: 'required' as const } : {}),
     });
     bindings.set(tool, binding);
   }

@@ -53,6 +53,10 @@ export interface AuditRow<TTime> {
   error_code: string | null;
   decision: string | null;
   policy_rule: string | null;
+  approval: string | null;
+  approval_by: string | null;
+  approval_via: string | null;
+  approval_at: TTime | null;
   prev_hash: string;
   hash: string;
 }
@@ -66,10 +70,10 @@ export interface KvRow<TTime> {
 
 /** The columns `appendAudit` inserts, in the order of {@link auditValues}. */
 export const AUDIT_INSERT_COLUMNS =
-  'id, at, caller, user_id, provider, account, method, url, status, duration_ms, tool, parent_tool, chain, call_id, reason, error_code, prev_hash, hash, decision, policy_rule';
+  'id, at, caller, user_id, provider, account, method, url, status, duration_ms, tool, parent_tool, chain, call_id, reason, error_code, prev_hash, hash, decision, policy_rule, approval, approval_by, approval_via, approval_at';
 
 /** How many values one audit row inserts. */
-export const AUDIT_INSERT_COLUMN_COUNT = 20;
+export const AUDIT_INSERT_COLUMN_COUNT = 24;
 
 /** The scopes (or an audit chain) as stored: a JSON array. */
 export function toJsonList(values: readonly string[]): string {
@@ -117,6 +121,11 @@ export function auditFromRow<TTime>(r: AuditRow<TTime>, toDate: ToDate<TTime>): 
     // Present only on rows the egress policy decided about (older rows read back as written).
     ...(r.decision != null ? { decision: r.decision as 'allow' | 'deny' } : {}),
     ...(r.policy_rule != null ? { policyRule: r.policy_rule } : {}),
+    // Present only on rows of requests that needed a human approval.
+    ...(r.approval != null ? { approval: r.approval as 'approved' | 'declined' } : {}),
+    ...(r.approval_by != null ? { approvalBy: r.approval_by } : {}),
+    ...(r.approval_via != null ? { approvalVia: r.approval_via } : {}),
+    ...(r.approval_at != null ? { approvalAt: toDate(r.approval_at) } : {}),
     prevHash: r.prev_hash,
     hash: r.hash,
   });
@@ -145,6 +154,10 @@ export function auditValues<TTime>(r: AuditInput, fromDate: FromDate<TTime>): un
     r.hash,
     r.decision ?? null,
     r.policyRule ?? null,
+    r.approval ?? null,
+    r.approvalBy ?? null,
+    r.approvalVia ?? null,
+    r.approvalAt != null ? fromDate(r.approvalAt) : null,
   ];
 }
 

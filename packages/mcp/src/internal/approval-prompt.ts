@@ -1,0 +1,46 @@
+/**
+ * Human approval by form elicitation (docs/approvals.md): for a tool declared with
+ * `approval: 'required'`, the vault hands each request it is about to send — method, redacted URL,
+ * a summary of the body, the request's hash — to {@link approvalGate}, which asks the user with a
+ * form (accept / decline) showing exactly that, and answers for that request id and hash only.
+ * The vault checks the answer (approval-ledger.ts): same id, same hash, in time, used once.
+ *
+ * A client without form elicitation cannot be asked here: the request is refused (fail closed).
+ */
+import { type ApprovalAnswer, type ApprovalGate, ApprovalRefusedError, type ApprovalRequest } from '@alter/vault';
+import type { CallState } from './call-state.js';
+
+/** How answers are recorded in the audit row (`approvalVia`). */
+const VIA = 'elicitation';
+
+/** The text the user reads: what will be sent, and that the approval covers this request only. */
+export function approvalMessage(tool: string, request: ApprovalRequest): string {
+  const lines = [`${tool} wants to send this request to ${request.provider}:`, '', `${request.method} ${request.url}`];
+  if (request.body !== '') lines.push('', request.body);
+  lines.push('', `Approve sending exactly this request once? The approval expires at ${request.expiresAt.toISOString()}.`);
+  return lines.join('\n');
+}
+
+/** The gate `ctx.request` passes to the vault for a tool that needs approval. */
+export function approvalGate(state: CallState, tool: string): ApprovalGate {
+  return async (request: ApprovalRequest): Promise<ApprovalAnswer> => {
+    const refused = (reason: 'unavailable' | 'failed', cause?: unknown) =>
+      new ApprovalRefusedError({ provider: request.provider, tool, method: request.method, url: request.url, reason, cause });
+    if (!state.channel.supportsFormElicitation()) throw refused('unavailable');
+    let answer: Readonly<Record<string, unknown>>;
+    try {
+      answer = await state.channel.request(
+        'elicitation',
+        // No `mode`: form is the default, and clients of 2025-06-18 do not know the field. No
+        // fields: the form's own accept / decline buttons are the answer.
+        state.secrets.redact({ message: approvalMessage(tool, request), requestedSchema: { type: 'object', properties: {} } }),
+      );
+    } catch (err) {
+      // The call itself was cancelled: that wins.
+      if (state.signal.aborted) throw err;
+      throw refused('failed', err);
+    }
+    const outcome = answer.action === 'accept' ? 'approved' : answer.action === 'cancel' ? 'cancelled' : 'declined';
+    return Object.freeze({ requestId: request.id, hash: request.hash, outcome, by: state.user, via: VIA, at: new Date() });
+  };
+}

@@ -1,0 +1,61 @@
+/**
+ * Issue #16: the pack's `post_message`, registered with `requireApproval: ['post_message']`, asks the user by
+ * form elicitation before calling the provider (the SDK's real Client declaring form elicitation,
+ * the sandbox, a SQLite vault). accept → exactly one provider request; decline → none.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { type ElicitRequest, ElicitRequestSchema, type ElicitResult } from '@modelcontextprotocol/sdk/types.js';
+import { SlackMessageTools, slackManifest } from '@alter/tools-slack';
+import { type PackStack as SharedPackStack, startToolPackStack, textOf } from '../../../../test-support/tool-pack-stack.js';
+
+let answer: ElicitResult = { action: 'decline' };
+const asked: ElicitRequest[] = [];
+
+/** The SDK's real Client, declaring form elicitation and answering it with `answer`. */
+class ApprovingClient extends Client {
+  constructor(info: { name: string; version: string }) {
+    super(info, { capabilities: { elicitation: { form: {} } } });
+    this.setRequestHandler(ElicitRequestSchema, async (req) => {
+      asked.push(req);
+      return answer;
+    });
+  }
+}
+
+describe('post_message with requireApproval (form elicitation)', () => {
+  let stack: SharedPackStack<ApprovingClient>;
+
+  beforeAll(async () => {
+    stack = await startToolPackStack({ Client: ApprovingClient, InMemoryTransport, McpServer }, ['slack'], [SlackMessageTools], [{ requireApproval: ['post_message'] }]);
+    await stack.connect('slack', slackManifest.allScopes);
+  });
+  beforeEach(() => {
+    asked.length = 0;
+    stack.sandbox.stats.reset();
+  });
+  afterAll(async () => {
+    await stack?.close();
+    stack?.leaks.assertClean();
+  });
+
+  it('on decline sends nothing to the provider', async () => {
+    answer = { action: 'decline' };
+    const result = await stack.call('post_message', { channel: 'C0RANDOM001', text: 'Needs approval' });
+    expect(result.isError).toBe(true);
+    expect(textOf(result)).toMatch(/needs the user's approval and was not sent: the user declined it\. Nothing was sent\./);
+    expect(asked).toHaveLength(1);
+    expect(stack.sandbox.stats.apiRequests.total).toBe(0);
+  });
+
+  it('on accept sends exactly one request, after showing it', async () => {
+    answer = { action: 'accept', content: {} };
+    await stack.callOk('post_message', { channel: 'C0RANDOM001', text: 'Needs approval' });
+    expect(asked).toHaveLength(1);
+    expect((asked[0]!.params as { message: string }).message).toContain('post_message wants to send this request to slack:');
+    stack.leaks.inspect(asked, 'approval elicitations');
+    expect(stack.sandbox.stats.apiRequests.total).toBe(1);
+  });
+});

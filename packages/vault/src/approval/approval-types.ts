@@ -1,0 +1,59 @@
+/**
+ * Human approval of one provider request (docs/approvals.md): the types the vault's
+ * request pipeline and the code that asks the user (the MCP layer's form elicitation) share.
+ */
+
+/** What the user is shown and asked to approve. Nothing in it is secret: the URL is redacted as in the audit log. */
+export interface ApprovalRequest {
+  /** Random id of this approval request; an answer names it, and it is used at most once. */
+  readonly id: string;
+  readonly user: string;
+  readonly provider: string;
+  /** The tool making the request (from the audit context), or null outside a tool call. */
+  readonly tool: string | null;
+  /** Upper-case HTTP method. */
+  readonly method: string;
+  /** The target URL with secret query values redacted (as in the audit row). */
+  readonly url: string;
+  /** A readable summary of the body (`''` without a body), with secret-looking fields redacted. */
+  readonly body: string;
+  /** sha256 (hex) of the exact request: method, full URL, body bytes. */
+  readonly hash: string;
+  /** After this instant the request cannot be approved any more. */
+  readonly expiresAt: Date;
+}
+
+/** The answer to an {@link ApprovalRequest}. */
+export interface ApprovalAnswer {
+  /** The {@link ApprovalRequest.id} answered. */
+  readonly requestId: string;
+  /** The {@link ApprovalRequest.hash} the user saw. */
+  readonly hash: string;
+  readonly outcome: 'approved' | 'declined' | 'cancelled';
+  /** Who answered (a user id). */
+  readonly by: string;
+  /** How the answer was given, e.g. `'elicitation'`. */
+  readonly via: string;
+  /** When the answer was given. */
+  readonly at: Date;
+}
+
+/**
+ * Asks for an approval. Throws `ApprovalRefusedError` (reason `'unavailable'` or `'failed'`) when
+ * the user cannot be asked; any other error is treated as a refusal too (fail closed).
+ */
+export type ApprovalGate = (request: ApprovalRequest) => Promise<ApprovalAnswer>;
+
+/** `approvals` option of the vault. */
+export interface ApprovalOptions {
+  /** How long an approval request can be answered, in ms (default 300 000: 5 minutes). */
+  readonly ttlMs?: number;
+}
+
+/** What the audit row records about an approval. */
+export interface ApprovalAudit {
+  readonly approval: 'approved' | 'declined';
+  readonly by: string | null;
+  readonly via: string | null;
+  readonly at: Date | null;
+}

@@ -1,0 +1,64 @@
+/**
+ * The identity of one exact request, for approvals: a sha256 over method, full URL and body bytes
+ * (an approval binds to it, so a changed request needs a new approval), and the readable summary
+ * of the body the user is shown.
+ */
+import { createHash } from 'node:crypto';
+import { SECRET_QUERY_PARAMS } from '../redact-url.js';
+
+/** The body as the vault sends it (`JSON.stringify(json)`, or the raw `body`). */
+export type RequestBody = string | Buffer | Uint8Array | URLSearchParams | undefined;
+
+/** Longest body summary shown to the user; the hash still covers the whole body. */
+const SUMMARY_MAX_CHARS = 4000;
+const REDACTED = '[REDACTED]';
+
+function bodyBytes(body: RequestBody): Buffer {
+  if (body === undefined) return Buffer.alloc(0);
+  if (typeof body === 'string') return Buffer.from(body, 'utf8');
+  if (body instanceof URLSearchParams) return Buffer.from(body.toString(), 'utf8');
+  return Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+}
+
+/** sha256 (hex) of method, URL and body, length-prefixed so no two requests share an encoding. */
+export function requestHash(method: string, url: string, body: RequestBody): string {
+  const h = createHash('sha256');
+  for (const part of [Buffer.from(method, 'utf8'), Buffer.from(url, 'utf8'), bodyBytes(body)]) {
+    h.update(`${part.byteLength}:`);
+    h.update(part);
+  }
+  return h.digest('hex');
+}
+
+const SECRET_KEY = new Set([...SECRET_QUERY_PARAMS].map((k) => k.toLowerCase()));
+
+function isSecretKey(key: string): boolean {
+  return SECRET_KEY.has(key.toLowerCase());
+}
+
+function redactJson(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(redactJson);
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, isSecretKey(k) ? REDACTED : redactJson(v)]));
+  }
+  return value;
+}
+
+function cap(text: string): string {
+  return text.length <= SUMMARY_MAX_CHARS ? text : `${text.slice(0, SUMMARY_MAX_CHARS)}… (${text.length - SUMMARY_MAX_CHARS} more characters)`;
+}
+
+/**
+ * A readable summary of the body: JSON pretty-printed, form fields one per line, text as is,
+ * binary as its size; fields named like secrets (`access_token`, `client_secret`, …) redacted.
+ */
+export function bodySummary(body: RequestBody): string {
+  if (body === undefined) return '';
+  if (body instanceof URLSearchParams) return cap([...body].map(([k, v]) => `${k}: ${isSecretKey(k) ? REDACTED : v}`).join('\n'));
+  if (typeof body !== 'string') return `(${body.byteLength} bytes of binary data)`;
+  try {
+    return cap(JSON.stringify(redactJson(JSON.parse(body)), null, 2));
+  } catch {
+    return cap(body);
+  }
+}

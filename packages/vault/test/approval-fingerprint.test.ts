@@ -1,0 +1,67 @@
+/**
+ * Issue #16: what an approval binds to and what the user is shown. The hash covers method, URL and
+ * body exactly (any change → another hash); the summary is readable and hides secret-named fields;
+ * audit rows without an approval keep the hash they had before approvals existed.
+ */
+import { describe, expect, it } from '@jest/globals';
+import { bodySummary, requestHash } from '../src/approval/request-fingerprint.js';
+import { auditHash } from '../src/audit-hash.js';
+
+describe('requestHash', () => {
+  const base = requestHash('POST', 'https://api.github.com/repos/a/b/issues', '{"title":"x"}');
+  it.each([
+    ['method', requestHash('PUT', 'https://api.github.com/repos/a/b/issues', '{"title":"x"}')],
+    ['URL', requestHash('POST', 'https://api.github.com/repos/a/c/issues', '{"title":"x"}')],
+    ['query', requestHash('POST', 'https://api.github.com/repos/a/b/issues?x=1', '{"title":"x"}')],
+    ['body', requestHash('POST', 'https://api.github.com/repos/a/b/issues', '{"title":"y"}')],
+    ['no body', requestHash('POST', 'https://api.github.com/repos/a/b/issues', undefined)],
+    // Length prefixes: moving bytes between URL and body cannot give the same hash.
+    ['a shifted boundary', requestHash('POST', 'https://api.github.com/repos/a/b/issues{', '"title":"x"}')],
+  ])('changes when the %s changes', (_what, other) => {
+    expect(other).not.toBe(base);
+  });
+
+  it('is the same for the same request, whatever the body type', () => {
+    expect(requestHash('POST', 'https://x.test/', 'a=1')).toBe(requestHash('POST', 'https://x.test/', new URLSearchParams({ a: '1' })));
+    expect(requestHash('POST', 'https://x.test/', 'abc')).toBe(requestHash('POST', 'https://x.test/', Buffer.from('abc')));
+  });
+});
+
+describe('bodySummary', () => {
+  it('pretty-prints JSON and redacts secret-named fields at any depth', () => {
+    const text = bodySummary(JSON.stringify({ to: 'bob@example.com', auth: { client_secret: 'hunter2-secret-value' }, list: [{ access_token: 'tok-secret-value' }] }));
+    expect(text).toContain('"to": "bob@example.com"');
+    expect(text).not.toContain('hunter2-secret-value');
+    expect(text).not.toContain('tok-secret-value');
+    expect(text).toContain('[REDACTED]');
+  });
+  it('shows form fields one a line, text as is, binary as its size, nothing for no body', () => {
+    expect(bodySummary(new URLSearchParams({ channel: 'C1', text: 'hi', client_secret: 's3cret-value' }))).toBe('channel: C1\ntext: hi\nclient_secret: [REDACTED]');
+    expect(bodySummary('plain text')).toBe('plain text');
+    expect(bodySummary(Buffer.from([1, 2, 3]))).toBe('(3 bytes of binary data)');
+    expect(bodySummary(undefined)).toBe('');
+  });
+  it('cuts long bodies and says how much was left out', () => {
+    const text = bodySummary('x'.repeat(5000));
+    expect(text.startsWith('x'.repeat(4000))).toBe(true);
+    expect(text).toMatch(/… \(1000 more characters\)$/);
+  });
+});
+
+describe('audit hash with approvals', () => {
+  const row = {
+    id: 'r1', at: new Date('2026-01-01T00:00:00Z'), caller: 'c', user: 'u', provider: 'github', account: 'a', method: 'POST', url: 'https://x.test/',
+    status: 201, durationMs: 1, tool: 't', parentTool: null, chain: ['t'], callId: null, reason: null, errorCode: null, prevHash: '0'.repeat(64),
+  };
+  it('keeps the hash of rows without an approval (null fields count as absent)', () => {
+    expect(auditHash({ ...row, approval: null, approvalBy: null, approvalVia: null, approvalAt: null })).toBe(auditHash(row));
+  });
+  it('covers every approval field when set', () => {
+    const approved = { ...row, approval: 'approved' as const, approvalBy: 'u', approvalVia: 'elicitation', approvalAt: new Date('2026-01-01T00:00:01Z') };
+    const h = auditHash(approved);
+    expect(h).not.toBe(auditHash(row));
+    for (const change of [{ approval: 'declined' as const }, { approvalBy: 'mallory' }, { approvalVia: 'url' }, { approvalAt: new Date('2026-01-01T00:00:02Z') }]) {
+      expect(auditHash({ ...approved, ...change })).not.toBe(h);
+    }
+  });
+});
