@@ -15,7 +15,16 @@ export function canonicalAuditJson(row: Hashable): string {
 }
 
 function canonicalJsonWith(row: Unhashed, prevHash: string): string {
-  return JSON.stringify([
+  return canonicalAuditPrefix(row) + JSON.stringify(prevHash) + ']';
+}
+
+/**
+ * The canonical JSON of a row up to (not including) its prevHash, the last element: computed
+ * before the writer knows the chain's tail, so a store that links a batch under its append lock
+ * only pays for SHA-256 there ({@link auditHashOfPrefix}).
+ */
+export function canonicalAuditPrefix(row: Unhashed): string {
+  const json = JSON.stringify([
     row.id,
     row.at.toISOString(),
     row.caller,
@@ -33,8 +42,14 @@ function canonicalJsonWith(row: Unhashed, prevHash: string): string {
     row.callId,
     row.reason,
     row.errorCode,
-    prevHash,
   ]);
+  // '[a,…,z]' -> '[a,…,z,'; prevHash and ']' follow.
+  return json.slice(0, -1) + ',';
+}
+
+/** sha256 (hex) of the row whose {@link canonicalAuditPrefix} is `prefix`, chained after `prevHash`. */
+export function auditHashOfPrefix(prefix: string, prevHash: string): string {
+  return createHash('sha256').update(prefix).update(JSON.stringify(prevHash)).update(']').digest('hex');
 }
 
 /** sha256 (hex) of a row's canonical JSON. */

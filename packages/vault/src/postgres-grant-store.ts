@@ -182,6 +182,8 @@ export class PostgresGrantStore implements GrantStore {
   readonly #connectionString: string;
   readonly #settings: PgConnectionSettings;
   readonly #s: string;
+  /** BEGIN, the audit append lock and the tail read, sent as one simple-protocol query. */
+  readonly #auditOpenSql: string;
   #logger: Logger | undefined;
   #pool: pg.Pool | undefined;
   #opening: Promise<void> | undefined;
@@ -206,6 +208,9 @@ export class PostgresGrantStore implements GrantStore {
     if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(schema)) throw new InvalidArgumentError('schema', 'must be a plain identifier (letters, digits, _)');
     this.schema = schema;
     this.#s = `"${schema}"`;
+    // The schema is a plain identifier (checked above), so it is safe inside the literal; the
+    // key is the one appendAudit() locks with a bound parameter.
+    this.#auditOpenSql = `BEGIN; SELECT pg_advisory_xact_lock(hashtext('alter-audit:${schema}')); SELECT hash FROM ${this.#s}.alter_audit ORDER BY seq DESC LIMIT 1`;
     this.#connectionString = conn;
     const queryTimeoutMs = optionalPositiveInt(options.queryTimeoutMs, 'options.queryTimeoutMs') ?? 15_000;
     const keepAlive = options.keepAliveInitialDelayMs;
@@ -392,17 +397,37 @@ export class PostgresGrantStore implements GrantStore {
   }
 
   async appendAuditLinked(link: (tailHash: string) => readonly AuditInput[]): Promise<void> {
-    await this.#tx(this.#p(), async (c) => {
-      await this.#q('SELECT pg_advisory_xact_lock(hashtext($1))', [`alter-audit:${this.schema}`], c);
-      // Read after the lock is held (its own statement: a READ COMMITTED snapshot taken before the
-      // lock wait would miss the previous holder's rows), hashed here, so no other writer can
-      // move the tail in between — 4 processes on one chain no longer retry each other's batches.
-      const tail = (await this.#q<{ hash: string }>(`SELECT hash FROM ${this.#s}.alter_audit ORDER BY seq DESC LIMIT 1`, [], c))[0]?.hash ?? GENESIS_HASH;
-      const rows = link(tail);
-      if (rows.length === 0) return;
-      if (rows[0]!.prevHash !== tail) throw new AuditChainConflictError();
-      await this.#insertAudit(rows, c);
+    // Three round trips, two of them while other writers wait for the lock (was five and four):
+    // BEGIN + lock + tail read as one simple-protocol query, the INSERT, COMMIT.
+    await withPgSession(this.#p(), this.#settings, 'an audit append', false, async (c) => {
+      try {
+        // Separate statements in one query: the tail read takes its READ COMMITTED snapshot
+        // after the lock wait, so it sees the previous holder's rows; the hash is computed here,
+        // under the lock, so no other writer can move the tail in between (no conflicts).
+        const opened = (await this.#run(c, this.#auditOpenSql)) as unknown as readonly pg.QueryResult<{ hash: string }>[];
+        const tail = opened[opened.length - 1]?.rows[0]?.hash ?? GENESIS_HASH;
+        const rows = link(tail);
+        if (rows.length > 0) {
+          if (rows[0]!.prevHash !== tail) throw new AuditChainConflictError();
+          await this.#insertAudit(rows, c);
+        }
+        await this.#run(c, 'COMMIT');
+      } catch (err) {
+        // A broken connection needs no ROLLBACK: the server rolls back when the session ends.
+        if (!c.broken) await c.query('ROLLBACK').catch(() => {});
+        throw err;
+      }
     });
+  }
+
+  /** A statement on `c` whose SQL failure becomes a StoreError (typed errors pass as they are). */
+  async #run(c: PgSession, sql: string): Promise<pg.QueryResult> {
+    try {
+      return await c.query(sql);
+    } catch (cause) {
+      if (cause instanceof StoreError) throw cause;
+      throw new StoreError(`PostgreSQL audit append failed: ${safeDetail(cause, this.#settings)}; nothing was written.`, { cause });
+    }
   }
 
   async lastAudit(): Promise<AuditRecord | undefined> {
