@@ -163,6 +163,30 @@ const sameDate = (d: Date): Date => d;
 const toGrant = (r: GrantRow): StoredGrant => grantFromRow(r, sameDate);
 const toAudit = (r: AuditRow): AuditRecord => auditFromRow(r, sameDate);
 
+/** The insert columns, in auditValues() order: the keys of a row in the JSON batch. */
+const AUDIT_COLUMN_NAMES: readonly string[] = AUDIT_INSERT_COLUMNS.split(',').map((c) => c.trim());
+
+/**
+ * Rows (auditValues, in AUDIT_INSERT_COLUMNS order) as a JSON array of objects keyed by column,
+ * or undefined when JSON cannot carry a value exactly: a non-finite number (JSON null), or a lone
+ * UTF-16 surrogate (JSON.stringify escapes it as \udXXX, which PostgreSQL refuses in JSON text).
+ */
+function auditJson(rows: readonly (readonly unknown[])[]): string | undefined {
+  const objects: Record<string, unknown>[] = [];
+  for (const values of rows) {
+    const o: Record<string, unknown> = {};
+    for (let i = 0; i < AUDIT_COLUMN_NAMES.length; i++) {
+      const v = values[i];
+      if (v instanceof Date) o[AUDIT_COLUMN_NAMES[i]!] = v.toISOString();
+      else if (v === null || v === undefined || typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v))) o[AUDIT_COLUMN_NAMES[i]!] = v ?? null;
+      else return undefined;
+    }
+    objects.push(o);
+  }
+  const json = JSON.stringify(objects);
+  return /\\u[dD][89abAB]|\\u[dD][c-fC-F]/.test(json) ? undefined : json;
+}
+
 /** Removes any password from a connection string, for messages and inspect output. */
 function describeUrl(url: string): string {
   try {
@@ -184,6 +208,8 @@ export class PostgresGrantStore implements GrantStore {
   readonly #s: string;
   /** BEGIN, the audit append lock and the tail read, sent as one simple-protocol query. */
   readonly #auditOpenSql: string;
+  /** The prepared INSERT of a batch of audit rows given as one JSON array (see #insertAudit). */
+  readonly #auditInsertJsonSql: string;
   #logger: Logger | undefined;
   #pool: pg.Pool | undefined;
   #opening: Promise<void> | undefined;
@@ -211,6 +237,7 @@ export class PostgresGrantStore implements GrantStore {
     // The schema is a plain identifier (checked above), so it is safe inside the literal; the
     // key is the one appendAudit() locks with a bound parameter.
     this.#auditOpenSql = `BEGIN; SELECT pg_advisory_xact_lock(hashtext('alter-audit:${schema}')); SELECT hash FROM ${this.#s}.alter_audit ORDER BY seq DESC LIMIT 1`;
+    this.#auditInsertJsonSql = `INSERT INTO ${this.#s}.alter_audit (${AUDIT_INSERT_COLUMNS}) SELECT ${AUDIT_INSERT_COLUMNS} FROM json_populate_recordset(NULL::${this.#s}.alter_audit, $1::json)`;
     this.#connectionString = conn;
     const queryTimeoutMs = optionalPositiveInt(options.queryTimeoutMs, 'options.queryTimeoutMs') ?? 15_000;
     const keepAlive = options.keepAliveInitialDelayMs;
@@ -292,9 +319,9 @@ export class PostgresGrantStore implements GrantStore {
   }
 
   /** One statement, on `on` (inside a transaction) or on a connection of its own. */
-  async #q<R extends pg.QueryResultRow>(sql: string, params: unknown[] = [], on?: Queryable): Promise<R[]> {
+  async #q<R extends pg.QueryResultRow>(sql: string, params: unknown[] = [], on?: Queryable, prepareAs?: string): Promise<R[]> {
     try {
-      if (on) return (await on.query<R>(sql, params)).rows;
+      if (on) return (await on.query<R>(sql, params, prepareAs)).rows;
       return await withPgSession(this.#p(), this.#settings, 'a query', false, async (s) => (await s.query<R>(sql, params)).rows);
     } catch (cause) {
       // Typed errors (the chain conflict, StoreUnavailableError) pass as they are.
@@ -382,17 +409,27 @@ export class PostgresGrantStore implements GrantStore {
     });
   }
 
-  /** Multi-row INSERTs of up to 500 rows, on the transaction's client. */
+  /**
+   * Inserts a batch on the transaction's client, while the append lock is held: normally as ONE
+   * prepared statement taking the batch as a JSON array (json_populate_recordset over the
+   * table's row type), parsed and planned once per connection whatever the batch size — half the
+   * server time of a multi-row VALUES statement of 200 rows, and one plan instead of one per size
+   * (preparing every size up to 200 would hold ~64 MB per connection). Rows JSON cannot carry
+   * exactly (a lone UTF-16 surrogate, which PostgreSQL refuses in JSON text; a non-finite number)
+   * go as multi-row VALUES statements of up to 500 rows, as before.
+   */
   async #insertAudit(rows: readonly AuditInput[], c: PgSession): Promise<void> {
+    const values = rows.map((r) => auditValues(r, sameDate));
+    const json = auditJson(values);
+    if (json !== undefined) {
+      await this.#q(this.#auditInsertJsonSql, [json], c, `alter-audit-insert:${this.schema}`);
+      return;
+    }
     const cols = AUDIT_INSERT_COLUMN_COUNT;
-    for (let i = 0; i < rows.length; i += 500) {
-      const chunk = rows.slice(i, i + 500);
-      const params: unknown[] = [];
-      const values = chunk.map((r, j) => {
-        params.push(...auditValues(r, sameDate));
-        return `(${Array.from({ length: cols }, (_, k) => `$${j * cols + k + 1}`).join(', ')})`;
-      });
-      await this.#q(`INSERT INTO ${this.#s}.alter_audit (${AUDIT_INSERT_COLUMNS}) VALUES ${values.join(', ')}`, params, c);
+    for (let i = 0; i < values.length; i += 500) {
+      const chunk = values.slice(i, i + 500);
+      const tuples = chunk.map((_, j) => `(${Array.from({ length: cols }, (_, k) => `$${j * cols + k + 1}`).join(', ')})`);
+      await this.#q(`INSERT INTO ${this.#s}.alter_audit (${AUDIT_INSERT_COLUMNS}) VALUES ${tuples.join(', ')}`, chunk.flat(), c);
     }
   }
 

@@ -67,4 +67,22 @@ describeWithPostgres('PostgreSQL audit append', (db) => {
       for (const s of stores) await s.close();
     }
   });
+
+  it('stores every field exactly as given (the batch travels as one JSON parameter)', async () => {
+    const store = new PostgresGrantStore({ connectionString: db.urlWithSchema });
+    try {
+      await store.open();
+      const tail = (await store.lastAudit())?.hash ?? '0'.repeat(64);
+      const odd = { id: 'odd-1', at: new Date(Date.UTC(2026, 0, 2, 3, 4, 5, 678)), caller: 'q"uote\\back\nline', user: 'ünïcödé 🙂 \u2028', provider: 'acme', account: "it's", method: 'POST', url: 'https://api.example.com/a?b=%22c%22&d=[e]', status: null, durationMs: 0.1 + 0.2, tool: null, parentTool: 'parent', chain: ['a', 'b"c'], callId: null, reason: '{"json":"in text"}', errorCode: 'E_X', prevHash: tail };
+      const row = { ...odd, hash: createHash('sha256').update(`${tail}:odd`).digest('hex') };
+      await store.appendAuditLinked!(() => [row]);
+      const [stored] = await store.queryAudit({ limit: 1 });
+      const { seq: _seq, ...back } = stored!;
+      expect(back).toEqual(row);
+      expect(back.at.getTime()).toBe(row.at.getTime());
+      expect(back.durationMs).toBe(0.1 + 0.2);
+    } finally {
+      await store.close();
+    }
+  });
 });
