@@ -15,7 +15,7 @@ export function canonicalAuditJson(row: Hashable): string {
 }
 
 function canonicalJsonWith(row: Unhashed, prevHash: string): string {
-  return canonicalAuditPrefix(row) + JSON.stringify(prevHash) + ']';
+  return `${canonicalAuditPrefix(row)}${JSON.stringify(prevHash)}]`;
 }
 
 /**
@@ -44,7 +44,7 @@ export function canonicalAuditPrefix(row: Unhashed): string {
     row.errorCode,
   ]);
   // '[a,…,z]' -> '[a,…,z,'; prevHash and ']' follow.
-  return json.slice(0, -1) + ',';
+  return `${json.slice(0, -1)},`;
 }
 
 /** sha256 (hex) of the row whose {@link canonicalAuditPrefix} is `prefix`, chained after `prevHash`. */
