@@ -15,7 +15,16 @@ export function canonicalAuditJson(row: Hashable): string {
 }
 
 function canonicalJsonWith(row: Unhashed, prevHash: string): string {
-  return JSON.stringify([
+  return `${canonicalAuditPrefix(row)}${JSON.stringify(prevHash)}]`;
+}
+
+/**
+ * The canonical JSON of a row up to (not including) its prevHash, the last element: computed
+ * before the writer knows the chain's tail, so a store that links a batch under its append lock
+ * only pays for SHA-256 there ({@link auditHashOfPrefix}).
+ */
+export function canonicalAuditPrefix(row: Unhashed): string {
+  const json = JSON.stringify([
     row.id,
     row.at.toISOString(),
     row.caller,
@@ -33,12 +42,18 @@ function canonicalJsonWith(row: Unhashed, prevHash: string): string {
     row.callId,
     row.reason,
     row.errorCode,
-    prevHash,
-    // Appended only when set, so rows written before policies existed keep their hashes.
+    // The policy decision and the approval, only when set (before prevHash, which stays last): rows
+    // written before policies and approvals existed keep their hashes.
     ...(row.decision != null || row.policyRule != null || row.approval != null ? [row.decision ?? null, row.policyRule ?? null] : []),
-    // Likewise for approvals: rows without one keep the hashes they had before approvals existed.
     ...(row.approval != null ? [row.approval, row.approvalBy ?? null, row.approvalVia ?? null, row.approvalAt?.toISOString() ?? null] : []),
   ]);
+  // '[a,…,z]' -> '[a,…,z,'; prevHash and ']' follow.
+  return `${json.slice(0, -1)},`;
+}
+
+/** sha256 (hex) of the row whose {@link canonicalAuditPrefix} is `prefix`, chained after `prevHash`. */
+export function auditHashOfPrefix(prefix: string, prevHash: string): string {
+  return createHash('sha256').update(prefix).update(JSON.stringify(prevHash)).update(']').digest('hex');
 }
 
 /** sha256 (hex) of a row's canonical JSON. */

@@ -22,7 +22,7 @@
  * `flush()` and `close()` write everything queued; nothing is dropped: a failed append keeps its
  * rows queued, rejects whoever waits for them, and is retried.
  */
-import { auditHashWith, GENESIS_HASH, recomputeHash } from './audit-hash.js';
+import { auditHashOfPrefix, canonicalAuditPrefix, GENESIS_HASH, recomputeHash } from './audit-hash.js';
 import { AuditChainConflictError, InvalidArgumentError } from './errors.js';
 import type { AuditFilter, AuditInput, AuditRecord, GrantStore } from './grant-store.js';
 import { describeType, optionalPositiveInt, optionalString, requireObject } from './internal/args.js';
@@ -194,6 +194,11 @@ interface Queued {
   readonly row: PendingAudit;
   /** performance.now() when queued, for the maxDelayMs timer. */
   readonly at: number;
+  /**
+   * The row's canonical JSON without prevHash, set by the writer before it takes the store's
+   * append lock (never on the request path), so only SHA-256 runs while other processes wait.
+   */
+  prefix?: string;
 }
 
 interface Waiter {
@@ -360,6 +365,7 @@ export class AuditLog {
   /** One atomic append; re-hashes and retries when another writer moved the chain's tail. */
   async #append(batch: readonly Queued[]): Promise<void> {
     const store = this.#store;
+    for (const q of batch) q.prefix ??= canonicalAuditPrefix(q.row);
     if (typeof store.appendAuditLinked === 'function') {
       // The store hashes the batch onto the tail it reads under its append lock: no conflicts.
       let last: string | undefined;
@@ -403,8 +409,8 @@ export class AuditLog {
    * prevHash passed in): the writer, not the request path, pays for canonical JSON and SHA-256.
    */
   #link(batch: readonly Queued[], prev: string): AuditInput[] {
-    return batch.map(({ row }) => {
-      const hash = auditHashWith(row, prev);
+    return batch.map(({ row, prefix }) => {
+      const hash = auditHashOfPrefix(prefix ?? canonicalAuditPrefix(row), prev);
       const input: AuditInput = { ...row, prevHash: prev, hash };
       prev = hash;
       return input;
