@@ -10,7 +10,7 @@
  * No argument, result, URL or message goes into an attribute: tool arguments and results may hold
  * the user's data, and error messages Connect links.
  */
-import { INSTRUMENTATION_SCOPE, loadOtelApi, MeterInstruments, type OtelApi } from '@alter/vault/internal';
+import { INSTRUMENTATION_SCOPE, loadOtelApi, MeterInstruments, type OtelApi } from '@alter/vault/internal-telemetry';
 import type { CallEnv, ToolCallAnswer } from '../internal/call-env.js';
 import { parentContext } from './trace-context-from-meta.js';
 

@@ -6,7 +6,7 @@
  * application that registered a tracer but no propagator would otherwise lose the client's trace,
  * so a W3C `traceparent` is then read here (W3C Trace Context, version 00 format).
  */
-import type { OtelApi } from '@alter/vault/internal';
+import type { OtelApi } from '@alter/vault/internal-telemetry';
 
 const TRACEPARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?$/;
 
