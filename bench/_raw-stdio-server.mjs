@@ -17,7 +17,10 @@ const server = new McpServer({ name: 'raw-sdk', version: '1.0.0' });
 for (const name of ['list_repos', 'list_issues', 'create_issue', 'create_issue_comment', 'get_pull_request']) {
   server.registerTool(
     name,
-    { description: `${name} (baseline)`, inputSchema: { owner: z.string().optional(), repo: z.string().optional(), page: z.number().int().min(1).optional() } },
+    {
+      description: `${name} (baseline)`,
+      inputSchema: { owner: z.string().optional(), repo: z.string().optional(), page: z.number().int().min(1).optional() },
+    },
     async () => ({ content: [{ type: 'text', text: 'ok' }] }),
   );
 }

@@ -57,7 +57,14 @@ export function createBenchVault({ caller, tempPrefix }) {
   return {
     vault,
     token,
-    grantAlice: () => vault.grants.put({ user: 'alice', provider: 'bench', accessToken: token, expiresAt: new Date(Date.now() + 3600_000), scopes: ['read'] }),
+    grantAlice: () =>
+      vault.grants.put({
+        user: 'alice',
+        provider: 'bench',
+        accessToken: token,
+        expiresAt: new Date(Date.now() + 3600_000),
+        scopes: ['read'],
+      }),
     dispose: () => rmSync(dir, { recursive: true, force: true }),
   };
 }

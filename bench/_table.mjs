@@ -19,7 +19,8 @@ function cells(r) {
     const us = r.sides[side].cpuUsPerOp;
     return { ratio: `wall ${f2(ratio.wall)}× · CPU ${f2(ratio.cpu)}×`, abs: `CPU ${f0(us)} µs/op` };
   }
-  if (r.case === 'loop-delay') return { ratio: `p99 on−off ${f2(r.p99DiffMs)} ms`, abs: `p99 on ${f2(r.p99OnMs)} ms, off ${f2(r.p99OffMs)} ms @ ${r.rate}/s` };
+  if (r.case === 'loop-delay')
+    return { ratio: `p99 on−off ${f2(r.p99DiffMs)} ms`, abs: `p99 on ${f2(r.p99OnMs)} ms, off ${f2(r.p99OffMs)} ms @ ${r.rate}/s` };
   if (r.rowsPerSecond) return { ratio: '', abs: `${f0(r.rowsPerSecond)} rows/s` };
   if (r.case === 'audit-multiprocess-verify') return { ratio: '', abs: r.ok ? `chain verifies (${r.checked} rows)` : 'CHAIN BROKEN' };
   return { ratio: '', abs: JSON.stringify(r).slice(0, 80) };
@@ -27,7 +28,10 @@ function cells(r) {
 
 const names = [];
 for (const run of runs) for (const r of run.results) if (!names.includes(r.name)) names.push(r.name);
-const header = runs.length === 1 ? ['case', 'ratio vs baseline', 'ours'] : ['case', `before (${runs[0].meta.commit})`, `after (${runs[1].meta.commit})`, 'after, ours'];
+const header =
+  runs.length === 1
+    ? ['case', 'ratio vs baseline', 'ours']
+    : ['case', `before (${runs[0].meta.commit})`, `after (${runs[1].meta.commit})`, 'after, ours'];
 console.log(`| ${header.join(' | ')} |`);
 console.log(`|${header.map(() => '---').join('|')}|`);
 for (const name of names) {
@@ -36,4 +40,7 @@ for (const name of names) {
   if (runs.length === 1) console.log(`| ${name} | ${c[0].ratio} | ${c[0].abs} |`);
   else console.log(`| ${name} | ${c[0].ratio || c[0].abs} | ${c[1].ratio || c[1].abs} | ${c[1].abs} |`);
 }
-for (const [i, run] of runs.entries()) console.log(`\n${files[i]}: ${run.meta.at}, Node ${run.meta.node}, ${run.meta.cpus} CPUs, load average ${run.meta.loadavg.map((x) => x.toFixed(1)).join(' / ')}${run.meta.quick ? ', --quick' : ''}`);
+for (const [i, run] of runs.entries())
+  console.log(
+    `\n${files[i]}: ${run.meta.at}, Node ${run.meta.node}, ${run.meta.cpus} CPUs, load average ${run.meta.loadavg.map((x) => x.toFixed(1)).join(' / ')}${run.meta.quick ? ', --quick' : ''}`,
+  );

@@ -43,8 +43,21 @@ const api = await startLoopbackApi();
 const key = randomBytes(32).toString('base64');
 
 async function openVault(store, durability) {
-  const vault = new AlterVault({ caller: `bench-${durability}`, providers: [provider], store, encryptionKey: key, logger: silentLogger, audit: { durability } });
-  await vault.grants.put({ user: 'alice', provider: 'bench', accessToken: `at-${randomBytes(24).toString('base64url')}`, expiresAt: new Date(Date.now() + 3600_000), scopes: [] });
+  const vault = new AlterVault({
+    caller: `bench-${durability}`,
+    providers: [provider],
+    store,
+    encryptionKey: key,
+    logger: silentLogger,
+    audit: { durability },
+  });
+  await vault.grants.put({
+    user: 'alice',
+    provider: 'bench',
+    accessToken: `at-${randomBytes(24).toString('base64url')}`,
+    expiresAt: new Date(Date.now() + 3600_000),
+    scopes: [],
+  });
   return vault;
 }
 

@@ -48,7 +48,9 @@ process.exit(0);
 
 function child(url, maxBatchRows) {
   const dist = new URL('../packages/vault/dist', import.meta.url).href;
-  const proc = spawn(process.execPath, ['--input-type=module', '-e', CHILD, dist, url, String(ROWS), String(maxBatchRows)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const proc = spawn(process.execPath, ['--input-type=module', '-e', CHILD, dist, url, String(ROWS), String(maxBatchRows)], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
   let out = '';
   const lines = [];
   const waiters = [];
@@ -62,7 +64,8 @@ function child(url, maxBatchRows) {
       nl = out.indexOf('\n');
     }
   });
-  const line = (n) => new Promise((r) => (lines.length >= n ? r() : waiters.push(r))).then(() => (lines.length >= n ? lines[n - 1] : line(n)));
+  const line = (n) =>
+    new Promise((r) => (lines.length >= n ? r() : waiters.push(r))).then(() => (lines.length >= n ? lines[n - 1] : line(n)));
   return { proc, line, go: () => proc.stdin.write('go\n') };
 }
 
@@ -89,9 +92,21 @@ try {
       rates.push((results.reduce((a, x) => a + x.rows, 0) / span) * 1000);
     }
     console.log(`  maxBatchRows ${String(maxBatchRows).padEnd(5)}: ${show(rates, 0, ' rows/s')} aggregate (goal ≥ 10,000)`);
-    emit({ name: `audit rows/s, ${PROCESSES} processes on one PostgreSQL chain, maxBatchRows ${maxBatchRows}`, case: 'audit-multiprocess', processes: PROCESSES, maxBatchRows, rowsPerSecond: stats(rates) });
+    emit({
+      name: `audit rows/s, ${PROCESSES} processes on one PostgreSQL chain, maxBatchRows ${maxBatchRows}`,
+      case: 'audit-multiprocess',
+      processes: PROCESSES,
+      maxBatchRows,
+      rowsPerSecond: stats(rates),
+    });
   }
-  const vault = new AlterVault({ caller: 'mp-verify', providers: [], store: url, encryptionKey: randomBytes(32).toString('base64'), logger: silentLogger });
+  const vault = new AlterVault({
+    caller: 'mp-verify',
+    providers: [],
+    store: url,
+    encryptionKey: randomBytes(32).toString('base64'),
+    logger: silentLogger,
+  });
   const verified = await vault.audit.verify();
   await vault.close();
   console.log(`  chain: ${verified.ok ? 'verifies' : `BROKEN (${verified.problem})`} over ${verified.checked} rows`);

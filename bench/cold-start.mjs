@@ -66,7 +66,10 @@ for (const side of Object.values(sides)) {
 const count = QUICK ? 5 : 15;
 // Interleaved rounds, the order rotating each round; only spawn → first tools/list is timed.
 const names = Object.keys(sides);
-const result = { sides: Object.fromEntries(names.map((n) => [n, { wall: [] }])), ratios: Object.fromEntries(names.slice(1).map((n) => [n, { wall: [] }])) };
+const result = {
+  sides: Object.fromEntries(names.map((n) => [n, { wall: [] }])),
+  ratios: Object.fromEntries(names.slice(1).map((n) => [n, { wall: [] }])),
+};
 for (let r = 0; r < count; r++) {
   const got = {};
   for (const name of names.map((_, i) => names[(i + r) % names.length])) {
@@ -80,7 +83,8 @@ for (let r = 0; r < count; r++) {
 }
 console.log(`cold start to the first tools/list  (${count} rounds, wall ms, median (min–max))`);
 for (const [name, m] of Object.entries(result.sides)) console.log(`  ${name.padEnd(22)} ${show(m.wall, 0, ' ms')}`);
-for (const [name, r] of Object.entries(result.ratios)) console.log(`  ratio ${name} / raw-sdk  ${show(r.wall, 2, '×')}${name === 'github-stdio' ? '   (goal ≤ 1.5×)' : ''}`);
+for (const [name, r] of Object.entries(result.ratios))
+  console.log(`  ratio ${name} / raw-sdk  ${show(r.wall, 2, '×')}${name === 'github-stdio' ? '   (goal ≤ 1.5×)' : ''}`);
 emit({
   name: 'cold start to the first tools/list',
   rounds: count,

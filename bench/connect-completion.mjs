@@ -76,12 +76,19 @@ try {
   for (const side of Object.values(sides)) await side.once();
   const ms = Object.fromEntries(Object.keys(sides).map((n) => [n, []]));
   for (let i = 0; i < SAMPLES; i++) for (const [n, side] of Object.entries(sides)) ms[n].push(await side.once());
-  console.log(`connect completion noticed in another vault (${SAMPLES} samples per side; ms from the callback request to the other wait resolving)`);
+  console.log(
+    `connect completion noticed in another vault (${SAMPLES} samples per side; ms from the callback request to the other wait resolving)`,
+  );
   for (const [n, values] of Object.entries(ms)) console.log(`  ${n.padEnd(24)} ${show(values, 1, ' ms')}`);
   const base = stats(ms['sqlite, 250 ms reads']).median;
   const notified = stats(ms['postgres LISTEN/NOTIFY']).median;
   console.log(`  ratio of medians (postgres / sqlite baseline): ${(notified / base).toFixed(3)}×`);
-  emit({ name: 'connect completion noticed in another vault', case: 'connect-completion', samples: SAMPLES, ms: Object.fromEntries(Object.entries(ms).map(([n, v]) => [n, stats(v)])) });
+  emit({
+    name: 'connect completion noticed in another vault',
+    case: 'connect-completion',
+    samples: SAMPLES,
+    ms: Object.fromEntries(Object.entries(ms).map(([n, v]) => [n, stats(v)])),
+  });
 } finally {
   for (const side of Object.values(sides)) await side.close();
   rmSync(dir, { recursive: true, force: true });

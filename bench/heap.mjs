@@ -20,7 +20,11 @@ const deltas = [];
 const perCall = [];
 for (let r = 0; r < ROUNDS; r++) {
   const started = Date.now();
-  const child = spawnSync(process.execPath, ['--expose-gc', fixture], { encoding: 'utf8', env: { ...process.env, HEAP_CALLS: String(CALLS) }, maxBuffer: 1 << 20 });
+  const child = spawnSync(process.execPath, ['--expose-gc', fixture], {
+    encoding: 'utf8',
+    env: { ...process.env, HEAP_CALLS: String(CALLS) },
+    maxBuffer: 1 << 20,
+  });
   if (child.status !== 0) {
     console.error(`heap child failed (${child.status ?? child.signal}): ${child.stderr.slice(0, 2_000)}`);
     process.exit(1);
@@ -28,7 +32,11 @@ for (let r = 0; r < ROUNDS; r++) {
   const { before, after, calls } = JSON.parse(child.stdout);
   deltas.push((after - before) / MB);
   perCall.push((after - before) / calls);
-  console.log(`  round ${r + 1}: ${calls.toLocaleString('en-US')} calls in ${((Date.now() - started) / 1000).toFixed(0)} s; heapUsed after GC ${(before / MB).toFixed(2)} MB -> ${(after / MB).toFixed(2)} MB`);
+  console.log(
+    `  round ${r + 1}: ${calls.toLocaleString('en-US')} calls in ${((Date.now() - started) / 1000).toFixed(0)} s; heapUsed after GC ${(before / MB).toFixed(2)} MB -> ${(after / MB).toFixed(2)} MB`,
+  );
 }
-console.log(`heap over ${CALLS.toLocaleString('en-US')} tool calls (audit on, SQLite, in memory): delta ${show(deltas, 2, ' MB')}, ${show(perCall, 1, ' B/call')}`);
+console.log(
+  `heap over ${CALLS.toLocaleString('en-US')} tool calls (audit on, SQLite, in memory): delta ${show(deltas, 2, ' MB')}, ${show(perCall, 1, ' B/call')}`,
+);
 emit({ name: `heap delta over ${CALLS} tool calls`, case: 'heap', calls: CALLS, heapDeltaMB: stats(deltas), bytesPerCall: stats(perCall) });

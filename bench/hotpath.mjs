@@ -63,10 +63,22 @@ const provider = {
 const token = `at-${randomBytes(24).toString('base64url')}`;
 
 // The baseline: axios configured exactly like the vault's, the body read the same way.
-const matched = axios.create({ validateStatus: () => true, maxRedirects: 0, proxy: false, responseType: 'stream', transformResponse: [], decompress: true });
+const matched = axios.create({
+  validateStatus: () => true,
+  maxRedirects: 0,
+  proxy: false,
+  responseType: 'stream',
+  transformResponse: [],
+  decompress: true,
+});
 async function matchedGet(id) {
   const signal = AbortSignal.timeout(TIMEOUT_MS);
-  const res = await matched.request({ method: 'GET', url: `${origin}/gmail/v1/users/me/messages/${encodeURIComponent(id)}`, headers: { authorization: `Bearer ${token}` }, signal });
+  const res = await matched.request({
+    method: 'GET',
+    url: `${origin}/gmail/v1/users/me/messages/${encodeURIComponent(id)}`,
+    headers: { authorization: `Bearer ${token}` },
+    signal,
+  });
   const body = await readCappedBody(res.data, CAP, signal);
   if (body === undefined) throw new Error('too large');
   return { status: res.status, json: JSON.parse(body.toString('utf8')) };
@@ -74,7 +86,13 @@ async function matchedGet(id) {
 
 async function openVault(store) {
   const vault = new AlterVault({ caller: 'bench-hotpath', providers: [provider], store, encryptionKey: key, logger: silentLogger });
-  await vault.grants.put({ user: 'alice', provider: 'bench', accessToken: token, expiresAt: new Date(Date.now() + 3600_000), scopes: ['read'] });
+  await vault.grants.put({
+    user: 'alice',
+    provider: 'bench',
+    accessToken: token,
+    expiresAt: new Date(Date.now() + 3600_000),
+    scopes: ['read'],
+  });
   return vault;
 }
 
@@ -83,16 +101,24 @@ MailTools.prototype.getMessage = async (ctx, { id }) => {
   const res = await ctx.request('GET', `${origin}/gmail/v1/users/me/messages/{id}`, { pathParams: { id } });
   return res.json();
 };
-AlterTool('bench', { description: 'Get a message.', input: z.object({ id: z.string() }), scopes: ['read'] })(MailTools.prototype, 'getMessage', Object.getOwnPropertyDescriptor(MailTools.prototype, 'getMessage'));
+AlterTool('bench', { description: 'Get a message.', input: z.object({ id: z.string() }), scopes: ['read'] })(
+  MailTools.prototype,
+  'getMessage',
+  Object.getOwnPropertyDescriptor(MailTools.prototype, 'getMessage'),
+);
 
 function buildServers(vault) {
   const alter = new McpServer({ name: 'alter', version: '1' });
   new AlterMCP(vault, { defaultUser: 'alice', logger: silentLogger }).register(alter, [MailTools]);
   const raw = new McpServer({ name: 'raw', version: '1' });
-  raw.registerTool('raw_get_message', { description: 'Get a message (raw SDK + matched axios).', inputSchema: { id: z.string() } }, async ({ id }) => {
-    const res = await matchedGet(id);
-    return { content: [{ type: 'text', text: JSON.stringify(res.json) }] };
-  });
+  raw.registerTool(
+    'raw_get_message',
+    { description: 'Get a message (raw SDK + matched axios).', inputSchema: { id: z.string() } },
+    async ({ id }) => {
+      const res = await matchedGet(id);
+      return { content: [{ type: 'text', text: JSON.stringify(res.json) }] };
+    },
+  );
   return { alter, raw };
 }
 
@@ -104,7 +130,10 @@ async function inMemoryClient(server) {
 }
 
 async function httpClient(server) {
-  const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: () => randomBytes(16).toString('hex'), enableJsonResponse: true });
+  const transport = new StreamableHTTPServerTransport({
+    sessionIdGenerator: () => randomBytes(16).toString('hex'),
+    enableJsonResponse: true,
+  });
   await server.connect(transport);
   const http = createServer((req, res) => void transport.handleRequest(req, res));
   await new Promise((r) => http.listen(0, '127.0.0.1', r));
@@ -142,7 +171,10 @@ async function storeCase(label, store, { http = false, vaultAlone = false, memor
       vault_request: () =>
         concurrently(
           async (i) => {
-            const res = await vault.request('bench', 'GET', `${origin}/gmail/v1/users/me/messages/{id}`, { user: 'alice', pathParams: { id: String(i) } });
+            const res = await vault.request('bench', 'GET', `${origin}/gmail/v1/users/me/messages/{id}`, {
+              user: 'alice',
+              pathParams: { id: String(i) },
+            });
             if (res.status !== 200 || res.json().id !== 'msg-1') throw new Error('bad vault response');
           },
           CALLS,
@@ -160,7 +192,11 @@ async function storeCase(label, store, { http = false, vaultAlone = false, memor
     };
     await sides.matched_axios();
     await sides.vault_request();
-    report(`vault.request ${label}, concurrency 8`, await rounds(ROUNDS, sides, 'matched_axios'), CALLS, { case: 'vault-request', transport: label, concurrency: 8 });
+    report(`vault.request ${label}, concurrency 8`, await rounds(ROUNDS, sides, 'matched_axios'), CALLS, {
+      case: 'vault-request',
+      transport: label,
+      concurrency: 8,
+    });
   }
   if (http) {
     const a = await httpClient(alter);
@@ -213,29 +249,72 @@ async function loopDelay(dir) {
       h.disable();
       return { p99: h.percentile(99) / 1e6, max: h.max / 1e6, achieved: (total / (performance.now() - t0)) * 1000 };
     };
-    return { run, close: async () => { await client.close(); await vault.close(); } };
+    return {
+      run,
+      close: async () => {
+        await client.close();
+        await vault.close();
+      },
+    };
   };
   const on = await side(path.join(dir, 'delay-on.db'));
   const off = await side(new NoAuditSqliteStore({ filename: path.join(dir, 'delay-off.db') }));
   const res = { on: [], off: [] };
   for (let r = 0; r < REPEATS; r++) {
-    for (const [name, s] of r % 2 === 0 ? [['on', on], ['off', off]] : [['off', off], ['on', on]]) res[name].push(await s.run());
+    for (const [name, s] of r % 2 === 0
+      ? [
+          ['on', on],
+          ['off', off],
+        ]
+      : [
+          ['off', off],
+          ['on', on],
+        ])
+      res[name].push(await s.run());
   }
   await on.close();
   await off.close();
   const p99 = (xs) => xs.map((x) => x.p99);
   const diff = res.on.map((x, i) => x.p99 - res.off[i].p99);
   console.log(`event-loop delay at ${RATE} calls/s for ${SECONDS} s, in memory, SQLite (${REPEATS} interleaved runs)`);
-  console.log(`  audit on : p99 ${show(p99(res.on), 2, ' ms')}  max ${show(res.on.map((x) => x.max), 1, ' ms')}  achieved ${show(res.on.map((x) => x.achieved), 0, '/s')}`);
-  console.log(`  audit off: p99 ${show(p99(res.off), 2, ' ms')}  max ${show(res.off.map((x) => x.max), 1, ' ms')}`);
+  console.log(
+    `  audit on : p99 ${show(p99(res.on), 2, ' ms')}  max ${show(
+      res.on.map((x) => x.max),
+      1,
+      ' ms',
+    )}  achieved ${show(
+      res.on.map((x) => x.achieved),
+      0,
+      '/s',
+    )}`,
+  );
+  console.log(
+    `  audit off: p99 ${show(p99(res.off), 2, ' ms')}  max ${show(
+      res.off.map((x) => x.max),
+      1,
+      ' ms',
+    )}`,
+  );
   console.log(`  p99 on − off: ${show(diff, 2, ' ms')} (goal ≤ 5 ms)`);
-  emit({ name: 'event-loop delay', case: 'loop-delay', rate: RATE, seconds: SECONDS, p99OnMs: stats(p99(res.on)), p99OffMs: stats(p99(res.off)), p99DiffMs: stats(diff), maxOnMs: stats(res.on.map((x) => x.max)) });
+  emit({
+    name: 'event-loop delay',
+    case: 'loop-delay',
+    rate: RATE,
+    seconds: SECONDS,
+    p99OnMs: stats(p99(res.on)),
+    p99OffMs: stats(p99(res.off)),
+    p99DiffMs: stats(diff),
+    maxOnMs: stats(res.on.map((x) => x.max)),
+  });
 }
 
 const dir = mkdtempSync(path.join(tmpdir(), 'alter-bench-hotpath-'));
 try {
-  console.log(`Node ${process.version}, ${ROUNDS} rounds × ${CALLS} calls per side, loopback API (${Buffer.byteLength(MESSAGE_BODY)} B JSON)`);
-  if (CASES.has('memory') || CASES.has('vault')) await storeCase('SQLite', path.join(dir, 'mem.db'), { vaultAlone: CASES.has('vault'), memory: CASES.has('memory') });
+  console.log(
+    `Node ${process.version}, ${ROUNDS} rounds × ${CALLS} calls per side, loopback API (${Buffer.byteLength(MESSAGE_BODY)} B JSON)`,
+  );
+  if (CASES.has('memory') || CASES.has('vault'))
+    await storeCase('SQLite', path.join(dir, 'mem.db'), { vaultAlone: CASES.has('vault'), memory: CASES.has('memory') });
   if (CASES.has('http')) await storeCase('SQLite', path.join(dir, 'http.db'), { http: true });
   if (!CASES.has('pg')) {
     // not selected

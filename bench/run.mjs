@@ -43,7 +43,12 @@ let failed = 0;
 for (const file of files) {
   const rel = path.relative(path.dirname(here), file);
   console.log(`\n=== ${rel}`);
-  const env = { ...process.env, BENCH_FILE: rel, ...(quick ? { BENCH_QUICK: '1' } : {}), ...(linesFile ? { BENCH_RESULTS_FILE: linesFile } : {}) };
+  const env = {
+    ...process.env,
+    BENCH_FILE: rel,
+    ...(quick ? { BENCH_QUICK: '1' } : {}),
+    ...(linesFile ? { BENCH_RESULTS_FILE: linesFile } : {}),
+  };
   const r = spawnSync(process.execPath, [file], { stdio: 'inherit', env });
   if (r.status !== 0) {
     failed += 1;
@@ -54,7 +59,10 @@ console.log(`\n${files.length - failed} benchmark(s) ran, ${failed} failed`);
 if (jsonFile !== undefined) {
   let results = [];
   try {
-    results = readFileSync(linesFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    results = readFileSync(linesFile, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l));
   } catch {}
   rmSync(linesFile, { force: true });
   const commit = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).stdout.trim();

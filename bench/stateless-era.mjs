@@ -22,7 +22,11 @@ const { z } = await import(pathToFileURL(path.join(deps, 'zod/index.js')).href);
 
 class EchoTools {}
 EchoTools.prototype.echo = async (_ctx, { text }) => text;
-AlterTool({ name: 'echo', description: 'Echo.', input: z.object({ text: z.string() }) })(EchoTools.prototype, 'echo', Object.getOwnPropertyDescriptor(EchoTools.prototype, 'echo'));
+AlterTool({ name: 'echo', description: 'Echo.', input: z.object({ text: z.string() }) })(
+  EchoTools.prototype,
+  'echo',
+  Object.getOwnPropertyDescriptor(EchoTools.prototype, 'echo'),
+);
 
 const { vault, dispose } = createBenchVault({ caller: 'bench-stateless', tempPrefix: 'alter-bench-stateless-' });
 const server = new McpServer({ name: 'bench', version: '1.0.0' });
@@ -31,7 +35,11 @@ const handle = await serveHttp(server, { logger: silentLogger });
 
 const ACCEPT = 'application/json, text/event-stream';
 async function post(body, headers) {
-  const res = await fetch(handle.url, { method: 'POST', headers: { 'content-type': 'application/json', accept: ACCEPT, ...headers }, body: JSON.stringify(body) });
+  const res = await fetch(handle.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: ACCEPT, ...headers },
+    body: JSON.stringify(body),
+  });
   const text = await res.text();
   if (!text.includes('"hi"')) throw new Error(`unexpected answer (${res.status}): ${text.slice(0, 200)}`);
   return res;
@@ -41,11 +49,22 @@ async function post(body, headers) {
 const init = await fetch(handle.url, {
   method: 'POST',
   headers: { 'content-type': 'application/json', accept: ACCEPT },
-  body: JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'bench', version: '1' } } }),
+  body: JSON.stringify({
+    jsonrpc: '2.0',
+    id: 0,
+    method: 'initialize',
+    params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'bench', version: '1' } },
+  }),
 });
 const sid = init.headers.get('mcp-session-id');
 await init.text();
-await (await fetch(handle.url, { method: 'POST', headers: { 'content-type': 'application/json', accept: ACCEPT, 'mcp-session-id': sid, 'mcp-protocol-version': '2025-11-25' }, body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }) })).text();
+await (
+  await fetch(handle.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: ACCEPT, 'mcp-session-id': sid, 'mcp-protocol-version': '2025-11-25' },
+    body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }),
+  })
+).text();
 
 const CALLS = QUICK ? 50 : 200;
 const ROUNDS = QUICK ? 5 : 10;
@@ -53,17 +72,26 @@ const call = { name: 'echo', arguments: { text: 'hi' } };
 const meta = { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientCapabilities': {} };
 const sides = {
   '2025 session': async () => {
-    for (let i = 0; i < CALLS; i++) await post({ jsonrpc: '2.0', id: i + 1, method: 'tools/call', params: call }, { 'mcp-session-id': sid, 'mcp-protocol-version': '2025-11-25' });
+    for (let i = 0; i < CALLS; i++)
+      await post(
+        { jsonrpc: '2.0', id: i + 1, method: 'tools/call', params: call },
+        { 'mcp-session-id': sid, 'mcp-protocol-version': '2025-11-25' },
+      );
   },
   '2026 stateless': async () => {
     for (let i = 0; i < CALLS; i++) {
-      await post({ jsonrpc: '2.0', id: i + 1, method: 'tools/call', params: { ...call, _meta: meta } }, { 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/call', 'mcp-name': 'echo' });
+      await post(
+        { jsonrpc: '2.0', id: i + 1, method: 'tools/call', params: { ...call, _meta: meta } },
+        { 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/call', 'mcp-name': 'echo' },
+      );
     }
   },
 };
 await sides['2025 session']();
 await sides['2026 stateless']();
-report('tools/call over HTTP, sequential: 2026-07-28 stateless vs 2025-11-25 session', await rounds(ROUNDS, sides, '2025 session'), CALLS, { case: 'stateless-era' });
+report('tools/call over HTTP, sequential: 2026-07-28 stateless vs 2025-11-25 session', await rounds(ROUNDS, sides, '2025 session'), CALLS, {
+  case: 'stateless-era',
+});
 
 await handle.close();
 dispose();

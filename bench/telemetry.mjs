@@ -38,19 +38,44 @@ const CONCURRENCY = 8;
 const api = await startLoopbackApi();
 const dir = mkdtempSync(path.join(tmpdir(), 'alter-bench-otel-'));
 const provider = {
-  id: 'bench', displayName: 'Bench', clientId: 'bench', tokenEndpointAuthMethod: 'none',
-  authorizationEndpoint: 'https://auth.bench.test/authorize', tokenEndpoint: 'https://auth.bench.test/token',
-  defaultScopes: [], scopeSeparator: ' ', allowedHosts: ['127.0.0.1:*'], allowInsecureLoopback: true,
+  id: 'bench',
+  displayName: 'Bench',
+  clientId: 'bench',
+  tokenEndpointAuthMethod: 'none',
+  authorizationEndpoint: 'https://auth.bench.test/authorize',
+  tokenEndpoint: 'https://auth.bench.test/token',
+  defaultScopes: [],
+  scopeSeparator: ' ',
+  allowedHosts: ['127.0.0.1:*'],
+  allowInsecureLoopback: true,
 };
 const key = randomBytes(32).toString('base64');
 
 class Tools {}
-Tools.prototype.get = async (ctx, { id }) => (await ctx.request('GET', `${api.origin}/gmail/v1/users/me/messages/{id}`, { pathParams: { id } })).json();
-AlterTool('bench', { description: 'Get a message.', input: z.object({ id: z.string() }), scopes: ['read'] })(Tools.prototype, 'get', Object.getOwnPropertyDescriptor(Tools.prototype, 'get'));
+Tools.prototype.get = async (ctx, { id }) =>
+  (await ctx.request('GET', `${api.origin}/gmail/v1/users/me/messages/{id}`, { pathParams: { id } })).json();
+AlterTool('bench', { description: 'Get a message.', input: z.object({ id: z.string() }), scopes: ['read'] })(
+  Tools.prototype,
+  'get',
+  Object.getOwnPropertyDescriptor(Tools.prototype, 'get'),
+);
 
 async function side(name, telemetry) {
-  const vault = new AlterVault({ caller: 'bench-otel', providers: [provider], store: path.join(dir, `${name}.db`), encryptionKey: key, logger: silentLogger, telemetry });
-  await vault.grants.put({ user: 'alice', provider: 'bench', accessToken: `at-${randomBytes(24).toString('base64url')}`, expiresAt: new Date(Date.now() + 3600_000), scopes: ['read'] });
+  const vault = new AlterVault({
+    caller: 'bench-otel',
+    providers: [provider],
+    store: path.join(dir, `${name}.db`),
+    encryptionKey: key,
+    logger: silentLogger,
+    telemetry,
+  });
+  await vault.grants.put({
+    user: 'alice',
+    provider: 'bench',
+    accessToken: `at-${randomBytes(24).toString('base64url')}`,
+    expiresAt: new Date(Date.now() + 3600_000),
+    scopes: ['read'],
+  });
   const server = new McpServer({ name: 'bench', version: '1' });
   new AlterMCP(vault, { defaultUser: 'alice', logger: silentLogger, telemetry }).register(server, [Tools]);
   const [a, b] = InMemoryTransport.createLinkedPair();
@@ -64,7 +89,10 @@ class Reader extends MetricReader {
   async onShutdown() {}
 }
 const exporter = new InMemorySpanExporter();
-const tracing = { tracer: new BasicTracerProvider({ spanProcessors: [new BatchSpanProcessor(exporter)] }), meter: new MeterProvider({ readers: [new Reader()] }) };
+const tracing = {
+  tracer: new BasicTracerProvider({ spanProcessors: [new BatchSpanProcessor(exporter)] }),
+  meter: new MeterProvider({ readers: [new Reader()] }),
+};
 const contextManager = new AsyncLocalStorageContextManager().enable();
 function sdkOn(on) {
   otel.trace.disable();
@@ -81,10 +109,14 @@ const noSdk = await side('no-sdk', true);
 const on = await side('on', true);
 const calls = (client, before) => async () => {
   before();
-  await concurrently(async (i) => {
-    const r = await client.callTool({ name: 'get', arguments: { id: String(i) } });
-    if (r.isError) throw new Error(JSON.stringify(r));
-  }, CALLS, CONCURRENCY);
+  await concurrently(
+    async (i) => {
+      const r = await client.callTool({ name: 'get', arguments: { id: String(i) } });
+      if (r.isError) throw new Error(JSON.stringify(r));
+    },
+    CALLS,
+    CONCURRENCY,
+  );
 };
 const result = await rounds(
   ROUNDS,

@@ -67,11 +67,23 @@ function registerAlter() {
 }
 function registerRaw() {
   const server = new McpServer({ name: 'b', version: '1' });
-  for (const d of defs) server.registerTool(d.name, { description: d.description, inputSchema: d.input }, async (args) => ({ content: [{ type: 'text', text: args.query }] }));
+  for (const d of defs)
+    server.registerTool(d.name, { description: d.description, inputSchema: d.input }, async (args) => ({
+      content: [{ type: 'text', text: args.query }],
+    }));
   return server;
 }
 const ROUNDS = QUICK ? 5 : 11;
-report('(a) register 1,000 tools', await rounds(ROUNDS, { alter_register: async () => registerAlter(), raw_sdk_registerTool: async () => registerRaw() }, 'raw_sdk_registerTool'), 1, { case: 'register-1000' });
+report(
+  '(a) register 1,000 tools',
+  await rounds(
+    ROUNDS,
+    { alter_register: async () => registerAlter(), raw_sdk_registerTool: async () => registerRaw() },
+    'raw_sdk_registerTool',
+  ),
+  1,
+  { case: 'register-1000' },
+);
 
 // (b) tools/list ------------------------------------------------------------------------------
 // A raw JSON-RPC peer (no SDK client parsing): measures the server's work plus the JSON
@@ -106,8 +118,14 @@ for (let i = 0; i < 3; i++) {
 const listing = (peer) => async () => {
   for (let i = 0; i < LISTS; i++) await peer.request('tools/list');
 };
-const listed = await rounds(ROUNDS, { alter_tools_list: listing(peers.alter), raw_sdk_tools_list: listing(peers.raw) }, 'raw_sdk_tools_list');
-report(`(b) tools/list of 1,000 tools (${(bytes / 1024).toFixed(0)} KiB JSON); goal: ratio ≤ 0.04 (≥ 25× faster)`, listed, LISTS, { case: 'tools-list-1000' });
+const listed = await rounds(
+  ROUNDS,
+  { alter_tools_list: listing(peers.alter), raw_sdk_tools_list: listing(peers.raw) },
+  'raw_sdk_tools_list',
+);
+report(`(b) tools/list of 1,000 tools (${(bytes / 1024).toFixed(0)} KiB JSON); goal: ratio ≤ 0.04 (≥ 25× faster)`, listed, LISTS, {
+  case: 'tools-list-1000',
+});
 await peers.alter.close();
 await peers.raw.close();
 
@@ -166,15 +184,23 @@ function coldStart(side) {
       out += d;
       wall ??= performance.now() - t0;
     });
-    child.on('exit', (code) => (code === 0 ? resolve({ wall, cpu: JSON.parse(out).cpu }) : reject(new Error(`cold start (${side}) exited with ${code}`))));
+    child.on('exit', (code) =>
+      code === 0 ? resolve({ wall, cpu: JSON.parse(out).cpu }) : reject(new Error(`cold start (${side}) exited with ${code}`)),
+    );
   });
 }
 const COLD = QUICK ? 3 : 7;
-const cold = { sides: { alter_cold_start: { wall: [], cpu: [] }, raw_sdk_cold_start: { wall: [], cpu: [] } }, ratios: { alter_cold_start: { wall: [], cpu: [] } } };
+const cold = {
+  sides: { alter_cold_start: { wall: [], cpu: [] }, raw_sdk_cold_start: { wall: [], cpu: [] } },
+  ratios: { alter_cold_start: { wall: [], cpu: [] } },
+};
 for (let r = 0; r < COLD; r++) {
   const got = {};
   for (const side of r % 2 === 0 ? ['alter', 'raw'] : ['raw', 'alter']) got[side] = await coldStart(side);
-  for (const [side, key] of [['alter', 'alter_cold_start'], ['raw', 'raw_sdk_cold_start']]) {
+  for (const [side, key] of [
+    ['alter', 'alter_cold_start'],
+    ['raw', 'raw_sdk_cold_start'],
+  ]) {
     cold.sides[key].wall.push(got[side].wall);
     cold.sides[key].cpu.push(got[side].cpu);
   }

@@ -23,7 +23,10 @@ export function toolMetadataOf(classes: readonly (abstract new (...args: never[]
 }
 
 /** Asserts that each tool names its provider and declares its endpoints (possibly none), and that `toolNames` are all there. */
-export function expectToolsDeclareEndpoints(classes: readonly (abstract new (...args: never[]) => object)[], toolNames: readonly string[]): void {
+export function expectToolsDeclareEndpoints(
+  classes: readonly (abstract new (...args: never[]) => object)[],
+  toolNames: readonly string[],
+): void {
   const tools = toolMetadataOf(classes);
   expect([...tools.keys()].sort()).toEqual([...toolNames].sort());
   // An empty list is a declaration too: the tool itself calls nothing (e.g. it only calls other tools).

@@ -19,7 +19,8 @@ export function expectToolsMatchManifest(tools: readonly ListedTool[], manifest:
   for (const tool of tools) {
     const props = (tool.inputSchema.properties ?? {}) as Record<string, { description?: string }>;
     // Compared as an object so a failure names the tool and the field.
-    for (const [field, schema] of Object.entries(props)) expect({ tool: tool.name, field, described: !!schema.description }).toEqual({ tool: tool.name, field, described: true });
+    for (const [field, schema] of Object.entries(props))
+      expect({ tool: tool.name, field, described: !!schema.description }).toEqual({ tool: tool.name, field, described: true });
     expect(tool.outputSchema).toBeDefined();
   }
 }

@@ -37,7 +37,10 @@ export interface SdkClientLike {
 
 /** The three SDK classes the harness builds the stack from (pass the SDK's own). */
 export interface McpSdk<C extends SdkClientLike> {
-  readonly McpServer: new (info: { name: string; version: string }) => McpServerLike & { connect(transport: unknown): Promise<void>; close(): Promise<void> };
+  readonly McpServer: new (info: {
+    name: string;
+    version: string;
+  }) => McpServerLike & { connect(transport: unknown): Promise<void>; close(): Promise<void> };
   readonly Client: new (info: { name: string; version: string }) => C;
   readonly InMemoryTransport: { createLinkedPair(): [unknown, unknown] };
 }
@@ -180,7 +183,8 @@ export async function fuzzEveryTool(stack: PackStack<SdkClientLike>, runsPerTool
         calls += 1;
         const result = await stack.call(tool.name, input as Record<string, unknown>);
         const text = textOf(result);
-        if (/internal error|does not match its output schema/i.test(text)) throw new Error(`${tool.name}(${JSON.stringify(input)}) → ${text}`);
+        if (/internal error|does not match its output schema/i.test(text))
+          throw new Error(`${tool.name}(${JSON.stringify(input)}) → ${text}`);
       }),
       { numRuns: runsPerTool },
     );

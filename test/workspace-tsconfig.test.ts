@@ -52,7 +52,8 @@ function workspaceGlobs(): string[] {
 function workspacePackages(): WorkspacePackage[] {
   const out: WorkspacePackage[] = [];
   for (const glob of workspaceGlobs()) {
-    if (!glob.endsWith('/*') || glob.slice(0, -2).includes('*')) throw new Error(`unsupported workspace glob ${glob}: teach this test to expand it`);
+    if (!glob.endsWith('/*') || glob.slice(0, -2).includes('*'))
+      throw new Error(`unsupported workspace glob ${glob}: teach this test to expand it`);
     const parent = glob.slice(0, -2);
     for (const entry of readdirSync(path.join(root, parent)).sort()) {
       const manifest = path.join(root, parent, entry, 'package.json');
@@ -82,7 +83,9 @@ const buildable = packages.filter((p) => p.hasBuild);
 
 describe('the root tsconfig.json solution', () => {
   it('finds the workspace (guards the test itself)', () => {
-    expect(buildable.map((p) => p.name)).toEqual(expect.arrayContaining(['@alter/vault', '@alter/mcp', '@alter/testing', '@alter-examples/demo']));
+    expect(buildable.map((p) => p.name)).toEqual(
+      expect.arrayContaining(['@alter/vault', '@alter/mcp', '@alter/testing', '@alter-examples/demo']),
+    );
   });
 
   it('references every package and example that has a build, and nothing else', () => {
@@ -99,7 +102,9 @@ describe('the root tsconfig.json solution', () => {
     // build believes it is up to date and emits nothing).
     expect(config.compilerOptions?.tsBuildInfoFile).toBe('dist/tsconfig.tsbuildinfo');
     const byName = new Map(packages.map((p) => [p.name, p.dir]));
-    const expected = pkg.workspaceDeps.map((name) => path.posix.relative(dir, byName.get(name) ?? `(unknown workspace package ${name})`)).sort();
+    const expected = pkg.workspaceDeps
+      .map((name) => path.posix.relative(dir, byName.get(name) ?? `(unknown workspace package ${name})`))
+      .sort();
     const actual = (config.references ?? []).map((r) => path.posix.normalize(r.path)).sort();
     expect(actual).toEqual(expected);
   });

@@ -23,7 +23,8 @@ async function main(): Promise<void> {
   if (server.auth) console.log(`Sign-in: OAuth 2.1 (issuer ${server.auth.issuer}); signing in connects Google (${CALENDAR_EVENTS_SCOPE}).`);
   else console.log(`No sign-in (--no-auth): tools act as user "${user}"; the first call answers with a Connect URL.`);
   console.log(`Connect pages: ${connect.url}/connect/…`);
-  if (setup.sandbox) console.log(`Sandbox mode: the browser reaches the sandbox login at ${setup.sandbox.url}; sign in as "alice" or "bob".`);
+  if (setup.sandbox)
+    console.log(`Sandbox mode: the browser reaches the sandbox login at ${setup.sandbox.url}; sign in as "alice" or "bob".`);
 
   runUntilSignal([() => server.close(), () => vault.close(), () => setup.close()]);
 }

@@ -18,7 +18,7 @@ const CONNECT_URL = /https?:\/\/[^\s"')]+\/connect\/[A-Za-z0-9_-]{20,64}/;
 type CallResult = Awaited<ReturnType<Client['callTool']>>;
 const textOf = (r: CallResult) => ((r.content ?? []) as Array<{ type: string; text?: string }>).map((c) => c.text ?? '').join('\n');
 
-describe('examples/calendar-server (the Python seed\'s complete example)', () => {
+describe("examples/calendar-server (the Python seed's complete example)", () => {
   let sandbox: Sandbox;
   let vault: AlterVault;
   let server: RunningCalendarServer;
@@ -29,7 +29,12 @@ describe('examples/calendar-server (the Python seed\'s complete example)', () =>
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'calendar-example-'));
     sandbox = await startSandbox();
-    vault = new AlterVault({ caller: 'calendar-mcp', store: join(dir, 'vault.db'), encryptionKey: randomBytes(32).toString('base64'), providers: [sandbox.provider('google')] });
+    vault = new AlterVault({
+      caller: 'calendar-mcp',
+      store: join(dir, 'vault.db'),
+      encryptionKey: randomBytes(32).toString('base64'),
+      providers: [sandbox.provider('google')],
+    });
     const connect = await vault.connect.listen();
     sandbox.registerRedirectUri(`${connect.url}/connect/callback`);
     server = await startCalendarServer({ vault, port: 0, auth: false });
@@ -55,7 +60,10 @@ describe('examples/calendar-server (the Python seed\'s complete example)', () =>
     await signedIn.connect(new StreamableHTTPClientTransport(new URL(authServer.url), { authProvider: oauth }));
     try {
       // No Connect URL: the sign-in already stored bob's Google grant with calendar.events.
-      const created = await signedIn.callTool({ name: 'create_event', arguments: { summary: 'Bob only', start: '2026-12-02T10:00:00Z', end: '2026-12-02T11:00:00Z' } });
+      const created = await signedIn.callTool({
+        name: 'create_event',
+        arguments: { summary: 'Bob only', start: '2026-12-02T10:00:00Z', end: '2026-12-02T11:00:00Z' },
+      });
       expect(created.isError).toBeFalsy();
       expect(sandbox.fakes.calendar.events('bob').map((e) => e.summary)).toContain('Bob only');
       expect(sandbox.fakes.calendar.events('alice').map((e) => e.summary)).not.toContain('Bob only');
@@ -70,7 +78,9 @@ describe('examples/calendar-server (the Python seed\'s complete example)', () =>
   it('serves list_events and create_event over Streamable HTTP', async () => {
     const { tools } = await client.listTools();
     expect(tools.map((t) => t.name).sort()).toEqual(['create_event', 'list_events']);
-    expect(tools.find((t) => t.name === 'create_event')?.description).toBe('Create a calendar event. Start and end are ISO 8601 datetime strings.');
+    expect(tools.find((t) => t.name === 'create_event')?.description).toBe(
+      'Create a calendar event. Start and end are ISO 8601 datetime strings.',
+    );
   });
 
   it('with --no-auth: asks alice to connect, then lists and creates events', async () => {
@@ -84,7 +94,10 @@ describe('examples/calendar-server (the Python seed\'s complete example)', () =>
     expect(listed.isError).toBeFalsy();
     expect(textOf(listed)).toContain('Team standup');
 
-    const created = await client.callTool({ name: 'create_event', arguments: { summary: 'Ship it', start: '2026-12-01T10:00:00Z', end: '2026-12-01T11:00:00Z' } });
+    const created = await client.callTool({
+      name: 'create_event',
+      arguments: { summary: 'Ship it', start: '2026-12-01T10:00:00Z', end: '2026-12-01T11:00:00Z' },
+    });
     expect(created.isError).toBeFalsy();
     expect(JSON.parse(textOf(created))).toMatchObject({ summary: 'Ship it', start: { dateTime: '2026-12-01T10:00:00Z' } });
     expect(sandbox.fakes.calendar.events('alice').map((e) => e.summary)).toContain('Ship it');

@@ -10,7 +10,9 @@ export class CalendarTools {
     annotations: { readOnlyHint: true },
   })
   async listEvents(ctx: AlterContext, { maxResults }: { maxResults: number }) {
-    const res = await ctx.request('GET', 'https://www.googleapis.com/calendar/v3/calendars/primary/events', { queryParams: { maxResults: String(maxResults) } });
+    const res = await ctx.request('GET', 'https://www.googleapis.com/calendar/v3/calendars/primary/events', {
+      queryParams: { maxResults: String(maxResults) },
+    });
     return res.json<{ items?: unknown[] }>().items ?? [];
   }
 }

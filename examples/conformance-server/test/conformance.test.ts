@@ -24,7 +24,10 @@ const ERAS = ['2025-11-25', '2026-07-28'] as const;
 
 function run(args: string[], cwd: string, timeoutMs: number): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {
-    const child = spawn('npx', ['-y', '-p', 'node@22', '-p', CONFORMANCE, 'conformance', ...args], { cwd, env: { ...process.env, npm_config_yes: 'true' } });
+    const child = spawn('npx', ['-y', '-p', 'node@22', '-p', CONFORMANCE, 'conformance', ...args], {
+      cwd,
+      env: { ...process.env, npm_config_yes: 'true' },
+    });
     let output = '';
     child.stdout.on('data', (d: Buffer) => {
       output += d.toString();
@@ -75,30 +78,39 @@ describe(`MCP conformance (server scenarios, ${CONFORMANCE}), both protocol eras
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
-  it.each(ERAS)('passes every server scenario the %s revision requires', async (era) => {
-    const required = await requiredScenarios(era, work);
-    // The suite's own list, not ours: a sanity floor so an empty parse cannot pass.
-    expect(required.length).toBeGreaterThan(20);
-    const full = await run(['server', '--url', handle.url, '--requirements', era], work, 540_000);
-    const results = parseRun(full.output);
-    if (era === '2025-11-25') {
-      // SSE polling (SEP-1699) is outside the requirement set; the issue requires it: run it alone.
-      const polling = await run(['server', '--url', handle.url, '--scenario', 'server-sse-polling'], work, 120_000);
-      const m = /Passed: (\d+)\/(\d+), (\d+) failed/.exec(polling.output);
-      results.set('server-sse-polling', { passed: m !== null && m[3] === '0' && Number(m[1]) > 0, checks: m ? Number(m[2]) : 0, failedChecks: m ? Number(m[3]) : 0 });
-      required.push('server-sse-polling');
-    }
-    const passing = required.filter((s) => results.get(s)?.passed === true);
-    const failing = required.filter((s) => results.get(s)?.passed !== true);
-    const checks = required.reduce((n, s) => n + (results.get(s)?.checks ?? 0), 0);
-    const failedChecks = required.reduce((n, s) => n + (results.get(s)?.failedChecks ?? 0), 0);
-    const unscored = [...results.keys()].filter((s) => !required.includes(s));
-    console.log(
-      `MCP conformance ${CONFORMANCE}, --requirements ${era}: ${passing.length} of ${required.length} required server scenarios pass (${checks - failedChecks} of ${checks} checks)\n` +
-        `  not passing: ${failing.join(', ') || 'none'}\n` +
-        `  run but not scored by the suite (extensions, pending): ${unscored.map((s) => `${s} ${results.get(s)!.passed ? '✓' : '✗'}`).join(', ') || 'none'}`,
-    );
-    if (results.size === 0) console.log(full.output.slice(-4000));
-    for (const scenario of required) expect({ scenario, passed: results.get(scenario)?.passed === true }).toEqual({ scenario, passed: true });
-  }, 900_000);
+  it.each(ERAS)(
+    'passes every server scenario the %s revision requires',
+    async (era) => {
+      const required = await requiredScenarios(era, work);
+      // The suite's own list, not ours: a sanity floor so an empty parse cannot pass.
+      expect(required.length).toBeGreaterThan(20);
+      const full = await run(['server', '--url', handle.url, '--requirements', era], work, 540_000);
+      const results = parseRun(full.output);
+      if (era === '2025-11-25') {
+        // SSE polling (SEP-1699) is outside the requirement set; the issue requires it: run it alone.
+        const polling = await run(['server', '--url', handle.url, '--scenario', 'server-sse-polling'], work, 120_000);
+        const m = /Passed: (\d+)\/(\d+), (\d+) failed/.exec(polling.output);
+        results.set('server-sse-polling', {
+          passed: m !== null && m[3] === '0' && Number(m[1]) > 0,
+          checks: m ? Number(m[2]) : 0,
+          failedChecks: m ? Number(m[3]) : 0,
+        });
+        required.push('server-sse-polling');
+      }
+      const passing = required.filter((s) => results.get(s)?.passed === true);
+      const failing = required.filter((s) => results.get(s)?.passed !== true);
+      const checks = required.reduce((n, s) => n + (results.get(s)?.checks ?? 0), 0);
+      const failedChecks = required.reduce((n, s) => n + (results.get(s)?.failedChecks ?? 0), 0);
+      const unscored = [...results.keys()].filter((s) => !required.includes(s));
+      console.log(
+        `MCP conformance ${CONFORMANCE}, --requirements ${era}: ${passing.length} of ${required.length} required server scenarios pass (${checks - failedChecks} of ${checks} checks)\n` +
+          `  not passing: ${failing.join(', ') || 'none'}\n` +
+          `  run but not scored by the suite (extensions, pending): ${unscored.map((s) => `${s} ${results.get(s)!.passed ? '✓' : '✗'}`).join(', ') || 'none'}`,
+      );
+      if (results.size === 0) console.log(full.output.slice(-4000));
+      for (const scenario of required)
+        expect({ scenario, passed: results.get(scenario)?.passed === true }).toEqual({ scenario, passed: true });
+    },
+    900_000,
+  );
 });

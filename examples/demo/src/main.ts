@@ -23,7 +23,9 @@ import { exploreCommands, runDemo } from './run-demo.js';
 const args = process.argv.slice(2);
 const unknown = args.filter((a) => a !== '--keep');
 if (unknown.length > 0) {
-  console.error(`unknown argument ${unknown.join(' ')}. Usage: pnpm demo [--keep]  (--keep leaves the vault to explore with the alter CLI)`);
+  console.error(
+    `unknown argument ${unknown.join(' ')}. Usage: pnpm demo [--keep]  (--keep leaves the vault to explore with the alter CLI)`,
+  );
   process.exit(2);
 }
 

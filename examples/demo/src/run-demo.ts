@@ -45,37 +45,40 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
 
   try {
     // ── 1. start ────────────────────────────────────────────────────────────────────────────
-    const { sandbox, vault, client, mcpUrl } = await report.step('Start the sandbox, a vault, and an MCP server with three tool packs', async () => {
-      const sandbox = await startSandbox();
-      cleanup.unshift(() => sandbox.close());
-      const vault = new AlterVault({
-        caller: 'alter-demo',
-        store: join(dir, 'vault.db'),
-        encryptionKey,
-        providers: [sandbox.provider('google'), sandbox.provider('github'), sandbox.provider('slack')],
-      });
-      cleanup.unshift(() => vault.close());
-      // Connect pages on their own loopback port; the sandbox accepts exactly this callback.
-      const connect = await vault.connect.listen();
-      sandbox.registerRedirectUri(`${connect.url}/connect/callback`);
+    const { sandbox, vault, client, mcpUrl } = await report.step(
+      'Start the sandbox, a vault, and an MCP server with three tool packs',
+      async () => {
+        const sandbox = await startSandbox();
+        cleanup.unshift(() => sandbox.close());
+        const vault = new AlterVault({
+          caller: 'alter-demo',
+          store: join(dir, 'vault.db'),
+          encryptionKey,
+          providers: [sandbox.provider('google'), sandbox.provider('github'), sandbox.provider('slack')],
+        });
+        cleanup.unshift(() => vault.close());
+        // Connect pages on their own loopback port; the sandbox accepts exactly this callback.
+        const connect = await vault.connect.listen();
+        sandbox.registerRedirectUri(`${connect.url}/connect/callback`);
 
-      const alter = new AlterMCP(vault, { defaultUser: USER });
-      const http = await serveHttp(
-        () => {
-          const server = new McpServer({ name: 'alter-demo', version: '1.0.0' });
-          alter.register(server, [...GoogleTools, ...GitHubTools, ...SlackTools]);
-          return server;
-        },
-        // The demo closes the vault itself, after reading the audit trail.
-        { port: 0, host: '127.0.0.1', closeVault: false },
-      );
-      cleanup.unshift(() => http.close());
+        const alter = new AlterMCP(vault, { defaultUser: USER });
+        const http = await serveHttp(
+          () => {
+            const server = new McpServer({ name: 'alter-demo', version: '1.0.0' });
+            alter.register(server, [...GoogleTools, ...GitHubTools, ...SlackTools]);
+            return server;
+          },
+          // The demo closes the vault itself, after reading the audit trail.
+          { port: 0, host: '127.0.0.1', closeVault: false },
+        );
+        cleanup.unshift(() => http.close());
 
-      const client = new Client({ name: 'demo-client', version: '1.0.0' });
-      await client.connect(new StreamableHTTPClientTransport(new URL(http.url)));
-      cleanup.unshift(() => client.close());
-      return { sandbox, vault, client, mcpUrl: http.url };
-    });
+        const client = new Client({ name: 'demo-client', version: '1.0.0' });
+        await client.connect(new StreamableHTTPClientTransport(new URL(http.url)));
+        cleanup.unshift(() => client.close());
+        return { sandbox, vault, client, mcpUrl: http.url };
+      },
+    );
     report.detail(`vault     SQLite file ${join(dir, 'vault.db')}`);
     report.detail(`sandbox   ${sandbox.url}  (OAuth server + fake APIs)`);
     report.detail(`server    ${mcpUrl}  (Streamable HTTP)`);
@@ -91,7 +94,10 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
         report.detail(`${m.provider.padEnd(7)} ${Object.keys(m.scopesByTool).join(', ')}`);
       }
       for (const t of tools) {
-        check(t.inputSchema?.type === 'object' && t.outputSchema && t.annotations, `${t.name} lacks an input schema, an output schema or annotations`);
+        check(
+          t.inputSchema?.type === 'object' && t.outputSchema && t.annotations,
+          `${t.name} lacks an input schema, an output schema or annotations`,
+        );
       }
       report.ok(`${tools.length} tools, each with an input schema, an output schema and annotations`);
     });
@@ -119,7 +125,12 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       const grants = await vault.grants.list({ user: USER, provider: 'google' });
       const google = grants[0];
       check(google, 'no Google grant was stored');
-      report.ok(`Google grant stored for ${USER} (tokens encrypted at rest) with scope ${google.scopes.filter((s) => s.includes('/auth/')).map(shortScope).join(', ')}`);
+      report.ok(
+        `Google grant stored for ${USER} (tokens encrypted at rest) with scope ${google.scopes
+          .filter((s) => s.includes('/auth/'))
+          .map(shortScope)
+          .join(', ')}`,
+      );
     });
 
     // ── 5. the same call succeeds ──────────────────────────────────────────────────────────
@@ -143,21 +154,30 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     });
 
     // ── 7. GitHub + Slack in one Connect session ──────────────────────────────────────────
-    await report.step('Connect GitHub and Slack in one session (scopes from the packs\' manifests), then use both', async () => {
+    await report.step("Connect GitHub and Slack in one session (scopes from the packs' manifests), then use both", async () => {
       const session = await vault.connect.createSession({
         user: USER,
         providers: { github: [...githubManifest.allScopes], slack: [...slackManifest.allScopes] },
       });
       await sandbox.approve(session.url, { login: USER });
       const done = await vault.connect.waitFor(session.id, { timeoutMs: 60_000 });
-      check(done.status === 'complete' && done.grants.length === 2, `the Connect session ended ${done.status}${done.error ? `: ${done.error.message}` : ''}`);
+      check(
+        done.status === 'complete' && done.grants.length === 2,
+        `the Connect session ended ${done.status}${done.error ? `: ${done.error.message}` : ''}`,
+      );
       report.ok(`approved: github [${githubManifest.allScopes.join(', ')}], slack [${slackManifest.allScopes.join(', ')}]`);
 
       const repos = await callOk(client, 'list_repos', { perPage: 5 });
       const repo = (repos.repositories as Array<{ fullName: string; owner?: string; name: string }>)[0];
       check(repo, 'list_repos returned no repository');
-      const issues = await callOk(client, 'list_issues', { owner: repo.owner ?? repo.fullName.split('/')[0], repo: repo.name, state: 'open' });
-      report.detail(`list_repos → ${(repos.repositories as unknown[]).length} repositories; list_issues ${repo.fullName} → ${(issues.issues as unknown[]).length} open`);
+      const issues = await callOk(client, 'list_issues', {
+        owner: repo.owner ?? repo.fullName.split('/')[0],
+        repo: repo.name,
+        state: 'open',
+      });
+      report.detail(
+        `list_repos → ${(repos.repositories as unknown[]).length} repositories; list_issues ${repo.fullName} → ${(issues.issues as unknown[]).length} open`,
+      );
 
       const channels = await callOk(client, 'list_channels', {});
       const channel = (channels.channels as Array<{ id: string; name: string }>)[0];
@@ -193,7 +213,10 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       }
       const nested = rows.filter((r) => r.tool === 'search_emails' && r.parentTool === 'summarize_inbox');
       check(nested.length > 0, 'no audit row has parent tool summarize_inbox');
-      check(nested.every((r) => r.chain.join('>') === 'summarize_inbox>search_emails'), 'the nested rows do not carry the chain');
+      check(
+        nested.every((r) => r.chain.join('>') === 'summarize_inbox>search_emails'),
+        'the nested rows do not carry the chain',
+      );
       check(!rows.some((r) => r.tool === null), 'a row has no tool');
       report.ok(`${rows.length} rows; ${nested.length} carry parent summarize_inbox and chain summarize_inbox › search_emails`);
     });

@@ -14,7 +14,11 @@ const WIDTH = 100;
 
 function run(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [entry, ...args], { cwd: root, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [entry, ...args], {
+      cwd: root,
+      env: { ...process.env, NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -70,7 +74,10 @@ describe('the demo (pnpm demo)', () => {
       // The key file is private, and the key itself is never printed.
       expect(statSync(join(dir, 'key')).mode & 0o077).toBe(0);
       // Run the printed lines as a shell would: the exports, then each `pnpm alter …` command.
-      const lines = stdout.slice(stdout.indexOf('Explore it')).split('\n').map((l) => l.trim());
+      const lines = stdout
+        .slice(stdout.indexOf('Explore it'))
+        .split('\n')
+        .map((l) => l.trim());
       const env: Record<string, string> = { ...process.env } as Record<string, string>;
       for (const line of lines.filter((l) => l.startsWith('export '))) {
         const out = spawnSync('bash', ['-c', `${line}; env -0`], { encoding: 'utf8', env });

@@ -27,7 +27,12 @@ describe('examples/github-stdio', () => {
     beforeAll(async () => {
       dir = mkdtempSync(join(tmpdir(), 'github-stdio-'));
       sandbox = await startSandbox();
-      vault = new AlterVault({ caller: 'github-stdio', store: join(dir, 'vault.db'), encryptionKey: randomBytes(32).toString('base64'), providers: [sandbox.provider('github')] });
+      vault = new AlterVault({
+        caller: 'github-stdio',
+        store: join(dir, 'vault.db'),
+        encryptionKey: randomBytes(32).toString('base64'),
+        providers: [sandbox.provider('github')],
+      });
       const connect = await vault.connect.listen();
       sandbox.registerRedirectUri(`${connect.url}/connect/callback`);
       const server = createGitHubServer(vault, 'me');
@@ -50,7 +55,9 @@ describe('examples/github-stdio', () => {
       await sandbox.approve(url as string, { login: 'alice' });
       const repos = await client.callTool({ name: 'list_repos', arguments: {} });
       expect(repos.isError).toBeFalsy();
-      expect((repos.structuredContent as { repositories: Array<{ fullName: string }> }).repositories.map((r) => r.fullName)).toContain('alice/private-notes');
+      expect((repos.structuredContent as { repositories: Array<{ fullName: string }> }).repositories.map((r) => r.fullName)).toContain(
+        'alice/private-notes',
+      );
       const rows = await vault.audit.query({ user: 'me' });
       expect(rows.map((r) => r.tool)).toContain('list_repos');
     });
@@ -65,7 +72,13 @@ describe('examples/github-stdio', () => {
       try {
         await client.connect(transport);
         const { tools } = await client.listTools();
-        expect(tools.map((t) => t.name).sort()).toEqual(['create_issue', 'create_issue_comment', 'get_pull_request', 'list_issues', 'list_repos']);
+        expect(tools.map((t) => t.name).sort()).toEqual([
+          'create_issue',
+          'create_issue_comment',
+          'get_pull_request',
+          'list_issues',
+          'list_repos',
+        ]);
         const first = await client.callTool({ name: 'list_issues', arguments: { owner: 'alice', repo: 'hello-world' } });
         expect(first.isError).toBe(true);
         const url = CONNECT_URL.exec(textOf(first))?.[0];

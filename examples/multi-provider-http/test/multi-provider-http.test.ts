@@ -44,10 +44,14 @@ describe('examples/multi-provider-http', () => {
     expect(tools).toHaveLength(14);
   });
 
-  it('one Connect session with every pack\'s scopes connects all three providers; one tool of each then works', async () => {
+  it("one Connect session with every pack's scopes connects all three providers; one tool of each then works", async () => {
     const session = await vault.connect.createSession({ user: 'bob', providers: { ...ALL_SCOPES } });
     await sandbox.approve(session.url, { login: 'bob' });
-    expect((await vault.connect.waitFor(session.id, { timeoutMs: 5000 })).grants.map((g) => g.provider).sort()).toEqual(['github', 'google', 'slack']);
+    expect((await vault.connect.waitFor(session.id, { timeoutMs: 5000 })).grants.map((g) => g.provider).sort()).toEqual([
+      'github',
+      'google',
+      'slack',
+    ]);
     for (const [name, args] of [
       ['list_events', { timeMin: '2026-01-01T00:00:00Z' }],
       ['list_issues', { owner: 'bob', repo: 'hello-world' }],

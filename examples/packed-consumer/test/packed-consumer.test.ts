@@ -39,10 +39,15 @@ interface RunResult {
 /** Runs a command to completion (never throws on a non-zero exit: the test reads `code`). */
 function run(command: string, args: readonly string[], cwd: string, timeoutMs = 600_000): Promise<RunResult> {
   return new Promise((done) => {
-    execFile(command, args, { cwd, timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, NODE_OPTIONS: '' } }, (err, stdout, stderr) => {
-      const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
-      done({ code, stdout, stderr: stderr || (err && typeof err.code !== 'number' ? String(err) : '') });
-    });
+    execFile(
+      command,
+      args,
+      { cwd, timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, NODE_OPTIONS: '' } },
+      (err, stdout, stderr) => {
+        const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
+        done({ code, stdout, stderr: stderr || (err && typeof err.code !== 'number' ? String(err) : '') });
+      },
+    );
   });
 }
 
@@ -50,7 +55,14 @@ function run(command: string, args: readonly string[], cwd: string, timeoutMs = 
 const shown = (r: RunResult) => `exit ${r.code}\n${r.stdout}\n${r.stderr}`.slice(0, 6000);
 
 /** The one JSON line the app prints, parsed. */
-function appOutput(r: RunResult): { typed: boolean; missingDriver?: { code: string; message: string }; repos: { repositories: Array<{ fullName: string }> }; words: string; note: string; badNote: { isError: boolean; text: string } } {
+function appOutput(r: RunResult): {
+  typed: boolean;
+  missingDriver?: { code: string; message: string };
+  repos: { repositories: Array<{ fullName: string }> };
+  words: string;
+  note: string;
+  badNote: { isError: boolean; text: string };
+} {
   const line = r.stdout.split('\n').find((l) => l.startsWith('{'));
   if (r.code !== 0 || line === undefined) throw new Error(`the app failed:\n${shown(r)}`);
   return JSON.parse(line);
@@ -84,16 +96,30 @@ describe('the packed tarballs in a fresh app outside the workspace', () => {
       zod: mcpManifest.devDependencies.zod,
     };
     for (const p of PACKAGES) dependencies[`@alter/${p}`] = `file:${tarballs.get(`alter-${p}`)}`;
-    writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'alter-consumer', private: true, type: 'module', dependencies }, null, 2));
+    writeFileSync(
+      join(app, 'package.json'),
+      JSON.stringify({ name: 'alter-consumer', private: true, type: 'module', dependencies }, null, 2),
+    );
     cpSync(join(exampleDir, 'app', 'src'), join(app, 'src'), { recursive: true });
-    const installed = await run('npm', ['install', '--prefer-offline', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'], app);
+    const installed = await run(
+      'npm',
+      ['install', '--prefer-offline', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'],
+      app,
+    );
     if (installed.code !== 0) throw new Error(`npm install failed:\n${shown(installed)}`);
 
     // The exact `tsc --init` of TypeScript 5.x, with the decorator flags and skipLibCheck false
     // written in by tsc itself; a second config flips only skipLibCheck.
-    const init = await run(process.execPath, [TS5, '--init', '--experimentalDecorators', '--emitDecoratorMetadata', '--skipLibCheck', 'false'], app);
+    const init = await run(
+      process.execPath,
+      [TS5, '--init', '--experimentalDecorators', '--emitDecoratorMetadata', '--skipLibCheck', 'false'],
+      app,
+    );
     if (init.code !== 0) throw new Error(`tsc --init failed:\n${shown(init)}`);
-    writeFileSync(join(app, 'tsconfig.skip-lib-check.json'), JSON.stringify({ extends: './tsconfig.json', compilerOptions: { skipLibCheck: true } }));
+    writeFileSync(
+      join(app, 'tsconfig.skip-lib-check.json'),
+      JSON.stringify({ extends: './tsconfig.json', compilerOptions: { skipLibCheck: true } }),
+    );
     const tsc = (compiler: string, project: string) => run(process.execPath, [compiler, '-p', project, '--noEmit'], app);
     checks = {
       ts5: tsc(TS5, 'tsconfig.json'),
@@ -123,10 +149,14 @@ describe('the packed tarballs in a fresh app outside the workspace', () => {
     ['TypeScript 5.x, skipLibCheck true', 'ts5SkipLibCheck'],
     ['TypeScript 7, skipLibCheck false', 'ts7'],
     ['TypeScript 7, skipLibCheck true', 'ts7SkipLibCheck'],
-  ] as const)('type-checks with %s (public declarations resolve, and are not any)', async (_name, key) => {
-    const r = await checks[key];
-    expect(shown(r)).toBe(shown({ code: 0, stdout: '', stderr: '' }));
-  }, 900_000);
+  ] as const)(
+    'type-checks with %s (public declarations resolve, and are not any)',
+    async (_name, key) => {
+      const r = await checks[key];
+      expect(shown(r)).toBe(shown({ code: 0, stdout: '', stderr: '' }));
+    },
+    900_000,
+  );
 
   it('runs with tsx: a GitHub tool call through the sandbox returns the fake API data, DTO inputs validate', async () => {
     const tsx = join(dirname(requireFromHere.resolve('tsx/package.json')), 'dist', 'esm', 'index.mjs');
@@ -194,4 +224,3 @@ describe('the packed tarballs in a fresh app outside the workspace', () => {
     expect(missing.slice(0, 10)).toEqual([]);
   }, 120_000);
 });
-

@@ -64,7 +64,10 @@ describe("examples/python-complete (the Python docs' Complete Example)", () => {
     const listed = await client.callTool({ name: 'list_events', arguments: { max_results: 1 } });
     expect(listed.isError).toBeFalsy();
     expect(JSON.parse(textOf(listed))).toHaveLength(1);
-    const created = await client.callTool({ name: 'create_event', arguments: { summary: 'Ship it', start: '2026-12-01T10:00:00Z', end: '2026-12-01T11:00:00Z' } });
+    const created = await client.callTool({
+      name: 'create_event',
+      arguments: { summary: 'Ship it', start: '2026-12-01T10:00:00Z', end: '2026-12-01T11:00:00Z' },
+    });
     expect(created.isError).toBeFalsy();
     expect(JSON.parse(textOf(created))).toMatchObject({ summary: 'Ship it', start: { dateTime: '2026-12-01T10:00:00Z' } });
     expect(sandbox.fakes.calendar.events('alice').map((e) => e.summary)).toContain('Ship it');

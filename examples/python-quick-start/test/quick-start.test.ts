@@ -53,7 +53,11 @@ describe("examples/python-quick-start (the Python docs' Quick Start)", () => {
   it('lists list_emails(query) with the seed’s parameter name, closed to other names', async () => {
     const { tools } = await client.listTools();
     expect(tools.map((t) => t.name)).toEqual(['list_emails']);
-    expect(tools[0]!.inputSchema).toMatchObject({ properties: { query: { type: 'string' } }, required: ['query'], additionalProperties: false });
+    expect(tools[0]!.inputSchema).toMatchObject({
+      properties: { query: { type: 'string' } },
+      required: ['query'],
+      additionalProperties: false,
+    });
   });
 
   it('connects, then turns Gmail’s insufficient-scope 403 into a re-authorize answer, then returns the messages', async () => {

@@ -62,7 +62,11 @@ export function wantsSandbox(argv: readonly string[] = process.argv, env: NodeJS
  * const setup = await setupProviders(['google'], wantsSandbox());
  * const vault = new AlterVault({ caller: 'my-server', ...setup.vaultOptions });
  */
-export async function setupProviders(ids: readonly ProviderId[], sandboxMode: boolean, env: NodeJS.ProcessEnv = process.env): Promise<ProviderSetup> {
+export async function setupProviders(
+  ids: readonly ProviderId[],
+  sandboxMode: boolean,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<ProviderSetup> {
   if (sandboxMode) {
     // Loaded only in sandbox mode: a real server never loads the test sandbox (oidc-provider, jose).
     const { startSandbox } = await import('@alter/testing');
@@ -88,7 +92,9 @@ export async function setupProviders(ids: readonly ProviderId[], sandboxMode: bo
   }
   const missing = ids.flatMap((id) => [ENV[id].id, ENV[id].secret].filter((name) => !env[name]));
   if (missing.length > 0) throw new MissingCredentialsError(missing, ids);
-  const configs: ProviderConfig[] = ids.map((id) => providers[id]({ clientId: env[ENV[id].id] as string, clientSecret: env[ENV[id].secret] as string }));
+  const configs: ProviderConfig[] = ids.map((id) =>
+    providers[id]({ clientId: env[ENV[id].id] as string, clientSecret: env[ENV[id].secret] as string }),
+  );
   // Real providers: register http://127.0.0.1:<ALTER_CONNECT_PORT>/connect/callback in each console.
   return {
     mode: 'real',

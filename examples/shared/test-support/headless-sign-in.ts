@@ -23,7 +23,13 @@ export class HeadlessOAuthClient implements OAuthClientProvider {
   constructor(readonly name: string) {}
 
   get clientMetadata(): OAuthClientMetadata {
-    return { client_name: this.name, redirect_uris: [this.redirectUrl], token_endpoint_auth_method: 'none', grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'] };
+    return {
+      client_name: this.name,
+      redirect_uris: [this.redirectUrl],
+      token_endpoint_auth_method: 'none',
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+    };
   }
   clientInformation() {
     return this.#client;
@@ -53,7 +59,12 @@ export class HeadlessOAuthClient implements OAuthClientProvider {
  * One browser does it all (pass `browser` to keep it, e.g. for a tool's Connect link later): the
  * server binds its Connect session to the browser that consented, and signs that browser in.
  */
-export async function browserSignIn(sandbox: Sandbox, authorizationUrl: URL, login: string, browser: SandboxBrowser = new SandboxBrowser()): Promise<string> {
+export async function browserSignIn(
+  sandbox: Sandbox,
+  authorizationUrl: URL,
+  login: string,
+  browser: SandboxBrowser = new SandboxBrowser(),
+): Promise<string> {
   const page = await (await browser.fetch(authorizationUrl.href)).text();
   const field = (name: string) => {
     const value = new RegExp(`name="${name}" value="([^"]*)"`).exec(page)?.[1];

@@ -73,7 +73,8 @@ export function intOption(values: OptionValues, name: string, fallback: number, 
   const raw = values[name];
   if (raw === undefined) return fallback;
   const n = typeof raw === 'string' && /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
-  if (!Number.isSafeInteger(n) || n > max) throw new UsageError(`option --${name}: "${String(raw)}" is not a whole number between 0 and ${max}`);
+  if (!Number.isSafeInteger(n) || n > max)
+    throw new UsageError(`option --${name}: "${String(raw)}" is not a whole number between 0 and ${max}`);
   return n;
 }
 

@@ -57,7 +57,11 @@ export interface CommandSpec {
 /** Options every vault command accepts. */
 export const VAULT_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   config: { type: 'string', value: 'file', description: 'config file (default: alter.config.mjs, .js or .json in the current directory)' },
-  store: { type: 'string', value: 'path|url', description: 'SQLite file or postgres:// URL (overrides ALTER_VAULT_STORE and the config file)' },
+  store: {
+    type: 'string',
+    value: 'path|url',
+    description: 'SQLite file or postgres:// URL (overrides ALTER_VAULT_STORE and the config file)',
+  },
   caller: { type: 'string', value: 'name', description: 'caller name the vault is opened as (overrides ALTER_CALLER and the config file)' },
 };
 

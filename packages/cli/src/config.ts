@@ -181,14 +181,17 @@ function fromJson(
   const { providers: providerMap, encryptionKeyEnv, ...rest } = json;
   const out: Record<string, unknown> = { ...rest };
   if (encryptionKeyEnv !== undefined) {
-    if (typeof encryptionKeyEnv !== 'string') throw new ConfigFileError(`${describe(file)}: encryptionKeyEnv must name an environment variable`);
+    if (typeof encryptionKeyEnv !== 'string')
+      throw new ConfigFileError(`${describe(file)}: encryptionKeyEnv must name an environment variable`);
     const key = env[encryptionKeyEnv];
     if (key === undefined || key === '') problems.push(`encryptionKeyEnv names ${encryptionKeyEnv}, which is not set`);
     else out.encryptionKey = key;
   }
   if (providerMap === undefined) return out;
   if (!isPlainObject(providerMap)) {
-    throw new ConfigFileError(`${describe(file)}: providers must be an object like { "google": { "clientId": "…", "clientSecretEnv": "…" } }`);
+    throw new ConfigFileError(
+      `${describe(file)}: providers must be an object like { "google": { "clientId": "…", "clientSecretEnv": "…" } }`,
+    );
   }
   const built: unknown[] = [];
   for (const [id, raw] of Object.entries(providerMap)) {
@@ -200,10 +203,13 @@ function fromJson(
       const known = Object.keys(factories)
         .filter((k) => typeof factories[k] === 'function')
         .join(', ');
-      throw new ConfigFileError(`${describe(file)}: providers.${id}: unknown provider type "${factoryName}" (known: ${known}; set "type" for a custom id)`);
+      throw new ConfigFileError(
+        `${describe(file)}: providers.${id}: unknown provider type "${factoryName}" (known: ${known}; set "type" for a custom id)`,
+      );
     }
     if (clientSecretEnv !== undefined) {
-      if (typeof clientSecretEnv !== 'string') throw new ConfigFileError(`${describe(file)}: providers.${id}.clientSecretEnv must name an environment variable`);
+      if (typeof clientSecretEnv !== 'string')
+        throw new ConfigFileError(`${describe(file)}: providers.${id}.clientSecretEnv must name an environment variable`);
       const secret = env[clientSecretEnv];
       if (secret === undefined || secret === '') {
         // Left out rather than failing the whole config: listing grants or exporting the audit

@@ -121,4 +121,3 @@ export function reportError(err: unknown, io: CliIo): void {
 function debugEnabled(env: NodeJS.ProcessEnv): boolean {
   return (env.DEBUG ?? '').split(/[\s,]+/).some((p) => p === '*' || p.startsWith('alter:'));
 }
-

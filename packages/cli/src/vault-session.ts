@@ -120,7 +120,9 @@ export class VaultSession {
       }
       const file = sqliteFileOf(config.options.store, cwd);
       if (file !== undefined && options.requireExistingStore !== false && !existsSync(file)) {
-        throw new ConfigFileError(`the SQLite vault ${path.relative(cwd, file) || file} does not exist: check --store, ALTER_VAULT_STORE or the config's store`);
+        throw new ConfigFileError(
+          `the SQLite vault ${path.relative(cwd, file) || file} does not exist: check --store, ALTER_VAULT_STORE or the config's store`,
+        );
       }
       const vault = new AlterVault({
         logger: cliLogger(this.io),

@@ -112,16 +112,20 @@ export class AlterMCP {
     if (options.defaultUser !== undefined && (typeof options.defaultUser !== 'string' || options.defaultUser.trim() === '')) {
       throw new InvalidArgumentError('options.defaultUser', 'must be a non-empty string');
     }
-    if (options.userFromAuth !== undefined && typeof options.userFromAuth !== 'function') throw new InvalidArgumentError('options.userFromAuth', 'must be a function');
-    if (options.moduleFactory !== undefined && typeof options.moduleFactory !== 'function') throw new InvalidArgumentError('options.moduleFactory', 'must be a function');
-    if (options.toolNamePrefix !== undefined && typeof options.toolNamePrefix !== 'string') throw new InvalidArgumentError('options.toolNamePrefix', 'must be a string');
+    if (options.userFromAuth !== undefined && typeof options.userFromAuth !== 'function')
+      throw new InvalidArgumentError('options.userFromAuth', 'must be a function');
+    if (options.moduleFactory !== undefined && typeof options.moduleFactory !== 'function')
+      throw new InvalidArgumentError('options.moduleFactory', 'must be a function');
+    if (options.toolNamePrefix !== undefined && typeof options.toolNamePrefix !== 'string')
+      throw new InvalidArgumentError('options.toolNamePrefix', 'must be a string');
     const depth = options.maxNestingDepth ?? 8;
     if (!Number.isInteger(depth) || depth < 1) throw new InvalidArgumentError('options.maxNestingDepth', 'must be an integer ≥ 1');
     this.vault = vault;
     this.#logger = options.logger ?? createDefaultLogger();
     this.#prefix = options.toolNamePrefix ?? '';
     this.#factory = options.moduleFactory;
-    if (options.telemetry !== undefined && typeof options.telemetry !== 'boolean') throw new InvalidArgumentError('options.telemetry', 'expected true or false');
+    if (options.telemetry !== undefined && typeof options.telemetry !== 'boolean')
+      throw new InvalidArgumentError('options.telemetry', 'expected true or false');
     this.#telemetry = ToolCallTelemetry.create(options.telemetry !== false);
     this.#runner = new ToolRunner(vault, this.#logger, {
       defaultUser: options.defaultUser,
@@ -155,7 +159,8 @@ export class AlterMCP {
    * alter.register(server, [GmailTools], { prefix: 'google_' }); // the same server, another pack
    */
   register(server: McpServerLike, modules: readonly ToolModule[], options: RegisterOptions = {}): readonly string[] {
-    if (!Array.isArray(modules)) throw new InvalidArgumentError('modules', 'register(server, modules) needs an array of tool classes or instances');
+    if (!Array.isArray(modules))
+      throw new InvalidArgumentError('modules', 'register(server, modules) needs an array of tool classes or instances');
     const { prefix, include, exclude, requireApproval } = checkRegisterOptions(options);
     const sdk = sdkAdapterFor(server);
     const low = sdk.lowLevel(server);
@@ -168,7 +173,11 @@ export class AlterMCP {
     const available = [...new Set(compiled.map((t) => t.name))];
     // With module problems, the selection is not checked (a broken module may lack the named
     // tools); every tool still goes through the name checks so clashes show up in the same run.
-    for (const [argument, list] of [['options.include', include], ['options.exclude', exclude], ['options.requireApproval', requireApproval]] as const) {
+    for (const [argument, list] of [
+      ['options.include', include],
+      ['options.exclude', exclude],
+      ['options.requireApproval', requireApproval],
+    ] as const) {
       const unknown = problems.length > 0 ? [] : (list?.filter((n) => !available.includes(n)) ?? []);
       if (unknown.length > 0) {
         throw new InvalidArgumentError(
@@ -178,9 +187,13 @@ export class AlterMCP {
       }
     }
     const selected = compiled.filter((t) => (include === undefined || include.includes(t.name)) && !(exclude ?? []).includes(t.name));
-    const unapprovable = problems.length > 0 ? [] : selected.filter((t) => requireApproval?.includes(t.name) && t.metadata.provider === null);
+    const unapprovable =
+      problems.length > 0 ? [] : selected.filter((t) => requireApproval?.includes(t.name) && t.metadata.provider === null);
     if (unapprovable.length > 0) {
-      throw new InvalidArgumentError('options.requireApproval', `names tools without a provider, which send no provider request to approve: ${unapprovable.map((t) => t.name).join(', ')}.`);
+      throw new InvalidArgumentError(
+        'options.requireApproval',
+        `names tools without a provider, which send no provider request to approve: ${unapprovable.map((t) => t.name).join(', ')}.`,
+      );
     }
     if (selected.length === 0 && problems.length === 0) {
       throw new InvalidArgumentError('options.include', `selects no tool (after options.exclude); available: ${available.join(', ')}.`);
@@ -190,13 +203,17 @@ export class AlterMCP {
     const tools: CompiledTool[] = [];
     for (const original of selected) {
       // The copy is registered; `selected` keeps the originals, which nested calls look up.
-      const base = requireApproval?.includes(original.name) && original.metadata.approval !== 'required' ? withApprovalRequired(original) : original;
+      const base =
+        requireApproval?.includes(original.name) && original.metadata.approval !== 'required' ? withApprovalRequired(original) : original;
       const name = fullPrefix + base.name;
       if (!TOOL_NAME_PATTERN.test(name)) {
         problems.push({
           member: base.member,
           problem: `tool name ${JSON.stringify(name)} is not allowed by MCP (1–128 of a-z A-Z 0-9 _ . -); its prefix is ${JSON.stringify(fullPrefix)}.`,
-          fixes: ['Shorten the prefix (toolNamePrefix + register options.prefix).', 'Give the tool a shorter name: @AlterTool(..., { name: "…" }).'],
+          fixes: [
+            'Shorten the prefix (toolNamePrefix + register options.prefix).',
+            'Give the tool a shorter name: @AlterTool(..., { name: "…" }).',
+          ],
         });
         continue;
       }
@@ -222,7 +239,11 @@ export class AlterMCP {
         problems.push({
           member: t.member,
           problem: `tool name "${t.name}" is already registered on this server${sdkNames.has(t.name) ? ' with registerTool()' : ''}.`,
-          fixes: ['Rename one of the tools.', 'Pass another prefix to this register() call: { prefix: "…" }.', 'Register each module once per server.'],
+          fixes: [
+            'Rename one of the tools.',
+            'Pass another prefix to this register() call: { prefix: "…" }.',
+            'Register each module once per server.',
+          ],
         });
       }
       seen.set(t.name, t);
@@ -307,22 +328,39 @@ export class AlterMCP {
         problems.push({
           member: className,
           problem: `could not be constructed: ${err instanceof Error ? err.message : String(err)}`,
-          fixes: ['Give the class a constructor without required arguments.', 'Pass an instance instead of the class.', 'Pass moduleFactory in the AlterMCP options (DI containers).'],
+          fixes: [
+            'Give the class a constructor without required arguments.',
+            'Pass an instance instead of the class.',
+            'Pass moduleFactory in the AlterMCP options (DI containers).',
+          ],
         });
         return undefined;
       }
       if (instance === null || typeof instance !== 'object') {
-        problems.push({ member: className, problem: 'moduleFactory returned no object.', fixes: ['Return an instance of the class from moduleFactory.'] });
+        problems.push({
+          member: className,
+          problem: 'moduleFactory returned no object.',
+          fixes: ['Return an instance of the class from moduleFactory.'],
+        });
         return undefined;
       }
     } else if (module !== null && typeof module === 'object') {
       instance = module;
       className = module.constructor?.name ?? `modules[${index}]`;
     } else {
-      problems.push({ member: `modules[${index}]`, problem: `is ${module === null ? 'null' : typeof module}, not a tool class or instance.`, fixes: ['Pass tool classes or their instances.'] });
+      problems.push({
+        member: `modules[${index}]`,
+        problem: `is ${module === null ? 'null' : typeof module}, not a tool class or instance.`,
+        fixes: ['Pass tool classes or their instances.'],
+      });
       return undefined;
     }
-    const result = compileModule(instance, className, { toolNamePrefix: '', providerIds: providerIdsOf(this.vault), normalizeScopes: scopeNormalizerOf(this.vault), checkEndpoints: endpointCheckOf(this.vault) });
+    const result = compileModule(instance, className, {
+      toolNamePrefix: '',
+      providerIds: providerIdsOf(this.vault),
+      normalizeScopes: scopeNormalizerOf(this.vault),
+      checkEndpoints: endpointCheckOf(this.vault),
+    });
     problems.push(...result.problems);
     // Still return the tools of a module with problems, so name clashes are reported in the same run.
     if (result.problems.length > 0) return { tools: result.tools };
@@ -345,7 +383,9 @@ export class AlterMCP {
     // call from elsewhere (another register() call's tool) the constructor-prefixed name.
     const prefix = this.#prefix;
     const fallback: CompiledTool =
-      prefix === '' ? tool : Object.freeze({ ...tool, name: prefix + tool.name, definition: Object.freeze({ ...tool.definition, name: prefix + tool.name }) });
+      prefix === ''
+        ? tool
+        : Object.freeze({ ...tool, name: prefix + tool.name, definition: Object.freeze({ ...tool.definition, name: prefix + tool.name }) });
     const wrapper = function (this: unknown, ...args: unknown[]): unknown {
       if (isToolCallContext(args[0])) {
         const target = callStateOf(args[0]).registration?.get(tool) ?? fallback;
@@ -369,11 +409,20 @@ function withApprovalRequired(tool: CompiledTool): CompiledTool {
   return Object.freeze({ ...tool, metadata: Object.freeze({ ...tool.metadata, approval: 'required' as const }) });
 }
 
-function checkRegisterOptions(options: RegisterOptions): { prefix: string; include?: readonly string[]; exclude?: readonly string[]; requireApproval?: readonly string[] } {
-  if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options', 'register(server, modules, options) needs an object: { prefix?, include?, exclude? }');
+function checkRegisterOptions(options: RegisterOptions): {
+  prefix: string;
+  include?: readonly string[];
+  exclude?: readonly string[];
+  requireApproval?: readonly string[];
+} {
+  if (options === null || typeof options !== 'object')
+    throw new InvalidArgumentError('options', 'register(server, modules, options) needs an object: { prefix?, include?, exclude? }');
   const prefix = options.prefix ?? '';
   if (typeof prefix !== 'string' || !PREFIX_PATTERN.test(prefix)) {
-    throw new InvalidArgumentError('options.prefix', 'must be a string of a-z A-Z 0-9 _ . - (tool names must match TOOL_NAME_PATTERN), e.g. "gh_".');
+    throw new InvalidArgumentError(
+      'options.prefix',
+      'must be a string of a-z A-Z 0-9 _ . - (tool names must match TOOL_NAME_PATTERN), e.g. "gh_".',
+    );
   }
   const list = (argument: string, value: unknown): readonly string[] | undefined => {
     if (value === undefined) return undefined;

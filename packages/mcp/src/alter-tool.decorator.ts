@@ -10,7 +10,14 @@ import { TOOL_MEMBERS, TOOL_METADATA } from './metadata-keys.js';
 import { defineMetadata, getOwnMetadataAt } from './metadata-reflect.js';
 import { isZod3Schema } from './schema/zod3-schema.js';
 import { isZod4Schema } from './schema/zod4-schema.js';
-import { type AlterToolOptions, TOOL_NAME_PATTERN, type ToolInputOf, type ToolInputSchema, type ToolMetadata, toSnakeCase } from './tool-metadata.js';
+import {
+  type AlterToolOptions,
+  TOOL_NAME_PATTERN,
+  type ToolInputOf,
+  type ToolInputSchema,
+  type ToolMetadata,
+  toSnakeCase,
+} from './tool-metadata.js';
 
 /**
  * A method `@AlterTool` accepts: its first parameter takes the {@link AlterContext}, its second
@@ -60,9 +67,14 @@ export interface AlterToolDecorator<Input = never> {
  *   }
  * }
  */
-export function AlterTool<S extends ToolInputSchema | undefined = undefined>(provider: string, options: AlterToolOptions<S>): AlterToolDecorator<ToolInputOf<S>>;
+export function AlterTool<S extends ToolInputSchema | undefined = undefined>(
+  provider: string,
+  options: AlterToolOptions<S>,
+): AlterToolDecorator<ToolInputOf<S>>;
 /** Declares a tool that needs no provider credentials. */
-export function AlterTool<S extends ToolInputSchema | undefined = undefined>(options: AlterToolOptions<S>): AlterToolDecorator<ToolInputOf<S>>;
+export function AlterTool<S extends ToolInputSchema | undefined = undefined>(
+  options: AlterToolOptions<S>,
+): AlterToolDecorator<ToolInputOf<S>>;
 export function AlterTool(
   providerOrOptions: string | AlterToolOptions<ToolInputSchema | undefined>,
   maybeOptions?: AlterToolOptions<ToolInputSchema | undefined>,
@@ -70,10 +82,14 @@ export function AlterTool(
 ): AlterToolDecorator<never> {
   // `@AlterTool` without `(...)`: the runtime called AlterTool itself as the decorator.
   if (typeof providerOrOptions === 'function' && isStandardContext(maybeOptions)) {
-    throw new ToolDefinitionError(String(maybeOptions.name), '@AlterTool is used without its arguments.', ['Write @AlterTool("provider", { description: "…" }) or @AlterTool({ description: "…" }).']);
+    throw new ToolDefinitionError(String(maybeOptions.name), '@AlterTool is used without its arguments.', [
+      'Write @AlterTool("provider", { description: "…" }) or @AlterTool({ description: "…" }).',
+    ]);
   }
   if (descriptor.length === 1 && (typeof maybeOptions === 'string' || typeof maybeOptions === 'symbol')) {
-    throw new ToolDefinitionError(String(maybeOptions), '@AlterTool is used without its arguments.', ['Write @AlterTool("provider", { description: "…" }) or @AlterTool({ description: "…" }).']);
+    throw new ToolDefinitionError(String(maybeOptions), '@AlterTool is used without its arguments.', [
+      'Write @AlterTool("provider", { description: "…" }) or @AlterTool({ description: "…" }).',
+    ]);
   }
   const provider = typeof providerOrOptions === 'string' ? providerOrOptions : null;
   const options = typeof providerOrOptions === 'string' ? maybeOptions : providerOrOptions;
@@ -87,7 +103,9 @@ export function AlterTool(
     }
     const { member, propertyKey, home } = site;
     if (getOwnMetadataAt(TOOL_METADATA, home, propertyKey) !== undefined) {
-      throw new ToolDefinitionError(member, '@AlterTool is applied twice to the same method.', ['Keep a single @AlterTool on each method.']);
+      throw new ToolDefinitionError(member, '@AlterTool is applied twice to the same method.', [
+        'Keep a single @AlterTool on each method.',
+      ]);
     }
     const metadata = normalize(member, propertyKey, provider, providerOrOptions, options);
     defineMetadata(TOOL_METADATA, metadata, home, propertyKey);
@@ -106,13 +124,21 @@ function normalize(
   options: AlterToolOptions<ToolInputSchema | undefined> | undefined,
 ): ToolMetadata {
   if (typeof first === 'string' && first.trim() === '') {
-    throw new ToolDefinitionError(member, 'the provider id is empty.', ['Pass the provider id the vault knows, e.g. @AlterTool("google", {...}).', 'Use @AlterTool({...}) for a tool without credentials.']);
+    throw new ToolDefinitionError(member, 'the provider id is empty.', [
+      'Pass the provider id the vault knows, e.g. @AlterTool("google", {...}).',
+      'Use @AlterTool({...}) for a tool without credentials.',
+    ]);
   }
   if (typeof first !== 'string' && (first === null || typeof first !== 'object')) {
-    throw new ToolDefinitionError(member, `expected @AlterTool(provider, options) or @AlterTool(options), got ${first === null ? 'null' : typeof first}.`);
+    throw new ToolDefinitionError(
+      member,
+      `expected @AlterTool(provider, options) or @AlterTool(options), got ${first === null ? 'null' : typeof first}.`,
+    );
   }
   if (options === null || typeof options !== 'object') {
-    throw new ToolDefinitionError(member, 'options are missing.', ['Pass options with at least a description: @AlterTool("google", { description: "…" }).']);
+    throw new ToolDefinitionError(member, 'options are missing.', [
+      'Pass options with at least a description: @AlterTool("google", { description: "…" }).',
+    ]);
   }
   if (typeof options.description !== 'string' || options.description.trim() === '') {
     throw new ToolDefinitionError(member, 'options.description is missing or empty; the model chooses tools by their description.', [
@@ -123,9 +149,11 @@ function normalize(
   let nameDerived = false;
   if (options.name !== undefined) {
     if (typeof options.name !== 'string' || !TOOL_NAME_PATTERN.test(options.name)) {
-      throw new ToolDefinitionError(member, `options.name ${JSON.stringify(options.name)} is not a valid MCP tool name (1–128 of a-z A-Z 0-9 _ . -).`, [
-        'Use letters, digits, "_", "." and "-" only, e.g. "list_events".',
-      ]);
+      throw new ToolDefinitionError(
+        member,
+        `options.name ${JSON.stringify(options.name)} is not a valid MCP tool name (1–128 of a-z A-Z 0-9 _ . -).`,
+        ['Use letters, digits, "_", "." and "-" only, e.g. "list_events".'],
+      );
     }
     name = options.name;
   } else {
@@ -141,7 +169,9 @@ function normalize(
       throw new ToolDefinitionError(member, 'options.scopes must be an array of non-empty scope strings.');
     }
     if (provider === null && options.scopes.length > 0) {
-      throw new ToolDefinitionError(member, 'options.scopes were given but no provider: scopes belong to a provider grant.', ['Use @AlterTool("provider", { scopes, … }).']);
+      throw new ToolDefinitionError(member, 'options.scopes were given but no provider: scopes belong to a provider grant.', [
+        'Use @AlterTool("provider", { scopes, … }).',
+      ]);
     }
     scopes = Object.freeze([...new Set(options.scopes)]);
   }
@@ -151,32 +181,47 @@ function normalize(
       throw new ToolDefinitionError(member, 'options.endpoints must be an array of endpoints like "GET /gmail/v1/users/me/messages/{id}".');
     }
     if (provider === null) {
-      throw new ToolDefinitionError(member, 'options.endpoints were given but no provider: endpoints are a provider\'s.', ['Use @AlterTool("provider", { endpoints, … }).']);
+      throw new ToolDefinitionError(member, "options.endpoints were given but no provider: endpoints are a provider's.", [
+        'Use @AlterTool("provider", { endpoints, … }).',
+      ]);
     }
     endpoints = Object.freeze([...new Set(options.endpoints.map((e) => e.trim()))]);
   }
   if (options.approval !== undefined) {
-    if (options.approval !== 'required') throw new ToolDefinitionError(member, `options.approval must be 'required' (got ${JSON.stringify(options.approval)}); leave it out when no approval is needed.`);
+    if (options.approval !== 'required')
+      throw new ToolDefinitionError(
+        member,
+        `options.approval must be 'required' (got ${JSON.stringify(options.approval)}); leave it out when no approval is needed.`,
+      );
     if (provider === null) {
-      throw new ToolDefinitionError(member, "options.approval was given but no provider: approval guards a provider's requests.", ['Use @AlterTool("provider", { approval: \'required\', … }).']);
+      throw new ToolDefinitionError(member, "options.approval was given but no provider: approval guards a provider's requests.", [
+        'Use @AlterTool("provider", { approval: \'required\', … }).',
+      ]);
     }
   }
   for (const key of ['input', 'output'] as const) {
     const v = options[key];
     if (v !== undefined && typeof v !== 'function' && !isZod4Schema(v) && !isZod3Schema(v)) {
-      throw new ToolDefinitionError(member, `options.${key} must be a zod object${key === 'input' ? ' or a class-validator DTO class' : ''}.`, [
-        'A zod shape ({ a: z.string() }) must be wrapped: z.object({ a: z.string() }).',
-      ]);
+      throw new ToolDefinitionError(
+        member,
+        `options.${key} must be a zod object${key === 'input' ? ' or a class-validator DTO class' : ''}.`,
+        ['A zod shape ({ a: z.string() }) must be wrapped: z.object({ a: z.string() }).'],
+      );
     }
   }
-  if (options.title !== undefined && typeof options.title !== 'string') throw new ToolDefinitionError(member, 'options.title must be a string.');
+  if (options.title !== undefined && typeof options.title !== 'string')
+    throw new ToolDefinitionError(member, 'options.title must be a string.');
   if (options.annotations !== undefined && (options.annotations === null || typeof options.annotations !== 'object')) {
     throw new ToolDefinitionError(member, 'options.annotations must be an object.');
   }
-  if (options.meta !== undefined && (options.meta === null || typeof options.meta !== 'object')) throw new ToolDefinitionError(member, 'options.meta must be an object.');
+  if (options.meta !== undefined && (options.meta === null || typeof options.meta !== 'object'))
+    throw new ToolDefinitionError(member, 'options.meta must be an object.');
   const unknownArguments = options.unknownArguments ?? 'reject';
   if (unknownArguments !== 'reject' && unknownArguments !== 'strip') {
-    throw new ToolDefinitionError(member, `options.unknownArguments must be 'reject' or 'strip' (got ${JSON.stringify(options.unknownArguments)}).`);
+    throw new ToolDefinitionError(
+      member,
+      `options.unknownArguments must be 'reject' or 'strip' (got ${JSON.stringify(options.unknownArguments)}).`,
+    );
   }
   return Object.freeze({
     member,

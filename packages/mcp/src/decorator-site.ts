@@ -100,31 +100,46 @@ export function methodSite(args: readonly unknown[], decorator: string): MethodS
         'Decorate a regular method: `async name(ctx: AlterContext, input) {…}`.',
       ]);
     }
-    if (second.static === true) throw new DecoratorSiteError(member, 'is a static method; tools must be instance methods.', ['Remove `static` from the method.']);
+    if (second.static === true)
+      throw new DecoratorSiteError(member, 'is a static method; tools must be instance methods.', ['Remove `static` from the method.']);
     if (second.private === true) {
-      throw new DecoratorSiteError(member, 'is a private (#) method; the registry cannot call it.', ['Make the method public (drop the `#`); use `private` (TypeScript) if only the type should hide it.']);
+      throw new DecoratorSiteError(member, 'is a private (#) method; the registry cannot call it.', [
+        'Make the method public (drop the `#`); use `private` (TypeScript) if only the type should hide it.',
+      ]);
     }
     if (typeof first !== 'function') throw new DecoratorSiteError(member, 'is not a method.', ['Decorate a regular method.']);
     return { member, propertyKey: second.name, home: standardHome(second, member, decorator) };
   }
-  if (args.length === 3 && (typeof second === 'string' || typeof second === 'symbol') && first !== null && (typeof first === 'object' || typeof first === 'function')) {
+  if (
+    args.length === 3 &&
+    (typeof second === 'string' || typeof second === 'symbol') &&
+    first !== null &&
+    (typeof first === 'object' || typeof first === 'function')
+  ) {
     const member = `${classNameOf(first)}.${nameOf(second)}`;
-    if (typeof first === 'function') throw new DecoratorSiteError(member, 'is a static method; tools must be instance methods.', ['Remove `static` from the method.']);
+    if (typeof first === 'function')
+      throw new DecoratorSiteError(member, 'is a static method; tools must be instance methods.', ['Remove `static` from the method.']);
     const descriptor = third as PropertyDescriptor | undefined;
     if (typeof descriptor?.value !== 'function') {
-      throw new DecoratorSiteError(member, 'is not a method (getters, setters and fields cannot be tools).', ['Decorate a regular method: `async name(ctx: AlterContext, input) {…}`.']);
+      throw new DecoratorSiteError(member, 'is not a method (getters, setters and fields cannot be tools).', [
+        'Decorate a regular method: `async name(ctx: AlterContext, input) {…}`.',
+      ]);
     }
     return { member, propertyKey: second, home: { standard: false, prototype: first } };
   }
   if (args.length === 2 && (typeof second === 'string' || typeof second === 'symbol') && first !== null && typeof first === 'object') {
     // A legacy property decorator call: (prototype, name) with no descriptor.
-    throw new DecoratorSiteError(`${classNameOf(first)}.${nameOf(second)}`, 'is a field, not a method (getters, setters and fields cannot be tools).', [
-      'Decorate a regular method: `async name(ctx: AlterContext, input) {…}`.',
-    ]);
+    throw new DecoratorSiteError(
+      `${classNameOf(first)}.${nameOf(second)}`,
+      'is a field, not a method (getters, setters and fields cannot be tools).',
+      ['Decorate a regular method: `async name(ctx: AlterContext, input) {…}`.'],
+    );
   }
-  throw new DecoratorSiteError('(unknown member)', `${decorator} was called with arguments no decorator standard uses (${describeArgs(args)}).`, [
-    `Use it as a decorator on a method: \`${decorator}(…) async name(ctx, input) {…}\`, not as a function call.`,
-  ]);
+  throw new DecoratorSiteError(
+    '(unknown member)',
+    `${decorator} was called with arguments no decorator standard uses (${describeArgs(args)}).`,
+    [`Use it as a decorator on a method: \`${decorator}(…) async name(ctx, input) {…}\`, not as a function call.`],
+  );
 }
 
 /**
@@ -136,17 +151,24 @@ export function fieldSite(args: readonly unknown[], decorator: string): FieldSit
   if (args.length === 2 && isStandardContext(second)) {
     const member = nameOf(second.name);
     if (second.kind !== 'field' && second.kind !== 'accessor') {
-      throw new DecoratorSiteError(member, `${decorator} documents a DTO property, but this is ${KIND_WORDS[second.kind] ?? `a ${second.kind}`}.`, ['Put it on a property of the input class.']);
+      throw new DecoratorSiteError(
+        member,
+        `${decorator} documents a DTO property, but this is ${KIND_WORDS[second.kind] ?? `a ${second.kind}`}.`,
+        ['Put it on a property of the input class.'],
+      );
     }
-    if (second.static === true) throw new DecoratorSiteError(member, `${decorator} documents a DTO property, but this property is static.`, ['Remove `static`.']);
+    if (second.static === true)
+      throw new DecoratorSiteError(member, `${decorator} documents a DTO property, but this property is static.`, ['Remove `static`.']);
     return { member, propertyKey: second.name, home: standardHome(second, member, decorator) };
   }
   if (args.length >= 2 && (typeof second === 'string' || typeof second === 'symbol') && first !== null && typeof first === 'object') {
     return { member: `${classNameOf(first)}.${nameOf(second)}`, propertyKey: second, home: { standard: false, prototype: first } };
   }
-  throw new DecoratorSiteError('(unknown member)', `${decorator} was called with arguments no decorator standard uses for a property (${describeArgs(args)}).`, [
-    'Put it on a property of the input class.',
-  ]);
+  throw new DecoratorSiteError(
+    '(unknown member)',
+    `${decorator} was called with arguments no decorator standard uses for a property (${describeArgs(args)}).`,
+    ['Put it on a property of the input class.'],
+  );
 }
 
 function describeArgs(args: readonly unknown[]): string {

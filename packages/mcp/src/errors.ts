@@ -147,7 +147,10 @@ export class SdkUnsupportedError extends AlterMcpError {
   readonly supportedRange: string;
   /** What is missing, e.g. `Server._requestHandlers (a Map)`. */
   readonly missing: string;
-  constructor(details: { sdkPackage: string; sdkVersion: string; supportedRange: string; missing: string; reason?: string }, options?: { cause?: unknown }) {
+  constructor(
+    details: { sdkPackage: string; sdkVersion: string; supportedRange: string; missing: string; reason?: string },
+    options?: { cause?: unknown },
+  ) {
     super(
       'ALTER_MCP_SDK_UNSUPPORTED',
       `register(server, modules): ${details.sdkPackage}@${details.sdkVersion} ${details.reason ?? `has no ${details.missing}`}, which @alter/mcp needs to serve Alter tools beside the SDK's own. @alter/mcp supports ${details.sdkPackage} ${details.supportedRange}. Install a version in that range (npm install ${details.sdkPackage}@"${details.supportedRange}"), or upgrade @alter/mcp.`,
@@ -175,7 +178,11 @@ export class VaultStartupError extends AlterMcpError {
     const what = STARTUP_PROBLEM[causeCode] ?? 'the vault could not be opened';
     const detail = (cause instanceof Error ? cause.message : String(cause)).replace(/\.?\s*$/, '.');
     const hint = STARTUP_HINT[causeCode];
-    super('ALTER_MCP_VAULT_STARTUP', `${where}: cannot start, ${what} (${causeCode}); no tools are served. ${detail}${hint ? ` ${hint}` : ''}`.replace(/\s*\n\s*/g, ' '), { cause });
+    super(
+      'ALTER_MCP_VAULT_STARTUP',
+      `${where}: cannot start, ${what} (${causeCode}); no tools are served. ${detail}${hint ? ` ${hint}` : ''}`.replace(/\s*\n\s*/g, ' '),
+      { cause },
+    );
     this.causeCode = causeCode;
   }
 }
@@ -189,7 +196,8 @@ const STARTUP_PROBLEM: Readonly<Record<string, string>> = Object.freeze({
 
 /** What to do, where the vault's own message does not say it already. */
 const STARTUP_HINT: Readonly<Record<string, string>> = Object.freeze({
-  ALTER_STORE: 'Check that the database runs and is reachable from this machine, and the store URL (host, port, user, password, database) or SQLite path.',
+  ALTER_STORE:
+    'Check that the database runs and is reachable from this machine, and the store URL (host, port, user, password, database) or SQLite path.',
 });
 
 /**
@@ -248,7 +256,10 @@ export class RequestStateError extends AlterMcpError {
       reason === 'other-arguments' || reason === 'other-tool'
         ? `Retry the call it was issued for with its original arguments, or call ${tool} again without requestState to start over.`
         : `Call ${tool} again without requestState to start over (a new authorization link is issued if one is still needed).`;
-    super('ALTER_MCP_REQUEST_STATE', `The requestState sent back with this call of ${tool} ${REFUSAL_TEXT[reason]}, so the call was not run. ${fix}`);
+    super(
+      'ALTER_MCP_REQUEST_STATE',
+      `The requestState sent back with this call of ${tool} ${REFUSAL_TEXT[reason]}, so the call was not run. ${fix}`,
+    );
     this.tool = tool;
     this.reason = reason;
   }

@@ -57,11 +57,17 @@ function metadataSymbol(): symbol {
 export type StandardMetadata = Record<PropertyKey, unknown>;
 
 /** Where a decorator records: a prototype (legacy) or the class's `context.metadata` (standard). */
-export type MetadataHome = { readonly standard: false; readonly prototype: object } | { readonly standard: true; readonly metadata: StandardMetadata };
+export type MetadataHome =
+  | { readonly standard: false; readonly prototype: object }
+  | { readonly standard: true; readonly metadata: StandardMetadata };
 
 type MemberTable = Record<PropertyKey, unknown>;
 
-function ownEntry(metadata: StandardMetadata, key: MetadataKey<unknown>, property: PropertyKey | undefined): { found: boolean; value: unknown } {
+function ownEntry(
+  metadata: StandardMetadata,
+  key: MetadataKey<unknown>,
+  property: PropertyKey | undefined,
+): { found: boolean; value: unknown } {
   if (!Object.hasOwn(metadata, key.key)) return { found: false, value: undefined };
   const stored = metadata[key.key];
   if (property === undefined) return { found: true, value: stored };
@@ -103,7 +109,9 @@ export function getOwnMetadataAt<T>(key: MetadataKey<T>, home: MetadataHome, pro
 
 /** Own metadata of a prototype (not inherited through the prototype chain), from either store. */
 export function getOwnMetadata<T>(key: MetadataKey<T>, target: object, property?: string | symbol): T | undefined {
-  const reflected = (property === undefined ? Reflect.getOwnMetadata(key.key, target) : Reflect.getOwnMetadata(key.key, target, property)) as T | undefined;
+  const reflected = (
+    property === undefined ? Reflect.getOwnMetadata(key.key, target) : Reflect.getOwnMetadata(key.key, target, property)
+  ) as T | undefined;
   if (reflected !== undefined) return reflected;
   const standard = ownStandardMetadata(target);
   return standard === undefined ? undefined : (ownEntry(standard, key, property).value as T | undefined);

@@ -29,7 +29,8 @@ const CODE = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/;
 export function providerErrorText(value: unknown): string | undefined {
   if (typeof value !== 'string') return undefined;
   const text = value.trim().replace(/\.+$/, '');
-  if (text === '' || text.length > MAX_SENTENCE || !SENTENCE.test(text) || LONG_RUN.test(text) || CREDENTIAL_WORD.test(text)) return undefined;
+  if (text === '' || text.length > MAX_SENTENCE || !SENTENCE.test(text) || LONG_RUN.test(text) || CREDENTIAL_WORD.test(text))
+    return undefined;
   return text;
 }
 

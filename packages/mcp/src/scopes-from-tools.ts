@@ -15,7 +15,10 @@ import { InvalidArgumentError } from '@alter/vault';
 export function scopesFromTools(alter: AlterMCP): Readonly<Record<string, readonly string[]>> {
   const scopes = alter.requiredScopes();
   if (Object.keys(scopes).length === 0) {
-    throw new InvalidArgumentError('alter', 'no registered tool uses a provider yet. Call alter.register(server, [YourTools]) before scopesFromTools(alter), and give the tools a provider: @AlterTool("google", {...}).');
+    throw new InvalidArgumentError(
+      'alter',
+      'no registered tool uses a provider yet. Call alter.register(server, [YourTools]) before scopesFromTools(alter), and give the tools a provider: @AlterTool("google", {...}).',
+    );
   }
   return scopes;
 }

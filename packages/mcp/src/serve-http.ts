@@ -139,12 +139,15 @@ function modernLeg(factory: McpServerFactory | undefined, first: McpServerLike, 
     const fresh = era.modernServerFor(first, firstAdapter);
     build = async () => fresh();
   }
-  return era.modernHttpLeg(build, (error) => logger.debug('2026-07-28 request refused or failed', { error: error.name, message: error.message }));
+  return era.modernHttpLeg(build, (error) =>
+    logger.debug('2026-07-28 request refused or failed', { error: error.name, message: error.message }),
+  );
 }
 
 function positiveInteger(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) throw new InvalidArgumentError(`options.${name}`, 'must be an integer ≥ 1');
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1)
+    throw new InvalidArgumentError(`options.${name}`, 'must be an integer ≥ 1');
   return value;
 }
 
@@ -199,7 +202,9 @@ export async function serveHttp(server: McpServerLike | McpServerFactory, option
   const app = createMcpExpressApp({ host, ...(options.allowedHosts ? { allowedHosts: options.allowedHosts } : {}) });
   const httpServer = createServer(app);
   await new Promise<void>((resolve, reject) => {
-    httpServer.once('error', (err) => reject(new ServeError(`serveHttp: cannot listen on ${host}:${options.port ?? 0}: ${err.message}`, { cause: err })));
+    httpServer.once('error', (err) =>
+      reject(new ServeError(`serveHttp: cannot listen on ${host}:${options.port ?? 0}: ${err.message}`, { cause: err })),
+    );
     httpServer.listen(options.port ?? 0, host, () => resolve());
   });
   const port = (httpServer.address() as AddressInfo).port;
@@ -213,7 +218,9 @@ export async function serveHttp(server: McpServerLike | McpServerFactory, option
       // this server, which serves them above. Per process; sessions keep the URL they were made with.
       releaseConnectBase = vault.connect.useBaseUrl(baseUrl);
       if (vault.providerIds.length > 0) {
-        logger.info(`Connect links are served by this server (${baseUrl}/connect/…); the providers must accept ${baseUrl}/connect/callback as a redirect URI.`);
+        logger.info(
+          `Connect links are served by this server (${baseUrl}/connect/…); the providers must accept ${baseUrl}/connect/callback as a redirect URI.`,
+        );
       }
     }
   }
@@ -229,7 +236,11 @@ export async function serveHttp(server: McpServerLike | McpServerFactory, option
     if (typeof sid === 'string') {
       const session = sessions.get(sid);
       if (!session) {
-        res.status(404).json({ jsonrpc: '2.0', error: { code: -32001, message: 'Session not found (expired, evicted or closed); initialize a new session.' }, id: null });
+        res.status(404).json({
+          jsonrpc: '2.0',
+          error: { code: -32001, message: 'Session not found (expired, evicted or closed); initialize a new session.' },
+          id: null,
+        });
         return;
       }
       const end = sessions.begin(sid);
@@ -256,7 +267,10 @@ export async function serveHttp(server: McpServerLike | McpServerFactory, option
       res.setHeader('Retry-After', '5');
       res.status(503).json({
         jsonrpc: '2.0',
-        error: { code: -32000, message: `Service Unavailable: all ${maxSessions} MCP sessions have a request in flight; retry shortly (serveHttp option maxSessions).` },
+        error: {
+          code: -32000,
+          message: `Service Unavailable: all ${maxSessions} MCP sessions have a request in flight; retry shortly (serveHttp option maxSessions).`,
+        },
         id: null,
       });
       return;
@@ -276,7 +290,11 @@ export async function serveHttp(server: McpServerLike | McpServerFactory, option
         live = true;
         sessions.add(id, { transport, close: () => transport.close() });
       },
-      eventStore: sharedEventStore ? scopeEventStore(sharedEventStore, id) : options.eventStore === false ? undefined : new MemoryEventStore(DEFAULT_EVENTS_PER_SESSION),
+      eventStore: sharedEventStore
+        ? scopeEventStore(sharedEventStore, id)
+        : options.eventStore === false
+          ? undefined
+          : new MemoryEventStore(DEFAULT_EVENTS_PER_SESSION),
       retryInterval: sseRetryMs,
     });
     transport.onclose = () => {

@@ -20,7 +20,9 @@ export interface ToolAnnotations {
 export type ToolInputSchema =
   | { readonly '~standard': { readonly version: number } }
   | { readonly _output: unknown }
-  | (abstract new (...args: never) => unknown);
+  | (abstract new (
+      ...args: never
+    ) => unknown);
 
 /** What `output` accepts: a zod object (zod 4 or zod 3). */
 export type ToolOutputSchema = { readonly '~standard': { readonly version: number } } | { readonly _output: unknown };
@@ -41,7 +43,9 @@ export type ToolInputOf<S> = [S] extends [undefined]
         : never
       : S extends { readonly _output: infer O }
         ? O
-        : S extends abstract new (...args: never) => infer R
+        : S extends abstract new (
+              ...args: never
+            ) => infer R
           ? R
           : never;
 

@@ -9,8 +9,17 @@ export type ToolContent =
   | { readonly type: 'text'; readonly text: string }
   | { readonly type: 'image'; readonly data: string; readonly mimeType: string }
   | { readonly type: 'audio'; readonly data: string; readonly mimeType: string }
-  | { readonly type: 'resource'; readonly resource: { readonly uri: string; readonly mimeType?: string; readonly text?: string; readonly blob?: string } }
-  | { readonly type: 'resource_link'; readonly uri: string; readonly name: string; readonly mimeType?: string; readonly description?: string };
+  | {
+      readonly type: 'resource';
+      readonly resource: { readonly uri: string; readonly mimeType?: string; readonly text?: string; readonly blob?: string };
+    }
+  | {
+      readonly type: 'resource_link';
+      readonly uri: string;
+      readonly name: string;
+      readonly mimeType?: string;
+      readonly description?: string;
+    };
 
 /** A tool result given explicitly. Create it with the static helpers. */
 export class ToolResult {
@@ -30,7 +39,10 @@ export class ToolResult {
    * @example
    * return ToolResult.of([ToolResult.textItem('A red pixel:'), ToolResult.imageItem(png, 'image/png')]);
    */
-  static of(content: readonly ToolContent[], options: { structuredContent?: Readonly<Record<string, unknown>>; isError?: boolean } = {}): ToolResult {
+  static of(
+    content: readonly ToolContent[],
+    options: { structuredContent?: Readonly<Record<string, unknown>>; isError?: boolean } = {},
+  ): ToolResult {
     if (!Array.isArray(content)) throw new TypeError('ToolResult.of(content): content must be an array of MCP content items');
     return new ToolResult(content, options.structuredContent, options.isError ?? false);
   }

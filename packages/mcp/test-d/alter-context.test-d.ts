@@ -15,7 +15,20 @@ type Expect<T extends true> = T;
 
 /** The whole public surface of a context: identity getters, the signal, and actions. No state, no token. */
 export type ContextMembers = Expect<
-  Equal<keyof AlterContext, 'user' | 'toolName' | 'provider' | 'callId' | 'signal' | 'request' | 'progress' | 'log' | 'createMessage' | 'elicitInput' | 'closeSseStream'>
+  Equal<
+    keyof AlterContext,
+    | 'user'
+    | 'toolName'
+    | 'provider'
+    | 'callId'
+    | 'signal'
+    | 'request'
+    | 'progress'
+    | 'log'
+    | 'createMessage'
+    | 'elicitInput'
+    | 'closeSseStream'
+  >
 >;
 /** The implementation adds only serialization hooks: no `state` getter (the reported exploit). */
 export type NoStateOnTheClass = Expect<Equal<'state' extends keyof ToolCallContext ? true : false, false>>;

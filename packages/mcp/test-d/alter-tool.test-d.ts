@@ -168,9 +168,26 @@ export function contextHasNoTokenAccessor(ctx: AlterContext): void {
   ctx.vault;
 }
 
-export type ContextFields = Expect<Equal<keyof AlterContext, 'user' | 'toolName' | 'provider' | 'callId' | 'signal' | 'request' | 'progress' | 'log' | 'createMessage' | 'elicitInput' | 'closeSseStream'>>;
+export type ContextFields = Expect<
+  Equal<
+    keyof AlterContext,
+    | 'user'
+    | 'toolName'
+    | 'provider'
+    | 'callId'
+    | 'signal'
+    | 'request'
+    | 'progress'
+    | 'log'
+    | 'createMessage'
+    | 'elicitInput'
+    | 'closeSseStream'
+  >
+>;
 // The user and the scopes come from the call, the endpoints and the approval from the declaration: none from tool code.
-export type RequestOptionsOmitUserScopesEndpoints = Expect<Equal<AlterRequestOptions, Omit<VaultRequestOptions, 'user' | 'scopes' | 'endpoints' | 'approval'>>>;
+export type RequestOptionsOmitUserScopesEndpoints = Expect<
+  Equal<AlterRequestOptions, Omit<VaultRequestOptions, 'user' | 'scopes' | 'endpoints' | 'approval'>>
+>;
 
 export async function contextRequestOptions(ctx: AlterContext): Promise<void> {
   await ctx.request('GET', 'https://api.github.com/user', { queryParams: { per_page: 10 } });

@@ -62,7 +62,11 @@ declare const server: McpServerLike;
 export async function fromEnvironment(): Promise<void> {
   const alter = new AlterMCP(vault, { defaultUser: process.env.ALTER_DEFAULT_USER, toolNamePrefix: process.env.TOOL_PREFIX });
   alter.register(server, [], { prefix: process.env.REGISTER_PREFIX });
-  await serveHttp(server, { port: process.env.PORT ? Number(process.env.PORT) : undefined, host: process.env.HOST, publicUrl: process.env.PUBLIC_URL });
+  await serveHttp(server, {
+    port: process.env.PORT ? Number(process.env.PORT) : undefined,
+    host: process.env.HOST,
+    publicUrl: process.env.PUBLIC_URL,
+  });
   await serveStdio(server, { vault, handleSignals: undefined });
 }
 

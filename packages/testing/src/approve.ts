@@ -111,12 +111,18 @@ export async function approveFlow(ctx: ApproveContext, startUrl: string, options
   const maxRedirects = options.maxRedirects ?? 50;
   let url = new URL(startUrl);
   if (!isLoopbackUrl(url)) {
-    throw new SandboxError('SANDBOX_NOT_LOOPBACK', `approve() only contacts loopback URLs; "${url.origin}" is not one. Pass the URL your local server produced.`);
+    throw new SandboxError(
+      'SANDBOX_NOT_LOOPBACK',
+      `approve() only contacts loopback URLs; "${url.origin}" is not one. Pass the URL your local server produced.`,
+    );
   }
 
   const keptFor = options.browser ? ctx.browserLogin(options.browser) : undefined;
   if (keptFor !== undefined && keptFor !== options.login) {
-    throw invalidArgument('options.browser', `this browser is kept for "${keptFor}" (sandbox.browser('${keptFor}')); sign "${options.login}" in with sandbox.browser('${options.login}') or a new SandboxBrowser().`);
+    throw invalidArgument(
+      'options.browser',
+      `this browser is kept for "${keptFor}" (sandbox.browser('${keptFor}')); sign "${options.login}" in with sandbox.browser('${options.login}') or a new SandboxBrowser().`,
+    );
   }
   const browser = options.browser ?? new SandboxBrowser();
   const stopAt = options.stopAt;
@@ -133,7 +139,10 @@ export async function approveFlow(ctx: ApproveContext, startUrl: string, options
     body,
     visited,
     answered,
-    code: clientRedirect !== undefined && isRedirectTo(finalUrl, clientRedirect) ? (new URL(finalUrl).searchParams.get('code') ?? undefined) : undefined,
+    code:
+      clientRedirect !== undefined && isRedirectTo(finalUrl, clientRedirect)
+        ? (new URL(finalUrl).searchParams.get('code') ?? undefined)
+        : undefined,
   });
 
   for (let hop = 0; hop <= maxRedirects; hop++) {
@@ -147,7 +156,11 @@ export async function approveFlow(ctx: ApproveContext, startUrl: string, options
       await res.body?.cancel();
       const next = new URL(location, url);
       // The MCP client's redirect URI is where the code is handed over: reported, never requested.
-      if (!isLoopbackUrl(next) || (stopAt !== undefined && next.href.startsWith(stopAt)) || (clientRedirect !== undefined && isRedirectTo(next.href, clientRedirect))) {
+      if (
+        !isLoopbackUrl(next) ||
+        (stopAt !== undefined && next.href.startsWith(stopAt)) ||
+        (clientRedirect !== undefined && isRedirectTo(next.href, clientRedirect))
+      ) {
         return done(next.href, res.status, '');
       }
       // 307/308 repeat the method and body; every other redirect becomes a GET (as browsers do).
@@ -190,7 +203,8 @@ export async function approveFlow(ctx: ApproveContext, startUrl: string, options
     }
     // An MCP auth server's consent page (AlterAuthProvider), answered once per approval: a
     // second one means the server refused the answer, which the caller should see.
-    const serverConsent = res.status === 200 && url.origin !== ctx.origin && serverConsents === 0 ? authServerConsentForm(body, url, options) : undefined;
+    const serverConsent =
+      res.status === 200 && url.origin !== ctx.origin && serverConsents === 0 ? authServerConsentForm(body, url, options) : undefined;
     if (serverConsent) {
       serverConsents++;
       answered.push('auth-server-consent');
@@ -201,7 +215,10 @@ export async function approveFlow(ctx: ApproveContext, startUrl: string, options
     }
     return done(url.href, res.status, body);
   }
-  throw new SandboxError('SANDBOX_REDIRECT_LOOP', `approve() followed ${maxRedirects} redirects without reaching a page; raise options.maxRedirects if the flow is that long.`);
+  throw new SandboxError(
+    'SANDBOX_REDIRECT_LOOP',
+    `approve() followed ${maxRedirects} redirects without reaching a page; raise options.maxRedirects if the flow is that long.`,
+  );
 }
 
 /** The form of a Connect interstitial (`data-alter-connect-form="confirm"`), filled in as a user who confirms. */
@@ -265,7 +282,11 @@ function authServerConsentForm(html: string, pageUrl: URL, options: ApproveOptio
 }
 
 /** Picks the right form on a sandbox interaction page and fills it in. */
-function fillSandboxForm(html: string, pageUrl: URL, options: ApproveOptions): { action: URL; form: URLSearchParams; page: ApprovePage } | undefined {
+function fillSandboxForm(
+  html: string,
+  pageUrl: URL,
+  options: ApproveOptions,
+): { action: URL; form: URLSearchParams; page: ApprovePage } | undefined {
   const login = findForm(html, 'login');
   if (login) return { action: new URL(login.action, pageUrl), form: new URLSearchParams({ login: options.login }), page: 'login' };
   if (options.deny) {

@@ -83,7 +83,14 @@ function describeValue(value: unknown): string {
   if (typeof value === 'string') return value;
   if (Buffer.isBuffer(value)) return value.toString('utf8');
   const parts: string[] = [];
-  parts.push(utilInspect(value, { depth: 8, maxArrayLength: 50_000, maxStringLength: Number.POSITIVE_INFINITY, breakLength: Number.POSITIVE_INFINITY }));
+  parts.push(
+    utilInspect(value, {
+      depth: 8,
+      maxArrayLength: 50_000,
+      maxStringLength: Number.POSITIVE_INFINITY,
+      breakLength: Number.POSITIVE_INFINITY,
+    }),
+  );
   parts.push(safeStringify(value));
   // Errors: message, stack and the cause chain (util.inspect shows most, but be explicit).
   let e: unknown = value;

@@ -14,7 +14,8 @@ const SCOPE_BEHAVIOUR: Readonly<Record<string, Pick<ProviderConfig, 'scopeSignal
   google: Object.freeze({
     scopeSignal: googleScopeSignal,
     // The emulator (oidc-provider) needs offline_access where Google uses access_type=offline.
-    normalizeScopes: (scopes: readonly string[], where: string) => scopes.flatMap((s) => (s === 'offline_access' ? [s] : normalizeGoogleScopes([s], where))),
+    normalizeScopes: (scopes: readonly string[], where: string) =>
+      scopes.flatMap((s) => (s === 'offline_access' ? [s] : normalizeGoogleScopes([s], where))),
   }),
   // The emulator's protocol scopes (oidc-provider needs them for ids and refresh tokens) pass;
   // every other name is checked as the real provider's factory checks it.
@@ -27,11 +28,7 @@ function exceptProtocolScopes(normalize: (scopes: readonly string[], where: stri
   return (scopes: readonly string[], where: string): string[] => scopes.flatMap((s) => (protocol.has(s) ? [s] : normalize([s], where)));
 }
 import { invalidArgument } from './errors.js';
-import {
-  EMULATED_PROVIDERS,
-  type EmulatedProviderId,
-  isEmulatedProviderId,
-} from './emulated-providers.js';
+import { EMULATED_PROVIDERS, type EmulatedProviderId, isEmulatedProviderId } from './emulated-providers.js';
 
 /** Options of {@link providers.sandbox}. */
 export interface SandboxProviderOptions {
@@ -50,13 +47,14 @@ export interface SandboxProviderOptions {
 }
 
 /** How each emulated provider revokes, mirroring the vault's built-in factories. */
-const REVOCATION: Readonly<Record<EmulatedProviderId, (url: string) => Pick<ProviderConfig, 'revocation' | 'revocationEndpoint'>>> = Object.freeze({
-  // RFC 7009 is the default style.
-  google: (url: string) => ({ revocationEndpoint: `${url}/token/revocation` }),
-  sandbox: (url: string) => ({ revocationEndpoint: `${url}/token/revocation` }),
-  github: () => ({ revocation: 'github-grant' as const, revocationEndpoint: 'https://api.github.com/applications/{client_id}/grant' }),
-  slack: () => ({ revocation: 'slack-auth-revoke' as const, revocationEndpoint: 'https://slack.com/api/auth.revoke' }),
-});
+const REVOCATION: Readonly<Record<EmulatedProviderId, (url: string) => Pick<ProviderConfig, 'revocation' | 'revocationEndpoint'>>> =
+  Object.freeze({
+    // RFC 7009 is the default style.
+    google: (url: string) => ({ revocationEndpoint: `${url}/token/revocation` }),
+    sandbox: (url: string) => ({ revocationEndpoint: `${url}/token/revocation` }),
+    github: () => ({ revocation: 'github-grant' as const, revocationEndpoint: 'https://api.github.com/applications/{client_id}/grant' }),
+    slack: () => ({ revocation: 'slack-auth-revoke' as const, revocationEndpoint: 'https://slack.com/api/auth.revoke' }),
+  });
 
 /** The part of a sandbox a provider config is built from. */
 export interface SandboxEndpoints {
@@ -81,15 +79,10 @@ export interface SandboxEndpoints {
  * // github.hostRewrites → { 'api.github.com': `${sandbox.url}/hosts/api.github.com` }
  * ```
  */
-function sandbox(
-  target: SandboxEndpoints,
-  options: SandboxProviderOptions = {},
-): ProviderConfig {
+function sandbox(target: SandboxEndpoints, options: SandboxProviderOptions = {}): ProviderConfig {
   const id = options.id ?? 'sandbox';
-  if (typeof id !== 'string' || id === '')
-    throw invalidArgument('options.id', 'must be a non-empty string.');
-  const emulate =
-    options.emulate ?? (isEmulatedProviderId(id) ? id : undefined);
+  if (typeof id !== 'string' || id === '') throw invalidArgument('options.id', 'must be a non-empty string.');
+  const emulate = options.emulate ?? (isEmulatedProviderId(id) ? id : undefined);
   if (emulate === undefined) {
     throw invalidArgument(
       'options.emulate',
@@ -97,10 +90,7 @@ function sandbox(
     );
   }
   if (!isEmulatedProviderId(emulate)) {
-    throw invalidArgument(
-      'options.emulate',
-      `'${String(emulate)}' is not one of ${Object.keys(EMULATED_PROVIDERS).join(', ')}.`,
-    );
+    throw invalidArgument('options.emulate', `'${String(emulate)}' is not one of ${Object.keys(EMULATED_PROVIDERS).join(', ')}.`);
   }
   const p = EMULATED_PROVIDERS[emulate];
   const url = target.url.replace(/\/+$/, '');
@@ -120,17 +110,13 @@ function sandbox(
       // Revocation as the real provider does it (GitHub's grant deletion and Slack's auth.revoke
       // reach the fakes through hostRewrites, like every API call).
       ...REVOCATION[emulate](url),
-      defaultScopes: Object.freeze([
-        ...(options.defaultScopes ?? p.defaultScopes),
-      ]),
+      defaultScopes: Object.freeze([...(options.defaultScopes ?? p.defaultScopes)]),
       scopeSeparator: ' ',
       // oidc-provider issues refresh tokens only for offline_access, which it keeps only with prompt=consent.
       authorizationParams: Object.freeze({ prompt: 'consent' }),
       allowedHosts: Object.freeze([...p.apiHosts]),
       allowInsecureLoopback: true,
-      hostRewrites: Object.freeze(
-        Object.fromEntries(p.apiHosts.map((h) => [h, `${url}/hosts/${h}`])),
-      ),
+      hostRewrites: Object.freeze(Object.fromEntries(p.apiHosts.map((h) => [h, `${url}/hosts/${h}`]))),
       identity: options.identity ?? p.identity,
       ...(SCOPE_BEHAVIOUR[emulate] ?? {}),
     },

@@ -99,7 +99,10 @@ export class SandboxFaults {
     let clientId: string | undefined;
     if (options.provider !== undefined) {
       if (!isEmulatedProviderId(options.provider)) {
-        throw invalidArgument('options.provider', `"${String(options.provider)}" is not one of ${Object.keys(EMULATED_PROVIDERS).join(', ')}.`);
+        throw invalidArgument(
+          'options.provider',
+          `"${String(options.provider)}" is not one of ${Object.keys(EMULATED_PROVIDERS).join(', ')}.`,
+        );
       }
       clientId = EMULATED_PROVIDERS[options.provider].clientId;
     }
@@ -138,11 +141,14 @@ export class SandboxFaults {
    */
   failNext(options: FailNextOptions): void {
     const { status, count = 1, target = 'api', path, retryAfterSec = 1 } = options ?? ({} as FailNextOptions);
-    if (!Number.isInteger(status) || status < 400 || status > 599) throw invalidArgument('options.status', 'must be an HTTP error status (429, 503, …).');
+    if (!Number.isInteger(status) || status < 400 || status > 599)
+      throw invalidArgument('options.status', 'must be an HTTP error status (429, 503, …).');
     if (!Number.isInteger(count) || count < 1) throw invalidArgument('options.count', 'must be a positive integer.');
-    if (target !== 'api' && target !== 'token' && target !== 'any') throw invalidArgument('options.target', "must be 'api', 'token' or 'any'.");
+    if (target !== 'api' && target !== 'token' && target !== 'any')
+      throw invalidArgument('options.target', "must be 'api', 'token' or 'any'.");
     if (path !== undefined && typeof path !== 'string') throw invalidArgument('options.path', 'must be a string.');
-    if (!Number.isInteger(retryAfterSec) || retryAfterSec < 0) throw invalidArgument('options.retryAfterSec', 'must be a non-negative integer.');
+    if (!Number.isInteger(retryAfterSec) || retryAfterSec < 0)
+      throw invalidArgument('options.retryAfterSec', 'must be a non-negative integer.');
     this.#rules.push({ status, remaining: count, target, path, retryAfterSec });
   }
 
@@ -228,9 +234,5 @@ export class SandboxFaults {
 
 function pathMatches(path: string | undefined, input: FaultMatchInput): boolean {
   if (path === undefined) return true;
-  return (
-    input.pathname.startsWith(path) ||
-    input.realPath?.startsWith(path) === true ||
-    input.realUrl?.startsWith(path) === true
-  );
+  return input.pathname.startsWith(path) || input.realPath?.startsWith(path) === true || input.realUrl?.startsWith(path) === true;
 }

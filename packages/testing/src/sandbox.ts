@@ -119,9 +119,15 @@ export class Sandbox {
 
   /** The registered OAuth client of an emulated provider (id, secret, redirect URIs). */
   client(provider: EmulatedProviderId): SandboxClient {
-    if (!isEmulatedProviderId(provider)) throw invalidArgument('provider', `"${String(provider)}" is not one of ${Object.keys(EMULATED_PROVIDERS).join(', ')}.`);
+    if (!isEmulatedProviderId(provider))
+      throw invalidArgument('provider', `"${String(provider)}" is not one of ${Object.keys(EMULATED_PROVIDERS).join(', ')}.`);
     const p = EMULATED_PROVIDERS[provider];
-    return Object.freeze({ provider, clientId: p.clientId, clientSecret: p.clientSecret, redirectUris: Object.freeze(this.#clients.redirectUris(provider)) });
+    return Object.freeze({
+      provider,
+      clientId: p.clientId,
+      clientSecret: p.clientSecret,
+      redirectUris: Object.freeze(this.#clients.redirectUris(provider)),
+    });
   }
 
   /** The sandbox user with this login. */
@@ -153,7 +159,10 @@ export class Sandbox {
     if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw invalidArgument('uri', 'must be an http or https URL.');
     if (parsed.hash || uri.includes('#')) throw invalidArgument('uri', 'must not contain a fragment.');
     if (options.provider !== undefined && !isEmulatedProviderId(options.provider)) {
-      throw invalidArgument('options.provider', `"${String(options.provider)}" is not one of ${Object.keys(EMULATED_PROVIDERS).join(', ')}.`);
+      throw invalidArgument(
+        'options.provider',
+        `"${String(options.provider)}" is not one of ${Object.keys(EMULATED_PROVIDERS).join(', ')}.`,
+      );
     }
     this.#clients.register(uri, options.provider);
   }
@@ -184,7 +193,11 @@ export class Sandbox {
   async approve(url: string, options: ApproveOptions): Promise<ApproveResult> {
     this.#assertOpen();
     return approveFlow(
-      { origin: this.url, knownLogin: (login) => this.users.some((u) => u.login === login), browserLogin: (browser) => this.#browserLogins.get(browser) },
+      {
+        origin: this.url,
+        knownLogin: (login) => this.users.some((u) => u.login === login),
+        browserLogin: (browser) => this.#browserLogins.get(browser),
+      },
       url,
       options,
     );
@@ -263,7 +276,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const refreshTokenTtlSec = positiveInt(options.refreshTokenTtlSec ?? 14 * 24 * 3600, 'options.refreshTokenTtlSec');
   const extraScopes = options.extraScopes ?? [];
   if (!Array.isArray(extraScopes) || extraScopes.some((s) => typeof s !== 'string' || !/^[\x21\x23-\x5b\x5d-\x7e]+$/.test(s))) {
-    throw invalidArgument('options.extraScopes', 'must be an array of scope tokens (printable ASCII without spaces, quotes or backslashes).');
+    throw invalidArgument(
+      'options.extraScopes',
+      'must be an array of scope tokens (printable ASCII without spaces, quotes or backslashes).',
+    );
   }
 
   const bySub = new Map(users.map((u) => [u.sub, u]));

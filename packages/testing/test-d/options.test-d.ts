@@ -3,7 +3,14 @@
  * built declarations, `exactOptionalPropertyTypes`; see tsconfig.test-d.json): exact, and every
  * optional key accepts `undefined`. Every `@ts-expect-error` must fire.
  */
-import { type ApproveOptions, type EchoRequestNextOptions, type FailNextOptions, type Sandbox, type SandboxOptions, startSandbox } from '@alter/testing';
+import {
+  type ApproveOptions,
+  type EchoRequestNextOptions,
+  type FailNextOptions,
+  type Sandbox,
+  type SandboxOptions,
+  startSandbox,
+} from '@alter/testing';
 
 type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 type Expect<T extends true> = T;

@@ -23,7 +23,15 @@ interface MiniConnect {
 
 async function startMiniConnect(sandbox: Sandbox): Promise<MiniConnect> {
   const as = await discover(sandbox);
-  const sessions = new Map<string, { steps: { provider: EmulatedProviderId; scope: string }[]; returnTo?: string; i: number; pending?: { state: string; nonce: string; codeVerifier: string } }>();
+  const sessions = new Map<
+    string,
+    {
+      steps: { provider: EmulatedProviderId; scope: string }[];
+      returnTo?: string;
+      i: number;
+      pending?: { state: string; nonce: string; codeVerifier: string };
+    }
+  >();
   const results: MiniConnect['results'] = [];
   let base = '';
   let n = 0;
@@ -31,7 +39,9 @@ async function startMiniConnect(sandbox: Sandbox): Promise<MiniConnect> {
   async function redirectToProvider(id: string, res: import('node:http').ServerResponse) {
     const s = sessions.get(id)!;
     const step = s.steps[s.i]!;
-    const req = await authorizeUrl(as, sandbox.client(step.provider).clientId, `${base}/callback`, step.scope, { state: `${id}.${oauth.generateRandomState()}` });
+    const req = await authorizeUrl(as, sandbox.client(step.provider).clientId, `${base}/callback`, step.scope, {
+      state: `${id}.${oauth.generateRandomState()}`,
+    });
     s.pending = { state: req.url.searchParams.get('state')!, nonce: req.nonce, codeVerifier: req.codeVerifier };
     res.writeHead(302, { location: req.url.href, 'set-cookie': `mini_session=${id}; Path=/; HttpOnly` });
     res.end();
@@ -55,11 +65,24 @@ async function startMiniConnect(sandbox: Sandbox): Promise<MiniConnect> {
         const client = { client_id: c.clientId };
         try {
           const params = oauth.validateAuthResponse(as, client, u, s.pending!.state);
-          const r = await oauth.authorizationCodeGrantRequest(as, client, oauth.ClientSecretBasic(c.clientSecret), params, `${base}/callback`, s.pending!.codeVerifier, insecure);
+          const r = await oauth.authorizationCodeGrantRequest(
+            as,
+            client,
+            oauth.ClientSecretBasic(c.clientSecret),
+            params,
+            `${base}/callback`,
+            s.pending!.codeVerifier,
+            insecure,
+          );
           const t = await oauth.processAuthorizationCodeResponse(as, client, r, { expectedNonce: s.pending!.nonce });
           results.push({ provider: step.provider, scope: t.scope, sub: oauth.getValidatedIdTokenClaims(t)?.sub });
         } catch (err) {
-          results.push({ provider: step.provider, scope: undefined, sub: undefined, error: err instanceof oauth.AuthorizationResponseError ? err.error : String(err) });
+          results.push({
+            provider: step.provider,
+            scope: undefined,
+            sub: undefined,
+            error: err instanceof oauth.AuthorizationResponseError ? err.error : String(err),
+          });
           res.writeHead(200, { 'content-type': 'text/html' }).end('<h1>Connect failed</h1>');
           return;
         }
@@ -77,7 +100,9 @@ async function startMiniConnect(sandbox: Sandbox): Promise<MiniConnect> {
         return;
       }
       if (u.pathname === '/meta') {
-        res.writeHead(200, { 'content-type': 'text/html' }).end(`<html><head><meta http-equiv="refresh" content="0;url=${u.searchParams.get('to')}"></head></html>`);
+        res
+          .writeHead(200, { 'content-type': 'text/html' })
+          .end(`<html><head><meta http-equiv="refresh" content="0;url=${u.searchParams.get('to')}"></head></html>`);
         return;
       }
       res.writeHead(404).end();
@@ -143,7 +168,10 @@ describe('approve()', () => {
     expect(sandbox.browser('carol')).toBe(browser);
     expect(sandbox.browser('alice')).not.toBe(browser);
     expect(() => sandbox.browser('mallory')).toThrow(expect.objectContaining({ code: 'SANDBOX_INVALID_ARGUMENT' }));
-    const steps = [{ provider: 'google' as const, scope: 'openid' }, { provider: 'github' as const, scope: 'openid repo' }];
+    const steps = [
+      { provider: 'google' as const, scope: 'openid' },
+      { provider: 'github' as const, scope: 'openid repo' },
+    ];
     const first = await sandbox.approve(connect.session(steps), { login: 'carol', browser });
     expect(first.answered).toEqual(['login', 'consent', 'consent']);
     const second = await sandbox.approve(connect.session(steps), { login: 'carol', browser });
@@ -151,7 +179,10 @@ describe('approve()', () => {
     expect(second.body).toContain('All connected');
     // A fresh jar (the default) signs in again; a browser kept for carol is refused for alice.
     expect((await sandbox.approve(connect.session(steps), { login: 'carol' })).answered[0]).toBe('login');
-    await expect(sandbox.approve(connect.session(steps), { login: 'alice', browser })).rejects.toMatchObject({ code: 'SANDBOX_INVALID_ARGUMENT', argument: 'options.browser' });
+    await expect(sandbox.approve(connect.session(steps), { login: 'alice', browser })).rejects.toMatchObject({
+      code: 'SANDBOX_INVALID_ARGUMENT',
+      argument: 'options.browser',
+    });
   });
 
   it('stops at a redirect to a non-loopback returnTo without contacting it', async () => {
@@ -165,7 +196,10 @@ describe('approve()', () => {
   it('applies scopes to every consent of a chain', async () => {
     connect.results.length = 0;
     const url = connect.session([
-      { provider: 'google', scope: 'openid offline_access https://www.googleapis.com/auth/gmail.readonly https://www.googleapis.com/auth/calendar' },
+      {
+        provider: 'google',
+        scope: 'openid offline_access https://www.googleapis.com/auth/gmail.readonly https://www.googleapis.com/auth/calendar',
+      },
       { provider: 'github', scope: 'openid offline_access repo read:user' },
     ]);
     await sandbox.approve(url, { login: 'bob', scopes: ['https://www.googleapis.com/auth/calendar', 'read:user'] });
@@ -175,7 +209,10 @@ describe('approve()', () => {
 
   it('denies at the first consent and the client sees access_denied', async () => {
     connect.results.length = 0;
-    const url = connect.session([{ provider: 'github', scope: 'openid repo' }, { provider: 'slack', scope: 'openid' }]);
+    const url = connect.session([
+      { provider: 'github', scope: 'openid repo' },
+      { provider: 'slack', scope: 'openid' },
+    ]);
     const done = await sandbox.approve(url, { login: 'alice', deny: true });
     expect(done.body).toContain('Connect failed');
     expect(connect.results).toEqual([{ provider: 'github', scope: undefined, sub: undefined, error: 'access_denied' }]);
@@ -188,17 +225,27 @@ describe('approve()', () => {
   });
 
   it('throws SANDBOX_NOT_LOOPBACK for a start URL that is not loopback', async () => {
-    await expect(sandbox.approve('https://accounts.google.com/o/oauth2/v2/auth', { login: 'alice' })).rejects.toMatchObject({ code: 'SANDBOX_NOT_LOOPBACK' });
+    await expect(sandbox.approve('https://accounts.google.com/o/oauth2/v2/auth', { login: 'alice' })).rejects.toMatchObject({
+      code: 'SANDBOX_NOT_LOOPBACK',
+    });
     await expect(sandbox.approve('http://10.0.0.1/connect', { login: 'alice' })).rejects.toBeInstanceOf(SandboxError);
   });
 
   it('throws SANDBOX_INVALID_ARGUMENT for an unknown login or a bad URL', async () => {
-    await expect(sandbox.approve(`${connect.url}/connect/x`, { login: 'mallory' })).rejects.toMatchObject({ code: 'SANDBOX_INVALID_ARGUMENT', argument: 'options.login' });
-    await expect(sandbox.approve('not a url', { login: 'alice' })).rejects.toMatchObject({ code: 'SANDBOX_INVALID_ARGUMENT', argument: 'url' });
+    await expect(sandbox.approve(`${connect.url}/connect/x`, { login: 'mallory' })).rejects.toMatchObject({
+      code: 'SANDBOX_INVALID_ARGUMENT',
+      argument: 'options.login',
+    });
+    await expect(sandbox.approve('not a url', { login: 'alice' })).rejects.toMatchObject({
+      code: 'SANDBOX_INVALID_ARGUMENT',
+      argument: 'url',
+    });
   });
 
   it('throws SANDBOX_REDIRECT_LOOP on a redirect loop', async () => {
-    await expect(sandbox.approve(`${connect.url}/loop`, { login: 'alice', maxRedirects: 5 })).rejects.toMatchObject({ code: 'SANDBOX_REDIRECT_LOOP' });
+    await expect(sandbox.approve(`${connect.url}/loop`, { login: 'alice', maxRedirects: 5 })).rejects.toMatchObject({
+      code: 'SANDBOX_REDIRECT_LOOP',
+    });
   });
 
   it('returns the sandbox error page when the request itself is invalid (unregistered redirect)', async () => {
@@ -227,7 +274,9 @@ describe('users', () => {
 
   it('rejects malformed logins, duplicate subjects and bad options at start', async () => {
     await expect(startSandbox({ users: [{ login: 'has space' }] })).rejects.toMatchObject({ code: 'SANDBOX_INVALID_ARGUMENT' });
-    await expect(startSandbox({ users: [{ login: 'dave', sub: 'user-alice' }] })).rejects.toMatchObject({ argument: 'options.users[2].sub' });
+    await expect(startSandbox({ users: [{ login: 'dave', sub: 'user-alice' }] })).rejects.toMatchObject({
+      argument: 'options.users[2].sub',
+    });
     await expect(startSandbox({ accessTokenTtlSec: 0 })).rejects.toMatchObject({ argument: 'options.accessTokenTtlSec' });
     await expect(startSandbox({ redirectUris: ['http://127.0.0.1/cb#frag'] })).rejects.toMatchObject({ argument: 'uri' });
   });

@@ -31,7 +31,10 @@ describe('fake Calendar v3', () => {
   });
 
   it('answers 403 for insert with a read-only token, and for list with a Gmail-only token', async () => {
-    const res = await api(sandbox, 'POST', URL_EVENTS, readToken, { start: { dateTime: '2026-02-01T10:00:00Z' }, end: { dateTime: '2026-02-01T11:00:00Z' } });
+    const res = await api(sandbox, 'POST', URL_EVENTS, readToken, {
+      start: { dateTime: '2026-02-01T10:00:00Z' },
+      end: { dateTime: '2026-02-01T11:00:00Z' },
+    });
     expect(res.status).toBe(403);
     expect(res.json.error.details[0].reason).toBe('ACCESS_TOKEN_SCOPE_INSUFFICIENT');
     const gmail = (await tokenFor(sandbox, callback, 'google', ['https://www.googleapis.com/auth/gmail.readonly'])).access_token;
@@ -46,11 +49,21 @@ describe('fake Calendar v3', () => {
     const tomorrow9 = new Date();
     tomorrow9.setUTCHours(9, 0, 0, 0);
     tomorrow9.setUTCDate(tomorrow9.getUTCDate() + 1);
-    expect(res.json.items[0]).toMatchObject({ kind: 'calendar#event', status: 'confirmed', start: { dateTime: tomorrow9.toISOString().replace('.000Z', 'Z') }, organizer: { email: 'alice@sandbox.test', self: true } });
+    expect(res.json.items[0]).toMatchObject({
+      kind: 'calendar#event',
+      status: 'confirmed',
+      start: { dateTime: tomorrow9.toISOString().replace('.000Z', 'Z') },
+      organizer: { email: 'alice@sandbox.test', self: true },
+    });
   });
 
   it('seeds upcoming events, so a timeMin=now query finds them', async () => {
-    const res = await api(sandbox, 'GET', `${URL_EVENTS}?timeMin=${encodeURIComponent(new Date().toISOString().replace(/\.\d+Z$/, 'Z'))}&singleEvents=true&orderBy=startTime`, readToken);
+    const res = await api(
+      sandbox,
+      'GET',
+      `${URL_EVENTS}?timeMin=${encodeURIComponent(new Date().toISOString().replace(/\.\d+Z$/, 'Z'))}&singleEvents=true&orderBy=startTime`,
+      readToken,
+    );
     expect(res.json.items).toHaveLength(2);
   });
 
@@ -70,15 +83,29 @@ describe('fake Calendar v3', () => {
 
   it('rejects bad list parameters with 400', async () => {
     expect((await api(sandbox, 'GET', `${URL_EVENTS}?timeMin=yesterday`, readToken)).status).toBe(400);
-    expect((await api(sandbox, 'GET', `${URL_EVENTS}?orderBy=startTime`, readToken)).json.error.message).toBe('The requested ordering is not available for the particular query.');
+    expect((await api(sandbox, 'GET', `${URL_EVENTS}?orderBy=startTime`, readToken)).json.error.message).toBe(
+      'The requested ordering is not available for the particular query.',
+    );
     expect((await api(sandbox, 'GET', `${URL_EVENTS}?maxResults=0`, readToken)).status).toBe(400);
   });
 
   it('inserts an event that shows up in later lists and gets', async () => {
-    const body = { summary: 'Sandbox demo', location: 'Online', start: { dateTime: '2026-03-01T10:00:00Z' }, end: { dateTime: '2026-03-01T10:30:00Z' }, attendees: [{ email: 'bob@sandbox.test' }] };
+    const body = {
+      summary: 'Sandbox demo',
+      location: 'Online',
+      start: { dateTime: '2026-03-01T10:00:00Z' },
+      end: { dateTime: '2026-03-01T10:30:00Z' },
+      attendees: [{ email: 'bob@sandbox.test' }],
+    };
     const res = await api(sandbox, 'POST', URL_EVENTS, writeToken, body);
     expect(res.status).toBe(200);
-    expect(res.json).toMatchObject({ kind: 'calendar#event', id: expect.any(String), summary: 'Sandbox demo', htmlLink: expect.stringContaining('https://www.google.com/calendar/event?eid='), attendees: [{ email: 'bob@sandbox.test', responseStatus: 'needsAction' }] });
+    expect(res.json).toMatchObject({
+      kind: 'calendar#event',
+      id: expect.any(String),
+      summary: 'Sandbox demo',
+      htmlLink: expect.stringContaining('https://www.google.com/calendar/event?eid='),
+      attendees: [{ email: 'bob@sandbox.test', responseStatus: 'needsAction' }],
+    });
     const list = await api(sandbox, 'GET', `${URL_EVENTS}?q=demo`, readToken);
     expect(list.json.items.map((e: { id: string }) => e.id)).toEqual([res.json.id]);
     const get = await api(sandbox, 'GET', `${URL_EVENTS}/${res.json.id}`, readToken);
@@ -93,13 +120,27 @@ describe('fake Calendar v3', () => {
     expect(noEnd.status).toBe(400);
     expect(noEnd.json.error).toMatchObject({ code: 400, message: 'Missing end time.' });
     expect(noEnd.json.error.errors[0].reason).toBe('required');
-    const badStart = await api(sandbox, 'POST', URL_EVENTS, writeToken, { start: { dateTime: 'tomorrow' }, end: { dateTime: '2026-03-01T10:00:00Z' } });
+    const badStart = await api(sandbox, 'POST', URL_EVENTS, writeToken, {
+      start: { dateTime: 'tomorrow' },
+      end: { dateTime: '2026-03-01T10:00:00Z' },
+    });
     expect(badStart.json.error.message).toBe('Invalid start time.');
-    const empty = await api(sandbox, 'POST', URL_EVENTS, writeToken, { start: { dateTime: '2026-03-01T10:00:00Z' }, end: { dateTime: '2026-03-01T09:00:00Z' } });
+    const empty = await api(sandbox, 'POST', URL_EVENTS, writeToken, {
+      start: { dateTime: '2026-03-01T10:00:00Z' },
+      end: { dateTime: '2026-03-01T09:00:00Z' },
+    });
     expect(empty.json.error.errors[0].reason).toBe('timeRangeEmpty');
-    const badSummary = await api(sandbox, 'POST', URL_EVENTS, writeToken, { summary: 5, start: { date: '2026-03-01' }, end: { date: '2026-03-02' } });
+    const badSummary = await api(sandbox, 'POST', URL_EVENTS, writeToken, {
+      summary: 5,
+      start: { date: '2026-03-01' },
+      end: { date: '2026-03-02' },
+    });
     expect(badSummary.status).toBe(400);
-    const allDay = await api(sandbox, 'POST', URL_EVENTS, writeToken, { summary: 'Holiday', start: { date: '2026-03-01' }, end: { date: '2026-03-02' } });
+    const allDay = await api(sandbox, 'POST', URL_EVENTS, writeToken, {
+      summary: 'Holiday',
+      start: { date: '2026-03-01' },
+      end: { date: '2026-03-02' },
+    });
     expect(allDay.status).toBe(200);
   });
 

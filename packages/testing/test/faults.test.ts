@@ -31,7 +31,11 @@ describe('expireAccessTokens()', () => {
     expect((await api(sandbox, 'GET', 'https://slack.com/api/conversations.list', slack.access_token)).json.error).toBe('token_expired');
 
     const as = await discover(sandbox);
-    const fresh = await oauth.processRefreshTokenResponse(as, { client_id: 'sandbox-github' }, await refresh(sandbox, 'github', t.refresh_token as string));
+    const fresh = await oauth.processRefreshTokenResponse(
+      as,
+      { client_id: 'sandbox-github' },
+      await refresh(sandbox, 'github', t.refresh_token as string),
+    );
     expect((await api(sandbox, 'GET', 'https://api.github.com/user', fresh.access_token)).status).toBe(200);
   });
 });
@@ -46,15 +50,23 @@ describe('revokeGrant()', () => {
     expect(r.body.error).toBe('invalid_grant');
     // Google grant untouched.
     expect((await api(sandbox, 'GET', 'https://gmail.googleapis.com/gmail/v1/users/me/messages', g.access_token)).status).toBe(200);
-    expect((await rawTokenRequest(sandbox, 'google', { grant_type: 'refresh_token', refresh_token: g.refresh_token as string })).status).toBe(200);
+    expect(
+      (await rawTokenRequest(sandbox, 'google', { grant_type: 'refresh_token', refresh_token: g.refresh_token as string })).status,
+    ).toBe(200);
     sandbox.faults.revokeGrant({ login: 'bob' });
-    expect((await rawTokenRequest(sandbox, 'google', { grant_type: 'refresh_token', refresh_token: g.refresh_token as string })).body.error).toBe('invalid_grant');
+    expect(
+      (await rawTokenRequest(sandbox, 'google', { grant_type: 'refresh_token', refresh_token: g.refresh_token as string })).body.error,
+    ).toBe('invalid_grant');
   });
 
   it('rejects an unknown login or provider', () => {
-    expect(() => sandbox.faults.revokeGrant({ login: 'nobody' })).toThrow(expect.objectContaining({ code: 'SANDBOX_INVALID_ARGUMENT', argument: 'options.login' }));
+    expect(() => sandbox.faults.revokeGrant({ login: 'nobody' })).toThrow(
+      expect.objectContaining({ code: 'SANDBOX_INVALID_ARGUMENT', argument: 'options.login' }),
+    );
     // @ts-expect-error unknown provider id
-    expect(() => sandbox.faults.revokeGrant({ login: 'alice', provider: 'dropbox' })).toThrow(expect.objectContaining({ argument: 'options.provider' }));
+    expect(() => sandbox.faults.revokeGrant({ login: 'alice', provider: 'dropbox' })).toThrow(
+      expect.objectContaining({ argument: 'options.provider' }),
+    );
   });
 });
 
@@ -74,7 +86,9 @@ describe('rotateRefreshTokens()', () => {
     expect(spent.body.error).toBe('invalid_grant');
     // oidc-provider treats reuse as theft and revokes the whole grant: the newest token dies too.
     const newest = second.body.refresh_token as string;
-    expect((await rawTokenRequest(sandbox, 'google', { grant_type: 'refresh_token', refresh_token: newest })).body.error).toBe('invalid_grant');
+    expect((await rawTokenRequest(sandbox, 'google', { grant_type: 'refresh_token', refresh_token: newest })).body.error).toBe(
+      'invalid_grant',
+    );
   });
 
   it('keeps the refresh token when rotation is off', async () => {
@@ -142,7 +156,7 @@ describe('failNext()', () => {
 });
 
 describe('echoRequestNext()', () => {
-  it('answers 400 in each provider\'s error shape with the request headers echoed, then recovers', async () => {
+  it("answers 400 in each provider's error shape with the request headers echoed, then recovers", async () => {
     const g = await tokenFor(sandbox, callback, 'google', ['https://www.googleapis.com/auth/gmail.readonly']);
     sandbox.faults.echoRequestNext({ path: '/gmail/v1/' });
     const google = await api(sandbox, 'GET', 'https://gmail.googleapis.com/gmail/v1/users/me/messages', g.access_token);
@@ -157,14 +171,20 @@ describe('echoRequestNext()', () => {
     const s = await tokenFor(sandbox, callback, 'slack', ['channels:read']);
     sandbox.faults.echoRequestNext({ count: 2 });
     const slack = await api(sandbox, 'GET', 'https://slack.com/api/conversations.list', s.access_token);
-    expect([slack.status, slack.json.ok, slack.json.error]).toEqual([400, false, expect.stringContaining(`authorization: Bearer ${s.access_token}`)]);
+    expect([slack.status, slack.json.ok, slack.json.error]).toEqual([
+      400,
+      false,
+      expect.stringContaining(`authorization: Bearer ${s.access_token}`),
+    ]);
     sandbox.faults.reset();
     expect((await api(sandbox, 'GET', 'https://slack.com/api/conversations.list', s.access_token)).status).toBe(200);
   });
 
   it('rejects bad options', () => {
     expect(() => sandbox.faults.echoRequestNext({ count: 0 })).toThrow(expect.objectContaining({ argument: 'options.count' }));
-    expect(() => sandbox.faults.echoRequestNext({ path: 5 as unknown as string })).toThrow(expect.objectContaining({ argument: 'options.path' }));
+    expect(() => sandbox.faults.echoRequestNext({ path: 5 as unknown as string })).toThrow(
+      expect.objectContaining({ argument: 'options.path' }),
+    );
   });
 });
 
@@ -203,7 +223,20 @@ describe('stats', () => {
     await rawTokenRequest(sandbox, 'github', { grant_type: 'refresh_token', refresh_token: 'nope' });
     await api(sandbox, 'GET', 'https://api.github.com/user', t.access_token);
     await api(sandbox, 'GET', 'https://api.github.com/user', undefined);
-    expect(sandbox.stats.tokenRequests).toEqual({ total: 3, authorization_code: 1, refresh_token: 2, other: 0, errors: { invalid_grant: 1 } });
-    expect(sandbox.stats.apiRequests).toMatchObject({ total: 2, ok: 1, unauthorized: 1, forbidden: 0, byHost: { 'api.github.com': 2 }, byRoute: { 'GET /user': 2 } });
+    expect(sandbox.stats.tokenRequests).toEqual({
+      total: 3,
+      authorization_code: 1,
+      refresh_token: 2,
+      other: 0,
+      errors: { invalid_grant: 1 },
+    });
+    expect(sandbox.stats.apiRequests).toMatchObject({
+      total: 2,
+      ok: 1,
+      unauthorized: 1,
+      forbidden: 0,
+      byHost: { 'api.github.com': 2 },
+      byRoute: { 'GET /user': 2 },
+    });
   });
 });

@@ -37,7 +37,14 @@ describe('fake GitHub REST', () => {
   it('returns the authenticated user, with the email only under read:user', async () => {
     const res = await api(sandbox, 'GET', `${GH}/user`, userToken);
     expect(res.status).toBe(200);
-    expect(res.json).toMatchObject({ login: 'alice', id: 10001, type: 'User', name: 'Alice Sandbox', email: 'alice@sandbox.test', html_url: 'https://github.com/alice' });
+    expect(res.json).toMatchObject({
+      login: 'alice',
+      id: 10001,
+      type: 'User',
+      name: 'Alice Sandbox',
+      email: 'alice@sandbox.test',
+      html_url: 'https://github.com/alice',
+    });
     expect(res.headers.get('x-oauth-scopes')).toBe('read:user');
     const noEmail = await api(sandbox, 'GET', `${GH}/user`, publicToken);
     expect(noEmail.json.email).toBeNull();
@@ -54,7 +61,10 @@ describe('fake GitHub REST', () => {
   it('hides a private repo (404) from a token without repo scope or another user', async () => {
     expect((await api(sandbox, 'GET', `${GH}/repos/alice/private-notes`, repoToken)).status).toBe(200);
     expect((await api(sandbox, 'GET', `${GH}/repos/alice/private-notes`, userToken)).status).toBe(404);
-    expect((await api(sandbox, 'GET', `${GH}/repos/alice/private-notes`, bobRepoToken)).json).toMatchObject({ message: 'Not Found', status: '404' });
+    expect((await api(sandbox, 'GET', `${GH}/repos/alice/private-notes`, bobRepoToken)).json).toMatchObject({
+      message: 'Not Found',
+      status: '404',
+    });
   });
 
   it('lists issues (including pull requests) and pulls with state filters', async () => {
@@ -62,12 +72,24 @@ describe('fake GitHub REST', () => {
     expect(open.status).toBe(200);
     expect(open.json.map((i: { number: number }) => i.number)).toEqual([3, 1]);
     expect(open.json[0].pull_request).toBeDefined();
-    expect(open.json[1]).toMatchObject({ title: 'Found a bug', state: 'open', labels: [expect.objectContaining({ name: 'bug' })], user: { login: 'alice' }, comments: 1 });
+    expect(open.json[1]).toMatchObject({
+      title: 'Found a bug',
+      state: 'open',
+      labels: [expect.objectContaining({ name: 'bug' })],
+      user: { login: 'alice' },
+      comments: 1,
+    });
     const all = await api(sandbox, 'GET', `${GH}/repos/alice/hello-world/issues?state=all`, userToken);
     expect(all.json).toHaveLength(3);
     const pulls = await api(sandbox, 'GET', `${GH}/repos/alice/hello-world/pulls`, userToken);
     expect(pulls.json).toHaveLength(1);
-    expect(pulls.json[0]).toMatchObject({ number: 3, title: 'Add README', head: { ref: 'add-readme' }, base: { ref: 'main' }, merged: false });
+    expect(pulls.json[0]).toMatchObject({
+      number: 3,
+      title: 'Add README',
+      head: { ref: 'add-readme' },
+      base: { ref: 'main' },
+      merged: false,
+    });
     expect((await api(sandbox, 'GET', `${GH}/repos/alice/hello-world/issues?state=weird`, userToken)).status).toBe(422);
     const asc = await api(sandbox, 'GET', `${GH}/repos/alice/hello-world/issues?state=all&direction=asc`, userToken);
     expect(asc.json.map((i: { number: number }) => i.number)).toEqual([1, 2, 3]);
@@ -81,9 +103,19 @@ describe('fake GitHub REST', () => {
     expect(denied.json).toMatchObject({ message: 'Resource not accessible by integration', status: '403' });
     expect(denied.headers.get('x-accepted-oauth-scopes')).toBe('public_repo, repo');
 
-    const created = await api(sandbox, 'POST', `${GH}/repos/alice/hello-world/issues`, publicToken, { title: 'From the sandbox', body: 'Hello', labels: ['triage'] });
+    const created = await api(sandbox, 'POST', `${GH}/repos/alice/hello-world/issues`, publicToken, {
+      title: 'From the sandbox',
+      body: 'Hello',
+      labels: ['triage'],
+    });
     expect(created.status).toBe(201);
-    expect(created.json).toMatchObject({ number: 4, title: 'From the sandbox', body: 'Hello', state: 'open', html_url: 'https://github.com/alice/hello-world/issues/4' });
+    expect(created.json).toMatchObject({
+      number: 4,
+      title: 'From the sandbox',
+      body: 'Hello',
+      state: 'open',
+      html_url: 'https://github.com/alice/hello-world/issues/4',
+    });
     expect(created.headers.get('location')).toBe('https://api.github.com/repos/alice/hello-world/issues/4');
     const list = await api(sandbox, 'GET', `${GH}/repos/alice/hello-world/issues?labels=triage`, userToken);
     expect(list.json.map((i: { number: number }) => i.number)).toEqual([4]);
@@ -97,10 +129,16 @@ describe('fake GitHub REST', () => {
   it('validates issue bodies with 422 Validation Failed and malformed JSON with 400', async () => {
     const noTitle = await api(sandbox, 'POST', `${GH}/repos/alice/hello-world/issues`, repoToken, { body: 'x' });
     expect(noTitle.status).toBe(422);
-    expect(noTitle.json).toMatchObject({ message: 'Validation Failed', errors: [{ resource: 'Issue', code: 'missing_field', field: 'title' }] });
+    expect(noTitle.json).toMatchObject({
+      message: 'Validation Failed',
+      errors: [{ resource: 'Issue', code: 'missing_field', field: 'title' }],
+    });
     const badLabels = await api(sandbox, 'POST', `${GH}/repos/alice/hello-world/issues`, repoToken, { title: 'x', labels: 'bug' });
     expect(badLabels.json.errors[0]).toMatchObject({ field: 'labels', code: 'invalid' });
-    const badAssignee = await api(sandbox, 'POST', `${GH}/repos/alice/hello-world/issues`, repoToken, { title: 'x', assignees: ['nobody'] });
+    const badAssignee = await api(sandbox, 'POST', `${GH}/repos/alice/hello-world/issues`, repoToken, {
+      title: 'x',
+      assignees: ['nobody'],
+    });
     expect(badAssignee.status).toBe(422);
     const malformed = await api(sandbox, 'POST', `${GH}/repos/alice/hello-world/issues`, repoToken, '{"title":');
     expect(malformed.status).toBe(400);
@@ -108,9 +146,17 @@ describe('fake GitHub REST', () => {
   });
 
   it('updates and closes an issue', async () => {
-    const res = await api(sandbox, 'PATCH', `${GH}/repos/alice/hello-world/issues/1`, repoToken, { state: 'closed', title: 'Found a bug (fixed)' });
+    const res = await api(sandbox, 'PATCH', `${GH}/repos/alice/hello-world/issues/1`, repoToken, {
+      state: 'closed',
+      title: 'Found a bug (fixed)',
+    });
     expect(res.status).toBe(200);
-    expect(res.json).toMatchObject({ state: 'closed', state_reason: 'completed', title: 'Found a bug (fixed)', closed_at: expect.any(String) });
+    expect(res.json).toMatchObject({
+      state: 'closed',
+      state_reason: 'completed',
+      title: 'Found a bug (fixed)',
+      closed_at: expect.any(String),
+    });
     expect((await api(sandbox, 'PATCH', `${GH}/repos/alice/hello-world/issues/1`, repoToken, { state: 'gone' })).status).toBe(422);
   });
 
@@ -119,7 +165,11 @@ describe('fake GitHub REST', () => {
     expect(before.json).toHaveLength(1);
     const c = await api(sandbox, 'POST', `${GH}/repos/alice/hello-world/issues/1/comments`, repoToken, { body: 'Thanks!' });
     expect(c.status).toBe(201);
-    expect(c.json).toMatchObject({ body: 'Thanks!', user: { login: 'alice' }, issue_url: 'https://api.github.com/repos/alice/hello-world/issues/1' });
+    expect(c.json).toMatchObject({
+      body: 'Thanks!',
+      user: { login: 'alice' },
+      issue_url: 'https://api.github.com/repos/alice/hello-world/issues/1',
+    });
     const after = await api(sandbox, 'GET', `${GH}/repos/alice/hello-world/issues/1/comments`, userToken);
     expect(after.json.map((x: { body: string }) => x.body)).toEqual(['Confirmed on main.', 'Thanks!']);
     expect((await api(sandbox, 'POST', `${GH}/repos/alice/hello-world/issues/1/comments`, repoToken, {})).status).toBe(422);
@@ -127,7 +177,11 @@ describe('fake GitHub REST', () => {
   });
 
   it('creates a pull request and reads it back', async () => {
-    const pr = await api(sandbox, 'POST', `${GH}/repos/alice/hello-world/pulls`, repoToken, { title: 'Feature', head: 'feature-x', base: 'main' });
+    const pr = await api(sandbox, 'POST', `${GH}/repos/alice/hello-world/pulls`, repoToken, {
+      title: 'Feature',
+      head: 'feature-x',
+      base: 'main',
+    });
     expect(pr.status).toBe(201);
     expect(pr.json).toMatchObject({ title: 'Feature', state: 'open', head: { ref: 'feature-x' }, base: { ref: 'main' }, draft: false });
     const get = await api(sandbox, 'GET', `${GH}/repos/alice/hello-world/pulls/${pr.json.number}`, userToken);

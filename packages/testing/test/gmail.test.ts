@@ -44,7 +44,11 @@ describe('fake Gmail v1', () => {
   it('answers 403 ACCESS_TOKEN_SCOPE_INSUFFICIENT when the scope is missing', async () => {
     const res = await api(sandbox, 'GET', `${BASE}/messages`, sendToken);
     expect(res.status).toBe(403);
-    expect(res.json.error).toMatchObject({ code: 403, status: 'PERMISSION_DENIED', message: 'Request had insufficient authentication scopes.' });
+    expect(res.json.error).toMatchObject({
+      code: 403,
+      status: 'PERMISSION_DENIED',
+      message: 'Request had insufficient authentication scopes.',
+    });
     expect(res.json.error.details[0].reason).toBe('ACCESS_TOKEN_SCOPE_INSUFFICIENT');
     expect(res.headers.get('www-authenticate')).toContain('insufficient_scope');
     const send = await api(sandbox, 'POST', `${BASE}/messages/send`, readToken, { raw: raw(['To: bob@sandbox.test', '', 'x']) });
@@ -78,7 +82,14 @@ describe('fake Gmail v1', () => {
     const id = list.json.messages[0].id;
     const full = await api(sandbox, 'GET', `${BASE}/messages/${id}`, readToken);
     expect(full.status).toBe(200);
-    expect(full.json).toMatchObject({ id, threadId: expect.any(String), labelIds: expect.any(Array), snippet: expect.any(String), historyId: expect.any(String), internalDate: expect.stringMatching(/^\d+$/) });
+    expect(full.json).toMatchObject({
+      id,
+      threadId: expect.any(String),
+      labelIds: expect.any(Array),
+      snippet: expect.any(String),
+      historyId: expect.any(String),
+      internalDate: expect.stringMatching(/^\d+$/),
+    });
     expect(full.json.payload.headers).toEqual(expect.arrayContaining([{ name: 'Subject', value: 'Lunch tomorrow?' }]));
     expect(Buffer.from(full.json.payload.body.data, 'base64url').toString()).toContain('lunch');
     const meta = await api(sandbox, 'GET', `${BASE}/messages/${id}?format=metadata&metadataHeaders=Subject`, readToken);
@@ -117,12 +128,19 @@ describe('fake Gmail v1', () => {
   });
 
   it('sends a message: it appears in SENT and in the recipient sandbox user inbox', async () => {
-    const res = await api(sandbox, 'POST', `${BASE}/messages/send`, sendToken, { raw: raw(['To: Bob <bob@sandbox.test>', 'Subject: Hello from a test', '', 'Body text here']) });
+    const res = await api(sandbox, 'POST', `${BASE}/messages/send`, sendToken, {
+      raw: raw(['To: Bob <bob@sandbox.test>', 'Subject: Hello from a test', '', 'Body text here']),
+    });
     expect(res.status).toBe(200);
     expect(res.json).toEqual({ id: expect.any(String), threadId: expect.any(String), labelIds: ['SENT'] });
     const sent = await api(sandbox, 'GET', `${BASE}/messages?labelIds=SENT`, readToken);
     expect(sent.json.messages.map((m: { id: string }) => m.id)).toContain(res.json.id);
-    const inbox = await api(sandbox, 'GET', `${BASE}/messages?labelIds=INBOX&q=${encodeURIComponent('subject:hello from:alice')}`, bobToken);
+    const inbox = await api(
+      sandbox,
+      'GET',
+      `${BASE}/messages?labelIds=INBOX&q=${encodeURIComponent('subject:hello from:alice')}`,
+      bobToken,
+    );
     expect(inbox.json.messages).toHaveLength(1);
     expect(sandbox.fakes.gmail.messages('bob').some((m) => m.headers.some((h) => h.value === 'Hello from a test'))).toBe(true);
   });

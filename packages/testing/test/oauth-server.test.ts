@@ -1,7 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import * as oauth from 'oauth4webapi';
 import { type Sandbox, startSandbox } from '@alter/testing';
-import { authorizeUrl, type CallbackServer, codeFlow, discover, insecure, rawTokenRequest, refresh, startCallbackServer } from './support/oauth-flow.js';
+import {
+  authorizeUrl,
+  type CallbackServer,
+  codeFlow,
+  discover,
+  insecure,
+  rawTokenRequest,
+  refresh,
+  startCallbackServer,
+} from './support/oauth-flow.js';
 
 const GMAIL_READ = 'https://www.googleapis.com/auth/gmail.readonly';
 const CAL = 'https://www.googleapis.com/auth/calendar';
@@ -31,7 +40,9 @@ describe('authorization code + PKCE', () => {
   });
 
   it('issues access, refresh and id tokens with sub/email/name after approve()', async () => {
-    const { tokens, claims, approve } = await codeFlow(sandbox, callback, 'google', `openid offline_access email profile ${GMAIL_READ}`, { login: 'alice' });
+    const { tokens, claims, approve } = await codeFlow(sandbox, callback, 'google', `openid offline_access email profile ${GMAIL_READ}`, {
+      login: 'alice',
+    });
     expect(approve.status).toBe(200);
     expect(approve.finalUrl.startsWith(callback.url)).toBe(true);
     expect(tokens.token_type.toLowerCase()).toBe('bearer');
@@ -39,7 +50,13 @@ describe('authorization code + PKCE', () => {
     expect(typeof tokens.refresh_token).toBe('string');
     expect(tokens.expires_in).toBe(3600);
     expect(tokens.scope?.split(' ').sort()).toEqual(['email', GMAIL_READ, 'offline_access', 'openid', 'profile'].sort());
-    expect(claims).toMatchObject({ sub: 'user-alice', email: 'alice@sandbox.test', name: 'Alice Sandbox', iss: sandbox.url, aud: 'sandbox-google' });
+    expect(claims).toMatchObject({
+      sub: 'user-alice',
+      email: 'alice@sandbox.test',
+      name: 'Alice Sandbox',
+      iss: sandbox.url,
+      aud: 'sandbox-google',
+    });
   });
 
   it('answers userinfo for the access token', async () => {
@@ -60,7 +77,15 @@ describe('authorization code + PKCE', () => {
     const req = await authorizeUrl(as, c.clientId, callback.url, 'openid offline_access', { prompt: 'login' });
     const approve = await sandbox.approve(req.url.href, { login: 'alice' });
     const params = oauth.validateAuthResponse(as, { client_id: c.clientId }, new URL(approve.finalUrl), req.state);
-    const res = await oauth.authorizationCodeGrantRequest(as, { client_id: c.clientId }, oauth.ClientSecretBasic(c.clientSecret), params, callback.url, req.codeVerifier, insecure);
+    const res = await oauth.authorizationCodeGrantRequest(
+      as,
+      { client_id: c.clientId },
+      oauth.ClientSecretBasic(c.clientSecret),
+      params,
+      callback.url,
+      req.codeVerifier,
+      insecure,
+    );
     const tokens = await oauth.processAuthorizationCodeResponse(as, { client_id: c.clientId }, res, { expectedNonce: req.nonce });
     expect(tokens.refresh_token).toBeUndefined();
   });
@@ -77,13 +102,19 @@ describe('authorization code + PKCE', () => {
   });
 
   it('grants fewer scopes when approve() is told to, and reports them in the token response', async () => {
-    const { tokens } = await codeFlow(sandbox, callback, 'google', `openid offline_access ${GMAIL_READ} ${CAL}`, { login: 'alice', scopes: [GMAIL_READ] });
+    const { tokens } = await codeFlow(sandbox, callback, 'google', `openid offline_access ${GMAIL_READ} ${CAL}`, {
+      login: 'alice',
+      scopes: [GMAIL_READ],
+    });
     expect(tokens.scope?.split(' ').sort()).toEqual(['offline_access', 'openid', GMAIL_READ].sort());
     expect(typeof tokens.refresh_token).toBe('string');
   });
 
   it('can drop offline_access explicitly (no refresh token)', async () => {
-    const { tokens } = await codeFlow(sandbox, callback, 'google', `openid offline_access ${GMAIL_READ}`, { login: 'alice', dropScopes: ['offline_access'] });
+    const { tokens } = await codeFlow(sandbox, callback, 'google', `openid offline_access ${GMAIL_READ}`, {
+      login: 'alice',
+      dropScopes: ['offline_access'],
+    });
     expect(tokens.refresh_token).toBeUndefined();
     expect(tokens.scope?.split(' ').sort()).toEqual(['openid', GMAIL_READ].sort());
   });
@@ -114,7 +145,10 @@ describe('real validation stays on', () => {
 
   it('rejects the plain PKCE method', async () => {
     const as = await discover(sandbox);
-    const req = await authorizeUrl(as, 'sandbox-google', callback.url, 'openid', { code_challenge: 'a'.repeat(43), code_challenge_method: 'plain' });
+    const req = await authorizeUrl(as, 'sandbox-google', callback.url, 'openid', {
+      code_challenge: 'a'.repeat(43),
+      code_challenge_method: 'plain',
+    });
     const approve = await sandbox.approve(req.url.href, { login: 'alice' });
     expect(new URL(approve.finalUrl).searchParams.get('error')).toBe('invalid_request');
   });
@@ -124,7 +158,12 @@ describe('real validation stays on', () => {
     const req = await authorizeUrl(as, 'sandbox-google', callback.url, 'openid');
     const approve = await sandbox.approve(req.url.href, { login: 'alice' });
     const code = new URL(approve.finalUrl).searchParams.get('code') as string;
-    const res = await rawTokenRequest(sandbox, 'google', { grant_type: 'authorization_code', code, redirect_uri: callback.url, code_verifier: oauth.generateRandomCodeVerifier() });
+    const res = await rawTokenRequest(sandbox, 'google', {
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: callback.url,
+      code_verifier: oauth.generateRandomCodeVerifier(),
+    });
     expect(res.status).toBe(400);
     expect(res.body.error).toBe('invalid_grant');
     expect(sandbox.stats.tokenRequests.errors.invalid_grant).toBeGreaterThanOrEqual(1);
@@ -157,7 +196,12 @@ describe('real validation stays on', () => {
     const req = await authorizeUrl(as, 'sandbox-google', callback.url, 'openid');
     const approve = await sandbox.approve(req.url.href, { login: 'alice' });
     const code = new URL(approve.finalUrl).searchParams.get('code') as string;
-    const res = await rawTokenRequest(sandbox, 'google', { grant_type: 'authorization_code', code, redirect_uri: `${callback.url}/other`, code_verifier: req.codeVerifier });
+    const res = await rawTokenRequest(sandbox, 'google', {
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: `${callback.url}/other`,
+      code_verifier: req.codeVerifier,
+    });
     expect(res.status).toBe(400);
     expect(res.body.error).toBe('invalid_grant');
   });
@@ -198,7 +242,10 @@ describe('real validation stays on', () => {
 
     const res = await fetch(sandbox.endpoints.token, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from('sandbox-google:wrong').toString('base64')}` },
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: `Basic ${Buffer.from('sandbox-google:wrong').toString('base64')}`,
+      },
       body: 'grant_type=refresh_token&refresh_token=x',
     });
     expect(res.status).toBe(401);
@@ -223,7 +270,10 @@ describe('revocation', () => {
     const { tokens } = await codeFlow(sandbox, callback, 'google', 'openid offline_access', { login: 'alice' });
     const res = await fetch(sandbox.endpoints.revocation, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from('sandbox-google:sandbox-google-secret').toString('base64')}` },
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: `Basic ${Buffer.from('sandbox-google:sandbox-google-secret').toString('base64')}`,
+      },
       body: new URLSearchParams({ token: tokens.refresh_token as string, token_type_hint: 'refresh_token' }).toString(),
     });
     expect(res.status).toBe(200);
@@ -234,7 +284,10 @@ describe('revocation', () => {
 
 describe('approve() scopes keep identity scopes', () => {
   it('keeps openid, offline_access, email and profile when granting fewer API scopes', async () => {
-    const { tokens, claims } = await codeFlow(sandbox, callback, 'github', 'openid offline_access email profile repo read:user', { login: 'bob', scopes: ['read:user'] });
+    const { tokens, claims } = await codeFlow(sandbox, callback, 'github', 'openid offline_access email profile repo read:user', {
+      login: 'bob',
+      scopes: ['read:user'],
+    });
     expect(tokens.scope?.split(' ').sort()).toEqual(['email', 'offline_access', 'openid', 'profile', 'read:user']);
     expect(claims).toMatchObject({ sub: 'user-bob', email: 'bob@sandbox.test' });
   });

@@ -49,9 +49,24 @@ describe('providers.sandbox()', () => {
   });
 
   it('gives github and slack their hosts and userinfo identity', () => {
-    expect(sandbox.provider('github')).toMatchObject({ id: 'github', clientId: 'sandbox-github', allowedHosts: ['api.github.com'], identity: 'userinfo', defaultScopes: expect.arrayContaining(['openid', 'offline_access', 'read:user']) });
-    expect(sandbox.provider('slack')).toMatchObject({ id: 'slack', clientId: 'sandbox-slack', allowedHosts: ['slack.com'], hostRewrites: { 'slack.com': `${sandbox.url}/hosts/slack.com` } });
-    expect(providers.sandbox(sandbox)).toMatchObject({ id: 'sandbox', clientId: 'sandbox', allowedHosts: ['gmail.googleapis.com', 'www.googleapis.com', 'api.github.com', 'slack.com'] });
+    expect(sandbox.provider('github')).toMatchObject({
+      id: 'github',
+      clientId: 'sandbox-github',
+      allowedHosts: ['api.github.com'],
+      identity: 'userinfo',
+      defaultScopes: expect.arrayContaining(['openid', 'offline_access', 'read:user']),
+    });
+    expect(sandbox.provider('slack')).toMatchObject({
+      id: 'slack',
+      clientId: 'sandbox-slack',
+      allowedHosts: ['slack.com'],
+      hostRewrites: { 'slack.com': `${sandbox.url}/hosts/slack.com` },
+    });
+    expect(providers.sandbox(sandbox)).toMatchObject({
+      id: 'sandbox',
+      clientId: 'sandbox',
+      allowedHosts: ['gmail.googleapis.com', 'www.googleapis.com', 'api.github.com', 'slack.com'],
+    });
   });
 
   it('lets any id emulate a provider, and overrides scopes and identity', () => {
@@ -61,9 +76,13 @@ describe('providers.sandbox()', () => {
   });
 
   it('rejects an id that is not emulated without emulate, and an unknown emulate', () => {
-    expect(() => providers.sandbox(sandbox, { id: 'dropbox' })).toThrow(expect.objectContaining({ code: 'SANDBOX_INVALID_ARGUMENT', argument: 'options.emulate' }));
+    expect(() => providers.sandbox(sandbox, { id: 'dropbox' })).toThrow(
+      expect.objectContaining({ code: 'SANDBOX_INVALID_ARGUMENT', argument: 'options.emulate' }),
+    );
     // @ts-expect-error not an emulated provider
-    expect(() => providers.sandbox(sandbox, { id: 'x', emulate: 'dropbox' })).toThrow(expect.objectContaining({ argument: 'options.emulate' }));
+    expect(() => providers.sandbox(sandbox, { id: 'x', emulate: 'dropbox' })).toThrow(
+      expect.objectContaining({ argument: 'options.emulate' }),
+    );
   });
 
   it('points at endpoints the sandbox really serves (discovery agrees)', async () => {

@@ -25,7 +25,11 @@ afterAll(async () => {
 
 const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
 
-async function deleteGrant(clientIdInPath: string, authorization: string | undefined, body: string): Promise<{ status: number; json: unknown }> {
+async function deleteGrant(
+  clientIdInPath: string,
+  authorization: string | undefined,
+  body: string,
+): Promise<{ status: number; json: unknown }> {
   const res = await fetch(`${sandbox.apiBase('api.github.com')}/applications/${clientIdInPath}/grant`, {
     method: 'DELETE',
     headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) },
@@ -44,7 +48,9 @@ describe("fake GitHub's application grant deletion", () => {
     sandbox.stats.reset();
     const res = await deleteGrant(c.clientId, basic(c.clientId, c.clientSecret), JSON.stringify({ access_token: access }));
     expect(res.status).toBe(204);
-    expect(sandbox.stats.revocations).toEqual([{ via: 'github-grant', clientId: c.clientId, tokenType: 'access_token', login: 'alice', revoked: true, status: 204 }]);
+    expect(sandbox.stats.revocations).toEqual([
+      { via: 'github-grant', clientId: c.clientId, tokenType: 'access_token', login: 'alice', revoked: true, status: 204 },
+    ]);
     expect(sandbox.stats.apiRequests.byRoute['DELETE /applications/:client_id/grant']).toBe(1);
     leak.inspect(sandbox.stats.revocations, 'revocations');
     expect((await api(sandbox, 'GET', 'https://api.github.com/user', access)).status).toBe(401);
@@ -63,7 +69,9 @@ describe("fake GitHub's application grant deletion", () => {
     expect((await deleteGrant(c.clientId, basic(c.clientId, 'wrong-secret'), body)).status).toBe(401);
     expect((await deleteGrant('sandbox', basic(c.clientId, c.clientSecret), body)).status).toBe(404);
     expect((await deleteGrant(c.clientId, basic(c.clientId, c.clientSecret), '{}')).status).toBe(422);
-    expect((await deleteGrant(c.clientId, basic(c.clientId, c.clientSecret), JSON.stringify({ access_token: googleToken }))).status).toBe(404);
+    expect((await deleteGrant(c.clientId, basic(c.clientId, c.clientSecret), JSON.stringify({ access_token: googleToken }))).status).toBe(
+      404,
+    );
     expect(sandbox.stats.revocations.every((r) => !r.revoked)).toBe(true);
     expect(sandbox.stats.revocations).toHaveLength(5);
     // Nothing was revoked: the token still works.
@@ -80,7 +88,14 @@ describe("fake Slack's auth.revoke", () => {
     expect((await api(sandbox, 'POST', 'https://slack.com/api/auth.test', access)).json.ok).toBe(true);
     const res = await api(sandbox, 'POST', 'https://slack.com/api/auth.revoke', access);
     expect(res).toMatchObject({ status: 200, json: { ok: true, revoked: true } });
-    expect(sandbox.stats.revocations.at(-1)).toEqual({ via: 'slack-auth-revoke', clientId: sandbox.client('slack').clientId, tokenType: 'access_token', login: 'alice', revoked: true, status: 200 });
+    expect(sandbox.stats.revocations.at(-1)).toEqual({
+      via: 'slack-auth-revoke',
+      clientId: sandbox.client('slack').clientId,
+      tokenType: 'access_token',
+      login: 'alice',
+      revoked: true,
+      status: 200,
+    });
     expect((await api(sandbox, 'POST', 'https://slack.com/api/auth.test', access)).json).toEqual({ ok: false, error: 'invalid_auth' });
     expect((await api(sandbox, 'POST', 'https://slack.com/api/auth.revoke', access)).json).toEqual({ ok: false, error: 'invalid_auth' });
     expect((await api(sandbox, 'POST', 'https://slack.com/api/auth.revoke', undefined)).json).toEqual({ ok: false, error: 'not_authed' });
@@ -100,7 +115,9 @@ describe("the OAuth server's RFC 7009 endpoint", () => {
       body: new URLSearchParams({ token: refreshToken, token_type_hint: 'refresh_token' }).toString(),
     });
     expect(res.status).toBe(200);
-    expect(sandbox.stats.revocations).toEqual([{ via: 'rfc7009', clientId: c.clientId, tokenType: 'refresh_token', login: 'alice', revoked: true, status: 200 }]);
+    expect(sandbox.stats.revocations).toEqual([
+      { via: 'rfc7009', clientId: c.clientId, tokenType: 'refresh_token', login: 'alice', revoked: true, status: 200 },
+    ]);
     expect((await api(sandbox, 'GET', 'https://gmail.googleapis.com/gmail/v1/users/me/messages', access)).status).toBe(401);
     expect((await refresh(sandbox, 'google', refreshToken)).status).toBe(400);
   });

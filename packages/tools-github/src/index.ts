@@ -7,7 +7,14 @@ export { githubManifest } from './github-manifest.js';
 export { GITHUB_PUBLIC_REPO, GITHUB_REPO, GITHUB_SCOPES_BY_TOOL } from './github-scopes.js';
 export type { GitHubToolName } from './github-scopes.js';
 export { GitHubIssueTools } from './issue-tools.js';
-export type { CreateIssueCommentInput, CreateIssueInput, GitHubComment, GitHubIssue, ListIssuesInput, ListIssuesOutput } from './issue-tools.js';
+export type {
+  CreateIssueCommentInput,
+  CreateIssueInput,
+  GitHubComment,
+  GitHubIssue,
+  ListIssuesInput,
+  ListIssuesOutput,
+} from './issue-tools.js';
 export { GitHubPullRequestTools } from './pull-request-tools.js';
 export type { GetPullRequestInput, GitHubPullRequest } from './pull-request-tools.js';
 export { GitHubRepositoryTools } from './repository-tools.js';

@@ -61,7 +61,11 @@ export class GitHubRepositoryTools {
     };
     if (input.direction) queryParams.direction = input.direction;
     const repos = githubJson<unknown[]>(
-      await ctx.request('GET', 'https://api.github.com/user/repos', { queryParams, extraHeaders: GITHUB_HEADERS, reason: 'list repositories' }),
+      await ctx.request('GET', 'https://api.github.com/user/repos', {
+        queryParams,
+        extraHeaders: GITHUB_HEADERS,
+        reason: 'list repositories',
+      }),
       'Listing repositories',
     );
     return { repositories: repos.map(pickRepo), page: input.page, hasMore: repos.length === input.perPage };

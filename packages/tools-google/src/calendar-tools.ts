@@ -73,7 +73,7 @@ export class CalendarTools {
     // Only these: a request elsewhere is refused before the token is read (docs/policies.md).
     endpoints: ['GET https://www.googleapis.com/calendar/v3/calendars/{calendarId}/events'],
     title: 'List calendar events',
-    description: 'List upcoming events on the user\'s Google Calendar, in start-time order.',
+    description: "List upcoming events on the user's Google Calendar, in start-time order.",
     input: listEventsInput,
     output: listEventsOutput,
     scopes: [...GOOGLE_SCOPES_BY_TOOL.list_events],
@@ -105,7 +105,7 @@ export class CalendarTools {
     // Only these: a request elsewhere is refused before the token is read (docs/policies.md).
     endpoints: ['POST https://www.googleapis.com/calendar/v3/calendars/{calendarId}/events'],
     title: 'Create a calendar event',
-    description: 'Create an event on the user\'s Google Calendar, optionally inviting guests.',
+    description: "Create an event on the user's Google Calendar, optionally inviting guests.",
     input: createEventInput,
     output: createEventOutput,
     scopes: [...GOOGLE_SCOPES_BY_TOOL.create_event],

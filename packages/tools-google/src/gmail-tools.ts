@@ -125,10 +125,13 @@ export class GmailTools {
   @AlterTool('google', {
     name: 'search_emails',
     // Only these: a request elsewhere is refused before the token is read (docs/policies.md).
-    endpoints: ['GET https://gmail.googleapis.com/gmail/v1/users/me/messages', 'GET https://gmail.googleapis.com/gmail/v1/users/me/messages/{id}'],
+    endpoints: [
+      'GET https://gmail.googleapis.com/gmail/v1/users/me/messages',
+      'GET https://gmail.googleapis.com/gmail/v1/users/me/messages/{id}',
+    ],
     title: 'Search Gmail',
     description:
-      'Search the user\'s Gmail with Gmail search syntax and return matching messages (sender, subject, date, snippet). Use get_email to read one.',
+      "Search the user's Gmail with Gmail search syntax and return matching messages (sender, subject, date, snippet). Use get_email to read one.",
     input: searchEmailsInput,
     output: searchEmailsOutput,
     scopes: [...GOOGLE_SCOPES_BY_TOOL.search_emails],
@@ -180,7 +183,11 @@ export class GmailTools {
   })
   async getEmail(ctx: AlterContext, input: GetEmailInput): Promise<GetEmailOutput> {
     const msg = googleJson<GmailMessage>(
-      await ctx.request('GET', `${GMAIL}/messages/{id}`, { pathParams: { id: input.id }, queryParams: { format: 'full' }, reason: 'read email' }),
+      await ctx.request('GET', `${GMAIL}/messages/{id}`, {
+        pathParams: { id: input.id },
+        queryParams: { format: 'full' },
+        reason: 'read email',
+      }),
       `Reading Gmail message ${input.id}`,
     );
     const body = textBody(msg.payload);
@@ -201,7 +208,7 @@ export class GmailTools {
     // Only these: a request elsewhere is refused before the token is read (docs/policies.md).
     endpoints: ['POST https://gmail.googleapis.com/gmail/v1/users/me/messages/send'],
     title: 'Send an email',
-    description: 'Send a plain-text email from the user\'s Gmail account. The email is sent at once and cannot be unsent.',
+    description: "Send a plain-text email from the user's Gmail account. The email is sent at once and cannot be unsent.",
     input: sendEmailInput,
     output: sendEmailOutput,
     scopes: [...GOOGLE_SCOPES_BY_TOOL.send_email],
@@ -238,7 +245,7 @@ export class GmailTools {
     // No request of its own: its nested search_emails call has its own endpoints.
     endpoints: [],
     title: 'Summarize unread inbox',
-    description: 'Summarize the unread messages in the user\'s Gmail inbox: how many, who sent them, and their subjects.',
+    description: "Summarize the unread messages in the user's Gmail inbox: how many, who sent them, and their subjects.",
     input: summarizeInboxInput,
     output: summarizeInboxOutput,
     scopes: [...GOOGLE_SCOPES_BY_TOOL.summarize_inbox],

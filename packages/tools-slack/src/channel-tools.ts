@@ -83,7 +83,7 @@ export class SlackChannelTools {
     // Only these: a request elsewhere is refused before the token is read (docs/policies.md).
     endpoints: ['GET https://slack.com/api/conversations.list'],
     title: 'List Slack channels',
-    description: 'List the public channels of the user\'s Slack workspace, with their ids.',
+    description: "List the public channels of the user's Slack workspace, with their ids.",
     input: listChannelsInput,
     output: listChannelsOutput,
     scopes: [...SLACK_SCOPES_BY_TOOL.list_channels],

@@ -10,7 +10,14 @@ import { inspect } from 'node:util';
 import type { AxiosResponse } from 'axios';
 import { type AuditContext, type AuditContextInput, AuditContextStore } from './audit-context.js';
 import { noteCallSecret } from './call-secrets.js';
-import { AuditLog, type AuditOptions, type AuditQuery, type AuditVerifyOptions, type AuditVerifyResult, verifyOptionsOf } from './audit-log.js';
+import {
+  AuditLog,
+  type AuditOptions,
+  type AuditQuery,
+  type AuditVerifyOptions,
+  type AuditVerifyResult,
+  verifyOptionsOf,
+} from './audit-log.js';
 import { ConnectManager } from './connect/connect-manager.js';
 import type { ConnectDeps } from './connect/connect-deps.js';
 import { resolveEncryptionKey } from './encryption-key.js';
@@ -35,7 +42,14 @@ import type { AuditRecord, GrantStore, SealedSecret } from './grant-store.js';
 import { resealStoredSecret } from './grant-token-seal.js';
 import { GrantsApi } from './grants-api.js';
 import { applyHostRewrite, checkHostAllowed } from './host-policy.js';
-import { describeType, optionalPositiveInt, optionalString, requireKnownKeys, requireNonEmptyString, requireObject } from './internal/args.js';
+import {
+  describeType,
+  optionalPositiveInt,
+  optionalString,
+  requireKnownKeys,
+  requireNonEmptyString,
+  requireObject,
+} from './internal/args.js';
 import { readCappedBody } from './internal/read-capped-body.js';
 import { providerHttpClient } from './internal/provider-http-client.js';
 import { offerStoreLogger } from './internal/store-logger.js';
@@ -53,7 +67,14 @@ import { PostgresGrantStore } from './postgres-grant-store.js';
 import { signalsOf } from './store-signals.js';
 import { SqliteGrantStore } from './sqlite-grant-store.js';
 import { storeFromOption } from './store-from-option.js';
-import { StoreSweeper, type SweepOptions, type SweepResult, type SweepRunOptions, sweepOptionsOf, sweepRunOptionsOf } from './store-sweeper.js';
+import {
+  StoreSweeper,
+  type SweepOptions,
+  type SweepResult,
+  type SweepRunOptions,
+  sweepOptionsOf,
+  sweepRunOptionsOf,
+} from './store-sweeper.js';
 import { type TokenLease, TokenManager } from './token-manager.js';
 import type { TokenRefresher } from './token-refresher.js';
 import { buildUrl, type QueryParamValue } from './url-template.js';
@@ -276,7 +297,8 @@ export class AlterVault {
     requireObject(options, 'options');
     this.caller = requireNonEmptyString(options.caller, 'options.caller');
     this.#logger = options.logger ?? createDefaultLogger();
-    if (!Array.isArray(options.providers)) throw new InvalidArgumentError('options.providers', 'expected an array of provider configurations');
+    if (!Array.isArray(options.providers))
+      throw new InvalidArgumentError('options.providers', 'expected an array of provider configurations');
     options.providers.forEach((raw, i) => {
       requireObject(raw, `options.providers[${i}]`);
       const id = requireNonEmptyString(raw.id, `options.providers[${i}].id`);
@@ -295,7 +317,8 @@ export class AlterVault {
       key,
       previous.map((k, i) => parseEncryptionKey(k, `options.previousKeys[${i}]`)),
     );
-    if (options.telemetry !== undefined && typeof options.telemetry !== 'boolean') throw new InvalidArgumentError('options.telemetry', 'expected true or false');
+    if (options.telemetry !== undefined && typeof options.telemetry !== 'boolean')
+      throw new InvalidArgumentError('options.telemetry', 'expected true or false');
     this.#telemetry = VaultTelemetry.create(options.telemetry !== false);
     this.#policy = new EgressPolicy(options.policy);
     this.#approvals = new ApprovalLedger(options.approvals);
@@ -525,12 +548,16 @@ export class AlterVault {
     const account = optionalString(options.account, 'options.account');
     const reason = optionalString(options.reason, 'options.reason');
     const timeoutMs = optionalPositiveInt(options.timeoutMs, 'options.timeoutMs') ?? this.#timeoutMs;
-    if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) throw new InvalidArgumentError('options.signal', 'expected an AbortSignal');
-    if (options.json !== undefined && options.body !== undefined) throw new InvalidArgumentError('options.body', 'pass either json or body, not both');
+    if (options.signal !== undefined && !(options.signal instanceof AbortSignal))
+      throw new InvalidArgumentError('options.signal', 'expected an AbortSignal');
+    if (options.json !== undefined && options.body !== undefined)
+      throw new InvalidArgumentError('options.body', 'pass either json or body, not both');
     const scopeErrors = scopeErrorsArg(options.scopeErrors) ?? p.scopeErrors ?? 'raise';
     if (options.endpoints !== undefined) this.#policy.endpoints(options.endpoints, 'options.endpoints');
-    if (options.approval !== undefined && typeof options.approval !== 'function') throw new InvalidArgumentError('options.approval', 'expected a function that asks for the approval');
-    const maxResponseBytes = responseCapArg(options.maxResponseBytes, 'options.maxResponseBytes') ?? p.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+    if (options.approval !== undefined && typeof options.approval !== 'function')
+      throw new InvalidArgumentError('options.approval', 'expected a function that asks for the approval');
+    const maxResponseBytes =
+      responseCapArg(options.maxResponseBytes, 'options.maxResponseBytes') ?? p.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
     if (this.#closing) throw new VaultConfigError('The vault is closed; create a new AlterVault.');
     if (!this.#isReady) {
       await this.#withinTimeout(this.ready(), started, timeoutMs, p.id, user);
@@ -554,14 +581,30 @@ export class AlterVault {
       const sendUrl = applyHostRewrite(p, target);
       const headers = buildRequestHeaders(options.extraHeaders, options.json !== undefined);
       // Before the token is read: a refused request never touches the grant.
-      policy = this.#policy.isTrivial && options.endpoints === undefined
-        ? ALLOWED_BY_DEFAULT
-        : await this.#policy.evaluate({ provider: p.id, method: verb, url: target, user, tool: this.#context.current()?.tool ?? null, endpoints: options.endpoints });
+      policy =
+        this.#policy.isTrivial && options.endpoints === undefined
+          ? ALLOWED_BY_DEFAULT
+          : await this.#policy.evaluate({
+              provider: p.id,
+              method: verb,
+              url: target,
+              user,
+              tool: this.#context.current()?.tool ?? null,
+              endpoints: options.endpoints,
+            });
       const data = options.json !== undefined ? JSON.stringify(options.json) : options.body;
       if (options.approval !== undefined) {
         // After the policy (a refused request is never shown for approval), before the token is read.
         const result = await this.#approvals.obtain(
-          { user, provider: p.id, tool: this.#context.current()?.tool ?? null, method: verb, url: target.href, auditUrl: redactUrl(target), body: data },
+          {
+            user,
+            provider: p.id,
+            tool: this.#context.current()?.tool ?? null,
+            method: verb,
+            url: target.href,
+            auditUrl: redactUrl(target),
+            body: data,
+          },
           options.approval,
         );
         approval = result.audit;
@@ -580,7 +623,11 @@ export class AlterVault {
         const missing = required.filter((s) => !lease.scopes.has(s));
         if (missing.length > 0) throw new ScopeReauthRequiredError({ user, provider: p.id, missingScopes: missing });
       }
-      let res = await this.#send(p, verb, sendUrl.href, headers, data, lease.token, { timeoutMs, maxResponseBytes, signal: options.signal });
+      let res = await this.#send(p, verb, sendUrl.href, headers, data, lease.token, {
+        timeoutMs,
+        maxResponseBytes,
+        signal: options.signal,
+      });
       if (res.status === 401 && lease.refreshable) {
         this.#logger.debug('provider answered 401; refreshing once and retrying', { provider: p.id, user });
         lease = await this.#withinTimeout(this.#tokens.forceRefresh(p, user, account, lease, wait), started, timeoutMs, p.id, user);
@@ -591,7 +638,8 @@ export class AlterVault {
       if (scopeErrors === 'raise') {
         // The body is already in memory (read within the response cap), so the check reads nothing more.
         const needed = (p.scopeSignal ?? bearerInsufficientScope)(res);
-        if (needed !== undefined) throw new ScopeReauthRequiredError({ user, provider: p.id, missingScopes: needed, providerStatus: res.status });
+        if (needed !== undefined)
+          throw new ScopeReauthRequiredError({ user, provider: p.id, missingScopes: needed, providerStatus: res.status });
       }
       return res;
     } catch (err) {
@@ -621,7 +669,9 @@ export class AlterVault {
         errorCode,
         decision: policy?.decision ?? null,
         policyRule: policy?.rule ?? null,
-        ...(approval !== null ? { approval: approval.approval, approvalBy: approval.by, approvalVia: approval.via, approvalAt: approval.at } : {}),
+        ...(approval !== null
+          ? { approval: approval.approval, approvalBy: approval.by, approvalVia: approval.via, approvalAt: approval.at }
+          : {}),
       });
       try {
         // 'sync', or a 'batched' row beyond the loss window: return only once the row is committed.
@@ -775,9 +825,12 @@ export class AlterVault {
     const moved: string[] = [];
     const resealed = await this.store.resealAll((sealed, row) => resealStoredSecret(oldBox, newBox, sealed, row, (id) => moved.push(id)));
     if (moved.length > 0) {
-      this.#logger.warn('rotateKey: some grants hold a token sealed for another grant (the database was edited); they stay refused. Revoke them and have their users reconnect.', {
-        grantIds: moved,
-      });
+      this.#logger.warn(
+        'rotateKey: some grants hold a token sealed for another grant (the database was edited); they stay refused. Revoke them and have their users reconnect.',
+        {
+          grantIds: moved,
+        },
+      );
     }
     this.#box = newBox;
     this.#tokens.clear();
@@ -837,7 +890,10 @@ export class AlterVault {
 function responseCapArg(value: unknown, argument: string): number | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) {
-    throw new InvalidArgumentError(argument, `expected a positive integer number of bytes, got ${typeof value === 'number' ? String(value) : describeType(value)}`);
+    throw new InvalidArgumentError(
+      argument,
+      `expected a positive integer number of bytes, got ${typeof value === 'number' ? String(value) : describeType(value)}`,
+    );
   }
   return value;
 }

@@ -102,7 +102,10 @@ export function auditSettingsOf(options: unknown): AuditSettings {
   }
   const durability = o.durability ?? AUDIT_DEFAULTS.durability;
   if (durability !== 'batched' && durability !== 'sync') {
-    throw new InvalidArgumentError('options.audit.durability', `expected 'batched' or 'sync', got ${typeof durability === 'string' ? `'${durability.slice(0, 40)}'` : describeType(durability)}`);
+    throw new InvalidArgumentError(
+      'options.audit.durability',
+      `expected 'batched' or 'sync', got ${typeof durability === 'string' ? `'${durability.slice(0, 40)}'` : describeType(durability)}`,
+    );
   }
   const alias = (name: string, old: string): unknown => {
     if (o[name] !== undefined && o[old] !== undefined) {
@@ -112,10 +115,14 @@ export function auditSettingsOf(options: unknown): AuditSettings {
   };
   const rowsName = o.maxBatchRows === undefined && o.batchSize !== undefined ? 'batchSize' : 'maxBatchRows';
   const delayName = o.maxDelayMs === undefined && o.flushIntervalMs !== undefined ? 'flushIntervalMs' : 'maxDelayMs';
-  const maxBatchRows = intOption(alias('maxBatchRows', 'batchSize'), `options.audit.${rowsName}`, 1, MAX_BATCH_ROWS_LIMIT) ?? AUDIT_DEFAULTS.maxBatchRows;
+  const maxBatchRows =
+    intOption(alias('maxBatchRows', 'batchSize'), `options.audit.${rowsName}`, 1, MAX_BATCH_ROWS_LIMIT) ?? AUDIT_DEFAULTS.maxBatchRows;
   const delay = alias('maxDelayMs', 'flushIntervalMs');
   if (durability === 'sync' && delay !== undefined) {
-    throw new InvalidArgumentError(`options.audit.${delayName}`, "applies only to durability 'batched'; 'sync' writes every row at once (remove it, or use 'batched')");
+    throw new InvalidArgumentError(
+      `options.audit.${delayName}`,
+      "applies only to durability 'batched'; 'sync' writes every row at once (remove it, or use 'batched')",
+    );
   }
   const maxDelayMs = intOption(delay, `options.audit.${delayName}`, 0, MAX_DELAY_MS_LIMIT) ?? AUDIT_DEFAULTS.maxDelayMs;
   return Object.freeze({ durability, maxBatchRows, maxDelayMs });
@@ -164,7 +171,10 @@ export function verifyOptionsOf(options: unknown): { onProgress: ((checked: numb
     throw new InvalidArgumentError('options.onProgress', `expected a function, got ${describeType(onProgress)}`);
   }
   if (progressEvery !== undefined && (typeof progressEvery !== 'number' || !Number.isSafeInteger(progressEvery) || progressEvery <= 0)) {
-    throw new InvalidArgumentError('options.progressEvery', `expected a positive integer, got ${typeof progressEvery === 'number' ? String(progressEvery) : describeType(progressEvery)}`);
+    throw new InvalidArgumentError(
+      'options.progressEvery',
+      `expected a positive integer, got ${typeof progressEvery === 'number' ? String(progressEvery) : describeType(progressEvery)}`,
+    );
   }
   return {
     onProgress: onProgress as ((checked: number) => void) | undefined,
@@ -248,7 +258,10 @@ export class AuditLog {
     this.#sync = settings.durability === 'sync';
     this.#maxBatchRows = settings.maxBatchRows;
     const limit = store.auditAppendLimit;
-    this.#appendLimit = typeof limit === 'number' && Number.isSafeInteger(limit) && limit > 0 ? Math.min(limit, settings.maxBatchRows) : settings.maxBatchRows;
+    this.#appendLimit =
+      typeof limit === 'number' && Number.isSafeInteger(limit) && limit > 0
+        ? Math.min(limit, settings.maxBatchRows)
+        : settings.maxBatchRows;
     this.#maxDelayMs = settings.maxDelayMs;
     this.#startAt = Math.max(1, Math.ceil(settings.maxBatchRows / 2));
   }
@@ -396,7 +409,8 @@ export class AuditLog {
         this.#lastHash = undefined;
         if (err instanceof AuditChainConflictError && conflicts < MAX_CONFLICT_RETRIES) {
           conflicts += 1;
-          if (conflicts > CONFLICT_PAUSE_AFTER) await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(50, 2 * conflicts)));
+          if (conflicts > CONFLICT_PAUSE_AFTER)
+            await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(50, 2 * conflicts)));
           continue;
         }
         throw err;
@@ -477,10 +491,22 @@ export class AuditLog {
       for (const row of page) {
         if (row.prevHash !== expectedPrev) {
           const gap = lastSeq !== undefined && row.seq !== lastSeq + 1 ? ` (rows ${lastSeq + 1}..${row.seq - 1} are missing)` : '';
-          return finish({ ok: false, checked, firstBadSeq: row.seq, problem: `chain broken before row ${row.seq}: prevHash does not match the previous row${gap} — a row was deleted or reordered`, lastHash: expectedPrev });
+          return finish({
+            ok: false,
+            checked,
+            firstBadSeq: row.seq,
+            problem: `chain broken before row ${row.seq}: prevHash does not match the previous row${gap} — a row was deleted or reordered`,
+            lastHash: expectedPrev,
+          });
         }
         if (recomputeHash(row) !== row.hash) {
-          return finish({ ok: false, checked, firstBadSeq: row.seq, problem: `row ${row.seq} was modified: its hash does not match its content`, lastHash: expectedPrev });
+          return finish({
+            ok: false,
+            checked,
+            firstBadSeq: row.seq,
+            problem: `row ${row.seq} was modified: its hash does not match its content`,
+            lastHash: expectedPrev,
+          });
         }
         expectedPrev = row.hash;
         lastSeq = row.seq;

@@ -241,7 +241,13 @@ export class ProviderApiError extends AlterError {
   readonly provider: string;
   readonly status: number;
   readonly providerError: string | undefined;
-  constructor(args: { provider: string; status: number; operation: string; providerError?: string | undefined; hint?: string | undefined }) {
+  constructor(args: {
+    provider: string;
+    status: number;
+    operation: string;
+    providerError?: string | undefined;
+    hint?: string | undefined;
+  }) {
     // The provider's text often ends with a period; the message adds its own.
     const detail = args.providerError ? `: ${args.providerError.slice(0, 300).replace(/\.+$/, '')}` : '';
     super(
@@ -268,7 +274,10 @@ export class PolicyDeniedError extends AlterError {
   /** The rule that refused (recorded in the audit row as `policyRule`). */
   readonly rule: string;
   constructor(args: { provider: string; tool: string | null; method: string; path: string; rule: string; detail: string }) {
-    super('ALTER_POLICY_DENIED', `${args.tool ? `Tool ${args.tool}: ` : ''}${args.method} ${args.path} (${args.provider}) was refused by the vault policy (${args.rule}): ${args.detail} Nothing was sent.`);
+    super(
+      'ALTER_POLICY_DENIED',
+      `${args.tool ? `Tool ${args.tool}: ` : ''}${args.method} ${args.path} (${args.provider}) was refused by the vault policy (${args.rule}): ${args.detail} Nothing was sent.`,
+    );
     this.provider = args.provider;
     this.tool = args.tool;
     this.method = args.method;
@@ -323,7 +332,10 @@ export class HeaderNotAllowedError extends AlterError {
   /** `options.extraHeaders.<name>`. */
   readonly argument: string;
   constructor(args: { header: string; reason: string }) {
-    super('ALTER_HEADER_NOT_ALLOWED', `options.extraHeaders.${args.header}: ${args.reason}; the request was not sent. Remove this header from extraHeaders.`);
+    super(
+      'ALTER_HEADER_NOT_ALLOWED',
+      `options.extraHeaders.${args.header}: ${args.reason}; the request was not sent. Remove this header from extraHeaders.`,
+    );
     this.header = args.header;
     this.argument = `options.extraHeaders.${args.header}`;
   }
@@ -457,7 +469,14 @@ export class GrantTokenBindingError extends AlterError {
   /** `'other-grant'`: sealed for another grant (the database was edited); `'unbound'`: a `v1` value from before binding. */
   readonly reason: 'other-grant' | 'unbound';
 
-  constructor(args: { grantId: string; user: string; provider: string; account?: string; field: 'access' | 'refresh'; reason: 'other-grant' | 'unbound' }) {
+  constructor(args: {
+    grantId: string;
+    user: string;
+    provider: string;
+    account?: string;
+    field: 'access' | 'refresh';
+    reason: 'other-grant' | 'unbound';
+  }) {
     const who = `user "${args.user}"${args.account ? ` (account "${args.account}")` : ''}`;
     const what =
       args.reason === 'other-grant'

@@ -37,7 +37,12 @@ export function sealGrantToken(box: SecretBox, plain: string, owner: GrantTokenO
  * @throws GrantTokenBindingError when it was sealed for another grant or field, or is unbound (`v1`);
  *   EncryptionKeyError (key id named) for an unknown key or a modified value.
  */
-export function openGrantToken(box: SecretBox, grant: Pick<StoredGrant, 'id' | 'user' | 'provider' | 'account'>, field: GrantTokenField, sealed: SealedSecret): string {
+export function openGrantToken(
+  box: SecretBox,
+  grant: Pick<StoredGrant, 'id' | 'user' | 'provider' | 'account'>,
+  field: GrantTokenField,
+  sealed: SealedSecret,
+): string {
   const opened = box.openBound(sealed);
   if (opened.context === grantTokenContext(grant, field)) return opened.plain;
   throw new GrantTokenBindingError({

@@ -97,7 +97,9 @@ export class GrantsApi {
     const account = optionalString(input.account, 'input.account') ?? '';
     const accessToken = requireNonEmptyString(input.accessToken, 'input.accessToken');
     const refreshToken =
-      input.refreshToken === undefined || input.refreshToken === null ? input.refreshToken : requireNonEmptyString(input.refreshToken, 'input.refreshToken');
+      input.refreshToken === undefined || input.refreshToken === null
+        ? input.refreshToken
+        : requireNonEmptyString(input.refreshToken, 'input.refreshToken');
     const expiresAt = optionalDate(input.expiresAt, 'input.expiresAt') ?? null;
     const scopes = stringArray(input.scopes, 'input.scopes');
     this.#deps.provider(provider);
@@ -205,8 +207,18 @@ export class GrantsApi {
     this.#deps.tokens.invalidate(grant.user, grant.provider);
     const upstream: UpstreamRevocation = tokens
       ? await this.#upstream(grant.provider, tokens)
-      : { upstream: 'failed', reason: 'the stored tokens could not be opened (wrong key or edited row); revoke the grant at the provider by hand' };
-    return Object.freeze({ revoked: true, grantId: grant.id, user: grant.user, provider: grant.provider, account: grant.account, ...upstream });
+      : {
+          upstream: 'failed',
+          reason: 'the stored tokens could not be opened (wrong key or edited row); revoke the grant at the provider by hand',
+        };
+    return Object.freeze({
+      revoked: true,
+      grantId: grant.id,
+      user: grant.user,
+      provider: grant.provider,
+      account: grant.account,
+      ...upstream,
+    });
   }
 
   async #upstream(providerId: string, tokens: GrantTokens): Promise<UpstreamRevocation> {

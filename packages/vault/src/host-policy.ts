@@ -34,7 +34,8 @@ export function parseHostEntry(raw: string): HostEntry | string {
   const portText = m[2];
   if (portText === undefined) return Object.freeze({ host, port: undefined });
   if (portText === '*') {
-    if (!isLoopbackHost(host)) return `"${raw}": ":*" (any port) is accepted only for loopback hosts (127.0.0.1, [::1], localhost); list the port instead`;
+    if (!isLoopbackHost(host))
+      return `"${raw}": ":*" (any port) is accepted only for loopback hosts (127.0.0.1, [::1], localhost); list the port instead`;
     return Object.freeze({ host, port: '*' as const });
   }
   const port = Number(portText);
@@ -87,7 +88,11 @@ function matchingEntries(hostname: string, allowed: readonly string[]): HostEntr
 export function checkHostAllowed(provider: ProviderConfig, url: URL): void {
   const hostname = url.hostname;
   if (url.username !== '' || url.password !== '') {
-    throw new HostNotAllowedError({ provider: provider.id, host: hostname, reason: 'URLs with embedded credentials (user:pass@) are refused' });
+    throw new HostNotAllowedError({
+      provider: provider.id,
+      host: hostname,
+      reason: 'URLs with embedded credentials (user:pass@) are refused',
+    });
   }
   if (url.protocol === 'http:') {
     if (!(provider.allowInsecureLoopback && isLoopbackHost(hostname))) {
@@ -131,7 +136,9 @@ export function applyHostRewrite(provider: ProviderConfig, url: URL): URL {
     throw new VaultConfigError(`providers[${provider.id}].hostRewrites["${url.host}"] is not a URL.`);
   }
   if (!isLoopbackHost(base.hostname) || (base.protocol !== 'http:' && base.protocol !== 'https:')) {
-    throw new VaultConfigError(`providers[${provider.id}].hostRewrites["${url.host}"] must point at a loopback http(s) URL (it is a test seam).`);
+    throw new VaultConfigError(
+      `providers[${provider.id}].hostRewrites["${url.host}"] must point at a loopback http(s) URL (it is a test seam).`,
+    );
   }
   const basePath = base.pathname.replace(/\/+$/, '');
   return new URL(`${base.protocol}//${base.host}${basePath}${url.pathname}${url.search}`);

@@ -94,11 +94,31 @@ export { normalizeProviderScopes } from './providers/scopes.js';
 export { normalizeGoogleScopes } from './providers/google-scopes.js';
 export { normalizeGithubScopes } from './providers/github-scopes.js';
 export { normalizeSlackScopes } from './providers/slack-scopes.js';
-export { bearerInsufficientScope, githubScopeSignal, googleScopeSignal, slackScopeSignal, type ScopeSignal } from './providers/scope-signals.js';
+export {
+  bearerInsufficientScope,
+  githubScopeSignal,
+  googleScopeSignal,
+  slackScopeSignal,
+  type ScopeSignal,
+} from './providers/scope-signals.js';
 export { createOAuthClient } from './oauth-client.js';
 export type { AuthorizationRequest, ExchangedGrant, GrantTokens, OAuthClient, OAuthClientOptions, RefreshOptions } from './oauth-client.js';
 export type { RevocationStyle, RevokeGrantResult, RevokedTokenType, UpstreamRevocation } from './upstream-revocation.js';
 export { identityUser } from './connect/connect-manager.js';
-export type { ConnectBrowserUser, ConnectEvent, ConnectListenOptions, ConnectRequestHandler, ConnectServer, ConnectWaitOptions } from './connect/connect-manager.js';
-export type { ConnectResult, ConnectSession, ConnectSessionStatus, CreateConnectSessionInput, CreateGrantsLinkInput, GrantsLink } from './connect/connect-types.js';
+export type {
+  ConnectBrowserUser,
+  ConnectEvent,
+  ConnectListenOptions,
+  ConnectRequestHandler,
+  ConnectServer,
+  ConnectWaitOptions,
+} from './connect/connect-manager.js';
+export type {
+  ConnectResult,
+  ConnectSession,
+  ConnectSessionStatus,
+  CreateConnectSessionInput,
+  CreateGrantsLinkInput,
+  GrantsLink,
+} from './connect/connect-types.js';
 export type { PolicyMatch, PolicyOptions, PolicyOutcome, PolicyRequest, PolicyRule, PolicyVerdict } from './policy/policy-types.js';

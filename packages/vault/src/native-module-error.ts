@@ -57,7 +57,10 @@ export function nativeModuleErrorOf(cause: unknown, moduleName: string): NativeM
   if (mismatch) {
     const builtForAbi = Number(mismatch[1]);
     const builtForNode = nodeMajorOfAbi(builtForAbi);
-    const built = builtForNode !== undefined ? `Node ${builtForNode} (NODE_MODULE_VERSION ${builtForAbi})` : `another runtime (NODE_MODULE_VERSION ${builtForAbi}, not a Node release — Electron?)`;
+    const built =
+      builtForNode !== undefined
+        ? `Node ${builtForNode} (NODE_MODULE_VERSION ${builtForAbi})`
+        : `another runtime (NODE_MODULE_VERSION ${builtForAbi}, not a Node release — Electron?)`;
     return new NativeModuleError({
       module: moduleName,
       reason: 'abi-mismatch',

@@ -124,7 +124,10 @@ export function createOAuthClient(provider: ProviderConfig, options: OAuthClient
   const baseFetch = async (url: string, init: RequestInit): Promise<Response> => {
     const target = applyHostRewrite(provider, new URL(url));
     if (!isAllowedProtocol(target, provider.allowInsecureLoopback)) {
-      throw new ProviderHttpError({ provider: provider.id, detail: `refused to contact ${target.origin} (https required; http only for loopback test providers)` });
+      throw new ProviderHttpError({
+        provider: provider.id,
+        detail: `refused to contact ${target.origin} (https required; http only for loopback test providers)`,
+      });
     }
     return fetchImpl(target, { ...init, redirect: 'manual' });
   };
@@ -166,13 +169,18 @@ export function createOAuthClient(provider: ProviderConfig, options: OAuthClient
       ...(provider.tokenEndpoint ? { token_endpoint: provider.tokenEndpoint } : {}),
       ...(provider.userinfoEndpoint ? { userinfo_endpoint: provider.userinfoEndpoint } : {}),
       // GitHub's and Slack's revocation URLs are not RFC 7009 endpoints; oauth4webapi must not use them.
-      ...(provider.revocationEndpoint && (provider.revocation ?? 'rfc7009') === 'rfc7009' ? { revocation_endpoint: provider.revocationEndpoint } : {}),
+      ...(provider.revocationEndpoint && (provider.revocation ?? 'rfc7009') === 'rfc7009'
+        ? { revocation_endpoint: provider.revocationEndpoint }
+        : {}),
     };
     if (provider.authorizationEndpoint && provider.tokenEndpoint) {
       return { issuer: provider.issuer ?? new URL(provider.tokenEndpoint).origin, ...explicit };
     }
     if (!provider.issuer) {
-      throw new ProviderHttpError({ provider: provider.id, detail: 'the provider has neither an issuer nor authorization/token endpoints' });
+      throw new ProviderHttpError({
+        provider: provider.id,
+        detail: 'the provider has neither an issuer nor authorization/token endpoints',
+      });
     }
     const issuer = new URL(provider.issuer);
     try {
@@ -181,7 +189,11 @@ export function createOAuthClient(provider: ProviderConfig, options: OAuthClient
       return { ...discovered, ...explicit };
     } catch (err) {
       if (err instanceof ProviderHttpError) throw err;
-      throw new ProviderHttpError({ provider: provider.id, detail: `OpenID discovery at ${issuer.origin} failed (${describe(err)})`, cause: sanitize(err) });
+      throw new ProviderHttpError({
+        provider: provider.id,
+        detail: `OpenID discovery at ${issuer.origin} failed (${describe(err)})`,
+        cause: sanitize(err),
+      });
     }
   }
 
@@ -204,7 +216,10 @@ export function createOAuthClient(provider: ProviderConfig, options: OAuthClient
       signal: AbortSignal.timeout(timeoutMs),
     });
     if (!response.ok) {
-      throw new ProviderHttpError({ provider: provider.id, detail: `GET ${target.origin}${target.pathname} answered HTTP ${response.status}` });
+      throw new ProviderHttpError({
+        provider: provider.id,
+        detail: `GET ${target.origin}${target.pathname} answered HTTP ${response.status}`,
+      });
     }
     return response.json();
   }
@@ -218,7 +233,10 @@ export function createOAuthClient(provider: ProviderConfig, options: OAuthClient
     if (source === 'id_token' && claims) return identityFromClaims(claims);
     if (source === 'userinfo' || (source === 'id_token' && !claims)) {
       if (!as.userinfo_endpoint) {
-        throw new ProviderHttpError({ provider: provider.id, detail: 'no id_token was returned and the provider has no userinfo endpoint' });
+        throw new ProviderHttpError({
+          provider: provider.id,
+          detail: 'no id_token was returned and the provider has no userinfo endpoint',
+        });
       }
       const response = await oauth.userInfoRequest(as, client, tokenResponse.access_token, httpOptions(baseFetch));
       const info = await oauth.processUserInfoResponse(as, client, claims?.sub ?? oauth.skipSubjectCheck, response);
@@ -267,28 +285,47 @@ export function createOAuthClient(provider: ProviderConfig, options: OAuthClient
           const denied = err.error === 'access_denied';
           throw new ConnectSessionError(
             denied ? 'denied' : 'provider_error',
-            denied ? `${provider.displayName} access was denied.` : `${provider.displayName} answered with an error (${safeCode(err.error)}).`,
+            denied
+              ? `${provider.displayName} access was denied.`
+              : `${provider.displayName} answered with an error (${safeCode(err.error)}).`,
           );
         }
-        throw new ConnectSessionError('state_mismatch', `The ${provider.displayName} callback did not match this Connect session (${describe(err)}).`);
+        throw new ConnectSessionError(
+          'state_mismatch',
+          `The ${provider.displayName} callback did not match this Connect session (${describe(err)}).`,
+        );
       }
       let tokenResponse: oauth.TokenEndpointResponse;
       try {
-        const response = await oauth.authorizationCodeGrantRequest(as, client, clientAuth, params, redirectUri, codeVerifier, httpOptions(tokenFetch));
+        const response = await oauth.authorizationCodeGrantRequest(
+          as,
+          client,
+          clientAuth,
+          params,
+          redirectUri,
+          codeVerifier,
+          httpOptions(tokenFetch),
+        );
         tokenResponse = await oauth.processAuthorizationCodeResponse(as, client, response, {
           expectedNonce: nonce ?? oauth.expectNoNonce,
           requireIdToken: provider.identity === 'id_token' && nonce !== undefined,
         });
       } catch (err) {
-        throw new ConnectSessionError('provider_error', `Exchanging the ${provider.displayName} authorization code failed (${describe(err)}).`, {
-          cause: sanitize(err),
-        });
+        throw new ConnectSessionError(
+          'provider_error',
+          `Exchanging the ${provider.displayName} authorization code failed (${describe(err)}).`,
+          {
+            cause: sanitize(err),
+          },
+        );
       }
       let identity: ProviderIdentity | undefined;
       try {
         identity = await readIdentity(as, tokenResponse);
       } catch (err) {
-        throw new ConnectSessionError('provider_error', `Reading the ${provider.displayName} account failed (${describe(err)}).`, { cause: sanitize(err) });
+        throw new ConnectSessionError('provider_error', `Reading the ${provider.displayName} account failed (${describe(err)}).`, {
+          cause: sanitize(err),
+        });
       }
       return {
         accessToken: tokenResponse.access_token,
@@ -306,7 +343,13 @@ export function createOAuthClient(provider: ProviderConfig, options: OAuthClient
       }
       try {
         const as = await authorizationServer();
-        const response = await oauth.refreshTokenGrantRequest(as, client, clientAuth, refreshToken, httpOptions(tokenFetch, refreshOptions?.signal));
+        const response = await oauth.refreshTokenGrantRequest(
+          as,
+          client,
+          clientAuth,
+          refreshToken,
+          httpOptions(tokenFetch, refreshOptions?.signal),
+        );
         const tokens = await oauth.processRefreshTokenResponse(as, client, response);
         return {
           accessToken: tokens.access_token,
@@ -337,7 +380,8 @@ export function createOAuthClient(provider: ProviderConfig, options: OAuthClient
 
     async revokeGrant(tokens) {
       const style = provider.revocation ?? 'rfc7009';
-      if (style === 'none') return { upstream: 'unsupported', reason: `${provider.displayName} has no token revocation (revocation: 'none')` };
+      if (style === 'none')
+        return { upstream: 'unsupported', reason: `${provider.displayName} has no token revocation (revocation: 'none')` };
       try {
         if (style === 'github-grant') return await revokeGithubGrant(tokens.accessToken);
         if (style === 'slack-auth-revoke') return await revokeSlackToken(tokens.accessToken);
@@ -392,7 +436,10 @@ export function createOAuthClient(provider: ProviderConfig, options: OAuthClient
     });
     const body = (await response.json().catch(() => undefined)) as { ok?: unknown; error?: unknown } | undefined;
     if (response.ok && body?.ok === true) return { upstream: 'confirmed', token: 'access_token' };
-    return { upstream: 'failed', reason: `POST ${url.origin}${url.pathname} answered HTTP ${response.status}${body?.ok === false ? ` ${safeCode(body.error)}` : ''}` };
+    return {
+      upstream: 'failed',
+      reason: `POST ${url.origin}${url.pathname} answered HTTP ${response.status}${body?.ok === false ? ` ${safeCode(body.error)}` : ''}`,
+    };
   }
 }
 
@@ -425,7 +472,8 @@ function safeCode(code: unknown): string {
 /** A short, token-free description of a protocol or network failure. */
 function describe(err: unknown): string {
   if (err instanceof oauth.ResponseBodyError) return `the provider answered HTTP ${err.status} ${safeCode(err.error)}`;
-  if (err instanceof oauth.WWWAuthenticateChallengeError) return `the provider answered HTTP ${err.status} with an authentication challenge`;
+  if (err instanceof oauth.WWWAuthenticateChallengeError)
+    return `the provider answered HTTP ${err.status} with an authentication challenge`;
   if (err instanceof oauth.OperationProcessingError) {
     // For an unexpected status oauth4webapi keeps the Response as the cause: report its status.
     const status = err.cause instanceof Response ? `HTTP ${err.cause.status}: ` : '';
@@ -436,7 +484,8 @@ function describe(err: unknown): string {
   if (err instanceof Error || isNativeError(err)) {
     if (err.name === 'TimeoutError') return 'the provider did not answer in time';
     if (err.name === 'AbortError') return 'the request was aborted';
-    if (err.message === 'fetch failed') return `the provider could not be reached${err.cause instanceof Error && 'code' in err.cause ? ` (${String(err.cause.code)})` : ''}`;
+    if (err.message === 'fetch failed')
+      return `the provider could not be reached${err.cause instanceof Error && 'code' in err.cause ? ` (${String(err.cause.code)})` : ''}`;
     return `${err.name}: ${err.message.slice(0, 200)}`;
   }
   return 'unknown error';

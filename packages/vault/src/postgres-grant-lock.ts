@@ -36,7 +36,10 @@ export class PostgresGrantLock implements GrantLock {
   }
 
   async release(grantId: string, owner: string): Promise<boolean> {
-    const rows = await this.#query<{ grant_id: string }>(`DELETE FROM ${this.#table} WHERE grant_id = $1 AND owner = $2 RETURNING grant_id`, [grantId, owner]);
+    const rows = await this.#query<{ grant_id: string }>(
+      `DELETE FROM ${this.#table} WHERE grant_id = $1 AND owner = $2 RETURNING grant_id`,
+      [grantId, owner],
+    );
     return rows.length > 0;
   }
 }

@@ -200,7 +200,8 @@ function auditJson(rows: readonly (readonly unknown[])[]): string | undefined {
     for (let i = 0; i < AUDIT_COLUMN_NAMES.length; i++) {
       const v = values[i];
       if (v instanceof Date) o[AUDIT_COLUMN_NAMES[i]!] = v.toISOString();
-      else if (v === null || v === undefined || typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v))) o[AUDIT_COLUMN_NAMES[i]!] = v ?? null;
+      else if (v === null || v === undefined || typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v)))
+        o[AUDIT_COLUMN_NAMES[i]!] = v ?? null;
       else return undefined;
     }
     objects.push(o);
@@ -255,7 +256,8 @@ export class PostgresGrantStore implements GrantStore {
       throw new InvalidArgumentError('connectionString', 'is not a valid URL');
     }
     const schema = options.schema ?? urlSchema ?? 'public';
-    if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(schema)) throw new InvalidArgumentError('schema', 'must be a plain identifier (letters, digits, _)');
+    if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(schema))
+      throw new InvalidArgumentError('schema', 'must be a plain identifier (letters, digits, _)');
     this.schema = schema;
     this.#s = `"${schema}"`;
     // The schema is a plain identifier (checked above), so it is safe inside the literal; the
@@ -268,7 +270,10 @@ export class PostgresGrantStore implements GrantStore {
     if (keepAlive !== undefined && (typeof keepAlive !== 'number' || !Number.isFinite(keepAlive) || keepAlive < 0)) {
       throw new InvalidArgumentError('options.keepAliveInitialDelayMs', 'expected a number of milliseconds ≥ 0 (0 turns keepalive off)');
     }
-    if (options.applicationName !== undefined && (typeof options.applicationName !== 'string' || !/^[\x20-\x7e]{1,63}$/.test(options.applicationName))) {
+    if (
+      options.applicationName !== undefined &&
+      (typeof options.applicationName !== 'string' || !/^[\x20-\x7e]{1,63}$/.test(options.applicationName))
+    ) {
       throw new InvalidArgumentError('options.applicationName', 'expected 1–63 printable ASCII characters');
     }
     this.#settings = Object.freeze({
@@ -317,8 +322,12 @@ export class PostgresGrantStore implements GrantStore {
       await this.#tx(pool, async (c) => {
         await c.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`alter-migrate:${this.schema}`]);
         await c.query(`CREATE SCHEMA IF NOT EXISTS ${this.#s}`);
-        await c.query(`CREATE TABLE IF NOT EXISTS ${this.#s}.alter_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL)`);
-        const applied = new Set((await c.query<{ version: number }>(`SELECT version FROM ${this.#s}.alter_migrations`)).rows.map((r) => r.version));
+        await c.query(
+          `CREATE TABLE IF NOT EXISTS ${this.#s}.alter_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL)`,
+        );
+        const applied = new Set(
+          (await c.query<{ version: number }>(`SELECT version FROM ${this.#s}.alter_migrations`)).rows.map((r) => r.version),
+        );
         for (const m of MIGRATIONS) {
           if (applied.has(m.version)) continue;
           await c.query(m.sql(this.#s));
@@ -327,7 +336,10 @@ export class PostgresGrantStore implements GrantStore {
       });
     } catch (cause) {
       await pool.end().catch(() => {});
-      throw new StoreError(`Cannot open the PostgreSQL vault at ${describeUrl(this.#connectionString)} (schema ${this.schema}): ${safeDetail(cause, this.#settings)}`, { cause });
+      throw new StoreError(
+        `Cannot open the PostgreSQL vault at ${describeUrl(this.#connectionString)} (schema ${this.schema}): ${safeDetail(cause, this.#settings)}`,
+        { cause },
+      );
     }
     this.#pool = pool;
     this.#opening = undefined;
@@ -364,7 +376,10 @@ export class PostgresGrantStore implements GrantStore {
     if (!pool) return;
     // pool.end() waits for every connection to say goodbye; a blackholed one never does.
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([pool.end().catch(() => {}), new Promise<void>((resolve) => (timer = setTimeout(resolve, this.#settings.connectTimeoutMs)))]);
+    await Promise.race([
+      pool.end().catch(() => {}),
+      new Promise<void>((resolve) => (timer = setTimeout(resolve, this.#settings.connectTimeoutMs))),
+    ]);
     clearTimeout(timer);
   }
 
@@ -378,7 +393,16 @@ export class PostgresGrantStore implements GrantStore {
          access_token = excluded.access_token, refresh_token = excluded.refresh_token, expires_at = excluded.expires_at,
          scopes = excluded.scopes, status = 'active', version = g.version + 1, updated_at = now()
        RETURNING *`,
-      [randomUUID(), input.user, input.provider, input.account, input.accessToken, input.refreshToken, input.expiresAt, toJsonList(input.scopes)],
+      [
+        randomUUID(),
+        input.user,
+        input.provider,
+        input.account,
+        input.accessToken,
+        input.refreshToken,
+        input.expiresAt,
+        toJsonList(input.scopes),
+      ],
     );
     return toGrant(rows[0]!);
   }
@@ -449,7 +473,9 @@ export class PostgresGrantStore implements GrantStore {
     if (rows.length === 0) return;
     await this.#tx(this.#p(), async (c) => {
       await this.#q('SELECT pg_advisory_xact_lock(hashtext($1))', [`alter-audit:${this.schema}`], c);
-      const tail = (await this.#q<{ hash: string }>(`SELECT hash FROM ${this.#s}.alter_audit ORDER BY seq DESC LIMIT 1`, [], c))[0]?.hash ?? GENESIS_HASH;
+      const tail =
+        (await this.#q<{ hash: string }>(`SELECT hash FROM ${this.#s}.alter_audit ORDER BY seq DESC LIMIT 1`, [], c))[0]?.hash ??
+        GENESIS_HASH;
       if (rows[0]!.prevHash !== tail) throw new AuditChainConflictError();
       await this.#insertAudit(rows, c);
     });
@@ -522,7 +548,10 @@ export class PostgresGrantStore implements GrantStore {
     const { conditions, order, limit } = auditFilterConditions(filter, sameDate);
     const where = conditions.map(([condition], i) => condition.replace('?', `$${i + 1}`));
     const params = [...conditions.map(([, value]) => value), limit];
-    const rows = await this.#q<AuditRow>(`SELECT * FROM ${this.#s}.alter_audit${whereSql(where)} ORDER BY seq ${order} LIMIT $${params.length}`, params);
+    const rows = await this.#q<AuditRow>(
+      `SELECT * FROM ${this.#s}.alter_audit${whereSql(where)} ORDER BY seq ${order} LIMIT $${params.length}`,
+      params,
+    );
     return rows.map(toAudit);
   }
 
@@ -545,7 +574,13 @@ export class PostgresGrantStore implements GrantStore {
     );
   }
 
-  async kvCompareAndSet(namespace: string, key: string, expectedVersion: number, value: string, expiresAt: Date | null = null): Promise<boolean> {
+  async kvCompareAndSet(
+    namespace: string,
+    key: string,
+    expectedVersion: number,
+    value: string,
+    expiresAt: Date | null = null,
+  ): Promise<boolean> {
     if (expectedVersion === 0) {
       // Insert, or replace an expired leftover (which reads as absent).
       const rows = await this.#q<{ version: number }>(
@@ -616,23 +651,30 @@ export class PostgresGrantStore implements GrantStore {
   }
 
   async setMeta(key: string, value: string): Promise<void> {
-    await this.#q(
-      `INSERT INTO ${this.#s}.alter_meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
-      [key, value],
-    );
+    await this.#q(`INSERT INTO ${this.#s}.alter_meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, [
+      key,
+      value,
+    ]);
   }
 
   async resealAll(reseal: (sealed: SealedSecret, row?: GrantTokenRow) => SealedSecret): Promise<number> {
     return this.#tx(this.#p(), async (c) => {
       let count = 0;
-      const grants = await this.#q<{ id: string; user_id: string; provider: string; account: string; access_token: string; refresh_token: string | null }>(
-        `SELECT id, user_id, provider, account, access_token, refresh_token FROM ${this.#s}.alter_grants FOR UPDATE`,
-        [],
-        c,
-      );
+      const grants = await this.#q<{
+        id: string;
+        user_id: string;
+        provider: string;
+        account: string;
+        access_token: string;
+        refresh_token: string | null;
+      }>(`SELECT id, user_id, provider, account, access_token, refresh_token FROM ${this.#s}.alter_grants FOR UPDATE`, [], c);
       for (const g of grants) {
         const resealed = resealGrantTokens(g, reseal);
-        await this.#q(`UPDATE ${this.#s}.alter_grants SET access_token = $2, refresh_token = $3 WHERE id = $1`, [g.id, resealed.access, resealed.refresh], c);
+        await this.#q(
+          `UPDATE ${this.#s}.alter_grants SET access_token = $2, refresh_token = $3 WHERE id = $1`,
+          [g.id, resealed.access, resealed.refresh],
+          c,
+        );
         count += resealed.count;
       }
       const kvs = await this.#q<{ namespace: string; key: string; value: string }>(
@@ -641,7 +683,11 @@ export class PostgresGrantStore implements GrantStore {
         c,
       );
       for (const kv of kvs) {
-        await this.#q(`UPDATE ${this.#s}.alter_kv SET value = $3 WHERE namespace = $1 AND key = $2`, [kv.namespace, kv.key, reseal(kv.value)], c);
+        await this.#q(
+          `UPDATE ${this.#s}.alter_kv SET value = $3 WHERE namespace = $1 AND key = $2`,
+          [kv.namespace, kv.key, reseal(kv.value)],
+          c,
+        );
         count += 1;
       }
       return count;

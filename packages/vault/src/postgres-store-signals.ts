@@ -64,7 +64,9 @@ export class PostgresStoreSignals implements StoreSignals {
 
   async publish(signal: string): Promise<void> {
     if (typeof signal !== 'string' || signal === '' || signal.length > MAX_SIGNAL_LENGTH || signal.startsWith(PROBE_PREFIX)) {
-      this.#deps.logger().error('PostgreSQL signals: refused to publish a malformed signal (a bug in the caller)', { length: String(signal).length });
+      this.#deps
+        .logger()
+        .error('PostgreSQL signals: refused to publish a malformed signal (a bug in the caller)', { length: String(signal).length });
       return;
     }
     try {
@@ -132,7 +134,10 @@ export class PostgresStoreSignals implements StoreSignals {
     const recovered = this.#failures > 0;
     this.#failures = 0;
     this.#live = true;
-    if (recovered) this.#deps.logger().info('PostgreSQL signals: listening again; waiting processes re-check what they wait for.', { schema: this.#deps.schema });
+    if (recovered)
+      this.#deps
+        .logger()
+        .info('PostgreSQL signals: listening again; waiting processes re-check what they wait for.', { schema: this.#deps.schema });
     else this.#deps.logger().debug('PostgreSQL signals: listening', { schema: this.#deps.schema });
     for (const listener of [...this.#listeners]) safely(() => listener.onResync(), this.#deps.logger());
   }
@@ -145,7 +150,11 @@ export class PostgresStoreSignals implements StoreSignals {
     });
     try {
       await this.#deps.notify(this.#channel, payload);
-      await withTimeout(arrived, this.#deps.settings.queryTimeoutMs, 'the probe NOTIFY (is a transaction-mode pooler between this process and PostgreSQL? LISTEN needs a session)');
+      await withTimeout(
+        arrived,
+        this.#deps.settings.queryTimeoutMs,
+        'the probe NOTIFY (is a transaction-mode pooler between this process and PostgreSQL? LISTEN needs a session)',
+      );
     } finally {
       this.#probe = undefined;
     }
@@ -175,7 +184,12 @@ export class PostgresStoreSignals implements StoreSignals {
     const delay = Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** (this.#failures - 1));
     // Once per outage at warn level, then quietly: a long outage must not flood the log.
     const logger = this.#deps.logger();
-    const fields = { schema: this.#deps.schema, store: this.#deps.settings.describedUrl, error: safeDetail(err, this.#deps.settings), retryInMs: delay };
+    const fields = {
+      schema: this.#deps.schema,
+      store: this.#deps.settings.describedUrl,
+      error: safeDetail(err, this.#deps.settings),
+      retryInMs: delay,
+    };
     const message = 'PostgreSQL signals: the LISTEN connection failed; Connect waits poll the store until it is back.';
     if (this.#failures === 1) logger.warn(message, fields);
     else logger.debug(message, fields);

@@ -61,7 +61,9 @@ export interface ProviderConfig {
   readonly hostRewrites?: Readonly<Record<string, string>> | undefined;
 
   /** Reads the scopes actually granted from the token response (default: its `scope` field, or the requested scopes when absent). */
-  readonly grantedScopes?: ((tokenResponse: Readonly<Record<string, unknown>>, requested: readonly string[]) => readonly string[]) | undefined;
+  readonly grantedScopes?:
+    | ((tokenResponse: Readonly<Record<string, unknown>>, requested: readonly string[]) => readonly string[])
+    | undefined;
   /**
    * How the user's identity at the provider is read after Connect: `'id_token'` (OIDC `sub`),
    * `'userinfo'` (GET userinfoEndpoint), or a function of the token response and an

@@ -44,7 +44,10 @@ export function buildRequestHeaders(extra: Readonly<Record<string, string>> | un
   for (const [name, value] of Object.entries(extra)) {
     if (!TOKEN.test(name)) {
       // Shown escaped: the name may hold CR/LF or other control characters.
-      throw new HeaderNotAllowedError({ header: JSON.stringify(name).slice(0, 80), reason: 'is not a valid header name (letters, digits and !#$%&\'*+.^_`|~- only)' });
+      throw new HeaderNotAllowedError({
+        header: JSON.stringify(name).slice(0, 80),
+        reason: "is not a valid header name (letters, digits and !#$%&'*+.^_`|~- only)",
+      });
     }
     const lower = name.toLowerCase();
     if (lower === 'authorization' || lower.startsWith('proxy-')) {

@@ -21,7 +21,9 @@ const BOUND_PREFIX = 'v2';
 /** Decodes a base64 (or base64url) 32-byte key. @throws EncryptionKeyError when malformed. */
 export function parseEncryptionKey(value: string, argument = 'encryptionKey'): Buffer {
   if (typeof value !== 'string' || value.trim() === '') {
-    throw new EncryptionKeyError(`${argument} must be a base64 string encoding 32 random bytes (generate one with: openssl rand -base64 32).`);
+    throw new EncryptionKeyError(
+      `${argument} must be a base64 string encoding 32 random bytes (generate one with: openssl rand -base64 32).`,
+    );
   }
   const trimmed = value.trim();
   if (!/^[A-Za-z0-9+/_-]+={0,2}$/.test(trimmed)) {
@@ -29,7 +31,9 @@ export function parseEncryptionKey(value: string, argument = 'encryptionKey'): B
   }
   const key = Buffer.from(trimmed.replace(/-/g, '+').replace(/_/g, '/'), 'base64');
   if (key.length !== 32) {
-    throw new EncryptionKeyError(`${argument} decodes to ${key.length} bytes; AES-256 needs exactly 32. Generate one with: openssl rand -base64 32.`);
+    throw new EncryptionKeyError(
+      `${argument} decodes to ${key.length} bytes; AES-256 needs exactly 32. Generate one with: openssl rand -base64 32.`,
+    );
   }
   return key;
 }
@@ -91,7 +95,13 @@ export class SecretBox {
     if (context !== undefined) cipher.setAAD(Buffer.from(context, 'utf8'));
     const ct = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
     const tag = cipher.getAuthTag();
-    const parts = [context === undefined ? PREFIX : BOUND_PREFIX, this.#currentId, iv.toString('base64url'), tag.toString('base64url'), ct.toString('base64url')];
+    const parts = [
+      context === undefined ? PREFIX : BOUND_PREFIX,
+      this.#currentId,
+      iv.toString('base64url'),
+      tag.toString('base64url'),
+      ct.toString('base64url'),
+    ];
     if (context !== undefined) parts.push(Buffer.from(context, 'utf8').toString('base64url'));
     return parts.join('.');
   }
@@ -114,7 +124,9 @@ export class SecretBox {
     const parts = typeof sealed === 'string' ? sealed.split('.') : [];
     const bound = parts.length === 6 && parts[0] === BOUND_PREFIX;
     if (!bound && (parts.length !== 5 || parts[0] !== PREFIX)) {
-      throw new EncryptionKeyError('A stored secret is not in the sealed format (v1.<keyId>.… or v2.<keyId>.…); the store may be corrupted.');
+      throw new EncryptionKeyError(
+        'A stored secret is not in the sealed format (v1.<keyId>.… or v2.<keyId>.…); the store may be corrupted.',
+      );
     }
     const [, keyId, iv, tag, ct, encodedContext] = parts as [string, string, string, string, string, string | undefined];
     const key = this.#keys.get(keyId);
@@ -132,7 +144,10 @@ export class SecretBox {
       const plain = Buffer.concat([decipher.update(Buffer.from(ct, 'base64url')), decipher.final()]).toString('utf8');
       return { plain, context };
     } catch {
-      throw new EncryptionKeyError(`A stored secret sealed with key id "${keyId}" failed authentication (modified or corrupted).`, { keyId, cause: new Error('GCM authentication failed') });
+      throw new EncryptionKeyError(`A stored secret sealed with key id "${keyId}" failed authentication (modified or corrupted).`, {
+        keyId,
+        cause: new Error('GCM authentication failed'),
+      });
     }
   }
 

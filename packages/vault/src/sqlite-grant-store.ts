@@ -189,7 +189,10 @@ export class SqliteGrantStore implements GrantStore {
     }
     this.filename = options.filename ?? DEFAULT_SQLITE_PATH;
     this.#busyTimeoutMs = options.busyTimeoutMs ?? 5000;
-    this.#driver = loadDriver<typeof Database>('better-sqlite3', 'A SQLite vault store (the default store, or a file path / sqlite: store)');
+    this.#driver = loadDriver<typeof Database>(
+      'better-sqlite3',
+      'A SQLite vault store (the default store, or a file path / sqlite: store)',
+    );
   }
 
   open(): Promise<void> {
@@ -208,7 +211,9 @@ export class SqliteGrantStore implements GrantStore {
       db.pragma('foreign_keys = ON');
       db.exec('CREATE TABLE IF NOT EXISTS alter_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)');
       const migrate = db.transaction(() => {
-        const applied = new Set((db.prepare('SELECT version FROM alter_migrations').all() as Array<{ version: number }>).map((r) => r.version));
+        const applied = new Set(
+          (db.prepare('SELECT version FROM alter_migrations').all() as Array<{ version: number }>).map((r) => r.version),
+        );
         for (const m of MIGRATIONS) {
           if (applied.has(m.version)) continue;
           db.exec(m.sql);
@@ -220,7 +225,10 @@ export class SqliteGrantStore implements GrantStore {
     } catch (cause) {
       this.#opening = undefined;
       // A better-sqlite3 built for another Node (or never built) gets its own error naming the fix.
-      throw nativeModuleErrorOf(cause, 'better-sqlite3') ?? new StoreError(`Cannot open the SQLite vault at ${this.filename}: ${(cause as Error).message}`, { cause });
+      throw (
+        nativeModuleErrorOf(cause, 'better-sqlite3') ??
+        new StoreError(`Cannot open the SQLite vault at ${this.filename}: ${(cause as Error).message}`, { cause })
+      );
     }
   }
 
@@ -274,7 +282,11 @@ export class SqliteGrantStore implements GrantStore {
     const where = equals.map(([column]) => `${column} = ?`);
     if (activeOnly) where.push("status = 'active'");
     const sql = `SELECT * FROM alter_grants${whereSql(where)} ORDER BY user_id, provider, account`;
-    return (this.#conn().prepare(sql).all(...equals.map(([, value]) => value)) as GrantRow[]).map(toGrant);
+    return (
+      this.#conn()
+        .prepare(sql)
+        .all(...equals.map(([, value]) => value)) as GrantRow[]
+    ).map(toGrant);
   }
 
   async updateGrant(id: string, update: GrantUpdate): Promise<StoredGrant | undefined> {
@@ -285,7 +297,9 @@ export class SqliteGrantStore implements GrantStore {
     const columns = grantUpdateColumns(update, fromDate);
     const sets = ['version = version + 1', 'updated_at = ?', ...columns.map(([column]) => `${column} = ?`)];
     const params = [Date.now(), ...columns.map(([, value]) => value), id];
-    const row = this.#conn().prepare(`UPDATE alter_grants SET ${sets.join(', ')} WHERE id = ? RETURNING *`).get(...params) as GrantRow | undefined;
+    const row = this.#conn()
+      .prepare(`UPDATE alter_grants SET ${sets.join(', ')} WHERE id = ? RETURNING *`)
+      .get(...params) as GrantRow | undefined;
     return row ? toGrant(row) : undefined;
   }
 
@@ -349,13 +363,19 @@ export class SqliteGrantStore implements GrantStore {
   async queryAudit(filter: AuditFilter = {}): Promise<AuditRecord[]> {
     const { conditions, order, limit } = auditFilterConditions(filter, fromDate);
     const sql = `SELECT * FROM alter_audit${whereSql(conditions.map(([condition]) => condition))} ORDER BY seq ${order} LIMIT ?`;
-    return (this.#conn().prepare(sql).all(...conditions.map(([, value]) => value), limit) as AuditRow[]).map(toAudit);
+    return (
+      this.#conn()
+        .prepare(sql)
+        .all(...conditions.map(([, value]) => value), limit) as AuditRow[]
+    ).map(toAudit);
   }
 
   // ---- kv ----
 
   async kvGet(namespace: string, key: string): Promise<KvEntry | undefined> {
-    const row = this.#conn().prepare('SELECT value, version, expires_at FROM alter_kv WHERE namespace = ? AND key = ?').get(namespace, key) as KvRow<number> | undefined;
+    const row = this.#conn()
+      .prepare('SELECT value, version, expires_at FROM alter_kv WHERE namespace = ? AND key = ?')
+      .get(namespace, key) as KvRow<number> | undefined;
     return liveKvEntry(row);
   }
 
@@ -368,7 +388,13 @@ export class SqliteGrantStore implements GrantStore {
       .run(namespace, key, value, expiresAt ? fromDate(expiresAt) : null);
   }
 
-  async kvCompareAndSet(namespace: string, key: string, expectedVersion: number, value: string, expiresAt: Date | null = null): Promise<boolean> {
+  async kvCompareAndSet(
+    namespace: string,
+    key: string,
+    expectedVersion: number,
+    value: string,
+    expiresAt: Date | null = null,
+  ): Promise<boolean> {
     const db = this.#conn();
     const exp = expiresAt ? fromDate(expiresAt) : null;
     const tx = db.transaction((): boolean => {
@@ -380,21 +406,38 @@ export class SqliteGrantStore implements GrantStore {
         if (live) return false;
         // An expired leftover counts as absent: replace it, continuing its version numbers.
         if (row) {
-          db.prepare('UPDATE alter_kv SET value = ?, version = version + 1, expires_at = ? WHERE namespace = ? AND key = ?').run(value, exp, namespace, key);
+          db.prepare('UPDATE alter_kv SET value = ?, version = version + 1, expires_at = ? WHERE namespace = ? AND key = ?').run(
+            value,
+            exp,
+            namespace,
+            key,
+          );
         } else {
-          db.prepare('INSERT INTO alter_kv (namespace, key, value, version, expires_at) VALUES (?, ?, ?, 1, ?)').run(namespace, key, value, exp);
+          db.prepare('INSERT INTO alter_kv (namespace, key, value, version, expires_at) VALUES (?, ?, ?, 1, ?)').run(
+            namespace,
+            key,
+            value,
+            exp,
+          );
         }
         return true;
       }
       if (!live || row.version !== expectedVersion) return false;
-      db.prepare('UPDATE alter_kv SET value = ?, version = version + 1, expires_at = ? WHERE namespace = ? AND key = ?').run(value, exp, namespace, key);
+      db.prepare('UPDATE alter_kv SET value = ?, version = version + 1, expires_at = ? WHERE namespace = ? AND key = ?').run(
+        value,
+        exp,
+        namespace,
+        key,
+      );
       return true;
     });
     return tx.immediate();
   }
 
   async kvTake(namespace: string, key: string): Promise<KvEntry | undefined> {
-    const row = this.#conn().prepare('DELETE FROM alter_kv WHERE namespace = ? AND key = ? RETURNING value, version, expires_at').get(namespace, key) as KvRow<number> | undefined;
+    const row = this.#conn()
+      .prepare('DELETE FROM alter_kv WHERE namespace = ? AND key = ? RETURNING value, version, expires_at')
+      .get(namespace, key) as KvRow<number> | undefined;
     return liveKvEntry(row);
   }
 
@@ -411,7 +454,9 @@ export class SqliteGrantStore implements GrantStore {
     }
     sql += ' ORDER BY key LIMIT ?';
     params.push(Math.max(1, Math.floor(options.limit ?? 1000)));
-    const rows = this.#conn().prepare(sql).all(...params) as Array<KvRow<number> & { key: string }>;
+    const rows = this.#conn()
+      .prepare(sql)
+      .all(...params) as Array<KvRow<number> & { key: string }>;
     return rows.map((r) => ({ key: r.key, ...kvEntryFromRow(r, toDate) }));
   }
 
@@ -433,7 +478,9 @@ export class SqliteGrantStore implements GrantStore {
   }
 
   async setMeta(key: string, value: string): Promise<void> {
-    this.#conn().prepare('INSERT INTO alter_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key, value);
+    this.#conn()
+      .prepare('INSERT INTO alter_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value')
+      .run(key, value);
   }
 
   async resealAll(reseal: (sealed: SealedSecret, row?: GrantTokenRow) => SealedSecret): Promise<number> {
@@ -454,7 +501,11 @@ export class SqliteGrantStore implements GrantStore {
         upd.run(resealed.access, resealed.refresh, g.id);
         count += resealed.count;
       }
-      const kvs = db.prepare("SELECT namespace, key, value FROM alter_kv WHERE value LIKE 'v1.%'").all() as Array<{ namespace: string; key: string; value: string }>;
+      const kvs = db.prepare("SELECT namespace, key, value FROM alter_kv WHERE value LIKE 'v1.%'").all() as Array<{
+        namespace: string;
+        key: string;
+        value: string;
+      }>;
       const updKv = db.prepare('UPDATE alter_kv SET value = ? WHERE namespace = ? AND key = ?');
       for (const kv of kvs) {
         updKv.run(reseal(kv.value), kv.namespace, kv.key);

@@ -19,7 +19,11 @@ export function storeFromOption(option: GrantStore | string | undefined): GrantS
     return new SqliteGrantStore({ filename: s });
   }
   const required = ['open', 'close', 'putGrant', 'listGrants', 'updateGrant', 'appendAudit', 'queryAudit', 'kvGet', 'resealAll'] as const;
-  if (option === null || typeof option !== 'object' || required.some((m) => typeof (option as unknown as Record<string, unknown>)[m] !== 'function')) {
+  if (
+    option === null ||
+    typeof option !== 'object' ||
+    required.some((m) => typeof (option as unknown as Record<string, unknown>)[m] !== 'function')
+  ) {
     throw new InvalidArgumentError('options.store', 'expected a GrantStore (see grant-store.ts), a postgres:// URL, or a SQLite file path');
   }
   return option;

@@ -47,12 +47,17 @@ const MAX_BATCHES_PER_TICK = 1000;
 /** Checks the options of `vault.pruneExpired()`. @throws InvalidArgumentError naming the bad field. */
 export function sweepRunOptionsOf(value: unknown): SweepRunOptions {
   if (value === undefined) return {};
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new InvalidArgumentError('options', 'expected an object: { batchSize?, onProgress? }');
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    throw new InvalidArgumentError('options', 'expected an object: { batchSize?, onProgress? }');
   const { batchSize, onProgress } = value as SweepRunOptions;
-  if (batchSize !== undefined && (typeof batchSize !== 'number' || !Number.isInteger(batchSize) || batchSize < 1 || batchSize > MAX_SWEEP_BATCH)) {
+  if (
+    batchSize !== undefined &&
+    (typeof batchSize !== 'number' || !Number.isInteger(batchSize) || batchSize < 1 || batchSize > MAX_SWEEP_BATCH)
+  ) {
     throw new InvalidArgumentError('options.batchSize', `expected an integer between 1 and ${MAX_SWEEP_BATCH}`);
   }
-  if (onProgress !== undefined && typeof onProgress !== 'function') throw new InvalidArgumentError('options.onProgress', 'expected a function');
+  if (onProgress !== undefined && typeof onProgress !== 'function')
+    throw new InvalidArgumentError('options.onProgress', 'expected a function');
   return { ...(batchSize !== undefined ? { batchSize } : {}), ...(onProgress !== undefined ? { onProgress } : {}) };
 }
 
@@ -65,7 +70,10 @@ export function sweepOptionsOf(value: unknown): Required<SweepOptions> {
   const { intervalMs = DEFAULT_SWEEP_INTERVAL_MS, batchSize = DEFAULT_SWEEP_BATCH_SIZE } = value as SweepOptions;
   // setTimeout caps delays at 2^31-1 ms; a larger value would fire at once.
   if (typeof intervalMs !== 'number' || !Number.isInteger(intervalMs) || intervalMs < 0 || intervalMs > 2 ** 31 - 1) {
-    throw new InvalidArgumentError('options.sweep.intervalMs', 'expected an integer number of milliseconds (0 turns the background sweep off)');
+    throw new InvalidArgumentError(
+      'options.sweep.intervalMs',
+      'expected an integer number of milliseconds (0 turns the background sweep off)',
+    );
   }
   if (typeof batchSize !== 'number' || !Number.isInteger(batchSize) || batchSize < 1 || batchSize > MAX_SWEEP_BATCH) {
     throw new InvalidArgumentError('options.sweep.batchSize', `expected an integer between 1 and ${MAX_SWEEP_BATCH}`);
@@ -96,7 +104,10 @@ export class StoreSweeper {
     if (this.#intervalMs === 0 || this.#timer !== undefined || this.#stopped) return;
     if (typeof this.#store.kvSweep !== 'function') {
       // A store written before kvSweep existed (plain JavaScript, so the compiler did not say).
-      this.#logger.warn('the store has no kvSweep(); expired Connect sessions and auth records will pile up. Implement GrantStore.kvSweep.', { store: this.#store.kind });
+      this.#logger.warn(
+        'the store has no kvSweep(); expired Connect sessions and auth records will pile up. Implement GrantStore.kvSweep.',
+        { store: this.#store.kind },
+      );
       return;
     }
     this.#schedule(Math.min(this.#intervalMs, FIRST_SWEEP_DELAY_MS));
@@ -132,19 +143,23 @@ export class StoreSweeper {
    */
   sweep(options: SweepRunOptions = {}, maxBatches = Number.POSITIVE_INFINITY): Promise<SweepResult> {
     const run = (this.#running ?? Promise.resolve()).then(() => this.#run(options, maxBatches));
-    const tracked: Promise<void> = run.then(
-      () => undefined,
-      () => undefined,
-    ).then(() => {
-      if (this.#running === tracked) this.#running = undefined;
-    });
+    const tracked: Promise<void> = run
+      .then(
+        () => undefined,
+        () => undefined,
+      )
+      .then(() => {
+        if (this.#running === tracked) this.#running = undefined;
+      });
     this.#running = tracked;
     return run;
   }
 
   async #run(options: SweepRunOptions, maxBatches: number): Promise<SweepResult> {
     if (typeof this.#store.kvSweep !== 'function') {
-      throw new VaultConfigError(`The ${String(this.#store.kind)} store has no kvSweep(), so expired entries cannot be removed. Implement GrantStore.kvSweep (see grant-store.ts).`);
+      throw new VaultConfigError(
+        `The ${String(this.#store.kind)} store has no kvSweep(), so expired entries cannot be removed. Implement GrantStore.kvSweep (see grant-store.ts).`,
+      );
     }
     const batchSize = options.batchSize ?? this.#batchSize;
     let removed = 0;

@@ -126,7 +126,13 @@ export class TokenManager {
   }
 
   /** After a 401: refresh (unless another request already did) and return the new lease. */
-  async forceRefresh(provider: ProviderConfig, user: string, account: string | undefined, used: TokenLease, wait?: WaitOptions): Promise<TokenLease> {
+  async forceRefresh(
+    provider: ProviderConfig,
+    user: string,
+    account: string | undefined,
+    used: TokenLease,
+    wait?: WaitOptions,
+  ): Promise<TokenLease> {
     const key = TokenManager.cacheKey(user, provider.id, account);
     if (this.#cache.get(key) === used) this.#cache.delete(key);
     const lease = await this.#refresh(provider, user, used.grantId, used.version, true, wait);
@@ -139,7 +145,12 @@ export class TokenManager {
    * @throws GrantNotFoundError (revoked when only revoked grants exist), AccountAmbiguousError.
    */
   async select(providerId: string, user: string, account: string | undefined): Promise<StoredGrant> {
-    const all = await this.#deps.store.listGrants({ user, provider: providerId, ...(account !== undefined ? { account } : {}), includeRevoked: true });
+    const all = await this.#deps.store.listGrants({
+      user,
+      provider: providerId,
+      ...(account !== undefined ? { account } : {}),
+      includeRevoked: true,
+    });
     const active = all.filter((g) => g.status === 'active');
     if (active.length === 1) return active[0]!;
     if (active.length > 1) throw new AccountAmbiguousError({ user, provider: providerId, accounts: active.map((g) => g.account) });
@@ -169,7 +180,14 @@ export class TokenManager {
     });
   }
 
-  #refresh(provider: ProviderConfig, user: string, grantId: string, seenVersion: number, force: boolean, wait: WaitOptions | undefined): Promise<TokenLease> {
+  #refresh(
+    provider: ProviderConfig,
+    user: string,
+    grantId: string,
+    seenVersion: number,
+    force: boolean,
+    wait: WaitOptions | undefined,
+  ): Promise<TokenLease> {
     let flight = this.#flights.get(grantId);
     if (!flight) {
       const started = this.#refreshLeased(provider, user, grantId, seenVersion, force).finally(() => {
@@ -202,7 +220,13 @@ export class TokenManager {
       if (decision.kind !== 'refresh') return this.#settle(decision, provider, user);
       const lease = await lock.tryAcquire(grantId, owner, ttlMs);
       if (lease) {
-        if (attempt > 0) logger.debug('refresh lease taken after waiting', { provider: provider.id, grantId, waitedMs: Date.now() - waitStarted, lock: lock.kind });
+        if (attempt > 0)
+          logger.debug('refresh lease taken after waiting', {
+            provider: provider.id,
+            grantId,
+            waitedMs: Date.now() - waitStarted,
+            lock: lock.kind,
+          });
         try {
           // Re-read under the lease: the previous holder may have persisted between our read and our CAS.
           const held = this.#decide(await store.getGrant(grantId), seenVersion, force);
@@ -210,7 +234,11 @@ export class TokenManager {
           return await this.#refreshHoldingLease(provider, user, held.grant, force);
         } finally {
           await releaseLease(lock, grantId, owner).catch((err: unknown) => {
-            logger.warn('could not release the refresh lease; it expires on its own', { provider: provider.id, grantId, error: (err as Error)?.message });
+            logger.warn('could not release the refresh lease; it expires on its own', {
+              provider: provider.id,
+              grantId,
+              error: (err as Error)?.message,
+            });
           });
         }
       }
@@ -241,7 +269,11 @@ export class TokenManager {
   #settle(decision: Exclude<Decision, { kind: 'refresh' }>, provider: ProviderConfig, user: string): TokenLease {
     switch (decision.kind) {
       case 'use':
-        return this.#lease(decision.grant, openGrantToken(this.#deps.box(), decision.grant, 'access', decision.grant.accessToken), Date.now());
+        return this.#lease(
+          decision.grant,
+          openGrantToken(this.#deps.box(), decision.grant, 'access', decision.grant.accessToken),
+          Date.now(),
+        );
       case 'revoked':
       case 'gone': {
         this.invalidate(user, provider.id);
@@ -294,7 +326,12 @@ export class TokenManager {
         // Each attempt is its own statement on a pooled connection (a broken one is discarded).
         updated = await store.updateGrant(grantId, update);
         const windowMs = performance.now() - received;
-        logger.debug('refreshed tokens persisted', { provider: provider.id, grantId, windowMs: Math.round(windowMs * 1000) / 1000, attempts: attempt });
+        logger.debug('refreshed tokens persisted', {
+          provider: provider.id,
+          grantId,
+          windowMs: Math.round(windowMs * 1000) / 1000,
+          attempts: attempt,
+        });
         break;
       } catch (err) {
         if (attempt >= PERSIST_ATTEMPTS) {
@@ -306,7 +343,11 @@ export class TokenManager {
             attempts: attempt,
             error: (err as Error)?.message,
           });
-          return this.#lease({ ...fresh, expiresAt: tokens.expiresAt ?? null, scopes: tokens.scopes ?? fresh.scopes }, tokens.accessToken, Date.now());
+          return this.#lease(
+            { ...fresh, expiresAt: tokens.expiresAt ?? null, scopes: tokens.scopes ?? fresh.scopes },
+            tokens.accessToken,
+            Date.now(),
+          );
         }
         await sleep(PERSIST_RETRY_BASE_MS * 2 ** (attempt - 1));
       }

@@ -36,4 +36,10 @@ export type RevokeGrantResult =
   /** There was no active grant to revoke; nothing was sent to the provider. */
   | { readonly revoked: false; readonly upstream: 'skipped' }
   /** Our copy is revoked; `upstream` says whether the provider confirmed. */
-  | ({ readonly revoked: true; readonly grantId: string; readonly user: string; readonly provider: string; readonly account: string } & UpstreamRevocation);
+  | ({
+      readonly revoked: true;
+      readonly grantId: string;
+      readonly user: string;
+      readonly provider: string;
+      readonly account: string;
+    } & UpstreamRevocation);

@@ -44,7 +44,8 @@ export function buildUrl(
     throw new InvalidArgumentError('url', 'is not an absolute URL (expected https://host/path)');
   }
   if (queryParams !== undefined) {
-    if (queryParams === null || typeof queryParams !== 'object') throw new InvalidArgumentError('queryParams', 'expected an object of strings');
+    if (queryParams === null || typeof queryParams !== 'object')
+      throw new InvalidArgumentError('queryParams', 'expected an object of strings');
     for (const [k, v] of Object.entries(queryParams)) {
       if (v === undefined) continue;
       const values = Array.isArray(v) ? v : [v];
@@ -86,14 +87,20 @@ function compile(template: string): CompiledTemplate {
     const name = m[1]!;
     if (!NAME.test(name)) throw new UrlTemplateError(`URL placeholder "${m[0]}" is not a valid name; use {letters_digits}.`);
     if (m.index < authorityEnd) {
-      throw new UrlTemplateError(`URL placeholder {${name}} is in the scheme or host; placeholders are allowed only in the path and query.`);
+      throw new UrlTemplateError(
+        `URL placeholder {${name}} is in the scheme or host; placeholders are allowed only in the path and query.`,
+      );
     }
     literals.push(template.slice(last, m.index));
     names.push(name);
     last = m.index + m[0].length;
   }
   literals.push(template.slice(last));
-  const compiled: CompiledTemplate = Object.freeze({ literals: Object.freeze(literals), names: Object.freeze(names), nameSet: new Set(names) });
+  const compiled: CompiledTemplate = Object.freeze({
+    literals: Object.freeze(literals),
+    names: Object.freeze(names),
+    nameSet: new Set(names),
+  });
   if (compiledTemplates.size >= MAX_COMPILED_TEMPLATES) compiledTemplates.clear();
   compiledTemplates.set(template, compiled);
   return compiled;
@@ -104,7 +111,8 @@ function encodePiece(name: string, value: unknown): string {
   if (typeof value !== 'string') throw new UrlTemplateError(`pathParams.${name} must be a string or a finite number.`);
   if (value === '') throw new UrlTemplateError(`pathParams.${name} is empty; an empty value would change the path.`);
   // "." and ".." survive encoding (and %2E%2E is normalized by URL parsers), so refuse them.
-  if (value === '.' || value === '..') throw new UrlTemplateError(`pathParams.${name} is "${value}", which would move up the path; refused.`);
+  if (value === '.' || value === '..')
+    throw new UrlTemplateError(`pathParams.${name} is "${value}", which would move up the path; refused.`);
   let encoded: string;
   try {
     encoded = encodeURIComponent(value);

@@ -29,14 +29,22 @@ describe('requestHash', () => {
 
 describe('bodySummary', () => {
   it('pretty-prints JSON and redacts secret-named fields at any depth', () => {
-    const text = bodySummary(JSON.stringify({ to: 'bob@example.com', auth: { client_secret: 'hunter2-secret-value' }, list: [{ access_token: 'tok-secret-value' }] }));
+    const text = bodySummary(
+      JSON.stringify({
+        to: 'bob@example.com',
+        auth: { client_secret: 'hunter2-secret-value' },
+        list: [{ access_token: 'tok-secret-value' }],
+      }),
+    );
     expect(text).toContain('"to": "bob@example.com"');
     expect(text).not.toContain('hunter2-secret-value');
     expect(text).not.toContain('tok-secret-value');
     expect(text).toContain('[REDACTED]');
   });
   it('shows form fields one a line, text as is, binary as its size, nothing for no body', () => {
-    expect(bodySummary(new URLSearchParams({ channel: 'C1', text: 'hi', client_secret: 's3cret-value' }))).toBe('channel: C1\ntext: hi\nclient_secret: [REDACTED]');
+    expect(bodySummary(new URLSearchParams({ channel: 'C1', text: 'hi', client_secret: 's3cret-value' }))).toBe(
+      'channel: C1\ntext: hi\nclient_secret: [REDACTED]',
+    );
     expect(bodySummary('plain text')).toBe('plain text');
     expect(bodySummary(Buffer.from([1, 2, 3]))).toBe('(3 bytes of binary data)');
     expect(bodySummary(undefined)).toBe('');
@@ -50,17 +58,43 @@ describe('bodySummary', () => {
 
 describe('audit hash with approvals', () => {
   const row = {
-    id: 'r1', at: new Date('2026-01-01T00:00:00Z'), caller: 'c', user: 'u', provider: 'github', account: 'a', method: 'POST', url: 'https://x.test/',
-    status: 201, durationMs: 1, tool: 't', parentTool: null, chain: ['t'], callId: null, reason: null, errorCode: null, prevHash: '0'.repeat(64),
+    id: 'r1',
+    at: new Date('2026-01-01T00:00:00Z'),
+    caller: 'c',
+    user: 'u',
+    provider: 'github',
+    account: 'a',
+    method: 'POST',
+    url: 'https://x.test/',
+    status: 201,
+    durationMs: 1,
+    tool: 't',
+    parentTool: null,
+    chain: ['t'],
+    callId: null,
+    reason: null,
+    errorCode: null,
+    prevHash: '0'.repeat(64),
   };
   it('keeps the hash of rows without an approval (null fields count as absent)', () => {
     expect(auditHash({ ...row, approval: null, approvalBy: null, approvalVia: null, approvalAt: null })).toBe(auditHash(row));
   });
   it('covers every approval field when set', () => {
-    const approved = { ...row, approval: 'approved' as const, approvalBy: 'u', approvalVia: 'elicitation', approvalAt: new Date('2026-01-01T00:00:01Z') };
+    const approved = {
+      ...row,
+      approval: 'approved' as const,
+      approvalBy: 'u',
+      approvalVia: 'elicitation',
+      approvalAt: new Date('2026-01-01T00:00:01Z'),
+    };
     const h = auditHash(approved);
     expect(h).not.toBe(auditHash(row));
-    for (const change of [{ approval: 'declined' as const }, { approvalBy: 'mallory' }, { approvalVia: 'url' }, { approvalAt: new Date('2026-01-01T00:00:02Z') }]) {
+    for (const change of [
+      { approval: 'declined' as const },
+      { approvalBy: 'mallory' },
+      { approvalVia: 'url' },
+      { approvalAt: new Date('2026-01-01T00:00:02Z') },
+    ]) {
       expect(auditHash({ ...approved, ...change })).not.toBe(h);
     }
   });

@@ -6,7 +6,14 @@
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { createLeakCheck, type LeakCheck } from '@alter/testing';
-import { AlterVault, type ApprovalAnswer, type ApprovalGate, ApprovalRefusedError, type ApprovalRequest, InvalidArgumentError } from '@alter/vault';
+import {
+  AlterVault,
+  type ApprovalAnswer,
+  type ApprovalGate,
+  ApprovalRefusedError,
+  type ApprovalRequest,
+  InvalidArgumentError,
+} from '@alter/vault';
 import { loopbackProvider, newKey, newToken, tempDir, type TempDir } from './support/fixtures.js';
 import { describeWithPostgres } from './support/pg.js';
 import { type RecordingServer, startRecordingServer } from './support/recording-server.js';
@@ -71,7 +78,11 @@ describe('approval gate (SQLite)', () => {
   it('shows method, redacted URL and body summary, sends once when approved, and audits who, how and when', async () => {
     const shown: ApprovalRequest[] = [];
     const url = `${server.origin}/issues?access_token=${leak.secret('query-secret-value-123456', 'query secret')}`;
-    const res = await vault.request('acme', 'POST', url, { user: 'alice', json: { title: 'Hi', client_secret: 'do-not-show-this-value-98765' }, approval: answering('approved', shown) });
+    const res = await vault.request('acme', 'POST', url, {
+      user: 'alice',
+      json: { title: 'Hi', client_secret: 'do-not-show-this-value-98765' },
+      approval: answering('approved', shown),
+    });
     expect(res.status).toBe(200);
     expect(server.requests).toHaveLength(1);
     expect(shown).toHaveLength(1);
@@ -91,36 +102,53 @@ describe('approval gate (SQLite)', () => {
   });
 
   it('sends nothing when declined and audits the decline', async () => {
-    const err = await refusal(vault.request('acme', 'POST', `${server.origin}/issues`, { user: 'alice', json: { title: 'Hi' }, approval: answering('declined') }));
+    const err = await refusal(
+      vault.request('acme', 'POST', `${server.origin}/issues`, { user: 'alice', json: { title: 'Hi' }, approval: answering('declined') }),
+    );
     expect(err.reason).toBe('declined');
     expect(err.code).toBe('ALTER_APPROVAL_REFUSED');
     expect(err.message).toMatch(/the user declined it\. Nothing was sent\.$/);
     expect(server.requests).toHaveLength(0);
     await vault.audit.flush();
     const [row] = await vault.audit.query({ user: 'alice' });
-    expect(row).toMatchObject({ status: null, errorCode: 'ALTER_APPROVAL_REFUSED', approval: 'declined', approvalBy: 'alice', approvalVia: 'elicitation' });
+    expect(row).toMatchObject({
+      status: null,
+      errorCode: 'ALTER_APPROVAL_REFUSED',
+      approval: 'declined',
+      approvalBy: 'alice',
+      approvalVia: 'elicitation',
+    });
     expect((await vault.audit.verify()).ok).toBe(true);
   });
 
   it('refuses an approval given for another request (changed body): a changed request needs a new approval', async () => {
     const shown: ApprovalRequest[] = [];
-    await vault.request('acme', 'POST', `${server.origin}/issues`, { user: 'alice', json: { title: 'Hi' }, approval: answering('approved', shown) });
+    await vault.request('acme', 'POST', `${server.origin}/issues`, {
+      user: 'alice',
+      json: { title: 'Hi' },
+      approval: answering('approved', shown),
+    });
     // The same request again with another body gets a new request id and hash: the first answer does not fit.
     const first = shown[0]!;
     const replay: ApprovalGate = async (request) => {
       expect(request.hash).not.toBe(first.hash);
       return { requestId: request.id, hash: first.hash, outcome: 'approved', by: 'alice', via: 'elicitation', at: new Date() };
     };
-    const err = await refusal(vault.request('acme', 'POST', `${server.origin}/issues`, { user: 'alice', json: { title: 'Changed' }, approval: replay }));
+    const err = await refusal(
+      vault.request('acme', 'POST', `${server.origin}/issues`, { user: 'alice', json: { title: 'Changed' }, approval: replay }),
+    );
     expect(err.reason).toBe('mismatch');
     expect(server.requests).toHaveLength(1);
   });
 
   it('refuses a replayed answer (an earlier request id)', async () => {
     let earlier: ApprovalAnswer | undefined;
-    const keep: ApprovalGate = async (request) => (earlier = { requestId: request.id, hash: request.hash, outcome: 'approved', by: 'alice', via: 'elicitation', at: new Date() });
+    const keep: ApprovalGate = async (request) =>
+      (earlier = { requestId: request.id, hash: request.hash, outcome: 'approved', by: 'alice', via: 'elicitation', at: new Date() });
     await vault.request('acme', 'POST', `${server.origin}/issues`, { user: 'alice', json: { title: 'Hi' }, approval: keep });
-    const err = await refusal(vault.request('acme', 'POST', `${server.origin}/issues`, { user: 'alice', json: { title: 'Hi' }, approval: async () => earlier! }));
+    const err = await refusal(
+      vault.request('acme', 'POST', `${server.origin}/issues`, { user: 'alice', json: { title: 'Hi' }, approval: async () => earlier! }),
+    );
     expect(err.reason).toBe('mismatch');
     expect(server.requests).toHaveLength(1);
   });
@@ -139,7 +167,16 @@ describe('approval gate (SQLite)', () => {
   });
 
   it('rejects a bad approvals.ttlMs with a clear error', () => {
-    expect(() => new AlterVault({ caller: 'x', providers: [loopbackProvider('acme')], store: tmp.file('other.db'), encryptionKey: newKey(), approvals: { ttlMs: 0 } })).toThrow(InvalidArgumentError);
+    expect(
+      () =>
+        new AlterVault({
+          caller: 'x',
+          providers: [loopbackProvider('acme')],
+          store: tmp.file('other.db'),
+          encryptionKey: newKey(),
+          approvals: { ttlMs: 0 },
+        }),
+    ).toThrow(InvalidArgumentError);
   });
 });
 
@@ -155,7 +192,9 @@ describe('approval expiry', () => {
         while (Date.now() <= request.expiresAt.getTime()) await new Promise((r) => setTimeout(r, 20));
         return { requestId: request.id, hash: request.hash, outcome: 'approved', by: 'alice', via: 'elicitation', at: new Date() };
       };
-      const err = await refusal(vault.request('acme', 'POST', `${server.origin}/issues`, { user: 'alice', json: { title: 'Hi' }, approval: late }));
+      const err = await refusal(
+        vault.request('acme', 'POST', `${server.origin}/issues`, { user: 'alice', json: { title: 'Hi' }, approval: late }),
+      );
       expect(err.reason).toBe('expired');
       expect(server.requests).toHaveLength(0);
     } finally {
@@ -172,8 +211,14 @@ describeWithPostgres('approval audit rows (PostgreSQL)', (pg) => {
     const vault = await openVault(pg.urlWithSchema);
     server.reset();
     try {
-      await vault.request('acme', 'POST', `${server.origin}/issues`, { user: 'alice', json: { title: 'Hi' }, approval: answering('approved') });
-      await refusal(vault.request('acme', 'POST', `${server.origin}/issues`, { user: 'alice', json: { title: 'No' }, approval: answering('declined') }));
+      await vault.request('acme', 'POST', `${server.origin}/issues`, {
+        user: 'alice',
+        json: { title: 'Hi' },
+        approval: answering('approved'),
+      });
+      await refusal(
+        vault.request('acme', 'POST', `${server.origin}/issues`, { user: 'alice', json: { title: 'No' }, approval: answering('declined') }),
+      );
       await vault.audit.flush();
       const rows = await vault.audit.query({ user: 'alice' });
       expect(rows.map((r) => r.approval).sort()).toEqual(['approved', 'declined']);

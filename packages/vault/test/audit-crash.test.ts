@@ -34,7 +34,9 @@ let api: Server;
 let apiOrigin: string;
 beforeAll(async () => {
   if (!existsSync(DIST_ENTRY)) {
-    throw new Error(`The audit crash test runs its child on the BUILT @alter/vault, but ${DIST_ENTRY} is missing. Run \`pnpm -C packages/vault build\` first.`);
+    throw new Error(
+      `The audit crash test runs its child on the BUILT @alter/vault, but ${DIST_ENTRY} is missing. Run \`pnpm -C packages/vault build\` first.`,
+    );
   }
   api = createServer((req, res) => {
     req.resume();
@@ -63,7 +65,10 @@ interface RoundResult {
 function runAndKill(configs: ReadonlyArray<Record<string, unknown>>, killAfter: number): Promise<string[]> {
   const completed: string[] = [];
   const children = configs.map((config) =>
-    spawn(process.execPath, [WORKER], { env: { ...process.env, ALTER_WORKER_CONFIG: JSON.stringify(config) }, stdio: ['ignore', 'pipe', 'pipe'] }),
+    spawn(process.execPath, [WORKER], {
+      env: { ...process.env, ALTER_WORKER_CONFIG: JSON.stringify(config) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }),
   );
   let killed = false;
   const killAll = () => {
@@ -97,7 +102,10 @@ function runAndKill(configs: ReadonlyArray<Record<string, unknown>>, killAfter: 
   );
   return Promise.all(exits).then(() => {
     clearTimeout(guard);
-    if (completed.length < killAfter) throw new Error(`crash workers made too little progress (${completed.length} of ${killAfter} requests in 90 s): ${stderr.slice(0, 2000)}`);
+    if (completed.length < killAfter)
+      throw new Error(
+        `crash workers made too little progress (${completed.length} of ${killAfter} requests in 90 s): ${stderr.slice(0, 2000)}`,
+      );
     return completed;
   });
 }
@@ -118,7 +126,16 @@ function crashSuite(storeOf: () => string, label: string): void {
   async function crashRound(audit: AuditOptions | undefined, killAfter: number, processes = 1): Promise<RoundResult> {
     round += 1;
     const tag = `r${round}`;
-    const config = { store: storeOf(), encryptionKey: key, provider, providerId: 'acme', user: 'alice', url: `${apiOrigin}/items`, concurrency: CONCURRENCY, audit };
+    const config = {
+      store: storeOf(),
+      encryptionKey: key,
+      provider,
+      providerId: 'acme',
+      user: 'alice',
+      url: `${apiOrigin}/items`,
+      concurrency: CONCURRENCY,
+      audit,
+    };
     const completed = await runAndKill(
       Array.from({ length: processes }, (_, i) => ({ ...config, round: `${tag}-p${i}` })),
       killAfter,

@@ -54,7 +54,8 @@ async function setup(audit: AuditOptions, busyTimeoutMs?: number) {
   await vault.grants.put({ user: 'alice', provider: 'acme', accessToken: token, scopes: [] });
   const reader = new Database(file, { readonly: true });
   const countRows = () => (reader.prepare('SELECT count(*) AS n FROM alter_audit').get() as { n: number }).n;
-  const reasons = () => new Set((reader.prepare('SELECT reason FROM alter_audit').all() as Array<{ reason: string | null }>).map((r) => r.reason));
+  const reasons = () =>
+    new Set((reader.prepare('SELECT reason FROM alter_audit').all() as Array<{ reason: string | null }>).map((r) => r.reason));
   return { vault, file, logs, countRows, reasons, closeReader: () => reader.close() };
 }
 
@@ -79,9 +80,9 @@ describe('options.audit validation', () => {
     [{ durabilty: 'sync' }, 'options.audit.durabilty'],
   ];
   it.each(bad)('refuses audit %p, naming %s', (audit, argument) => {
-    expect(() => new AlterVault({ caller: 'x', providers: [], store: ':memory:', encryptionKey: key, audit: audit as AuditOptions })).toThrow(
-      expect.objectContaining({ name: 'InvalidArgumentError', code: 'ALTER_INVALID_ARGUMENT', argument }),
-    );
+    expect(
+      () => new AlterVault({ caller: 'x', providers: [], store: ':memory:', encryptionKey: key, audit: audit as AuditOptions }),
+    ).toThrow(expect.objectContaining({ name: 'InvalidArgumentError', code: 'ALTER_INVALID_ARGUMENT', argument }));
   });
 
   it('accepts the documented forms (and the deprecated aliases)', () => {
@@ -93,7 +94,8 @@ describe('options.audit validation', () => {
       { maxBatchRows: 100_000, maxDelayMs: 60_000 },
       { batchSize: 500, flushIntervalMs: 50 },
     ];
-    for (const audit of good) expect(() => new AlterVault({ caller: 'x', providers: [], store: ':memory:', encryptionKey: key, audit })).not.toThrow();
+    for (const audit of good)
+      expect(() => new AlterVault({ caller: 'x', providers: [], store: ':memory:', encryptionKey: key, audit })).not.toThrow();
   });
 });
 
@@ -178,7 +180,8 @@ describe('durability on a SQLite file', () => {
     // Inside the window: the request does not wait, so the failing write cannot fail it.
     const res = await vault.request('acme', 'GET', `${server.origin}/while-locked`, { user: 'alice', reason: 'while-locked' });
     expect(res.status).toBe(200);
-    for (let i = 0; i < 200 && !logs.slice(logged).some((l) => l.includes('Writing audit rows failed')); i++) await new Promise((r) => setTimeout(r, 25));
+    for (let i = 0; i < 200 && !logs.slice(logged).some((l) => l.includes('Writing audit rows failed')); i++)
+      await new Promise((r) => setTimeout(r, 25));
     expect(logs.slice(logged).join('\n')).toContain('Writing audit rows failed; they stay queued and are retried.');
     expect(reasons().has('while-locked')).toBe(false);
     blocker.prepare('ROLLBACK').run();

@@ -81,7 +81,15 @@ function auditSuite(backend: () => Backend): void {
     const vault = open();
     const sample = await vault.audit.query({ tool: 'odd_tool', limit: 5 });
     expect(sample).toHaveLength(5);
-    expect(sample[0]).toMatchObject({ caller: 'audit-e2e', user: 'alice', provider: 'acme', method: 'GET', status: 200, tool: 'odd_tool', errorCode: null });
+    expect(sample[0]).toMatchObject({
+      caller: 'audit-e2e',
+      user: 'alice',
+      provider: 'acme',
+      method: 'GET',
+      status: 200,
+      tool: 'odd_tool',
+      errorCode: null,
+    });
     expect(sample[0]!.url).toMatch(/\/items\/\d+\?token=%5BREDACTED%5D$/);
     leak.inspect(await vault.audit.query({ limit: N + 1 }), 'all audit rows');
     await vault.close();
@@ -116,7 +124,11 @@ function auditSuite(backend: () => Backend): void {
       [{ progressEvery: '100' }, 'options.progressEvery'],
     ];
     for (const [options, argument] of bad) {
-      await expect(vault.audit.verify(options as never)).rejects.toMatchObject({ name: 'InvalidArgumentError', code: 'ALTER_INVALID_ARGUMENT', argument });
+      await expect(vault.audit.verify(options as never)).rejects.toMatchObject({
+        name: 'InvalidArgumentError',
+        code: 'ALTER_INVALID_ARGUMENT',
+        argument,
+      });
     }
     // A throwing callback stops the walk and surfaces as the rejection.
     const stop = new Error('stop here');
@@ -134,7 +146,10 @@ function auditSuite(backend: () => Backend): void {
     const vault = open();
     const before = await vault.audit.verify();
     expect(before.ok).toBe(true);
-    const [victim] = (await backend().sql((t) => `SELECT seq, status FROM ${t} WHERE seq = 5000`)) as Array<{ seq: number; status: number }>;
+    const [victim] = (await backend().sql((t) => `SELECT seq, status FROM ${t} WHERE seq = 5000`)) as Array<{
+      seq: number;
+      status: number;
+    }>;
     expect(victim).toBeDefined();
     await backend().sql((t) => `UPDATE ${t} SET status = 500 WHERE seq = 5000`);
     const seen: number[] = [];

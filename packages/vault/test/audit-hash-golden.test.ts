@@ -26,7 +26,16 @@ const first = {
   errorCode: null,
   prevHash: 'ab'.repeat(32),
 };
-const second = { ...first, status: null, durationMs: 0.1 + 0.2, tool: null, chain: [], reason: 'because\nnewline', errorCode: 'ALTER_X', prevHash: '0'.repeat(64) };
+const second = {
+  ...first,
+  status: null,
+  durationMs: 0.1 + 0.2,
+  tool: null,
+  chain: [],
+  reason: 'because\nnewline',
+  errorCode: 'ALTER_X',
+  prevHash: '0'.repeat(64),
+};
 
 const VECTORS = [
   [first, '53f1cd9a867fc58e3be8eb47f7da0c72144fe2b9ba8ba3a7ac2dd8ff2e1a1f6e'],
@@ -34,10 +43,13 @@ const VECTORS = [
 ] as const;
 
 describe('audit hash', () => {
-  it.each(VECTORS.map(([row, hash], i) => [i + 1, row, hash] as const))('vector %i: every way of hashing gives the recorded hash', (_n, row, hash) => {
-    const { prevHash, ...unhashed } = row;
-    expect(auditHash(row)).toBe(hash);
-    expect(auditHashWith(unhashed, prevHash)).toBe(hash);
-    expect(auditHashOfPrefix(canonicalAuditPrefix(unhashed), prevHash)).toBe(hash);
-  });
+  it.each(VECTORS.map(([row, hash], i) => [i + 1, row, hash] as const))(
+    'vector %i: every way of hashing gives the recorded hash',
+    (_n, row, hash) => {
+      const { prevHash, ...unhashed } = row;
+      expect(auditHash(row)).toBe(hash);
+      expect(auditHashWith(unhashed, prevHash)).toBe(hash);
+      expect(auditHashOfPrefix(canonicalAuditPrefix(unhashed), prevHash)).toBe(hash);
+    },
+  );
 });

@@ -42,7 +42,17 @@ describeWithPostgres('audit on one PostgreSQL chain from two writers', (pg) => {
     const token = leak.secret(newToken('linked-at'), 'access token');
     // 'sync' makes every request wait for its own small append: the most appends, the most races.
     const stores = [0, 1].map(() => new CountingStore({ connectionString: pg.urlWithSchema }));
-    const vaults = stores.map((store, i) => new AlterVault({ caller: `writer-${i}`, providers: [loopbackProvider('acme')], store, encryptionKey: key, logger: leak.logger, audit: { durability: 'sync' } }));
+    const vaults = stores.map(
+      (store, i) =>
+        new AlterVault({
+          caller: `writer-${i}`,
+          providers: [loopbackProvider('acme')],
+          store,
+          encryptionKey: key,
+          logger: leak.logger,
+          audit: { durability: 'sync' },
+        }),
+    );
     await vaults[0]!.grants.put({ user: 'alice', provider: 'acme', accessToken: token, scopes: [] });
     await vaults[1]!.ready();
     const PER_VAULT = 150;

@@ -30,7 +30,25 @@ function rows(tail: string, count: number, tag: string): AuditInput[] {
   const out: AuditInput[] = [];
   let prev = tail;
   for (let i = 0; i < count; i++) {
-    const row = { id: `${tag}-${i}`, at: new Date(), caller: tag, user: 'alice', provider: 'acme', account: 'default', method: 'GET', url: `https://api.example.com/items/${i}`, status: 200, durationMs: 1, tool: null, parentTool: null, chain: [], callId: null, reason: null, errorCode: null, prevHash: prev };
+    const row = {
+      id: `${tag}-${i}`,
+      at: new Date(),
+      caller: tag,
+      user: 'alice',
+      provider: 'acme',
+      account: 'default',
+      method: 'GET',
+      url: `https://api.example.com/items/${i}`,
+      status: 200,
+      durationMs: 1,
+      tool: null,
+      parentTool: null,
+      chain: [],
+      callId: null,
+      reason: null,
+      errorCode: null,
+      prevHash: prev,
+    };
     // Any value chained on prev: this checks which tail the store hands out, not row hashing.
     const hash = createHash('sha256').update(`${prev}:${row.id}`).digest('hex');
     out.push({ ...row, hash });
@@ -73,7 +91,25 @@ describeWithPostgres('PostgreSQL audit append', (db) => {
     try {
       await store.open();
       const tail = (await store.lastAudit())?.hash ?? '0'.repeat(64);
-      const odd = { id: 'odd-1', at: new Date(Date.UTC(2026, 0, 2, 3, 4, 5, 678)), caller: 'q"uote\\back\nline', user: 'ünïcödé 🙂 \u2028', provider: 'acme', account: "it's", method: 'POST', url: 'https://api.example.com/a?b=%22c%22&d=[e]', status: null, durationMs: 0.1 + 0.2, tool: null, parentTool: 'parent', chain: ['a', 'b"c'], callId: null, reason: '{"json":"in text"}', errorCode: 'E_X', prevHash: tail };
+      const odd = {
+        id: 'odd-1',
+        at: new Date(Date.UTC(2026, 0, 2, 3, 4, 5, 678)),
+        caller: 'q"uote\\back\nline',
+        user: 'ünïcödé 🙂 \u2028',
+        provider: 'acme',
+        account: "it's",
+        method: 'POST',
+        url: 'https://api.example.com/a?b=%22c%22&d=[e]',
+        status: null,
+        durationMs: 0.1 + 0.2,
+        tool: null,
+        parentTool: 'parent',
+        chain: ['a', 'b"c'],
+        callId: null,
+        reason: '{"json":"in text"}',
+        errorCode: 'E_X',
+        prevHash: tail,
+      };
       const row = { ...odd, hash: createHash('sha256').update(`${tail}:odd`).digest('hex') };
       await store.appendAuditLinked!(() => [row]);
       const [stored] = await store.queryAudit({ limit: 1 });

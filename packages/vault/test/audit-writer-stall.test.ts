@@ -40,7 +40,14 @@ describe('SQLite audit writer', () => {
     leak.secret(token, 'access token');
     const store = new AppendSizes({ filename: tmp.file('stall.db') });
     // A large window and a long delay: all rows wait in the queue until flush().
-    const vault = new AlterVault({ caller: 'stall', providers: [loopbackProvider('acme')], store, encryptionKey: key, logger: leak.logger, audit: { maxBatchRows: 1_000, maxDelayMs: 60_000 } });
+    const vault = new AlterVault({
+      caller: 'stall',
+      providers: [loopbackProvider('acme')],
+      store,
+      encryptionKey: key,
+      logger: leak.logger,
+      audit: { maxBatchRows: 1_000, maxDelayMs: 60_000 },
+    });
     await vault.grants.put({ user: 'alice', provider: 'acme', accessToken: token, scopes: [] });
     let next = 0;
     await Promise.all(
@@ -75,7 +82,14 @@ describe('SQLite audit writer', () => {
 
   it("keeps 'sync' semantics: each request returns after its row committed, in appends of at most 32 rows", async () => {
     const store = new AppendSizes({ filename: tmp.file('sync.db') });
-    const vault = new AlterVault({ caller: 'stall-sync', providers: [loopbackProvider('acme')], store, encryptionKey: newKey(), logger: createLeakCheck().logger, audit: { durability: 'sync' } });
+    const vault = new AlterVault({
+      caller: 'stall-sync',
+      providers: [loopbackProvider('acme')],
+      store,
+      encryptionKey: newKey(),
+      logger: createLeakCheck().logger,
+      audit: { durability: 'sync' },
+    });
     await vault.grants.put({ user: 'alice', provider: 'acme', accessToken: newToken('sync-at'), scopes: [] });
     let next = 0;
     let returned = 0;

@@ -14,10 +14,14 @@ import {
 const ID = 'AbCdEfGhIjKlMnOpQrStUvWxYz012345';
 
 describe('browser binding', () => {
-  it('scopes the cookie to Connect\'s paths under the base URL, HttpOnly and SameSite=Lax, Secure on https', () => {
+  it("scopes the cookie to Connect's paths under the base URL, HttpOnly and SameSite=Lax, Secure on https", () => {
     const secret = newBrowserSecret();
-    expect(bindingSetCookie(ID, secret, 'http://127.0.0.1:8080', 600)).toBe(`alter_connect_AbCdEfGhIjKlMnOp=${secret}; Path=/connect/; HttpOnly; SameSite=Lax; Max-Age=600`);
-    expect(bindingSetCookie(ID, secret, 'https://app.example/alter/', 1.2)).toBe(`alter_connect_AbCdEfGhIjKlMnOp=${secret}; Path=/alter/connect/; HttpOnly; SameSite=Lax; Max-Age=2; Secure`);
+    expect(bindingSetCookie(ID, secret, 'http://127.0.0.1:8080', 600)).toBe(
+      `alter_connect_AbCdEfGhIjKlMnOp=${secret}; Path=/connect/; HttpOnly; SameSite=Lax; Max-Age=600`,
+    );
+    expect(bindingSetCookie(ID, secret, 'https://app.example/alter/', 1.2)).toBe(
+      `alter_connect_AbCdEfGhIjKlMnOp=${secret}; Path=/alter/connect/; HttpOnly; SameSite=Lax; Max-Age=2; Secure`,
+    );
   });
 
   it('reads only a well-formed secret of this session', () => {

@@ -80,7 +80,9 @@ describe('vault.connect.useBaseUrl', () => {
       // because the provider callback goes to the session's own base URL, not B's new one (which
       // the provider does not accept).
       sibling.connect.useBaseUrl('http://127.0.0.1:9', { force: true });
-      expect((await sibling.connect.createSession({ user: 'base-url-bob', providers: { google: [GMAIL_READONLY] } })).url).toMatch(/^http:\/\/127\.0\.0\.1:9\/connect\//);
+      expect((await sibling.connect.createSession({ user: 'base-url-bob', providers: { google: [GMAIL_READONLY] } })).url).toMatch(
+        /^http:\/\/127\.0\.0\.1:9\/connect\//,
+      );
       const page = await h.sandbox.approve(session.url, { login: 'bob' });
       expect(pageCode(page.body)).toBe('complete');
       expect(page.visited.some((u) => u.startsWith(`${origin}/connect/callback?`))).toBe(true);

@@ -43,7 +43,9 @@ describe('Connect binding', () => {
   describe("bind: 'cookie' (the auth server's sign-in)", () => {
     it('completes only in the browser that holds the binding cookie; elsewhere the link stops and issues nothing', async () => {
       const session = await h.vault.connect.createSession({ providers: { google: [] }, bind: 'cookie' });
-      expect(session.bindingCookie).toMatch(/^alter_connect_[A-Za-z0-9_-]{16}=[A-Za-z0-9_-]{43}; Path=\/connect\/; HttpOnly; SameSite=Lax; Max-Age=\d+$/);
+      expect(session.bindingCookie).toMatch(
+        /^alter_connect_[A-Za-z0-9_-]{16}=[A-Za-z0-9_-]{43}; Path=\/connect\/; HttpOnly; SameSite=Lax; Max-Age=\d+$/,
+      );
       h.leak.secret(cookiePair(session.bindingCookie!).split('=')[1]!, 'binding secret');
       const authorizeCalls = h.sandbox.stats.tokenRequests.authorization_code;
 
@@ -89,7 +91,11 @@ describe('Connect binding', () => {
 
   describe("bind: 'confirm' (tool-triggered links)", () => {
     it('opens on an interstitial naming the app, the user, the provider and scopes; nothing starts before the confirmation', async () => {
-      const session = await h.vault.connect.createSession({ user: 'u-interstitial', providers: { google: [GMAIL_READONLY] }, bind: 'confirm' });
+      const session = await h.vault.connect.createSession({
+        user: 'u-interstitial',
+        providers: { google: [GMAIL_READONLY] },
+        bind: 'confirm',
+      });
       expect(session.bindingCookie).toBeUndefined();
       const browser = new SandboxBrowser();
       const res = await browser.fetch(session.url);
@@ -107,7 +113,11 @@ describe('Connect binding', () => {
     });
 
     it('escapes what it names (a user id with markup)', async () => {
-      const session = await h.vault.connect.createSession({ user: '<img src=x onerror=alert(1)>', providers: { google: [] }, bind: 'confirm' });
+      const session = await h.vault.connect.createSession({
+        user: '<img src=x onerror=alert(1)>',
+        providers: { google: [] },
+        bind: 'confirm',
+      });
       const html = await (await new SandboxBrowser().fetch(session.url)).text();
       expect(html).not.toContain('<img');
       expect(html).toContain('&lt;img src=x onerror=alert(1)&gt;');
@@ -117,7 +127,8 @@ describe('Connect binding', () => {
       const session = await h.vault.connect.createSession({ user: 'u-csrf', providers: { google: [] }, bind: 'confirm' });
       const browser = new SandboxBrowser();
       const csrf = csrfOf(await (await browser.fetch(session.url)).text());
-      const post = (b: SandboxBrowser, body: Record<string, string>) => b.fetch(session.url, { method: 'POST', headers: FORM, body: new URLSearchParams(body).toString() });
+      const post = (b: SandboxBrowser, body: Record<string, string>) =>
+        b.fetch(session.url, { method: 'POST', headers: FORM, body: new URLSearchParams(body).toString() });
 
       const missing = await post(browser, { decision: 'continue' });
       expect(missing.status).toBe(403);
@@ -129,9 +140,20 @@ describe('Connect binding', () => {
       const other = new SandboxBrowser();
       await other.fetch(session.url);
       expect((await post(other, { csrf, decision: 'continue' })).status).toBe(403);
-      expect((await fetch(session.url, { method: 'POST', headers: FORM, body: new URLSearchParams({ csrf }).toString(), redirect: 'manual' })).status).toBe(403);
+      expect(
+        (await fetch(session.url, { method: 'POST', headers: FORM, body: new URLSearchParams({ csrf }).toString(), redirect: 'manual' }))
+          .status,
+      ).toBe(403);
       // A JSON body is not a form.
-      expect((await browser.fetch(session.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ csrf }) })).status).toBe(403);
+      expect(
+        (
+          await browser.fetch(session.url, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ csrf }),
+          })
+        ).status,
+      ).toBe(403);
       expect((await h.vault.connect.get(session.id)).status).toBe('pending');
 
       const ok = await post(browser, { csrf, decision: 'continue' });
@@ -211,7 +233,9 @@ describe('Connect binding', () => {
   describe('useBrowserUser: the signed-in user is required', () => {
     it('a confirm link naming a user opens only where the hook says that user is signed in', async () => {
       const signedIn = new Map<string, string>([['alice-browser', 'u-hook']]);
-      const release = h.vault.connect.useBrowserUser((req) => signedIn.get(String(req.headers['x-test-browser'] ?? '')), { appliesTo: (u) => u.startsWith('u-hook') });
+      const release = h.vault.connect.useBrowserUser((req) => signedIn.get(String(req.headers['x-test-browser'] ?? '')), {
+        appliesTo: (u) => u.startsWith('u-hook'),
+      });
       try {
         const session = await h.vault.connect.createSession({ user: 'u-hook', providers: { google: [] }, bind: 'confirm' });
         const anonymous = await h.sandbox.approve(session.url, { login: 'alice' });
@@ -230,7 +254,11 @@ describe('Connect binding', () => {
         // The hook is asked again at the confirmation: a token without the signed-in browser fails.
         const noSession = await alice.fetch(session.url, { method: 'POST', headers: FORM, body: new URLSearchParams({ csrf }).toString() });
         expect(noSession.headers.get('x-alter-connect-status')).toBe('sign_in_required');
-        const ok = await alice.fetch(session.url, { method: 'POST', headers: { ...FORM, 'x-test-browser': 'alice-browser' }, body: new URLSearchParams({ csrf }).toString() });
+        const ok = await alice.fetch(session.url, {
+          method: 'POST',
+          headers: { ...FORM, 'x-test-browser': 'alice-browser' },
+          body: new URLSearchParams({ csrf }).toString(),
+        });
         expect(ok.status).toBe(303);
         expect(await grantsOf('u-hook')).toEqual([]);
         // Users the hook does not vouch for are not asked.
@@ -243,6 +271,8 @@ describe('Connect binding', () => {
   });
 
   it('rejects an unknown bind mode, naming the option', async () => {
-    await expect(h.vault.connect.createSession({ user: 'x', providers: { google: [] }, bind: 'always' as 'confirm' })).rejects.toMatchObject({ code: 'ALTER_INVALID_ARGUMENT', message: expect.stringContaining('bind') });
+    await expect(
+      h.vault.connect.createSession({ user: 'x', providers: { google: [] }, bind: 'always' as 'confirm' }),
+    ).rejects.toMatchObject({ code: 'ALTER_INVALID_ARGUMENT', message: expect.stringContaining('bind') });
   });
 });

@@ -24,7 +24,9 @@ describe('incremental authorization: the Google authorization redirect', () => {
       caller: 'incremental',
       store: path.join(dir, 'vault.db'),
       encryptionKey: leak.secret(randomBytes(32).toString('base64'), 'key'),
-      providers: [providers.google({ clientId: 'cid.apps.googleusercontent.com', clientSecret: leak.secret('incr-google-secret', 'google secret') })],
+      providers: [
+        providers.google({ clientId: 'cid.apps.googleusercontent.com', clientSecret: leak.secret('incr-google-secret', 'google secret') }),
+      ],
       logger: leak.logger,
     });
     try {

@@ -11,7 +11,12 @@ const GMAIL_LIST = 'https://gmail.googleapis.com/gmail/v1/users/me/messages';
 
 async function get(url: string): Promise<{ status: number; code: string | null; location: string | null; body: string }> {
   const res = await fetch(url, { redirect: 'manual' });
-  return { status: res.status, code: res.headers.get('x-alter-connect-status'), location: res.headers.get('location'), body: await res.text() };
+  return {
+    status: res.status,
+    code: res.headers.get('x-alter-connect-status'),
+    location: res.headers.get('location'),
+    body: await res.text(),
+  };
 }
 
 describe('Connect failures write no grant', () => {
@@ -66,7 +71,7 @@ describe('Connect failures write no grant', () => {
     expect((await get(s.url)).code).toBe('session_used');
   });
 
-  it('a link previewer opening the link first (GET or HEAD) does not break the user\'s flow', async () => {
+  it("a link previewer opening the link first (GET or HEAD) does not break the user's flow", async () => {
     const s = await h.vault.connect.createSession({ user: 'u-preview', providers: { google: [] } });
     const head = await fetch(s.url, { method: 'HEAD', redirect: 'manual' });
     expect(head.status).toBe(204);
@@ -75,7 +80,9 @@ describe('Connect failures write no grant', () => {
     const page = await h.sandbox.approve(s.url, { login: 'alice' });
     expect(pageCode(page.body)).toBe('complete');
     // The previewer's state died with the claimed step: it cannot complete anything now.
-    const stale = await get(`${h.connectUrl}/connect/callback?code=x&state=${encodeURIComponent(new URL(previewer.location!).searchParams.get('state')!)}`);
+    const stale = await get(
+      `${h.connectUrl}/connect/callback?code=x&state=${encodeURIComponent(new URL(previewer.location!).searchParams.get('state')!)}`,
+    );
     expect(stale.status).toBe(400);
     expect((await h.vault.connect.get(s.id)).status).toBe('complete');
     expect(await grantCount('u-preview')).toBe(1);
@@ -130,7 +137,9 @@ describe('Connect failures write no grant', () => {
     const s = await h.vault.connect.createSession({ user: 'u-badcode', providers: { google: [] } });
     const start = await get(s.url);
     const state = new URL(start.location!).searchParams.get('state')!;
-    const res = await get(`${h.connectUrl}/connect/callback?code=not-a-real-code&state=${encodeURIComponent(state)}&iss=${encodeURIComponent(h.sandbox.url)}`);
+    const res = await get(
+      `${h.connectUrl}/connect/callback?code=not-a-real-code&state=${encodeURIComponent(state)}&iss=${encodeURIComponent(h.sandbox.url)}`,
+    );
     expect(res.status).toBe(400);
     expect(res.code).toBe('provider_error');
     expect(await h.vault.connect.get(s.id)).toMatchObject({ status: 'failed', error: { reason: 'provider_error' } });
@@ -147,7 +156,9 @@ describe('Connect failures write no grant', () => {
     const [grant] = await h.vault.grants.list({ user: 'u-downgrade' });
     expect(grant!.scopes).not.toContain(GMAIL_READONLY);
     const apiCalls = h.sandbox.stats.apiRequests.total;
-    const err = await h.vault.request('google', 'GET', GMAIL_LIST, { user: 'u-downgrade', scopes: [GMAIL_READONLY] }).catch((e: unknown) => e);
+    const err = await h.vault
+      .request('google', 'GET', GMAIL_LIST, { user: 'u-downgrade', scopes: [GMAIL_READONLY] })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ScopeReauthRequiredError);
     expect((err as ScopeReauthRequiredError).missingScopes).toEqual([GMAIL_READONLY]);
     expect((err as ScopeReauthRequiredError).code).toBe('ALTER_SCOPE_REAUTH_REQUIRED');
@@ -187,7 +198,15 @@ describe('Connect failures write no grant', () => {
       store: h.dbFile,
       encryptionKey: h.encryptionKey,
       // Discovery at a loopback port where nothing listens: the provider is down.
-      providers: [providers.oidc({ id: 'down', issuer: 'http://127.0.0.1:9', clientId: 'c', clientSecret: 'down-client-secret', allowInsecureLoopback: true })],
+      providers: [
+        providers.oidc({
+          id: 'down',
+          issuer: 'http://127.0.0.1:9',
+          clientId: 'c',
+          clientSecret: 'down-client-secret',
+          allowInsecureLoopback: true,
+        }),
+      ],
       logger: h.leak.logger,
     });
     try {
@@ -246,11 +265,13 @@ describe('Connect failures of a session with returnTo go back there with the rea
     expect(h.sandbox.stats.tokenRequests.authorization_code).toBe(0);
   });
 
-  it('provider error: the reason code goes back, never the provider\'s description; a path returnTo stays a path', async () => {
+  it("provider error: the reason code goes back, never the provider's description; a path returnTo stays a path", async () => {
     const s = await h.vault.connect.createSession({ user: 'r-error', providers: { google: [] }, returnTo: '/app/done?x=1' });
     const state = new URL((await get(s.url)).location!).searchParams.get('state')!;
     const description = 'internal failure at db-7 token=abc123';
-    const res = await get(`${h.connectUrl}/connect/callback?error=temporarily_unavailable&error_description=${encodeURIComponent(description)}&state=${encodeURIComponent(state)}`);
+    const res = await get(
+      `${h.connectUrl}/connect/callback?error=temporarily_unavailable&error_description=${encodeURIComponent(description)}&state=${encodeURIComponent(state)}`,
+    );
     expect(res.status).toBe(302);
     expect(res.code).toBe('provider_error');
     expect(res.location).toBe(`/app/done?x=1&connect_session=${s.id}&error=provider_error`);
@@ -270,7 +291,9 @@ describe('Connect failures of a session with returnTo go back there with the rea
   it('bad code exchange: 302 to returnTo with error=provider_error, and no grant', async () => {
     const s = await h.vault.connect.createSession({ user: 'r-badcode', providers: { google: [] }, returnTo: RETURN_TO });
     const state = new URL((await get(s.url)).location!).searchParams.get('state')!;
-    const res = await get(`${h.connectUrl}/connect/callback?code=not-a-real-code&state=${encodeURIComponent(state)}&iss=${encodeURIComponent(h.sandbox.url)}`);
+    const res = await get(
+      `${h.connectUrl}/connect/callback?code=not-a-real-code&state=${encodeURIComponent(state)}&iss=${encodeURIComponent(h.sandbox.url)}`,
+    );
     expect(res.status).toBe(302);
     expect(returnedTo(res.location)).toMatchObject({ connect_session: s.id, error: 'provider_error' });
     expect(await grantCount('r-badcode')).toBe(0);

@@ -41,12 +41,19 @@ describe('options.connect', () => {
     })();
     expect(err).toBeInstanceOf(InvalidArgumentError);
     expect((err as InvalidArgumentError).argument).toBe('options.connect.baseURL');
-    expect((err as Error).message).toBe('options.connect.baseURL: unknown option (did you mean baseUrl?); expected baseUrl or sessionTtlSec');
+    expect((err as Error).message).toBe(
+      'options.connect.baseURL: unknown option (did you mean baseUrl?); expected baseUrl or sessionTtlSec',
+    );
     expect(() => vaultWith({ sessionTTL: 60 })).toThrow(/options\.connect\.sessionTTL: unknown option; expected baseUrl or sessionTtlSec/);
   });
 
   it('accepts its keys, undefined values (unset environment variables) and no connect at all', async () => {
-    for (const connect of [undefined, {}, { baseUrl: undefined, sessionTtlSec: undefined }, { baseUrl: 'https://mcp.example.com', sessionTtlSec: 600 }]) {
+    for (const connect of [
+      undefined,
+      {},
+      { baseUrl: undefined, sessionTtlSec: undefined },
+      { baseUrl: 'https://mcp.example.com', sessionTtlSec: 600 },
+    ]) {
       const vault = vaultWith(connect);
       expect(vault.connect.baseUrl).toBe(connect?.baseUrl === undefined ? undefined : 'https://mcp.example.com');
       await vault.close();

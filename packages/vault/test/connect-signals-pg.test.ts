@@ -30,10 +30,12 @@ describeWithPostgres('Connect completions across processes (PostgreSQL LISTEN/NO
     h = await createHarness({ store: pgSchema.urlWithSchema, providers: ['github'] });
     admin = new pg.Client({ connectionString: pgSchema.url });
     await admin.connect();
-    const record = (level: keyof Logger): Logger[keyof Logger] => (message, fields) => {
-      lines.push({ level, message });
-      h.leak.logger[level](message, fields);
-    };
+    const record =
+      (level: keyof Logger): Logger[keyof Logger] =>
+      (message, fields) => {
+        lines.push({ level, message });
+        h.leak.logger[level](message, fields);
+      };
     const logger: Logger = { debug: record('debug'), info: record('info'), warn: record('warn'), error: record('error') };
     // Another "process": its own pool and LISTEN connection, named so the test can find its backends.
     waiter = new AlterVault({
@@ -123,10 +125,12 @@ describeWithPostgres('Connect completions across processes (PostgreSQL LISTEN/NO
     const database = new URL(pgSchema.url).pathname.slice(1);
     await admin.query(`CREATE ROLE "${role}" LOGIN CONNECTION LIMIT 1`);
     const seen: Array<{ level: string; message: string }> = [];
-    const record = (level: keyof Logger): Logger[keyof Logger] => (message, fields) => {
-      seen.push({ level, message });
-      h.leak.logger[level](message, fields);
-    };
+    const record =
+      (level: keyof Logger): Logger[keyof Logger] =>
+      (message, fields) => {
+        seen.push({ level, message });
+        h.leak.logger[level](message, fields);
+      };
     let limited: AlterVault | undefined;
     try {
       await admin.query(`GRANT CREATE ON DATABASE "${database}" TO "${role}"`);
@@ -137,7 +141,12 @@ describeWithPostgres('Connect completions across processes (PostgreSQL LISTEN/NO
       url.username = role;
       url.password = '';
       // One pooled connection, kept busy by the 250 ms reads: the LISTEN connection is always refused.
-      const store = new PostgresGrantStore({ connectionString: url.href, schema: pgSchema.schema, max: 1, applicationName: `${appName}-limited` });
+      const store = new PostgresGrantStore({
+        connectionString: url.href,
+        schema: pgSchema.schema,
+        max: 1,
+        applicationName: `${appName}-limited`,
+      });
       limited = new AlterVault({
         caller: 'signals-limited',
         store,

@@ -5,7 +5,15 @@
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { AccountAmbiguousError, AlterVault, ConnectSessionError, InvalidArgumentError, VaultConfigError, identityUser, providers } from '@alter/vault';
+import {
+  AccountAmbiguousError,
+  AlterVault,
+  ConnectSessionError,
+  InvalidArgumentError,
+  VaultConfigError,
+  identityUser,
+  providers,
+} from '@alter/vault';
 import { type Harness, createHarness, pageCode } from './fixtures/connect-harness.js';
 
 const GMAIL_READONLY = 'https://www.googleapis.com/auth/gmail.readonly';
@@ -153,7 +161,11 @@ describe('Connect → request → expiry → refresh → rotation', () => {
   });
 
   it('returns to returnTo after the last provider', async () => {
-    const s = await h.vault.connect.createSession({ user: 'erin', providers: { github: [] }, returnTo: 'https://app.example/settings?connected=1' });
+    const s = await h.vault.connect.createSession({
+      user: 'erin',
+      providers: { github: [] },
+      returnTo: 'https://app.example/settings?connected=1',
+    });
     const page = await h.sandbox.approve(s.url, { login: 'alice' });
     expect(page.status).toBe(302);
     expect(page.finalUrl).toBe('https://app.example/settings?connected=1');
@@ -176,12 +188,17 @@ describe('Connect API arguments and waitFor', () => {
     await expect(c.createSession({ providers: { google: 'x' as never } })).rejects.toMatchObject({ argument: 'providers.google' });
     await expect(c.createSession({ providers: { nope: [] } })).rejects.toBeInstanceOf(VaultConfigError);
     await expect(c.createSession({ user: '', providers: { google: [] } })).rejects.toMatchObject({ argument: 'user' });
-    await expect(c.createSession({ providers: { google: [] }, returnTo: '//evil.example' })).rejects.toMatchObject({ argument: 'returnTo' });
-    await expect(c.createSession({ providers: { google: [] }, returnTo: 'javascript:alert(1)' })).rejects.toBeInstanceOf(InvalidArgumentError);
+    await expect(c.createSession({ providers: { google: [] }, returnTo: '//evil.example' })).rejects.toMatchObject({
+      argument: 'returnTo',
+    });
+    await expect(c.createSession({ providers: { google: [] }, returnTo: 'javascript:alert(1)' })).rejects.toBeInstanceOf(
+      InvalidArgumentError,
+    );
     await expect(c.createSession({ providers: { google: [] }, ttlSec: 0 })).rejects.toMatchObject({ argument: 'ttlSec' });
     await expect(c.waitFor('')).rejects.toMatchObject({ argument: 'id' });
     await expect(c.waitFor('A'.repeat(32))).rejects.toMatchObject({ reason: 'unknown' });
-    for (const bad of [0, -1, Number.NaN, '250' as never]) await expect(c.waitFor('A'.repeat(32), { pollIntervalMs: bad })).rejects.toMatchObject({ argument: 'pollIntervalMs' });
+    for (const bad of [0, -1, Number.NaN, '250' as never])
+      await expect(c.waitFor('A'.repeat(32), { pollIntervalMs: bad })).rejects.toMatchObject({ argument: 'pollIntervalMs' });
   });
 
   it('requires a user when the first provider cannot say who logged in', async () => {
@@ -208,7 +225,9 @@ describe('Connect API arguments and waitFor', () => {
       expect(err).toBeInstanceOf(InvalidArgumentError);
       expect((err as InvalidArgumentError).argument).toBe('user');
       expect((err as Error).message).toMatch(/identity/);
-      await expect(plain.connect.createSession({ user: 'x', providers: { plain: [] } })).resolves.toMatchObject({ url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:9\/connect\//) });
+      await expect(plain.connect.createSession({ user: 'x', providers: { plain: [] } })).resolves.toMatchObject({
+        url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:9\/connect\//),
+      });
     } finally {
       await plain.close();
     }
@@ -284,7 +303,13 @@ describe('providers.oidc against a real OpenID Connect server (discovery)', () =
       hostRewrites: { 'gmail.googleapis.com': h.sandbox.apiBase('gmail.googleapis.com') },
     });
     expect(oidc.authorizationEndpoint).toBeUndefined();
-    const vault = new AlterVault({ caller: 'oidc', store: h.dbFile, encryptionKey: h.encryptionKey, providers: [oidc], logger: h.leak.logger });
+    const vault = new AlterVault({
+      caller: 'oidc',
+      store: h.dbFile,
+      encryptionKey: h.encryptionKey,
+      providers: [oidc],
+      logger: h.leak.logger,
+    });
     try {
       const { url } = await vault.connect.listen();
       h.sandbox.registerRedirectUri(`${url}/connect/callback`);

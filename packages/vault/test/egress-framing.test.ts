@@ -39,7 +39,13 @@ async function startSocketServer(): Promise<SocketServer> {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      seen.push({ socket: ids.get(req.socket) ?? 0, method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('latin1') });
+      seen.push({
+        socket: ids.get(req.socket) ?? 0,
+        method: req.method ?? '',
+        url: req.url ?? '',
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString('latin1'),
+      });
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ path: req.url }));
     });
@@ -130,7 +136,11 @@ async function failure(fn: () => Promise<unknown>): Promise<unknown> {
 /** What the server saw, with the two users' tokens named instead of shown. */
 function described(seen: readonly Seen[]): string[] {
   const name = (text: string) => text.split(bob).join("<bob's token>").split(mallory).join("<mallory's token>");
-  return seen.map((r) => name(`#${r.socket} ${r.method} ${r.url} auth=${String(r.headers.authorization)} host=${String(r.headers.host)} body=${JSON.stringify(r.body)}`));
+  return seen.map((r) =>
+    name(
+      `#${r.socket} ${r.method} ${r.url} auth=${String(r.headers.authorization)} host=${String(r.headers.host)} body=${JSON.stringify(r.body)}`,
+    ),
+  );
 }
 
 describe('request smuggling over a shared keep-alive socket', () => {
@@ -141,7 +151,11 @@ describe('request smuggling over a shared keep-alive socket', () => {
     // request on the socket (bob's) becomes that header's value and its headers, token included.
     const smuggled = 'GET /capture HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Swallowed: ';
     const attack = await failure(() =>
-      vault.request('acme', 'POST', `${server.origin}/upload`, { user: 'mallory', body: `x${smuggled}`, extraHeaders: { 'Content-Length': '1' } }),
+      vault.request('acme', 'POST', `${server.origin}/upload`, {
+        user: 'mallory',
+        body: `x${smuggled}`,
+        extraHeaders: { 'Content-Length': '1' },
+      }),
     );
     const victim = await vault.request('acme', 'GET', `${server.origin}/v1/inbox`, { user: 'bob' });
     leak.inspect(victim, "bob's response");
@@ -162,7 +176,11 @@ describe('request smuggling over a shared keep-alive socket', () => {
   it('refuses a Host override (the request would reach another virtual host with the token)', async () => {
     const errors: unknown[] = [];
     for (const name of ['Host', 'host', 'HOST']) {
-      errors.push(await failure(() => vault.request('acme', 'GET', `${server.origin}/v1/me`, { user: 'bob', extraHeaders: { [name]: 'admin.internal.example' } })));
+      errors.push(
+        await failure(() =>
+          vault.request('acme', 'GET', `${server.origin}/v1/me`, { user: 'bob', extraHeaders: { [name]: 'admin.internal.example' } }),
+        ),
+      );
     }
     expect(described(server.seen)).toEqual([]);
     expect(errors.map((e) => (e instanceof HeaderNotAllowedError ? e.header : e))).toEqual(['Host', 'host', 'HOST']);
@@ -186,7 +204,9 @@ describe('request smuggling over a shared keep-alive socket', () => {
     'Authorization',
   ])('refuses %s in extraHeaders before any token is read, sending nothing', async (name) => {
     // "nobody" has no grant: reading a token would fail with GrantNotFoundError instead.
-    const err = await failure(() => vault.request('acme', 'POST', `${server.origin}/v1/items`, { user: 'nobody', body: 'x', extraHeaders: { [name]: '1' } }));
+    const err = await failure(() =>
+      vault.request('acme', 'POST', `${server.origin}/v1/items`, { user: 'nobody', body: 'x', extraHeaders: { [name]: '1' } }),
+    );
     expect(err).toBeInstanceOf(HeaderNotAllowedError);
     expect(err).toMatchObject({ code: 'ALTER_HEADER_NOT_ALLOWED', header: name, argument: `options.extraHeaders.${name}` });
     expect((err as Error).message).toContain(name);
@@ -215,7 +235,11 @@ describe('request smuggling over a shared keep-alive socket', () => {
     await vault.request('acme', 'POST', `${server.origin}/v1/items`, {
       user: 'bob',
       json: { a: 1 },
-      extraHeaders: { Accept: 'application/vnd.github+json', 'X-GitHub-Api-Version': '2022-11-28', 'Content-Type': 'application/json; charset=utf-8' },
+      extraHeaders: {
+        Accept: 'application/vnd.github+json',
+        'X-GitHub-Api-Version': '2022-11-28',
+        'Content-Type': 'application/json; charset=utf-8',
+      },
     });
     expect(server.seen).toHaveLength(1);
     expect(server.seen[0]!.headers).toMatchObject({
@@ -248,7 +272,12 @@ describe('allowlist ports', () => {
     expect(explicit.json()).toEqual({ path: '/user' });
     expect(described(server.seen)).toHaveLength(2);
 
-    for (const url of ['https://api.github.com:8443/user', 'https://api.github.com:80/user', 'https://uploads.github.com/x', 'https://uploads.github.com:9443/x']) {
+    for (const url of [
+      'https://api.github.com:8443/user',
+      'https://api.github.com:80/user',
+      'https://uploads.github.com/x',
+      'https://uploads.github.com:9443/x',
+    ]) {
       const err = await failure(() => vault.request('gh', 'GET', url, { user: 'bob' }));
       expect(err).toBeInstanceOf(HostNotAllowedError);
     }
@@ -290,7 +319,14 @@ describe('allowlist ports', () => {
   });
 
   it('accepts port entries, [ipv6] entries and the loopback any-port entry', () => {
-    for (const allowedHosts of [['api.example.com:8443'], ['*.example.com:8443'], ['[::1]:*'], ['localhost:*'], ['127.0.0.1:*'], ['[2001:db8::1]']]) {
+    for (const allowedHosts of [
+      ['api.example.com:8443'],
+      ['*.example.com:8443'],
+      ['[::1]:*'],
+      ['localhost:*'],
+      ['127.0.0.1:*'],
+      ['[2001:db8::1]'],
+    ]) {
       expect(() => defineProvider(loopbackProvider('ok', { allowedHosts }))).not.toThrow();
     }
   });

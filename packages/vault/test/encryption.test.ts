@@ -25,12 +25,22 @@ afterEach(async () => {
 });
 
 const open = (key: string, previousKeys?: string[]) =>
-  new AlterVault({ caller: 'crypto', providers: [loopbackProvider('acme')], store: tmp.file('v.db'), encryptionKey: key, logger: leak.logger, ...(previousKeys ? { previousKeys } : {}) });
+  new AlterVault({
+    caller: 'crypto',
+    providers: [loopbackProvider('acme')],
+    store: tmp.file('v.db'),
+    encryptionKey: key,
+    logger: leak.logger,
+    ...(previousKeys ? { previousKeys } : {}),
+  });
 
 function grantRows(): Array<{ access_token: string; refresh_token: string | null }> {
   const db = new Database(tmp.file('v.db'));
   try {
-    return db.prepare('SELECT access_token, refresh_token FROM alter_grants ORDER BY id').all() as Array<{ access_token: string; refresh_token: string | null }>;
+    return db.prepare('SELECT access_token, refresh_token FROM alter_grants ORDER BY id').all() as Array<{
+      access_token: string;
+      refresh_token: string | null;
+    }>;
   } finally {
     db.close();
   }
@@ -89,7 +99,9 @@ describe('vault keys', () => {
     expect((err as EncryptionKeyError).keyId).toBe(idA);
     expect((err as Error).message).toContain(idA);
     expect((err as Error).message).toContain(keyIdOf(parseEncryptionKey(keyB)));
-    await expect(b.grants.put({ user: 'bob', provider: 'acme', accessToken: 'x-token-value', scopes: [] })).rejects.toBeInstanceOf(EncryptionKeyError);
+    await expect(b.grants.put({ user: 'bob', provider: 'acme', accessToken: 'x-token-value', scopes: [] })).rejects.toBeInstanceOf(
+      EncryptionKeyError,
+    );
     await b.close();
     expect(grantRows()).toEqual(before);
     // The right key still works.
@@ -103,7 +115,13 @@ describe('vault keys', () => {
     const newK = leak.secret(newKey(), 'new key');
     const token = leak.secret(newToken('at'), 'token');
     const v = open(oldKey);
-    await v.grants.put({ user: 'alice', provider: 'acme', accessToken: token, refreshToken: leak.secret(newToken('rt'), 'refresh'), scopes: [] });
+    await v.grants.put({
+      user: 'alice',
+      provider: 'acme',
+      accessToken: token,
+      refreshToken: leak.secret(newToken('rt'), 'refresh'),
+      scopes: [],
+    });
     await v.grants.put({ user: 'bob', provider: 'acme', accessToken: leak.secret(newToken('at2'), 'token 2'), scopes: [] });
     const sealedExtra = v.sealSecret('extension-secret-value');
     leak.secret('extension-secret-value', 'extension secret');

@@ -118,8 +118,22 @@ function bindingSuite(name: string, makeDb: () => RawDb) {
     /** Alice and Bob each connected; `expired` makes their access tokens due for a refresh. */
     async function twoGrants(v: AlterVault, expired = false) {
       const expiresAt = expired ? new Date(Date.now() - 60_000) : null;
-      await v.grants.put({ user: 'alice', provider: 'acme', accessToken: tokens.aliceAccess, refreshToken: tokens.aliceRefresh, expiresAt, scopes: [] });
-      await v.grants.put({ user: 'bob', provider: 'acme', accessToken: tokens.bobAccess, refreshToken: tokens.bobRefresh, expiresAt, scopes: [] });
+      await v.grants.put({
+        user: 'alice',
+        provider: 'acme',
+        accessToken: tokens.aliceAccess,
+        refreshToken: tokens.aliceRefresh,
+        expiresAt,
+        scopes: [],
+      });
+      await v.grants.put({
+        user: 'bob',
+        provider: 'acme',
+        accessToken: tokens.bobAccess,
+        refreshToken: tokens.bobRefresh,
+        expiresAt,
+        scopes: [],
+      });
     }
 
     /** Copies Alice's sealed `column` into Bob's row. */
@@ -188,7 +202,9 @@ function bindingSuite(name: string, makeDb: () => RawDb) {
       const { resealed, keyId } = await v.rotateKey(newK);
       expect(resealed).toBe(4 + 1); // 4 grant tokens + the key-check canary
       expect(warnings.some((w) => /sealed for another grant/.test(w))).toBe(true);
-      expect((await db.all()).every((r) => r.access_token.startsWith(`v2.${keyId}.`) && r.refresh_token!.startsWith(`v2.${keyId}.`))).toBe(true);
+      expect((await db.all()).every((r) => r.access_token.startsWith(`v2.${keyId}.`) && r.refresh_token!.startsWith(`v2.${keyId}.`))).toBe(
+        true,
+      );
       await expectRefused(v, 'access', 'other-grant', bobId);
       await expectWorks(v, 'alice', tokens.aliceAccess);
       // A fresh vault on the new key only: same outcome.
@@ -230,7 +246,8 @@ describe('grant token binding', () => {
     };
     return {
       store: file,
-      grant: async (user) => withDb((d) => d.prepare('SELECT id, access_token, refresh_token FROM alter_grants WHERE user_id = ?').get(user) as never),
+      grant: async (user) =>
+        withDb((d) => d.prepare('SELECT id, access_token, refresh_token FROM alter_grants WHERE user_id = ?').get(user) as never),
       set: async (id, column, value) => {
         withDb((d) => d.prepare(`UPDATE alter_grants SET ${column} = ? WHERE id = ?`).run(value, id));
       },
@@ -255,7 +272,13 @@ describeWithPostgres('grant token binding on PostgreSQL', (pgSchema) => {
     };
     return {
       store: `${pgSchema.url}${pgSchema.url.includes('?') ? '&' : '?'}schema=${schema}`,
-      grant: async (user) => (await query<{ id: string; access_token: string; refresh_token: string | null }>(`SELECT id, access_token, refresh_token FROM "${schema}".alter_grants WHERE user_id = $1`, [user]))[0]!,
+      grant: async (user) =>
+        (
+          await query<{ id: string; access_token: string; refresh_token: string | null }>(
+            `SELECT id, access_token, refresh_token FROM "${schema}".alter_grants WHERE user_id = $1`,
+            [user],
+          )
+        )[0]!,
       set: async (id, column, value) => {
         await query(`UPDATE "${schema}".alter_grants SET ${column} = $1 WHERE id = $2`, [value, id]);
       },

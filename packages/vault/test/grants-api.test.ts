@@ -11,7 +11,13 @@ let vault: AlterVault;
 beforeEach(() => {
   tmp = tempDir('alter-grants');
   leak = createLeakCheck();
-  vault = new AlterVault({ caller: 'g', providers: [loopbackProvider('acme'), loopbackProvider('other')], store: tmp.file('v.db'), encryptionKey: leak.secret(newKey()), logger: leak.logger });
+  vault = new AlterVault({
+    caller: 'g',
+    providers: [loopbackProvider('acme'), loopbackProvider('other')],
+    store: tmp.file('v.db'),
+    encryptionKey: leak.secret(newKey()),
+    logger: leak.logger,
+  });
 });
 afterEach(async () => {
   await vault.close();
@@ -20,7 +26,14 @@ afterEach(async () => {
 });
 
 const put = (user: string, extra: { account?: string; provider?: string } = {}) =>
-  vault.grants.put({ user, provider: extra.provider ?? 'acme', ...(extra.account ? { account: extra.account } : {}), accessToken: leak.secret(newToken('at')), refreshToken: leak.secret(newToken('rt')), scopes: ['a'] });
+  vault.grants.put({
+    user,
+    provider: extra.provider ?? 'acme',
+    ...(extra.account ? { account: extra.account } : {}),
+    accessToken: leak.secret(newToken('at')),
+    refreshToken: leak.secret(newToken('rt')),
+    scopes: ['a'],
+  });
 
 describe('vault.grants', () => {
   it('put returns a GrantInfo without tokens; get/list find it', async () => {
@@ -60,8 +73,12 @@ describe('vault.grants', () => {
   });
 
   it('rejects unknown providers and bad arguments by name', async () => {
-    await expect(vault.grants.put({ user: 'a', provider: 'nope', accessToken: 'x-long-token', scopes: [] })).rejects.toBeInstanceOf(VaultConfigError);
-    await expect(vault.grants.put({ user: 'a', provider: 'acme', accessToken: 'x-long-token', scopes: [], expiresAt: 'tomorrow' as never })).rejects.toMatchObject({ argument: 'input.expiresAt' });
+    await expect(vault.grants.put({ user: 'a', provider: 'nope', accessToken: 'x-long-token', scopes: [] })).rejects.toBeInstanceOf(
+      VaultConfigError,
+    );
+    await expect(
+      vault.grants.put({ user: 'a', provider: 'acme', accessToken: 'x-long-token', scopes: [], expiresAt: 'tomorrow' as never }),
+    ).rejects.toMatchObject({ argument: 'input.expiresAt' });
     await expect(vault.grants.get({ user: '', provider: 'acme' })).rejects.toMatchObject({ argument: 'selector.user' });
     await expect(vault.grants.revoke(null as never)).rejects.toBeInstanceOf(InvalidArgumentError);
     expect(() => vault.withAuditContext({ tool: '' }, () => 1)).toThrow(InvalidArgumentError);

@@ -18,8 +18,17 @@ import { type Harness, createHarness } from './fixtures/connect-harness.js';
 jest.setTimeout(120_000);
 
 const CHROMIUM = process.env.ALTER_TEST_CHROMIUM ?? '/usr/bin/chromium';
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
-const ARTIFACTS = process.env.ALTER_TEST_ARTIFACTS ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'test-artifacts');
+const FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
+const ARTIFACTS =
+  process.env.ALTER_TEST_ARTIFACTS ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'test-artifacts');
 const GMAIL_READONLY = 'https://www.googleapis.com/auth/gmail.readonly';
 const available = existsSync(CHROMIUM);
 
@@ -34,7 +43,10 @@ if (!available) {
   beforeAll(async () => {
     h = await createHarness({ providers: ['google', 'github'] });
     for (const provider of ['google', 'github'] as const) {
-      const session = await h.vault.connect.createSession({ user: 'alice', providers: { [provider]: provider === 'google' ? [GMAIL_READONLY] : [] } });
+      const session = await h.vault.connect.createSession({
+        user: 'alice',
+        providers: { [provider]: provider === 'google' ? [GMAIL_READONLY] : [] },
+      });
       expect((await h.sandbox.approve(session.url, { login: 'alice' })).status).toBe(200);
     }
     await h.collectTokens();

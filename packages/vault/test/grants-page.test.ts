@@ -23,7 +23,11 @@ async function connect(user: string, login: string, provider: 'google' | 'github
 
 const code = (res: Response) => res.headers.get('x-alter-connect-status');
 const csrfOf = (html: string) => /name="csrf" value="([^"]*)"/.exec(html)?.[1] ?? '';
-const form = (fields: Record<string, string>) => ({ method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields).toString() });
+const form = (fields: Record<string, string>) => ({
+  method: 'POST',
+  headers: { 'content-type': 'application/x-www-form-urlencoded' },
+  body: new URLSearchParams(fields).toString(),
+});
 
 /** Opens the link and confirms the interstitial; returns the grants page's HTML. */
 async function openAndConfirm(browser: SandboxBrowser, url: string): Promise<string> {
@@ -48,7 +52,7 @@ afterAll(async () => {
 });
 
 describe('grants page', () => {
-  it('lists the user\'s grants after the interstitial, and disconnects one with upstream revocation', async () => {
+  it("lists the user's grants after the interstitial, and disconnects one with upstream revocation", async () => {
     // A call first, so the page has a "last used" to show.
     const used = await h.vault.request('google', 'GET', 'https://gmail.googleapis.com/gmail/v1/users/me/messages', { user: 'alice' });
     expect(used.status).toBe(200);
@@ -92,7 +96,7 @@ describe('grants page', () => {
     expect(refused.status).toBe(403);
   });
 
-  it('refuses a disconnect without the page\'s CSRF token, and a grant of another user', async () => {
+  it("refuses a disconnect without the page's CSRF token, and a grant of another user", async () => {
     const link = await h.vault.connect.createGrantsLink({ user: 'alice' });
     const browser = new SandboxBrowser();
     const html = await openAndConfirm(browser, link.url);
@@ -107,8 +111,10 @@ describe('grants page', () => {
     expect((await h.vault.grants.list({ user: 'alice', provider: 'github' }))[0]!.status).toBe('active');
   });
 
-  it('opens only in a browser signed in as the link\'s user when a signed-in-user hook is installed', async () => {
-    const release = h.vault.connect.useBrowserUser((req) => (String(req.headers.cookie ?? '').includes('app_user=alice') ? 'alice' : 'mallory'));
+  it("opens only in a browser signed in as the link's user when a signed-in-user hook is installed", async () => {
+    const release = h.vault.connect.useBrowserUser((req) =>
+      String(req.headers.cookie ?? '').includes('app_user=alice') ? 'alice' : 'mallory',
+    );
     try {
       const link = await h.vault.connect.createGrantsLink({ user: 'alice' });
       const mallory = await new SandboxBrowser().fetch(link.url);

@@ -66,8 +66,16 @@ describe('createLeakCheck', () => {
     const tmp = tempDir('alter-leak');
     const leak = createLeakCheck();
     const key = leak.secret(newKey(), 'key');
-    const vault = new AlterVault({ caller: 'leak', providers: [loopbackProvider()], store: tmp.file('v.db'), encryptionKey: key, logger: leak.logger });
-    const err = await leak.catching(() => vault.request('acme', 'GET', 'http://127.0.0.1:1/x', { user: 'nobody' })).catch((e: unknown) => e);
+    const vault = new AlterVault({
+      caller: 'leak',
+      providers: [loopbackProvider()],
+      store: tmp.file('v.db'),
+      encryptionKey: key,
+      logger: leak.logger,
+    });
+    const err = await leak
+      .catching(() => vault.request('acme', 'GET', 'http://127.0.0.1:1/x', { user: 'nobody' }))
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(GrantNotFoundError);
     await vault.close();
     tmp.remove();

@@ -6,7 +6,6 @@ import { describe, expect, it } from '@jest/globals';
 import { isLoopbackHost } from '@alter/vault';
 import { LOOPBACK_TABLE } from '../../../test-support/loopback-table.js';
 
-
 describe('isLoopbackHost', () => {
   it.each(LOOPBACK_TABLE)('%s → %s', (url, expected) => {
     expect(isLoopbackHost(new URL(url).hostname)).toBe(expected);

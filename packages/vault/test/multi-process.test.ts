@@ -44,10 +44,19 @@ function requireBuiltVault(): void {
   }
   const srcDir = path.resolve(here, '..', 'src');
   const distTime = statSync(DIST_ENTRY).mtimeMs;
-  const stale = ['alter-vault.ts', 'token-manager.ts', 'oauth-client.ts', 'postgres-grant-store.ts', 'sqlite-grant-store.ts', 'sqlite-grant-lock.ts', 'postgres-grant-lock.ts'].filter(
-    (f) => existsSync(path.join(srcDir, f)) && statSync(path.join(srcDir, f)).mtimeMs > distTime,
-  );
-  if (stale.length) console.warn(`multi-process test: dist is older than src (${stale.join(', ')}); run \`pnpm -C packages/vault build\` to test the current code.`);
+  const stale = [
+    'alter-vault.ts',
+    'token-manager.ts',
+    'oauth-client.ts',
+    'postgres-grant-store.ts',
+    'sqlite-grant-store.ts',
+    'sqlite-grant-lock.ts',
+    'postgres-grant-lock.ts',
+  ].filter((f) => existsSync(path.join(srcDir, f)) && statSync(path.join(srcDir, f)).mtimeMs > distTime);
+  if (stale.length)
+    console.warn(
+      `multi-process test: dist is older than src (${stale.join(', ')}); run \`pnpm -C packages/vault build\` to test the current code.`,
+    );
 }
 
 function startWorker(
@@ -93,80 +102,87 @@ function burstSuite(storeOf: () => string | undefined): { harness: () => Harness
     await h?.close();
   });
 
-  it(`${PROCESSES} processes × ${CONCURRENCY} concurrent requests, rotating refresh tokens → exactly 1 refresh, 0 invalid_grant, all succeed (${ROUNDS} rounds)`, async () => {
-    const { vault, sandbox, leak } = h;
-    const s = await vault.connect.createSession({ user: 'alice', providers: { google: [GMAIL_READONLY] } });
-    expect(pageCode((await sandbox.approve(s.url, { login: 'alice' })).body)).toBe('complete');
-    const [grant] = await vault.store.listGrants({ user: 'alice', provider: 'google' });
-    sandbox.faults.rotateRefreshTokens(true);
-    const provider = vault.provider('google');
-    const config = {
-      store: storeOf() ?? h.dbFile,
-      encryptionKey: h.encryptionKey,
-      provider: { ...provider, clientSecret: provider.clientSecret },
-      providerId: 'google',
-      user: 'alice',
-      url: GMAIL_LIST,
-      concurrency: CONCURRENCY,
-    };
-    const windows: number[] = [];
+  it(
+    `${PROCESSES} processes × ${CONCURRENCY} concurrent requests, rotating refresh tokens → exactly 1 refresh, 0 invalid_grant, all succeed (${ROUNDS} rounds)`,
+    async () => {
+      const { vault, sandbox, leak } = h;
+      const s = await vault.connect.createSession({ user: 'alice', providers: { google: [GMAIL_READONLY] } });
+      expect(pageCode((await sandbox.approve(s.url, { login: 'alice' })).body)).toBe('complete');
+      const [grant] = await vault.store.listGrants({ user: 'alice', provider: 'google' });
+      sandbox.faults.rotateRefreshTokens(true);
+      const provider = vault.provider('google');
+      const config = {
+        store: storeOf() ?? h.dbFile,
+        encryptionKey: h.encryptionKey,
+        provider: { ...provider, clientSecret: provider.clientSecret },
+        providerId: 'google',
+        user: 'alice',
+        url: GMAIL_LIST,
+        concurrency: CONCURRENCY,
+      };
+      const windows: number[] = [];
 
-    for (let round = 1; round <= ROUNDS; round++) {
-      const before = await h.collectTokens();
-      // The grant is expired everywhere: at the provider, and in the store (so every process goes
-      // straight to refresh — without the lease and re-read, each would spend the refresh token).
-      sandbox.faults.expireAccessTokens();
-      await vault.store.updateGrant(grant!.id, { expiresAt: new Date(Date.now() - 60_000) });
-      sandbox.stats.reset();
+      for (let round = 1; round <= ROUNDS; round++) {
+        const before = await h.collectTokens();
+        // The grant is expired everywhere: at the provider, and in the store (so every process goes
+        // straight to refresh — without the lease and re-read, each would spend the refresh token).
+        sandbox.faults.expireAccessTokens();
+        await vault.store.updateGrant(grant!.id, { expiresAt: new Date(Date.now() - 60_000) });
+        sandbox.stats.reset();
 
-      const workers = Array.from({ length: PROCESSES }, (_, index) => {
-        const w = startWorker(index, { ALTER_WORKER_CONFIG: JSON.stringify({ ...config, index }) });
-        children.push(w.child);
-        return w;
-      });
-      await Promise.all(workers.map((w) => w.ready));
-      const started = performance.now();
-      for (const w of workers) w.child.send({ type: 'go' });
-      const results = await Promise.all(workers.map((w) => w.done));
-      const wallMs = performance.now() - started;
+        const workers = Array.from({ length: PROCESSES }, (_, index) => {
+          const w = startWorker(index, { ALTER_WORKER_CONFIG: JSON.stringify({ ...config, index }) });
+          children.push(w.child);
+          return w;
+        });
+        await Promise.all(workers.map((w) => w.ready));
+        const started = performance.now();
+        for (const w of workers) w.child.send({ type: 'go' });
+        const results = await Promise.all(workers.map((w) => w.done));
+        const wallMs = performance.now() - started;
 
-      const statuses = results.flatMap((r) => r.statuses);
-      const errors = results.flatMap((r) => r.errors);
-      expect(errors.map((e) => e.code)).toEqual([]);
-      expect(statuses).toHaveLength(PROCESSES * CONCURRENCY);
-      expect(statuses.every((st) => st === 200)).toBe(true);
-      expect(sandbox.stats.tokenRequests.refresh_token).toBe(1);
-      expect(sandbox.stats.tokenRequests.errors.invalid_grant ?? 0).toBe(0);
-      expect(sandbox.stats.apiRequests.unauthorized).toBe(0);
-      const [after] = await vault.store.listGrants({ user: 'alice', provider: 'google', includeRevoked: true });
-      expect(after!.status).toBe('active');
-      const now = await h.collectTokens();
-      expect(now.refresh[0]).not.toBe(before.refresh[0]); // rotated, and the rotated one persisted
+        const statuses = results.flatMap((r) => r.statuses);
+        const errors = results.flatMap((r) => r.errors);
+        expect(errors.map((e) => e.code)).toEqual([]);
+        expect(statuses).toHaveLength(PROCESSES * CONCURRENCY);
+        expect(statuses.every((st) => st === 200)).toBe(true);
+        expect(sandbox.stats.tokenRequests.refresh_token).toBe(1);
+        expect(sandbox.stats.tokenRequests.errors.invalid_grant ?? 0).toBe(0);
+        expect(sandbox.stats.apiRequests.unauthorized).toBe(0);
+        const [after] = await vault.store.listGrants({ user: 'alice', provider: 'google', includeRevoked: true });
+        expect(after!.status).toBe('active');
+        const now = await h.collectTokens();
+        expect(now.refresh[0]).not.toBe(before.refresh[0]); // rotated, and the rotated one persisted
 
-      for (const r of results) {
-        for (const line of r.logs) {
-          const parsed = JSON.parse(line) as { message: string; fields?: { windowMs?: number } };
-          if (parsed.message === 'refreshed tokens persisted' && typeof parsed.fields?.windowMs === 'number') windows.push(parsed.fields.windowMs);
+        for (const r of results) {
+          for (const line of r.logs) {
+            const parsed = JSON.parse(line) as { message: string; fields?: { windowMs?: number } };
+            if (parsed.message === 'refreshed tokens persisted' && typeof parsed.fields?.windowMs === 'number')
+              windows.push(parsed.fields.windowMs);
+          }
         }
-      }
-      console.log(
-        `[measure] multi-process (${vault.store.kind}) round ${round}/${ROUNDS}: ${PROCESSES} processes × ${CONCURRENCY} requests = ${statuses.length} requests, ` +
-          `${sandbox.stats.tokenRequests.refresh_token} refresh call(s), ${sandbox.stats.tokenRequests.errors.invalid_grant ?? 0} invalid_grant, ` +
-          `wall ${wallMs.toFixed(0)} ms (per process: ${results.map((r) => `${r.ms.toFixed(0)} ms`).join(', ')})`,
-      );
+        console.log(
+          `[measure] multi-process (${vault.store.kind}) round ${round}/${ROUNDS}: ${PROCESSES} processes × ${CONCURRENCY} requests = ${statuses.length} requests, ` +
+            `${sandbox.stats.tokenRequests.refresh_token} refresh call(s), ${sandbox.stats.tokenRequests.errors.invalid_grant ?? 0} invalid_grant, ` +
+            `wall ${wallMs.toFixed(0)} ms (per process: ${results.map((r) => `${r.ms.toFixed(0)} ms`).join(', ')})`,
+        );
 
-      for (const r of results) {
-        for (const [i, line] of r.logs.entries()) leak.inspect(line, `worker ${r.index} log line ${i}`);
-        leak.inspect(r.inspectVault, `worker ${r.index} util.inspect(vault)`);
+        for (const r of results) {
+          for (const [i, line] of r.logs.entries()) leak.inspect(line, `worker ${r.index} log line ${i}`);
+          leak.inspect(r.inspectVault, `worker ${r.index} util.inspect(vault)`);
+        }
+        for (const w of workers) leak.inspect(w.stderr(), 'worker stderr');
       }
-      for (const w of workers) leak.inspect(w.stderr(), 'worker stderr');
-    }
-    expect(windows).toHaveLength(ROUNDS);
-    console.log(`[measure] multi-process (${vault.store.kind}): received→committed window per refresh: ${windows.map((w) => `${w.toFixed(2)} ms`).join(', ')}`);
-    await vault.audit.flush();
-    for (const row of await vault.audit.query({ limit: 1000 })) leak.inspect(row, 'audit row');
-    leak.assertClean();
-  }, 60_000 + ROUNDS * 60_000);
+      expect(windows).toHaveLength(ROUNDS);
+      console.log(
+        `[measure] multi-process (${vault.store.kind}): received→committed window per refresh: ${windows.map((w) => `${w.toFixed(2)} ms`).join(', ')}`,
+      );
+      await vault.audit.flush();
+      for (const row of await vault.audit.query({ limit: 1000 })) leak.inspect(row, 'audit row');
+      leak.assertClean();
+    },
+    60_000 + ROUNDS * 60_000,
+  );
 
   return { harness: () => h, children };
 }
@@ -197,7 +213,14 @@ describeWithPostgres('4 processes sharing PostgreSQL refresh one expired grant o
     sandbox.registerRedirectUri(`${url}/connect/callback`);
     // This process creates the session (its URL points at the worker) and waits; the worker
     // handles the callback. Only PostgreSQL connects them.
-    const local = new AlterVault({ caller: 'waiter', store: pg.urlWithSchema, encryptionKey: h.encryptionKey, providers: [provider], connect: { baseUrl: url! }, logger: leak.logger });
+    const local = new AlterVault({
+      caller: 'waiter',
+      store: pg.urlWithSchema,
+      encryptionKey: h.encryptionKey,
+      providers: [provider],
+      connect: { baseUrl: url! },
+      logger: leak.logger,
+    });
     try {
       const s = await local.connect.createSession({ user: 'zoe', providers: { google: [GMAIL_READONLY] } });
       const waiting = local.connect.waitFor(s.id, { timeoutMs: 30_000 });

@@ -71,10 +71,13 @@ const now = () => performance.timeOrigin + performance.now();
 
 function requireBuiltVault(): void {
   if (!existsSync(DIST_ENTRY)) {
-    throw new Error(`The PostgreSQL fault tests run a worker on the BUILT @alter/vault, but ${DIST_ENTRY} is missing. Run \`pnpm -C packages/vault build\` first.`);
+    throw new Error(
+      `The PostgreSQL fault tests run a worker on the BUILT @alter/vault, but ${DIST_ENTRY} is missing. Run \`pnpm -C packages/vault build\` first.`,
+    );
   }
   const src = path.resolve(here, '..', 'src', 'postgres-grant-store.ts');
-  if (statSync(src).mtimeMs > statSync(DIST_ENTRY).mtimeMs) console.warn('pg-faults test: dist is older than src; run `pnpm -C packages/vault build` to test the current code.');
+  if (statSync(src).mtimeMs > statSync(DIST_ENTRY).mtimeMs)
+    console.warn('pg-faults test: dist is older than src; run `pnpm -C packages/vault build` to test the current code.');
 }
 
 /** Polls `check` every 25 ms until it returns a value, or throws after `timeoutMs` with `what`. */
@@ -128,7 +131,9 @@ describeWithPostgres('PostgreSQL faults under traffic, in a child process', (db)
           outcomes.push(msg as Outcome);
         } else waiters.get(msg.type)?.(msg);
       });
-      void exit.then(({ code, signal }) => reject(new Error(`worker exited before ready (code ${code}, signal ${signal}): ${stderr.slice(0, 2000)}`)));
+      void exit.then(({ code, signal }) =>
+        reject(new Error(`worker exited before ready (code ${code}, signal ${signal}): ${stderr.slice(0, 2000)}`)),
+      );
     });
     return {
       child,
@@ -141,7 +146,10 @@ describeWithPostgres('PostgreSQL faults under traffic, in a child process', (db)
       stderr: () => stderr,
       request(type, answer, timeoutMs) {
         return new Promise((resolve, reject) => {
-          const timer = setTimeout(() => reject(new Error(`worker did not answer '${type}' within ${timeoutMs} ms (requests hang?)`)), timeoutMs);
+          const timer = setTimeout(
+            () => reject(new Error(`worker did not answer '${type}' within ${timeoutMs} ms (requests hang?)`)),
+            timeoutMs,
+          );
           let answered = false;
           waiters.set(answer, (msg) => {
             answered = true;
@@ -154,7 +162,11 @@ describeWithPostgres('PostgreSQL faults under traffic, in a child process', (db)
             if (code === 0) await new Promise((r) => setTimeout(r, 2000));
             if (answered) return;
             clearTimeout(timer);
-            reject(new Error(`worker ${code === 0 ? 'exited' : 'crashed'} (code ${code}, signal ${signal}) while waiting for '${answer}': ${stderr.slice(0, 2000)}`));
+            reject(
+              new Error(
+                `worker ${code === 0 ? 'exited' : 'crashed'} (code ${code}, signal ${signal}) while waiting for '${answer}': ${stderr.slice(0, 2000)}`,
+              ),
+            );
           });
           child.send({ type });
         });
@@ -217,58 +229,62 @@ describeWithPostgres('PostgreSQL faults under traffic, in a child process', (db)
     await h?.sandbox.close().catch(() => {});
   });
 
-  it(`connections dropped for 2 s mid-traffic (${DROP_ROUNDS} rounds): no crash, failures are ALTER_STORE within timeoutMs, traffic recovers, grant kept`, async () => {
-    let crashes = 0;
-    const recoveries: number[] = [];
-    const failures: Outcome[] = [];
-    const late: Outcome[] = [];
-    const crashText: string[] = [];
-    let logs: string[] = [];
-    let w = startWorker();
-    await w.ready;
-    w.child.send({ type: 'traffic', concurrency: 4 });
-    for (let round = 1; round <= DROP_ROUNDS; round += 1) {
-      const flowingSince = now();
-      await recoveredAt(w, flowingSince, 30_000);
-      const dropAt = now();
-      await proxy.dropFor(2000);
-      const resumeAt = now();
-      try {
-        recoveries.push((await recoveredAt(w, resumeAt, 30_000)) - resumeAt);
-      } catch (err) {
-        if (!w.exited()) throw err;
+  it(
+    `connections dropped for 2 s mid-traffic (${DROP_ROUNDS} rounds): no crash, failures are ALTER_STORE within timeoutMs, traffic recovers, grant kept`,
+    async () => {
+      let crashes = 0;
+      const recoveries: number[] = [];
+      const failures: Outcome[] = [];
+      const late: Outcome[] = [];
+      const crashText: string[] = [];
+      let logs: string[] = [];
+      let w = startWorker();
+      await w.ready;
+      w.child.send({ type: 'traffic', concurrency: 4 });
+      for (let round = 1; round <= DROP_ROUNDS; round += 1) {
+        const flowingSince = now();
+        await recoveredAt(w, flowingSince, 30_000);
+        const dropAt = now();
+        await proxy.dropFor(2000);
+        const resumeAt = now();
+        try {
+          recoveries.push((await recoveredAt(w, resumeAt, 30_000)) - resumeAt);
+        } catch (err) {
+          if (!w.exited()) throw err;
+        }
+        if (w.exited()) {
+          // Count the crash and carry on with a fresh worker, so the report says "k of N rounds".
+          crashes += 1;
+          crashText.push(w.stderr().slice(0, 600));
+          w = startWorker();
+          await w.ready;
+          w.child.send({ type: 'traffic', concurrency: 4 });
+          continue;
+        }
+        for (const o of w.outcomes) {
+          if (o.startedAt < dropAt || o.startedAt > resumeAt || o.ok) continue;
+          failures.push(o);
+          if (o.ms > TIMEOUT_MS + SLACK_MS) late.push(o);
+        }
       }
-      if (w.exited()) {
-        // Count the crash and carry on with a fresh worker, so the report says "k of N rounds".
-        crashes += 1;
-        crashText.push(w.stderr().slice(0, 600));
-        w = startWorker();
-        await w.ready;
-        w.child.send({ type: 'traffic', concurrency: 4 });
-        continue;
-      }
-      for (const o of w.outcomes) {
-        if (o.startedAt < dropAt || o.startedAt > resumeAt || o.ok) continue;
-        failures.push(o);
-        if (o.ms > TIMEOUT_MS + SLACK_MS) late.push(o);
-      }
-    }
-    await w.request('pause', 'paused', TIMEOUT_MS + 30_000);
-    logs = await stopWorker(w);
-    const codes = [...new Set(failures.map((o) => o.code))];
-    console.log(
-      `[measure] pg drop 2 s × ${DROP_ROUNDS} rounds: ${crashes} crash(es); ${failures.length} failed requests during outages (codes ${codes.join(', ') || 'none'}, ` +
-        `slowest ${Math.max(0, ...failures.map((o) => o.ms)).toFixed(0)} ms, timeoutMs ${TIMEOUT_MS}); recovery after resume: ${recoveries.map((r) => `${r.toFixed(0)} ms`).join(', ')}`,
-    );
-    expect({ crashes, crashText }).toEqual({ crashes: 0, crashText: [] });
-    expect(codes.filter((c) => c !== 'ALTER_STORE')).toEqual([]);
-    expect(late).toEqual([]);
-    expect(recoveries).toHaveLength(DROP_ROUNDS);
-    // Idle connections that died are reported through the vault logger, never silently.
-    expect(logs.some((l) => l.includes('"level":"warn"') && l.includes('PostgreSQL'))).toBe(true);
-    await expectGrantIntact();
-    h.leak.assertClean();
-  }, 60_000 + DROP_ROUNDS * 40_000);
+      await w.request('pause', 'paused', TIMEOUT_MS + 30_000);
+      logs = await stopWorker(w);
+      const codes = [...new Set(failures.map((o) => o.code))];
+      console.log(
+        `[measure] pg drop 2 s × ${DROP_ROUNDS} rounds: ${crashes} crash(es); ${failures.length} failed requests during outages (codes ${codes.join(', ') || 'none'}, ` +
+          `slowest ${Math.max(0, ...failures.map((o) => o.ms)).toFixed(0)} ms, timeoutMs ${TIMEOUT_MS}); recovery after resume: ${recoveries.map((r) => `${r.toFixed(0)} ms`).join(', ')}`,
+      );
+      expect({ crashes, crashText }).toEqual({ crashes: 0, crashText: [] });
+      expect(codes.filter((c) => c !== 'ALTER_STORE')).toEqual([]);
+      expect(late).toEqual([]);
+      expect(recoveries).toHaveLength(DROP_ROUNDS);
+      // Idle connections that died are reported through the vault logger, never silently.
+      expect(logs.some((l) => l.includes('"level":"warn"') && l.includes('PostgreSQL'))).toBe(true);
+      await expectGrantIntact();
+      h.leak.assertClean();
+    },
+    60_000 + DROP_ROUNDS * 40_000,
+  );
 
   it('a blackholed database: requests fail within timeoutMs (no hang), then recover when it answers again', async () => {
     const w = startWorker();
@@ -283,7 +299,9 @@ describeWithPostgres('PostgreSQL faults under traffic, in a child process', (db)
       const until = performance.now() + 2 * (TIMEOUT_MS + SLACK_MS);
       while (performance.now() < until && !w.exited()) {
         const t = now();
-        hung = [...w.pending].filter(([, startedAt]) => startedAt >= holeAt && t - startedAt > TIMEOUT_MS + SLACK_MS).map(([id, s]) => ({ id, pendingMs: Math.round(t - s) }));
+        hung = [...w.pending]
+          .filter(([, startedAt]) => startedAt >= holeAt && t - startedAt > TIMEOUT_MS + SLACK_MS)
+          .map(([id, s]) => ({ id, pendingMs: Math.round(t - s) }));
         if (hung.length > 0) break;
         await new Promise((r) => setTimeout(r, 50));
       }
@@ -309,58 +327,66 @@ describeWithPostgres('PostgreSQL faults under traffic, in a child process', (db)
     h.leak.assertClean();
   }, 120_000);
 
-  it(`backends terminated (pg_terminate_backend) during a refresh (${TERMINATE_ROUNDS} rounds): no crash, later requests succeed`, async () => {
-    let crashes = 0;
-    const crashText: string[] = [];
-    const admin = new pg.Client({ connectionString: db.url });
-    await admin.connect();
-    let w = startWorker();
-    try {
-      await w.ready;
-      // Slow refreshes: the child holds the refresh lease for ~1.5 s on each one (no transaction is
-      // open during the provider call any more; see refresh-lease.test.ts).
-      h.sandbox.faults.latency(1500, 'token');
-      w.child.send({ type: 'traffic', concurrency: 2 });
-      for (let round = 1; round <= TERMINATE_ROUNDS; round += 1) {
-        await recoveredAt(w, now(), 30_000).catch((err: unknown) => {
-          if (!w.exited()) throw err;
-        });
-        if (!w.exited()) {
-          const appName = w.appName;
-          // Wait (bounded) until the child holds a live refresh lease (a refresh is in flight), then
-          // terminate every backend of the child — never any other process's.
-          const deadline = performance.now() + 10_000;
-          while (performance.now() < deadline) {
-            const r = await admin.query(`SELECT count(*)::int AS n FROM "${db.schema}".alter_grant_leases WHERE expires_at > clock_timestamp()`);
-            if ((r.rows[0] as { n: number }).n > 0) break;
-            await new Promise((res) => setTimeout(res, 20));
-          }
-          await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1', [appName]);
-          const terminatedAt = now();
-          await recoveredAt(w, terminatedAt, 30_000).catch((err: unknown) => {
+  it(
+    `backends terminated (pg_terminate_backend) during a refresh (${TERMINATE_ROUNDS} rounds): no crash, later requests succeed`,
+    async () => {
+      let crashes = 0;
+      const crashText: string[] = [];
+      const admin = new pg.Client({ connectionString: db.url });
+      await admin.connect();
+      let w = startWorker();
+      try {
+        await w.ready;
+        // Slow refreshes: the child holds the refresh lease for ~1.5 s on each one (no transaction is
+        // open during the provider call any more; see refresh-lease.test.ts).
+        h.sandbox.faults.latency(1500, 'token');
+        w.child.send({ type: 'traffic', concurrency: 2 });
+        for (let round = 1; round <= TERMINATE_ROUNDS; round += 1) {
+          await recoveredAt(w, now(), 30_000).catch((err: unknown) => {
             if (!w.exited()) throw err;
           });
+          if (!w.exited()) {
+            const appName = w.appName;
+            // Wait (bounded) until the child holds a live refresh lease (a refresh is in flight), then
+            // terminate every backend of the child — never any other process's.
+            const deadline = performance.now() + 10_000;
+            while (performance.now() < deadline) {
+              const r = await admin.query(
+                `SELECT count(*)::int AS n FROM "${db.schema}".alter_grant_leases WHERE expires_at > clock_timestamp()`,
+              );
+              if ((r.rows[0] as { n: number }).n > 0) break;
+              await new Promise((res) => setTimeout(res, 20));
+            }
+            await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1', [appName]);
+            const terminatedAt = now();
+            await recoveredAt(w, terminatedAt, 30_000).catch((err: unknown) => {
+              if (!w.exited()) throw err;
+            });
+          }
+          if (w.exited()) {
+            crashes += 1;
+            crashText.push(w.stderr().slice(0, 600));
+            w = startWorker();
+            await w.ready;
+            w.child.send({ type: 'traffic', concurrency: 2 });
+          }
         }
-        if (w.exited()) {
-          crashes += 1;
-          crashText.push(w.stderr().slice(0, 600));
-          w = startWorker();
-          await w.ready;
-          w.child.send({ type: 'traffic', concurrency: 2 });
-        }
+        h.sandbox.faults.latency(0, 'token');
+        await w.request('pause', 'paused', TIMEOUT_MS + 30_000);
+        const failedCodes = [...new Set(w.outcomes.filter((o) => !o.ok).map((o) => o.code))];
+        console.log(
+          `[measure] pg_terminate_backend during refresh × ${TERMINATE_ROUNDS} rounds: ${crashes} crash(es); failed request codes: ${failedCodes.join(', ') || 'none'}`,
+        );
+        expect({ crashes, crashText }).toEqual({ crashes: 0, crashText: [] });
+        expect(failedCodes.filter((c) => c !== 'ALTER_STORE')).toEqual([]);
+        await stopWorker(w);
+        await expectGrantIntact();
+        h.leak.assertClean();
+      } finally {
+        h.sandbox.faults.latency(0, 'token');
+        await admin.end();
       }
-      h.sandbox.faults.latency(0, 'token');
-      await w.request('pause', 'paused', TIMEOUT_MS + 30_000);
-      const failedCodes = [...new Set(w.outcomes.filter((o) => !o.ok).map((o) => o.code))];
-      console.log(`[measure] pg_terminate_backend during refresh × ${TERMINATE_ROUNDS} rounds: ${crashes} crash(es); failed request codes: ${failedCodes.join(', ') || 'none'}`);
-      expect({ crashes, crashText }).toEqual({ crashes: 0, crashText: [] });
-      expect(failedCodes.filter((c) => c !== 'ALTER_STORE')).toEqual([]);
-      await stopWorker(w);
-      await expectGrantIntact();
-      h.leak.assertClean();
-    } finally {
-      h.sandbox.faults.latency(0, 'token');
-      await admin.end();
-    }
-  }, 60_000 + TERMINATE_ROUNDS * 40_000);
+    },
+    60_000 + TERMINATE_ROUNDS * 40_000,
+  );
 });

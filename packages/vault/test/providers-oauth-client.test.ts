@@ -46,7 +46,16 @@ function github() {
 
 describe('GitHub through createOAuthClient', () => {
   it('refreshes with a rotated refresh token and comma-separated scopes', async () => {
-    handler = () => ({ status: 200, body: { access_token: 'ghu_new_access_1234', refresh_token: 'ghr_new_refresh_5678', expires_in: 28800, token_type: 'bearer', scope: 'repo,read:user' } });
+    handler = () => ({
+      status: 200,
+      body: {
+        access_token: 'ghu_new_access_1234',
+        refresh_token: 'ghr_new_refresh_5678',
+        expires_in: 28800,
+        token_type: 'bearer',
+        scope: 'repo,read:user',
+      },
+    });
     const tokens = await createOAuthClient(github()).refresh('ghr_old_refresh_0000');
     expect(tokens.accessToken).toBe('ghu_new_access_1234');
     expect(tokens.refreshToken).toBe('ghr_new_refresh_5678');
@@ -60,13 +69,18 @@ describe('GitHub through createOAuthClient', () => {
   });
 
   it("maps GitHub's HTTP-200 bad_refresh_token to InvalidGrantSignal", async () => {
-    handler = () => ({ status: 200, body: { error: 'bad_refresh_token', error_description: 'The refresh token passed is incorrect or expired.' } });
+    handler = () => ({
+      status: 200,
+      body: { error: 'bad_refresh_token', error_description: 'The refresh token passed is incorrect or expired.' },
+    });
     await expect(createOAuthClient(github()).refresh('ghr_dead')).rejects.toBeInstanceOf(InvalidGrantSignal);
   });
 
   it('reports other failures as TokenRefreshError without any token or secret', async () => {
     handler = () => ({ status: 503, body: { error: 'temporarily_unavailable', access_token: 'leaky_token_in_body_999' } });
-    const err = await createOAuthClient(github()).refresh('ghr_secret_refresh_1111', { user: 'alice' }).catch((e: unknown) => e);
+    const err = await createOAuthClient(github())
+      .refresh('ghr_secret_refresh_1111', { user: 'alice' })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TokenRefreshError);
     const text = `${(err as Error).message}\n${JSON.stringify(err)}\n${inspect(err, { depth: 10 })}`;
     expect(text).toContain('503');
@@ -76,14 +90,20 @@ describe('GitHub through createOAuthClient', () => {
 
   it('a malformed token answer is a TokenRefreshError that does not carry the body', async () => {
     handler = () => ({ status: 200, body: { access_token: 'tok_in_bad_answer_42', token_type: 'mac' } });
-    const err = await createOAuthClient(github()).refresh('r').catch((e: unknown) => e);
+    const err = await createOAuthClient(github())
+      .refresh('r')
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TokenRefreshError);
     expect(inspect(err, { depth: 10 })).not.toContain('tok_in_bad_answer_42');
   });
 
   it('builds the authorization URL with state, PKCE S256 and comma-joined scopes (no nonce: not OIDC)', async () => {
     const client = createOAuthClient(github());
-    const req = await client.createAuthorizationRequest({ redirectUri: 'http://127.0.0.1:1/connect/callback', scopes: ['repo'], state: 'sid.random' });
+    const req = await client.createAuthorizationRequest({
+      redirectUri: 'http://127.0.0.1:1/connect/callback',
+      scopes: ['repo'],
+      state: 'sid.random',
+    });
     expect(req.url.pathname).toBe('/gh/login/oauth/authorize');
     expect(req.url.searchParams.get('scope')).toBe('read:user,repo');
     expect(req.url.searchParams.get('code_challenge_method')).toBe('S256');
@@ -104,7 +124,11 @@ describe('Slack through createOAuthClient', () => {
     });
 
   it('puts scopes in user_scope', async () => {
-    const req = await createOAuthClient(slack()).createAuthorizationRequest({ redirectUri: 'http://127.0.0.1:1/cb', scopes: ['chat:write'], state: 's.t' });
+    const req = await createOAuthClient(slack()).createAuthorizationRequest({
+      redirectUri: 'http://127.0.0.1:1/cb',
+      scopes: ['chat:write'],
+      state: 's.t',
+    });
     expect(req.url.searchParams.get('user_scope')).toBe('channels:read,chat:write');
     expect(req.url.searchParams.has('scope')).toBe(false);
   });
@@ -112,7 +136,17 @@ describe('Slack through createOAuthClient', () => {
   it('maps ok:false invalid_refresh_token to InvalidGrantSignal and reads rotated user tokens', async () => {
     handler = () => ({ status: 200, body: { ok: false, error: 'invalid_refresh_token' } });
     await expect(createOAuthClient(slack()).refresh('xoxe-dead')).rejects.toBeInstanceOf(InvalidGrantSignal);
-    handler = () => ({ status: 200, body: { ok: true, access_token: 'xoxp-fresh-1', refresh_token: 'xoxe-fresh-2', expires_in: 43200, token_type: 'user', scope: 'channels:read' } });
+    handler = () => ({
+      status: 200,
+      body: {
+        ok: true,
+        access_token: 'xoxp-fresh-1',
+        refresh_token: 'xoxe-fresh-2',
+        expires_in: 43200,
+        token_type: 'user',
+        scope: 'channels:read',
+      },
+    });
     const tokens = await createOAuthClient(slack()).refresh('xoxe-live');
     expect(tokens).toMatchObject({ accessToken: 'xoxp-fresh-1', refreshToken: 'xoxe-fresh-2', scopes: ['channels:read'] });
   });
@@ -132,7 +166,9 @@ describe('transport safety', () => {
       hostRewrites: { '127.0.0.1': 'http://10.0.0.1' },
     });
     const before = seen.length;
-    const err = await createOAuthClient(p).refresh('r').catch((e: unknown) => e);
+    const err = await createOAuthClient(p)
+      .refresh('r')
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TokenRefreshError);
     expect(seen.length).toBe(before);
   });
@@ -163,7 +199,13 @@ describe('transport safety', () => {
 
   it('discovery failure is a ProviderHttpError naming the issuer origin', async () => {
     handler = () => ({ status: 404, body: {} });
-    const p = providers.oidc({ id: 'disc', issuer: `${base}/nowhere`, clientId: 'c', clientSecret: 'x-secret-1', allowInsecureLoopback: true });
+    const p = providers.oidc({
+      id: 'disc',
+      issuer: `${base}/nowhere`,
+      clientId: 'c',
+      clientSecret: 'x-secret-1',
+      allowInsecureLoopback: true,
+    });
     const err = await createOAuthClient(p)
       .createAuthorizationRequest({ redirectUri: 'http://127.0.0.1:1/cb', scopes: [], state: 's.t' })
       .catch((e: unknown) => e);

@@ -35,7 +35,13 @@ describe('providers.google', () => {
   });
 
   it('lets scopes, id and hosts be overridden without spreading', () => {
-    const work = providers.google({ clientId: 'c', clientSecret: SECRET, id: 'google-work', scopes: ['openid'], allowedHosts: ['gmail.googleapis.com'] });
+    const work = providers.google({
+      clientId: 'c',
+      clientSecret: SECRET,
+      id: 'google-work',
+      scopes: ['openid'],
+      allowedHosts: ['gmail.googleapis.com'],
+    });
     expect(work.id).toBe('google-work');
     expect(work.defaultScopes).toEqual(['openid']);
     expect(work.allowedHosts).toEqual(['gmail.googleapis.com']);
@@ -61,7 +67,10 @@ describe('providers.github', () => {
   });
 
   it('turns HTTP-200 token errors into RFC 6749 errors (bad_refresh_token → invalid_grant)', () => {
-    expect(github.normalizeTokenResponse!({ status: 200, body: { error: 'bad_refresh_token' } })).toEqual({ status: 400, body: { error: 'invalid_grant' } });
+    expect(github.normalizeTokenResponse!({ status: 200, body: { error: 'bad_refresh_token' } })).toEqual({
+      status: 400,
+      body: { error: 'invalid_grant' },
+    });
     const ok = { status: 200, body: { access_token: 'a', token_type: 'bearer', scope: 'repo' } };
     expect(github.normalizeTokenResponse!(ok)).toBe(ok);
   });
@@ -100,11 +109,24 @@ describe('providers.slack', () => {
         access_token: 'xoxb-bot',
         token_type: 'bot',
         team: { id: 'T1' },
-        authed_user: { id: 'U1', scope: 'channels:read,chat:write', access_token: 'xoxp-user', token_type: 'user', refresh_token: 'xoxe-r', expires_in: 43200 },
+        authed_user: {
+          id: 'U1',
+          scope: 'channels:read,chat:write',
+          access_token: 'xoxp-user',
+          token_type: 'user',
+          refresh_token: 'xoxe-r',
+          expires_in: 43200,
+        },
       },
     });
     expect(out.status).toBe(200);
-    expect(out.body).toMatchObject({ access_token: 'xoxp-user', token_type: 'bearer', refresh_token: 'xoxe-r', expires_in: 43200, scope: 'channels:read,chat:write' });
+    expect(out.body).toMatchObject({
+      access_token: 'xoxp-user',
+      token_type: 'bearer',
+      refresh_token: 'xoxe-r',
+      expires_in: 43200,
+      scope: 'channels:read,chat:write',
+    });
     expect(slack.grantedScopes!(out.body, [])).toEqual(['channels:read', 'chat:write']);
   });
 
@@ -157,8 +179,12 @@ describe('providers.oidc and providers.oauth2', () => {
 
   it('allows http endpoints only on loopback with allowInsecureLoopback', () => {
     const base = { id: 'local', clientId: 'c', clientSecret: SECRET, allowedHosts: ['127.0.0.1'] };
-    expect(() => providers.oauth2({ ...base, authorizeUrl: 'http://127.0.0.1:9/a', tokenUrl: 'http://127.0.0.1:9/t' })).toThrow(InvalidArgumentError);
-    expect(() => providers.oauth2({ ...base, authorizeUrl: 'http://127.0.0.1:9/a', tokenUrl: 'http://127.0.0.1:9/t', allowInsecureLoopback: true })).not.toThrow();
+    expect(() => providers.oauth2({ ...base, authorizeUrl: 'http://127.0.0.1:9/a', tokenUrl: 'http://127.0.0.1:9/t' })).toThrow(
+      InvalidArgumentError,
+    );
+    expect(() =>
+      providers.oauth2({ ...base, authorizeUrl: 'http://127.0.0.1:9/a', tokenUrl: 'http://127.0.0.1:9/t', allowInsecureLoopback: true }),
+    ).not.toThrow();
     expect(() =>
       providers.oauth2({ ...base, authorizeUrl: 'http://evil.example/a', tokenUrl: 'http://evil.example/t', allowInsecureLoopback: true }),
     ).toThrow(/must use https/);
@@ -172,7 +198,11 @@ describe('factory argument validation', () => {
     ['slack with no options', 'clientId', () => providers.slack(undefined as never)],
     ['oidc without issuer', 'issuer', () => providers.oidc({ id: 'x', clientId: 'c' } as never)],
     ['oidc with a bad id', 'id', () => providers.oidc({ id: 'has space', issuer: 'https://x.example', clientId: 'c' })],
-    ['oauth2 without tokenEndpoint', 'tokenEndpoint', () => providers.oauth2({ id: 'x', clientId: 'c', authorizeUrl: 'https://x.example/a', allowedHosts: ['x'] })],
+    [
+      'oauth2 without tokenEndpoint',
+      'tokenEndpoint',
+      () => providers.oauth2({ id: 'x', clientId: 'c', authorizeUrl: 'https://x.example/a', allowedHosts: ['x'] }),
+    ],
     [
       'oauth2 without allowedHosts',
       'allowedHosts',
@@ -199,7 +229,14 @@ describe('client secret hiding', () => {
     providers.github({ clientId: 'c', clientSecret: SECRET }),
     providers.slack({ clientId: 'c', clientSecret: SECRET }),
     providers.oidc({ id: 'o', issuer: 'https://id.example', clientId: 'c', clientSecret: SECRET }),
-    providers.oauth2({ id: 'x', clientId: 'c', clientSecret: SECRET, authorizeUrl: 'https://x.example/a', tokenUrl: 'https://x.example/t', allowedHosts: ['x.example'] }),
+    providers.oauth2({
+      id: 'x',
+      clientId: 'c',
+      clientSecret: SECRET,
+      authorizeUrl: 'https://x.example/a',
+      tokenUrl: 'https://x.example/t',
+      allowedHosts: ['x.example'],
+    }),
   ];
 
   it.each(all.map((p) => [p.id, p] as const))('%s: secret readable but absent from inspect, JSON, keys and String()', (_id, config) => {

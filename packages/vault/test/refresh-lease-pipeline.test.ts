@@ -63,7 +63,9 @@ function makeVault(store: GrantStore | string, extra: Record<string, unknown> = 
     };
   const logger = { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
   const v = new AlterVault(
-    withRefresher({ caller: 'lease', providers: [loopbackProvider('acme')], store, encryptionKey: key, logger, ...extra }, (p) => endpoint.refresher(p)),
+    withRefresher({ caller: 'lease', providers: [loopbackProvider('acme')], store, encryptionKey: key, logger, ...extra }, (p) =>
+      endpoint.refresher(p),
+    ),
   );
   vaults.push(v);
   return v;
@@ -94,7 +96,11 @@ describe('waiting on another owner’s refresh lease', () => {
     try {
       const lock = other.createGrantLock();
       expect(await lock.tryAcquire(grantId, 'another-process', 60_000)).toBeDefined();
-      await expect(call(v, { timeoutMs: 300 })).rejects.toMatchObject({ name: 'StoreUnavailableError', code: 'ALTER_STORE', reason: 'timeout' });
+      await expect(call(v, { timeoutMs: 300 })).rejects.toMatchObject({
+        name: 'StoreUnavailableError',
+        code: 'ALTER_STORE',
+        reason: 'timeout',
+      });
       const controller = new AbortController();
       const aborted = call(v, { signal: controller.signal });
       controller.abort();
@@ -181,14 +187,19 @@ describe('saving rotated tokens', () => {
     expect(endpoint.refreshCalls).toBe(1);
     const [g] = await v.store.listGrants({ user: 'alice' });
     expect(v.openSecret(g!.refreshToken!)).toBe(endpoint.currentRefresh);
-    expect(logged.find((l) => l.message === 'refreshed tokens persisted')?.fields).toMatchObject({ attempts: 3, windowMs: expect.any(Number) });
+    expect(logged.find((l) => l.message === 'refreshed tokens persisted')?.fields).toMatchObject({
+      attempts: 3,
+      windowMs: expect.any(Number),
+    });
   });
 });
 
 describe('options', () => {
   it('rejects a lease TTL that is not longer than the token endpoint timeout, naming the option', () => {
     expect(() => makeVault(tmp.file('v.db'), { http: { timeoutMs: 5000 }, refresh: { leaseTtlMs: 5000 } })).toThrow(InvalidArgumentError);
-    expect(() => makeVault(tmp.file('v.db'), { http: { timeoutMs: 5000 }, refresh: { leaseTtlMs: 5000 } })).toThrow(/options\.refresh\.leaseTtlMs.*http\.timeoutMs = 5000 ms/);
+    expect(() => makeVault(tmp.file('v.db'), { http: { timeoutMs: 5000 }, refresh: { leaseTtlMs: 5000 } })).toThrow(
+      /options\.refresh\.leaseTtlMs.*http\.timeoutMs = 5000 ms/,
+    );
     expect(() => makeVault(tmp.file('v.db'), { refresh: { leaseTtlMs: -1 } })).toThrow(/options\.refresh\.leaseTtlMs/);
     expect(() => makeVault(tmp.file('v.db'), { refresh: 'soon' })).toThrow(/options\.refresh/);
   });
@@ -208,7 +219,9 @@ describe('options', () => {
       getPrototypeOf: () => Object.prototype, // a custom store, not a SqliteGrantStore
     });
     makeVault(wrapped);
-    expect(logged.filter((l) => l.level === 'warn').map((l) => l.message)).toEqual([expect.stringMatching(/without a grantLock.*options\.grantLock/)]);
+    expect(logged.filter((l) => l.level === 'warn').map((l) => l.message)).toEqual([
+      expect.stringMatching(/without a grantLock.*options\.grantLock/),
+    ]);
     logged.length = 0;
     makeVault(wrapped, { grantLock: new InProcessGrantLock() });
     makeVault(tmp.file('other.db'));

@@ -56,7 +56,9 @@ function capturing(inner: Logger, into: Captured[], onLine?: (line: Captured) =>
 
 function requireBuiltVault(): void {
   if (!existsSync(DIST_ENTRY)) {
-    throw new Error(`The crash tests run children on the BUILT @alter/vault, but ${DIST_ENTRY} is missing. Run \`pnpm -C packages/vault build\` first.`);
+    throw new Error(
+      `The crash tests run children on the BUILT @alter/vault, but ${DIST_ENTRY} is missing. Run \`pnpm -C packages/vault build\` first.`,
+    );
   }
 }
 
@@ -65,7 +67,9 @@ async function liveLease(kind: Kind, store: string, schema: string | undefined, 
   if (kind === 'sqlite') {
     const db = new Database(store, { readonly: true, fileMustExist: true });
     try {
-      const row = db.prepare('SELECT expires_at FROM alter_grant_leases WHERE grant_id = ?').get(grantId) as { expires_at: number } | undefined;
+      const row = db.prepare('SELECT expires_at FROM alter_grant_leases WHERE grant_id = ?').get(grantId) as
+        | { expires_at: number }
+        | undefined;
       return row !== undefined && row.expires_at > Date.now();
     } finally {
       db.close();
@@ -74,7 +78,9 @@ async function liveLease(kind: Kind, store: string, schema: string | undefined, 
   const client = new pg.Client({ connectionString: store.replace(/[?&]schema=[^&]*/, '') });
   await client.connect();
   try {
-    const res = await client.query(`SELECT 1 FROM "${schema}".alter_grant_leases WHERE grant_id = $1 AND expires_at > clock_timestamp()`, [grantId]);
+    const res = await client.query(`SELECT 1 FROM "${schema}".alter_grant_leases WHERE grant_id = $1 AND expires_at > clock_timestamp()`, [
+      grantId,
+    ]);
     return res.rowCount === 1;
   } finally {
     await client.end();
@@ -122,7 +128,11 @@ function startCrashWorker(h: Harness, kind: Kind, store: string, stallPersist: b
     leaseTtlMs: LEASE_TTL_MS,
     stallPersist,
   };
-  const child = fork(WORKER, [], { env: { ...process.env, ALTER_WORKER_CONFIG: JSON.stringify(config) }, execArgv: [], stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+  const child = fork(WORKER, [], {
+    env: { ...process.env, ALTER_WORKER_CONFIG: JSON.stringify(config) },
+    execArgv: [],
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+  });
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => {
     stderr += d.toString();
@@ -134,7 +144,9 @@ function startCrashWorker(h: Harness, kind: Kind, store: string, stallPersist: b
       child.on('message', (msg: { type?: string }) => {
         if (msg?.type === type) resolve();
       });
-      child.on('exit', (code, signal) => reject(new Error(`crash worker exited (${code ?? signal}) before '${type}': ${stderr.slice(0, 2000)}`)));
+      child.on('exit', (code, signal) =>
+        reject(new Error(`crash worker exited (${code ?? signal}) before '${type}': ${stderr.slice(0, 2000)}`)),
+      );
     });
   const ready = message('ready');
   const stalled = message('stalled');
@@ -242,9 +254,14 @@ function crashSuite(kind: Kind, storeFor: (name: string) => { store: string; sch
         const [after] = await next.store.listGrants({ user: 'alice', provider: 'google', includeRevoked: true });
         expect(after!.status).toBe('revoked');
         // …and from then on the grant reads as revoked (a Connect link fixes it), with no more refreshes.
-        await expect(next.request('google', 'GET', GMAIL_LIST, { user: 'alice' })).rejects.toMatchObject({ code: 'ALTER_GRANT_REVOKED', revoked: true });
+        await expect(next.request('google', 'GET', GMAIL_LIST, { user: 'alice' })).rejects.toMatchObject({
+          code: 'ALTER_GRANT_REVOKED',
+          revoked: true,
+        });
         expect(h.sandbox.stats.tokenRequests.refresh_token).toBe(2);
-        console.log(`[measure] crash inside the window (${kind}): kill → ALTER_GRANT_REVOKED in ${reportedMs.toFixed(0)} ms (lease TTL ${LEASE_TTL_MS} ms)`);
+        console.log(
+          `[measure] crash inside the window (${kind}): kill → ALTER_GRANT_REVOKED in ${reportedMs.toFixed(0)} ms (lease TTL ${LEASE_TTL_MS} ms)`,
+        );
       } finally {
         await next.close();
       }

@@ -133,7 +133,9 @@ describe('header injection', () => {
 
   it('refuses a caller-supplied Authorization header in any case, sending nothing', async () => {
     for (const name of ['Authorization', 'authorization', 'AUTHORIZATION']) {
-      const err = await failure(() => vault.request('acme', 'GET', `${server.origin}/v1/me`, { user: 'alice', extraHeaders: { [name]: 'Bearer mine' } }));
+      const err = await failure(() =>
+        vault.request('acme', 'GET', `${server.origin}/v1/me`, { user: 'alice', extraHeaders: { [name]: 'Bearer mine' } }),
+      );
       expect(err).toBeInstanceOf(HeaderNotAllowedError);
       expect(err.message).toContain('Authorization');
     }
@@ -193,10 +195,14 @@ describe('URL templating', () => {
     const missing = await failure(() => vault.request('acme', 'GET', base(), { user: 'alice', pathParams: { owner: 'o' } }));
     expect(missing).toBeInstanceOf(UrlTemplateError);
     expect(missing.message).toContain('{repo}');
-    const unused = await failure(() => vault.request('acme', 'GET', base(), { user: 'alice', pathParams: { owner: 'o', repo: 'r', extra: 'x' } }));
+    const unused = await failure(() =>
+      vault.request('acme', 'GET', base(), { user: 'alice', pathParams: { owner: 'o', repo: 'r', extra: 'x' } }),
+    );
     expect(unused).toBeInstanceOf(UrlTemplateError);
     expect(unused.message).toContain('pathParams.extra');
-    const hostPlaceholder = await failure(() => vault.request('acme', 'GET', 'http://{host}/x', { user: 'alice', pathParams: { host: '127.0.0.1' } }));
+    const hostPlaceholder = await failure(() =>
+      vault.request('acme', 'GET', 'http://{host}/x', { user: 'alice', pathParams: { host: '127.0.0.1' } }),
+    );
     expect(hostPlaceholder).toBeInstanceOf(UrlTemplateError);
     expect(server.requests).toHaveLength(0);
     await failure(() => vault.request('acme', 'GET', `${server.origin}/{a}?api_key=leaky-key-123`, { user: 'alice' }));
@@ -290,11 +296,15 @@ describe('timeouts and abort', () => {
   it('throws RequestAbortedError when the signal aborts (before or during the request)', async () => {
     const early = new AbortController();
     early.abort();
-    expect(await failure(() => vault.request('acme', 'GET', `${server.origin}/x`, { user: 'alice', signal: early.signal }))).toBeInstanceOf(RequestAbortedError);
+    expect(await failure(() => vault.request('acme', 'GET', `${server.origin}/x`, { user: 'alice', signal: early.signal }))).toBeInstanceOf(
+      RequestAbortedError,
+    );
     expect(server.requests).toHaveLength(0);
     const late = new AbortController();
     setTimeout(() => late.abort(), 50);
-    expect(await failure(() => vault.request('acme', 'GET', `${server.origin}/slow`, { user: 'alice', signal: late.signal }))).toBeInstanceOf(RequestAbortedError);
+    expect(
+      await failure(() => vault.request('acme', 'GET', `${server.origin}/slow`, { user: 'alice', signal: late.signal })),
+    ).toBeInstanceOf(RequestAbortedError);
   });
 
   it('maps a network failure to ProviderHttpError without exposing the token', async () => {
@@ -330,7 +340,9 @@ describe('grants and scopes', () => {
   });
 
   it('refuses, before sending, a call needing scopes the grant lacks', async () => {
-    const err = await failure(() => vault.request('acme', 'GET', `${server.origin}/x`, { user: 'alice', scopes: ['read', 'admin', 'delete'] }));
+    const err = await failure(() =>
+      vault.request('acme', 'GET', `${server.origin}/x`, { user: 'alice', scopes: ['read', 'admin', 'delete'] }),
+    );
     expect(err).toBeInstanceOf(ScopeReauthRequiredError);
     expect((err as ScopeReauthRequiredError).missingScopes).toEqual(['admin', 'delete']);
     expect(server.requests).toHaveLength(0);
@@ -373,22 +385,45 @@ describe('arguments and configuration', () => {
     const err = await failure(() => vault.request('nope', 'GET', `${server.origin}/x`, { user: 'alice' }));
     expect(err).toBeInstanceOf(VaultConfigError);
     expect(err.message).toContain('acme');
-    expect(() => new AlterVault({ caller: 'x', providers: [loopbackProvider('a'), loopbackProvider('a')], store: tmp.file('d.db'), encryptionKey: newKey() })).toThrow(
-      VaultConfigError,
+    expect(
+      () =>
+        new AlterVault({
+          caller: 'x',
+          providers: [loopbackProvider('a'), loopbackProvider('a')],
+          store: tmp.file('d.db'),
+          encryptionKey: newKey(),
+        }),
+    ).toThrow(VaultConfigError);
+    expect(() => new AlterVault({ caller: '', providers: [], store: tmp.file('d.db'), encryptionKey: newKey() })).toThrow(
+      InvalidArgumentError,
     );
-    expect(() => new AlterVault({ caller: '', providers: [], store: tmp.file('d.db'), encryptionKey: newKey() })).toThrow(InvalidArgumentError);
   });
 
   it('shows no secret in inspect/JSON of the vault, its store, responses and grant infos', async () => {
     const res = await vault.request('acme', 'GET', `${server.origin}/x`, { user: 'alice' });
-    const views = [inspect(vault, { depth: 20, showHidden: true }), JSON.stringify(vault), inspect(res, { depth: 20, showHidden: true }), JSON.stringify(res)];
+    const views = [
+      inspect(vault, { depth: 20, showHidden: true }),
+      JSON.stringify(vault),
+      inspect(res, { depth: 20, showHidden: true }),
+      JSON.stringify(res),
+    ];
     const info = await vault.grants.get({ user: 'alice', provider: 'acme' });
     views.push(inspect(info, { depth: 20, showHidden: true }), JSON.stringify(info));
     for (const v of views) {
       expect(v).not.toContain(token);
       expect(v).not.toContain(refresh);
     }
-    expect(Object.keys(info!).sort()).toEqual(['account', 'createdAt', 'expiresAt', 'id', 'provider', 'scopes', 'status', 'updatedAt', 'user']);
+    expect(Object.keys(info!).sort()).toEqual([
+      'account',
+      'createdAt',
+      'expiresAt',
+      'id',
+      'provider',
+      'scopes',
+      'status',
+      'updatedAt',
+      'user',
+    ]);
   });
 });
 
@@ -396,13 +431,25 @@ describe('graceful shutdown', () => {
   it('close() waits for in-flight requests and writes every audit row', async () => {
     const key = newKey();
     const file = tmp.file('shutdown.db');
-    const v = new AlterVault({ caller: 'e2e', providers: [loopbackProvider('acme')], store: file, encryptionKey: key, logger: leak.logger });
+    const v = new AlterVault({
+      caller: 'e2e',
+      providers: [loopbackProvider('acme')],
+      store: file,
+      encryptionKey: key,
+      logger: leak.logger,
+    });
     await v.grants.put({ user: 'alice', provider: 'acme', accessToken: token, scopes: [] });
     const calls = Array.from({ length: 50 }, (_, i) => v.request('acme', 'GET', `${server.origin}/n/${i}`, { user: 'alice' }));
     await v.close();
     expect((await Promise.all(calls)).every((r) => r.status === 200)).toBe(true);
     await expect(v.request('acme', 'GET', `${server.origin}/late`, { user: 'alice' })).rejects.toBeInstanceOf(VaultConfigError);
-    const check = new AlterVault({ caller: 'e2e', providers: [loopbackProvider('acme')], store: file, encryptionKey: key, logger: leak.logger });
+    const check = new AlterVault({
+      caller: 'e2e',
+      providers: [loopbackProvider('acme')],
+      store: file,
+      encryptionKey: key,
+      logger: leak.logger,
+    });
     expect(await check.audit.verify()).toMatchObject({ ok: true, checked: 50 });
     await check.close();
   });
@@ -413,14 +460,31 @@ describe('audit context', () => {
     await vault.withAuditContext({ tool: 'summarize_inbox', callId: 'c-1' }, async () => {
       expect(vault.currentAuditContext()).toEqual({ tool: 'summarize_inbox', parentTool: null, chain: ['summarize_inbox'], callId: 'c-1' });
       await vault.request('acme', 'GET', `${server.origin}/outer`, { user: 'alice', reason: 'outer' });
-      await vault.withAuditContext({ tool: 'list_emails' }, () => vault.request('acme', 'GET', `${server.origin}/inner`, { user: 'alice' }));
+      await vault.withAuditContext({ tool: 'list_emails' }, () =>
+        vault.request('acme', 'GET', `${server.origin}/inner`, { user: 'alice' }),
+      );
     });
     expect(vault.currentAuditContext()).toBeUndefined();
     const rows = await vault.audit.query({ user: 'alice' });
     const inner = rows.find((r) => r.url.endsWith('/inner'))!;
     const outer = rows.find((r) => r.url.endsWith('/outer'))!;
-    expect(outer).toMatchObject({ tool: 'summarize_inbox', parentTool: null, chain: ['summarize_inbox'], callId: 'c-1', reason: 'outer', status: 200, caller: 'e2e', provider: 'acme', method: 'GET' });
-    expect(inner).toMatchObject({ tool: 'list_emails', parentTool: 'summarize_inbox', chain: ['summarize_inbox', 'list_emails'], callId: 'c-1' });
+    expect(outer).toMatchObject({
+      tool: 'summarize_inbox',
+      parentTool: null,
+      chain: ['summarize_inbox'],
+      callId: 'c-1',
+      reason: 'outer',
+      status: 200,
+      caller: 'e2e',
+      provider: 'acme',
+      method: 'GET',
+    });
+    expect(inner).toMatchObject({
+      tool: 'list_emails',
+      parentTool: 'summarize_inbox',
+      chain: ['summarize_inbox', 'list_emails'],
+      callId: 'c-1',
+    });
     expect((await vault.audit.query({ tool: 'list_emails' })).map((r) => r.id)).toEqual([inner.id]);
   });
 });

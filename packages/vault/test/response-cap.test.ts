@@ -154,7 +154,9 @@ async function peakBufferGrowth<T>(fn: () => Promise<T>): Promise<{ result: T; p
 
 describe('response body cap', () => {
   it('stops a gzip bomb (100 KB on the wire, 96 MiB inflated) at the default 10 MiB, memory bounded', async () => {
-    const { result: err, peak } = await peakBufferGrowth(() => failure(() => vault.request('acme', 'GET', `${origin}/bomb`, { user: 'alice' })));
+    const { result: err, peak } = await peakBufferGrowth(() =>
+      failure(() => vault.request('acme', 'GET', `${origin}/bomb`, { user: 'alice' })),
+    );
     expect(err).toMatchObject({ code: 'ALTER_RESPONSE_TOO_LARGE', provider: 'acme', limitBytes: DEFAULT_CAP, status: 200 });
     expect(err).toBeInstanceOf(ResponseTooLargeError);
     expect((err as Error).message).toContain('maxResponseBytes');
@@ -192,14 +194,18 @@ describe('response body cap', () => {
   });
 
   it('lets a request lower or raise the cap', async () => {
-    const lowered = await failure(() => vault.request('acme', 'GET', `${origin}/plain?size=2000`, { user: 'alice', maxResponseBytes: 100 }));
+    const lowered = await failure(() =>
+      vault.request('acme', 'GET', `${origin}/plain?size=2000`, { user: 'alice', maxResponseBytes: 100 }),
+    );
     expect(lowered).toBeInstanceOf(ResponseTooLargeError);
     expect(lowered).toMatchObject({ limitBytes: 100 });
 
     const raised = await vault.request('small', 'GET', `${origin}/plain?size=5000`, { user: 'alice', maxResponseBytes: 5000 });
     expect(raised.bytes().length).toBe(5000);
 
-    const stillRefused = await failure(() => vault.request('small', 'GET', `${origin}/stream?size=${64 * MiB}&key=raised`, { user: 'alice', maxResponseBytes: 20 * MiB }));
+    const stillRefused = await failure(() =>
+      vault.request('small', 'GET', `${origin}/stream?size=${64 * MiB}&key=raised`, { user: 'alice', maxResponseBytes: 20 * MiB }),
+    );
     expect(stillRefused).toMatchObject({ limitBytes: 20 * MiB });
   });
 
@@ -220,14 +226,22 @@ describe('response body cap', () => {
   });
 
   it.each([0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, '1000'])('refuses maxResponseBytes %p before sending', async (bad) => {
-    const err = await failure(() => vault.request('acme', 'GET', `${origin}/plain?size=1`, { user: 'alice', maxResponseBytes: bad as number }));
+    const err = await failure(() =>
+      vault.request('acme', 'GET', `${origin}/plain?size=1`, { user: 'alice', maxResponseBytes: bad as number }),
+    );
     expect(err).toBeInstanceOf(InvalidArgumentError);
     expect((err as Error).message).toContain('options.maxResponseBytes');
   });
 
   it('refuses a bad provider maxResponseBytes when the vault is created', () => {
-    expect(() => new AlterVault({ caller: 'x', providers: [loopbackProvider('bad', { maxResponseBytes: 0 })], store: tmp.file('bad.db'), encryptionKey: newKey() })).toThrow(
-      /maxResponseBytes must be a positive integer/,
-    );
+    expect(
+      () =>
+        new AlterVault({
+          caller: 'x',
+          providers: [loopbackProvider('bad', { maxResponseBytes: 0 })],
+          store: tmp.file('bad.db'),
+          encryptionKey: newKey(),
+        }),
+    ).toThrow(/maxResponseBytes must be a positive integer/);
   });
 });

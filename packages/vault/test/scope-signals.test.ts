@@ -41,7 +41,8 @@ describe('googleScopeSignal', () => {
     expect(googleScopeSignal(response(403, { ...JSON_TYPE, 'www-authenticate': header }, GOOGLE_403_BODY))).toEqual([GMAIL_READ]);
     // Header alone (no JSON body) is enough.
     expect(googleScopeSignal(response(403, { 'www-authenticate': header }))).toEqual([GMAIL_READ]);
-    const send = 'Bearer error="insufficient_scope", scope="https://mail.google.com/ https://www.googleapis.com/auth/gmail.modify https://www.googleapis.com/auth/gmail.compose https://www.googleapis.com/auth/gmail.send"';
+    const send =
+      'Bearer error="insufficient_scope", scope="https://mail.google.com/ https://www.googleapis.com/auth/gmail.modify https://www.googleapis.com/auth/gmail.compose https://www.googleapis.com/auth/gmail.send"';
     expect(googleScopeSignal(response(403, { 'www-authenticate': send }))).toEqual(['https://www.googleapis.com/auth/gmail.send']);
   });
 
@@ -61,8 +62,12 @@ describe('googleScopeSignal', () => {
 
 describe('githubScopeSignal', () => {
   it('names the first accepted scope when X-OAuth-Scopes covers none of X-Accepted-OAuth-Scopes (403 and 404)', () => {
-    expect(githubScopeSignal(response(403, { 'x-accepted-oauth-scopes': 'public_repo, repo', 'x-oauth-scopes': 'read:user' }))).toEqual(['public_repo']);
-    expect(githubScopeSignal(response(404, { 'x-accepted-oauth-scopes': 'repo', 'x-oauth-scopes': 'public_repo, read:user' }))).toEqual(['repo']);
+    expect(githubScopeSignal(response(403, { 'x-accepted-oauth-scopes': 'public_repo, repo', 'x-oauth-scopes': 'read:user' }))).toEqual([
+      'public_repo',
+    ]);
+    expect(githubScopeSignal(response(404, { 'x-accepted-oauth-scopes': 'repo', 'x-oauth-scopes': 'public_repo, read:user' }))).toEqual([
+      'repo',
+    ]);
   });
 
   it('counts implied scopes, and ignores answers without both headers', () => {
@@ -88,7 +93,11 @@ describe('slackScopeSignal', () => {
 
 describe('bearerInsufficientScope (RFC 6750, the default for other providers)', () => {
   it('returns every scope of the scope attribute', () => {
-    expect(bearerInsufficientScope(response(403, { 'www-authenticate': 'Bearer realm="x", error="insufficient_scope", scope="a:read b:write"' }))).toEqual(['a:read', 'b:write']);
+    expect(
+      bearerInsufficientScope(
+        response(403, { 'www-authenticate': 'Bearer realm="x", error="insufficient_scope", scope="a:read b:write"' }),
+      ),
+    ).toEqual(['a:read', 'b:write']);
     expect(bearerInsufficientScope(response(403, { 'www-authenticate': 'Bearer error="insufficient_scope"' }))).toEqual([]);
     expect(bearerInsufficientScope(response(401, { 'www-authenticate': 'Bearer error="invalid_token"' }))).toBeUndefined();
   });
@@ -125,12 +134,26 @@ describe('Google scope names', () => {
     expect(normalizeProviderScopes(google, ['calendar.events'], 'w')).toEqual(['https://www.googleapis.com/auth/calendar.events']);
     const github = providers.github({ clientId: 'cid', clientSecret: 'secret' });
     expect(normalizeProviderScopes(github, ['repo', ' read:org '], 'w')).toEqual(['repo', 'read:org']);
-    expect(() => normalizeProviderScopes(github, ['repos'], 'providers.github')).toThrow(/providers\.github: "repos" is not a GitHub OAuth scope\. Did you mean "repo"\?/);
-    expect(() => providers.google({ clientId: 'cid', clientSecret: 'secret', scopes: ['gmail.read'] })).toThrow(/Did you mean "gmail\.readonly"/);
+    expect(() => normalizeProviderScopes(github, ['repos'], 'providers.github')).toThrow(
+      /providers\.github: "repos" is not a GitHub OAuth scope\. Did you mean "repo"\?/,
+    );
+    expect(() => providers.google({ clientId: 'cid', clientSecret: 'secret', scopes: ['gmail.read'] })).toThrow(
+      /Did you mean "gmail\.readonly"/,
+    );
   });
 
   it('lets defineProvider declare a custom signal and refuses a non-function', () => {
-    const base = { id: 'acme', displayName: 'Acme', clientId: 'c', clientSecret: 's', authorizationEndpoint: 'https://a.example/auth', tokenEndpoint: 'https://a.example/token', defaultScopes: [], scopeSeparator: ' ', allowedHosts: ['api.a.example'] };
+    const base = {
+      id: 'acme',
+      displayName: 'Acme',
+      clientId: 'c',
+      clientSecret: 's',
+      authorizationEndpoint: 'https://a.example/auth',
+      tokenEndpoint: 'https://a.example/token',
+      defaultScopes: [],
+      scopeSeparator: ' ',
+      allowedHosts: ['api.a.example'],
+    };
     const acme = defineProvider({ ...base, scopeSignal: (r) => (r.status === 418 ? ['acme:tea'] : undefined) });
     expect(acme.scopeSignal!(response(418, {}))).toEqual(['acme:tea']);
     expect(() => defineProvider({ ...base, scopeSignal: 'yes' as never })).toThrow(/scopeSignal must be a function/);

@@ -128,7 +128,7 @@ export function runStoreContract(name: string, makeStore: () => GrantStore | Pro
       expect((await store.queryAudit({ user: 'bob' })).every((r) => r.user === 'bob')).toBe(true);
       expect((await store.queryAudit({ tool: 'list_items' })).map((r) => r.id)).toEqual(['row-9', 'row-6', 'row-3', 'row-0']);
       expect((await store.queryAudit({ since: rows[8]!.at })).map((r) => r.id)).toEqual(['row-9', 'row-8']);
-      expect((await store.queryAudit({ provider: 'other' }))).toHaveLength(0);
+      expect(await store.queryAudit({ provider: 'other' })).toHaveLength(0);
       const page = await store.queryAudit({ afterSeq: all[4]!.seq, limit: 2 });
       expect(page.map((r) => r.id)).toEqual(['row-5', 'row-6']);
     });
@@ -140,8 +140,16 @@ export function runStoreContract(name: string, makeStore: () => GrantStore | Pro
     });
 
     it('stores null status and error codes', async () => {
-      await store.appendAudit([auditRow(0, GENESIS, { status: null, errorCode: 'ALTER_HOST_NOT_ALLOWED', reason: 'why', callId: 'c1', parentTool: 'p' })]);
-      expect(await store.lastAudit()).toMatchObject({ status: null, errorCode: 'ALTER_HOST_NOT_ALLOWED', reason: 'why', callId: 'c1', parentTool: 'p' });
+      await store.appendAudit([
+        auditRow(0, GENESIS, { status: null, errorCode: 'ALTER_HOST_NOT_ALLOWED', reason: 'why', callId: 'c1', parentTool: 'p' }),
+      ]);
+      expect(await store.lastAudit()).toMatchObject({
+        status: null,
+        errorCode: 'ALTER_HOST_NOT_ALLOWED',
+        reason: 'why',
+        callId: 'c1',
+        parentTool: 'p',
+      });
     });
 
     it('kv: put/get/list/delete, expiry reads as absent', async () => {

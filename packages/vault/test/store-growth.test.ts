@@ -17,7 +17,15 @@ const TOTAL = 100_000;
 const ROUNDS = 10;
 const LIVE_PER_ROUND = 2;
 /** Namespaces the vault and the auth server write with an expiry (see auth-records.ts). */
-const NAMESPACES = ['connect', 'auth:codes', 'auth:requests', 'auth:spent-codes', 'auth:refresh-tokens', 'auth:families', 'auth:client-documents'];
+const NAMESPACES = [
+  'connect',
+  'auth:codes',
+  'auth:requests',
+  'auth:spent-codes',
+  'auth:refresh-tokens',
+  'auth:families',
+  'auth:client-documents',
+];
 /** Roughly the size of a real Connect session record. */
 const VALUE = JSON.stringify({ v: 1, status: 'complete', providers: [{ id: 'acme', scopes: ['read'] }], grants: [], pad: 'x'.repeat(300) });
 
@@ -70,7 +78,9 @@ function growthSuite(label: string, makeStore: (name: string) => string, countRo
         await until(`round ${round} to be swept`, async () => (await countRows('rounds')) === live);
       }
       const rows = await countRows('rounds');
-      console.log(`[store-growth] ${label}: ${TOTAL} expired rows written in ${ROUNDS} rounds; peak ${peak} rows, now ${rows} (live ${live})`);
+      console.log(
+        `[store-growth] ${label}: ${TOTAL} expired rows written in ${ROUNDS} rounds; peak ${peak} rows, now ${rows} (live ${live})`,
+      );
       expect(rows).toBe(live);
       // Bounded: never more than one round of garbage on top of the live rows.
       expect(peak).toBeLessThanOrEqual(live + TOTAL / ROUNDS);
@@ -95,7 +105,9 @@ function growthSuite(label: string, makeStore: (name: string) => string, countRo
       const result = await vault.pruneExpired({ onProgress: (n) => progress.push(n) });
       const ms = performance.now() - t0;
       const after = await countRows('backlog');
-      console.log(`[store-growth] ${label}: rows before ${before}, after ${after}; swept ${result.removed} in ${result.batches} batches in ${ms.toFixed(0)} ms`);
+      console.log(
+        `[store-growth] ${label}: rows before ${before}, after ${after}; swept ${result.removed} in ${result.batches} batches in ${ms.toFixed(0)} ms`,
+      );
       expect(before).toBe(live + TOTAL);
       expect(result.removed).toBe(TOTAL);
       expect(result.batches).toBe(TOTAL / 1000 + 1);

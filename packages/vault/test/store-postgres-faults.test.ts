@@ -14,7 +14,15 @@ import pg from 'pg';
 import { type PgFaultProxy, startPgFaultProxy } from '../../../test-support/pg-fault-proxy.js';
 import { describeWithPostgres } from './support/pg.js';
 
-const grant = { user: 'alice', provider: 'github', account: '', accessToken: 'v2.sealed-a', refreshToken: null, expiresAt: null, scopes: ['repo'] };
+const grant = {
+  user: 'alice',
+  provider: 'github',
+  account: '',
+  accessToken: 'v2.sealed-a',
+  refreshToken: null,
+  expiresAt: null,
+  scopes: ['repo'],
+};
 
 function recordingLogger(): Logger & { lines: string[] } {
   const lines: string[] = [];
@@ -201,7 +209,9 @@ describeWithPostgres('PostgresGrantStore connection faults', (db) => {
     const url = db.url;
     expect(() => new PostgresGrantStore({ connectionString: url, queryTimeoutMs: 0 })).toThrow(/options\.queryTimeoutMs/);
     expect(() => new PostgresGrantStore({ connectionString: url, connectTimeoutMs: -1 })).toThrow(/options\.connectTimeoutMs/);
-    expect(() => new PostgresGrantStore({ connectionString: url, keepAliveInitialDelayMs: Number.NaN })).toThrow(/options\.keepAliveInitialDelayMs/);
+    expect(() => new PostgresGrantStore({ connectionString: url, keepAliveInitialDelayMs: Number.NaN })).toThrow(
+      /options\.keepAliveInitialDelayMs/,
+    );
     expect(() => new PostgresGrantStore({ connectionString: url, applicationName: '' })).toThrow(/options\.applicationName/);
   });
 });

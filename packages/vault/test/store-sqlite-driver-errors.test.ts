@@ -11,7 +11,15 @@ import { tempDir } from './support/fixtures.js';
 const tmp = tempDir('alter-sqlite-driver-errors');
 afterAll(() => tmp.remove());
 
-const grant = { user: 'alice', provider: 'github', account: '', accessToken: 'v2.sealed-a', refreshToken: null, expiresAt: null, scopes: ['repo'] };
+const grant = {
+  user: 'alice',
+  provider: 'github',
+  account: '',
+  accessToken: 'v2.sealed-a',
+  refreshToken: null,
+  expiresAt: null,
+  scopes: ['repo'],
+};
 
 /** A store on a fresh file, and a second connection holding the write lock on it. */
 async function lockedStore(name: string): Promise<{ store: SqliteGrantStore; filename: string; release: () => void }> {
@@ -62,14 +70,38 @@ describe('SqliteGrantStore driver errors', () => {
     const { store, release } = await lockedStore('busy-many.db');
     try {
       const row = {
-        id: 'a1', at: new Date(), caller: 'test', user: 'alice', provider: 'github', account: '', method: 'GET', url: 'https://api.github.com/user',
-        status: 200, durationMs: 1, tool: null, parentTool: null, chain: [], callId: null, reason: null, errorCode: null,
-        prevHash: '0'.repeat(64), hash: '1'.repeat(64),
+        id: 'a1',
+        at: new Date(),
+        caller: 'test',
+        user: 'alice',
+        provider: 'github',
+        account: '',
+        method: 'GET',
+        url: 'https://api.github.com/user',
+        status: 200,
+        durationMs: 1,
+        tool: null,
+        parentTool: null,
+        chain: [],
+        callId: null,
+        reason: null,
+        errorCode: null,
+        prevHash: '0'.repeat(64),
+        hash: '1'.repeat(64),
       };
-      await expect(store.appendAudit([row])).rejects.toMatchObject({ code: 'ALTER_STORE', message: expect.stringContaining('appendAudit') });
-      await expect(store.kvPut('ns', 'k', 'v')).rejects.toMatchObject({ code: 'ALTER_STORE', message: expect.stringContaining('SQLITE_BUSY') });
+      await expect(store.appendAudit([row])).rejects.toMatchObject({
+        code: 'ALTER_STORE',
+        message: expect.stringContaining('appendAudit'),
+      });
+      await expect(store.kvPut('ns', 'k', 'v')).rejects.toMatchObject({
+        code: 'ALTER_STORE',
+        message: expect.stringContaining('SQLITE_BUSY'),
+      });
       await expect(store.updateGrant(g.id, { status: 'revoked' })).rejects.toBeInstanceOf(StoreError);
-      await expect(store.createGrantLock().tryAcquire(g.id, 'owner', 1_000)).rejects.toMatchObject({ code: 'ALTER_STORE', message: expect.stringContaining('SQLITE_BUSY') });
+      await expect(store.createGrantLock().tryAcquire(g.id, 'owner', 1_000)).rejects.toMatchObject({
+        code: 'ALTER_STORE',
+        message: expect.stringContaining('SQLITE_BUSY'),
+      });
     } finally {
       release();
     }

@@ -34,7 +34,13 @@ describe('SqliteGrantStore specifics', () => {
     expect(statSync(file).isFile()).toBe(true);
     const db = new Database(file);
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
-    expect(db.prepare('SELECT version FROM alter_migrations ORDER BY version').all()).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }, { version: 5 }]);
+    expect(db.prepare('SELECT version FROM alter_migrations ORDER BY version').all()).toEqual([
+      { version: 1 },
+      { version: 2 },
+      { version: 3 },
+      { version: 4 },
+      { version: 5 },
+    ]);
     db.close();
   });
 

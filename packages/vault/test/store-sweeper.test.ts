@@ -12,7 +12,14 @@ afterAll(() => tmp.remove());
 let n = 0;
 
 const vaultWith = (sweep: unknown, store: GrantStore | string = tmp.file(`v${++n}.db`), logger: Logger = silentLogger) =>
-  new AlterVault({ caller: 'sweeper-test', store, encryptionKey: newKey(), providers: [loopbackProvider()], logger, sweep: sweep as never });
+  new AlterVault({
+    caller: 'sweeper-test',
+    store,
+    encryptionKey: newKey(),
+    providers: [loopbackProvider()],
+    logger,
+    sweep: sweep as never,
+  });
 
 describe('StoreSweeper via AlterVault', () => {
   it.each([
@@ -82,7 +89,10 @@ describe('StoreSweeper via AlterVault', () => {
     const vault = vaultWith({ intervalMs: 10 }, legacy, logger);
     await vault.ready();
     expect(warnings).toEqual([expect.stringContaining('the store has no kvSweep()')]);
-    await expect(vault.pruneExpired()).rejects.toMatchObject({ code: 'ALTER_CONFIG', message: expect.stringContaining('Implement GrantStore.kvSweep') });
+    await expect(vault.pruneExpired()).rejects.toMatchObject({
+      code: 'ALTER_CONFIG',
+      message: expect.stringContaining('Implement GrantStore.kvSweep'),
+    });
     await vault.close();
   });
 });

@@ -4,7 +4,15 @@
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { createLeakCheck, type LeakCheck } from '@alter/testing';
-import { AlterVault, GrantExpiredError, GrantNotFoundError, type GrantStore, PostgresGrantStore, SqliteGrantStore, TokenRefreshError } from '@alter/vault';
+import {
+  AlterVault,
+  GrantExpiredError,
+  GrantNotFoundError,
+  type GrantStore,
+  PostgresGrantStore,
+  SqliteGrantStore,
+  TokenRefreshError,
+} from '@alter/vault';
 import { withRefresher } from '../src/internal/test-seams.js';
 import { FakeTokenEndpoint } from './support/fake-token-endpoint.js';
 import { loopbackProvider, newKey, newToken, tempDir, type TempDir } from './support/fixtures.js';
@@ -29,9 +37,8 @@ afterAll(async () => {
 
 function makeVault(store: GrantStore | string, key: string, leak: LeakCheck): AlterVault {
   return new AlterVault(
-    withRefresher(
-      { caller: 'pipeline', providers: [loopbackProvider('acme')], store, encryptionKey: key, logger: leak.logger },
-      (p) => endpoint.refresher(p),
+    withRefresher({ caller: 'pipeline', providers: [loopbackProvider('acme')], store, encryptionKey: key, logger: leak.logger }, (p) =>
+      endpoint.refresher(p),
     ),
   );
 }
@@ -82,7 +89,13 @@ describe('token pipeline (SQLite)', () => {
     const sent = new Set(api.requests.map((r) => r.headers.authorization));
     expect(sent.size).toBe(1);
     // A second vault (fresh cache) must refresh with the ROTATED refresh token, or it gets invalid_grant.
-    await vault.grants.put({ user: 'alice', provider: 'acme', accessToken: newToken('stale'), expiresAt: new Date(Date.now() - 1000), scopes: ['read'] });
+    await vault.grants.put({
+      user: 'alice',
+      provider: 'acme',
+      accessToken: newToken('stale'),
+      expiresAt: new Date(Date.now() - 1000),
+      scopes: ['read'],
+    });
     const res = await call();
     expect(res.status).toBe(200);
     expect(endpoint.refreshCalls).toBe(2);
@@ -148,7 +161,13 @@ describe('token pipeline (SQLite)', () => {
 
   it('keeps the stored refresh token when a grant is re-put without one', async () => {
     await put();
-    await vault.grants.put({ user: 'alice', provider: 'acme', accessToken: newToken('no-rt'), expiresAt: new Date(Date.now() - 1000), scopes: ['read'] });
+    await vault.grants.put({
+      user: 'alice',
+      provider: 'acme',
+      accessToken: newToken('no-rt'),
+      expiresAt: new Date(Date.now() - 1000),
+      scopes: ['read'],
+    });
     expect((await call()).status).toBe(200);
     expect(endpoint.refreshCalls).toBe(1);
   });
@@ -163,7 +182,14 @@ describeWithPostgres('token pipeline across processes (PostgreSQL row lock)', (d
     const mk = () => makeVault(new PostgresGrantStore({ connectionString: db.url, schema: db.schema }), key, leak);
     const a = mk();
     const b = mk();
-    await a.grants.put({ user: 'alice', provider: 'acme', accessToken: endpoint.issueAccess(), refreshToken: endpoint.currentRefresh, expiresAt: new Date(Date.now() - 1000), scopes: ['read'] });
+    await a.grants.put({
+      user: 'alice',
+      provider: 'acme',
+      accessToken: endpoint.issueAccess(),
+      refreshToken: endpoint.currentRefresh,
+      expiresAt: new Date(Date.now() - 1000),
+      scopes: ['read'],
+    });
     const call = (v: AlterVault) => v.request('acme', 'GET', `${api.origin}/api/me`, { user: 'alice' });
     const results = await Promise.all([...Array.from({ length: 20 }, () => call(a)), ...Array.from({ length: 20 }, () => call(b))]);
     expect(results.every((r) => r.status === 200)).toBe(true);

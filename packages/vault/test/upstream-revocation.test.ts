@@ -12,7 +12,15 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import { AlterVault, defineProvider, GrantNotFoundError, InvalidArgumentError, type ProviderConfig, type RevokeGrantResult, providers } from '@alter/vault';
+import {
+  AlterVault,
+  defineProvider,
+  GrantNotFoundError,
+  InvalidArgumentError,
+  type ProviderConfig,
+  type RevokeGrantResult,
+  providers,
+} from '@alter/vault';
 import { createLeakCheck, type Sandbox } from '@alter/testing';
 import { type Harness, createHarness, pageCode } from './fixtures/connect-harness.js';
 
@@ -29,7 +37,10 @@ interface Probe {
 const PROBES: Record<'google' | 'github' | 'slack', Probe> = {
   google: { url: (s) => `${s.apiBase('gmail.googleapis.com')}/gmail/v1/users/me/messages`, works: (status) => status === 200 },
   github: { url: (s) => `${s.apiBase('api.github.com')}/user`, works: (status) => status === 200 },
-  slack: { url: (s) => `${s.apiBase('slack.com')}/api/auth.test`, works: (status, body) => status === 200 && (body as { ok?: unknown }).ok === true },
+  slack: {
+    url: (s) => `${s.apiBase('slack.com')}/api/auth.test`,
+    works: (status, body) => status === 200 && (body as { ok?: unknown }).ok === true,
+  },
 };
 
 /** The built-in factories, aimed at the sandbox the way a staging setup would aim them at a proxy. */
@@ -67,13 +78,21 @@ async function refreshWorks(s: Sandbox, id: 'google' | 'github' | 'slack' | 'san
   const c = s.client(id);
   const res = await fetch(s.endpoints.token, {
     method: 'POST',
-    headers: { authorization: `Basic ${Buffer.from(`${c.clientId}:${c.clientSecret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+    headers: {
+      authorization: `Basic ${Buffer.from(`${c.clientId}:${c.clientSecret}`).toString('base64')}`,
+      'content-type': 'application/x-www-form-urlencoded',
+    },
     body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken }).toString(),
   });
   return res.status === 200;
 }
 
-async function tokensOf(vault: AlterVault, h: Harness, user: string, provider: string): Promise<{ access: string; refresh: string | undefined }> {
+async function tokensOf(
+  vault: AlterVault,
+  h: Harness,
+  user: string,
+  provider: string,
+): Promise<{ access: string; refresh: string | undefined }> {
   const [g] = await vault.store.listGrants({ user, provider });
   if (!g) throw new Error(`no grant for ${user}/${provider}`);
   return {
@@ -110,7 +129,13 @@ describe('vault.grants.revoke() reaches the provider', () => {
       expect(await probe(h.sandbox, PROBES[c.id], tokens.access)).toBe(true);
 
       const config = builtIn(h, c.id);
-      const vault = new AlterVault({ caller: 'revoke', store: h.dbFile, encryptionKey: h.encryptionKey, providers: [config], logger: h.leak.logger });
+      const vault = new AlterVault({
+        caller: 'revoke',
+        store: h.dbFile,
+        encryptionKey: h.encryptionKey,
+        providers: [config],
+        logger: h.leak.logger,
+      });
       try {
         h.sandbox.stats.reset();
         const result = await vault.grants.revoke({ user, provider: c.id });
@@ -172,7 +197,13 @@ describe('vault.grants.revoke() reaches the provider', () => {
               revocationEndpoint: h.sandbox.endpoints.revocation,
             });
       expect(config.revocationEndpoint === undefined).toBe(kind === 'oidc');
-      const vault = new AlterVault({ caller: kind, store: h.dbFile, encryptionKey: h.encryptionKey, providers: [config], logger: h.leak.logger });
+      const vault = new AlterVault({
+        caller: kind,
+        store: h.dbFile,
+        encryptionKey: h.encryptionKey,
+        providers: [config],
+        logger: h.leak.logger,
+      });
       try {
         const { url } = await vault.connect.listen();
         h.sandbox.registerRedirectUri(`${url}/connect/callback`);
@@ -186,7 +217,14 @@ describe('vault.grants.revoke() reaches the provider', () => {
         h.leak.inspect(result, 'revoke result');
         expect(result).toMatchObject({ revoked: true, upstream: 'confirmed', token: 'refresh_token' });
         expect(h.sandbox.stats.revocations).toEqual([
-          expect.objectContaining({ via: 'rfc7009', clientId: client.clientId, tokenType: 'refresh_token', login: 'alice', revoked: true, status: 200 }),
+          expect.objectContaining({
+            via: 'rfc7009',
+            clientId: client.clientId,
+            tokenType: 'refresh_token',
+            login: 'alice',
+            revoked: true,
+            status: 200,
+          }),
         ]);
         expect(await probe(h.sandbox, PROBES.google, tokens.access)).toBe(false);
         expect(await refreshWorks(h.sandbox, 'sandbox', tokens.refresh!)).toBe(false);
@@ -207,12 +245,22 @@ describe('vault.grants.revoke() reaches the provider', () => {
       allowedHosts: ['uploads.github.com'],
       overrides: { allowInsecureLoopback: true, hostRewrites: { 'api.github.com': h.sandbox.apiBase('api.github.com') } },
     });
-    const vault = new AlterVault({ caller: 'narrow', store: h.dbFile, encryptionKey: h.encryptionKey, providers: [narrow], logger: h.leak.logger });
+    const vault = new AlterVault({
+      caller: 'narrow',
+      store: h.dbFile,
+      encryptionKey: h.encryptionKey,
+      providers: [narrow],
+      logger: h.leak.logger,
+    });
     try {
       h.sandbox.stats.reset();
       const result = await vault.grants.revoke({ user: 'gh-host', provider: 'github' });
       h.leak.inspect(result, 'revoke result');
-      expect(result).toMatchObject({ revoked: true, upstream: 'failed', reason: expect.stringContaining('"api.github.com" is not in the github allowlist') });
+      expect(result).toMatchObject({
+        revoked: true,
+        upstream: 'failed',
+        reason: expect.stringContaining('"api.github.com" is not in the github allowlist'),
+      });
       expect(h.sandbox.stats.revocations).toHaveLength(0);
       expect(h.sandbox.stats.apiRequests.total).toBe(0);
       expect(await probe(h.sandbox, PROBES.github, tokens.access)).toBe(true);
@@ -263,7 +311,14 @@ describe('an unreachable provider', () => {
     },
     {
       name: 'OIDC discovery',
-      config: () => providers.oidc({ id: 'github', issuer: closedOrigin, clientId: 'c', clientSecret: h.leak.secret('oidc-secret-unreachable', 'oidc secret'), allowInsecureLoopback: true }),
+      config: () =>
+        providers.oidc({
+          id: 'github',
+          issuer: closedOrigin,
+          clientId: 'c',
+          clientSecret: h.leak.secret('oidc-secret-unreachable', 'oidc secret'),
+          allowInsecureLoopback: true,
+        }),
       apiUrl: () => `${closedOrigin}/userinfo`,
     },
     {
@@ -281,10 +336,22 @@ describe('an unreachable provider', () => {
 
   for (const u of unreachable) {
     it(`revokes our copy and says upstream failed (${u.name})`, async () => {
-      const vault = new AlterVault({ caller: 'down', store: h.dbFile, encryptionKey: h.encryptionKey, providers: [u.config()], logger: h.leak.logger });
+      const vault = new AlterVault({
+        caller: 'down',
+        store: h.dbFile,
+        encryptionKey: h.encryptionKey,
+        providers: [u.config()],
+        logger: h.leak.logger,
+      });
       try {
         const user = `down-${u.name}`;
-        await vault.grants.put({ user, provider: 'github', accessToken: h.leak.secret(`gho_unreachable_${user}`, 'access'), refreshToken: h.leak.secret(`ghr_unreachable_${user}`, 'refresh'), scopes: ['read:user'] });
+        await vault.grants.put({
+          user,
+          provider: 'github',
+          accessToken: h.leak.secret(`gho_unreachable_${user}`, 'access'),
+          refreshToken: h.leak.secret(`ghr_unreachable_${user}`, 'refresh'),
+          scopes: ['read:user'],
+        });
         const result: RevokeGrantResult = await vault.grants.revoke({ user, provider: 'github' });
         h.leak.inspect(result, 'revoke result');
         expect(result).toMatchObject({ revoked: true, upstream: 'failed' });

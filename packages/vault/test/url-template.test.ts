@@ -41,7 +41,9 @@ describe('buildUrl', () => {
 
 describe('redactUrl', () => {
   it('redacts secret query values case-insensitively and drops userinfo and fragment', () => {
-    expect(redactUrl('https://u:p@a.test/x?Access_Token=abc&page=2&sig=zz#frag')).toBe('https://a.test/x?Access_Token=%5BREDACTED%5D&page=2&sig=%5BREDACTED%5D');
+    expect(redactUrl('https://u:p@a.test/x?Access_Token=abc&page=2&sig=zz#frag')).toBe(
+      'https://a.test/x?Access_Token=%5BREDACTED%5D&page=2&sig=%5BREDACTED%5D',
+    );
     expect(redactUrl('https://a.test/x?q=hello')).toBe('https://a.test/x?q=hello');
   });
 });

@@ -163,7 +163,9 @@ export const auditVerify: CommandSpec = {
     }
     if (values.json === true) io.stdout.write(`${JSON.stringify(result)}\n`);
     if (!result.ok) {
-      throw new CheckFailedError(`audit chain BROKEN at row ${result.firstBadSeq}: ${result.problem} (${result.checked} rows before it are intact)`);
+      throw new CheckFailedError(
+        `audit chain BROKEN at row ${result.firstBadSeq}: ${result.problem} (${result.checked} rows before it are intact)`,
+      );
     }
     io.stderr.write(`verified: ${result.checked} rows\n`);
     if (values.json !== true) io.stdout.write(`audit chain intact: ${result.checked} rows, last hash ${result.lastHash}\n`);
@@ -187,7 +189,8 @@ export const auditExport: CommandSpec = {
   usesVault: true,
   async run({ io, values, openVault }) {
     const format = stringOption(values, 'format') ?? 'jsonl';
-    if (format !== 'jsonl' && format !== 'csv') throw new UsageError(`option --format: "${format}" is not one of jsonl, csv (see "alter audit export --help")`);
+    if (format !== 'jsonl' && format !== 'csv')
+      throw new UsageError(`option --format: "${format}" is not one of jsonl, csv (see "alter audit export --help")`);
     const filter = filters(values);
     const file = stringOption(values, 'output');
     const vault = await openVault();

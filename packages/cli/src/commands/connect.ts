@@ -14,17 +14,29 @@ export const connect: CommandSpec = {
     "in the provider's OAuth app.",
   options: {
     user: { type: 'string', value: 'id', description: 'the user the grant is stored for (required)' },
-    scopes: { type: 'string', value: 'a,b', description: "scopes to ask for, comma- or space-separated (the provider's defaults are added)" },
+    scopes: {
+      type: 'string',
+      value: 'a,b',
+      description: "scopes to ask for, comma- or space-separated (the provider's defaults are added)",
+    },
     timeout: { type: 'string', value: 'seconds', description: 'give up after this long (default: when the session expires, 10 minutes)' },
-    port: { type: 'string', value: 'port', description: 'port for the local Connect server when no connect.baseUrl is configured (default: any free port)' },
+    port: {
+      type: 'string',
+      value: 'port',
+      description: 'port for the local Connect server when no connect.baseUrl is configured (default: any free port)',
+    },
   },
   positionals: [{ name: 'provider', description: 'provider id from the config (google, github, slack, …)', required: true }],
-  examples: ['alter connect github --user alice', 'alter connect google --user alice --scopes https://www.googleapis.com/auth/calendar.readonly --port 8765'],
+  examples: [
+    'alter connect github --user alice',
+    'alter connect google --user alice --scopes https://www.googleapis.com/auth/calendar.readonly --port 8765',
+  ],
   usesVault: true,
   async run({ io, values, positionals, openVault, loadConfig }) {
     const provider = positionals[0]!;
     const user = stringOption(values, 'user');
-    if (user === undefined || user.trim() === '') throw new UsageError('option --user is required: the user the grant is stored for (see "alter connect --help")');
+    if (user === undefined || user.trim() === '')
+      throw new UsageError('option --user is required: the user the grant is stored for (see "alter connect --help")');
     const scopes = (stringOption(values, 'scopes') ?? '').split(/[\s,]+/).filter((s) => s !== '');
     const timeoutSec = values.timeout === undefined ? undefined : intOption(values, 'timeout', 0, 86_400);
     const port = intOption(values, 'port', 0, 65_535);
@@ -49,7 +61,9 @@ export const connect: CommandSpec = {
     // user has started; see docs/connect.md.
     const session = await vault.connect.createSession({ user, providers: { [provider]: scopes }, bind: 'confirm' });
     io.stdout.write(`${session.url}\n`);
-    io.stderr.write(`open the URL above to connect ${provider} for user "${user}" (expires ${session.expiresAt.toISOString()}); waiting, Ctrl-C to cancel\n`);
+    io.stderr.write(
+      `open the URL above to connect ${provider} for user "${user}" (expires ${session.expiresAt.toISOString()}); waiting, Ctrl-C to cancel\n`,
+    );
 
     let result: Awaited<ReturnType<typeof vault.connect.waitFor>>;
     try {

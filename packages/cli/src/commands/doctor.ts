@@ -57,11 +57,18 @@ export const doctor: CommandSpec = {
     report({
       status: 'ok',
       area: 'config',
-      message: config.file ? `${path.relative(io.cwd, config.file) || config.file}` : 'no config file (flags, environment and defaults only)',
+      message: config.file
+        ? `${path.relative(io.cwd, config.file) || config.file}`
+        : 'no config file (flags, environment and defaults only)',
     });
     for (const problem of config.problems) {
       const variable = / names (\S+), which is not set/.exec(problem)?.[1];
-      report({ status: 'fail', area: 'config', message: problem, fix: variable ? `export ${variable}=… in the environment alter and the servers run in` : 'fix the config file' });
+      report({
+        status: 'fail',
+        area: 'config',
+        message: problem,
+        fix: variable ? `export ${variable}=… in the environment alter and the servers run in` : 'fix the config file',
+      });
     }
     report({ status: 'ok', area: 'caller', message: `"${config.options.caller}" (${config.sources.caller})` });
 
@@ -70,14 +77,29 @@ export const doctor: CommandSpec = {
     let keyUsable = true;
     if (config.sources.encryptionKey === 'default') {
       if (existsSync(keyFile)) {
-        report({ status: 'warn', area: 'key', message: `development key file ${DEV_KEY_FILE}`, fix: 'for production: NEW=$(openssl rand -base64 32) alter keys rotate --new-key-env NEW, then run every server with ALTER_VAULT_KEY=$NEW' });
+        report({
+          status: 'warn',
+          area: 'key',
+          message: `development key file ${DEV_KEY_FILE}`,
+          fix: 'for production: NEW=$(openssl rand -base64 32) alter keys rotate --new-key-env NEW, then run every server with ALTER_VAULT_KEY=$NEW',
+        });
       } else {
         keyUsable = false;
-        report({ status: 'fail', area: 'key', message: 'no encryption key configured and no development key file', fix: 'set ALTER_VAULT_KEY to the key the servers use (or run alter in the server\'s directory)' });
+        report({
+          status: 'fail',
+          area: 'key',
+          message: 'no encryption key configured and no development key file',
+          fix: "set ALTER_VAULT_KEY to the key the servers use (or run alter in the server's directory)",
+        });
       }
     } else if (!isValidKey(config.options.encryptionKey)) {
       keyUsable = false;
-      report({ status: 'fail', area: 'key', message: `the key from the ${config.sources.encryptionKey} is not base64 for 32 bytes`, fix: 'use the key the servers use; a new one is made with: openssl rand -base64 32' });
+      report({
+        status: 'fail',
+        area: 'key',
+        message: `the key from the ${config.sources.encryptionKey} is not base64 for 32 bytes`,
+        fix: 'use the key the servers use; a new one is made with: openssl rand -base64 32',
+      });
     }
 
     // 3. Store
@@ -85,24 +107,47 @@ export const doctor: CommandSpec = {
     const file = sqliteFileOf(config.options.store, io.cwd);
     let vault: AlterVault | undefined;
     if (file !== undefined && !existsSync(file)) {
-      report({ status: 'fail', area: 'store', message: `${storeText}: the file does not exist`, fix: 'check --store, ALTER_VAULT_STORE or the config\'s store; a server creates it on first start' });
+      report({
+        status: 'fail',
+        area: 'store',
+        message: `${storeText}: the file does not exist`,
+        fix: "check --store, ALTER_VAULT_STORE or the config's store; a server creates it on first start",
+      });
     } else if (!keyUsable) {
       report({ status: 'warn', area: 'store', message: `${storeText}: not opened (no usable key)` });
     } else {
       try {
         vault = await openVault();
-        report({ status: 'ok', area: 'key', message: `key id ${vault.keyId} (${config.sources.encryptionKey === 'default' ? DEV_KEY_FILE : config.sources.encryptionKey}) opens this vault` });
+        report({
+          status: 'ok',
+          area: 'key',
+          message: `key id ${vault.keyId} (${config.sources.encryptionKey === 'default' ? DEV_KEY_FILE : config.sources.encryptionKey}) opens this vault`,
+        });
         const active = await vault.grants.list({});
         const last = await vault.store.lastAudit();
-        report({ status: 'ok', area: 'store', message: `${storeText}: reachable, migrations applied, ${active.length} active grants, ${last?.seq ?? 0} audit rows` });
+        report({
+          status: 'ok',
+          area: 'store',
+          message: `${storeText}: reachable, migrations applied, ${active.length} active grants, ${last?.seq ?? 0} audit rows`,
+        });
       } catch (err) {
         const code = isAlterError(err) ? err.code : undefined;
         if (code === 'ALTER_ENCRYPTION_KEY') {
-          report({ status: 'fail', area: 'key', message: messageOf(err), fix: 'configure the key the servers use for this store (ALTER_VAULT_KEY or encryptionKey)' });
+          report({
+            status: 'fail',
+            area: 'key',
+            message: messageOf(err),
+            fix: 'configure the key the servers use for this store (ALTER_VAULT_KEY or encryptionKey)',
+          });
         } else if (code === 'ALTER_CONFIG' || code === 'ALTER_INVALID_ARGUMENT') {
           report({ status: 'fail', area: 'config', message: messageOf(err), fix: 'fix the option the message names in the config' });
         } else {
-          report({ status: 'fail', area: 'store', message: `${storeText}: ${messageOf(err)}`, fix: file ? 'check the path and file permissions' : 'check that PostgreSQL runs, the URL, user, password and database' });
+          report({
+            status: 'fail',
+            area: 'store',
+            message: `${storeText}: ${messageOf(err)}`,
+            fix: file ? 'check the path and file permissions' : 'check that PostgreSQL runs, the URL, user, password and database',
+          });
         }
       }
     }
@@ -112,7 +157,12 @@ export const doctor: CommandSpec = {
       (p): p is ProviderConfig => typeof p === 'object' && p !== null && typeof (p as { id?: unknown }).id === 'string',
     );
     if (configured.length === 0) {
-      report({ status: 'warn', area: 'providers', message: 'no providers configured', fix: 'add providers (providers.google({...}), …) to the config; tools and Connect need them' });
+      report({
+        status: 'warn',
+        area: 'providers',
+        message: 'no providers configured',
+        fix: 'add providers (providers.google({...}), …) to the config; tools and Connect need them',
+      });
     }
     for (const p of configured) {
       await checkProvider(p, { report, online, timeoutMs });
@@ -122,13 +172,28 @@ export const doctor: CommandSpec = {
     if (vault) {
       const base = vault.connect.baseUrl;
       if (base === undefined) {
-        report({ status: 'warn', area: 'connect', message: 'connect.baseUrl not set: servers must call vault.connect.listen(); "alter connect" serves Connect itself', fix: 'set connect: { baseUrl } to the public URL where vault.connect.handler() is mounted' });
+        report({
+          status: 'warn',
+          area: 'connect',
+          message: 'connect.baseUrl not set: servers must call vault.connect.listen(); "alter connect" serves Connect itself',
+          fix: 'set connect: { baseUrl } to the public URL where vault.connect.handler() is mounted',
+        });
       } else {
-        report({ status: 'ok', area: 'connect', message: `Connect URLs start with ${base}; register ${base}/connect/callback at each provider` });
+        report({
+          status: 'ok',
+          area: 'connect',
+          message: `Connect URLs start with ${base}; register ${base}/connect/callback at each provider`,
+        });
         if (online) {
           const probe = await probeUrl(`${base}/connect/callback`, timeoutMs);
           if (probe.ok) report({ status: 'ok', area: 'connect', message: `${base} answers (HTTP ${probe.status})` });
-          else report({ status: 'warn', area: 'connect', message: `${base} is not reachable (${probe.error})`, fix: 'start the server that mounts vault.connect.handler(), or fix connect.baseUrl' });
+          else
+            report({
+              status: 'warn',
+              area: 'connect',
+              message: `${base} is not reachable (${probe.error})`,
+              fix: 'start the server that mounts vault.connect.handler(), or fix connect.baseUrl',
+            });
         }
       }
     }
@@ -155,7 +220,13 @@ async function checkProvider(p: ProviderConfig, { report, online, timeoutMs }: P
     problems += 1;
     fail('no client secret', 'set clientSecret (JSON config: "clientSecretEnv": "<VAR>" and export the variable)');
   }
-  if (!Array.isArray(p.allowedHosts) || p.allowedHosts.length === 0) report({ status: 'warn', area, message: `${name}: allowedHosts is empty, so no API request can be sent`, fix: 'list the API hosts of the provider in allowedHosts' });
+  if (!Array.isArray(p.allowedHosts) || p.allowedHosts.length === 0)
+    report({
+      status: 'warn',
+      area,
+      message: `${name}: allowedHosts is empty, so no API request can be sent`,
+      fix: 'list the API hosts of the provider in allowedHosts',
+    });
 
   const endpoints: Array<[string, string]> = [];
   if (p.authorizationEndpoint && p.tokenEndpoint) {
@@ -164,7 +235,10 @@ async function checkProvider(p: ProviderConfig, { report, online, timeoutMs }: P
     endpoints.push(['discovery', `${p.issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`]);
   } else {
     problems += 1;
-    fail('no endpoints: neither authorizationEndpoint + tokenEndpoint nor an issuer', 'use a built-in provider factory, or set the endpoints (providers.oauth2) or issuer (providers.oidc)');
+    fail(
+      'no endpoints: neither authorizationEndpoint + tokenEndpoint nor an issuer',
+      'use a built-in provider factory, or set the endpoints (providers.oauth2) or issuer (providers.oidc)',
+    );
   }
   for (const [label, url] of endpoints) {
     let u: URL;
@@ -187,7 +261,11 @@ async function checkProvider(p: ProviderConfig, { report, online, timeoutMs }: P
     fail(`${label} ${u.origin} is not reachable (${probe.error})`, 'check the network, proxy and firewall, or the endpoint URL');
   }
   if (problems === 0) {
-    report({ status: 'ok', area, message: `${name}: configured${online && endpoints.length > 0 ? ', endpoints reachable' : ''} (hosts: ${(p.allowedHosts ?? []).join(', ') || '-'})` });
+    report({
+      status: 'ok',
+      area,
+      message: `${name}: configured${online && endpoints.length > 0 ? ', endpoints reachable' : ''} (hosts: ${(p.allowedHosts ?? []).join(', ') || '-'})`,
+    });
   }
 }
 
@@ -217,6 +295,8 @@ function messageOf(err: unknown): string {
 function finish(io: { stdout: NodeJS.WritableStream }, findings: readonly Finding[]): number {
   const failed = findings.filter((f) => f.status === 'fail').length;
   const warned = findings.filter((f) => f.status === 'warn').length;
-  io.stdout.write(`doctor: ${failed === 0 ? 'no problems' : `${failed} problem${failed === 1 ? '' : 's'}`}, ${warned} warning${warned === 1 ? '' : 's'}\n`);
+  io.stdout.write(
+    `doctor: ${failed === 0 ? 'no problems' : `${failed} problem${failed === 1 ? '' : 's'}`}, ${warned} warning${warned === 1 ? '' : 's'}\n`,
+  );
   return failed === 0 ? 0 : 1;
 }

@@ -57,8 +57,24 @@ export const grantsList: CommandSpec = {
     await write(
       io.stdout,
       renderTable(
-        [{ header: 'ID' }, { header: 'USER' }, { header: 'PROVIDER' }, { header: 'ACCOUNT' }, { header: 'STATUS' }, { header: 'EXPIRES' }, { header: 'SCOPES' }],
-        grants.map((g) => [g.id, g.user, g.provider, g.account || '-', g.status, g.expiresAt ? g.expiresAt.toISOString() : '-', g.scopes.join(' ')]),
+        [
+          { header: 'ID' },
+          { header: 'USER' },
+          { header: 'PROVIDER' },
+          { header: 'ACCOUNT' },
+          { header: 'STATUS' },
+          { header: 'EXPIRES' },
+          { header: 'SCOPES' },
+        ],
+        grants.map((g) => [
+          g.id,
+          g.user,
+          g.provider,
+          g.account || '-',
+          g.status,
+          g.expiresAt ? g.expiresAt.toISOString() : '-',
+          g.scopes.join(' '),
+        ]),
       ),
     );
     return 0;
@@ -101,15 +117,20 @@ export const grantsRevoke: CommandSpec = {
     }
     if (values.yes === true) throw new UsageError('--yes is only used with --all (see "alter grants revoke --help")');
     const bySelector = user !== undefined || provider !== undefined || account !== undefined;
-    if (bySelector && positionals.length > 0) throw new UsageError('give grant ids or --user/--provider, not both (see "alter grants revoke --help")');
-    if (!bySelector && positionals.length === 0) throw new UsageError('missing <grant-id>, --user and --provider, or --all (see "alter grants revoke --help")');
+    if (bySelector && positionals.length > 0)
+      throw new UsageError('give grant ids or --user/--provider, not both (see "alter grants revoke --help")');
+    if (!bySelector && positionals.length === 0)
+      throw new UsageError('missing <grant-id>, --user and --provider, or --all (see "alter grants revoke --help")');
     if (bySelector && (user === undefined || provider === undefined)) {
-      throw new UsageError(`${user === undefined ? '--user' : '--provider'} is required with ${user === undefined ? '--provider' : '--user'} (see "alter grants revoke --help")`);
+      throw new UsageError(
+        `${user === undefined ? '--user' : '--provider'} is required with ${user === undefined ? '--provider' : '--user'} (see "alter grants revoke --help")`,
+      );
     }
     const vault = await openVault();
     if (bySelector) {
       const done = await vault.grants.revoke({ user: user!, provider: provider!, ...(account !== undefined ? { account } : {}) });
-      if (!done.revoked) throw new NotFoundError(`no active ${provider} grant for user "${user}"${account !== undefined ? ` (account "${account}")` : ''}`);
+      if (!done.revoked)
+        throw new NotFoundError(`no active ${provider} grant for user "${user}"${account !== undefined ? ` (account "${account}")` : ''}`);
       io.stdout.write(`revoked the ${provider} grant of user "${user}"\n`);
       io.stderr.write(`${done.provider}: ${upstreamText(done)}\n`);
       return done.upstream === 'failed' ? 1 : 0;
@@ -161,7 +182,9 @@ async function revokeAll(args: {
   if (!args.yes) {
     // Revoking every grant is not undoable (users must reconnect): ask, or insist on --yes.
     if (io.stdin?.isTTY !== true) {
-      throw new UsageError(`--all would revoke ${grants.length} grant(s) of ${scope}; add --yes to confirm (see "alter grants revoke --help")`);
+      throw new UsageError(
+        `--all would revoke ${grants.length} grant(s) of ${scope}; add --yes to confirm (see "alter grants revoke --help")`,
+      );
     }
     if (!(await confirm(io, `Revoke ${grants.length} grant(s) of ${scope}, here and at the provider? [y/N] `))) {
       io.stderr.write('nothing revoked\n');
@@ -185,7 +208,9 @@ async function revokeAll(args: {
     `revoked ${revoked} grant(s) of ${scope}${interrupted}: ${counts.confirmed} confirmed, ${counts.unsupported} unsupported, ${counts.failed} failed at the provider\n`,
   );
   if (counts.failed > 0) {
-    throw new CheckFailedError(`${counts.failed} grant(s) were revoked here but not at the provider; revoke them in the provider's settings (see the FAILED lines above)`);
+    throw new CheckFailedError(
+      `${counts.failed} grant(s) were revoked here but not at the provider; revoke them in the provider's settings (see the FAILED lines above)`,
+    );
   }
   return interrupted ? 130 : 0;
 }

@@ -7,4 +7,14 @@ import { grantsList, grantsRevoke } from './grants.js';
 import { keysRotate } from './keys.js';
 import { storePrune } from './store.js';
 
-export const COMMANDS: readonly CommandSpec[] = [grantsList, grantsRevoke, connect, auditTail, auditVerify, auditExport, keysRotate, storePrune, doctor];
+export const COMMANDS: readonly CommandSpec[] = [
+  grantsList,
+  grantsRevoke,
+  connect,
+  auditTail,
+  auditVerify,
+  auditExport,
+  keysRotate,
+  storePrune,
+  doctor,
+];

@@ -27,7 +27,11 @@ export const keysRotate: CommandSpec = {
     'opens the vault, so configure the new key on every server and restart them (a running server holding\n' +
     'only the old key fails to read grants until then). With the development key file, the file is updated.',
   options: {
-    'new-key': { type: 'string', value: 'base64', description: 'the new key (32 bytes, base64); visible in shell history, prefer --new-key-env' },
+    'new-key': {
+      type: 'string',
+      value: 'base64',
+      description: 'the new key (32 bytes, base64); visible in shell history, prefer --new-key-env',
+    },
     'new-key-env': { type: 'string', value: 'VAR', description: 'read the new key from this environment variable' },
   },
   positionals: [],
@@ -36,7 +40,8 @@ export const keysRotate: CommandSpec = {
   async run({ io, values, openVault, loadConfig }) {
     const given = stringOption(values, 'new-key');
     const envName = stringOption(values, 'new-key-env');
-    if (given !== undefined && envName !== undefined) throw new UsageError('give --new-key or --new-key-env, not both (see "alter keys rotate --help")');
+    if (given !== undefined && envName !== undefined)
+      throw new UsageError('give --new-key or --new-key-env, not both (see "alter keys rotate --help")');
     let newKey: string;
     let generated = false;
     if (given !== undefined) newKey = checkKey(given, '--new-key');
@@ -56,7 +61,9 @@ export const keysRotate: CommandSpec = {
       // Printed before rotating: if the process dies mid-way, the operator already holds the key
       // the vault may now need (the rotation itself is one transaction: all or nothing).
       io.stdout.write(`${newKey}\n`);
-      io.stderr.write('alter: warning: the new key above is shown only once. Store it now (secret manager, ALTER_VAULT_KEY); without it the vault cannot be opened.\n');
+      io.stderr.write(
+        'alter: warning: the new key above is shown only once. Store it now (secret manager, ALTER_VAULT_KEY); without it the vault cannot be opened.\n',
+      );
     }
     const { resealed, keyId } = await vault.rotateKey(newKey);
     if (keyId === oldKeyId) {
@@ -74,8 +81,13 @@ export const keysRotate: CommandSpec = {
       renameSync(tmp, file);
       io.stderr.write(`updated the development key file ${DEV_KEY_FILE}\n`);
     } else {
-      const where = config.sources.encryptionKey === 'environment' ? 'ALTER_VAULT_KEY' : `encryptionKey in ${config.file ? path.basename(config.file) : 'the config'}`;
-      io.stderr.write(`next: set ${where} to the new key on every server and restart them; the old key (id ${oldKeyId}) no longer opens this vault\n`);
+      const where =
+        config.sources.encryptionKey === 'environment'
+          ? 'ALTER_VAULT_KEY'
+          : `encryptionKey in ${config.file ? path.basename(config.file) : 'the config'}`;
+      io.stderr.write(
+        `next: set ${where} to the new key on every server and restart them; the old key (id ${oldKeyId}) no longer opens this vault\n`,
+      );
     }
     return 0;
   },

@@ -28,7 +28,10 @@ export const storePrune: CommandSpec = {
     const vault = await openVault();
     const result = await vault.pruneExpired({ batchSize });
     if (values.json === true) io.stdout.write(`${JSON.stringify({ removed: result.removed, batches: result.batches })}\n`);
-    else io.stdout.write(`removed ${result.removed} expired row${result.removed === 1 ? '' : 's'} (${result.batches} batch${result.batches === 1 ? '' : 'es'})\n`);
+    else
+      io.stdout.write(
+        `removed ${result.removed} expired row${result.removed === 1 ? '' : 's'} (${result.batches} batch${result.batches === 1 ? '' : 'es'})\n`,
+      );
     return 0;
   },
 };

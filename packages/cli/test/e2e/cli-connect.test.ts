@@ -78,7 +78,13 @@ describe('alter connect and doctor against the sandbox (built bin)', () => {
     expect(lines).toHaveLength(2);
     expect(lines[1]).toMatch(/^connected github for user "user-42": account \S+, scopes .*repo.*, grant \S+$/);
 
-    const vault = new AlterVault({ caller: 'test', providers: [github], store: path.join(dir, 'vault.db'), encryptionKey: key, logger: leak.logger });
+    const vault = new AlterVault({
+      caller: 'test',
+      providers: [github],
+      store: path.join(dir, 'vault.db'),
+      encryptionKey: key,
+      logger: leak.logger,
+    });
     try {
       const grants = await vault.grants.list({ user: 'user-42' });
       expect(grants).toHaveLength(1);
@@ -109,7 +115,14 @@ describe('alter connect and doctor against the sandbox (built bin)', () => {
     await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
     const baseUrl = `http://127.0.0.1:${(http.address() as { port: number }).port}`;
     const store = path.join(serverDir, 'vault.db');
-    const server = new AlterVault({ caller: 'server', providers: [github], store, encryptionKey: key, connect: { baseUrl }, logger: leak.logger });
+    const server = new AlterVault({
+      caller: 'server',
+      providers: [github],
+      store,
+      encryptionKey: key,
+      connect: { baseUrl },
+      logger: leak.logger,
+    });
     handler = server.connect.handler();
     sandbox.registerRedirectUri(`${baseUrl}/connect/callback`);
     try {
@@ -154,13 +167,17 @@ describe('alter connect and doctor against the sandbox (built bin)', () => {
     const r = await runCli(['connect', 'github', '--user', 'user-44', '--timeout', '1'], { cwd: dir, env: env() });
     leak.inspect(r.stderr, 'connect timeout');
     expect(r.code).toBe(1);
-    expect(r.stderr.trimEnd().split('\n').at(-1)).toMatch(/^alter: Connect session .* still pending after 1000 ms\. \[ALTER_CONNECT_SESSION\]$/);
+    expect(r.stderr.trimEnd().split('\n').at(-1)).toMatch(
+      /^alter: Connect session .* still pending after 1000 ms\. \[ALTER_CONNECT_SESSION\]$/,
+    );
   });
 
   it('refuses an unknown provider in one line', async () => {
     const r = await runCli(['connect', 'dropbox', '--user', 'u'], { cwd: dir, env: env() });
     expect(r.code).toBe(1);
-    expect(r.stderr.trimEnd().split('\n').at(-1)).toMatch(/^alter: Unknown provider "dropbox"\. Configured providers: github\..*\[ALTER_CONFIG\]$/);
+    expect(r.stderr.trimEnd().split('\n').at(-1)).toMatch(
+      /^alter: Unknown provider "dropbox"\. Configured providers: github\..*\[ALTER_CONFIG\]$/,
+    );
   });
 
   it('doctor reaches the sandbox endpoints of a good config', async () => {
@@ -176,11 +193,17 @@ describe('alter connect and doctor against the sandbox (built bin)', () => {
     const broken = tempDir('alter-cli-broken-');
     writeFileSync(
       path.join(broken, 'alter.config.json'),
-      JSON.stringify({ caller: 'broken', store: 'nowhere/vault.db', providers: { google: { clientId: 'cid.apps.googleusercontent.com', clientSecretEnv: 'GOOGLE_CLIENT_SECRET' } } }),
+      JSON.stringify({
+        caller: 'broken',
+        store: 'nowhere/vault.db',
+        providers: { google: { clientId: 'cid.apps.googleusercontent.com', clientSecretEnv: 'GOOGLE_CLIENT_SECRET' } },
+      }),
     );
     const r = await runCli(['doctor', '--offline'], { cwd: broken, env: env() });
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/^FAIL\s+config\s+providers\.google\.clientSecretEnv names GOOGLE_CLIENT_SECRET, which is not set \(provider google is left out\)$/m);
+    expect(r.stdout).toMatch(
+      /^FAIL\s+config\s+providers\.google\.clientSecretEnv names GOOGLE_CLIENT_SECRET, which is not set \(provider google is left out\)$/m,
+    );
     expect(r.stdout).toMatch(/fix: export GOOGLE_CLIENT_SECRET=… /);
     expect(r.stdout).toMatch(/^FAIL\s+store\s+sqlite nowhere\/vault\.db: the file does not exist$/m);
     expect(r.stdout).toMatch(/^WARN\s+providers\s+no providers configured$/m);

@@ -35,7 +35,13 @@ describe('alter grants revoke --all against the sandbox (built bin)', () => {
       path.join(dir, 'alter.config.mjs'),
       `export default {\n  caller: 'cli-revoke-test',\n  store: 'vault.db',\n  providers: ${JSON.stringify(configs.map((c) => ({ ...c, clientSecret: c.clientSecret })))},\n};\n`,
     );
-    vault = new AlterVault({ caller: 'test', providers: configs, store: path.join(dir, 'vault.db'), encryptionKey: key, logger: leak.logger });
+    vault = new AlterVault({
+      caller: 'test',
+      providers: configs,
+      store: path.join(dir, 'vault.db'),
+      encryptionKey: key,
+      logger: leak.logger,
+    });
     const { url } = await vault.connect.listen();
     sandbox.registerRedirectUri(`${url}/connect/callback`);
   }, 60_000);
@@ -65,7 +71,11 @@ describe('alter grants revoke --all against the sandbox (built bin)', () => {
     (await fetch(`${sandbox.apiBase('api.github.com')}/user`, { headers: { authorization: `Bearer ${token}` } })).status;
 
   it('revokes every GitHub grant at GitHub with N/M progress on stderr and a summary, leaving other providers alone', async () => {
-    const tokens = [await connect('u-alice', 'github', 'alice'), await connect('u-bob', 'github', 'bob'), await connect('u-carol', 'github', 'carol')];
+    const tokens = [
+      await connect('u-alice', 'github', 'alice'),
+      await connect('u-bob', 'github', 'bob'),
+      await connect('u-carol', 'github', 'carol'),
+    ];
     await connect('u-alice', 'google', 'alice');
     for (const t of tokens) expect(await githubUser(t)).toBe(200);
 
@@ -80,7 +90,9 @@ describe('alter grants revoke --all against the sandbox (built bin)', () => {
     const progress = r.stderr.trimEnd().split('\n');
     expect(progress).toHaveLength(3);
     for (const [i, line] of progress.entries()) {
-      expect(line).toMatch(new RegExp(`^revoking ${i + 1}/3: github grant \\S+ of user "u-\\w+" \\(account \\w+\\): provider confirmed the revocation$`));
+      expect(line).toMatch(
+        new RegExp(`^revoking ${i + 1}/3: github grant \\S+ of user "u-\\w+" \\(account \\w+\\): provider confirmed the revocation$`),
+      );
     }
     expect(r.stdout).toBe('revoked 3 grant(s) of provider github: 3 confirmed, 0 unsupported, 0 failed at the provider\n');
 
@@ -108,7 +120,9 @@ describe('alter grants revoke --all against the sandbox (built bin)', () => {
     const lines = r.stderr.trimEnd().split('\n');
     expect(lines).toHaveLength(3);
     expect(lines.filter((l) => /^revoking [12]\/2: /.test(l))).toHaveLength(2);
-    expect(r.stderr).toMatch(/revoking \d\/2: github grant \S+ of user "u-dave" \(account dave\): provider revocation FAILED \(DELETE https:\/\/api\.github\.com\/applications\/\{client_id\}\/grant answered HTTP 503\)/);
+    expect(r.stderr).toMatch(
+      /revoking \d\/2: github grant \S+ of user "u-dave" \(account dave\): provider revocation FAILED \(DELETE https:\/\/api\.github\.com\/applications\/\{client_id\}\/grant answered HTTP 503\)/,
+    );
     expect(r.stderr).toMatch(/revoking \d\/2: google grant \S+ of user "u-dave" \(account \S+\): provider confirmed the revocation/);
     expect(lines[2]).toMatch(/^alter: 1 grant\(s\) were revoked here but not at the provider/);
     expect(r.stdout).toBe('revoked 2 grant(s) of user "u-dave": 1 confirmed, 0 unsupported, 1 failed at the provider\n');

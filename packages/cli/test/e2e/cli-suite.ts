@@ -65,9 +65,24 @@ export function defineCliSuite(backend: SuiteBackend): void {
 
     const bob = await alter(v, ['grants', 'list', '--user', 'bob', '--json']);
     expect(bob.code).toBe(0);
-    const rows = bob.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(rows).toEqual([expect.objectContaining({ id: v.grants.bob.id, user: 'bob', provider: 'acme', scopes: ['read'], status: 'active' })]);
-    expect(Object.keys(rows[0]!).sort()).toEqual(['account', 'createdAt', 'expiresAt', 'id', 'provider', 'scopes', 'status', 'updatedAt', 'user']);
+    const rows = bob.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(rows).toEqual([
+      expect.objectContaining({ id: v.grants.bob.id, user: 'bob', provider: 'acme', scopes: ['read'], status: 'active' }),
+    ]);
+    expect(Object.keys(rows[0]!).sort()).toEqual([
+      'account',
+      'createdAt',
+      'expiresAt',
+      'id',
+      'provider',
+      'scopes',
+      'status',
+      'updatedAt',
+      'user',
+    ]);
   });
 
   it('grants revoke by id and by user+provider; revoked grants show only with --all', async () => {
@@ -84,14 +99,21 @@ export function defineCliSuite(backend: SuiteBackend): void {
     expect(bySelector.stderr).toContain('github: provider revocation FAILED (provider "github" is not configured');
 
     const active = await alter(v, ['grants', 'list', '--json']);
-    expect(active.stdout.trimEnd().split('\n').map((l) => (JSON.parse(l) as { user: string }).user)).toEqual(['bob']);
+    expect(
+      active.stdout
+        .trimEnd()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as { user: string }).user),
+    ).toEqual(['bob']);
     const all = await alter(v, ['grants', 'list', '--all']);
     expect(all.stdout).toMatch(new RegExp(`${v.grants.alice.id}\\s+alice\\s+acme\\s+-\\s+revoked`));
 
     // The vault agrees: alice's grant is revoked for real.
     const vault = v.open();
     try {
-      await expect(vault.request('acme', 'GET', 'http://127.0.0.1:9/x', { user: 'alice' })).rejects.toMatchObject({ code: 'ALTER_GRANT_REVOKED' });
+      await expect(vault.request('acme', 'GET', 'http://127.0.0.1:9/x', { user: 'alice' })).rejects.toMatchObject({
+        code: 'ALTER_GRANT_REVOKED',
+      });
     } finally {
       await vault.close();
     }
@@ -117,7 +139,10 @@ export function defineCliSuite(backend: SuiteBackend): void {
     expect(r.stdout).toContain('access_token=%5BREDACTED%5D');
 
     const json = await alter(v, ['audit', 'tail', '-n', '100', '--user', 'bob', '--json']);
-    const rows = json.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as { user: string; seq: number });
+    const rows = json.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { user: string; seq: number });
     expect(rows).toHaveLength(Math.ceil(v.auditRows / 3));
     expect(rows.every((x) => x.user === 'bob')).toBe(true);
 
@@ -171,9 +196,17 @@ export function defineCliSuite(backend: SuiteBackend): void {
     const jsonl = await alter(v, ['audit', 'export', '--format', 'jsonl']);
     expect(jsonl.code).toBe(0);
     expect(jsonl.stderr).toBe(`exported: ${v.auditRows} rows\n`);
-    const parsed = jsonl.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const parsed = jsonl.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(parsed).toEqual(expected);
-    expect(parsed[0]).toMatchObject({ parentTool: 'summarize_inbox', tool: 'list_things', chain: ['summarize_inbox', 'list_things'], reason: v.awkwardReason });
+    expect(parsed[0]).toMatchObject({
+      parentTool: 'summarize_inbox',
+      tool: 'list_things',
+      chain: ['summarize_inbox', 'list_things'],
+      reason: v.awkwardReason,
+    });
 
     const csv = await alter(v, ['audit', 'export', '--format', 'csv']);
     expect(csv.code).toBe(0);
@@ -187,7 +220,10 @@ export function defineCliSuite(backend: SuiteBackend): void {
     expect(table[1]![AUDIT_FIELDS.indexOf('reason')]).toBe(v.awkwardReason);
 
     const filtered = await alter(v, ['audit', 'export', '--user', 'alice', '--tool', 'get_thing', '--since', '1h']);
-    const rows = filtered.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as { user: string; tool: string });
+    const rows = filtered.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { user: string; tool: string });
     expect(rows.length).toBe(expected.filter((e) => e.user === 'alice' && e.tool === 'get_thing').length);
     expect(rows.length).toBeGreaterThan(0);
     expect(rows.every((x) => x.user === 'alice' && x.tool === 'get_thing')).toBe(true);
@@ -299,7 +335,11 @@ export function defineCliSuite(backend: SuiteBackend): void {
       await vault.ready();
       const namespaces = ['connect', 'auth:codes', 'auth:requests', 'auth:refresh-tokens', 'auth:families'];
       for (let i = 0; i < 2_500; i += 250) {
-        await Promise.all(Array.from({ length: 250 }, (_, j) => vault.store.kvPut(namespaces[(i + j) % namespaces.length]!, `old-${i + j}`, '{"status":"complete"}', past)));
+        await Promise.all(
+          Array.from({ length: 250 }, (_, j) =>
+            vault.store.kvPut(namespaces[(i + j) % namespaces.length]!, `old-${i + j}`, '{"status":"complete"}', past),
+          ),
+        );
       }
       await vault.store.kvPut('connect', 'live-session', '{"status":"pending"}', future);
       await vault.store.kvPut('auth:refresh-tokens', 'live-token', '{"spent":false}', future);

@@ -5,7 +5,17 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { assertBuilt, runCli } from '../support/cli-process.js';
 
-const COMMANDS = [['grants', 'list'], ['grants', 'revoke'], ['connect'], ['audit', 'tail'], ['audit', 'verify'], ['audit', 'export'], ['keys', 'rotate'], ['store', 'prune'], ['doctor']];
+const COMMANDS = [
+  ['grants', 'list'],
+  ['grants', 'revoke'],
+  ['connect'],
+  ['audit', 'tail'],
+  ['audit', 'verify'],
+  ['audit', 'export'],
+  ['keys', 'rotate'],
+  ['store', 'prune'],
+  ['doctor'],
+];
 
 describe('alter usage (built bin)', () => {
   let cwd: string;
@@ -77,7 +87,9 @@ describe('alter usage (built bin)', () => {
     const key = Buffer.alloc(32, 3).toString('base64');
     const missing = await alter(['grants', 'list'], { ALTER_VAULT_KEY: key, ALTER_VAULT_STORE: 'missing.db' });
     expect(missing.code).toBe(1);
-    expect(missing.stderr).toBe('alter: the SQLite vault missing.db does not exist: check --store, ALTER_VAULT_STORE or the config\'s store\n');
+    expect(missing.stderr).toBe(
+      "alter: the SQLite vault missing.db does not exist: check --store, ALTER_VAULT_STORE or the config's store\n",
+    );
 
     const noKey = await alter(['audit', 'verify']);
     expect(noKey.code).toBe(1);
@@ -86,7 +98,10 @@ describe('alter usage (built bin)', () => {
     const noConfig = await alter(['grants', 'list', '--config', 'nope.mjs']);
     expect(noConfig).toMatchObject({ code: 1, stderr: 'alter: config file nope.mjs does not exist (--config)\n' });
 
-    const pgDown = await alter(['grants', 'list'], { ALTER_VAULT_KEY: key, ALTER_VAULT_STORE: 'postgres://nobody:pw-123456@127.0.0.1:1/none' });
+    const pgDown = await alter(['grants', 'list'], {
+      ALTER_VAULT_KEY: key,
+      ALTER_VAULT_STORE: 'postgres://nobody:pw-123456@127.0.0.1:1/none',
+    });
     expect(pgDown.code).toBe(1);
     expect(pgDown.stderr.trimEnd().split('\n')).toHaveLength(1);
     expect(pgDown.stderr).toMatch(/^alter: .*ECONNREFUSED.*\[ALTER_STORE\]$/m);

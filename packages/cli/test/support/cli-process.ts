@@ -14,7 +14,8 @@ export const BIN = path.join(REPO_ROOT, 'packages/cli/dist/bin.js');
 /** @throws Error telling to run `pnpm build` when the bin (or the vault it imports) is not built. */
 export function assertBuilt(): void {
   for (const file of [BIN, path.join(REPO_ROOT, 'packages/vault/dist/index.js')]) {
-    if (!existsSync(file)) throw new Error(`${path.relative(REPO_ROOT, file)} is missing: run \`pnpm build\` at the repository root before these tests.`);
+    if (!existsSync(file))
+      throw new Error(`${path.relative(REPO_ROOT, file)} is missing: run \`pnpm build\` at the repository root before these tests.`);
   }
 }
 
@@ -37,7 +38,11 @@ function childEnv(env: Readonly<Record<string, string>> | undefined): NodeJS.Pro
 /** Runs `alter <args>` to completion (asynchronously: the sandbox lives in this process). */
 export function runCli(args: readonly string[], options: CliRunOptions): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd, env: childEnv(options.env), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd: options.cwd,
+      env: childEnv(options.env),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => {
@@ -63,7 +68,11 @@ export interface CliProcess {
 }
 
 export function startCli(args: readonly string[], options: CliRunOptions): CliProcess {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd, env: childEnv(options.env), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, ...args], {
+    cwd: options.cwd,
+    env: childEnv(options.env),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   const waiters: Array<() => void> = [];
@@ -91,7 +100,10 @@ export function startCli(args: readonly string[], options: CliRunOptions): CliPr
     output: () => ({ stdout, stderr }),
     stdoutLine(pattern, timeoutMs = 15_000) {
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no stdout line matching ${pattern} within ${timeoutMs} ms; stdout: ${stdout}; stderr: ${stderr}`)), timeoutMs);
+        const timer = setTimeout(
+          () => reject(new Error(`no stdout line matching ${pattern} within ${timeoutMs} ms; stdout: ${stdout}; stderr: ${stderr}`)),
+          timeoutMs,
+        );
         const check = () => {
           const line = stdout.split('\n').find((l) => pattern.test(l));
           if (line !== undefined) {

@@ -58,7 +58,8 @@ export async function seedVault(leak: LeakCheck, options: { store?: string; coun
     }),
     providers.github({ clientId: 'gh-client', clientSecret: leak.secret('github-client-secret-abcdef', 'github client secret') }),
   ];
-  const open = (o: { key?: string } = {}) => new AlterVault({ caller: 'test', providers: seeded, store, encryptionKey: o.key ?? key, logger: leak.logger });
+  const open = (o: { key?: string } = {}) =>
+    new AlterVault({ caller: 'test', providers: seeded, store, encryptionKey: o.key ?? key, logger: leak.logger });
 
   const vault = new AlterVault({ caller: 'seed-server', providers: seeded, store, encryptionKey: key, logger: leak.logger });
   const tokens = {
@@ -75,8 +76,20 @@ export async function seedVault(leak: LeakCheck, options: { store?: string; coun
       expiresAt: new Date(Date.now() + 3_600_000),
       scopes: ['read', 'write'],
     });
-    const bob = await vault.grants.put({ user: 'bob', provider: 'acme', accessToken: tokens.bob, expiresAt: new Date(Date.now() + 3_600_000), scopes: ['read'] });
-    const carol = await vault.grants.put({ user: 'carol', provider: 'github', account: 'carol-gh', accessToken: tokens.carol, scopes: ['repo'] });
+    const bob = await vault.grants.put({
+      user: 'bob',
+      provider: 'acme',
+      accessToken: tokens.bob,
+      expiresAt: new Date(Date.now() + 3_600_000),
+      scopes: ['read'],
+    });
+    const carol = await vault.grants.put({
+      user: 'carol',
+      provider: 'github',
+      account: 'carol-gh',
+      accessToken: tokens.carol,
+      scopes: ['repo'],
+    });
 
     const queryToken = leak.secret(`query-secret-${randomBytes(8).toString('hex')}`, 'secret query value');
     for (let i = 0; i < count; i++) {
@@ -89,7 +102,8 @@ export async function seedVault(leak: LeakCheck, options: { store?: string; coun
           ...(i % 5 === 0 ? { reason: AWKWARD } : {}),
         });
       // Nested contexts: inner rows carry parentTool and the whole chain.
-      if (i % 2 === 0) await vault.withAuditContext({ tool: 'summarize_inbox' }, () => vault.withAuditContext({ tool: 'list_things' }, call));
+      if (i % 2 === 0)
+        await vault.withAuditContext({ tool: 'summarize_inbox' }, () => vault.withAuditContext({ tool: 'list_things' }, call));
       else await vault.withAuditContext({ tool: 'get_thing' }, call);
     }
     await vault.audit.flush();

@@ -6,7 +6,11 @@ import type { CommandSpec } from '../../src/command.js';
 const spec: CommandSpec = {
   path: ['grants', 'revoke'],
   summary: 'test',
-  options: { user: { type: 'string', description: 'u' }, json: { type: 'boolean', description: 'j' }, limit: { type: 'string', short: 'n', description: 'n' } },
+  options: {
+    user: { type: 'string', description: 'u' },
+    json: { type: 'boolean', description: 'j' },
+    limit: { type: 'string', short: 'n', description: 'n' },
+  },
   positionals: [{ name: 'grant-id', description: 'g', required: true }],
   examples: [],
   usesVault: true,

@@ -32,10 +32,18 @@ describe('loadConfig', () => {
   });
 
   it('loads alter.config.mjs (object or function) and lets the file win over the environment, flags over both', async () => {
-    writeFileSync(path.join(dir, 'alter.config.mjs'), `export default async () => ({ caller: 'srv', store: 'file.db', providers: [{ id: 'x' }], connect: { baseUrl: 'http://127.0.0.1:9' } });`);
+    writeFileSync(
+      path.join(dir, 'alter.config.mjs'),
+      `export default async () => ({ caller: 'srv', store: 'file.db', providers: [{ id: 'x' }], connect: { baseUrl: 'http://127.0.0.1:9' } });`,
+    );
     const cfg = await load({ ALTER_VAULT_STORE: 'env.db', ALTER_CALLER: 'env' });
     expect(cfg.file).toBe(path.join(dir, 'alter.config.mjs'));
-    expect(cfg.options).toMatchObject({ caller: 'srv', store: 'file.db', providers: [{ id: 'x' }], connect: { baseUrl: 'http://127.0.0.1:9' } });
+    expect(cfg.options).toMatchObject({
+      caller: 'srv',
+      store: 'file.db',
+      providers: [{ id: 'x' }],
+      connect: { baseUrl: 'http://127.0.0.1:9' },
+    });
     expect(cfg.sources.store).toBe('config file');
 
     const flagged = await load({ ALTER_VAULT_STORE: 'env.db' }, { store: 'flag.db', caller: 'cli' });
@@ -57,12 +65,13 @@ describe('loadConfig', () => {
     );
     const cfg = await load({ G_SECRET: 'shh-secret', MY_KEY: 'key-from-env' });
     expect(cfg.options.encryptionKey).toBe('key-from-env');
-    expect(cfg.options.providers).toEqual([
-      { kind: 'google', clientId: 'cid', clientSecret: 'shh-secret' },
-    ]);
+    expect(cfg.options.providers).toEqual([{ kind: 'google', clientId: 'cid', clientSecret: 'shh-secret' }]);
     expect(cfg.problems).toEqual(['providers.corp.clientSecretEnv names MISSING, which is not set (provider corp is left out)']);
 
-    writeFileSync(path.join(dir, 'typed.json'), JSON.stringify({ providers: { corp: { type: 'oidc', issuer: 'https://id.corp.test', clientId: 'c2' } } }));
+    writeFileSync(
+      path.join(dir, 'typed.json'),
+      JSON.stringify({ providers: { corp: { type: 'oidc', issuer: 'https://id.corp.test', clientId: 'c2' } } }),
+    );
     const typed = await load({}, { config: 'typed.json' });
     expect(typed.options.providers).toEqual([{ kind: 'oidc', id: 'corp', issuer: 'https://id.corp.test', clientId: 'c2' }]);
   });
@@ -74,7 +83,9 @@ describe('loadConfig', () => {
     await expect(load({}, { config: 'bad.json' })).rejects.toThrow(/bad\.json is not valid JSON/);
 
     writeFileSync(path.join(dir, 'unknown.json'), JSON.stringify({ providers: { dropbox: { clientId: 'x' } } }));
-    await expect(load({}, { config: 'unknown.json' })).rejects.toThrow(/providers\.dropbox: unknown provider type "dropbox" \(known: google, oidc/);
+    await expect(load({}, { config: 'unknown.json' })).rejects.toThrow(
+      /providers\.dropbox: unknown provider type "dropbox" \(known: google, oidc/,
+    );
 
     writeFileSync(path.join(dir, 'arr.mjs'), 'export default { providers: { google: {} } };');
     await expect(load({}, { config: 'arr.mjs' })).rejects.toThrow(/providers must be an array/);

@@ -4,10 +4,13 @@ import { renderTable } from '../../src/output/table.js';
 
 describe('renderTable', () => {
   it('pads columns to the widest cell and leaves no trailing spaces', () => {
-    const out = renderTable([{ header: 'USER' }, { header: 'N', align: 'right' }, { header: 'PROVIDER' }], [
-      ['alice', '7', 'github'],
-      ['bo', '123', 'google'],
-    ]);
+    const out = renderTable(
+      [{ header: 'USER' }, { header: 'N', align: 'right' }, { header: 'PROVIDER' }],
+      [
+        ['alice', '7', 'github'],
+        ['bo', '123', 'google'],
+      ],
+    );
     expect(out).toBe('USER     N  PROVIDER\nalice    7  github\nbo     123  google\n');
   });
 

@@ -56,15 +56,26 @@ export async function mintAccessToken(key: SigningKey, issuer: string, input: Mi
  */
 export async function verifyAccessTokenJwt(key: SigningKey, issuer: string, resource: string, token: string): Promise<AccessTokenClaims> {
   try {
-    const { payload } = await jwtVerify(token, key.publicKey, { algorithms: [ACCESS_TOKEN_ALG], typ: 'at+jwt', issuer, audience: resource });
-    if (typeof payload.sub !== 'string' || typeof payload.client_id !== 'string' || typeof payload.fid !== 'string' || typeof payload.exp !== 'number') {
+    const { payload } = await jwtVerify(token, key.publicKey, {
+      algorithms: [ACCESS_TOKEN_ALG],
+      typ: 'at+jwt',
+      issuer,
+      audience: resource,
+    });
+    if (
+      typeof payload.sub !== 'string' ||
+      typeof payload.client_id !== 'string' ||
+      typeof payload.fid !== 'string' ||
+      typeof payload.exp !== 'number'
+    ) {
       throw new InvalidTokenError('Access token is missing required claims');
     }
     return payload as unknown as AccessTokenClaims;
   } catch (err) {
     if (err instanceof InvalidTokenError) throw err;
     if (err instanceof joseErrors.JWTExpired) throw new InvalidTokenError('Token has expired');
-    if (err instanceof joseErrors.JWTClaimValidationFailed && err.claim === 'aud') throw new InvalidTokenError('Token was not issued for this resource');
+    if (err instanceof joseErrors.JWTClaimValidationFailed && err.claim === 'aud')
+      throw new InvalidTokenError('Token was not issued for this resource');
     if (err instanceof joseErrors.JWTClaimValidationFailed) throw new InvalidTokenError(`Token claim "${err.claim}" is invalid`);
     if (err instanceof joseErrors.JOSEError) throw new InvalidTokenError('Token signature or format is invalid');
     throw err;

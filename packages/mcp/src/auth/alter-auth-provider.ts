@@ -23,14 +23,26 @@ import type { Express, RequestHandler } from 'express';
 import { type AlterVault, InvalidArgumentError, isLoopbackHost, VaultConfigError } from '@alter/vault';
 import type { HttpAuthPlugin, HttpAuthPluginInstallOptions } from '../http-auth-plugin.js';
 import { AlterClientsStore } from './alter-clients-store.js';
-import { type AlterAuthProviderOptions, type ResolvedAuthProviderOptions, type ResolvedUrls, resolveAuthProviderOptions, resolveUrls } from './auth-provider-options.js';
+import {
+  type AlterAuthProviderOptions,
+  type ResolvedAuthProviderOptions,
+  type ResolvedUrls,
+  resolveAuthProviderOptions,
+  resolveUrls,
+} from './auth-provider-options.js';
 import { AuthRecords } from './auth-records.js';
 import { AUTHORIZE_PATHS, AuthorizeFlow } from './authorize-flow.js';
 import { bearerGuard } from './bearer-guard.js';
 import { BrowserSession } from './browser-session.js';
 import { errorPageHandler } from './error-page.js';
 import { FORM_LIMIT, allowAnyOrigin, allowMethods, formBody, oauthRoute } from './internal/oauth-http.js';
-import { ENDPOINT_PATHS, authorizationServerMetadata, jsonDocument, jwksDocument, protectedResourceMetadata } from './metadata-endpoints.js';
+import {
+  ENDPOINT_PATHS,
+  authorizationServerMetadata,
+  jsonDocument,
+  jwksDocument,
+  protectedResourceMetadata,
+} from './metadata-endpoints.js';
 import type { AuthInfo, AuthorizationServerMetadata, ProtectedResourceMetadata } from './oauth-types.js';
 import { type RateLimit, rateLimitByClientAddress } from './rate-limiter.js';
 import { registrationBodyParser } from './registration-body.js';
@@ -141,22 +153,43 @@ export class AlterAuthProvider implements HttpAuthPlugin {
    */
   install(app: Express, options?: HttpAuthPluginInstallOptions): RequestHandler {
     if (!this.#urls) {
-      if (!options?.baseUrl) throw new VaultConfigError('AlterAuthProvider needs its public URL: pass options.baseUrl (the MCP endpoint URL, e.g. "https://mcp.example.com/mcp").');
+      if (!options?.baseUrl)
+        throw new VaultConfigError(
+          'AlterAuthProvider needs its public URL: pass options.baseUrl (the MCP endpoint URL, e.g. "https://mcp.example.com/mcp").',
+        );
       this.#urls = resolveUrls(new URL(options.mcpPath || '/mcp', options.baseUrl).href, 'install options.baseUrl');
     }
     const urls = this.#urls;
     const { limits, logger } = this.#options;
-    const limited = (limit: RateLimit | false, endpoint: string): RequestHandler[] => (limit ? [rateLimitByClientAddress(limit, endpoint)] : []);
+    const limited = (limit: RateLimit | false, endpoint: string): RequestHandler[] =>
+      limit ? [rateLimitByClientAddress(limit, endpoint)] : [];
     const documentMethods = ['GET', 'HEAD'];
 
-    app.use(ENDPOINT_PATHS.asMetadata, allowAnyOrigin(documentMethods), allowMethods(documentMethods), jsonDocument(this.authorizationServerMetadata));
+    app.use(
+      ENDPOINT_PATHS.asMetadata,
+      allowAnyOrigin(documentMethods),
+      allowMethods(documentMethods),
+      jsonDocument(this.authorizationServerMetadata),
+    );
     app.use(urls.prmPath, allowAnyOrigin(documentMethods), allowMethods(documentMethods), jsonDocument(this.protectedResourceMetadata));
-    app.use(ENDPOINT_PATHS.jwks, allowAnyOrigin(documentMethods), allowMethods(documentMethods), jwksDocument(() => this.#signingKey()));
+    app.use(
+      ENDPOINT_PATHS.jwks,
+      allowAnyOrigin(documentMethods),
+      allowMethods(documentMethods),
+      jwksDocument(() => this.#signingKey()),
+    );
 
     // The browser flow. Cookies, so no CORS. Authorize is counted before the client is looked up
     // (which may fetch its metadata document).
-    app.post(AUTHORIZE_PATHS.consent, express.urlencoded({ extended: false, limit: FORM_LIMIT }), oauthRoute(logger, (req, res) => this.#flow.consent(req, res)));
-    app.get(AUTHORIZE_PATHS.complete, oauthRoute(logger, (req, res) => this.#flow.complete(req, res)));
+    app.post(
+      AUTHORIZE_PATHS.consent,
+      express.urlencoded({ extended: false, limit: FORM_LIMIT }),
+      oauthRoute(logger, (req, res) => this.#flow.consent(req, res)),
+    );
+    app.get(
+      AUTHORIZE_PATHS.complete,
+      oauthRoute(logger, (req, res) => this.#flow.complete(req, res)),
+    );
     app.all(
       AUTHORIZE_PATHS.authorize,
       allowMethods(['GET', 'POST']),
@@ -238,7 +271,12 @@ export class AlterAuthProvider implements HttpAuthPlugin {
 
   /** A secret-free view for logs. */
   toJSON(): Record<string, unknown> {
-    return { issuer: this.#urls?.issuer, resource: this.#urls?.resource, providers: Object.keys(this.#options.providers), scopes: this.#options.scopes };
+    return {
+      issuer: this.#urls?.issuer,
+      resource: this.#urls?.resource,
+      providers: Object.keys(this.#options.providers),
+      scopes: this.#options.scopes,
+    };
   }
 
   [Symbol.for('nodejs.util.inspect.custom')](): string {
@@ -247,11 +285,13 @@ export class AlterAuthProvider implements HttpAuthPlugin {
 
   #signingKey(): Promise<SigningKey> {
     if (!this.#key) {
-      this.#key = this.#vault
-        .ready()
-        .then(() =>
-          loadSigningKey({ store: this.#vault.store, seal: (plain) => this.#vault.sealSecret(plain), open: (sealed) => this.#vault.openSecret(sealed) }),
-        );
+      this.#key = this.#vault.ready().then(() =>
+        loadSigningKey({
+          store: this.#vault.store,
+          seal: (plain) => this.#vault.sealSecret(plain),
+          open: (sealed) => this.#vault.openSecret(sealed),
+        }),
+      );
       // A failed load (store briefly down) is retried on the next request rather than cached.
       this.#key.catch(() => {
         this.#key = undefined;
@@ -262,7 +302,9 @@ export class AlterAuthProvider implements HttpAuthPlugin {
 
   #resolved(): ResolvedUrls {
     if (!this.#urls) {
-      throw new VaultConfigError('AlterAuthProvider has no public URL yet: pass options.baseUrl, or install it (serveHttp does) before use.');
+      throw new VaultConfigError(
+        'AlterAuthProvider has no public URL yet: pass options.baseUrl, or install it (serveHttp does) before use.',
+      );
     }
     return this.#urls;
   }

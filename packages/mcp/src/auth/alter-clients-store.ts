@@ -75,11 +75,16 @@ export class AlterClientsStore {
     const record = normalizeClientMetadata(full, this.#deps.supportedScopes, { limits: this.#deps.registrationLimits });
     const expiresAt = this.#unusedUntil();
     if (record.token_endpoint_auth_method !== 'none') {
-      if (typeof full.client_secret !== 'string' || full.client_secret === '') throw new Error('registerClient: the registration handler generated no client secret');
+      if (typeof full.client_secret !== 'string' || full.client_secret === '')
+        throw new Error('registerClient: the registration handler generated no client secret');
       await this.#deps.records.clientSecrets.put(record.client_id, this.#deps.seal(full.client_secret), expiresAt);
     }
     await this.#deps.records.clients.put(record.client_id, record, expiresAt);
-    this.#deps.logger.info('auth: client registered', { clientId: record.client_id, clientName: record.client_name ?? null, redirectUris: record.redirect_uris });
+    this.#deps.logger.info('auth: client registered', {
+      clientId: record.client_id,
+      clientName: record.client_name ?? null,
+      redirectUris: record.redirect_uris,
+    });
     return record.token_endpoint_auth_method === 'none' ? { ...record } : { ...record, client_secret: full.client_secret };
   }
 

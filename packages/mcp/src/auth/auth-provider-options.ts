@@ -3,7 +3,15 @@
  * (every default filled in), and the public URLs derived from `baseUrl`. Every bad value throws an
  * error naming the option and saying what it must be.
  */
-import { type AlterVault, InvalidArgumentError, isLoopbackHost, type Logger, VaultConfigError, createDefaultLogger, normalizeProviderScopes } from '@alter/vault';
+import {
+  type AlterVault,
+  InvalidArgumentError,
+  isLoopbackHost,
+  type Logger,
+  VaultConfigError,
+  createDefaultLogger,
+  normalizeProviderScopes,
+} from '@alter/vault';
 import { type AuthServerLimitsOptions, type ResolvedAuthServerLimits, resolveAuthServerLimits } from './auth-server-limits.js';
 import { type InternalAuthProviderOptions, RESOLVE_HOST } from './internal/internal-options.js';
 import type { RateLimit } from './rate-limiter.js';
@@ -127,7 +135,8 @@ const DEFAULT_ENDPOINT_LIMIT: RateLimit = Object.freeze({ max: 50, windowSec: 90
  * @throws InvalidArgumentError naming the option; VaultConfigError for a provider the vault does not know.
  */
 export function resolveAuthProviderOptions(vault: AlterVault, options: AlterAuthProviderOptions): ResolvedAuthProviderOptions {
-  if (!options || typeof options !== 'object') throw new InvalidArgumentError('options', 'must be { providers: { <provider id>: [scopes] }, baseUrl? }.');
+  if (!options || typeof options !== 'object')
+    throw new InvalidArgumentError('options', 'must be { providers: { <provider id>: [scopes] }, baseUrl? }.');
   const providers = validateProviders(vault, options.providers);
   const scopes = validateScopes('options.scopes', options.scopes ?? ['mcp']);
   if (scopes.length === 0) throw new InvalidArgumentError('options.scopes', 'must list at least one scope.');
@@ -137,17 +146,24 @@ export function resolveAuthProviderOptions(vault: AlterVault, options: AlterAuth
   }
   const refreshTokenTtlSec = positiveSeconds('options.refreshTokenTtlSec', options.refreshTokenTtlSec ?? 30 * 24 * 3600);
   const remember = options.consent?.rememberSec ?? 30 * 24 * 3600;
-  if (!Number.isInteger(remember) || remember < 0) throw new InvalidArgumentError('options.consent.rememberSec', 'must be a non-negative integer.');
+  if (!Number.isInteger(remember) || remember < 0)
+    throw new InvalidArgumentError('options.consent.rememberSec', 'must be a non-negative integer.');
   // Never shorter than a refresh token: every token issued extends the client, so a client
   // holding a refresh token that still works is never unknown when it presents it.
   const unusedTtl = options.unusedClientTtlSec ?? Math.max(90 * 24 * 3600, refreshTokenTtlSec);
-  if (!Number.isInteger(unusedTtl) || unusedTtl < 0) throw new InvalidArgumentError('options.unusedClientTtlSec', 'must be a non-negative integer (seconds; 0 keeps clients forever).');
+  if (!Number.isInteger(unusedTtl) || unusedTtl < 0)
+    throw new InvalidArgumentError('options.unusedClientTtlSec', 'must be a non-negative integer (seconds; 0 keeps clients forever).');
   if (unusedTtl !== 0 && unusedTtl < refreshTokenTtlSec) {
-    throw new InvalidArgumentError('options.unusedClientTtlSec', `must be at least refreshTokenTtlSec (${refreshTokenTtlSec}), or 0 (keep clients forever): a client must outlive its refresh tokens.`);
+    throw new InvalidArgumentError(
+      'options.unusedClientTtlSec',
+      `must be at least refreshTokenTtlSec (${refreshTokenTtlSec}), or 0 (keep clients forever): a client must outlive its refresh tokens.`,
+    );
   }
   const endpointLimit = endpointRateLimit(options.rateLimit);
   const limits = resolveAuthServerLimits(
-    endpointLimit === undefined || endpointLimit === false ? options.limits : { authorize: endpointLimit, register: endpointLimit, ...options.limits },
+    endpointLimit === undefined || endpointLimit === false
+      ? options.limits
+      : { authorize: endpointLimit, register: endpointLimit, ...options.limits },
     options.rateLimit === false,
   );
   const resolveHost = (options as AlterAuthProviderOptions & InternalAuthProviderOptions)[RESOLVE_HOST];
@@ -177,7 +193,8 @@ export function resolveAuthProviderOptions(vault: AlterVault, options: AlterAuth
  * http on a loopback host, without query, fragment or credentials.
  */
 export function resolveUrls(baseUrl: string, argument: string): ResolvedUrls {
-  if (typeof baseUrl !== 'string' || !URL.canParse(baseUrl)) throw new InvalidArgumentError(argument, `"${String(baseUrl)}" is not an absolute URL.`);
+  if (typeof baseUrl !== 'string' || !URL.canParse(baseUrl))
+    throw new InvalidArgumentError(argument, `"${String(baseUrl)}" is not an absolute URL.`);
   const url = new URL(baseUrl);
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.hostname))) {
     throw new InvalidArgumentError(argument, 'must be https (plain http is allowed on localhost/127.0.0.1 for development).');
@@ -187,21 +204,35 @@ export function resolveUrls(baseUrl: string, argument: string): ResolvedUrls {
   }
   const path = url.pathname === '/' ? '' : url.pathname.replace(/\/$/, '');
   const prmPath = `/.well-known/oauth-protected-resource${path}`;
-  return Object.freeze({ resource: url.href, issuer: url.origin, secure: url.protocol === 'https:', prmPath, prmUrl: `${url.origin}${prmPath}` });
+  return Object.freeze({
+    resource: url.href,
+    issuer: url.origin,
+    secure: url.protocol === 'https:',
+    prmPath,
+    prmUrl: `${url.origin}${prmPath}`,
+  });
 }
 
 /** `options.rateLimit` as a limit; undefined when not given. */
 function endpointRateLimit(value: AlterAuthProviderOptions['rateLimit']): RateLimit | false | undefined {
   if (value === undefined || value === false) return value;
-  if (typeof value !== 'object' || value === null) throw new InvalidArgumentError('options.rateLimit', 'must be false or { windowMs, max }.');
+  if (typeof value !== 'object' || value === null)
+    throw new InvalidArgumentError('options.rateLimit', 'must be false or { windowMs, max }.');
   for (const key of Object.keys(value)) {
     if (key !== 'windowMs' && key !== 'max') {
-      throw new InvalidArgumentError(`options.rateLimit.${key}`, 'is not supported: the auth server no longer uses express-rate-limit. Set { windowMs, max }, or per endpoint options.limits.authorize / options.limits.register.');
+      throw new InvalidArgumentError(
+        `options.rateLimit.${key}`,
+        'is not supported: the auth server no longer uses express-rate-limit. Set { windowMs, max }, or per endpoint options.limits.authorize / options.limits.register.',
+      );
     }
   }
   const windowMs = value.windowMs ?? 15 * 60 * 1000;
-  if (!Number.isInteger(windowMs) || windowMs < 1000) throw new InvalidArgumentError('options.rateLimit.windowMs', 'must be an integer of at least 1000 (milliseconds).');
-  return Object.freeze({ max: positiveInt('options.rateLimit.max', value.max ?? DEFAULT_ENDPOINT_LIMIT.max), windowSec: Math.ceil(windowMs / 1000) });
+  if (!Number.isInteger(windowMs) || windowMs < 1000)
+    throw new InvalidArgumentError('options.rateLimit.windowMs', 'must be an integer of at least 1000 (milliseconds).');
+  return Object.freeze({
+    max: positiveInt('options.rateLimit.max', value.max ?? DEFAULT_ENDPOINT_LIMIT.max),
+    windowSec: Math.ceil(windowMs / 1000),
+  });
 }
 
 function positiveSeconds(argument: string, value: number): number {
@@ -217,22 +248,32 @@ function positiveInt(argument: string, value: number): number {
 function validateScopes(argument: string, scopes: readonly string[]): readonly string[] {
   if (!Array.isArray(scopes)) throw new InvalidArgumentError(argument, 'must be an array of scope strings.');
   for (const s of scopes) {
-    if (typeof s !== 'string' || !/^[\x21\x23-\x5B\x5D-\x7E]+$/.test(s)) throw new InvalidArgumentError(argument, `"${String(s)}" is not a valid scope token.`);
+    if (typeof s !== 'string' || !/^[\x21\x23-\x5B\x5D-\x7E]+$/.test(s))
+      throw new InvalidArgumentError(argument, `"${String(s)}" is not a valid scope token.`);
   }
   return Object.freeze([...new Set(scopes)]);
 }
 
-function validateProviders(vault: AlterVault, providers: Readonly<Record<string, readonly string[]>> | undefined): Readonly<Record<string, readonly string[]>> {
+function validateProviders(
+  vault: AlterVault,
+  providers: Readonly<Record<string, readonly string[]>> | undefined,
+): Readonly<Record<string, readonly string[]>> {
   if (!providers || typeof providers !== 'object' || Array.isArray(providers)) {
-    throw new InvalidArgumentError('options.providers', 'must be { <provider id>: [scopes] }, e.g. { google: ["openid"], github: ["repo"] }.');
+    throw new InvalidArgumentError(
+      'options.providers',
+      'must be { <provider id>: [scopes] }, e.g. { google: ["openid"], github: ["repo"] }.',
+    );
   }
   const ids = Object.keys(providers);
-  if (ids.length === 0) throw new InvalidArgumentError('options.providers', 'must name at least one provider (its login identifies the user).');
+  if (ids.length === 0)
+    throw new InvalidArgumentError('options.providers', 'must name at least one provider (its login identifies the user).');
   const known = vault.providerIds;
   const out: Record<string, readonly string[]> = {};
   for (const id of ids) {
     if (!known.includes(id)) {
-      throw new VaultConfigError(`AlterAuthProvider: provider "${id}" is not configured in the vault (known: ${known.join(', ') || 'none'}). Add it to new AlterVault({ providers }).`);
+      throw new VaultConfigError(
+        `AlterAuthProvider: provider "${id}" is not configured in the vault (known: ${known.join(', ') || 'none'}). Add it to new AlterVault({ providers }).`,
+      );
     }
     const scopes = providers[id];
     if (!Array.isArray(scopes) || scopes.some((s) => typeof s !== 'string' || s === '')) {

@@ -86,9 +86,11 @@ const DEFAULT_REGISTER: RateLimit = Object.freeze({ max: 20, windowSec: 3600 });
  * @throws InvalidArgumentError naming the bad field.
  */
 export function resolveAuthServerLimits(input: AuthServerLimitsOptions | undefined, endpointLimitsOff: boolean): ResolvedAuthServerLimits {
-  if (input !== undefined && (typeof input !== 'object' || input === null)) throw new InvalidArgumentError('options.limits', 'must be an object.');
+  if (input !== undefined && (typeof input !== 'object' || input === null))
+    throw new InvalidArgumentError('options.limits', 'must be an object.');
   const known = new Set(['authorize', 'register', 'clientDocuments', 'registration']);
-  for (const key of Object.keys(input ?? {})) if (!known.has(key)) throw new InvalidArgumentError(`options.limits.${key}`, `is not a known limit (known: ${[...known].join(', ')}).`);
+  for (const key of Object.keys(input ?? {}))
+    if (!known.has(key)) throw new InvalidArgumentError(`options.limits.${key}`, `is not a known limit (known: ${[...known].join(', ')}).`);
   const endpoint = (name: 'authorize' | 'register', fallback: RateLimit): RateLimit | false => {
     const value = input?.[name];
     if (value === false) return false;
@@ -110,8 +112,14 @@ export function resolveAuthServerLimits(input: AuthServerLimitsOptions | undefin
       perClient: rateLimit('options.limits.clientDocuments.perClient', docs.perClient ?? DEFAULT_DOCUMENT_LIMITS.perClient),
       perHost: rateLimit('options.limits.clientDocuments.perHost', docs.perHost ?? DEFAULT_DOCUMENT_LIMITS.perHost),
       global: rateLimit('options.limits.clientDocuments.global', docs.global ?? DEFAULT_DOCUMENT_LIMITS.global),
-      failureCacheSec: positiveInt('options.limits.clientDocuments.failureCacheSec', docs.failureCacheSec ?? DEFAULT_DOCUMENT_LIMITS.failureCacheSec),
-      maxCachedFailures: positiveInt('options.limits.clientDocuments.maxCachedFailures', docs.maxCachedFailures ?? DEFAULT_DOCUMENT_LIMITS.maxCachedFailures),
+      failureCacheSec: positiveInt(
+        'options.limits.clientDocuments.failureCacheSec',
+        docs.failureCacheSec ?? DEFAULT_DOCUMENT_LIMITS.failureCacheSec,
+      ),
+      maxCachedFailures: positiveInt(
+        'options.limits.clientDocuments.maxCachedFailures',
+        docs.maxCachedFailures ?? DEFAULT_DOCUMENT_LIMITS.maxCachedFailures,
+      ),
     }),
     registration: Object.freeze(registration as unknown as RegistrationLimits),
   });
@@ -120,7 +128,10 @@ export function resolveAuthServerLimits(input: AuthServerLimitsOptions | undefin
 function rateLimit(argument: string, value: RateLimit): RateLimit {
   if (!value || typeof value !== 'object') throw new InvalidArgumentError(argument, 'must be { max, windowSec } (or false where allowed).');
   checkKeys(argument, value, ['max', 'windowSec']);
-  return Object.freeze({ max: positiveInt(`${argument}.max`, value.max), windowSec: positiveInt(`${argument}.windowSec`, value.windowSec) });
+  return Object.freeze({
+    max: positiveInt(`${argument}.max`, value.max),
+    windowSec: positiveInt(`${argument}.windowSec`, value.windowSec),
+  });
 }
 
 function positiveInt(argument: string, value: number): number {
@@ -132,5 +143,6 @@ function positiveInt(argument: string, value: number): number {
 // a typo must not silently leave a default in force.
 function checkKeys(argument: string, value: object, known: readonly string[]): void {
   if (typeof value !== 'object' || value === null) throw new InvalidArgumentError(argument, 'must be an object.');
-  for (const key of Object.keys(value)) if (!known.includes(key)) throw new InvalidArgumentError(`${argument}.${key}`, `is not known (known: ${known.join(', ')}).`);
+  for (const key of Object.keys(value))
+    if (!known.includes(key)) throw new InvalidArgumentError(`${argument}.${key}`, `is not known (known: ${known.join(', ')}).`);
 }

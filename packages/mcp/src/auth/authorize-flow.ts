@@ -86,7 +86,11 @@ export class AuthorizeFlow {
     try {
       await this.#authorizeValid(req, res, client, params, { redirectUri, state });
     } catch (err) {
-      if (!(err instanceof OAuthWireError)) this.#deps.options.logger.error('auth: authorize failed', { clientId: client.client_id, error: err instanceof Error ? err.name : 'error' });
+      if (!(err instanceof OAuthWireError))
+        this.#deps.options.logger.error('auth: authorize failed', {
+          clientId: client.client_id,
+          error: err instanceof Error ? err.name : 'error',
+        });
       const wire = err instanceof OAuthWireError ? err : new ServerError('Internal Server Error');
       this.#redirect(res, { redirectUri, state }, { error: wire.error, error_description: wire.message });
     }
@@ -97,13 +101,33 @@ export class AuthorizeFlow {
     const body = stringParams(req.body);
     const requestId = body.request ?? '';
     const loaded = requestId ? await this.#deps.records.requests.get(sha256(requestId)) : undefined;
-    if (!loaded) return page(res, 400, 'Sign-in expired', 'This sign-in request is unknown or expired. Start again from your application.', 'request_expired');
+    if (!loaded)
+      return page(
+        res,
+        400,
+        'Sign-in expired',
+        'This sign-in request is unknown or expired. Start again from your application.',
+        'request_expired',
+      );
     const pending = loaded.value;
     const expected = await this.#deps.browser.expectedCsrf(req, requestId);
     if (this.#deps.browser.browserHash(req) !== pending.browser || !expected || !safeEqual(body.csrf ?? '', expected)) {
-      return page(res, 403, 'Request refused', 'The form did not come from this sign-in (missing or wrong CSRF token). Start again from your application.', 'csrf');
+      return page(
+        res,
+        403,
+        'Request refused',
+        'The form did not come from this sign-in (missing or wrong CSRF token). Start again from your application.',
+        'csrf',
+      );
     }
-    if (pending.connectSessionId) return page(res, 400, 'Already answered', 'This sign-in request was already answered. Start again from your application.', 'request_used');
+    if (pending.connectSessionId)
+      return page(
+        res,
+        400,
+        'Already answered',
+        'This sign-in request was already answered. Start again from your application.',
+        'request_used',
+      );
     if (body.decision !== 'approve') {
       await this.#deps.records.requests.delete(sha256(requestId));
       this.#deps.options.logger.info('auth: consent denied', { clientId: pending.clientId });
@@ -121,7 +145,14 @@ export class AuthorizeFlow {
     const requestId = typeof req.query.request === 'string' ? req.query.request : '';
     const hash = requestId ? sha256(requestId) : '';
     const loaded = hash ? await records.requests.get(hash) : undefined;
-    if (!loaded) return page(res, 400, 'Sign-in expired', 'This sign-in request is unknown, expired or already completed. Start again from your application.', 'request_expired');
+    if (!loaded)
+      return page(
+        res,
+        400,
+        'Sign-in expired',
+        'This sign-in request is unknown, expired or already completed. Start again from your application.',
+        'request_expired',
+      );
     const pending = loaded.value;
     // Consent, Connect and completion must happen in one browser: a Connect link forwarded to
     // someone else must not hand their grants to the client that started the request.
@@ -140,7 +171,8 @@ export class AuthorizeFlow {
     // Connect appends `connect_session` and `error` when it sends a failed session back here; those
     // query parameters are only a hint. What counts is the session's stored status: an `error` on
     // a link whose session is still pending changes nothing.
-    if (result.status === 'pending') return page(res, 400, 'Not finished', 'Connect your accounts first, then come back.', 'connect_pending');
+    if (result.status === 'pending')
+      return page(res, 400, 'Not finished', 'Connect your accounts first, then come back.', 'connect_pending');
     if (result.status !== 'complete' || !result.user) {
       await records.requests.delete(hash);
       const reason = result.error?.reason ?? (result.status === 'expired' ? 'expired' : null);
@@ -148,7 +180,14 @@ export class AuthorizeFlow {
       return this.#redirect(res, pending, connectFailureError(reason));
     }
     const taken = await records.requests.take(hash);
-    if (!taken) return page(res, 400, 'Already completed', 'This sign-in request was already completed. Start again from your application.', 'request_used');
+    if (!taken)
+      return page(
+        res,
+        400,
+        'Already completed',
+        'This sign-in request was already completed. Start again from your application.',
+        'request_used',
+      );
     const user = result.user;
 
     await records.consents.put(
@@ -161,7 +200,11 @@ export class AuthorizeFlow {
     if (options.rememberConsentSec > 0) await browser.rememberConsent(req, res, user, pending.clientId, pending.redirectUri);
     await browser.signIn(res, user);
     const code = await this.#deps.tokens.issueCode(pending, user);
-    options.logger.info('auth: authorization code issued', { clientId: pending.clientId, user, providers: result.grants.map((g) => g.provider) });
+    options.logger.info('auth: authorization code issued', {
+      clientId: pending.clientId,
+      user,
+      providers: result.grants.map((g) => g.provider),
+    });
     return this.#redirect(res, pending, { code });
   }
 
@@ -169,7 +212,10 @@ export class AuthorizeFlow {
    * The client and where to send the answer, or undefined once an error was answered directly
    * (unknown client, unregistered redirect URI, a document fetch limit).
    */
-  async #destination(params: Readonly<Record<string, string>>, res: Response): Promise<(Destination & { client: OAuthClient }) | undefined> {
+  async #destination(
+    params: Readonly<Record<string, string>>,
+    res: Response,
+  ): Promise<(Destination & { client: OAuthClient }) | undefined> {
     try {
       if (!params.client_id) throw new InvalidRequestError('client_id is required');
       let client: OAuthClient | undefined;
@@ -201,16 +247,25 @@ export class AuthorizeFlow {
   }
 
   /** The checks whose failures are redirected, then consent or Connect. */
-  async #authorizeValid(req: Request, res: Response, client: OAuthClient, params: Readonly<Record<string, string>>, destination: Destination): Promise<void> {
+  async #authorizeValid(
+    req: Request,
+    res: Response,
+    client: OAuthClient,
+    params: Readonly<Record<string, string>>,
+    destination: Destination,
+  ): Promise<void> {
     const urls = this.#deps.urls();
     if (params.response_type === undefined) throw new InvalidRequestError('response_type is required (code)');
-    if (params.response_type !== 'code') throw new UnsupportedResponseTypeError(`response_type "${params.response_type}" is not supported (use code)`);
+    if (params.response_type !== 'code')
+      throw new UnsupportedResponseTypeError(`response_type "${params.response_type}" is not supported (use code)`);
     if (params.code_challenge === undefined) throw new InvalidRequestError('code_challenge is required (PKCE with S256)');
     if (params.code_challenge_method !== 'S256') throw new InvalidRequestError('code_challenge_method must be S256');
-    if (!S256_CHALLENGE.test(params.code_challenge)) throw new InvalidRequestError('code_challenge must be the 43-character base64url S256 challenge');
+    if (!S256_CHALLENGE.test(params.code_challenge))
+      throw new InvalidRequestError('code_challenge must be the 43-character base64url S256 challenge');
     if (params.resource !== undefined) {
       if (!URL.canParse(params.resource)) throw new InvalidRequestError('resource must be an absolute URI');
-      if (!sameResource(params.resource, urls.resource)) throw new InvalidTargetError(`This server only issues tokens for the resource ${urls.resource}`);
+      if (!sameResource(params.resource, urls.resource))
+        throw new InvalidTargetError(`This server only issues tokens for the resource ${urls.resource}`);
     }
     const scopes = this.#grantableScopes(params.scope, client.scope);
 
@@ -266,18 +321,46 @@ export class AuthorizeFlow {
     });
     if (!session.bindingCookie || new URL(session.url).hostname !== new URL(urls.issuer).hostname) {
       // Cookies travel per host: Connect on another host could never see the binding cookie.
-      this.#deps.options.logger.error('auth: Connect is served on another host than the authorization server; sign-in cannot be bound to the browser', {
-        connect: new URL(session.url).host,
-        issuer: new URL(urls.issuer).host,
-      });
-      return page(res, 500, 'Server misconfigured', 'Connect must be served on the same host as this server (mount vault.connect.handler() on it). Tell the operator.', 'connect_host');
+      this.#deps.options.logger.error(
+        'auth: Connect is served on another host than the authorization server; sign-in cannot be bound to the browser',
+        {
+          connect: new URL(session.url).host,
+          issuer: new URL(urls.issuer).host,
+        },
+      );
+      return page(
+        res,
+        500,
+        'Server misconfigured',
+        'Connect must be served on the same host as this server (mount vault.connect.handler() on it). Tell the operator.',
+        'connect_host',
+      );
     }
     const current = await this.#deps.records.requests.get(hash);
     if (!current || current.value.connectSessionId) {
-      return page(res, 400, 'Already answered', 'This sign-in request was already answered. Start again from your application.', 'request_used');
+      return page(
+        res,
+        400,
+        'Already answered',
+        'This sign-in request was already answered. Start again from your application.',
+        'request_used',
+      );
     }
-    if (!(await this.#deps.records.requests.compareAndSet(hash, current.version, { ...current.value, connectSessionId: session.id }, current.expiresAt))) {
-      return page(res, 400, 'Already answered', 'This sign-in request was already answered. Start again from your application.', 'request_used');
+    if (
+      !(await this.#deps.records.requests.compareAndSet(
+        hash,
+        current.version,
+        { ...current.value, connectSessionId: session.id },
+        current.expiresAt,
+      ))
+    ) {
+      return page(
+        res,
+        400,
+        'Already answered',
+        'This sign-in request was already answered. Start again from your application.',
+        'request_used',
+      );
     }
     res.append('Set-Cookie', session.bindingCookie);
     res.setHeader('Cache-Control', 'no-store');
@@ -311,7 +394,10 @@ export class AuthorizeFlow {
 
 function page(res: Response, status: number, title: string, message: string, code: string): void {
   setPageHeaders(res);
-  res.status(status).type('html').send(renderMessagePage(title, message, code));
+  res
+    .status(status)
+    .type('html')
+    .send(renderMessagePage(title, message, code));
 }
 
 /**

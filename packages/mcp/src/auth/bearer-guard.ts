@@ -37,13 +37,16 @@ export function bearerGuard(options: BearerGuardOptions): RequestHandler {
       // RFC 6750 §3.1: a request without credentials gets the challenge without an error code.
       if (!header) {
         res.setHeader('WWW-Authenticate', challenge());
-        res.status(401).json(new InvalidTokenError('Missing Authorization header: sign in (see WWW-Authenticate resource_metadata)').toResponseObject());
+        res
+          .status(401)
+          .json(new InvalidTokenError('Missing Authorization header: sign in (see WWW-Authenticate resource_metadata)').toResponseObject());
         return;
       }
       const match = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i.exec(header);
       if (!match) throw new InvalidTokenError("Invalid Authorization header format, expected 'Bearer TOKEN'");
       auth = await options.verify(match[1]!);
-      if (!auth.resource || !sameResource(auth.resource.href, options.resource)) throw new InvalidTokenError('Token was not issued for this resource');
+      if (!auth.resource || !sameResource(auth.resource.href, options.resource))
+        throw new InvalidTokenError('Token was not issued for this resource');
       if (typeof auth.expiresAt !== 'number' || auth.expiresAt < Date.now() / 1000) throw new InvalidTokenError('Token has expired');
       if (!options.requiredScopes.every((s) => auth.scopes.includes(s))) throw new InsufficientScopeError('Insufficient scope');
     } catch (err) {
@@ -52,7 +55,10 @@ export function bearerGuard(options: BearerGuardOptions): RequestHandler {
         res.status(err.status).json(err.toResponseObject());
         return;
       }
-      options.logger.error('auth: bearer check failed', { error: err instanceof Error ? err.name : 'error', code: (err as { code?: unknown })?.code ?? null });
+      options.logger.error('auth: bearer check failed', {
+        error: err instanceof Error ? err.name : 'error',
+        code: (err as { code?: unknown })?.code ?? null,
+      });
       const wire = err instanceof OAuthWireError ? err : new ServerError('Internal Server Error');
       res.status(wire.status).json(wire.toResponseObject());
       return;

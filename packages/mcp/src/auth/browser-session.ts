@@ -87,7 +87,10 @@ export class BrowserSession {
   async signIn(res: Response, user: string): Promise<void> {
     const key = await this.#deps.signingKey();
     const value = Buffer.from(JSON.stringify({ u: user, e: Date.now() + this.#deps.options.signedInSec * 1000 })).toString('base64url');
-    setCookie(res, this.#cookie('user'), sign(key.cookieKey, value), { secure: this.#deps.urls().secure, maxAgeSec: this.#deps.options.signedInSec });
+    setCookie(res, this.#cookie('user'), sign(key.cookieKey, value), {
+      secure: this.#deps.urls().secure,
+      maxAgeSec: this.#deps.options.signedInSec,
+    });
   }
 
   /** The user this browser is signed in as, or undefined (no cookie, a bad signature, expired). */

@@ -22,7 +22,8 @@ export async function authenticateClient(clients: AlterClientsStore, params: Rea
     const secret = params.client_secret;
     if (!secret) throw new InvalidClientError('Client secret is required (client_secret in the form body)');
     if (!safeEqual(secret, client.client_secret)) throw new InvalidClientError('Invalid client_secret');
-    if (client.client_secret_expires_at && client.client_secret_expires_at < Math.floor(Date.now() / 1000)) throw new InvalidClientError('Client secret has expired; register again');
+    if (client.client_secret_expires_at && client.client_secret_expires_at < Math.floor(Date.now() / 1000))
+      throw new InvalidClientError('Client secret has expired; register again');
   }
   return client;
 }

@@ -41,7 +41,11 @@ export class ClientDocumentLoader<T> {
    * @param isDocumentFailure which errors mean "this document is bad" (remembered); anything else
    *   (the store being down) is not cached and propagates.
    */
-  constructor(limits: ClientDocumentLimits, fetchAndStore: (clientId: string) => Promise<T>, isDocumentFailure: (err: unknown) => err is Error) {
+  constructor(
+    limits: ClientDocumentLimits,
+    fetchAndStore: (clientId: string) => Promise<T>,
+    isDocumentFailure: (err: unknown) => err is Error,
+  ) {
     this.#limits = limits;
     this.#fetchAndStore = fetchAndStore;
     this.#isDocumentFailure = isDocumentFailure;

@@ -41,7 +41,8 @@ export function clientIdUrlProblem(clientId: string, allowLoopback: boolean): st
   if (/(^|\/)\.\.?(\/|$)/.test(clientId.slice(url.origin.length))) return 'has dot segments';
   const loopback = isLoopbackHost(url.hostname);
   if (loopback && !allowLoopback) return 'points to a loopback host';
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) return 'must use https (plain http is accepted on loopback only, when allowed)';
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback))
+    return 'must use https (plain http is accepted on loopback only, when allowed)';
   return undefined;
 }
 
@@ -58,7 +59,10 @@ export interface FetchClientMetadataDocumentOptions {
  * resolved once, every address checked, connected only to the checked addresses.
  * @throws ClientMetadataDocumentError.
  */
-export async function fetchClientMetadataDocument(clientId: string, options: FetchClientMetadataDocumentOptions): Promise<Record<string, unknown>> {
+export async function fetchClientMetadataDocument(
+  clientId: string,
+  options: FetchClientMetadataDocumentOptions,
+): Promise<Record<string, unknown>> {
   const problem = clientIdUrlProblem(clientId, options.allowLoopback);
   if (problem) throw new ClientMetadataDocumentError(`client_id URL ${problem}`);
   let res: SafeFetchResponse;
@@ -81,7 +85,8 @@ export async function fetchClientMetadataDocument(clientId: string, options: Fet
   } catch {
     throw new ClientMetadataDocumentError('client metadata document is not JSON');
   }
-  if (!doc || typeof doc !== 'object' || Array.isArray(doc)) throw new ClientMetadataDocumentError('client metadata document is not a JSON object');
+  if (!doc || typeof doc !== 'object' || Array.isArray(doc))
+    throw new ClientMetadataDocumentError('client metadata document is not a JSON object');
   const record = doc as Record<string, unknown>;
   if (record.client_id !== clientId) throw new ClientMetadataDocumentError('client metadata document names a different client_id');
   for (const forbidden of ['client_secret', 'client_secret_expires_at']) {

@@ -13,7 +13,18 @@ import { checkRegistrationLimits } from './registration-limits.js';
 /** Client metadata as received (a registration body or a fetched document): nothing is trusted yet. */
 export type UntrustedClientMetadata = Readonly<Record<string, unknown>> & { readonly client_id: string };
 
-const STRING_FIELDS = ['client_name', 'client_uri', 'logo_uri', 'scope', 'tos_uri', 'policy_uri', 'software_id', 'software_version', 'token_endpoint_auth_method', 'application_type'] as const;
+const STRING_FIELDS = [
+  'client_name',
+  'client_uri',
+  'logo_uri',
+  'scope',
+  'tos_uri',
+  'policy_uri',
+  'software_id',
+  'software_version',
+  'token_endpoint_auth_method',
+  'application_type',
+] as const;
 
 const GRANT_TYPES = new Set(['authorization_code', 'refresh_token']);
 
@@ -24,7 +35,11 @@ const GRANT_TYPES = new Set(['authorization_code', 'refresh_token']);
  * registration response says so.
  * @throws InvalidRedirectUriError / InvalidClientMetadataError (answered 400).
  */
-export function normalizeClientMetadata(client: UntrustedClientMetadata, supportedScopes: readonly string[], options: { publicOnly?: boolean; limits?: RegistrationLimits } = {}): ClientRecord {
+export function normalizeClientMetadata(
+  client: UntrustedClientMetadata,
+  supportedScopes: readonly string[],
+  options: { publicOnly?: boolean; limits?: RegistrationLimits } = {},
+): ClientRecord {
   // Sizes first: nothing below (URL parsing, messages quoting values) should see an unbounded value.
   checkRegistrationLimits(client, options.limits ?? DEFAULT_REGISTRATION_LIMITS);
   for (const field of STRING_FIELDS) {
@@ -32,10 +47,13 @@ export function normalizeClientMetadata(client: UntrustedClientMetadata, support
   }
   const applicationType = client.application_type as string | undefined;
   if (applicationType !== undefined && applicationType !== 'native' && applicationType !== 'web') {
-    throw new InvalidClientMetadataError(`application_type: "${applicationType}" is not supported (use "native" for apps on the user's device, "web" for web servers)`);
+    throw new InvalidClientMetadataError(
+      `application_type: "${applicationType}" is not supported (use "native" for apps on the user's device, "web" for web servers)`,
+    );
   }
   const uris = client.redirect_uris;
-  if (uris === undefined) throw new InvalidClientMetadataError('redirect_uris is required: list the URIs this client receives the authorization response at');
+  if (uris === undefined)
+    throw new InvalidClientMetadataError('redirect_uris is required: list the URIs this client receives the authorization response at');
   if (!Array.isArray(uris) || uris.length === 0) throw new InvalidRedirectUriError('redirect_uris must list at least one URI');
   for (const uri of uris) {
     // Not a URI at all, or a script URI: the metadata itself is malformed (as RFC 7591 §3.2.2 reads it).
@@ -47,29 +65,36 @@ export function normalizeClientMetadata(client: UntrustedClientMetadata, support
   }
 
   const grantTypes = stringList(client, 'grant_types') ?? ['authorization_code', 'refresh_token'];
-  for (const g of grantTypes) if (!GRANT_TYPES.has(g)) throw new InvalidClientMetadataError(`grant_types: "${g}" is not supported (use authorization_code and refresh_token)`);
+  for (const g of grantTypes)
+    if (!GRANT_TYPES.has(g))
+      throw new InvalidClientMetadataError(`grant_types: "${g}" is not supported (use authorization_code and refresh_token)`);
   if (!grantTypes.includes('authorization_code')) throw new InvalidClientMetadataError('grant_types must include authorization_code');
   const responseTypes = stringList(client, 'response_types') ?? ['code'];
-  for (const r of responseTypes) if (r !== 'code') throw new InvalidClientMetadataError(`response_types: "${r}" is not supported (use code)`);
+  for (const r of responseTypes)
+    if (r !== 'code') throw new InvalidClientMetadataError(`response_types: "${r}" is not supported (use code)`);
 
   let method: ClientRecord['token_endpoint_auth_method'];
   const requested = client.token_endpoint_auth_method as string | undefined;
   if (requested === 'none') method = 'none';
-  else if (options.publicOnly) throw new InvalidClientMetadataError(`token_endpoint_auth_method "${String(requested)}" is not supported for this client; use "none"`);
-  else if (requested === undefined || requested === 'client_secret_post' || requested === 'client_secret_basic') method = 'client_secret_post';
+  else if (options.publicOnly)
+    throw new InvalidClientMetadataError(`token_endpoint_auth_method "${String(requested)}" is not supported for this client; use "none"`);
+  else if (requested === undefined || requested === 'client_secret_post' || requested === 'client_secret_basic')
+    method = 'client_secret_post';
   else throw new InvalidClientMetadataError(`token_endpoint_auth_method "${requested}" is not supported (use none or client_secret_post)`);
 
   const scope = client.scope as string | undefined;
   if (scope !== undefined) {
     const unknown = scope.split(' ').filter((s) => s !== '' && !supportedScopes.includes(s));
-    if (unknown.length > 0) throw new InvalidClientMetadataError(`scope: ${unknown.join(' ')} not supported (supported: ${supportedScopes.join(' ')})`);
+    if (unknown.length > 0)
+      throw new InvalidClientMetadataError(`scope: ${unknown.join(' ')} not supported (supported: ${supportedScopes.join(' ')})`);
   }
 
   const text = (field: (typeof STRING_FIELDS)[number]) => client[field] as string | undefined;
   return stripUndefined<ClientRecord>({
     client_id: client.client_id,
     client_id_issued_at: typeof client.client_id_issued_at === 'number' ? client.client_id_issued_at : undefined,
-    client_secret_expires_at: method === 'none' || typeof client.client_secret_expires_at !== 'number' ? undefined : client.client_secret_expires_at,
+    client_secret_expires_at:
+      method === 'none' || typeof client.client_secret_expires_at !== 'number' ? undefined : client.client_secret_expires_at,
     redirect_uris: [...(uris as string[])],
     token_endpoint_auth_method: method,
     application_type: applicationType as ApplicationType | undefined,
@@ -90,7 +115,8 @@ export function normalizeClientMetadata(client: UntrustedClientMetadata, support
 function stringList(client: UntrustedClientMetadata, field: 'grant_types' | 'response_types'): string[] | undefined {
   const value = client[field];
   if (value === undefined) return undefined;
-  if (!Array.isArray(value) || value.some((v) => typeof v !== 'string')) throw new InvalidClientMetadataError(`${field} must be an array of strings`);
+  if (!Array.isArray(value) || value.some((v) => typeof v !== 'string'))
+    throw new InvalidClientMetadataError(`${field} must be an array of strings`);
   return value as string[];
 }
 

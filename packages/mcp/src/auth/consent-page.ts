@@ -25,7 +25,10 @@ export interface ConsentPageInput {
 export function setPageHeaders(res: Response): void {
   res.setHeader('Cache-Control', 'no-store');
   res.setHeader('X-Frame-Options', 'DENY');
-  res.setHeader('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
+  res.setHeader(
+    'Content-Security-Policy',
+    "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+  );
   res.setHeader('Referrer-Policy', 'no-referrer');
   res.setHeader('X-Content-Type-Options', 'nosniff');
 }
@@ -39,7 +42,10 @@ export function escapeHtml(value: string): string {
 export function renderConsentPage(input: ConsentPageInput): string {
   const name = input.clientName ?? input.clientId;
   const providers = Object.entries(input.providers)
-    .map(([id, scopes]) => `<li><b>${escapeHtml(id)}</b>${scopes.length ? `: ${scopes.map((s) => `<code>${escapeHtml(s)}</code>`).join(' ')}` : ''}</li>`)
+    .map(
+      ([id, scopes]) =>
+        `<li><b>${escapeHtml(id)}</b>${scopes.length ? `: ${scopes.map((s) => `<code>${escapeHtml(s)}</code>`).join(' ')}` : ''}</li>`,
+    )
     .join('');
   const scopes = input.scopes.length ? input.scopes.map((s) => `<code>${escapeHtml(s)}</code>`).join(' ') : '<i>none</i>';
   return page(

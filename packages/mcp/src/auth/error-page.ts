@@ -43,9 +43,11 @@ export function errorPageHandler(logger: Logger): ErrorRequestHandler {
     const description = status >= 500 ? 'The server failed to handle this request.' : 'The request could not be read.';
     if (req.accepts(['json', 'html']) === 'html') {
       res.setHeader('Content-Security-Policy', "default-src 'none'; frame-ancestors 'none'");
-      res.type('html').send(
-        `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Error ${status}</title></head><body><h1>Error ${status}</h1><p>${description}</p><p>Error id: <code>${errorId}</code></p></body></html>`,
-      );
+      res
+        .type('html')
+        .send(
+          `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Error ${status}</title></head><body><h1>Error ${status}</h1><p>${description}</p><p>Error id: <code>${errorId}</code></p></body></html>`,
+        );
       return;
     }
     res.json({ error, error_description: `${description} (error id ${errorId})`, error_id: errorId });
@@ -54,7 +56,10 @@ export function errorPageHandler(logger: Logger): ErrorRequestHandler {
 
 /** A 4xx status the error asks for (body-parser and http-errors set `status`), else undefined. */
 function clientStatus(err: unknown): number | undefined {
-  const status = typeof err === 'object' && err !== null ? ((err as { status?: unknown }).status ?? (err as { statusCode?: unknown }).statusCode) : undefined;
+  const status =
+    typeof err === 'object' && err !== null
+      ? ((err as { status?: unknown }).status ?? (err as { statusCode?: unknown }).statusCode)
+      : undefined;
   return typeof status === 'number' && Number.isInteger(status) && status >= 400 && status <= 499 ? status : undefined;
 }
 

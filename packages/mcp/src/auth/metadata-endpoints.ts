@@ -18,7 +18,11 @@ export const ENDPOINT_PATHS = Object.freeze({
 });
 
 /** RFC 8414 metadata (issuer exact, no trailing slash). */
-export function authorizationServerMetadata(urls: ResolvedUrls, options: ResolvedAuthProviderOptions, authorizePath: string): AuthorizationServerMetadata {
+export function authorizationServerMetadata(
+  urls: ResolvedUrls,
+  options: ResolvedAuthProviderOptions,
+  authorizePath: string,
+): AuthorizationServerMetadata {
   const { issuer } = urls;
   return {
     issuer,

@@ -58,7 +58,10 @@ const V6_NAMED: readonly Range[] = [
   { network: 'ff00::', prefix: 8, reason: 'multicast (ff00::/8)' },
 ];
 
-function blockListOf(ranges: readonly Range[], family: 'ipv4' | 'ipv6'): ReadonlyArray<{ readonly list: BlockList; readonly reason: string }> {
+function blockListOf(
+  ranges: readonly Range[],
+  family: 'ipv4' | 'ipv6',
+): ReadonlyArray<{ readonly list: BlockList; readonly reason: string }> {
   return Object.freeze(
     ranges.map((r) => {
       const list = new BlockList();

@@ -70,6 +70,9 @@ export function rateLimitByClientAddress(limit: RateLimit, endpoint: string): Re
     if (decision.allowed) return next();
     res.setHeader('Retry-After', String(decision.retryAfterSec));
     res.setHeader('Cache-Control', 'no-store');
-    res.status(429).json({ error: 'too_many_requests', error_description: `Too many ${endpoint} requests from this address; retry in ${decision.retryAfterSec} s.` });
+    res.status(429).json({
+      error: 'too_many_requests',
+      error_description: `Too many ${endpoint} requests from this address; retry in ${decision.retryAfterSec} s.`,
+    });
   };
 }

@@ -26,7 +26,27 @@ export type ApplicationType = 'native' | 'web';
 /** Schemes that run code in the browser: not even a URI a client could mean as a redirect. */
 export const SCRIPT_SCHEMES: ReadonlySet<string> = new Set(['javascript:', 'data:', 'vbscript:']);
 /** Standard (IANA permanent) schemes a browser or OS handles itself: not private-use, even though one word. */
-const STANDARD_SCHEMES = new Set(['file:', 'ftp:', 'ws:', 'wss:', 'blob:', 'about:', 'mailto:', 'tel:', 'sms:', 'urn:', 'chrome:', 'chrome-extension:', 'moz-extension:', 'view-source:', 'intent:', 'content:', 'ldap:', 'ssh:', 'git:']);
+const STANDARD_SCHEMES = new Set([
+  'file:',
+  'ftp:',
+  'ws:',
+  'wss:',
+  'blob:',
+  'about:',
+  'mailto:',
+  'tel:',
+  'sms:',
+  'urn:',
+  'chrome:',
+  'chrome-extension:',
+  'moz-extension:',
+  'view-source:',
+  'intent:',
+  'content:',
+  'ldap:',
+  'ssh:',
+  'git:',
+]);
 const SCHEME_SYNTAX = /^[a-z][a-z0-9+.-]*:$/;
 const DOMAIN_LIKE = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/i;
 
@@ -50,16 +70,22 @@ export function redirectUriProblem(uri: unknown, applicationType?: ApplicationTy
   if (!isPrivateUseRedirect(url, scheme)) {
     return `"${uri}" is neither https, loopback http, nor a private-use scheme of an app (a reverse-domain scheme such as com.example.app:/callback, or an app scheme with a domain-like host such as cursor://anysphere.cursor-mcp/oauth/callback)`;
   }
-  if (applicationType === 'web') return `"${uri}" is a private-use scheme, which only a native app can receive; register with application_type "native"`;
+  if (applicationType === 'web')
+    return `"${uri}" is a private-use scheme, which only a native app can receive; register with application_type "native"`;
   return undefined;
 }
 
 /** True when `requested` may be used for a client that registered `registered` (see the header). */
-export function redirectUriMatches(requested: string, registered: readonly string[], applicationType: ApplicationType | undefined): boolean {
+export function redirectUriMatches(
+  requested: string,
+  registered: readonly string[],
+  applicationType: ApplicationType | undefined,
+): boolean {
   if (registered.includes(requested)) return true;
   if (applicationType !== 'native' || !URL.canParse(requested)) return false;
   const req = new URL(requested);
-  if (req.protocol !== 'http:' || !isLoopbackHost(req.hostname) || req.hash !== '' || req.username !== '' || req.password !== '') return false;
+  if (req.protocol !== 'http:' || !isLoopbackHost(req.hostname) || req.hash !== '' || req.username !== '' || req.password !== '')
+    return false;
   return registered.some((candidate) => {
     if (!URL.canParse(candidate)) return false;
     const reg = new URL(candidate);

@@ -13,7 +13,10 @@ export function registrationBodyParser(maxBytes: number): RequestHandler {
   const parse = express.json({ limit: maxBytes });
   const tooLarge = (res: Response) => {
     res.setHeader('Cache-Control', 'no-store');
-    res.status(413).json({ error: 'invalid_client_metadata', error_description: `The registration request body is larger than ${maxBytes} bytes (limits.registration.maxBodyBytes).` });
+    res.status(413).json({
+      error: 'invalid_client_metadata',
+      error_description: `The registration request body is larger than ${maxBytes} bytes (limits.registration.maxBodyBytes).`,
+    });
   };
   return (req: Request, res: Response, next: NextFunction) => {
     const declared = Number(req.headers['content-length']);

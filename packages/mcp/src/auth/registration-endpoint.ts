@@ -16,7 +16,8 @@ const CLIENT_SECRET_TTL_SEC = 30 * 24 * 3600;
 export async function handleRegistrationRequest(req: Request, res: Response, clients: AlterClientsStore): Promise<void> {
   res.setHeader('Cache-Control', 'no-store');
   const body: unknown = req.body;
-  if (!body || typeof body !== 'object' || Array.isArray(body)) throw new InvalidClientMetadataError('The registration request must be a JSON object of client metadata (RFC 7591).');
+  if (!body || typeof body !== 'object' || Array.isArray(body))
+    throw new InvalidClientMetadataError('The registration request must be a JSON object of client metadata (RFC 7591).');
   const metadata = body as Record<string, unknown>;
   // Values the server assigns are never taken from the request.
   const { client_id: _id, client_secret: _secret, client_id_issued_at: _at, client_secret_expires_at: _exp, ...requested } = metadata;

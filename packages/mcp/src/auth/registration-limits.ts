@@ -36,10 +36,12 @@ export function checkRegistrationLimits(client: Readonly<Record<string, unknown>
   }
   for (const field of TEXT_FIELDS) {
     const value = client[field];
-    if (value !== undefined && (typeof value !== 'string' || value.length > limits.maxTextLength)) throw tooLong(field, limits.maxTextLength);
+    if (value !== undefined && (typeof value !== 'string' || value.length > limits.maxTextLength))
+      throw tooLong(field, limits.maxTextLength);
   }
   const scope = client.scope;
-  if (scope !== undefined && (typeof scope !== 'string' || scope.length > limits.maxScopeLength)) throw tooLong('scope', limits.maxScopeLength);
+  if (scope !== undefined && (typeof scope !== 'string' || scope.length > limits.maxScopeLength))
+    throw tooLong('scope', limits.maxScopeLength);
 }
 
 function tooMany(field: string, max: number): InvalidClientMetadataError {

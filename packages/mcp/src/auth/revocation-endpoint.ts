@@ -11,7 +11,12 @@ import { stringParams } from './internal/oauth-http.js';
 import type { TokenService } from './token-service.js';
 
 /** Answers one revocation request. @throws the OAuth wire error to answer. */
-export async function handleRevocationRequest(req: Request, res: Response, clients: AlterClientsStore, tokens: TokenService): Promise<void> {
+export async function handleRevocationRequest(
+  req: Request,
+  res: Response,
+  clients: AlterClientsStore,
+  tokens: TokenService,
+): Promise<void> {
   res.setHeader('Cache-Control', 'no-store');
   const params = stringParams(req.body);
   const client = await authenticateClient(clients, params);

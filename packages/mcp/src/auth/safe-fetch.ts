@@ -70,7 +70,8 @@ const defaultResolve: ResolveHost = async (hostname) => {
  * });
  */
 export async function safeFetch(url: URL, options: SafeFetchOptions): Promise<SafeFetchResponse> {
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new SafeFetchError('refused_address', `scheme ${url.protocol} is not fetched`);
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    throw new SafeFetchError('refused_address', `scheme ${url.protocol} is not fetched`);
   const deadline = AbortSignal.timeout(options.timeoutMs);
   const host = url.hostname.replace(/^\[|\]$/g, '');
   const addresses = await resolveChecked(host, options, deadline);
@@ -125,12 +126,14 @@ function request(url: URL, lookup: LookupFunction, options: SafeFetchOptions, de
       { method: 'GET', agent: false, lookup, signal: deadline, headers: { accept: options.accept, 'accept-encoding': 'identity' } },
       (res) => {
         const declared = Number(res.headers['content-length'] ?? '0');
-        if (declared > options.maxBytes) return fail(new SafeFetchError('too_large', `the response is larger than ${options.maxBytes} bytes`));
+        if (declared > options.maxBytes)
+          return fail(new SafeFetchError('too_large', `the response is larger than ${options.maxBytes} bytes`));
         const chunks: Buffer[] = [];
         let total = 0;
         res.on('data', (chunk: Buffer) => {
           total += chunk.byteLength;
-          if (total > options.maxBytes) return fail(new SafeFetchError('too_large', `the response is larger than ${options.maxBytes} bytes`));
+          if (total > options.maxBytes)
+            return fail(new SafeFetchError('too_large', `the response is larger than ${options.maxBytes} bytes`));
           chunks.push(chunk);
         });
         res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));

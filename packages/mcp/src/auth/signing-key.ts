@@ -46,7 +46,8 @@ export async function loadSigningKey(deps: SigningKeyDeps): Promise<SigningKey> 
     const jwk = await exportJWK(privateKey);
     const created: JWK = { ...jwk, alg: ACCESS_TOKEN_ALG, use: 'sig', kid: await calculateJwkThumbprint(jwk) };
     // The sealed string is the whole kv value, so `vault.rotateKey()` re-seals it with the rest.
-    if (await deps.store.kvCompareAndSet(AUTH_KV.keys, KEY_SLOT, 0, deps.seal(JSON.stringify(created)), null)) return fromPrivateJwk(created);
+    if (await deps.store.kvCompareAndSet(AUTH_KV.keys, KEY_SLOT, 0, deps.seal(JSON.stringify(created)), null))
+      return fromPrivateJwk(created);
   }
   throw new StoreError('Could not create or read the auth-server signing key (the key slot kept changing). Check the vault store.');
 }
@@ -67,7 +68,9 @@ async function fromPrivateJwk(jwk: JWK): Promise<SigningKey> {
     toJSON: () => ({ kid, alg: ACCESS_TOKEN_ALG }),
   };
   // util.inspect must not show the key material either.
-  Object.defineProperty(key, Symbol.for('nodejs.util.inspect.custom'), { value: () => `SigningKey { kid: '${kid}', alg: '${ACCESS_TOKEN_ALG}' }` });
+  Object.defineProperty(key, Symbol.for('nodejs.util.inspect.custom'), {
+    value: () => `SigningKey { kid: '${kid}', alg: '${ACCESS_TOKEN_ALG}' }`,
+  });
   Object.defineProperty(key, 'cookieKey', { enumerable: false });
   return key;
 }

@@ -16,10 +16,13 @@ export async function handleTokenRequest(req: Request, res: Response, clients: A
   const params = stringParams(req.body);
   if (!params.grant_type) throw new InvalidRequestError('grant_type is required (authorization_code or refresh_token)');
   if (params.grant_type !== 'authorization_code' && params.grant_type !== 'refresh_token') {
-    throw new UnsupportedGrantTypeError(`The grant type "${params.grant_type}" is not supported (use authorization_code or refresh_token).`);
+    throw new UnsupportedGrantTypeError(
+      `The grant type "${params.grant_type}" is not supported (use authorization_code or refresh_token).`,
+    );
   }
   const client = await authenticateClient(clients, params);
-  if (!client.grant_types.includes(params.grant_type)) throw new UnauthorizedClientError(`This client did not register the ${params.grant_type} grant.`);
+  if (!client.grant_types.includes(params.grant_type))
+    throw new UnauthorizedClientError(`This client did not register the ${params.grant_type} grant.`);
   if (params.resource !== undefined && !URL.canParse(params.resource)) throw new InvalidRequestError('resource must be an absolute URI');
   const resource = params.resource === undefined ? {} : { resource: params.resource };
   if (params.grant_type === 'authorization_code') {

@@ -62,7 +62,10 @@ export class TokenService {
    * (S256), the redirect URI and the resource. A replayed code revokes what it issued.
    * @throws InvalidGrantError / InvalidTargetError / InvalidRequestError (wire errors).
    */
-  async exchangeCode(client: OAuthClient, input: { code: string; codeVerifier: string; redirectUri?: string; resource?: string }): Promise<OAuthTokens> {
+  async exchangeCode(
+    client: OAuthClient,
+    input: { code: string; codeVerifier: string; redirectUri?: string; resource?: string },
+  ): Promise<OAuthTokens> {
     const hash = sha256(input.code);
     // Looked at before it is spent: a wrong verifier (an attacker holding a stolen code) must not
     // burn the legitimate client's code.
@@ -71,8 +74,10 @@ export class TokenService {
       if (!peek) await this.#revokeIfReplayed(hash);
       throw new InvalidGrantError('Invalid or expired authorization code');
     }
-    if (!CODE_VERIFIER.test(input.codeVerifier)) throw new InvalidGrantError('code_verifier must be 43-128 characters of A-Z a-z 0-9 - . _ ~ (RFC 7636)');
-    if (!safeEqual(s256(input.codeVerifier), peek.value.codeChallenge)) throw new InvalidGrantError('code_verifier does not match the challenge');
+    if (!CODE_VERIFIER.test(input.codeVerifier))
+      throw new InvalidGrantError('code_verifier must be 43-128 characters of A-Z a-z 0-9 - . _ ~ (RFC 7636)');
+    if (!safeEqual(s256(input.codeVerifier), peek.value.codeChallenge))
+      throw new InvalidGrantError('code_verifier does not match the challenge');
 
     const code = await this.#deps.records.codes.take(hash);
     if (!code) {
@@ -83,8 +88,10 @@ export class TokenService {
     if (code.clientId !== client.client_id) throw new InvalidGrantError('The authorization code was issued to another client');
     if (code.expiresAt < Date.now()) throw new InvalidGrantError('Invalid or expired authorization code');
     // OAuth 2.1 §4.1.3: the redirect_uri, when the request carried one, must be the one the code was issued to.
-    if (input.redirectUri !== undefined && input.redirectUri !== code.redirectUri) throw new InvalidGrantError('redirect_uri does not match the authorization request');
-    if (input.resource !== undefined && !sameResource(input.resource, code.resource)) throw new InvalidTargetError('resource does not match the authorization request');
+    if (input.redirectUri !== undefined && input.redirectUri !== code.redirectUri)
+      throw new InvalidGrantError('redirect_uri does not match the authorization request');
+    if (input.resource !== undefined && !sameResource(input.resource, code.resource))
+      throw new InvalidTargetError('resource does not match the authorization request');
     const family: FamilyRecord = {
       clientId: code.clientId,
       user: code.user,
@@ -114,15 +121,22 @@ export class TokenService {
       throw new InvalidGrantError('The refresh token was issued to another client');
     }
     // Spend it first (compare-and-set): of two concurrent uses exactly one wins; the other is a reuse.
-    if (record.spent || !(await this.#deps.records.refreshTokens.compareAndSet(hash, entry.version, { ...record, spent: true }, entry.expiresAt))) {
+    if (
+      record.spent ||
+      !(await this.#deps.records.refreshTokens.compareAndSet(hash, entry.version, { ...record, spent: true }, entry.expiresAt))
+    ) {
       await this.#deps.records.revokeFamily(record.familyId, 'refresh token reuse');
-      this.#deps.logger.warn('auth: refresh token reused; every token of its grant is revoked', { clientId: record.clientId, family: record.familyId });
+      this.#deps.logger.warn('auth: refresh token reused; every token of its grant is revoked', {
+        clientId: record.clientId,
+        family: record.familyId,
+      });
       throw new InvalidGrantError('The refresh token was already used; every token of this authorization has been revoked. Sign in again.');
     }
     const familyEntry = await this.#deps.records.families.get(record.familyId);
     if (familyEntry?.value.status !== 'active') throw new InvalidGrantError('The authorization was revoked. Sign in again.');
     const family = familyEntry.value;
-    if (input.resource !== undefined && !sameResource(input.resource, family.resource)) throw new InvalidTargetError('resource does not match the original authorization');
+    if (input.resource !== undefined && !sameResource(input.resource, family.resource))
+      throw new InvalidTargetError('resource does not match the original authorization');
     let granted = family.scopes;
     const asked = (input.scopes ?? []).filter((s) => s !== '');
     if (asked.length > 0) {
@@ -131,7 +145,12 @@ export class TokenService {
       granted = [...new Set(asked)];
     }
     // Slide the family's lifetime (keep its status: a concurrent revocation wins).
-    await this.#deps.records.families.compareAndSet(record.familyId, familyEntry.version, family, inSeconds(this.#deps.options.refreshTokenTtlSec));
+    await this.#deps.records.families.compareAndSet(
+      record.familyId,
+      familyEntry.version,
+      family,
+      inSeconds(this.#deps.options.refreshTokenTtlSec),
+    );
     return this.#issueTokens(client, record.familyId, family, granted);
   }
 
@@ -160,7 +179,8 @@ export class TokenService {
   async revoke(client: OAuthClient, token: string): Promise<void> {
     const refresh = await this.#deps.records.refreshTokens.get(sha256(token));
     if (refresh) {
-      if (refresh.value.clientId === client.client_id) await this.#deps.records.revokeFamily(refresh.value.familyId, 'revoked by the client');
+      if (refresh.value.clientId === client.client_id)
+        await this.#deps.records.revokeFamily(refresh.value.familyId, 'revoked by the client');
       return;
     }
     const urls = this.#deps.urls();
@@ -196,10 +216,19 @@ export class TokenService {
       resource: family.resource,
       ttlSec: options.accessTokenTtlSec,
     });
-    const tokens: OAuthTokens = { access_token: token, token_type: 'Bearer', expires_in: options.accessTokenTtlSec, scope: scopes.join(' ') };
+    const tokens: OAuthTokens = {
+      access_token: token,
+      token_type: 'Bearer',
+      expires_in: options.accessTokenTtlSec,
+      scope: scopes.join(' '),
+    };
     if (client.grant_types.includes('refresh_token')) {
       const refreshToken = randomToken('alt_rt_');
-      await this.#deps.records.refreshTokens.put(sha256(refreshToken), { familyId, clientId: family.clientId, spent: false }, inSeconds(options.refreshTokenTtlSec));
+      await this.#deps.records.refreshTokens.put(
+        sha256(refreshToken),
+        { familyId, clientId: family.clientId, spent: false },
+        inSeconds(options.refreshTokenTtlSec),
+      );
       tokens.refresh_token = refreshToken;
     }
     // A token issued is what "used" means for a registration's unused-expiry.

@@ -45,7 +45,10 @@ export function checkCorsOptions(cors: CorsOptions | undefined): Readonly<{ orig
     }
     // An origin is scheme://host[:port] and nothing else; '*' or a path would not match what browsers send.
     if (!parsed || parsed.origin !== o) {
-      throw new InvalidArgumentError('options.cors.allowedOrigins', `${JSON.stringify(o)} is not an origin; write it as browsers send it, e.g. "https://app.example.com" (no path, no trailing slash, no wildcard).`);
+      throw new InvalidArgumentError(
+        'options.cors.allowedOrigins',
+        `${JSON.stringify(o)} is not an origin; write it as browsers send it, e.g. "https://app.example.com" (no path, no trailing slash, no wildcard).`,
+      );
     }
     origins.add(o);
   }
@@ -67,7 +70,14 @@ export function originGuard(ownOrigin: string, cors: ReturnType<typeof checkCors
     }
     const listed = cors?.origins.has(origin) ?? false;
     if (origin !== ownOrigin && !listed) {
-      res.status(403).json({ jsonrpc: '2.0', error: { code: -32000, message: `Forbidden: origin ${JSON.stringify(origin)} is not allowed to call this MCP server; add it to serveHttp's cors.allowedOrigins.` }, id: null });
+      res.status(403).json({
+        jsonrpc: '2.0',
+        error: {
+          code: -32000,
+          message: `Forbidden: origin ${JSON.stringify(origin)} is not allowed to call this MCP server; add it to serveHttp's cors.allowedOrigins.`,
+        },
+        id: null,
+      });
       return;
     }
     if (listed) {

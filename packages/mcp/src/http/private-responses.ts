@@ -23,13 +23,19 @@ function withPrivate(value: unknown): string {
 /** Makes every response head written on `res` private to the authenticated user. */
 export function markPrivate(res: ServerResponse): void {
   const vary = res.getHeader('Vary');
-  const varyList = String(vary ?? '').split(',').map((v) => v.trim()).filter((v) => v !== '');
-  if (!varyList.some((v) => v.toLowerCase() === 'authorization' || v === '*')) res.setHeader('Vary', [...varyList, 'Authorization'].join(', '));
+  const varyList = String(vary ?? '')
+    .split(',')
+    .map((v) => v.trim())
+    .filter((v) => v !== '');
+  if (!varyList.some((v) => v.toLowerCase() === 'authorization' || v === '*'))
+    res.setHeader('Vary', [...varyList, 'Authorization'].join(', '));
   res.setHeader('Cache-Control', withPrivate(undefined));
   const writeHead = res.writeHead;
   // writeHead(status[, message][, headers]): headers given here win over setHeader, so fix them up.
   res.writeHead = function patchedWriteHead(this: ServerResponse, ...args: unknown[]) {
-    const headers = args.find((a, i) => i > 0 && typeof a === 'object' && a !== null && !Array.isArray(a)) as Record<string, unknown> | undefined;
+    const headers = args.find((a, i) => i > 0 && typeof a === 'object' && a !== null && !Array.isArray(a)) as
+      | Record<string, unknown>
+      | undefined;
     if (headers) {
       for (const key of Object.keys(headers)) {
         if (key.toLowerCase() === 'cache-control') {

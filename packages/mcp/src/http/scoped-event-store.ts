@@ -12,7 +12,9 @@ import { ServeError } from '../errors.js';
 /** @throws ServeError when the store cannot tell which stream an event id belongs to. */
 export function assertScopable(store: EventStore): void {
   if (typeof store.getStreamIdForEventId !== 'function') {
-    throw new ServeError('serveHttp: options.eventStore must implement getStreamIdForEventId(eventId), so serveHttp can refuse to replay one session\'s events to another. Implement it, or omit eventStore to use the bounded in-memory store per session.');
+    throw new ServeError(
+      "serveHttp: options.eventStore must implement getStreamIdForEventId(eventId), so serveHttp can refuse to replay one session's events to another. Implement it, or omit eventStore to use the bounded in-memory store per session.",
+    );
   }
 }
 

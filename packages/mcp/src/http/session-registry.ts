@@ -63,7 +63,9 @@ export class SessionRegistry<T extends SessionResources> {
         if (e[1].inFlight === 0 && (!victim || e[1].lastActive < victim[1].lastActive)) victim = e;
       }
       if (!victim) return 'full';
-      this.#logger.info('MCP session evicted: the session limit is reached and it was the least recently used idle one', { maxSessions: this.#maxSessions });
+      this.#logger.info('MCP session evicted: the session limit is reached and it was the least recently used idle one', {
+        maxSessions: this.#maxSessions,
+      });
       this.#drop(victim[0], victim[1]);
     }
     this.#pending += 1;

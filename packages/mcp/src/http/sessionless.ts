@@ -21,7 +21,8 @@ export function classifySessionless(req: express.Request): SessionlessKind {
   if (req.method === 'POST' && isInitializeRequest(req.body)) return 'initialize';
   const version = req.headers['mcp-protocol-version'];
   // A version newer than every session-era one this SDK knows: a stateless (2026+) request.
-  if (typeof version === 'string' && !SUPPORTED_PROTOCOL_VERSIONS.includes(version) && version > SUPPORTED_PROTOCOL_VERSIONS[0]!) return 'stateless';
+  if (typeof version === 'string' && !SUPPORTED_PROTOCOL_VERSIONS.includes(version) && version > SUPPORTED_PROTOCOL_VERSIONS[0]!)
+    return 'stateless';
   return 'needs-session';
 }
 
@@ -32,5 +33,7 @@ export function answerSessionless(kind: Exclude<SessionlessKind, 'initialize'>, 
     kind === 'stateless'
       ? `Bad Request: protocol version ${String(req.headers['mcp-protocol-version'])} (stateless requests) is not supported by this server; it speaks ${SUPPORTED_PROTOCOL_VERSIONS.join(', ')}. Send an initialize request to open a session.`
       : 'Bad Request: no valid Mcp-Session-Id header. Send an initialize request first to open a session, then send its Mcp-Session-Id with every request.';
-  res.status(400).json({ jsonrpc: '2.0', error: { code: -32000, message }, id: typeof id === 'string' || typeof id === 'number' ? id : null });
+  res
+    .status(400)
+    .json({ jsonrpc: '2.0', error: { code: -32000, message }, id: typeof id === 'string' || typeof id === 'number' ? id : null });
 }

@@ -91,6 +91,7 @@ async function askForAccount(state: CallState, tool: string, ambiguous: Ambiguou
   const action = answer.action;
   if (action === 'decline' || action === 'cancel') throw new AccountNotChosenError({ tool, provider, reason: action });
   const picked = (answer.content as Record<string, unknown> | undefined)?.[FIELD];
-  if (action !== 'accept' || typeof picked !== 'string' || !accounts.includes(picked)) throw new AccountNotChosenError({ tool, provider, reason: 'invalid' });
+  if (action !== 'accept' || typeof picked !== 'string' || !accounts.includes(picked))
+    throw new AccountNotChosenError({ tool, provider, reason: 'invalid' });
   return picked;
 }

@@ -69,7 +69,11 @@ export function compileModule(instance: object, className: string, options: Scan
     problems.push({
       member: className,
       problem: 'has no @AlterTool methods.',
-      fixes: ['Decorate at least one method with @AlterTool(...).', 'Remove the class from the module list.', 'Check that reflect-metadata and @alter/mcp are not loaded twice in different versions.'],
+      fixes: [
+        'Decorate at least one method with @AlterTool(...).',
+        'Remove the class from the module list.',
+        'Check that reflect-metadata and @alter/mcp are not loaded twice in different versions.',
+      ],
     });
     return { tools, problems };
   }
@@ -78,7 +82,11 @@ export function compileModule(instance: object, className: string, options: Scan
     let metadata = declared;
     const method = (proto as Record<string, unknown>)[key];
     if (typeof method !== 'function') {
-      problems.push({ member, problem: 'is no longer a method on the instance.', fixes: ['Do not replace decorated methods with fields or getters.'] });
+      problems.push({
+        member,
+        problem: 'is no longer a method on the instance.',
+        fixes: ['Do not replace decorated methods with fields or getters.'],
+      });
       continue;
     }
     const name = options.toolNamePrefix + metadata.name;
@@ -98,7 +106,10 @@ export function compileModule(instance: object, className: string, options: Scan
       problems.push({
         member,
         problem: `uses provider "${metadata.provider}", which the vault does not know (known: ${options.providerIds.join(', ') || 'none'}).`,
-        fixes: [`Add providers.${metadata.provider}({...}) to the AlterVault providers.`, 'Fix the provider id in @AlterTool (it must equal the provider config id).'],
+        fixes: [
+          `Add providers.${metadata.provider}({...}) to the AlterVault providers.`,
+          'Fix the provider id in @AlterTool (it must equal the provider config id).',
+        ],
       });
       continue;
     }
@@ -111,7 +122,10 @@ export function compileModule(instance: object, className: string, options: Scan
         problems.push({
           member,
           problem: `has a scope the "${metadata.provider}" provider does not know: ${messageOf(err)}`,
-          fixes: ['Fix the spelling in @AlterTool(..., { scopes: [...] }).', "Use the provider's documented scope names (Google: a short name such as 'gmail.readonly' or its full URL)."],
+          fixes: [
+            'Fix the spelling in @AlterTool(..., { scopes: [...] }).',
+            "Use the provider's documented scope names (Google: a short name such as 'gmail.readonly' or its full URL).",
+          ],
         });
         continue;
       }
@@ -134,7 +148,11 @@ export function compileModule(instance: object, className: string, options: Scan
       try {
         output = buildToolSchema(metadata.output, 'output');
       } catch (err) {
-        problems.push({ member, problem: `its output schema cannot be built: ${messageOf(err)}`, fixes: ['Pass output: z.object({...}) (zod 4 or zod 3).'] });
+        problems.push({
+          member,
+          problem: `its output schema cannot be built: ${messageOf(err)}`,
+          fixes: ['Pass output: z.object({...}) (zod 4 or zod 3).'],
+        });
         continue;
       }
     }
@@ -149,13 +167,30 @@ export function compileModule(instance: object, className: string, options: Scan
       ...(metadata.meta ? { _meta: metadata.meta } : {}),
     });
     tools.push(
-      Object.freeze({ name, metadata, member, propertyKey: key, instance, method: method as (...args: unknown[]) => unknown, input, output, definition }),
+      Object.freeze({
+        name,
+        metadata,
+        member,
+        propertyKey: key,
+        instance,
+        method: method as (...args: unknown[]) => unknown,
+        input,
+        output,
+        definition,
+      }),
     );
   }
   return { tools, problems };
 }
 
-function inputSchema(proto: object, key: string, method: Function, metadata: ToolMetadata, member: string, problems: Problem[]): ToolSchema | undefined {
+function inputSchema(
+  proto: object,
+  key: string,
+  method: Function,
+  metadata: ToolMetadata,
+  member: string,
+  problems: Problem[],
+): ToolSchema | undefined {
   if (metadata.input !== undefined) {
     try {
       return buildToolSchema(metadata.input, 'input', { unknownArguments: metadata.unknownArguments });
@@ -200,7 +235,11 @@ function inputSchema(proto: object, key: string, method: Function, metadata: Too
     try {
       return dtoSchema(second, metadata.unknownArguments);
     } catch (err) {
-      problems.push({ member, problem: `its input DTO ${second.name} cannot be described: ${messageOf(err)}`, fixes: ['Pass input: z.object({...}) instead.'] });
+      problems.push({
+        member,
+        problem: `its input DTO ${second.name} cannot be described: ${messageOf(err)}`,
+        fixes: ['Pass input: z.object({...}) instead.'],
+      });
       return undefined;
     }
   }

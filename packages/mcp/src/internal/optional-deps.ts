@@ -7,11 +7,16 @@
  */
 import { createRequire } from 'node:module';
 
-
 export interface ClassValidatorLike {
   validate(object: object, options?: Record<string, unknown>): Promise<ValidationErrorLike[]>;
   getMetadataStorage(): {
-    getTargetValidationMetadatas(target: Function, schema: string, always: boolean, strictGroups: boolean, groups?: string[]): ValidationMetadataLike[];
+    getTargetValidationMetadatas(
+      target: Function,
+      schema: string,
+      always: boolean,
+      strictGroups: boolean,
+      groups?: string[],
+    ): ValidationMetadataLike[];
   };
 }
 
@@ -61,12 +66,18 @@ let libraries: DtoLibraries | undefined;
  * Hands over statically imported modules (`@alter/mcp/class-validator` does this). The first
  * hand-over or load wins, so every DTO check in the process sees one class-validator.
  */
-export function provideDtoLibraries(modules: { classValidator: unknown; classTransformer: unknown; classTransformerStorage: unknown }): void {
+export function provideDtoLibraries(modules: {
+  classValidator: unknown;
+  classTransformer: unknown;
+  classTransformerStorage: unknown;
+}): void {
   libraries ??= Object.freeze({
     classValidator: pick<ClassValidatorLike>(modules.classValidator, 'validate'),
     classTransformer: pick<ClassTransformerLike>(modules.classTransformer, 'plainToInstance'),
-    classTransformerStorage: pick<{ defaultMetadataStorage: ClassTransformerStorageLike }>(modules.classTransformerStorage, 'defaultMetadataStorage')
-      ?.defaultMetadataStorage,
+    classTransformerStorage: pick<{ defaultMetadataStorage: ClassTransformerStorageLike }>(
+      modules.classTransformerStorage,
+      'defaultMetadataStorage',
+    )?.defaultMetadataStorage,
   });
 }
 

@@ -80,7 +80,10 @@ export class ToolCallContext implements AlterContext {
 
   /** @throws TypeError unless called by {@link createToolCallContext}. */
   constructor(key: typeof CREATE, vault: AlterVault, state: CallState, tool: ToolBinding, logger: Logger) {
-    if (key !== CREATE) throw new TypeError('An AlterContext is created by the framework for each tool call; a tool receives it as its first parameter and cannot construct one.');
+    if (key !== CREATE)
+      throw new TypeError(
+        'An AlterContext is created by the framework for each tool call; a tool receives it as its first parameter and cannot construct one.',
+      );
     this.#vault = vault;
     this.#state = state;
     // Bindings come from bindingOf() (tool-runner.ts), frozen once per tool with a frozen copy of
@@ -111,7 +114,8 @@ export class ToolCallContext implements AlterContext {
   /** Logs to the server logger and, when the client listens, as an MCP logging notification. */
   get log(): ToolLog {
     if (this.#log === undefined) {
-      const at = (level: ToolLogLevel) => Object.freeze((message: string, data?: Readonly<Record<string, unknown>>) => this.#writeLog(level, message, data));
+      const at = (level: ToolLogLevel) =>
+        Object.freeze((message: string, data?: Readonly<Record<string, unknown>>) => this.#writeLog(level, message, data));
       this.#log = Object.freeze({
         debug: at('debug'),
         info: at('info'),
@@ -142,7 +146,11 @@ export class ToolCallContext implements AlterContext {
   request(method: string, url: string, options: AlterRequestOptions = {}): Promise<VaultResponse> {
     const provider = this.#tool.provider;
     if (provider === null) {
-      return Promise.reject(new TypeError(`Tool ${this.#tool.name} was declared without a provider, so ctx.request() has no credentials to use. Declare it with @AlterTool('<provider>', {...}).`));
+      return Promise.reject(
+        new TypeError(
+          `Tool ${this.#tool.name} was declared without a provider, so ctx.request() has no credentials to use. Declare it with @AlterTool('<provider>', {...}).`,
+        ),
+      );
     }
     const state = this.#state;
     if (state.ended.aborted) return Promise.reject(new ForeignContextError(this.#tool.name));
@@ -171,7 +179,8 @@ export class ToolCallContext implements AlterContext {
   }
 
   progress(done: number, total?: number, message?: string): Promise<void> {
-    if (typeof done !== 'number' || !Number.isFinite(done)) return Promise.reject(new TypeError('ctx.progress(done): done must be a finite number'));
+    if (typeof done !== 'number' || !Number.isFinite(done))
+      return Promise.reject(new TypeError('ctx.progress(done): done must be a finite number'));
     return this.#state.channel.progress(done, total, typeof message === 'string' ? this.#state.secrets.redactText(message) : message);
   }
 
@@ -214,7 +223,8 @@ export class ToolCallContext implements AlterContext {
 const proto = ToolCallContext.prototype;
 for (const key of [...Object.getOwnPropertyNames(proto), ...Object.getOwnPropertySymbols(proto)]) {
   const descriptor = Object.getOwnPropertyDescriptor(proto, key);
-  for (const fn of [descriptor?.value, descriptor?.get, descriptor?.set]) if (typeof fn === 'function' && fn !== ToolCallContext) Object.freeze(fn);
+  for (const fn of [descriptor?.value, descriptor?.get, descriptor?.set])
+    if (typeof fn === 'function' && fn !== ToolCallContext) Object.freeze(fn);
 }
 Object.freeze(proto);
 Object.freeze(ToolCallContext);

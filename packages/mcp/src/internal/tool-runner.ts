@@ -7,7 +7,16 @@ import { randomUUID } from 'node:crypto';
 import type { AlterVault, ConnectSession, Logger } from '@alter/vault';
 import { isAlterError } from '@alter/vault';
 import { CallSecrets, withCallSecrets } from '@alter/vault/internal';
-import { isAlterMcpError, NoUserError, ForeignContextError, RequestStateError, ToolError, ToolInputError, ToolNestingError, ToolOutputError } from '../errors.js';
+import {
+  isAlterMcpError,
+  NoUserError,
+  ForeignContextError,
+  RequestStateError,
+  ToolError,
+  ToolInputError,
+  ToolNestingError,
+  ToolOutputError,
+} from '../errors.js';
 import { connectLinkResult, type ConnectNeed, inputRequiredAnswer, recoveryAnswerFor } from '../recovery/recovery-answer.js';
 import { requestStateSealOf } from '../recovery/request-state-key.js';
 import { resumeRetriedCall } from '../recovery/retried-call.js';
@@ -62,11 +71,13 @@ export class ToolRunner {
     if (!parsed.ok) return errorResult(new ToolInputError(tool.name, parsed.issues).message);
     if (env.retry) {
       // A 2026 retry of an input_required answer: its sealed state must hold before anything runs.
-      const answered = await resumeRetriedCall(this.#vault, this.#logger, env.retry, { user, tool: tool.name, args }, env.signal).catch((err: unknown) => {
-        if (!(err instanceof RequestStateError)) throw err;
-        this.#logger.warn('retried call refused: request state', { tool: tool.name, reason: err.reason });
-        throw env.invalidRequestStateError(err);
-      });
+      const answered = await resumeRetriedCall(this.#vault, this.#logger, env.retry, { user, tool: tool.name, args }, env.signal).catch(
+        (err: unknown) => {
+          if (!(err instanceof RequestStateError)) throw err;
+          this.#logger.warn('retried call refused: request state', { tool: tool.name, reason: err.reason });
+          throw env.invalidRequestStateError(err);
+        },
+      );
       if (answered) return answered;
     }
     const lifetime = { aborted: false };
@@ -106,12 +117,15 @@ export class ToolRunner {
     // The parent's own state (user, call id, secrets): a nested call never picks its identity.
     const state = callStateOf(parent);
     if (outsideItsCall(state)) throw new ForeignContextError(tool.name);
-    if (state.chain.length >= this.#options.maxNestingDepth) throw new ToolNestingError([...state.chain, tool.name], this.#options.maxNestingDepth);
+    if (state.chain.length >= this.#options.maxNestingDepth)
+      throw new ToolNestingError([...state.chain, tool.name], this.#options.maxNestingDepth);
     const parsed = await tool.input.validate(input ?? {});
     if (!parsed.ok) throw new ToolInputError(tool.name, parsed.issues);
     const child: CallState = Object.freeze({ ...state, chain: Object.freeze([...state.chain, tool.name]) });
     const ctx = createToolCallContext(this.#vault, child, bindingOf(tool), this.#logger);
-    return this.#vault.withAuditContext({ tool: tool.name, callId: state.callId }, () => tool.method.call(tool.instance, ctx, parsed.value));
+    return this.#vault.withAuditContext({ tool: tool.name, callId: state.callId }, () =>
+      tool.method.call(tool.instance, ctx, parsed.value),
+    );
   }
 
   /** Stops waiting for pending Connect sessions (URL elicitations). */
@@ -123,10 +137,21 @@ export class ToolRunner {
   async #recover(tool: CompiledTool, err: unknown, state: CallState, env: CallEnv, args: unknown): Promise<ToolCallAnswer> {
     const code = (err as { code?: unknown } | null)?.code;
     if (code === 'ALTER_GRANT_NOT_FOUND' || code === 'ALTER_GRANT_REVOKED' || code === 'ALTER_SCOPE_REAUTH_REQUIRED') {
-      return this.#connect(tool, err as { provider: string; user?: string; missingScopes?: readonly string[]; revoked?: boolean }, state, env, args);
+      return this.#connect(
+        tool,
+        err as { provider: string; user?: string; missingScopes?: readonly string[]; revoked?: boolean },
+        state,
+        env,
+        args,
+      );
     }
     if (err instanceof ToolError) return errorResult(err.message);
-    if (err instanceof ToolInputError || err instanceof ToolNestingError || err instanceof ToolOutputError || err instanceof ForeignContextError) {
+    if (
+      err instanceof ToolInputError ||
+      err instanceof ToolNestingError ||
+      err instanceof ToolOutputError ||
+      err instanceof ForeignContextError
+    ) {
       this.#logger.warn('tool call failed', { tool: tool.name, callId: state.callId, error: err.code });
       return errorResult(err.message);
     }
@@ -143,7 +168,9 @@ export class ToolRunner {
       // Redacted before it is cut, so a cut never leaves half a token behind.
       message: err instanceof Error ? state.secrets.redactText(String(err.message)).slice(0, 500) : undefined,
     });
-    return errorResult(`Tool ${tool.name} failed with an internal error (${name}). It was logged on the server with call id ${state.callId}.`);
+    return errorResult(
+      `Tool ${tool.name} failed with an internal error (${name}). It was logged on the server with call id ${state.callId}.`,
+    );
   }
 
   async #connect(
@@ -162,7 +189,11 @@ export class ToolRunner {
       // interstitial naming the app and the user, and binds the browser that confirms it.
       session = await this.#vault.connect.createSession({ user, providers: { [provider]: [...new Set(scopes)] }, bind: 'confirm' });
     } catch (e) {
-      this.#logger.error('could not create a Connect session', { tool: tool.name, provider, error: (e as { code?: unknown })?.code ?? (e as Error)?.name });
+      this.#logger.error('could not create a Connect session', {
+        tool: tool.name,
+        provider,
+        error: (e as { code?: unknown })?.code ?? (e as Error)?.name,
+      });
       const detail = isAlterError(e) ? ` ${(e as Error).message}` : '';
       return errorResult(`Tool ${tool.name} needs the user to authorize ${provider}, but a Connect link could not be created.${detail}`);
     }
@@ -173,7 +204,12 @@ export class ToolRunner {
         ? `The ${provider} authorization was revoked.`
         : `This tool needs access to ${provider}.`;
     const message = `${why} Open the link to authorize, then try again.`;
-    this.#logger.info('tool needs authorization; Connect session created', { tool: tool.name, provider, user, session: session.id.slice(0, 6) });
+    this.#logger.info('tool needs authorization; Connect session created', {
+      tool: tool.name,
+      provider,
+      user,
+      session: session.id.slice(0, 6),
+    });
     const need: ConnectNeed = { tool: tool.name, provider, session, why, message, ...(missing ? { missingScopes: missing } : {}) };
     switch (recoveryAnswerFor(env)) {
       case 'url-elicitation-error':
@@ -196,7 +232,8 @@ export class ToolRunner {
         else this.#logger.info('Connect session ended without a grant', { session: session.id.slice(0, 6), status: result.status });
       })
       .catch((e: unknown) => {
-        if (!this.#closing.signal.aborted) this.#logger.debug('stopped waiting for a Connect session', { session: session.id.slice(0, 6), error: (e as Error)?.name });
+        if (!this.#closing.signal.aborted)
+          this.#logger.debug('stopped waiting for a Connect session', { session: session.id.slice(0, 6), error: (e as Error)?.name });
       })
       .finally(() => this.#watches.delete(p));
     this.#watches.add(p);
@@ -220,7 +257,6 @@ function bindingOf(tool: CompiledTool): ToolBinding {
   return binding;
 }
 
-
 function errorResult(text: string): CallToolResultShape {
   return { content: [{ type: 'text', text }], isError: true };
 }
@@ -228,17 +264,27 @@ function errorResult(text: string): CallToolResultShape {
 async function mapResult(tool: CompiledTool, value: unknown): Promise<CallToolResultShape> {
   if (value instanceof ToolResult) {
     if (tool.output && !value.isError) {
-      if (value.structuredContent === undefined) throw new ToolOutputError(tool.name, [{ path: '', message: 'the tool declares an output schema but its ToolResult has no structuredContent' }]);
+      if (value.structuredContent === undefined)
+        throw new ToolOutputError(tool.name, [
+          { path: '', message: 'the tool declares an output schema but its ToolResult has no structuredContent' },
+        ]);
       const checked = await tool.output.validate(value.structuredContent);
       if (!checked.ok) throw new ToolOutputError(tool.name, checked.issues);
       return { content: value.content, structuredContent: checked.value as Record<string, unknown>, isError: false };
     }
-    return { content: value.content, ...(value.structuredContent ? { structuredContent: value.structuredContent } : {}), ...(value.isError ? { isError: true } : {}) };
+    return {
+      content: value.content,
+      ...(value.structuredContent ? { structuredContent: value.structuredContent } : {}),
+      ...(value.isError ? { isError: true } : {}),
+    };
   }
   if (tool.output) {
     const checked = await tool.output.validate(value);
     if (!checked.ok) throw new ToolOutputError(tool.name, checked.issues);
-    return { content: [{ type: 'text', text: JSON.stringify(checked.value) }], structuredContent: checked.value as Record<string, unknown> };
+    return {
+      content: [{ type: 'text', text: JSON.stringify(checked.value) }],
+      structuredContent: checked.value as Record<string, unknown>,
+    };
   }
   if (typeof value === 'string') return { content: [{ type: 'text', text: value }] };
   if (value === undefined) return { content: [] };

@@ -54,13 +54,25 @@ export interface ConnectNeed {
 /** The `_meta` entry every recovery answer carries. */
 function connectMeta(need: ConnectNeed): Record<string, unknown> {
   const { session, provider, missingScopes } = need;
-  return { [CONNECT_META_KEY]: { url: session.url, sessionId: session.id, provider, ...(missingScopes ? { missingScopes: [...missingScopes] } : {}) } };
+  return {
+    [CONNECT_META_KEY]: {
+      url: session.url,
+      sessionId: session.id,
+      provider,
+      ...(missingScopes ? { missingScopes: [...missingScopes] } : {}),
+    },
+  };
 }
 
 /** The answer every client understands: an isError result with the link in text and `_meta`. */
 export function connectLinkResult(need: ConnectNeed): CallToolResultShape {
   return {
-    content: [{ type: 'text', text: `${need.why} Ask the user to open this link to authorize ${need.provider}, then call ${need.tool} again: ${need.session.url}` }],
+    content: [
+      {
+        type: 'text',
+        text: `${need.why} Ask the user to open this link to authorize ${need.provider}, then call ${need.tool} again: ${need.session.url}`,
+      },
+    ],
     isError: true,
     _meta: connectMeta(need),
   };
@@ -71,14 +83,20 @@ export function connectLinkResult(need: ConnectNeed): CallToolResultShape {
  * elicitation of the Connect link, with a request state sealed to this user, tool and arguments
  * that expires with the link. The client opens the link, then retries with the state.
  */
-export function inputRequiredAnswer(need: ConnectNeed, seal: RequestStateSeal, binding: { readonly user: string; readonly args: unknown }): InputRequiredShape {
+export function inputRequiredAnswer(
+  need: ConnectNeed,
+  seal: RequestStateSeal,
+  binding: { readonly user: string; readonly args: unknown },
+): InputRequiredShape {
   const requestState = seal.seal(
     { user: binding.user, tool: need.tool, args: binding.args },
     { sessionId: need.session.id, provider: need.provider, expiresAt: need.session.expiresAt },
   );
   return {
     resultType: 'input_required',
-    inputRequests: { [CONNECT_INPUT_KEY]: { method: 'elicitation/create', params: { mode: 'url', url: need.session.url, message: need.message } } },
+    inputRequests: {
+      [CONNECT_INPUT_KEY]: { method: 'elicitation/create', params: { mode: 'url', url: need.session.url, message: need.message } },
+    },
     requestState,
     _meta: connectMeta(need),
   };
@@ -97,5 +115,13 @@ export function connectElicitationAction(inputResponses: Readonly<Record<string,
 /** The answer when the user declined (or dismissed) the link: the call ends; the model learns why. */
 export function declinedResult(tool: string, provider: string, action: 'decline' | 'cancel'): CallToolResultShape {
   const what = action === 'decline' ? 'declined to authorize' : 'dismissed the request to authorize';
-  return { content: [{ type: 'text', text: `The user ${what} ${provider}, so ${tool} did not run. Call ${tool} again if they want to connect ${provider}.` }], isError: true };
+  return {
+    content: [
+      {
+        type: 'text',
+        text: `The user ${what} ${provider}, so ${tool} did not run. Call ${tool} again if they want to connect ${provider}.`,
+      },
+    ],
+    isError: true,
+  };
 }

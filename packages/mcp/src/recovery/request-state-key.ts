@@ -25,14 +25,18 @@ export async function loadRequestStateKey(vault: AlterVault): Promise<Buffer> {
     const entry = await vault.store.kvGet(REQUEST_STATE_KV.namespace, REQUEST_STATE_KV.key);
     if (entry) return keyFrom(vault.openSecret(entry.value));
     const fresh = randomBytes(32).toString('base64url');
-    if (await vault.store.kvCompareAndSet(REQUEST_STATE_KV.namespace, REQUEST_STATE_KV.key, 0, vault.sealSecret(fresh), null)) return keyFrom(fresh);
+    if (await vault.store.kvCompareAndSet(REQUEST_STATE_KV.namespace, REQUEST_STATE_KV.key, 0, vault.sealSecret(fresh), null))
+      return keyFrom(fresh);
   }
   throw new StoreError('Could not create or read the MCP request-state key (its store slot kept changing). Check the vault store.');
 }
 
 function keyFrom(encoded: string): Buffer {
   const key = Buffer.from(encoded, 'base64url');
-  if (key.length !== 32) throw new StoreError(`The stored MCP request-state key is malformed (${key.length} bytes, expected 32). Delete the kv entry ${REQUEST_STATE_KV.namespace}/${REQUEST_STATE_KV.key}; a new key is created (pending 2026 retries then start over).`);
+  if (key.length !== 32)
+    throw new StoreError(
+      `The stored MCP request-state key is malformed (${key.length} bytes, expected 32). Delete the kv entry ${REQUEST_STATE_KV.namespace}/${REQUEST_STATE_KV.key}; a new key is created (pending 2026 retries then start over).`,
+    );
   return key;
 }
 

@@ -47,10 +47,19 @@ export async function resumeRetriedCall(
   if (timeoutMs <= 0) return undefined;
   try {
     const outcome = await vault.connect.waitFor(claims.sessionId, { signal, timeoutMs });
-    if (outcome.status !== 'complete') logger.info('retried call: the Connect session ended without a grant', { tool: binding.tool, session: claims.sessionId.slice(0, 6), status: outcome.status });
+    if (outcome.status !== 'complete')
+      logger.info('retried call: the Connect session ended without a grant', {
+        tool: binding.tool,
+        session: claims.sessionId.slice(0, 6),
+        status: outcome.status,
+      });
   } catch (e) {
     // Not complete in time (or the client cancelled): the tool runs and answers again if the grant is still missing.
-    logger.debug('retried call: stopped waiting for the Connect session', { tool: binding.tool, session: claims.sessionId.slice(0, 6), error: (e as { code?: unknown })?.code ?? (e as Error)?.name });
+    logger.debug('retried call: stopped waiting for the Connect session', {
+      tool: binding.tool,
+      session: claims.sessionId.slice(0, 6),
+      error: (e as { code?: unknown })?.code ?? (e as Error)?.name,
+    });
   }
   return undefined;
 }

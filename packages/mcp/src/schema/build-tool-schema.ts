@@ -19,10 +19,14 @@ export function emptyInputSchema(unknownArguments: UnknownArgumentsMode = 'rejec
     toJsonSchema: () => (unknownArguments === 'reject' ? EMPTY_INPUT : OPEN_EMPTY_INPUT),
     async validate(input) {
       if (input === undefined || input === null) return { ok: true, value: {} };
-      if (typeof input !== 'object' || Array.isArray(input)) return { ok: false, issues: [{ path: '', message: 'arguments must be an object' }] };
+      if (typeof input !== 'object' || Array.isArray(input))
+        return { ok: false, issues: [{ path: '', message: 'arguments must be an object' }] };
       const keys = Object.keys(input);
       if (keys.length === 0 || unknownArguments === 'strip') return { ok: true, value: {} };
-      return { ok: false, issues: keys.map((k) => ({ path: formatPath([k]), message: `unknown argument "${k}" (this tool takes no arguments)` })) };
+      return {
+        ok: false,
+        issues: keys.map((k) => ({ path: formatPath([k]), message: `unknown argument "${k}" (this tool takes no arguments)` })),
+      };
     },
   };
 }
@@ -41,7 +45,11 @@ export function schemaKind(value: unknown): 'zod4' | 'zod3' | 'dto' | undefined 
  * rejected by name unless `options.unknownArguments` is `'strip'`.
  * @throws Error saying what is wrong with the value.
  */
-export function buildToolSchema(value: unknown, io: 'input' | 'output', options: { readonly unknownArguments?: UnknownArgumentsMode } = {}): ToolSchema {
+export function buildToolSchema(
+  value: unknown,
+  io: 'input' | 'output',
+  options: { readonly unknownArguments?: UnknownArgumentsMode } = {},
+): ToolSchema {
   const mode = options.unknownArguments ?? 'reject';
   if (isZod4Schema(value)) {
     const type = zod4TypeName(value);
@@ -57,7 +65,9 @@ export function buildToolSchema(value: unknown, io: 'input' | 'output', options:
     const problem = dtoSupportProblem();
     if (problem) throw new Error(problem);
     if (!isDtoClass(value)) {
-      throw new Error(`class ${(value as Function).name || '(anonymous)'} has no class-validator decorators, so it is not a DTO (decorate its properties with @IsString(), @IsInt(), … or pass a zod object)`);
+      throw new Error(
+        `class ${(value as Function).name || '(anonymous)'} has no class-validator decorators, so it is not a DTO (decorate its properties with @IsString(), @IsInt(), … or pass a zod object)`,
+      );
     }
     if (io === 'output') throw new Error('output schemas must be zod objects (DTO classes are supported for input only)');
     return dtoSchema(value, mode);

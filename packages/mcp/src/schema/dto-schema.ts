@@ -47,7 +47,11 @@ export function dtoSchema(dto: Function, unknownArguments: UnknownArgumentsMode 
         return { ok: false, issues: [{ path: '', message: 'arguments must be an object' }] };
       }
       const instance = classTransformer!.plainToInstance(dto, input) as object;
-      const errors = await classValidator!.validate(instance, { whitelist: true, forbidNonWhitelisted: unknownArguments === 'reject', forbidUnknownValues: true });
+      const errors = await classValidator!.validate(instance, {
+        whitelist: true,
+        forbidNonWhitelisted: unknownArguments === 'reject',
+        forbidUnknownValues: true,
+      });
       if (errors.length === 0) return { ok: true, value: instance };
       const issues: Array<{ path: string; message: string }> = [];
       collectIssues(errors, [], issues);
@@ -56,12 +60,19 @@ export function dtoSchema(dto: Function, unknownArguments: UnknownArgumentsMode 
   };
 }
 
-function collectIssues(errors: readonly ValidationErrorLike[], prefix: Array<string | number>, out: Array<{ path: string; message: string }>): void {
+function collectIssues(
+  errors: readonly ValidationErrorLike[],
+  prefix: Array<string | number>,
+  out: Array<{ path: string; message: string }>,
+): void {
   for (const e of errors) {
     const key: string | number = /^\d+$/.test(e.property) ? Number(e.property) : e.property;
     const path = [...prefix, key];
     for (const [name, message] of Object.entries(e.constraints ?? {})) {
-      out.push({ path: formatPath(path), message: name === 'whitelistValidation' ? `unknown argument "${String(key)}" (not in the schema)` : message });
+      out.push({
+        path: formatPath(path),
+        message: name === 'whitelistValidation' ? `unknown argument "${String(key)}" (not in the schema)` : message,
+      });
     }
     if (e.children && e.children.length > 0) collectIssues(e.children, path, out);
   }
@@ -69,7 +80,9 @@ function collectIssues(errors: readonly ValidationErrorLike[], prefix: Array<str
 
 function dtoObjectSchema(dto: Function, stack: Function[]): Mutable {
   if (stack.includes(dto)) {
-    throw new Error(`DTO ${[...stack, dto].map((c) => c.name).join(' > ')} is recursive; recursive DTOs cannot be described as a tool input. Use a zod schema with z.lazy or flatten the DTO.`);
+    throw new Error(
+      `DTO ${[...stack, dto].map((c) => c.name).join(' > ')} is recursive; recursive DTOs cannot be described as a tool input. Use a zod schema with z.lazy or flatten the DTO.`,
+    );
   }
   const metas = dtoLibraries().classValidator!.getMetadataStorage().getTargetValidationMetadatas(dto, '', true, false);
   const byProperty = new Map<string, ValidationMetadataLike[]>();
@@ -94,7 +107,8 @@ function propertySchema(dto: Function, prop: string, metas: readonly ValidationM
   const designType = getMetadata(DESIGN_TYPE, dto.prototype as object, prop);
   const itemMetas = metas.filter((m) => m.each);
   const ownMetas = metas.filter((m) => !m.each);
-  const isArray = designType === Array || metas.some((m) => m.name === 'isArray' || m.name?.startsWith('array') === true) || itemMetas.length > 0;
+  const isArray =
+    designType === Array || metas.some((m) => m.name === 'isArray' || m.name?.startsWith('array') === true) || itemMetas.length > 0;
   const nestedClass = nestedType(dto, prop, designType);
   const isNested = metas.some((m) => m.type === 'nestedValidation');
 
@@ -103,7 +117,10 @@ function propertySchema(dto: Function, prop: string, metas: readonly ValidationM
     const items: Mutable = isNested && nestedClass ? dtoObjectSchema(nestedClass, stack) : {};
     applyConstraints(items, itemMetas);
     schema = { type: 'array', items };
-    applyConstraints(schema, ownMetas.filter((m) => m.name !== 'isArray'));
+    applyConstraints(
+      schema,
+      ownMetas.filter((m) => m.name !== 'isArray'),
+    );
   } else if (isNested && nestedClass) {
     schema = dtoObjectSchema(nestedClass, stack);
   } else {

@@ -9,7 +9,9 @@ import type { SchemaIssue } from '../errors.js';
 export type JsonSchemaObject = { readonly [key: string]: unknown };
 
 /** Result of {@link ToolSchema.validate}: the parsed value (defaults applied) or every issue. */
-export type SchemaValidation<T = unknown> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly issues: readonly SchemaIssue[] };
+export type SchemaValidation<T = unknown> =
+  | { readonly ok: true; readonly value: T }
+  | { readonly ok: false; readonly issues: readonly SchemaIssue[] };
 
 /** A schema adapter. */
 export interface ToolSchema {

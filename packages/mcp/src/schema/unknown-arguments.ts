@@ -36,7 +36,13 @@ function close(node: unknown, inAllOf: boolean): unknown {
     } else if (key === 'const' || key === 'default' || key === 'enum' || key === 'examples') out[key] = value;
     else out[key] = close(value, false);
   }
-  if (!inAllOf && isObjectSchema(out) && out.properties !== undefined && !('additionalProperties' in out) && !('unevaluatedProperties' in out)) {
+  if (
+    !inAllOf &&
+    isObjectSchema(out) &&
+    out.properties !== undefined &&
+    !('additionalProperties' in out) &&
+    !('unevaluatedProperties' in out)
+  ) {
     out.additionalProperties = false;
   }
   return out;
@@ -68,7 +74,9 @@ function walk(root: Json, node: unknown, value: unknown, path: PropertyKey[], is
     return;
   }
   for (const key of COMBINATORS) {
-    const branches = Array.isArray(schema[key]) ? (schema[key] as unknown[]).map((b) => (b !== null && typeof b === 'object' ? resolve(root, b as Json) : undefined)) : [];
+    const branches = Array.isArray(schema[key])
+      ? (schema[key] as unknown[]).map((b) => (b !== null && typeof b === 'object' ? resolve(root, b as Json) : undefined))
+      : [];
     const objects = branches.filter((b): b is Json => b !== undefined && isObjectSchema(b));
     if (objects.length === 1) walk(root, objects[0], value, path, issues, depth + 1);
     else if (objects.length > 1 && objects.every((b) => b.additionalProperties === false)) {
@@ -76,7 +84,8 @@ function walk(root: Json, node: unknown, value: unknown, path: PropertyKey[], is
       // (zod would strip it whichever branch matches); nested keys are left to the matching branch.
       const known = [...new Set(objects.flatMap((b) => Object.keys((b.properties as Json | undefined) ?? {})))];
       for (const k of Object.keys(value)) {
-        if (!known.includes(k)) issues.push({ path: formatPath([...path, k]), message: `unknown argument "${k}" (expected one of: ${known.join(', ')})` });
+        if (!known.includes(k))
+          issues.push({ path: formatPath([...path, k]), message: `unknown argument "${k}" (expected one of: ${known.join(', ')})` });
       }
     }
   }

@@ -9,14 +9,24 @@ import { validateZod } from './zod4-schema.js';
 
 interface Zod3Like {
   readonly _def: { readonly typeName: string };
-  safeParseAsync(input: unknown): Promise<{ success: true; data: unknown } | { success: false; error: { issues: Array<{ path: PropertyKey[]; message: string; code?: string; keys?: string[] }> } }>;
+  safeParseAsync(
+    input: unknown,
+  ): Promise<
+    | { success: true; data: unknown }
+    | { success: false; error: { issues: Array<{ path: PropertyKey[]; message: string; code?: string; keys?: string[] }> } }
+  >;
 }
 
 /** True for a zod 3 schema (has `_def.typeName`, no zod 4 `_zod`). */
 export function isZod3Schema(value: unknown): boolean {
   if (typeof value !== 'object' || value === null || '_zod' in value) return false;
   const def = (value as { _def?: { typeName?: unknown } })._def;
-  return typeof def === 'object' && def !== null && typeof def.typeName === 'string' && typeof (value as { safeParseAsync?: unknown }).safeParseAsync === 'function';
+  return (
+    typeof def === 'object' &&
+    def !== null &&
+    typeof def.typeName === 'string' &&
+    typeof (value as { safeParseAsync?: unknown }).safeParseAsync === 'function'
+  );
 }
 
 /** The zod type name (`ZodObject`, …) of a zod 3 schema. */
@@ -28,7 +38,11 @@ export function zod3TypeName(value: unknown): string {
 export function zod3Schema(schema: unknown, io: 'input' | 'output', unknownArguments: UnknownArgumentsMode = 'reject'): ToolSchema {
   const zod = schema as Zod3Like;
   // `$refStrategy: 'none'` inlines repeated sub-schemas so the result has no draft-07 `definitions`.
-  const raw = zodToJsonSchema(schema as Parameters<typeof zodToJsonSchema>[0], { target: 'jsonSchema7', $refStrategy: 'none', pipeStrategy: io }) as Record<string, unknown>;
+  const raw = zodToJsonSchema(schema as Parameters<typeof zodToJsonSchema>[0], {
+    target: 'jsonSchema7',
+    $refStrategy: 'none',
+    pipeStrategy: io,
+  }) as Record<string, unknown>;
   // zod-to-json-schema already says `additionalProperties: false` for stripping objects (which
   // zod 3 then strips silently); the published schema and the check below make that true.
   const strict = io === 'input' && unknownArguments === 'reject';

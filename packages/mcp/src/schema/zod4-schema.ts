@@ -6,7 +6,12 @@ import { closeObjectSchemas, type UnknownArgumentsMode, unknownArgumentIssues } 
 
 interface Zod4Like {
   readonly _zod: { readonly def: { readonly type: string } };
-  safeParseAsync(input: unknown): Promise<{ success: true; data: unknown } | { success: false; error: { issues: Array<{ path: PropertyKey[]; message: string; code?: string; keys?: string[] }> } }>;
+  safeParseAsync(
+    input: unknown,
+  ): Promise<
+    | { success: true; data: unknown }
+    | { success: false; error: { issues: Array<{ path: PropertyKey[]; message: string; code?: string; keys?: string[] }> } }
+  >;
 }
 
 /** True for a zod 4 schema (classic or mini; `zod` ≥ 4 or `zod/v4` from zod 3.25). */
@@ -41,7 +46,12 @@ export function zod4Schema(schema: unknown, io: 'input' | 'output', unknownArgum
  * Parses with zod (never a modified copy of the user's schema) and, when `strict`, adds an issue
  * for every argument name the published JSON Schema does not allow (zod would strip them).
  */
-export async function validateZod(zod: Pick<Zod4Like, 'safeParseAsync'>, json: JsonSchemaObject, strict: boolean, input: unknown): Promise<SchemaValidation> {
+export async function validateZod(
+  zod: Pick<Zod4Like, 'safeParseAsync'>,
+  json: JsonSchemaObject,
+  strict: boolean,
+  input: unknown,
+): Promise<SchemaValidation> {
   const unknown = strict ? unknownArgumentIssues(json, input) : [];
   const r = await zod.safeParseAsync(input);
   if (r.success && unknown.length === 0) return { ok: true, value: r.data };
@@ -52,7 +62,12 @@ export async function validateZod(zod: Pick<Zod4Like, 'safeParseAsync'>, json: J
 }
 
 /** zod reports unknown keys at the object's path with a `keys` list: name each key as the field. */
-export function zodIssueToIssues(issue: { path: ReadonlyArray<PropertyKey>; message: string; code?: string; keys?: string[] }): Array<{ path: string; message: string }> {
+export function zodIssueToIssues(issue: {
+  path: ReadonlyArray<PropertyKey>;
+  message: string;
+  code?: string;
+  keys?: string[];
+}): Array<{ path: string; message: string }> {
   if (issue.code === 'unrecognized_keys' && Array.isArray(issue.keys) && issue.keys.length > 0) {
     return issue.keys.map((k) => ({ path: formatPath([...issue.path, k]), message: 'unknown field (not in the schema)' }));
   }

@@ -21,7 +21,9 @@ async function loadIfInstalled<T>(sdkPackage: string, load: () => Promise<T>): P
   } catch (err) {
     const code = (err as { code?: unknown } | null)?.code;
     const message = err instanceof Error ? err.message : '';
-    const missing = (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') && (message.includes(`'${sdkPackage}'`) || message.includes(`'${sdkPackage}/`));
+    const missing =
+      (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') &&
+      (message.includes(`'${sdkPackage}'`) || message.includes(`'${sdkPackage}/`));
     if (missing) return undefined;
     throw err;
   }
@@ -37,7 +39,10 @@ const loaded: readonly SdkAdapter[] = [
  * The 2026-07-28 (stateless) era's serving, present when SDK v2 is installed: the only SDK that
  * implements that revision. Loaded after the adapters (it builds on the v2 one).
  */
-export const modernEra: typeof import('./modern-era.js') | undefined = await loadIfInstalled('@modelcontextprotocol/server', () => import('./modern-era.js'));
+export const modernEra: typeof import('./modern-era.js') | undefined = await loadIfInstalled(
+  '@modelcontextprotocol/server',
+  () => import('./modern-era.js'),
+);
 
 /** The adapters whose SDK is installed (for tests and diagnostics). */
 export const installedSdkAdapters: readonly SdkAdapter[] = Object.freeze(loaded);

@@ -54,7 +54,8 @@ export type MemberKind = 'function' | 'Map' | 'object';
  */
 export function sdkInternal<T>(sdk: SdkPackageInfo, target: object, owner: string, member: string, kind: MemberKind): T {
   const value: unknown = (target as Record<string, unknown>)[member];
-  const ok = kind === 'function' ? typeof value === 'function' : kind === 'Map' ? value instanceof Map : value !== null && typeof value === 'object';
+  const ok =
+    kind === 'function' ? typeof value === 'function' : kind === 'Map' ? value instanceof Map : value !== null && typeof value === 'object';
   if (!ok) {
     throw new SdkUnsupportedError({
       sdkPackage: sdk.name,

@@ -54,7 +54,13 @@ const LEVELS: readonly ToolLogLevel[] = ['debug', 'info', 'notice', 'warning', '
 /** Shape of a v1 low-level `Server` from a second copy of the SDK: v1's `setRequestHandler` takes a schema, and v1 has no `projectCallToolResult` (v2's marker). */
 function looksLikeV1Server(value: unknown): value is Server {
   const s = value as { setRequestHandler?: unknown; registerCapabilities?: unknown; projectCallToolResult?: unknown } | null;
-  return s !== null && typeof s === 'object' && typeof s.setRequestHandler === 'function' && typeof s.registerCapabilities === 'function' && s.projectCallToolResult === undefined;
+  return (
+    s !== null &&
+    typeof s === 'object' &&
+    typeof s.setRequestHandler === 'function' &&
+    typeof s.registerCapabilities === 'function' &&
+    s.projectCallToolResult === undefined
+  );
 }
 
 interface InstalledTools {
@@ -94,12 +100,20 @@ class SdkV1Adapter implements SdkAdapter {
     }
     // Check every internal before changing anything, so a missing one leaves the server untouched.
     const high = this.#high(server);
-    const setToolRequestHandlers = high ? sdkInternal<() => void>(this.sdk, high, 'McpServer', 'setToolRequestHandlers', 'function') : undefined;
+    const setToolRequestHandlers = high
+      ? sdkInternal<() => void>(this.sdk, high, 'McpServer', 'setToolRequestHandlers', 'function')
+      : undefined;
     if (high) sdkInternal(this.sdk, high, 'McpServer', '_registeredTools', 'object');
     const handlers = sdkInternal<Map<string, RawHandler>>(this.sdk, low, 'Server', '_requestHandlers', 'Map');
     const capabilities = () => sdkInternal<Capabilities>(this.sdk, low, 'Server', '_capabilities', 'object');
     capabilities();
-    const isMessageIgnored = sdkInternal<(level: string, sessionId?: string) => boolean>(this.sdk, low, 'Server', 'isMessageIgnored', 'function');
+    const isMessageIgnored = sdkInternal<(level: string, sessionId?: string) => boolean>(
+      this.sdk,
+      low,
+      'Server',
+      'isMessageIgnored',
+      'function',
+    );
 
     // Make the SDK install its own tool handlers now (idempotent), so a later registerTool() does
     // not try to install them over ours.
@@ -110,7 +124,10 @@ class SdkV1Adapter implements SdkAdapter {
       try {
         low.registerCapabilities({ tools: { listChanged: true } });
       } catch (err) {
-        throw new ServeError('register(server, modules) must be called before server.connect(): the tools capability cannot be added to a connected server.', { cause: err });
+        throw new ServeError(
+          'register(server, modules) must be called before server.connect(): the tools capability cannot be added to a connected server.',
+          { cause: err },
+        );
       }
     }
     const state: InstalledTools = { tables: [table], previousList, previousCall };
@@ -130,7 +147,8 @@ class SdkV1Adapter implements SdkAdapter {
         if (previousCall) return (await previousCall(request, extra)) as never;
         throw new McpError(ErrorCode.InvalidParams, `Tool ${name} not found`);
       }
-      const log = (level: string, sessionId: string | undefined) => Boolean(capabilities().logging) && !isMessageIgnored.call(low, level, sessionId);
+      const log = (level: string, sessionId: string | undefined) =>
+        Boolean(capabilities().logging) && !isMessageIgnored.call(low, level, sessionId);
       // Always a result here: v1 speaks only the legacy era, which has no input_required.
       const result = await owner.call(name, request.params.arguments, callEnv(low, extra, log));
       return result as never;
@@ -148,7 +166,10 @@ class SdkV1Adapter implements SdkAdapter {
       const state = this.#installed.get(low);
       if (state) {
         const handlers = sdkInternal<Map<string, RawHandler>>(this.sdk, session, 'Server', '_requestHandlers', 'Map');
-        for (const [method, previous] of [['tools/list', state.previousList], ['tools/call', state.previousCall]] as const) {
+        for (const [method, previous] of [
+          ['tools/list', state.previousList],
+          ['tools/call', state.previousCall],
+        ] as const) {
           if (previous) handlers.set(method, previous);
           else handlers.delete(method);
         }
@@ -194,7 +215,12 @@ function callEnv(low: Server, extra: Extra, logEnabled: (level: string, sessionI
         if (progressToken === undefined) return;
         await extra.sendNotification({
           method: 'notifications/progress',
-          params: { progressToken, progress: done, ...(total !== undefined ? { total } : {}), ...(message !== undefined ? { message } : {}) },
+          params: {
+            progressToken,
+            progress: done,
+            ...(total !== undefined ? { total } : {}),
+            ...(message !== undefined ? { message } : {}),
+          },
         });
       },
       async log(level, logger, data) {
@@ -210,17 +236,26 @@ function callEnv(low: Server, extra: Extra, logEnabled: (level: string, sessionI
       supportsFormElicitation: () => declaresFormElicitation(low.getClientCapabilities()),
       async request(kind, params) {
         if (kind === 'sampling') {
-          return (await extra.sendRequest({ method: 'sampling/createMessage', params } as ServerRequest, CreateMessageResultSchema)) as Record<string, unknown>;
+          return (await extra.sendRequest(
+            { method: 'sampling/createMessage', params } as ServerRequest,
+            CreateMessageResultSchema,
+          )) as Record<string, unknown>;
         }
-        return (await extra.sendRequest({ method: 'elicitation/create', params } as ServerRequest, ElicitResultSchema)) as Record<string, unknown>;
+        return (await extra.sendRequest({ method: 'elicitation/create', params } as ServerRequest, ElicitResultSchema)) as Record<
+          string,
+          unknown
+        >;
       },
     },
     // SDK v1 implements protocol revisions up to 2025-11-25 only.
     era: 'legacy',
     supportsUrlElicitation: () => Boolean(low.getClientCapabilities()?.elicitation?.url),
-    invalidRequestStateError: (err) => new McpError(ErrorCode.InvalidParams, err.message, { reason: 'invalid_request_state', detail: err.reason }),
+    invalidRequestStateError: (err) =>
+      new McpError(ErrorCode.InvalidParams, err.message, { reason: 'invalid_request_state', detail: err.reason }),
     urlElicitationError: (elicitations: readonly UrlElicitation[]) =>
-      new UrlElicitationRequiredError(elicitations.map((e) => ({ mode: 'url' as const, elicitationId: e.elicitationId, url: e.url, message: e.message }))),
+      new UrlElicitationRequiredError(
+        elicitations.map((e) => ({ mode: 'url' as const, elicitationId: e.elicitationId, url: e.url, message: e.message })),
+      ),
     notifyElicitationComplete: (elicitationId: string) => low.createElicitationCompletionNotifier(elicitationId)(),
   };
 }

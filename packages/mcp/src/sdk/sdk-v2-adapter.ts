@@ -16,7 +16,15 @@
  * - `Protocol._requestHandlers` (private Map) — to route `tools/call` by name to ours or the SDK's
  *   handler, each wrapped once by the SDK's multi-round-trip seam (see installToolTable).
  */
-import { CLIENT_CAPABILITIES_META_KEY, McpServer, PROTOCOL_VERSION_META_KEY, ProtocolError, ProtocolErrorCode, Server, UrlElicitationRequiredError } from '@modelcontextprotocol/server';
+import {
+  CLIENT_CAPABILITIES_META_KEY,
+  McpServer,
+  PROTOCOL_VERSION_META_KEY,
+  ProtocolError,
+  ProtocolErrorCode,
+  Server,
+  UrlElicitationRequiredError,
+} from '@modelcontextprotocol/server';
 import type { CallToolResult, ClientCapabilities, InputRequiredResult, ServerContext } from '@modelcontextprotocol/server';
 import { StdioServerTransport } from '@modelcontextprotocol/server/stdio';
 import type { ToolLogLevel } from '../alter-context.js';
@@ -70,9 +78,17 @@ class SdkV2Adapter implements SdkAdapter {
     }
     // Check every internal before changing anything, so a missing one leaves the server untouched.
     const high = this.#high(server);
-    const setToolRequestHandlers = high ? sdkInternal<() => void>(this.sdk, high, 'McpServer', 'setToolRequestHandlers', 'function') : undefined;
+    const setToolRequestHandlers = high
+      ? sdkInternal<() => void>(this.sdk, high, 'McpServer', 'setToolRequestHandlers', 'function')
+      : undefined;
     if (high) sdkInternal(this.sdk, high, 'McpServer', '_registeredTools', 'object');
-    const getRequestHandler = sdkInternal<(method: string) => RawHandler | undefined>(this.sdk, low, 'Server', '_getRequestHandler', 'function');
+    const getRequestHandler = sdkInternal<(method: string) => RawHandler | undefined>(
+      this.sdk,
+      low,
+      'Server',
+      '_getRequestHandler',
+      'function',
+    );
     const handlers = sdkInternal<Map<string, RawHandler>>(this.sdk, low, 'Protocol', '_requestHandlers', 'Map');
 
     setToolRequestHandlers?.call(high);
@@ -82,7 +98,10 @@ class SdkV2Adapter implements SdkAdapter {
       try {
         low.registerCapabilities({ tools: { listChanged: true } });
       } catch (err) {
-        throw new ServeError('register(server, modules) must be called before server.connect(): the tools capability cannot be added to a connected server.', { cause: err });
+        throw new ServeError(
+          'register(server, modules) must be called before server.connect(): the tools capability cannot be added to a connected server.',
+          { cause: err },
+        );
       }
     }
     const state = { tables: [table] };
@@ -165,7 +184,9 @@ function callEnv(low: Server, ctx: ServerContext): CallEnv {
   const envelope = ctx.mcpReq.envelope;
   const modernEra = isModernEra(ctx);
   // The SDK types the envelope as `{}` (its keys are reserved names); read it as the record it is.
-  const capabilities = (modernEra ? (envelope as Record<string, unknown>)[CLIENT_CAPABILITIES_META_KEY] : low.getClientCapabilities()) as ClientCapabilities | undefined;
+  const capabilities = (modernEra ? (envelope as Record<string, unknown>)[CLIENT_CAPABILITIES_META_KEY] : low.getClientCapabilities()) as
+    | ClientCapabilities
+    | undefined;
   // Without a configured `requestState.verify` hook the SDK hands over the raw echoed string; Alter verifies it itself.
   const requestState: unknown = modernEra ? ctx.mcpReq.requestState() : undefined;
   return {
@@ -179,7 +200,12 @@ function callEnv(low: Server, ctx: ServerContext): CallEnv {
         if (progressToken === undefined) return;
         await ctx.mcpReq.notify({
           method: 'notifications/progress',
-          params: { progressToken, progress: done, ...(total !== undefined ? { total } : {}), ...(message !== undefined ? { message } : {}) },
+          params: {
+            progressToken,
+            progress: done,
+            ...(total !== undefined ? { total } : {}),
+            ...(message !== undefined ? { message } : {}),
+          },
         });
       },
       async log(level, logger, data) {
@@ -196,16 +222,20 @@ function callEnv(low: Server, ctx: ServerContext): CallEnv {
       // A 2026-07-28 request cannot carry a server→client request mid-call (input_required is not used yet).
       supportsFormElicitation: () => !modernEra && declaresFormElicitation(low.getClientCapabilities()),
       async request(kind, params) {
-        if (kind === 'sampling') return (await ctx.mcpReq.send({ method: 'sampling/createMessage', params })) as unknown as Record<string, unknown>;
+        if (kind === 'sampling')
+          return (await ctx.mcpReq.send({ method: 'sampling/createMessage', params })) as unknown as Record<string, unknown>;
         return (await ctx.mcpReq.send({ method: 'elicitation/create', params })) as unknown as Record<string, unknown>;
       },
     },
     era: modernEra ? 'modern' : 'legacy',
     supportsUrlElicitation: () => Boolean(capabilities?.elicitation?.url),
     ...(requestState !== undefined ? { retry: { requestState, inputResponses: ctx.mcpReq.inputResponses } } : {}),
-    invalidRequestStateError: (err) => new ProtocolError(ProtocolErrorCode.InvalidParams, err.message, { reason: 'invalid_request_state', detail: err.reason }),
+    invalidRequestStateError: (err) =>
+      new ProtocolError(ProtocolErrorCode.InvalidParams, err.message, { reason: 'invalid_request_state', detail: err.reason }),
     urlElicitationError: (elicitations: readonly UrlElicitation[]) =>
-      new UrlElicitationRequiredError(elicitations.map((e) => ({ mode: 'url' as const, elicitationId: e.elicitationId, url: e.url, message: e.message }))),
+      new UrlElicitationRequiredError(
+        elicitations.map((e) => ({ mode: 'url' as const, elicitationId: e.elicitationId, url: e.url, message: e.message })),
+      ),
     notifyElicitationComplete: (elicitationId: string) => low.createElicitationCompletionNotifier(elicitationId)(),
   };
 }

@@ -49,7 +49,11 @@ export function v2ServerIdentity(sdk: SdkPackageInfo, low: Server): { info: Impl
  * that answers like `template`. `reinstall(fork)` installs Alter's tool tables on the fork.
  * @throws SdkUnsupportedError naming the missing SDK member.
  */
-export function forkV2Server(sdk: SdkPackageInfo, template: McpServer | Server, reinstall: (fork: McpServer | Server) => void): () => McpServer | Server {
+export function forkV2Server(
+  sdk: SdkPackageInfo,
+  template: McpServer | Server,
+  reinstall: (fork: McpServer | Server) => void,
+): () => McpServer | Server {
   const templateLow = template instanceof McpServer ? template.server : template;
   const { info } = v2ServerIdentity(sdk, templateLow);
   const templateRequests = sdkInternal<Map<string, Handler>>(sdk, templateLow, 'Protocol', '_requestHandlers', 'Map');

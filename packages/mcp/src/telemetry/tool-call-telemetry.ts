@@ -33,7 +33,10 @@ export class ToolCallTelemetry {
   private constructor(api: typeof OtelApi) {
     this.#api = api;
     this.#duration = new MeterInstruments(api, (meter) =>
-      meter.createHistogram('mcp.server.operation.duration', { description: 'Duration of MCP tools/call requests served by Alter tools.', unit: 's' }),
+      meter.createHistogram('mcp.server.operation.duration', {
+        description: 'Duration of MCP tools/call requests served by Alter tools.',
+        unit: 's',
+      }),
     );
   }
 
@@ -101,7 +104,10 @@ export class ToolCallTelemetry {
     try {
       return await api.context.with(api.trace.setSpan(api.context.active(), span), run);
     } catch (err) {
-      span.setAttribute('error.type', err instanceof Error ? ((err as { code?: unknown }).code as string | undefined) ?? err.name : 'Error');
+      span.setAttribute(
+        'error.type',
+        err instanceof Error ? (((err as { code?: unknown }).code as string | undefined) ?? err.name) : 'Error',
+      );
       span.setStatus({ code: api.SpanStatusCode.ERROR });
       throw err;
     } finally {

@@ -21,12 +21,25 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe('AlterAuthProvider without the v1 SDK', () => {
   it('loads and serves metadata, registration, authorize and the bearer check with only v2 installed, loading nothing of v1', async () => {
     const log = path.join(dir, 'auth.log');
-    const { stdout } = await promisify(execFile)(process.execPath, ['--import', path.join(fixtures, 'register-hooks.mjs'), path.join(fixtures, 'auth-server-v2-only.mjs')], {
-      cwd: mcpDir,
-      env: { PATH: process.env.PATH ?? '', ALTER_GRAPH_BLOCK: JSON.stringify(['@modelcontextprotocol/sdk', '@modelcontextprotocol/server-legacy']), ALTER_GRAPH_LOG: log },
-      timeout: 60_000,
-    });
-    expect(stdout.trim().split('\n')).toEqual(['OK metadata iss_supported=true', 'OK register 201', 'OK authorize 200', 'OK bearer 401 challenge']);
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--import', path.join(fixtures, 'register-hooks.mjs'), path.join(fixtures, 'auth-server-v2-only.mjs')],
+      {
+        cwd: mcpDir,
+        env: {
+          PATH: process.env.PATH ?? '',
+          ALTER_GRAPH_BLOCK: JSON.stringify(['@modelcontextprotocol/sdk', '@modelcontextprotocol/server-legacy']),
+          ALTER_GRAPH_LOG: log,
+        },
+        timeout: 60_000,
+      },
+    );
+    expect(stdout.trim().split('\n')).toEqual([
+      'OK metadata iss_supported=true',
+      'OK register 201',
+      'OK authorize 200',
+      'OK bearer 401 challenge',
+    ]);
     const urls = readFileSync(log, 'utf8').split('\n').filter(Boolean);
     expect(urls.filter((u) => u.includes('/node_modules/@modelcontextprotocol/sdk/') || u.includes('server-legacy'))).toEqual([]);
     expect(urls.some((u) => u.includes('/dist/auth/alter-auth-provider.js'))).toBe(true);

@@ -33,11 +33,20 @@ describe('resolveAuthProviderOptions: rateLimit', () => {
 
   it('false turns every endpoint limit off unless limits sets one', () => {
     const resolved = resolveAuthProviderOptions(vault, { ...base, rateLimit: false, limits: { register: { max: 3, windowSec: 60 } } });
-    expect([resolved.tokenLimit, resolved.revokeLimit, resolved.limits.authorize, resolved.limits.register]).toEqual([false, false, false, { max: 3, windowSec: 60 }]);
+    expect([resolved.tokenLimit, resolved.revokeLimit, resolved.limits.authorize, resolved.limits.register]).toEqual([
+      false,
+      false,
+      false,
+      { max: 3, windowSec: 60 },
+    ]);
   });
 
   it('{ windowMs, max } sets token and revoke, and authorize/register unless limits sets them', () => {
-    const resolved = resolveAuthProviderOptions(vault, { ...base, rateLimit: { windowMs: 60_000, max: 7 }, limits: { authorize: { max: 9, windowSec: 30 } } });
+    const resolved = resolveAuthProviderOptions(vault, {
+      ...base,
+      rateLimit: { windowMs: 60_000, max: 7 },
+      limits: { authorize: { max: 9, windowSec: 30 } },
+    });
     expect([resolved.tokenLimit, resolved.revokeLimit, resolved.limits.register, resolved.limits.authorize]).toEqual([
       { max: 7, windowSec: 60 },
       { max: 7, windowSec: 60 },

@@ -9,8 +9,22 @@ describe('resolveAuthServerLimits', () => {
     expect(limits).toEqual({
       authorize: { max: 100, windowSec: 900 },
       register: { max: 20, windowSec: 3600 },
-      clientDocuments: { perClient: { max: 3, windowSec: 60 }, perHost: { max: 20, windowSec: 60 }, global: { max: 100, windowSec: 60 }, failureCacheSec: 60, maxCachedFailures: 1000 },
-      registration: { maxBodyBytes: 16384, maxRedirectUris: 10, maxUriLength: 2048, maxContacts: 5, maxContactLength: 254, maxTextLength: 256, maxScopeLength: 1024 },
+      clientDocuments: {
+        perClient: { max: 3, windowSec: 60 },
+        perHost: { max: 20, windowSec: 60 },
+        global: { max: 100, windowSec: 60 },
+        failureCacheSec: 60,
+        maxCachedFailures: 1000,
+      },
+      registration: {
+        maxBodyBytes: 16384,
+        maxRedirectUris: 10,
+        maxUriLength: 2048,
+        maxContacts: 5,
+        maxContactLength: 254,
+        maxTextLength: 256,
+        maxScopeLength: 1024,
+      },
     });
     expect(Object.isFrozen(limits) && Object.isFrozen(limits.registration) && Object.isFrozen(limits.clientDocuments)).toBe(true);
   });

@@ -36,7 +36,10 @@ describe('/authorize flood with a metadata-document client id', () => {
     for (let i = 0; i < 130; i += 10) {
       const batch = await Promise.all(
         Array.from({ length: 10 }, async () => {
-          const res = await fetch(validAuthorizeUrl(h.origin, h.mcpUrl, { client_id: clientId, redirect_uris: ['http://127.0.0.1:9/cb'] }, pkce()), { redirect: 'manual' });
+          const res = await fetch(
+            validAuthorizeUrl(h.origin, h.mcpUrl, { client_id: clientId, redirect_uris: ['http://127.0.0.1:9/cb'] }, pkce()),
+            { redirect: 'manual' },
+          );
           const body = (await res.json()) as { error?: string };
           return { status: res.status, retryAfter: res.headers.get('retry-after'), error: body.error };
         }),

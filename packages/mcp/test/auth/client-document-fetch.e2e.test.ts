@@ -19,7 +19,9 @@ import { recordingLogger } from './support/recording-logger.js';
 const REDIRECT = 'http://127.0.0.1:9/cb';
 
 async function authorize(h: AuthHarness, clientId: string): Promise<{ status: number; body: string }> {
-  const res = await fetch(validAuthorizeUrl(h.origin, h.mcpUrl, { client_id: clientId, redirect_uris: [REDIRECT] }, pkce()), { redirect: 'manual' });
+  const res = await fetch(validAuthorizeUrl(h.origin, h.mcpUrl, { client_id: clientId, redirect_uris: [REDIRECT] }, pkce()), {
+    redirect: 'manual',
+  });
   return { status: res.status, body: await res.text() };
 }
 
@@ -50,7 +52,11 @@ describe('Client ID Metadata Document fetches: address classification (loopback 
         [RESOLVE_HOST]: async (hostname: string): Promise<ResolvedAddress[]> => {
           resolved.push(hostname);
           if (hostname === 'mapped.test') return [{ address: '::ffff:7f00:1', family: 6 }];
-          if (hostname === 'mixed.test') return [{ address: '203.0.113.7', family: 4 }, { address: '127.0.0.1', family: 4 }];
+          if (hostname === 'mixed.test')
+            return [
+              { address: '203.0.113.7', family: 4 },
+              { address: '127.0.0.1', family: 4 },
+            ];
           if (hostname === 'nat64.test') return [{ address: '64:ff9b::7f00:1', family: 6 }];
           throw Object.assign(new Error(`${hostname} does not resolve`), { code: 'ENOTFOUND' });
         },
@@ -86,10 +92,16 @@ describe('Client ID Metadata Document fetches: address classification (loopback 
       `https://nat64.test:${p}/client.json`,
     ]) {
       const res = await authorize(h, clientId);
-      expect({ clientId, status: res.status, error: (JSON.parse(res.body) as { error?: string }).error }).toEqual({ clientId, status: 400, error: 'invalid_client' });
+      expect({ clientId, status: res.status, error: (JSON.parse(res.body) as { error?: string }).error }).toEqual({
+        clientId,
+        status: 400,
+        error: 'invalid_client',
+      });
     }
     expect(counter.count()).toBe(0);
-    const reasons = logger.lines.filter((l) => l.message === 'auth: client id metadata document refused').map((l) => String(l.fields?.reason));
+    const reasons = logger.lines
+      .filter((l) => l.message === 'auth: client id metadata document refused')
+      .map((l) => String(l.fields?.reason));
     expect(reasons.some((r) => /IPv4-mapped/.test(r))).toBe(true);
     expect(reasons.some((r) => /NAT64/.test(r))).toBe(true);
     expect(reasons.some((r) => /documentation/.test(r))).toBe(true);
@@ -118,7 +130,12 @@ describe('Client ID Metadata Document fetches: one resolution, failures remember
     const docApp = (counterKey: 'checked' | 'rebound') =>
       express().get('/clients/:name.json', (req, res) => {
         hits[counterKey]++;
-        res.json({ client_id: `http://localhost:${port}/clients/${req.params.name}.json`, client_name: `served by ${counterKey}`, redirect_uris: [REDIRECT], token_endpoint_auth_method: 'none' });
+        res.json({
+          client_id: `http://localhost:${port}/clients/${req.params.name}.json`,
+          client_name: `served by ${counterKey}`,
+          redirect_uris: [REDIRECT],
+          token_endpoint_auth_method: 'none',
+        });
       });
     for (let attempt = 0; ; attempt++) {
       checked = createServer(docApp('checked'));

@@ -35,13 +35,28 @@ describe('Client ID Metadata Documents', () => {
 
   it('signs a URL-identified client in with no registration, fetching its document once (cached)', async () => {
     const clientId = docUrl('good');
-    served.good = { client_id: clientId, client_name: 'Metadata Doc Client', redirect_uris: ['http://127.0.0.1:9/cimd/callback'], token_endpoint_auth_method: 'none' };
+    served.good = {
+      client_id: clientId,
+      client_name: 'Metadata Doc Client',
+      redirect_uris: ['http://127.0.0.1:9/cimd/callback'],
+      token_endpoint_auth_method: 'none',
+    };
     const before = fetches;
     const p = pkce();
-    const { redirect, consentPage } = await browserSignIn(h, validAuthorizeUrl(h.origin, h.mcpUrl, { client_id: clientId, redirect_uris: ['http://127.0.0.1:9/cimd/callback'] }, p), 'alice');
+    const { redirect, consentPage } = await browserSignIn(
+      h,
+      validAuthorizeUrl(h.origin, h.mcpUrl, { client_id: clientId, redirect_uris: ['http://127.0.0.1:9/cimd/callback'] }, p),
+      'alice',
+    );
     expect(consentPage).toContain('Metadata Doc Client');
     const code = h.leak.secret(redirect.searchParams.get('code')!, 'code');
-    const res = await tokenRequest(h.origin, { grant_type: 'authorization_code', code, code_verifier: p.verifier, client_id: clientId, resource: h.mcpUrl });
+    const res = await tokenRequest(h.origin, {
+      grant_type: 'authorization_code',
+      code,
+      code_verifier: p.verifier,
+      client_id: clientId,
+      resource: h.mcpUrl,
+    });
     expect(res.status).toBe(200);
     const token = h.leak.secret(String(res.body.access_token), 'access token');
     h.leak.secret(String(res.body.refresh_token), 'refresh token');
@@ -53,9 +68,16 @@ describe('Client ID Metadata Documents', () => {
     served.other = { client_id: 'https://elsewhere.example/client.json', redirect_uris: ['http://127.0.0.1:9/cb'] };
     served.secret = { client_id: docUrl('secret'), client_secret: 'shh-this-is-wrong', redirect_uris: ['http://127.0.0.1:9/cb'] };
     served.unsafe = { client_id: docUrl('unsafe'), redirect_uris: ['http://evil.example/cb'] };
-    served.confidential = { client_id: docUrl('confidential'), redirect_uris: ['http://127.0.0.1:9/cb'], token_endpoint_auth_method: 'client_secret_post' };
+    served.confidential = {
+      client_id: docUrl('confidential'),
+      redirect_uris: ['http://127.0.0.1:9/cb'],
+      token_endpoint_auth_method: 'client_secret_post',
+    };
     for (const name of ['other', 'secret', 'unsafe', 'confidential', 'missing']) {
-      const res = await fetch(validAuthorizeUrl(h.origin, h.mcpUrl, { client_id: docUrl(name), redirect_uris: ['http://127.0.0.1:9/cb'] }, pkce()), { redirect: 'manual' });
+      const res = await fetch(
+        validAuthorizeUrl(h.origin, h.mcpUrl, { client_id: docUrl(name), redirect_uris: ['http://127.0.0.1:9/cb'] }, pkce()),
+        { redirect: 'manual' },
+      );
       expect({ name, status: res.status }).toEqual({ name, status: 400 });
       expect(((await res.json()) as { error: string }).error).toBe('invalid_client');
     }
@@ -74,7 +96,15 @@ describe('Client ID Metadata Documents', () => {
 
   it('answers an http client id off loopback with invalid_client and fetches nothing', async () => {
     const before = fetches;
-    const res = await fetch(validAuthorizeUrl(h.origin, h.mcpUrl, { client_id: 'http://example.com/client.json', redirect_uris: ['http://127.0.0.1:9/cb'] }, pkce()), { redirect: 'manual' });
+    const res = await fetch(
+      validAuthorizeUrl(
+        h.origin,
+        h.mcpUrl,
+        { client_id: 'http://example.com/client.json', redirect_uris: ['http://127.0.0.1:9/cb'] },
+        pkce(),
+      ),
+      { redirect: 'manual' },
+    );
     expect(res.status).toBe(400);
     expect(fetches).toBe(before);
   });

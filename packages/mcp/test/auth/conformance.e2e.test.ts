@@ -61,7 +61,25 @@ describe(`MCP conformance suite (${SUITE}), authorization-server scenarios`, () 
   it('passes every authorization-server check', async () => {
     const port = await freePort();
     const client = await registerPublicClient(h.origin, `http://127.0.0.1:${port}/callback`, 'MCP conformance suite');
-    const args = ['-y', '-p', 'node@22', '-p', SUITE, 'conformance', 'authorization', '--url', h.origin, '--client-id', client.client_id, '--resource', h.mcpUrl, '--port', String(port), '-o', outDir];
+    const args = [
+      '-y',
+      '-p',
+      'node@22',
+      '-p',
+      SUITE,
+      'conformance',
+      'authorization',
+      '--url',
+      h.origin,
+      '--client-id',
+      client.client_id,
+      '--resource',
+      h.mcpUrl,
+      '--port',
+      String(port),
+      '-o',
+      outDir,
+    ];
     const child = spawn('npx', args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, npm_config_update_notifier: 'false' } });
     let stdout = '';
     let stderr = '';
@@ -87,11 +105,14 @@ describe(`MCP conformance suite (${SUITE}), authorization-server scenarios`, () 
     const summary = checks.map((c) => `${c.status} ${c.id}${c.errorMessage ? `: ${c.errorMessage}` : ''}`).join('\n');
     // Printed so the run records the count (the final report quotes it).
     console.info(`conformance authorization checks:\n${summary}\n(exit ${code})`);
-    if (checks.length === 0) throw new Error(`the suite wrote no results (exit ${code}).\nstdout:\n${stdout}\nstderr:\n${stderr.slice(-2000)}`);
+    if (checks.length === 0)
+      throw new Error(`the suite wrote no results (exit ${code}).\nstdout:\n${stdout}\nstderr:\n${stderr.slice(-2000)}`);
     expect(browser).toBeDefined();
     expect(checks.filter((c) => c.status === 'FAILURE')).toEqual([]);
     expect(checks.filter((c) => c.status === 'WARNING')).toEqual([]);
-    expect(checks.map((c) => c.id)).toEqual(expect.arrayContaining(['authorization-server-metadata', 'authorization-server-metadata-cimd', 'authorization-code-grant']));
+    expect(checks.map((c) => c.id)).toEqual(
+      expect.arrayContaining(['authorization-server-metadata', 'authorization-server-metadata-cimd', 'authorization-code-grant']),
+    );
     expect(checks.every((c) => c.status === 'SUCCESS')).toBe(true);
     expect(code).toBe(0);
   }, 240_000);

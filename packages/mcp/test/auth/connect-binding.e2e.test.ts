@@ -53,7 +53,14 @@ describe('Connect bound to a person, under AlterAuthProvider', () => {
     const code = redirect.searchParams.get('code');
     if (!code) throw new Error(`no code: ${redirect.href}`);
     h.leak.secret(code, 'authorization code');
-    const res = await tokenRequest(h.origin, { grant_type: 'authorization_code', code, code_verifier: p.verifier, client_id: client.client_id, redirect_uri: client.redirect_uris[0], resource: h.mcpUrl });
+    const res = await tokenRequest(h.origin, {
+      grant_type: 'authorization_code',
+      code,
+      code_verifier: p.verifier,
+      client_id: client.client_id,
+      redirect_uri: client.redirect_uris[0],
+      resource: h.mcpUrl,
+    });
     const token = String(res.body.access_token);
     h.leak.secret(token, `${login} access token`);
     if (typeof res.body.refresh_token === 'string') h.leak.secret(res.body.refresh_token, `${login} refresh token`);
@@ -64,7 +71,12 @@ describe('Connect bound to a person, under AlterAuthProvider', () => {
   async function callTool(token: string, name: string): Promise<string> {
     const res = await fetch(`${h.origin}/tools`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2025-11-25', authorization: `Bearer ${token}` },
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        'mcp-protocol-version': '2025-11-25',
+        authorization: `Bearer ${token}`,
+      },
       body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name, arguments: {} } }),
     });
     expect(res.status).toBe(200);
@@ -86,7 +98,7 @@ describe('Connect bound to a person, under AlterAuthProvider', () => {
 
   const googleGrantsOfAccount = (account: string) => h.vault.grants.list({ provider: 'google', account, includeRevoked: true });
 
-  it('phishing: the attacker consents, the victim opens the Connect link — it stops there, and the attacker\'s completion gets no code', async () => {
+  it("phishing: the attacker consents, the victim opens the Connect link — it stops there, and the attacker's completion gets no code", async () => {
     const attacker = new Browser();
     const victim = new Browser();
     const { connectUrl, request } = await attackerConsent(attacker);
@@ -97,7 +109,7 @@ describe('Connect bound to a person, under AlterAuthProvider', () => {
     // The attacker's browser completes the request: no code (and no grant of the victim's).
     const completion = await attacker.fetch(`${h.origin}/authorize/complete?request=${encodeURIComponent(request)}`);
     const location = completion.headers.get('location');
-    expect(location === null ? 'no redirect' : new URL(location).searchParams.get('code') ?? 'no code').toMatch(/^no /);
+    expect(location === null ? 'no redirect' : (new URL(location).searchParams.get('code') ?? 'no code')).toMatch(/^no /);
     expect(await googleGrantsOfAccount('bob')).toHaveLength(before);
     expect(h.sandbox.stats.tokenRequests.authorization_code).toBe(exchanges);
     // The victim's browser stopped on the Connect link itself, before any provider.
@@ -106,7 +118,7 @@ describe('Connect bound to a person, under AlterAuthProvider', () => {
     expect(done.visited).toEqual([connectUrl]);
   });
 
-  it('phishing with the provider URL: the victim signs in at the provider, the code dies in the victim\'s browser, the attacker gets an error', async () => {
+  it("phishing with the provider URL: the victim signs in at the provider, the code dies in the victim's browser, the attacker gets an error", async () => {
     const attacker = new Browser();
     const victim = new Browser();
     const { connectUrl, request } = await attackerConsent(attacker);

@@ -5,7 +5,15 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { type AuthHarness, browserSignIn, startAuthHarness } from './support/auth-harness.js';
-import { type RegisteredClient, mcpCall, pkce, register, registerPublicClient, tokenRequest, validAuthorizeUrl } from './support/raw-oauth.js';
+import {
+  type RegisteredClient,
+  mcpCall,
+  pkce,
+  register,
+  registerPublicClient,
+  tokenRequest,
+  validAuthorizeUrl,
+} from './support/raw-oauth.js';
 
 describe("the auth server's endpoints", () => {
   let h: AuthHarness;
@@ -20,10 +28,19 @@ describe("the auth server's endpoints", () => {
   it('answers other methods 405 with Allow, and CORS preflights from any origin on the endpoints clients call', async () => {
     for (const path of ['/token', '/register', '/revoke']) {
       const get = await fetch(`${h.origin}${path}`);
-      expect([path, get.status, get.headers.get('allow'), ((await get.json()) as { error: string }).error]).toEqual([path, 405, 'POST', 'method_not_allowed']);
+      expect([path, get.status, get.headers.get('allow'), ((await get.json()) as { error: string }).error]).toEqual([
+        path,
+        405,
+        'POST',
+        'method_not_allowed',
+      ]);
       const preflight = await fetch(`${h.origin}${path}`, {
         method: 'OPTIONS',
-        headers: { origin: 'https://web-client.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' },
+        headers: {
+          origin: 'https://web-client.example',
+          'access-control-request-method': 'POST',
+          'access-control-request-headers': 'content-type',
+        },
       });
       expect([path, preflight.status, preflight.headers.get('access-control-allow-origin')]).toEqual([path, 204, '*']);
       expect(preflight.headers.get('access-control-allow-methods')).toContain('POST');
@@ -42,7 +59,11 @@ describe("the auth server's endpoints", () => {
     const none = await mcpCall(h.mcpUrl, undefined);
     expect(none.status).toBe(401);
     expect(none.wwwAuthenticate).toBe(`Bearer resource_metadata="${h.origin}/.well-known/oauth-protected-resource/mcp"`);
-    const basic = await fetch(h.mcpUrl, { method: 'POST', headers: { authorization: 'Basic dXNlcjpwYXNz', 'content-type': 'application/json' }, body: '{}' });
+    const basic = await fetch(h.mcpUrl, {
+      method: 'POST',
+      headers: { authorization: 'Basic dXNlcjpwYXNz', 'content-type': 'application/json' },
+      body: '{}',
+    });
     expect(basic.status).toBe(401);
     expect(basic.headers.get('www-authenticate')).toContain('error="invalid_token"');
   });
@@ -71,13 +92,28 @@ describe("the auth server's endpoints", () => {
     const client = await registerPublicClient(h.origin);
     const implicit = await tokenRequest(h.origin, { grant_type: 'client_credentials', client_id: client.client_id });
     expect(implicit.body.error).toBe('unsupported_grant_type');
-    const codeOnly = (await register(h.origin, { redirect_uris: ['http://127.0.0.1:9/cb'], token_endpoint_auth_method: 'none', grant_types: ['authorization_code'] })).body as unknown as RegisteredClient;
-    const refresh = await tokenRequest(h.origin, { grant_type: 'refresh_token', refresh_token: 'alt_rt_whatever-1234567890', client_id: codeOnly.client_id });
+    const codeOnly = (
+      await register(h.origin, {
+        redirect_uris: ['http://127.0.0.1:9/cb'],
+        token_endpoint_auth_method: 'none',
+        grant_types: ['authorization_code'],
+      })
+    ).body as unknown as RegisteredClient;
+    const refresh = await tokenRequest(h.origin, {
+      grant_type: 'refresh_token',
+      refresh_token: 'alt_rt_whatever-1234567890',
+      client_id: codeOnly.client_id,
+    });
     expect(refresh.body.error).toBe('unauthorized_client');
   });
 
   it('never takes client_id or client_secret from a registration request', async () => {
-    const res = await register(h.origin, { client_id: 'chosen-by-attacker', client_secret: 'chosen-secret-123', redirect_uris: ['https://app.example/cb'], token_endpoint_auth_method: 'client_secret_post' });
+    const res = await register(h.origin, {
+      client_id: 'chosen-by-attacker',
+      client_secret: 'chosen-secret-123',
+      redirect_uris: ['https://app.example/cb'],
+      token_endpoint_auth_method: 'client_secret_post',
+    });
     expect(res.status).toBe(201);
     expect(res.body.client_id).not.toBe('chosen-by-attacker');
     expect(res.body.client_secret).not.toBe('chosen-secret-123');

@@ -15,7 +15,14 @@ const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/;
 
 /** What a stack trace or a server path looks like in a page (raw or HTML-escaped). */
 function expectNoStackOrPath(where: string, text: string): void {
-  for (const pattern of [/\bat\s+\S+\s+\(/, /at &lt;anonymous&gt;|at <anonymous>/, /node_modules/, /\.(?:js|ts|mjs|cjs):\d+/, /<pre>/, /SyntaxError|PayloadTooLargeError/]) {
+  for (const pattern of [
+    /\bat\s+\S+\s+\(/,
+    /at &lt;anonymous&gt;|at <anonymous>/,
+    /node_modules/,
+    /\.(?:js|ts|mjs|cjs):\d+/,
+    /<pre>/,
+    /SyntaxError|PayloadTooLargeError/,
+  ]) {
     expect({ where, match: pattern.test(text) ? String(pattern) : null }).toEqual({ where, match: null });
   }
   expect({ where, cwd: text.includes(process.cwd()) }).toEqual({ where, cwd: false });
@@ -56,12 +63,36 @@ describe.each([
       ['serveHttp', handle.baseUrl, serveLogger],
     ] as const) {
       const cases: Array<[string, string, RequestInit]> = [
-        ['POST /register malformed JSON', '/register', { method: 'POST', headers: { 'content-type': 'application/json' }, body: `{"client_secret":"${secret}" oops}` }],
-        ['POST /authorize oversized form', '/authorize', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `client_id=${'x'.repeat(20_000)}` }],
-        ['POST /authorize/consent oversized form (browser)', '/authorize/consent', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' }, body: `request=${'x'.repeat(20_000)}` }],
+        [
+          'POST /register malformed JSON',
+          '/register',
+          { method: 'POST', headers: { 'content-type': 'application/json' }, body: `{"client_secret":"${secret}" oops}` },
+        ],
+        [
+          'POST /authorize oversized form',
+          '/authorize',
+          { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `client_id=${'x'.repeat(20_000)}` },
+        ],
+        [
+          'POST /authorize/consent oversized form (browser)',
+          '/authorize/consent',
+          {
+            method: 'POST',
+            headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' },
+            body: `request=${'x'.repeat(20_000)}`,
+          },
+        ],
       ];
       if (label === 'serveHttp') {
-        cases.push(['POST /mcp malformed JSON (browser)', '/mcp', { method: 'POST', headers: { 'content-type': 'application/json', accept: 'text/html' }, body: `{"jsonrpc":"2.0","params":{"token":"${secret}"} oops}` }]);
+        cases.push([
+          'POST /mcp malformed JSON (browser)',
+          '/mcp',
+          {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', accept: 'text/html' },
+            body: `{"jsonrpc":"2.0","params":{"token":"${secret}"} oops}`,
+          },
+        ]);
       }
       for (const [what, path, init] of cases) {
         const where = `${label}: ${what}`;
@@ -79,7 +110,11 @@ describe.each([
     const big = await fetch(`${handle.baseUrl}/register`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ redirect_uris: ['http://127.0.0.1:9/cb'], token_endpoint_auth_method: 'none', padding: 'p'.repeat(17 * 1024) }),
+      body: JSON.stringify({
+        redirect_uris: ['http://127.0.0.1:9/cb'],
+        token_endpoint_auth_method: 'none',
+        padding: 'p'.repeat(17 * 1024),
+      }),
     });
     expect(big.status).toBe(413);
     expect(((await big.json()) as { error_description: string }).error_description).toMatch(/maxBodyBytes/);

@@ -12,7 +12,11 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { type AuthHarness, Browser, browserSignIn, closeServer, consentForm, startAuthHarness } from './support/auth-harness.js';
 import { type RegisteredClient, mcpCall, pkce, register, tokenRequest, validAuthorizeUrl } from './support/raw-oauth.js';
 
-const CURSOR_REDIRECTS = ['cursor://anysphere.cursor-mcp/oauth/callback', 'https://www.cursor.com/agents/mcp/oauth/callback', 'http://localhost:8787/callback'];
+const CURSOR_REDIRECTS = [
+  'cursor://anysphere.cursor-mcp/oauth/callback',
+  'https://www.cursor.com/agents/mcp/oauth/callback',
+  'http://localhost:8787/callback',
+];
 
 /** The native app's side of the redirect: a loopback HTTP listener that records what arrives at `/callback`. */
 async function loopbackApp(): Promise<{ server: Server; host: string; port: number; next: Promise<URL> }> {
@@ -43,8 +47,17 @@ describe('native clients (RFC 8252) and RFC 9207 iss', () => {
 
   it("registers Cursor's three redirect URIs, with and without application_type", async () => {
     for (const extra of [{ application_type: 'native' }, {}]) {
-      const res = await register(h.origin, { client_name: 'Cursor', redirect_uris: CURSOR_REDIRECTS, token_endpoint_auth_method: 'none', ...extra });
-      expect({ status: res.status, error: res.body.error, description: res.body.error_description }).toEqual({ status: 201, error: undefined, description: undefined });
+      const res = await register(h.origin, {
+        client_name: 'Cursor',
+        redirect_uris: CURSOR_REDIRECTS,
+        token_endpoint_auth_method: 'none',
+        ...extra,
+      });
+      expect({ status: res.status, error: res.body.error, description: res.body.error_description }).toEqual({
+        status: 201,
+        error: undefined,
+        description: undefined,
+      });
       expect(res.body.redirect_uris).toEqual(CURSOR_REDIRECTS);
       expect(res.body.application_type).toBe(extra.application_type);
       expect(res.body.client_secret).toBeUndefined();
@@ -54,7 +67,12 @@ describe('native clients (RFC 8252) and RFC 9207 iss', () => {
   it('completes a full sign-in for the loopback redirect on whatever port the app got, iss included', async () => {
     const app = await loopbackApp();
     try {
-      const { body } = await register(h.origin, { client_name: 'Cursor', redirect_uris: CURSOR_REDIRECTS, token_endpoint_auth_method: 'none', application_type: 'native' });
+      const { body } = await register(h.origin, {
+        client_name: 'Cursor',
+        redirect_uris: CURSOR_REDIRECTS,
+        token_endpoint_auth_method: 'none',
+        application_type: 'native',
+      });
       const client = body as unknown as RegisteredClient;
       // Registered as localhost:8787; the app listens where the OS put it.
       const redirectUri = `http://localhost:${app.port}/callback`;
@@ -64,14 +82,23 @@ describe('native clients (RFC 8252) and RFC 9207 iss', () => {
       const { redirect } = await browserSignIn(h, authorizationUrl, 'alice', { browser });
       expect(redirect.origin + redirect.pathname).toBe(redirectUri);
       // The browser follows the redirect to the app's loopback listener (real HTTP).
-      const landed = await fetch(new URL(redirect.pathname + redirect.search, `http://${app.host.includes(':') ? `[${app.host}]` : app.host}:${app.port}`));
+      const landed = await fetch(
+        new URL(redirect.pathname + redirect.search, `http://${app.host.includes(':') ? `[${app.host}]` : app.host}:${app.port}`),
+      );
       expect(landed.status).toBe(200);
       const received = await app.next;
       expect(received.searchParams.get('iss')).toBe(h.origin);
       expect(received.searchParams.get('state')).toBe('cursor-state');
       const code = h.leak.secret(received.searchParams.get('code')!, 'cursor code');
       // The app redeems the code with the redirect URI it used.
-      const token = await tokenRequest(h.origin, { grant_type: 'authorization_code', code, code_verifier: p.verifier, client_id: client.client_id, redirect_uri: redirectUri, resource: h.mcpUrl });
+      const token = await tokenRequest(h.origin, {
+        grant_type: 'authorization_code',
+        code,
+        code_verifier: p.verifier,
+        client_id: client.client_id,
+        redirect_uri: redirectUri,
+        resource: h.mcpUrl,
+      });
       expect(token.status).toBe(200);
       const accessToken = h.leak.secret(String(token.body.access_token), 'cursor access token');
       h.leak.secret(String(token.body.refresh_token), 'cursor refresh token');
@@ -84,12 +111,25 @@ describe('native clients (RFC 8252) and RFC 9207 iss', () => {
   });
 
   it('relaxes only the port, only for native clients: path, host name and scheme still match exactly', async () => {
-    const native = (await register(h.origin, { redirect_uris: ['http://127.0.0.1:8787/callback'], token_endpoint_auth_method: 'none', application_type: 'native' })).body as unknown as RegisteredClient;
-    const web = (await register(h.origin, { redirect_uris: ['http://127.0.0.1:8787/callback'], token_endpoint_auth_method: 'none' })).body as unknown as RegisteredClient;
-    const status = async (client: RegisteredClient, redirect_uri: string) => (await fetch(validAuthorizeUrl(h.origin, h.mcpUrl, client, pkce(), { redirect_uri }), { redirect: 'manual' })).status;
+    const native = (
+      await register(h.origin, {
+        redirect_uris: ['http://127.0.0.1:8787/callback'],
+        token_endpoint_auth_method: 'none',
+        application_type: 'native',
+      })
+    ).body as unknown as RegisteredClient;
+    const web = (await register(h.origin, { redirect_uris: ['http://127.0.0.1:8787/callback'], token_endpoint_auth_method: 'none' }))
+      .body as unknown as RegisteredClient;
+    const status = async (client: RegisteredClient, redirect_uri: string) =>
+      (await fetch(validAuthorizeUrl(h.origin, h.mcpUrl, client, pkce(), { redirect_uri }), { redirect: 'manual' })).status;
     expect(await status(native, 'http://127.0.0.1:40123/callback')).toBe(200); // the consent page
     expect(await status(native, 'http://127.0.0.1/callback')).toBe(200);
-    for (const other of ['http://127.0.0.1:40123/other', 'http://localhost:40123/callback', 'https://127.0.0.1:40123/callback', 'http://127.0.0.1:40123/callback?x=1']) {
+    for (const other of [
+      'http://127.0.0.1:40123/other',
+      'http://localhost:40123/callback',
+      'https://127.0.0.1:40123/callback',
+      'http://127.0.0.1:40123/callback?x=1',
+    ]) {
       expect({ other, status: await status(native, other) }).toEqual({ other, status: 400 });
     }
     expect(await status(web, 'http://127.0.0.1:40123/callback')).toBe(400);
@@ -110,7 +150,11 @@ describe('native clients (RFC 8252) and RFC 9207 iss', () => {
       ['javascript:alert(1)', {}, 'invalid_client_metadata'],
     ];
     for (const [uri, extra, error] of cases) {
-      const res = await register(h.origin, { redirect_uris: ['https://app.example/ok', uri], token_endpoint_auth_method: 'none', ...extra });
+      const res = await register(h.origin, {
+        redirect_uris: ['https://app.example/ok', uri],
+        token_endpoint_auth_method: 'none',
+        ...extra,
+      });
       expect({ uri, status: res.status, error: res.body.error }).toEqual({ uri, status: 400, error });
       expect(String(res.body.error_description)).toContain(uri);
     }
@@ -118,7 +162,11 @@ describe('native clients (RFC 8252) and RFC 9207 iss', () => {
     expect(badType.body).toMatchObject({ error: 'invalid_client_metadata' });
     expect(String(badType.body.error_description)).toContain('application_type');
     // A reverse-domain private-use scheme is a native app's.
-    const reverseDomain = await register(h.origin, { redirect_uris: ['com.example.app:/oauth2redirect'], token_endpoint_auth_method: 'none', application_type: 'native' });
+    const reverseDomain = await register(h.origin, {
+      redirect_uris: ['com.example.app:/oauth2redirect'],
+      token_endpoint_auth_method: 'none',
+      application_type: 'native',
+    });
     expect(reverseDomain.status).toBe(201);
   });
 
@@ -140,7 +188,12 @@ describe('native clients (RFC 8252) and RFC 9207 iss', () => {
       [{ resource: 'https://other.example/mcp' }, 'invalid_target'],
     ] as const) {
       const location = await errorRedirect(overrides);
-      expect({ overrides, error: location.searchParams.get('error'), iss: location.searchParams.get('iss'), state: location.searchParams.get('state') }).toEqual({
+      expect({
+        overrides,
+        error: location.searchParams.get('error'),
+        iss: location.searchParams.get('iss'),
+        state: location.searchParams.get('state'),
+      }).toEqual({
         overrides,
         error,
         iss: h.origin,
@@ -157,7 +210,11 @@ describe('native clients (RFC 8252) and RFC 9207 iss', () => {
       body: new URLSearchParams({ request: form.request, csrf: form.csrf, decision: 'deny' }).toString(),
     });
     const location = new URL(denied.headers.get('location')!);
-    expect([location.searchParams.get('error'), location.searchParams.get('iss'), location.searchParams.get('state')]).toEqual(['access_denied', h.origin, 'deny-state']);
+    expect([location.searchParams.get('error'), location.searchParams.get('iss'), location.searchParams.get('state')]).toEqual([
+      'access_denied',
+      h.origin,
+      'deny-state',
+    ]);
     // Success carries it too.
     const ok = await browserSignIn(h, validAuthorizeUrl(h.origin, h.mcpUrl, client, pkce(), { state: 'ok-state' }), 'bob');
     h.leak.secret(ok.redirect.searchParams.get('code')!, 'code');

@@ -11,7 +11,17 @@ import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { AlterAuthProvider } from '@alter/mcp/auth';
-import { type AuthHarness, Browser, GMAIL_READONLY, browserSignIn, closeServer, consentForm, listen, mcpHandler, startAuthHarness } from './support/auth-harness.js';
+import {
+  type AuthHarness,
+  Browser,
+  GMAIL_READONLY,
+  browserSignIn,
+  closeServer,
+  consentForm,
+  listen,
+  mcpHandler,
+  startAuthHarness,
+} from './support/auth-harness.js';
 import {
   type Pkce,
   type RegisteredClient,
@@ -42,7 +52,10 @@ describe('AlterAuthProvider refuses', () => {
   });
 
   /** Sign in by hand; returns the code and what is needed to exchange it. */
-  async function codeFor(login = 'alice', overrides: Record<string, string | undefined> = {}): Promise<{ client: RegisteredClient; p: Pkce; code: string; redirect: URL }> {
+  async function codeFor(
+    login = 'alice',
+    overrides: Record<string, string | undefined> = {},
+  ): Promise<{ client: RegisteredClient; p: Pkce; code: string; redirect: URL }> {
     const client = await registerPublicClient(h.origin);
     const p = pkce();
     const { redirect } = await browserSignIn(h, validAuthorizeUrl(h.origin, h.mcpUrl, client, p, overrides), login);
@@ -52,7 +65,10 @@ describe('AlterAuthProvider refuses', () => {
     return { client, p, code, redirect };
   }
 
-  async function tokensFor(login = 'alice', overrides: Record<string, string | undefined> = {}): Promise<{ client: RegisteredClient; tokens: Tokens }> {
+  async function tokensFor(
+    login = 'alice',
+    overrides: Record<string, string | undefined> = {},
+  ): Promise<{ client: RegisteredClient; tokens: Tokens }> {
     const { client, p, code } = await codeFor(login, overrides);
     const res = await tokenRequest(h.origin, {
       grant_type: 'authorization_code',
@@ -80,7 +96,11 @@ describe('AlterAuthProvider refuses', () => {
 
   it('an authorization request without PKCE, redirecting the error with state and iss', async () => {
     const client = await registerPublicClient(h.origin);
-    const url = validAuthorizeUrl(h.origin, h.mcpUrl, client, pkce(), { code_challenge: undefined, code_challenge_method: undefined, state: 's1' });
+    const url = validAuthorizeUrl(h.origin, h.mcpUrl, client, pkce(), {
+      code_challenge: undefined,
+      code_challenge_method: undefined,
+      state: 's1',
+    });
     const res = await fetch(url, { redirect: 'manual' });
     expect(res.status).toBe(302);
     const location = new URL(res.headers.get('location')!);
@@ -93,7 +113,10 @@ describe('AlterAuthProvider refuses', () => {
   it('plain PKCE', async () => {
     const client = await registerPublicClient(h.origin);
     const p = pkce();
-    const res = await fetch(validAuthorizeUrl(h.origin, h.mcpUrl, client, p, { code_challenge: p.verifier, code_challenge_method: 'plain' }), { redirect: 'manual' });
+    const res = await fetch(
+      validAuthorizeUrl(h.origin, h.mcpUrl, client, p, { code_challenge: p.verifier, code_challenge_method: 'plain' }),
+      { redirect: 'manual' },
+    );
     expect(res.status).toBe(302);
     expect(new URL(res.headers.get('location')!).searchParams.get('error')).toBe('invalid_request');
   });
@@ -113,8 +136,12 @@ describe('AlterAuthProvider refuses', () => {
     const other = await registerPublicClient(h.origin);
     const base = { grant_type: 'authorization_code', code, client_id: client.client_id, resource: h.mcpUrl };
     expect((await tokenRequest(h.origin, { ...base, code_verifier: pkce().verifier })).body.error).toBe('invalid_grant');
-    expect((await tokenRequest(h.origin, { ...base, client_id: other.client_id, code_verifier: p.verifier })).body.error).toBe('invalid_grant');
-    expect((await tokenRequest(h.origin, { ...base, code_verifier: p.verifier, redirect_uri: 'http://127.0.0.1:9/other' })).body.error).toBe('invalid_grant');
+    expect((await tokenRequest(h.origin, { ...base, client_id: other.client_id, code_verifier: p.verifier })).body.error).toBe(
+      'invalid_grant',
+    );
+    expect(
+      (await tokenRequest(h.origin, { ...base, code_verifier: p.verifier, redirect_uri: 'http://127.0.0.1:9/other' })).body.error,
+    ).toBe('invalid_grant');
   });
 
   it('a reused code, and revokes the tokens the first exchange issued', async () => {
@@ -131,12 +158,19 @@ describe('AlterAuthProvider refuses', () => {
     expect(second.status).toBe(400);
     expect(second.body.error).toBe('invalid_grant');
     expect((await mcpCall(h.mcpUrl, tokens.access_token)).status).toBe(401);
-    expect((await tokenRequest(h.origin, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token, client_id: client.client_id })).body.error).toBe('invalid_grant');
+    expect(
+      (await tokenRequest(h.origin, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token, client_id: client.client_id })).body
+        .error,
+    ).toBe('invalid_grant');
   });
 
   it('a reused refresh token, revoking the whole family (the newer tokens too)', async () => {
     const { client, tokens } = await tokensFor();
-    const rotated = await tokenRequest(h.origin, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token, client_id: client.client_id });
+    const rotated = await tokenRequest(h.origin, {
+      grant_type: 'refresh_token',
+      refresh_token: tokens.refresh_token,
+      client_id: client.client_id,
+    });
     expect(rotated.status).toBe(200);
     const next = rotated.body as unknown as Tokens;
     h.leak.secret(next.access_token, 'access token');
@@ -144,12 +178,19 @@ describe('AlterAuthProvider refuses', () => {
     expect(next.refresh_token).not.toBe(tokens.refresh_token);
     expect((await mcpCall(h.mcpUrl, next.access_token)).status).toBe(200);
 
-    const reuse = await tokenRequest(h.origin, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token, client_id: client.client_id });
+    const reuse = await tokenRequest(h.origin, {
+      grant_type: 'refresh_token',
+      refresh_token: tokens.refresh_token,
+      client_id: client.client_id,
+    });
     expect(reuse.status).toBe(400);
     expect(reuse.body.error).toBe('invalid_grant');
     expect(String(reuse.body.error_description)).toMatch(/already used/);
     // The family is gone: the newest refresh token and every access token stop working.
-    expect((await tokenRequest(h.origin, { grant_type: 'refresh_token', refresh_token: next.refresh_token, client_id: client.client_id })).body.error).toBe('invalid_grant');
+    expect(
+      (await tokenRequest(h.origin, { grant_type: 'refresh_token', refresh_token: next.refresh_token, client_id: client.client_id })).body
+        .error,
+    ).toBe('invalid_grant');
     expect((await mcpCall(h.mcpUrl, next.access_token)).status).toBe(401);
     expect((await mcpCall(h.mcpUrl, tokens.access_token)).status).toBe(401);
   });
@@ -166,10 +207,20 @@ describe('AlterAuthProvider refuses', () => {
 
   it('a refresh asking for scopes beyond the original grant, or for another resource', async () => {
     const { client, tokens } = await tokensFor('alice', { scope: 'mcp' });
-    const wider = await tokenRequest(h.origin, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token, client_id: client.client_id, scope: 'mcp mcp:admin' });
+    const wider = await tokenRequest(h.origin, {
+      grant_type: 'refresh_token',
+      refresh_token: tokens.refresh_token,
+      client_id: client.client_id,
+      scope: 'mcp mcp:admin',
+    });
     expect(wider.body.error).toBe('invalid_scope');
     const { client: c2, tokens: t2 } = await tokensFor();
-    const elsewhere = await tokenRequest(h.origin, { grant_type: 'refresh_token', refresh_token: t2.refresh_token, client_id: c2.client_id, resource: 'https://other.example/mcp' });
+    const elsewhere = await tokenRequest(h.origin, {
+      grant_type: 'refresh_token',
+      refresh_token: t2.refresh_token,
+      client_id: c2.client_id,
+      resource: 'https://other.example/mcp',
+    });
     expect(elsewhere.body.error).toBe('invalid_target');
   });
 
@@ -208,11 +259,19 @@ describe('AlterAuthProvider refuses', () => {
   });
 
   it('an unknown client at the authorize and token endpoints', async () => {
-    const res = await fetch(validAuthorizeUrl(h.origin, h.mcpUrl, { client_id: 'no-such-client', redirect_uris: ['http://127.0.0.1:9/callback'] }, pkce()), { redirect: 'manual' });
+    const res = await fetch(
+      validAuthorizeUrl(h.origin, h.mcpUrl, { client_id: 'no-such-client', redirect_uris: ['http://127.0.0.1:9/callback'] }, pkce()),
+      { redirect: 'manual' },
+    );
     expect(res.status).toBe(400);
     expect(res.headers.get('location')).toBeNull();
     expect(((await res.json()) as { error: string }).error).toBe('invalid_client');
-    const token = await tokenRequest(h.origin, { grant_type: 'authorization_code', code: 'x', code_verifier: 'y', client_id: 'no-such-client' });
+    const token = await tokenRequest(h.origin, {
+      grant_type: 'authorization_code',
+      code: 'x',
+      code_verifier: 'y',
+      client_id: 'no-such-client',
+    });
     expect(token.body.error).toBe('invalid_client');
   });
 
@@ -234,11 +293,19 @@ describe('AlterAuthProvider refuses', () => {
       expect({ metadata, status: res.status, error: res.body.error }).toEqual({ metadata, status: 400, error });
     }
     // Confidential clients get a secret and are told to send it in the body.
-    const confidential = await register(h.origin, { redirect_uris: ['https://app.example/cb'], token_endpoint_auth_method: 'client_secret_basic' });
+    const confidential = await register(h.origin, {
+      redirect_uris: ['https://app.example/cb'],
+      token_endpoint_auth_method: 'client_secret_basic',
+    });
     expect(confidential.status).toBe(201);
     expect(confidential.body.token_endpoint_auth_method).toBe('client_secret_post');
     h.leak.secret(String(confidential.body.client_secret), 'client secret');
-    const wrongSecret = await tokenRequest(h.origin, { grant_type: 'refresh_token', refresh_token: 'x', client_id: String(confidential.body.client_id), client_secret: 'nope' });
+    const wrongSecret = await tokenRequest(h.origin, {
+      grant_type: 'refresh_token',
+      refresh_token: 'x',
+      client_id: String(confidential.body.client_id),
+      client_secret: 'nope',
+    });
     expect(wrongSecret.body.error).toBe('invalid_client');
   });
 
@@ -258,7 +325,12 @@ describe('AlterAuthProvider refuses', () => {
       const client = await registerPublicClient(origin);
       const p = pkce();
       const { redirect } = await browserSignIn(h, validAuthorizeUrl(origin, `${origin}/mcp`, client, p), 'alice');
-      const res = await tokenRequest(origin, { grant_type: 'authorization_code', code: redirect.searchParams.get('code')!, code_verifier: p.verifier, client_id: client.client_id });
+      const res = await tokenRequest(origin, {
+        grant_type: 'authorization_code',
+        code: redirect.searchParams.get('code')!,
+        code_verifier: p.verifier,
+        client_id: client.client_id,
+      });
       const tokens = res.body as unknown as Tokens;
       h.leak.secret(tokens.access_token, 'short-lived access token');
       h.leak.secret(tokens.refresh_token, 'short-lived refresh token');
@@ -268,7 +340,16 @@ describe('AlterAuthProvider refuses', () => {
       const late = await browserSignIn(h, validAuthorizeUrl(origin, `${origin}/mcp`, client, p2), 'alice');
       const lateCode = h.leak.secret(late.redirect.searchParams.get('code')!, 'late code');
       await new Promise((r) => setTimeout(r, 2100));
-      expect((await tokenRequest(origin, { grant_type: 'authorization_code', code: lateCode, code_verifier: p2.verifier, client_id: client.client_id })).body.error).toBe('invalid_grant');
+      expect(
+        (
+          await tokenRequest(origin, {
+            grant_type: 'authorization_code',
+            code: lateCode,
+            code_verifier: p2.verifier,
+            client_id: client.client_id,
+          })
+        ).body.error,
+      ).toBe('invalid_grant');
       const expired = await mcpCall(`${origin}/mcp`, tokens.access_token);
       expect(expired.status).toBe(401);
       expect(expired.wwwAuthenticate).toContain('expired');
@@ -281,7 +362,11 @@ describe('AlterAuthProvider refuses', () => {
 
   it('a token minted for another resource on the same issuer and key', async () => {
     // A second protected resource on this very origin (same issuer, same signing key): only the audience differs.
-    const other = new AlterAuthProvider(h.vault, { baseUrl: `${h.origin}/other`, providers: { google: [GMAIL_READONLY] }, logger: h.leak.logger });
+    const other = new AlterAuthProvider(h.vault, {
+      baseUrl: `${h.origin}/other`,
+      providers: { google: [GMAIL_READONLY] },
+      logger: h.leak.logger,
+    });
     h.app.post('/other', express.json(), other.bearerMiddleware(), mcpHandler(h.vault));
     const { tokens } = await tokensFor();
     expect((await mcpCall(h.mcpUrl, tokens.access_token)).status).toBe(200);
@@ -297,7 +382,11 @@ describe('AlterAuthProvider refuses', () => {
     expect(page).toContain('raw client');
     const form = consentForm(page);
     const post = (b: Browser, fields: Record<string, string>) =>
-      b.fetch(form.action, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields).toString() });
+      b.fetch(form.action, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams(fields).toString(),
+      });
     expect((await post(browser, { request: form.request, csrf: 'forged', decision: 'approve' })).status).toBe(403);
     expect((await post(new Browser(), { request: form.request, csrf: form.csrf, decision: 'approve' })).status).toBe(403);
     const denied = await post(browser, { request: form.request, csrf: form.csrf, decision: 'deny' });
@@ -313,7 +402,9 @@ describe('AlterAuthProvider refuses', () => {
       redirect_uris: ['http://127.0.0.1:9/cb'],
       token_endpoint_auth_method: 'none',
     });
-    const page = await (await fetch(validAuthorizeUrl(h.origin, h.mcpUrl, body as unknown as RegisteredClient, pkce()), { redirect: 'manual' })).text();
+    const page = await (
+      await fetch(validAuthorizeUrl(h.origin, h.mcpUrl, body as unknown as RegisteredClient, pkce()), { redirect: 'manual' })
+    ).text();
     expect(page).not.toContain('<img');
     expect(page).not.toContain('<script>');
     expect(page).toContain('&#60;img src=x onerror=alert(1)&#62;');
@@ -377,7 +468,10 @@ describe('AlterAuthProvider refuses', () => {
     expect((await mcpCall(h.mcpUrl, tokens.access_token)).status).toBe(200);
     expect((await revoke(tokens.refresh_token)).status).toBe(200);
     expect((await mcpCall(h.mcpUrl, tokens.access_token)).status).toBe(401);
-    expect((await tokenRequest(h.origin, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token, client_id: client.client_id })).body.error).toBe('invalid_grant');
+    expect(
+      (await tokenRequest(h.origin, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token, client_id: client.client_id })).body
+        .error,
+    ).toBe('invalid_grant');
   });
 
   it('revokeUserClient: the server ends every authorization a user gave one client, and forgets the consent', async () => {
@@ -386,13 +480,16 @@ describe('AlterAuthProvider refuses', () => {
     const user = String((await h.auth.verifyAccessToken(tokens.access_token)).extra?.user);
     expect(await h.auth.revokeUserClient(user, client.client_id)).toBe(1);
     expect((await mcpCall(h.mcpUrl, tokens.access_token)).status).toBe(401);
-    expect((await tokenRequest(h.origin, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token, client_id: client.client_id })).body.error).toBe('invalid_grant');
+    expect(
+      (await tokenRequest(h.origin, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token, client_id: client.client_id })).body
+        .error,
+    ).toBe('invalid_grant');
     // Another client of the same user is untouched.
     expect((await mcpCall(h.mcpUrl, otherTokens.access_token)).status).toBe(200);
     expect(other.client_id).not.toBe(client.client_id);
   });
 
-  it('a user who denies at the provider: the MCP client\'s redirect_uri gets error=access_denied with its state and iss, and no code', async () => {
+  it("a user who denies at the provider: the MCP client's redirect_uri gets error=access_denied with its state and iss, and no code", async () => {
     // The SDK's own client starts the sign-in (discovery, registration, PKCE, its own state).
     const state = `mcp-client-state-${Date.now()}`;
     const oauth = new (class extends TestOAuthClient {
@@ -455,7 +552,9 @@ describe('AlterAuthProvider refuses', () => {
   it('a provider failing during the sign-in: the client gets error=server_error (state, iss, no code)', async () => {
     const client = await registerPublicClient(h.origin);
     const browser = new Browser();
-    const form = consentForm(await (await browser.fetch(validAuthorizeUrl(h.origin, h.mcpUrl, client, pkce(), { state: 'st-provider-error' }))).text());
+    const form = consentForm(
+      await (await browser.fetch(validAuthorizeUrl(h.origin, h.mcpUrl, client, pkce(), { state: 'st-provider-error' }))).text(),
+    );
     const approved = await browser.fetch(form.action, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },

@@ -63,9 +63,12 @@ describe('outboundAddressProblem', () => {
     expect(outboundAddressProblem(address, strict)).toMatch(reason);
   });
 
-  it.each(['8.8.8.8', '1.1.1.1', '172.32.0.1', '100.128.0.1', '192.169.0.1', '2606:4700:4700::1111', '2a00:1450:4001:80b::200e'])('accepts public %s', (address) => {
-    expect(outboundAddressProblem(address, strict)).toBeUndefined();
-  });
+  it.each(['8.8.8.8', '1.1.1.1', '172.32.0.1', '100.128.0.1', '192.169.0.1', '2606:4700:4700::1111', '2a00:1450:4001:80b::200e'])(
+    'accepts public %s',
+    (address) => {
+      expect(outboundAddressProblem(address, strict)).toBeUndefined();
+    },
+  );
 
   it('with allowLoopback accepts 127.0.0.0/8 and ::1 only — never the mapped spelling or private ranges', () => {
     expect(outboundAddressProblem('127.0.0.1', dev)).toBeUndefined();

@@ -15,7 +15,8 @@ import { signInWithSdk, toolText } from './support/sdk-sign-in.js';
 
 const PG_URL = process.env.ALTER_TEST_PG_URL?.trim();
 const describePg = PG_URL ? describe : describe.skip;
-if (!PG_URL) console.log('PostgreSQL auth-server tests skipped: set ALTER_TEST_PG_URL (e.g. postgres://postgres@127.0.0.1:5432/test) to run them.');
+if (!PG_URL)
+  console.log('PostgreSQL auth-server tests skipped: set ALTER_TEST_PG_URL (e.g. postgres://postgres@127.0.0.1:5432/test) to run them.');
 
 describePg(`AlterAuthProvider on PostgreSQL${PG_URL ? '' : ' — skipped: set ALTER_TEST_PG_URL to run it'}`, () => {
   const schema = `alter_auth_test_${randomBytes(6).toString('hex')}`;
@@ -34,11 +35,20 @@ describePg(`AlterAuthProvider on PostgreSQL${PG_URL ? '' : ' — skipped: set AL
 
   it('signs in with the SDK client, runs a tool as the user, and shares everything with a second instance', async () => {
     const alice = await signInWithSdk(h, 'alice', 'PG client');
-    const body = JSON.parse(toolText(await alice.client.callTool({ name: 'github_whoami', arguments: {} }))) as { login: string; user: string };
+    const body = JSON.parse(toolText(await alice.client.callTool({ name: 'github_whoami', arguments: {} }))) as {
+      login: string;
+      user: string;
+    };
     expect(body.login).toBe('alice');
     expect(h.vault.store.kind).toBe('postgres');
 
-    sibling = new AlterVault({ caller: 'auth-e2e-sibling', store: h.dbFile, encryptionKey: h.encryptionKey, providers: [h.vault.provider('google'), h.vault.provider('github')], logger: h.leak.logger });
+    sibling = new AlterVault({
+      caller: 'auth-e2e-sibling',
+      store: h.dbFile,
+      encryptionKey: h.encryptionKey,
+      providers: [h.vault.provider('google'), h.vault.provider('github')],
+      logger: h.leak.logger,
+    });
     await sibling.ready();
     const other = new AlterAuthProvider(sibling, { baseUrl: h.mcpUrl, providers: { google: [GMAIL_READONLY] }, logger: h.leak.logger });
     const tokens = alice.oauth.tokens()!;
@@ -48,7 +58,11 @@ describePg(`AlterAuthProvider on PostgreSQL${PG_URL ? '' : ' — skipped: set AL
 
     // Refresh once (rotation), then reuse the spent token: the whole family is revoked, for both instances.
     const clientId = alice.oauth.clientInformation()!.client_id;
-    const rotated = await tokenRequest(h.origin, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token!, client_id: clientId });
+    const rotated = await tokenRequest(h.origin, {
+      grant_type: 'refresh_token',
+      refresh_token: tokens.refresh_token!,
+      client_id: clientId,
+    });
     expect(rotated.status).toBe(200);
     h.leak.secret(String(rotated.body.access_token), 'rotated access token');
     h.leak.secret(String(rotated.body.refresh_token), 'rotated refresh token');

@@ -26,7 +26,14 @@ describe('auth-server records expire', () => {
     const code = redirect.searchParams.get('code');
     expect(code).toBeTruthy();
     h.leak.secret(code!, 'authorization code');
-    const res = await tokenRequest(h.origin, { grant_type: 'authorization_code', code: code!, code_verifier: p.verifier, client_id: client.client_id, redirect_uri: client.redirect_uris[0], resource: h.mcpUrl });
+    const res = await tokenRequest(h.origin, {
+      grant_type: 'authorization_code',
+      code: code!,
+      code_verifier: p.verifier,
+      client_id: client.client_id,
+      redirect_uri: client.redirect_uris[0],
+      resource: h.mcpUrl,
+    });
     expect(res.status).toBe(200);
     for (const t of ['access_token', 'refresh_token']) h.leak.secret(String(res.body[t]), t);
 

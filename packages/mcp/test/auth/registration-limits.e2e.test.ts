@@ -30,9 +30,17 @@ describe('registration bounds and unused-client expiry', () => {
 
   it.each([
     ['redirect_uris', { redirect_uris: Array.from({ length: 11 }, (_, i) => `${CB}${i}`) }, /redirect_uris may list at most 10/],
-    ['redirect_uris[0]', { redirect_uris: [`https://client.example/${'a'.repeat(2100)}`] }, /redirect_uris\[0\] must be a string of at most 2048/],
+    [
+      'redirect_uris[0]',
+      { redirect_uris: [`https://client.example/${'a'.repeat(2100)}`] },
+      /redirect_uris\[0\] must be a string of at most 2048/,
+    ],
     ['contacts', { contacts: Array.from({ length: 6 }, (_, i) => `ops${i}@client.example`) }, /contacts may list at most 5/],
-    ['contacts[1]', { contacts: ['ops@client.example', `${'x'.repeat(250)}@client.example`] }, /contacts\[1\] must be a string of at most 254/],
+    [
+      'contacts[1]',
+      { contacts: ['ops@client.example', `${'x'.repeat(250)}@client.example`] },
+      /contacts\[1\] must be a string of at most 254/,
+    ],
     ['client_name', { client_name: 'n'.repeat(257) }, /client_name must be a string of at most 256/],
     ['client_uri', { client_uri: `https://client.example/${'u'.repeat(2100)}` }, /client_uri must be a string of at most 2048/],
     ['logo_uri', { logo_uri: `https://client.example/${'l'.repeat(2100)}` }, /logo_uri must be a string of at most 2048/],
@@ -40,7 +48,12 @@ describe('registration bounds and unused-client expiry', () => {
     ['scope', { scope: Array.from({ length: 300 }, () => 'mcp').join(' ') }, /scope must be a string of at most 1024/],
   ])('refuses an oversized %s with invalid_client_metadata naming it, storing nothing', async (_field, extra, message) => {
     const before = await storedClients();
-    const { status, body } = await register(h.origin, { client_name: 'big', redirect_uris: [CB], token_endpoint_auth_method: 'none', ...extra });
+    const { status, body } = await register(h.origin, {
+      client_name: 'big',
+      redirect_uris: [CB],
+      token_endpoint_auth_method: 'none',
+      ...extra,
+    });
     expect(status).toBe(400);
     expect(body.error).toBe('invalid_client_metadata');
     expect(String(body.error_description)).toMatch(message);
@@ -50,7 +63,12 @@ describe('registration bounds and unused-client expiry', () => {
   it('refuses a body over 16 KiB with 413 before reading it (even when every field is within bounds)', async () => {
     const before = await storedClients();
     // Within every field bound, but the request itself is large: unknown fields are not kept, yet parsed.
-    const { status, body } = await register(h.origin, { client_name: 'big', redirect_uris: [CB], token_endpoint_auth_method: 'none', padding: 'p'.repeat(17 * 1024) });
+    const { status, body } = await register(h.origin, {
+      client_name: 'big',
+      redirect_uris: [CB],
+      token_endpoint_auth_method: 'none',
+      padding: 'p'.repeat(17 * 1024),
+    });
     expect(status).toBe(413);
     expect(body.error).toBe('invalid_client_metadata');
     expect(String(body.error_description)).toMatch(/larger than 16384 bytes \(limits\.registration\.maxBodyBytes\)/);
@@ -81,7 +99,14 @@ describe('registration bounds and unused-client expiry', () => {
     const p = pkce();
     const { redirect } = await browserSignIn(h, validAuthorizeUrl(h.origin, h.mcpUrl, used, p), 'alice');
     const code = h.leak.secret(redirect.searchParams.get('code')!, 'code');
-    const tokens = await tokenRequest(h.origin, { grant_type: 'authorization_code', code, code_verifier: p.verifier, client_id: used.client_id, redirect_uri: CB, resource: h.mcpUrl });
+    const tokens = await tokenRequest(h.origin, {
+      grant_type: 'authorization_code',
+      code,
+      code_verifier: p.verifier,
+      client_id: used.client_id,
+      redirect_uri: CB,
+      resource: h.mcpUrl,
+    });
     expect(tokens.status).toBe(200);
     h.leak.secret(String(tokens.body.access_token), 'access token');
     h.leak.secret(String(tokens.body.refresh_token), 'refresh token');

@@ -80,12 +80,20 @@ describe('safeFetch', () => {
 
     const before = requests;
     const err = await failure(
-      safeFetch(new URL(`http://docs.test:${port}/ok`), { ...options, resolve: async () => [{ address: '127.0.0.1', family: 4 }, { address: '10.0.0.1', family: 4 }] }),
+      safeFetch(new URL(`http://docs.test:${port}/ok`), {
+        ...options,
+        resolve: async () => [
+          { address: '127.0.0.1', family: 4 },
+          { address: '10.0.0.1', family: 4 },
+        ],
+      }),
     );
     expect(err.code).toBe('refused_address');
     expect(err.message).toMatch(/private/);
     expect((await failure(safeFetch(new URL(`http://[::ffff:7f00:1]:${port}/ok`), options))).code).toBe('refused_address');
-    expect((await failure(safeFetch(new URL(`http://nowhere.test:${port}/ok`), { ...options, resolve: async () => [] }))).code).toBe('unresolvable');
+    expect((await failure(safeFetch(new URL(`http://nowhere.test:${port}/ok`), { ...options, resolve: async () => [] }))).code).toBe(
+      'unresolvable',
+    );
     expect(requests).toBe(before);
   });
 });

@@ -96,7 +96,10 @@ describe('sandbox.approve() drives an MCP client sign-in against AlterAuthProvid
     // A fresh browser is a new device: our consent page and the login form again.
     const third = new TestOAuthClient(oauth.redirectUrl, oauth.name);
     third.saveClientInformation(oauth.clientInformation()!);
-    const fresh = await h.sandbox.approve((await startSignIn(third)).authorizationUrl.href, { login: 'bob', browser: new SandboxBrowser() });
+    const fresh = await h.sandbox.approve((await startSignIn(third)).authorizationUrl.href, {
+      login: 'bob',
+      browser: new SandboxBrowser(),
+    });
     expect(fresh.answered.slice(0, 2)).toEqual(['auth-server-consent', 'login']);
   }, 60_000);
 
@@ -134,10 +137,14 @@ describe("the seed's literal provider config, signed in by the SDK client", () =
     const result = await h.sandbox.approve(oauth.lastAuthorizationUrl.href, { login: 'alice', browser: h.sandbox.browser('alice') });
 
     // The authorization redirect toward the Google emulator (the Connect step with Google's client).
-    const toGoogle = result.visited.map((u) => new URL(u)).find((u) => u.origin === h.sandbox.url && u.pathname === '/auth' && u.searchParams.get('client_id') === 'sandbox-google');
+    const toGoogle = result.visited
+      .map((u) => new URL(u))
+      .find((u) => u.origin === h.sandbox.url && u.pathname === '/auth' && u.searchParams.get('client_id') === 'sandbox-google');
     expect(toGoogle).toBeDefined();
     const scope = toGoogle!.searchParams.get('scope')!.split(' ');
-    expect(scope).toEqual(expect.arrayContaining(['https://www.googleapis.com/auth/gmail.readonly', 'https://www.googleapis.com/auth/calendar.events']));
+    expect(scope).toEqual(
+      expect.arrayContaining(['https://www.googleapis.com/auth/gmail.readonly', 'https://www.googleapis.com/auth/calendar.events']),
+    );
     expect(scope).not.toContain('gmail.readonly');
     expect(scope).not.toContain('calendar.events');
 
@@ -145,11 +152,16 @@ describe("the seed's literal provider config, signed in by the SDK client", () =
     const client = new Client({ name: oauth.name, version: '1.0.0' });
     await client.connect(new StreamableHTTPClientTransport(new URL(h.mcpUrl), { authProvider: oauth }));
     try {
-      expect(JSON.parse(toolText(await client.callTool({ name: 'github_whoami', arguments: {} })))).toMatchObject({ login: 'alice', status: 200 });
+      expect(JSON.parse(toolText(await client.callTool({ name: 'github_whoami', arguments: {} })))).toMatchObject({
+        login: 'alice',
+        status: 200,
+      });
     } finally {
       await client.close();
     }
     const [google] = await h.vault.store.listGrants({ provider: 'google' });
-    expect(google!.scopes).toEqual(expect.arrayContaining(['https://www.googleapis.com/auth/gmail.readonly', 'https://www.googleapis.com/auth/calendar.events']));
+    expect(google!.scopes).toEqual(
+      expect.arrayContaining(['https://www.googleapis.com/auth/gmail.readonly', 'https://www.googleapis.com/auth/calendar.events']),
+    );
   }, 60_000);
 });

@@ -82,7 +82,10 @@ describe('the SDK client against AlterAuthProvider', () => {
     const alice = await signInWithSdk(h, 'alice', 'Client A');
     const bob = await signInWithSdk(h, 'bob', 'Client B');
     expect(alice.oauth.clientInformation()!.client_id).not.toBe(bob.oauth.clientInformation()!.client_id);
-    const a = JSON.parse(toolText(await alice.client.callTool({ name: 'github_whoami', arguments: {} }))) as { user: string; login: string };
+    const a = JSON.parse(toolText(await alice.client.callTool({ name: 'github_whoami', arguments: {} }))) as {
+      user: string;
+      login: string;
+    };
     const b = JSON.parse(toolText(await bob.client.callTool({ name: 'github_whoami', arguments: {} }))) as { user: string; login: string };
     expect(a.login).toBe('alice');
     expect(b.login).toBe('bob');

@@ -13,13 +13,25 @@ import express from 'express';
 import { Client as ClientV1 } from '@modelcontextprotocol/sdk/client/index.js';
 import { UnauthorizedError as UnauthorizedErrorV1 } from '@modelcontextprotocol/sdk/client/auth.js';
 import { StreamableHTTPClientTransport as TransportV1 } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { Client as ClientV2, StreamableHTTPClientTransport as TransportV2, UnauthorizedError as UnauthorizedErrorV2 } from '@modelcontextprotocol/client';
+import {
+  Client as ClientV2,
+  StreamableHTTPClientTransport as TransportV2,
+  UnauthorizedError as UnauthorizedErrorV2,
+} from '@modelcontextprotocol/client';
 import { McpServer as McpServerV2, createMcpHandler } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import { type AlterContext, AlterMCP, AlterTool, type HttpServerHandle, type McpServerLike, serveHttp } from '@alter/mcp';
 import { AlterAuthProvider } from '@alter/mcp/auth';
 import { SDK_GENERATIONS, type SdkKit } from '../support/sdk-generations.js';
-import { type AuthHarness, GITHUB_SCOPES, GMAIL_READONLY, browserSignIn, closeServer, listen, startAuthHarness } from './support/auth-harness.js';
+import {
+  type AuthHarness,
+  GITHUB_SCOPES,
+  GMAIL_READONLY,
+  browserSignIn,
+  closeServer,
+  listen,
+  startAuthHarness,
+} from './support/auth-harness.js';
 import { TestOAuthClient } from './support/test-oauth-client.js';
 
 class GithubIdentityTools {
@@ -36,7 +48,12 @@ interface CallingClient {
 }
 
 /** One generation's client: signs in headlessly through the browser helper, then connects with its token. */
-type SignIn = (h: AuthHarness, mcpUrl: string, login: string, name: string) => Promise<{ client: CallingClient; redirect: URL; issuer: string | null }>;
+type SignIn = (
+  h: AuthHarness,
+  mcpUrl: string,
+  login: string,
+  name: string,
+) => Promise<{ client: CallingClient; redirect: URL; issuer: string | null }>;
 
 const signInV1: SignIn = async (h, mcpUrl, login, name) => {
   const oauth = new TestOAuthClient(`http://127.0.0.1:9/${name}/callback`, name);
@@ -48,7 +65,10 @@ const signInV1: SignIn = async (h, mcpUrl, login, name) => {
   await client.connect(new TransportV1(new URL(mcpUrl), { authProvider: oauth }));
   registerTokens(h, oauth);
   return {
-    client: { callTool: async (tool) => (await client.callTool({ name: tool, arguments: {} })) as Awaited<ReturnType<CallingClient['callTool']>>, close: () => client.close() },
+    client: {
+      callTool: async (tool) => (await client.callTool({ name: tool, arguments: {} })) as Awaited<ReturnType<CallingClient['callTool']>>,
+      close: () => client.close(),
+    },
     redirect,
     issuer: redirect.searchParams.get('iss'),
   };
@@ -66,7 +86,10 @@ const signInV2: SignIn = async (h, mcpUrl, login, name) => {
   await client.connect(new TransportV2(new URL(mcpUrl), { authProvider: oauth }));
   registerTokens(h, oauth);
   return {
-    client: { callTool: async (tool) => (await client.callTool({ name: tool, arguments: {} })) as Awaited<ReturnType<CallingClient['callTool']>>, close: () => client.close() },
+    client: {
+      callTool: async (tool) => (await client.callTool({ name: tool, arguments: {} })) as Awaited<ReturnType<CallingClient['callTool']>>,
+      close: () => client.close(),
+    },
     redirect,
     issuer: redirect.searchParams.get('iss'),
   };
@@ -110,29 +133,36 @@ describe('AlterAuthProvider with both MCP SDK generations', () => {
     await h?.close();
   });
 
-  describe.each(SDK_GENERATIONS.map((kit) => ({ server: kit.name, kit })))('serveHttp(McpServer $server, { auth })', ({ kit }: { kit: SdkKit }) => {
-    let served: HttpServerHandle;
-    let alter: AlterMCP;
+  describe.each(SDK_GENERATIONS.map((kit) => ({ server: kit.name, kit })))(
+    'serveHttp(McpServer $server, { auth })',
+    ({ kit }: { kit: SdkKit }) => {
+      let served: HttpServerHandle;
+      let alter: AlterMCP;
 
-    beforeAll(async () => {
-      alter = new AlterMCP(h.vault, { logger: h.leak.logger });
-      const factory = (): McpServerLike => {
-        const server = kit.mcpServer('auth-generations');
-        alter.register(server, [GithubIdentityTools]);
-        return server;
-      };
-      const auth = new AlterAuthProvider(h.vault, { providers: { google: [GMAIL_READONLY], github: GITHUB_SCOPES }, rateLimit: false, logger: h.leak.logger });
-      served = await serveHttp(factory, { auth, vault: h.vault, closeVault: false, logger: h.leak.logger });
-    });
-    afterAll(async () => {
-      await served?.close();
-      await alter?.close();
-    });
+      beforeAll(async () => {
+        alter = new AlterMCP(h.vault, { logger: h.leak.logger });
+        const factory = (): McpServerLike => {
+          const server = kit.mcpServer('auth-generations');
+          alter.register(server, [GithubIdentityTools]);
+          return server;
+        };
+        const auth = new AlterAuthProvider(h.vault, {
+          providers: { google: [GMAIL_READONLY], github: GITHUB_SCOPES },
+          rateLimit: false,
+          logger: h.leak.logger,
+        });
+        served = await serveHttp(factory, { auth, vault: h.vault, closeVault: false, logger: h.leak.logger });
+      });
+      afterAll(async () => {
+        await served?.close();
+        await alter?.close();
+      });
 
-    it.each(CLIENTS)('signs in with the $name and calls a tool as the user', async ({ signIn, login }) => {
-      await expectCallsAsUser(h, signIn, served.url, login, served.baseUrl);
-    });
-  });
+      it.each(CLIENTS)('signs in with the $name and calls a tool as the user', async ({ signIn, login }) => {
+        await expectCallsAsUser(h, signIn, served.url, login, served.baseUrl);
+      });
+    },
+  );
 
   describe("the v2 SDK's createMcpHandler behind auth.bearerMiddleware() on express", () => {
     let close: () => Promise<void>;
@@ -151,7 +181,12 @@ describe('AlterAuthProvider with both MCP SDK generations', () => {
       const listening = await listen(app);
       origin = listening.origin;
       mcpUrl = `${origin}/mcp`;
-      const auth = new AlterAuthProvider(h.vault, { baseUrl: mcpUrl, providers: { google: [GMAIL_READONLY], github: GITHUB_SCOPES }, rateLimit: false, logger: h.leak.logger });
+      const auth = new AlterAuthProvider(h.vault, {
+        baseUrl: mcpUrl,
+        providers: { google: [GMAIL_READONLY], github: GITHUB_SCOPES },
+        rateLimit: false,
+        logger: h.leak.logger,
+      });
       const bearer = auth.install(app);
       // The bridge an express app writes for a web-standard handler: req.auth (set by the bearer check) becomes authInfo.
       app.all('/mcp', express.json(), bearer, (req, res, next) => {

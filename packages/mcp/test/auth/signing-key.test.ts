@@ -76,13 +76,28 @@ describe('auth-server signing key', () => {
     const [a, b] = [await open(), await open()];
     const ka = await loadSigningKey(deps(a));
     const kb = await loadSigningKey(deps(b));
-    const { token } = await mintAccessToken(ka, 'http://127.0.0.1:1', { user: 'u1', clientId: 'c1', scopes: ['mcp'], familyId: 'f1', resource: 'http://127.0.0.1:1/mcp', ttlSec: 60 });
+    const { token } = await mintAccessToken(ka, 'http://127.0.0.1:1', {
+      user: 'u1',
+      clientId: 'c1',
+      scopes: ['mcp'],
+      familyId: 'f1',
+      resource: 'http://127.0.0.1:1/mcp',
+      ttlSec: 60,
+    });
     const claims = await verifyAccessTokenJwt(kb, 'http://127.0.0.1:1', 'http://127.0.0.1:1/mcp', token);
     expect(claims).toMatchObject({ sub: 'u1', client_id: 'c1', scope: 'mcp', fid: 'f1', aud: 'http://127.0.0.1:1/mcp' });
-    await expect(verifyAccessTokenJwt(kb, 'http://127.0.0.1:1', 'http://127.0.0.1:1/other', token)).rejects.toThrow('not issued for this resource');
+    await expect(verifyAccessTokenJwt(kb, 'http://127.0.0.1:1', 'http://127.0.0.1:1/other', token)).rejects.toThrow(
+      'not issued for this resource',
+    );
     await expect(verifyAccessTokenJwt(kb, 'http://127.0.0.1:2', 'http://127.0.0.1:1/mcp', token)).rejects.toThrow('"iss"');
 
-    const wrongKey = new AlterVault({ caller: 'key-test', store: dbFile, encryptionKey: randomBytes(32).toString('base64'), providers: [provider], logger: createLeakCheck().logger });
+    const wrongKey = new AlterVault({
+      caller: 'key-test',
+      store: dbFile,
+      encryptionKey: randomBytes(32).toString('base64'),
+      providers: [provider],
+      logger: createLeakCheck().logger,
+    });
     vaults.push(wrongKey);
     await expect(wrongKey.ready().then(() => loadSigningKey(deps(wrongKey)))).rejects.toMatchObject({ code: 'ALTER_ENCRYPTION_KEY' });
   });

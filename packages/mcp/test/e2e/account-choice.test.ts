@@ -63,7 +63,10 @@ function serverWithTools(): McpServer {
 }
 
 /** A client over the in-memory pair; `answer` (when given) answers every elicitation and records it. */
-async function inMemoryClient(capabilities: Record<string, unknown>, answer?: (req: ElicitRequest) => ElicitResult): Promise<{ client: Client; asked: ElicitRequest[] }> {
+async function inMemoryClient(
+  capabilities: Record<string, unknown>,
+  answer?: (req: ElicitRequest) => ElicitResult,
+): Promise<{ client: Client; asked: ElicitRequest[] }> {
   const asked: ElicitRequest[] = [];
   const client = new Client({ name: 'account-choice-client', version: '1.0.0' }, { capabilities });
   if (answer) {
@@ -89,13 +92,20 @@ describe('account choice', () => {
 
   it('asks a client with form elicitation which account to use, and runs the call with the answer', async () => {
     const bobAccount = accounts.find((a) => a.includes('bob')) ?? accounts[1]!;
-    const { client, asked } = await inMemoryClient({ elicitation: { form: {} } }, () => ({ action: 'accept', content: { account: bobAccount } }));
+    const { client, asked } = await inMemoryClient({ elicitation: { form: {} } }, () => ({
+      action: 'accept',
+      content: { account: bobAccount },
+    }));
     try {
       const result = await client.callTool({ name: 'github_login', arguments: {} });
       expect(result.isError).toBeFalsy();
       expect(text(result)).toBe('bob');
       expect(asked).toHaveLength(1);
-      const params = asked[0]!.params as { mode?: string; message: string; requestedSchema: { properties: Record<string, { enum?: string[] }>; required?: string[] } };
+      const params = asked[0]!.params as {
+        mode?: string;
+        message: string;
+        requestedSchema: { properties: Record<string, { enum?: string[] }>; required?: string[] };
+      };
       expect(params.mode ?? 'form').toBe('form');
       expect(params.message).toContain('github');
       expect(params.message).toContain('github_login');
@@ -128,7 +138,11 @@ describe('account choice', () => {
   it.each([
     ['decline', { action: 'decline' } as ElicitResult, /declined/],
     ['cancel', { action: 'cancel' } as ElicitResult, /cancelled/],
-    ['an account that is not offered', { action: 'accept', content: { account: 'mallory' } } as ElicitResult, /did not name one of the user's github accounts/],
+    [
+      'an account that is not offered',
+      { action: 'accept', content: { account: 'mallory' } } as ElicitResult,
+      /did not name one of the user's github accounts/,
+    ],
   ])('answers %s with a clear error and sends nothing to GitHub', async (_label, answer, reason) => {
     const { client, asked } = await inMemoryClient({ elicitation: { form: {} } }, () => answer);
     const before = await h.vault.audit.query({ user: USER });

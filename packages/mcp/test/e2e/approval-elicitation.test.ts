@@ -25,14 +25,18 @@ const CREATE_ROUTE = 'POST /repos/:owner/:repo/issues';
 class ApprovalTools {
   @AlterTool('github', { description: 'Opens one issue.', scopes: ['repo'], approval: 'required' })
   async openIssue(ctx: AlterContext): Promise<string> {
-    const res = await ctx.request('POST', ISSUES, { pathParams: { owner: LOGIN, repo: 'hello-world' }, json: { title: 'from approval test' } });
+    const res = await ctx.request('POST', ISSUES, {
+      pathParams: { owner: LOGIN, repo: 'hello-world' },
+      json: { title: 'from approval test' },
+    });
     return String(res.status);
   }
 
   @AlterTool('github', { description: 'Opens two issues with different titles.', scopes: ['repo'], approval: 'required' })
   async openTwoIssues(ctx: AlterContext): Promise<string> {
     const statuses: number[] = [];
-    for (const title of ['first', 'second']) statuses.push((await ctx.request('POST', ISSUES, { pathParams: { owner: LOGIN, repo: 'hello-world' }, json: { title } })).status);
+    for (const title of ['first', 'second'])
+      statuses.push((await ctx.request('POST', ISSUES, { pathParams: { owner: LOGIN, repo: 'hello-world' }, json: { title } })).status);
     return statuses.join(',');
   }
 }
@@ -55,7 +59,10 @@ afterAll(async () => {
   h?.leak.assertClean();
 });
 
-async function clientWith(capabilities: Record<string, unknown>, answer?: (req: ElicitRequest) => ElicitResult): Promise<{ client: Client; asked: ElicitRequest[] }> {
+async function clientWith(
+  capabilities: Record<string, unknown>,
+  answer?: (req: ElicitRequest) => ElicitResult,
+): Promise<{ client: Client; asked: ElicitRequest[] }> {
   const asked: ElicitRequest[] = [];
   const server = new McpServer({ name: 'approval', version: '1.0.0' });
   new AlterMCP(h.vault, { defaultUser: USER, logger: h.leak.logger }).register(server, [ApprovalTools]);
@@ -90,7 +97,10 @@ describe("@AlterTool approval: 'required'", () => {
   });
 
   it('needs a new approval for a changed request: two bodies, two questions, each showing its own body', async () => {
-    const { client, asked } = await clientWith({ elicitation: { form: {} } }, (req) => ({ action: (req.params as { message: string }).message.includes('"second"') ? 'decline' : 'accept', content: {} }));
+    const { client, asked } = await clientWith({ elicitation: { form: {} } }, (req) => ({
+      action: (req.params as { message: string }).message.includes('"second"') ? 'decline' : 'accept',
+      content: {},
+    }));
     try {
       const result = await client.callTool({ name: 'open_two_issues', arguments: {} });
       expect(asked.map((r) => (r.params as { message: string }).message.includes('"first"'))).toEqual([true, false]);
@@ -135,6 +145,8 @@ describe("@AlterTool approval: 'required'", () => {
 
   it('rejects requireApproval naming an unknown tool', () => {
     const alter = new AlterMCP(h.vault, { defaultUser: USER, logger: h.leak.logger });
-    expect(() => alter.register(new McpServer({ name: 'x', version: '1' }), [ApprovalTools], { requireApproval: ['nope'] })).toThrow(InvalidArgumentError);
+    expect(() => alter.register(new McpServer({ name: 'x', version: '1' }), [ApprovalTools], { requireApproval: ['nope'] })).toThrow(
+      InvalidArgumentError,
+    );
   });
 });

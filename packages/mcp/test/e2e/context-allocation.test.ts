@@ -55,7 +55,13 @@ let client: Client;
 let server: McpServer;
 beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'alter-ctx-alloc-'));
-  vault = new AlterVault({ caller: 'ctx-alloc', providers: [], store: path.join(dir, 'vault.db'), encryptionKey: randomBytes(32).toString('base64'), logger });
+  vault = new AlterVault({
+    caller: 'ctx-alloc',
+    providers: [],
+    store: path.join(dir, 'vault.db'),
+    encryptionKey: randomBytes(32).toString('base64'),
+    logger,
+  });
   server = new McpServer({ name: 'ctx-alloc', version: '1.0.0' });
   new AlterMCP(vault, { defaultUser: 'alice', logger }).register(server, [ContextTools]);
   const [a, b] = InMemoryTransport.createLinkedPair();
@@ -70,7 +76,10 @@ afterAll(async () => {
 });
 
 async function inspect(log: boolean): Promise<Record<string, unknown>> {
-  const r = (await client.callTool({ name: 'inspect_context', arguments: { log } })) as { isError?: boolean; content: Array<{ text: string }> };
+  const r = (await client.callTool({ name: 'inspect_context', arguments: { log } })) as {
+    isError?: boolean;
+    content: Array<{ text: string }>;
+  };
   if (r.isError) throw new Error(r.content[0]?.text);
   return JSON.parse(r.content[0]!.text) as Record<string, unknown>;
 }
@@ -84,7 +93,14 @@ describe('AlterContext allocations', () => {
 
   it('builds ctx.log on first use: one frozen object per context that tool code cannot replace', async () => {
     const out = await inspect(true);
-    expect(out).toMatchObject({ same: true, frozen: true, replace: 'TypeError', replaceMember: 'TypeError', stillSame: true, ownAfter: [] });
+    expect(out).toMatchObject({
+      same: true,
+      frozen: true,
+      replace: 'TypeError',
+      replaceMember: 'TypeError',
+      stillSame: true,
+      ownAfter: [],
+    });
     expect(logged).toContain('hello from the tool');
   });
 });

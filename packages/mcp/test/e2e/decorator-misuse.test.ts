@@ -80,7 +80,12 @@ beforeAll(() => {
   mkdirSync(outDir, { recursive: true });
   const esbuild = requireHere('esbuild') as typeof import('esbuild');
   // Standard decorators: no experimentalDecorators (esbuild's default, like tsx's and TypeScript 5's).
-  const { code } = esbuild.transformSync(source, { loader: 'ts', format: 'esm', target: 'node20', tsconfigRaw: { compilerOptions: { experimentalDecorators: false } } });
+  const { code } = esbuild.transformSync(source, {
+    loader: 'ts',
+    format: 'esm',
+    target: 'node20',
+    tsconfigRaw: { compilerOptions: { experimentalDecorators: false } },
+  });
   const file = path.join(outDir, 'cases.mjs');
   writeFileSync(file, code);
   const r = spawnSync(process.execPath, [file], { encoding: 'utf8', timeout: 120_000 });

@@ -89,8 +89,10 @@ describe('@AlterTool with both decorator standards (tsc 5.9, esbuild, tsx; SDK C
   const key = leak.secret(randomBytes(32).toString('base64'), 'encryption key');
 
   beforeAll(async () => {
-    if (!existsSync(path.join(packageDir, 'dist/index.js'))) throw new Error('packages/mcp/dist is missing: run `pnpm build` first (the fixture imports the built @alter/mcp).');
-    if (!existsSync(tsc59)) throw new Error(`${path.relative(root, tsc59)} is missing: run \`pnpm install\` (tools/api-docs pins TypeScript 5.9).`);
+    if (!existsSync(path.join(packageDir, 'dist/index.js')))
+      throw new Error('packages/mcp/dist is missing: run `pnpm build` first (the fixture imports the built @alter/mcp).');
+    if (!existsSync(tsc59))
+      throw new Error(`${path.relative(root, tsc59)} is missing: run \`pnpm install\` (tools/api-docs pins TypeScript 5.9).`);
     sandbox = await startSandbox();
     dir = mkdtempSync(path.join(tmpdir(), 'alter-decorators-'));
   });
@@ -101,61 +103,65 @@ describe('@AlterTool with both decorator standards (tsc 5.9, esbuild, tsx; SDK C
     for (const [compiler, mode] of cases) rmSync(path.join(fixtureDir, 'dist', `${compiler}-${mode}`), { recursive: true, force: true });
   });
 
-  it.each(cases)('%s, %s decorators: tools list, zod defaults apply, a provider call reaches the fake API', async (compiler, mode) => {
-    // Outputs live under the fixture so `@alter/mcp`, zod and the SDK resolve like in an app.
-    const { args, env } = prepare(compiler, mode, path.join(fixtureDir, 'dist', `${compiler}-${mode}`));
-    let stderr = '';
-    let resolveUrl: (url: string) => void = () => {};
-    const connectUrl = new Promise<string>((resolve) => {
-      resolveUrl = resolve;
-    });
-    const { client, stderr: stream } = await v1.connectStdio({
-      command: process.execPath,
-      args,
-      env: {
-        PATH: process.env.PATH ?? '',
-        ALTER_SANDBOX_URL: sandbox.url,
-        ALTER_VAULT_DB: path.join(dir, `${compiler}-${mode}.db`),
-        ALTER_VAULT_KEY: key,
-        ...env,
-      },
-    });
-    stream.on('data', (d: Buffer) => {
-      stderr += d.toString();
-      const m = /ALTER_CONNECT_URL=(\S+)/.exec(stderr);
-      if (m) resolveUrl(m[1]!);
-    });
-    try {
-      const { tools } = await client.listTools();
-      expect(tools.map((t) => t.name).sort()).toEqual(['list_events', 'mode', 'repeat']);
-      expect(tools.find((t) => t.name === 'repeat')?.inputSchema).toMatchObject({ required: ['word'] });
+  it.each(cases)(
+    '%s, %s decorators: tools list, zod defaults apply, a provider call reaches the fake API',
+    async (compiler, mode) => {
+      // Outputs live under the fixture so `@alter/mcp`, zod and the SDK resolve like in an app.
+      const { args, env } = prepare(compiler, mode, path.join(fixtureDir, 'dist', `${compiler}-${mode}`));
+      let stderr = '';
+      let resolveUrl: (url: string) => void = () => {};
+      const connectUrl = new Promise<string>((resolve) => {
+        resolveUrl = resolve;
+      });
+      const { client, stderr: stream } = await v1.connectStdio({
+        command: process.execPath,
+        args,
+        env: {
+          PATH: process.env.PATH ?? '',
+          ALTER_SANDBOX_URL: sandbox.url,
+          ALTER_VAULT_DB: path.join(dir, `${compiler}-${mode}.db`),
+          ALTER_VAULT_KEY: key,
+          ...env,
+        },
+      });
+      stream.on('data', (d: Buffer) => {
+        stderr += d.toString();
+        const m = /ALTER_CONNECT_URL=(\S+)/.exec(stderr);
+        if (m) resolveUrl(m[1]!);
+      });
+      try {
+        const { tools } = await client.listTools();
+        expect(tools.map((t) => t.name).sort()).toEqual(['list_events', 'mode', 'repeat']);
+        expect(tools.find((t) => t.name === 'repeat')?.inputSchema).toMatchObject({ required: ['word'] });
 
-      const which = await client.callTool('mode', {});
-      expect(which.content[0]!.text).toBe(mode);
-      const repeated = await client.callTool('repeat', { word: 'hi' });
-      expect(repeated.isError).toBeFalsy();
-      expect(repeated.content[0]!.text).toBe('hi hi');
-      const refused = await client.callTool('repeat', { word: 'hi', times: 9 });
-      expect(refused.isError).toBe(true);
+        const which = await client.callTool('mode', {});
+        expect(which.content[0]!.text).toBe(mode);
+        const repeated = await client.callTool('repeat', { word: 'hi' });
+        expect(repeated.isError).toBeFalsy();
+        expect(repeated.content[0]!.text).toBe('hi hi');
+        const refused = await client.callTool('repeat', { word: 'hi', times: 9 });
+        expect(refused.isError).toBe(true);
 
-      sandbox.registerRedirectUri(`${await connectUrl}/connect/callback`);
-      const first = await client.callTool('list_events', {});
-      expect(first.isError).toBe(true);
-      const url = /(http:\/\/127\.0\.0\.1:\d+\/connect\/[A-Za-z0-9_-]+)/.exec(first.content[0]!.text!)?.[1];
-      expect(url).toBeDefined();
-      await sandbox.approve(url!, { login: 'alice' });
-      const events = sandbox.fakes.calendar.events('alice').map((e) => e.summary ?? '(untitled)');
-      expect(events.length).toBeGreaterThan(0);
-      const second = await client.callTool('list_events', { maxResults: 250 });
-      expect(second.isError).toBeFalsy();
-      expect(second.content[0]!.text!.split('\n').sort()).toEqual([...events].sort());
-      leak.inspect(second, 'list_events result');
-    } catch (err) {
-      throw new Error(`${compiler}/${mode} server stderr:\n${stderr}`, { cause: err });
-    } finally {
-      await client.close();
-    }
-    leak.inspect(stderr, 'server stderr');
-    expect(leak.findings()).toEqual([]);
-  }, 180_000);
+        sandbox.registerRedirectUri(`${await connectUrl}/connect/callback`);
+        const first = await client.callTool('list_events', {});
+        expect(first.isError).toBe(true);
+        const url = /(http:\/\/127\.0\.0\.1:\d+\/connect\/[A-Za-z0-9_-]+)/.exec(first.content[0]!.text!)?.[1];
+        expect(url).toBeDefined();
+        await sandbox.approve(url!, { login: 'alice' });
+        const events = sandbox.fakes.calendar.events('alice').map((e) => e.summary ?? '(untitled)');
+        expect(events.length).toBeGreaterThan(0);
+        const second = await client.callTool('list_events', { maxResults: 250 });
+        expect(second.isError).toBeFalsy();
+        expect(second.content[0]!.text!.split('\n').sort()).toEqual([...events].sort());
+        leak.inspect(second, 'list_events result');
+      } catch (err) {
+        throw new Error(`${compiler}/${mode} server stderr:\n${stderr}`, { cause: err });
+      } finally {
+        await client.close();
+      }
+      leak.inspect(stderr, 'server stderr');
+      expect(leak.findings()).toEqual([]);
+    },
+    180_000,
+  );
 });

@@ -13,7 +13,10 @@ import { expect, it } from '@jest/globals';
 const here = path.dirname(fileURLToPath(import.meta.url));
 
 it('keeps heapUsed (after GC) within 8 MB over 10,000 tool calls with the audit on', () => {
-  const r = spawnSync(process.execPath, ['--expose-gc', path.join(here, '..', 'fixtures', 'heap-calls.mjs')], { encoding: 'utf8', timeout: 600_000 });
+  const r = spawnSync(process.execPath, ['--expose-gc', path.join(here, '..', 'fixtures', 'heap-calls.mjs')], {
+    encoding: 'utf8',
+    timeout: 600_000,
+  });
   if (r.status !== 0) throw new Error(`heap child failed (${r.status ?? r.signal}): ${r.stderr.slice(0, 2_000)}`);
   const { before, after, calls } = JSON.parse(r.stdout) as { before: number; after: number; calls: number };
   expect(calls).toBe(10_000);

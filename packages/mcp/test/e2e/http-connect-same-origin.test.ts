@@ -71,7 +71,12 @@ describe('serveHttp serves Connect on its own origin when the vault has no base 
   });
 
   it('drops the adopted base URL when the server closes and the vault lives on', async () => {
-    const other = await serveHttp(new McpServer({ name: 'second', version: '1.0.0' }), { port: 0, vault: h.vault, closeVault: false, logger: h.leak.logger });
+    const other = await serveHttp(new McpServer({ name: 'second', version: '1.0.0' }), {
+      port: 0,
+      vault: h.vault,
+      closeVault: false,
+      logger: h.leak.logger,
+    });
     // The first server's adoption stands; the second does not replace it.
     expect(h.vault.connect.baseUrl).toBe(handle.baseUrl);
     await other.close();

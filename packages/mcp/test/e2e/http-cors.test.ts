@@ -16,7 +16,12 @@ class Hello {
 }
 
 const APP = 'https://app.example.com';
-const INITIALIZE = { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'browser', version: '1' } } };
+const INITIALIZE = {
+  jsonrpc: '2.0',
+  id: 1,
+  method: 'initialize',
+  params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'browser', version: '1' } },
+};
 
 let h: McpHarness;
 beforeAll(async () => {
@@ -43,7 +48,11 @@ function post(url: string, origin: string | undefined): Promise<Response> {
 function preflight(url: string, origin: string): Promise<Response> {
   return fetch(url, {
     method: 'OPTIONS',
-    headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type, mcp-session-id, mcp-protocol-version, authorization' },
+    headers: {
+      origin,
+      'access-control-request-method': 'POST',
+      'access-control-request-headers': 'content-type, mcp-session-id, mcp-protocol-version, authorization',
+    },
   });
 }
 
@@ -74,7 +83,8 @@ describe('serveHttp origin check and CORS', () => {
       expect(pre.headers.get('access-control-allow-origin')).toBe(APP);
       expect(pre.headers.get('access-control-allow-methods')).toMatch(/POST/);
       const allowed = pre.headers.get('access-control-allow-headers')!.toLowerCase();
-      for (const hd of ['mcp-session-id', 'mcp-protocol-version', 'last-event-id', 'authorization', 'content-type']) expect(allowed).toContain(hd);
+      for (const hd of ['mcp-session-id', 'mcp-protocol-version', 'last-event-id', 'authorization', 'content-type'])
+        expect(allowed).toContain(hd);
       expect(pre.headers.get('access-control-max-age')).toBe('60');
       expect(pre.headers.get('vary')).toMatch(/Origin/);
 
@@ -98,10 +108,19 @@ describe('serveHttp origin check and CORS', () => {
       const { request } = await import('node:http');
       const status = await new Promise<number>((resolve, reject) => {
         const u = new URL(handle.url);
-        const req = request({ host: u.hostname, port: u.port, path: u.pathname, method: 'POST', headers: { host: 'evil.example', 'content-type': 'application/json', accept: 'application/json, text/event-stream' } }, (res) => {
-          res.resume();
-          resolve(res.statusCode ?? 0);
-        });
+        const req = request(
+          {
+            host: u.hostname,
+            port: u.port,
+            path: u.pathname,
+            method: 'POST',
+            headers: { host: 'evil.example', 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+          },
+          (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+          },
+        );
         req.on('error', reject);
         req.end(JSON.stringify(INITIALIZE));
       });
@@ -112,7 +131,10 @@ describe('serveHttp origin check and CORS', () => {
   });
 
   it('rejects a malformed allowlist entry with a typed error naming it', async () => {
-    await expect(start({ cors: { allowedOrigins: ['https://app.example.com/'] } })).rejects.toMatchObject({ code: 'ALTER_INVALID_ARGUMENT', message: expect.stringContaining('options.cors.allowedOrigins') });
+    await expect(start({ cors: { allowedOrigins: ['https://app.example.com/'] } })).rejects.toMatchObject({
+      code: 'ALTER_INVALID_ARGUMENT',
+      message: expect.stringContaining('options.cors.allowedOrigins'),
+    });
     await expect(start({ cors: { allowedOrigins: ['*'] } })).rejects.toMatchObject({ code: 'ALTER_INVALID_ARGUMENT' });
   });
 });

@@ -50,11 +50,22 @@ async function openSession(url: string): Promise<string> {
   const res = await fetch(url, {
     method: 'POST',
     headers: HEADERS,
-    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } }),
+    body: JSON.stringify({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'initialize',
+      params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+    }),
   });
   await res.text();
   const sid = res.headers.get('mcp-session-id')!;
-  await (await fetch(url, { method: 'POST', headers: { ...HEADERS, 'mcp-session-id': sid }, body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }) })).text();
+  await (
+    await fetch(url, {
+      method: 'POST',
+      headers: { ...HEADERS, 'mcp-session-id': sid },
+      body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }),
+    })
+  ).text();
   return sid;
 }
 
@@ -64,7 +75,11 @@ async function scenario(options: Parameters<typeof serveHttp>[1]): Promise<{ sta
   const handle: HttpServerHandle = await serveHttp(server, { port: 0, closeVault: false, logger: h.leak.logger, ...options });
   try {
     const a = await openSession(handle.url);
-    const call = await fetch(handle.url, { method: 'POST', headers: { ...HEADERS, 'mcp-session-id': a }, body: JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'secret', arguments: {} } }) });
+    const call = await fetch(handle.url, {
+      method: 'POST',
+      headers: { ...HEADERS, 'mcp-session-id': a },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'secret', arguments: {} } }),
+    });
     const text = await call.text();
     expect(text).toContain('only-for-session-A');
     const aEventIds = [...text.matchAll(/^id: (.+)$/gm)].map((m) => m[1]!);
@@ -73,7 +88,11 @@ async function scenario(options: Parameters<typeof serveHttp>[1]): Promise<{ sta
     // A resumed stream stays open after the replay: read for a while, then stop.
     const ac = new AbortController();
     const timer = setTimeout(() => ac.abort(), 2000);
-    const resume = await fetch(handle.url, { method: 'GET', signal: ac.signal, headers: { accept: 'text/event-stream', 'mcp-protocol-version': '2025-11-25', 'mcp-session-id': b, 'last-event-id': aEventIds[0]! } });
+    const resume = await fetch(handle.url, {
+      method: 'GET',
+      signal: ac.signal,
+      headers: { accept: 'text/event-stream', 'mcp-protocol-version': '2025-11-25', 'mcp-session-id': b, 'last-event-id': aEventIds[0]! },
+    });
     let body = '';
     try {
       if (resume.body) for await (const chunk of resume.body as unknown as AsyncIterable<Uint8Array>) body += Buffer.from(chunk).toString();
@@ -108,6 +127,9 @@ describe('serveHttp resumption across sessions', () => {
     const server = new McpServer({ name: 'events', version: '1.0.0' });
     new AlterMCP(h.vault, { defaultUser: 'me', logger: h.leak.logger }).register(server, [Secretive]);
     const store: EventStore = { storeEvent: async () => 'x', replayEventsAfter: async () => '' };
-    await expect(serveHttp(server, { closeVault: false, eventStore: store })).rejects.toMatchObject({ code: 'ALTER_MCP_SERVE', message: expect.stringContaining('getStreamIdForEventId') });
+    await expect(serveHttp(server, { closeVault: false, eventStore: store })).rejects.toMatchObject({
+      code: 'ALTER_MCP_SERVE',
+      message: expect.stringContaining('getStreamIdForEventId'),
+    });
   });
 });

@@ -40,7 +40,13 @@ beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'alter-private-cache-'));
   const google = sandbox.provider('google');
   if (google.clientSecret) leak.secret(google.clientSecret, 'google client secret');
-  vault = new AlterVault({ caller: 'cache-e2e', store: path.join(dir, 'vault.db'), encryptionKey: leak.secret(randomBytes(32).toString('base64'), 'vault key'), providers: [google], logger: leak.logger });
+  vault = new AlterVault({
+    caller: 'cache-e2e',
+    store: path.join(dir, 'vault.db'),
+    encryptionKey: leak.secret(randomBytes(32).toString('base64'), 'vault key'),
+    providers: [google],
+    logger: leak.logger,
+  });
   const connect = await vault.connect.listen();
   sandbox.registerRedirectUri(`${connect.url}/connect/callback`);
   const auth = new AlterAuthProvider(vault, { providers: { google: [GMAIL_READONLY] }, rateLimit: false, logger: leak.logger });
@@ -68,7 +74,13 @@ afterAll(async () => {
 async function post(body: unknown, headers: Record<string, string>): Promise<Response> {
   return fetch(handle.url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2025-11-25', authorization: `Bearer ${token}`, ...headers },
+    headers: {
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      'mcp-protocol-version': '2025-11-25',
+      authorization: `Bearer ${token}`,
+      ...headers,
+    },
     body: JSON.stringify(body),
   });
 }
@@ -82,7 +94,15 @@ function expectPrivate(res: Response): void {
 
 describe('serveHttp responses to an authenticated user', () => {
   it('are Cache-Control: private with Vary: Authorization (initialize, tools/list, tools/call)', async () => {
-    const init = await post({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } }, {});
+    const init = await post(
+      {
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'initialize',
+        params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+      },
+      {},
+    );
     expect(init.status).toBe(200);
     expectPrivate(init);
     const sid = init.headers.get('mcp-session-id')!;
@@ -91,23 +111,32 @@ describe('serveHttp responses to an authenticated user', () => {
     const list = await post({ jsonrpc: '2.0', id: 2, method: 'tools/list', params: {} }, { 'mcp-session-id': sid });
     expectPrivate(list);
     expect(await list.text()).toContain('whoami');
-    const call = await post({ jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'whoami', arguments: {} } }, { 'mcp-session-id': sid });
+    const call = await post(
+      { jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'whoami', arguments: {} } },
+      { 'mcp-session-id': sid },
+    );
     expectPrivate(call);
     const text = await call.text();
     expect(text).toContain('alice');
     leak.inspect([text], 'tool result');
   });
 
-  it('are private on the 2026-07-28 (stateless) era too: Cache-Control, and cacheScope in the result; the tool runs as the token\'s user', async () => {
+  it("are private on the 2026-07-28 (stateless) era too: Cache-Control, and cacheScope in the result; the tool runs as the token's user", async () => {
     const meta = { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientCapabilities': {} };
     const modern = { 'mcp-protocol-version': '2026-07-28' };
-    const list = await post({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: { _meta: meta } }, { ...modern, 'mcp-method': 'tools/list' });
+    const list = await post(
+      { jsonrpc: '2.0', id: 1, method: 'tools/list', params: { _meta: meta } },
+      { ...modern, 'mcp-method': 'tools/list' },
+    );
     expect(list.status).toBe(200);
     expectPrivate(list);
     const listed = (await list.json()) as { result: { tools: Array<{ name: string }>; cacheScope?: string } };
     expect(listed.result.tools.map((t) => t.name)).toContain('whoami');
     expect(listed.result.cacheScope).toBe('private');
-    const call = await post({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'whoami', arguments: {}, _meta: meta } }, { ...modern, 'mcp-method': 'tools/call', 'mcp-name': 'whoami' });
+    const call = await post(
+      { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'whoami', arguments: {}, _meta: meta } },
+      { ...modern, 'mcp-method': 'tools/call', 'mcp-name': 'whoami' },
+    );
     expect(call.status).toBe(200);
     expectPrivate(call);
     const text = await call.text();

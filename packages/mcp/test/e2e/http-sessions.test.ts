@@ -26,7 +26,10 @@ class SessionTools {
   @AlterTool({ description: 'Asks the user for a colour (form elicitation).' })
   async askColour(ctx: AlterContext): Promise<string> {
     try {
-      const answer = await ctx.elicitInput({ message: 'Colour?', requestedSchema: { type: 'object', properties: { colour: { type: 'string' } } } });
+      const answer = await ctx.elicitInput({
+        message: 'Colour?',
+        requestedSchema: { type: 'object', properties: { colour: { type: 'string' } } },
+      });
       return `answer:${JSON.stringify((answer as { content?: unknown }).content)}`;
     } catch (err) {
       return `refused:${(err as Error).message}`;
@@ -53,18 +56,27 @@ afterAll(async () => {
 async function readmeServer(options: Parameters<typeof serveHttp>[1] = {}): Promise<HttpServerHandle> {
   const server = new McpServer({ name: 'calendar', version: '1.0.0' }, { capabilities: { logging: {} } });
   new AlterMCP(h.vault, { defaultUser: 'me', logger: h.leak.logger }).register(server, [CalendarTools, SessionTools]);
-  server.registerTool('sdk_echo', { description: 'A tool registered with the SDK directly.' }, async () => ({ content: [{ type: 'text', text: 'sdk-echo' }] }));
+  server.registerTool('sdk_echo', { description: 'A tool registered with the SDK directly.' }, async () => ({
+    content: [{ type: 'text', text: 'sdk-echo' }],
+  }));
   return serveHttp(server, { port: 0, closeVault: false, logger: h.leak.logger, ...options });
 }
 
-async function connect(url: string, capabilities: Record<string, unknown> = {}): Promise<{ client: Client; transport: StreamableHTTPClientTransport }> {
+async function connect(
+  url: string,
+  capabilities: Record<string, unknown> = {},
+): Promise<{ client: Client; transport: StreamableHTTPClientTransport }> {
   const client = new Client({ name: 'sessions-e2e', version: '1.0.0' }, { capabilities });
   const transport = new StreamableHTTPClientTransport(new URL(url));
   await client.connect(transport);
   return { client, transport };
 }
 
-async function rawPost(url: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; json: { error?: { message: string }; id?: unknown } | undefined; headers: Headers }> {
+async function rawPost(
+  url: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; json: { error?: { message: string }; id?: unknown } | undefined; headers: Headers }> {
   const res = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers },
@@ -96,13 +108,17 @@ describe('serveHttp(server) with one McpServer, as in the README', () => {
     const handle = await readmeServer();
     try {
       const first = await connect(handle.url);
-      expect((await first.client.callTool({ name: 'whoami', arguments: {} })) as Result).toEqual({ content: [{ type: 'text', text: 'me' }] });
+      expect((await first.client.callTool({ name: 'whoami', arguments: {} })) as Result).toEqual({
+        content: [{ type: 'text', text: 'me' }],
+      });
       await first.client.close(); // no DELETE: the transport just goes away
       for (let i = 0; i < 50; i += 1) {
         const c = await connect(handle.url);
         const names = (await c.client.listTools()).tools.map((t) => t.name);
         expect(names).toEqual(expect.arrayContaining(['list_events', 'whoami', 'sdk_echo']));
-        expect((await c.client.callTool({ name: 'sdk_echo', arguments: {} })) as Result).toEqual({ content: [{ type: 'text', text: 'sdk-echo' }] });
+        expect((await c.client.callTool({ name: 'sdk_echo', arguments: {} })) as Result).toEqual({
+          content: [{ type: 'text', text: 'sdk-echo' }],
+        });
         await c.client.close();
       }
     } finally {
@@ -182,7 +198,12 @@ describe('serveHttp(server) with one McpServer, as in the README', () => {
       const a = await connect(handle.url);
       const b = await connect(handle.url);
       // Both keep their SSE stream open (a request in flight): no session may be evicted.
-      const refused = await rawPost(handle.url, { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'c', version: '1' } } });
+      const refused = await rawPost(handle.url, {
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'initialize',
+        params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'c', version: '1' } },
+      });
       expect(refused.status).toBe(503);
       expect(refused.headers.get('retry-after')).toBe('5');
       expect(refused.json?.error?.message).toMatch(/maxSessions/);
@@ -250,7 +271,12 @@ describe('serveHttp(server) with one McpServer, as in the README', () => {
   it('rejects bad session options with a typed error naming the option', async () => {
     const server = new McpServer({ name: 'x', version: '1.0.0' });
     new AlterMCP(h.vault, { defaultUser: 'me', logger: h.leak.logger }).register(server, [SessionTools]);
-    await expect(serveHttp(server, { closeVault: false, maxSessions: 0 })).rejects.toMatchObject({ code: 'ALTER_INVALID_ARGUMENT', message: expect.stringContaining('options.maxSessions') });
-    await expect(serveHttp(server, { closeVault: false, sessionIdleTimeoutMs: -1 })).rejects.toMatchObject({ message: expect.stringContaining('options.sessionIdleTimeoutMs') });
+    await expect(serveHttp(server, { closeVault: false, maxSessions: 0 })).rejects.toMatchObject({
+      code: 'ALTER_INVALID_ARGUMENT',
+      message: expect.stringContaining('options.maxSessions'),
+    });
+    await expect(serveHttp(server, { closeVault: false, sessionIdleTimeoutMs: -1 })).rejects.toMatchObject({
+      message: expect.stringContaining('options.sessionIdleTimeoutMs'),
+    });
   });
 });

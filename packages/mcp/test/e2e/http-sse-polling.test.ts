@@ -42,7 +42,10 @@ async function callLongJob(url: string): Promise<{ result: Result; progress: num
   await client.connect(new StreamableHTTPClientTransport(new URL(url)));
   const progress: number[] = [];
   try {
-    const result = (await client.callTool({ name: 'long_job', arguments: {} }, undefined, { onprogress: (p) => progress.push(p.progress), timeout: 30_000 })) as Result;
+    const result = (await client.callTool({ name: 'long_job', arguments: {} }, undefined, {
+      onprogress: (p) => progress.push(p.progress),
+      timeout: 30_000,
+    })) as Result;
     return { result, progress };
   } finally {
     await client.close();

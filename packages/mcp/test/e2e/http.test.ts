@@ -106,7 +106,13 @@ describe('AlterMCP over Streamable HTTP', () => {
             res.status(401).json({ error: 'invalid_token' });
             return;
           }
-          (req as unknown as { auth: unknown }).auth = { token, clientId: 'c', scopes: [], expiresAt: Date.now() / 1000 + 60, extra: { user: 'dave' } };
+          (req as unknown as { auth: unknown }).auth = {
+            token,
+            clientId: 'c',
+            scopes: [],
+            expiresAt: Date.now() / 1000 + 60,
+            extra: { user: 'dave' },
+          };
           next();
         };
       },
@@ -136,10 +142,19 @@ describe('AlterMCP over Streamable HTTP', () => {
   it('rejects a foreign Host header (DNS rebinding protection)', async () => {
     const u = new URL(handle.url);
     const status = await new Promise<number>((resolve, reject) => {
-      const req = request({ host: u.hostname, port: u.port, path: u.pathname, method: 'POST', headers: { host: 'evil.example.com', 'content-type': 'application/json' } }, (res) => {
-        res.resume();
-        resolve(res.statusCode ?? 0);
-      });
+      const req = request(
+        {
+          host: u.hostname,
+          port: u.port,
+          path: u.pathname,
+          method: 'POST',
+          headers: { host: 'evil.example.com', 'content-type': 'application/json' },
+        },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
       req.on('error', reject);
       req.end('{}');
     });

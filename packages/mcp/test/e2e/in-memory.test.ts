@@ -30,7 +30,14 @@ async function connect(sdk: SdkKit, alter: AlterMCP, modules: object[], options:
   // Registered after AlterMCP installed its handlers: must still be listed and callable.
   if (options.sdkTool) sdk.registerSdkTool(server, 'sdk_late', 'Registered after AlterMCP', () => 'late', false);
   const client = await sdk.connectInMemory(server, { urlElicitation: options.elicitation === true });
-  return { server, client, close: async () => { await client.close(); await server.close(); } };
+  return {
+    server,
+    client,
+    close: async () => {
+      await client.close();
+      await server.close();
+    },
+  };
 }
 
 /**
@@ -66,7 +73,9 @@ describe.each(SDK_GENERATIONS)('AlterMCP over the in-memory transport (SDK $name
     const { client, close } = await connect(sdk, alter, [CalendarTools, GmailTools, UtilityTools], { sdkTool: true });
     const { tools } = await client.listTools();
     const names = tools.map((t) => t.name);
-    expect(names).toEqual(expect.arrayContaining(['list_events', 'create_event', 'list_emails', 'summarize_inbox', 'echo', 'sdk_ping', 'sdk_late']));
+    expect(names).toEqual(
+      expect.arrayContaining(['list_events', 'create_event', 'list_emails', 'summarize_inbox', 'echo', 'sdk_ping', 'sdk_late']),
+    );
     const listEvents = tools.find((t) => t.name === 'list_events')!;
     expect(listEvents.description).toBe('List upcoming calendar events.');
     expect(listEvents.annotations).toEqual({ readOnlyHint: true });
@@ -87,7 +96,10 @@ describe.each(SDK_GENERATIONS)('AlterMCP over the in-memory transport (SDK $name
     alter.register(server, [UtilityTools]);
     const client = await sdk.connectInMemory(server);
     const { tools } = await client.listTools();
-    expect(tools.find((t) => t.name === 'echo')!.inputSchema).toMatchObject({ $schema: 'https://json-schema.org/draft/2020-12/schema', required: ['text'] });
+    expect(tools.find((t) => t.name === 'echo')!.inputSchema).toMatchObject({
+      $schema: 'https://json-schema.org/draft/2020-12/schema',
+      required: ['text'],
+    });
     expect((await client.callTool('echo', { text: 'x' })).content[0]!.text).toBe('x');
     const missing = await client.callTool('nope', {}).catch((e: unknown) => e);
     expect(sdk.protocolError(missing)?.code).toBe(-32602);
@@ -154,7 +166,9 @@ describe.each(SDK_GENERATIONS)('AlterMCP over the in-memory transport (SDK $name
     );
     const protocolError = sdk.protocolError(err);
     expect(protocolError?.code).toBe(-32042);
-    const elicitation = (protocolError!.data as { elicitations: Array<{ mode: string; url: string; elicitationId: string; message: string }> }).elicitations[0]!;
+    const elicitation = (
+      protocolError!.data as { elicitations: Array<{ mode: string; url: string; elicitationId: string; message: string }> }
+    ).elicitations[0]!;
     expect(elicitation.mode).toBe('url');
     expect(elicitation.message).toContain('google');
     await h.sandbox.approve(elicitation.url, { login: 'bob' });
@@ -184,7 +198,9 @@ describe.each(SDK_GENERATIONS)('AlterMCP over the in-memory transport (SDK $name
     );
     const protocolError = sdk.protocolError(err);
     expect(protocolError?.code).toBe(-32042);
-    const elicitation = (protocolError!.data as { elicitations: Array<{ mode: string; url: string; elicitationId: string; message: string }> }).elicitations[0]!;
+    const elicitation = (
+      protocolError!.data as { elicitations: Array<{ mode: string; url: string; elicitationId: string; message: string }> }
+    ).elicitations[0]!;
     expect(elicitation.mode).toBe('url');
     expect(elicitation.message).toContain(`missing permissions (${CALENDAR_EVENTS})`);
     await h.sandbox.approve(elicitation.url, { login: 'alice' });
@@ -206,7 +222,12 @@ describe.each(SDK_GENERATIONS)('AlterMCP over the in-memory transport (SDK $name
     expect(res.content[0]!.text).toMatch(/^Found \d+ unread emails$/);
     await h.vault.audit.flush();
     const rows = await h.vault.audit.query({ user: 'bob', tool: 'list_emails', limit: 1 });
-    expect(rows[0]).toMatchObject({ tool: 'list_emails', parentTool: 'summarize_inbox', chain: ['summarize_inbox', 'list_emails'], status: 200 });
+    expect(rows[0]).toMatchObject({
+      tool: 'list_emails',
+      parentTool: 'summarize_inbox',
+      chain: ['summarize_inbox', 'list_emails'],
+      status: 200,
+    });
     expect(rows[0]!.callId).toEqual(expect.any(String));
     h.leak.inspect(rows, 'audit rows');
     await close();

@@ -17,7 +17,7 @@ class UnscopedTools {
   @AlterTool('github', { description: 'Read a repository.', input: z.object({ owner: z.string(), repo: z.string() }) })
   async getRepo(ctx: AlterContext, { owner, repo }: { owner: string; repo: string }) {
     const res = await ctx.request('GET', 'https://api.github.com/repos/{owner}/{repo}', { pathParams: { owner, repo } });
-    return { status: res.status, name: (res.json<{ name?: string }>().name ?? null) };
+    return { status: res.status, name: res.json<{ name?: string }>().name ?? null };
   }
 
   @AlterTool('slack', { description: 'Post a message.', input: z.object({ channel: z.string(), text: z.string() }) })

@@ -30,7 +30,9 @@ const CALENDAR_EVENTS = 'https://www.googleapis.com/auth/calendar.events';
 class QuickStartTools {
   @AlterTool('google', { description: 'Search emails by query string.', input: z.object({ query: z.string() }) })
   async listEmails(ctx: AlterContext, { query }: { query: string }): Promise<unknown[]> {
-    const response = await ctx.request('GET', 'https://gmail.googleapis.com/gmail/v1/users/me/messages', { queryParams: { q: query, maxResults: '10' } });
+    const response = await ctx.request('GET', 'https://gmail.googleapis.com/gmail/v1/users/me/messages', {
+      queryParams: { q: query, maxResults: '10' },
+    });
     return response.json<{ messages?: unknown[] }>().messages ?? [];
   }
 }
@@ -69,7 +71,13 @@ async function connect(alter: AlterMCP, modules: object[]) {
   const [a, b] = InMemoryTransport.createLinkedPair();
   const client = new Client({ name: 'seed-client', version: '1.0.0' });
   await Promise.all([server.connect(a), client.connect(b)]);
-  return { client, close: async () => { await client.close(); await server.close(); } };
+  return {
+    client,
+    close: async () => {
+      await client.close();
+      await server.close();
+    },
+  };
 }
 
 function connectUrlOf(result: ToolResultT): string {
@@ -127,7 +135,9 @@ describe('scope names and the roll-up', () => {
     const alter = new AlterMCP(h.vault, { logger: h.leak.logger });
     const register = () => alter.register(new McpServer({ name: 'x', version: '1' }), [TypoScopeTools]);
     expect(register).toThrow(ToolRegistrationError);
-    expect(register).toThrow(/TypoScopeTools\.readMail[\s\S]*"gmail\.read" is not a Google OAuth scope\. Did you mean "gmail\.readonly" \(https:\/\/www\.googleapis\.com\/auth\/gmail\.readonly\)\?/);
+    expect(register).toThrow(
+      /TypoScopeTools\.readMail[\s\S]*"gmail\.read" is not a Google OAuth scope\. Did you mean "gmail\.readonly" \(https:\/\/www\.googleapis\.com\/auth\/gmail\.readonly\)\?/,
+    );
   });
 });
 
@@ -138,7 +148,12 @@ describe("the Python docs' literal providers dict", () => {
       caller: 'seed',
       store: path.join(dir, 'vault.db'),
       encryptionKey: h.leak.secret(randomBytes(32).toString('base64'), 'key'),
-      providers: [providers.google({ clientId: 'cid.apps.googleusercontent.com', clientSecret: h.leak.secret('seed-google-secret', 'google secret') })],
+      providers: [
+        providers.google({
+          clientId: 'cid.apps.googleusercontent.com',
+          clientSecret: h.leak.secret('seed-google-secret', 'google secret'),
+        }),
+      ],
       logger: h.leak.logger,
     });
     try {
@@ -150,7 +165,9 @@ describe("the Python docs' literal providers dict", () => {
       const location = new URL(res.headers.get('location')!);
       expect(location.origin).toBe('https://accounts.google.com');
       expect(location.searchParams.get('scope')!.split(' ')).toEqual(['openid', 'email', 'profile', GMAIL_READONLY, CALENDAR_EVENTS]);
-      await expect(vault.connect.createSession({ user: 'u1', providers: { google: ['gmail.read'] } })).rejects.toThrow(/Did you mean "gmail\.readonly"/);
+      await expect(vault.connect.createSession({ user: 'u1', providers: { google: ['gmail.read'] } })).rejects.toThrow(
+        /Did you mean "gmail\.readonly"/,
+      );
     } finally {
       await vault.close();
       rmSync(dir, { recursive: true, force: true });

@@ -39,8 +39,11 @@ afterAll(async () => {
 
 /** Objects mixing the tool's own property names with random keys, all with random JSON values. */
 function argumentsFor(props: string[]): fc.Arbitrary<Record<string, unknown>> {
-  const known = props.length > 0 ? fc.record(Object.fromEntries(props.map((p) => [p, fc.jsonValue()])), { requiredKeys: [] }) : fc.constant({});
-  return fc.tuple(known, fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 3 })).map(([k, extra]) => ({ ...extra, ...k }));
+  const known =
+    props.length > 0 ? fc.record(Object.fromEntries(props.map((p) => [p, fc.jsonValue()])), { requiredKeys: [] }) : fc.constant({});
+  return fc
+    .tuple(known, fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 3 }))
+    .map(([k, extra]) => ({ ...extra, ...k }));
 }
 
 describe('random JSON at every example tool', () => {

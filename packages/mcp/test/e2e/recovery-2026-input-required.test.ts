@@ -24,7 +24,12 @@ interface InputRequired {
   requestState: string;
   _meta?: Record<string, unknown>;
 }
-type CallResult = { content: Array<{ type: string; text?: string }>; isError?: boolean; structuredContent?: Record<string, unknown>; _meta?: Record<string, unknown> };
+type CallResult = {
+  content: Array<{ type: string; text?: string }>;
+  isError?: boolean;
+  structuredContent?: Record<string, unknown>;
+  _meta?: Record<string, unknown>;
+};
 
 let h: McpHarness;
 const closers: Array<() => Promise<void>> = [];
@@ -45,7 +50,11 @@ afterAll(async () => {
 async function connect(
   alter: AlterMCP,
   modules: object[],
-  options: { manual: boolean; onUrl?: (url: string, message: string) => Promise<'accept' | 'decline' | 'cancel'>; /** Default 'http'. */ entry?: 'http' | 'stdio' },
+  options: {
+    manual: boolean;
+    onUrl?: (url: string, message: string) => Promise<'accept' | 'decline' | 'cancel'> /** Default 'http'. */;
+    entry?: 'http' | 'stdio';
+  },
 ) {
   const factory = () => {
     const server = new McpServer({ name: 'recovery-2026', version: '1.0.0' });
@@ -77,7 +86,9 @@ async function connect(
     closeServer = () => handle.close();
   } else {
     const handler = createMcpHandler(factory);
-    await client.connect(new StreamableHTTPClientTransport(new URL('http://127.0.0.1/mcp'), { fetch: (url, init) => handler.fetch(new Request(url, init)) }));
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL('http://127.0.0.1/mcp'), { fetch: (url, init) => handler.fetch(new Request(url, init)) }),
+    );
     closeServer = () => handler.close();
   }
   expect(client.getNegotiatedProtocolVersion()).toBe(MODERN_PROTOCOL_VERSION);
@@ -89,11 +100,17 @@ async function connect(
   return {
     client,
     /** First round, manual mode: the raw answer (input_required or a result). */
-    first: (name: string, args: Record<string, unknown>) => client.callTool({ name, arguments: args }, { allowInputRequired: true }) as Promise<unknown>,
+    first: (name: string, args: Record<string, unknown>) =>
+      client.callTool({ name, arguments: args }, { allowInputRequired: true }) as Promise<unknown>,
     /** A retried call echoing `requestState` with the user's answer to the URL elicitation. */
     retry: (name: string, args: Record<string, unknown>, requestState: string, action: 'accept' | 'decline' | 'none' = 'accept') =>
       client.callTool(
-        { name, arguments: args, requestState, ...(action === 'none' ? {} : { inputResponses: { [CONNECT_INPUT_KEY]: { action } } }) } as never,
+        {
+          name,
+          arguments: args,
+          requestState,
+          ...(action === 'none' ? {} : { inputResponses: { [CONNECT_INPUT_KEY]: { action } } }),
+        } as never,
         { allowInputRequired: true },
       ) as Promise<unknown>,
   };
@@ -134,28 +151,36 @@ describe('Connect recovery on 2026-07-28 with a client that declares URL elicita
   it.each([
     { entry: 'http' as const, user: 'alice', via: "the SDK's HTTP handler" },
     { entry: 'stdio' as const, user: 'alice-stdio', via: "the SDK's stdio entry" },
-  ])("the client's own driver opens the link, retries with the state, and gets the tool's result (fake Gmail data), via $via", async ({ entry, user }) => {
-    const alter = new AlterMCP(h.vault, { defaultUser: user, logger: h.leak.logger });
-    const urls: string[] = [];
-    const { client } = await connect(alter, [GmailTools], {
-      entry,
-      manual: false,
-      onUrl: async (url, message) => {
-        urls.push(url);
-        expect(message).toContain('google');
-        expect((await h.sandbox.approve(url, { login: 'alice' })).status).toBe(200);
-        return 'accept';
-      },
-    });
-    const result = (await client.callTool({ name: 'list_emails', arguments: { query: '' } })) as CallResult;
-    expect(urls).toHaveLength(1);
-    expect(result.isError).toBeFalsy();
-    const ids = (JSON.parse(result.content[0]!.text!) as Array<{ id: string }>).map((m) => m.id);
-    expect(ids.length).toBeGreaterThan(0);
-    expect(ids).toEqual(h.sandbox.fakes.gmail.messages('alice').map((m) => m.id).slice(0, ids.length));
-    h.leak.inspect(result, 'tool result');
-    await alter.close();
-  });
+  ])(
+    "the client's own driver opens the link, retries with the state, and gets the tool's result (fake Gmail data), via $via",
+    async ({ entry, user }) => {
+      const alter = new AlterMCP(h.vault, { defaultUser: user, logger: h.leak.logger });
+      const urls: string[] = [];
+      const { client } = await connect(alter, [GmailTools], {
+        entry,
+        manual: false,
+        onUrl: async (url, message) => {
+          urls.push(url);
+          expect(message).toContain('google');
+          expect((await h.sandbox.approve(url, { login: 'alice' })).status).toBe(200);
+          return 'accept';
+        },
+      });
+      const result = (await client.callTool({ name: 'list_emails', arguments: { query: '' } })) as CallResult;
+      expect(urls).toHaveLength(1);
+      expect(result.isError).toBeFalsy();
+      const ids = (JSON.parse(result.content[0]!.text!) as Array<{ id: string }>).map((m) => m.id);
+      expect(ids.length).toBeGreaterThan(0);
+      expect(ids).toEqual(
+        h.sandbox.fakes.gmail
+          .messages('alice')
+          .map((m) => m.id)
+          .slice(0, ids.length),
+      );
+      h.leak.inspect(result, 'tool result');
+      await alter.close();
+    },
+  );
 
   it('answers input_required with the Connect URL and a sealed state; the retry with that state resumes after approval', async () => {
     const alter = new AlterMCP(h.vault, { defaultUser: 'bob', logger: h.leak.logger });
@@ -253,7 +278,9 @@ describe('Connect recovery on 2026-07-28 with a client that declares URL elicita
         return 'accept';
       },
     });
-    const result = (await client.callTool({ name: 'list_emails', arguments: { query: 'later' } }).finally(() => Promise.allSettled(approvals))) as CallResult;
+    const result = (await client
+      .callTool({ name: 'list_emails', arguments: { query: 'later' } })
+      .finally(() => Promise.allSettled(approvals))) as CallResult;
     expect(result.isError).toBeFalsy();
     expect(urls).toHaveLength(1);
     await alter.close();
@@ -264,7 +291,9 @@ describe('Connect recovery on 2026-07-28 with a client that declares URL elicita
     const { client } = await connect(alter, [GmailTools], { manual: false, onUrl: async () => 'decline' });
     const result = (await client.callTool({ name: 'list_emails', arguments: {} })) as CallResult;
     expect(result.isError).toBe(true);
-    expect(result.content[0]!.text).toBe('The user declined to authorize google, so list_emails did not run. Call list_emails again if they want to connect google.');
+    expect(result.content[0]!.text).toBe(
+      'The user declined to authorize google, so list_emails did not run. Call list_emails again if they want to connect google.',
+    );
     await alter.close();
   });
 });
@@ -273,7 +302,10 @@ describe('Re-authorization (missing scopes) on 2026-07-28', () => {
   it('answers input_required naming the missing scopes; after approval the retry resumes with the created event', async () => {
     const alter = new AlterMCP(h.vault, { defaultUser: 'grace', logger: h.leak.logger });
     // First a grant with the read-only scope only.
-    const auto = await connect(alter, [CalendarTools], { manual: false, onUrl: async (url) => ((await h.sandbox.approve(url, { login: 'bob' })).status === 200 ? 'accept' : 'cancel') });
+    const auto = await connect(alter, [CalendarTools], {
+      manual: false,
+      onUrl: async (url) => ((await h.sandbox.approve(url, { login: 'bob' })).status === 200 ? 'accept' : 'cancel'),
+    });
     expect(((await auto.client.callTool({ name: 'list_events', arguments: {} })) as CallResult).isError).toBeFalsy();
 
     const c = await connect(alter, [CalendarTools], { manual: true });

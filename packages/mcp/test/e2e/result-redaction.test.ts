@@ -15,7 +15,12 @@ import { type AlterContext, AlterMCP, AlterTool, ToolError, ToolResult } from '@
 import { GMAIL_READONLY } from '../fixtures/example.tools.js';
 import { createMcpHarness, type McpHarness } from '../support/mcp-harness.js';
 
-type ToolResultT = { content: Array<{ type: string; text?: string }>; isError?: boolean; structuredContent?: Record<string, unknown>; _meta?: Record<string, unknown> };
+type ToolResultT = {
+  content: Array<{ type: string; text?: string }>;
+  isError?: boolean;
+  structuredContent?: Record<string, unknown>;
+  _meta?: Record<string, unknown>;
+};
 
 let h: McpHarness;
 const MESSAGES = 'https://gmail.googleapis.com/gmail/v1/users/me/messages';
@@ -78,7 +83,11 @@ class LeakyTools {
     return `inner: ${await this.returnsText(ctx)}`;
   }
 
-  @AlterTool('google', { description: 'Returns JSON through an output schema.', output: z.object({ body: z.string() }), scopes: [GMAIL_READONLY] })
+  @AlterTool('google', {
+    description: 'Returns JSON through an output schema.',
+    output: z.object({ body: z.string() }),
+    scopes: [GMAIL_READONLY],
+  })
   async structured(ctx: AlterContext): Promise<{ body: string }> {
     return { body: (await echo(ctx)).text };
   }
@@ -134,7 +143,7 @@ function seen(result: unknown): string {
 }
 
 describe('no secret the vault used for the call reaches the model', () => {
-  it('a tool returning the provider\'s echo as text: the token is redacted, the rest kept', async () => {
+  it("a tool returning the provider's echo as text: the token is redacted, the rest kept", async () => {
     const result = await call('returns_text');
     expect(result.isError).toBeFalsy();
     expect(result.content[0]?.text).toContain('authorization: [redacted]');
@@ -189,7 +198,7 @@ describe('no secret the vault used for the call reaches the model', () => {
     expect(sent).not.toContain(aliceToken);
   });
 
-  it('a nested tool\'s return value and an output-schema result are redacted too', async () => {
+  it("a nested tool's return value and an output-schema result are redacted too", async () => {
     expect(seen(await call('nested_return'))).toContain('inner: ');
     expect(seen(await call('nested_return'))).not.toContain(aliceToken);
     const structured = await call('structured');

@@ -58,161 +58,189 @@ function startServer(env: Record<string, string>): Promise<ServerProcess> {
 }
 
 async function connectClient(url: string, urlElicitation: boolean): Promise<Client> {
-  const client = new Client({ name: 'scale-out-e2e', version: '1.0.0' }, { capabilities: urlElicitation ? { elicitation: { url: {} } } : {} });
+  const client = new Client(
+    { name: 'scale-out-e2e', version: '1.0.0' },
+    { capabilities: urlElicitation ? { elicitation: { url: {} } } : {} },
+  );
   await client.connect(new StreamableHTTPClientTransport(new URL(url)));
   return client;
 }
 
-describePg(`three server processes behind a round-robin proxy share one PostgreSQL vault${PG_URL ? '' : ' — skipped: set ALTER_TEST_PG_URL'}`, () => {
-  const schema = `alter_scale_test_${randomBytes(6).toString('hex')}`;
-  const storeUrl = `${PG_URL}${PG_URL?.includes('?') ? '&' : '?'}schema=${schema}`;
-  const leak = createLeakCheck();
-  const key = leak.secret(randomBytes(32).toString('base64'), 'encryption key');
-  let sandbox: Sandbox;
-  let proxy: RoundRobinProxy;
-  const servers: ServerProcess[] = [];
+describePg(
+  `three server processes behind a round-robin proxy share one PostgreSQL vault${PG_URL ? '' : ' — skipped: set ALTER_TEST_PG_URL'}`,
+  () => {
+    const schema = `alter_scale_test_${randomBytes(6).toString('hex')}`;
+    const storeUrl = `${PG_URL}${PG_URL?.includes('?') ? '&' : '?'}schema=${schema}`;
+    const leak = createLeakCheck();
+    const key = leak.secret(randomBytes(32).toString('base64'), 'encryption key');
+    let sandbox: Sandbox;
+    let proxy: RoundRobinProxy;
+    const servers: ServerProcess[] = [];
 
-  beforeAll(async () => {
-    if (!existsSync(serverJs)) throw new Error(`${path.relative(root, serverJs)} is missing: run \`pnpm build\` at the repository root first (this test runs the built output).`);
-    sandbox = await startSandbox();
-    proxy = await startRoundRobinProxy();
-    sandbox.registerRedirectUri(`${proxy.url}/connect/callback`);
-    const env = {
-      ALTER_VAULT_STORE: storeUrl,
-      ALTER_VAULT_KEY: key,
-      ALTER_SANDBOX_URL: sandbox.url,
-      ALTER_PUBLIC_URL: proxy.url,
-      ALTER_DEFAULT_USER: 'alice',
-    };
-    // One after another: the first creates the schema (the others would wait on its migration lock anyway).
-    for (let i = 0; i < 3; i++) servers.push(await startServer(env));
-    proxy.setBackends(servers.map((s) => s.origin));
-  }, 120_000);
+    beforeAll(async () => {
+      if (!existsSync(serverJs))
+        throw new Error(
+          `${path.relative(root, serverJs)} is missing: run \`pnpm build\` at the repository root first (this test runs the built output).`,
+        );
+      sandbox = await startSandbox();
+      proxy = await startRoundRobinProxy();
+      sandbox.registerRedirectUri(`${proxy.url}/connect/callback`);
+      const env = {
+        ALTER_VAULT_STORE: storeUrl,
+        ALTER_VAULT_KEY: key,
+        ALTER_SANDBOX_URL: sandbox.url,
+        ALTER_PUBLIC_URL: proxy.url,
+        ALTER_DEFAULT_USER: 'alice',
+      };
+      // One after another: the first creates the schema (the others would wait on its migration lock anyway).
+      for (let i = 0; i < 3; i++) servers.push(await startServer(env));
+      proxy.setBackends(servers.map((s) => s.origin));
+    }, 120_000);
 
-  afterAll(async () => {
-    await Promise.all(
-      servers.map(
-        (s) =>
-          new Promise<void>((resolve) => {
-            if (s.child.exitCode !== null) return resolve();
-            s.child.once('exit', () => resolve());
-            s.child.kill('SIGTERM');
-          }),
-      ),
-    );
-    await proxy?.close();
-    await sandbox?.close();
-    if (PG_URL) execFileSync('psql', [PG_URL, '-q', '-c', `DROP SCHEMA IF EXISTS "${schema}" CASCADE`], { stdio: 'ignore' });
-  });
+    afterAll(async () => {
+      await Promise.all(
+        servers.map(
+          (s) =>
+            new Promise<void>((resolve) => {
+              if (s.child.exitCode !== null) return resolve();
+              s.child.once('exit', () => resolve());
+              s.child.kill('SIGTERM');
+            }),
+        ),
+      );
+      await proxy?.close();
+      await sandbox?.close();
+      if (PG_URL) execFileSync('psql', [PG_URL, '-q', '-c', `DROP SCHEMA IF EXISTS "${schema}" CASCADE`], { stdio: 'ignore' });
+    });
 
-  it('Connect started on one process, approved through another; the completion reaches the waiting client and a call on the third succeeds', async () => {
-    // P0: a client declaring URL-mode elicitation.
-    const firstRequest = proxy.served.length;
-    const waiting = await connectClient(`${proxy.url}/mcp`, true);
-    const creator = proxy.served[firstRequest]!.backend;
-    // P1: a client without URL mode (gets the Connect link as text).
-    const plain = await connectClient(`${proxy.url}/mcp`, false);
-    const clients = [waiting, plain];
-    try {
-      let completed: (id: string) => void = () => {};
-      const completion = new Promise<string>((resolve) => (completed = resolve));
-      waiting.setNotificationHandler(ElicitationCompleteNotificationSchema, (n) => completed(n.params.elicitationId));
+    it('Connect started on one process, approved through another; the completion reaches the waiting client and a call on the third succeeds', async () => {
+      // P0: a client declaring URL-mode elicitation.
+      const firstRequest = proxy.served.length;
+      const waiting = await connectClient(`${proxy.url}/mcp`, true);
+      const creator = proxy.served[firstRequest]!.backend;
+      // P1: a client without URL mode (gets the Connect link as text).
+      const plain = await connectClient(`${proxy.url}/mcp`, false);
+      const clients = [waiting, plain];
+      try {
+        let completed: (id: string) => void = () => {};
+        const completion = new Promise<string>((resolve) => (completed = resolve));
+        waiting.setNotificationHandler(ElicitationCompleteNotificationSchema, (n) => completed(n.params.elicitationId));
 
-      const err = (await waiting.callTool({ name: 'list_emails', arguments: {} }).catch((e: unknown) => e)) as McpError;
-      expect(err).toBeInstanceOf(McpError);
-      expect(err.code).toBe(-32042);
-      const elicitation = (err.data as { elicitations: Array<{ url: string; elicitationId: string }> }).elicitations[0]!;
-      expect(elicitation.url.startsWith(`${proxy.url}/connect/`)).toBe(true);
+        const err = (await waiting.callTool({ name: 'list_emails', arguments: {} }).catch((e: unknown) => e)) as McpError;
+        expect(err).toBeInstanceOf(McpError);
+        expect(err.code).toBe(-32042);
+        const elicitation = (err.data as { elicitations: Array<{ url: string; elicitationId: string }> }).elicitations[0]!;
+        expect(elicitation.url.startsWith(`${proxy.url}/connect/`)).toBe(true);
 
-      const fallback = (await plain.callTool({ name: 'list_emails', arguments: {} })) as Result;
-      expect(fallback.isError).toBe(true);
-      expect(fallback.content[0]!.text).toContain(`${proxy.url}/connect/`);
+        const fallback = (await plain.callTool({ name: 'list_emails', arguments: {} })) as Result;
+        expect(fallback.isError).toBe(true);
+        expect(fallback.content[0]!.text).toContain(`${proxy.url}/connect/`);
 
-      // The browser goes through the proxy: its requests are spread over the processes.
-      const before = proxy.served.length;
-      const page = await sandbox.approve(elicitation.url, { login: 'alice' });
-      expect(page.status).toBe(200);
-      const browser = proxy.served.slice(before);
-      const callback = browser.find((r) => r.path.startsWith('/connect/callback'));
-      expect(callback).toBeDefined();
-      expect(callback!.backend).not.toBe(creator);
-      expect(new Set(browser.map((r) => r.backend)).size).toBeGreaterThan(1);
+        // The browser goes through the proxy: its requests are spread over the processes.
+        const before = proxy.served.length;
+        const page = await sandbox.approve(elicitation.url, { login: 'alice' });
+        expect(page.status).toBe(200);
+        const browser = proxy.served.slice(before);
+        const callback = browser.find((r) => r.path.startsWith('/connect/callback'));
+        expect(callback).toBeDefined();
+        expect(callback!.backend).not.toBe(creator);
+        expect(new Set(browser.map((r) => r.backend)).size).toBeGreaterThan(1);
 
-      // The call waiting on the creator process learns of the completion handled elsewhere.
-      expect(await completion).toBe(elicitation.elicitationId);
-      // …through PostgreSQL: the waiting process LISTENs on its schema's channel (the vault's
-      // channel name: alter_signals_ + 24 hex digits of the schema's SHA-256).
-      const channel = `alter_signals_${createHash('sha256').update(schema).digest('hex').slice(0, 24)}`;
-      const listening = execFileSync('psql', [PG_URL!, '-At', '-c', `SELECT count(*) FROM pg_stat_activity WHERE query = 'LISTEN "${channel}"'`], { encoding: 'utf8' });
-      expect(Number(listening.trim())).toBeGreaterThanOrEqual(1);
+        // The call waiting on the creator process learns of the completion handled elsewhere.
+        expect(await completion).toBe(elicitation.elicitationId);
+        // …through PostgreSQL: the waiting process LISTENs on its schema's channel (the vault's
+        // channel name: alter_signals_ + 24 hex digits of the schema's SHA-256).
+        const channel = `alter_signals_${createHash('sha256').update(schema).digest('hex').slice(0, 24)}`;
+        const listening = execFileSync(
+          'psql',
+          [PG_URL!, '-At', '-c', `SELECT count(*) FROM pg_stat_activity WHERE query = 'LISTEN "${channel}"'`],
+          { encoding: 'utf8' },
+        );
+        expect(Number(listening.trim())).toBeGreaterThanOrEqual(1);
 
-      // A new client lands on the third process, which neither created nor completed the session.
-      const third = await connectClient(`${proxy.url}/mcp`, false);
-      clients.push(third);
-      const retryAt = proxy.served.length;
-      const ok = (await third.callTool({ name: 'list_emails', arguments: {} })) as Result;
-      expect(ok.isError).toBeFalsy();
-      const retried = proxy.served.slice(retryAt).find((r) => r.method === 'POST')!.backend;
-      expect(new Set([creator, callback!.backend, retried]).size).toBe(3);
+        // A new client lands on the third process, which neither created nor completed the session.
+        const third = await connectClient(`${proxy.url}/mcp`, false);
+        clients.push(third);
+        const retryAt = proxy.served.length;
+        const ok = (await third.callTool({ name: 'list_emails', arguments: {} })) as Result;
+        expect(ok.isError).toBeFalsy();
+        const retried = proxy.served.slice(retryAt).find((r) => r.method === 'POST')!.backend;
+        expect(new Set([creator, callback!.backend, retried]).size).toBe(3);
 
-      // The client that waited retries on its own process and succeeds too.
-      const again = (await waiting.callTool({ name: 'list_emails', arguments: {} })) as Result;
-      expect(again.isError).toBeFalsy();
-      leak.inspect([err.message, err.data, fallback, ok, again], 'tool results');
-    } finally {
-      for (const c of clients) await c.close();
-    }
-    // Every token the shared vault holds must appear nowhere: not in results, not in any process's output.
-    const reader = new AlterVault({ caller: 'scale-out-reader', store: storeUrl, encryptionKey: key, providers: [providers.sandbox({ url: sandbox.url }, { id: 'google' })], logger: leak.logger });
-    try {
-      await reader.ready();
-      const grants = await reader.store.listGrants({ user: 'alice' });
-      expect(grants).toHaveLength(1);
-      for (const g of grants) {
-        leak.secret(reader.openSecret(g.accessToken), 'access token');
-        if (g.refreshToken) leak.secret(reader.openSecret(g.refreshToken), 'refresh token');
+        // The client that waited retries on its own process and succeeds too.
+        const again = (await waiting.callTool({ name: 'list_emails', arguments: {} })) as Result;
+        expect(again.isError).toBeFalsy();
+        leak.inspect([err.message, err.data, fallback, ok, again], 'tool results');
+      } finally {
+        for (const c of clients) await c.close();
       }
-    } finally {
-      await reader.close();
-    }
-    for (const [i, s] of servers.entries()) leak.inspect(s.output(), `server process ${i} output`);
-    leak.assertClean();
-  }, 120_000);
-
-  it('serves stateless 2026-07-28 requests from any process: spread over all three, each answered from the shared vault', async () => {
-    const modern = new ModernClient({ name: 'scale-out-2026', version: '1.0.0' }, { capabilities: {}, versionNegotiation: { mode: { pin: '2026-07-28' } } });
-    await modern.connect(new ModernTransport(new URL(`${proxy.url}/mcp`)));
-    try {
-      // Alone (or first), alice has no grant yet: the Connect link comes back as text; approve it through the proxy.
-      const first = (await modern.callTool({ name: 'list_emails', arguments: {} })) as Result;
-      if (first.isError) {
-        const link = /(http:\/\/127\.0\.0\.1:\d+\/connect\/[A-Za-z0-9_-]+)/.exec(first.content[0]!.text!)![1]!;
-        expect((await sandbox.approve(link, { login: 'alice' })).status).toBe(200);
-      }
-      const from = proxy.served.length;
-      const results: Result[] = [];
-      for (let i = 0; i < 9; i++) results.push((await modern.callTool({ name: 'list_emails', arguments: {} })) as Result);
-      for (const r of results) expect(r.isError).toBeFalsy();
-      const posts = proxy.served.slice(from).filter((r) => r.method === 'POST');
-      // No session id: nothing is sticky, and the requests reached every process.
-      expect(posts.every((r) => !r.sticky)).toBe(true);
-      expect(new Set(posts.map((r) => r.backend)).size).toBe(3);
-      // Every token the shared vault holds is registered with the leak check before inspecting.
-      const reader = new AlterVault({ caller: 'scale-out-reader', store: storeUrl, encryptionKey: key, providers: [providers.sandbox({ url: sandbox.url }, { id: 'google' })], logger: leak.logger });
+      // Every token the shared vault holds must appear nowhere: not in results, not in any process's output.
+      const reader = new AlterVault({
+        caller: 'scale-out-reader',
+        store: storeUrl,
+        encryptionKey: key,
+        providers: [providers.sandbox({ url: sandbox.url }, { id: 'google' })],
+        logger: leak.logger,
+      });
       try {
         await reader.ready();
-        for (const g of await reader.store.listGrants({ user: 'alice' })) {
+        const grants = await reader.store.listGrants({ user: 'alice' });
+        expect(grants).toHaveLength(1);
+        for (const g of grants) {
           leak.secret(reader.openSecret(g.accessToken), 'access token');
           if (g.refreshToken) leak.secret(reader.openSecret(g.refreshToken), 'refresh token');
         }
       } finally {
         await reader.close();
       }
-      leak.inspect([first, results], 'stateless tool results');
-    } finally {
-      await modern.close();
-    }
-    for (const [i, s] of servers.entries()) leak.inspect(s.output(), `server process ${i} output`);
-    leak.assertClean();
-  }, 120_000);
-});
+      for (const [i, s] of servers.entries()) leak.inspect(s.output(), `server process ${i} output`);
+      leak.assertClean();
+    }, 120_000);
+
+    it('serves stateless 2026-07-28 requests from any process: spread over all three, each answered from the shared vault', async () => {
+      const modern = new ModernClient(
+        { name: 'scale-out-2026', version: '1.0.0' },
+        { capabilities: {}, versionNegotiation: { mode: { pin: '2026-07-28' } } },
+      );
+      await modern.connect(new ModernTransport(new URL(`${proxy.url}/mcp`)));
+      try {
+        // Alone (or first), alice has no grant yet: the Connect link comes back as text; approve it through the proxy.
+        const first = (await modern.callTool({ name: 'list_emails', arguments: {} })) as Result;
+        if (first.isError) {
+          const link = /(http:\/\/127\.0\.0\.1:\d+\/connect\/[A-Za-z0-9_-]+)/.exec(first.content[0]!.text!)![1]!;
+          expect((await sandbox.approve(link, { login: 'alice' })).status).toBe(200);
+        }
+        const from = proxy.served.length;
+        const results: Result[] = [];
+        for (let i = 0; i < 9; i++) results.push((await modern.callTool({ name: 'list_emails', arguments: {} })) as Result);
+        for (const r of results) expect(r.isError).toBeFalsy();
+        const posts = proxy.served.slice(from).filter((r) => r.method === 'POST');
+        // No session id: nothing is sticky, and the requests reached every process.
+        expect(posts.every((r) => !r.sticky)).toBe(true);
+        expect(new Set(posts.map((r) => r.backend)).size).toBe(3);
+        // Every token the shared vault holds is registered with the leak check before inspecting.
+        const reader = new AlterVault({
+          caller: 'scale-out-reader',
+          store: storeUrl,
+          encryptionKey: key,
+          providers: [providers.sandbox({ url: sandbox.url }, { id: 'google' })],
+          logger: leak.logger,
+        });
+        try {
+          await reader.ready();
+          for (const g of await reader.store.listGrants({ user: 'alice' })) {
+            leak.secret(reader.openSecret(g.accessToken), 'access token');
+            if (g.refreshToken) leak.secret(reader.openSecret(g.refreshToken), 'refresh token');
+          }
+        } finally {
+          await reader.close();
+        }
+        leak.inspect([first, results], 'stateless tool results');
+      } finally {
+        await modern.close();
+      }
+      for (const [i, s] of servers.entries()) leak.inspect(s.output(), `server process ${i} output`);
+      leak.assertClean();
+    }, 120_000);
+  },
+);

@@ -67,16 +67,28 @@ describe('scope names GitHub and Slack do not have are refused at startup', () =
   });
 
   function vaultWith(configs: ConstructorParameters<typeof AlterVault>[0]['providers']): AlterVault {
-    const vault = new AlterVault({ caller: 'scope-names', store: path.join(dir, `${vaults.length}.db`), encryptionKey: randomBytes(32).toString('base64'), providers: configs, logger: silent });
+    const vault = new AlterVault({
+      caller: 'scope-names',
+      store: path.join(dir, `${vaults.length}.db`),
+      encryptionKey: randomBytes(32).toString('base64'),
+      providers: configs,
+      logger: silent,
+    });
     vaults.push(vault);
     return vault;
   }
 
   it('refuses them in the provider factories, with the spelling the provider uses', () => {
-    expect(() => providers.slack({ ...real, scopes: ['chat.write'] })).toThrow(/"chat\.write" is not a Slack user scope\. Did you mean "chat:write"\?/);
+    expect(() => providers.slack({ ...real, scopes: ['chat.write'] })).toThrow(
+      /"chat\.write" is not a Slack user scope\. Did you mean "chat:write"\?/,
+    );
     expect(() => providers.slack({ ...real, scopes: ['channels.read'] })).toThrow(/Did you mean "channels:read"\?/);
-    expect(() => providers.slack({ ...real, scopes: ['commands'] })).toThrow(/"commands" is a Slack bot scope; providers\.slack\(\) asks for user tokens/);
-    expect(() => providers.github({ ...real, scopes: ['read_user'] })).toThrow(/"read_user" is not a GitHub OAuth scope\. Did you mean "read:user"\?/);
+    expect(() => providers.slack({ ...real, scopes: ['commands'] })).toThrow(
+      /"commands" is a Slack bot scope; providers\.slack\(\) asks for user tokens/,
+    );
+    expect(() => providers.github({ ...real, scopes: ['read_user'] })).toThrow(
+      /"read_user" is not a GitHub OAuth scope\. Did you mean "read:user"\?/,
+    );
     expect(() => providers.slack({ ...real, scopes: ['channels:read', 'chat:write', 'users:read.email'] })).not.toThrow();
   });
 
@@ -87,8 +99,12 @@ describe('scope names GitHub and Slack do not have are refused at startup', () =
     const alter = new AlterMCP(vaultWith(configs()), { defaultUser: 'u', logger: silent });
     const register = (tools: Array<new () => object>) => () => alter.register(new McpServer({ name: 's', version: '1' }), tools);
     expect(register([SlackTypoTools])).toThrow(ToolRegistrationError);
-    expect(register([SlackTypoTools])).toThrow(/SlackTypoTools\.postMessage[\s\S]*"chat\.write" is not a Slack user scope\. Did you mean "chat:write"\?/);
-    expect(register([GithubTypoTools])).toThrow(/GithubTypoTools\.listRepos[\s\S]*"repos" is not a GitHub OAuth scope\. Did you mean "repo"\?/);
+    expect(register([SlackTypoTools])).toThrow(
+      /SlackTypoTools\.postMessage[\s\S]*"chat\.write" is not a Slack user scope\. Did you mean "chat:write"\?/,
+    );
+    expect(register([GithubTypoTools])).toThrow(
+      /GithubTypoTools\.listRepos[\s\S]*"repos" is not a GitHub OAuth scope\. Did you mean "repo"\?/,
+    );
     expect(register([SlackBotScopeTools])).toThrow(/"chat:write\.public" is a Slack bot scope/);
     expect(register([RightNamesTools])).not.toThrow();
     expect(alter.requiredScopes()).toEqual({ slack: ['channels:read', 'channels:history'], github: ['read:user', 'repo'] });
@@ -96,13 +112,19 @@ describe('scope names GitHub and Slack do not have are refused at startup', () =
 
   it('refuses them in AlterAuthProvider providers and in Connect sessions', async () => {
     const vault = vaultWith([sandbox.provider('slack'), sandbox.provider('github')]);
-    expect(() => new AlterAuthProvider(vault, { baseUrl: 'http://127.0.0.1:1/mcp', providers: { slack: ['channels.history'] }, logger: silent })).toThrow(
-      /options\.providers\.slack: "channels\.history" is not a Slack user scope\. Did you mean "channels:history"\?/,
-    );
-    expect(() => new AlterAuthProvider(vault, { baseUrl: 'http://127.0.0.1:1/mcp', providers: { github: ['user.email'] }, logger: silent })).toThrow(InvalidArgumentError);
+    expect(
+      () => new AlterAuthProvider(vault, { baseUrl: 'http://127.0.0.1:1/mcp', providers: { slack: ['channels.history'] }, logger: silent }),
+    ).toThrow(/options\.providers\.slack: "channels\.history" is not a Slack user scope\. Did you mean "channels:history"\?/);
+    expect(
+      () => new AlterAuthProvider(vault, { baseUrl: 'http://127.0.0.1:1/mcp', providers: { github: ['user.email'] }, logger: silent }),
+    ).toThrow(InvalidArgumentError);
     await vault.connect.listen();
-    await expect(vault.connect.createSession({ user: 'u', providers: { slack: ['chat.write'] } })).rejects.toThrow(/providers\.slack: "chat\.write" is not a Slack user scope\. Did you mean "chat:write"\?/);
-    await expect(vault.connect.createSession({ user: 'u', providers: { slack: ['chat:write'], github: ['repo'] } })).resolves.toMatchObject({ url: expect.any(String) });
+    await expect(vault.connect.createSession({ user: 'u', providers: { slack: ['chat.write'] } })).rejects.toThrow(
+      /providers\.slack: "chat\.write" is not a Slack user scope\. Did you mean "chat:write"\?/,
+    );
+    await expect(vault.connect.createSession({ user: 'u', providers: { slack: ['chat:write'], github: ['repo'] } })).resolves.toMatchObject(
+      { url: expect.any(String) },
+    );
   });
 });
 

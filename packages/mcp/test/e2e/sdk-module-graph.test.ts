@@ -23,14 +23,19 @@ const V2 = ['@modelcontextprotocol/server', '@modelcontextprotocol/client', '@mo
 
 async function runWithOnly(generation: 'v1' | 'v2'): Promise<{ stdout: string; urls: string[] }> {
   for (const built of ['dist/alter-mcp.js', '../vault/dist/index.js']) {
-    if (!existsSync(path.join(mcpDir, built))) throw new Error(`packages/mcp/${built} is missing: run \`pnpm build\` at the repository root first.`);
+    if (!existsSync(path.join(mcpDir, built)))
+      throw new Error(`packages/mcp/${built} is missing: run \`pnpm build\` at the repository root first.`);
   }
   const log = path.join(dir, `${generation}.log`);
-  const { stdout } = await promisify(execFile)(process.execPath, ['--import', path.join(fixtures, 'register-hooks.mjs'), path.join(fixtures, 'one-generation.mjs'), generation], {
-    cwd: mcpDir,
-    env: { PATH: process.env.PATH ?? '', ALTER_GRAPH_BLOCK: JSON.stringify(generation === 'v1' ? V2 : V1), ALTER_GRAPH_LOG: log },
-    timeout: 60_000,
-  });
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    ['--import', path.join(fixtures, 'register-hooks.mjs'), path.join(fixtures, 'one-generation.mjs'), generation],
+    {
+      cwd: mcpDir,
+      env: { PATH: process.env.PATH ?? '', ALTER_GRAPH_BLOCK: JSON.stringify(generation === 'v1' ? V2 : V1), ALTER_GRAPH_LOG: log },
+      timeout: 60_000,
+    },
+  );
   return { stdout, urls: readFileSync(log, 'utf8').split('\n').filter(Boolean) };
 }
 

@@ -43,7 +43,9 @@ describe('SDK v2 and protocol revision 2026-07-28 (in-memory)', () => {
       () => undefined,
       (e: unknown) => e,
     );
-    expect((err as Error | undefined)?.message).toContain(`did not offer pinned protocol version ${MODERN_PROTOCOL_VERSION} via server/discover`);
+    expect((err as Error | undefined)?.message).toContain(
+      `did not offer pinned protocol version ${MODERN_PROTOCOL_VERSION} via server/discover`,
+    );
     await server.close();
   });
 
@@ -52,11 +54,16 @@ describe('SDK v2 and protocol revision 2026-07-28 (in-memory)', () => {
     const server = v2.mcpServer('auto', { modern: true });
     alter.register(server, [UtilityTools, GmailTools]);
     const [a, b] = InMemoryTransport.createLinkedPair();
-    const client = new Client({ name: 'auto', version: '1.0.0' }, { capabilities: { elicitation: { url: {} } }, versionNegotiation: { mode: 'auto' } });
+    const client = new Client(
+      { name: 'auto', version: '1.0.0' },
+      { capabilities: { elicitation: { url: {} } }, versionNegotiation: { mode: 'auto' } },
+    );
     await Promise.all([server.connect(a), client.connect(b)]);
     try {
       expect(client.getNegotiatedProtocolVersion()).toBe('2025-11-25');
-      expect(await client.callTool({ name: 'echo', arguments: { text: 'hi', times: 2 } })).toEqual({ content: [{ type: 'text', text: 'hihi' }] });
+      expect(await client.callTool({ name: 'echo', arguments: { text: 'hi', times: 2 } })).toEqual({
+        content: [{ type: 'text', text: 'hihi' }],
+      });
       const err = await client.callTool({ name: 'list_emails', arguments: { query: 'x' } }).then(
         () => undefined,
         (e: unknown) => e,
@@ -85,7 +92,9 @@ const viaStdioEntry: ModernEntry = async (factory, client) => {
 const viaHttpEntry: ModernEntry = async (factory, client) => {
   const handler = createMcpHandler(factory);
   // The web-standard handler called in-process: real HTTP requests and responses, no socket.
-  const transport = new StreamableHTTPClientTransport(new URL('http://127.0.0.1/mcp'), { fetch: (url, init) => handler.fetch(new Request(url, init)) });
+  const transport = new StreamableHTTPClientTransport(new URL('http://127.0.0.1/mcp'), {
+    fetch: (url, init) => handler.fetch(new Request(url, init)),
+  });
   await client.connect(transport);
   return () => handler.close();
 };

@@ -45,14 +45,20 @@ describe('opening the vault at startup', () => {
       );
       expect(err).toBeInstanceOf(VaultStartupError);
       expect(err).toMatchObject({ code: 'ALTER_MCP_VAULT_STARTUP', causeCode: 'ALTER_STORE' });
-      expect((err as Error).message).toMatch(/^serveHttp: cannot start, the vault store cannot be opened \(ALTER_STORE\); no tools are served\. Cannot open the PostgreSQL vault at postgres:\/\/alter@127\.0\.0\.1:1\/alter/);
+      expect((err as Error).message).toMatch(
+        /^serveHttp: cannot start, the vault store cannot be opened \(ALTER_STORE\); no tools are served\. Cannot open the PostgreSQL vault at postgres:\/\/alter@127\.0\.0\.1:1\/alter/,
+      );
       expect((err as Error).message).toContain('ECONNREFUSED');
       // Nothing was left listening on the port.
       const probe = createServer();
       await new Promise<void>((resolve, reject) => probe.once('error', reject).listen(port, '127.0.0.1', resolve));
       await new Promise<void>((resolve) => probe.close(() => resolve()));
 
-      await expect(alter.ready()).rejects.toMatchObject({ code: 'ALTER_MCP_VAULT_STARTUP', causeCode: 'ALTER_STORE', message: expect.stringMatching(/^AlterMCP\.ready: /) });
+      await expect(alter.ready()).rejects.toMatchObject({
+        code: 'ALTER_MCP_VAULT_STARTUP',
+        causeCode: 'ALTER_STORE',
+        message: expect.stringMatching(/^AlterMCP\.ready: /),
+      });
     } finally {
       await vault.close();
     }

@@ -76,7 +76,10 @@ describe('stdio server startup with a broken vault (spawned, built example serve
   const leak = createLeakCheck();
 
   beforeAll(() => {
-    if (!existsSync(serverJs)) throw new Error(`${path.relative(root, serverJs)} is missing: run \`pnpm build\` at the repository root first (this test runs the built output).`);
+    if (!existsSync(serverJs))
+      throw new Error(
+        `${path.relative(root, serverJs)} is missing: run \`pnpm build\` at the repository root first (this test runs the built output).`,
+      );
     dir = mkdtempSync(path.join(tmpdir(), 'alter-startup-'));
   });
   afterAll(() => {
@@ -99,7 +102,7 @@ describe('stdio server startup with a broken vault (spawned, built example serve
     leak.assertClean();
   }, 120_000);
 
-  it('exits 1 with one line naming the key ids when the key is not the vault\'s, and lists no tools', async () => {
+  it("exits 1 with one line naming the key ids when the key is not the vault's, and lists no tools", async () => {
     const db = path.join(dir, 'vault.db');
     const rightKey = leak.secret(randomBytes(32).toString('base64'), 'right key');
     const wrongKey = leak.secret(randomBytes(32).toString('base64'), 'wrong key');
@@ -154,7 +157,14 @@ async function nodeFromNpx(major: number): Promise<{ execPath: string; version: 
   try {
     const { stdout } = await promisify(execFile)(
       'npx',
-      ['-y', '-p', `node@${major}`, 'node', '-e', 'process.stdout.write(JSON.stringify({ execPath: process.execPath, version: process.versions.node, abi: process.versions.modules }))'],
+      [
+        '-y',
+        '-p',
+        `node@${major}`,
+        'node',
+        '-e',
+        'process.stdout.write(JSON.stringify({ execPath: process.execPath, version: process.versions.node, abi: process.versions.modules }))',
+      ],
       { cwd: tmpdir(), timeout: 300_000 },
     );
     const info = JSON.parse(stdout.trim().split('\n').pop()!) as { execPath: string; version: string; abi: string };

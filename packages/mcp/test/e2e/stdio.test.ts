@@ -27,7 +27,9 @@ describe.each(SDK_GENERATIONS)('AlterMCP over stdio (spawned, built example serv
 
   beforeAll(async () => {
     if (!existsSync(serverJs))
-      throw new Error(`${path.relative(root, serverJs)} is missing: run \`pnpm build\` at the repository root first (this test runs the built output).`);
+      throw new Error(
+        `${path.relative(root, serverJs)} is missing: run \`pnpm build\` at the repository root first (this test runs the built output).`,
+      );
     sandbox = await startSandbox();
     dir = mkdtempSync(path.join(tmpdir(), 'alter-stdio-'));
   });
@@ -43,7 +45,11 @@ describe.each(SDK_GENERATIONS)('AlterMCP over stdio (spawned, built example serv
     const connectUrl = new Promise<string>((resolve) => {
       resolveUrl = resolve;
     });
-    const { client, stderr: stream, pid } = await sdk.connectStdio({
+    const {
+      client,
+      stderr: stream,
+      pid,
+    } = await sdk.connectStdio({
       command: process.execPath,
       args: [serverJs],
       env: {

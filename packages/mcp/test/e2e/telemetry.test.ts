@@ -88,7 +88,13 @@ async function connect(sdk: SdkKit, modules: object[], user = `alice-${sdk.name}
   const server = sdk.mcpServer('otel');
   alter.register(server, modules);
   const client = await sdk.connectInMemory(server);
-  return { client, close: async () => { await client.close(); await server.close(); } };
+  return {
+    client,
+    close: async () => {
+      await client.close();
+      await server.close();
+    },
+  };
 }
 
 describe.each(SDK_GENERATIONS)('OpenTelemetry spans and metrics (SDK $name)', (sdk) => {
@@ -146,7 +152,10 @@ describe.each(SDK_GENERATIONS)('OpenTelemetry spans and metrics (SDK $name)', (s
     const server = sdk.mcpServer('otel-elicit');
     alter.register(server, [CalendarTools]);
     const client = await sdk.connectInMemory(server, { urlElicitation: true });
-    const err = await client.callTool('list_events', { maxResults: 1 }).then(() => undefined, (e: unknown) => e);
+    const err = await client.callTool('list_events', { maxResults: 1 }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(sdk.protocolError(err)?.code).toBe(-32042);
     const call = exporter.getFinishedSpans().find((s) => s.name === 'tools/call list_events')!;
     expect(call.attributes['error.type']).toBe('-32042');
@@ -200,7 +209,9 @@ describe('OpenTelemetry metrics', () => {
     const delta = (name: string, where: Record<string, unknown> = {}) => total(after, name, where) - total(before, name, where);
     expect(delta('mcp.server.operation.duration', { 'gen_ai.tool.name': 'list_events' })).toBeGreaterThanOrEqual(2);
     expect(delta('mcp.server.operation.duration', { 'gen_ai.tool.name': 'off_host', 'error.type': 'tool_error' })).toBe(1);
-    expect(delta('http.client.request.duration', { 'alter.provider': 'google', 'http.response.status_code': 200 })).toBeGreaterThanOrEqual(1);
+    expect(delta('http.client.request.duration', { 'alter.provider': 'google', 'http.response.status_code': 200 })).toBeGreaterThanOrEqual(
+      1,
+    );
     expect(delta('alter.vault.token.refreshes', { 'alter.provider': 'google', 'alter.outcome': 'success' })).toBe(1);
     expect(delta('alter.policy.denials', { 'alter.provider': 'google', 'alter.policy.rule': 'ALTER_HOST_NOT_ALLOWED' })).toBe(1);
     expect(delta('alter.connect.sessions', { 'alter.connect.event': 'started' })).toBe(1);
@@ -215,7 +226,13 @@ describe('OpenTelemetry metrics', () => {
     await h.sandbox.approve(session.url, { login: 'alice' });
     await h.vault.connect.waitFor(session.id, { timeoutMs: 30_000 });
     const after = await reader.metrics();
-    expect(total(after, 'alter.connect.sessions', { 'alter.connect.event': 'started' }) - total(before, 'alter.connect.sessions', { 'alter.connect.event': 'started' })).toBe(1);
-    expect(total(after, 'alter.connect.sessions', { 'alter.connect.event': 'completed' }) - total(before, 'alter.connect.sessions', { 'alter.connect.event': 'completed' })).toBe(1);
+    expect(
+      total(after, 'alter.connect.sessions', { 'alter.connect.event': 'started' }) -
+        total(before, 'alter.connect.sessions', { 'alter.connect.event': 'started' }),
+    ).toBe(1);
+    expect(
+      total(after, 'alter.connect.sessions', { 'alter.connect.event': 'completed' }) -
+        total(before, 'alter.connect.sessions', { 'alter.connect.event': 'completed' }),
+    ).toBe(1);
   });
 });

@@ -88,12 +88,15 @@ async function call(name: string, args: Record<string, unknown>): Promise<ToolRe
 }
 
 describe('unknown argument names', () => {
-  it.each(['zod4_tool', 'zod3_tool', 'dto_tool'])('%s refuses { max_results } naming the key instead of running with the default', async (tool) => {
-    const r = await call(tool, { max_results: 1 });
-    expect(r.isError).toBe(true);
-    expect(r.content[0]!.text).toContain('max_results');
-    expect(r.content[0]!.text).toMatch(/unknown argument "max_results"/);
-  });
+  it.each(['zod4_tool', 'zod3_tool', 'dto_tool'])(
+    '%s refuses { max_results } naming the key instead of running with the default',
+    async (tool) => {
+      const r = await call(tool, { max_results: 1 });
+      expect(r.isError).toBe(true);
+      expect(r.content[0]!.text).toContain('max_results');
+      expect(r.content[0]!.text).toMatch(/unknown argument "max_results"/);
+    },
+  );
 
   it.each(['zod4_tool', 'zod3_tool'])('%s names every unknown key, nested ones with their path', async (tool) => {
     const r = await call(tool, { maxResults: 2, max_results: 1, extra: true, filter: { label: 'x', lable: 'y' } });
@@ -110,7 +113,10 @@ describe('unknown argument names', () => {
   });
 
   it('known arguments still work', async () => {
-    expect(JSON.parse((await call('zod4_tool', { maxResults: 3, filter: { label: 'a' } })).content[0]!.text!)).toEqual({ maxResults: 3, filter: { label: 'a' } });
+    expect(JSON.parse((await call('zod4_tool', { maxResults: 3, filter: { label: 'a' } })).content[0]!.text!)).toEqual({
+      maxResults: 3,
+      filter: { label: 'a' },
+    });
     expect(JSON.parse((await call('zod3_tool', { maxResults: 3 })).content[0]!.text!)).toEqual({ maxResults: 3 });
     expect(JSON.parse((await call('dto_tool', { maxResults: 3 })).content[0]!.text!)).toEqual({ maxResults: 3 });
   });
@@ -124,7 +130,8 @@ describe('unknown argument names', () => {
 
   it('tools/list publishes additionalProperties: false for every closed object, and not for opted-out tools', async () => {
     const { tools } = await client.listTools();
-    const schema = (name: string) => tools.find((t) => t.name === name)!.inputSchema as Record<string, unknown> & { properties: Record<string, Record<string, unknown>> };
+    const schema = (name: string) =>
+      tools.find((t) => t.name === name)!.inputSchema as Record<string, unknown> & { properties: Record<string, Record<string, unknown>> };
     for (const name of ['zod4_tool', 'zod3_tool', 'dto_tool', 'no_input']) expect(schema(name).additionalProperties).toBe(false);
     expect(schema('zod4_tool').properties.filter!.additionalProperties).toBe(false);
     expect(schema('lenient').additionalProperties).toBeUndefined();

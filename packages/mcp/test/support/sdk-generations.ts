@@ -13,12 +13,28 @@ import { McpServer as McpServerV1 } from '@modelcontextprotocol/sdk/server/mcp.j
 import { ElicitationCompleteNotificationSchema, McpError } from '@modelcontextprotocol/sdk/types.js';
 import { Client as ClientV2, ProtocolError as ClientProtocolErrorV2 } from '@modelcontextprotocol/client';
 import { StdioClientTransport as StdioClientTransportV2 } from '@modelcontextprotocol/client/stdio';
-import { InMemoryTransport as InMemoryTransportV2, McpServer as McpServerV2, SUPPORTED_PROTOCOL_VERSIONS, Server as ServerV2 } from '@modelcontextprotocol/server';
+import {
+  InMemoryTransport as InMemoryTransportV2,
+  McpServer as McpServerV2,
+  SUPPORTED_PROTOCOL_VERSIONS,
+  Server as ServerV2,
+} from '@modelcontextprotocol/server';
 import type { McpServerLike } from '@alter/mcp';
 import { z } from 'zod';
 
-export type ToolResultT = { content: Array<{ type: string; text?: string }>; isError?: boolean; structuredContent?: unknown; _meta?: Record<string, unknown> };
-export type ToolT = { name: string; description?: string; inputSchema: { properties?: Record<string, unknown> }; outputSchema?: unknown; annotations?: unknown };
+export type ToolResultT = {
+  content: Array<{ type: string; text?: string }>;
+  isError?: boolean;
+  structuredContent?: unknown;
+  _meta?: Record<string, unknown>;
+};
+export type ToolT = {
+  name: string;
+  description?: string;
+  inputSchema: { properties?: Record<string, unknown> };
+  outputSchema?: unknown;
+  annotations?: unknown;
+};
 
 /** The protocol revision after 2025-11-25, which only SDK v2 implements. */
 export const MODERN_PROTOCOL_VERSION = '2026-07-28';
@@ -26,7 +42,15 @@ export const MODERN_PROTOCOL_VERSION = '2026-07-28';
 /** A connected client of one generation, with the calls the suites make. */
 export interface TestClient {
   listTools(): Promise<{ tools: ToolT[] }>;
-  callTool(name: string, args: Record<string, unknown>, options?: { onprogress?: (p: { progress: number }) => void; signal?: AbortSignal; /** The request's `_meta` (e.g. trace context). */ meta?: Record<string, unknown> }): Promise<ToolResultT>;
+  callTool(
+    name: string,
+    args: Record<string, unknown>,
+    options?: {
+      onprogress?: (p: { progress: number }) => void;
+      signal?: AbortSignal /** The request's `_meta` (e.g. trace context). */;
+      meta?: Record<string, unknown>;
+    },
+  ): Promise<ToolResultT>;
   onElicitationComplete(handler: (elicitationId: string) => void): void;
   /** The protocol version the client negotiated (v2 only; v1's Client does not expose it). */
   protocolVersion(): string | undefined;
@@ -54,7 +78,13 @@ export interface SdkKit {
   mcpServer(name: string, options?: { modern?: boolean }): McpServerLike;
   lowLevelServer(name: string): McpServerLike;
   /** `registerTool` with the SDK's own API: `who` (string) → text from `reply`. */
-  registerSdkTool(server: McpServerLike, name: string, description: string, reply: (who: string | undefined) => string, withWho: boolean): void;
+  registerSdkTool(
+    server: McpServerLike,
+    name: string,
+    description: string,
+    reply: (who: string | undefined) => string,
+    withWho: boolean,
+  ): void;
   /** Connects `server` to a new client over the generation's in-memory transport pair. */
   connectInMemory(server: McpServerLike, options?: ClientOptions): Promise<TestClient>;
   /** Spawns a stdio server and connects a client; `stderr` is piped and returned. */
@@ -75,7 +105,8 @@ function wrap(client: AnyClient, kit: 'v1' | 'v2'): TestClient {
       return (await (client as ClientV2).callTool(params, requestOptions)) as ToolResultT;
     },
     onElicitationComplete(handler) {
-      if (kit === 'v1') (client as ClientV1).setNotificationHandler(ElicitationCompleteNotificationSchema, (n) => handler(n.params.elicitationId));
+      if (kit === 'v1')
+        (client as ClientV1).setNotificationHandler(ElicitationCompleteNotificationSchema, (n) => handler(n.params.elicitationId));
       else (client as ClientV2).setNotificationHandler('notifications/elicitation/complete', (n) => handler(n.params.elicitationId));
     },
     protocolVersion: () => (kit === 'v1' ? undefined : (client as ClientV2).getNegotiatedProtocolVersion()),
@@ -90,12 +121,18 @@ const v1: SdkKit = {
   lowLevelServer: (name) => new ServerV1({ name, version: '1.0.0' }),
   registerSdkTool(server, name, description, reply, withWho) {
     const s = server as McpServerV1;
-    if (withWho) s.registerTool(name, { description, inputSchema: { who: z.string() } }, ({ who }) => ({ content: [{ type: 'text', text: reply(who) }] }));
+    if (withWho)
+      s.registerTool(name, { description, inputSchema: { who: z.string() } }, ({ who }) => ({
+        content: [{ type: 'text', text: reply(who) }],
+      }));
     else s.registerTool(name, { description }, () => ({ content: [{ type: 'text', text: reply(undefined) }] }));
   },
   async connectInMemory(server, options = {}) {
     const [a, b] = InMemoryTransportV1.createLinkedPair();
-    const client = new ClientV1({ name: 'e2e-client', version: '1.0.0' }, { capabilities: options.urlElicitation ? { elicitation: { url: {} } } : {} });
+    const client = new ClientV1(
+      { name: 'e2e-client', version: '1.0.0' },
+      { capabilities: options.urlElicitation ? { elicitation: { url: {} } } : {} },
+    );
     await Promise.all([(server as McpServerV1).connect(a), client.connect(b)]);
     return wrap(client, 'v1');
   },
@@ -113,11 +150,17 @@ const v2: SdkKit = {
   name: 'v2',
   envValue: 'v2',
   mcpServer: (name, options = {}) =>
-    new McpServerV2({ name, version: '1.0.0' }, options.modern ? { supportedProtocolVersions: [...SUPPORTED_PROTOCOL_VERSIONS, MODERN_PROTOCOL_VERSION] } : {}),
+    new McpServerV2(
+      { name, version: '1.0.0' },
+      options.modern ? { supportedProtocolVersions: [...SUPPORTED_PROTOCOL_VERSIONS, MODERN_PROTOCOL_VERSION] } : {},
+    ),
   lowLevelServer: (name) => new ServerV2({ name, version: '1.0.0' }),
   registerSdkTool(server, name, description, reply, withWho) {
     const s = server as McpServerV2;
-    if (withWho) s.registerTool(name, { description, inputSchema: z.object({ who: z.string() }) }, ({ who }) => ({ content: [{ type: 'text', text: reply(who) }] }));
+    if (withWho)
+      s.registerTool(name, { description, inputSchema: z.object({ who: z.string() }) }, ({ who }) => ({
+        content: [{ type: 'text', text: reply(who) }],
+      }));
     else s.registerTool(name, { description }, () => ({ content: [{ type: 'text', text: reply(undefined) }] }));
   },
   async connectInMemory(server, options = {}) {

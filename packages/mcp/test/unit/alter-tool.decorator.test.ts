@@ -2,7 +2,16 @@ import { describe, expect, it } from '@jest/globals';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { IsInt, IsString, Min } from 'class-validator';
 import { z } from 'zod';
-import { AlterMCP, AlterTool, type AlterContext, type AlterToolOptions, TOOL_METADATA, ToolDefinitionError, ToolRegistrationError, type ToolMetadata } from '@alter/mcp';
+import {
+  AlterMCP,
+  AlterTool,
+  type AlterContext,
+  type AlterToolOptions,
+  TOOL_METADATA,
+  ToolDefinitionError,
+  ToolRegistrationError,
+  type ToolMetadata,
+} from '@alter/mcp';
 import { type AlterVault, silentLogger } from '@alter/vault';
 
 function metadataOf(proto: object, key: string): ToolMetadata {
@@ -11,7 +20,11 @@ function metadataOf(proto: object, key: string): ToolMetadata {
 
 // A vault is only needed for provider ids; this one never opens its store (no request is sent).
 function fakeVault(providerIds: string[] = ['google']): AlterVault {
-  return { providerIds, request: async () => undefined, withAuditContext: (_c: unknown, fn: () => unknown) => fn() } as unknown as AlterVault;
+  return {
+    providerIds,
+    request: async () => undefined,
+    withAuditContext: (_c: unknown, fn: () => unknown) => fn(),
+  } as unknown as AlterVault;
 }
 
 function registerProblems(modules: object[]): string {
@@ -40,7 +53,13 @@ describe('@AlterTool', () => {
       }
     }
     const m = metadataOf(T.prototype, 'listUpcomingEvents');
-    expect(m).toMatchObject({ provider: 'google', name: 'list_upcoming_events', nameDerived: true, scopes: ['a', 'b'], member: 'T.listUpcomingEvents' });
+    expect(m).toMatchObject({
+      provider: 'google',
+      name: 'list_upcoming_events',
+      nameDerived: true,
+      scopes: ['a', 'b'],
+      member: 'T.listUpcomingEvents',
+    });
     expect(Object.isFrozen(m)).toBe(true);
     expect(Object.isFrozen(m.scopes)).toBe(true);
     expect(Object.isFrozen(m.annotations)).toBe(true);
@@ -158,7 +177,9 @@ describe('@AlterTool', () => {
       }
     }
     const msg = registerProblems([T]);
-    expect(msg).toContain("T.search: its input schema cannot be found: there is no `input` option and the second parameter's type (Object) is not a class-validator DTO class");
+    expect(msg).toContain(
+      "T.search: its input schema cannot be found: there is no `input` option and the second parameter's type (Object) is not a class-validator DTO class",
+    );
   });
 
   it('reports a missing description, an empty class and an unconstructible class', () => {
@@ -183,7 +204,12 @@ describe('@AlterTool', () => {
       forged(_ctx: AlterContext) {}
     }
     // Metadata written by another tool (or an older copy) without a description.
-    Reflect.defineMetadata(TOOL_METADATA.key, Object.freeze({ ...metadataOf(T.prototype, 'custom'), name: 'forged', description: '', input: undefined }), T.prototype, 'forged');
+    Reflect.defineMetadata(
+      TOOL_METADATA.key,
+      Object.freeze({ ...metadataOf(T.prototype, 'custom'), name: 'forged', description: '', input: undefined }),
+      T.prototype,
+      'forged',
+    );
     Reflect.defineMetadata('alter:tools', ['custom', 'forged'], T.prototype);
     const msg = registerProblems([T]);
     expect(msg).toContain('T.custom: its input schema cannot be built');
@@ -221,10 +247,16 @@ describe('@AlterTool', () => {
       @AlterTool({ description: 'x' })
       m(_ctx: AlterContext) {}
     }
-    const names = new AlterMCP(fakeVault(), { logger: silentLogger, toolNamePrefix: 'g_' }).register(new McpServer({ name: 't', version: '1' }), [T]);
+    const names = new AlterMCP(fakeVault(), { logger: silentLogger, toolNamePrefix: 'g_' }).register(
+      new McpServer({ name: 't', version: '1' }),
+      [T],
+    );
     expect(names).toEqual(['g_m']);
     try {
-      new AlterMCP(fakeVault(), { logger: silentLogger, toolNamePrefix: 'bad prefix ' }).register(new McpServer({ name: 't', version: '1' }), [new T()]);
+      new AlterMCP(fakeVault(), { logger: silentLogger, toolNamePrefix: 'bad prefix ' }).register(
+        new McpServer({ name: 't', version: '1' }),
+        [new T()],
+      );
       throw new Error('no error');
     } catch (err) {
       expect((err as Error).message).toContain('T.m: tool name "bad prefix m" is not allowed by MCP');

@@ -24,7 +24,15 @@ describe('isAlterError', () => {
     expect(isAlterError(new NoUserError('t'))).toBe(false);
     expect(isAlterError(new ToolInputError('t', []))).toBe(false);
     expect(isAlterError(new ToolError('no such channel'))).toBe(false);
-    for (const code of ['ALTER_MCP_SERVE', 'ALTER_MCP_TOOL_ERROR', 'ALTER_CLI_USAGE', 'ALTER_CLI_NOT_FOUND', 'ALTER_UNEXPECTED', 'ALTER_', 'ALTER_TOKEN']) {
+    for (const code of [
+      'ALTER_MCP_SERVE',
+      'ALTER_MCP_TOOL_ERROR',
+      'ALTER_CLI_USAGE',
+      'ALTER_CLI_NOT_FOUND',
+      'ALTER_UNEXPECTED',
+      'ALTER_',
+      'ALTER_TOKEN',
+    ]) {
       expect([code, isAlterError(foreign(code))]).toEqual([code, false]);
     }
   });

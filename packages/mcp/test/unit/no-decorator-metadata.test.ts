@@ -20,7 +20,11 @@ async function compileWithoutMetadata(): Promise<Record<string, new () => object
   const source = readFileSync(path.join(here, '..', 'fixtures', 'no-metadata.tools.ts'), 'utf8');
   const out = transformSync(source, {
     filename: 'no-metadata.tools.ts',
-    jsc: { parser: { syntax: 'typescript', decorators: true }, transform: { legacyDecorator: true, decoratorMetadata: false }, target: 'es2022' },
+    jsc: {
+      parser: { syntax: 'typescript', decorators: true },
+      transform: { legacyDecorator: true, decoratorMetadata: false },
+      target: 'es2022',
+    },
     module: { type: 'es6' },
   });
   expect(out.code).not.toContain('_ts_metadata(');
@@ -30,7 +34,11 @@ async function compileWithoutMetadata(): Promise<Record<string, new () => object
   return (await import(file)) as Record<string, new () => object>;
 }
 
-const vault = { providerIds: [], request: async () => undefined, withAuditContext: (_c: unknown, fn: () => unknown) => fn() } as unknown as AlterVault;
+const vault = {
+  providerIds: [],
+  request: async () => undefined,
+  withAuditContext: (_c: unknown, fn: () => unknown) => fn(),
+} as unknown as AlterVault;
 
 describe('a build without decorator metadata', () => {
   it('works with explicit input and fails at startup, saying exactly why, without it', async () => {

@@ -59,7 +59,14 @@ describe('redirectUriMatches', () => {
     expect(redirectUriMatches('http://localhost:51234/callback', registered, 'native')).toBe(true);
     expect(redirectUriMatches('http://localhost/callback', registered, 'native')).toBe(true);
     expect(redirectUriMatches('http://127.0.0.1:1/cb?x=1', registered, 'native')).toBe(true);
-    for (const other of ['http://127.0.0.1:51234/callback', 'http://localhost:51234/other', 'http://localhost:51234/callback?x=1', 'https://localhost:51234/callback', 'http://127.0.0.1:1/cb', 'http://localhost:51234/callback#f']) {
+    for (const other of [
+      'http://127.0.0.1:51234/callback',
+      'http://localhost:51234/other',
+      'http://localhost:51234/callback?x=1',
+      'https://localhost:51234/callback',
+      'http://127.0.0.1:1/cb',
+      'http://localhost:51234/callback#f',
+    ]) {
       expect([other, redirectUriMatches(other, registered, 'native')]).toEqual([other, false]);
     }
   });

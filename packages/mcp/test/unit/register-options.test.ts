@@ -18,7 +18,12 @@ let vault: AlterVault;
 
 beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'alter-register-'));
-  vault = new AlterVault({ caller: 'register-unit', store: path.join(dir, 'vault.db'), encryptionKey: randomBytes(32).toString('base64'), providers: [] });
+  vault = new AlterVault({
+    caller: 'register-unit',
+    store: path.join(dir, 'vault.db'),
+    encryptionKey: randomBytes(32).toString('base64'),
+    providers: [],
+  });
   await vault.ready();
 });
 afterAll(async () => {

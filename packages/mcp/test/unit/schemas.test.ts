@@ -15,7 +15,10 @@ describe('schema adapters', () => {
   });
 
   it('builds the real properties of a zod 4 object with zod’s own toJSONSchema (2020-12)', () => {
-    const s = buildToolSchema(z.object({ query: z.string().describe('search'), max: z.number().int().min(1).max(50).default(10) }), 'input');
+    const s = buildToolSchema(
+      z.object({ query: z.string().describe('search'), max: z.number().int().min(1).max(50).default(10) }),
+      'input',
+    );
     const json = s.toJsonSchema() as Json;
     expect(s.kind).toBe('zod4');
     expect(json.$schema).toBe('https://json-schema.org/draft/2020-12/schema');
@@ -76,7 +79,10 @@ describe('schema adapters', () => {
     it('describes nested DTOs and arrays of DTOs', () => {
       expect(p.organizer).toMatchObject({
         type: 'object',
-        properties: { email: { type: 'string', format: 'email', description: 'Attendee e-mail address' }, name: { type: 'string', maxLength: 80 } },
+        properties: {
+          email: { type: 'string', format: 'email', description: 'Attendee e-mail address' },
+          name: { type: 'string', maxLength: 80 },
+        },
         required: ['email'],
       });
       expect(p.attendees).toMatchObject({ type: 'array', minItems: 1, maxItems: 50, items: { type: 'object', required: ['email'] } });

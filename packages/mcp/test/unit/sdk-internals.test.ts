@@ -46,41 +46,97 @@ interface Case {
 }
 
 const cases: readonly Case[] = [
-  { sdkPackage: '@modelcontextprotocol/sdk', range: '^1.32.2', missing: 'McpServer.setToolRequestHandlers', make: () => withoutMethod(new McpServerV1(info), 'setToolRequestHandlers') },
-  { sdkPackage: '@modelcontextprotocol/sdk', range: '^1.32.2', missing: 'McpServer._registeredTools', make: () => withoutField(new McpServerV1(info), '_registeredTools') },
-  { sdkPackage: '@modelcontextprotocol/sdk', range: '^1.32.2', missing: 'Server._requestHandlers', make: () => withoutField(new ServerV1(info), '_requestHandlers') },
-  { sdkPackage: '@modelcontextprotocol/sdk', range: '^1.32.2', missing: 'Server._capabilities', make: () => withoutField(new ServerV1(info), '_capabilities') },
-  { sdkPackage: '@modelcontextprotocol/sdk', range: '^1.32.2', missing: 'Server.isMessageIgnored', make: () => withoutField(new ServerV1(info), 'isMessageIgnored') },
-  { sdkPackage: '@modelcontextprotocol/server', range: '^2.4.0', missing: 'McpServer.setToolRequestHandlers', make: () => withoutMethod(new McpServerV2(info), 'setToolRequestHandlers') },
-  { sdkPackage: '@modelcontextprotocol/server', range: '^2.4.0', missing: 'McpServer._registeredTools', make: () => withoutField(new McpServerV2(info), '_registeredTools') },
-  { sdkPackage: '@modelcontextprotocol/server', range: '^2.4.0', missing: 'Server._getRequestHandler', make: () => withoutMethod(new ServerV2(info), '_getRequestHandler') },
-  { sdkPackage: '@modelcontextprotocol/server', range: '^2.4.0', missing: 'Protocol._requestHandlers', make: () => withoutField(new ServerV2(info), '_requestHandlers') },
+  {
+    sdkPackage: '@modelcontextprotocol/sdk',
+    range: '^1.32.2',
+    missing: 'McpServer.setToolRequestHandlers',
+    make: () => withoutMethod(new McpServerV1(info), 'setToolRequestHandlers'),
+  },
+  {
+    sdkPackage: '@modelcontextprotocol/sdk',
+    range: '^1.32.2',
+    missing: 'McpServer._registeredTools',
+    make: () => withoutField(new McpServerV1(info), '_registeredTools'),
+  },
+  {
+    sdkPackage: '@modelcontextprotocol/sdk',
+    range: '^1.32.2',
+    missing: 'Server._requestHandlers',
+    make: () => withoutField(new ServerV1(info), '_requestHandlers'),
+  },
+  {
+    sdkPackage: '@modelcontextprotocol/sdk',
+    range: '^1.32.2',
+    missing: 'Server._capabilities',
+    make: () => withoutField(new ServerV1(info), '_capabilities'),
+  },
+  {
+    sdkPackage: '@modelcontextprotocol/sdk',
+    range: '^1.32.2',
+    missing: 'Server.isMessageIgnored',
+    make: () => withoutField(new ServerV1(info), 'isMessageIgnored'),
+  },
+  {
+    sdkPackage: '@modelcontextprotocol/server',
+    range: '^2.4.0',
+    missing: 'McpServer.setToolRequestHandlers',
+    make: () => withoutMethod(new McpServerV2(info), 'setToolRequestHandlers'),
+  },
+  {
+    sdkPackage: '@modelcontextprotocol/server',
+    range: '^2.4.0',
+    missing: 'McpServer._registeredTools',
+    make: () => withoutField(new McpServerV2(info), '_registeredTools'),
+  },
+  {
+    sdkPackage: '@modelcontextprotocol/server',
+    range: '^2.4.0',
+    missing: 'Server._getRequestHandler',
+    make: () => withoutMethod(new ServerV2(info), '_getRequestHandler'),
+  },
+  {
+    sdkPackage: '@modelcontextprotocol/server',
+    range: '^2.4.0',
+    missing: 'Protocol._requestHandlers',
+    make: () => withoutField(new ServerV2(info), '_requestHandlers'),
+  },
 ];
 
 describe('SDK internals are checked at registration', () => {
-  it.each(cases)('$sdkPackage without $missing: register() throws SdkUnsupportedError naming package, version and range', ({ sdkPackage, range, missing, make }) => {
-    const alter = new AlterMCP(vault, { defaultUser: 'x' });
-    let err: unknown;
-    try {
-      alter.register(make(), [UtilityTools]);
-    } catch (e) {
-      err = e;
-    }
-    expect(err).toBeInstanceOf(SdkUnsupportedError);
-    expect(isAlterMcpError(err)).toBe(true);
-    const e = err as SdkUnsupportedError;
-    const version = installedVersion(sdkPackage);
-    expect(e).toMatchObject({ code: 'ALTER_MCP_SDK_UNSUPPORTED', name: 'SdkUnsupportedError', sdkPackage, sdkVersion: version, supportedRange: range });
-    expect(e.missing).toContain(missing);
-    expect(e.message).toContain(`${sdkPackage}@${version} has no ${missing}`);
-    expect(e.message).toContain(`supports ${sdkPackage} ${range}`);
-  });
+  it.each(cases)(
+    '$sdkPackage without $missing: register() throws SdkUnsupportedError naming package, version and range',
+    ({ sdkPackage, range, missing, make }) => {
+      const alter = new AlterMCP(vault, { defaultUser: 'x' });
+      let err: unknown;
+      try {
+        alter.register(make(), [UtilityTools]);
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(SdkUnsupportedError);
+      expect(isAlterMcpError(err)).toBe(true);
+      const e = err as SdkUnsupportedError;
+      const version = installedVersion(sdkPackage);
+      expect(e).toMatchObject({
+        code: 'ALTER_MCP_SDK_UNSUPPORTED',
+        name: 'SdkUnsupportedError',
+        sdkPackage,
+        sdkVersion: version,
+        supportedRange: range,
+      });
+      expect(e.missing).toContain(missing);
+      expect(e.message).toContain(`${sdkPackage}@${version} has no ${missing}`);
+      expect(e.message).toContain(`supports ${sdkPackage} ${range}`);
+    },
+  );
 
   it('refuses an object that is no server of either generation, naming both SDK packages', () => {
     const alter = new AlterMCP(vault, { defaultUser: 'x' });
     for (const notAServer of [{}, { server: {} }, { setRequestHandler: 'no' }]) {
       expect(() => alter.register(notAServer as unknown as McpServerLike, [UtilityTools])).toThrow(ServeError);
-      expect(() => alter.register(notAServer as unknown as McpServerLike, [UtilityTools])).toThrow(/@modelcontextprotocol\/sdk 1\.x or @modelcontextprotocol\/server 2\.x/);
+      expect(() => alter.register(notAServer as unknown as McpServerLike, [UtilityTools])).toThrow(
+        /@modelcontextprotocol\/sdk 1\.x or @modelcontextprotocol\/server 2\.x/,
+      );
     }
   });
 

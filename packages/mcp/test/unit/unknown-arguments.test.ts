@@ -10,15 +10,30 @@ describe('unknown arguments over composite schemas', () => {
   });
 
   it('checks the object branch of a nullable object, and keys no branch of a union declares', async () => {
-    const s = buildToolSchema(z.object({ n: z.object({ a: z.string() }).nullable(), u: z.union([z.object({ a: z.string() }), z.object({ b: z.string() })]).optional() }), 'input');
-    expect(await s.validate({ n: { a: 'x', zz: 1 } })).toEqual({ ok: false, issues: [{ path: 'n.zz', message: 'unknown argument "zz" (expected one of: a)' }] });
+    const s = buildToolSchema(
+      z.object({
+        n: z.object({ a: z.string() }).nullable(),
+        u: z.union([z.object({ a: z.string() }), z.object({ b: z.string() })]).optional(),
+      }),
+      'input',
+    );
+    expect(await s.validate({ n: { a: 'x', zz: 1 } })).toEqual({
+      ok: false,
+      issues: [{ path: 'n.zz', message: 'unknown argument "zz" (expected one of: a)' }],
+    });
     expect(await s.validate({ n: null, u: { b: 'y' } })).toMatchObject({ ok: true });
     // A key no branch declares is refused; one some branch declares is left to zod.
-    expect(await s.validate({ n: null, u: { b: 'y', c: 1 } })).toEqual({ ok: false, issues: [{ path: 'u.c', message: 'unknown argument "c" (expected one of: a, b)' }] });
+    expect(await s.validate({ n: null, u: { b: 'y', c: 1 } })).toEqual({
+      ok: false,
+      issues: [{ path: 'u.c', message: 'unknown argument "c" (expected one of: a, b)' }],
+    });
   });
 
   it('follows recursive $refs and record values', async () => {
-    interface Node { name: string; children: Node[] }
+    interface Node {
+      name: string;
+      children: Node[];
+    }
     const node: z.ZodType<Node> = z.lazy(() => z.object({ name: z.string(), children: z.array(node) }));
     const s = buildToolSchema(z.object({ root: node, tags: z.record(z.string(), z.object({ v: z.number() })) }), 'input');
     const r = await s.validate({ root: { name: 'a', children: [{ name: 'b', children: [], oops: 1 }] }, tags: { t: { v: 1, w: 2 } } });

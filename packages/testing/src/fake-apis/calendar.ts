@@ -150,9 +150,11 @@ export class CalendarFake {
     if (Number.isNaN(maxResults)) return googleError(400, 'Invalid value for: maxResults', 'invalid');
     const timeMin = r.query.get('timeMin');
     const timeMax = r.query.get('timeMax');
-    if ((timeMin !== null && !isRfc3339(timeMin)) || (timeMax !== null && !isRfc3339(timeMax))) return googleError(400, 'Bad Request', 'badRequest');
+    if ((timeMin !== null && !isRfc3339(timeMin)) || (timeMax !== null && !isRfc3339(timeMax)))
+      return googleError(400, 'Bad Request', 'badRequest');
     const orderBy = r.query.get('orderBy');
-    if (orderBy !== null && orderBy !== 'startTime' && orderBy !== 'updated') return googleError(400, `Invalid value for: orderBy`, 'invalid');
+    if (orderBy !== null && orderBy !== 'startTime' && orderBy !== 'updated')
+      return googleError(400, `Invalid value for: orderBy`, 'invalid');
     if (orderBy === 'startTime' && r.query.get('singleEvents') !== 'true') {
       return googleError(400, 'The requested ordering is not available for the particular query.', 'invalid');
     }
@@ -212,7 +214,7 @@ export class CalendarFake {
     const end = eventTime(b.end);
     if (!start) return googleError(400, 'Invalid start time.', 'invalid');
     if (!end) return googleError(400, 'Invalid end time.', 'invalid');
-    if (('date' in start) !== ('date' in end)) return googleError(400, 'Invalid start time.', 'invalid');
+    if ('date' in start !== 'date' in end) return googleError(400, 'Invalid start time.', 'invalid');
     // The end is exclusive (all-day events end on the next day), so an empty range is refused.
     if (timeOf(end) <= timeOf(start)) {
       return googleError(400, 'The specified time range is empty.', 'timeRangeEmpty');
@@ -247,7 +249,8 @@ function eventTime(v: unknown): CalendarEventTime | undefined {
   if (v.timeZone !== undefined && typeof v.timeZone !== 'string') return undefined;
   const tz = typeof v.timeZone === 'string' ? { timeZone: v.timeZone } : {};
   if (typeof v.dateTime === 'string' && isRfc3339(v.dateTime)) return { dateTime: v.dateTime, ...tz };
-  if (v.dateTime === undefined && typeof v.date === 'string' && DATE.test(v.date) && !Number.isNaN(Date.parse(v.date))) return { date: v.date, ...tz };
+  if (v.dateTime === undefined && typeof v.date === 'string' && DATE.test(v.date) && !Number.isNaN(Date.parse(v.date)))
+    return { date: v.date, ...tz };
   return undefined;
 }
 

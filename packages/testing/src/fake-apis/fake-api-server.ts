@@ -47,7 +47,10 @@ export class FakeApiServer {
     stats.apiRequests.total += 1;
     stats.apiRequests.byHost[host] = (stats.apiRequests.byHost[host] ?? 0) + 1;
     if (apis.length === 0) {
-      return sendJson(res, 404, { error: 'sandbox_unknown_host', message: `The sandbox fakes no API at "${host}". Served hosts: ${this.hosts.join(', ')}.` });
+      return sendJson(res, 404, {
+        error: 'sandbox_unknown_host',
+        message: `The sandbox fakes no API at "${host}". Served hosts: ${this.hosts.join(', ')}.`,
+      });
     }
 
     const method = (req.method ?? 'GET').toUpperCase();
@@ -120,7 +123,10 @@ export class FakeApiServer {
     return send(res, answer, extraHeaders);
   }
 
-  async #authenticate(req: IncomingMessage, api: FakeApi): Promise<{ user: ResolvedSandboxUser; scopes: Set<string> } | { reason: UnauthorizedReason }> {
+  async #authenticate(
+    req: IncomingMessage,
+    api: FakeApi,
+  ): Promise<{ user: ResolvedSandboxUser; scopes: Set<string> } | { reason: UnauthorizedReason }> {
     const header = req.headers.authorization;
     const m = typeof header === 'string' ? /^Bearer +([\x21-\x7e]+)$/i.exec(header.trim()) : null;
     if (!m?.[1]) return { reason: 'missing' };

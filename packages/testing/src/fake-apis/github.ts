@@ -65,12 +65,24 @@ export class GitHubFake {
     for (const u of users) {
       this.addRepo({ owner: u.login, name: 'hello-world', private: false, description: 'My first repository' });
       this.addRepo({ owner: u.login, name: 'private-notes', private: true, description: null });
-      const bug = this.addIssue(`${u.login}/hello-world`, { author: u.login, title: 'Found a bug', body: 'Steps to reproduce: run it.', labels: ['bug'], createdAt: t0 });
+      const bug = this.addIssue(`${u.login}/hello-world`, {
+        author: u.login,
+        title: 'Found a bug',
+        body: 'Steps to reproduce: run it.',
+        labels: ['bug'],
+        createdAt: t0,
+      });
       this.addComment(`${u.login}/hello-world`, bug.number, { author: u.login, body: 'Confirmed on main.' });
       const done = this.addIssue(`${u.login}/hello-world`, { author: u.login, title: 'Add a license', body: null, createdAt: t0 });
       done.state = 'closed';
       done.closedAt = t0;
-      this.addPull(`${u.login}/hello-world`, { author: u.login, title: 'Add README', body: 'Adds a README.', head: 'add-readme', base: 'main' });
+      this.addPull(`${u.login}/hello-world`, {
+        author: u.login,
+        title: 'Add README',
+        body: 'Adds a README.',
+        head: 'add-readme',
+        base: 'main',
+      });
     }
   }
 
@@ -91,19 +103,32 @@ export class GitHubFake {
 
   /** Creates a repository (with no issues). `owner` is a sandbox login. */
   addRepo(r: { owner: string; name: string; private: boolean; description: string | null }): GitHubRepo {
-    const repo: GitHubRepo = { id: this.#id(), owner: r.owner, name: r.name, private: r.private, description: r.description, createdAt: '2026-01-01T00:00:00Z' };
+    const repo: GitHubRepo = {
+      id: this.#id(),
+      owner: r.owner,
+      name: r.name,
+      private: r.private,
+      description: r.description,
+      createdAt: '2026-01-01T00:00:00Z',
+    };
     this.#repos.set(`${r.owner}/${r.name}`.toLowerCase(), repo);
     this.#items.set(`${r.owner}/${r.name}`.toLowerCase(), []);
     return repo;
   }
 
   /** Opens an issue in `owner/name`; numbers continue the repository's sequence. */
-  addIssue(fullName: string, i: { author: string; title: string; body: string | null; labels?: string[]; assignees?: string[]; createdAt?: string }): GitHubItem {
+  addIssue(
+    fullName: string,
+    i: { author: string; title: string; body: string | null; labels?: string[]; assignees?: string[]; createdAt?: string },
+  ): GitHubItem {
     return this.#addItem(fullName, { kind: 'issue', ...i });
   }
 
   /** Opens a pull request in `owner/name` (it is also an issue, as on GitHub). */
-  addPull(fullName: string, p: { author: string; title: string; body: string | null; head: string; base: string; draft?: boolean }): GitHubItem {
+  addPull(
+    fullName: string,
+    p: { author: string; title: string; body: string | null; head: string; base: string; draft?: boolean },
+  ): GitHubItem {
     return this.#addItem(fullName, { kind: 'pull', ...p });
   }
 
@@ -119,7 +144,18 @@ export class GitHubFake {
 
   #addItem(
     fullName: string,
-    i: { kind: 'issue' | 'pull'; author: string; title: string; body: string | null; labels?: string[]; assignees?: string[]; createdAt?: string; head?: string; base?: string; draft?: boolean },
+    i: {
+      kind: 'issue' | 'pull';
+      author: string;
+      title: string;
+      body: string | null;
+      labels?: string[];
+      assignees?: string[];
+      createdAt?: string;
+      head?: string;
+      base?: string;
+      draft?: boolean;
+    },
   ): GitHubItem {
     const items = this.#items.get(fullName.toLowerCase());
     if (!items) throw new RangeError(`no repository ${fullName}`);
@@ -157,20 +193,73 @@ export class GitHubFake {
         provider: 'github',
         hosts: ['api.github.com'],
         errors: githubErrors,
-        headersFor: (scopes) => ({ 'x-oauth-scopes': [...scopes].filter((s) => !['openid', 'offline_access', 'email', 'profile'].includes(s)).join(', '), 'x-github-media-type': 'github.v3; format=json' }),
+        headersFor: (scopes) => ({
+          'x-oauth-scopes': [...scopes].filter((s) => !['openid', 'offline_access', 'email', 'profile'].includes(s)).join(', '),
+          'x-github-media-type': 'github.v3; format=json',
+        }),
         routes: [
           { method: 'GET', path: '/user', anyScope: [], handle: (r) => this.#user(r) },
           { method: 'GET', path: '/user/repos', anyScope: [], handle: (r) => this.#userRepos(r) },
-          { method: 'GET', path: R, anyScope: [], handle: (r) => this.#withRepo(r, 'read', (repo) => reply(200, this.#repoJson(repo, r.user))) },
-          { method: 'GET', path: `${R}/issues`, anyScope: [], handle: (r) => this.#withRepo(r, 'read', (repo) => this.#listItems(r, repo, 'issue')) },
-          { method: 'POST', path: `${R}/issues`, anyScope: [], handle: (r) => this.#withRepo(r, 'write', (repo) => this.#createIssue(r, repo)) },
-          { method: 'GET', path: `${R}/issues/:number`, anyScope: [], handle: (r) => this.#withItem(r, 'read', 'issue', (repo, item) => reply(200, this.#issueJson(repo, item))) },
-          { method: 'PATCH', path: `${R}/issues/:number`, anyScope: [], handle: (r) => this.#withItem(r, 'write', 'issue', (repo, item) => this.#updateIssue(r, repo, item)) },
-          { method: 'GET', path: `${R}/issues/:number/comments`, anyScope: [], handle: (r) => this.#withItem(r, 'read', 'issue', (repo, item) => this.#listComments(r, repo, item)) },
-          { method: 'POST', path: `${R}/issues/:number/comments`, anyScope: [], handle: (r) => this.#withItem(r, 'write', 'issue', (repo, item) => this.#createComment(r, repo, item)) },
-          { method: 'GET', path: `${R}/pulls`, anyScope: [], handle: (r) => this.#withRepo(r, 'read', (repo) => this.#listItems(r, repo, 'pull')) },
-          { method: 'POST', path: `${R}/pulls`, anyScope: [], handle: (r) => this.#withRepo(r, 'write', (repo) => this.#createPull(r, repo)) },
-          { method: 'GET', path: `${R}/pulls/:number`, anyScope: [], handle: (r) => this.#withItem(r, 'read', 'pull', (repo, item) => reply(200, this.#pullJson(repo, item))) },
+          {
+            method: 'GET',
+            path: R,
+            anyScope: [],
+            handle: (r) => this.#withRepo(r, 'read', (repo) => reply(200, this.#repoJson(repo, r.user))),
+          },
+          {
+            method: 'GET',
+            path: `${R}/issues`,
+            anyScope: [],
+            handle: (r) => this.#withRepo(r, 'read', (repo) => this.#listItems(r, repo, 'issue')),
+          },
+          {
+            method: 'POST',
+            path: `${R}/issues`,
+            anyScope: [],
+            handle: (r) => this.#withRepo(r, 'write', (repo) => this.#createIssue(r, repo)),
+          },
+          {
+            method: 'GET',
+            path: `${R}/issues/:number`,
+            anyScope: [],
+            handle: (r) => this.#withItem(r, 'read', 'issue', (repo, item) => reply(200, this.#issueJson(repo, item))),
+          },
+          {
+            method: 'PATCH',
+            path: `${R}/issues/:number`,
+            anyScope: [],
+            handle: (r) => this.#withItem(r, 'write', 'issue', (repo, item) => this.#updateIssue(r, repo, item)),
+          },
+          {
+            method: 'GET',
+            path: `${R}/issues/:number/comments`,
+            anyScope: [],
+            handle: (r) => this.#withItem(r, 'read', 'issue', (repo, item) => this.#listComments(r, repo, item)),
+          },
+          {
+            method: 'POST',
+            path: `${R}/issues/:number/comments`,
+            anyScope: [],
+            handle: (r) => this.#withItem(r, 'write', 'issue', (repo, item) => this.#createComment(r, repo, item)),
+          },
+          {
+            method: 'GET',
+            path: `${R}/pulls`,
+            anyScope: [],
+            handle: (r) => this.#withRepo(r, 'read', (repo) => this.#listItems(r, repo, 'pull')),
+          },
+          {
+            method: 'POST',
+            path: `${R}/pulls`,
+            anyScope: [],
+            handle: (r) => this.#withRepo(r, 'write', (repo) => this.#createPull(r, repo)),
+          },
+          {
+            method: 'GET',
+            path: `${R}/pulls/:number`,
+            anyScope: [],
+            handle: (r) => this.#withItem(r, 'read', 'pull', (repo, item) => reply(200, this.#pullJson(repo, item))),
+          },
         ],
       },
     ];
@@ -185,7 +274,12 @@ export class GitHubFake {
     // GitHub hides a private repository from a token without `repo` behind a 404, and says in
     // X-Accepted-OAuth-Scopes which scope would have shown it (with X-OAuth-Scopes: what the token has).
     if (repo.private && !canSeePrivate) {
-      return ghError(404, 'Not Found', `${DOCS}/repos/repos#get-a-repository`, r.scopes.has('repo') ? undefined : { 'x-accepted-oauth-scopes': 'repo' });
+      return ghError(
+        404,
+        'Not Found',
+        `${DOCS}/repos/repos#get-a-repository`,
+        r.scopes.has('repo') ? undefined : { 'x-accepted-oauth-scopes': 'repo' },
+      );
     }
     if (access === 'write') {
       const ok = r.scopes.has('repo') || (!repo.private && r.scopes.has('public_repo'));
@@ -198,10 +292,17 @@ export class GitHubFake {
     return then(repo);
   }
 
-  #withItem(r: FakeRequest, access: 'read' | 'write', kind: 'issue' | 'pull', then: (repo: GitHubRepo, item: GitHubItem) => FakeResponse): FakeResponse {
+  #withItem(
+    r: FakeRequest,
+    access: 'read' | 'write',
+    kind: 'issue' | 'pull',
+    then: (repo: GitHubRepo, item: GitHubItem) => FakeResponse,
+  ): FakeResponse {
     return this.#withRepo(r, access, (repo) => {
       const n = Number(r.params.number);
-      const item = Number.isInteger(n) ? this.#items.get(`${repo.owner}/${repo.name}`.toLowerCase())?.find((i) => i.number === n) : undefined;
+      const item = Number.isInteger(n)
+        ? this.#items.get(`${repo.owner}/${repo.name}`.toLowerCase())?.find((i) => i.number === n)
+        : undefined;
       // Issues endpoints also answer for pull requests (they are issues); pulls endpoints do not answer for issues.
       if (!item || (kind === 'pull' && item.kind !== 'pull')) return ghError(404, 'Not Found', DOCS);
       return then(repo, item);
@@ -241,7 +342,10 @@ export class GitHubFake {
       .filter((x) => x.owner === r.user.login && (!x.private || r.scopes.has('repo')))
       .filter((x) => visibility === 'all' || (visibility === 'private') === x.private)
       .sort((a, b) => a.name.localeCompare(b.name));
-    return reply(200, paging.slice(repos).map((x) => this.#repoJson(x, r.user)));
+    return reply(
+      200,
+      paging.slice(repos).map((x) => this.#repoJson(x, r.user)),
+    );
   }
 
   #listItems(r: FakeRequest, repo: GitHubRepo, kind: 'issue' | 'pull'): FakeResponse {
@@ -253,7 +357,8 @@ export class GitHubFake {
     const assignee = r.query.get('assignee');
     const sort = r.query.get('sort') ?? 'created';
     const direction = r.query.get('direction') ?? 'desc';
-    if (!['created', 'updated', 'comments', 'popularity', 'long-running'].includes(sort)) return validationFailed('Issue', 'sort', 'invalid');
+    if (!['created', 'updated', 'comments', 'popularity', 'long-running'].includes(sort))
+      return validationFailed('Issue', 'sort', 'invalid');
     if (direction !== 'asc' && direction !== 'desc') return validationFailed('Issue', 'direction', 'invalid');
     const full = `${repo.owner}/${repo.name}`;
     const key = (i: GitHubItem): number =>
@@ -262,10 +367,17 @@ export class GitHubFake {
       .filter((i) => (kind === 'pull' ? i.kind === 'pull' : true))
       .filter((i) => state === 'all' || i.state === state)
       .filter((i) => labels.every((l) => i.labels.includes(l)))
-      .filter((i) => !assignee || (assignee === 'none' ? i.assignees.length === 0 : assignee === '*' ? i.assignees.length > 0 : i.assignees.includes(assignee)))
+      .filter(
+        (i) =>
+          !assignee ||
+          (assignee === 'none' ? i.assignees.length === 0 : assignee === '*' ? i.assignees.length > 0 : i.assignees.includes(assignee)),
+      )
       .sort((a, b) => (direction === 'asc' ? key(a) - key(b) || a.number - b.number : key(b) - key(a) || b.number - a.number));
     const page = paging.slice(items);
-    return reply(200, page.map((i) => (kind === 'pull' ? this.#pullJson(repo, i) : this.#issueJson(repo, i))));
+    return reply(
+      200,
+      page.map((i) => (kind === 'pull' ? this.#pullJson(repo, i) : this.#issueJson(repo, i))),
+    );
   }
 
   #createIssue(r: FakeRequest, repo: GitHubRepo): FakeResponse {
@@ -281,7 +393,13 @@ export class GitHubFake {
     if (assignees === null) return validationFailed('Issue', 'assignees', 'invalid');
     const unknown = assignees.find((a) => !this.#users.some((u) => u.login === a));
     if (unknown) return validationFailed('Issue', 'assignees', 'invalid', unknown);
-    const item = this.addIssue(`${repo.owner}/${repo.name}`, { author: r.user.login, title: String(b.title), body: (b.body as string | null | undefined) ?? null, labels, assignees });
+    const item = this.addIssue(`${repo.owner}/${repo.name}`, {
+      author: r.user.login,
+      title: String(b.title),
+      body: (b.body as string | null | undefined) ?? null,
+      labels,
+      assignees,
+    });
     return reply(201, this.#issueJson(repo, item), { location: `${API}/repos/${repo.owner}/${repo.name}/issues/${item.number}` });
   }
 
@@ -308,7 +426,10 @@ export class GitHubFake {
     const paging = pageOf(r);
     if ('status' in paging) return paging;
     const list = this.comments(`${repo.owner}/${repo.name}`, item.number);
-    return reply(200, paging.slice(list).map((c) => this.#commentJson(repo, item, c)));
+    return reply(
+      200,
+      paging.slice(list).map((c) => this.#commentJson(repo, item, c)),
+    );
   }
 
   #createComment(r: FakeRequest, repo: GitHubRepo, item: GitHubItem): FakeResponse {
@@ -332,7 +453,8 @@ export class GitHubFake {
     }
     if (b.body !== undefined && b.body !== null && typeof b.body !== 'string') return validationFailed('PullRequest', 'body', 'invalid');
     if (b.draft !== undefined && typeof b.draft !== 'boolean') return validationFailed('PullRequest', 'draft', 'invalid');
-    if (b.head === b.base) return validationFailed('PullRequest', 'base', 'invalid', `No commits between ${String(b.base)} and ${String(b.head)}`);
+    if (b.head === b.base)
+      return validationFailed('PullRequest', 'base', 'invalid', `No commits between ${String(b.base)} and ${String(b.head)}`);
     const item = this.addPull(`${repo.owner}/${repo.name}`, {
       author: r.user.login,
       title: b.title as string,
@@ -381,7 +503,13 @@ export class GitHubFake {
       open_issues_count: openIssues,
       visibility: repo.private ? 'private' : 'public',
       default_branch: 'main',
-      permissions: { admin: repo.owner === viewer.login, maintain: repo.owner === viewer.login, push: repo.owner === viewer.login, triage: true, pull: true },
+      permissions: {
+        admin: repo.owner === viewer.login,
+        maintain: repo.owner === viewer.login,
+        push: repo.owner === viewer.login,
+        triage: true,
+        pull: true,
+      },
     };
   }
 
@@ -398,7 +526,15 @@ export class GitHubFake {
       number: i.number,
       title: i.title,
       user: simpleUser(i.author, this.#userId(i.author)),
-      labels: i.labels.map((name) => ({ id: hash(name), node_id: nodeId('LA_', hash(name)), url: `${API}/repos/${full}/labels/${encodeURIComponent(name)}`, name, color: 'ededed', default: false, description: null })),
+      labels: i.labels.map((name) => ({
+        id: hash(name),
+        node_id: nodeId('LA_', hash(name)),
+        url: `${API}/repos/${full}/labels/${encodeURIComponent(name)}`,
+        name,
+        color: 'ededed',
+        default: false,
+        description: null,
+      })),
       state: i.state,
       state_reason: i.state === 'closed' ? 'completed' : null,
       locked: false,
@@ -413,7 +549,13 @@ export class GitHubFake {
       body: i.body,
     };
     if (i.kind === 'pull') {
-      json.pull_request = { url: `${API}/repos/${full}/pulls/${i.number}`, html_url: `${WEB}/${full}/pull/${i.number}`, diff_url: `${WEB}/${full}/pull/${i.number}.diff`, patch_url: `${WEB}/${full}/pull/${i.number}.patch`, merged_at: null };
+      json.pull_request = {
+        url: `${API}/repos/${full}/pulls/${i.number}`,
+        html_url: `${WEB}/${full}/pull/${i.number}`,
+        diff_url: `${WEB}/${full}/pull/${i.number}.diff`,
+        patch_url: `${WEB}/${full}/pull/${i.number}.patch`,
+        merged_at: null,
+      };
     }
     return json;
   }
@@ -421,7 +563,13 @@ export class GitHubFake {
   #pullJson(repo: GitHubRepo, i: GitHubItem): Record<string, unknown> {
     const full = `${repo.owner}/${repo.name}`;
     const owner = simpleUser(repo.owner, this.#userId(repo.owner));
-    const ref = (name: string) => ({ label: `${repo.owner}:${name}`, ref: name, sha: sha(`${full}:${name}`), user: owner, repo: { id: repo.id, name: repo.name, full_name: full, private: repo.private } });
+    const ref = (name: string) => ({
+      label: `${repo.owner}:${name}`,
+      ref: name,
+      sha: sha(`${full}:${name}`),
+      user: owner,
+      repo: { id: repo.id, name: repo.name, full_name: full, private: repo.private },
+    });
     return {
       id: i.id,
       node_id: nodeId('PR_', i.id),
@@ -474,12 +622,10 @@ export class GitHubFake {
 }
 
 const githubErrors: FakeApiErrors = {
-  unauthorized: (reason) =>
-    reason === 'missing'
-      ? ghError(401, 'Requires authentication', DOCS)
-      : ghError(401, 'Bad credentials', DOCS),
+  unauthorized: (reason) => (reason === 'missing' ? ghError(401, 'Requires authentication', DOCS) : ghError(401, 'Bad credentials', DOCS)),
   // Not used (GitHub routes check scopes per repository), kept for routes that declare anyScope.
-  forbidden: (route) => ghError(403, 'Resource not accessible by integration', DOCS, { 'x-accepted-oauth-scopes': route.anyScope.join(', ') }),
+  forbidden: (route) =>
+    ghError(403, 'Resource not accessible by integration', DOCS, { 'x-accepted-oauth-scopes': route.anyScope.join(', ') }),
   notFound: () => ghError(404, 'Not Found', DOCS),
   injected: (status, retryAfterSec) =>
     status === 429
@@ -488,7 +634,9 @@ const githubErrors: FakeApiErrors = {
           'x-ratelimit-remaining': '0',
           'x-ratelimit-reset': String(Math.floor(Date.now() / 1000) + retryAfterSec),
         })
-      : ghError(status, status === 503 ? 'Service Unavailable' : `The sandbox answered ${status} on purpose (faults.failNext).`, DOCS, { 'retry-after': String(retryAfterSec) }),
+      : ghError(status, status === 503 ? 'Service Unavailable' : `The sandbox answered ${status} on purpose (faults.failNext).`, DOCS, {
+          'retry-after': String(retryAfterSec),
+        }),
 };
 
 function ghError(status: number, message: string, documentationUrl: string, headers?: Record<string, string>): FakeResponse {

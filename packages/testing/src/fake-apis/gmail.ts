@@ -57,9 +57,28 @@ export class GmailFake {
     const base = Date.now() - 3 * 86_400_000;
     for (const [i, u] of users.entries()) {
       const other = users[(i + 1) % users.length] ?? u;
-      this.addMessage(u.login, { from: `Alter Sandbox <noreply@sandbox.test>`, to: u.email, subject: 'Welcome to the sandbox', body: `Hi ${u.name}, this mailbox is fake.`, date: new Date(base) });
-      this.addMessage(u.login, { from: `${other.name} <${other.email}>`, to: u.email, subject: 'Quarterly report', body: 'The numbers are in the attached sheet. Let me know what you think.', date: new Date(base + 86_400_000) });
-      this.addMessage(u.login, { from: `${other.name} <${other.email}>`, to: u.email, subject: 'Lunch tomorrow?', body: 'Are you free for lunch tomorrow at noon?', labelIds: ['INBOX', 'UNREAD'], date: new Date(base + 2 * 86_400_000) });
+      this.addMessage(u.login, {
+        from: `Alter Sandbox <noreply@sandbox.test>`,
+        to: u.email,
+        subject: 'Welcome to the sandbox',
+        body: `Hi ${u.name}, this mailbox is fake.`,
+        date: new Date(base),
+      });
+      this.addMessage(u.login, {
+        from: `${other.name} <${other.email}>`,
+        to: u.email,
+        subject: 'Quarterly report',
+        body: 'The numbers are in the attached sheet. Let me know what you think.',
+        date: new Date(base + 86_400_000),
+      });
+      this.addMessage(u.login, {
+        from: `${other.name} <${other.email}>`,
+        to: u.email,
+        subject: 'Lunch tomorrow?',
+        body: 'Are you free for lunch tomorrow at noon?',
+        labelIds: ['INBOX', 'UNREAD'],
+        date: new Date(base + 2 * 86_400_000),
+      });
     }
   }
 
@@ -174,9 +193,13 @@ export class GmailFake {
     if (typeof body.raw !== 'string' || !/^[A-Za-z0-9_\-+/=\s]*$/.test(body.raw)) {
       return googleError(400, 'Invalid value for ByteString', 'invalidArgument');
     }
-    if (body.threadId !== undefined && typeof body.threadId !== 'string') return googleError(400, 'Invalid value for "threadId"', 'invalidArgument');
+    if (body.threadId !== undefined && typeof body.threadId !== 'string')
+      return googleError(400, 'Invalid value for "threadId"', 'invalidArgument');
     const { headers, text } = parseRfc822(Buffer.from(body.raw.replace(/-/g, '+').replace(/_/g, '/'), 'base64').toString('utf8'));
-    const recipients = ['to', 'cc', 'bcc'].flatMap((h) => (headers.get(h) ?? '').split(',')).map(addressOf).filter(Boolean);
+    const recipients = ['to', 'cc', 'bcc']
+      .flatMap((h) => (headers.get(h) ?? '').split(','))
+      .map(addressOf)
+      .filter(Boolean);
     if (recipients.length === 0) return googleError(400, 'Recipient address required', 'invalidArgument');
     if (recipients.some((a) => !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(a))) return googleError(400, `Invalid To header`, 'invalidArgument');
     const subject = headers.get('subject') ?? '';
@@ -190,7 +213,14 @@ export class GmailFake {
     });
     for (const address of recipients) {
       const target = this.#users.find((u) => u.email.toLowerCase() === address.toLowerCase());
-      if (target) this.addMessage(target.login, { from: `${r.user.name} <${r.user.email}>`, to: address, subject, body: text, labelIds: ['INBOX', 'UNREAD'] });
+      if (target)
+        this.addMessage(target.login, {
+          from: `${r.user.name} <${r.user.email}>`,
+          to: address,
+          subject,
+          body: text,
+          labelIds: ['INBOX', 'UNREAD'],
+        });
     }
     return reply(200, { id: sent.id, threadId: sent.threadId, labelIds: sent.labelIds });
   }
@@ -238,7 +268,8 @@ function renderMessage(m: GmailMessage, format: string, metadataHeaders: readonl
   const wanted = metadataHeaders.map((h) => h.toLowerCase());
   const headers = format === 'metadata' && wanted.length ? m.headers.filter((h) => wanted.includes(h.name.toLowerCase())) : m.headers;
   const payload: Record<string, unknown> = { partId: '', mimeType: 'text/plain', filename: '', headers: headers.map((h) => ({ ...h })) };
-  payload.body = format === 'metadata' ? { size: Buffer.byteLength(m.bodyText) } : { size: Buffer.byteLength(m.bodyText), data: base64url(m.bodyText) };
+  payload.body =
+    format === 'metadata' ? { size: Buffer.byteLength(m.bodyText) } : { size: Buffer.byteLength(m.bodyText), data: base64url(m.bodyText) };
   return { ...base, payload };
 }
 

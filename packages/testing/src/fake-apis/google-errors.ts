@@ -29,7 +29,9 @@ export function googleErrors(service: string): FakeApiErrors {
           error: {
             code: 401,
             message,
-            errors: [{ message: 'Invalid Credentials', domain: 'global', reason: 'authError', location: 'Authorization', locationType: 'header' }],
+            errors: [
+              { message: 'Invalid Credentials', domain: 'global', reason: 'authError', location: 'Authorization', locationType: 'header' },
+            ],
             status: 'UNAUTHENTICATED',
           },
         },

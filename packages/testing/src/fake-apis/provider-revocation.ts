@@ -107,7 +107,8 @@ export class ProviderRevocationEndpoints {
       sendJson(res, 200, body);
     };
     if (!token) return answer({ ok: false, error: 'not_authed' });
-    if (!found || ![EMULATED_PROVIDERS.slack.clientId, EMULATED_PROVIDERS.sandbox.clientId].includes(clientId)) return answer({ ok: false, error: 'invalid_auth' });
+    if (!found || ![EMULATED_PROVIDERS.slack.clientId, EMULATED_PROVIDERS.sandbox.clientId].includes(clientId))
+      return answer({ ok: false, error: 'invalid_auth' });
     if (found.isExpired) return answer({ ok: false, error: 'token_expired' });
     if (test) return answer({ ok: true, revoked: false });
     const ended = await this.#endGrant(token, [clientId]);

@@ -43,9 +43,33 @@ export class SlackFake {
   constructor(users: readonly ResolvedSandboxUser[]) {
     const everyone = users.map((u) => u.slackId);
     const first = users[0]?.slackId ?? 'U0SANDBOX';
-    this.addChannel({ id: 'C0GENERAL01', name: 'general', isPrivate: false, isGeneral: true, creator: first, members: everyone, purpose: 'This channel is for workspace-wide communication.' });
-    this.addChannel({ id: 'C0RANDOM001', name: 'random', isPrivate: false, isGeneral: false, creator: first, members: everyone, purpose: 'Non-work banter.' });
-    this.addChannel({ id: 'G0SECRET001', name: 'secret-plans', isPrivate: true, isGeneral: false, creator: first, members: [first], purpose: '' });
+    this.addChannel({
+      id: 'C0GENERAL01',
+      name: 'general',
+      isPrivate: false,
+      isGeneral: true,
+      creator: first,
+      members: everyone,
+      purpose: 'This channel is for workspace-wide communication.',
+    });
+    this.addChannel({
+      id: 'C0RANDOM001',
+      name: 'random',
+      isPrivate: false,
+      isGeneral: false,
+      creator: first,
+      members: everyone,
+      purpose: 'Non-work banter.',
+    });
+    this.addChannel({
+      id: 'G0SECRET001',
+      name: 'secret-plans',
+      isPrivate: true,
+      isGeneral: false,
+      creator: first,
+      members: [first],
+      purpose: '',
+    });
     this.addMessage('C0GENERAL01', { user: first, text: 'Welcome to the sandbox workspace!' });
     const second = users[1]?.slackId ?? first;
     this.addMessage('C0GENERAL01', { user: second, text: 'Glad to be here.' });
@@ -62,7 +86,16 @@ export class SlackFake {
   }
 
   /** Creates a channel; `members` are Slack user ids (`sandbox.user(login).slackId`). */
-  addChannel(c: { id: string; name: string; isPrivate: boolean; isGeneral?: boolean; creator: string; members: readonly string[]; topic?: string; purpose?: string }): SlackChannel {
+  addChannel(c: {
+    id: string;
+    name: string;
+    isPrivate: boolean;
+    isGeneral?: boolean;
+    creator: string;
+    members: readonly string[];
+    topic?: string;
+    purpose?: string;
+  }): SlackChannel {
     const channel: SlackChannel = {
       id: c.id,
       name: c.name,
@@ -101,8 +134,18 @@ export class SlackFake {
         errors: slackErrors,
         routes: [
           { method: '*', path: '/api/auth.test', anyScope: [], handle: (r) => this.#authTest(r) },
-          { method: '*', path: '/api/conversations.list', anyScope: ['channels:read', 'groups:read', 'im:read', 'mpim:read'], handle: (r) => this.#list(r) },
-          { method: '*', path: '/api/conversations.history', anyScope: ['channels:history', 'groups:history', 'im:history', 'mpim:history'], handle: (r) => this.#history(r) },
+          {
+            method: '*',
+            path: '/api/conversations.list',
+            anyScope: ['channels:read', 'groups:read', 'im:read', 'mpim:read'],
+            handle: (r) => this.#list(r),
+          },
+          {
+            method: '*',
+            path: '/api/conversations.history',
+            anyScope: ['channels:history', 'groups:history', 'im:history', 'mpim:history'],
+            handle: (r) => this.#history(r),
+          },
           { method: 'POST', path: '/api/chat.postMessage', anyScope: ['chat:write'], handle: (r) => this.#post(r) },
         ],
       },
@@ -110,13 +153,23 @@ export class SlackFake {
   }
 
   #authTest(r: FakeRequest): FakeResponse {
-    return ok({ url: 'https://sandbox.slack.com/', team: 'Alter Sandbox', user: r.user.login, team_id: TEAM_ID, user_id: r.user.slackId, is_enterprise_install: false });
+    return ok({
+      url: 'https://sandbox.slack.com/',
+      team: 'Alter Sandbox',
+      user: r.user.login,
+      team_id: TEAM_ID,
+      user_id: r.user.slackId,
+      is_enterprise_install: false,
+    });
   }
 
   #list(r: FakeRequest): FakeResponse {
     const a = argsOf(r);
     if (!a) return fail('invalid_json');
-    const types = (str(a.types) ?? 'public_channel').split(',').map((t) => t.trim()).filter(Boolean);
+    const types = (str(a.types) ?? 'public_channel')
+      .split(',')
+      .map((t) => t.trim())
+      .filter(Boolean);
     if (types.some((t) => !['public_channel', 'private_channel', 'mpim', 'im'].includes(t))) return fail('invalid_types');
     const limit = num(a.limit, 100, 1, 1000);
     if (limit === undefined) return fail('invalid_limit');
@@ -124,9 +177,10 @@ export class SlackFake {
     void excludeArchived; // no channel of the fake workspace is archived
     const offset = cursorOffset(str(a.cursor));
     if (offset === undefined) return fail('invalid_cursor');
-    const visible = this.#channels.filter(
-      (c) =>
-        (c.isPrivate ? types.includes('private_channel') && r.scopes.has('groups:read') && c.members.has(r.user.slackId) : types.includes('public_channel') && r.scopes.has('channels:read')),
+    const visible = this.#channels.filter((c) =>
+      c.isPrivate
+        ? types.includes('private_channel') && r.scopes.has('groups:read') && c.members.has(r.user.slackId)
+        : types.includes('public_channel') && r.scopes.has('channels:read'),
     );
     const page = visible.slice(offset, offset + limit);
     const next = offset + limit < visible.length ? cursorFor(offset + limit) : '';
@@ -154,7 +208,14 @@ export class SlackFake {
       .reverse();
     const page = all.slice(offset, offset + limit);
     const hasMore = offset + limit < all.length;
-    return ok({ messages: page.map((m) => ({ ...m, team: TEAM_ID })), has_more: hasMore, pin_count: 0, channel_actions_ts: null, channel_actions_count: 0, response_metadata: { next_cursor: hasMore ? cursorFor(offset + limit) : '' } });
+    return ok({
+      messages: page.map((m) => ({ ...m, team: TEAM_ID })),
+      has_more: hasMore,
+      pin_count: 0,
+      channel_actions_ts: null,
+      channel_actions_count: 0,
+      response_metadata: { next_cursor: hasMore ? cursorFor(offset + limit) : '' },
+    });
   }
 
   #post(r: FakeRequest): FakeResponse {
@@ -163,15 +224,24 @@ export class SlackFake {
     const channelId = str(a.channel);
     if (!channelId) return fail('channel_not_found');
     const text = a.text;
-    if (text !== undefined && typeof text !== 'string') return fail('invalid_arguments', { response_metadata: { messages: ['[ERROR] expected string for field: text'] } });
+    if (text !== undefined && typeof text !== 'string')
+      return fail('invalid_arguments', { response_metadata: { messages: ['[ERROR] expected string for field: text'] } });
     if (!text && a.blocks === undefined && a.attachments === undefined) return fail('no_text');
     if (typeof text === 'string' && text.length > 40_000) return fail('msg_too_long');
     const c = this.#channels.find((x) => x.id === channelId || `#${x.name}` === channelId || x.name === channelId);
     if (!c || (c.isPrivate && !c.members.has(r.user.slackId))) return fail('channel_not_found');
     if (!c.members.has(r.user.slackId)) return fail('not_in_channel');
     const threadTs = str(a.thread_ts);
-    const msg = this.addMessage(c.id, { user: r.user.slackId, text: typeof text === 'string' ? text : '', ...(threadTs ? { thread_ts: threadTs } : {}) });
-    return ok({ channel: c.id, ts: msg.ts, message: { type: 'message', user: msg.user, text: msg.text, ts: msg.ts, team: TEAM_ID, ...(threadTs ? { thread_ts: threadTs } : {}) } });
+    const msg = this.addMessage(c.id, {
+      user: r.user.slackId,
+      text: typeof text === 'string' ? text : '',
+      ...(threadTs ? { thread_ts: threadTs } : {}),
+    });
+    return ok({
+      channel: c.id,
+      ts: msg.ts,
+      message: { type: 'message', user: msg.user, text: msg.text, ts: msg.ts, team: TEAM_ID, ...(threadTs ? { thread_ts: threadTs } : {}) },
+    });
   }
 
   #channelJson(c: SlackChannel, viewer: ResolvedSandboxUser): Record<string, unknown> {
@@ -201,7 +271,8 @@ export class SlackFake {
 }
 
 const slackErrors: FakeApiErrors = {
-  unauthorized: (reason) => fail({ missing: 'not_authed', invalid: 'invalid_auth', expired: 'token_expired', revoked: 'token_revoked' }[reason]),
+  unauthorized: (reason) =>
+    fail({ missing: 'not_authed', invalid: 'invalid_auth', expired: 'token_expired', revoked: 'token_revoked' }[reason]),
   forbidden: (route, granted) => missingScope(route.anyScope.join(','), granted),
   notFound: (path) => reply(404, { ok: false, error: 'unknown_method', req_method: path.replace(/^\/api\//, '') }),
   injected: (status, retryAfterSec) =>

@@ -100,7 +100,9 @@ export async function createAuthorizationServer(deps: AuthorizationServerDeps): 
       ctx.body = `<!DOCTYPE html><html><head><meta charset="utf-8"><title>Sandbox error</title></head><body><h1>Sandbox authorization error</h1>${Object.entries(
         out,
       )
-        .map(([k, v]) => `<p><strong>${escapeHtml(k)}</strong>: <span data-error-field="${escapeHtml(k)}">${escapeHtml(String(v))}</span></p>`)
+        .map(
+          ([k, v]) => `<p><strong>${escapeHtml(k)}</strong>: <span data-error-field="${escapeHtml(k)}">${escapeHtml(String(v))}</span></p>`,
+        )
         .join('')}</body></html>`;
     },
   };

@@ -25,7 +25,11 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
 
 /** Sends an HTML page. */
 export function sendHtml(res: ServerResponse, status: number, html: string): void {
-  res.writeHead(status, { 'content-type': 'text/html; charset=utf-8', 'content-length': Buffer.byteLength(html), 'cache-control': 'no-store' });
+  res.writeHead(status, {
+    'content-type': 'text/html; charset=utf-8',
+    'content-length': Buffer.byteLength(html),
+    'cache-control': 'no-store',
+  });
   res.end(html);
 }
 

@@ -46,7 +46,8 @@ export class Interactions {
 
   async #show(req: IncomingMessage, res: ServerResponse, uid: string): Promise<void> {
     const details = await this.#provider.interactionDetails(req, res);
-    if (details.uid !== uid) return sendHtml(res, 400, page('Interaction mismatch', '<p>This page belongs to another sign-in. Start again.</p>'));
+    if (details.uid !== uid)
+      return sendHtml(res, 400, page('Interaction mismatch', '<p>This page belongs to another sign-in. Start again.</p>'));
     const clientId = String(details.params.client_id ?? '');
     if (details.prompt.name === 'login') {
       return sendHtml(res, 200, loginPage(uid, clientId));
@@ -114,7 +115,10 @@ function loginPage(uid: string, clientId: string, error?: string): string {
 
 function consentPage(uid: string, clientId: string, requested: readonly string[], dropped: readonly string[]): string {
   const boxes = requested
-    .map((s) => `<li><label><input type="checkbox" name="scope" value="${escapeHtml(s)}"${dropped.includes(s) ? '' : ' checked'}> ${escapeHtml(s)}</label></li>`)
+    .map(
+      (s) =>
+        `<li><label><input type="checkbox" name="scope" value="${escapeHtml(s)}"${dropped.includes(s) ? '' : ' checked'}> ${escapeHtml(s)}</label></li>`,
+    )
     .join('');
   return page(
     'Grant access',

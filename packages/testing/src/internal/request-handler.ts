@@ -24,7 +24,8 @@ export interface RequestHandlerDeps {
 export function createRequestHandler(deps: RequestHandlerDeps): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     route(req, res, deps).catch((err: unknown) => {
-      if (!res.headersSent) sendJson(res, 500, { error: 'server_error', error_description: `sandbox: ${err instanceof Error ? err.message : String(err)}` });
+      if (!res.headersSent)
+        sendJson(res, 500, { error: 'server_error', error_description: `sandbox: ${err instanceof Error ? err.message : String(err)}` });
       else res.destroy();
     });
   };

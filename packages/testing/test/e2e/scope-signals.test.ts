@@ -37,7 +37,11 @@ beforeAll(async () => {
   const google = sandbox.provider('google');
   // A custom provider (the generic emulated one) that declares its own signal through defineProvider.
   const generic = sandbox.provider({ id: 'acme', emulate: 'sandbox' });
-  const acme = defineProvider({ ...generic, clientSecret: generic.clientSecret, scopeSignal: (res) => (res.status === 403 ? ['acme:mail'] : undefined) });
+  const acme = defineProvider({
+    ...generic,
+    clientSecret: generic.clientSecret,
+    scopeSignal: (res) => (res.status === 403 ? ['acme:mail'] : undefined),
+  });
   const providers = [google, sandbox.provider('github'), sandbox.provider('slack'), acme];
   for (const p of providers) leak.secret(p.clientSecret ?? '', `${p.id} client secret`);
   const encryptionKey = leak.secret(randomBytes(32).toString('base64'), 'encryption key');
@@ -45,7 +49,10 @@ beforeAll(async () => {
   const connect = await vault.connect.listen();
   sandbox.registerRedirectUri(`${connect.url}/connect/callback`);
   // Grants that lack what the calls below need: no Gmail scope, public_repo only, channels:read only.
-  const session = await vault.connect.createSession({ user: 'u1', providers: { google: [], github: ['public_repo'], slack: ['channels:read'], acme: [] } });
+  const session = await vault.connect.createSession({
+    user: 'u1',
+    providers: { google: [], github: ['public_repo'], slack: ['channels:read'], acme: [] },
+  });
   const done = await sandbox.approve(session.url, { login: 'alice' });
   expect(done.status).toBe(200);
 });
@@ -86,7 +93,12 @@ describe('provider scope signals → ScopeReauthRequiredError', () => {
   });
 
   it('Slack: ok:false missing_scope names `needed`', async () => {
-    const err = await scopeError(vault.request('slack', 'POST', 'https://slack.com/api/chat.postMessage', { user: 'u1', json: { channel: 'C0GENERAL01', text: 'hi' } }));
+    const err = await scopeError(
+      vault.request('slack', 'POST', 'https://slack.com/api/chat.postMessage', {
+        user: 'u1',
+        json: { channel: 'C0GENERAL01', text: 'hi' },
+      }),
+    );
     expect(err.missingScopes).toEqual(['chat:write']);
     expect(err.providerStatus).toBe(200);
   });

@@ -26,7 +26,10 @@ beforeAll(async () => {
   vault = new AlterVault({ caller: 'testing-e2e', store: path.join(dir, 'vault.db'), encryptionKey, providers, logger: leak.logger });
   const connect = await vault.connect.listen();
   sandbox.registerRedirectUri(`${connect.url}/connect/callback`);
-  const session = await vault.connect.createSession({ user: 'u1', providers: { github: ['repo'], slack: ['chat:write', 'channels:history'] } });
+  const session = await vault.connect.createSession({
+    user: 'u1',
+    providers: { github: ['repo'], slack: ['chat:write', 'channels:history'] },
+  });
   await sandbox.approve(session.url, { login: 'alice' });
 });
 afterAll(async () => {
@@ -49,7 +52,10 @@ describe('vault.request through the sandbox', () => {
   });
 
   it('posts to Slack with the second grant of the same session', async () => {
-    const res = await vault.request('slack', 'POST', 'https://slack.com/api/chat.postMessage', { user: 'u1', json: { channel: 'C0GENERAL01', text: 'hi from the vault' } });
+    const res = await vault.request('slack', 'POST', 'https://slack.com/api/chat.postMessage', {
+      user: 'u1',
+      json: { channel: 'C0GENERAL01', text: 'hi from the vault' },
+    });
     expect(res.json<{ ok: boolean }>().ok).toBe(true);
     expect(sandbox.fakes.slack.messages('C0GENERAL01').at(-1)?.text).toBe('hi from the vault');
   });

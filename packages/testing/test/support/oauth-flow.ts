@@ -96,8 +96,19 @@ export async function codeFlow(
   const req = await authorizeUrl(as, c.clientId, callback.url, scope);
   const approve = await sandbox.approve(req.url.href, approveOptions);
   const params = oauth.validateAuthResponse(as, client, new URL(approve.finalUrl), req.state);
-  const response = await oauth.authorizationCodeGrantRequest(as, client, oauth.ClientSecretBasic(c.clientSecret), params, callback.url, req.codeVerifier, insecure);
-  const tokens = await oauth.processAuthorizationCodeResponse(as, client, response, { expectedNonce: req.nonce, requireIdToken: scope.split(' ').includes('openid') });
+  const response = await oauth.authorizationCodeGrantRequest(
+    as,
+    client,
+    oauth.ClientSecretBasic(c.clientSecret),
+    params,
+    callback.url,
+    req.codeVerifier,
+    insecure,
+  );
+  const tokens = await oauth.processAuthorizationCodeResponse(as, client, response, {
+    expectedNonce: req.nonce,
+    requireIdToken: scope.split(' ').includes('openid'),
+  });
   return { approve, tokens, claims: oauth.getValidatedIdTokenClaims(tokens) };
 }
 
@@ -109,7 +120,11 @@ export async function refresh(sandbox: Sandbox, provider: EmulatedProviderId, re
 }
 
 /** Token-endpoint POST with raw form fields (for negative tests oauth4webapi would refuse to send). */
-export async function rawTokenRequest(sandbox: Sandbox, provider: EmulatedProviderId, form: Record<string, string>): Promise<{ status: number; body: Record<string, unknown> }> {
+export async function rawTokenRequest(
+  sandbox: Sandbox,
+  provider: EmulatedProviderId,
+  form: Record<string, string>,
+): Promise<{ status: number; body: Record<string, unknown> }> {
   const c = sandbox.client(provider);
   const res = await fetch(sandbox.endpoints.token, {
     method: 'POST',
@@ -137,13 +152,23 @@ export async function api(
   const h: Record<string, string> = { ...headers };
   if (token) h.authorization = `Bearer ${token}`;
   if (body !== undefined && !h['content-type']) h['content-type'] = 'application/json';
-  const res = await fetch(target, { method, headers: h, body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body) });
+  const res = await fetch(target, {
+    method,
+    headers: h,
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+  });
   const text = await res.text();
   return { status: res.status, headers: res.headers, json: text ? JSON.parse(text) : undefined };
 }
 
 /** An access token for `login` at `provider` holding `scopes` (plus openid/offline_access). */
-export async function tokenFor(sandbox: Sandbox, callback: CallbackServer, provider: EmulatedProviderId, scopes: readonly string[], login = 'alice'): Promise<oauth.TokenEndpointResponse> {
+export async function tokenFor(
+  sandbox: Sandbox,
+  callback: CallbackServer,
+  provider: EmulatedProviderId,
+  scopes: readonly string[],
+  login = 'alice',
+): Promise<oauth.TokenEndpointResponse> {
   const { tokens } = await codeFlow(sandbox, callback, provider, ['openid', 'offline_access', ...scopes].join(' '), { login });
   return tokens;
 }

@@ -23,6 +23,9 @@ describe('isLoopbackUrl', () => {
   });
 
   it.each(LOOPBACK_TABLE)('%s: agrees with the vault (loopback=%s)', (url, loopback) => {
-    expect({ vault: isLoopbackHost(new URL(url).hostname), testing: isLoopbackUrl(new URL(url)) }).toEqual({ vault: loopback, testing: loopback });
+    expect({ vault: isLoopbackHost(new URL(url).hostname), testing: isLoopbackUrl(new URL(url)) }).toEqual({
+      vault: loopback,
+      testing: loopback,
+    });
   });
 });

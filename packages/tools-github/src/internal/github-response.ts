@@ -41,14 +41,16 @@ function githubErrorMessage(data: unknown): string | undefined {
   if (message === undefined) return undefined;
   const first = Array.isArray(errors) ? (errors[0] as { field?: unknown; code?: unknown; message?: unknown } | undefined) : undefined;
   if (!first || typeof first !== 'object') return message;
-  const detail = providerErrorText(first.message) ?? [providerErrorCode(first.field), providerErrorCode(first.code)].filter((x) => x !== undefined).join(' ');
+  const detail =
+    providerErrorText(first.message) ??
+    [providerErrorCode(first.field), providerErrorCode(first.code)].filter((x) => x !== undefined).join(' ');
   return detail ? `${message} (${detail})` : message;
 }
 
 function hintFor(status: number): string | undefined {
   // GitHub answers 404 (not 403) for private resources the token cannot see.
   if (status === 404) return 'Check owner, repo and number; a private repository the user cannot access also answers 404.';
-  if (status === 403 || status === 429) return 'GitHub refused or rate-limited the request; wait and retry, or check the user\'s access.';
+  if (status === 403 || status === 429) return "GitHub refused or rate-limited the request; wait and retry, or check the user's access.";
   if (status === 410) return 'Issues are disabled on this repository.';
   return undefined;
 }

@@ -36,10 +36,12 @@ describe('create_issue with requireApproval (form elicitation)', () => {
   const created = () => stack.sandbox.stats.apiRequests.byRoute[CREATE_ROUTE] ?? 0;
 
   beforeAll(async () => {
-    stack = await startToolPackStack({ Client: ApprovingClient, InMemoryTransport, McpServer }, ['github'], [GitHubIssueTools], [
-      { requireApproval: ['create_issue'] },
-      { prefix: 'plain_', include: ['create_issue'] },
-    ]);
+    stack = await startToolPackStack(
+      { Client: ApprovingClient, InMemoryTransport, McpServer },
+      ['github'],
+      [GitHubIssueTools],
+      [{ requireApproval: ['create_issue'] }, { prefix: 'plain_', include: ['create_issue'] }],
+    );
     await stack.connect('github', githubManifest.allScopes);
   });
   beforeEach(() => {
@@ -53,7 +55,12 @@ describe('create_issue with requireApproval (form elicitation)', () => {
 
   it('shows the exact request and, on accept, sends it to GitHub exactly once', async () => {
     answer = { action: 'accept', content: {} };
-    const issue = await stack.callOk<{ number: number; title: string }>('create_issue', { owner: 'alice', repo: 'hello-world', title: 'Approved issue', body: 'Created after approval' });
+    const issue = await stack.callOk<{ number: number; title: string }>('create_issue', {
+      owner: 'alice',
+      repo: 'hello-world',
+      title: 'Approved issue',
+      body: 'Created after approval',
+    });
     expect(issue.title).toBe('Approved issue');
     expect(created()).toBe(1);
     expect(asked).toHaveLength(1);
@@ -67,7 +74,14 @@ describe('create_issue with requireApproval (form elicitation)', () => {
     stack.leaks.inspect(asked, 'approval elicitations');
     await stack.vault.audit.flush();
     const [row] = await stack.vault.audit.query({ user: USER, provider: 'github', limit: 1 });
-    expect(row).toMatchObject({ tool: 'create_issue', method: 'POST', status: 201, approval: 'approved', approvalBy: USER, approvalVia: 'elicitation' });
+    expect(row).toMatchObject({
+      tool: 'create_issue',
+      method: 'POST',
+      status: 201,
+      approval: 'approved',
+      approvalBy: USER,
+      approvalVia: 'elicitation',
+    });
     expect(row!.approvalAt).toBeInstanceOf(Date);
   });
 
@@ -78,14 +92,23 @@ describe('create_issue with requireApproval (form elicitation)', () => {
     answer = given;
     const result = await stack.call('create_issue', { owner: 'alice', repo: 'hello-world', title: 'Refused issue' });
     expect(result.isError).toBe(true);
-    expect(textOf(result)).toMatch(/^Tool create_issue failed: POST https:\/\/api\.github\.com\/repos\/alice\/hello-world\/issues \(github\) needs the user's approval and was not sent: /);
+    expect(textOf(result)).toMatch(
+      /^Tool create_issue failed: POST https:\/\/api\.github\.com\/repos\/alice\/hello-world\/issues \(github\) needs the user's approval and was not sent: /,
+    );
     expect(textOf(result)).toMatch(message);
     expect(asked).toHaveLength(1);
     expect(created()).toBe(0);
     expect(stack.sandbox.stats.apiRequests.total).toBe(0);
     await stack.vault.audit.flush();
     const [row] = await stack.vault.audit.query({ user: USER, provider: 'github', limit: 1 });
-    expect(row).toMatchObject({ tool: 'create_issue', status: null, errorCode: 'ALTER_APPROVAL_REFUSED', approval: audited, approvalBy: USER, approvalVia: 'elicitation' });
+    expect(row).toMatchObject({
+      tool: 'create_issue',
+      status: null,
+      errorCode: 'ALTER_APPROVAL_REFUSED',
+      approval: audited,
+      approvalBy: USER,
+      approvalVia: 'elicitation',
+    });
   });
 
   it('asks again for every call: an approval covers one request', async () => {

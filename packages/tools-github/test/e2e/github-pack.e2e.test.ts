@@ -18,7 +18,6 @@ describe('@alter/tools-github through the real stack (sandbox, SQLite vault, Alt
     stack?.leaks.assertClean();
   });
 
-
   it('every tool declares the endpoints it calls (this suite runs with undeclared: "deny", so each call below stays inside them)', () => {
     expectToolsDeclareEndpoints(GitHubTools, Object.keys(githubManifest.scopesByTool));
   });
@@ -27,7 +26,12 @@ describe('@alter/tools-github through the real stack (sandbox, SQLite vault, Alt
     expectToolsMatchManifest(tools, githubManifest);
     for (const tool of tools) {
       const writes = tool.name.startsWith('create_');
-      expect(tool.annotations).toMatchObject({ readOnlyHint: !writes, destructiveHint: false, idempotentHint: !writes, openWorldHint: true });
+      expect(tool.annotations).toMatchObject({
+        readOnlyHint: !writes,
+        destructiveHint: false,
+        idempotentHint: !writes,
+        openWorldHint: true,
+      });
     }
   });
 
@@ -45,27 +49,47 @@ describe('@alter/tools-github through the real stack (sandbox, SQLite vault, Alt
     });
 
     it('list_repos includes the private repository (the repo scope reached the fake API)', async () => {
-      const out = await stack.callOk<{ repositories: Array<{ fullName: string; private: boolean; owner?: string; defaultBranch?: string }>; hasMore: boolean }>('list_repos', {});
+      const out = await stack.callOk<{
+        repositories: Array<{ fullName: string; private: boolean; owner?: string; defaultBranch?: string }>;
+        hasMore: boolean;
+      }>('list_repos', {});
       expect(out.repositories.map((r) => r.fullName).sort()).toEqual(['alice/hello-world', 'alice/private-notes']);
-      expect(out.repositories.find((r) => r.fullName === 'alice/private-notes')).toMatchObject({ private: true, owner: 'alice', defaultBranch: 'main' });
+      expect(out.repositories.find((r) => r.fullName === 'alice/private-notes')).toMatchObject({
+        private: true,
+        owner: 'alice',
+        defaultBranch: 'main',
+      });
       expect(out.hasMore).toBe(false);
     });
 
     it('list_issues lists open issues and flags pull requests; state=all includes closed ones', async () => {
-      const open = await stack.callOk<{ issues: Array<{ number: number; title: string; labels: string[]; isPullRequest: boolean; state: string }> }>('list_issues', { owner: 'alice', repo: 'hello-world' });
+      const open = await stack.callOk<{
+        issues: Array<{ number: number; title: string; labels: string[]; isPullRequest: boolean; state: string }>;
+      }>('list_issues', { owner: 'alice', repo: 'hello-world' });
       expect(open.issues.map((i) => [i.title, i.isPullRequest])).toEqual([
         ['Add README', true],
         ['Found a bug', false],
       ]);
       expect(open.issues.find((i) => i.title === 'Found a bug')?.labels).toEqual(['bug']);
-      const all = await stack.callOk<{ issues: Array<{ state: string }> }>('list_issues', { owner: 'alice', repo: 'hello-world', state: 'all' });
+      const all = await stack.callOk<{ issues: Array<{ state: string }> }>('list_issues', {
+        owner: 'alice',
+        repo: 'hello-world',
+        state: 'all',
+      });
       expect(all.issues.map((i) => i.state)).toContain('closed');
       const bugs = await stack.callOk<{ issues: unknown[] }>('list_issues', { owner: 'alice', repo: 'hello-world', labels: ['bug'] });
       expect(bugs.issues).toHaveLength(1);
     });
 
     it('create_issue opens an issue the fake GitHub stores', async () => {
-      const created = await stack.callOk<{ number: number; title: string; body?: string; labels: string[]; user?: string; htmlUrl?: string }>('create_issue', {
+      const created = await stack.callOk<{
+        number: number;
+        title: string;
+        body?: string;
+        labels: string[];
+        user?: string;
+        htmlUrl?: string;
+      }>('create_issue', {
         owner: 'alice',
         repo: 'hello-world',
         title: 'Docs: explain the sandbox',
@@ -79,7 +103,12 @@ describe('@alter/tools-github through the real stack (sandbox, SQLite vault, Alt
     });
 
     it('create_issue_comment comments on an issue and on a pull request', async () => {
-      const c1 = await stack.callOk<{ id: number; body?: string; user?: string }>('create_issue_comment', { owner: 'alice', repo: 'hello-world', issueNumber: 1, body: 'Fixed in #3.' });
+      const c1 = await stack.callOk<{ id: number; body?: string; user?: string }>('create_issue_comment', {
+        owner: 'alice',
+        repo: 'hello-world',
+        issueNumber: 1,
+        body: 'Fixed in #3.',
+      });
       expect(c1).toMatchObject({ body: 'Fixed in #3.', user: 'alice' });
       await stack.callOk('create_issue_comment', { owner: 'alice', repo: 'hello-world', issueNumber: 3, body: 'LGTM' });
       expect(stack.sandbox.fakes.github.comments('alice/hello-world', 1).map((c) => c.body)).toContain('Fixed in #3.');
@@ -88,10 +117,20 @@ describe('@alter/tools-github through the real stack (sandbox, SQLite vault, Alt
 
     it('get_pull_request returns branches, mergeability and size', async () => {
       const pr = await stack.callOk<Record<string, unknown>>('get_pull_request', { owner: 'alice', repo: 'hello-world', pullNumber: 3 });
-      expect(pr).toMatchObject({ number: 3, title: 'Add README', state: 'open', draft: false, merged: false, mergeable: true, head: { ref: 'add-readme' }, base: { ref: 'main' }, comments: 1 });
+      expect(pr).toMatchObject({
+        number: 3,
+        title: 'Add README',
+        state: 'open',
+        draft: false,
+        merged: false,
+        mergeable: true,
+        head: { ref: 'add-readme' },
+        base: { ref: 'main' },
+        comments: 1,
+      });
     });
 
-    it('a missing resource is an error result with GitHub\'s message and a hint', async () => {
+    it("a missing resource is an error result with GitHub's message and a hint", async () => {
       const result = await stack.call('get_pull_request', { owner: 'alice', repo: 'hello-world', pullNumber: 1 });
       expect(result.isError).toBe(true);
       expect(textOf(result)).toMatch(/github answered 404: Not Found/);
@@ -121,7 +160,12 @@ describe('@alter/tools-github through the real stack (sandbox, SQLite vault, Alt
 
   describe('the fake GitHub API checks shapes and scopes like the real one', () => {
     it('answers 422 Validation Failed for an issue without a title, and create_issue never sends one', async () => {
-      const res = await stack.vault.request('github', 'POST', `${API}/repos/{owner}/{repo}/issues`, { user: USER, endpoints: ['POST /repos/{owner}/{repo}/issues'], pathParams: { owner: 'alice', repo: 'hello-world' }, json: { body: 'no title' } });
+      const res = await stack.vault.request('github', 'POST', `${API}/repos/{owner}/{repo}/issues`, {
+        user: USER,
+        endpoints: ['POST /repos/{owner}/{repo}/issues'],
+        pathParams: { owner: 'alice', repo: 'hello-world' },
+        json: { body: 'no title' },
+      });
       expect(res.status).toBe(422);
       expect(res.json<{ message: string }>().message).toBe('Validation Failed');
       const tool = await stack.call('create_issue', { owner: 'alice', repo: 'hello-world', title: '' });
@@ -135,7 +179,12 @@ describe('@alter/tools-github through the real stack (sandbox, SQLite vault, Alt
       expect(res.status).toBe(200);
       expect(res.json<Array<{ full_name: string }>>().map((r) => r.full_name)).toEqual(['bob/hello-world']);
       // The raw answer (by default the vault raises ScopeReauthRequiredError naming public_repo).
-      const write = await stack.vault.request('github', 'POST', `${API}/repos/bob/hello-world/issues`, { user: 'bob', endpoints: ['POST /repos/{owner}/{repo}/issues'], json: { title: 'x' }, scopeErrors: 'return' });
+      const write = await stack.vault.request('github', 'POST', `${API}/repos/bob/hello-world/issues`, {
+        user: 'bob',
+        endpoints: ['POST /repos/{owner}/{repo}/issues'],
+        json: { title: 'x' },
+        scopeErrors: 'return',
+      });
       expect(write.status).toBe(403);
     });
   });

@@ -20,16 +20,28 @@ type RepoInput = z.output<typeof repoInput>;
 
 /** A pack-like tool class: declares one endpoint, and one tool that strays outside it. */
 class IssueReaderTools {
-  @AlterTool('github', { description: 'Reads an issue (inside its declaration).', input: repoInput, scopes: ['repo'], endpoints: [`GET ${ISSUE}`] })
+  @AlterTool('github', {
+    description: 'Reads an issue (inside its declaration).',
+    input: repoInput,
+    scopes: ['repo'],
+    endpoints: [`GET ${ISSUE}`],
+  })
   async readIssue(ctx: AlterContext, input: RepoInput): Promise<string> {
     const res = await ctx.request('GET', ISSUE, { pathParams: { owner: input.owner, repo: input.repo, number: String(input.number) } });
     return `status ${res.status}`;
   }
 
-  @AlterTool('github', { description: 'Declares the issue endpoint but reads its comments.', input: repoInput, scopes: ['repo'], endpoints: [`GET ${ISSUE}`] })
+  @AlterTool('github', {
+    description: 'Declares the issue endpoint but reads its comments.',
+    input: repoInput,
+    scopes: ['repo'],
+    endpoints: [`GET ${ISSUE}`],
+  })
   async strayComments(ctx: AlterContext, input: RepoInput): Promise<string> {
     // A route the fake GitHub serves: without enforcement this request would succeed.
-    const res = await ctx.request('GET', `${ISSUE}/comments`, { pathParams: { owner: input.owner, repo: input.repo, number: String(input.number) } });
+    const res = await ctx.request('GET', `${ISSUE}/comments`, {
+      pathParams: { owner: input.owner, repo: input.repo, number: String(input.number) },
+    });
     return `status ${res.status}`;
   }
 }
@@ -44,12 +56,17 @@ class UndeclaredTools {
 
   @AlterTool('github', { description: 'Unlocks an issue (DELETE).', input: repoInput, scopes: ['repo'] })
   async unlockIssue(ctx: AlterContext, input: RepoInput): Promise<string> {
-    const res = await ctx.request('DELETE', `${ISSUE}/lock`, { pathParams: { owner: input.owner, repo: input.repo, number: String(input.number) } });
+    const res = await ctx.request('DELETE', `${ISSUE}/lock`, {
+      pathParams: { owner: input.owner, repo: input.repo, number: String(input.number) },
+    });
     return `status ${res.status}`;
   }
 }
 
-async function startStack(policy: PolicyOptions, modules: readonly object[] = [...GitHubTools, IssueReaderTools, UndeclaredTools]): Promise<PackStack> {
+async function startStack(
+  policy: PolicyOptions,
+  modules: readonly object[] = [...GitHubTools, IssueReaderTools, UndeclaredTools],
+): Promise<PackStack> {
   const stack = await startPackStack(['github'], modules as never, undefined, { policy });
   await stack.connect('github', githubManifest.allScopes);
   return stack;
@@ -121,7 +138,12 @@ describe('egress policies through the real stack (sandbox GitHub, SQLite vault, 
       const result = await stack.call('read_issue', { owner: 'alice', repo: 'hello-world' });
       expect(textOf(result)).toBe('status 200');
       expect(stack.sandbox.stats.apiRequests.total).toBe(before + 1);
-      expect(await lastRow(stack, 'read_issue')).toMatchObject({ decision: 'allow', policyRule: `endpoint GET ${ISSUE}`, status: 200, errorCode: null });
+      expect(await lastRow(stack, 'read_issue')).toMatchObject({
+        decision: 'allow',
+        policyRule: `endpoint GET ${ISSUE}`,
+        status: 200,
+        errorCode: null,
+      });
     });
 
     it('a tool calling outside its declared endpoints is refused before anything is sent, naming the tool, the path and the fix', async () => {
@@ -168,7 +190,9 @@ describe('egress policies through the real stack (sandbox GitHub, SQLite vault, 
   describe('a rate limit per user and tool', () => {
     let stack: PackStack;
     beforeAll(async () => {
-      stack = await start({ rules: [{ name: 'github-burst', match: { provider: 'github' }, rateLimit: { max: 2, perMs: 60_000, per: 'user+tool' } }] });
+      stack = await start({
+        rules: [{ name: 'github-burst', match: { provider: 'github' }, rateLimit: { max: 2, perMs: 60_000, per: 'user+tool' } }],
+      });
       await stack.connect('github', githubManifest.allScopes, 'bob');
     });
 
@@ -268,7 +292,8 @@ describe('egress policies through the real stack (sandbox GitHub, SQLite vault, 
       stack = await start({}, GitHubTools);
     });
 
-    const register = (module: object) => new AlterMCP(stack.vault, { defaultUser: USER }).register(new McpServer({ name: 'x', version: '1' }), [module as never]);
+    const register = (module: object) =>
+      new AlterMCP(stack.vault, { defaultUser: USER }).register(new McpServer({ name: 'x', version: '1' }), [module as never]);
     const registrationError = (module: object): ToolRegistrationError => {
       try {
         register(module);

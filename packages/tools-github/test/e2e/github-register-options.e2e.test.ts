@@ -27,7 +27,9 @@ describe('@alter/tools-github with register options', () => {
 
   it('lists exactly the selected tools under their registration prefixes', async () => {
     const names = (await stack.client.listTools()).tools.map((t) => t.name).sort();
-    const readOnlyRest = Object.keys(manifest.scopesByTool).filter((n) => !['create_issue', 'create_issue_comment', 'list_issues'].includes(n));
+    const readOnlyRest = Object.keys(manifest.scopesByTool).filter(
+      (n) => !['create_issue', 'create_issue_comment', 'list_issues'].includes(n),
+    );
     expect(readOnlyRest.length).toBeGreaterThan(0);
     expect(names).toEqual(['gh_list_issues', ...readOnlyRest.map((n) => `gh_ro_${n}`)].sort());
   });

@@ -1,15 +1,59 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { commentSchema, issueSchema, pickComment, pickIssue, pickPullRequest, pickRepo, pullRequestSchema, repoSchema } from '../../src/internal/github-shapes.js';
+import {
+  commentSchema,
+  issueSchema,
+  pickComment,
+  pickIssue,
+  pickPullRequest,
+  pickRepo,
+  pullRequestSchema,
+  repoSchema,
+} from '../../src/internal/github-shapes.js';
 
 // Whatever GitHub sends back, each tool's result must still match its declared output schema.
 const FIELDS = [
-  'id', 'name', 'full_name', 'owner', 'private', 'description', 'html_url', 'default_branch', 'fork', 'archived', 'language',
-  'stargazers_count', 'open_issues_count', 'updated_at', 'number', 'title', 'state', 'user', 'labels', 'assignees', 'comments',
-  'body', 'pull_request', 'created_at', 'draft', 'merged', 'mergeable', 'head', 'base', 'additions', 'deletions', 'changed_files',
-  'commits', 'review_comments', 'merged_at',
+  'id',
+  'name',
+  'full_name',
+  'owner',
+  'private',
+  'description',
+  'html_url',
+  'default_branch',
+  'fork',
+  'archived',
+  'language',
+  'stargazers_count',
+  'open_issues_count',
+  'updated_at',
+  'number',
+  'title',
+  'state',
+  'user',
+  'labels',
+  'assignees',
+  'comments',
+  'body',
+  'pull_request',
+  'created_at',
+  'draft',
+  'merged',
+  'mergeable',
+  'head',
+  'base',
+  'additions',
+  'deletions',
+  'changed_files',
+  'commits',
+  'review_comments',
+  'merged_at',
 ];
-const odd = fc.oneof(fc.anything(), fc.record({ login: fc.anything(), name: fc.anything(), ref: fc.anything(), sha: fc.anything() }), fc.array(fc.oneof(fc.anything(), fc.record({ login: fc.anything(), name: fc.anything() }))));
+const odd = fc.oneof(
+  fc.anything(),
+  fc.record({ login: fc.anything(), name: fc.anything(), ref: fc.anything(), sha: fc.anything() }),
+  fc.array(fc.oneof(fc.anything(), fc.record({ login: fc.anything(), name: fc.anything() }))),
+);
 const payload = fc.oneof(fc.dictionary(fc.constantFrom(...FIELDS), odd), fc.anything());
 
 describe('GitHub response pickers', () => {
@@ -30,7 +74,16 @@ describe('GitHub response pickers', () => {
   }
 
   it('pickIssue flags pull requests and flattens labels and assignees', () => {
-    expect(pickIssue({ number: 3, title: 'T', state: 'open', labels: [{ name: 'bug' }, 'docs', null], assignees: [{ login: 'bob' }, {}], pull_request: {} })).toMatchObject({
+    expect(
+      pickIssue({
+        number: 3,
+        title: 'T',
+        state: 'open',
+        labels: [{ name: 'bug' }, 'docs', null],
+        assignees: [{ login: 'bob' }, {}],
+        pull_request: {},
+      }),
+    ).toMatchObject({
       number: 3,
       labels: ['bug', 'docs'],
       assignees: ['bob'],

@@ -29,7 +29,12 @@ describe('send_email with requireApproval (form elicitation)', () => {
   let stack: SharedPackStack<ApprovingClient>;
 
   beforeAll(async () => {
-    stack = await startToolPackStack({ Client: ApprovingClient, InMemoryTransport, McpServer }, ['google'], [GmailTools], [{ requireApproval: ['send_email'] }]);
+    stack = await startToolPackStack(
+      { Client: ApprovingClient, InMemoryTransport, McpServer },
+      ['google'],
+      [GmailTools],
+      [{ requireApproval: ['send_email'] }],
+    );
     await stack.connect('google', googleManifest.allScopes);
   });
   beforeEach(() => {

@@ -1,5 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { CALENDAR_EVENTS, CALENDAR_READONLY, CalendarTools, GMAIL_READONLY, GmailTools, GoogleTools, googleManifest } from '@alter/tools-google';
+import {
+  CALENDAR_EVENTS,
+  CALENDAR_READONLY,
+  CalendarTools,
+  GMAIL_READONLY,
+  GmailTools,
+  GoogleTools,
+  googleManifest,
+} from '@alter/tools-google';
 import { AlterMCP } from '@alter/mcp';
 import { SandboxBrowser } from '@alter/testing';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -23,7 +31,6 @@ describe('@alter/tools-google through the real stack (sandbox, SQLite vault, Alt
     stack?.leaks.assertClean();
   });
 
-
   it('every tool declares the endpoints it calls (this suite runs with undeclared: "deny", so each call below stays inside them)', () => {
     expectToolsDeclareEndpoints(GoogleTools, Object.keys(googleManifest.scopesByTool));
   });
@@ -40,7 +47,7 @@ describe('@alter/tools-google through the real stack (sandbox, SQLite vault, Alt
     expect(tools.find((t) => t.name === 'search_emails')?.annotations).toMatchObject({ readOnlyHint: true });
   });
 
-  it('answers the first call with a Connect URL asking for exactly the tool\'s scope', async () => {
+  it("answers the first call with a Connect URL asking for exactly the tool's scope", async () => {
     const result = await stack.call('search_emails', { query: 'in:inbox' });
     expect(result.isError).toBe(true);
     const url = CONNECT_URL.exec(textOf(result))?.[0];
@@ -73,10 +80,10 @@ describe('@alter/tools-google through the real stack (sandbox, SQLite vault, Alt
     });
 
     it('search_emails returns sender, subject and snippet of the fake mailbox', async () => {
-      const out = await stack.callOk<{ messages: Array<{ id: string; from?: string; subject?: string; snippet?: string }>; resultSizeEstimate?: number }>(
-        'search_emails',
-        { query: 'subject:lunch', maxResults: 5 },
-      );
+      const out = await stack.callOk<{
+        messages: Array<{ id: string; from?: string; subject?: string; snippet?: string }>;
+        resultSizeEstimate?: number;
+      }>('search_emails', { query: 'subject:lunch', maxResults: 5 });
       expect(out.messages).toHaveLength(1);
       expect(out.messages[0]).toMatchObject({ subject: 'Lunch tomorrow?', snippet: expect.stringContaining('lunch') });
       expect(out.messages[0]?.from).toMatch(/Bob/);
@@ -84,18 +91,20 @@ describe('@alter/tools-google through the real stack (sandbox, SQLite vault, Alt
 
     it('get_email decodes the base64url text body', async () => {
       const { messages } = await stack.callOk<{ messages: Array<{ id: string }> }>('search_emails', { query: 'subject:quarterly' });
-      const out = await stack.callOk<{ body: string; bodyMimeType: string; subject: string; truncated: boolean }>('get_email', { id: messages[0]?.id });
+      const out = await stack.callOk<{ body: string; bodyMimeType: string; subject: string; truncated: boolean }>('get_email', {
+        id: messages[0]?.id,
+      });
       expect(out).toMatchObject({ subject: 'Quarterly report', bodyMimeType: 'text/plain', truncated: false });
       expect(out.body).toBe('The numbers are in the attached sheet. Let me know what you think.');
     });
 
-    it('get_email of an unknown id is an error result carrying Google\'s message', async () => {
+    it("get_email of an unknown id is an error result carrying Google's message", async () => {
       const result = await stack.call('get_email', { id: 'ffffffffffffffff' });
       expect(result.isError).toBe(true);
       expect(textOf(result)).toMatch(/404.*Requested entity was not found/);
     });
 
-    it('send_email sends an RFC 2822 message that lands in the recipient\'s fake mailbox', async () => {
+    it("send_email sends an RFC 2822 message that lands in the recipient's fake mailbox", async () => {
       const out = await stack.callOk<{ id: string; labelIds?: string[] }>('send_email', {
         to: ['bob@sandbox.test'],
         subject: 'Café at 3? ☕',
@@ -110,7 +119,9 @@ describe('@alter/tools-google through the real stack (sandbox, SQLite vault, Alt
       const decoded = subject.replace(/=\?UTF-8\?B\?([^?]+)\?=\s*/g, (_m, b: string) => Buffer.from(b, 'base64').toString('utf8'));
       expect(decoded).toBe('Café at 3? ☕');
       // And alice finds it in her own mailbox with search_emails / get_email.
-      const sent = await stack.callOk<{ messages: Array<{ id: string; subject?: string; to?: string }> }>('search_emails', { query: 'to:bob@sandbox.test' });
+      const sent = await stack.callOk<{ messages: Array<{ id: string; subject?: string; to?: string }> }>('search_emails', {
+        query: 'to:bob@sandbox.test',
+      });
       const mine = sent.messages.find((m) => m.id === out.id);
       expect(mine).toBeDefined();
       expect(mine?.to).toBe('bob@sandbox.test');
@@ -125,7 +136,10 @@ describe('@alter/tools-google through the real stack (sandbox, SQLite vault, Alt
     });
 
     it('summarize_inbox calls search_emails as a nested tool and the audit rows carry the chain', async () => {
-      const out = await stack.callOk<{ examined: number; summary: string; topSenders: Array<{ from: string; count: number }> }>('summarize_inbox', { maxMessages: 10 });
+      const out = await stack.callOk<{ examined: number; summary: string; topSenders: Array<{ from: string; count: number }> }>(
+        'summarize_inbox',
+        { maxMessages: 10 },
+      );
       expect(out.examined).toBeGreaterThanOrEqual(1);
       expect(out.summary).toMatch(/unread message/);
       await stack.vault.audit.flush();
@@ -150,9 +164,14 @@ describe('@alter/tools-google through the real stack (sandbox, SQLite vault, Alt
       expect(created).toMatchObject({ summary: 'Design review', start: { dateTime: start.toISOString() } });
       const upcoming = await stack.callOk<{ events: Array<{ id: string; attendees?: Array<{ email?: string }> }> }>('list_events', {});
       expect(upcoming.events.map((e) => e.id)).toContain(created.id);
-      expect(upcoming.events.find((e) => e.id === created.id)?.attendees).toEqual([{ email: 'bob@sandbox.test', responseStatus: 'needsAction' }]);
+      expect(upcoming.events.find((e) => e.id === created.id)?.attendees).toEqual([
+        { email: 'bob@sandbox.test', responseStatus: 'needsAction' },
+      ]);
       // The seeded January events are in the past: only a timeMin before them shows them.
-      const all = await stack.callOk<{ events: Array<{ summary?: string }> }>('list_events', { timeMin: '2026-01-01T00:00:00Z', maxResults: 50 });
+      const all = await stack.callOk<{ events: Array<{ summary?: string }> }>('list_events', {
+        timeMin: '2026-01-01T00:00:00Z',
+        maxResults: 50,
+      });
       expect(all.events.map((e) => e.summary)).toEqual(expect.arrayContaining(['Team standup', 'Planning', 'Design review']));
     });
 
@@ -170,10 +189,18 @@ describe('@alter/tools-google through the real stack (sandbox, SQLite vault, Alt
   // Direct vault requests declare their endpoints: this suite's vault denies undeclared requests.
   describe('the fake Google APIs check shapes and scopes like the real ones', () => {
     it('refuses messages.send without raw (400), and a calendar write with a read-only token (403)', async () => {
-      const noRaw = await stack.vault.request('google', 'POST', `${GMAIL}/messages/send`, { user: USER, endpoints: ['POST /gmail/v1/users/me/messages/send'], json: { message: 'hi' } });
+      const noRaw = await stack.vault.request('google', 'POST', `${GMAIL}/messages/send`, {
+        user: USER,
+        endpoints: ['POST /gmail/v1/users/me/messages/send'],
+        json: { message: 'hi' },
+      });
       expect(noRaw.status).toBe(400);
       expect(JSON.stringify(noRaw.data)).toMatch(/raw/);
-      const badTime = await stack.vault.request('google', 'POST', EVENTS, { user: USER, endpoints: ['POST /calendar/v3/calendars/primary/events'], json: { summary: 'x', start: { dateTime: 'tomorrow' }, end: { dateTime: 'later' } } });
+      const badTime = await stack.vault.request('google', 'POST', EVENTS, {
+        user: USER,
+        endpoints: ['POST /calendar/v3/calendars/primary/events'],
+        json: { summary: 'x', start: { dateTime: 'tomorrow' }, end: { dateTime: 'later' } },
+      });
       expect(badTime.status).toBe(400);
     });
 
@@ -189,7 +216,6 @@ describe('@alter/tools-google through the real stack (sandbox, SQLite vault, Alt
       expect(write.status).toBe(403);
       expect(JSON.stringify(write.data)).toMatch(/insufficient authentication scopes/);
     });
-
   });
 
   it('registers in part and with prefixed names (toolNamePrefix), calling through the same vault', async () => {

@@ -16,7 +16,12 @@ function parse(message: string): { headers: Map<string, string>; body: string } 
 
 describe('buildPlainTextMessage', () => {
   it('writes RFC 2822 headers with CRLF and an 8bit UTF-8 body', () => {
-    const text = buildPlainTextMessage({ to: ['a@example.com', 'b@example.com'], cc: ['c@example.com'], subject: 'Hello', body: 'Line 1\nLine 2 — ünïcode' });
+    const text = buildPlainTextMessage({
+      to: ['a@example.com', 'b@example.com'],
+      cc: ['c@example.com'],
+      subject: 'Hello',
+      body: 'Line 1\nLine 2 — ünïcode',
+    });
     expect(text).not.toMatch(/[^\r]\n/);
     const { headers, body } = parse(text);
     expect(headers.get('to')).toBe('a@example.com, b@example.com');
@@ -53,7 +58,9 @@ describe('buildPlainTextMessage', () => {
   });
 
   it('adds In-Reply-To and References for replies', () => {
-    const { headers } = parse(buildPlainTextMessage({ to: ['a@example.com'], subject: 'Re: x', body: 'ok', inReplyTo: '<abc@mail.example.com>' }));
+    const { headers } = parse(
+      buildPlainTextMessage({ to: ['a@example.com'], subject: 'Re: x', body: 'ok', inReplyTo: '<abc@mail.example.com>' }),
+    );
     expect(headers.get('in-reply-to')).toBe('<abc@mail.example.com>');
     expect(headers.get('references')).toBe('<abc@mail.example.com>');
   });

@@ -29,7 +29,12 @@ describe('post_message with requireApproval (form elicitation)', () => {
   let stack: SharedPackStack<ApprovingClient>;
 
   beforeAll(async () => {
-    stack = await startToolPackStack({ Client: ApprovingClient, InMemoryTransport, McpServer }, ['slack'], [SlackMessageTools], [{ requireApproval: ['post_message'] }]);
+    stack = await startToolPackStack(
+      { Client: ApprovingClient, InMemoryTransport, McpServer },
+      ['slack'],
+      [SlackMessageTools],
+      [{ requireApproval: ['post_message'] }],
+    );
     await stack.connect('slack', slackManifest.allScopes);
   });
   beforeEach(() => {

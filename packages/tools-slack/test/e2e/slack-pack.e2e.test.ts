@@ -15,7 +15,6 @@ describe('@alter/tools-slack through the real stack (sandbox, SQLite vault, Alte
     stack?.leaks.assertClean();
   });
 
-
   it('every tool declares the endpoints it calls (this suite runs with undeclared: "deny", so each call below stays inside them)', () => {
     expectToolsDeclareEndpoints(SlackTools, Object.keys(slackManifest.scopesByTool));
   });
@@ -24,7 +23,12 @@ describe('@alter/tools-slack through the real stack (sandbox, SQLite vault, Alte
     expectToolsMatchManifest(tools, slackManifest);
     for (const tool of tools) {
       const writes = tool.name === 'post_message';
-      expect(tool.annotations).toMatchObject({ readOnlyHint: !writes, destructiveHint: false, idempotentHint: !writes, openWorldHint: true });
+      expect(tool.annotations).toMatchObject({
+        readOnlyHint: !writes,
+        destructiveHint: false,
+        idempotentHint: !writes,
+        openWorldHint: true,
+      });
     }
   });
 
@@ -40,7 +44,9 @@ describe('@alter/tools-slack through the real stack (sandbox, SQLite vault, Alte
     });
 
     it('list_channels lists public channels only, with ids', async () => {
-      const out = await stack.callOk<{ channels: Array<{ id: string; name: string; isPrivate?: boolean; isMember?: boolean; numMembers?: number; purpose?: string }> }>('list_channels', {});
+      const out = await stack.callOk<{
+        channels: Array<{ id: string; name: string; isPrivate?: boolean; isMember?: boolean; numMembers?: number; purpose?: string }>;
+      }>('list_channels', {});
       expect(out.channels.map((c) => c.name)).toEqual(['general', 'random']);
       expect(out.channels[0]).toMatchObject({ id: 'C0GENERAL01', isPrivate: false, isMember: true, numMembers: 2 });
       const page = await stack.callOk<{ channels: unknown[]; nextCursor?: string }>('list_channels', { limit: 1 });
@@ -50,23 +56,36 @@ describe('@alter/tools-slack through the real stack (sandbox, SQLite vault, Alte
     });
 
     it('post_message posts as the user and read_channel_history reads it back, newest first', async () => {
-      const posted = await stack.callOk<{ channel: string; ts: string; text?: string }>('post_message', { channel: 'C0RANDOM001', text: 'Hello *world* from a tool' });
+      const posted = await stack.callOk<{ channel: string; ts: string; text?: string }>('post_message', {
+        channel: 'C0RANDOM001',
+        text: 'Hello *world* from a tool',
+      });
       expect(posted).toMatchObject({ channel: 'C0RANDOM001', text: 'Hello *world* from a tool' });
-      const reply = await stack.callOk<{ threadTs?: string }>('post_message', { channel: '#random', text: 'in thread', threadTs: posted.ts });
+      const reply = await stack.callOk<{ threadTs?: string }>('post_message', {
+        channel: '#random',
+        text: 'in thread',
+        threadTs: posted.ts,
+      });
       expect(reply.threadTs).toBe(posted.ts);
       const stored = stack.sandbox.fakes.slack.messages('C0RANDOM001');
       expect(stored.map((m) => m.text)).toEqual(['Hello *world* from a tool', 'in thread']);
       expect(stored[0]?.user).toBe(stack.sandbox.user(USER).slackId);
       expect(stored[1]?.thread_ts).toBe(posted.ts);
 
-      const history = await stack.callOk<{ messages: Array<{ ts: string; text: string; threadTs?: string }>; hasMore: boolean }>('read_channel_history', { channel: 'C0RANDOM001', limit: 1 });
+      const history = await stack.callOk<{ messages: Array<{ ts: string; text: string; threadTs?: string }>; hasMore: boolean }>(
+        'read_channel_history',
+        { channel: 'C0RANDOM001', limit: 1 },
+      );
       expect(history.messages.map((m) => m.text)).toEqual(['in thread']);
       expect(history.hasMore).toBe(true);
-      const since = await stack.callOk<{ messages: Array<{ text: string }> }>('read_channel_history', { channel: 'C0RANDOM001', oldest: posted.ts });
+      const since = await stack.callOk<{ messages: Array<{ text: string }> }>('read_channel_history', {
+        channel: 'C0RANDOM001',
+        oldest: posted.ts,
+      });
       expect(since.messages.map((m) => m.text)).toEqual(['in thread']);
     });
 
-    it('Slack\'s ok:false becomes an error result carrying its error code and a hint', async () => {
+    it("Slack's ok:false becomes an error result carrying its error code and a hint", async () => {
       const result = await stack.call('read_channel_history', { channel: 'C0NOPE00000' });
       expect(result.isError).toBe(true);
       expect(textOf(result)).toMatch(/channel_not_found/);
@@ -87,11 +106,20 @@ describe('@alter/tools-slack through the real stack (sandbox, SQLite vault, Alte
 
   describe('the fake Slack API checks shapes and scopes like the real one', () => {
     it('answers no_text for a post without text, and missing_scope (naming it) for a token without chat:write', async () => {
-      const noText = await stack.vault.request('slack', 'POST', 'https://slack.com/api/chat.postMessage', { user: USER, endpoints: ['POST /api/chat.postMessage'], json: { channel: 'C0RANDOM001' } });
+      const noText = await stack.vault.request('slack', 'POST', 'https://slack.com/api/chat.postMessage', {
+        user: USER,
+        endpoints: ['POST /api/chat.postMessage'],
+        json: { channel: 'C0RANDOM001' },
+      });
       expect(noText.json()).toMatchObject({ ok: false, error: 'no_text' });
       await stack.connect('slack', ['channels:read'], 'bob');
       // The raw answer (by default the vault raises ScopeReauthRequiredError naming chat:write).
-      const denied = await stack.vault.request('slack', 'POST', 'https://slack.com/api/chat.postMessage', { user: 'bob', endpoints: ['POST /api/chat.postMessage'], json: { channel: 'C0RANDOM001', text: 'hi' }, scopeErrors: 'return' });
+      const denied = await stack.vault.request('slack', 'POST', 'https://slack.com/api/chat.postMessage', {
+        user: 'bob',
+        endpoints: ['POST /api/chat.postMessage'],
+        json: { channel: 'C0RANDOM001', text: 'hi' },
+        scopeErrors: 'return',
+      });
       expect(denied.json()).toMatchObject({ ok: false, error: 'missing_scope', needed: SLACK_CHAT_WRITE });
     });
   });

@@ -41,7 +41,10 @@ export class ApprovalLedger {
   constructor(options: ApprovalOptions | undefined) {
     const ttl = options?.ttlMs ?? DEFAULT_APPROVAL_TTL_MS;
     if (!Number.isInteger(ttl) || ttl <= 0 || ttl > MAX_APPROVAL_TTL_MS) {
-      throw new InvalidArgumentError('options.approvals.ttlMs', `must be a whole number of milliseconds between 1 and ${MAX_APPROVAL_TTL_MS} (24 h); the default is ${DEFAULT_APPROVAL_TTL_MS} (5 minutes).`);
+      throw new InvalidArgumentError(
+        'options.approvals.ttlMs',
+        `must be a whole number of milliseconds between 1 and ${MAX_APPROVAL_TTL_MS} (24 h); the default is ${DEFAULT_APPROVAL_TTL_MS} (5 minutes).`,
+      );
     }
     this.#ttlMs = ttl;
   }
@@ -59,9 +62,20 @@ export class ApprovalLedger {
       hash: requestHash(subject.method, subject.url, subject.body),
       expiresAt: new Date(Date.now() + this.#ttlMs),
     });
-    const refuse = (reason: ConstructorParameters<typeof ApprovalRefusedError>[0]['reason'], audit: ApprovalAudit | null = null, cause?: unknown): ApprovalResult => ({
+    const refuse = (
+      reason: ConstructorParameters<typeof ApprovalRefusedError>[0]['reason'],
+      audit: ApprovalAudit | null = null,
+      cause?: unknown,
+    ): ApprovalResult => ({
       audit,
-      refusal: new ApprovalRefusedError({ provider: subject.provider, tool: subject.tool, method: subject.method, url: subject.auditUrl, reason, cause }),
+      refusal: new ApprovalRefusedError({
+        provider: subject.provider,
+        tool: subject.tool,
+        method: subject.method,
+        url: subject.auditUrl,
+        reason,
+        cause,
+      }),
     });
     let answer: ApprovalAnswer;
     try {

@@ -39,13 +39,17 @@ function isSecretKey(key: string): boolean {
 function redactJson(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(redactJson);
   if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, isSecretKey(k) ? REDACTED : redactJson(v)]));
+    return Object.fromEntries(
+      Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, isSecretKey(k) ? REDACTED : redactJson(v)]),
+    );
   }
   return value;
 }
 
 function cap(text: string): string {
-  return text.length <= SUMMARY_MAX_CHARS ? text : `${text.slice(0, SUMMARY_MAX_CHARS)}… (${text.length - SUMMARY_MAX_CHARS} more characters)`;
+  return text.length <= SUMMARY_MAX_CHARS
+    ? text
+    : `${text.slice(0, SUMMARY_MAX_CHARS)}… (${text.length - SUMMARY_MAX_CHARS} more characters)`;
 }
 
 /**

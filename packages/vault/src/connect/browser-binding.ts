@@ -47,7 +47,13 @@ export function bindingHash(secret: string): string {
 export function bindingSetCookie(sessionId: string, secret: string, baseUrl: string, maxAgeSec: number): string {
   const base = new URL(baseUrl);
   const path = `${base.pathname.replace(/\/+$/, '')}/connect/`;
-  const parts = [`${bindingCookieName(sessionId)}=${secret}`, `Path=${path}`, 'HttpOnly', 'SameSite=Lax', `Max-Age=${Math.max(1, Math.ceil(maxAgeSec))}`];
+  const parts = [
+    `${bindingCookieName(sessionId)}=${secret}`,
+    `Path=${path}`,
+    'HttpOnly',
+    'SameSite=Lax',
+    `Max-Age=${Math.max(1, Math.ceil(maxAgeSec))}`,
+  ];
   if (base.protocol === 'https:') parts.push('Secure');
   return parts.join('; ');
 }

@@ -25,7 +25,8 @@ export class ConnectBaseUrl {
 
   /** See `ConnectManager.useBaseUrl`. */
   adopt(url: string, force: boolean): () => void {
-    if (typeof url !== 'string' || !URL.canParse(url)) throw new InvalidArgumentError('url', 'must be an absolute http(s) URL, e.g. "http://127.0.0.1:8080".');
+    if (typeof url !== 'string' || !URL.canParse(url))
+      throw new InvalidArgumentError('url', 'must be an absolute http(s) URL, e.g. "http://127.0.0.1:8080".');
     const parsed = new URL(url);
     if ((parsed.protocol !== 'http:' && parsed.protocol !== 'https:') || parsed.search !== '' || parsed.hash !== '' || url.includes('#')) {
       throw new InvalidArgumentError('url', 'must be an absolute http(s) URL without query or fragment, e.g. "http://127.0.0.1:8080".');
@@ -34,7 +35,9 @@ export class ConnectBaseUrl {
     const current = this.#adopted ?? this.#configured;
     if (current !== undefined && current !== normalized && !force) {
       const what = this.#adopted !== undefined ? 'was already adopted' : 'is configured (connect.baseUrl)';
-      throw new VaultConfigError(`Connect base URL ${current} ${what}; useBaseUrl("${normalized}") does not replace it. Pass { force: true } to replace it in this process.`);
+      throw new VaultConfigError(
+        `Connect base URL ${current} ${what}; useBaseUrl("${normalized}") does not replace it. Pass { force: true } to replace it in this process.`,
+      );
     }
     this.#adopted = normalized;
     this.#logger.debug('connect: base URL adopted', { baseUrl: normalized });

@@ -20,7 +20,14 @@ import {
 } from './browser-binding.js';
 import type { ConnectDeps } from './connect-deps.js';
 import { type ConnectPage, PAGES, sendInterstitial, sendPage, sendRedirect } from './connect-pages.js';
-import { type ConnectFlow, type ConnectSessionRecord, MAX_OPEN_FLOWS, effectiveStatus, isPastExpiry, toResult } from './connect-session-record.js';
+import {
+  type ConnectFlow,
+  type ConnectSessionRecord,
+  MAX_OPEN_FLOWS,
+  effectiveStatus,
+  isPastExpiry,
+  toResult,
+} from './connect-session-record.js';
 import { type ConnectSessionStore, errorCode, shortId } from './connect-session-store.js';
 import { GrantsPageHandler } from './grants-page.js';
 import { failureReturnUrl, returnReason } from './return-to.js';
@@ -108,11 +115,21 @@ export class ConnectHttpHandler {
       res.end();
       return;
     }
-    const work = target === 'callback' ? this.#callback(req, url.searchParams, res) : isPost ? this.#confirm(req, target, res) : this.#start(req, target, res);
+    const work =
+      target === 'callback'
+        ? this.#callback(req, url.searchParams, res)
+        : isPost
+          ? this.#confirm(req, target, res)
+          : this.#start(req, target, res);
     work.catch((err: unknown) => {
       this.#deps.logger.error('connect: request failed', { error: errorCode(err) });
       if (!res.headersSent) {
-        sendPage(res, { status: 500, title: 'Connect failed', message: 'Something went wrong on our side. Ask the app for a new link and try again.', code: 'internal_error' });
+        sendPage(res, {
+          status: 500,
+          title: 'Connect failed',
+          message: 'Something went wrong on our side. Ask the app for a new link and try again.',
+          code: 'internal_error',
+        });
       } else {
         res.end();
       }
@@ -129,7 +146,13 @@ export class ConnectHttpHandler {
     }
     this.#grantsPage.handle(req, id, res).catch((err: unknown) => {
       this.#deps.logger.error('connect: grants page request failed', { error: errorCode(err) });
-      if (!res.headersSent) sendPage(res, { status: 500, title: 'Something went wrong', message: 'Something went wrong on our side; nothing was changed. Try again later.', code: 'internal_error' });
+      if (!res.headersSent)
+        sendPage(res, {
+          status: 500,
+          title: 'Something went wrong',
+          message: 'Something went wrong on our side; nothing was changed. Try again later.',
+          code: 'internal_error',
+        });
       else res.end();
     });
   }
@@ -141,11 +164,15 @@ export class ConnectHttpHandler {
     if (!record) return sendPage(res, PAGES.unknown);
     const blocked = this.#terminalPage(record);
     if (blocked) {
-      const ended = record.status === 'pending' ? ((await this.#sessions.expire(record.id)) ?? (await this.#sessions.load(record.id)) ?? record) : record;
+      const ended =
+        record.status === 'pending'
+          ? ((await this.#sessions.expire(record.id)) ?? (await this.#sessions.load(record.id)) ?? record)
+          : record;
       // The link itself identifies the session (it is what started the flow), so a failed or
       // expired session with a returnTo sends its holder back there with the reason — but only a
       // bearer link, or the browser the session is bound to: a stranger learns nothing.
-      if ((record.bind === undefined || isBoundBrowser(record, readBrowserSecret(req, record.id))) && this.#returnWithError(res, ended)) return;
+      if ((record.bind === undefined || isBoundBrowser(record, readBrowserSecret(req, record.id))) && this.#returnWithError(res, ended))
+        return;
       return sendPage(res, blocked);
     }
     const secret = readBrowserSecret(req, record.id);
@@ -194,7 +221,12 @@ export class ConnectHttpHandler {
     if (!record) return sendPage(res, PAGES.unknown);
     if (record.bind !== 'confirm') {
       res.setHeader('allow', 'GET');
-      return sendPage(res, { status: 405, title: 'Method not allowed', message: 'Open this link in a browser.', code: 'method_not_allowed' });
+      return sendPage(res, {
+        status: 405,
+        title: 'Method not allowed',
+        message: 'Open this link in a browser.',
+        code: 'method_not_allowed',
+      });
     }
     const blocked = this.#terminalPage(record);
     if (blocked) return sendPage(res, blocked);
@@ -215,9 +247,15 @@ export class ConnectHttpHandler {
     });
     if (!bound) {
       const latest = await this.#sessions.load(record.id);
-      return latest && latest.status !== 'pending' ? sendPage(res, this.#terminalPage(latest) ?? PAGES.used) : this.#refuseBrowser(res, record, 'link');
+      return latest && latest.status !== 'pending'
+        ? sendPage(res, this.#terminalPage(latest) ?? PAGES.used)
+        : this.#refuseBrowser(res, record, 'link');
     }
-    this.#deps.logger.info('connect: link confirmed in a browser', { session: shortId(record.id), user: record.user ?? null, switchAccount: bound.switchAccount === true });
+    this.#deps.logger.info('connect: link confirmed in a browser', {
+      session: shortId(record.id),
+      user: record.user ?? null,
+      switchAccount: bound.switchAccount === true,
+    });
     const location = await this.#beginStep(bound);
     if (!location) return sendPage(res, PAGES.used);
     sendRedirect(res, location, 303);
@@ -232,12 +270,18 @@ export class ConnectHttpHandler {
     if (check === undefined || record.user === undefined || !check.appliesTo(record.user)) return undefined;
     const signedIn = await check.hook(req);
     if (typeof signedIn === 'string' && sameString(signedIn, record.user)) return undefined;
-    this.#deps.logger.warn('connect: link opened in a browser not signed in as its user', { session: shortId(record.id), signedIn: signedIn !== undefined });
+    this.#deps.logger.warn('connect: link opened in a browser not signed in as its user', {
+      session: shortId(record.id),
+      signedIn: signedIn !== undefined,
+    });
     return PAGES.signInRequired(record.user);
   }
 
   #refuseBrowser(res: ServerResponse, record: ConnectSessionRecord, where: 'link' | 'callback'): void {
-    this.#deps.logger.warn(`connect: ${where} opened in a browser the session is not bound to`, { session: shortId(record.id), bind: record.bind ?? null });
+    this.#deps.logger.warn(`connect: ${where} opened in a browser the session is not bound to`, {
+      session: shortId(record.id),
+      bind: record.bind ?? null,
+    });
     sendPage(res, PAGES.wrongBrowser);
   }
 
@@ -251,7 +295,9 @@ export class ConnectHttpHandler {
     const client = this.#client(provider);
     const state = `${record.id}.${randomBytes(24).toString('base64url')}`;
     const request = await client.createAuthorizationRequest({ redirectUri: `${baseUrl}/connect/callback`, scopes: step.scopes, state });
-    const secrets = this.#deps.seal(JSON.stringify({ codeVerifier: request.codeVerifier, ...(request.nonce ? { nonce: request.nonce } : {}) }));
+    const secrets = this.#deps.seal(
+      JSON.stringify({ codeVerifier: request.codeVerifier, ...(request.nonce ? { nonce: request.nonce } : {}) }),
+    );
     const flow: ConnectFlow = { provider: step.id, state, redirectUri: request.redirectUri, scopes: request.scopes, secrets };
     const saved = await this.#sessions.mutate(record.id, (current) => {
       if (current.status !== 'pending' || current.step !== record.step || current.exchanging) return undefined;
@@ -287,14 +333,22 @@ export class ConnectHttpHandler {
     }
     if (record.exchanging) return sendPage(res, PAGES.used); // a replay of a callback being handled
     if (!flow) {
-      await this.#sessions.fail(record.id, 'state_mismatch', 'The sign-in response did not match this Connect session (a wrong or replayed link).');
+      await this.#sessions.fail(
+        record.id,
+        'state_mismatch',
+        'The sign-in response did not match this Connect session (a wrong or replayed link).',
+      );
       return sendPage(res, PAGES.badState);
     }
     if (record.bind !== undefined && !isBoundBrowser(record, readBrowserSecret(req, record.id))) {
       // The provider sent someone's login back to a browser that is not the session's (a forwarded
       // authorization URL): the code is never exchanged, and the session is over — its state
       // leaked. No redirect to returnTo: this browser is not the one waiting there.
-      await this.#sessions.fail(record.id, 'wrong_browser', 'The sign-in came back to a browser this Connect session is not bound to; nothing was connected.');
+      await this.#sessions.fail(
+        record.id,
+        'wrong_browser',
+        'The sign-in came back to a browser this Connect session is not bound to; nothing was connected.',
+      );
       return this.#refuseBrowser(res, record, 'callback');
     }
     // Claim the step: the compare-and-set makes the state single-use across processes.
@@ -314,7 +368,10 @@ export class ConnectHttpHandler {
       if (claimed.returnTo && !res.headersSent) {
         const latest = await this.#sessions.load(record.id).catch(() => undefined);
         if (latest && this.#returnWithError(res, latest)) {
-          this.#deps.logger.error('connect: callback failed; the browser went back to returnTo with the error', { session: shortId(record.id), error: errorCode(err) });
+          this.#deps.logger.error('connect: callback failed; the browser went back to returnTo with the error', {
+            session: shortId(record.id),
+            error: errorCode(err),
+          });
           return;
         }
       }
@@ -333,7 +390,9 @@ export class ConnectHttpHandler {
       await this.#sessions.fail(
         record.id,
         denied ? 'denied' : 'provider_error',
-        denied ? `Access to ${provider.displayName} was denied.` : `${provider.displayName} reported an error (${safeToken(providerError)}).`,
+        denied
+          ? `Access to ${provider.displayName} was denied.`
+          : `${provider.displayName} reported an error (${safeToken(providerError)}).`,
       );
       return this.#endVerified(res, record.id, denied ? PAGES.denied(provider.displayName) : PAGES.providerError(provider.displayName));
     }
@@ -352,22 +411,39 @@ export class ConnectHttpHandler {
     } catch (err) {
       const reason = err instanceof ConnectSessionError ? err.reason : 'provider_error';
       const message = err instanceof ConnectSessionError ? err.message : `Connecting ${provider.displayName} failed.`;
-      this.#deps.logger.warn('connect: code exchange failed', { session: shortId(record.id), provider: provider.id, reason, error: errorCode(err) });
+      this.#deps.logger.warn('connect: code exchange failed', {
+        session: shortId(record.id),
+        provider: provider.id,
+        reason,
+        error: errorCode(err),
+      });
       await this.#sessions.fail(record.id, reason, message);
-      return this.#endVerified(res, record.id, reason === 'denied' ? PAGES.denied(provider.displayName) : PAGES.providerError(provider.displayName));
+      return this.#endVerified(
+        res,
+        record.id,
+        reason === 'denied' ? PAGES.denied(provider.displayName) : PAGES.providerError(provider.displayName),
+      );
     }
 
     const identity = exchanged.identity;
     const user = claimed.user ?? claimed.resolvedUser ?? (identity ? identityUser(provider.id, identity) : undefined);
     if (!user) {
-      await this.#sessions.fail(record.id, 'provider_error', `${provider.displayName} did not say who logged in, and the session names no user.`);
+      await this.#sessions.fail(
+        record.id,
+        'provider_error',
+        `${provider.displayName} did not say who logged in, and the session names no user.`,
+      );
       return this.#endVerified(res, record.id, PAGES.providerError(provider.displayName));
     }
     const account = identity ? accountOf(identity) : '';
     const expected = record.providers[record.step]?.expectAccounts;
     if (expected?.length && !record.switchAccount && !expected.includes(account)) {
       // A re-authorization came back as another account: keep the grant the user had, write nothing.
-      this.#deps.logger.warn('connect: re-authorization came back with a different account; nothing stored', { session: shortId(record.id), provider: provider.id, user });
+      this.#deps.logger.warn('connect: re-authorization came back with a different account; nothing stored', {
+        session: shortId(record.id),
+        provider: provider.id,
+        user,
+      });
       await this.#sessions.fail(
         record.id,
         'account_mismatch',
@@ -394,7 +470,13 @@ export class ConnectHttpHandler {
       const { exchanging: _exchanging, ...rest } = current;
       const grants = [
         ...current.grants,
-        { provider: provider.id, grantId: grant.id, account, scopes: [...exchanged.scopes], ...(missingScopes.length ? { missingScopes } : {}) },
+        {
+          provider: provider.id,
+          grantId: grant.id,
+          account,
+          scopes: [...exchanged.scopes],
+          ...(missingScopes.length ? { missingScopes } : {}),
+        },
       ];
       const next: ConnectSessionRecord = {
         ...rest,
@@ -410,7 +492,13 @@ export class ConnectHttpHandler {
       this.#deps.logger.warn('connect: session ended while its callback was being handled', { session: shortId(record.id) });
       return this.#endVerified(res, record.id);
     }
-    this.#deps.logger.info('connect: grant stored', { session: shortId(record.id), provider: provider.id, user, account, scopes: exchanged.scopes });
+    this.#deps.logger.info('connect: grant stored', {
+      session: shortId(record.id),
+      provider: provider.id,
+      user,
+      account,
+      scopes: exchanged.scopes,
+    });
     if (updated.status === 'complete') {
       this.#sessions.emit(updated);
       if (updated.returnTo) return sendRedirect(res, updated.returnTo);
@@ -478,7 +566,10 @@ export class ConnectHttpHandler {
 export async function readForm(req: IncomingMessage): Promise<URLSearchParams | undefined> {
   // Only a form counts (what the interstitial posts); a JSON body is refused even when an app's
   // body parser already turned it into an object.
-  const type = String(req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  const type = String(req.headers['content-type'] ?? '')
+    .split(';')[0]!
+    .trim()
+    .toLowerCase();
   if (type !== 'application/x-www-form-urlencoded') return undefined;
   const parsed = (req as IncomingMessage & { body?: unknown }).body;
   if (parsed !== null && typeof parsed === 'object' && !Buffer.isBuffer(parsed)) {

@@ -102,7 +102,12 @@ export class ConnectManager {
     this.#feed = new ConnectCompletionFeed(deps.signals, deps.logger);
     this.#sessions = new ConnectSessionStore(deps, this.#feed);
     this.#base = new ConnectBaseUrl(deps.options.baseUrl, deps.logger);
-    this.#http = new ConnectHttpHandler({ deps, sessions: this.#sessions, baseUrl: () => this.baseUrl, browserUser: () => this.#browserUser });
+    this.#http = new ConnectHttpHandler({
+      deps,
+      sessions: this.#sessions,
+      baseUrl: () => this.baseUrl,
+      browserUser: () => this.#browserUser,
+    });
   }
 
   /**
@@ -154,7 +159,8 @@ export class ConnectManager {
    */
   useBrowserUser(hook: ConnectBrowserUser, options: { readonly appliesTo?: (user: string) => boolean } = {}): () => void {
     if (typeof hook !== 'function') throw new InvalidArgumentError('hook', 'must be a function (req) => user id | undefined.');
-    if (options.appliesTo !== undefined && typeof options.appliesTo !== 'function') throw new InvalidArgumentError('options.appliesTo', 'must be a function (user) => boolean.');
+    if (options.appliesTo !== undefined && typeof options.appliesTo !== 'function')
+      throw new InvalidArgumentError('options.appliesTo', 'must be a function (user) => boolean.');
     const installed: BrowserUserCheck = { hook, appliesTo: options.appliesTo ?? (() => true) };
     this.#browserUser = installed;
     return () => {
@@ -174,13 +180,19 @@ export class ConnectManager {
    */
   async createSession(input: CreateConnectSessionInput): Promise<ConnectSession> {
     if (input === null || typeof input !== 'object') {
-      throw new InvalidArgumentError('input', 'createSession() needs { providers: { <provider id>: [scopes] }, user?, returnTo?, ttlSec? }.');
+      throw new InvalidArgumentError(
+        'input',
+        'createSession() needs { providers: { <provider id>: [scopes] }, user?, returnTo?, ttlSec? }.',
+      );
     }
     if (input.user !== undefined && (typeof input.user !== 'string' || input.user.trim() === '')) {
       throw new InvalidArgumentError('user', 'must be a non-empty string, or omitted to let the first provider login decide.');
     }
     if (input.providers === null || typeof input.providers !== 'object' || Object.keys(input.providers).length === 0) {
-      throw new InvalidArgumentError('providers', 'name at least one provider and its scopes, e.g. { google: ["https://www.googleapis.com/auth/calendar.readonly"] }.');
+      throw new InvalidArgumentError(
+        'providers',
+        'name at least one provider and its scopes, e.g. { google: ["https://www.googleapis.com/auth/calendar.readonly"] }.',
+      );
     }
     const steps = Object.entries(input.providers).map(([id, scopes]) => {
       if (!Array.isArray(scopes) || scopes.some((s) => typeof s !== 'string' || s.trim() === '')) {
@@ -190,14 +202,21 @@ export class ConnectManager {
       return { id: provider.id, scopes: normalizeProviderScopes(provider, scopes, `providers.${id}`), provider };
     });
     const first = steps[0]!;
-    if (input.user === undefined && first.provider.identity === undefined && !first.scopes.concat(first.provider.defaultScopes).includes('openid')) {
+    if (
+      input.user === undefined &&
+      first.provider.identity === undefined &&
+      !first.scopes.concat(first.provider.defaultScopes).includes('openid')
+    ) {
       throw new InvalidArgumentError(
         'user',
         `is required: provider "${first.id}" has no identity source (id_token, userinfo or a function), so the login cannot name the user. Pass { user } or configure the provider's identity.`,
       );
     }
     if (input.bind !== undefined && input.bind !== 'cookie' && input.bind !== 'confirm') {
-      throw new InvalidArgumentError('bind', 'must be "confirm" (an interstitial binds the browser that confirms) or "cookie" (bound to the browser you send session.bindingCookie to), or omitted.');
+      throw new InvalidArgumentError(
+        'bind',
+        'must be "confirm" (an interstitial binds the browser that confirms) or "cookie" (bound to the browser you send session.bindingCookie to), or omitted.',
+      );
     }
     if (input.returnTo !== undefined && !isSafeReturnTo(input.returnTo)) {
       throw new InvalidArgumentError('returnTo', 'must be an absolute http(s) URL or a path starting with "/".');
@@ -219,7 +238,8 @@ export class ConnectManager {
     for (const { id: providerId, scopes } of steps) {
       // A confirm link for a user who already has grants at the provider is a re-authorization:
       // the login must come back as one of those accounts unless the user chooses to switch.
-      const existing = input.user !== undefined ? await this.#deps.store.listGrants({ user: input.user, provider: providerId, includeRevoked: true }) : [];
+      const existing =
+        input.user !== undefined ? await this.#deps.store.listGrants({ user: input.user, provider: providerId, includeRevoked: true }) : [];
       const expectAccounts = input.bind === 'confirm' ? [...new Set(existing.map((g) => g.account))].sort() : [];
       // Incremental authorization: ask for what the user's active grants already hold plus what is
       // missing, so approving one tool's scopes never drops another tool's (providers that replace
@@ -244,9 +264,15 @@ export class ConnectManager {
       grants: [],
       baseUrl,
     };
-    if (!(await this.#sessions.create(record))) throw new ConnectSessionError('used', 'A Connect session id collided; create the session again.');
+    if (!(await this.#sessions.create(record)))
+      throw new ConnectSessionError('used', 'A Connect session id collided; create the session again.');
     this.#deps.sessionStarted?.();
-    this.#deps.logger.debug('connect: session created', { session: shortId(id), providers: steps.map((s) => s.id), user: input.user ?? null, bind: input.bind ?? null });
+    this.#deps.logger.debug('connect: session created', {
+      session: shortId(id),
+      providers: steps.map((s) => s.id),
+      user: input.user ?? null,
+      bind: input.bind ?? null,
+    });
     return {
       id,
       url: `${baseUrl}/connect/${id}`,
@@ -273,16 +299,28 @@ export class ConnectManager {
     }
     const ttlSec = input.ttlSec ?? DEFAULT_GRANTS_LINK_TTL_SEC;
     if (typeof ttlSec !== 'number' || !Number.isFinite(ttlSec) || ttlSec <= 0 || ttlSec > MAX_TTL_SEC) {
-      throw new InvalidArgumentError('ttlSec', `must be a number of seconds between 1 and ${MAX_TTL_SEC} (default ${DEFAULT_GRANTS_LINK_TTL_SEC}).`);
+      throw new InvalidArgumentError(
+        'ttlSec',
+        `must be a number of seconds between 1 and ${MAX_TTL_SEC} (default ${DEFAULT_GRANTS_LINK_TTL_SEC}).`,
+      );
     }
     const baseUrl = this.baseUrl;
     if (!baseUrl) {
-      throw new VaultConfigError('Connect has no base URL: set `connect: { baseUrl }` or call `await vault.connect.listen()` before creating a grants link.');
+      throw new VaultConfigError(
+        'Connect has no base URL: set `connect: { baseUrl }` or call `await vault.connect.listen()` before creating a grants link.',
+      );
     }
     await this.#deps.ready?.();
     const id = randomBytes(SESSION_ID_BYTES).toString('base64url');
     const now = Date.now();
-    const record: GrantsLinkRecord = { v: 1, id, user: input.user, createdAt: new Date(now).toISOString(), expiresAt: new Date(now + ttlSec * 1000).toISOString(), baseUrl };
+    const record: GrantsLinkRecord = {
+      v: 1,
+      id,
+      user: input.user,
+      createdAt: new Date(now).toISOString(),
+      expiresAt: new Date(now + ttlSec * 1000).toISOString(),
+      baseUrl,
+    };
     if (!(await this.#deps.store.kvCompareAndSet(GRANTS_LINK_KV_NAMESPACE, id, 0, JSON.stringify(record), grantsLinkKvExpiry(record)))) {
       throw new ConnectSessionError('used', 'A grants link id collided; create the link again.');
     }
@@ -385,7 +423,10 @@ export class ConnectManager {
       options.signal?.addEventListener('abort', onAbort, { once: true });
       if (options.timeoutMs !== undefined) {
         timeoutTimer = setTimeout(
-          () => settle(() => reject(new ConnectSessionError('timeout', `Connect session ${shortId(id)}… is still pending after ${options.timeoutMs} ms.`))),
+          () =>
+            settle(() =>
+              reject(new ConnectSessionError('timeout', `Connect session ${shortId(id)}… is still pending after ${options.timeoutMs} ms.`)),
+            ),
           options.timeoutMs,
         );
       }
@@ -430,7 +471,8 @@ export class ConnectManager {
     if (this.#server) throw new VaultConfigError('vault.connect.listen() was already called; call vault.connect.close() first.');
     const host = options.host ?? '127.0.0.1';
     const port = options.port ?? 0;
-    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError('port', 'must be an integer between 0 and 65535.');
+    if (!Number.isInteger(port) || port < 0 || port > 65535)
+      throw new InvalidArgumentError('port', 'must be an integer between 0 and 65535.');
     const server = createServer(this.handler());
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

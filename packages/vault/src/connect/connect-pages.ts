@@ -34,7 +34,10 @@ export function sendHtml(res: ServerResponse, status: number, title: string, bod
   res.statusCode = status;
   res.setHeader('content-type', 'text/html; charset=utf-8');
   res.setHeader('cache-control', 'no-store');
-  res.setHeader('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
+  res.setHeader(
+    'content-security-policy',
+    "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+  );
   res.setHeader('x-frame-options', 'DENY');
   res.setHeader('referrer-policy', 'no-referrer');
   res.setHeader('x-content-type-options', 'nosniff');
@@ -48,7 +51,11 @@ export interface InterstitialInput {
   readonly app: string;
   /** The user the grant will belong to. */
   readonly user: string | undefined;
-  readonly providers: ReadonlyArray<{ readonly name: string; readonly scopes: readonly string[]; readonly currentAccounts?: readonly string[] }>;
+  readonly providers: ReadonlyArray<{
+    readonly name: string;
+    readonly scopes: readonly string[];
+    readonly currentAccounts?: readonly string[];
+  }>;
   readonly csrf: string;
 }
 
@@ -93,14 +100,35 @@ export function sendRedirect(res: ServerResponse, location: string, status: 302 
 /** The pages Connect ends on (titles and messages are ours; the code is stable). */
 export const PAGES = {
   done: { status: 200, title: 'Connected', message: 'All done. You can close this tab and return to your app.', code: 'complete' },
-  unknown: { status: 404, title: 'Link not found', message: 'This Connect link is unknown or has been cleaned up. Ask the app for a new link.', code: 'unknown_session' },
-  used: { status: 400, title: 'Link already used', message: 'This Connect link has already been used. Ask the app for a new link.', code: 'session_used' },
-  expired: { status: 400, title: 'Link expired', message: 'This Connect link has expired. Ask the app for a new link.', code: 'session_expired' },
-  failed: { status: 400, title: 'Connection failed', message: 'This Connect attempt failed earlier. Ask the app for a new link.', code: 'session_failed' },
+  unknown: {
+    status: 404,
+    title: 'Link not found',
+    message: 'This Connect link is unknown or has been cleaned up. Ask the app for a new link.',
+    code: 'unknown_session',
+  },
+  used: {
+    status: 400,
+    title: 'Link already used',
+    message: 'This Connect link has already been used. Ask the app for a new link.',
+    code: 'session_used',
+  },
+  expired: {
+    status: 400,
+    title: 'Link expired',
+    message: 'This Connect link has expired. Ask the app for a new link.',
+    code: 'session_expired',
+  },
+  failed: {
+    status: 400,
+    title: 'Connection failed',
+    message: 'This Connect attempt failed earlier. Ask the app for a new link.',
+    code: 'session_failed',
+  },
   badState: {
     status: 400,
     title: 'Invalid sign-in response',
-    message: 'The sign-in response did not match a Connect session (a wrong, old or replayed link). Nothing was connected. Ask the app for a new link.',
+    message:
+      'The sign-in response did not match a Connect session (a wrong, old or replayed link). Nothing was connected. Ask the app for a new link.',
     code: 'state_mismatch',
   },
   wrongBrowser: {
@@ -113,7 +141,8 @@ export const PAGES = {
   csrf: {
     status: 403,
     title: 'Request refused',
-    message: 'The confirmation did not come from this Connect page (missing or wrong form token). Nothing was connected. Open the link again and confirm there.',
+    message:
+      'The confirmation did not come from this Connect page (missing or wrong form token). Nothing was connected. Open the link again and confirm there.',
     code: 'csrf',
   },
   signInRequired: (user: string): ConnectPage => ({

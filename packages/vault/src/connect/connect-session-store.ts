@@ -9,7 +9,15 @@ import { EventEmitter } from 'node:events';
 import { ConnectSessionError } from '../errors.js';
 import type { ConnectCompletionFeed } from './connect-completion-feed.js';
 import type { ConnectDeps } from './connect-deps.js';
-import { CONNECT_KV_NAMESPACE, type ConnectSessionRecord, finish, isPastExpiry, kvExpiry, parseRecord, toResult } from './connect-session-record.js';
+import {
+  CONNECT_KV_NAMESPACE,
+  type ConnectSessionRecord,
+  finish,
+  isPastExpiry,
+  kvExpiry,
+  parseRecord,
+  toResult,
+} from './connect-session-record.js';
 import type { ConnectResult } from './connect-types.js';
 
 /** Events of `ConnectManager.on`: every session finishing in THIS process. */
@@ -46,13 +54,17 @@ export class ConnectSessionStore {
    * Read-modify-write with compare-and-set, retried on contention. `change` returns the new record,
    * or undefined to leave it alone (then this resolves undefined).
    */
-  async mutate(id: string, change: (current: ConnectSessionRecord) => ConnectSessionRecord | undefined): Promise<ConnectSessionRecord | undefined> {
+  async mutate(
+    id: string,
+    change: (current: ConnectSessionRecord) => ConnectSessionRecord | undefined,
+  ): Promise<ConnectSessionRecord | undefined> {
     for (let attempt = 0; attempt < 20; attempt++) {
       const entry = await this.#deps.store.kvGet(CONNECT_KV_NAMESPACE, id);
       if (!entry) return undefined;
       const next = change(parseRecord(entry.value));
       if (!next) return undefined;
-      if (await this.#deps.store.kvCompareAndSet(CONNECT_KV_NAMESPACE, id, entry.version, JSON.stringify(next), kvExpiry(next))) return next;
+      if (await this.#deps.store.kvCompareAndSet(CONNECT_KV_NAMESPACE, id, entry.version, JSON.stringify(next), kvExpiry(next)))
+        return next;
     }
     throw new ConnectSessionError('used', 'The Connect session is being changed concurrently; try again.');
   }
@@ -64,7 +76,9 @@ export class ConnectSessionStore {
 
   async expire(id: string): Promise<ConnectSessionRecord | undefined> {
     const expired = await this.mutate(id, (current) =>
-      isPastExpiry(current) ? finish(current, 'expired', { reason: 'expired', message: 'The Connect session expired before it was completed.' }) : undefined,
+      isPastExpiry(current)
+        ? finish(current, 'expired', { reason: 'expired', message: 'The Connect session expired before it was completed.' })
+        : undefined,
     );
     if (expired) this.emit(expired);
     return expired;

@@ -68,7 +68,13 @@ export interface ConnectResult {
     readonly missingScopes?: readonly string[];
   }>;
   /** The provider identity read at the first provider (subject, email, …). */
-  readonly identity?: { readonly provider: string; readonly subject: string; readonly email?: string; readonly name?: string; readonly login?: string };
+  readonly identity?: {
+    readonly provider: string;
+    readonly subject: string;
+    readonly email?: string;
+    readonly name?: string;
+    readonly login?: string;
+  };
   /**
    * Set when status is 'failed': a safe reason code and message. Reasons: `denied`,
    * `provider_error`, `state_mismatch`, `expired`, `wrong_browser` (a bound session's callback

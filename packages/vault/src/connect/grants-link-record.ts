@@ -22,7 +22,14 @@ export interface GrantsLinkRecord {
 export function parseGrantsLink(value: string): GrantsLinkRecord | undefined {
   try {
     const r = JSON.parse(value) as Partial<GrantsLinkRecord>;
-    if (r.v !== 1 || typeof r.id !== 'string' || typeof r.user !== 'string' || typeof r.expiresAt !== 'string' || typeof r.baseUrl !== 'string') return undefined;
+    if (
+      r.v !== 1 ||
+      typeof r.id !== 'string' ||
+      typeof r.user !== 'string' ||
+      typeof r.expiresAt !== 'string' ||
+      typeof r.baseUrl !== 'string'
+    )
+      return undefined;
     if (r.binding !== undefined && typeof r.binding !== 'string') return undefined;
     return r as GrantsLinkRecord;
   } catch {

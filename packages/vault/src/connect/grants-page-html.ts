@@ -23,7 +23,10 @@ export interface DisconnectOutcome {
   readonly upstream: 'confirmed' | 'unsupported' | 'failed' | 'skipped';
 }
 
-export function sendGrantsInterstitial(res: ServerResponse, input: { readonly app: string; readonly user: string; readonly csrf: string }): void {
+export function sendGrantsInterstitial(
+  res: ServerResponse,
+  input: { readonly app: string; readonly user: string; readonly csrf: string },
+): void {
   const body = `<p><b>${escapeHtml(input.app)}</b> shows the accounts connected for the user <b>${escapeHtml(input.user)}</b>, and lets you disconnect them.</p>
 <p class="warn">Continue only if you are ${escapeHtml(input.user)} and asked for this page yourself. If someone sent you this link, close this tab.</p>
 <form method="post" action="" data-alter-grants-form="confirm">
@@ -35,13 +38,23 @@ export function sendGrantsInterstitial(res: ServerResponse, input: { readonly ap
 
 export function sendGrantsPage(
   res: ServerResponse,
-  input: { readonly app: string; readonly user: string; readonly grants: readonly GrantRow[]; readonly csrf: string; readonly outcome?: DisconnectOutcome },
+  input: {
+    readonly app: string;
+    readonly user: string;
+    readonly grants: readonly GrantRow[];
+    readonly csrf: string;
+    readonly outcome?: DisconnectOutcome;
+  },
 ): void {
-  const banner = input.outcome ? `<p class="warn" data-alter-outcome="${escapeHtml(input.outcome.upstream)}">${escapeHtml(outcomeText(input.outcome))}</p>` : '';
+  const banner = input.outcome
+    ? `<p class="warn" data-alter-outcome="${escapeHtml(input.outcome.upstream)}">${escapeHtml(outcomeText(input.outcome))}</p>`
+    : '';
   const rows = input.grants
     .map((g) => {
       const scopes = g.scopes.length ? g.scopes.map((s) => `<code>${escapeHtml(s)}</code>`).join(' ') : '<i>default access</i>';
-      const lastUsed = g.lastUsed ? `<time datetime="${g.lastUsed.toISOString()}">${escapeHtml(g.lastUsed.toISOString().replace('T', ' ').slice(0, 16))} UTC</time>` : '<i>not recently</i>';
+      const lastUsed = g.lastUsed
+        ? `<time datetime="${g.lastUsed.toISOString()}">${escapeHtml(g.lastUsed.toISOString().replace('T', ' ').slice(0, 16))} UTC</time>`
+        : '<i>not recently</i>';
       return `<tr data-alter-grant="${escapeHtml(g.id)}"><td>${escapeHtml(g.providerName)}</td><td>${escapeHtml(g.account || '—')}</td><td>${scopes}</td><td>${lastUsed}</td>
 <td><form method="post" action=""><input type="hidden" name="csrf" value="${escapeHtml(input.csrf)}"><input type="hidden" name="grant" value="${escapeHtml(g.id)}"><button type="submit" name="action" value="disconnect">Disconnect</button></form></td></tr>`;
     })

@@ -13,13 +13,27 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RevokeGrantResult } from '../upstream-revocation.js';
-import { bindingHash, bindingSetCookie, confirmToken, isBoundBrowser, isValidConfirmToken, newBrowserSecret, readBrowserSecret } from './browser-binding.js';
+import {
+  bindingHash,
+  bindingSetCookie,
+  confirmToken,
+  isBoundBrowser,
+  isValidConfirmToken,
+  newBrowserSecret,
+  readBrowserSecret,
+} from './browser-binding.js';
 import type { ConnectDeps } from './connect-deps.js';
 import { type ConnectPage, PAGES, sendPage, sendRedirect } from './connect-pages.js';
 import { shortId } from './connect-session-store.js';
 import type { BrowserUserCheck } from './connect-http-handler.js';
 import { readForm, sameString } from './connect-http-handler.js';
-import { GRANTS_LINK_KV_NAMESPACE, type GrantsLinkRecord, grantsLinkKvExpiry, isGrantsLinkExpired, parseGrantsLink } from './grants-link-record.js';
+import {
+  GRANTS_LINK_KV_NAMESPACE,
+  type GrantsLinkRecord,
+  grantsLinkKvExpiry,
+  isGrantsLinkExpired,
+  parseGrantsLink,
+} from './grants-link-record.js';
 import { type DisconnectOutcome, type GrantRow, sendGrantsInterstitial, sendGrantsPage } from './grants-page-html.js';
 
 const LINK_ID = /^[A-Za-z0-9_-]{20,64}$/;
@@ -27,9 +41,24 @@ const LINK_ID = /^[A-Za-z0-9_-]{20,64}$/;
 const csrfScope = (id: string) => `grants:${id}`;
 
 const GRANTS_PAGES = {
-  unknown: { status: 404, title: 'Link not found', message: 'This link is unknown or has expired and been cleaned up. Ask the app for a new one.', code: 'unknown_grants_link' },
-  expired: { status: 400, title: 'Link expired', message: 'This link has expired. Ask the app for a new one.', code: 'grants_link_expired' },
-  notYours: { status: 404, title: 'Not found', message: 'That connection is not one of this page\'s; nothing was changed.', code: 'grant_not_found' },
+  unknown: {
+    status: 404,
+    title: 'Link not found',
+    message: 'This link is unknown or has expired and been cleaned up. Ask the app for a new one.',
+    code: 'unknown_grants_link',
+  },
+  expired: {
+    status: 400,
+    title: 'Link expired',
+    message: 'This link has expired. Ask the app for a new one.',
+    code: 'grants_link_expired',
+  },
+  notYours: {
+    status: 404,
+    title: 'Not found',
+    message: "That connection is not one of this page's; nothing was changed.",
+    code: 'grant_not_found',
+  },
 } satisfies Record<string, ConnectPage>;
 
 /** What the page needs from the vault: the user's grants as rows, and revoking one. */
@@ -81,21 +110,34 @@ export class GrantsPageHandler {
     const result = await revoke(record.user, grantId);
     if (result === undefined) return sendPage(res, GRANTS_PAGES.notYours);
     const outcome = outcomeOf(result, this.#deps);
-    this.#deps.logger.info('connect: grant disconnected from the grants page', { link: shortId(record.id), user: record.user, upstream: outcome?.upstream ?? 'skipped' });
+    this.#deps.logger.info('connect: grant disconnected from the grants page', {
+      link: shortId(record.id),
+      user: record.user,
+      upstream: outcome?.upstream ?? 'skipped',
+    });
     return this.#page(res, record, secret!, outcome);
   }
 
   async #page(res: ServerResponse, record: GrantsLinkRecord, secret: string, outcome?: DisconnectOutcome): Promise<void> {
     const rows = this.#deps.grantRowsOfUser;
     if (rows === undefined) throw new Error('grants page: the vault did not provide grantRowsOfUser');
-    sendGrantsPage(res, { app: this.#deps.caller, user: record.user, grants: await rows(record.user), csrf: confirmToken(csrfScope(record.id), secret), ...(outcome ? { outcome } : {}) });
+    sendGrantsPage(res, {
+      app: this.#deps.caller,
+      user: record.user,
+      grants: await rows(record.user),
+      csrf: confirmToken(csrfScope(record.id), secret),
+      ...(outcome ? { outcome } : {}),
+    });
   }
 
   #interstitial(res: ServerResponse, record: GrantsLinkRecord, existing: string | undefined): void {
     let secret = existing;
     if (secret === undefined) {
       secret = newBrowserSecret();
-      res.setHeader('set-cookie', bindingSetCookie(record.id, secret, record.baseUrl, Math.max(1, Math.ceil((Date.parse(record.expiresAt) - Date.now()) / 1000))));
+      res.setHeader(
+        'set-cookie',
+        bindingSetCookie(record.id, secret, record.baseUrl, Math.max(1, Math.ceil((Date.parse(record.expiresAt) - Date.now()) / 1000))),
+      );
     }
     sendGrantsInterstitial(res, { app: this.#deps.caller, user: record.user, csrf: confirmToken(csrfScope(record.id), secret) });
   }
@@ -109,7 +151,8 @@ export class GrantsPageHandler {
       if (!entry || !current) return false;
       if (current.binding !== undefined) return isBoundBrowser(current, secret);
       const next: GrantsLinkRecord = { ...current, binding: bindingHash(secret) };
-      if (await store.kvCompareAndSet(GRANTS_LINK_KV_NAMESPACE, record.id, entry.version, JSON.stringify(next), grantsLinkKvExpiry(next))) return true;
+      if (await store.kvCompareAndSet(GRANTS_LINK_KV_NAMESPACE, record.id, entry.version, JSON.stringify(next), grantsLinkKvExpiry(next)))
+        return true;
     }
     return false;
   }
@@ -127,13 +170,23 @@ export class GrantsPageHandler {
     if (check === undefined || !check.appliesTo(record.user)) return undefined;
     const signedIn = await check.hook(req);
     if (typeof signedIn === 'string' && sameString(signedIn, record.user)) return undefined;
-    this.#deps.logger.warn('connect: grants link opened in a browser not signed in as its user', { link: shortId(record.id), signedIn: signedIn !== undefined });
-    return { ...PAGES.signInRequired(record.user), message: `This page shows the connected accounts of the user ${record.user}. Sign in to the app as ${record.user} in this browser, then open the link again.` };
+    this.#deps.logger.warn('connect: grants link opened in a browser not signed in as its user', {
+      link: shortId(record.id),
+      signedIn: signedIn !== undefined,
+    });
+    return {
+      ...PAGES.signInRequired(record.user),
+      message: `This page shows the connected accounts of the user ${record.user}. Sign in to the app as ${record.user} in this browser, then open the link again.`,
+    };
   }
 
   #wrongBrowser(res: ServerResponse, record: GrantsLinkRecord): void {
     this.#deps.logger.warn('connect: grants link opened in a browser it is not bound to', { link: shortId(record.id) });
-    sendPage(res, { ...PAGES.wrongBrowser, message: 'This link belongs to the browser where it was first confirmed, and this is another one. If someone sent you this link, do not use it; otherwise ask the app for a new link.' });
+    sendPage(res, {
+      ...PAGES.wrongBrowser,
+      message:
+        'This link belongs to the browser where it was first confirmed, and this is another one. If someone sent you this link, do not use it; otherwise ask the app for a new link.',
+    });
   }
 }
 

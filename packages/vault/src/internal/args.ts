@@ -30,7 +30,10 @@ export function requireKnownKeys(value: unknown, known: readonly string[], argum
   for (const key of Object.keys(o)) {
     if (!known.includes(key)) {
       const near = known.find((k) => k.toLowerCase() === key.toLowerCase());
-      throw new InvalidArgumentError(`${argument}.${key}`, `unknown option${near ? ` (did you mean ${near}?)` : ''}; expected ${known.join(' or ')}`);
+      throw new InvalidArgumentError(
+        `${argument}.${key}`,
+        `unknown option${near ? ` (did you mean ${near}?)` : ''}; expected ${known.join(' or ')}`,
+      );
     }
   }
   return o;

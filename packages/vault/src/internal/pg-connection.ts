@@ -49,9 +49,19 @@ export function pgPoolConfig(settings: PgConnectionSettings): pg.PoolConfig {
 
 /** SQLSTATE classes and codes that mean "the connection is gone", not "the SQL was wrong". */
 const CONNECTION_SQLSTATES = new Set(['57P01', '57P02', '57P03', '08000', '08001', '08003', '08004', '08006', '08007']);
-const CONNECTION_NODE_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+const CONNECTION_NODE_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
 /** pg reports some connection failures only in the message. */
-const CONNECTION_MESSAGES = /Connection terminated|not queryable|timeout expired|timeout exceeded when trying to connect|Client was closed/i;
+const CONNECTION_MESSAGES =
+  /Connection terminated|not queryable|timeout expired|timeout exceeded when trying to connect|Client was closed/i;
 
 /** True when `err` says the connection failed (as opposed to a SQL error on a live connection). */
 export function isConnectionFailure(err: unknown): boolean {
@@ -104,10 +114,17 @@ export class PgSession {
    * @throws StoreUnavailableError when the connection is (or becomes) unusable or the statement
    *   times out; the driver's error for SQL errors.
    */
-  async query<R extends pg.QueryResultRow = pg.QueryResultRow>(sql: string, params: readonly unknown[] = [], prepareAs?: string): Promise<pg.QueryResult<R>> {
+  async query<R extends pg.QueryResultRow = pg.QueryResultRow>(
+    sql: string,
+    params: readonly unknown[] = [],
+    prepareAs?: string,
+  ): Promise<pg.QueryResult<R>> {
     if (this.broken) throw this.broken;
     // A name makes the driver prepare the statement once per connection (parse and plan once).
-    const pending = prepareAs === undefined ? this.#client.query<R>(sql, params as unknown[]) : this.#client.query<R>({ name: prepareAs, text: sql, values: params as unknown[] });
+    const pending =
+      prepareAs === undefined
+        ? this.#client.query<R>(sql, params as unknown[])
+        : this.#client.query<R>({ name: prepareAs, text: sql, values: params as unknown[] });
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<typeof TIMED_OUT>((resolve) => {
       timer = setTimeout(() => resolve(TIMED_OUT), this.#settings.queryTimeoutMs);
@@ -151,7 +168,10 @@ async function control(session: PgSession, statement: 'BEGIN' | 'COMMIT', what: 
     await session.query(statement);
   } catch (cause) {
     if (cause instanceof StoreError) throw cause;
-    throw new StoreError(`PostgreSQL refused ${statement} of ${what} at ${settings.describedUrl} (${safeDetail(cause, settings)}); nothing was written. Retry.`, { cause });
+    throw new StoreError(
+      `PostgreSQL refused ${statement} of ${what} at ${settings.describedUrl} (${safeDetail(cause, settings)}); nothing was written. Retry.`,
+      { cause },
+    );
   }
 }
 

@@ -10,7 +10,10 @@ import { loadedDriver } from './optional-driver.js';
 
 /** What to do, by SQLite primary result code (extended codes such as SQLITE_IOERR_WRITE map by prefix). */
 const HINTS: ReadonlyArray<readonly [prefix: string, hint: string]> = [
-  ['SQLITE_BUSY', 'another connection held the database lock longer than busyTimeoutMs; retry, or raise busyTimeoutMs (for several processes writing one vault, use PostgreSQL)'],
+  [
+    'SQLITE_BUSY',
+    'another connection held the database lock longer than busyTimeoutMs; retry, or raise busyTimeoutMs (for several processes writing one vault, use PostgreSQL)',
+  ],
   ['SQLITE_LOCKED', 'the table is locked by another statement on this connection; retry'],
   ['SQLITE_FULL', 'the disk is full; free space and retry'],
   ['SQLITE_READONLY', 'the database file (or its directory) is read-only for this process; fix its permissions'],
@@ -43,7 +46,9 @@ export function sqliteStoreError(err: unknown, method: string, filename: string)
   const rawCode: unknown = (err as { code?: unknown }).code;
   const code = typeof rawCode === 'string' ? rawCode : 'closed';
   const hint =
-    code === 'closed' ? 'the store was closed; open a new one' : (HINTS.find(([prefix]) => code.startsWith(prefix))?.[1] ?? 'check the database file and retry');
+    code === 'closed'
+      ? 'the store was closed; open a new one'
+      : (HINTS.find(([prefix]) => code.startsWith(prefix))?.[1] ?? 'check the database file and retry');
   return new StoreError(`SQLite store ${method} failed on ${filename} (${code}: ${err.message.slice(0, 200)}): ${hint}.`, { cause: err });
 }
 

@@ -7,7 +7,16 @@
  * milliseconds since the epoch (INTEGER), PostgreSQL a TIMESTAMPTZ that `pg` returns as a Date.
  * Each store passes its own `toDate` / `fromDate`.
  */
-import type { AuditFilter, AuditInput, AuditRecord, GrantFilter, GrantTokenRow, GrantUpdate, KvEntry, StoredGrant } from '../grant-store.js';
+import type {
+  AuditFilter,
+  AuditInput,
+  AuditRecord,
+  GrantFilter,
+  GrantTokenRow,
+  GrantUpdate,
+  KvEntry,
+  StoredGrant,
+} from '../grant-store.js';
 
 /** How a store reads its time columns back as a Date. */
 export type ToDate<TTime> = (value: TTime) => Date;
@@ -230,7 +239,13 @@ export function resealGrantTokens(
   reseal: (sealed: string, row?: GrantTokenRow) => string,
 ): { readonly access: string; readonly refresh: string | null; readonly count: number } {
   // The row context lets the reseal keep each token bound to the grant it is stored in.
-  const row = (field: GrantTokenRow['field']): GrantTokenRow => ({ grantId: grant.id, user: grant.user_id, provider: grant.provider, account: grant.account, field });
+  const row = (field: GrantTokenRow['field']): GrantTokenRow => ({
+    grantId: grant.id,
+    user: grant.user_id,
+    provider: grant.provider,
+    account: grant.account,
+    field,
+  });
   const refresh = grant.refresh_token === null ? null : reseal(grant.refresh_token, row('refresh'));
   return { access: reseal(grant.access_token, row('access')), refresh, count: refresh === null ? 1 : 2 };
 }

@@ -36,14 +36,27 @@ export class EgressPolicy {
     const o = options ?? {};
     if (o === null || typeof o !== 'object') throw new InvalidArgumentError('options.policy', 'expected { undeclared?, rules?, decide? }');
     const known = new Set(['undeclared', 'rules', 'decide']);
-    for (const key of Object.keys(o)) if (!known.has(key)) throw new InvalidArgumentError(`options.policy.${key}`, 'is not a policy option (undeclared, rules, decide).');
-    if (o.undeclared !== undefined && o.undeclared !== 'allow' && o.undeclared !== 'deny') throw new InvalidArgumentError('options.policy.undeclared', 'must be "allow" or "deny".');
+    for (const key of Object.keys(o))
+      if (!known.has(key)) throw new InvalidArgumentError(`options.policy.${key}`, 'is not a policy option (undeclared, rules, decide).');
+    if (o.undeclared !== undefined && o.undeclared !== 'allow' && o.undeclared !== 'deny')
+      throw new InvalidArgumentError('options.policy.undeclared', 'must be "allow" or "deny".');
     this.#undeclared = o.undeclared ?? 'allow';
-    if (o.rules !== undefined && !Array.isArray(o.rules)) throw new InvalidArgumentError('options.policy.rules', 'expected an array of rules');
+    if (o.rules !== undefined && !Array.isArray(o.rules))
+      throw new InvalidArgumentError('options.policy.rules', 'expected an array of rules');
     const names = new Set<string>();
     this.#rules = Object.freeze((o.rules ?? []).map((rule, i) => compileRule(rule, `options.policy.rules[${i}]`, names)));
-    if (o.decide !== undefined && (o.decide === null || typeof o.decide !== 'object' || typeof o.decide.fn !== 'function' || typeof o.decide.name !== 'string' || o.decide.name === '')) {
-      throw new InvalidArgumentError('options.policy.decide', 'expected { name: "<shown in the audit row>", fn: (request) => ({ allow: true } | { allow: false, reason }) }');
+    if (
+      o.decide !== undefined &&
+      (o.decide === null ||
+        typeof o.decide !== 'object' ||
+        typeof o.decide.fn !== 'function' ||
+        typeof o.decide.name !== 'string' ||
+        o.decide.name === '')
+    ) {
+      throw new InvalidArgumentError(
+        'options.policy.decide',
+        'expected { name: "<shown in the audit row>", fn: (request) => ({ allow: true } | { allow: false, reason }) }',
+      );
     }
     this.#decide = o.decide;
     this.isTrivial = this.#undeclared === 'allow' && this.#rules.length === 0 && this.#decide === undefined;
@@ -71,7 +84,11 @@ export class EgressPolicy {
     } catch (err) {
       // Fail closed: a broken rule or policy function never lets a request through.
       const what = err instanceof Error ? `${err.name}: ${err.message.slice(0, 200)}` : 'a non-Error value was thrown';
-      outcome = { decision: 'deny', rule: this.#decide?.name ?? 'policy', detail: `the policy failed while deciding (${what}), so the request is refused.` };
+      outcome = {
+        decision: 'deny',
+        rule: this.#decide?.name ?? 'policy',
+        detail: `the policy failed while deciding (${what}), so the request is refused.`,
+      };
     }
     if (outcome.decision === 'allow') return outcome;
     throw new PolicyDeniedError({
@@ -117,9 +134,14 @@ export class EgressPolicy {
       const view = Object.freeze({ ...request, url: new URL(request.url.href) });
       const verdict = (await this.#decide.fn(view)) as PolicyVerdict | null | undefined;
       if (verdict === null || typeof verdict !== 'object' || typeof verdict.allow !== 'boolean') {
-        return { decision: 'deny', rule: this.#decide.name, detail: 'the policy function returned no verdict ({ allow: true } or { allow: false, reason }), so the request is refused.' };
+        return {
+          decision: 'deny',
+          rule: this.#decide.name,
+          detail: 'the policy function returned no verdict ({ allow: true } or { allow: false, reason }), so the request is refused.',
+        };
       }
-      if (!verdict.allow) return { decision: 'deny', rule: this.#decide.name, detail: `${String(verdict.reason ?? 'refused').slice(0, 300)}.` };
+      if (!verdict.allow)
+        return { decision: 'deny', rule: this.#decide.name, detail: `${String(verdict.reason ?? 'refused').slice(0, 300)}.` };
       if (allowedBy === ALLOW_DEFAULT) allowedBy = { decision: 'allow', rule: this.#decide.name };
     }
     return allowedBy;
@@ -128,12 +150,17 @@ export class EgressPolicy {
 
 function compileRule(raw: PolicyRule, where: string, names: Set<string>): CompiledRule {
   if (raw === null || typeof raw !== 'object') throw new InvalidArgumentError(where, 'expected a rule object');
-  if (typeof raw.name !== 'string' || raw.name.trim() === '') throw new InvalidArgumentError(`${where}.name`, 'every rule needs a name (shown in errors and audit rows).');
+  if (typeof raw.name !== 'string' || raw.name.trim() === '')
+    throw new InvalidArgumentError(`${where}.name`, 'every rule needs a name (shown in errors and audit rows).');
   if (names.has(raw.name)) throw new InvalidArgumentError(`${where}.name`, `"${raw.name}" is used by another rule; names must be unique.`);
   names.add(raw.name);
   const applies = compileMatch(raw.match, `${where}.match`);
   const kinds = ['deny', 'rateLimit', 'timeWindow'].filter((k) => (raw as unknown as Record<string, unknown>)[k] !== undefined);
-  if (kinds.length !== 1) throw new InvalidArgumentError(where, `a rule has exactly one of deny, rateLimit, timeWindow (rule "${raw.name}" has ${kinds.length ? kinds.join(' and ') : 'none'}).`);
+  if (kinds.length !== 1)
+    throw new InvalidArgumentError(
+      where,
+      `a rule has exactly one of deny, rateLimit, timeWindow (rule "${raw.name}" has ${kinds.length ? kinds.join(' and ') : 'none'}).`,
+    );
   if ('deny' in raw && raw.deny !== undefined) {
     if (raw.deny !== true) throw new InvalidArgumentError(`${where}.deny`, 'must be true');
     return { name: raw.name, applies, check: () => `the rule "${raw.name}" denies it.` };
@@ -141,8 +168,10 @@ function compileRule(raw: PolicyRule, where: string, names: Set<string>): Compil
   if ('rateLimit' in raw && raw.rateLimit !== undefined) {
     const { max, perMs, per } = raw.rateLimit;
     if (!Number.isInteger(max) || max < 1) throw new InvalidArgumentError(`${where}.rateLimit.max`, 'must be an integer ≥ 1');
-    if (!Number.isInteger(perMs) || perMs < 1) throw new InvalidArgumentError(`${where}.rateLimit.perMs`, 'must be an integer ≥ 1 (milliseconds)');
-    if (per !== 'user' && per !== 'tool' && per !== 'user+tool') throw new InvalidArgumentError(`${where}.rateLimit.per`, 'must be "user", "tool" or "user+tool"');
+    if (!Number.isInteger(perMs) || perMs < 1)
+      throw new InvalidArgumentError(`${where}.rateLimit.perMs`, 'must be an integer ≥ 1 (milliseconds)');
+    if (per !== 'user' && per !== 'tool' && per !== 'user+tool')
+      throw new InvalidArgumentError(`${where}.rateLimit.per`, 'must be "user", "tool" or "user+tool"');
     const windows = new Map<string, number[]>();
     return {
       name: raw.name,
@@ -164,7 +193,8 @@ function compileRule(raw: PolicyRule, where: string, names: Set<string>): Compil
   }
   const tw = (raw as { timeWindow: { days?: readonly number[]; fromHour: number; toHour: number } }).timeWindow;
   const hourOk = (h: unknown) => typeof h === 'number' && Number.isFinite(h) && h >= 0 && h <= 24;
-  if (!hourOk(tw.fromHour) || !hourOk(tw.toHour) || tw.fromHour >= tw.toHour) throw new InvalidArgumentError(`${where}.timeWindow`, 'needs 0 ≤ fromHour < toHour ≤ 24 (UTC hours).');
+  if (!hourOk(tw.fromHour) || !hourOk(tw.toHour) || tw.fromHour >= tw.toHour)
+    throw new InvalidArgumentError(`${where}.timeWindow`, 'needs 0 ≤ fromHour < toHour ≤ 24 (UTC hours).');
   if (tw.days !== undefined && (!Array.isArray(tw.days) || tw.days.some((d) => !Number.isInteger(d) || d < 0 || d > 6))) {
     throw new InvalidArgumentError(`${where}.timeWindow.days`, 'must be day numbers 0 (Sunday) … 6 (Saturday).');
   }
@@ -185,11 +215,13 @@ function compileMatch(match: PolicyMatch | undefined, where: string): (request: 
   if (match === undefined) return () => true;
   if (match === null || typeof match !== 'object') throw new InvalidArgumentError(where, 'expected { provider?, method?, tool?, user? }');
   const known = new Set(['provider', 'method', 'tool', 'user']);
-  for (const key of Object.keys(match)) if (!known.has(key)) throw new InvalidArgumentError(`${where}.${key}`, 'is not a match field (provider, method, tool, user).');
+  for (const key of Object.keys(match))
+    if (!known.has(key)) throw new InvalidArgumentError(`${where}.${key}`, 'is not a match field (provider, method, tool, user).');
   const list = (v: string | readonly string[] | undefined, field: string, upper = false): ReadonlySet<string> | undefined => {
     if (v === undefined) return undefined;
     const values = typeof v === 'string' ? [v] : v;
-    if (!Array.isArray(values) || values.length === 0 || values.some((x) => typeof x !== 'string' || x === '')) throw new InvalidArgumentError(`${where}.${field}`, 'expected a non-empty string or array of strings');
+    if (!Array.isArray(values) || values.length === 0 || values.some((x) => typeof x !== 'string' || x === ''))
+      throw new InvalidArgumentError(`${where}.${field}`, 'expected a non-empty string or array of strings');
     return new Set(values.map((x) => (upper ? x.toUpperCase() : x)));
   };
   const provider = list(match.provider, 'provider');

@@ -24,7 +24,10 @@ export function parseEndpoint(source: string, where: string): EndpointPattern {
   if (typeof source !== 'string') throw new InvalidArgumentError(where, 'expected a string like "GET /gmail/v1/users/me/messages/{id}"');
   const match = /^([A-Z]+) +(\S+)$/.exec(source.trim());
   if (!match || !METHODS.has(match[1]!)) {
-    throw new InvalidArgumentError(where, `${JSON.stringify(source)} is not an endpoint: write "METHOD /path/{param}" with METHOD one of ${[...METHODS].join(', ')}, e.g. "GET /gmail/v1/users/me/messages/{id}".`);
+    throw new InvalidArgumentError(
+      where,
+      `${JSON.stringify(source)} is not an endpoint: write "METHOD /path/{param}" with METHOD one of ${[...METHODS].join(', ')}, e.g. "GET /gmail/v1/users/me/messages/{id}".`,
+    );
   }
   const method = match[1]!;
   let target = match[2]!;
@@ -36,13 +39,16 @@ export function parseEndpoint(source: string, where: string): EndpointPattern {
     } catch {
       throw new InvalidArgumentError(where, `${JSON.stringify(source)}: the URL does not parse.`);
     }
-    if (url.search !== '' || url.hash !== '') throw new InvalidArgumentError(where, `${JSON.stringify(source)}: leave the query out; an endpoint is a method and a path.`);
+    if (url.search !== '' || url.hash !== '')
+      throw new InvalidArgumentError(where, `${JSON.stringify(source)}: leave the query out; an endpoint is a method and a path.`);
     host = url.host.toLowerCase();
     // Still encoded: segments are decoded one by one below, as request paths are when matched.
     target = url.pathname.replace(/%7B/g, '{').replace(/%7D/g, '}');
   }
-  if (!target.startsWith('/')) throw new InvalidArgumentError(where, `${JSON.stringify(source)}: the path must start with "/" (or give a full https:// URL).`);
-  if (/[?#]/.test(target)) throw new InvalidArgumentError(where, `${JSON.stringify(source)}: leave the query out; an endpoint is a method and a path.`);
+  if (!target.startsWith('/'))
+    throw new InvalidArgumentError(where, `${JSON.stringify(source)}: the path must start with "/" (or give a full https:// URL).`);
+  if (/[?#]/.test(target))
+    throw new InvalidArgumentError(where, `${JSON.stringify(source)}: leave the query out; an endpoint is a method and a path.`);
   const segments = target
     .split('/')
     .slice(1)
@@ -98,7 +104,10 @@ export function checkDeclaredEndpoints(
       try {
         hostAllowed(new URL(`https://${pattern.host}/`));
       } catch {
-        throw new InvalidArgumentError(`${where}[${i}]`, `${JSON.stringify(e)} is on host ${pattern.host}, which the ${provider.id} provider does not allow: declare a path on one of its allowedHosts, or add the host to the provider's allowedHosts.`);
+        throw new InvalidArgumentError(
+          `${where}[${i}]`,
+          `${JSON.stringify(e)} is on host ${pattern.host}, which the ${provider.id} provider does not allow: declare a path on one of its allowedHosts, or add the host to the provider's allowedHosts.`,
+        );
       }
     }
     return pattern;

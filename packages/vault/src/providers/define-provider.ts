@@ -33,13 +33,22 @@ export function defineProvider<T extends ProviderConfig>(config: T, factory = 'd
     throw new InvalidArgumentError('config', `${where} needs a provider configuration object.`);
   }
   if (typeof config.id !== 'string' || !ID_PATTERN.test(config.id)) {
-    throw new InvalidArgumentError('id', `${where}: provider id must be 1-64 letters, digits, '_', '-' or '.' (got ${JSON.stringify(config.id)}).`);
+    throw new InvalidArgumentError(
+      'id',
+      `${where}: provider id must be 1-64 letters, digits, '_', '-' or '.' (got ${JSON.stringify(config.id)}).`,
+    );
   }
   if (typeof config.clientId !== 'string' || config.clientId.trim() === '') {
-    throw new InvalidArgumentError('clientId', `${where} for provider "${config.id}" needs the OAuth client id registered at the provider.`);
+    throw new InvalidArgumentError(
+      'clientId',
+      `${where} for provider "${config.id}" needs the OAuth client id registered at the provider.`,
+    );
   }
   if (config.clientSecret !== undefined && (typeof config.clientSecret !== 'string' || config.clientSecret === '')) {
-    throw new InvalidArgumentError('clientSecret', `${where} for provider "${config.id}": clientSecret must be a non-empty string when given.`);
+    throw new InvalidArgumentError(
+      'clientSecret',
+      `${where} for provider "${config.id}": clientSecret must be a non-empty string when given.`,
+    );
   }
   const auth = config.tokenEndpointAuthMethod ?? 'client_secret_basic';
   if (auth !== 'none' && config.clientSecret === undefined) {
@@ -79,11 +88,17 @@ export function defineProvider<T extends ProviderConfig>(config: T, factory = 'd
     if (typeof entry === 'string') throw new InvalidArgumentError('allowedHosts', `${where} for provider "${config.id}": ${entry}.`);
   }
   if (config.revocation !== undefined && !REVOCATION_STYLES.includes(config.revocation)) {
-    throw new InvalidArgumentError('revocation', `${where} for provider "${config.id}": revocation must be one of ${REVOCATION_STYLES.join(', ')}.`);
+    throw new InvalidArgumentError(
+      'revocation',
+      `${where} for provider "${config.id}": revocation must be one of ${REVOCATION_STYLES.join(', ')}.`,
+    );
   }
   const cap = config.maxResponseBytes;
   if (cap !== undefined && (typeof cap !== 'number' || !Number.isSafeInteger(cap) || cap <= 0)) {
-    throw new InvalidArgumentError('maxResponseBytes', `${where} for provider "${config.id}": maxResponseBytes must be a positive integer (bytes, after decompression).`);
+    throw new InvalidArgumentError(
+      'maxResponseBytes',
+      `${where} for provider "${config.id}": maxResponseBytes must be a positive integer (bytes, after decompression).`,
+    );
   }
   if (!Array.isArray(config.defaultScopes)) {
     throw new InvalidArgumentError('scopes', `${where} for provider "${config.id}": scopes must be an array of strings.`);

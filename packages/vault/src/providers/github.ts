@@ -31,7 +31,12 @@ export function normalizeGithubTokenResponse(answer: TokenEndpointAnswer): Token
 }
 
 async function githubIdentity(ctx: { getJson(url: string): Promise<unknown> }): Promise<ProviderIdentity> {
-  const user = (await ctx.getJson('https://api.github.com/user')) as { id?: unknown; login?: unknown; name?: unknown; email?: unknown } | null;
+  const user = (await ctx.getJson('https://api.github.com/user')) as {
+    id?: unknown;
+    login?: unknown;
+    name?: unknown;
+    email?: unknown;
+  } | null;
   if (!user || (typeof user.id !== 'number' && typeof user.id !== 'string')) {
     throw new Error('GitHub GET /user answered without an id');
   }

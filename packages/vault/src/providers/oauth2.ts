@@ -55,13 +55,19 @@ export function oauth2(options: OAuth2ProviderOptions): ProviderConfig {
   const authorizationEndpoint = o.authorizationEndpoint ?? o.authorizeUrl;
   const tokenEndpoint = o.tokenEndpoint ?? o.tokenUrl;
   if (!authorizationEndpoint) {
-    throw new InvalidArgumentError('authorizationEndpoint', `providers.oauth2() for provider "${o.id}" needs the authorization endpoint URL.`);
+    throw new InvalidArgumentError(
+      'authorizationEndpoint',
+      `providers.oauth2() for provider "${o.id}" needs the authorization endpoint URL.`,
+    );
   }
   if (!tokenEndpoint) {
     throw new InvalidArgumentError('tokenEndpoint', `providers.oauth2() for provider "${o.id}" needs the token endpoint URL.`);
   }
   if (!Array.isArray(o.allowedHosts) || o.allowedHosts.length === 0) {
-    throw new InvalidArgumentError('allowedHosts', `providers.oauth2() for provider "${o.id}" needs the API hosts the token may be sent to.`);
+    throw new InvalidArgumentError(
+      'allowedHosts',
+      `providers.oauth2() for provider "${o.id}" needs the API hosts the token may be sent to.`,
+    );
   }
   let issuer = o.issuer;
   if (!issuer) {

@@ -23,20 +23,22 @@ export interface BuiltInProviderOptions {
    * Endpoint and transport overrides, for pointing a built-in provider at a test double (the
    * sandbox in @alter/testing) or a proxy. Production code leaves these unset.
    */
-  readonly overrides?: Partial<
-    Pick<
-      ProviderConfig,
-      | 'issuer'
-      | 'authorizationEndpoint'
-      | 'tokenEndpoint'
-      | 'userinfoEndpoint'
-      | 'revocationEndpoint'
-      | 'allowInsecureLoopback'
-      | 'hostRewrites'
-      | 'tokenEndpointAuthMethod'
-      | 'defaultTokenLifetimeSec'
-    >
-  > | undefined;
+  readonly overrides?:
+    | Partial<
+        Pick<
+          ProviderConfig,
+          | 'issuer'
+          | 'authorizationEndpoint'
+          | 'tokenEndpoint'
+          | 'userinfoEndpoint'
+          | 'revocationEndpoint'
+          | 'allowInsecureLoopback'
+          | 'hostRewrites'
+          | 'tokenEndpointAuthMethod'
+          | 'defaultTokenLifetimeSec'
+        >
+      >
+    | undefined;
 }
 
 /** Applies the options every built-in factory shares onto its defaults. */

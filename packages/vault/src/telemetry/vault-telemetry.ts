@@ -50,9 +50,18 @@ export class VaultTelemetry {
         description: 'Duration of provider requests made by the vault (including a refresh and retry after a 401).',
         unit: 's',
       }),
-      refreshes: meter.createCounter('alter.vault.token.refreshes', { description: 'Token refreshes against providers\' token endpoints, by outcome.', unit: '{refresh}' }),
-      connectSessions: meter.createCounter('alter.connect.sessions', { description: 'Connect sessions, by event (started, completed, failed).', unit: '{session}' }),
-      policyDenials: meter.createCounter('alter.policy.denials', { description: 'Provider requests refused by a vault policy before a token was read.', unit: '{request}' }),
+      refreshes: meter.createCounter('alter.vault.token.refreshes', {
+        description: "Token refreshes against providers' token endpoints, by outcome.",
+        unit: '{refresh}',
+      }),
+      connectSessions: meter.createCounter('alter.connect.sessions', {
+        description: 'Connect sessions, by event (started, completed, failed).',
+        unit: '{session}',
+      }),
+      policyDenials: meter.createCounter('alter.policy.denials', {
+        description: 'Provider requests refused by a vault policy before a token was read.',
+        unit: '{request}',
+      }),
     }));
   }
 
@@ -109,7 +118,9 @@ export class VaultTelemetry {
   countRefreshes(refresher: TokenRefresher, provider: string): TokenRefresher {
     const instruments = this.#instruments;
     const count = (outcome: 'success' | 'failure', errorType?: string) =>
-      instruments.get().refreshes.add(1, { 'alter.provider': provider, 'alter.outcome': outcome, ...(errorType ? { 'error.type': errorType } : {}) });
+      instruments
+        .get()
+        .refreshes.add(1, { 'alter.provider': provider, 'alter.outcome': outcome, ...(errorType ? { 'error.type': errorType } : {}) });
     return {
       async refresh(refreshToken: string, options?: { signal?: AbortSignal }): Promise<RefreshedTokens> {
         try {
@@ -117,7 +128,10 @@ export class VaultTelemetry {
           count('success');
           return tokens;
         } catch (err) {
-          count('failure', isAlterError(err) ? err.code : err instanceof Error && err.name === 'InvalidGrantSignal' ? 'invalid_grant' : 'ALTER_UNEXPECTED');
+          count(
+            'failure',
+            isAlterError(err) ? err.code : err instanceof Error && err.name === 'InvalidGrantSignal' ? 'invalid_grant' : 'ALTER_UNEXPECTED',
+          );
           throw err;
         }
       },
@@ -131,7 +145,8 @@ export class VaultTelemetry {
 
   /** Counts the error when it is a policy refusing the request. */
   requestFailed(provider: string, errorCode: string): void {
-    if (POLICY_DENIAL_CODES.has(errorCode)) this.#instruments.get().policyDenials.add(1, { 'alter.provider': provider, 'alter.policy.rule': errorCode });
+    if (POLICY_DENIAL_CODES.has(errorCode))
+      this.#instruments.get().policyDenials.add(1, { 'alter.provider': provider, 'alter.policy.rule': errorCode });
   }
 }
 

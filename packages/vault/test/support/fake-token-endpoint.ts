@@ -53,7 +53,12 @@ export class FakeTokenEndpoint {
           this.currentRefresh = next;
           this.issued.push(next);
         }
-        return { accessToken, ...(next ? { refreshToken: next } : {}), expiresAt: new Date(Date.now() + this.lifetimeMs), scopes: ['read'] };
+        return {
+          accessToken,
+          ...(next ? { refreshToken: next } : {}),
+          expiresAt: new Date(Date.now() + this.lifetimeMs),
+          scopes: ['read'],
+        };
       },
     };
   }

@@ -17,7 +17,10 @@ export function allowMethods(methods: readonly string[]): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
     if (methods.includes(req.method)) return next();
     res.setHeader('Allow', methods.join(', '));
-    sendOAuthError(res, new MethodNotAllowedError(`The method ${req.method} is not allowed for this endpoint (use ${methods.join(' or ')}).`));
+    sendOAuthError(
+      res,
+      new MethodNotAllowedError(`The method ${req.method} is not allowed for this endpoint (use ${methods.join(' or ')}).`),
+    );
   };
 }
 
@@ -31,7 +34,10 @@ export function allowAnyOrigin(methods: readonly string[]): RequestHandler {
     if (req.method !== 'OPTIONS') return next();
     res.setHeader('Access-Control-Allow-Methods', [...methods, 'OPTIONS'].join(', '));
     const asked = req.headers['access-control-request-headers'];
-    res.setHeader('Access-Control-Allow-Headers', typeof asked === 'string' && /^[\w\s,-]{0,512}$/.test(asked) ? asked : 'content-type, authorization, mcp-protocol-version');
+    res.setHeader(
+      'Access-Control-Allow-Headers',
+      typeof asked === 'string' && /^[\w\s,-]{0,512}$/.test(asked) ? asked : 'content-type, authorization, mcp-protocol-version',
+    );
     res.setHeader('Access-Control-Max-Age', '600');
     res.status(204).end();
   };
@@ -59,7 +65,11 @@ export function sendOAuthError(res: Response, err: unknown, logger?: Logger, whe
   if (err instanceof OAuthWireError) {
     wire = err;
   } else {
-    logger?.error('auth: request failed', { path: where ?? null, error: err instanceof Error ? err.name : 'error', code: (err as { code?: unknown })?.code ?? null });
+    logger?.error('auth: request failed', {
+      path: where ?? null,
+      error: err instanceof Error ? err.name : 'error',
+      code: (err as { code?: unknown })?.code ?? null,
+    });
     wire = new ServerError('Internal Server Error');
   }
   if (res.headersSent) return;

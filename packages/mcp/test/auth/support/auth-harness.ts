@@ -52,13 +52,17 @@ export interface HarnessOptions {
 /** An MCP server with one tool that reads the caller's GitHub profile through the vault, as the token's user. */
 function mcpServerFor(vault: AlterVault): McpServer {
   const server = new McpServer({ name: 'auth-e2e', version: '1.0.0' });
-  server.registerTool('github_whoami', { description: "Returns the signed-in user's GitHub login (through the vault, as that user)." }, async (extra) => {
-    const user = authUser(extra.authInfo);
-    if (!user) return { isError: true, content: [{ type: 'text', text: 'no user' }] };
-    const res = await vault.request('github', 'GET', 'https://api.github.com/user', { user });
-    const body = res.json<{ login: string }>();
-    return { content: [{ type: 'text', text: JSON.stringify({ user, login: body.login, status: res.status }) }] };
-  });
+  server.registerTool(
+    'github_whoami',
+    { description: "Returns the signed-in user's GitHub login (through the vault, as that user)." },
+    async (extra) => {
+      const user = authUser(extra.authInfo);
+      if (!user) return { isError: true, content: [{ type: 'text', text: 'no user' }] };
+      const res = await vault.request('github', 'GET', 'https://api.github.com/user', { user });
+      const body = res.json<{ login: string }>();
+      return { content: [{ type: 'text', text: JSON.stringify({ user, login: body.login, status: res.status }) }] };
+    },
+  );
   server.registerTool('whoami', { description: 'Returns the user the token acts for.' }, async (extra) => ({
     content: [{ type: 'text', text: authUser(extra.authInfo) ?? 'anonymous' }],
   }));
@@ -196,12 +200,14 @@ export async function browserSignIn(
   }
   if (res.status !== 302) throw new Error(`expected a redirect from the authorize step, got ${res.status}: ${await res.text()}`);
   const location = new URL(res.headers.get('location')!, authorizationUrl);
-  if (location.searchParams.has('error') || location.searchParams.has('code')) return { redirect: location, consentPage, connectUrl: undefined };
+  if (location.searchParams.has('error') || location.searchParams.has('code'))
+    return { redirect: location, consentPage, connectUrl: undefined };
   // Connect, in the same browser (the session is bound to it): the sandbox signs in at every
   // provider and stops before our completion endpoint, which the browser then opens.
   const done = await h.sandbox.approve(location.href, { login, browser, stopAt: `${new URL(authorizationUrl).origin}/authorize/complete` });
   const completion = new URL(done.finalUrl);
-  if (!completion.pathname.endsWith('/authorize/complete')) throw new Error(`Connect ended at ${done.finalUrl} (${done.status}): ${done.body.slice(0, 300)}`);
+  if (!completion.pathname.endsWith('/authorize/complete'))
+    throw new Error(`Connect ended at ${done.finalUrl} (${done.status}): ${done.body.slice(0, 300)}`);
   res = await browser.fetch(completion);
   if (res.status !== 302) throw new Error(`completion answered ${res.status}: ${await res.text()}`);
   return { redirect: new URL(res.headers.get('location')!), consentPage, connectUrl: location.href };

@@ -19,12 +19,23 @@ export interface RegisteredClient {
   readonly [k: string]: unknown;
 }
 
-export async function register(origin: string, metadata: Record<string, unknown>): Promise<{ status: number; body: Record<string, unknown> }> {
-  const res = await fetch(`${origin}/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(metadata) });
+export async function register(
+  origin: string,
+  metadata: Record<string, unknown>,
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  const res = await fetch(`${origin}/register`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(metadata),
+  });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
 
-export async function registerPublicClient(origin: string, redirectUri = 'http://127.0.0.1:9/callback', name = 'raw client'): Promise<RegisteredClient> {
+export async function registerPublicClient(
+  origin: string,
+  redirectUri = 'http://127.0.0.1:9/callback',
+  name = 'raw client',
+): Promise<RegisteredClient> {
   const { status, body } = await register(origin, { client_name: name, redirect_uris: [redirectUri], token_endpoint_auth_method: 'none' });
   if (status !== 201) throw new Error(`registration failed: ${status} ${JSON.stringify(body)}`);
   return body as unknown as RegisteredClient;
@@ -37,7 +48,13 @@ export function authorizeUrl(origin: string, params: Record<string, string | und
 }
 
 /** A standard, valid authorization URL for `client` (override any parameter; `undefined` drops it). */
-export function validAuthorizeUrl(origin: string, resource: string, client: RegisteredClient, p: Pkce, overrides: Record<string, string | undefined> = {}): URL {
+export function validAuthorizeUrl(
+  origin: string,
+  resource: string,
+  client: RegisteredClient,
+  p: Pkce,
+  overrides: Record<string, string | undefined> = {},
+): URL {
   return authorizeUrl(origin, {
     response_type: 'code',
     client_id: client.client_id,
@@ -50,15 +67,26 @@ export function validAuthorizeUrl(origin: string, resource: string, client: Regi
   });
 }
 
-export async function tokenRequest(origin: string, form: Record<string, string | undefined>): Promise<{ status: number; body: Record<string, unknown>; headers: Headers }> {
+export async function tokenRequest(
+  origin: string,
+  form: Record<string, string | undefined>,
+): Promise<{ status: number; body: Record<string, unknown>; headers: Headers }> {
   const body = new URLSearchParams();
   for (const [k, v] of Object.entries(form)) if (v !== undefined) body.set(k, v);
-  const res = await fetch(`${origin}/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: body.toString() });
+  const res = await fetch(`${origin}/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: body.toString(),
+  });
   return { status: res.status, body: (await res.json()) as Record<string, unknown>, headers: res.headers };
 }
 
 /** Calls `tools/call` on the MCP endpoint with a bearer token (stateless server: no initialize needed). */
-export async function mcpCall(mcpUrl: string, token: string | undefined, tool = 'whoami'): Promise<{ status: number; wwwAuthenticate: string | null; text: string }> {
+export async function mcpCall(
+  mcpUrl: string,
+  token: string | undefined,
+  tool = 'whoami',
+): Promise<{ status: number; wwwAuthenticate: string | null; text: string }> {
   const res = await fetch(mcpUrl, {
     method: 'POST',
     headers: {

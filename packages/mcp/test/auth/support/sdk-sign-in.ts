@@ -37,4 +37,3 @@ export function toolText(result: unknown): string {
   const content = (result as { content: Array<{ type: string; text: string }> }).content;
   return content[0]!.text;
 }
-

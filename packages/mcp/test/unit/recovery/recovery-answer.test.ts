@@ -21,10 +21,19 @@ describe('connectElicitationAction', () => {
     expect(connectElicitationAction({ [CONNECT_INPUT_KEY]: { action: 'accept' } })).toBe('accept');
     expect(connectElicitationAction({ [CONNECT_INPUT_KEY]: { action: 'decline' } })).toBe('decline');
     expect(connectElicitationAction({ [CONNECT_INPUT_KEY]: { action: 'cancel' } })).toBe('cancel');
-    for (const odd of [undefined, {}, { other: { action: 'accept' } }, { [CONNECT_INPUT_KEY]: null }, { [CONNECT_INPUT_KEY]: { action: 'ACCEPT' } }, { [CONNECT_INPUT_KEY]: 'accept' }]) {
+    for (const odd of [
+      undefined,
+      {},
+      { other: { action: 'accept' } },
+      { [CONNECT_INPUT_KEY]: null },
+      { [CONNECT_INPUT_KEY]: { action: 'ACCEPT' } },
+      { [CONNECT_INPUT_KEY]: 'accept' },
+    ]) {
       expect(connectElicitationAction(odd as Record<string, unknown> | undefined)).toBe('missing');
     }
     // An inherited key is not a response.
-    expect(connectElicitationAction(Object.create({ [CONNECT_INPUT_KEY]: { action: 'accept' } }) as Record<string, unknown>)).toBe('missing');
+    expect(connectElicitationAction(Object.create({ [CONNECT_INPUT_KEY]: { action: 'accept' } }) as Record<string, unknown>)).toBe(
+      'missing',
+    );
   });
 });

@@ -24,7 +24,15 @@ function vaultOn(file: string, encryptionKey: string, previousKeys?: string[]): 
     store: file,
     encryptionKey,
     ...(previousKeys ? { previousKeys } : {}),
-    providers: [providers.oauth2({ id: 'p', authorizeUrl: 'https://p.example/authorize', tokenUrl: 'https://p.example/token', clientId: 'c', allowedHosts: ['api.p.example'] })],
+    providers: [
+      providers.oauth2({
+        id: 'p',
+        authorizeUrl: 'https://p.example/authorize',
+        tokenUrl: 'https://p.example/token',
+        clientId: 'c',
+        allowedHosts: ['api.p.example'],
+      }),
+    ],
   });
   vaults.push(vault);
   return vault;

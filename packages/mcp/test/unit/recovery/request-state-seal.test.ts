@@ -75,7 +75,18 @@ describe('RequestStateSeal', () => {
   });
 
   it('refuses values that are not its states: wrong type, wrong prefix, no MAC, oversized', () => {
-    for (const bad of [undefined, null, 42, { state: 'x' }, '', 'ars1.', 'ars1..', 'ars2.e30.AAAA', 'ars1.e30', `ars1.${'A'.repeat(5000)}.AAAA`]) {
+    for (const bad of [
+      undefined,
+      null,
+      42,
+      { state: 'x' },
+      '',
+      'ars1.',
+      'ars1..',
+      'ars2.e30.AAAA',
+      'ars1.e30',
+      `ars1.${'A'.repeat(5000)}.AAAA`,
+    ]) {
       expect([bad, reasonOf(() => seal.open(bad, binding))]).toEqual([bad, expect.stringMatching(/^(malformed|tampered)$/)]);
     }
   });
@@ -107,7 +118,8 @@ describe('argumentsDigest', () => {
 
   it('differs for any changed value, type, array order, or added field; treats missing args as {}', () => {
     const base = argumentsDigest({ q: 'x', n: 1 });
-    for (const other of [{ q: 'y', n: 1 }, { q: 'x', n: '1' }, { q: 'x', n: 1, z: null }, { q: 'x' }, [1, 2], 'x']) expect(argumentsDigest(other)).not.toBe(base);
+    for (const other of [{ q: 'y', n: 1 }, { q: 'x', n: '1' }, { q: 'x', n: 1, z: null }, { q: 'x' }, [1, 2], 'x'])
+      expect(argumentsDigest(other)).not.toBe(base);
     expect(argumentsDigest([1, 2])).not.toBe(argumentsDigest([2, 1]));
     expect(argumentsDigest(undefined)).toBe(argumentsDigest({}));
   });
