@@ -15,7 +15,8 @@
  *   peer, as for the pool (internal/pg-connection.ts).
  */
 import { createHash, randomUUID } from 'node:crypto';
-import pg from 'pg';
+import type pg from 'pg';
+import { loadDriver } from './internal/optional-driver.js';
 import type { Logger } from './logger.js';
 import { type PgConnectionSettings, safeDetail } from './internal/pg-connection.js';
 import type { StoreSignalListener, StoreSignals } from './store-signals.js';
@@ -107,7 +108,9 @@ export class PostgresStoreSignals implements StoreSignals {
     const { settings } = this.#deps;
     let client: pg.Client | undefined;
     try {
-      client = new pg.Client({
+      // The driver is an optional peer, loaded on use (the PostgreSQL store already loaded it).
+      const driver = loadDriver<typeof pg>('pg', 'A PostgreSQL vault store');
+      client = new driver.Client({
         connectionString: settings.connectionString,
         application_name: settings.applicationName,
         connectionTimeoutMillis: settings.connectTimeoutMs,
