@@ -5,3 +5,4 @@
  */
 export { loadOtelApi, INSTRUMENTATION_SCOPE, type OtelApi } from './telemetry/otel-api.js';
 export { MeterInstruments } from './telemetry/meter-instruments.js';
+export { CurrentTracer } from './telemetry/current-tracer.js';

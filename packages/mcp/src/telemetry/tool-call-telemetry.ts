@@ -10,7 +10,7 @@
  * No argument, result, URL or message goes into an attribute: tool arguments and results may hold
  * the user's data, and error messages Connect links.
  */
-import { INSTRUMENTATION_SCOPE, loadOtelApi, MeterInstruments, type OtelApi } from '@alter/vault/internal-telemetry';
+import { CurrentTracer, loadOtelApi, MeterInstruments, type OtelApi } from '@alter/vault/internal-telemetry';
 import type { CallEnv, ToolCallAnswer } from '../internal/call-env.js';
 import { parentContext } from './trace-context-from-meta.js';
 
@@ -20,8 +20,7 @@ const OPERATION = 'execute_tool';
 export class ToolCallTelemetry {
   readonly #api: typeof OtelApi;
   readonly #duration: MeterInstruments<OtelApi.Histogram>;
-  #tracerProvider: OtelApi.TracerProvider | undefined;
-  #tracer: OtelApi.Tracer | undefined;
+  readonly #tracer: CurrentTracer;
 
   /** Null when `@opentelemetry/api` is not installed or telemetry is off. */
   static create(enabled: boolean): ToolCallTelemetry | null {
@@ -32,6 +31,7 @@ export class ToolCallTelemetry {
 
   private constructor(api: typeof OtelApi) {
     this.#api = api;
+    this.#tracer = new CurrentTracer(api);
     this.#duration = new MeterInstruments(api, (meter) =>
       meter.createHistogram('mcp.server.operation.duration', {
         description: 'Duration of MCP tools/call requests served by Alter tools.',
@@ -40,21 +40,12 @@ export class ToolCallTelemetry {
     );
   }
 
-  #currentTracer(): OtelApi.Tracer {
-    const provider = this.#api.trace.getTracerProvider();
-    if (provider !== this.#tracerProvider || this.#tracer === undefined) {
-      this.#tracerProvider = provider;
-      this.#tracer = provider.getTracer(INSTRUMENTATION_SCOPE);
-    }
-    return this.#tracer;
-  }
-
   /** Runs a top-level `tools/call` inside its span. */
   async traceCall(tool: string, env: CallEnv, run: () => Promise<ToolCallAnswer>): Promise<ToolCallAnswer> {
     const api = this.#api;
     const started = performance.now();
     const parent = parentContext(api, env.meta);
-    const span = this.#currentTracer().startSpan(
+    const span = this.#tracer.get().startSpan(
       `${METHOD} ${tool}`,
       {
         kind: api.SpanKind.SERVER,
@@ -97,7 +88,7 @@ export class ToolCallTelemetry {
   /** Runs a nested tool call (a tool method called from another tool's body) inside its span. */
   async traceNested<T>(tool: string, run: () => Promise<T>): Promise<T> {
     const api = this.#api;
-    const span = this.#currentTracer().startSpan(`${METHOD} ${tool}`, {
+    const span = this.#tracer.get().startSpan(`${METHOD} ${tool}`, {
       kind: api.SpanKind.INTERNAL,
       attributes: { 'gen_ai.tool.name': tool, 'gen_ai.operation.name': OPERATION },
     });

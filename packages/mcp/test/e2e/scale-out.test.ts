@@ -77,6 +77,28 @@ describePg(
     let proxy: RoundRobinProxy;
     const servers: ServerProcess[] = [];
 
+    /** Opens alice's grants in the shared vault and registers their tokens with the leak check; returns how many. */
+    async function registerVaultTokens(): Promise<number> {
+      const reader = new AlterVault({
+        caller: 'scale-out-reader',
+        store: storeUrl,
+        encryptionKey: key,
+        providers: [providers.sandbox({ url: sandbox.url }, { id: 'google' })],
+        logger: leak.logger,
+      });
+      try {
+        await reader.ready();
+        const grants = await reader.store.listGrants({ user: 'alice' });
+        for (const g of grants) {
+          leak.secret(reader.openSecret(g.accessToken), 'access token');
+          if (g.refreshToken) leak.secret(reader.openSecret(g.refreshToken), 'refresh token');
+        }
+        return grants.length;
+      } finally {
+        await reader.close();
+      }
+    }
+
     beforeAll(async () => {
       if (!existsSync(serverJs))
         throw new Error(
@@ -175,24 +197,7 @@ describePg(
         for (const c of clients) await c.close();
       }
       // Every token the shared vault holds must appear nowhere: not in results, not in any process's output.
-      const reader = new AlterVault({
-        caller: 'scale-out-reader',
-        store: storeUrl,
-        encryptionKey: key,
-        providers: [providers.sandbox({ url: sandbox.url }, { id: 'google' })],
-        logger: leak.logger,
-      });
-      try {
-        await reader.ready();
-        const grants = await reader.store.listGrants({ user: 'alice' });
-        expect(grants).toHaveLength(1);
-        for (const g of grants) {
-          leak.secret(reader.openSecret(g.accessToken), 'access token');
-          if (g.refreshToken) leak.secret(reader.openSecret(g.refreshToken), 'refresh token');
-        }
-      } finally {
-        await reader.close();
-      }
+      expect(await registerVaultTokens()).toBe(1);
       for (const [i, s] of servers.entries()) leak.inspect(s.output(), `server process ${i} output`);
       leak.assertClean();
     }, 120_000);
@@ -219,22 +224,7 @@ describePg(
         expect(posts.every((r) => !r.sticky)).toBe(true);
         expect(new Set(posts.map((r) => r.backend)).size).toBe(3);
         // Every token the shared vault holds is registered with the leak check before inspecting.
-        const reader = new AlterVault({
-          caller: 'scale-out-reader',
-          store: storeUrl,
-          encryptionKey: key,
-          providers: [providers.sandbox({ url: sandbox.url }, { id: 'google' })],
-          logger: leak.logger,
-        });
-        try {
-          await reader.ready();
-          for (const g of await reader.store.listGrants({ user: 'alice' })) {
-            leak.secret(reader.openSecret(g.accessToken), 'access token');
-            if (g.refreshToken) leak.secret(reader.openSecret(g.refreshToken), 'refresh token');
-          }
-        } finally {
-          await reader.close();
-        }
+        await registerVaultTokens();
         leak.inspect([first, results], 'stateless tool results');
       } finally {
         await modern.close();

@@ -7,7 +7,8 @@
  * as in the audit log (redact-url.ts), host, port, status, error codes, provider ids. Never a header
  * value, a token, a user id or a query value.
  */
-import { INSTRUMENTATION_SCOPE, loadOtelApi, type OtelApi } from './otel-api.js';
+import { loadOtelApi, type OtelApi } from './otel-api.js';
+import { CurrentTracer } from './current-tracer.js';
 import { MeterInstruments } from './meter-instruments.js';
 import { type AlterErrorCode, isAlterError } from '../errors.js';
 import type { RefreshedTokens, TokenRefresher } from '../token-refresher.js';
@@ -33,8 +34,7 @@ export interface ProviderRequestTrace {
 export class VaultTelemetry {
   readonly #api: typeof OtelApi;
   readonly #instruments: MeterInstruments<VaultInstruments>;
-  #tracerProvider: OtelApi.TracerProvider | undefined;
-  #tracer: OtelApi.Tracer | undefined;
+  readonly #tracer: CurrentTracer;
 
   /** The vault's telemetry, or null when `@opentelemetry/api` is not installed or it is turned off. */
   static create(enabled: boolean): VaultTelemetry | null {
@@ -45,6 +45,7 @@ export class VaultTelemetry {
 
   private constructor(api: typeof OtelApi) {
     this.#api = api;
+    this.#tracer = new CurrentTracer(api);
     this.#instruments = new MeterInstruments(api, (meter) => ({
       requestDuration: meter.createHistogram('http.client.request.duration', {
         description: 'Duration of provider requests made by the vault (including a refresh and retry after a 401).',
@@ -65,20 +66,11 @@ export class VaultTelemetry {
     }));
   }
 
-  #currentTracer(): OtelApi.Tracer {
-    const provider = this.#api.trace.getTracerProvider();
-    if (provider !== this.#tracerProvider || this.#tracer === undefined) {
-      this.#tracerProvider = provider;
-      this.#tracer = provider.getTracer(INSTRUMENTATION_SCOPE);
-    }
-    return this.#tracer;
-  }
-
   /** Starts the span of one `vault.request()`; a child of the active span (the tool call). */
   startRequest(provider: string, method: string): ProviderRequestTrace {
     const api = this.#api;
     const started = performance.now();
-    const span = this.#currentTracer().startSpan(method, {
+    const span = this.#tracer.get().startSpan(method, {
       kind: api.SpanKind.CLIENT,
       attributes: { 'http.request.method': method, 'alter.provider': provider },
     });
