@@ -27,13 +27,23 @@ export const AUDIT_FIELDS = [
   'errorCode',
   'prevHash',
   'hash',
+  // Present on rows the egress policy decided about and on approved or declined requests.
+  'decision',
+  'policyRule',
+  'approval',
+  'approvalBy',
+  'approvalVia',
+  'approvalAt',
 ] as const;
+
+/** The fields a row may lack (older rows, requests refused before the policy ran, no approval). */
+const OPTIONAL_FIELDS = new Set<string>(['decision', 'policyRule', 'approval', 'approvalBy', 'approvalVia', 'approvalAt']);
 
 /** Separator of the tool chain in CSV and tables. */
 export const CHAIN_SEPARATOR = ' > ';
 
 /** A row as a plain JSON object (dates as ISO strings). */
-export function auditToJson(row: AuditRecord): Record<(typeof AUDIT_FIELDS)[number], unknown> {
+export function auditToJson(row: AuditRecord): Partial<Record<(typeof AUDIT_FIELDS)[number], unknown>> {
   return {
     seq: row.seq,
     id: row.id,
@@ -54,6 +64,13 @@ export function auditToJson(row: AuditRecord): Record<(typeof AUDIT_FIELDS)[numb
     errorCode: row.errorCode,
     prevHash: row.prevHash,
     hash: row.hash,
+    // Only when the row has them, so an export of older rows reads back exactly as written.
+    ...(row.decision !== undefined ? { decision: row.decision } : {}),
+    ...(row.policyRule !== undefined ? { policyRule: row.policyRule } : {}),
+    ...(row.approval !== undefined ? { approval: row.approval } : {}),
+    ...(row.approvalBy !== undefined ? { approvalBy: row.approvalBy } : {}),
+    ...(row.approvalVia !== undefined ? { approvalVia: row.approvalVia } : {}),
+    ...(row.approvalAt !== undefined ? { approvalAt: row.approvalAt instanceof Date ? row.approvalAt.toISOString() : row.approvalAt } : {}),
   };
 }
 
@@ -74,6 +91,7 @@ export function auditCsvLine(row: AuditRecord): string {
     AUDIT_FIELDS.map((f) => {
       const v = json[f];
       if (f === 'chain') return (v as string[]).join(CHAIN_SEPARATOR);
+      if (v === undefined && OPTIONAL_FIELDS.has(f)) return null;
       return v as string | number | null;
     }),
   );

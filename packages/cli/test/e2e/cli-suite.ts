@@ -213,7 +213,8 @@ export function defineCliSuite(backend: SuiteBackend): void {
     const table = parseCsv(csv.stdout);
     expect(table[0]).toEqual([...AUDIT_FIELDS]);
     expect(table).toHaveLength(v.auditRows + 1);
-    const asText = (x: unknown) => (x === null ? '' : Array.isArray(x) ? x.join(' > ') : String(x));
+    const asText = (x: unknown) =>
+      x === null || x === undefined ? '' : x instanceof Date ? x.toISOString() : Array.isArray(x) ? x.join(' > ') : String(x);
     table.slice(1).forEach((row, i) => {
       expect(row).toEqual(AUDIT_FIELDS.map((f) => asText(expected[i]![f])));
     });
