@@ -185,31 +185,6 @@ const sameDate = (d: Date): Date => d;
 const toGrant = (r: GrantRow): StoredGrant => grantFromRow(r, sameDate);
 const toAudit = (r: AuditRow): AuditRecord => auditFromRow(r, sameDate);
 
-/** The insert columns, in auditValues() order: the keys of a row in the JSON batch. */
-const AUDIT_COLUMN_NAMES: readonly string[] = AUDIT_INSERT_COLUMNS.split(',').map((c) => c.trim());
-
-/**
- * Rows (auditValues, in AUDIT_INSERT_COLUMNS order) as a JSON array of objects keyed by column,
- * or undefined when JSON cannot carry a value exactly: a non-finite number (JSON null), or a lone
- * UTF-16 surrogate (JSON.stringify escapes it as \udXXX, which PostgreSQL refuses in JSON text).
- */
-function auditJson(rows: readonly (readonly unknown[])[]): string | undefined {
-  const objects: Record<string, unknown>[] = [];
-  for (const values of rows) {
-    const o: Record<string, unknown> = {};
-    for (let i = 0; i < AUDIT_COLUMN_NAMES.length; i++) {
-      const v = values[i];
-      if (v instanceof Date) o[AUDIT_COLUMN_NAMES[i]!] = v.toISOString();
-      else if (v === null || v === undefined || typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v)))
-        o[AUDIT_COLUMN_NAMES[i]!] = v ?? null;
-      else return undefined;
-    }
-    objects.push(o);
-  }
-  const json = JSON.stringify(objects);
-  return /\\u[dD][89abAB]|\\u[dD][c-fC-F]/.test(json) ? undefined : json;
-}
-
 /** Removes any password from a connection string, for messages and inspect output. */
 function describeUrl(url: string): string {
   try {
@@ -229,10 +204,6 @@ export class PostgresGrantStore implements GrantStore {
   readonly #connectionString: string;
   readonly #settings: PgConnectionSettings;
   readonly #s: string;
-  /** BEGIN, the audit append lock and the tail read, sent as one simple-protocol query. */
-  readonly #auditOpenSql: string;
-  /** The prepared INSERT of a batch of audit rows given as one JSON array (see #insertAudit). */
-  readonly #auditInsertJsonSql: string;
   #logger: Logger | undefined;
   readonly #driver: typeof pg;
   #pool: pg.Pool | undefined;
@@ -260,10 +231,6 @@ export class PostgresGrantStore implements GrantStore {
       throw new InvalidArgumentError('schema', 'must be a plain identifier (letters, digits, _)');
     this.schema = schema;
     this.#s = `"${schema}"`;
-    // The schema is a plain identifier (checked above), so it is safe inside the literal; the
-    // key is the one appendAudit() locks with a bound parameter.
-    this.#auditOpenSql = `BEGIN; SELECT pg_advisory_xact_lock(hashtext('alter-audit:${schema}')); SELECT hash FROM ${this.#s}.alter_audit ORDER BY seq DESC LIMIT 1`;
-    this.#auditInsertJsonSql = `INSERT INTO ${this.#s}.alter_audit (${AUDIT_INSERT_COLUMNS}) SELECT ${AUDIT_INSERT_COLUMNS} FROM json_populate_recordset(NULL::${this.#s}.alter_audit, $1::json)`;
     this.#connectionString = conn;
     const queryTimeoutMs = optionalPositiveInt(options.queryTimeoutMs, 'options.queryTimeoutMs') ?? 15_000;
     const keepAlive = options.keepAliveInitialDelayMs;
@@ -356,9 +323,9 @@ export class PostgresGrantStore implements GrantStore {
   }
 
   /** One statement, on `on` (inside a transaction) or on a connection of its own. */
-  async #q<R extends pg.QueryResultRow>(sql: string, params: unknown[] = [], on?: Queryable, prepareAs?: string): Promise<R[]> {
+  async #q<R extends pg.QueryResultRow>(sql: string, params: unknown[] = [], on?: Queryable): Promise<R[]> {
     try {
-      if (on) return (await on.query<R>(sql, params, prepareAs)).rows;
+      if (on) return (await on.query<R>(sql, params)).rows;
       return await withPgSession(this.#p(), this.#settings, 'a query', false, async (s) => (await s.query<R>(sql, params)).rows);
     } catch (cause) {
       // Typed errors (the chain conflict, StoreUnavailableError) pass as they are.
@@ -481,62 +448,34 @@ export class PostgresGrantStore implements GrantStore {
     });
   }
 
-  /**
-   * Inserts a batch on the transaction's client, while the append lock is held: normally as ONE
-   * prepared statement taking the batch as a JSON array (json_populate_recordset over the
-   * table's row type), parsed and planned once per connection whatever the batch size — half the
-   * server time of a multi-row VALUES statement of 200 rows, and one plan instead of one per size
-   * (preparing every size up to 200 would hold ~64 MB per connection). Rows JSON cannot carry
-   * exactly (a lone UTF-16 surrogate, which PostgreSQL refuses in JSON text; a non-finite number)
-   * go as multi-row VALUES statements of up to 500 rows, as before.
-   */
+  /** Multi-row INSERTs of up to 500 rows, on the transaction's client. */
   async #insertAudit(rows: readonly AuditInput[], c: PgSession): Promise<void> {
-    const values = rows.map((r) => auditValues(r, sameDate));
-    const json = auditJson(values);
-    if (json !== undefined) {
-      await this.#q(this.#auditInsertJsonSql, [json], c, `alter-audit-insert:${this.schema}`);
-      return;
-    }
     const cols = AUDIT_INSERT_COLUMN_COUNT;
-    for (let i = 0; i < values.length; i += 500) {
-      const chunk = values.slice(i, i + 500);
-      const tuples = chunk.map((_, j) => `(${Array.from({ length: cols }, (_, k) => `$${j * cols + k + 1}`).join(', ')})`);
-      await this.#q(`INSERT INTO ${this.#s}.alter_audit (${AUDIT_INSERT_COLUMNS}) VALUES ${tuples.join(', ')}`, chunk.flat(), c);
+    for (let i = 0; i < rows.length; i += 500) {
+      const chunk = rows.slice(i, i + 500);
+      const params: unknown[] = [];
+      const values = chunk.map((r, j) => {
+        params.push(...auditValues(r, sameDate));
+        return `(${Array.from({ length: cols }, (_, k) => `$${j * cols + k + 1}`).join(', ')})`;
+      });
+      await this.#q(`INSERT INTO ${this.#s}.alter_audit (${AUDIT_INSERT_COLUMNS}) VALUES ${values.join(', ')}`, params, c);
     }
   }
 
   async appendAuditLinked(link: (tailHash: string) => readonly AuditInput[]): Promise<void> {
-    // Three round trips, two of them while other writers wait for the lock (was five and four):
-    // BEGIN + lock + tail read as one simple-protocol query, the INSERT, COMMIT.
-    await withPgSession(this.#p(), this.#settings, 'an audit append', false, async (c) => {
-      try {
-        // Separate statements in one query: the tail read takes its READ COMMITTED snapshot
-        // after the lock wait, so it sees the previous holder's rows; the hash is computed here,
-        // under the lock, so no other writer can move the tail in between (no conflicts).
-        const opened = (await this.#run(c, this.#auditOpenSql)) as unknown as readonly pg.QueryResult<{ hash: string }>[];
-        const tail = opened[opened.length - 1]?.rows[0]?.hash ?? GENESIS_HASH;
-        const rows = link(tail);
-        if (rows.length > 0) {
-          if (rows[0]!.prevHash !== tail) throw new AuditChainConflictError();
-          await this.#insertAudit(rows, c);
-        }
-        await this.#run(c, 'COMMIT');
-      } catch (err) {
-        // A broken connection needs no ROLLBACK: the server rolls back when the session ends.
-        if (!c.broken) await c.query('ROLLBACK').catch(() => {});
-        throw err;
-      }
+    await this.#tx(this.#p(), async (c) => {
+      await this.#q('SELECT pg_advisory_xact_lock(hashtext($1))', [`alter-audit:${this.schema}`], c);
+      // Read after the lock is held (its own statement: a READ COMMITTED snapshot taken before the
+      // lock wait would miss the previous holder's rows), hashed here, so no other writer can
+      // move the tail in between — 4 processes on one chain no longer retry each other's batches.
+      const tail =
+        (await this.#q<{ hash: string }>(`SELECT hash FROM ${this.#s}.alter_audit ORDER BY seq DESC LIMIT 1`, [], c))[0]?.hash ??
+        GENESIS_HASH;
+      const rows = link(tail);
+      if (rows.length === 0) return;
+      if (rows[0]!.prevHash !== tail) throw new AuditChainConflictError();
+      await this.#insertAudit(rows, c);
     });
-  }
-
-  /** A statement on `c` whose SQL failure becomes a StoreError (typed errors pass as they are). */
-  async #run(c: PgSession, sql: string): Promise<pg.QueryResult> {
-    try {
-      return await c.query(sql);
-    } catch (cause) {
-      if (cause instanceof StoreError) throw cause;
-      throw new StoreError(`PostgreSQL audit append failed: ${safeDetail(cause, this.#settings)}; nothing was written.`, { cause });
-    }
   }
 
   async lastAudit(): Promise<AuditRecord | undefined> {

@@ -109,22 +109,13 @@ export class PgSession {
   }
 
   /**
-   * Runs one statement, bounded by `queryTimeoutMs`; `prepareAs` names a statement whose text
-   * never changes, so it is prepared once per connection.
+   * Runs one statement, bounded by `queryTimeoutMs`.
    * @throws StoreUnavailableError when the connection is (or becomes) unusable or the statement
    *   times out; the driver's error for SQL errors.
    */
-  async query<R extends pg.QueryResultRow = pg.QueryResultRow>(
-    sql: string,
-    params: readonly unknown[] = [],
-    prepareAs?: string,
-  ): Promise<pg.QueryResult<R>> {
+  async query<R extends pg.QueryResultRow = pg.QueryResultRow>(sql: string, params: readonly unknown[] = []): Promise<pg.QueryResult<R>> {
     if (this.broken) throw this.broken;
-    // A name makes the driver prepare the statement once per connection (parse and plan once).
-    const pending =
-      prepareAs === undefined
-        ? this.#client.query<R>(sql, params as unknown[])
-        : this.#client.query<R>({ name: prepareAs, text: sql, values: params as unknown[] });
+    const pending = this.#client.query<R>(sql, params as unknown[]);
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<typeof TIMED_OUT>((resolve) => {
       timer = setTimeout(() => resolve(TIMED_OUT), this.#settings.queryTimeoutMs);
