@@ -231,12 +231,13 @@ export class ForeignContextError extends AlterMcpError {
 }
 
 /** Why a retried call's request state was refused (see {@link RequestStateError}). */
-export type RequestStateRefusal = 'malformed' | 'tampered' | 'expired' | 'other-tool' | 'other-user' | 'other-arguments';
+export type RequestStateRefusal = 'malformed' | 'tampered' | 'expired' | 'used' | 'other-tool' | 'other-user' | 'other-arguments';
 
 const REFUSAL_TEXT: Readonly<Record<RequestStateRefusal, string>> = Object.freeze({
   malformed: 'is not a request state this server issued',
   tampered: 'failed its integrity check (it was changed, or sealed by a server with another vault)',
-  expired: 'has expired (the authorization link it belonged to expired with it)',
+  expired: 'has expired (the authorization link or the approval it belonged to expired with it)',
+  used: 'was already used (the approval it carries answered one request, once)',
   'other-tool': 'was issued for another tool',
   'other-user': 'was issued for another user',
   'other-arguments': 'was issued for a call with other arguments',
@@ -244,7 +245,8 @@ const REFUSAL_TEXT: Readonly<Record<RequestStateRefusal, string>> = Object.freez
 
 /**
  * A retried 2026-07-28 call (multi-round-trip) sent back a `requestState` that Alter refuses:
- * not issued here, changed, expired, or bound to another tool, user or arguments. The call is
+ * not issued here, changed, expired, already used (an approval), or bound to another tool, user
+ * or arguments. The call is
  * not run; the client should call the tool again without the state to start over. Answered on
  * the wire as JSON-RPC -32602 with this message.
  */
@@ -255,7 +257,7 @@ export class RequestStateError extends AlterMcpError {
     const fix =
       reason === 'other-arguments' || reason === 'other-tool'
         ? `Retry the call it was issued for with its original arguments, or call ${tool} again without requestState to start over.`
-        : `Call ${tool} again without requestState to start over (a new authorization link is issued if one is still needed).`;
+        : `Call ${tool} again without requestState to start over (a new authorization link or approval question is issued if one is still needed).`;
     super(
       'ALTER_MCP_REQUEST_STATE',
       `The requestState sent back with this call of ${tool} ${REFUSAL_TEXT[reason]}, so the call was not run. ${fix}`,

@@ -5,7 +5,9 @@
  * form (accept / decline) showing exactly that, and answers for that request id and hash only.
  * The vault checks the answer (approval-ledger.ts): same id, same hash, in time, used once.
  *
- * A client without form elicitation cannot be asked here: the request is refused (fail closed).
+ * On protocol revision 2026-07-28 (no server→client request mid-call) the call's approval round
+ * asks instead, by an `input_required` answer (recovery/approval-round.ts). A client without form
+ * elicitation cannot be asked here: the request is refused (fail closed).
  */
 import { type ApprovalAnswer, type ApprovalGate, ApprovalRefusedError, type ApprovalRequest } from '@alter/vault';
 import type { CallState } from './call-state.js';
@@ -23,6 +25,7 @@ export function approvalMessage(tool: string, request: ApprovalRequest): string 
 
 /** The gate `ctx.request` passes to the vault for a tool that needs approval. */
 export function approvalGate(state: CallState, tool: string): ApprovalGate {
+  if (state.approvalRound !== undefined) return state.approvalRound.gate(state.user, tool);
   return async (request: ApprovalRequest): Promise<ApprovalAnswer> => {
     const refused = (reason: 'unavailable' | 'failed', cause?: unknown) =>
       new ApprovalRefusedError({ provider: request.provider, tool, method: request.method, url: request.url, reason, cause });

@@ -32,6 +32,11 @@ export interface CallEnv {
   readonly era: 'legacy' | 'modern';
   /** True when the client declared URL-mode elicitation (in `initialize`, or, modern era, in the request's envelope). */
   supportsUrlElicitation(): boolean;
+  /**
+   * Modern era: true when the request's envelope declares form-mode elicitation, so an
+   * `input_required` answer may embed a form (approval-round.ts). Absent or false otherwise.
+   */
+  supportsFormInputRequest?(): boolean;
   /** Modern era: what a retried call sent back for an earlier `input_required` answer (absent on a first call). */
   readonly retry?: RetriedCall;
   /** The protocol error (-32602) refusing a retried call's request state. */

@@ -5,6 +5,7 @@
  */
 import type { CallSecrets } from '@alter/vault/internal';
 import type { ToolLogLevel } from '../alter-context.js';
+import type { ApprovalRound } from '../recovery/approval-round.js';
 import type { CompiledTool } from './module-scanner.js';
 
 /**
@@ -63,4 +64,9 @@ export interface CallState {
   readonly ended: CallEnd;
   /** Secrets the vault used for this call tree; results are redacted through it before they leave. */
   readonly secrets: CallSecrets;
+  /**
+   * 2026-07-28 calls whose client declared form elicitation: approvals are asked by input_required
+   * (recovery/approval-round.ts) instead of a mid-call elicitation.
+   */
+  readonly approvalRound?: ApprovalRound;
 }

@@ -17,9 +17,10 @@ import {
   ToolNestingError,
   ToolOutputError,
 } from '../errors.js';
+import { ApprovalRound } from '../recovery/approval-round.js';
 import { connectLinkResult, type ConnectNeed, inputRequiredAnswer, recoveryAnswerFor } from '../recovery/recovery-answer.js';
 import { requestStateSealOf } from '../recovery/request-state-key.js';
-import { resumeRetriedCall } from '../recovery/retried-call.js';
+import { type Resumption, resumeRetriedCall } from '../recovery/retried-call.js';
 import { ToolResult } from '../tool-result.js';
 import { type CallEnv, type CallerAuthInfo, type CallToolResultShape, isInputRequired, type ToolCallAnswer } from './call-env.js';
 import type { CallState, Registration } from './call-state.js';
@@ -69,17 +70,23 @@ export class ToolRunner {
     }
     const parsed = await tool.input.validate(args ?? {});
     if (!parsed.ok) return errorResult(new ToolInputError(tool.name, parsed.issues).message);
+    let resumed: Resumption | undefined;
     if (env.retry) {
       // A 2026 retry of an input_required answer: its sealed state must hold before anything runs.
-      const answered = await resumeRetriedCall(this.#vault, this.#logger, env.retry, { user, tool: tool.name, args }, env.signal).catch(
+      resumed = await resumeRetriedCall(this.#vault, this.#logger, env.retry, { user, tool: tool.name, args }, env.signal).catch(
         (err: unknown) => {
           if (!(err instanceof RequestStateError)) throw err;
           this.#logger.warn('retried call refused: request state', { tool: tool.name, reason: err.reason });
           throw env.invalidRequestStateError(err);
         },
       );
-      if (answered) return answered;
+      if (resumed.result) return resumed.result;
     }
+    // 2026-07-28 with form elicitation declared: approvals are asked by input_required.
+    const approvalRound =
+      env.era === 'modern' && env.supportsFormInputRequest?.() === true
+        ? new ApprovalRound(this.#vault, this.#logger, resumed?.approval)
+        : undefined;
     const lifetime = { aborted: false };
     // Frozen, and never returned by the context: tool code cannot change who the call runs as.
     const state: CallState = Object.freeze({
@@ -93,6 +100,7 @@ export class ToolRunner {
       ended: lifetime,
       secrets: new CallSecrets(),
       ...(registration ? { registration } : {}),
+      ...(approvalRound ? { approvalRound } : {}),
     });
     const ctx = createToolCallContext(this.#vault, state, bindingOf(tool), this.#logger);
     let result: ToolCallAnswer;
@@ -106,9 +114,14 @@ export class ToolRunner {
     } finally {
       lifetime.aborted = true;
     }
+    // The call stopped at an approval question: it ends with that question, whatever the tool made of the refusal.
+    if (approvalRound?.asking)
+      return approvalRound.inputRequired(await requestStateSealOf(this.#vault), { user, tool: tool.name, args }, (v) =>
+        state.secrets.redact(v),
+      );
     // The one exit of a tool result: no secret the vault used for this call reaches the model
     // (text, structuredContent, _meta, error messages alike). An input_required answer is built
-    // by Alter from a Connect link and a sealed state only.
+    // by Alter from a Connect link and a sealed state only (an approval question is redacted as it is built).
     return isInputRequired(result) ? result : state.secrets.redact(result);
   }
 

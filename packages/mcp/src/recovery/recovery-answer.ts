@@ -90,7 +90,7 @@ export function inputRequiredAnswer(
 ): InputRequiredShape {
   const requestState = seal.seal(
     { user: binding.user, tool: need.tool, args: binding.args },
-    { sessionId: need.session.id, provider: need.provider, expiresAt: need.session.expiresAt },
+    { kind: 'connect', sessionId: need.session.id, provider: need.provider, expiresAt: need.session.expiresAt },
   );
   return {
     resultType: 'input_required',
@@ -105,11 +105,16 @@ export function inputRequiredAnswer(
 /** The user's answer to the embedded URL elicitation, as the retried call reports it. */
 export type ConnectElicitationAction = 'accept' | 'decline' | 'cancel' | 'missing';
 
-/** Reads the response to {@link CONNECT_INPUT_KEY} from a retried call's `inputResponses` (client input: checked, never trusted). */
-export function connectElicitationAction(inputResponses: Readonly<Record<string, unknown>> | undefined): ConnectElicitationAction {
-  const response = inputResponses && Object.hasOwn(inputResponses, CONNECT_INPUT_KEY) ? inputResponses[CONNECT_INPUT_KEY] : undefined;
+/** Reads the action of the elicitation response under `key` in a retried call's `inputResponses` (client input: checked, never trusted). */
+export function elicitationActionOf(inputResponses: Readonly<Record<string, unknown>> | undefined, key: string): ConnectElicitationAction {
+  const response = inputResponses && Object.hasOwn(inputResponses, key) ? inputResponses[key] : undefined;
   const action = (response as { action?: unknown } | null | undefined)?.action;
   return action === 'accept' || action === 'decline' || action === 'cancel' ? action : 'missing';
+}
+
+/** Reads the response to {@link CONNECT_INPUT_KEY} from a retried call's `inputResponses`. */
+export function connectElicitationAction(inputResponses: Readonly<Record<string, unknown>> | undefined): ConnectElicitationAction {
+  return elicitationActionOf(inputResponses, CONNECT_INPUT_KEY);
 }
 
 /** The answer when the user declined (or dismissed) the link: the call ends; the model learns why. */

@@ -7,9 +7,13 @@
  *   user     who the call ran as (an HMAC tag of the id, so the state does not carry it in clear)
  *   tool     the tool name
  *   args     SHA-256 of the canonical arguments (canonical-arguments.ts)
- *   expiry   the Connect session's expiry (the state is useless once the link is)
- *   session  the Connect session id and provider, so the retry can wait for that very session
+ *   expiry   when the question it answers expires (the Connect link's, or the approval's)
+ *   and what the question was, by kind:
+ *   connect  the Connect session id and provider, so the retry can wait for that very session
+ *   approval the approval request id (single use: recorded in the store once used) and the
+ *            sha256 of the exact provider request the user is asked to approve (approval-round.ts)
  *
+ * One seal for both kinds: the kind is inside the MAC, so a state of one kind never opens as the other.
  * Wire form: `ars1.<base64url(JSON claims)>.<base64url(HMAC(key, "ars1." + claims))>`.
  * Opening checks, in this order: shape → MAC (constant time) → expiry → tool → user (constant
  * time) → arguments; the first failure is the reason of the `RequestStateError`.
@@ -31,21 +35,45 @@ export interface RequestStateBinding {
   readonly args: unknown;
 }
 
-/** What the state carries for the retried call. */
-export interface RequestStateClaims {
+/** What a Connect recovery state carries for the retried call (recovery-answer.ts). */
+export interface ConnectStateClaims {
+  readonly kind: 'connect';
   readonly sessionId: string;
   readonly provider: string;
   readonly expiresAt: Date;
 }
 
-interface WireClaims {
-  readonly u: string;
-  readonly t: string;
-  readonly a: string;
-  readonly e: number;
-  readonly s: string;
-  readonly p: string;
+/** What an approval state carries for the retried call (approval-round.ts). */
+export interface ApprovalStateClaims {
+  readonly kind: 'approval';
+  /** The id of the approval request asked; an answer to it is used once. */
+  readonly approvalId: string;
+  /** sha256 (hex) of the exact request the user was asked to approve. */
+  readonly requestHash: string;
+  readonly provider: string;
+  readonly expiresAt: Date;
 }
+
+/** What the state carries for the retried call. */
+export type RequestStateClaims = ConnectStateClaims | ApprovalStateClaims;
+
+/**
+ * The sealed JSON. A Connect state has no `k` (its wire form predates approvals, so states
+ * issued before an upgrade still open); an approval state has `k: 'a'`, its id in `i` and the
+ * request hash in `h`.
+ */
+type WireClaims =
+  | { readonly u: string; readonly t: string; readonly a: string; readonly e: number; readonly s: string; readonly p: string }
+  | {
+      readonly k: 'a';
+      readonly u: string;
+      readonly t: string;
+      readonly a: string;
+      readonly e: number;
+      readonly i: string;
+      readonly h: string;
+      readonly p: string;
+    };
 
 /** Seals and opens request states with one key. Holds the key in a private field; never prints it. */
 export class RequestStateSeal {
@@ -61,14 +89,11 @@ export class RequestStateSeal {
 
   /** A sealed state for `binding`, carrying `claims`. */
   seal(binding: RequestStateBinding, claims: RequestStateClaims): string {
-    const wire: WireClaims = {
-      u: this.#userTag(binding.user),
-      t: binding.tool,
-      a: argumentsDigest(binding.args),
-      e: claims.expiresAt.getTime(),
-      s: claims.sessionId,
-      p: claims.provider,
-    };
+    const bound = { u: this.#userTag(binding.user), t: binding.tool, a: argumentsDigest(binding.args), e: claims.expiresAt.getTime() };
+    const wire: WireClaims =
+      claims.kind === 'approval'
+        ? { k: 'a', ...bound, i: claims.approvalId, h: claims.requestHash, p: claims.provider }
+        : { ...bound, s: claims.sessionId, p: claims.provider };
     const body = PREFIX + Buffer.from(JSON.stringify(wire), 'utf8').toString('base64url');
     return `${body}.${this.#mac(body).toString('base64url')}`;
   }
@@ -83,7 +108,11 @@ export class RequestStateSeal {
     const dot = state.lastIndexOf('.');
     if (dot <= PREFIX.length) throw refuse('malformed');
     const body = state.slice(0, dot);
-    const sent = Buffer.from(state.slice(dot + 1), 'base64url');
+    const macText = state.slice(dot + 1);
+    const sent = Buffer.from(macText, 'base64url');
+    // Only the canonical encoding: base64url decoding ignores a last character's spare bits (and
+    // stray characters), so other spellings of the same MAC would open too.
+    if (sent.toString('base64url') !== macText) throw refuse('tampered');
     const expected = this.#mac(body);
     // Length first: timingSafeEqual throws on unequal lengths (and a MAC's length is public).
     if (sent.length !== expected.length || !timingSafeEqual(sent, expected)) throw refuse('tampered');
@@ -93,7 +122,10 @@ export class RequestStateSeal {
     if (wire.t !== binding.tool) throw refuse('other-tool');
     if (!equalText(wire.u, this.#userTag(binding.user))) throw refuse('other-user');
     if (wire.a !== argumentsDigest(binding.args)) throw refuse('other-arguments');
-    return Object.freeze({ sessionId: wire.s, provider: wire.p, expiresAt: new Date(wire.e) });
+    const expiresAt = new Date(wire.e);
+    return 'k' in wire
+      ? Object.freeze({ kind: 'approval', approvalId: wire.i, requestHash: wire.h, provider: wire.p, expiresAt })
+      : Object.freeze({ kind: 'connect', sessionId: wire.s, provider: wire.p, expiresAt });
   }
 
   #mac(body: string): Buffer {
@@ -128,8 +160,10 @@ function parseClaims(encoded: string): WireClaims | undefined {
   } catch {
     return undefined;
   }
-  const c = value as Partial<WireClaims> | null;
-  if (c === null || typeof c !== 'object') return undefined;
-  const strings = [c.u, c.t, c.a, c.s, c.p].every((v) => typeof v === 'string');
-  return strings && typeof c.e === 'number' && Number.isFinite(c.e) ? (c as WireClaims) : undefined;
+  if (value === null || typeof value !== 'object') return undefined;
+  const c = value as Record<string, unknown>;
+  const strings = (...keys: string[]) => keys.every((key) => typeof c[key] === 'string');
+  if (!strings('u', 't', 'a', 'p') || typeof c.e !== 'number' || !Number.isFinite(c.e)) return undefined;
+  if (!Object.hasOwn(c, 'k')) return strings('s') ? (c as WireClaims) : undefined;
+  return c.k === 'a' && strings('i', 'h') ? (c as WireClaims) : undefined;
 }

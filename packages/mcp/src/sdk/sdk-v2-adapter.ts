@@ -219,7 +219,7 @@ function callEnv(low: Server, ctx: ServerContext): CallEnv {
         close();
         return true;
       },
-      // A 2026-07-28 request cannot carry a server→client request mid-call (input_required is not used yet).
+      // A 2026-07-28 request cannot carry a server→client request mid-call: approvals ask by input_required there.
       supportsFormElicitation: () => !modernEra && declaresFormElicitation(low.getClientCapabilities()),
       async request(kind, params) {
         if (kind === 'sampling')
@@ -229,6 +229,7 @@ function callEnv(low: Server, ctx: ServerContext): CallEnv {
     },
     era: modernEra ? 'modern' : 'legacy',
     supportsUrlElicitation: () => Boolean(capabilities?.elicitation?.url),
+    supportsFormInputRequest: () => modernEra && declaresFormElicitation(capabilities),
     ...(requestState !== undefined ? { retry: { requestState, inputResponses: ctx.mcpReq.inputResponses } } : {}),
     invalidRequestStateError: (err) =>
       new ProtocolError(ProtocolErrorCode.InvalidParams, err.message, { reason: 'invalid_request_state', detail: err.reason }),

@@ -28,6 +28,7 @@ export async function createMcpHarness(
     connectBaseUrl?: string;
     /** Default true; false leaves the vault without a Connect base URL. */ listen?: boolean;
     /** Connect session lifetime (default: the vault's). */ connectSessionTtlSec?: number;
+    /** How long a request can be approved, ms (default: the vault's). */ approvalTtlMs?: number;
   } = {},
 ): Promise<McpHarness> {
   const leak = createLeakCheck();
@@ -43,6 +44,7 @@ export async function createMcpHarness(
     providers: configs,
     logger: leak.logger,
     ...(options.connectSessionTtlSec !== undefined ? { connect: { sessionTtlSec: options.connectSessionTtlSec } } : {}),
+    ...(options.approvalTtlMs !== undefined ? { approvals: { ttlMs: options.approvalTtlMs } } : {}),
   });
   await vault.ready();
   const server = options.listen === false ? undefined : await vault.connect.listen();

@@ -32,7 +32,7 @@ export interface ApprovalAnswer {
   readonly outcome: 'approved' | 'declined' | 'cancelled';
   /** Who answered (a user id). */
   readonly by: string;
-  /** How the answer was given, e.g. `'elicitation'`. */
+  /** How the answer was given: `'elicitation'` (a form during the call) or `'input_required'` (a 2026-07-28 round trip). */
   readonly via: string;
   /** When the answer was given. */
   readonly at: Date;

@@ -53,8 +53,13 @@ describe('request-state key', () => {
     expect(stored!.value).not.toContain(keyA.toString('base64'));
 
     const binding = { user: 'u', tool: 't', args: { x: 1 } };
-    const state = (await requestStateSealOf(a)).seal(binding, { sessionId: 's', provider: 'p', expiresAt: new Date(Date.now() + 60_000) });
-    expect((await requestStateSealOf(b)).open(state, binding).sessionId).toBe('s');
+    const state = (await requestStateSealOf(a)).seal(binding, {
+      kind: 'connect',
+      sessionId: 's',
+      provider: 'p',
+      expiresAt: new Date(Date.now() + 60_000),
+    });
+    expect((await requestStateSealOf(b)).open(state, binding)).toMatchObject({ kind: 'connect', sessionId: 's' });
   });
 
   it('survives a restart and a vault key rotation', async () => {

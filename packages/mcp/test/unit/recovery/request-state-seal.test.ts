@@ -2,7 +2,7 @@
  * The sealed request state of a 2026-07-28 input_required answer (issue #12): HMAC-SHA256 over
  * the user, tool, argument digest and expiry; opening refuses anything else, with the reason.
  */
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { inspect } from 'node:util';
 import { describe, expect, it } from '@jest/globals';
 import { RequestStateError } from '@alter/mcp';
@@ -11,7 +11,12 @@ import { RequestStateSeal } from '../../../src/recovery/request-state-seal.js';
 
 const key = randomBytes(32);
 const binding = { user: 'alice@example.com', tool: 'list_emails', args: { query: 'from:bob', max: 5, labels: ['a', 'b'] } };
-const claims = { sessionId: 'sess_0123456789', provider: 'google', expiresAt: new Date(Date.UTC(2026, 10, 30, 12, 0, 0)) };
+const claims = {
+  kind: 'connect' as const,
+  sessionId: 'sess_0123456789',
+  provider: 'google',
+  expiresAt: new Date(Date.UTC(2026, 10, 30, 12, 0, 0)),
+};
 const before = claims.expiresAt.getTime() - 60_000;
 
 function reasonOf(fn: () => unknown): string {
@@ -65,6 +70,19 @@ describe('RequestStateSeal', () => {
     expect(reasonOf(() => seal.open(spliced, binding))).toBe('tampered');
   });
 
+  it('refuses another spelling of the same MAC (a last character differing only in spare bits)', () => {
+    const state = seal.seal(binding, claims);
+    const mac = state.slice(state.lastIndexOf('.') + 1);
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    const same = [...alphabet].filter(
+      (c) => c !== mac.at(-1) && Buffer.from(mac.slice(0, -1) + c, 'base64url').equals(Buffer.from(mac, 'base64url')),
+    );
+    // A 32-byte MAC is 43 characters; the last carries 4 bits, so 3 other characters decode the same.
+    expect(same).toHaveLength(3);
+    for (const c of same) expect(reasonOf(() => seal.open(state.slice(0, -1) + c, binding))).toBe('tampered');
+    expect(reasonOf(() => seal.open(`${state}=`, binding))).toBe('tampered');
+  });
+
   it('refuses a forged state with the expiry pushed out (claims changed, MAC kept)', () => {
     const state = seal.seal(binding, claims);
     const [prefix, body, mac] = state.split('.');
@@ -103,6 +121,42 @@ describe('RequestStateSeal', () => {
       expect(view).not.toContain(b64);
       expect(view).not.toContain(key.toString('base64url'));
     }
+  });
+
+  it('seals and opens an approval question; the kind is under the MAC, so neither kind opens as the other', () => {
+    const approval = {
+      kind: 'approval' as const,
+      approvalId: '7f1c9a52-0c8e-4d7e-9d1b-5b2f0e6a4c11',
+      requestHash: 'ab'.repeat(32),
+      provider: 'github',
+      expiresAt: claims.expiresAt,
+    };
+    const state = seal.seal(binding, approval);
+    expect(seal.open(state, binding)).toEqual(approval);
+    expect(reasonOf(() => seal.open(state, { ...binding, args: { ...binding.args, max: 6 } }))).toBe('other-arguments');
+    // Rewriting the claims into the other kind (MAC kept) is tampering.
+    const [prefix, body, mac] = state.split('.');
+    const wire = JSON.parse(Buffer.from(body!, 'base64url').toString('utf8')) as Record<string, unknown>;
+    const { k: _k, i, h: _h, ...rest } = wire;
+    const asConnect = `${prefix}.${Buffer.from(JSON.stringify({ ...rest, s: i })).toString('base64url')}.${mac}`;
+    expect(reasonOf(() => seal.open(asConnect, binding))).toBe('tampered');
+  });
+
+  it('refuses MAC-valid claims of an unknown kind or missing approval fields as malformed', () => {
+    // Sealed by a key we hold, so only the shape check can refuse them.
+    const forge = (wire: Record<string, unknown>): string => {
+      const sealed = seal.seal(binding, claims);
+      const base = JSON.parse(Buffer.from(sealed.split('.')[1]!, 'base64url').toString('utf8')) as Record<string, unknown>;
+      const body = `ars1.${Buffer.from(JSON.stringify({ ...base, ...wire })).toString('base64url')}`;
+      return `${body}.${createHmac('sha256', key).update(body, 'utf8').digest('base64url')}`;
+    };
+    expect(reasonOf(() => seal.open(forge({ k: 'x', i: 'id', h: 'hash' }), binding))).toBe('malformed');
+    expect(reasonOf(() => seal.open(forge({ k: 'a', i: 'id' }), binding))).toBe('malformed');
+    expect(seal.open(forge({ k: 'a', i: 'id', h: 'hash' }), binding)).toMatchObject({
+      kind: 'approval',
+      approvalId: 'id',
+      requestHash: 'hash',
+    });
   });
 
   it('needs a key of at least 32 bytes', () => {
