@@ -5,7 +5,8 @@
  * form (accept / decline) showing exactly that, and answers for that request id and hash only.
  * The vault checks the answer (approval-ledger.ts): same id, same hash, in time, used once.
  *
- * A client without form elicitation cannot be asked here: the request is refused (fail closed).
+ * A client without form elicitation cannot be asked here: the gate says `'unavailable'`, and the
+ * vault asks by URL instead (an approval link the model shows the user; the call is retried).
  */
 import { type ApprovalAnswer, type ApprovalGate, ApprovalRefusedError, type ApprovalRequest } from '@alter/vault';
 import type { CallState } from './call-state.js';
