@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { AlterVault, type ProviderConfig } from '@alter/vault';
+import { AlterVault, type AlterVaultOptions, type ProviderConfig } from '@alter/vault';
 import { type LeakCheck, type Sandbox, createLeakCheck, startSandbox } from '@alter/testing';
 
 export interface McpHarness {
@@ -28,6 +28,8 @@ export async function createMcpHarness(
     connectBaseUrl?: string;
     /** Default true; false leaves the vault without a Connect base URL. */ listen?: boolean;
     /** Connect session lifetime (default: the vault's). */ connectSessionTtlSec?: number;
+    /** The vault's egress policy and approval options (default: none). */
+    vault?: Pick<AlterVaultOptions, 'policy' | 'approvals'>;
   } = {},
 ): Promise<McpHarness> {
   const leak = createLeakCheck();
@@ -43,6 +45,7 @@ export async function createMcpHarness(
     providers: configs,
     logger: leak.logger,
     ...(options.connectSessionTtlSec !== undefined ? { connect: { sessionTtlSec: options.connectSessionTtlSec } } : {}),
+    ...options.vault,
   });
   await vault.ready();
   const server = options.listen === false ? undefined : await vault.connect.listen();
