@@ -329,7 +329,7 @@ export class AlterVault {
     this.#telemetry = VaultTelemetry.create(options.telemetry !== false);
     this.#policy = new EgressPolicy(options.policy);
     this.store = storeFromOption(options.store);
-    const pendingApprovals = new PendingApprovals(this.store);
+    const pendingApprovals = new PendingApprovals(this.store, { seal: (p) => this.sealSecret(p), open: (s) => this.openSecret(s) });
     // Approval links live beside Connect links (the same base URL and handler).
     this.#approvals = new ApprovalLedger(options.approvals, { pending: pendingApprovals, baseUrl: () => this.connect.baseUrl });
     this.approvals = new ApprovalsApi(pendingApprovals, () => this.ready());

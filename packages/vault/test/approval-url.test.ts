@@ -201,6 +201,21 @@ describe('approval by URL (SQLite file shared by two vaults)', () => {
     expect((await a.vault.audit.verify()).ok).toBe(true);
   });
 
+  it('seals approvals at rest: the body is unreadable in the store, and a forged "approved" record sends nothing', async () => {
+    const err = await pending(post(a.vault, 'Sealed body text'));
+    const entry = (await a.vault.store.kvGet('approvals', err.approvalId))!;
+    expect(entry.value.startsWith('v1.')).toBe(true);
+    expect(entry.value).not.toContain('Sealed body text');
+    // Someone who can write the database but has no key marks the approval approved, in plain JSON.
+    const record = JSON.parse(a.vault.openSecret(entry.value)) as Record<string, unknown>;
+    const forged = JSON.stringify({ ...record, status: 'approved', decision: { by: 'mallory', via: 'url', at: new Date().toISOString() } });
+    expect(await a.vault.store.kvCompareAndSet('approvals', err.approvalId, entry.version, forged, entry.expiresAt)).toBe(true);
+    const retried = await pending(post(b.vault, 'Sealed body text'));
+    expect(retried.approvalId).not.toBe(err.approvalId);
+    expect(server.requests).toHaveLength(0);
+    expect(await a.vault.approvals.get(err.approvalId)).toBeUndefined();
+  });
+
   it('needs a new approval for a changed body', async () => {
     const first = await pending(post(a.vault, 'one'));
     const approved = await a.vault.approvals.approve(first.approvalId, { by: 'ops:carol', via: 'cli' });

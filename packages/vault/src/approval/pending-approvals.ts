@@ -3,8 +3,13 @@
  * in pending-approval-record.ts). Every process sharing the store sees the same approvals: the
  * page may be answered in one process, the CLI in another, and the retry land in a third. Each
  * move is a compare-and-set on the kv version, so an approval is used by exactly one retry.
+ *
+ * Records are sealed with the vault key (AES-256-GCM, like Connect's secrets): the body summary
+ * stays unreadable at rest, and someone who can write the database but lacks the key cannot turn
+ * a pending approval into an approved one — a record that does not open reads as absent (fail
+ * closed). Sealed values start with `v1.`, so `rotateKey` re-seals them with the rest.
  */
-import type { GrantStore } from '../grant-store.js';
+import type { GrantStore, SealedSecret } from '../grant-store.js';
 import {
   APPROVALS_KV_NAMESPACE,
   type ApprovalDecision,
@@ -55,11 +60,34 @@ export interface NewApproval {
   readonly baseUrl: string;
 }
 
+/** The vault's seal / open (secret-box.ts), for the records at rest. */
+export interface ApprovalSealing {
+  seal(plain: string): SealedSecret;
+  open(sealed: SealedSecret): string;
+}
+
 export class PendingApprovals {
   readonly #store: GrantStore;
+  readonly #sealing: ApprovalSealing;
 
-  constructor(store: GrantStore) {
+  constructor(store: GrantStore, sealing: ApprovalSealing) {
     this.#store = store;
+    this.#sealing = sealing;
+  }
+
+  #write(record: PendingApprovalRecord): string {
+    return this.#sealing.seal(JSON.stringify(record));
+  }
+
+  /** The record of a stored value, or undefined when it does not open with the vault key or is malformed. */
+  #read(value: string): PendingApprovalRecord | undefined {
+    let plain: string;
+    try {
+      plain = this.#sealing.open(value);
+    } catch {
+      return undefined;
+    }
+    return parsePendingApproval(plain);
   }
 
   /**
@@ -72,7 +100,7 @@ export class PendingApprovals {
       const entries = await this.#store.kvList(APPROVALS_KV_NAMESPACE, { prefix: key, limit: PER_REQUEST_LIMIT });
       const now = Date.now();
       const records = entries
-        .map((e) => ({ entry: e, record: parsePendingApproval(e.value) }))
+        .map((e) => ({ entry: e, record: this.#read(e.value) }))
         .filter((x): x is { entry: typeof x.entry; record: PendingApprovalRecord } => {
           // The prefix is derived from the user and the hash; check both anyway (fail closed on a collision).
           const r = x.record;
@@ -87,15 +115,11 @@ export class PendingApprovals {
         records.find((x) => status(x.record) === 'pending') ??
         records.find((x) => status(x.record) === 'expired');
       if (pick === undefined) return { kind: 'none' };
-      const st = status(pick.record);
-      if (st === 'pending') return { kind: 'pending', record: pick.record };
-      if (st === 'used') continue; // not picked above; satisfies the type
+      if (status(pick.record) === 'pending') return { kind: 'pending', record: pick.record };
       const next = use(pick.record, now);
-      if (next === undefined) continue;
-      if (
-        await this.#store.kvCompareAndSet(APPROVALS_KV_NAMESPACE, pick.entry.key, pick.entry.version, JSON.stringify(next), kvExpiry(next))
-      )
-        return { kind: 'answered', outcome: st, record: pick.record };
+      if (next?.usedAs === undefined) continue;
+      if (await this.#store.kvCompareAndSet(APPROVALS_KV_NAMESPACE, pick.entry.key, pick.entry.version, this.#write(next), kvExpiry(next)))
+        return { kind: 'answered', outcome: next.usedAs, record: pick.record };
       // Another process used or decided it meanwhile: look again.
     }
     return { kind: 'none' };
@@ -121,7 +145,7 @@ export class PendingApprovals {
         status: 'pending',
         baseUrl: input.baseUrl,
       };
-      if (await this.#store.kvCompareAndSet(APPROVALS_KV_NAMESPACE, record.id, 0, JSON.stringify(record), kvExpiry(record))) return record;
+      if (await this.#store.kvCompareAndSet(APPROVALS_KV_NAMESPACE, record.id, 0, this.#write(record), kvExpiry(record))) return record;
     }
     throw new Error('pending approvals: could not store a new approval (id collisions)');
   }
@@ -129,7 +153,7 @@ export class PendingApprovals {
   async get(id: string): Promise<PendingApprovalRecord | undefined> {
     if (!ID.test(id)) return undefined;
     const entry = await this.#store.kvGet(APPROVALS_KV_NAMESPACE, id);
-    return entry ? parsePendingApproval(entry.value) : undefined;
+    return entry ? this.#read(entry.value) : undefined;
   }
 
   /** Every approval still in the store (undecided, decided, used, recently expired), newest first. */
@@ -141,7 +165,7 @@ export class PendingApprovals {
     const entries = await this.#store.kvList(APPROVALS_KV_NAMESPACE, { limit: 100_000 });
     const now = Date.now();
     return entries
-      .map((e) => parsePendingApproval(e.value))
+      .map((e) => this.#read(e.value))
       .filter((r): r is PendingApprovalRecord => r !== undefined)
       .filter(
         (r) =>
@@ -183,11 +207,11 @@ export class PendingApprovals {
     if (!ID.test(id)) return { ok: false, reason: 'unknown' };
     for (let attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
       const entry = await this.#store.kvGet(APPROVALS_KV_NAMESPACE, id);
-      const current = entry ? parsePendingApproval(entry.value) : undefined;
+      const current = entry ? this.#read(entry.value) : undefined;
       if (!entry || !current) return { ok: false, reason: 'unknown' };
       const next = step(current);
       if (next === undefined) return { ok: false, reason: whyNot(current), record: current };
-      if (await this.#store.kvCompareAndSet(APPROVALS_KV_NAMESPACE, id, entry.version, JSON.stringify(next), kvExpiry(next)))
+      if (await this.#store.kvCompareAndSet(APPROVALS_KV_NAMESPACE, id, entry.version, this.#write(next), kvExpiry(next)))
         return { ok: true, record: next };
     }
     return { ok: false, reason: 'decided' };

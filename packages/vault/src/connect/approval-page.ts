@@ -45,7 +45,7 @@ export class ApprovalPageHandler {
   constructor(parts: { readonly deps: ConnectDeps; readonly browserUser: () => BrowserUserCheck | undefined }) {
     this.#deps = parts.deps;
     this.#browserUser = parts.browserUser;
-    this.#pending = new PendingApprovals(parts.deps.store);
+    this.#pending = new PendingApprovals(parts.deps.store, { seal: (p) => parts.deps.seal(p), open: (s) => parts.deps.open(s) });
   }
 
   async handle(req: IncomingMessage, id: string, res: ServerResponse): Promise<void> {
