@@ -82,7 +82,7 @@ import { VaultResponse } from './vault-response.js';
 import { VaultTelemetry } from './telemetry/vault-telemetry.js';
 import { EgressPolicy, deniedOutcome } from './policy/egress-policy.js';
 import { ApprovalLedger } from './approval/approval-ledger.js';
-import { ApprovalsApi } from './approval/approvals-api.js';
+import { ApprovalsApi, type VaultApprovals } from './approval/approvals-api.js';
 import { PendingApprovals } from './approval/pending-approvals.js';
 import type { ApprovalAudit, ApprovalGate, ApprovalOptions } from './approval/approval-types.js';
 import type { PolicyOptions, PolicyOutcome } from './policy/policy-types.js';
@@ -273,7 +273,7 @@ export class AlterVault {
   readonly audit: VaultAudit;
   readonly connect: ConnectManager;
   /** Approvals asked by URL: list, approve, deny (docs/approvals.md; `alter approvals`). */
-  readonly approvals: ApprovalsApi;
+  readonly approvals: VaultApprovals;
   readonly #logger: Logger;
   readonly #providers = new Map<string, ProviderConfig>();
   #box: SecretBox;

@@ -13,7 +13,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { SandboxBrowser } from '@alter/testing';
-import { AlterMCP, AlterTool, type AlterContext } from '@alter/mcp';
+import { AlterMCP, AlterTool, type AlterContext, APPROVAL_META_KEY } from '@alter/mcp';
 import { z } from 'zod';
 import { createMcpHarness, type McpHarness } from '../support/mcp-harness.js';
 
@@ -89,7 +89,7 @@ const form = (fields: Record<string, string>) => ({
 function linkOf(h: McpHarness, result: unknown): string {
   const r = result as ToolResultT;
   expect(r.isError).toBe(true);
-  const meta = r._meta?.['dev.alter/approval'] as { url: string; approvalId: string; provider: string; expiresAt: string };
+  const meta = r._meta?.[APPROVAL_META_KEY] as { url: string; approvalId: string; provider: string; expiresAt: string };
   expect(meta.url).toBe(`${h.connectUrl}/connect/approvals/${meta.approvalId}`);
   expect(meta.provider).toBe('github');
   expect(text(r)).toContain(meta.url);
@@ -143,6 +143,7 @@ describe('approval by URL through MCP (client without form elicitation)', () => 
   };
 
   it('answers with a link, nothing sent; approved in a second HTTP client, the retry is sent once', async () => {
+    expect(APPROVAL_META_KEY).toBe('dev.alter/approval');
     const first = await call('open_issue', 'Approve me');
     const url = linkOf(h, first);
     expect(h.sandbox.stats.apiRequests.total).toBe(0);

@@ -52,24 +52,44 @@ export type ApprovalDecisionResult =
   /** `unknown` id; `expired`; `decided` already (approved or denied); `used` already. */
   | { readonly ok: false; readonly reason: ApprovalDecisionRefusal; readonly approval: PendingApproval | null };
 
-const STATUSES: readonly PendingApprovalStatus[] = ['pending', 'approved', 'denied', 'used', 'expired'];
-
-export class ApprovalsApi {
-  readonly #pending: PendingApprovals;
-  readonly #ready: () => Promise<void>;
-
-  /** @internal built by the vault. */
-  constructor(pending: PendingApprovals, ready: () => Promise<void>) {
-    this.#pending = pending;
-    this.#ready = ready;
-  }
-
+/** `vault.approvals`: the approvals asked by URL, for an operator-side flow (and `alter approvals`). */
+export interface VaultApprovals {
   /**
    * Approvals in the store (waiting, decided, used, or expired within the last hour), newest first.
    * @throws InvalidArgumentError for a bad filter (named).
    * @example
    * for (const a of await vault.approvals.list({ status: 'pending' })) console.log(a.id, a.method, a.url);
    */
+  list(filter?: ApprovalListFilter): Promise<PendingApproval[]>;
+  /** One approval by id, or undefined. */
+  get(id: string): Promise<PendingApproval | undefined>;
+  /**
+   * Approves a waiting approval: the same request, made again before the expiry, is sent once.
+   * @throws InvalidArgumentError when `id` or `decision.by` is missing.
+   * @example
+   * const r = await vault.approvals.approve(id, { by: 'ops:carol', via: 'cli' });
+   */
+  approve(id: string, decision: ApprovalDecisionInput): Promise<ApprovalDecisionResult>;
+  /**
+   * Denies a waiting approval: the same request made again is refused once (`ApprovalRefusedError`,
+   * the audit row records the decline); a later call asks anew.
+   * @throws InvalidArgumentError when `id` or `decision.by` is missing.
+   */
+  deny(id: string, decision: ApprovalDecisionInput): Promise<ApprovalDecisionResult>;
+}
+
+const STATUSES: readonly PendingApprovalStatus[] = ['pending', 'approved', 'denied', 'used', 'expired'];
+
+/** The vault's {@link VaultApprovals}: input checks, then the store's compare-and-set (pending-approvals.ts). */
+export class ApprovalsApi implements VaultApprovals {
+  readonly #pending: PendingApprovals;
+  readonly #ready: () => Promise<void>;
+
+  constructor(pending: PendingApprovals, ready: () => Promise<void>) {
+    this.#pending = pending;
+    this.#ready = ready;
+  }
+
   async list(filter: ApprovalListFilter = {}): Promise<PendingApproval[]> {
     const user = optionalString(filter.user, 'filter.user');
     if (filter.status !== undefined && !STATUSES.includes(filter.status))
@@ -85,7 +105,6 @@ export class ApprovalsApi {
     return records.map(view);
   }
 
-  /** One approval by id, or undefined. */
   async get(id: string): Promise<PendingApproval | undefined> {
     requireNonEmptyString(id, 'id');
     await this.#ready();
@@ -93,21 +112,10 @@ export class ApprovalsApi {
     return record ? view(record) : undefined;
   }
 
-  /**
-   * Approves a waiting approval: the same request, made again before the expiry, is sent once.
-   * @throws InvalidArgumentError when `id` or `decision.by` is missing.
-   * @example
-   * const r = await vault.approvals.approve(id, { by: 'ops:carol', via: 'cli' });
-   */
   approve(id: string, decision: ApprovalDecisionInput): Promise<ApprovalDecisionResult> {
     return this.#decide(id, 'approved', decision);
   }
 
-  /**
-   * Denies a waiting approval: the same request made again is refused once (`ApprovalRefusedError`,
-   * the audit row records the decline); a later call asks anew.
-   * @throws InvalidArgumentError when `id` or `decision.by` is missing.
-   */
   deny(id: string, decision: ApprovalDecisionInput): Promise<ApprovalDecisionResult> {
     return this.#decide(id, 'denied', decision);
   }
