@@ -11,6 +11,7 @@
 
 import { createLeakCheck, type LeakCheck, SandboxBrowser } from '@alter/testing';
 import { AlterVault, ApprovalPendingError, ApprovalRefusedError, InvalidArgumentError, type PolicyOptions } from '@alter/vault';
+import { CallSecrets, withCallSecrets } from '@alter/vault/internal';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import { loopbackProvider, newKey, newToken, type TempDir, tempDir } from './support/fixtures.js';
 import { describeWithPostgres } from './support/pg.js';
@@ -214,6 +215,17 @@ describe('approval by URL (SQLite file shared by two vaults)', () => {
     expect(retried.approvalId).not.toBe(err.approvalId);
     expect(server.requests).toHaveLength(0);
     expect(await a.vault.approvals.get(err.approvalId)).toBeUndefined();
+  });
+
+  it("keeps the call's secrets out of the stored approval (as the form elicitation does)", async () => {
+    const calls = new CallSecrets();
+    const secret = leak.secret(newToken('copied-secret'), 'secret a tool copied into the body');
+    calls.add(secret);
+    const err = await pending(withCallSecrets(calls, () => post(a.vault, `see ${secret}`)));
+    const shown = (await a.vault.approvals.get(err.approvalId))!;
+    expect(shown.body).toContain('see [redacted]');
+    expect(shown.body).not.toContain(secret);
+    expect(server.requests).toHaveLength(0);
   });
 
   it('needs a new approval for a changed body', async () => {

@@ -16,6 +16,7 @@
  * (fail closed).
  */
 import { randomUUID } from 'node:crypto';
+import { currentCallSecrets } from '../call-secrets.js';
 import { ApprovalPendingError, ApprovalRefusedError, InvalidArgumentError } from '../errors.js';
 import type { ApprovalAnswer, ApprovalAudit, ApprovalGate, ApprovalOptions, ApprovalRequest } from './approval-types.js';
 import { approvalLink, type PendingApprovalRecord } from './pending-approval-record.js';
@@ -153,13 +154,17 @@ export class ApprovalLedger {
   ): Promise<ApprovalResult> {
     const baseUrl = this.#deps.baseUrl();
     if (baseUrl === undefined) return refuse('unavailable');
+    // As the form elicitation does (approval-prompt.ts): what the page shows never holds a secret
+    // this call used, even if a tool copied one into the body.
+    const secrets = currentCallSecrets();
+    const shown = (text: string) => (secrets === undefined ? text : secrets.redactText(text));
     const record = await this.#deps.pending.create({
       user: request.user,
       provider: request.provider,
       tool: request.tool,
       method: request.method,
-      url: request.url,
-      body: request.body,
+      url: shown(request.url),
+      body: shown(request.body),
       hash: request.hash,
       rule,
       ttlMs: this.#ttlMs,
