@@ -82,6 +82,8 @@ import { VaultResponse } from './vault-response.js';
 import { VaultTelemetry } from './telemetry/vault-telemetry.js';
 import { EgressPolicy, deniedOutcome } from './policy/egress-policy.js';
 import { ApprovalLedger } from './approval/approval-ledger.js';
+import { ApprovalsApi, type VaultApprovals } from './approval/approvals-api.js';
+import { PendingApprovals } from './approval/pending-approvals.js';
 import type { ApprovalAudit, ApprovalGate, ApprovalOptions } from './approval/approval-types.js';
 import type { PolicyOptions, PolicyOutcome } from './policy/policy-types.js';
 
@@ -195,7 +197,10 @@ export interface VaultRequestOptions {
    * Asks a human to approve this exact request before its token is read (docs/approvals.md).
    * The answer must name the request and its hash, arrive within `approvals.ttlMs`, and is used once;
    * anything else throws `ApprovalRefusedError` and nothing is sent. `ctx.request` passes it for
-   * tools declared with `approval: 'required'`.
+   * tools declared with `approval: 'required'`. When the gate cannot ask (`'unavailable'`), or a
+   * vault policy rule asks for an approval and no gate is given, the request waits for an approval
+   * by URL instead: `ApprovalPendingError` carries the link; the same request made again after the
+   * approval is sent once.
    */
   readonly approval?: ApprovalGate | undefined;
   /** Why the call is made (recorded in the audit row). */
@@ -267,6 +272,8 @@ export class AlterVault {
   readonly grants: GrantsApi;
   readonly audit: VaultAudit;
   readonly connect: ConnectManager;
+  /** Approvals asked by URL: list, approve, deny (docs/approvals.md; `alter approvals`). */
+  readonly approvals: VaultApprovals;
   readonly #logger: Logger;
   readonly #providers = new Map<string, ProviderConfig>();
   #box: SecretBox;
@@ -321,8 +328,11 @@ export class AlterVault {
       throw new InvalidArgumentError('options.telemetry', 'expected true or false');
     this.#telemetry = VaultTelemetry.create(options.telemetry !== false);
     this.#policy = new EgressPolicy(options.policy);
-    this.#approvals = new ApprovalLedger(options.approvals);
     this.store = storeFromOption(options.store);
+    const pendingApprovals = new PendingApprovals(this.store, { seal: (p) => this.sealSecret(p), open: (s) => this.openSecret(s) });
+    // Approval links live beside Connect links (the same base URL and handler).
+    this.#approvals = new ApprovalLedger(options.approvals, { pending: pendingApprovals, baseUrl: () => this.connect.baseUrl });
+    this.approvals = new ApprovalsApi(pendingApprovals, () => this.ready());
     offerStoreLogger(this.store, this.#logger);
     this.#sweeper = new StoreSweeper(this.store, this.#logger, sweepOptionsOf(options.sweep));
     this.#auditLog = new AuditLog(this.store, this.#logger, options.audit);
@@ -526,7 +536,8 @@ export class AlterVault {
    *
    * @throws InvalidArgumentError (bad argument, named), UrlTemplateError, HostNotAllowedError,
    *   GrantNotFoundError, AccountAmbiguousError, ScopeReauthRequiredError, TokenRefreshError,
-   *   RequestTimeoutError, RequestAbortedError, ProviderHttpError (network failure).
+   *   RequestTimeoutError, RequestAbortedError, ProviderHttpError (network failure),
+   *   PolicyDeniedError, ApprovalRefusedError, ApprovalPendingError (approve at its link, then retry).
    * @example
    * const res = await vault.request('google', 'GET',
    *   'https://gmail.googleapis.com/gmail/v1/users/me/messages/{id}',
@@ -593,8 +604,9 @@ export class AlterVault {
               endpoints: options.endpoints,
             });
       const data = options.json !== undefined ? JSON.stringify(options.json) : options.body;
-      if (options.approval !== undefined) {
+      if (options.approval !== undefined || policy.approvalRule !== undefined) {
         // After the policy (a refused request is never shown for approval), before the token is read.
+        // A tool's gate asks inline; without one (or when it cannot ask) the user approves by URL.
         const result = await this.#approvals.obtain(
           {
             user,
@@ -604,6 +616,7 @@ export class AlterVault {
             url: target.href,
             auditUrl: redactUrl(target),
             body: data,
+            rule: policy.approvalRule ?? null,
           },
           options.approval,
         );

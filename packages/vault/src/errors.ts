@@ -28,7 +28,8 @@ export type AlterErrorCode =
   | 'ALTER_NATIVE_MODULE'
   | 'ALTER_POLICY_DENIED'
   | 'ALTER_DEPENDENCY_MISSING'
-  | 'ALTER_APPROVAL_REFUSED';
+  | 'ALTER_APPROVAL_REFUSED'
+  | 'ALTER_APPROVAL_PENDING';
 
 /** Base class of every error thrown by @alter/vault (other packages have their own bases and codes). */
 export class AlterError extends Error {
@@ -295,7 +296,8 @@ const REFUSAL_TEXT: Readonly<Record<ApprovalRefusal, string>> = {
   expired: 'the approval expired before it was given; call the tool again to be asked again',
   mismatch: 'the approval was given for a different request (method, URL or body changed); a changed request needs a new approval',
   replayed: 'the approval was already used; each approval sends one request',
-  unavailable: 'the client cannot show an approval form (it does not support form elicitation); use a client that does',
+  unavailable:
+    'the client cannot show an approval form (it does not support form elicitation) and no approval link can be made (Connect has no base URL: set connect.baseUrl or call vault.connect.listen())',
   failed: 'the client did not answer the approval question',
 };
 
@@ -317,6 +319,43 @@ export class ApprovalRefusedError extends AlterError {
     this.provider = args.provider;
     this.tool = args.tool;
     this.reason = args.reason;
+  }
+}
+
+/**
+ * A request that needs the user's approval could not be asked inline (no form elicitation, or a
+ * plain `vault.request` with no gate), so it waits for an approval by URL (docs/approvals.md):
+ * `approvalUrl` is the page where the user (or `alter approvals approve`) approves or denies
+ * exactly this request. Calling again with the very same request after the approval sends it once.
+ * Nothing was sent and no token was read.
+ */
+export class ApprovalPendingError extends AlterError {
+  readonly provider: string;
+  readonly tool: string | null;
+  /** The approval's id (`alter approvals approve <id>`). */
+  readonly approvalId: string;
+  /** `<connect base>/connect/approvals/<id>`: shows the request; Approve / Deny. */
+  readonly approvalUrl: string;
+  /** After this instant the approval can no longer be given or used. */
+  readonly expiresAt: Date;
+  constructor(args: {
+    provider: string;
+    tool: string | null;
+    method: string;
+    url: string;
+    approvalId: string;
+    approvalUrl: string;
+    expiresAt: Date;
+  }) {
+    super(
+      'ALTER_APPROVAL_PENDING',
+      `${args.method} ${args.url} (${args.provider}) needs the user's approval before it is sent. Ask the user to open ${args.approvalUrl} and approve it (before ${args.expiresAt.toISOString()}), then make exactly the same request again${args.tool ? ` (call ${args.tool} again with the same arguments)` : ''}. Nothing was sent.`,
+    );
+    this.provider = args.provider;
+    this.tool = args.tool;
+    this.approvalId = args.approvalId;
+    this.approvalUrl = args.approvalUrl;
+    this.expiresAt = args.expiresAt;
   }
 }
 
@@ -386,7 +425,8 @@ export type AnyAlterError =
   | ResponseTooLargeError
   | NativeModuleError
   | DependencyMissingError
-  | ApprovalRefusedError;
+  | ApprovalRefusedError
+  | ApprovalPendingError;
 
 /**
  * Exactly the codes of @alter/vault's error classes. Typed as a record over `AlterErrorCode`, so
@@ -417,6 +457,7 @@ const ALTER_ERROR_CODES: Readonly<Record<AlterErrorCode, true>> = Object.freeze(
   ALTER_POLICY_DENIED: true,
   ALTER_DEPENDENCY_MISSING: true,
   ALTER_APPROVAL_REFUSED: true,
+  ALTER_APPROVAL_PENDING: true,
 });
 
 /**

@@ -4,6 +4,7 @@
 export {
   AccountAmbiguousError,
   AlterError,
+  ApprovalPendingError,
   ApprovalRefusedError,
   AuditChainConflictError,
   ConnectSessionError,
@@ -37,6 +38,15 @@ export { AlterVault } from './alter-vault.js';
 export type { AlterVaultOptions, AuditContext, VaultAudit, VaultRequestOptions } from './alter-vault.js';
 export { VaultResponse } from './vault-response.js';
 export type { ApprovalAnswer, ApprovalGate, ApprovalOptions, ApprovalRequest } from './approval/approval-types.js';
+export type {
+  ApprovalDecisionInput,
+  ApprovalDecisionResult,
+  ApprovalListFilter,
+  PendingApproval,
+  VaultApprovals,
+} from './approval/approvals-api.js';
+export type { PendingApprovalStatus } from './approval/pending-approval-record.js';
+export type { ApprovalDecisionRefusal } from './approval/pending-approvals.js';
 export type { QueryParamValue } from './url-template.js';
 export { SECRET_QUERY_PARAMS } from './redact-url.js';
 export { isLoopbackHost } from './loopback-host.js';

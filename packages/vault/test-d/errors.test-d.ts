@@ -40,6 +40,8 @@ export function advice(err: AnyAlterError): string {
       return 'remove the header from extraHeaders';
     case 'ALTER_APPROVAL_REFUSED':
       return 'ask the user again, with a client that can show the approval';
+    case 'ALTER_APPROVAL_PENDING':
+      return 'show the user the approval link, then retry the same request';
     case 'ALTER_POLICY_DENIED':
       return 'declare the endpoint, or change the vault policy';
     case 'ALTER_RESPONSE_TOO_LARGE':

@@ -1,5 +1,6 @@
 /** Every command of the `alter` CLI, in the order `alter --help` lists them. */
 import type { CommandSpec } from '../command.js';
+import { approvalsApprove, approvalsDeny, approvalsList } from './approvals.js';
 import { auditExport, auditTail, auditVerify } from './audit.js';
 import { connect } from './connect.js';
 import { doctor } from './doctor.js';
@@ -11,6 +12,9 @@ export const COMMANDS: readonly CommandSpec[] = [
   grantsList,
   grantsRevoke,
   connect,
+  approvalsList,
+  approvalsApprove,
+  approvalsDeny,
   auditTail,
   auditVerify,
   auditExport,

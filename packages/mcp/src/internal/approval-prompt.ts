@@ -7,7 +7,8 @@
  *
  * On protocol revision 2026-07-28 (no server→client request mid-call) the call's approval round
  * asks instead, by an `input_required` answer (recovery/approval-round.ts). A client without form
- * elicitation cannot be asked here: the request is refused (fail closed).
+ * elicitation cannot be asked here: the gate says `'unavailable'`, and the vault asks by URL
+ * instead (an approval link the model shows the user; the call is retried).
  */
 import { type ApprovalAnswer, type ApprovalGate, ApprovalRefusedError, type ApprovalRequest } from '@alter/vault';
 import type { CallState } from './call-state.js';

@@ -4,7 +4,7 @@
  * including the Connect-URL recovery for missing/revoked grants and missing scopes.
  */
 import { randomUUID } from 'node:crypto';
-import type { AlterVault, ConnectSession, Logger } from '@alter/vault';
+import type { AlterVault, ApprovalPendingError, ConnectSession, Logger } from '@alter/vault';
 import { isAlterError } from '@alter/vault';
 import { CallSecrets, withCallSecrets } from '@alter/vault/internal';
 import {
@@ -17,6 +17,7 @@ import {
   ToolNestingError,
   ToolOutputError,
 } from '../errors.js';
+import { approvalLinkResult } from '../recovery/approval-answer.js';
 import { ApprovalRound } from '../recovery/approval-round.js';
 import { connectLinkResult, type ConnectNeed, inputRequiredAnswer, recoveryAnswerFor } from '../recovery/recovery-answer.js';
 import { requestStateSealOf } from '../recovery/request-state-key.js';
@@ -157,6 +158,11 @@ export class ToolRunner {
         env,
         args,
       );
+    }
+    if (code === 'ALTER_APPROVAL_PENDING') {
+      // The user approves at the link; the model retries the same call (approval-answer.ts).
+      this.#logger.info('tool call waits for an approval by URL', { tool: tool.name, callId: state.callId });
+      return approvalLinkResult(tool.name, err as ApprovalPendingError);
     }
     if (err instanceof ToolError) return errorResult(err.message);
     if (

@@ -1,7 +1,7 @@
 /**
  * Issue #16, `@AlterTool(provider, { approval: 'required' })`: each provider request of the tool
  * is shown to the user by form elicitation and sent only on accept. A client without form
- * elicitation gets a clear refusal with nothing sent (fail closed). Two requests with different
+ * elicitation gets an approval link instead, with nothing sent. Two requests with different
  * bodies need two approvals. Declaration errors are clear. Real parts: the sandbox (OAuth server +
  * fake GitHub), a SQLite vault, the SDK's real Client over the in-memory transport, the leak check.
  */
@@ -113,12 +113,13 @@ describe("@AlterTool approval: 'required'", () => {
     }
   });
 
-  it('refuses, with nothing sent, when the client cannot show a form', async () => {
+  it('answers with an approval link, nothing sent, when the client cannot show a form (approval-url.test.ts has the rest)', async () => {
     const { client } = await clientWith({});
     try {
       const result = await client.callTool({ name: 'open_issue', arguments: {} });
+      h.leak.inspect(result, 'approval link result');
       expect(result.isError).toBe(true);
-      expect(text(result)).toMatch(/the client cannot show an approval form \(it does not support form elicitation\)/);
+      expect(text(result)).toMatch(new RegExp(`Show the user this link .*: ${h.connectUrl}/connect/approvals/[A-Za-z0-9_-]{44} `));
       expect(h.sandbox.stats.apiRequests.total).toBe(0);
       expect(h.sandbox.stats.tokenRequests.total).toBe(0);
     } finally {

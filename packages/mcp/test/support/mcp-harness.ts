@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { AlterVault, type ProviderConfig } from '@alter/vault';
+import { AlterVault, type AlterVaultOptions, type ProviderConfig } from '@alter/vault';
 import { type LeakCheck, type Sandbox, createLeakCheck, startSandbox } from '@alter/testing';
 
 export interface McpHarness {
@@ -29,6 +29,8 @@ export async function createMcpHarness(
     /** Default true; false leaves the vault without a Connect base URL. */ listen?: boolean;
     /** Connect session lifetime (default: the vault's). */ connectSessionTtlSec?: number;
     /** How long a request can be approved, ms (default: the vault's). */ approvalTtlMs?: number;
+    /** The vault's egress policy and approval options (default: none). */
+    vault?: Pick<AlterVaultOptions, 'policy' | 'approvals'>;
   } = {},
 ): Promise<McpHarness> {
   const leak = createLeakCheck();
@@ -44,7 +46,8 @@ export async function createMcpHarness(
     providers: configs,
     logger: leak.logger,
     ...(options.connectSessionTtlSec !== undefined ? { connect: { sessionTtlSec: options.connectSessionTtlSec } } : {}),
-    ...(options.approvalTtlMs !== undefined ? { approvals: { ttlMs: options.approvalTtlMs } } : {}),
+    ...options.vault,
+    ...(options.approvalTtlMs !== undefined ? { approvals: { ...options.vault?.approvals, ttlMs: options.approvalTtlMs } } : {}),
   });
   await vault.ready();
   const server = options.listen === false ? undefined : await vault.connect.listen();

@@ -9,6 +9,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ConnectSessionError, VaultConfigError } from '../errors.js';
 import { type OAuthClient, createOAuthClient } from '../oauth-client.js';
 import type { ProviderConfig, ProviderIdentity } from '../provider-config.js';
+import { ApprovalPageHandler } from './approval-page.js';
 import {
   bindingHash,
   bindingSetCookie,
@@ -50,6 +51,7 @@ export interface BrowserUserCheck {
 
 const ROUTE = /(?:^|\/)connect\/(callback|[A-Za-z0-9_-]{20,64})\/?$/;
 const GRANTS_ROUTE = /(?:^|\/)connect\/grants\/([A-Za-z0-9_-]{20,64})\/?$/;
+const APPROVALS_ROUTE = /(?:^|\/)connect\/approvals\/([A-Za-z0-9_-]{20,64})\/?$/;
 const MAX_FORM_BYTES = 4096;
 
 /** The user id Connect derives from a login when a session names none: `<provider>:<subject>`. */
@@ -77,9 +79,11 @@ export class ConnectHttpHandler {
   readonly #browserUser: () => BrowserUserCheck | undefined;
   readonly #clients = new WeakMap<ProviderConfig, OAuthClient>();
   readonly #grantsPage: GrantsPageHandler;
+  readonly #approvalPage: ApprovalPageHandler;
 
   constructor(parts: ConnectHttpDeps) {
     this.#grantsPage = new GrantsPageHandler({ deps: parts.deps, browserUser: parts.browserUser });
+    this.#approvalPage = new ApprovalPageHandler({ deps: parts.deps, browserUser: parts.browserUser });
     this.#deps = parts.deps;
     this.#sessions = parts.sessions;
     this.#baseUrl = parts.baseUrl;
@@ -92,7 +96,12 @@ export class ConnectHttpHandler {
     const url = new URL(raw, 'http://connect.invalid');
     const grants = GRANTS_ROUTE.exec(url.pathname);
     if (grants) {
-      this.#serveGrantsPage(req, grants[1]!, res);
+      this.#servePage(req, res, 'grants page', () => this.#grantsPage.handle(req, grants[1]!, res));
+      return;
+    }
+    const approval = APPROVALS_ROUTE.exec(url.pathname);
+    if (approval) {
+      this.#servePage(req, res, 'approval page', () => this.#approvalPage.handle(req, approval[1]!, res));
       return;
     }
     const match = ROUTE.exec(url.pathname);
@@ -136,16 +145,16 @@ export class ConnectHttpHandler {
     });
   }
 
-  // ── GET|POST /connect/grants/:id (grants-page.ts) ──────────────────────────────────────────
+  // ── GET|POST /connect/grants/:id (grants-page.ts), /connect/approvals/:id (approval-page.ts) ─
 
-  #serveGrantsPage(req: IncomingMessage, id: string, res: ServerResponse): void {
+  #servePage(req: IncomingMessage, res: ServerResponse, what: string, handle: () => Promise<void>): void {
     if (req.method !== 'GET' && req.method !== 'POST') {
       res.setHeader('allow', 'GET, POST');
       sendPage(res, { status: 405, title: 'Method not allowed', message: 'Open this link in a browser.', code: 'method_not_allowed' });
       return;
     }
-    this.#grantsPage.handle(req, id, res).catch((err: unknown) => {
-      this.#deps.logger.error('connect: grants page request failed', { error: errorCode(err) });
+    handle().catch((err: unknown) => {
+      this.#deps.logger.error(`connect: ${what} request failed`, { error: errorCode(err) });
       if (!res.headersSent)
         sendPage(res, {
           status: 500,

@@ -17,6 +17,8 @@ const ALLOW_DEFAULT: PolicyOutcome = Object.freeze({ decision: 'allow', rule: 'd
 
 interface CompiledRule {
   readonly name: string;
+  /** An `approval: 'required'` rule: it never refuses, it asks for a human approval. */
+  readonly asksApproval?: true;
   readonly applies: (request: PolicyRequest) => boolean;
   /** A refusal's detail, or undefined to let the request pass this rule. */
   readonly check: (request: PolicyRequest, now: number) => string | undefined;
@@ -123,8 +125,14 @@ export class EgressPolicy {
       };
     }
     const now = Date.now();
+    let approvalRule: string | undefined;
     for (const rule of this.#rules) {
       if (!rule.applies(request)) continue;
+      if (rule.asksApproval) {
+        // The first approval rule that applies is the one recorded; later rules may still refuse.
+        approvalRule ??= rule.name;
+        continue;
+      }
       const refused = rule.check(request, now);
       if (refused !== undefined) return { decision: 'deny', rule: rule.name, detail: refused };
     }
@@ -144,7 +152,8 @@ export class EgressPolicy {
         return { decision: 'deny', rule: this.#decide.name, detail: `${String(verdict.reason ?? 'refused').slice(0, 300)}.` };
       if (allowedBy === ALLOW_DEFAULT) allowedBy = { decision: 'allow', rule: this.#decide.name };
     }
-    return allowedBy;
+    // The audit row names the approval rule: the request goes out only because a human approved it.
+    return approvalRule === undefined ? allowedBy : { decision: 'allow', rule: approvalRule, approvalRule };
   }
 }
 
@@ -155,12 +164,16 @@ function compileRule(raw: PolicyRule, where: string, names: Set<string>): Compil
   if (names.has(raw.name)) throw new InvalidArgumentError(`${where}.name`, `"${raw.name}" is used by another rule; names must be unique.`);
   names.add(raw.name);
   const applies = compileMatch(raw.match, `${where}.match`);
-  const kinds = ['deny', 'rateLimit', 'timeWindow'].filter((k) => (raw as unknown as Record<string, unknown>)[k] !== undefined);
+  const kinds = ['deny', 'rateLimit', 'timeWindow', 'approval'].filter((k) => (raw as unknown as Record<string, unknown>)[k] !== undefined);
   if (kinds.length !== 1)
     throw new InvalidArgumentError(
       where,
-      `a rule has exactly one of deny, rateLimit, timeWindow (rule "${raw.name}" has ${kinds.length ? kinds.join(' and ') : 'none'}).`,
+      `a rule has exactly one of deny, rateLimit, timeWindow, approval (rule "${raw.name}" has ${kinds.length ? kinds.join(' and ') : 'none'}).`,
     );
+  if ('approval' in raw && raw.approval !== undefined) {
+    if (raw.approval !== 'required') throw new InvalidArgumentError(`${where}.approval`, "must be 'required'");
+    return { name: raw.name, applies, asksApproval: true, check: () => undefined };
+  }
   if ('deny' in raw && raw.deny !== undefined) {
     if (raw.deny !== true) throw new InvalidArgumentError(`${where}.deny`, 'must be true');
     return { name: raw.name, applies, check: () => `the rule "${raw.name}" denies it.` };

@@ -22,8 +22,10 @@ export interface PolicyMatch {
 }
 
 /**
- * One vault rule. Exactly one of `deny`, `rateLimit`, `timeWindow`:
+ * One vault rule. Exactly one of `deny`, `rateLimit`, `timeWindow`, `approval`:
  * - `deny: true` — refuse matching requests;
+ * - `approval: 'required'` — send matching requests only after a human approved each exact
+ *   request (docs/approvals.md), even when the tool did not declare `approval: 'required'`;
  * - `rateLimit: { max, perMs, per }` — refuse past `max` matching requests in a sliding `perMs`
  *   window, counted per user, per tool, or per user and tool (in this process);
  * - `timeWindow: { days?, fromHour, toHour }` — refuse matching requests outside the window (UTC;
@@ -37,6 +39,7 @@ export type PolicyRule = {
   | { readonly deny: true }
   | { readonly rateLimit: { readonly max: number; readonly perMs: number; readonly per: 'user' | 'tool' | 'user+tool' } }
   | { readonly timeWindow: { readonly days?: readonly number[]; readonly fromHour: number; readonly toHour: number } }
+  | { readonly approval: 'required' }
 );
 
 /** A decision of a policy function: allow, or deny naming why. */
@@ -63,4 +66,6 @@ export interface PolicyOutcome {
   readonly decision: 'allow' | 'deny';
   /** The rule that decided: an endpoint declaration, a rule's name, `undeclared`, the function's name, or `default`. */
   readonly rule: string;
+  /** Set on an allowing outcome when an `approval: 'required'` rule applies: that rule's name. */
+  readonly approvalRule?: string;
 }
