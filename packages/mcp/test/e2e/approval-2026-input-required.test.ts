@@ -412,7 +412,7 @@ describe('approval on 2026-07-28 by input_required', () => {
     expect(created()).toBe(1);
   });
 
-  it('a 2026 client without form elicitation cannot be asked: refused, nothing sent (fail closed)', async () => {
+  it('a 2026 client without form elicitation is asked by URL: an approval link, nothing sent', async () => {
     const user = 'ir-noform';
     await connectUser(h, user);
     const { client } = await connect(new AlterMCP(h.vault, { defaultUser: user, logger: h.leak.logger }), new IssueTools(), {
@@ -421,7 +421,8 @@ describe('approval on 2026-07-28 by input_required', () => {
     });
     const result = (await client.callTool({ name: 'open_issue', arguments: { title: 'x' } }, { allowInputRequired: true })) as CallResult;
     expect(result.isError).toBe(true);
-    expect(text(result)).toContain('the client cannot show an approval form');
+    expect(text(result)).toContain("open_issue needs the user's approval before it sends this request to github; nothing was sent");
+    expect(text(result)).toMatch(/\/connect\/approvals\/[A-Za-z0-9_-]+/);
     expect(created()).toBe(0);
   });
 });
