@@ -47,7 +47,9 @@ export function workspaceExclusions(root) {
     .map((entry) => {
       const dir = entry.slice(1);
       if (!/^[\w.-]+(\/[\w.-]+)*$/.test(dir)) {
-        throw new Error(`pnpm-workspace.yaml: the exclusion ${JSON.stringify(entry)} is not of the form !dir that scripts/workspace.mjs understands`);
+        throw new Error(
+          `pnpm-workspace.yaml: the exclusion ${JSON.stringify(entry)} is not of the form !dir that scripts/workspace.mjs understands`,
+        );
       }
       return dir;
     });

@@ -32,9 +32,12 @@ function summary(r: RunResult): { tests: number; pass: number; fail: number } {
 /** How many tests the pack declares: its own `it(` calls plus one per store-contract check. */
 function declaredTests(): number {
   const own = (readFileSync(join(PACK_SOURCE, 'test', 'notes-pack.test.ts'), 'utf8').match(/^\s+it\('/gm) ?? []).length;
-  return own + grantStoreContract(() => {
-    throw new Error('never called: only the checks are counted');
-  }).length;
+  return (
+    own +
+    grantStoreContract(() => {
+      throw new Error('never called: only the checks are counted');
+    }).length
+  );
 }
 
 describe('a third-party tool pack outside the workspace, tested with the kit from the packed tarballs', () => {
@@ -74,7 +77,7 @@ describe('a third-party tool pack outside the workspace, tested with the kit fro
     expect(shown(built)).toBe(shown({ code: 0, stdout: '', stderr: '' }));
   });
 
-  it("passes its own tests (npm test: node:test), every one of them counted", async () => {
+  it('passes its own tests (npm test: node:test), every one of them counted', async () => {
     const tested = await run('npm', ['test', '--silent'], pack, 300_000);
     const counts = summary(tested);
     expect({ ...counts, code: tested.code }).toEqual({ tests: declaredTests(), pass: declaredTests(), fail: 0, code: 0 });

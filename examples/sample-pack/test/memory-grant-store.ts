@@ -146,7 +146,13 @@ export class MemoryGrantStore implements GrantStore {
     this.#kv.set(`${namespace}\u0000${key}`, { value, version: (old?.version ?? 0) + 1, expiresAt });
   }
 
-  async kvCompareAndSet(namespace: string, key: string, expectedVersion: number, value: string, expiresAt: Date | null = null): Promise<boolean> {
+  async kvCompareAndSet(
+    namespace: string,
+    key: string,
+    expectedVersion: number,
+    value: string,
+    expiresAt: Date | null = null,
+  ): Promise<boolean> {
     this.#check();
     const live = this.#live(namespace, key);
     if ((live?.version ?? 0) !== expectedVersion) return false;

@@ -93,7 +93,13 @@ function sandbox(target: SandboxEndpoints, options: SandboxProviderOptions = {})
   if (!isEmulatedProviderId(emulate)) {
     throw invalidArgument('options.emulate', `'${String(emulate)}' is not one of ${Object.keys(EMULATED_PROVIDERS).join(', ')}.`);
   }
-  return buildSandboxProvider(target.url, id, EMULATED_PROVIDERS[emulate], { ...REVOCATION[emulate](target.url.replace(/\/+$/, '')), ...(SCOPE_BEHAVIOUR[emulate] ?? {}) }, options);
+  return buildSandboxProvider(
+    target.url,
+    id,
+    EMULATED_PROVIDERS[emulate],
+    { ...REVOCATION[emulate](target.url.replace(/\/+$/, '')), ...(SCOPE_BEHAVIOUR[emulate] ?? {}) },
+    options,
+  );
 }
 
 /**

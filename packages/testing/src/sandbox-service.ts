@@ -60,7 +60,8 @@ export function resolveServices(services: readonly SandboxService[]): readonly R
       const where = `options.services[${i}]`;
       if (typeof service !== 'object' || service === null) throw invalidArgument(where, 'must be an object { id, hosts, scopes, routes }.');
       const { id } = service;
-      if (typeof id !== 'string' || !ID.test(id)) throw invalidArgument(`${where}.id`, 'must be lowercase letters, digits and dashes (e.g. "notes").');
+      if (typeof id !== 'string' || !ID.test(id))
+        throw invalidArgument(`${where}.id`, 'must be lowercase letters, digits and dashes (e.g. "notes").');
       if (isEmulatedProviderId(id)) throw invalidArgument(`${where}.id`, `"${id}" is a built-in provider; give your service its own id.`);
       if (seenIds.has(id)) throw invalidArgument(`${where}.id`, `"${id}" is listed twice.`);
       seenIds.add(id);
@@ -75,7 +76,10 @@ export function resolveServices(services: readonly SandboxService[]): readonly R
       }
       const scopes: readonly unknown[] = Array.isArray(service.scopes) ? service.scopes : [0];
       if (scopes.some((s) => typeof s !== 'string' || !SCOPE.test(s)))
-        throw invalidArgument(`${where}.scopes`, 'must be an array of scope tokens (printable ASCII without spaces, quotes or backslashes).');
+        throw invalidArgument(
+          `${where}.scopes`,
+          'must be an array of scope tokens (printable ASCII without spaces, quotes or backslashes).',
+        );
       const listed: readonly FakeRoute[] = Array.isArray(service.routes) ? service.routes : [];
       if (listed.length === 0) throw invalidArgument(`${where}.routes`, 'must list at least one route { method, path, anyScope, handle }.');
       const routes = listed.map((route, r): FakeRoute => {
@@ -88,7 +92,12 @@ export function resolveServices(services: readonly SandboxService[]): readonly R
         if (anyScope.some((s) => typeof s !== 'string' || !service.scopes.includes(s)))
           throw invalidArgument(`${at}.anyScope`, `must be an array of scopes listed in ${where}.scopes (empty: any valid token).`);
         if (typeof route.handle !== 'function') throw invalidArgument(`${at}.handle`, 'must be a function (request) => { status, body }.');
-        return Object.freeze({ method: route.method, path: route.path, anyScope: Object.freeze([...route.anyScope]), handle: route.handle });
+        return Object.freeze({
+          method: route.method,
+          path: route.path,
+          anyScope: Object.freeze([...route.anyScope]),
+          handle: route.handle,
+        });
       });
       return Object.freeze({
         id,

@@ -338,13 +338,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     });
     const interactions = new Interactions(provider, faults, (login) => byLogin.get(login));
     const apis = new FakeApiServer({
-      apis: [
-        ...fakes.gmail.apis(),
-        ...fakes.calendar.apis(),
-        ...fakes.github.apis(),
-        ...fakes.slack.apis(),
-        ...services.map(serviceApi),
-      ],
+      apis: [...fakes.gmail.apis(), ...fakes.calendar.apis(), ...fakes.github.apis(), ...fakes.slack.apis(), ...services.map(serviceApi)],
       clients: directory,
       provider,
       faults,

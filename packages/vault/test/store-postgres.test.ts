@@ -20,7 +20,11 @@ describeWithPostgres('PostgresGrantStore', (db) => {
       const two = new PostgresGrantStore({ connectionString: db.url, schema });
       await one.open();
       await two.open();
-      return { a: one.createGrantLock(), b: two.createGrantLock(), close: async () => void (await Promise.all([one.close(), two.close()])) };
+      return {
+        a: one.createGrantLock(),
+        b: two.createGrantLock(),
+        close: async () => void (await Promise.all([one.close(), two.close()])),
+      };
     };
     for (const check of grantLockContract(twoPools)) it(check.name, check.run);
   });

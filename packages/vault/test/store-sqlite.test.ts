@@ -11,7 +11,8 @@ afterAll(() => tmp.remove());
 
 // The contracts exported by @alter/testing for every store, ours and users' (docs/vault.md).
 describe('GrantStore contract: SQLite file', () => {
-  for (const check of grantStoreContract(() => new SqliteGrantStore({ filename: tmp.file(`contract-${++n}.db`) }))) it(check.name, check.run);
+  for (const check of grantStoreContract(() => new SqliteGrantStore({ filename: tmp.file(`contract-${++n}.db`) })))
+    it(check.name, check.run);
 });
 
 describe('GrantLock contract: SQLite file (two connections)', () => {

@@ -69,6 +69,10 @@ export function workspaceCopy(name: string, from = 'packages/vault'): string {
  * @throws {Error} with npm's output when the install fails.
  */
 export async function npmInstall(dir: string): Promise<void> {
-  const installed = await run('npm', ['install', '--prefer-offline', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'], dir);
+  const installed = await run(
+    'npm',
+    ['install', '--prefer-offline', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'],
+    dir,
+  );
   if (installed.code !== 0) throw new Error(`npm install failed:\n${shown(installed)}`);
 }

@@ -98,7 +98,11 @@ export function grantStoreContract(makeStore: () => GrantStore | Promise<GrantSt
 
     check('puts, gets and lists grants; upsert bumps the version and keeps the id', async (store) => {
       const g1 = await store.putGrant(input());
-      assertFields(g1, { user: 'alice', provider: 'acme', account: '', status: 'active', version: 1, scopes: ['read', 'write'] }, 'putGrant');
+      assertFields(
+        g1,
+        { user: 'alice', provider: 'acme', account: '', status: 'active', version: 1, scopes: ['read', 'write'] },
+        'putGrant',
+      );
       assert.ok(isDate(g1.expiresAt), 'putGrant: expiresAt is a Date');
       assertEqual(await store.getGrant(g1.id), g1, 'getGrant returns what putGrant returned');
       const g2 = await store.putGrant(input({ accessToken: 'v1.k.second', scopes: ['read'] }));
@@ -154,7 +158,10 @@ export function grantStoreContract(makeStore: () => GrantStore | Promise<GrantSt
       assertEqual(first, rows[0], 'a row reads back exactly as written');
       assertEqual(all[3]?.chain, ['list_items']);
       assertEqual(ids(await store.queryAudit({ limit: 3 })), ['row-9', 'row-8', 'row-7'], 'newest first without afterSeq');
-      assert.ok((await store.queryAudit({ user: 'bob' })).every((r) => r.user === 'bob'), 'filter by user');
+      assert.ok(
+        (await store.queryAudit({ user: 'bob' })).every((r) => r.user === 'bob'),
+        'filter by user',
+      );
       assertEqual(ids(await store.queryAudit({ tool: 'list_items' })), ['row-9', 'row-6', 'row-3', 'row-0'], 'filter by tool');
       assertEqual(ids(await store.queryAudit({ since: rows[8]?.at as Date })), ['row-9', 'row-8'], 'filter by since');
       assert.equal((await store.queryAudit({ provider: 'other' })).length, 0, 'filter by provider');
@@ -187,8 +194,16 @@ export function grantStoreContract(makeStore: () => GrantStore | Promise<GrantSt
       await store.kvPut('ns', 'b:2', 'y', new Date(Date.now() - 1000));
       await store.kvPut('other', 'b:3', 'z');
       assert.equal(await store.kvGet('ns', 'b:2'), undefined, 'an expired entry reads as absent');
-      assertEqual((await store.kvList('ns')).map((e) => e.key), ['a', 'b:1'], 'kvList skips expired entries and other namespaces');
-      assertEqual((await store.kvList('ns', { prefix: 'b:' })).map((e) => e.key), ['b:1'], 'kvList by prefix');
+      assertEqual(
+        (await store.kvList('ns')).map((e) => e.key),
+        ['a', 'b:1'],
+        'kvList skips expired entries and other namespaces',
+      );
+      assertEqual(
+        (await store.kvList('ns', { prefix: 'b:' })).map((e) => e.key),
+        ['b:1'],
+        'kvList by prefix',
+      );
       assert.equal((await store.kvList('ns', { limit: 1 })).length, 1, 'kvList limit');
       assert.equal(await store.kvDelete('ns', 'a'), true);
       assert.equal(await store.kvDelete('ns', 'a'), false);
@@ -302,7 +317,10 @@ export function grantStoreContract(makeStore: () => GrantStore | Promise<GrantSt
         }),
         /bad key/,
       );
-      assert.ok((await store.listGrants()).every((g) => !g.accessToken.endsWith('.re')), 'no grant was rewritten');
+      assert.ok(
+        (await store.listGrants()).every((g) => !g.accessToken.endsWith('.re')),
+        'no grant was rewritten',
+      );
     }),
 
     check('reports operations on a closed store as StoreError', async () => {

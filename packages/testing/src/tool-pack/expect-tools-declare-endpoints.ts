@@ -52,11 +52,17 @@ export function expectToolsDeclareEndpoints(classes: readonly ToolClass[], toolN
   for (const cls of classes) {
     const members = reflect.getMetadata(TOOL_MEMBERS_KEY, cls.prototype);
     if (!Array.isArray(members) || members.length === 0)
-      throw invalidArgument('classes', `${cls.name} has no @AlterTool methods (is it a tool class, compiled with experimentalDecorators?).`);
+      throw invalidArgument(
+        'classes',
+        `${cls.name} has no @AlterTool methods (is it a tool class, compiled with experimentalDecorators?).`,
+      );
     for (const member of members) {
       const metadata = reflect.getMetadata(TOOL_METADATA_KEY, cls.prototype, String(member));
       if (!isToolMetadata(metadata))
-        throw invalidArgument('classes', `${cls.name}.${String(member)} has no readable @AlterTool metadata (two different @alter/mcp versions?).`);
+        throw invalidArgument(
+          'classes',
+          `${cls.name}.${String(member)} has no readable @AlterTool metadata (two different @alter/mcp versions?).`,
+        );
       tools.set(metadata.name, metadata);
     }
   }

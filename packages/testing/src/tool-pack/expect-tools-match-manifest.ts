@@ -31,7 +31,8 @@ export function expectToolsMatchManifest(tools: readonly ListedTool[], manifest:
   const listed = new Set(tools.map((t) => t.name));
   const declared = new Set(Object.keys(manifest.scopesByTool));
   const problems: string[] = [];
-  for (const name of listed) if (!declared.has(name)) problems.push(`${name} is listed by the server but missing from the manifest's scopesByTool`);
+  for (const name of listed)
+    if (!declared.has(name)) problems.push(`${name} is listed by the server but missing from the manifest's scopesByTool`);
   for (const name of declared) if (!listed.has(name)) problems.push(`${name} is in the manifest but the server does not list it`);
   for (const tool of tools) {
     const props = (tool.inputSchema.properties ?? {}) as Record<string, { description?: unknown }>;

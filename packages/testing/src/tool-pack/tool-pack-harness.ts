@@ -147,7 +147,12 @@ export async function startToolPackHarness<C extends SdkClientLike, S extends Sd
 ): Promise<ToolPackHarness<C>> {
   const { sdk, AlterMCP: AlterMcp, tools } = options;
   if (typeof AlterMcp !== 'function') throw invalidArgument('options.AlterMCP', "must be AlterMCP from '@alter/mcp'.");
-  if (!sdk || typeof sdk.McpServer !== 'function' || typeof sdk.Client !== 'function' || typeof sdk.InMemoryTransport?.createLinkedPair !== 'function')
+  if (
+    !sdk ||
+    typeof sdk.McpServer !== 'function' ||
+    typeof sdk.Client !== 'function' ||
+    typeof sdk.InMemoryTransport?.createLinkedPair !== 'function'
+  )
     throw invalidArgument('options.sdk', 'must be { McpServer, Client, InMemoryTransport } from @modelcontextprotocol/sdk.');
   if (!Array.isArray(tools) || tools.length === 0) throw invalidArgument('options.tools', 'must list the tool classes of the pack.');
   const services = options.services ?? [];

@@ -108,14 +108,19 @@ describe('a custom sandbox service', () => {
     expect(res.json()).toEqual({ user: 'alice', scopes: expect.arrayContaining(['items:read']), items: ['first'] });
   });
 
-  it("refuses a route whose scope the token lacks with RFC 6750 insufficient_scope, which the vault turns into a re-authorize", async () => {
+  it('refuses a route whose scope the token lacks with RFC 6750 insufficient_scope, which the vault turns into a re-authorize', async () => {
     const before = handled.length;
     const err = await vault.request('acme', 'POST', `${ACME_API}/items/second`, { user: 'reader' }).then(
       () => undefined,
       (e: unknown) => e,
     );
     leak.inspect(err, 'scope error');
-    expect(err).toMatchObject({ code: 'ALTER_SCOPE_REAUTH_REQUIRED', provider: 'acme', missingScopes: ['items:write'], providerStatus: 403 });
+    expect(err).toMatchObject({
+      code: 'ALTER_SCOPE_REAUTH_REQUIRED',
+      provider: 'acme',
+      missingScopes: ['items:write'],
+      providerStatus: 403,
+    });
     expect(handled.length).toBe(before);
     expect(items.get('alice')).toEqual(['first']);
   });
