@@ -45,6 +45,11 @@ const HOST = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-
 const SCOPE = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
 const METHODS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', '*']);
 
+/** True when `value` is an array (possibly empty) whose every item passes `ok`: options come from JavaScript too. */
+function isArrayOf(value: unknown, ok: (item: unknown) => boolean): boolean {
+  return Array.isArray(value) && value.every(ok);
+}
+
 /**
  * Validates `services` and gives each its OAuth client (`sandbox-<id>`; a test fixture, so the
  * secret is deterministic).
@@ -74,8 +79,7 @@ export function resolveServices(services: readonly SandboxService[]): readonly R
           throw invalidArgument(`${where}.hosts`, `"${host}" is already served by another fake API; each host has one owner.`);
         seenHosts.add(host);
       }
-      const scopes: readonly unknown[] = Array.isArray(service.scopes) ? service.scopes : [0];
-      if (scopes.some((s) => typeof s !== 'string' || !SCOPE.test(s)))
+      if (!isArrayOf(service.scopes, (s) => typeof s === 'string' && SCOPE.test(s)))
         throw invalidArgument(
           `${where}.scopes`,
           'must be an array of scope tokens (printable ASCII without spaces, quotes or backslashes).',
@@ -88,8 +92,7 @@ export function resolveServices(services: readonly SandboxService[]): readonly R
           throw invalidArgument(`${at}.method`, `must be one of ${[...METHODS].join(', ')}.`);
         if (typeof route.path !== 'string' || !route.path.startsWith('/'))
           throw invalidArgument(`${at}.path`, 'must be a path on the real host starting with "/" (":name" matches one segment).');
-        const anyScope: readonly unknown[] = Array.isArray(route.anyScope) ? route.anyScope : [undefined];
-        if (anyScope.some((s) => typeof s !== 'string' || !service.scopes.includes(s)))
+        if (!isArrayOf(route.anyScope, (s) => typeof s === 'string' && service.scopes.includes(s)))
           throw invalidArgument(`${at}.anyScope`, `must be an array of scopes listed in ${where}.scopes (empty: any valid token).`);
         if (typeof route.handle !== 'function') throw invalidArgument(`${at}.handle`, 'must be a function (request) => { status, body }.');
         return Object.freeze({
