@@ -5,7 +5,7 @@
 // each package's `exports` map, see scripts/workspace.mjs), so tests never need a build and a new
 // package's tests never run against stale build output.
 import { fileURLToPath } from 'node:url';
-import { sourceEntryPoints, workspaceGlobs } from './scripts/workspace.mjs';
+import { sourceEntryPoints, workspaceExclusions, workspaceGlobs } from './scripts/workspace.mjs';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
 const escape = (s) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
@@ -38,7 +38,8 @@ export default {
   },
   // Each workspace glob's packages keep their tests in test/ (see CONTRIBUTING.md).
   testMatch: [...workspaceGlobs(root).map((glob) => `<rootDir>/${glob}/test/**/*.test.ts`), '<rootDir>/test/**/*.test.ts'],
-  testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+  // Folders pnpm-workspace.yaml excludes (`!dir`) are separate projects with their own runner.
+  testPathIgnorePatterns: ['/node_modules/', '/dist/', ...workspaceExclusions(root).map((dir) => `<rootDir>/${escape(dir)}/`)],
   testTimeout: 30_000,
   // Real servers and databases in e2e tests: two cores, so keep parallelism modest.
   maxWorkers: 2,

@@ -6,11 +6,8 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
-/**
- * The `packages:` globs of pnpm-workspace.yaml. Only the forms this repository uses are
- * accepted (`dir/*` and plain `dir`); anything else throws rather than silently missing packages.
- */
-export function workspaceGlobs(root) {
+/** Every entry of the `packages:` list of pnpm-workspace.yaml, unquoted. */
+function workspaceEntries(root) {
   const text = readFileSync(path.join(root, 'pnpm-workspace.yaml'), 'utf8');
   const block = /^packages:\s*\n((?:[ \t]+-.*\n?)+)/m.exec(text);
   if (!block) throw new Error('pnpm-workspace.yaml: no `packages:` list found');
@@ -18,7 +15,17 @@ export function workspaceGlobs(root) {
     .split('\n')
     .map((line) => line.trim())
     .filter((line) => line.startsWith('-'))
-    .map((line) => line.replace(/^-\s*/, '').replace(/^['"]|['"]$/g, ''))
+    .map((line) => line.replace(/^-\s*/, '').replace(/^['"]|['"]$/g, ''));
+}
+
+/**
+ * The `packages:` globs of pnpm-workspace.yaml (not the `!dir` exclusions, see
+ * {@link workspaceExclusions}). Only the forms this repository uses are accepted (`dir/*` and
+ * plain `dir`); anything else throws rather than silently missing packages.
+ */
+export function workspaceGlobs(root) {
+  return workspaceEntries(root)
+    .filter((entry) => !entry.startsWith('!'))
     .map((glob) => {
       if (!/^[\w.-]+(\/[\w.-]+)*(\/\*)?$/.test(glob)) {
         throw new Error(
@@ -26,6 +33,25 @@ export function workspaceGlobs(root) {
         );
       }
       return glob;
+    });
+}
+
+/**
+ * The folders pnpm-workspace.yaml excludes with `!dir` (e.g. `examples/sample-pack`, a pack that
+ * is installed from the packed tarballs, never linked into the workspace). Jest ignores their
+ * tests: they run in their own project, with their own runner.
+ */
+export function workspaceExclusions(root) {
+  return workspaceEntries(root)
+    .filter((entry) => entry.startsWith('!'))
+    .map((entry) => {
+      const dir = entry.slice(1);
+      if (!/^[\w.-]+(\/[\w.-]+)*$/.test(dir)) {
+        throw new Error(
+          `pnpm-workspace.yaml: the exclusion ${JSON.stringify(entry)} is not of the form !dir that scripts/workspace.mjs understands`,
+        );
+      }
+      return dir;
     });
 }
 
@@ -43,8 +69,9 @@ export function workspacePackages(root) {
       dirs.push(path.join(root, glob));
     }
   }
+  const excluded = new Set(workspaceExclusions(root).map((dir) => path.join(root, dir)));
   return dirs
-    .filter((dir) => existsSync(path.join(dir, 'package.json')))
+    .filter((dir) => existsSync(path.join(dir, 'package.json')) && !excluded.has(dir))
     .sort()
     .map((dir) => {
       const manifest = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8'));

@@ -36,7 +36,7 @@ function readTsConfig(file: string): TsConfig {
   return JSON.parse(text) as TsConfig;
 }
 
-/** The `packages:` globs of pnpm-workspace.yaml (only `dir/*` globs are used in this repository). */
+/** The `packages:` entries of pnpm-workspace.yaml (only `dir/*` globs and `!dir` exclusions are used in this repository). */
 function workspaceGlobs(): string[] {
   const lines = readFileSync(path.join(root, 'pnpm-workspace.yaml'), 'utf8').split('\n');
   const start = lines.findIndex((l) => l.trim() === 'packages:');
@@ -51,13 +51,16 @@ function workspaceGlobs(): string[] {
 
 function workspacePackages(): WorkspacePackage[] {
   const out: WorkspacePackage[] = [];
-  for (const glob of workspaceGlobs()) {
+  const globs = workspaceGlobs();
+  // `!dir` entries exclude a folder (a project that is not part of the workspace).
+  const excluded = new Set(globs.filter((g) => g.startsWith('!')).map((g) => g.slice(1)));
+  for (const glob of globs.filter((g) => !g.startsWith('!'))) {
     if (!glob.endsWith('/*') || glob.slice(0, -2).includes('*'))
       throw new Error(`unsupported workspace glob ${glob}: teach this test to expand it`);
     const parent = glob.slice(0, -2);
     for (const entry of readdirSync(path.join(root, parent)).sort()) {
       const manifest = path.join(root, parent, entry, 'package.json');
-      if (!existsSync(manifest)) continue;
+      if (!existsSync(manifest) || excluded.has(`${parent}/${entry}`)) continue;
       const pkg = JSON.parse(readFileSync(manifest, 'utf8')) as {
         name: string;
         scripts?: Record<string, string>;

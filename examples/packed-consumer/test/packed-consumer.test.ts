@@ -13,46 +13,21 @@
  * npm runs with --prefer-offline (its cache answers; the registry only for what it lacks) and
  * --ignore-scripts (better-sqlite3 comes from the workspace, already built, as a `file:` link).
  */
-import { execFile } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { npmInstall, packWorkspacePackages, type RunResult, root, run, shown, workspaceCopy } from './support/packed-tarballs.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const exampleDir = resolve(here, '..');
-const root = resolve(exampleDir, '../..');
 const PACKAGES = ['vault', 'mcp', 'testing', 'tools-github'] as const;
 const bin = (name: string) => join(exampleDir, 'node_modules', '.bin', name);
 const requireFromHere = createRequire(join(exampleDir, 'package.json'));
 const TS5 = join(dirname(requireFromHere.resolve('typescript-5/package.json')), 'bin', 'tsc');
 const TS7 = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
-
-interface RunResult {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** Runs a command to completion (never throws on a non-zero exit: the test reads `code`). */
-function run(command: string, args: readonly string[], cwd: string, timeoutMs = 600_000): Promise<RunResult> {
-  return new Promise((done) => {
-    execFile(
-      command,
-      args,
-      { cwd, timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, NODE_OPTIONS: '' } },
-      (err, stdout, stderr) => {
-        const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
-        done({ code, stdout, stderr: stderr || (err && typeof err.code !== 'number' ? String(err) : '') });
-      },
-    );
-  });
-}
-
-/** A command's output for a failure message. */
-const shown = (r: RunResult) => `exit ${r.code}\n${r.stdout}\n${r.stderr}`.slice(0, 6000);
 
 /** The one JSON line the app prints, parsed. */
 function appOutput(r: RunResult): {
@@ -71,7 +46,7 @@ function appOutput(r: RunResult): {
 describe('the packed tarballs in a fresh app outside the workspace', () => {
   let work: string;
   let app: string;
-  const tarballs = new Map<string, string>();
+  let tarballs: Map<string, string>;
   // Started together once the app is installed (two cores: compilers overlap), awaited per test.
   let checks: Record<'ts5' | 'ts5SkipLibCheck' | 'ts7' | 'ts7SkipLibCheck', Promise<RunResult>>;
 
@@ -81,32 +56,24 @@ describe('the packed tarballs in a fresh app outside the workspace', () => {
     app = join(work, 'app');
     mkdirSync(tgz);
     mkdirSync(app);
-    const packed = await Promise.all(PACKAGES.map((p) => run('pnpm', ['pack', '--pack-destination', tgz], join(root, 'packages', p))));
-    for (const r of packed) if (r.code !== 0) throw new Error(`pnpm pack failed:\n${shown(r)}`);
-    for (const file of readdirSync(tgz)) tarballs.set(file.replace(/-\d+\.\d+\.\d+.*\.tgz$/, ''), join(tgz, file));
+    tarballs = await packWorkspacePackages(PACKAGES, tgz);
 
     const mcpManifest = JSON.parse(readFileSync(join(root, 'packages/mcp/package.json'), 'utf8'));
-    const betterSqlite = dirname(createRequire(join(root, 'packages/vault/package.json')).resolve('better-sqlite3/package.json'));
     const dependencies: Record<string, string> = {
       '@modelcontextprotocol/sdk': mcpManifest.devDependencies['@modelcontextprotocol/sdk'],
-      'better-sqlite3': `file:${betterSqlite}`,
+      'better-sqlite3': workspaceCopy('better-sqlite3'),
       'class-transformer': mcpManifest.devDependencies['class-transformer'],
       'class-validator': mcpManifest.devDependencies['class-validator'],
       'reflect-metadata': mcpManifest.dependencies['reflect-metadata'],
       zod: mcpManifest.devDependencies.zod,
     };
-    for (const p of PACKAGES) dependencies[`@alter/${p}`] = `file:${tarballs.get(`alter-${p}`)}`;
+    for (const [name, tarball] of tarballs) dependencies[name] = `file:${tarball}`;
     writeFileSync(
       join(app, 'package.json'),
       JSON.stringify({ name: 'alter-consumer', private: true, type: 'module', dependencies }, null, 2),
     );
     cpSync(join(exampleDir, 'app', 'src'), join(app, 'src'), { recursive: true });
-    const installed = await run(
-      'npm',
-      ['install', '--prefer-offline', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'],
-      app,
-    );
-    if (installed.code !== 0) throw new Error(`npm install failed:\n${shown(installed)}`);
+    await npmInstall(app);
 
     // The exact `tsc --init` of TypeScript 5.x, with the decorator flags and skipLibCheck false
     // written in by tsc itself; a second config flips only skipLibCheck.

@@ -12,7 +12,12 @@ export type SandboxErrorCode =
   /** `approve()` followed more redirects than `maxRedirects` (a redirect loop). */
   | 'SANDBOX_REDIRECT_LOOP'
   /** The sandbox was used after `close()`. */
-  | 'SANDBOX_CLOSED';
+  | 'SANDBOX_CLOSED'
+  /**
+   * A tool-pack kit check (`expectToolsMatchManifest`, `expectToolsDeclareEndpoints`, a store
+   * contract check) found what it guards against; the message lists every difference.
+   */
+  | 'SANDBOX_CHECK_FAILED';
 
 /** The one error class of @alter/testing. */
 export class SandboxError extends Error {
@@ -36,4 +41,9 @@ export class SandboxError extends Error {
 /** Shorthand for a `SANDBOX_INVALID_ARGUMENT` error naming `argument`. */
 export function invalidArgument(argument: string, message: string): SandboxError {
   return new SandboxError('SANDBOX_INVALID_ARGUMENT', `${argument}: ${message}`, { argument });
+}
+
+/** Shorthand for a `SANDBOX_CHECK_FAILED` error: `what` failed, each of `problems` on its own line. */
+export function checkFailed(what: string, problems: readonly string[]): SandboxError {
+  return new SandboxError('SANDBOX_CHECK_FAILED', `${what}:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
 }

@@ -15,3 +15,28 @@ export type { ApiRequestStats, SandboxRevocation, SandboxStats, TokenRequestStat
 export type { ResolvedSandboxUser, SandboxUser } from './sandbox-user.js';
 export { createLeakCheck, redactSecret } from './leak-check.js';
 export type { LeakCheck, LeakCheckLogger, LeakFinding } from './leak-check.js';
+export type { SandboxService } from './sandbox-service.js';
+export type {
+  FakeRequest as SandboxServiceRequest,
+  FakeResponse as SandboxServiceResponse,
+  FakeRoute as SandboxServiceRoute,
+} from './fake-apis/fake-api.js';
+
+// The kit for tool-pack authors (docs/tool-packs.md): the harness, the pack checks, the store contracts.
+export {
+  type AlterMcpClass,
+  type CallResultOf,
+  type McpSdk,
+  type SdkClientLike,
+  type SdkServerLike,
+  startToolPackHarness,
+  textOf,
+  TOOL_PACK_POLICY,
+  TOOL_PACK_USER,
+  type ToolPackHarness,
+  type ToolPackHarnessOptions,
+} from './tool-pack/tool-pack-harness.js';
+export { expectToolsMatchManifest, type ListedTool, type ManifestLike } from './tool-pack/expect-tools-match-manifest.js';
+export { expectToolsDeclareEndpoints, type ToolClass } from './tool-pack/expect-tools-declare-endpoints.js';
+export { type ContractCheck, grantStoreContract } from './store-contract/grant-store-contract.js';
+export { grantLockContract, type LockPair } from './store-contract/grant-lock-contract.js';

@@ -29,6 +29,7 @@ function exceptProtocolScopes(normalize: (scopes: readonly string[], where: stri
 }
 import { invalidArgument } from './errors.js';
 import { EMULATED_PROVIDERS, type EmulatedProviderId, isEmulatedProviderId } from './emulated-providers.js';
+import type { SandboxClientFacts } from './internal/sandbox-clients.js';
 
 /** Options of {@link providers.sandbox}. */
 export interface SandboxProviderOptions {
@@ -92,8 +93,33 @@ function sandbox(target: SandboxEndpoints, options: SandboxProviderOptions = {})
   if (!isEmulatedProviderId(emulate)) {
     throw invalidArgument('options.emulate', `'${String(emulate)}' is not one of ${Object.keys(EMULATED_PROVIDERS).join(', ')}.`);
   }
-  const p = EMULATED_PROVIDERS[emulate];
-  const url = target.url.replace(/\/+$/, '');
+  return buildSandboxProvider(
+    target.url,
+    id,
+    EMULATED_PROVIDERS[emulate],
+    { ...REVOCATION[emulate](target.url.replace(/\/+$/, '')), ...(SCOPE_BEHAVIOUR[emulate] ?? {}) },
+    options,
+  );
+}
+
+/**
+ * The vault config for a custom service of a running sandbox (`startSandbox({ services })`):
+ * RFC 7009 revocation, the vault's default (RFC 6750) scope signal. `sandbox.provider(id)` calls it.
+ */
+export function serviceProviderConfig(url: string, service: SandboxClientFacts, options: SandboxProviderOptions = {}): ProviderConfig {
+  const base = url.replace(/\/+$/, '');
+  return buildSandboxProvider(url, service.id, service, { revocationEndpoint: `${base}/token/revocation` }, options);
+}
+
+/** The one shape of every sandbox provider config; only the client, hosts and scope behaviour differ. */
+function buildSandboxProvider(
+  target: string,
+  id: string,
+  p: SandboxClientFacts,
+  behaviour: Pick<ProviderConfig, 'revocation' | 'revocationEndpoint' | 'scopeSignal' | 'normalizeScopes'>,
+  options: SandboxProviderOptions,
+): ProviderConfig {
+  const url = target.replace(/\/+$/, '');
   // defineProvider validates like every vault factory and hides the client secret from
   // JSON.stringify / util.inspect (it stays readable as `config.clientSecret`).
   return defineProvider<ProviderConfig>(
@@ -109,7 +135,7 @@ function sandbox(target: SandboxEndpoints, options: SandboxProviderOptions = {})
       userinfoEndpoint: `${url}/me`,
       // Revocation as the real provider does it (GitHub's grant deletion and Slack's auth.revoke
       // reach the fakes through hostRewrites, like every API call).
-      ...REVOCATION[emulate](url),
+      ...behaviour,
       defaultScopes: Object.freeze([...(options.defaultScopes ?? p.defaultScopes)]),
       scopeSeparator: ' ',
       // oidc-provider issues refresh tokens only for offline_access, which it keeps only with prompt=consent.
@@ -118,7 +144,6 @@ function sandbox(target: SandboxEndpoints, options: SandboxProviderOptions = {})
       allowInsecureLoopback: true,
       hostRewrites: Object.freeze(Object.fromEntries(p.apiHosts.map((h) => [h, `${url}/hosts/${h}`]))),
       identity: options.identity ?? p.identity,
-      ...(SCOPE_BEHAVIOUR[emulate] ?? {}),
     },
     'providers.sandbox',
   );

@@ -1,6 +1,7 @@
 import { invalidArgument } from './errors.js';
-import { EMULATED_PROVIDERS, type EmulatedProviderId, isEmulatedProviderId } from './emulated-providers.js';
+import type { EmulatedProviderId } from './emulated-providers.js';
 import type { MemoryStore } from './internal/memory-store.js';
+import type { SandboxClients } from './internal/sandbox-clients.js';
 import type { ResolvedSandboxUser } from './sandbox-user.js';
 
 /** Which sandbox endpoints a fault applies to. */
@@ -57,6 +58,7 @@ export interface FaultMatchInput {
 export class SandboxFaults {
   readonly #store: MemoryStore;
   readonly #userByLogin: (login: string) => ResolvedSandboxUser | undefined;
+  readonly #clients: SandboxClients;
   #rotate = false;
   #dropScopes: readonly string[] = [];
   #latency: Record<FaultTarget, number> = { api: 0, token: 0, any: 0 };
@@ -64,9 +66,10 @@ export class SandboxFaults {
   #echoes: Array<{ remaining: number; path: string | undefined }> = [];
 
   /** @internal Created by `startSandbox()`. */
-  constructor(store: MemoryStore, userByLogin: (login: string) => ResolvedSandboxUser | undefined) {
+  constructor(store: MemoryStore, userByLogin: (login: string) => ResolvedSandboxUser | undefined, clients: SandboxClients) {
     this.#store = store;
     this.#userByLogin = userByLogin;
+    this.#clients = clients;
   }
 
   /**
@@ -87,24 +90,18 @@ export class SandboxFaults {
   }
 
   /**
-   * Revokes the grants of `login` (for one emulated provider, or all): its refresh tokens then get
+   * Revokes the grants of `login` (for one emulated provider or custom service, or all): its refresh tokens then get
    * `invalid_grant` and its access tokens 401 — what happens when a user removes the app in the
    * provider's account settings.
    * @throws {SandboxError} `SANDBOX_INVALID_ARGUMENT` for an unknown login or provider.
    * @returns how many grants were revoked.
    */
-  revokeGrant(options: { readonly login: string; readonly provider?: EmulatedProviderId }): number {
+  revokeGrant(options: { readonly login: string; readonly provider?: EmulatedProviderId | (string & {}) }): number {
     const user = this.#userByLogin(options?.login);
     if (!user) throw invalidArgument('options.login', `no sandbox user "${String(options?.login)}".`);
     let clientId: string | undefined;
     if (options.provider !== undefined) {
-      if (!isEmulatedProviderId(options.provider)) {
-        throw invalidArgument(
-          'options.provider',
-          `"${String(options.provider)}" is not one of ${Object.keys(EMULATED_PROVIDERS).join(', ')}.`,
-        );
-      }
-      clientId = EMULATED_PROVIDERS[options.provider].clientId;
+      clientId = this.#clients.require(options.provider, 'options.provider').clientId;
     }
     const doomed: string[] = [];
     for (const [id, payload] of this.#store.entries('Grant')) {

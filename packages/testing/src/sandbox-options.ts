@@ -1,3 +1,4 @@
+import type { SandboxService } from './sandbox-service.js';
 import type { SandboxUser } from './sandbox-user.js';
 
 /** Options of `startSandbox()`. Every field is optional. */
@@ -18,4 +19,11 @@ export interface SandboxOptions {
   readonly refreshTokenTtlSec?: number | undefined;
   /** Scopes the authorization server should know besides the built-in Google/GitHub/Slack ones. */
   readonly extraScopes?: readonly string[] | undefined;
+  /**
+   * Services the sandbox does not know yet — e.g. the API of your own tool pack: each gets an
+   * OAuth client (Connect issues real tokens for it; `sandbox.provider(id)` is its vault config),
+   * its scopes, and its routes served behind the same Bearer-token and scope check as the
+   * built-in fake APIs. See docs/tool-packs.md.
+   */
+  readonly services?: readonly SandboxService[] | undefined;
 }

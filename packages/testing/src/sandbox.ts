@@ -3,8 +3,9 @@ import type { AddressInfo } from 'node:net';
 import type { ProviderConfig } from '@alter/vault';
 import { type ApproveOptions, type ApproveResult, approveFlow } from './approve.js';
 import { SandboxBrowser } from './sandbox-browser.js';
-import { EMULATED_PROVIDERS, type EmulatedProviderId, isEmulatedProviderId, KNOWN_SCOPES } from './emulated-providers.js';
+import { type EmulatedProviderId, KNOWN_SCOPES } from './emulated-providers.js';
 import { invalidArgument, SandboxError } from './errors.js';
+import { serviceApi } from './fake-apis/service-api.js';
 import { CalendarFake } from './fake-apis/calendar.js';
 import { FakeApiServer } from './fake-apis/fake-api-server.js';
 import { GitHubFake } from './fake-apis/github.js';
@@ -16,10 +17,12 @@ import { ClientRegistry } from './internal/client-registry.js';
 import { sendJson } from './internal/http-util.js';
 import { Interactions } from './internal/interactions.js';
 import { MemoryStore } from './internal/memory-store.js';
+import { SandboxClients } from './internal/sandbox-clients.js';
 import { createRequestHandler } from './internal/request-handler.js';
-import { providers, type SandboxProviderOptions } from './providers.js';
+import { providers, type SandboxProviderOptions, serviceProviderConfig } from './providers.js';
 import { SandboxFaults } from './sandbox-faults.js';
 import type { SandboxOptions } from './sandbox-options.js';
+import { resolveServices } from './sandbox-service.js';
 import { createSandboxStats, type SandboxStats } from './sandbox-stats.js';
 import { DEFAULT_SANDBOX_USERS, type ResolvedSandboxUser, resolveUsers, type SandboxUser } from './sandbox-user.js';
 
@@ -35,9 +38,10 @@ export interface SandboxOAuthEndpoints {
   readonly jwks: string;
 }
 
-/** The client registered for one emulated provider. Test fixtures: the secret is not a secret. */
+/** The client registered for one emulated provider or custom service. Test fixtures: the secret is not a secret. */
 export interface SandboxClient {
-  readonly provider: EmulatedProviderId;
+  /** A built-in provider id (`'github'`) or a custom service's (`'notes'`). */
+  readonly provider: string;
   readonly clientId: string;
   readonly clientSecret: string;
   readonly redirectUris: readonly string[];
@@ -70,6 +74,7 @@ export class Sandbox {
 
   readonly #server: Server;
   readonly #clients: ClientRegistry;
+  readonly #directory: SandboxClients;
   /** One browser per login (see {@link browser}), and back. */
   readonly #browsers = new Map<string, SandboxBrowser>();
   readonly #browserLogins = new WeakMap<SandboxBrowser, string>();
@@ -84,6 +89,7 @@ export class Sandbox {
     stats: SandboxStats;
     fakes: SandboxFakes;
     clients: ClientRegistry;
+    directory: SandboxClients;
   }) {
     this.url = parts.url;
     this.#server = parts.server;
@@ -92,6 +98,7 @@ export class Sandbox {
     this.stats = parts.stats;
     this.fakes = parts.fakes;
     this.#clients = parts.clients;
+    this.#directory = parts.directory;
     this.endpoints = Object.freeze({
       issuer: this.url,
       discovery: `${this.url}/.well-known/openid-configuration`,
@@ -106,22 +113,27 @@ export class Sandbox {
 
   /**
    * The vault provider config for one emulated provider (`'google'`, `'github'`, `'slack'`,
-   * `'sandbox'`), or for any id with `{ id, emulate }`. Same as `providers.sandbox(sandbox, …)`.
-   * @throws {SandboxError} `SANDBOX_INVALID_ARGUMENT` for an id that is not emulated.
+   * `'sandbox'`), for a custom service passed in `startSandbox({ services })` (`'notes'`), or for
+   * any id with `{ id, emulate }`. For a built-in id, same as `providers.sandbox(sandbox, …)`.
+   * @throws {SandboxError} `SANDBOX_INVALID_ARGUMENT` for an id that is neither emulated nor a service.
    * @example
    * ```ts
    * const vault = new AlterVault({ caller: 'test', providers: [sandbox.provider('github')] });
    * ```
    */
-  provider(id: EmulatedProviderId | SandboxProviderOptions): ProviderConfig {
-    return providers.sandbox(this, typeof id === 'string' ? { id } : id);
+  provider(id: EmulatedProviderId | (string & {}) | SandboxProviderOptions): ProviderConfig {
+    const options: SandboxProviderOptions = typeof id === 'string' ? { id } : id;
+    const service = options.emulate === undefined ? this.#directory.service(options.id ?? '') : undefined;
+    if (service) return serviceProviderConfig(this.url, service, options);
+    return providers.sandbox(this, options);
   }
 
-  /** The registered OAuth client of an emulated provider (id, secret, redirect URIs). */
-  client(provider: EmulatedProviderId): SandboxClient {
-    if (!isEmulatedProviderId(provider))
-      throw invalidArgument('provider', `"${String(provider)}" is not one of ${Object.keys(EMULATED_PROVIDERS).join(', ')}.`);
-    const p = EMULATED_PROVIDERS[provider];
+  /**
+   * The registered OAuth client of an emulated provider or custom service (id, secret, redirect URIs).
+   * @throws {SandboxError} `SANDBOX_INVALID_ARGUMENT` for an unknown provider id.
+   */
+  client(provider: EmulatedProviderId | (string & {})): SandboxClient {
+    const p = this.#directory.require(provider, 'provider');
     return Object.freeze({
       provider,
       clientId: p.clientId,
@@ -152,18 +164,13 @@ export class Sandbox {
    * sandbox.registerRedirectUri(`http://127.0.0.1:${port}/connect/callback`);
    * ```
    */
-  registerRedirectUri(uri: string, options: { readonly provider?: EmulatedProviderId } = {}): void {
+  registerRedirectUri(uri: string, options: { readonly provider?: EmulatedProviderId | (string & {}) } = {}): void {
     this.#assertOpen();
     if (typeof uri !== 'string' || !URL.canParse(uri)) throw invalidArgument('uri', 'must be an absolute URL.');
     const parsed = new URL(uri);
     if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw invalidArgument('uri', 'must be an http or https URL.');
     if (parsed.hash || uri.includes('#')) throw invalidArgument('uri', 'must not contain a fragment.');
-    if (options.provider !== undefined && !isEmulatedProviderId(options.provider)) {
-      throw invalidArgument(
-        'options.provider',
-        `"${String(options.provider)}" is not one of ${Object.keys(EMULATED_PROVIDERS).join(', ')}.`,
-      );
-    }
+    if (options.provider !== undefined) this.#directory.require(options.provider, 'options.provider');
     this.#clients.register(uri, options.provider);
   }
 
@@ -284,10 +291,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 
   const bySub = new Map(users.map((u) => [u.sub, u]));
   const byLogin = new Map(users.map((u) => [u.login, u]));
-  const clients = new ClientRegistry();
+  const services = resolveServices(options.services ?? []);
+  const directory = new SandboxClients(services);
+  const clients = new ClientRegistry(directory);
 
   const store = new MemoryStore((clientId) => clients.metadata(clientId));
-  const faults = new SandboxFaults(store, (login) => byLogin.get(login));
+  const faults = new SandboxFaults(store, (login) => byLogin.get(login), directory);
   const stats = createSandboxStats();
   const fakes: SandboxFakes = {
     gmail: new GmailFake(users),
@@ -323,13 +332,14 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       faults,
       stats,
       userBySub: (sub) => bySub.get(sub),
-      scopes: [...new Set([...KNOWN_SCOPES, ...extraScopes])],
+      scopes: [...new Set([...KNOWN_SCOPES, ...extraScopes, ...services.flatMap((s) => s.scopes)])],
       accessTokenTtlSec,
       refreshTokenTtlSec,
     });
     const interactions = new Interactions(provider, faults, (login) => byLogin.get(login));
     const apis = new FakeApiServer({
-      apis: [...fakes.gmail.apis(), ...fakes.calendar.apis(), ...fakes.github.apis(), ...fakes.slack.apis()],
+      apis: [...fakes.gmail.apis(), ...fakes.calendar.apis(), ...fakes.github.apis(), ...fakes.slack.apis(), ...services.map(serviceApi)],
+      clients: directory,
       provider,
       faults,
       stats,
@@ -338,7 +348,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     });
     const oidc = provider.callback();
 
-    const sandbox = new Sandbox({ url, server, users, faults, stats, fakes, clients });
+    const sandbox = new Sandbox({ url, server, users, faults, stats, fakes, clients, directory });
     for (const uri of options.redirectUris ?? []) sandbox.registerRedirectUri(uri);
 
     handler = createRequestHandler({ url, faults, stats, interactions, apis, oidc });

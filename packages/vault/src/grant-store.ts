@@ -1,6 +1,6 @@
 /**
  * The one persistence seam of the vault. Every store (SQLite, PostgreSQL, anything a user writes)
- * implements this interface and passes the shared contract suite in `test/store-contract.ts`.
+ * implements this interface and passes the contract suite `grantStoreContract` of @alter/testing.
  *
  * Refresh coordination is NOT part of this interface: it lives in the separate `GrantLock` seam
  * (grant-lock.ts), so a store needs no locking primitive and a lease kept elsewhere (Redis) can be

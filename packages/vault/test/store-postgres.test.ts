@@ -1,21 +1,32 @@
-import { expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { PostgresGrantStore } from '@alter/vault';
 import pg from 'pg';
+import { grantLockContract, grantStoreContract } from '@alter/testing';
 import { describeWithPostgres } from './support/pg.js';
-import { runGrantLockContract, runStoreContract } from './store-contract.js';
 
 describeWithPostgres('PostgresGrantStore', (db) => {
   let n = 0;
   // Each contract test gets its own schema inside this file's random schema prefix.
-  runStoreContract('PostgreSQL', () => new PostgresGrantStore({ connectionString: db.url, schema: `${db.schema}_${++n}` }));
+  // The contracts exported by @alter/testing for every store, ours and users' (docs/vault.md).
+  describe('GrantStore contract: PostgreSQL', () => {
+    const freshSchema = () => new PostgresGrantStore({ connectionString: db.url, schema: `${db.schema}_${++n}` });
+    for (const check of grantStoreContract(freshSchema)) it(check.name, check.run);
+  });
 
-  runGrantLockContract('PostgreSQL (two pools)', async () => {
-    const schema = `${db.schema}_${++n}`;
-    const one = new PostgresGrantStore({ connectionString: db.url, schema });
-    const two = new PostgresGrantStore({ connectionString: db.url, schema });
-    await one.open();
-    await two.open();
-    return { a: one.createGrantLock(), b: two.createGrantLock(), close: async () => void (await Promise.all([one.close(), two.close()])) };
+  describe('GrantLock contract: PostgreSQL (two pools)', () => {
+    const twoPools = async () => {
+      const schema = `${db.schema}_${++n}`;
+      const one = new PostgresGrantStore({ connectionString: db.url, schema });
+      const two = new PostgresGrantStore({ connectionString: db.url, schema });
+      await one.open();
+      await two.open();
+      return {
+        a: one.createGrantLock(),
+        b: two.createGrantLock(),
+        close: async () => void (await Promise.all([one.close(), two.close()])),
+      };
+    };
+    for (const check of grantLockContract(twoPools)) it(check.name, check.run);
   });
 
   it('applies migrations once when many stores open the same schema concurrently (advisory lock)', async () => {

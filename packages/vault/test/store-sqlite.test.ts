@@ -2,27 +2,37 @@ import { afterAll, describe, expect, it } from '@jest/globals';
 import { statSync, writeFileSync } from 'node:fs';
 import { InProcessGrantLock, SqliteGrantStore } from '@alter/vault';
 import Database from 'better-sqlite3';
+import { grantLockContract, grantStoreContract } from '@alter/testing';
 import { tempDir } from './support/fixtures.js';
-import { runGrantLockContract, runStoreContract } from './store-contract.js';
 
 const tmp = tempDir('alter-sqlite-contract');
 let n = 0;
 afterAll(() => tmp.remove());
 
-runStoreContract('SQLite file', () => new SqliteGrantStore({ filename: tmp.file(`contract-${++n}.db`) }));
-
-runGrantLockContract('SQLite file (two connections)', async () => {
-  const filename = tmp.file(`lease-${++n}.db`);
-  const one = new SqliteGrantStore({ filename });
-  const two = new SqliteGrantStore({ filename });
-  await one.open();
-  await two.open();
-  return { a: one.createGrantLock(), b: two.createGrantLock(), close: async () => void (await Promise.all([one.close(), two.close()])) };
+// The contracts exported by @alter/testing for every store, ours and users' (docs/vault.md).
+describe('GrantStore contract: SQLite file', () => {
+  for (const check of grantStoreContract(() => new SqliteGrantStore({ filename: tmp.file(`contract-${++n}.db`) })))
+    it(check.name, check.run);
 });
 
-runGrantLockContract('in-process', async () => {
-  const lock = new InProcessGrantLock();
-  return { a: lock, b: lock, close: async () => {} };
+describe('GrantLock contract: SQLite file (two connections)', () => {
+  const twoConnections = async () => {
+    const filename = tmp.file(`lease-${++n}.db`);
+    const one = new SqliteGrantStore({ filename });
+    const two = new SqliteGrantStore({ filename });
+    await one.open();
+    await two.open();
+    return { a: one.createGrantLock(), b: two.createGrantLock(), close: async () => void (await Promise.all([one.close(), two.close()])) };
+  };
+  for (const check of grantLockContract(twoConnections)) it(check.name, check.run);
+});
+
+describe('GrantLock contract: in-process', () => {
+  const oneLock = async () => {
+    const lock = new InProcessGrantLock();
+    return { a: lock, b: lock, close: async () => {} };
+  };
+  for (const check of grantLockContract(oneLock)) it(check.name, check.run);
 });
 
 describe('SqliteGrantStore specifics', () => {

@@ -10,6 +10,7 @@ import { afterAll, describe, expect, it } from '@jest/globals';
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 type WorkspaceModule = {
   workspacePackages(root: string): Array<{ relDir: string; name: string; manifest: { exports?: unknown } }>;
+  workspaceExclusions(root: string): string[];
   sourceEntryPoints(root: string): Array<{ specifier: string; source: string }>;
 };
 const load = async <T>(file: string): Promise<T> => (await import(path.join(repo, file))) as T;
@@ -58,6 +59,26 @@ describe('the workspace-derived test configuration', () => {
     expect(() => sourceEntryPoints(scratch)).toThrow(
       'libs/new-pack/package.json: exports["./extra"] builds from libs/new-pack/src/extra.ts, which does not exist',
     );
+  });
+
+  it('leaves a folder excluded with !dir out of the packages, and out of Jest (examples/sample-pack)', async () => {
+    const { workspacePackages, workspaceExclusions } = await load<WorkspaceModule>('scripts/workspace.mjs');
+    const dir = mkdtempSync(path.join(scratch, 'exclusion-'));
+    writeFileSync(path.join(dir, 'pnpm-workspace.yaml'), "packages:\n  - libs/*\n  - '!libs/outside'\n");
+    for (const name of ['inside', 'outside']) {
+      mkdirSync(path.join(dir, 'libs', name), { recursive: true });
+      writeFileSync(path.join(dir, 'libs', name, 'package.json'), JSON.stringify({ name: `@acme/${name}` }));
+    }
+    expect(workspaceExclusions(dir)).toEqual(['libs/outside']);
+    expect(workspacePackages(dir).map((p) => p.name)).toEqual(['@acme/inside']);
+    // This repository's own exclusion: the third-party pack's node:test files are not Jest's.
+    const jest = (await load<{ default: { testPathIgnorePatterns: string[] } }>('jest.config.js')).default;
+    expect(workspaceExclusions(repo)).toContain('examples/sample-pack');
+    const ignored = (file: string) =>
+      jest.testPathIgnorePatterns.some((pattern) => new RegExp(pattern.replace('<rootDir>', repo)).test(path.join(repo, file)));
+    expect(ignored('examples/sample-pack/test/notes-pack.test.ts')).toBe(true);
+    expect(ignored('examples/packed-consumer/test/sample-pack.test.ts')).toBe(false);
+    expect(workspacePackages(repo).map((p) => p.relDir)).not.toContain('examples/sample-pack');
   });
 
   it('tsconfig.test.json is in sync with the workspace (the type check runs this)', () => {

@@ -20,5 +20,8 @@ export function echoError(provider: FakeApiProvider, headers: IncomingHttpHeader
       return { status: 400, body: { message: text, documentation_url: 'https://docs.github.com/rest', status: '400' } };
     case 'slack':
       return { status: 400, body: { ok: false, error: text } };
+    default:
+      // A custom service: the OAuth-style error shape its other answers use (service-api.ts).
+      return { status: 400, body: { error: 'bad_request', error_description: text } };
   }
 }

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type Provider from 'oidc-provider';
 import { EMULATED_PROVIDERS } from '../emulated-providers.js';
+import type { SandboxClients } from '../internal/sandbox-clients.js';
 import { readBody, sendJson } from '../internal/http-util.js';
 import type { SandboxFaults } from '../sandbox-faults.js';
 import type { SandboxStats } from '../sandbox-stats.js';
@@ -12,6 +13,8 @@ import { type FakeApi, type FakeResponse, type FakeRoute, matchPath, type Unauth
 /** What the dispatcher needs from the sandbox. */
 export interface FakeApiServerDeps {
   readonly apis: readonly FakeApi[];
+  /** Which OAuth client each provider id is (built-in and custom services). */
+  readonly clients: SandboxClients;
   readonly provider: Provider;
   readonly faults: SandboxFaults;
   readonly stats: SandboxStats;
@@ -137,8 +140,9 @@ export class FakeApiServer {
     const grant = await provider.Grant.find(token.grantId);
     if (!grant) return { reason: 'revoked' };
     // A Google token does not open GitHub: only this provider's client (or the generic one) counts.
-    const allowed = [EMULATED_PROVIDERS[api.provider].clientId, EMULATED_PROVIDERS.sandbox.clientId];
-    if (!allowed.includes(token.clientId ?? '')) return { reason: 'invalid' };
+    const own = this.#deps.clients.get(api.provider)?.clientId;
+    if (own === undefined) return { reason: 'invalid' };
+    if (![own, EMULATED_PROVIDERS.sandbox.clientId].includes(token.clientId ?? '')) return { reason: 'invalid' };
     const user = this.#deps.userBySub(token.accountId);
     if (!user) return { reason: 'invalid' };
     return { user, scopes: new Set((token.scope ?? '').split(' ').filter(Boolean)) };

@@ -1,8 +1,11 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { ResolvedSandboxUser } from '../sandbox-user.js';
 
-/** The provider whose tokens a fake API accepts (plus the generic `'sandbox'` client). */
-export type FakeApiProvider = 'google' | 'github' | 'slack';
+/**
+ * The provider whose tokens a fake API accepts (plus the generic `'sandbox'` client): a built-in
+ * one, or the id of a custom service (`startSandbox({ services })`).
+ */
+export type FakeApiProvider = string;
 
 /** One request as a fake route sees it, after the Bearer token and scopes were checked. */
 export interface FakeRequest {
@@ -32,7 +35,7 @@ export interface FakeResponse {
   readonly headers?: Readonly<Record<string, string>>;
 }
 
-/** One route of a fake API. */
+/** One route of a fake API (also what a custom service lists in `routes`). */
 export interface FakeRoute {
   /** HTTP method, or `'*'` for any (Slack Web API methods accept GET and POST). */
   readonly method: string;
@@ -59,8 +62,9 @@ export interface FakeApiErrors {
 }
 
 /**
- * A fake provider API served under `/hosts/<host>/…`. To add one: write a file like `github.ts`
- * that returns this shape, and list it in `fake-api-server.ts`.
+ * A fake provider API served under `/hosts/<host>/…`. To add a built-in one: write a file like
+ * `github.ts` that returns this shape, and list it in `sandbox.ts`. A custom service
+ * (`service-api.ts`) becomes one of these too.
  */
 export interface FakeApi {
   readonly name: string;

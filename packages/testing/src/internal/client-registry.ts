@@ -1,5 +1,5 @@
 import type { AdapterPayload } from 'oidc-provider';
-import { EMULATED_PROVIDERS, type EmulatedProviderId } from '../emulated-providers.js';
+import type { SandboxClients } from './sandbox-clients.js';
 
 /**
  * Registered when no redirect URI was given yet: oidc-provider needs at least one, and this one
@@ -8,16 +8,21 @@ import { EMULATED_PROVIDERS, type EmulatedProviderId } from '../emulated-provide
 const PLACEHOLDER_REDIRECT = 'http://127.0.0.1:1/sandbox-register-your-redirect-uri';
 
 /**
- * The sandbox's OAuth clients, one per emulated provider, served to oidc-provider through the
+ * The sandbox's OAuth clients, one per emulated provider and custom service, served to oidc-provider through the
  * adapter (not its static `clients` list) so redirect URIs registered after start are seen at
  * once. oidc-provider re-validates the metadata whenever it changes and keeps matching exact.
  */
 export class ClientRegistry {
   readonly #all = new Set<string>();
-  readonly #byProvider = new Map<EmulatedProviderId, Set<string>>();
+  readonly #byProvider = new Map<string, Set<string>>();
+  readonly #clients: SandboxClients;
+
+  constructor(clients: SandboxClients) {
+    this.#clients = clients;
+  }
 
   /** Adds a redirect URI for every client, or for one provider's client. */
-  register(uri: string, provider?: EmulatedProviderId): void {
+  register(uri: string, provider?: string): void {
     if (provider === undefined) {
       this.#all.add(uri);
       return;
@@ -31,13 +36,13 @@ export class ClientRegistry {
   }
 
   /** The redirect URIs registered for a provider's client. */
-  redirectUris(provider: EmulatedProviderId): string[] {
+  redirectUris(provider: string): string[] {
     return [...new Set([...this.#all, ...(this.#byProvider.get(provider) ?? [])])];
   }
 
   /** Client metadata for oidc-provider, or undefined for an unknown client id. */
   metadata(clientId: string): AdapterPayload | undefined {
-    const p = Object.values(EMULATED_PROVIDERS).find((e) => e.clientId === clientId);
+    const p = this.#clients.byClientId(clientId);
     if (!p) return undefined;
     const uris = this.redirectUris(p.id);
     return {

@@ -12,7 +12,8 @@ import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { type ElicitRequest, ElicitRequestSchema, type ElicitResult } from '@modelcontextprotocol/sdk/types.js';
 import { GitHubIssueTools, githubManifest } from '@alter/tools-github';
-import { type PackStack as SharedPackStack, startToolPackStack, textOf, USER } from '../../../../test-support/tool-pack-stack.js';
+import { AlterMCP } from '@alter/mcp';
+import { startToolPackHarness, textOf, TOOL_PACK_USER as USER, type ToolPackHarness } from '@alter/testing';
 
 /** What the next elicitation is answered with, and every elicitation the client received. */
 let answer: ElicitResult = { action: 'decline' };
@@ -32,16 +33,17 @@ class ApprovingClient extends Client {
 const CREATE_ROUTE = 'POST /repos/:owner/:repo/issues';
 
 describe('create_issue with requireApproval (form elicitation)', () => {
-  let stack: SharedPackStack<ApprovingClient>;
+  let stack: ToolPackHarness<ApprovingClient>;
   const created = () => stack.sandbox.stats.apiRequests.byRoute[CREATE_ROUTE] ?? 0;
 
   beforeAll(async () => {
-    stack = await startToolPackStack(
-      { Client: ApprovingClient, InMemoryTransport, McpServer },
-      ['github'],
-      [GitHubIssueTools],
-      [{ requireApproval: ['create_issue'] }, { prefix: 'plain_', include: ['create_issue'] }],
-    );
+    stack = await startToolPackHarness({
+      sdk: { Client: ApprovingClient, InMemoryTransport, McpServer },
+      AlterMCP,
+      tools: [GitHubIssueTools],
+      providers: ['github'],
+      registrations: [{ requireApproval: ['create_issue'] }, { prefix: 'plain_', include: ['create_issue'] }],
+    });
     await stack.connect('github', githubManifest.allScopes);
   });
   beforeEach(() => {

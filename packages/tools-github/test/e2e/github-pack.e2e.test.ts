@@ -1,8 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { GitHubIssueTools, GitHubPullRequestTools, GitHubRepositoryTools, GitHubTools, githubManifest } from '@alter/tools-github';
-import { SandboxBrowser } from '@alter/testing';
-import { expectToolsMatchManifest } from '../../../../test-support/expect-tools-match-manifest.js';
-import { expectToolsDeclareEndpoints } from '../../../../test-support/expect-tools-declare-endpoints.js';
+import { expectToolsDeclareEndpoints, expectToolsMatchManifest, SandboxBrowser } from '@alter/testing';
 import { CONNECT_URL, fuzzEveryTool, type PackStack, startPackStack, textOf, USER } from './support/pack-stack.js';
 
 const API = 'https://api.github.com';

@@ -9,7 +9,8 @@ import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { type ElicitRequest, ElicitRequestSchema, type ElicitResult } from '@modelcontextprotocol/sdk/types.js';
 import { GmailTools, googleManifest } from '@alter/tools-google';
-import { type PackStack as SharedPackStack, startToolPackStack, textOf } from '../../../../test-support/tool-pack-stack.js';
+import { AlterMCP } from '@alter/mcp';
+import { startToolPackHarness, textOf, type ToolPackHarness } from '@alter/testing';
 
 let answer: ElicitResult = { action: 'decline' };
 const asked: ElicitRequest[] = [];
@@ -26,15 +27,16 @@ class ApprovingClient extends Client {
 }
 
 describe('send_email with requireApproval (form elicitation)', () => {
-  let stack: SharedPackStack<ApprovingClient>;
+  let stack: ToolPackHarness<ApprovingClient>;
 
   beforeAll(async () => {
-    stack = await startToolPackStack(
-      { Client: ApprovingClient, InMemoryTransport, McpServer },
-      ['google'],
-      [GmailTools],
-      [{ requireApproval: ['send_email'] }],
-    );
+    stack = await startToolPackHarness({
+      sdk: { Client: ApprovingClient, InMemoryTransport, McpServer },
+      AlterMCP,
+      tools: [GmailTools],
+      providers: ['google'],
+      registrations: [{ requireApproval: ['send_email'] }],
+    });
     await stack.connect('google', googleManifest.allScopes);
   });
   beforeEach(() => {

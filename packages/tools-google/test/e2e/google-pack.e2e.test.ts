@@ -9,12 +9,10 @@ import {
   googleManifest,
 } from '@alter/tools-google';
 import { AlterMCP } from '@alter/mcp';
-import { SandboxBrowser } from '@alter/testing';
+import { expectToolsDeclareEndpoints, expectToolsMatchManifest, SandboxBrowser } from '@alter/testing';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { expectToolsMatchManifest } from '../../../../test-support/expect-tools-match-manifest.js';
-import { expectToolsDeclareEndpoints } from '../../../../test-support/expect-tools-declare-endpoints.js';
 import { CONNECT_URL, fuzzEveryTool, type PackStack, startPackStack, textOf, USER } from './support/pack-stack.js';
 
 const GMAIL = 'https://gmail.googleapis.com/gmail/v1/users/me';

@@ -9,7 +9,8 @@ import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { type ElicitRequest, ElicitRequestSchema, type ElicitResult } from '@modelcontextprotocol/sdk/types.js';
 import { SlackMessageTools, slackManifest } from '@alter/tools-slack';
-import { type PackStack as SharedPackStack, startToolPackStack, textOf } from '../../../../test-support/tool-pack-stack.js';
+import { AlterMCP } from '@alter/mcp';
+import { startToolPackHarness, textOf, type ToolPackHarness } from '@alter/testing';
 
 let answer: ElicitResult = { action: 'decline' };
 const asked: ElicitRequest[] = [];
@@ -26,15 +27,16 @@ class ApprovingClient extends Client {
 }
 
 describe('post_message with requireApproval (form elicitation)', () => {
-  let stack: SharedPackStack<ApprovingClient>;
+  let stack: ToolPackHarness<ApprovingClient>;
 
   beforeAll(async () => {
-    stack = await startToolPackStack(
-      { Client: ApprovingClient, InMemoryTransport, McpServer },
-      ['slack'],
-      [SlackMessageTools],
-      [{ requireApproval: ['post_message'] }],
-    );
+    stack = await startToolPackHarness({
+      sdk: { Client: ApprovingClient, InMemoryTransport, McpServer },
+      AlterMCP,
+      tools: [SlackMessageTools],
+      providers: ['slack'],
+      registrations: [{ requireApproval: ['post_message'] }],
+    });
     await stack.connect('slack', slackManifest.allScopes);
   });
   beforeEach(() => {

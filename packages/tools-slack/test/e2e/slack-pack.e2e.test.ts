@@ -1,7 +1,6 @@
+import { expectToolsDeclareEndpoints, expectToolsMatchManifest } from '@alter/testing';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { SLACK_CHAT_WRITE, SlackChannelTools, SlackMessageTools, SlackTools, slackManifest } from '@alter/tools-slack';
-import { expectToolsMatchManifest } from '../../../../test-support/expect-tools-match-manifest.js';
-import { expectToolsDeclareEndpoints } from '../../../../test-support/expect-tools-declare-endpoints.js';
 import { CONNECT_URL, fuzzEveryTool, type PackStack, startPackStack, textOf, USER } from './support/pack-stack.js';
 
 describe('@alter/tools-slack through the real stack (sandbox, SQLite vault, AlterMCP, SDK client)', () => {

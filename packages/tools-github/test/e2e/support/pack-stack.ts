@@ -1,28 +1,34 @@
 /**
- * This pack's binding of the shared tool-pack e2e harness (`test-support/tool-pack-stack.ts`) to
- * the MCP SDK the pack declares: the root folder cannot resolve `@modelcontextprotocol/sdk` itself.
+ * This pack's binding of the tool-pack harness of `@alter/testing` to the MCP SDK and the
+ * `AlterMCP` the pack declares (the harness takes them as arguments: `@alter/testing` depends on
+ * the vault only, and the root folder cannot resolve `@modelcontextprotocol/sdk` itself).
  */
+import { AlterMCP, type RegisterOptions, type ToolModule } from '@alter/mcp';
+import { type EmulatedProviderId, startToolPackHarness, type ToolPackHarness } from '@alter/testing';
+import type { PolicyOptions } from '@alter/vault';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { RegisterOptions, ToolModule } from '@alter/mcp';
-import {
-  type PackProviderId,
-  type PackStack as SharedPackStack,
-  type PackStackOptions,
-  startToolPackStack,
-} from '../../../../../test-support/tool-pack-stack.js';
 
-export { CONNECT_URL, fuzzEveryTool, textOf, USER } from '../../../../../test-support/tool-pack-stack.js';
+export { textOf, TOOL_PACK_USER as USER } from '@alter/testing';
+export { CONNECT_URL } from '../../../../../test-support/connect-url.js';
+export { fuzzEveryTool } from '../../../../../test-support/fuzz-every-tool.js';
 
-export type PackStack = SharedPackStack<Client>;
+export type PackStack = ToolPackHarness<Client>;
 
 /** Starts the real stack with `modules` registered once per entry of `registrations` (default: once, whole). */
 export function startPackStack(
-  providerIds: readonly PackProviderId[],
+  providers: readonly EmulatedProviderId[],
   modules: readonly ToolModule[],
   registrations?: readonly RegisterOptions[],
-  options?: PackStackOptions,
+  options: { readonly policy?: PolicyOptions } = {},
 ): Promise<PackStack> {
-  return startToolPackStack({ Client, InMemoryTransport, McpServer }, providerIds, modules, registrations, options);
+  return startToolPackHarness({
+    sdk: { Client, InMemoryTransport, McpServer },
+    AlterMCP,
+    tools: modules,
+    providers,
+    registrations,
+    policy: options.policy,
+  });
 }
