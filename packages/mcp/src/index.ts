@@ -26,7 +26,7 @@ export { defineManifest } from './tool-pack-manifest.js';
 export type { ToolPackManifest } from './tool-pack-manifest.js';
 export type { CallerAuthInfo, ToolDefinition } from './internal/call-env.js';
 export { CONNECT_META_KEY } from './internal/tool-runner.js';
-export type { McpServerLike } from './sdk/sdk-seam.js';
+export type { McpHighLevelServerLike, McpLowLevelServerLike, McpServerLike } from './sdk/sdk-seam.js';
 
 // Schemas
 export { buildToolSchema } from './schema/build-tool-schema.js';
