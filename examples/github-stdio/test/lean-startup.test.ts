@@ -6,6 +6,10 @@
  * class-transformer), the test sandbox (oidc-provider) and the PostgreSQL driver are never loaded.
  * The hook sees every ES module and every CommonJS package entered from ESM (how each of those
  * packages would be reached), so a missing line means the package was not loaded.
+ *
+ * reflect-metadata is loaded (the GitHub pack's decorators need it) but with `require`, never
+ * through the ESM loader: Node runs its CommonJS export lexer over a CommonJS module an ES module
+ * imports, which for reflect-metadata was the largest single cost of importing @alter/mcp.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -81,6 +85,12 @@ describe('examples/github-stdio at startup', () => {
     expect(packages).toContain('@modelcontextprotocol/sdk');
     expect([...packages].some((p) => p === 'zod')).toBe(true);
     expect(loaded.some((u) => u.includes('/packages/mcp/dist/') || u.includes('/@alter/mcp/'))).toBe(true);
+  });
+
+  it('loads reflect-metadata with require, not through the ESM loader (no CommonJS export lexer pass)', () => {
+    // The tools were listed, so their decorator metadata was recorded: the polyfill was loaded.
+    expect(toolNames.length).toBeGreaterThan(0);
+    expect(loaded.filter((u) => packageOf(u) === 'reflect-metadata')).toEqual([]);
   });
 
   it.each(NEVER)('never loads %s', (name) => {

@@ -1,10 +1,13 @@
 /**
  * The adopter's first hour, as a test. Packs every published package the app needs with
  * `pnpm pack` (so `workspace:` ranges become versions, and only the `files` of each package ship),
- * installs the tarballs with npm into a fresh app in the OS temp dir (outside the workspace: no
- * hoisted node_modules, no path mapping to help), then:
- * - type-checks the app with the exact `tsc --init` output of TypeScript 5.x plus the two decorator
- *   flags, with `skipLibCheck` false and true, and with TypeScript 7;
+ * installs the tarballs with npm into two fresh apps in the OS temp dir (outside the workspace: no
+ * hoisted node_modules, no path mapping to help) — `app/` with only SDK v1 (`@modelcontextprotocol/sdk`)
+ * and `app-v2/` with only SDK v2 (`@modelcontextprotocol/server` + `client`, no class-validator) — then:
+ * - type-checks each app with the exact `tsc --init` output of TypeScript 5.x plus the two decorator
+ *   flags, with `skipLibCheck` false and true, and with TypeScript 7 (the v2 app with `skipLibCheck`
+ *   false only: the strict setting, where a declaration reaching the absent SDK v1 fails);
+ * - runs the v2 app with tsx: a v2 McpServer serves the GitHub pack to SDK v2's Client;
  * - runs it with tsx, and as an esbuild bundle copied next to nothing but better-sqlite3 (a native
  *   module stays external): each run starts the sandbox, connects a GitHub grant through the real
  *   OAuth server and calls tools through the SDK's Client; the output must carry the fake API's data;
@@ -14,7 +17,7 @@
  * --ignore-scripts (better-sqlite3 comes from the workspace, already built, as a `file:` link).
  */
 import { execFile } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -68,70 +71,99 @@ function appOutput(r: RunResult): {
   return JSON.parse(line);
 }
 
+/** Writes `package.json` and copies `sources` into `app`, installs it with npm, and writes the tsconfigs. */
+async function installApp(app: string, sources: string, dependencies: Record<string, string>): Promise<void> {
+  mkdirSync(app);
+  writeFileSync(
+    join(app, 'package.json'),
+    JSON.stringify({ name: 'alter-consumer', private: true, type: 'module', dependencies }, null, 2),
+  );
+  cpSync(sources, join(app, 'src'), { recursive: true });
+  const installed = await run(
+    'npm',
+    ['install', '--prefer-offline', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'],
+    app,
+  );
+  if (installed.code !== 0) throw new Error(`npm install failed in ${app}:\n${shown(installed)}`);
+  // The exact `tsc --init` of TypeScript 5.x, with the decorator flags and skipLibCheck false
+  // written in by tsc itself; a second config flips only skipLibCheck.
+  const init = await run(
+    process.execPath,
+    [TS5, '--init', '--experimentalDecorators', '--emitDecoratorMetadata', '--skipLibCheck', 'false'],
+    app,
+  );
+  if (init.code !== 0) throw new Error(`tsc --init failed:\n${shown(init)}`);
+  writeFileSync(
+    join(app, 'tsconfig.skip-lib-check.json'),
+    JSON.stringify({ extends: './tsconfig.json', compilerOptions: { skipLibCheck: true } }),
+  );
+}
+
+const tsc = (compiler: string, project: string, app: string) => run(process.execPath, [compiler, '-p', project, '--noEmit'], app);
+const installedPackage = (app: string, name: string): boolean => existsSync(join(app, 'node_modules', name, 'package.json'));
+
 describe('the packed tarballs in a fresh app outside the workspace', () => {
   let work: string;
   let app: string;
+  let appV2: string;
   const tarballs = new Map<string, string>();
-  // Started together once the app is installed (two cores: compilers overlap), awaited per test.
-  let checks: Record<'ts5' | 'ts5SkipLibCheck' | 'ts7' | 'ts7SkipLibCheck', Promise<RunResult>>;
+  // Started together once the apps are installed (two cores: compilers overlap), awaited per test.
+  let checks: Record<'ts5' | 'ts5SkipLibCheck' | 'ts7' | 'ts7SkipLibCheck' | 'v2ts5' | 'v2ts7', Promise<RunResult>>;
 
   beforeAll(async () => {
     work = mkdtempSync(join(tmpdir(), 'alter-packed-'));
     const tgz = join(work, 'tgz');
     app = join(work, 'app');
+    appV2 = join(work, 'app-v2');
     mkdirSync(tgz);
-    mkdirSync(app);
     const packed = await Promise.all(PACKAGES.map((p) => run('pnpm', ['pack', '--pack-destination', tgz], join(root, 'packages', p))));
     for (const r of packed) if (r.code !== 0) throw new Error(`pnpm pack failed:\n${shown(r)}`);
     for (const file of readdirSync(tgz)) tarballs.set(file.replace(/-\d+\.\d+\.\d+.*\.tgz$/, ''), join(tgz, file));
 
     const mcpManifest = JSON.parse(readFileSync(join(root, 'packages/mcp/package.json'), 'utf8'));
     const betterSqlite = dirname(createRequire(join(root, 'packages/vault/package.json')).resolve('better-sqlite3/package.json'));
-    const dependencies: Record<string, string> = {
-      '@modelcontextprotocol/sdk': mcpManifest.devDependencies['@modelcontextprotocol/sdk'],
+    const common: Record<string, string> = {
       'better-sqlite3': `file:${betterSqlite}`,
-      'class-transformer': mcpManifest.devDependencies['class-transformer'],
-      'class-validator': mcpManifest.devDependencies['class-validator'],
       'reflect-metadata': mcpManifest.dependencies['reflect-metadata'],
       zod: mcpManifest.devDependencies.zod,
     };
-    for (const p of PACKAGES) dependencies[`@alter/${p}`] = `file:${tarballs.get(`alter-${p}`)}`;
-    writeFileSync(
-      join(app, 'package.json'),
-      JSON.stringify({ name: 'alter-consumer', private: true, type: 'module', dependencies }, null, 2),
-    );
-    cpSync(join(exampleDir, 'app', 'src'), join(app, 'src'), { recursive: true });
-    const installed = await run(
-      'npm',
-      ['install', '--prefer-offline', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'],
-      app,
-    );
-    if (installed.code !== 0) throw new Error(`npm install failed:\n${shown(installed)}`);
-
-    // The exact `tsc --init` of TypeScript 5.x, with the decorator flags and skipLibCheck false
-    // written in by tsc itself; a second config flips only skipLibCheck.
-    const init = await run(
-      process.execPath,
-      [TS5, '--init', '--experimentalDecorators', '--emitDecoratorMetadata', '--skipLibCheck', 'false'],
-      app,
-    );
-    if (init.code !== 0) throw new Error(`tsc --init failed:\n${shown(init)}`);
-    writeFileSync(
-      join(app, 'tsconfig.skip-lib-check.json'),
-      JSON.stringify({ extends: './tsconfig.json', compilerOptions: { skipLibCheck: true } }),
-    );
-    const tsc = (compiler: string, project: string) => run(process.execPath, [compiler, '-p', project, '--noEmit'], app);
+    for (const p of PACKAGES) common[`@alter/${p}`] = `file:${tarballs.get(`alter-${p}`)}`;
+    // One after the other: two npm installs at once contend for one cache on a loaded machine.
+    await installApp(app, join(exampleDir, 'app', 'src'), {
+      ...common,
+      '@modelcontextprotocol/sdk': mcpManifest.devDependencies['@modelcontextprotocol/sdk'],
+      'class-transformer': mcpManifest.devDependencies['class-transformer'],
+      'class-validator': mcpManifest.devDependencies['class-validator'],
+    });
+    await installApp(appV2, join(exampleDir, 'app-v2', 'src'), {
+      ...common,
+      '@modelcontextprotocol/client': mcpManifest.devDependencies['@modelcontextprotocol/client'],
+      '@modelcontextprotocol/server': mcpManifest.devDependencies['@modelcontextprotocol/server'],
+    });
     checks = {
-      ts5: tsc(TS5, 'tsconfig.json'),
-      ts5SkipLibCheck: tsc(TS5, 'tsconfig.skip-lib-check.json'),
-      ts7: tsc(TS7, 'tsconfig.json'),
-      ts7SkipLibCheck: tsc(TS7, 'tsconfig.skip-lib-check.json'),
+      ts5: tsc(TS5, 'tsconfig.json', app),
+      ts5SkipLibCheck: tsc(TS5, 'tsconfig.skip-lib-check.json', app),
+      ts7: tsc(TS7, 'tsconfig.json', app),
+      ts7SkipLibCheck: tsc(TS7, 'tsconfig.skip-lib-check.json', app),
+      v2ts5: tsc(TS5, 'tsconfig.json', appV2),
+      v2ts7: tsc(TS7, 'tsconfig.json', appV2),
     };
   }, 900_000);
 
   afterAll(async () => {
     if (checks) await Promise.allSettled(Object.values(checks));
     if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  it('installs one SDK generation per app (v1 only in app/, v2 only in app-v2/)', () => {
+    expect({
+      v1App: { sdk: installedPackage(app, '@modelcontextprotocol/sdk'), server: installedPackage(app, '@modelcontextprotocol/server') },
+      v2App: {
+        sdk: installedPackage(appV2, '@modelcontextprotocol/sdk'),
+        server: installedPackage(appV2, '@modelcontextprotocol/server'),
+        classValidator: installedPackage(appV2, 'class-validator'),
+      },
+    }).toEqual({ v1App: { sdk: true, server: false }, v2App: { sdk: false, server: true, classValidator: false } });
   });
 
   it('uses the unmodified tsc --init of TypeScript 5.x (plus the decorator flags)', async () => {
@@ -149,6 +181,8 @@ describe('the packed tarballs in a fresh app outside the workspace', () => {
     ['TypeScript 5.x, skipLibCheck true', 'ts5SkipLibCheck'],
     ['TypeScript 7, skipLibCheck false', 'ts7'],
     ['TypeScript 7, skipLibCheck true', 'ts7SkipLibCheck'],
+    ['TypeScript 5.x, skipLibCheck false, SDK v2 only', 'v2ts5'],
+    ['TypeScript 7, skipLibCheck false, SDK v2 only', 'v2ts7'],
   ] as const)(
     'type-checks with %s (public declarations resolve, and are not any)',
     async (_name, key) => {
@@ -170,6 +204,18 @@ describe('the packed tarballs in a fresh app outside the workspace', () => {
     expect(out.note).toContain('"isDto":true');
     expect(out.badNote.isError).toBe(true);
     expect(out.badNote.text).toMatch(/title must be a string/);
+  }, 300_000);
+
+  it("runs the SDK v2 app with tsx: a v2 McpServer serves the GitHub pack to SDK v2's Client", async () => {
+    const tsx = join(dirname(requireFromHere.resolve('tsx/package.json')), 'dist', 'esm', 'index.mjs');
+    const r = await run(process.execPath, ['--import', tsx, 'src/main.ts'], appV2);
+    const line = r.stdout.split('\n').find((l) => l.startsWith('{'));
+    if (r.code !== 0 || line === undefined) throw new Error(`the v2 app failed:\n${shown(r)}`);
+    const out = JSON.parse(line) as { typed: boolean; repos: { repositories: Array<{ fullName: string }> } };
+    expect(out.typed).toBe(true);
+    expect(out.repos.repositories.map((repo) => repo.fullName)).toEqual(
+      expect.arrayContaining(['alice/hello-world', 'alice/private-notes']),
+    );
   }, 300_000);
 
   it('runs as a self-contained esbuild bundle next to nothing but better-sqlite3', async () => {
