@@ -3,7 +3,8 @@
  * placeholder GitHub credentials: nothing is called) under an ESM loader hook that logs every
  * module URL Node loads, waits for its first `tools/list`, and checks the log: the HTTP stack
  * (express), the auth server's JWT library (jose), the DTO libraries (class-validator,
- * class-transformer), the test sandbox (oidc-provider) and the PostgreSQL driver are never loaded.
+ * class-transformer), the test sandbox (oidc-provider), the PostgreSQL driver and the OAuth client
+ * library (oauth4webapi) are never loaded.
  * The hook sees every ES module and every CommonJS package entered from ESM (how each of those
  * packages would be reached), so a missing line means the package was not loaded.
  *
@@ -34,8 +35,11 @@ import { register } from 'node:module';
 register(new URL('./hooks.mjs', import.meta.url), { data: { log: process.env.ALTER_TEST_LOAD_LOG } });
 `;
 
-/** Packages a stdio server must not load at startup. */
-const NEVER = ['express', 'jose', 'class-validator', 'class-transformer', 'oidc-provider', 'pg'];
+/**
+ * Packages a stdio server must not load at startup. oauth4webapi is the vault's OAuth client
+ * library: loaded on the first Connect, refresh or revocation, never to list tools.
+ */
+const NEVER = ['express', 'jose', 'class-validator', 'class-transformer', 'oidc-provider', 'pg', 'oauth4webapi'];
 const packageOf = (url: string): string | undefined => /\/node_modules\/((?:@[^/]+\/)?[^/]+)\/(?!.*\/node_modules\/)/.exec(url)?.[1];
 
 describe('examples/github-stdio at startup', () => {
