@@ -7,7 +7,7 @@
  * Node from a folder in the OS temp dir with no node_modules.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -31,7 +31,13 @@ interface Run {
 }
 
 let work: string;
-const runs: Record<'withImport' | 'withoutImport', Run> = {} as Record<'withImport' | 'withoutImport', Run>;
+const runs = new Map<'withImport' | 'withoutImport', Run>();
+/** The run of one bundle (beforeAll ran them all). */
+const runOf = (name: 'withImport' | 'withoutImport'): Run => {
+  const r = runs.get(name);
+  if (r === undefined) throw new Error(`the ${name} bundle did not run`);
+  return r;
+};
 
 beforeAll(async () => {
   if (!existsSync(path.join(packageDir, 'dist/index.js'))) throw new Error('packages/mcp/dist is missing: run `pnpm build` first.');
@@ -59,7 +65,7 @@ beforeAll(async () => {
       timeout: 120_000,
       env: { PATH: process.env.PATH ?? '' },
     });
-    runs[name] = { status: r.status, stdout: r.stdout, stderr: r.stderr };
+    runs.set(name, { status: r.status, stdout: r.stdout, stderr: r.stderr });
   }
 }, 300_000);
 
@@ -69,13 +75,13 @@ afterAll(() => {
 
 describe('reflect-metadata in a bundle', () => {
   it('works when the entry imports reflect-metadata first (what docs/bundling.md asks)', () => {
-    const r = runs.withImport;
+    const r = runOf('withImport');
     expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: '' });
     expect(JSON.parse(r.stdout.trim())).toEqual({ alterTool: 'function', getMetadata: 'function' });
   });
 
   it('fails at import with ReflectMetadataMissingError, saying what to add, when the entry does not', () => {
-    const r = runs.withoutImport;
+    const r = runOf('withoutImport');
     expect(r.status).not.toBe(0);
     expect(r.stdout).toBe('');
     expect(r.stderr).toContain('ReflectMetadataMissingError');
