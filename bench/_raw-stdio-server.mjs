@@ -6,8 +6,9 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
-// The SDK and zod copies @alter/mcp itself uses (pnpm links them there).
-const deps = path.join(root, 'packages/mcp/node_modules');
+// The SDK and zod copies @alter/mcp itself uses (pnpm links them there), or those of an installed
+// app (ALTER_BENCH_DEPS: its node_modules; see BENCH_COLD_START_INSTALLED in cold-start.mjs).
+const deps = process.env.ALTER_BENCH_DEPS ?? path.join(root, 'packages/mcp/node_modules');
 const load = (p) => import(pathToFileURL(path.join(deps, p)).href);
 const { McpServer } = await load('@modelcontextprotocol/sdk/dist/esm/server/mcp.js');
 const { StdioServerTransport } = await load('@modelcontextprotocol/sdk/dist/esm/server/stdio.js');

@@ -3,9 +3,14 @@
  * placeholder GitHub credentials: nothing is called) under an ESM loader hook that logs every
  * module URL Node loads, waits for its first `tools/list`, and checks the log: the HTTP stack
  * (express), the auth server's JWT library (jose), the DTO libraries (class-validator,
- * class-transformer), the test sandbox (oidc-provider) and the PostgreSQL driver are never loaded.
+ * class-transformer), the test sandbox (oidc-provider), the PostgreSQL driver and the OAuth client
+ * library (oauth4webapi) are never loaded.
  * The hook sees every ES module and every CommonJS package entered from ESM (how each of those
  * packages would be reached), so a missing line means the package was not loaded.
+ *
+ * reflect-metadata is loaded (the GitHub pack's decorators need it) but with `require`, never
+ * through the ESM loader: Node runs its CommonJS export lexer over a CommonJS module an ES module
+ * imports, which for reflect-metadata was the largest single cost of importing @alter/mcp.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -30,8 +35,11 @@ import { register } from 'node:module';
 register(new URL('./hooks.mjs', import.meta.url), { data: { log: process.env.ALTER_TEST_LOAD_LOG } });
 `;
 
-/** Packages a stdio server must not load at startup. */
-const NEVER = ['express', 'jose', 'class-validator', 'class-transformer', 'oidc-provider', 'pg'];
+/**
+ * Packages a stdio server must not load at startup. oauth4webapi is the vault's OAuth client
+ * library: loaded on the first Connect, refresh or revocation, never to list tools.
+ */
+const NEVER = ['express', 'jose', 'class-validator', 'class-transformer', 'oidc-provider', 'pg', 'oauth4webapi'];
 const packageOf = (url: string): string | undefined => /\/node_modules\/((?:@[^/]+\/)?[^/]+)\/(?!.*\/node_modules\/)/.exec(url)?.[1];
 
 describe('examples/github-stdio at startup', () => {
@@ -81,6 +89,12 @@ describe('examples/github-stdio at startup', () => {
     expect(packages).toContain('@modelcontextprotocol/sdk');
     expect([...packages].some((p) => p === 'zod')).toBe(true);
     expect(loaded.some((u) => u.includes('/packages/mcp/dist/') || u.includes('/@alter/mcp/'))).toBe(true);
+  });
+
+  it('loads reflect-metadata with require, not through the ESM loader (no CommonJS export lexer pass)', () => {
+    // The tools were listed, so their decorator metadata was recorded: the polyfill was loaded.
+    expect(toolNames.length).toBeGreaterThan(0);
+    expect(loaded.filter((u) => packageOf(u) === 'reflect-metadata')).toEqual([]);
   });
 
   it.each(NEVER)('never loads %s', (name) => {

@@ -1,10 +1,13 @@
 /**
  * The adopter's first hour, as a test. Packs every published package the app needs with
  * `pnpm pack` (so `workspace:` ranges become versions, and only the `files` of each package ship),
- * installs the tarballs with npm into a fresh app in the OS temp dir (outside the workspace: no
- * hoisted node_modules, no path mapping to help), then:
- * - type-checks the app with the exact `tsc --init` output of TypeScript 5.x plus the two decorator
- *   flags, with `skipLibCheck` false and true, and with TypeScript 7;
+ * installs the tarballs with npm into two fresh apps in the OS temp dir (outside the workspace: no
+ * hoisted node_modules, no path mapping to help) — `app/` with only SDK v1 (`@modelcontextprotocol/sdk`)
+ * and `app-v2/` with only SDK v2 (`@modelcontextprotocol/server` + `client`, no class-validator) — then:
+ * - type-checks each app with the exact `tsc --init` output of TypeScript 5.x plus the two decorator
+ *   flags, with `skipLibCheck` false and true, and with TypeScript 7 (the v2 app with `skipLibCheck`
+ *   false only: the strict setting, where a declaration reaching the absent SDK v1 fails);
+ * - runs the v2 app with tsx: a v2 McpServer serves the GitHub pack to SDK v2's Client;
  * - runs it with tsx, and as an esbuild bundle copied next to nothing but better-sqlite3 (a native
  *   module stays external): each run starts the sandbox, connects a GitHub grant through the real
  *   OAuth server and calls tools through the SDK's Client; the output must carry the fake API's data;
@@ -13,7 +16,7 @@
  * npm runs with --prefer-offline (its cache answers; the registry only for what it lacks) and
  * --ignore-scripts (better-sqlite3 comes from the workspace, already built, as a `file:` link).
  */
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -43,62 +46,98 @@ function appOutput(r: RunResult): {
   return JSON.parse(line);
 }
 
+/** Writes `package.json` and copies `sources` into `app`, installs it with npm, and writes the tsconfigs. */
+async function installApp(app: string, sources: string, dependencies: Record<string, string>): Promise<void> {
+  mkdirSync(app);
+  writeFileSync(
+    join(app, 'package.json'),
+    JSON.stringify({ name: 'alter-consumer', private: true, type: 'module', dependencies }, null, 2),
+  );
+  cpSync(sources, join(app, 'src'), { recursive: true });
+  await npmInstall(app);
+  // The exact `tsc --init` of TypeScript 5.x, with the decorator flags and skipLibCheck false
+  // written in by tsc itself; a second config flips only skipLibCheck.
+  const init = await run(
+    process.execPath,
+    [TS5, '--init', '--experimentalDecorators', '--emitDecoratorMetadata', '--skipLibCheck', 'false'],
+    app,
+  );
+  if (init.code !== 0) throw new Error(`tsc --init failed:\n${shown(init)}`);
+  writeFileSync(
+    join(app, 'tsconfig.skip-lib-check.json'),
+    JSON.stringify({ extends: './tsconfig.json', compilerOptions: { skipLibCheck: true } }),
+  );
+}
+
+const tsc = (compiler: string, project: string, app: string) => run(process.execPath, [compiler, '-p', project, '--noEmit'], app);
+const installedPackage = (app: string, name: string): boolean => existsSync(join(app, 'node_modules', name, 'package.json'));
+
 describe('the packed tarballs in a fresh app outside the workspace', () => {
   let work: string;
   let app: string;
+  let appV2: string;
   let tarballs: Map<string, string>;
-  // Started together once the app is installed (two cores: compilers overlap), awaited per test.
-  let checks: Record<'ts5' | 'ts5SkipLibCheck' | 'ts7' | 'ts7SkipLibCheck', Promise<RunResult>>;
+  // Started as soon as each app is installed (two cores: compilers overlap), awaited per test.
+  let checks: Record<'ts5' | 'ts5SkipLibCheck' | 'ts7' | 'ts7SkipLibCheck' | 'v2ts5' | 'v2ts7', Promise<RunResult>>;
 
   beforeAll(async () => {
     work = mkdtempSync(join(tmpdir(), 'alter-packed-'));
     const tgz = join(work, 'tgz');
     app = join(work, 'app');
+    appV2 = join(work, 'app-v2');
     mkdirSync(tgz);
-    mkdirSync(app);
     tarballs = await packWorkspacePackages(PACKAGES, tgz);
 
     const mcpManifest = JSON.parse(readFileSync(join(root, 'packages/mcp/package.json'), 'utf8'));
-    const dependencies: Record<string, string> = {
-      '@modelcontextprotocol/sdk': mcpManifest.devDependencies['@modelcontextprotocol/sdk'],
+    const common: Record<string, string> = {
       'better-sqlite3': workspaceCopy('better-sqlite3'),
-      'class-transformer': mcpManifest.devDependencies['class-transformer'],
-      'class-validator': mcpManifest.devDependencies['class-validator'],
       'reflect-metadata': mcpManifest.dependencies['reflect-metadata'],
       zod: mcpManifest.devDependencies.zod,
     };
-    for (const [name, tarball] of tarballs) dependencies[name] = `file:${tarball}`;
-    writeFileSync(
-      join(app, 'package.json'),
-      JSON.stringify({ name: 'alter-consumer', private: true, type: 'module', dependencies }, null, 2),
-    );
-    cpSync(join(exampleDir, 'app', 'src'), join(app, 'src'), { recursive: true });
-    await npmInstall(app);
-
-    // The exact `tsc --init` of TypeScript 5.x, with the decorator flags and skipLibCheck false
-    // written in by tsc itself; a second config flips only skipLibCheck.
-    const init = await run(
-      process.execPath,
-      [TS5, '--init', '--experimentalDecorators', '--emitDecoratorMetadata', '--skipLibCheck', 'false'],
-      app,
-    );
-    if (init.code !== 0) throw new Error(`tsc --init failed:\n${shown(init)}`);
-    writeFileSync(
-      join(app, 'tsconfig.skip-lib-check.json'),
-      JSON.stringify({ extends: './tsconfig.json', compilerOptions: { skipLibCheck: true } }),
-    );
-    const tsc = (compiler: string, project: string) => run(process.execPath, [compiler, '-p', project, '--noEmit'], app);
-    checks = {
-      ts5: tsc(TS5, 'tsconfig.json'),
-      ts5SkipLibCheck: tsc(TS5, 'tsconfig.skip-lib-check.json'),
-      ts7: tsc(TS7, 'tsconfig.json'),
-      ts7SkipLibCheck: tsc(TS7, 'tsconfig.skip-lib-check.json'),
+    for (const [name, tarball] of tarballs) common[name] = `file:${tarball}`;
+    await installApp(app, join(exampleDir, 'app', 'src'), {
+      ...common,
+      '@modelcontextprotocol/sdk': mcpManifest.devDependencies['@modelcontextprotocol/sdk'],
+      'class-transformer': mcpManifest.devDependencies['class-transformer'],
+      'class-validator': mcpManifest.devDependencies['class-validator'],
+    });
+    // The v1 app's compilers run while npm installs the v2 app (mostly waiting on I/O); one npm
+    // install at a time: two would contend for one cache.
+    const v1Checks = {
+      ts5: tsc(TS5, 'tsconfig.json', app),
+      ts5SkipLibCheck: tsc(TS5, 'tsconfig.skip-lib-check.json', app),
+      ts7: tsc(TS7, 'tsconfig.json', app),
+      ts7SkipLibCheck: tsc(TS7, 'tsconfig.skip-lib-check.json', app),
     };
+    const v2Installed = installApp(appV2, join(exampleDir, 'app-v2', 'src'), {
+      ...common,
+      '@modelcontextprotocol/client': mcpManifest.devDependencies['@modelcontextprotocol/client'],
+      '@modelcontextprotocol/server': mcpManifest.devDependencies['@modelcontextprotocol/server'],
+    });
+    const notInstalled = (err: unknown): RunResult => ({ code: 1, stdout: '', stderr: String(err) });
+    checks = {
+      ...v1Checks,
+      v2ts5: v2Installed.then(() => tsc(TS5, 'tsconfig.json', appV2), notInstalled),
+      v2ts7: v2Installed.then(() => tsc(TS7, 'tsconfig.json', appV2), notInstalled),
+    };
+    // A failed install fails the tests that need the v2 app, with npm's output.
+    await v2Installed;
   }, 900_000);
 
   afterAll(async () => {
     if (checks) await Promise.allSettled(Object.values(checks));
     if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  it('installs one SDK generation per app (v1 only in app/, v2 only in app-v2/)', () => {
+    expect({
+      v1App: { sdk: installedPackage(app, '@modelcontextprotocol/sdk'), server: installedPackage(app, '@modelcontextprotocol/server') },
+      v2App: {
+        sdk: installedPackage(appV2, '@modelcontextprotocol/sdk'),
+        server: installedPackage(appV2, '@modelcontextprotocol/server'),
+        classValidator: installedPackage(appV2, 'class-validator'),
+      },
+    }).toEqual({ v1App: { sdk: true, server: false }, v2App: { sdk: false, server: true, classValidator: false } });
   });
 
   it('uses the unmodified tsc --init of TypeScript 5.x (plus the decorator flags)', async () => {
@@ -116,6 +155,8 @@ describe('the packed tarballs in a fresh app outside the workspace', () => {
     ['TypeScript 5.x, skipLibCheck true', 'ts5SkipLibCheck'],
     ['TypeScript 7, skipLibCheck false', 'ts7'],
     ['TypeScript 7, skipLibCheck true', 'ts7SkipLibCheck'],
+    ['TypeScript 5.x, skipLibCheck false, SDK v2 only', 'v2ts5'],
+    ['TypeScript 7, skipLibCheck false, SDK v2 only', 'v2ts7'],
   ] as const)(
     'type-checks with %s (public declarations resolve, and are not any)',
     async (_name, key) => {
@@ -137,6 +178,18 @@ describe('the packed tarballs in a fresh app outside the workspace', () => {
     expect(out.note).toContain('"isDto":true');
     expect(out.badNote.isError).toBe(true);
     expect(out.badNote.text).toMatch(/title must be a string/);
+  }, 300_000);
+
+  it("runs the SDK v2 app with tsx: a v2 McpServer serves the GitHub pack to SDK v2's Client", async () => {
+    const tsx = join(dirname(requireFromHere.resolve('tsx/package.json')), 'dist', 'esm', 'index.mjs');
+    const r = await run(process.execPath, ['--import', tsx, 'src/main.ts'], appV2);
+    const line = r.stdout.split('\n').find((l) => l.startsWith('{'));
+    if (r.code !== 0 || line === undefined) throw new Error(`the v2 app failed:\n${shown(r)}`);
+    const out = JSON.parse(line) as { typed: boolean; repos: { repositories: Array<{ fullName: string }> } };
+    expect(out.typed).toBe(true);
+    expect(out.repos.repositories.map((repo) => repo.fullName)).toEqual(
+      expect.arrayContaining(['alice/hello-world', 'alice/private-notes']),
+    );
   }, 300_000);
 
   it('runs as a self-contained esbuild bundle next to nothing but better-sqlite3', async () => {

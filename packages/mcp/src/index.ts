@@ -27,7 +27,7 @@ export type { ToolPackManifest } from './tool-pack-manifest.js';
 export type { CallerAuthInfo, ToolDefinition } from './internal/call-env.js';
 export { CONNECT_META_KEY } from './internal/tool-runner.js';
 export { APPROVAL_META_KEY } from './recovery/approval-answer.js';
-export type { McpServerLike } from './sdk/sdk-seam.js';
+export type { McpHighLevelServerLike, McpLowLevelServerLike, McpServerLike } from './sdk/sdk-seam.js';
 
 // Schemas
 export { buildToolSchema } from './schema/build-tool-schema.js';

@@ -13,18 +13,44 @@
  * so the scanner does not care which standard compiled a class.
  *
  * Decision: @alter/mcp loads `reflect-metadata` itself (it is a dependency), so users need no
- * extra import. If a bundler drops it anyway, the first decorator fails fast with
+ * extra import — with `require`, not `import`, and only when the app has not loaded it already.
+ * Node runs its CommonJS export lexer over every CommonJS module an ES module imports; for
+ * reflect-metadata's 64 KB that was the largest single cost of importing @alter/mcp (≈ 130 ms of
+ * CPU per start on the shared CI machine, see the cold-start section of docs/performance.md);
+ * `require` skips the lexer. A bundle cannot see a `require` made through `createRequire`: a bundled
+ * app imports reflect-metadata in its entry (docs/bundling.md), which then is found loaded here.
+ * Where it is neither loaded nor installed, the package entry fails fast with
  * {@link ReflectMetadataMissingError} instead of silently recording nothing.
  */
-import 'reflect-metadata';
+import { createRequire } from 'node:module';
+// Types only (the global `Reflect.*Metadata` declarations); the module itself is loaded below.
+import type {} from 'reflect-metadata';
 import { ReflectMetadataMissingError } from './errors.js';
 import type { MetadataKey } from './metadata-keys.js';
 
+/** True when the polyfill's functions are on `Reflect` (loaded by the app, another library, or us). */
+function reflectMetadataLoaded(): boolean {
+  return typeof Reflect === 'object' && typeof Reflect.defineMetadata === 'function' && typeof Reflect.getMetadata === 'function';
+}
+
+/** Loads reflect-metadata unless already loaded; a copy that is not installed is left to {@link assertReflectMetadata}. */
+function loadReflectMetadata(): void {
+  if (reflectMetadataLoaded()) return;
+  try {
+    createRequire(import.meta.url)('reflect-metadata');
+  } catch (err) {
+    const code = (err as { code?: unknown } | null)?.code;
+    const message = err instanceof Error ? err.message : '';
+    // Only "reflect-metadata itself is not there" (a bundle); anything else is a real failure.
+    if (code !== 'MODULE_NOT_FOUND' || !message.includes("'reflect-metadata'")) throw err;
+  }
+}
+
+loadReflectMetadata();
+
 /** Throws {@link ReflectMetadataMissingError} unless the reflect-metadata polyfill is loaded. */
 export function assertReflectMetadata(): void {
-  if (typeof Reflect !== 'object' || typeof Reflect.defineMetadata !== 'function' || typeof Reflect.getMetadata !== 'function') {
-    throw new ReflectMetadataMissingError();
-  }
+  if (!reflectMetadataLoaded()) throw new ReflectMetadataMissingError();
 }
 
 assertReflectMetadata();

@@ -12,13 +12,13 @@ import type { AlterVault, Logger } from '@alter/vault';
 import { createDefaultLogger, InvalidArgumentError } from '@alter/vault';
 import { createMcpExpressApp } from '@modelcontextprotocol/sdk/server/express.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import type { EventStore } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type express from 'express';
 import { alterMcpFor } from './alter-mcp.js';
 import { errorPageHandler } from './auth/error-page.js';
 import { ServeError } from './errors.js';
 import type { HttpAuthPlugin } from './http-auth-plugin.js';
 import { type CorsOptions, checkCorsOptions, originGuard } from './http/cors.js';
+import type { EventStore } from './http/event-store.js';
 import { MemoryEventStore } from './http/memory-event-store.js';
 import { markPrivate } from './http/private-responses.js';
 import { assertScopable, scopeEventStore } from './http/scoped-event-store.js';
@@ -31,6 +31,7 @@ import type { ModernHttpLeg } from './sdk/modern-era.js';
 import type { McpServerLike } from './sdk/sdk-seam.js';
 
 export type { CorsOptions } from './http/cors.js';
+export type { EventStore, EventStoreMessage } from './http/event-store.js';
 
 /** Default idle timeout of a session: 30 minutes. */
 const DEFAULT_IDLE_TIMEOUT_MS = 30 * 60_000;

@@ -9,7 +9,7 @@
  * own errors can hold the response body, so they are replaced by a sanitized cause.
  */
 import { isNativeError } from 'node:util/types';
-import * as oauth from 'oauth4webapi';
+import type * as OAuth from 'oauth4webapi';
 import { ConnectSessionError, InvalidArgumentError, ProviderHttpError, TokenRefreshError } from './errors.js';
 import type { ProviderConfig, ProviderIdentity } from './provider-config.js';
 import { applyHostRewrite, checkHostAllowed } from './host-policy.js';
@@ -95,7 +95,25 @@ export interface GrantTokens {
 const DEFAULT_TIMEOUT_MS = 30_000;
 
 /** Discovery results per provider config, shared by every client of it (Connect and the refresher). */
-const serverCache = new WeakMap<ProviderConfig, Promise<oauth.AuthorizationServer>>();
+const serverCache = new WeakMap<ProviderConfig, Promise<OAuth.AuthorizationServer>>();
+
+/**
+ * oauth4webapi, once loaded. It is loaded on the first protocol operation (every method of an
+ * OAuthClient awaits {@link loadOAuth} before its first use), not when the vault is imported: a
+ * server's startup (import, store open, tools/list) never needs it, and it is the vault's largest
+ * module. A bundler still sees the literal `import('oauth4webapi')`.
+ */
+let loadedOAuth: typeof OAuth | undefined;
+let loading: Promise<typeof OAuth> | undefined;
+
+/** Loads oauth4webapi (once); the module afterwards. */
+async function loadOAuth(): Promise<typeof OAuth> {
+  loading ??= import('oauth4webapi').then((module) => {
+    loadedOAuth = module;
+    return module;
+  });
+  return loading;
+}
 
 /**
  * Creates the OAuth client of one provider.
@@ -111,14 +129,14 @@ export function createOAuthClient(provider: ProviderConfig, options: OAuthClient
   }
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const fetchImpl = options.fetch ?? globalThis.fetch;
-  const client: oauth.Client = { client_id: provider.clientId };
+  const client: OAuth.Client = { client_id: provider.clientId };
   const authMethod = provider.tokenEndpointAuthMethod ?? 'client_secret_basic';
-  const clientAuth: oauth.ClientAuth =
+  const clientAuthWith = (o: typeof OAuth): OAuth.ClientAuth =>
     authMethod === 'none'
-      ? oauth.None()
+      ? o.None()
       : authMethod === 'client_secret_post'
-        ? oauth.ClientSecretPost(provider.clientSecret ?? '')
-        : oauth.ClientSecretBasic(provider.clientSecret ?? '');
+        ? o.ClientSecretPost(provider.clientSecret ?? '')
+        : o.ClientSecretBasic(provider.clientSecret ?? '');
 
   /** Every outgoing call: honours the sandbox's host rewrites and refuses non-loopback http. */
   const baseFetch = async (url: string, init: RequestInit): Promise<Response> => {
@@ -145,13 +163,13 @@ export function createOAuthClient(provider: ProviderConfig, options: OAuthClient
     });
   };
 
-  const httpOptions = (fetcher: typeof baseFetch, signal?: AbortSignal) => ({
-    [oauth.customFetch]: fetcher,
-    [oauth.allowInsecureRequests]: provider.allowInsecureLoopback === true,
+  const httpOptions = (o: typeof OAuth, fetcher: typeof baseFetch, signal?: AbortSignal) => ({
+    [o.customFetch]: fetcher,
+    [o.allowInsecureRequests]: provider.allowInsecureLoopback === true,
     signal: signal ? AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs),
   });
 
-  const authorizationServer = (): Promise<oauth.AuthorizationServer> => {
+  const authorizationServer = (): Promise<OAuth.AuthorizationServer> => {
     let cached = serverCache.get(provider);
     if (!cached) {
       cached = resolveServer().catch((err: unknown) => {
@@ -163,7 +181,7 @@ export function createOAuthClient(provider: ProviderConfig, options: OAuthClient
     return cached;
   };
 
-  async function resolveServer(): Promise<oauth.AuthorizationServer> {
+  async function resolveServer(): Promise<OAuth.AuthorizationServer> {
     const explicit = {
       ...(provider.authorizationEndpoint ? { authorization_endpoint: provider.authorizationEndpoint } : {}),
       ...(provider.tokenEndpoint ? { token_endpoint: provider.tokenEndpoint } : {}),
@@ -184,7 +202,8 @@ export function createOAuthClient(provider: ProviderConfig, options: OAuthClient
     }
     const issuer = new URL(provider.issuer);
     try {
-      const response = await oauth.discoveryRequest(issuer, { algorithm: 'oidc', ...httpOptions(baseFetch) });
+      const oauth = await loadOAuth();
+      const response = await oauth.discoveryRequest(issuer, { algorithm: 'oidc', ...httpOptions(oauth, baseFetch) });
       const discovered = await oauth.processDiscoveryResponse(issuer, response);
       return { ...discovered, ...explicit };
     } catch (err) {
@@ -204,7 +223,7 @@ export function createOAuthClient(provider: ProviderConfig, options: OAuthClient
     return typeof seconds === 'number' && Number.isFinite(seconds) ? new Date(Date.now() + seconds * 1000) : null;
   };
 
-  const grantedScopes = (tokenResponse: oauth.TokenEndpointResponse, requested: readonly string[]): readonly string[] =>
+  const grantedScopes = (tokenResponse: OAuth.TokenEndpointResponse, requested: readonly string[]): readonly string[] =>
     provider.grantedScopes?.(tokenResponse, requested) ?? parseScopeString(tokenResponse.scope, provider.scopeSeparator) ?? [...requested];
 
   async function getJson(url: string, accessToken: string): Promise<unknown> {
@@ -225,9 +244,10 @@ export function createOAuthClient(provider: ProviderConfig, options: OAuthClient
   }
 
   async function readIdentity(
-    as: oauth.AuthorizationServer,
-    tokenResponse: oauth.TokenEndpointResponse,
+    as: OAuth.AuthorizationServer,
+    tokenResponse: OAuth.TokenEndpointResponse,
   ): Promise<ProviderIdentity | undefined> {
+    const oauth = await loadOAuth();
     const source = provider.identity;
     const claims = oauth.getValidatedIdTokenClaims(tokenResponse);
     if (source === 'id_token' && claims) return identityFromClaims(claims);
@@ -238,7 +258,7 @@ export function createOAuthClient(provider: ProviderConfig, options: OAuthClient
           detail: 'no id_token was returned and the provider has no userinfo endpoint',
         });
       }
-      const response = await oauth.userInfoRequest(as, client, tokenResponse.access_token, httpOptions(baseFetch));
+      const response = await oauth.userInfoRequest(as, client, tokenResponse.access_token, httpOptions(oauth, baseFetch));
       const info = await oauth.processUserInfoResponse(as, client, claims?.sub ?? oauth.skipSubjectCheck, response);
       return identityFromClaims(info);
     }
@@ -253,6 +273,7 @@ export function createOAuthClient(provider: ProviderConfig, options: OAuthClient
     isOpenIdConnect,
 
     async createAuthorizationRequest({ redirectUri, scopes, state }) {
+      const oauth = await loadOAuth();
       const as = await authorizationServer();
       if (!as.authorization_endpoint) {
         throw new ProviderHttpError({ provider: provider.id, detail: 'the provider has no authorization endpoint' });
@@ -276,6 +297,7 @@ export function createOAuthClient(provider: ProviderConfig, options: OAuthClient
     },
 
     async exchangeCode({ callbackParams, redirectUri, expectedState, codeVerifier, nonce, requestedScopes }) {
+      const oauth = await loadOAuth();
       const as = await authorizationServer();
       let params: URLSearchParams;
       try {
@@ -295,16 +317,16 @@ export function createOAuthClient(provider: ProviderConfig, options: OAuthClient
           `The ${provider.displayName} callback did not match this Connect session (${describe(err)}).`,
         );
       }
-      let tokenResponse: oauth.TokenEndpointResponse;
+      let tokenResponse: OAuth.TokenEndpointResponse;
       try {
         const response = await oauth.authorizationCodeGrantRequest(
           as,
           client,
-          clientAuth,
+          clientAuthWith(oauth),
           params,
           redirectUri,
           codeVerifier,
-          httpOptions(tokenFetch),
+          httpOptions(oauth, tokenFetch),
         );
         tokenResponse = await oauth.processAuthorizationCodeResponse(as, client, response, {
           expectedNonce: nonce ?? oauth.expectNoNonce,
@@ -341,14 +363,16 @@ export function createOAuthClient(provider: ProviderConfig, options: OAuthClient
       if (typeof refreshToken !== 'string' || refreshToken === '') {
         throw new TokenRefreshError({ provider: provider.id, user, detail: 'the grant has no refresh token' });
       }
+      let oauth: typeof OAuth | undefined;
       try {
+        oauth = await loadOAuth();
         const as = await authorizationServer();
         const response = await oauth.refreshTokenGrantRequest(
           as,
           client,
-          clientAuth,
+          clientAuthWith(oauth),
           refreshToken,
-          httpOptions(tokenFetch, refreshOptions?.signal),
+          httpOptions(oauth, tokenFetch, refreshOptions?.signal),
         );
         const tokens = await oauth.processRefreshTokenResponse(as, client, response);
         return {
@@ -358,17 +382,18 @@ export function createOAuthClient(provider: ProviderConfig, options: OAuthClient
           ...(typeof tokens.scope === 'string' ? { scopes: grantedScopes(tokens, []) } : {}),
         };
       } catch (err) {
-        if (err instanceof oauth.ResponseBodyError && err.error === 'invalid_grant') throw new InvalidGrantSignal(provider.id);
+        if (oauth && err instanceof oauth.ResponseBodyError && err.error === 'invalid_grant') throw new InvalidGrantSignal(provider.id);
         throw new TokenRefreshError({ provider: provider.id, user, detail: describe(err), cause: sanitize(err) });
       }
     },
 
     async revoke(token, hint) {
+      const oauth = await loadOAuth();
       const as = await authorizationServer();
       if (!as.revocation_endpoint) return false;
       try {
-        const response = await oauth.revocationRequest(as, client, clientAuth, token, {
-          ...httpOptions(baseFetch),
+        const response = await oauth.revocationRequest(as, client, clientAuthWith(oauth), token, {
+          ...httpOptions(oauth, baseFetch),
           ...(hint ? { additionalParameters: { token_type_hint: hint } } : {}),
         });
         await oauth.processRevocationResponse(response);
@@ -385,12 +410,13 @@ export function createOAuthClient(provider: ProviderConfig, options: OAuthClient
       try {
         if (style === 'github-grant') return await revokeGithubGrant(tokens.accessToken);
         if (style === 'slack-auth-revoke') return await revokeSlackToken(tokens.accessToken);
+        const oauth = await loadOAuth();
         const as = await authorizationServer();
         if (!as.revocation_endpoint) return { upstream: 'unsupported', reason: `${provider.displayName} has no revocation endpoint` };
         // Revoking the refresh token ends the whole grant at RFC 7009 servers; the access token alone may not.
         const token = tokens.refreshToken ? 'refresh_token' : 'access_token';
-        const response = await oauth.revocationRequest(as, client, clientAuth, tokens.refreshToken || tokens.accessToken, {
-          ...httpOptions(baseFetch),
+        const response = await oauth.revocationRequest(as, client, clientAuthWith(oauth), tokens.refreshToken || tokens.accessToken, {
+          ...httpOptions(oauth, baseFetch),
           additionalParameters: { token_type_hint: token },
         });
         await oauth.processRevocationResponse(response);
@@ -471,6 +497,17 @@ function safeCode(code: unknown): string {
 
 /** A short, token-free description of a protocol or network failure. */
 function describe(err: unknown): string {
+  // oauth4webapi's errors exist only once it is loaded (and only it throws them).
+  if (loadedOAuth !== undefined) {
+    const described = describeOAuthError(loadedOAuth, err);
+    if (described !== undefined) return described;
+  }
+  if (err instanceof ProviderHttpError) return err.message;
+  return describeOther(err);
+}
+
+/** oauth4webapi's own errors, without their response bodies; undefined for any other error. */
+function describeOAuthError(oauth: typeof OAuth, err: unknown): string | undefined {
   if (err instanceof oauth.ResponseBodyError) return `the provider answered HTTP ${err.status} ${safeCode(err.error)}`;
   if (err instanceof oauth.WWWAuthenticateChallengeError)
     return `the provider answered HTTP ${err.status} with an authentication challenge`;
@@ -479,7 +516,11 @@ function describe(err: unknown): string {
     const status = err.cause instanceof Response ? `HTTP ${err.cause.status}: ` : '';
     return `${status}invalid provider response: ${err.message}${err.code ? ` [${err.code}]` : ''}`;
   }
-  if (err instanceof ProviderHttpError) return err.message;
+  return undefined;
+}
+
+/** Network failures, timeouts, aborts and anything else, without a body or a token. */
+function describeOther(err: unknown): string {
   // isNativeError: fetch's TypeError may come from another realm (vm contexts, test runners).
   if (err instanceof Error || isNativeError(err)) {
     if (err.name === 'TimeoutError') return 'the provider did not answer in time';

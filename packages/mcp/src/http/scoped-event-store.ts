@@ -6,7 +6,8 @@
  * Shared as is, a store would let one client resume another's stream. Stream ids are stored under
  * the session's id, and an event id of another session resumes nothing.
  */
-import type { EventStore } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import type { EventStore as SdkEventStore } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import type { EventStore, EventStoreMessage } from './event-store.js';
 import { ServeError } from '../errors.js';
 
 /** @throws ServeError when the store cannot tell which stream an event id belongs to. */
@@ -19,7 +20,7 @@ export function assertScopable(store: EventStore): void {
 }
 
 /** `store` as seen by session `sessionId`. */
-export function scopeEventStore(store: EventStore, sessionId: string): EventStore {
+export function scopeEventStore(store: EventStore, sessionId: string): SdkEventStore {
   const prefix = `${sessionId}|`;
   const own = async (eventId: string): Promise<string | undefined> => {
     const streamId = await store.getStreamIdForEventId!(eventId);
@@ -30,7 +31,11 @@ export function scopeEventStore(store: EventStore, sessionId: string): EventStor
     getStreamIdForEventId: own,
     async replayEventsAfter(lastEventId, { send }) {
       if ((await own(lastEventId)) === undefined) return '';
-      const streamId = await store.replayEventsAfter(lastEventId, { send });
+      // The store hands back the messages this transport stored (SDK JSON-RPC messages); our
+      // EventStore only types them loosely so its declaration needs no SDK.
+      const streamId = await store.replayEventsAfter(lastEventId, {
+        send: send as (eventId: string, message: EventStoreMessage) => Promise<void>,
+      });
       return streamId.startsWith(prefix) ? streamId.slice(prefix.length) : streamId;
     },
   };

@@ -13,13 +13,23 @@ import type { SdkPackageInfo } from './sdk-seam.js';
 const require = createRequire(import.meta.url);
 
 /**
- * Reads `name`'s version from its package.json, found by walking up from the resolved `entry` (a
+ * Facts about `name`; its version is read from its package.json on first use (only error messages
+ * and diagnostics need it: resolving the package and walking up to its package.json cost a
+ * measurable part of every server's start), found by walking up from the resolved `entry` (a
  * specifier of the package that resolves: the SDK packages do not export `./package.json`, and
  * v1 has no root entry file). `unknown` when it cannot be resolved from here — the error message
  * then still names the package and the range.
  */
 export function sdkPackageInfo(name: string, entry: string, supportedRange: string): SdkPackageInfo {
-  return Object.freeze({ name, version: readVersion(name, entry), supportedRange });
+  let version: string | undefined;
+  return Object.freeze({
+    name,
+    get version(): string {
+      version ??= readVersion(name, entry);
+      return version;
+    },
+    supportedRange,
+  });
 }
 
 function readVersion(name: string, entry: string): string {

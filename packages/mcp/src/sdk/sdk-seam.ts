@@ -10,19 +10,37 @@
 import type { ToolTable } from '../internal/call-env.js';
 
 /**
- * A server `AlterMCP.register` accepts: `McpServer` or the low-level `Server` of either SDK
- * generation — `@modelcontextprotocol/sdk` 1.x or `@modelcontextprotocol/server` 2.x.
+ * A server `AlterMCP.register`, `serveStdio` and `serveHttp` accept: `McpServer` or the low-level
+ * `Server` of either SDK generation — `@modelcontextprotocol/sdk` 1.x or `@modelcontextprotocol/server` 2.x.
  *
  * Declared by shape, not as a union of the SDKs' classes: an app installs one generation, and a
- * published declaration that imports both would not compile without the other (TS2307 with
- * `skipLibCheck: false`). Every server of both generations has this shape; which one it really is,
- * is checked at run time (`sdkAdapterFor`), with an error that names the supported classes.
+ * published declaration that imports either would not compile without it (TS2307 with
+ * `skipLibCheck: false`; `import type` of a missing module is an error in a .d.ts too). The shapes
+ * below are public members both generations have and other objects lack — an SDK `Client` (it has
+ * `getServerCapabilities`, not `getClientCapabilities`), a transport, or any `{ connect, close }`
+ * does not fit. Which generation a server really is, is checked at run time (`sdkAdapterFor`), with
+ * an error that names the supported classes.
  */
-export interface McpServerLike {
+export type McpServerLike = McpHighLevelServerLike | McpLowLevelServerLike;
+
+/** The low-level `Server` of either SDK generation, by the public members both have. */
+export interface McpLowLevelServerLike {
   // Method syntax compares parameters both ways, so each SDK's `connect(transport: Transport)` fits,
   // and a holder of an McpServerLike can still pass its transport.
   connect(transport: object): Promise<void>;
   close(): Promise<void>;
+  /** What the connected client declared (server side only: a `Client` has `getServerCapabilities`). */
+  getClientCapabilities(): object | undefined;
+  getClientVersion(): object | undefined;
+  sendToolListChanged(): Promise<void>;
+}
+
+/** The high-level `McpServer` of either SDK generation: it wraps a low-level `Server`. */
+export interface McpHighLevelServerLike {
+  readonly server: McpLowLevelServerLike;
+  connect(transport: object): Promise<void>;
+  close(): Promise<void>;
+  isConnected(): boolean;
 }
 
 /** What a server says about itself in `initialize` / `server/discover`. */
