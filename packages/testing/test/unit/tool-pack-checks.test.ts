@@ -81,9 +81,21 @@ describe('expectToolsDeclareEndpoints', () => {
 describe('startToolPackHarness', () => {
   it('refuses to start without a provider or a service, saying how to name them', async () => {
     const sdk = {
+      // Shaped like an SDK McpServer (what AlterMCP.register accepts); never connected: the
+      // harness refuses before it builds a server.
       McpServer: class {
+        readonly server = {
+          async connect() {},
+          async close() {},
+          getClientCapabilities: () => undefined,
+          getClientVersion: () => undefined,
+          async sendToolListChanged() {},
+        };
         async connect() {}
         async close() {}
+        isConnected() {
+          return false;
+        }
       },
       Client: class {
         async connect() {}
