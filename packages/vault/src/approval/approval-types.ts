@@ -44,6 +44,17 @@ export interface ApprovalAnswer {
  */
 export type ApprovalGate = (request: ApprovalRequest) => Promise<ApprovalAnswer>;
 
+/**
+ * Supplies the gate for a request that needs approval only because a vault policy rule asks for
+ * it (the caller passed no `approval`). The vault calls {@link ApprovalAsker.approvalGate} only
+ * then, so passing an asker costs nothing on requests that need no approval; the MCP layer passes
+ * its call's (form elicitation on 2025, `input_required` on 2026-07-28). Without an asker — or
+ * when its gate says `'unavailable'` — the user is asked by URL.
+ */
+export interface ApprovalAsker {
+  approvalGate(): ApprovalGate;
+}
+
 /** `approvals` option of the vault. */
 export interface ApprovalOptions {
   /** How long an approval request can be answered, in ms (default 300 000: 5 minutes). */
