@@ -625,6 +625,7 @@ export class AlterVault {
             url: target.href,
             auditUrl: redactUrl(target),
             body: data,
+            headers,
             rule: policy.approvalRule ?? null,
           },
           options.approval ?? options.approvalAsker?.approvalGate(),

@@ -1,7 +1,8 @@
 /**
- * Issue #16: what an approval binds to and what the user is shown. The hash covers method, URL and
- * body exactly (any change → another hash); the summary is readable and hides secret-named fields;
- * audit rows without an approval keep the hash they had before approvals existed.
+ * Issue #16: what an approval binds to and what the user is shown. The hash covers method, URL,
+ * body and the caller's headers exactly (any change → another hash); the summary is readable and
+ * hides secret-named fields; audit rows without an approval keep the hash they had before
+ * approvals existed.
  */
 import { describe, expect, it } from '@jest/globals';
 import { bodySummary, requestHash } from '../src/approval/request-fingerprint.js';
@@ -19,6 +20,16 @@ describe('requestHash', () => {
     ['a shifted boundary', requestHash('POST', 'https://api.github.com/repos/a/b/issues{', '"title":"x"}')],
   ])('changes when the %s changes', (_what, other) => {
     expect(other).not.toBe(base);
+  });
+
+  it('covers the headers the caller sets: a changed value is another request; name case and order are not', () => {
+    const url = 'https://www.googleapis.com/gmail/v1/users/me/messages/1';
+    const post = requestHash('POST', url, '{}', { 'content-type': 'application/json' });
+    expect(requestHash('POST', url, '{}', { 'content-type': 'application/json', 'X-HTTP-Method-Override': 'DELETE' })).not.toBe(post);
+    expect(requestHash('POST', url, '{}', { 'content-type': 'text/plain' })).not.toBe(post);
+    expect(requestHash('POST', url, '{}')).not.toBe(post);
+    expect(requestHash('POST', url, '{}', { 'Content-Type': 'application/json' })).toBe(post);
+    expect(requestHash('POST', url, '{}', { a: '1', b: '2' })).toBe(requestHash('POST', url, '{}', { b: '2', a: '1' }));
   });
 
   it('is the same for the same request, whatever the body type', () => {

@@ -17,7 +17,7 @@ export interface ApprovalRequest {
   readonly url: string;
   /** A readable summary of the body (`''` without a body), with secret-looking fields redacted. */
   readonly body: string;
-  /** sha256 (hex) of the exact request: method, full URL, body bytes. */
+  /** sha256 (hex) of the exact request: method, full URL, body bytes, the headers the caller set. */
   readonly hash: string;
   /** After this instant the request cannot be approved any more. */
   readonly expiresAt: Date;

@@ -1,6 +1,6 @@
 /**
- * The identity of one exact request, for approvals: a sha256 over method, full URL and body bytes
- * (an approval binds to it, so a changed request needs a new approval), and the readable summary
+ * The identity of one exact request, for approvals: a sha256 over method, full URL, body bytes and
+ * the caller's headers (an approval binds to it, so a changed request needs a new approval), and the readable summary
  * of the body the user is shown.
  */
 import { createHash } from 'node:crypto';
@@ -20,10 +20,27 @@ function bodyBytes(body: RequestBody): Buffer {
   return Buffer.from(body.buffer, body.byteOffset, body.byteLength);
 }
 
-/** sha256 (hex) of method, URL and body, length-prefixed so no two requests share an encoding. */
-export function requestHash(method: string, url: string, body: RequestBody): string {
+/**
+ * The headers as one canonical text: names lower-cased, sorted, one `name:value` a line. Header
+ * names are case-insensitive and their order carries no meaning, so neither changes the hash; a
+ * changed value does (`X-HTTP-Method-Override: DELETE` turns an approved POST into a delete at
+ * APIs that honour it; `Content-Type` changes how the same bytes are read).
+ */
+function headerText(headers: Readonly<Record<string, string>>): string {
+  return Object.entries(headers)
+    .map(([name, value]) => `${name.toLowerCase()}:${value}`)
+    .sort()
+    .join('\n');
+}
+
+/**
+ * sha256 (hex) of method, URL, body and the headers the caller set, length-prefixed so no two
+ * requests share an encoding.
+ */
+export function requestHash(method: string, url: string, body: RequestBody, headers: Readonly<Record<string, string>> = {}): string {
   const h = createHash('sha256');
-  for (const part of [Buffer.from(method, 'utf8'), Buffer.from(url, 'utf8'), bodyBytes(body)]) {
+  const parts = [Buffer.from(method, 'utf8'), Buffer.from(url, 'utf8'), bodyBytes(body), Buffer.from(headerText(headers), 'utf8')];
+  for (const part of parts) {
     h.update(`${part.byteLength}:`);
     h.update(part);
   }
