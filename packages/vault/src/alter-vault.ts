@@ -198,8 +198,8 @@ export interface VaultRequestOptions {
    * The answer must name the request and its hash, arrive within `approvals.ttlMs`, and is used once;
    * anything else throws `ApprovalRefusedError` and nothing is sent. `ctx.request` passes it for
    * tools declared with `approval: 'required'`. When the gate cannot ask (`'unavailable'`), or a
-   * vault policy rule asks for an approval and no gate is given, the request waits for an approval
-   * by URL instead: `ApprovalPendingError` carries the link; the same request made again after the
+   * vault policy rule asks for an approval and neither a gate nor an `approvalAsker` is given, the
+   * request waits for an approval by URL instead: `ApprovalPendingError` carries the link; the same request made again after the
    * approval is sent once.
    */
   readonly approval?: ApprovalGate | undefined;
