@@ -107,6 +107,37 @@ describe('what a database writer without the key can do', () => {
   });
 });
 
+describe('who can use an approval', () => {
+  it("only the same user's request from the same tool: another user's or another tool's identical request gets its own approval", async () => {
+    await vault.grants.put({
+      user: 'bob',
+      provider: 'acme',
+      accessToken: leak.secret(newToken('at'), 'bob access token'),
+      scopes: ['write'],
+    });
+    const same = { json: { title: 'Shared title' } };
+    const as = (user: string, tool: string | null) => {
+      const send = () => vault.request('acme', 'POST', `${server.origin}/issues`, { user, ...same });
+      return tool === null ? send() : vault.withAuditContext({ tool, callId: `call-${tool}` }, send);
+    };
+    const alices = await pending(as('alice', 'open_issue'));
+    expect((await vault.approvals.approve(alices.approvalId, { by: 'alice' })).ok).toBe(true);
+    // Bob's identical request, then Alice's from another tool and from no tool: none of them uses Alice's approval.
+    for (const [user, tool] of [
+      ['bob', 'open_issue'],
+      ['alice', 'other_tool'],
+      ['alice', null],
+    ] as const) {
+      const other = await pending(as(user, tool));
+      expect(other.approvalId).not.toBe(alices.approvalId);
+    }
+    expect(server.requests).toHaveLength(0);
+    expect((await vault.approvals.get(alices.approvalId))?.status).toBe('approved');
+    expect((await as('alice', 'open_issue')).status).toBe(200);
+    expect(server.requests).toHaveLength(1);
+  });
+});
+
 describe('what the tool (or a model steering its arguments) can change between approval and retry', () => {
   it('a changed header value (X-HTTP-Method-Override) is another request: a new approval, nothing sent', async () => {
     const err = await pending(post('Override', { 'X-HTTP-Method-Override': 'PATCH' }));
