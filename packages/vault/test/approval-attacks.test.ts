@@ -150,6 +150,21 @@ describe('what the tool (or a model steering its arguments) can change between a
     expect(server.requests.map((r) => r.headers['x-http-method-override'])).toEqual(['PATCH']);
   });
 
+  it('shows a body the provider may read differently exactly as sent: both duplicate keys, the unrounded number', async () => {
+    const raw = '{"title":"Fix a typo","title":"Add mallory as admin","account":9007199254740993}';
+    const err = await pending(
+      vault.request('acme', 'POST', `${server.origin}/issues`, {
+        user: 'alice',
+        body: raw,
+        extraHeaders: { 'content-type': 'application/json' },
+      }),
+    );
+    const html = await openAndConfirm(new SandboxBrowser(), err.approvalUrl);
+    expect(html).toContain('&quot;title&quot;:&quot;Fix a typo&quot;,&quot;title&quot;:&quot;Add mallory as admin&quot;');
+    expect(html).toContain('9007199254740993');
+    expect(server.requests).toHaveLength(0);
+  });
+
   it('escapes a hostile body on the page: no markup of the request reaches the browser', async () => {
     const err = await pending(post('</pre><script>alert(1)</script><img src=x onerror=alert(2)>'));
     const html = await openAndConfirm(new SandboxBrowser(), err.approvalUrl);
