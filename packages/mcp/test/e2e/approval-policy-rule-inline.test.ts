@@ -22,7 +22,6 @@ const ISSUES = 'https://api.github.com/repos/{owner}/{repo}/issues';
 const ISSUES_URL = `https://api.github.com/repos/${LOGIN}/hello-world/issues`;
 const CREATE_ROUTE = 'POST /repos/:owner/:repo/issues';
 const RULE = 'issues-need-approval';
-const APPROVAL_INPUT_KEY = 'dev.alter/approval';
 
 type CallResult = { content: Array<{ type: string; text?: string }>; isError?: boolean };
 const text = (result: unknown): string => (result as CallResult).content[0]?.text ?? '';
