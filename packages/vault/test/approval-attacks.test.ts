@@ -1,13 +1,21 @@
 /**
  * Issue #16, an attacker's review of approvals by URL (docs/approvals.md, "Threats"): what an
  * approval binds to and what survives someone who can write the database, edit the request between
- * approval and retry, race two answers, or rotate the key. Real parts: a SQLite vault with Connect's
+ * approval and retry, race two answers, or rotate the key; and the `approvalAsker` contract that
+ * lets a rule's approval be asked inline (built only when a rule asks). Real parts: a SQLite vault with Connect's
  * handler on 127.0.0.1, `SandboxBrowser` as the user's browser, and a recording HTTP server saying
  * what was sent. Every error, page and audit row goes through the leak check.
  */
 
 import { createLeakCheck, type LeakCheck, SandboxBrowser } from '@alter/testing';
-import { AlterVault, ApprovalPendingError, type PolicyOptions } from '@alter/vault';
+import {
+  AlterVault,
+  type ApprovalGate,
+  ApprovalPendingError,
+  ApprovalRefusedError,
+  InvalidArgumentError,
+  type PolicyOptions,
+} from '@alter/vault';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import { loopbackProvider, newKey, newToken, type TempDir, tempDir } from './support/fixtures.js';
 import { type RecordingServer, startRecordingServer } from './support/recording-server.js';
@@ -171,6 +179,38 @@ describe('what the tool (or a model steering its arguments) can change between a
     expect(html).not.toMatch(/<script|<img/i);
     expect(html).toContain('&lt;/pre&gt;&lt;script&gt;alert(1)&lt;/script&gt;');
     expect(server.requests).toHaveLength(0);
+  });
+});
+
+describe("a caller's approvalAsker (what ctx.request passes)", () => {
+  it('is built only when a rule asks, is asked inline instead of by link, and must be an asker', async () => {
+    const asked: string[] = [];
+    let built = 0;
+    const decline: ApprovalGate = async (request) => {
+      asked.push(`${request.method} ${request.body}`);
+      return { requestId: request.id, hash: request.hash, outcome: 'declined', by: 'alice', via: 'test', at: new Date() };
+    };
+    const approvalAsker = {
+      approvalGate: () => {
+        built += 1;
+        return decline;
+      },
+    };
+    // No rule for GET: the asker is not even built.
+    expect((await vault.request('acme', 'GET', `${server.origin}/issues`, { user: 'alice', approvalAsker })).status).toBe(200);
+    expect(built).toBe(0);
+    // The rule asks for the POST: asked through the asker's gate, not by link; declined, nothing sent.
+    const err = await vault
+      .request('acme', 'POST', `${server.origin}/issues`, { user: 'alice', json: { title: 'Inline' }, approvalAsker })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ApprovalRefusedError);
+    expect((err as ApprovalRefusedError).reason).toBe('declined');
+    expect([built, asked]).toEqual([1, ['POST {\n  "title": "Inline"\n}']]);
+    expect(await vault.approvals.list()).toEqual([]);
+    expect(server.requests.map((r) => r.method)).toEqual(['GET']);
+    await expect(
+      vault.request('acme', 'POST', `${server.origin}/issues`, { user: 'alice', approvalAsker: { approvalGate: 'yes' } as never }),
+    ).rejects.toThrow(InvalidArgumentError);
   });
 });
 
