@@ -2,9 +2,9 @@
  * Issue #16, an attacker's review of approvals by URL (docs/approvals.md, "Threats"): what an
  * approval binds to and what survives someone who can write the database, edit the request between
  * approval and retry, race two answers, or rotate the key; and the `approvalAsker` contract that
- * lets a rule's approval be asked inline (built only when a rule asks). Real parts: a SQLite vault with Connect's
- * handler on 127.0.0.1, `SandboxBrowser` as the user's browser, and a recording HTTP server saying
- * what was sent. Every error, page and audit row goes through the leak check.
+ * lets a rule's approval be asked inline (built only when a rule asks). Real parts: a SQLite vault
+ * with Connect's handler on 127.0.0.1, `SandboxBrowser` as the user's browser, and a recording
+ * HTTP server saying what was sent. Every error, page and audit row goes through the leak check.
  */
 
 import { createLeakCheck, type LeakCheck, SandboxBrowser } from '@alter/testing';
