@@ -6,7 +6,7 @@
 import type { VaultRequestOptions, VaultResponse } from '@alter/vault';
 
 /** Options of {@link AlterContext.request}: the vault's, minus what the context binds. */
-export type AlterRequestOptions = Omit<VaultRequestOptions, 'user' | 'scopes' | 'endpoints' | 'approval'>;
+export type AlterRequestOptions = Omit<VaultRequestOptions, 'user' | 'scopes' | 'endpoints' | 'approval' | 'approvalAsker'>;
 
 /** MCP log levels (RFC 5424 names, as the protocol uses them). */
 export type ToolLogLevel = 'debug' | 'info' | 'notice' | 'warning' | 'error' | 'critical' | 'alert' | 'emergency';

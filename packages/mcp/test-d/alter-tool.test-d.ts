@@ -184,15 +184,18 @@ export type ContextFields = Expect<
     | 'closeSseStream'
   >
 >;
-// The user and the scopes come from the call, the endpoints and the approval from the declaration: none from tool code.
+// The user and the scopes come from the call, the endpoints and the approval from the declaration,
+// the approval asker from the call (for a vault rule's approval): none from tool code.
 export type RequestOptionsOmitUserScopesEndpoints = Expect<
-  Equal<AlterRequestOptions, Omit<VaultRequestOptions, 'user' | 'scopes' | 'endpoints' | 'approval'>>
+  Equal<AlterRequestOptions, Omit<VaultRequestOptions, 'user' | 'scopes' | 'endpoints' | 'approval' | 'approvalAsker'>>
 >;
 
 export async function contextRequestOptions(ctx: AlterContext): Promise<void> {
   await ctx.request('GET', 'https://api.github.com/user', { queryParams: { per_page: 10 } });
   // @ts-expect-error -- a tool cannot answer its own approval question.
   await ctx.request('POST', 'https://api.github.com/user', { approval: async () => ({}) });
+  // @ts-expect-error -- nor pass the asker a vault rule's approval is asked with.
+  await ctx.request('POST', 'https://api.github.com/user', { approvalAsker: { approvalGate: () => async () => ({}) } });
   // @ts-expect-error -- a tool cannot act as another user.
   await ctx.request('GET', 'https://api.github.com/user', { user: 'mallory' });
   // @ts-expect-error -- nor widen (or drop) its declared endpoints per call.

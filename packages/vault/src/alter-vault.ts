@@ -84,7 +84,7 @@ import { EgressPolicy, deniedOutcome } from './policy/egress-policy.js';
 import { ApprovalLedger } from './approval/approval-ledger.js';
 import { ApprovalsApi, type VaultApprovals } from './approval/approvals-api.js';
 import { PendingApprovals } from './approval/pending-approvals.js';
-import type { ApprovalAudit, ApprovalGate, ApprovalOptions } from './approval/approval-types.js';
+import type { ApprovalAsker, ApprovalAudit, ApprovalGate, ApprovalOptions } from './approval/approval-types.js';
 import type { PolicyOptions, PolicyOutcome } from './policy/policy-types.js';
 
 const ALLOWED_BY_DEFAULT: PolicyOutcome = Object.freeze({ decision: 'allow', rule: 'default' });
@@ -198,11 +198,17 @@ export interface VaultRequestOptions {
    * The answer must name the request and its hash, arrive within `approvals.ttlMs`, and is used once;
    * anything else throws `ApprovalRefusedError` and nothing is sent. `ctx.request` passes it for
    * tools declared with `approval: 'required'`. When the gate cannot ask (`'unavailable'`), or a
-   * vault policy rule asks for an approval and no gate is given, the request waits for an approval
-   * by URL instead: `ApprovalPendingError` carries the link; the same request made again after the
+   * vault policy rule asks for an approval and neither a gate nor an `approvalAsker` is given, the
+   * request waits for an approval by URL instead: `ApprovalPendingError` carries the link; the same request made again after the
    * approval is sent once.
    */
   readonly approval?: ApprovalGate | undefined;
+  /**
+   * Asks inline for an approval that only a vault policy rule requires (no `approval` given): its
+   * gate is built only then, and asked like `approval`; without it the user is asked by URL.
+   * `ctx.request` passes its call's, so a rule's approval is asked the same way as a declared tool's.
+   */
+  readonly approvalAsker?: ApprovalAsker | undefined;
   /** Why the call is made (recorded in the audit row). */
   readonly reason?: string | undefined;
   /** Whole-request timeout (default `http.timeoutMs`, else 30 000 ms). */
@@ -567,6 +573,8 @@ export class AlterVault {
     if (options.endpoints !== undefined) this.#policy.endpoints(options.endpoints, 'options.endpoints');
     if (options.approval !== undefined && typeof options.approval !== 'function')
       throw new InvalidArgumentError('options.approval', 'expected a function that asks for the approval');
+    if (options.approvalAsker !== undefined && typeof options.approvalAsker?.approvalGate !== 'function')
+      throw new InvalidArgumentError('options.approvalAsker', 'expected an object whose approvalGate() returns the gate that asks');
     const maxResponseBytes =
       responseCapArg(options.maxResponseBytes, 'options.maxResponseBytes') ?? p.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
     if (this.#closing) throw new VaultConfigError('The vault is closed; create a new AlterVault.');
@@ -606,7 +614,8 @@ export class AlterVault {
       const data = options.json !== undefined ? JSON.stringify(options.json) : options.body;
       if (options.approval !== undefined || policy.approvalRule !== undefined) {
         // After the policy (a refused request is never shown for approval), before the token is read.
-        // A tool's gate asks inline; without one (or when it cannot ask) the user approves by URL.
+        // A tool's gate asks inline, and so does the caller's asker when only a rule wants the
+        // approval; without either (or when the gate cannot ask) the user approves by URL.
         const result = await this.#approvals.obtain(
           {
             user,
@@ -616,9 +625,10 @@ export class AlterVault {
             url: target.href,
             auditUrl: redactUrl(target),
             body: data,
+            headers,
             rule: policy.approvalRule ?? null,
           },
-          options.approval,
+          options.approval ?? options.approvalAsker?.approvalGate(),
         );
         approval = result.audit;
         if (result.refusal !== null) throw result.refusal;

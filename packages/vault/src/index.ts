@@ -37,7 +37,7 @@ export type { AlterErrorCode, AnyAlterError, ApprovalRefusal } from './errors.js
 export { AlterVault } from './alter-vault.js';
 export type { AlterVaultOptions, AuditContext, VaultAudit, VaultRequestOptions } from './alter-vault.js';
 export { VaultResponse } from './vault-response.js';
-export type { ApprovalAnswer, ApprovalGate, ApprovalOptions, ApprovalRequest } from './approval/approval-types.js';
+export type { ApprovalAnswer, ApprovalAsker, ApprovalGate, ApprovalOptions, ApprovalRequest } from './approval/approval-types.js';
 export type {
   ApprovalDecisionInput,
   ApprovalDecisionResult,

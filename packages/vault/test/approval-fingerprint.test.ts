@@ -1,7 +1,8 @@
 /**
- * Issue #16: what an approval binds to and what the user is shown. The hash covers method, URL and
- * body exactly (any change → another hash); the summary is readable and hides secret-named fields;
- * audit rows without an approval keep the hash they had before approvals existed.
+ * Issue #16: what an approval binds to and what the user is shown. The hash covers method, URL,
+ * body and the caller's headers exactly (any change → another hash); the summary is readable and
+ * hides secret-named fields; audit rows without an approval keep the hash they had before
+ * approvals existed.
  */
 import { describe, expect, it } from '@jest/globals';
 import { bodySummary, requestHash } from '../src/approval/request-fingerprint.js';
@@ -19,6 +20,16 @@ describe('requestHash', () => {
     ['a shifted boundary', requestHash('POST', 'https://api.github.com/repos/a/b/issues{', '"title":"x"}')],
   ])('changes when the %s changes', (_what, other) => {
     expect(other).not.toBe(base);
+  });
+
+  it('covers the headers the caller sets: a changed value is another request; name case and order are not', () => {
+    const url = 'https://www.googleapis.com/gmail/v1/users/me/messages/1';
+    const post = requestHash('POST', url, '{}', { 'content-type': 'application/json' });
+    expect(requestHash('POST', url, '{}', { 'content-type': 'application/json', 'X-HTTP-Method-Override': 'DELETE' })).not.toBe(post);
+    expect(requestHash('POST', url, '{}', { 'content-type': 'text/plain' })).not.toBe(post);
+    expect(requestHash('POST', url, '{}')).not.toBe(post);
+    expect(requestHash('POST', url, '{}', { 'Content-Type': 'application/json' })).toBe(post);
+    expect(requestHash('POST', url, '{}', { a: '1', b: '2' })).toBe(requestHash('POST', url, '{}', { b: '2', a: '1' }));
   });
 
   it('is the same for the same request, whatever the body type', () => {
@@ -49,6 +60,29 @@ describe('bodySummary', () => {
     expect(bodySummary(Buffer.from([1, 2, 3]))).toBe('(3 bytes of binary data)');
     expect(bodySummary(undefined)).toBe('');
   });
+  it('shows JSON exactly as sent when re-formatting it would change what the user reads', () => {
+    // A number beyond double precision would show rounded: another account than the one paid.
+    expect(bodySummary('{"to_account":9007199254740993,"amount":10}')).toContain('9007199254740993');
+    // Duplicate keys: the provider may read either one, so both are shown.
+    const dup = bodySummary('{"title":"Fix a typo","title":"Add mallory as admin","client_secret":"dup-secret-value"}');
+    expect(dup).toContain('Fix a typo');
+    expect(dup).toContain('Add mallory as admin');
+    expect(dup).not.toContain('dup-secret-value');
+    expect(dup).toContain('"client_secret":"[REDACTED]"');
+    // JSON that re-formats faithfully is still pretty-printed.
+    expect(bodySummary('{ "title": "x", "n": [1, 2] }')).toBe('{\n  "title": "x",\n  "n": [\n    1,\n    2\n  ]\n}');
+  });
+
+  it('writes out characters that would make the text read differently from what is sent', () => {
+    // A right-to-left override makes "pay <U+202E>1234" read "pay 4321"; a terminal escape can erase a line.
+    const bidi = bodySummary(JSON.stringify({ memo: 'pay \u202e1234' }));
+    expect(bidi).toContain('pay \\u{202e}1234');
+    expect(bidi).not.toContain('\u202e');
+    expect(bodySummary('first line\r\x1b[2Kshown instead')).toBe('first line\\u{d}\\u{1b}[2Kshown instead');
+    expect(bodySummary(new URLSearchParams({ text: 'a\u200bb' }))).toBe('text: a\\u{200b}b');
+    expect(bodySummary('windows\r\nlines\tand tabs')).toBe('windows\nlines\tand tabs');
+  });
+
   it('cuts long bodies and says how much was left out', () => {
     const text = bodySummary('x'.repeat(5000));
     expect(text.startsWith('x'.repeat(4000))).toBe(true);

@@ -24,6 +24,17 @@ export function approvalMessage(tool: string, request: ApprovalRequest): string 
   return lines.join('\n');
 }
 
+/**
+ * The call state's `approvalGate` (an {@link import('@alter/vault').ApprovalAsker}): the gate for a
+ * request only a vault policy rule wants approved, asked exactly as for a declared tool. One
+ * function shared by every call, reading the call from `this` — a call that needs no approval
+ * allocates nothing for it; the vault calls it only when a rule asks.
+ */
+export function callApprovalGate(this: CallState): ApprovalGate {
+  // The current tool is the last of the chain (nested calls append theirs, tool-runner.ts).
+  return approvalGate(this, this.chain[this.chain.length - 1] ?? '');
+}
+
 /** The gate `ctx.request` passes to the vault for a tool that needs approval. */
 export function approvalGate(state: CallState, tool: string): ApprovalGate {
   if (state.approvalRound !== undefined) return state.approvalRound.gate(state.user, tool);

@@ -3,6 +3,7 @@
  * pipeline from the SDK's request "extra"; the context reaches the protocol only through these
  * callbacks, so nothing here imports the SDK.
  */
+import type { ApprovalAsker } from '@alter/vault';
 import type { CallSecrets } from '@alter/vault/internal';
 import type { ToolLogLevel } from '../alter-context.js';
 import type { ApprovalRound } from '../recovery/approval-round.js';
@@ -44,7 +45,7 @@ export interface CallEnd {
  * The identity and plumbing of one call tree. Frozen when built (tool-runner.ts) and reachable
  * only through module-private accessors: nothing a tool can reach returns it (Trust I, finding 3).
  */
-export interface CallState {
+export interface CallState extends ApprovalAsker {
   readonly user: string;
   readonly callId: string;
   readonly signal: AbortSignal;
@@ -69,4 +70,10 @@ export interface CallState {
    * (recovery/approval-round.ts) instead of a mid-call elicitation.
    */
   readonly approvalRound?: ApprovalRound;
+  /**
+   * The gate for a request a vault policy rule wants approved (`callApprovalGate`, shared by all
+   * calls): `ctx.request` hands the state to the vault as its `approvalAsker`, which calls this
+   * only when a rule asks.
+   */
+  approvalGate(): ReturnType<ApprovalAsker['approvalGate']>;
 }

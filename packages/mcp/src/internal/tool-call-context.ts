@@ -162,14 +162,24 @@ export class ToolCallContext implements AlterContext {
     // reach nor declare endpoints for an undeclared tool. Several accounts and none named: the user
     // is asked which one (account-choice.ts). A tool declared with `approval: 'required'` asks the user
     // to approve each exact request (approval-prompt.ts); `approval` comes last too, so tool code
-    // can neither drop nor answer it.
+    // can neither drop nor answer it. `approvalAsker` (the frozen call state; its gate is built only
+    // when a vault rule asks) lets a rule's approval be asked inline too, and tool code cannot
+    // replace it with its own.
     const approval = this.#tool.approval === 'required' ? approvalGate(state, this.#tool.name) : undefined;
     const send = () =>
       withAccountChoice(
         state,
         this.#tool.name,
         provider,
-        { ...options, signal, user: state.user, scopes: this.#tool.scopes, endpoints: this.#tool.endpoints, approval },
+        {
+          ...options,
+          signal,
+          user: state.user,
+          scopes: this.#tool.scopes,
+          endpoints: this.#tool.endpoints,
+          approval,
+          approvalAsker: state,
+        },
         (o) => this.#vault.request(provider, method, url, o),
       );
     // Already inside this call's secret scope (the usual case): entering it again would only cost

@@ -19,6 +19,7 @@ import {
 } from '../errors.js';
 import { approvalLinkResult } from '../recovery/approval-answer.js';
 import { ApprovalRound } from '../recovery/approval-round.js';
+import { callApprovalGate } from './approval-prompt.js';
 import { connectLinkResult, type ConnectNeed, inputRequiredAnswer, recoveryAnswerFor } from '../recovery/recovery-answer.js';
 import { requestStateSealOf } from '../recovery/request-state-key.js';
 import { type Resumption, resumeRetriedCall } from '../recovery/retried-call.js';
@@ -100,6 +101,7 @@ export class ToolRunner {
       accountChoices: new Map(),
       ended: lifetime,
       secrets: new CallSecrets(),
+      approvalGate: callApprovalGate,
       ...(registration ? { registration } : {}),
       ...(approvalRound ? { approvalRound } : {}),
     });

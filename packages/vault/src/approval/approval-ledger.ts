@@ -38,6 +38,8 @@ export interface ApprovalSubject {
   /** The redacted URL (shown and audited). */
   readonly auditUrl: string;
   readonly body: RequestBody;
+  /** The headers the vault sends besides Authorization (hashed, never shown). */
+  readonly headers: Readonly<Record<string, string>>;
   /** The vault policy rule that asks for the approval, or null (the tool declared it). */
   readonly rule: string | null;
 }
@@ -79,7 +81,7 @@ export class ApprovalLedger {
    * @throws StoreError when the store cannot be read or written (nothing is sent).
    */
   async obtain(subject: ApprovalSubject, gate: ApprovalGate | undefined): Promise<ApprovalResult> {
-    const hash = requestHash(subject.method, subject.url, subject.body);
+    const hash = requestHash(subject.method, subject.url, subject.body, subject.headers);
     const refuse = (
       reason: ConstructorParameters<typeof ApprovalRefusedError>[0]['reason'],
       audit: ApprovalAudit | null = null,

@@ -17,7 +17,7 @@ export interface ApprovalRequest {
   readonly url: string;
   /** A readable summary of the body (`''` without a body), with secret-looking fields redacted. */
   readonly body: string;
-  /** sha256 (hex) of the exact request: method, full URL, body bytes. */
+  /** sha256 (hex) of the exact request: method, full URL, body bytes, the headers the caller set. */
   readonly hash: string;
   /** After this instant the request cannot be approved any more. */
   readonly expiresAt: Date;
@@ -43,6 +43,17 @@ export interface ApprovalAnswer {
  * the user cannot be asked; any other error is treated as a refusal too (fail closed).
  */
 export type ApprovalGate = (request: ApprovalRequest) => Promise<ApprovalAnswer>;
+
+/**
+ * Supplies the gate for a request that needs approval only because a vault policy rule asks for
+ * it (the caller passed no `approval`). The vault calls {@link ApprovalAsker.approvalGate} only
+ * then, so passing an asker costs nothing on requests that need no approval; the MCP layer passes
+ * its call's (form elicitation on 2025, `input_required` on 2026-07-28). Without an asker — or
+ * when its gate says `'unavailable'` — the user is asked by URL.
+ */
+export interface ApprovalAsker {
+  approvalGate(): ApprovalGate;
+}
 
 /** `approvals` option of the vault. */
 export interface ApprovalOptions {

@@ -79,15 +79,21 @@ export class PendingApprovals {
     return this.#sealing.seal(JSON.stringify(record));
   }
 
-  /** The record of a stored value, or undefined when it does not open with the vault key or is malformed. */
-  #read(value: string): PendingApprovalRecord | undefined {
+  /**
+   * The record stored under `key`, or undefined when the value does not open with the vault key,
+   * is malformed, or was sealed for another key. The id inside the sealed record must be the key it
+   * is read from: a database writer without the key cannot forge a record, but could otherwise copy
+   * an approved one under a fresh id of the same request and have it send that request twice.
+   */
+  #read(key: string, value: string): PendingApprovalRecord | undefined {
     let plain: string;
     try {
       plain = this.#sealing.open(value);
     } catch {
       return undefined;
     }
-    return parsePendingApproval(plain);
+    const record = parsePendingApproval(plain);
+    return record?.id === key ? record : undefined;
   }
 
   /**
@@ -100,7 +106,7 @@ export class PendingApprovals {
       const entries = await this.#store.kvList(APPROVALS_KV_NAMESPACE, { prefix: key, limit: PER_REQUEST_LIMIT });
       const now = Date.now();
       const records = entries
-        .map((e) => ({ entry: e, record: this.#read(e.value) }))
+        .map((e) => ({ entry: e, record: this.#read(e.key, e.value) }))
         .filter((x): x is { entry: typeof x.entry; record: PendingApprovalRecord } => {
           // The prefix is derived from the user and the hash; check both anyway (fail closed on a collision).
           const r = x.record;
@@ -153,7 +159,7 @@ export class PendingApprovals {
   async get(id: string): Promise<PendingApprovalRecord | undefined> {
     if (!ID.test(id)) return undefined;
     const entry = await this.#store.kvGet(APPROVALS_KV_NAMESPACE, id);
-    return entry ? this.#read(entry.value) : undefined;
+    return entry ? this.#read(id, entry.value) : undefined;
   }
 
   /** Every approval still in the store (undecided, decided, used, recently expired), newest first. */
@@ -165,7 +171,7 @@ export class PendingApprovals {
     const entries = await this.#store.kvList(APPROVALS_KV_NAMESPACE, { limit: 100_000 });
     const now = Date.now();
     return entries
-      .map((e) => this.#read(e.value))
+      .map((e) => this.#read(e.key, e.value))
       .filter((r): r is PendingApprovalRecord => r !== undefined)
       .filter(
         (r) =>
@@ -207,7 +213,7 @@ export class PendingApprovals {
     if (!ID.test(id)) return { ok: false, reason: 'unknown' };
     for (let attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
       const entry = await this.#store.kvGet(APPROVALS_KV_NAMESPACE, id);
-      const current = entry ? this.#read(entry.value) : undefined;
+      const current = entry ? this.#read(id, entry.value) : undefined;
       if (!entry || !current) return { ok: false, reason: 'unknown' };
       const next = step(current);
       if (next === undefined) return { ok: false, reason: whyNot(current), record: current };
