@@ -46,6 +46,18 @@ export const DEFAULT_SAMPLE_FILES = 3;
 /** The suites the sample is drawn from: the packages' own tests (examples and repo checks build and pack). */
 const SAMPLED_SUITE = /^packages\/[^/]+\/test\/.+\.test\.ts$/;
 
+/**
+ * Suites known to depend on their tests' order, left out of the samples until they are split up
+ * (each is a story: later tests use the grant, the calls and the audit rows of earlier ones, and
+ * its "first call answers with a Connect URL" test needs the connected group not to have run).
+ * Reproduce: `node scripts/test-alone.mjs --randomize --seed 1 <file>`.
+ */
+export const ORDER_DEPENDENT_SUITES = Object.freeze([
+  'packages/tools-github/test/e2e/github-pack.e2e.test.ts',
+  'packages/tools-google/test/e2e/google-pack.e2e.test.ts',
+  'packages/tools-slack/test/e2e/slack-pack.e2e.test.ts',
+]);
+
 /** A test name that no test has: listing a suite with it runs none of its tests or hooks. */
 const NO_TEST = '^ALTER_TEST_ALONE_LISTING_ONLY$';
 
@@ -116,7 +128,10 @@ function jestResults(args, config) {
 
 const relative = (file) => path.relative(root, path.resolve(root, file)).split(path.sep).join('/');
 
-/** Every package suite Jest would run, relative to the repository, sorted (so a seed means the same files). */
+/**
+ * Every package suite Jest would run but the known order-dependent ones, relative to the
+ * repository, sorted (so a seed means the same files).
+ */
 export function sampledSuites() {
   const listed = spawnSync(
     process.execPath,
@@ -128,7 +143,7 @@ export function sampledSuites() {
     .map((line) => line.trim())
     .filter(Boolean)
     .map(relative)
-    .filter((file) => SAMPLED_SUITE.test(file))
+    .filter((file) => SAMPLED_SUITE.test(file) && !ORDER_DEPENDENT_SUITES.includes(file))
     .sort();
 }
 
