@@ -53,7 +53,7 @@ function printDeclarations(symbol, checker) {
 }
 
 /** One program over every entry point of every package: built once, read for each report. */
-function programOf(packages) {
+export function programOf(packages) {
   const files = packages.flatMap((pkg) => pkg.entries.map((e) => e.file));
   for (const file of files) if (!existsSync(file)) throw new Error(`${path.relative(root, file)} is missing: run pnpm build first.`);
   return ts.createProgram(files, {
@@ -86,6 +86,107 @@ function reportOf(pkg, program) {
   return `${lines.join('\n').trimEnd()}\n`;
 }
 
+/** An entry users may rely on: not an `internal` subpath (those are semver-exempt, for our packages only). */
+const isPublicEntry = (specifier) => !/\/internal(-|$)/.test(specifier);
+
+/** The package directory (<packagesDir>/<dir>) a declaration file belongs to, or undefined outside it. */
+function packageDirOfIn(fileName, packagesDir) {
+  const rel = path.relative(packagesDir, fileName);
+  return rel.startsWith('..') || path.isAbsolute(rel) ? undefined : rel.split(path.sep)[0];
+}
+
+/** Whether every declaration of this export is `export type` (so users cannot use it as a value). */
+function isTypeOnlyExport(symbol) {
+  const decls = symbol.declarations ?? [];
+  return (
+    decls.length > 0 &&
+    decls.every((d) => ts.isExportSpecifier(d) && (d.isTypeOnly || (ts.isNamedExports(d.parent) && d.parent.parent.isTypeOnly)))
+  );
+}
+
+/**
+ * Forgotten exports (api-extractor's ae-forgotten-export): a type or value that a public
+ * declaration names, declared in one of our packages, but exported from none of that package's
+ * public entries — users see it in a signature and cannot import it. Followed transitively.
+ * Returns `<Name> (packages/<dir>/…, named by <Symbol> in <entry>)` lines, sorted.
+ */
+export function forgottenExports(packages, program, packagesDir = path.join(root, 'packages')) {
+  const packageDirOf = (fileName) => packageDirOfIn(fileName, packagesDir);
+  const checker = program.getTypeChecker();
+  const resolve = (s) => (s.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(s) : s);
+  const dirOfEntry = (file) => packageDirOf(file);
+  /** packages/<dir> → the symbols its public entries export. */
+  const exportedBy = new Map();
+  const roots = [];
+  // Classes exported as values somewhere: users can call their constructors. A class exported
+  // only as a type (`export type { ConnectManager }`) is made by our code, so its constructor's
+  // parameters are not part of the surface.
+  const constructible = new Set();
+  for (const pkg of packages) {
+    for (const { specifier, file } of pkg.entries) {
+      const dir = dirOfEntry(file);
+      if (!exportedBy.has(dir)) exportedBy.set(dir, new Set());
+      if (!isPublicEntry(specifier)) continue;
+      const moduleSymbol = checker.getSymbolAtLocation(program.getSourceFile(file));
+      for (const s of moduleSymbol ? checker.getExportsOfModule(moduleSymbol) : []) {
+        exportedBy.get(dir).add(resolve(s));
+        roots.push({ symbol: resolve(s), via: `${s.name} in ${specifier}` });
+        if (!isTypeOnlyExport(s)) constructible.add(resolve(s));
+      }
+    }
+  }
+  const found = new Map();
+  const visited = new Set();
+  const queue = [...roots];
+  while (queue.length > 0) {
+    const { symbol, via } = queue.shift();
+    if (visited.has(symbol)) continue;
+    visited.add(symbol);
+    // A public name is declared in a public file: `internal/` holds what users never import.
+    const home = symbol.declarations?.[0]?.getSourceFile().fileName;
+    if (
+      home &&
+      packageDirOf(home) &&
+      /[\\/]internal[\\/]/.test(path.relative(packagesDir, home)) &&
+      !ts.isTypeParameterDeclaration(symbol.declarations[0])
+    ) {
+      found.set(symbol, `${symbol.name} (${path.relative(root, home)} is under internal/, named by ${via})`);
+    }
+    for (const decl of symbol.declarations ?? []) {
+      const walk = (node) => {
+        // `typeof x` names a value users never have to import: the type is spelled out for them.
+        if (ts.isTypeQueryNode(node)) return;
+        if (ts.isConstructorDeclaration(node) && !constructible.has(symbol)) return;
+        // A member keyed by a unique symbol users cannot import (`[CREATE_STORE_SIGNALS]()`) is
+        // unreachable to them: a seam between our own modules.
+        if (node.name && ts.isComputedPropertyName(node.name)) {
+          const key = checker.getSymbolAtLocation(node.name.expression);
+          const keyTarget = key ? resolve(key) : undefined;
+          const keyDir = keyTarget?.declarations?.[0] ? packageDirOf(keyTarget.declarations[0].getSourceFile().fileName) : undefined;
+          if (keyTarget && keyDir && exportedBy.has(keyDir) && !exportedBy.get(keyDir).has(keyTarget)) return;
+        }
+        const name = ts.isTypeReferenceNode(node) ? node.typeName : ts.isExpressionWithTypeArguments(node) ? node.expression : undefined;
+        if (name) {
+          const leftmost = ts.isQualifiedName(name) ? name.left : ts.isPropertyAccessExpression(name) ? name.expression : name;
+          const ref = checker.getSymbolAtLocation(ts.isIdentifier(leftmost) ? leftmost : name);
+          const target = ref ? resolve(ref) : undefined;
+          const targetDecl = target?.declarations?.[0];
+          const dir = targetDecl ? packageDirOf(targetDecl.getSourceFile().fileName) : undefined;
+          const isTypeParameter = targetDecl !== undefined && ts.isTypeParameterDeclaration(targetDecl);
+          if (target && dir && exportedBy.has(dir) && !isTypeParameter && !exportedBy.get(dir).has(target)) {
+            const where = path.relative(root, targetDecl.getSourceFile().fileName);
+            if (!found.has(target)) found.set(target, `${target.name} (${where}, named by ${via})`);
+            queue.push({ symbol: target, via });
+          }
+        }
+        ts.forEachChild(node, walk);
+      };
+      walk(decl);
+    }
+  }
+  return [...found.values()].sort();
+}
+
 const fileOf = (name) => path.join(reportDir, `${name.replace(/^@/, '').replace('/', '-')}.api.md`);
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
@@ -94,6 +195,12 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   mkdirSync(reportDir, { recursive: true });
   const packages = publicEntryPoints();
   const program = programOf(packages);
+  const forgotten = forgottenExports(packages, program);
+  if (forgotten.length > 0) {
+    console.error('Public declarations name types their package does not export (export them, or stop naming them):');
+    for (const line of forgotten) console.error(`  ${line}`);
+    process.exit(1);
+  }
   for (const pkg of packages) {
     const report = reportOf(pkg, program);
     const file = fileOf(pkg.name);

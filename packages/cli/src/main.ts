@@ -29,9 +29,9 @@ export const VERSION: string = (() => {
  * @example
  * const code = await run(['grants', 'list', '--user', 'alice'], { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() });
  */
-export async function run(argv: readonly string[], io: CliIo, commands: readonly CommandSpec[] = COMMANDS): Promise<number> {
+export async function run(argv: readonly string[], io: CliIo): Promise<number> {
   try {
-    return await dispatch(argv, io, commands);
+    return await dispatch(argv, io, COMMANDS);
   } catch (err) {
     reportError(err, io);
     return err instanceof CliError ? err.exitCode : 1;

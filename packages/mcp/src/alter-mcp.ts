@@ -4,10 +4,12 @@
  * (validate → audit context → vault → result mapping → Connect-URL recovery).
  */
 import type { AlterVault, Logger } from '@alter/vault';
-import { createDefaultLogger, InvalidArgumentError, normalizeProviderScopes } from '@alter/vault';
+import { createDefaultLogger, InvalidArgumentError } from '@alter/vault';
+import { normalizeProviderScopes } from '@alter/vault/internal';
 import { ToolRegistrationError } from './errors.js';
 import { openVaultAtStartup } from './internal/vault-startup.js';
-import type { CallerAuthInfo, ToolDefinition, ToolTable } from './internal/call-env.js';
+import type { CallerAuthInfo } from './caller-auth-info.js';
+import type { ToolDefinition, ToolTable } from './internal/call-env.js';
 import type { Registration } from './internal/call-state.js';
 import { type CompiledTool, compileModule, type Problem } from './internal/module-scanner.js';
 import { callStateOf, isToolCallContext } from './internal/tool-call-context.js';

@@ -7,9 +7,10 @@ export { AlterTool } from './alter-tool.decorator.js';
 export type { AlterToolDecorator, ToolMethod } from './alter-tool.decorator.js';
 export { Description } from './description.decorator.js';
 export type { DescriptionDecorator } from './description.decorator.js';
-export { TOOL_NAME_PATTERN, toSnakeCase } from './tool-metadata.js';
+export { TOOL_NAME_PATTERN } from './tool-metadata.js';
 export type { AlterToolOptions, ToolAnnotations, ToolInputOf, ToolInputSchema, ToolMetadata, ToolOutputSchema } from './tool-metadata.js';
-export { DESIGN_PARAMTYPES, DESIGN_TYPE, FIELD_DESCRIPTION, TOOL_MEMBERS, TOOL_METADATA } from './metadata-keys.js';
+// Where @AlterTool keeps a class's tools, for code that inspects tool classes (a pack's manifest check).
+export { TOOL_MEMBERS, TOOL_METADATA } from './metadata-keys.js';
 export type { MetadataKey } from './metadata-keys.js';
 
 // The context and results
@@ -24,14 +25,10 @@ export type { AlterMCPOptions, RegisterOptions, ToolModule } from './alter-mcp.j
 export { scopesFromTools } from './scopes-from-tools.js';
 export { defineManifest } from './tool-pack-manifest.js';
 export type { ToolPackManifest } from './tool-pack-manifest.js';
-export type { CallerAuthInfo, ToolDefinition } from './internal/call-env.js';
-export { CONNECT_META_KEY } from './internal/tool-runner.js';
+export type { CallerAuthInfo } from './caller-auth-info.js';
+export { CONNECT_META_KEY } from './recovery/recovery-answer.js';
 export { APPROVAL_META_KEY } from './recovery/approval-answer.js';
 export type { McpHighLevelServerLike, McpLowLevelServerLike, McpServerLike } from './sdk/sdk-seam.js';
-
-// Schemas
-export { buildToolSchema } from './schema/build-tool-schema.js';
-export type { JsonSchemaObject, SchemaValidation, ToolSchema } from './schema/tool-schema.js';
 
 // Serving
 export { serveStdio } from './serve-stdio.js';
@@ -46,6 +43,8 @@ export type { HttpAuthPlugin, HttpAuthPluginInstallOptions } from './http-auth-p
 export type { AlterAuthProvider, AlterAuthProviderOptions, EndpointRateLimitOptions } from './auth/alter-auth-provider.js';
 export type { AuthInfo, AuthorizationServerMetadata, OAuthClient, ProtectedResourceMetadata } from './auth/oauth-types.js';
 export type { AlterClientsStore } from './auth/alter-clients-store.js';
+export type { ClientRecord } from './auth/auth-records.js';
+export type { UntrustedClientMetadata } from './auth/client-metadata.js';
 export type { AuthServerLimitsOptions, ClientDocumentLimits, RegistrationLimits } from './auth/auth-server-limits.js';
 export type { RateLimit } from './auth/rate-limiter.js';
 export { errorPageHandler } from './auth/error-page.js';

@@ -1,13 +1,12 @@
+import { defineProvider, type ProviderConfig } from '@alter/vault';
 import {
-  defineProvider,
   githubScopeSignal,
   googleScopeSignal,
   normalizeGithubScopes,
   normalizeGoogleScopes,
   normalizeSlackScopes,
-  type ProviderConfig,
   slackScopeSignal,
-} from '@alter/vault';
+} from '@alter/vault/internal';
 
 /** The real providers' scope behaviour, so sandbox-backed tests see what production sees. */
 const SCOPE_BEHAVIOUR: Readonly<Record<string, Pick<ProviderConfig, 'scopeSignal' | 'normalizeScopes'>>> = Object.freeze({

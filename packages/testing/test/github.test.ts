@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { type Sandbox, startSandbox } from '@alter/testing';
 import { api, type CallbackServer, startCallbackServer, tokenFor } from './support/oauth-flow.js';
 
@@ -11,7 +11,10 @@ let userToken: string;
 let publicToken: string;
 let bobRepoToken: string;
 
-beforeAll(async () => {
+// A fresh sandbox (and so a fresh fake GitHub, seeded with the same repos and issues) for each
+// test: several tests create, close or comment on issues, and the others expect the seed data, so
+// one shared sandbox made the results depend on the order the tests ran in (jest --randomize).
+beforeEach(async () => {
   sandbox = await startSandbox();
   callback = await startCallbackServer();
   sandbox.registerRedirectUri(callback.url);
@@ -20,7 +23,7 @@ beforeAll(async () => {
   publicToken = (await tokenFor(sandbox, callback, 'github', ['public_repo'])).access_token;
   bobRepoToken = (await tokenFor(sandbox, callback, 'github', ['repo'], 'bob')).access_token;
 });
-afterAll(async () => {
+afterEach(async () => {
   await sandbox.close();
   await callback.close();
 });

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { type Sandbox, startSandbox } from '@alter/testing';
 import { api, type CallbackServer, startCallbackServer, tokenFor } from './support/oauth-flow.js';
 
@@ -13,7 +13,10 @@ let readToken: string;
 let sendToken: string;
 let bobToken: string;
 
-beforeAll(async () => {
+// A fresh sandbox (a fresh fake Gmail with the same seeded mailboxes) for each test: one test
+// sends a message, and others expect the seeded messages only, so a shared sandbox made the
+// results depend on the order the tests ran in (jest --randomize).
+beforeEach(async () => {
   sandbox = await startSandbox();
   callback = await startCallbackServer();
   sandbox.registerRedirectUri(callback.url);
@@ -21,7 +24,7 @@ beforeAll(async () => {
   sendToken = (await tokenFor(sandbox, callback, 'google', [SEND])).access_token;
   bobToken = (await tokenFor(sandbox, callback, 'google', [READONLY], 'bob')).access_token;
 });
-afterAll(async () => {
+afterEach(async () => {
   await sandbox.close();
   await callback.close();
 });
@@ -159,6 +162,7 @@ describe('fake Gmail v1', () => {
   });
 
   it('answers 404 for an unknown path and counts requests by route', async () => {
+    expect((await api(sandbox, 'GET', `${BASE}/messages`, readToken)).status).toBe(200);
     const res = await api(sandbox, 'GET', `${BASE}/nothing`, readToken);
     expect(res.status).toBe(404);
     expect(sandbox.stats.apiRequests.byRoute['GET /gmail/v1/users/:userId/messages']).toBeGreaterThan(0);

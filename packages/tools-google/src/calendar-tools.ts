@@ -1,7 +1,8 @@
 import { type AlterContext, AlterTool } from '@alter/mcp';
 import { z } from 'zod';
 import { GOOGLE_SCOPES_BY_TOOL } from './google-scopes.js';
-import { type CalendarEvent, event, pickEvent } from './internal/calendar-event.js';
+import type { CalendarEvent } from './calendar-event.js';
+import { event, pickEvent } from './internal/calendar-event.js';
 import { googleJson } from './internal/google-response.js';
 
 /** Calendar API v3 (https://developers.google.com/workspace/calendar/api/v3/reference/events). */
@@ -54,7 +55,7 @@ export type ListEventsOutput = z.output<typeof listEventsOutput>;
 /** Input of `create_event`. */
 export type CreateEventInput = z.output<typeof createEventInput>;
 /** An event as the tools return it. */
-export type { CalendarEvent } from './internal/calendar-event.js';
+export type { CalendarEvent } from './calendar-event.js';
 
 /**
  * Google Calendar tools: `list_events` and `create_event`.

@@ -49,10 +49,10 @@ export type { PendingApprovalStatus } from './approval/pending-approval-record.j
 export type { ApprovalDecisionRefusal } from './approval/pending-approvals.js';
 export type { QueryParamValue } from './url-template.js';
 export { SECRET_QUERY_PARAMS } from './redact-url.js';
-export { isLoopbackHost } from './loopback-host.js';
 
 // Grants, audit
-export { GrantsApi } from './grants-api.js';
+// vault.grants and vault.connect: made by the vault, so only their types are public.
+export type { GrantsApi } from './grants-api.js';
 export type { GrantInfo, GrantListFilter, GrantSelector, PutGrantInput } from './grants-api.js';
 export type { AuditContextInput } from './audit-context.js';
 export type { AuditDurability, AuditOptions, AuditQuery, AuditVerifyOptions, AuditVerifyResult } from './audit-log.js';
@@ -66,13 +66,13 @@ export type {
   GrantInput,
   GrantStatus,
   GrantStore,
+  GrantTokenRow,
   GrantUpdate,
   KvEntry,
   SealedSecret,
   StoredGrant,
 } from './grant-store.js';
 export type { GrantLease, GrantLock } from './grant-lock.js';
-export { InProcessGrantLock } from './in-process-grant-lock.js';
 // Both stores load their driver (an optional peer dependency) when constructed, never on import;
 // @alter/vault/sqlite and @alter/vault/postgres export them with the driver imported statically.
 export { SqliteGrantStore } from './sqlite-grant-store.js';
@@ -85,34 +85,19 @@ export type { SweepOptions, SweepResult, SweepRunOptions } from './store-sweeper
 export { createDefaultLogger, silentLogger } from './logger.js';
 export type { LogFields, Logger } from './logger.js';
 
-// Providers and refresh seams
+// Providers
 export type { ProviderConfig, ProviderIdentity, ProviderIdentityContext } from './provider-config.js';
-export { InvalidGrantSignal } from './token-refresher.js';
-export type { RefreshedTokens, TokenRefresher } from './token-refresher.js';
 
 // Connect
-export { ConnectManager } from './connect/connect-manager.js';
+export type { ConnectManager } from './connect/connect-manager.js';
 
-// Providers, the OAuth protocol client, Connect API types
+// Providers, Connect API types
 export { providers } from './providers/index.js';
 export { defineProvider } from './providers/define-provider.js';
 export type { BuiltInProviderOptions } from './providers/provider-options.js';
 export type { OidcProviderOptions } from './providers/oidc.js';
 export type { OAuth2ProviderOptions } from './providers/oauth2.js';
 export type { TokenEndpointAnswer, ScopeErrorsMode } from './provider-config.js';
-export { normalizeProviderScopes } from './providers/scopes.js';
-export { normalizeGoogleScopes } from './providers/google-scopes.js';
-export { normalizeGithubScopes } from './providers/github-scopes.js';
-export { normalizeSlackScopes } from './providers/slack-scopes.js';
-export {
-  bearerInsufficientScope,
-  githubScopeSignal,
-  googleScopeSignal,
-  slackScopeSignal,
-  type ScopeSignal,
-} from './providers/scope-signals.js';
-export { createOAuthClient } from './oauth-client.js';
-export type { AuthorizationRequest, ExchangedGrant, GrantTokens, OAuthClient, OAuthClientOptions, RefreshOptions } from './oauth-client.js';
 export type { RevocationStyle, RevokeGrantResult, RevokedTokenType, UpstreamRevocation } from './upstream-revocation.js';
 export { identityUser } from './connect/connect-manager.js';
 export type {
@@ -131,4 +116,4 @@ export type {
   CreateGrantsLinkInput,
   GrantsLink,
 } from './connect/connect-types.js';
-export type { PolicyMatch, PolicyOptions, PolicyOutcome, PolicyRequest, PolicyRule, PolicyVerdict } from './policy/policy-types.js';
+export type { PolicyMatch, PolicyOptions, PolicyRequest, PolicyRule, PolicyVerdict } from './policy/policy-types.js';

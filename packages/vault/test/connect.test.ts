@@ -30,78 +30,85 @@ describe('Connect → request → expiry → refresh → rotation', () => {
   });
 
   it('connects alice, uses, refreshes and rotates her Google token end to end', async () => {
-    const { vault, sandbox, leak } = h;
-    const session = await vault.connect.createSession({ user: 'alice', providers: { google: [GMAIL_READONLY] } });
-    expect(session.url).toBe(`${h.connectUrl}/connect/${session.id}`);
-    expect(session.expiresAt.getTime() - Date.now()).toBeGreaterThan(590_000);
-    const completed: unknown[] = [];
-    const onComplete = (r: unknown) => completed.push(r);
-    vault.connect.on('complete', onComplete);
+    // Its own harness: the token counts below are of every token the sandbox issued, so the other
+    // tests' grants (they may run first: jest --randomize) must not be in the same sandbox.
+    const own = await createHarness({ providers: ['google', 'github'] });
+    try {
+      const { vault, sandbox, leak } = own;
+      const session = await vault.connect.createSession({ user: 'alice', providers: { google: [GMAIL_READONLY] } });
+      expect(session.url).toBe(`${own.connectUrl}/connect/${session.id}`);
+      expect(session.expiresAt.getTime() - Date.now()).toBeGreaterThan(590_000);
+      const completed: unknown[] = [];
+      const onComplete = (r: unknown) => completed.push(r);
+      vault.connect.on('complete', onComplete);
 
-    const waiting = vault.connect.waitFor(session.id);
-    const page = await sandbox.approve(session.url, { login: 'alice' });
-    expect(page.status).toBe(200);
-    expect(pageCode(page.body)).toBe('complete');
-    // The authorization request carried state, PKCE S256 and a nonce (OIDC), and the union of scopes.
-    const authorize = new URL(page.visited.find((u) => u.startsWith(`${sandbox.url}/auth?`))!);
-    expect(authorize.searchParams.get('code_challenge_method')).toBe('S256');
-    expect(authorize.searchParams.get('code_challenge')).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    expect(authorize.searchParams.get('nonce')).toBeTruthy();
-    expect(authorize.searchParams.get('state')).toMatch(new RegExp(`^${session.id}\\.`));
-    expect(authorize.searchParams.get('scope')!.split(' ')).toEqual(expect.arrayContaining(['openid', 'offline_access', GMAIL_READONLY]));
+      const waiting = vault.connect.waitFor(session.id);
+      const page = await sandbox.approve(session.url, { login: 'alice' });
+      expect(page.status).toBe(200);
+      expect(pageCode(page.body)).toBe('complete');
+      // The authorization request carried state, PKCE S256 and a nonce (OIDC), and the union of scopes.
+      const authorize = new URL(page.visited.find((u) => u.startsWith(`${sandbox.url}/auth?`))!);
+      expect(authorize.searchParams.get('code_challenge_method')).toBe('S256');
+      expect(authorize.searchParams.get('code_challenge')).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      expect(authorize.searchParams.get('nonce')).toBeTruthy();
+      expect(authorize.searchParams.get('state')).toMatch(new RegExp(`^${session.id}\\.`));
+      expect(authorize.searchParams.get('scope')!.split(' ')).toEqual(expect.arrayContaining(['openid', 'offline_access', GMAIL_READONLY]));
 
-    const result = await waiting;
-    vault.connect.off('complete', onComplete);
-    expect(result.status).toBe('complete');
-    expect(result.user).toBe('alice');
-    expect(result.grants).toHaveLength(1);
-    expect(result.grants[0]).toMatchObject({ provider: 'google', account: 'alice' });
-    expect(result.grants[0]!.scopes).toEqual(expect.arrayContaining([GMAIL_READONLY, 'openid', 'offline_access']));
-    expect(result.identity).toMatchObject({ provider: 'google', subject: 'user-alice', email: 'alice@sandbox.test' });
-    expect(completed).toHaveLength(1);
-    expect(await vault.connect.get(session.id)).toMatchObject({ status: 'complete' });
+      const result = await waiting;
+      vault.connect.off('complete', onComplete);
+      expect(result.status).toBe('complete');
+      expect(result.user).toBe('alice');
+      expect(result.grants).toHaveLength(1);
+      expect(result.grants[0]).toMatchObject({ provider: 'google', account: 'alice' });
+      expect(result.grants[0]!.scopes).toEqual(expect.arrayContaining([GMAIL_READONLY, 'openid', 'offline_access']));
+      expect(result.identity).toMatchObject({ provider: 'google', subject: 'user-alice', email: 'alice@sandbox.test' });
+      expect(completed).toHaveLength(1);
+      expect(await vault.connect.get(session.id)).toMatchObject({ status: 'complete' });
 
-    // The grant is in the store, sealed: the raw SQLite file never holds a token.
-    const first = await h.collectTokens();
-    expect(first.access).toHaveLength(1);
-    expect(first.refresh).toHaveLength(1);
-    const raw = readFileSync(h.dbFile).toString('latin1') + readFileSync(`${h.dbFile}-wal`, { flag: 'a+' }).toString('latin1');
-    for (const t of [...first.access, ...first.refresh]) expect(raw.includes(t)).toBe(false);
+      // The grant is in the store, sealed: the raw SQLite file never holds a token.
+      const first = await own.collectTokens();
+      expect(first.access).toHaveLength(1);
+      expect(first.refresh).toHaveLength(1);
+      const raw = readFileSync(own.dbFile).toString('latin1') + readFileSync(`${own.dbFile}-wal`, { flag: 'a+' }).toString('latin1');
+      for (const t of [...first.access, ...first.refresh]) expect(raw.includes(t)).toBe(false);
 
-    // Request with the connected token.
-    const ok = await leak.catching(() => vault.request('google', 'GET', GMAIL_LIST, { user: 'alice', scopes: [GMAIL_READONLY] }));
-    expect(ok.status).toBe(200);
-    leak.inspect(ok.text(), 'gmail response');
-    expect(sandbox.stats.tokenRequests.authorization_code).toBe(1);
-    expect(sandbox.stats.tokenRequests.refresh_token).toBe(0);
+      // Request with the connected token.
+      const ok = await leak.catching(() => vault.request('google', 'GET', GMAIL_LIST, { user: 'alice', scopes: [GMAIL_READONLY] }));
+      expect(ok.status).toBe(200);
+      leak.inspect(ok.text(), 'gmail response');
+      expect(sandbox.stats.tokenRequests.authorization_code).toBe(1);
+      expect(sandbox.stats.tokenRequests.refresh_token).toBe(0);
 
-    // Expiry: the provider expires every access token; the vault sees 401, refreshes once, retries.
-    sandbox.faults.rotateRefreshTokens(true);
-    sandbox.faults.expireAccessTokens();
-    const afterExpiry = await leak.catching(() => vault.request('google', 'GET', GMAIL_LIST, { user: 'alice' }));
-    expect(afterExpiry.status).toBe(200);
-    expect(sandbox.stats.tokenRequests.refresh_token).toBe(1);
-    const second = await h.collectTokens();
-    expect(second.access[0]).not.toBe(first.access[0]);
-    expect(second.refresh[0]).not.toBe(first.refresh[0]); // rotated and persisted
+      // Expiry: the provider expires every access token; the vault sees 401, refreshes once, retries.
+      sandbox.faults.rotateRefreshTokens(true);
+      sandbox.faults.expireAccessTokens();
+      const afterExpiry = await leak.catching(() => vault.request('google', 'GET', GMAIL_LIST, { user: 'alice' }));
+      expect(afterExpiry.status).toBe(200);
+      expect(sandbox.stats.tokenRequests.refresh_token).toBe(1);
+      const second = await own.collectTokens();
+      expect(second.access[0]).not.toBe(first.access[0]);
+      expect(second.refresh[0]).not.toBe(first.refresh[0]); // rotated and persisted
 
-    // Again: the rotated refresh token is the one used (the old one would be invalid_grant).
-    sandbox.faults.expireAccessTokens();
-    const again = await leak.catching(() => vault.request('google', 'GET', GMAIL_LIST, { user: 'alice' }));
-    expect(again.status).toBe(200);
-    expect(sandbox.stats.tokenRequests.refresh_token).toBe(2);
-    expect(sandbox.stats.tokenRequests.errors.invalid_grant ?? 0).toBe(0);
-    const third = await h.collectTokens();
-    expect(third.refresh[0]).not.toBe(second.refresh[0]);
-    sandbox.faults.rotateRefreshTokens(false);
+      // Again: the rotated refresh token is the one used (the old one would be invalid_grant).
+      sandbox.faults.expireAccessTokens();
+      const again = await leak.catching(() => vault.request('google', 'GET', GMAIL_LIST, { user: 'alice' }));
+      expect(again.status).toBe(200);
+      expect(sandbox.stats.tokenRequests.refresh_token).toBe(2);
+      expect(sandbox.stats.tokenRequests.errors.invalid_grant ?? 0).toBe(0);
+      const third = await own.collectTokens();
+      expect(third.refresh[0]).not.toBe(second.refresh[0]);
+      sandbox.faults.rotateRefreshTokens(false);
 
-    await vault.audit.flush();
-    for (const row of await vault.audit.query({ user: 'alice' })) leak.inspect(row, 'audit row');
-    leak.inspect(vault, 'vault');
-    leak.inspect(vault.provider('google'), 'provider config');
-    leak.inspect(result, 'connect result');
-    leak.inspect(page.body, 'done page');
-    leak.assertClean();
+      await vault.audit.flush();
+      for (const row of await vault.audit.query({ user: 'alice' })) leak.inspect(row, 'audit row');
+      leak.inspect(vault, 'vault');
+      leak.inspect(vault.provider('google'), 'provider config');
+      leak.inspect(result, 'connect result');
+      leak.inspect(page.body, 'done page');
+      leak.assertClean();
+    } finally {
+      await own.close();
+    }
   });
 
   it('derives the user from the first login and stores every grant of the session for it', async () => {

@@ -3,7 +3,7 @@
  * every package. @alter/mcp and @alter/testing check that they agree with it on the same table.
  */
 import { describe, expect, it } from '@jest/globals';
-import { isLoopbackHost } from '@alter/vault';
+import { isLoopbackHost } from '@alter/vault/internal';
 import { LOOPBACK_TABLE } from '../../../test-support/loopback-table.js';
 
 describe('isLoopbackHost', () => {

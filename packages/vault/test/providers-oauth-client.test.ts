@@ -7,7 +7,9 @@ import { type IncomingMessage, type Server, type ServerResponse, createServer } 
 import type { AddressInfo } from 'node:net';
 import { inspect } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { InvalidGrantSignal, ProviderHttpError, TokenRefreshError, createOAuthClient, providers } from '@alter/vault';
+import { ProviderHttpError, TokenRefreshError, providers } from '@alter/vault';
+import { createOAuthClient } from '../src/oauth-client.js';
+import { InvalidGrantSignal } from '../src/token-refresher.js';
 
 type Handler = (req: IncomingMessage, body: URLSearchParams) => { status: number; body: unknown };
 

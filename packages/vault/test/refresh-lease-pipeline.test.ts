@@ -6,15 +6,8 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { createLeakCheck, type LeakCheck } from '@alter/testing';
-import {
-  AlterVault,
-  type GrantStore,
-  InProcessGrantLock,
-  InvalidArgumentError,
-  RequestAbortedError,
-  SqliteGrantStore,
-  StoreError,
-} from '@alter/vault';
+import { AlterVault, type GrantStore, InvalidArgumentError, RequestAbortedError, SqliteGrantStore, StoreError } from '@alter/vault';
+import { InProcessGrantLock } from '../src/in-process-grant-lock.js';
 import { withRefresher } from '../src/internal/test-seams.js';
 import { FakeTokenEndpoint } from './support/fake-token-endpoint.js';
 import { loopbackProvider, newKey, newToken, tempDir, type TempDir } from './support/fixtures.js';

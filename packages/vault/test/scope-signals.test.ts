@@ -4,18 +4,15 @@
  * sandbox's fake APIs) is in packages/testing/test/e2e/scope-signals.test.ts.
  */
 import { describe, expect, it } from '@jest/globals';
+import { InvalidArgumentError, VaultResponse, defineProvider, providers } from '@alter/vault';
 import {
-  InvalidArgumentError,
-  VaultResponse,
-  bearerInsufficientScope,
-  defineProvider,
   githubScopeSignal,
   googleScopeSignal,
   normalizeGoogleScopes,
   normalizeProviderScopes,
-  providers,
   slackScopeSignal,
-} from '@alter/vault';
+} from '@alter/vault/internal';
+import { bearerInsufficientScope } from '../src/providers/scope-signals.js';
 
 const JSON_TYPE = { 'content-type': 'application/json; charset=UTF-8' };
 const GMAIL_READ = 'https://www.googleapis.com/auth/gmail.readonly';

@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { statSync, writeFileSync } from 'node:fs';
-import { InProcessGrantLock, SqliteGrantStore } from '@alter/vault';
+import { SqliteGrantStore } from '@alter/vault';
+import { InProcessGrantLock } from '../src/in-process-grant-lock.js';
 import Database from 'better-sqlite3';
 import { grantLockContract, grantStoreContract } from '@alter/testing';
 import { tempDir } from './support/fixtures.js';

@@ -21,13 +21,32 @@ describe('the API reports (api/*.api.md)', () => {
     const report = readFileSync(path.join(repo, 'api/alter-vault.api.md'), 'utf8');
     const root = report.split('## `@alter/vault/internal`')[0] ?? '';
     // Policy helpers with no user outside the package: reachable from their modules, not exported.
-    // (normalizeGithubScopes stays exported: @alter/testing's emulated GitHub provider uses it.)
-    for (const internal of ['accountOf', 'redactUrl', 'ConnectDeps', 'ConnectPutGrantInput']) {
+    // What @alter/mcp, @alter/testing or @alter/cli share with the vault (the loopback policy,
+    // scope spellings and signals) is in @alter/vault/internal; what only the vault's own tests
+    // use is imported by them from its module.
+    const internals = ['accountOf', 'redactUrl', 'ConnectDeps', 'ConnectPutGrantInput', 'isLoopbackHost', 'normalizeProviderScopes'];
+    const shared = [
+      'normalizeGoogleScopes',
+      'normalizeGithubScopes',
+      'normalizeSlackScopes',
+      'googleScopeSignal',
+      'githubScopeSignal',
+      'slackScopeSignal',
+    ];
+    const testOnly = ['bearerInsufficientScope', 'InProcessGrantLock', 'InvalidGrantSignal', 'TokenRefresher', 'createOAuthClient'];
+    for (const internal of [...internals, ...shared, ...testOnly]) {
       expect({ internal, exported: new RegExp(`\\b(function|interface|type|const|class) ${internal}\\b`).test(root) }).toEqual({
         internal,
         exported: false,
       });
     }
     expect(root).toMatch(/export declare class AlterVault\b/);
+    const internalEntry = report.split('## `@alter/vault/internal`')[1]?.split('## `')[0] ?? '';
+    for (const name of ['isLoopbackHost', 'normalizeProviderScopes', 'normalizeGithubScopes', 'googleScopeSignal']) {
+      expect({ name, inInternalEntry: new RegExp(`\\bfunction ${name}\\b`).test(internalEntry) }).toEqual({
+        name,
+        inInternalEntry: true,
+      });
+    }
   });
 });

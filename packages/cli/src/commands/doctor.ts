@@ -5,7 +5,8 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { type AlterVault, isAlterError, isLoopbackHost, type ProviderConfig } from '@alter/vault';
+import { type AlterVault, isAlterError, type ProviderConfig } from '@alter/vault';
+import { isLoopbackHost } from '@alter/vault/internal';
 import { intOption } from '../args.js';
 import type { CommandSpec } from '../command.js';
 import type { LoadedConfig } from '../config.js';

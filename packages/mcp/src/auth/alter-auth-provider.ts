@@ -20,7 +20,8 @@
 import type { IncomingMessage } from 'node:http';
 import express from 'express';
 import type { Express, RequestHandler } from 'express';
-import { type AlterVault, InvalidArgumentError, isLoopbackHost, VaultConfigError } from '@alter/vault';
+import { type AlterVault, InvalidArgumentError, VaultConfigError } from '@alter/vault';
+import { isLoopbackHost } from '@alter/vault/internal';
 import type { HttpAuthPlugin, HttpAuthPluginInstallOptions } from '../http-auth-plugin.js';
 import { AlterClientsStore } from './alter-clients-store.js';
 import {

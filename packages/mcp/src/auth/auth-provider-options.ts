@@ -3,15 +3,8 @@
  * (every default filled in), and the public URLs derived from `baseUrl`. Every bad value throws an
  * error naming the option and saying what it must be.
  */
-import {
-  type AlterVault,
-  InvalidArgumentError,
-  isLoopbackHost,
-  type Logger,
-  VaultConfigError,
-  createDefaultLogger,
-  normalizeProviderScopes,
-} from '@alter/vault';
+import { type AlterVault, InvalidArgumentError, type Logger, VaultConfigError, createDefaultLogger } from '@alter/vault';
+import { isLoopbackHost, normalizeProviderScopes } from '@alter/vault/internal';
 import { type AuthServerLimitsOptions, type ResolvedAuthServerLimits, resolveAuthServerLimits } from './auth-server-limits.js';
 import { type InternalAuthProviderOptions, RESOLVE_HOST } from './internal/internal-options.js';
 import type { RateLimit } from './rate-limiter.js';

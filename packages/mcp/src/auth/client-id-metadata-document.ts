@@ -7,7 +7,7 @@
  * (outbound-address-policy.ts; loopback too when allowed), and the connection goes only to those
  * checked addresses (safe-fetch.ts); no redirects; 5 s deadline; 64 KiB cap.
  */
-import { isLoopbackHost } from '@alter/vault';
+import { isLoopbackHost } from '@alter/vault/internal';
 import { type ResolveHost, SafeFetchError, type SafeFetchResponse, safeFetch } from './safe-fetch.js';
 
 const MAX_BYTES = 64 * 1024;

@@ -18,7 +18,7 @@
  * listens on whatever port the OS gives it). Host, path and query still match exactly, and
  * `localhost` never matches `127.0.0.1`.
  */
-import { isLoopbackHost } from '@alter/vault';
+import { isLoopbackHost } from '@alter/vault/internal';
 
 /** OpenID Connect Dynamic Client Registration `application_type`. */
 export type ApplicationType = 'native' | 'web';

@@ -1,16 +1,11 @@
 /** What the call pipeline needs from the protocol layer for one tools/call (built by the SDK adapters in sdk/). */
 import type { RequestStateError } from '../errors.js';
 import type { RetriedCall } from '../recovery/retried-call.js';
+import type { CallerAuthInfo } from '../caller-auth-info.js';
 import type { CallChannel } from './call-state.js';
 
-/** The verified caller identity the transport attached (the SDK's `AuthInfo`, structurally). */
-export interface CallerAuthInfo {
-  readonly clientId: string;
-  readonly scopes: readonly string[];
-  readonly expiresAt?: number;
-  readonly resource?: URL;
-  readonly extra?: Readonly<Record<string, unknown>>;
-}
+// Public (AlterMCPOptions.userFromAuth names it), so declared outside internal/.
+export type { CallerAuthInfo } from '../caller-auth-info.js';
 
 /** One URL-mode elicitation (MCP 2025-11-25). */
 export interface UrlElicitation {

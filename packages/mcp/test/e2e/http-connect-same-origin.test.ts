@@ -71,17 +71,31 @@ describe('serveHttp serves Connect on its own origin when the vault has no base 
   });
 
   it('drops the adopted base URL when the server closes and the vault lives on', async () => {
-    const other = await serveHttp(new McpServer({ name: 'second', version: '1.0.0' }), {
-      port: 0,
-      vault: h.vault,
-      closeVault: false,
-      logger: h.leak.logger,
-    });
-    // The first server's adoption stands; the second does not replace it.
-    expect(h.vault.connect.baseUrl).toBe(handle.baseUrl);
-    await other.close();
-    expect(h.vault.connect.baseUrl).toBe(handle.baseUrl);
-    await handle.close();
-    expect(h.vault.connect.baseUrl).toBeUndefined();
+    // Its own vault and first server: closing the suite's shared server would leave the other
+    // tests without one when this test runs first (jest --randomize).
+    const own = await createMcpHarness({ listen: false });
+    try {
+      const first = await serveHttp(new McpServer({ name: 'first', version: '1.0.0' }), {
+        port: 0,
+        vault: own.vault,
+        closeVault: false,
+        logger: own.leak.logger,
+      });
+      expect(own.vault.connect.baseUrl).toBe(first.baseUrl);
+      const other = await serveHttp(new McpServer({ name: 'second', version: '1.0.0' }), {
+        port: 0,
+        vault: own.vault,
+        closeVault: false,
+        logger: own.leak.logger,
+      });
+      // The first server's adoption stands; the second does not replace it.
+      expect(own.vault.connect.baseUrl).toBe(first.baseUrl);
+      await other.close();
+      expect(own.vault.connect.baseUrl).toBe(first.baseUrl);
+      await first.close();
+      expect(own.vault.connect.baseUrl).toBeUndefined();
+    } finally {
+      await own.close();
+    }
   });
 });

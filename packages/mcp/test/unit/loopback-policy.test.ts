@@ -3,7 +3,7 @@
  * `isLoopbackHost`: the same answer for every host in the shared table (Trust I, finding 7).
  */
 import { describe, expect, it } from '@jest/globals';
-import { isLoopbackHost } from '@alter/vault';
+import { isLoopbackHost } from '@alter/vault/internal';
 import { clientIdUrlProblem } from '../../src/auth/client-id-metadata-document.js';
 import { redirectUriProblem } from '../../src/auth/redirect-uri.js';
 import { LOOPBACK_TABLE } from '../../../../test-support/loopback-table.js';

@@ -8,7 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { transformSync } from '@swc/core';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { AlterMCP, DESIGN_PARAMTYPES, ToolRegistrationError } from '@alter/mcp';
+import { AlterMCP, ToolRegistrationError } from '@alter/mcp';
+import { DESIGN_PARAMTYPES } from '../../src/metadata-keys.js';
 import type { AlterVault } from '@alter/vault';
 import { silentLogger } from '@alter/vault';
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { z } from 'zod';
 import { z as z3 } from 'zod/v3';
 import { zodToJsonSchema } from 'zod-to-json-schema';
-import { buildToolSchema } from '@alter/mcp';
+import { buildToolSchema } from '../../src/schema/build-tool-schema.js';
 import { CreateEventDto, Priority } from '../fixtures/dto.fixtures.js';
 
 type Json = Record<string, unknown> & { properties?: Record<string, Record<string, unknown>>; required?: string[] };

@@ -1,7 +1,8 @@
 /** The unknown-argument rule over schema shapes that are easy to get wrong: intersections, unions, recursion, records. */
 import { describe, expect, it } from '@jest/globals';
 import { z } from 'zod';
-import { AlterTool, buildToolSchema, ToolDefinitionError } from '@alter/mcp';
+import { AlterTool, ToolDefinitionError } from '@alter/mcp';
+import { buildToolSchema } from '../../src/schema/build-tool-schema.js';
 
 describe('unknown arguments over composite schemas', () => {
   it('does not close the parts of an intersection (each part would reject the other part’s keys)', async () => {

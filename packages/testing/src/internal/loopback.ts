@@ -1,4 +1,4 @@
-import { isLoopbackHost } from '@alter/vault';
+import { isLoopbackHost } from '@alter/vault/internal';
 
 /**
  * True for http(s) URLs on a loopback host — the only places the sandbox talks to. The host rule

@@ -3,7 +3,7 @@
  * same answer for every host in the shared table (Trust I, finding 7).
  */
 import { describe, expect, it } from '@jest/globals';
-import { isLoopbackHost } from '@alter/vault';
+import { isLoopbackHost } from '@alter/vault/internal';
 import { isLoopbackUrl } from '../../src/internal/loopback.js';
 import { LOOPBACK_TABLE } from '../../../../test-support/loopback-table.js';
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { CalendarEvent } from '../calendar-event.js';
 
 const eventTime = z.object({
   dateTime: z.string().optional().describe('Start or end as an RFC 3339 date-time (timed events).'),
@@ -22,8 +23,8 @@ export const event = z.object({
   organizer: z.object({ email: z.string().optional() }).optional().describe('Who organizes the event.'),
 });
 
-/** An event as the tools return it. */
-export type CalendarEvent = z.output<typeof event>;
+// CalendarEvent (the type of an event as the tools return it) is public: ../calendar-event.ts.
+export type { CalendarEvent } from '../calendar-event.js';
 
 /** Keeps the documented fields a model needs; drops etags, iCalUID, reminders and the like. */
 export function pickEvent(raw: unknown): CalendarEvent {

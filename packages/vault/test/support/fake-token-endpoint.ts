@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { ProviderConfig } from '@alter/vault';
-import { InvalidGrantSignal, type RefreshedTokens, type TokenRefresher } from '@alter/vault';
+import { InvalidGrantSignal, type RefreshedTokens, type TokenRefresher } from '../../src/token-refresher.js';
 
 export class FakeTokenEndpoint {
   /** Access tokens the fake API accepts. */
