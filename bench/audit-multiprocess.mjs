@@ -29,7 +29,10 @@ const ROWS = Number(process.env.BENCH_ROWS_PER_PROCESS ?? (QUICK ? 3_000 : 10_00
 const ROUNDS = Number(process.env.BENCH_MP_ROUNDS ?? (QUICK ? 1 : 3));
 const COMPARE = process.env.BENCH_AUDIT_MP_COMPARE || '';
 const pg = createRequire(new URL('../packages/vault/package.json', import.meta.url))('pg');
-const load = () => loadavg().map((x) => x.toFixed(1)).join(' / ');
+const load = () =>
+  loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' / ');
 
 const CHILD = `
 const [dist, url, rows, maxBatchRows] = process.argv.slice(1);
@@ -86,7 +89,8 @@ if (PG_URL === '') {
 const sides = [{ name: 'this tree', dist: new URL('../packages/vault/dist', import.meta.url).href }];
 if (COMPARE !== '') {
   const dist = path.resolve(COMPARE, 'packages/vault/dist');
-  if (!existsSync(path.join(dist, 'index.js'))) throw new Error(`BENCH_AUDIT_MP_COMPARE: ${dist}/index.js is missing; build that checkout first.`);
+  if (!existsSync(path.join(dist, 'index.js')))
+    throw new Error(`BENCH_AUDIT_MP_COMPARE: ${dist}/index.js is missing; build that checkout first.`);
   sides.push({ name: `baseline (${COMPARE})`, dist: pathToFileURL(dist).href });
 }
 for (const side of sides) {
@@ -122,7 +126,9 @@ try {
       if (sides.length === 2) ratios.push(rates.get(sides[0]).at(-1) / rates.get(sides[1]).at(-1));
     }
     for (const side of sides) {
-      console.log(`  maxBatchRows ${String(maxBatchRows).padEnd(5)} ${side.name}: ${show(rates.get(side), 0, ' rows/s')} aggregate (goal ≥ 10,000)`);
+      console.log(
+        `  maxBatchRows ${String(maxBatchRows).padEnd(5)} ${side.name}: ${show(rates.get(side), 0, ' rows/s')} aggregate (goal ≥ 10,000)`,
+      );
     }
     if (ratios.length > 0) console.log(`  maxBatchRows ${String(maxBatchRows).padEnd(5)} ratio this / baseline: ${show(ratios, 2, '×')}`);
     console.log(`  load ${load()}`);

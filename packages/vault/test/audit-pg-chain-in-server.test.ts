@@ -143,7 +143,14 @@ describeWithPostgres('audit rows chained by the PostgreSQL server', (db) => {
           durationMs: i === 0 ? 0.1 + 0.2 : 1e-7 * (i + 1),
           ...(i === 2 ? { decision: 'deny' as const, policyRule: t } : {}),
           ...(i === 3
-            ? { decision: 'allow' as const, policyRule: null, approval: 'approved' as const, approvalBy: t, approvalVia: 'url', approvalAt: new Date(Date.UTC(2026, 0, 2, 3, 4, 5, 6)) }
+            ? {
+                decision: 'allow' as const,
+                policyRule: null,
+                approval: 'approved' as const,
+                approvalBy: t,
+                approvalVia: 'url',
+                approvalAt: new Date(Date.UTC(2026, 0, 2, 3, 4, 5, 6)),
+              }
             : {}),
         }),
       );
@@ -175,8 +182,8 @@ describeWithPostgres('audit rows chained by the PostgreSQL server', (db) => {
       expect(lastOfRetry).not.toBe(lastOfFirst);
       // Everything already stored: nothing written, nothing to report.
       expect(await append(prefixed(retried))).toBeUndefined();
-      const ids = await admin(
-        async (c) => (await c.query<{ id: string }>(`SELECT id FROM "${db.schema}_retry".alter_audit ORDER BY seq`)).rows.map((r) => r.id),
+      const ids = await admin(async (c) =>
+        (await c.query<{ id: string }>(`SELECT id FROM "${db.schema}_retry".alter_audit ORDER BY seq`)).rows.map((r) => r.id),
       );
       expect(ids).toEqual(retried.map((r) => r.id));
       const vault = new AlterVault({ caller: 'verify', providers: [], store, encryptionKey: newKey() });
@@ -206,7 +213,12 @@ describeWithPostgres('audit rows chained by the PostgreSQL server', (db) => {
     const holder = new pg.Client({ connectionString: db.url });
     await holder.connect();
     try {
-      await vault.grants.put({ user: 'alice', provider: 'acme', accessToken: leak.secret(newToken('lost-at'), 'access token'), scopes: [] });
+      await vault.grants.put({
+        user: 'alice',
+        provider: 'acme',
+        accessToken: leak.secret(newToken('lost-at'), 'access token'),
+        scopes: [],
+      });
       await vault.request('acme', 'GET', `${server.origin}/items/before`, { user: 'alice' });
       await holder.query('BEGIN');
       await holder.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`alter-audit:${schema}`]);
@@ -236,8 +248,8 @@ describeWithPostgres('audit rows chained by the PostgreSQL server', (db) => {
       expect((err as StoreError & { cause?: unknown }).cause).toBeInstanceOf(StoreUnavailableError);
       // The writer still holds the row and retries it: it must find it stored, not append a copy.
       expect(await vault.audit.verify()).toMatchObject({ ok: true, checked: 2 });
-      const urls = await admin(
-        async (c) => (await c.query<{ url: string }>(`SELECT url FROM "${schema}".alter_audit ORDER BY seq`)).rows.map((r) => r.url),
+      const urls = await admin(async (c) =>
+        (await c.query<{ url: string }>(`SELECT url FROM "${schema}".alter_audit ORDER BY seq`)).rows.map((r) => r.url),
       );
       expect(urls).toEqual([`${server.origin}/items/before`, `${server.origin}/items/blocked`]);
     } finally {
@@ -266,7 +278,12 @@ describeWithPostgres('audit rows chained by the PostgreSQL server', (db) => {
     const holder = new pg.Client({ connectionString: db.url });
     await holder.connect();
     try {
-      await vault.grants.put({ user: 'alice', provider: 'acme', accessToken: leak.secret(newToken('kill-at'), 'access token'), scopes: [] });
+      await vault.grants.put({
+        user: 'alice',
+        provider: 'acme',
+        accessToken: leak.secret(newToken('kill-at'), 'access token'),
+        scopes: [],
+      });
       await vault.request('acme', 'GET', `${server.origin}/items/before`, { user: 'alice' });
       // Another writer holds the chain's append lock, so the next append waits inside alter_audit_link.
       await holder.query('BEGIN');
@@ -293,8 +310,8 @@ describeWithPostgres('audit rows chained by the PostgreSQL server', (db) => {
       // The row stayed queued; the next append (verify flushes) writes it, once.
       expect(await vault.audit.verify()).toMatchObject({ ok: true, checked: 2 });
       await vault.request('acme', 'GET', `${server.origin}/items/after`, { user: 'alice' });
-      const urls = await admin(
-        async (c) => (await c.query<{ url: string }>(`SELECT url FROM "${schema}".alter_audit ORDER BY seq`)).rows.map((r) => r.url),
+      const urls = await admin(async (c) =>
+        (await c.query<{ url: string }>(`SELECT url FROM "${schema}".alter_audit ORDER BY seq`)).rows.map((r) => r.url),
       );
       expect(urls).toEqual([`${server.origin}/items/before`, `${server.origin}/items/blocked`, `${server.origin}/items/after`]);
       expect(await vault.audit.verify()).toMatchObject({ ok: true, checked: 3 });

@@ -44,7 +44,9 @@ function requireBuiltVault(): void {
   const built = path.resolve(here, '..', 'dist', 'postgres-grant-store.js');
   const src = path.resolve(here, '..', 'src', 'postgres-grant-store.ts');
   if (!existsSync(built) || statSync(src).mtimeMs > statSync(built).mtimeMs)
-    console.warn('audit-pg-multiprocess: dist/postgres-grant-store.js is older than its source; run `pnpm -C packages/vault build` to test the current code.');
+    console.warn(
+      'audit-pg-multiprocess: dist/postgres-grant-store.js is older than its source; run `pnpm -C packages/vault build` to test the current code.',
+    );
 }
 
 function startWorker(config: Record<string, unknown>): { child: ChildProcess; ready: Promise<void>; done: Promise<WorkerDone> } {
@@ -82,76 +84,80 @@ describeWithPostgres('audit from 4 processes on one PostgreSQL chain', (db) => {
     for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill();
   });
 
-  it(
-    `${PROCESSES} processes × ${REQUESTS} requests ('batched' and 'sync'): every request has exactly one row and the chain verifies`,
-    async () => {
-      requireBuiltVault();
-      const server = await startRecordingServer();
-      const leak = createLeakCheck();
-      const encryptionKey = newKey();
-      const provider = loopbackProvider('acme');
-      const owner = new AlterVault({
-        caller: 'owner',
-        providers: [provider],
-        store: new PostgresGrantStore({ connectionString: db.url, schema: db.schema }),
-        encryptionKey,
-        logger: leak.logger,
-      });
-      try {
-        await owner.grants.put({ user: 'alice', provider: 'acme', accessToken: leak.secret(newToken('mp-at'), 'access token'), scopes: [] });
-        // Small windows: many appends per process, so they race for the lock all the time.
-        const audits = [{ maxBatchRows: 20, maxDelayMs: 5 }, { maxBatchRows: 50 }, { durability: 'sync' }, { durability: 'sync', maxBatchRows: 10 }];
-        const workers = audits.map((audit, index) => {
-          const w = startWorker({
-            connectionString: db.url,
-            schema: db.schema,
-            encryptionKey,
-            provider,
-            user: 'alice',
-            origin: server.origin,
-            index,
-            requests: REQUESTS,
-            concurrency: CONCURRENCY,
-            audit,
-          });
-          children.push(w.child);
-          return w;
+  it(`${PROCESSES} processes × ${REQUESTS} requests ('batched' and 'sync'): every request has exactly one row and the chain verifies`, async () => {
+    requireBuiltVault();
+    const server = await startRecordingServer();
+    const leak = createLeakCheck();
+    const encryptionKey = newKey();
+    const provider = loopbackProvider('acme');
+    const owner = new AlterVault({
+      caller: 'owner',
+      providers: [provider],
+      store: new PostgresGrantStore({ connectionString: db.url, schema: db.schema }),
+      encryptionKey,
+      logger: leak.logger,
+    });
+    try {
+      await owner.grants.put({ user: 'alice', provider: 'acme', accessToken: leak.secret(newToken('mp-at'), 'access token'), scopes: [] });
+      // Small windows: many appends per process, so they race for the lock all the time.
+      const audits = [
+        { maxBatchRows: 20, maxDelayMs: 5 },
+        { maxBatchRows: 50 },
+        { durability: 'sync' },
+        { durability: 'sync', maxBatchRows: 10 },
+      ];
+      const workers = audits.map((audit, index) => {
+        const w = startWorker({
+          connectionString: db.url,
+          schema: db.schema,
+          encryptionKey,
+          provider,
+          user: 'alice',
+          origin: server.origin,
+          index,
+          requests: REQUESTS,
+          concurrency: CONCURRENCY,
+          audit,
         });
-        await Promise.all(workers.map((w) => w.ready));
-        for (const w of workers) w.child.send({ type: 'go' });
-        const results = await Promise.all(workers.map((w) => w.done));
-        for (const r of results) {
-          expect({ index: r.index, errors: r.errors, logs: r.logs }).toEqual({ index: r.index, errors: [], logs: [] });
-          expect(r.statuses).toHaveLength(REQUESTS);
-        }
-
-        const rows = await (async () => {
-          const c = new pg.Client({ connectionString: db.url });
-          await c.connect();
-          try {
-            return (await c.query<{ caller: string; url: string; id: string }>(`SELECT caller, url, id FROM "${db.schema}".alter_audit ORDER BY seq`))
-              .rows;
-          } finally {
-            await c.end();
-          }
-        })();
-        expect(rows).toHaveLength(PROCESSES * REQUESTS);
-        expect(new Set(rows.map((r) => r.id)).size).toBe(PROCESSES * REQUESTS);
-        for (let index = 0; index < PROCESSES; index++) {
-          const urls = rows.filter((r) => r.caller === `audit-writer-${index}`).map((r) => r.url);
-          // Exactly the requests this process sent, each once.
-          expect([...urls].sort()).toEqual(Array.from({ length: REQUESTS }, (_, n) => `${server.origin}/items/${index}/${n}`).sort());
-        }
-        // How often the chain switches from one process to another: > 3 means the appends interleaved.
-        const switches = rows.filter((r, i) => i > 0 && r.caller !== rows[i - 1]!.caller).length;
-        console.log(`[measure] ${PROCESSES} processes × ${REQUESTS} audit rows on one chain: ${switches} switches between processes`);
-        expect(await owner.audit.verify()).toMatchObject({ ok: true, checked: PROCESSES * REQUESTS });
-      } finally {
-        await owner.close();
-        await server.close();
+        children.push(w.child);
+        return w;
+      });
+      await Promise.all(workers.map((w) => w.ready));
+      for (const w of workers) w.child.send({ type: 'go' });
+      const results = await Promise.all(workers.map((w) => w.done));
+      for (const r of results) {
+        expect({ index: r.index, errors: r.errors, logs: r.logs }).toEqual({ index: r.index, errors: [], logs: [] });
+        expect(r.statuses).toHaveLength(REQUESTS);
       }
-      leak.assertClean();
-    },
-    240_000,
-  );
+
+      const rows = await (async () => {
+        const c = new pg.Client({ connectionString: db.url });
+        await c.connect();
+        try {
+          return (
+            await c.query<{ caller: string; url: string; id: string }>(
+              `SELECT caller, url, id FROM "${db.schema}".alter_audit ORDER BY seq`,
+            )
+          ).rows;
+        } finally {
+          await c.end();
+        }
+      })();
+      expect(rows).toHaveLength(PROCESSES * REQUESTS);
+      expect(new Set(rows.map((r) => r.id)).size).toBe(PROCESSES * REQUESTS);
+      for (let index = 0; index < PROCESSES; index++) {
+        const urls = rows.filter((r) => r.caller === `audit-writer-${index}`).map((r) => r.url);
+        // Exactly the requests this process sent, each once.
+        expect([...urls].sort()).toEqual(Array.from({ length: REQUESTS }, (_, n) => `${server.origin}/items/${index}/${n}`).sort());
+      }
+      // How often the chain switches from one process to another: > 3 means the appends interleaved.
+      const switches = rows.filter((r, i) => i > 0 && r.caller !== rows[i - 1]!.caller).length;
+      console.log(`[measure] ${PROCESSES} processes × ${REQUESTS} audit rows on one chain: ${switches} switches between processes`);
+      expect(await owner.audit.verify()).toMatchObject({ ok: true, checked: PROCESSES * REQUESTS });
+    } finally {
+      await owner.close();
+      await server.close();
+    }
+    leak.assertClean();
+  }, 240_000);
 });
