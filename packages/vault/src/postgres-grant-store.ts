@@ -579,10 +579,14 @@ export class PostgresGrantStore implements GrantStore {
   /**
    * @internal The audit writer's one-statement append (internal/audit-chain-in-store.ts): the
    * server takes the append lock, links the batch onto the tail and inserts it; the lock is held
-   * for that statement and its commit only. Undefined before open() and on a server without sha256().
+   * for that statement and its commit only. Undefined before open(), on a server without sha256(),
+   * and in a subclass that overrides appendAudit or appendAuditLinked (its override is what the
+   * writer must call).
    */
   [AUDIT_CHAIN_IN_STORE](): AuditChainAppend | undefined {
-    return this.#pool !== undefined && this.#chainInServer ? this.#appendChained : undefined;
+    if (this.#pool === undefined || !this.#chainInServer) return undefined;
+    const own = PostgresGrantStore.prototype;
+    return this.appendAudit === own.appendAudit && this.appendAuditLinked === own.appendAuditLinked ? this.#appendChained : undefined;
   }
 
   /** One autocommit statement: `alter_audit_link` in a CTE, the INSERT of its rows, the newest hash. */

@@ -15,10 +15,11 @@
 import { randomUUID } from 'node:crypto';
 import { expect, it } from '@jest/globals';
 import { createLeakCheck } from '@alter/testing';
-import { AlterVault, PostgresGrantStore, StoreError, StoreUnavailableError } from '@alter/vault';
+import { AlterVault, type AuditInput, PostgresGrantStore, StoreError, StoreUnavailableError, silentLogger } from '@alter/vault';
 import pg from 'pg';
 import { startPgFaultProxy } from '../../../test-support/pg-fault-proxy.js';
 import { auditHashOfPrefix, canonicalAuditPrefix, GENESIS_HASH } from '../src/audit-hash.js';
+import { AuditLog } from '../src/audit-log.js';
 import { auditChainInStoreOf, type PrefixedAuditRow } from '../src/internal/audit-chain-in-store.js';
 import { loopbackProvider, newKey, newToken } from './support/fixtures.js';
 import { describeWithPostgres } from './support/pg.js';
@@ -167,6 +168,32 @@ describeWithPostgres('audit rows chained by the PostgreSQL server', (db) => {
       await vault.close();
     } finally {
       await awkward.close();
+    }
+  }, 60_000);
+
+  it('a subclass that overrides the append keeps its override (the writer then links in the client)', async () => {
+    class SpyStore extends PostgresGrantStore {
+      linkedCalls = 0;
+      override async appendAuditLinked(link: (tailHash: string) => readonly AuditInput[]): Promise<void> {
+        this.linkedCalls += 1;
+        return super.appendAuditLinked(link);
+      }
+    }
+    const plain = await openStore('spy');
+    const spy = new SpyStore({ connectionString: db.url, schema: `${db.schema}_spy` });
+    try {
+      await spy.open();
+      expect(auditChainInStoreOf(plain)).toBeDefined();
+      expect(auditChainInStoreOf(spy)).toBeUndefined();
+      // One chain, written by the server's linking and then through the override.
+      await auditChainInStoreOf(plain)!(prefixed([row(1)]));
+      const log = new AuditLog(spy, silentLogger, { durability: 'sync' });
+      await log.record(row(2));
+      expect(spy.linkedCalls).toBe(1);
+      expect(await log.verify()).toMatchObject({ ok: true, checked: 2 });
+    } finally {
+      await plain.close();
+      await spy.close();
     }
   }, 60_000);
 
