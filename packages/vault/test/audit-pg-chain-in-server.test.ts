@@ -6,8 +6,10 @@
  *
  * - the server hashes exactly like the client: the golden vectors of audit-hash-golden.test.ts,
  *   and rows with every kind of awkward text, verify;
- * - a retried batch whose first attempt committed (its answer lost) is not written twice — also
- *   end to end: the append's answer is lost on the wire (a TCP proxy) after the server committed;
+ * - a retried batch whose first attempt committed is not written twice — also end to end: the
+ *   append's answer is lost on the wire (a TCP proxy) after the server committed, and an append the
+ *   client timed out commits later on the server (a backend waiting for a lock does not notice
+ *   that its client left);
  * - a backend terminated while the append waits for the lock fails that append with
  *   StoreUnavailableError (no crash: no unlistened 'error' on a pg Client), the rows stay queued,
  *   and the retry writes each of them exactly once.
@@ -283,6 +285,74 @@ describeWithPostgres('audit rows chained by the PostgreSQL server', (db) => {
       await holder.end().catch(() => {});
       await vault.close();
       await proxy.close();
+      await server.close();
+    }
+    leak.assertClean();
+  }, 120_000);
+
+  it('an append the client timed out still commits when it gets the lock: the retry does not write its row again', async () => {
+    const server = await startRecordingServer();
+    const leak = createLeakCheck();
+    const applicationName = `alter-chain-orphan-${randomUUID().slice(0, 8)}`;
+    const schema = `${db.schema}_orphan`;
+    // The client gives up after 1.5 s while the server's own statement_timeout is longer (an allowed
+    // setting; with the defaults both are equal and this is a narrow race): the abandoned statement
+    // keeps waiting for the lock on the server.
+    const store = new PostgresGrantStore({
+      connectionString: db.url,
+      schema,
+      applicationName,
+      queryTimeoutMs: 1500,
+      statementTimeoutMs: 60_000,
+    });
+    await store.open();
+    const vault = new AlterVault({
+      caller: 'orphan',
+      providers: [loopbackProvider('acme')],
+      store,
+      encryptionKey: newKey(),
+      logger: leak.logger,
+      audit: { durability: 'sync' },
+    });
+    const holder = new pg.Client({ connectionString: db.url });
+    await holder.connect();
+    try {
+      await vault.grants.put({
+        user: 'alice',
+        provider: 'acme',
+        accessToken: leak.secret(newToken('orphan-at'), 'access token'),
+        scopes: [],
+      });
+      await vault.request('acme', 'GET', `${server.origin}/items/before`, { user: 'alice' });
+      await holder.query('BEGIN');
+      await holder.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`alter-audit:${schema}`]);
+      const err = await vault.request('acme', 'GET', `${server.origin}/items/blocked`, { user: 'alice' }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(StoreError);
+      expect((err as StoreError & { cause?: unknown }).cause).toBeInstanceOf(StoreUnavailableError);
+      expect(((err as StoreError & { cause?: unknown }).cause as StoreUnavailableError).reason).toBe('timeout');
+      // The abandoned statement still waits on the server; once the lock is free it commits the row.
+      await waitUntil(
+        holder,
+        'the abandoned append to wait for the lock',
+        `SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock' AND wait_event = 'advisory'`,
+        [applicationName],
+      );
+      await holder.query('COMMIT');
+      await waitUntil(holder, 'the abandoned append to commit', `SELECT count(*)::int AS n FROM "${schema}".alter_audit WHERE url = $1`, [
+        `${server.origin}/items/blocked`,
+      ]);
+      // The writer still holds the row and retries it: it must find it stored, not append a copy.
+      expect(await vault.audit.verify()).toMatchObject({ ok: true, checked: 2 });
+      const urls = await admin(async (c) =>
+        (await c.query<{ url: string }>(`SELECT url FROM "${schema}".alter_audit ORDER BY seq`)).rows.map((r) => r.url),
+      );
+      expect(urls).toEqual([`${server.origin}/items/before`, `${server.origin}/items/blocked`]);
+    } finally {
+      await holder.end().catch(() => {});
+      await vault.close();
       await server.close();
     }
     leak.assertClean();
