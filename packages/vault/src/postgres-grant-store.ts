@@ -285,6 +285,27 @@ function auditChainValues(r: PrefixedAuditRow['row']): unknown[] {
   ];
 }
 
+/**
+ * The one statement of a chained append on schema `s`: `alter_audit_link` in a CTE, the INSERT of
+ * the rows it linked (in batch order, so seq follows the chain), the newest hash. $1 the lock
+ * name, $2 the prefixes, $3… one array per column of {@link AUDIT_CHAIN_COLUMNS} (ids and ats also
+ * feed the link). One text for every batch size.
+ */
+function appendChainedSql(s: string): string {
+  const names = AUDIT_CHAIN_COLUMNS.map(([column]) => column);
+  const arrays = AUDIT_CHAIN_COLUMNS.map(([, type], k) => `$${k + 3}::${type}[]`);
+  return `WITH link AS MATERIALIZED (
+      SELECT * FROM ${s}.alter_audit_link($1, $3::text[], $4::timestamptz[], $2::text[])
+    ), added AS (
+      INSERT INTO ${s}.alter_audit (${names.join(', ')}, prev_hash, hash)
+      SELECT ${names.map((c) => `r.${c}`).join(', ')}, link.prev_hash, link.hash
+      FROM link JOIN unnest(${arrays.join(', ')}) WITH ORDINALITY AS r(${names.join(', ')}, n) ON r.n = link.n
+      ORDER BY link.n
+      RETURNING seq, hash
+    )
+    SELECT hash FROM added ORDER BY seq DESC LIMIT 1`;
+}
+
 /** sha256() is built into PostgreSQL from version 11 on; older servers keep the client-side hashing. */
 const SHA256_SINCE_SERVER_VERSION = 110_000;
 
@@ -318,6 +339,8 @@ export class PostgresGrantStore implements GrantStore {
   readonly #driver: typeof pg;
   #pool: pg.Pool | undefined;
   #opening: Promise<void> | undefined;
+  /** See {@link appendChainedSql}. */
+  readonly #appendChainedSql: string;
   /** Whether the server links audit rows itself (`alter_audit_link`; needs sha256(), PostgreSQL ≥ 11). Set by open(). */
   #chainInServer = false;
   readonly #signals = new Set<PostgresStoreSignals>();
@@ -343,6 +366,7 @@ export class PostgresGrantStore implements GrantStore {
       throw new InvalidArgumentError('schema', 'must be a plain identifier (letters, digits, _)');
     this.schema = schema;
     this.#s = `"${schema}"`;
+    this.#appendChainedSql = appendChainedSql(this.#s);
     this.#connectionString = conn;
     const queryTimeoutMs = optionalPositiveInt(options.queryTimeoutMs, 'options.queryTimeoutMs') ?? 15_000;
     const keepAlive = options.keepAliveInitialDelayMs;
@@ -599,20 +623,7 @@ export class PostgresGrantStore implements GrantStore {
       for (let k = 0; k < values.length; k++) columns[k]!.push(values[k]);
       prefixes.push(prefix);
     }
-    // $1 lock name, $2 prefixes, $3… one array per column (ids and ats also feed the link).
-    const names = AUDIT_CHAIN_COLUMNS.map(([column]) => column);
-    const arrays = AUDIT_CHAIN_COLUMNS.map(([, type], k) => `$${k + 3}::${type}[]`);
-    const sql = `WITH link AS MATERIALIZED (
-        SELECT * FROM ${this.#s}.alter_audit_link($1, $3::text[], $4::timestamptz[], $2::text[])
-      ), added AS (
-        INSERT INTO ${this.#s}.alter_audit (${names.join(', ')}, prev_hash, hash)
-        SELECT ${names.map((c) => `r.${c}`).join(', ')}, link.prev_hash, link.hash
-        FROM link JOIN unnest(${arrays.join(', ')}) WITH ORDINALITY AS r(${names.join(', ')}, n) ON r.n = link.n
-        ORDER BY link.n
-        RETURNING seq, hash
-      )
-      SELECT hash FROM added ORDER BY seq DESC LIMIT 1`;
-    const written = await this.#q<{ hash: string }>(sql, [`alter-audit:${this.schema}`, prefixes, ...columns]);
+    const written = await this.#q<{ hash: string }>(this.#appendChainedSql, [`alter-audit:${this.schema}`, prefixes, ...columns]);
     return written[0]?.hash;
   };
 
