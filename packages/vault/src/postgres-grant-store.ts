@@ -27,7 +27,14 @@ import type {
 import { optionalPositiveInt } from './internal/args.js';
 import { AUDIT_CHAIN_IN_STORE, type AuditChainAppend, type PrefixedAuditRow } from './internal/audit-chain-in-store.js';
 import { loadDriver } from './internal/optional-driver.js';
-import { type PgConnectionSettings, type PgSession, pgPoolConfig, safeDetail, withPgSession } from './internal/pg-connection.js';
+import {
+  listenFromConnect,
+  type PgConnectionSettings,
+  type PgSession,
+  pgPoolConfig,
+  safeDetail,
+  withPgSession,
+} from './internal/pg-connection.js';
 import { STORE_LOGGER } from './internal/store-logger.js';
 import {
   AUDIT_INSERT_COLUMN_COUNT,
@@ -410,6 +417,8 @@ export class PostgresGrantStore implements GrantStore {
 
   async #open(): Promise<void> {
     const pool = new this.#driver.Pool(pgPoolConfig(this.#settings));
+    // Before anything connects: a new client is listened to from its creation on.
+    listenFromConnect(pool);
     // pg emits 'error' for idle clients whose connection dropped; without a listener the process
     // crashes. The pool has already discarded the client and connects afresh on next use, so
     // nothing is lost — but an operator should see that the database went away.
