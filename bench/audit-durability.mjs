@@ -35,7 +35,8 @@ const provider = {
   tokenEndpoint: 'https://auth.bench.test/token',
   defaultScopes: [],
   scopeSeparator: ' ',
-  allowedHosts: ['127.0.0.1'],
+  // The loopback API listens on port 0 (any free port): allow every port of 127.0.0.1.
+  allowedHosts: ['127.0.0.1:*'],
   allowInsecureLoopback: true,
 };
 

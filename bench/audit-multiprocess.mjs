@@ -6,20 +6,33 @@
 // default window (maxBatchRows 200) and a larger one (1,000), and checks the chain verifies.
 // Goal: ≥ 10,000 rows/s in aggregate with 4 processes. Never asserts.
 //
-// ALTER_BENCH_PG_URL or ALTER_TEST_PG_URL (schema alter_bench_mp_<hex>, dropped at the end);
+// BENCH_AUDIT_MP_COMPARE=/other/checkout (built) adds that tree's writer as a baseline: every
+// round runs both trees one after the other (the order alternating by round), each on its own
+// schema, and prints the per-round ratio. The load average is printed with the numbers.
+//
+// ALTER_BENCH_PG_URL or ALTER_TEST_PG_URL (schemas alter_bench_mp_<hex>, dropped at the end);
 // skipped with a note when neither is set. Run on built output: `pnpm bench audit-multiprocess`.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { loadavg } from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 
-import { AlterVault, PostgresGrantStore, silentLogger } from '../packages/vault/dist/index.js';
+import { AlterVault, silentLogger } from '../packages/vault/dist/index.js';
 import { emit, QUICK, show, stats } from './_measure.mjs';
 
 const PG_URL = process.env.ALTER_BENCH_PG_URL || process.env.ALTER_TEST_PG_URL || '';
 const PROCESSES = Number(process.env.BENCH_PROCESSES ?? 4);
 const ROWS = Number(process.env.BENCH_ROWS_PER_PROCESS ?? (QUICK ? 3_000 : 10_000));
 const ROUNDS = Number(process.env.BENCH_MP_ROUNDS ?? (QUICK ? 1 : 3));
+const COMPARE = process.env.BENCH_AUDIT_MP_COMPARE || '';
 const pg = createRequire(new URL('../packages/vault/package.json', import.meta.url))('pg');
+const load = () =>
+  loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' / ');
 
 const CHILD = `
 const [dist, url, rows, maxBatchRows] = process.argv.slice(1);
@@ -46,8 +59,7 @@ await store.close();
 process.exit(0);
 `;
 
-function child(url, maxBatchRows) {
-  const dist = new URL('../packages/vault/dist', import.meta.url).href;
+function child(dist, url, maxBatchRows) {
   const proc = spawn(process.execPath, ['--input-type=module', '-e', CHILD, dist, url, String(ROWS), String(maxBatchRows)], {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
@@ -73,47 +85,79 @@ if (PG_URL === '') {
   console.log('audit across processes: skipped (set ALTER_TEST_PG_URL or ALTER_BENCH_PG_URL to include it)');
   process.exit(0);
 }
-const schema = `alter_bench_mp_${randomBytes(4).toString('hex')}`;
-const url = `${PG_URL}${PG_URL.includes('?') ? '&' : '?'}schema=${schema}`;
+/** One tree's writer: its built dist and its own schema (so each tree's migrations and chain stay its own). */
+const sides = [{ name: 'this tree', dist: new URL('../packages/vault/dist', import.meta.url).href }];
+if (COMPARE !== '') {
+  const dist = path.resolve(COMPARE, 'packages/vault/dist');
+  if (!existsSync(path.join(dist, 'index.js')))
+    throw new Error(`BENCH_AUDIT_MP_COMPARE: ${dist}/index.js is missing; build that checkout first.`);
+  sides.push({ name: `baseline (${COMPARE})`, dist: pathToFileURL(dist).href });
+}
+for (const side of sides) {
+  side.schema = `alter_bench_mp_${randomBytes(4).toString('hex')}`;
+  side.url = `${PG_URL}${PG_URL.includes('?') ? '&' : '?'}schema=${side.schema}`;
+}
+
+/** Rows/s of one round: P processes of `side` at once; rows over the span from the first start to the last commit. */
+async function round(side, maxBatchRows) {
+  const kids = Array.from({ length: PROCESSES }, () => child(side.dist, side.url, maxBatchRows));
+  await Promise.all(kids.map((k) => k.line(1)));
+  for (const k of kids) k.go();
+  const results = await Promise.all(kids.map(async (k) => JSON.parse(await k.line(2))));
+  const span = Math.max(...results.map((x) => x.end)) - Math.min(...results.map((x) => x.start));
+  return (results.reduce((a, x) => a + x.rows, 0) / span) * 1000;
+}
+
 try {
-  // Creates the schema once, before the writers race.
-  const setup = new PostgresGrantStore({ connectionString: url });
-  await setup.open();
-  await setup.close();
-  console.log(`${PROCESSES} processes × ${ROWS} rows each, one PostgreSQL chain, ${ROUNDS} rounds per window`);
+  for (const side of sides) {
+    // Creates the schema (with that tree's migrations) once, before the writers race.
+    const { PostgresGrantStore: Store } = await import(`${side.dist}/index.js`);
+    const setup = new Store({ connectionString: side.url });
+    await setup.open();
+    await setup.close();
+  }
+  console.log(`${PROCESSES} processes × ${ROWS} rows each, one PostgreSQL chain per tree, ${ROUNDS} rounds per window; load ${load()}`);
   for (const maxBatchRows of [200, 1_000]) {
-    const rates = [];
+    const rates = new Map(sides.map((s) => [s, []]));
+    const ratios = [];
     for (let r = 0; r < ROUNDS; r++) {
-      const kids = Array.from({ length: PROCESSES }, () => child(url, maxBatchRows));
-      await Promise.all(kids.map((k) => k.line(1)));
-      for (const k of kids) k.go();
-      const results = await Promise.all(kids.map(async (k) => JSON.parse(await k.line(2))));
-      const span = Math.max(...results.map((x) => x.end)) - Math.min(...results.map((x) => x.start));
-      rates.push((results.reduce((a, x) => a + x.rows, 0) / span) * 1000);
+      const order = r % 2 === 0 ? sides : [...sides].reverse();
+      for (const side of order) rates.get(side).push(await round(side, maxBatchRows));
+      if (sides.length === 2) ratios.push(rates.get(sides[0]).at(-1) / rates.get(sides[1]).at(-1));
     }
-    console.log(`  maxBatchRows ${String(maxBatchRows).padEnd(5)}: ${show(rates, 0, ' rows/s')} aggregate (goal ≥ 10,000)`);
+    for (const side of sides) {
+      console.log(
+        `  maxBatchRows ${String(maxBatchRows).padEnd(5)} ${side.name}: ${show(rates.get(side), 0, ' rows/s')} aggregate (goal ≥ 10,000)`,
+      );
+    }
+    if (ratios.length > 0) console.log(`  maxBatchRows ${String(maxBatchRows).padEnd(5)} ratio this / baseline: ${show(ratios, 2, '×')}`);
+    console.log(`  load ${load()}`);
     emit({
       name: `audit rows/s, ${PROCESSES} processes on one PostgreSQL chain, maxBatchRows ${maxBatchRows}`,
       case: 'audit-multiprocess',
       processes: PROCESSES,
       maxBatchRows,
-      rowsPerSecond: stats(rates),
+      rowsPerSecond: stats(rates.get(sides[0])),
+      ...(sides.length === 2 ? { baselineRowsPerSecond: stats(rates.get(sides[1])), ratio: stats(ratios) } : {}),
+      loadAverage: loadavg(),
     });
   }
-  const vault = new AlterVault({
-    caller: 'mp-verify',
-    providers: [],
-    store: url,
-    encryptionKey: randomBytes(32).toString('base64'),
-    logger: silentLogger,
-  });
-  const verified = await vault.audit.verify();
-  await vault.close();
-  console.log(`  chain: ${verified.ok ? 'verifies' : `BROKEN (${verified.problem})`} over ${verified.checked} rows`);
-  emit({ name: 'audit multiprocess chain', case: 'audit-multiprocess-verify', ok: verified.ok, checked: verified.checked });
+  for (const side of sides) {
+    const vault = new AlterVault({
+      caller: 'mp-verify',
+      providers: [],
+      store: side.url,
+      encryptionKey: randomBytes(32).toString('base64'),
+      logger: silentLogger,
+    });
+    const verified = await vault.audit.verify();
+    await vault.close();
+    console.log(`  chain of ${side.name}: ${verified.ok ? 'verifies' : `BROKEN (${verified.problem})`} over ${verified.checked} rows`);
+    emit({ name: `audit multiprocess chain, ${side.name}`, case: 'audit-multiprocess-verify', ok: verified.ok, checked: verified.checked });
+  }
 } finally {
   const c = new pg.Client({ connectionString: PG_URL });
   await c.connect();
-  await c.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  for (const side of sides) await c.query(`DROP SCHEMA IF EXISTS "${side.schema}" CASCADE`);
   await c.end();
 }

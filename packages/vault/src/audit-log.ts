@@ -26,6 +26,7 @@ import { auditHashOfPrefix, canonicalAuditPrefix, GENESIS_HASH, recomputeHash } 
 import { AuditChainConflictError, InvalidArgumentError } from './errors.js';
 import type { AuditFilter, AuditInput, AuditRecord, GrantStore } from './grant-store.js';
 import { describeType, optionalPositiveInt, optionalString, requireObject } from './internal/args.js';
+import { auditChainInStoreOf } from './internal/audit-chain-in-store.js';
 import type { Logger } from './logger.js';
 
 /** An audit row before hashing. */
@@ -379,6 +380,13 @@ export class AuditLog {
   async #append(batch: readonly Queued[]): Promise<void> {
     const store = this.#store;
     for (const q of batch) q.prefix ??= canonicalAuditPrefix(q.row);
+    const chainInStore = auditChainInStoreOf(store);
+    if (chainInStore !== undefined) {
+      // The store links and hashes the batch itself, in one statement (PostgreSQL ≥ 11).
+      this.#lastHash = undefined;
+      this.#lastHash = await chainInStore(batch.map((q) => ({ row: q.row, prefix: q.prefix ?? canonicalAuditPrefix(q.row) })));
+      return;
+    }
     if (typeof store.appendAuditLinked === 'function') {
       // The store hashes the batch onto the tail it reads under its append lock: no conflicts.
       let last: string | undefined;

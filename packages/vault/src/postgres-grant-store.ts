@@ -25,8 +25,16 @@ import type {
   StoredGrant,
 } from './grant-store.js';
 import { optionalPositiveInt } from './internal/args.js';
+import { AUDIT_CHAIN_IN_STORE, type AuditChainAppend, type PrefixedAuditRow } from './internal/audit-chain-in-store.js';
 import { loadDriver } from './internal/optional-driver.js';
-import { type PgConnectionSettings, type PgSession, pgPoolConfig, safeDetail, withPgSession } from './internal/pg-connection.js';
+import {
+  listenFromConnect,
+  type PgConnectionSettings,
+  type PgSession,
+  pgPoolConfig,
+  safeDetail,
+  withPgSession,
+} from './internal/pg-connection.js';
 import { STORE_LOGGER } from './internal/store-logger.js';
 import {
   AUDIT_INSERT_COLUMN_COUNT,
@@ -176,7 +184,137 @@ const MIGRATIONS: ReadonlyArray<{ version: number; sql: (s: string) => string }>
       ALTER TABLE ${s}.alter_audit ADD COLUMN IF NOT EXISTS approval_at TIMESTAMPTZ;
     `,
   },
+  {
+    // Audit rows chained on the server (issue #15): one statement per append instead of BEGIN, lock,
+    // read the tail, INSERT, COMMIT — see AUDIT_LINK_FUNCTION.
+    version: 6,
+    sql: (s) => AUDIT_LINK_FUNCTION(s),
+  },
 ];
+
+/**
+ * `alter_audit_link(lock, ids, ats, prefixes)`: takes the chain's append lock (the same advisory
+ * lock every earlier version takes, so processes of both versions can share one chain), reads the
+ * tail, and returns one row per row to insert: its position `n` in the batch, its prev_hash and its
+ * hash — sha256 over the UTF-8 of `prefix || JSON(prev_hash) || ']'`, the bytes
+ * `auditHashOfPrefix()` hashes in the client. The caller inserts in the same statement, so the lock
+ * is held until that statement commits.
+ *
+ * VOLATILE matters: its queries take a fresh snapshot each, so the tail read after the lock sees
+ * what the previous holder committed (the calling statement's snapshot is older than the lock).
+ *
+ * Idempotent retries: when the batch's first row is already stored (an earlier attempt committed
+ * but its answer was lost) the stored leading rows are skipped — a retried batch starts with the
+ * rows of the lost one (the writer only ever appends to its queue). Found by (at, id) through the
+ * `alter_audit_at` index: one probe per batch in the normal case.
+ */
+const AUDIT_LINK_FUNCTION = (s: string): string => `
+  CREATE OR REPLACE FUNCTION ${s}.alter_audit_link(lock_name TEXT, ids TEXT[], ats TIMESTAMPTZ[], prefixes TEXT[])
+  RETURNS TABLE (n INTEGER, prev_hash TEXT, hash TEXT)
+  LANGUAGE plpgsql VOLATILE AS $fn$
+  #variable_conflict use_column
+  DECLARE
+    rows_in INTEGER := cardinality(prefixes);
+    tail TEXT;
+    skip INTEGER := 0;
+  BEGIN
+    IF rows_in IS NULL OR rows_in = 0 OR cardinality(ids) IS DISTINCT FROM rows_in OR cardinality(ats) IS DISTINCT FROM rows_in THEN
+      RAISE EXCEPTION 'alter_audit_link: ids, ats and prefixes must be non-empty arrays of one length' USING ERRCODE = '22023';
+    END IF;
+    PERFORM pg_advisory_xact_lock(hashtext(lock_name));
+    SELECT a.hash INTO tail FROM ${s}.alter_audit a ORDER BY a.seq DESC LIMIT 1;
+    tail := coalesce(tail, repeat('0', 64));
+    WHILE skip < rows_in AND EXISTS (SELECT 1 FROM ${s}.alter_audit a WHERE a.at = ats[skip + 1] AND a.id = ids[skip + 1]) LOOP
+      skip := skip + 1;
+    END LOOP;
+    FOR i IN skip + 1 .. rows_in LOOP
+      n := i;
+      prev_hash := tail;
+      hash := encode(sha256(convert_to(prefixes[i] || to_json(tail)::text || ']', 'UTF8')), 'hex');
+      tail := hash;
+      RETURN NEXT;
+    END LOOP;
+  END
+  $fn$;
+`;
+
+/** The columns the chained append takes as arrays (everything but prev_hash/hash), with their SQL types. */
+const AUDIT_CHAIN_COLUMNS: ReadonlyArray<readonly [column: string, type: string]> = [
+  ['id', 'text'],
+  ['at', 'timestamptz'],
+  ['caller', 'text'],
+  ['user_id', 'text'],
+  ['provider', 'text'],
+  ['account', 'text'],
+  ['method', 'text'],
+  ['url', 'text'],
+  ['status', 'integer'],
+  ['duration_ms', 'double precision'],
+  ['tool', 'text'],
+  ['parent_tool', 'text'],
+  ['chain', 'text'],
+  ['call_id', 'text'],
+  ['reason', 'text'],
+  ['error_code', 'text'],
+  ['decision', 'text'],
+  ['policy_rule', 'text'],
+  ['approval', 'text'],
+  ['approval_by', 'text'],
+  ['approval_via', 'text'],
+  ['approval_at', 'timestamptz'],
+];
+
+/** The columns of {@link AUDIT_CHAIN_COLUMNS} of one row, in that order. */
+function auditChainValues(r: PrefixedAuditRow['row']): unknown[] {
+  return [
+    r.id,
+    r.at,
+    r.caller,
+    r.user,
+    r.provider,
+    r.account,
+    r.method,
+    r.url,
+    r.status,
+    r.durationMs,
+    r.tool,
+    r.parentTool,
+    toJsonList(r.chain),
+    r.callId,
+    r.reason,
+    r.errorCode,
+    r.decision ?? null,
+    r.policyRule ?? null,
+    r.approval ?? null,
+    r.approvalBy ?? null,
+    r.approvalVia ?? null,
+    r.approvalAt ?? null,
+  ];
+}
+
+/**
+ * The one statement of a chained append on schema `s`: `alter_audit_link` in a CTE, the INSERT of
+ * the rows it linked (in batch order, so seq follows the chain), the newest hash. $1 the lock
+ * name, $2 the prefixes, $3… one array per column of {@link AUDIT_CHAIN_COLUMNS} (ids and ats also
+ * feed the link). One text for every batch size.
+ */
+function appendChainedSql(s: string): string {
+  const names = AUDIT_CHAIN_COLUMNS.map(([column]) => column);
+  const arrays = AUDIT_CHAIN_COLUMNS.map(([, type], k) => `$${k + 3}::${type}[]`);
+  return `WITH link AS MATERIALIZED (
+      SELECT * FROM ${s}.alter_audit_link($1, $3::text[], $4::timestamptz[], $2::text[])
+    ), added AS (
+      INSERT INTO ${s}.alter_audit (${names.join(', ')}, prev_hash, hash)
+      SELECT ${names.map((c) => `r.${c}`).join(', ')}, link.prev_hash, link.hash
+      FROM link JOIN unnest(${arrays.join(', ')}) WITH ORDINALITY AS r(${names.join(', ')}, n) ON r.n = link.n
+      ORDER BY link.n
+      RETURNING seq, hash
+    )
+    SELECT hash FROM added ORDER BY seq DESC LIMIT 1`;
+}
+
+/** sha256() is built into PostgreSQL from version 11 on; older servers keep the client-side hashing. */
+const SHA256_SINCE_SERVER_VERSION = 110_000;
 
 // pg returns TIMESTAMPTZ columns as Dates already.
 type GrantRow = StoreGrantRow<Date>;
@@ -208,6 +346,10 @@ export class PostgresGrantStore implements GrantStore {
   readonly #driver: typeof pg;
   #pool: pg.Pool | undefined;
   #opening: Promise<void> | undefined;
+  /** See {@link appendChainedSql}. */
+  readonly #appendChainedSql: string;
+  /** Whether the server links audit rows itself (`alter_audit_link`; needs sha256(), PostgreSQL ≥ 11). Set by open(). */
+  #chainInServer = false;
   readonly #signals = new Set<PostgresStoreSignals>();
 
   constructor(options: PostgresGrantStoreOptions) {
@@ -231,6 +373,7 @@ export class PostgresGrantStore implements GrantStore {
       throw new InvalidArgumentError('schema', 'must be a plain identifier (letters, digits, _)');
     this.schema = schema;
     this.#s = `"${schema}"`;
+    this.#appendChainedSql = appendChainedSql(this.#s);
     this.#connectionString = conn;
     const queryTimeoutMs = optionalPositiveInt(options.queryTimeoutMs, 'options.queryTimeoutMs') ?? 15_000;
     const keepAlive = options.keepAliveInitialDelayMs;
@@ -274,6 +417,8 @@ export class PostgresGrantStore implements GrantStore {
 
   async #open(): Promise<void> {
     const pool = new this.#driver.Pool(pgPoolConfig(this.#settings));
+    // Before anything connects: a new client is listened to from its creation on.
+    listenFromConnect(pool);
     // pg emits 'error' for idle clients whose connection dropped; without a listener the process
     // crashes. The pool has already discarded the client and connects afresh on next use, so
     // nothing is lost — but an operator should see that the database went away.
@@ -300,6 +445,8 @@ export class PostgresGrantStore implements GrantStore {
           await c.query(m.sql(this.#s));
           await c.query(`INSERT INTO ${this.#s}.alter_migrations (version, applied_at) VALUES ($1, now())`, [m.version]);
         }
+        const version = await c.query<{ v: string }>(`SELECT current_setting('server_version_num') AS v`);
+        this.#chainInServer = Number(version.rows[0]?.v) >= SHA256_SINCE_SERVER_VERSION;
       });
     } catch (cause) {
       await pool.end().catch(() => {});
@@ -461,6 +608,33 @@ export class PostgresGrantStore implements GrantStore {
       await this.#q(`INSERT INTO ${this.#s}.alter_audit (${AUDIT_INSERT_COLUMNS}) VALUES ${values.join(', ')}`, params, c);
     }
   }
+
+  /**
+   * @internal The audit writer's one-statement append (internal/audit-chain-in-store.ts): the
+   * server takes the append lock, links the batch onto the tail and inserts it; the lock is held
+   * for that statement and its commit only. Undefined before open(), on a server without sha256(),
+   * and in a subclass that overrides appendAudit or appendAuditLinked (its override is what the
+   * writer must call).
+   */
+  [AUDIT_CHAIN_IN_STORE](): AuditChainAppend | undefined {
+    if (this.#pool === undefined || !this.#chainInServer) return undefined;
+    const own = PostgresGrantStore.prototype;
+    return this.appendAudit === own.appendAudit && this.appendAuditLinked === own.appendAuditLinked ? this.#appendChained : undefined;
+  }
+
+  /** One autocommit statement: `alter_audit_link` in a CTE, the INSERT of its rows, the newest hash. */
+  readonly #appendChained: AuditChainAppend = async (rows) => {
+    if (rows.length === 0) return undefined;
+    const columns = AUDIT_CHAIN_COLUMNS.map((): unknown[] => []);
+    const prefixes: string[] = [];
+    for (const { row, prefix } of rows) {
+      const values = auditChainValues(row);
+      for (let k = 0; k < values.length; k++) columns[k]!.push(values[k]);
+      prefixes.push(prefix);
+    }
+    const written = await this.#q<{ hash: string }>(this.#appendChainedSql, [`alter-audit:${this.schema}`, prefixes, ...columns]);
+    return written[0]?.hash;
+  };
 
   async appendAuditLinked(link: (tailHash: string) => readonly AuditInput[]): Promise<void> {
     await this.#tx(this.#p(), async (c) => {

@@ -4,6 +4,8 @@
  * with a chain conflict, re-read the tail, re-hashed and retried — so writers mostly redid each
  * other's work. The store now reads the tail while holding the append lock and the writer hashes
  * the batch onto it there: no conflicts, one lock hold per batch, the chain intact.
+ * CountingStore overrides appendAudit, so the writer uses this client-side linking path (the one
+ * kept for PostgreSQL before 11) rather than the server-side one (audit-pg-chain-in-server.test.ts).
  * Real parts: PostgreSQL (ALTER_TEST_PG_URL; skipped with the reason when unset), a loopback API,
  * two vaults with their own connection pools (as two processes have).
  */

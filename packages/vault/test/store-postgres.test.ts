@@ -39,7 +39,7 @@ describeWithPostgres('PostgresGrantStore', (db) => {
     const res = await client.query(`SELECT version FROM "${schema}".alter_migrations ORDER BY version`);
     await client.query(`DROP SCHEMA "${schema}" CASCADE`);
     await client.end();
-    expect(res.rows).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }, { version: 5 }]);
+    expect(res.rows).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }, { version: 5 }, { version: 6 }]);
   });
 
   it('accepts ?schema= in the URL and hides the password in inspect/JSON', async () => {

@@ -3,7 +3,9 @@
  *
  * - A checked-out pg client emits `'error'` when its connection drops; the pool listens only on
  *   IDLE clients, so an unlistened `'error'` on a checked-out one is an uncaught exception. Every
- *   checkout here ({@link withPgSession}) listens for its whole use.
+ *   checkout here ({@link withPgSession}) listens for its whole use, and every client is listened
+ *   to from the moment the pool creates it ({@link listenFromConnect}), which covers the turn
+ *   between pg-pool handing a NEW client over and the checkout's own listener.
  * - A client whose connection failed, or whose statement did not answer in time, is released WITH
  *   the error: the pool then destroys its socket (a hung query makes `client.end()` destroy the
  *   stream) instead of handing a broken or blackholed connection to the next caller.
@@ -85,6 +87,27 @@ export function safeDetail(err: unknown, settings: Pick<PgConnectionSettings, 'c
 }
 
 const TIMED_OUT = Symbol('timed out');
+
+/** The first error a pooled client emitted, kept for {@link withPgSession} (see {@link listenFromConnect}). */
+const clientErrors = new WeakMap<pg.ClientBase, Error>();
+
+/**
+ * Listens to every client of `pool` from the moment pg-pool creates it, for the client's whole
+ * life. pg-pool removes its own error listener from a NEW client before it hands the client to the
+ * caller of `pool.connect()`, and {@link withPgSession} listens only when that `await` resumes — a
+ * later microtask. When the server's error arrives in the same read as the connection's
+ * ReadyForQuery (a backend terminated as it was made: pg_terminate_backend, a restart, a failover),
+ * pg emits it in between, and with no listener that is an uncaught exception: the process crashed
+ * (reproduced by pg-new-connection-terminated.test.ts). The error is kept, so the checkout fails
+ * as connection-lost and the client is destroyed, never reused.
+ */
+export function listenFromConnect(pool: pg.Pool): void {
+  pool.on('connect', (client) => {
+    client.on('error', (err: Error) => {
+      if (!clientErrors.has(client)) clientErrors.set(client, err);
+    });
+  });
+}
 
 /**
  * One checked-out client: queries with a per-statement timeout, and remembers whether the
@@ -191,6 +214,9 @@ export async function withPgSession<T>(
   const session = new PgSession(client, settings, what);
   const onError = (err: Error) => session.lost(err);
   client.on('error', onError);
+  // An error emitted before this checkout listened (see listenFromConnect): the connection is gone.
+  const early = clientErrors.get(client);
+  if (early !== undefined) session.lost(early);
   try {
     if (!transaction) return await fn(session);
     await control(session, 'BEGIN', what, settings);
