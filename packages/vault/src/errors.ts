@@ -579,11 +579,15 @@ export class DependencyMissingError extends AlterError {
   /** The command that installs it, e.g. `npm install pg`. */
   readonly install: string;
 
-  constructor(args: { module: string; feature: string; cause?: unknown }) {
+  /**
+   * @param args.dependencyOf the package whose optional peer `module` is (default `@alter/vault`;
+   *   `@alter/mcp` for the MCP SDK), named in the message.
+   */
+  constructor(args: { module: string; feature: string; dependencyOf?: string; cause?: unknown }) {
     const install = `npm install ${args.module}`;
     super(
       'ALTER_DEPENDENCY_MISSING',
-      `${args.feature} needs the package "${args.module}", which is not installed (it is an optional peer dependency of @alter/vault). Run \`${install}\` (pnpm add ${args.module} / yarn add ${args.module}) in your app. In a bundle, keep it out of the bundle and install it beside it: see docs/bundling.md.`,
+      `${args.feature} needs the package "${args.module}", which is not installed (it is an optional peer dependency of ${args.dependencyOf ?? '@alter/vault'}). Run \`${install}\` (pnpm add ${args.module} / yarn add ${args.module}) in your app. In a bundle, keep it out of the bundle and install it beside it: see docs/bundling.md.`,
       { cause: args.cause },
     );
     this.module = args.module;
