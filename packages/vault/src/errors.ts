@@ -571,7 +571,8 @@ export class NativeModuleError extends AlterError {
 /**
  * An optional package this feature needs is not installed: a database driver (`better-sqlite3` for
  * SQLite stores, `pg` for PostgreSQL) is an optional peer dependency, installed only by the apps
- * that use it. The message names the feature and the install command.
+ * that use it; so is each MCP SDK generation, an optional peer of `@alter/mcp` (`serveHttp` of a
+ * v1 server whose HTTP transport cannot be loaded). The message names the feature and the install command.
  */
 export class DependencyMissingError extends AlterError {
   /** The npm package that is missing, e.g. `pg`. */

@@ -66,6 +66,8 @@ describe("a v2 server's sessions over SDK v2's transport", () => {
       );
       expect(result).toEqual({ content: [{ type: 'text', text: 'closed=true' }] });
       expect(progress).toEqual([1, 2]);
+      h.leak.inspect(result, 'tool result');
+      h.leak.assertClean();
     } finally {
       await client.close();
     }
