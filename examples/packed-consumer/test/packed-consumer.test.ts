@@ -7,7 +7,9 @@
  * - type-checks each app with the exact `tsc --init` output of TypeScript 5.x plus the two decorator
  *   flags, with `skipLibCheck` false and true, and with TypeScript 7 (the v2 app with `skipLibCheck`
  *   false only: the strict setting, where a declaration reaching the absent SDK v1 fails);
- * - runs the v2 app with tsx: a v2 McpServer serves the GitHub pack to SDK v2's Client;
+ * - runs the v2 app with tsx: `serveHttp` serves a v2 McpServer's GitHub pack on 127.0.0.1:0 to SDK
+ *   v2's Client over Streamable HTTP (a 2025-11-25 session and a 2026-07-28 stateless client), and
+ *   `AlterAuthProvider` guards a second endpoint — with no SDK v1 installed;
  * - runs it with tsx, and as an esbuild bundle copied next to nothing but better-sqlite3 (a native
  *   module stays external): each run starts the sandbox, connects a GitHub grant through the real
  *   OAuth server and calls tools through the SDK's Client; the output must carry the fake API's data;
@@ -180,16 +182,32 @@ describe('the packed tarballs in a fresh app outside the workspace', () => {
     expect(out.badNote.text).toMatch(/title must be a string/);
   }, 300_000);
 
-  it("runs the SDK v2 app with tsx: a v2 McpServer serves the GitHub pack to SDK v2's Client", async () => {
+  it("runs the SDK v2 app with tsx: serveHttp serves a v2 McpServer's GitHub pack to SDK v2's Client over Streamable HTTP", async () => {
     const tsx = join(dirname(requireFromHere.resolve('tsx/package.json')), 'dist', 'esm', 'index.mjs');
     const r = await run(process.execPath, ['--import', tsx, 'src/main.ts'], appV2);
     const line = r.stdout.split('\n').find((l) => l.startsWith('{'));
     if (r.code !== 0 || line === undefined) throw new Error(`the v2 app failed:\n${shown(r)}`);
-    const out = JSON.parse(line) as { typed: boolean; repos: { repositories: Array<{ fullName: string }> } };
+    type Repos = { repositories: Array<{ fullName: string }> };
+    const out = JSON.parse(line) as {
+      typed: boolean;
+      session: { protocolVersion: string; hasSessionId: boolean; repos: Repos };
+      stateless: { protocolVersion: string; isError: boolean; repos: Repos };
+      auth: { issuer: string; origin: string; status: number; challenge: string };
+    };
+    const names = (repos: Repos) => repos.repositories.map((repo) => repo.fullName);
     expect(out.typed).toBe(true);
-    expect(out.repos.repositories.map((repo) => repo.fullName)).toEqual(
-      expect.arrayContaining(['alice/hello-world', 'alice/private-notes']),
-    );
+    // A 2025-11-25 session: Connect through the sandbox's OAuth server, then the fake API's data.
+    expect(out.session.protocolVersion).toBe('2025-11-25');
+    expect(out.session.hasSessionId).toBe(true);
+    expect(names(out.session.repos)).toEqual(expect.arrayContaining(['alice/hello-world', 'alice/private-notes']));
+    // A 2026-07-28 client on the same endpoint, no session, the same user's grant.
+    expect(out.stateless.protocolVersion).toBe('2026-07-28');
+    expect(out.stateless.isError).toBe(false);
+    expect(names(out.stateless.repos)).toEqual(names(out.session.repos));
+    // @alter/mcp/auth in front of a second endpoint: its metadata, and no tools without a token.
+    expect(out.auth.issuer).toBe(out.auth.origin);
+    expect(out.auth.status).toBe(401);
+    expect(out.auth.challenge).toContain('resource_metadata=');
   }, 300_000);
 
   it('runs as a self-contained esbuild bundle next to nothing but better-sqlite3', async () => {

@@ -1,6 +1,7 @@
 /**
- * `serveHttp(server, options)`: serve MCP over Streamable HTTP (the SDK's transport) on an express
- * app bound to 127.0.0.1 by default (with the SDK's DNS-rebinding protection), with the vault's
+ * `serveHttp(server, options)`: serve MCP over Streamable HTTP (the transport of the server's own
+ * SDK generation, loaded for it: an app with only SDK v2 never needs SDK v1) on an express app
+ * bound to 127.0.0.1 by default (with DNS-rebinding protection), with the vault's
  * Connect handler and an optional auth plug-in on the same server, and a graceful `close()`.
  * When the vault has no Connect base URL, this server adopts its own origin (or `publicUrl`) for
  * Connect links, so they work even on port 0.
@@ -10,15 +11,15 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { AlterVault, Logger } from '@alter/vault';
 import { createDefaultLogger, InvalidArgumentError } from '@alter/vault';
-import { createMcpExpressApp } from '@modelcontextprotocol/sdk/server/express.js';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import type express from 'express';
+import express from 'express';
 import { alterMcpFor } from './alter-mcp.js';
 import { errorPageHandler } from './auth/error-page.js';
 import { ServeError } from './errors.js';
 import type { HttpAuthPlugin } from './http-auth-plugin.js';
 import { type CorsOptions, checkCorsOptions, originGuard } from './http/cors.js';
 import type { EventStore } from './http/event-store.js';
+import { hostGuardFor } from './http/host-header-guard.js';
+import type { HttpSession } from './http/http-session-kit.js';
 import { MemoryEventStore } from './http/memory-event-store.js';
 import { markPrivate } from './http/private-responses.js';
 import { assertScopable, scopeEventStore } from './http/scoped-event-store.js';
@@ -26,8 +27,10 @@ import { SessionRegistry } from './http/session-registry.js';
 import { answerSessionless, classifySessionless } from './http/sessionless.js';
 import { closeAlter, onTerminationSignals } from './internal/graceful-close.js';
 import { openVaultAtStartup } from './internal/vault-startup.js';
+import { httpSessionKitFor } from './sdk/http-session-kits.js';
 import { modernEra, sdkAdapterFor } from './sdk/sdk-adapters.js';
 import type { ModernHttpLeg } from './sdk/modern-era.js';
+import type { AuthInfo } from './auth/oauth-types.js';
 import type { McpServerLike } from './sdk/sdk-seam.js';
 
 export type { CorsOptions } from './http/cors.js';
@@ -96,11 +99,6 @@ export interface HttpServerHandle {
   /** The express app (mount more routes if you like). */
   readonly app: express.Express;
   /** Closes every session and the HTTP server, stops background work, flushes the audit log and closes the vault. Idempotent. */
-  close(): Promise<void>;
-}
-
-interface Session {
-  readonly transport: StreamableHTTPServerTransport;
   close(): Promise<void>;
 }
 
@@ -195,12 +193,17 @@ export async function serveHttp(server: McpServerLike | McpServerFactory, option
     spare = undefined;
     return next;
   };
+  // The sessions are served by the first server's SDK generation (a factory builds one kind).
+  const sessionKit = await httpSessionKitFor(sdkAdapterFor(firstServer));
   const modern = modernLeg(factory, firstServer, logger);
   const vault = options.vault ?? alterMcpFor(firstServer)?.vault;
   // Before listening: a broken store fails the start, not every tool call later.
   if (vault) await openVaultAtStartup(vault, 'serveHttp');
 
-  const app = createMcpExpressApp({ host, ...(options.allowedHosts ? { allowedHosts: options.allowedHosts } : {}) });
+  const app = express();
+  const hostGuard = hostGuardFor(host, options.allowedHosts, logger);
+  if (hostGuard) app.use(hostGuard);
+  app.use(express.json());
   const httpServer = createServer(app);
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', (err) =>
@@ -229,10 +232,11 @@ export async function serveHttp(server: McpServerLike | McpServerFactory, option
   app.use(path, originGuard(new URL(baseUrl).origin, cors));
   const guard = options.auth?.install(app, { mcpPath: path, baseUrl });
 
-  const sessions = new SessionRegistry<Session>({ idleTimeoutMs, maxSessions, logger });
+  const sessions = new SessionRegistry<HttpSession>({ idleTimeoutMs, maxSessions, logger });
   const handle = async (req: express.Request, res: express.Response): Promise<void> => {
     // Set by the auth plug-in's guard: this response is computed for one user.
-    if ((req as { auth?: unknown }).auth !== undefined) markPrivate(res);
+    const auth = (req as { auth?: AuthInfo }).auth;
+    if (auth !== undefined) markPrivate(res);
     const sid = req.headers['mcp-session-id'];
     if (typeof sid === 'string') {
       const session = sessions.get(sid);
@@ -248,7 +252,7 @@ export async function serveHttp(server: McpServerLike | McpServerFactory, option
       // An SSE stream stays in flight until its connection closes: a connected client is not idle.
       res.once('close', end);
       try {
-        await session.transport.handleRequest(req, res, req.body);
+        await session.handle(req, res, req.body, auth);
       } finally {
         if (res.writableEnded) end();
       }
@@ -256,12 +260,12 @@ export async function serveHttp(server: McpServerLike | McpServerFactory, option
     }
     if (modern && (await modern.owns(req, baseUrl))) {
       // 2026-07-28: no session; every request is served on its own by a fresh server.
-      await modern.serve(req, res, baseUrl, (req as { auth?: Parameters<ModernHttpLeg['serve']>[3] }).auth);
+      await modern.serve(req, res, baseUrl, auth);
       return;
     }
-    const kind = classifySessionless(req);
+    const kind = classifySessionless(req, sessionKit);
     if (kind !== 'initialize') {
-      answerSessionless(kind, req, res);
+      answerSessionless(kind, req, res, sessionKit);
       return;
     }
     if (sessions.reserve() === 'full') {
@@ -285,31 +289,32 @@ export async function serveHttp(server: McpServerLike | McpServerFactory, option
     }
     const id = randomUUID();
     let live = false;
-    const transport = new StreamableHTTPServerTransport({
-      sessionIdGenerator: () => id,
-      onsessioninitialized: () => {
+    const session: HttpSession = sessionKit.open({
+      origin: baseUrl,
+      sessionId: id,
+      onInitialized: () => {
         live = true;
-        sessions.add(id, { transport, close: () => transport.close() });
+        sessions.add(id, session);
+      },
+      onClosed: () => {
+        sessions.forget(id);
+        srv.close().catch(() => {});
       },
       eventStore: sharedEventStore
         ? scopeEventStore(sharedEventStore, id)
         : options.eventStore === false
           ? undefined
           : new MemoryEventStore(DEFAULT_EVENTS_PER_SESSION),
-      retryInterval: sseRetryMs,
+      retryIntervalMs: sseRetryMs,
     });
-    transport.onclose = () => {
-      sessions.forget(id);
-      srv.close().catch(() => {});
-    };
     try {
-      await srv.connect(transport);
-      await transport.handleRequest(req, res, req.body);
+      await srv.connect(session.transport);
+      await session.handle(req, res, req.body, auth);
     } finally {
       if (!live) {
         // The initialize was refused (bad version, bad body): no session came of it.
         sessions.release();
-        await transport.close().catch(() => {});
+        await session.close().catch(() => {});
       }
     }
   };

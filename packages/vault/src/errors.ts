@@ -571,7 +571,8 @@ export class NativeModuleError extends AlterError {
 /**
  * An optional package this feature needs is not installed: a database driver (`better-sqlite3` for
  * SQLite stores, `pg` for PostgreSQL) is an optional peer dependency, installed only by the apps
- * that use it. The message names the feature and the install command.
+ * that use it; so is each MCP SDK generation, an optional peer of `@alter/mcp` (`serveHttp` of a
+ * v1 server whose HTTP transport cannot be loaded). The message names the feature and the install command.
  */
 export class DependencyMissingError extends AlterError {
   /** The npm package that is missing, e.g. `pg`. */
@@ -579,11 +580,15 @@ export class DependencyMissingError extends AlterError {
   /** The command that installs it, e.g. `npm install pg`. */
   readonly install: string;
 
-  constructor(args: { module: string; feature: string; cause?: unknown }) {
+  /**
+   * @param args.dependencyOf the package whose optional peer `module` is (default `@alter/vault`;
+   *   `@alter/mcp` for the MCP SDK), named in the message.
+   */
+  constructor(args: { module: string; feature: string; dependencyOf?: string; cause?: unknown }) {
     const install = `npm install ${args.module}`;
     super(
       'ALTER_DEPENDENCY_MISSING',
-      `${args.feature} needs the package "${args.module}", which is not installed (it is an optional peer dependency of @alter/vault). Run \`${install}\` (pnpm add ${args.module} / yarn add ${args.module}) in your app. In a bundle, keep it out of the bundle and install it beside it: see docs/bundling.md.`,
+      `${args.feature} needs the package "${args.module}", which is not installed (it is an optional peer dependency of ${args.dependencyOf ?? '@alter/vault'}). Run \`${install}\` (pnpm add ${args.module} / yarn add ${args.module}) in your app. In a bundle, keep it out of the bundle and install it beside it: see docs/bundling.md.`,
       { cause: args.cause },
     );
     this.module = args.module;

@@ -12,15 +12,14 @@
  * gets nothing replayed (the SDK then answers with an error and the client re-requests).
  */
 import { randomBytes } from 'node:crypto';
-import type { EventStore } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import type { EventStore, EventStoreMessage } from './event-store.js';
 
 type StreamId = string;
 type EventId = string;
 
 interface StoredEvent {
   readonly streamId: StreamId;
-  readonly message: JSONRPCMessage;
+  readonly message: EventStoreMessage;
 }
 
 /** The default event store of `serveHttp` (one per session). */
@@ -32,7 +31,7 @@ export class MemoryEventStore implements EventStore {
     this.#maxEvents = maxEvents;
   }
 
-  async storeEvent(streamId: StreamId, message: JSONRPCMessage): Promise<EventId> {
+  async storeEvent(streamId: StreamId, message: EventStoreMessage): Promise<EventId> {
     const id = `${randomBytes(12).toString('base64url')}`;
     this.#events.set(id, { streamId, message });
     // Map iteration order is insertion order: the first key is the oldest event.
@@ -46,7 +45,7 @@ export class MemoryEventStore implements EventStore {
 
   async replayEventsAfter(
     lastEventId: EventId,
-    { send }: { send: (eventId: EventId, message: JSONRPCMessage) => Promise<void> },
+    { send }: { send: (eventId: EventId, message: EventStoreMessage) => Promise<void> },
   ): Promise<StreamId> {
     const last = this.#events.get(lastEventId);
     if (!last) return '';

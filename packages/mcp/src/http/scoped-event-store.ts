@@ -6,8 +6,7 @@
  * Shared as is, a store would let one client resume another's stream. Stream ids are stored under
  * the session's id, and an event id of another session resumes nothing.
  */
-import type { EventStore as SdkEventStore } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import type { EventStore, EventStoreMessage } from './event-store.js';
+import type { EventStore } from './event-store.js';
 import { ServeError } from '../errors.js';
 
 /** @throws ServeError when the store cannot tell which stream an event id belongs to. */
@@ -20,7 +19,7 @@ export function assertScopable(store: EventStore): void {
 }
 
 /** `store` as seen by session `sessionId`. */
-export function scopeEventStore(store: EventStore, sessionId: string): SdkEventStore {
+export function scopeEventStore(store: EventStore, sessionId: string): EventStore {
   const prefix = `${sessionId}|`;
   const own = async (eventId: string): Promise<string | undefined> => {
     const streamId = await store.getStreamIdForEventId!(eventId);
@@ -31,11 +30,7 @@ export function scopeEventStore(store: EventStore, sessionId: string): SdkEventS
     getStreamIdForEventId: own,
     async replayEventsAfter(lastEventId, { send }) {
       if ((await own(lastEventId)) === undefined) return '';
-      // The store hands back the messages this transport stored (SDK JSON-RPC messages); our
-      // EventStore only types them loosely so its declaration needs no SDK.
-      const streamId = await store.replayEventsAfter(lastEventId, {
-        send: send as (eventId: string, message: EventStoreMessage) => Promise<void>,
-      });
+      const streamId = await store.replayEventsAfter(lastEventId, { send });
       return streamId.startsWith(prefix) ? streamId.slice(prefix.length) : streamId;
     },
   };

@@ -9,29 +9,40 @@
  * serveHttp routes such requests to its 2026 leg before asking this module (sdk/modern-era.ts).
  * Without SDK v2 they reach here, are classified `stateless` and answered 400 naming the versions
  * this server speaks, so the client can fall back to `initialize`.
+ *
+ * "Which versions" and "is this an initialize" are the serving SDK's own answers (its session kit),
+ * so this module imports no SDK and agrees with the transport that serves the session.
  */
-import { SUPPORTED_PROTOCOL_VERSIONS, isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import type express from 'express';
+import type { HttpSessionKit } from './http-session-kit.js';
+
+/** What this module asks of the SDK that serves the sessions. */
+type SessionFacts = Pick<HttpSessionKit, 'supportedProtocolVersions' | 'isInitializeRequest'>;
 
 /** How a request without a session id is handled. */
 export type SessionlessKind = 'initialize' | 'stateless' | 'needs-session';
 
 /** Classifies a request that carries no `Mcp-Session-Id`. */
-export function classifySessionless(req: express.Request): SessionlessKind {
-  if (req.method === 'POST' && isInitializeRequest(req.body)) return 'initialize';
+export function classifySessionless(req: express.Request, sdk: SessionFacts): SessionlessKind {
+  if (req.method === 'POST' && sdk.isInitializeRequest(req.body)) return 'initialize';
+  const versions = sdk.supportedProtocolVersions;
   const version = req.headers['mcp-protocol-version'];
   // A version newer than every session-era one this SDK knows: a stateless (2026+) request.
-  if (typeof version === 'string' && !SUPPORTED_PROTOCOL_VERSIONS.includes(version) && version > SUPPORTED_PROTOCOL_VERSIONS[0]!)
-    return 'stateless';
+  if (typeof version === 'string' && !versions.includes(version) && version > versions[0]!) return 'stateless';
   return 'needs-session';
 }
 
 /** The 400 answer for a request that cannot be served without a session. */
-export function answerSessionless(kind: Exclude<SessionlessKind, 'initialize'>, req: express.Request, res: express.Response): void {
+export function answerSessionless(
+  kind: Exclude<SessionlessKind, 'initialize'>,
+  req: express.Request,
+  res: express.Response,
+  sdk: SessionFacts,
+): void {
   const id = typeof req.body === 'object' && req.body !== null && 'id' in req.body ? (req.body as { id: unknown }).id : null;
   const message =
     kind === 'stateless'
-      ? `Bad Request: protocol version ${String(req.headers['mcp-protocol-version'])} (stateless requests) is not supported by this server; it speaks ${SUPPORTED_PROTOCOL_VERSIONS.join(', ')}. Send an initialize request to open a session.`
+      ? `Bad Request: protocol version ${String(req.headers['mcp-protocol-version'])} (stateless requests) is not supported by this server; it speaks ${sdk.supportedProtocolVersions.join(', ')}. Send an initialize request to open a session.`
       : 'Bad Request: no valid Mcp-Session-Id header. Send an initialize request first to open a session, then send its Mcp-Session-Id with every request.';
   res
     .status(400)

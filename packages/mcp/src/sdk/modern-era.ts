@@ -16,11 +16,10 @@
  *   lets serveHttp say so at startup.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Readable } from 'node:stream';
-import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { createMcpHandler, isLegacyRequest, McpServer, PROTOCOL_VERSION_META_KEY, type Server } from '@modelcontextprotocol/server';
 import type { AuthInfo, JSONRPCMessage, Transport } from '@modelcontextprotocol/server';
 import { serveStdio as sdkServeStdio, StdioServerTransport } from '@modelcontextprotocol/server/stdio';
+import { toWebRequest, writeWebResponse } from '../http/web-exchange.js';
 import type { McpServerLike, SdkAdapter } from './sdk-seam.js';
 import { sdkV2Adapter } from './sdk-v2-adapter.js';
 
@@ -82,44 +81,6 @@ export function modernHttpLeg(serverForRequest: () => Promise<V2Server>, onerror
     },
     close: () => handler.close(),
   };
-}
-
-/** A web `Request` carrying `req`'s method, URL and headers (the body travels as `parsedBody`). */
-function toWebRequest(req: IncomingMessage, origin: string, signal?: AbortSignal): Request {
-  const headers = new Headers();
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (value === undefined) continue;
-    if (Array.isArray(value)) for (const v of value) headers.append(name, v);
-    else headers.set(name, value);
-  }
-  return new Request(new URL(req.url ?? '/', origin), { method: req.method ?? 'GET', headers, ...(signal ? { signal } : {}) });
-}
-
-/** Writes a web `Response` (JSON or an SSE stream) onto a Node response, streaming as it comes. */
-async function writeWebResponse(response: Response, res: ServerResponse): Promise<void> {
-  const headers: Record<string, string> = {};
-  response.headers.forEach((value, name) => {
-    headers[name] = value;
-  });
-  res.writeHead(response.status, headers);
-  if (!response.body) {
-    res.end();
-    return;
-  }
-  // SSE: the head must reach the client before the first event.
-  res.flushHeaders();
-  await new Promise<void>((resolve) => {
-    const body = Readable.fromWeb(response.body as unknown as NodeReadableStream<Uint8Array>);
-    body.once('error', () => {
-      res.destroy();
-      resolve();
-    });
-    res.once('close', () => {
-      body.destroy();
-      resolve();
-    });
-    body.pipe(res);
-  });
 }
 
 /** Serves both eras on stdin/stdout: the opening exchange picks the era of the connection. */
