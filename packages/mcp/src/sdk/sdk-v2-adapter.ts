@@ -29,7 +29,7 @@ import type { CallToolResult, ClientCapabilities, InputRequiredResult, ServerCon
 import { StdioServerTransport } from '@modelcontextprotocol/server/stdio';
 import type { ToolLogLevel } from '../alter-context.js';
 import { ServeError } from '../errors.js';
-import { type CallEnv, type CallToolResultShape, isInputRequired, type ToolTable, type UrlElicitation } from '../internal/call-env.js';
+import { type CallEnv, isInputRequired, type ToolTable, type UrlElicitation } from '../internal/call-env.js';
 import { declaresFormElicitation } from '../internal/elicitation-capability.js';
 import { sdkInternal, sdkPackageInfo } from './sdk-package.js';
 import type { McpServerLike, SdkAdapter, SdkPackageInfo, ServerIdentity } from './sdk-seam.js';
