@@ -206,6 +206,9 @@ export async function startToolPackHarness<C extends SdkClientLike, S extends Sd
 
     // Every access and refresh token the vault holds becomes a secret the leak check looks for.
     const registerTokens = async () => {
+      // The store opens lazily (on the vault's first use): a test that only lists tools never
+      // opened it, and reading it directly would throw "not open" at close().
+      await vault.ready();
       for (const g of await vault.store.listGrants({ includeRevoked: true })) {
         leaks.secret(vault.openSecret(g.accessToken), `${g.provider} access token of ${g.user}`);
         if (g.refreshToken) leaks.secret(vault.openSecret(g.refreshToken), `${g.provider} refresh token of ${g.user}`);

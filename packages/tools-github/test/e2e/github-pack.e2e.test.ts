@@ -1,24 +1,32 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { GitHubIssueTools, GitHubPullRequestTools, GitHubRepositoryTools, GitHubTools, githubManifest } from '@alter/tools-github';
 import { expectToolsDeclareEndpoints, expectToolsMatchManifest, SandboxBrowser } from '@alter/testing';
+import { GitHubIssueTools, GitHubPullRequestTools, GitHubRepositoryTools, GitHubTools, githubManifest } from '@alter/tools-github';
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { CONNECT_URL, fuzzEveryTool, type PackStack, startPackStack, textOf, USER } from './support/pack-stack.js';
 
 const API = 'https://api.github.com';
 
+describe('@alter/tools-github, what it declares', () => {
+  it('every tool declares the endpoints it calls (this suite runs with undeclared: "deny", so each call below stays inside them)', () => {
+    expectToolsDeclareEndpoints(GitHubTools, Object.keys(githubManifest.scopesByTool));
+  });
+  it('exports the pack whole and by class', () => {
+    expect(GitHubTools).toEqual([GitHubRepositoryTools, GitHubIssueTools, GitHubPullRequestTools]);
+  });
+});
+
+// Every test gets its own stack (sandbox with freshly seeded fakes, vault, server, client), so each
+// passes alone and in any order: none sees the grants, issues, comments or audit rows of another.
 describe('@alter/tools-github through the real stack (sandbox, SQLite vault, AlterMCP, SDK client)', () => {
   let stack: PackStack;
 
-  beforeAll(async () => {
+  beforeEach(async () => {
     stack = await startPackStack(['github'], GitHubTools);
   });
-  afterAll(async () => {
+  afterEach(async () => {
     await stack?.close();
     stack?.leaks.assertClean();
   });
 
-  it('every tool declares the endpoints it calls (this suite runs with undeclared: "deny", so each call below stays inside them)', () => {
-    expectToolsDeclareEndpoints(GitHubTools, Object.keys(githubManifest.scopesByTool));
-  });
   it('lists every tool of the manifest, each field described, with output schema and truthful annotations', async () => {
     const { tools } = await stack.client.listTools();
     expectToolsMatchManifest(tools, githubManifest);
@@ -42,7 +50,7 @@ describe('@alter/tools-github through the real stack (sandbox, SQLite vault, Alt
   });
 
   describe('with GitHub connected', () => {
-    beforeAll(async () => {
+    beforeEach(async () => {
       await stack.connect('github', githubManifest.allScopes);
     });
 
@@ -114,6 +122,8 @@ describe('@alter/tools-github through the real stack (sandbox, SQLite vault, Alt
     });
 
     it('get_pull_request returns branches, mergeability and size', async () => {
+      // The seeded pull request has no comment yet: one comment makes `comments` count something.
+      await stack.callOk('create_issue_comment', { owner: 'alice', repo: 'hello-world', issueNumber: 3, body: 'LGTM' });
       const pr = await stack.callOk<Record<string, unknown>>('get_pull_request', { owner: 'alice', repo: 'hello-world', pullNumber: 3 });
       expect(pr).toMatchObject({
         number: 3,
@@ -149,6 +159,8 @@ describe('@alter/tools-github through the real stack (sandbox, SQLite vault, Alt
     });
 
     it('the audit rows name each tool and the real GitHub URL', async () => {
+      await callEveryTool(stack);
+      await stack.vault.audit.flush();
       const rows = await stack.vault.audit.query({ user: USER, provider: 'github' });
       const tools = new Set(rows.map((r) => r.tool));
       for (const name of Object.keys(githubManifest.scopesByTool)) expect(tools).toContain(name);
@@ -158,6 +170,7 @@ describe('@alter/tools-github through the real stack (sandbox, SQLite vault, Alt
 
   describe('the fake GitHub API checks shapes and scopes like the real one', () => {
     it('answers 422 Validation Failed for an issue without a title, and create_issue never sends one', async () => {
+      await stack.connect('github', githubManifest.allScopes);
       const res = await stack.vault.request('github', 'POST', `${API}/repos/{owner}/{repo}/issues`, {
         user: USER,
         endpoints: ['POST /repos/{owner}/{repo}/issues'],
@@ -186,8 +199,17 @@ describe('@alter/tools-github through the real stack (sandbox, SQLite vault, Alt
       expect(write.status).toBe(403);
     });
   });
-
-  it('exports the pack whole and by class', () => {
-    expect(GitHubTools).toEqual([GitHubRepositoryTools, GitHubIssueTools, GitHubPullRequestTools]);
-  });
 });
+
+/** Calls each tool of the pack once with valid arguments (each call reaches the fake API). */
+async function callEveryTool(stack: PackStack): Promise<void> {
+  const repo = { owner: 'alice', repo: 'hello-world' };
+  const calls: Record<keyof typeof githubManifest.scopesByTool, Record<string, unknown>> = {
+    list_repos: {},
+    list_issues: repo,
+    create_issue: { ...repo, title: 'Audited' },
+    create_issue_comment: { ...repo, issueNumber: 1, body: 'Audited too.' },
+    get_pull_request: { ...repo, pullNumber: 3 },
+  };
+  for (const [name, args] of Object.entries(calls)) await stack.callOk(name, args);
+}

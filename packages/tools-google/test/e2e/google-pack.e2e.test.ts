@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { AlterMCP } from '@alter/mcp';
+import { expectToolsDeclareEndpoints, expectToolsMatchManifest, SandboxBrowser } from '@alter/testing';
 import {
   CALENDAR_EVENTS,
   CALENDAR_READONLY,
@@ -8,8 +9,7 @@ import {
   GoogleTools,
   googleManifest,
 } from '@alter/tools-google';
-import { AlterMCP } from '@alter/mcp';
-import { expectToolsDeclareEndpoints, expectToolsMatchManifest, SandboxBrowser } from '@alter/testing';
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
@@ -18,20 +18,25 @@ import { CONNECT_URL, fuzzEveryTool, type PackStack, startPackStack, textOf, USE
 const GMAIL = 'https://gmail.googleapis.com/gmail/v1/users/me';
 const EVENTS = 'https://www.googleapis.com/calendar/v3/calendars/primary/events';
 
+describe('@alter/tools-google, what it declares', () => {
+  it('every tool declares the endpoints it calls (this suite runs with undeclared: "deny", so each call below stays inside them)', () => {
+    expectToolsDeclareEndpoints(GoogleTools, Object.keys(googleManifest.scopesByTool));
+  });
+});
+
+// Every test gets its own stack (sandbox with freshly seeded fakes, vault, server, client), so each
+// passes alone and in any order: none sees the grants, mail, events or audit rows of another.
 describe('@alter/tools-google through the real stack (sandbox, SQLite vault, AlterMCP, SDK client)', () => {
   let stack: PackStack;
 
-  beforeAll(async () => {
+  beforeEach(async () => {
     stack = await startPackStack(['google'], GoogleTools);
   });
-  afterAll(async () => {
+  afterEach(async () => {
     await stack?.close();
     stack?.leaks.assertClean();
   });
 
-  it('every tool declares the endpoints it calls (this suite runs with undeclared: "deny", so each call below stays inside them)', () => {
-    expectToolsDeclareEndpoints(GoogleTools, Object.keys(googleManifest.scopesByTool));
-  });
   it('lists every tool of the manifest, each field described, with output schema and annotations', async () => {
     const { tools } = await stack.client.listTools();
     expectToolsMatchManifest(tools, googleManifest);
@@ -64,6 +69,8 @@ describe('@alter/tools-google through the real stack (sandbox, SQLite vault, Alt
   });
 
   it('answers a tool whose scope the grant lacks with a re-authorize URL for that scope', async () => {
+    // The grant the first call's Connect URL gives: Gmail only.
+    await stack.connect('google', [GMAIL_READONLY]);
     const result = await stack.call('list_events', {});
     expect(result.isError).toBe(true);
     expect(textOf(result)).toContain(CALENDAR_READONLY);
@@ -73,7 +80,7 @@ describe('@alter/tools-google through the real stack (sandbox, SQLite vault, Alt
   });
 
   describe('with Google connected (every scope of the manifest)', () => {
-    beforeAll(async () => {
+    beforeEach(async () => {
       await stack.connect('google', googleManifest.allScopes);
     });
 
@@ -187,6 +194,7 @@ describe('@alter/tools-google through the real stack (sandbox, SQLite vault, Alt
   // Direct vault requests declare their endpoints: this suite's vault denies undeclared requests.
   describe('the fake Google APIs check shapes and scopes like the real ones', () => {
     it('refuses messages.send without raw (400), and a calendar write with a read-only token (403)', async () => {
+      await stack.connect('google', googleManifest.allScopes);
       const noRaw = await stack.vault.request('google', 'POST', `${GMAIL}/messages/send`, {
         user: USER,
         endpoints: ['POST /gmail/v1/users/me/messages/send'],
@@ -218,6 +226,7 @@ describe('@alter/tools-google through the real stack (sandbox, SQLite vault, Alt
 
   it('registers in part and with prefixed names (toolNamePrefix), calling through the same vault', async () => {
     expect(GoogleTools).toEqual([GmailTools, CalendarTools]);
+    await stack.connect('google', googleManifest.allScopes);
     const server = new McpServer({ name: 'prefixed', version: '1.0.0' });
     const names = new AlterMCP(stack.vault, { defaultUser: USER, toolNamePrefix: 'google_' }).register(server, [CalendarTools]);
     expect([...names].sort()).toEqual(['google_create_event', 'google_list_events']);

@@ -1,22 +1,30 @@
 import { expectToolsDeclareEndpoints, expectToolsMatchManifest } from '@alter/testing';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { SLACK_CHAT_WRITE, SlackChannelTools, SlackMessageTools, SlackTools, slackManifest } from '@alter/tools-slack';
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { CONNECT_URL, fuzzEveryTool, type PackStack, startPackStack, textOf, USER } from './support/pack-stack.js';
 
+describe('@alter/tools-slack, what it declares', () => {
+  it('every tool declares the endpoints it calls (this suite runs with undeclared: "deny", so each call below stays inside them)', () => {
+    expectToolsDeclareEndpoints(SlackTools, Object.keys(slackManifest.scopesByTool));
+  });
+  it('exports the pack whole and by class', () => {
+    expect(SlackTools).toEqual([SlackChannelTools, SlackMessageTools]);
+  });
+});
+
+// Every test gets its own stack (sandbox with freshly seeded fakes, vault, server, client), so each
+// passes alone and in any order: none sees the grants, messages or audit rows of another.
 describe('@alter/tools-slack through the real stack (sandbox, SQLite vault, AlterMCP, SDK client)', () => {
   let stack: PackStack;
 
-  beforeAll(async () => {
+  beforeEach(async () => {
     stack = await startPackStack(['slack'], SlackTools);
   });
-  afterAll(async () => {
+  afterEach(async () => {
     await stack?.close();
     stack?.leaks.assertClean();
   });
 
-  it('every tool declares the endpoints it calls (this suite runs with undeclared: "deny", so each call below stays inside them)', () => {
-    expectToolsDeclareEndpoints(SlackTools, Object.keys(slackManifest.scopesByTool));
-  });
   it('lists every tool of the manifest, each field described, with output schema and truthful annotations', async () => {
     const { tools } = await stack.client.listTools();
     expectToolsMatchManifest(tools, slackManifest);
@@ -38,7 +46,7 @@ describe('@alter/tools-slack through the real stack (sandbox, SQLite vault, Alte
   });
 
   describe('with Slack connected', () => {
-    beforeAll(async () => {
+    beforeEach(async () => {
       await stack.connect('slack', slackManifest.allScopes);
     });
 
@@ -105,6 +113,7 @@ describe('@alter/tools-slack through the real stack (sandbox, SQLite vault, Alte
 
   describe('the fake Slack API checks shapes and scopes like the real one', () => {
     it('answers no_text for a post without text, and missing_scope (naming it) for a token without chat:write', async () => {
+      await stack.connect('slack', slackManifest.allScopes);
       const noText = await stack.vault.request('slack', 'POST', 'https://slack.com/api/chat.postMessage', {
         user: USER,
         endpoints: ['POST /api/chat.postMessage'],
@@ -121,9 +130,5 @@ describe('@alter/tools-slack through the real stack (sandbox, SQLite vault, Alte
       });
       expect(denied.json()).toMatchObject({ ok: false, error: 'missing_scope', needed: SLACK_CHAT_WRITE });
     });
-  });
-
-  it('exports the pack whole and by class', () => {
-    expect(SlackTools).toEqual([SlackChannelTools, SlackMessageTools]);
   });
 });
