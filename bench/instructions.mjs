@@ -66,7 +66,8 @@ for (let r = 0; r < REPEATS; r++) {
       const lo = instructions(c.root, side, N1);
       const hi = instructions(c.root, side, N2);
       const key = `${c.label}:${side}`;
-      (perCall[key] ??= []).push((hi - lo) / (N2 - N1));
+      perCall[key] ??= [];
+      perCall[key].push((hi - lo) / (N2 - N1));
       console.log(`  ${key.padEnd(24)} repeat ${r + 1}: ${((hi - lo) / (N2 - N1) / 1000).toFixed(1)} k instructions/call`);
     }
   }
