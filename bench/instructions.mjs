@@ -5,22 +5,24 @@
 //
 // Each side (bench/_instructions-side.mjs: alter_tool vs raw_tool, a tool call in memory on SQLite
 // with the audit on against a raw SDK tool doing the matched axios call; vault_request vs
-// matched_axios) runs in its own process under `valgrind --tool=callgrind` twice, with N1 and N2
-// measured calls after the same setup and warm-up; instructions per call = (I(N2) − I(N1)) /
-// (N2 − N1), so startup and warm-up cancel. Repeated BENCH_INSTR_REPEATS times (median, min–max).
-// BENCH_INSTR_COMPARE=/other/checkout measures another build (e.g. main before a change) in the
-// same run, interleaved. Slow (valgrind runs Node ~50× slower): minutes, not seconds.
+// matched_axios) runs in its own process under valgrind with callgrind's instrumentation OFF for
+// startup and warm-up and ON (callgrind_control) for BENCH_INSTR_CALLS measured calls and the
+// flush of their audit rows: instructions per call = collected / calls. Repeated
+// BENCH_INSTR_REPEATS times (median, min–max). BENCH_INSTR_COMPARE=/other/checkout measures another
+// build (e.g. main before a change) in the same run, interleaved. Slow (valgrind runs Node tens of
+// times slower): minutes per side on a loaded machine.
 //
-// Knobs: BENCH_INSTR_CALLS="N1,N2" (default 50,200; --quick 20,80), BENCH_INSTR_REPEATS
-// (default 3; --quick 1), BENCH_INSTR_SIDES (comma-separated), BENCH_INSTR_WARMUP (100).
-import { spawnSync } from 'node:child_process';
+// Knobs: BENCH_INSTR_CALLS (default 300; --quick 100), BENCH_INSTR_REPEATS (default 3; --quick 1),
+// BENCH_INSTR_SIDES (comma-separated), BENCH_INSTR_WARMUP (warm-up calls, 100).
+import { spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { emit, QUICK, show, stats } from './_measure.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.dirname(here);
-const [N1, N2] = (process.env.BENCH_INSTR_CALLS ?? (QUICK ? '20,80' : '50,200')).split(',').map(Number);
+const CALLS = Number(process.env.BENCH_INSTR_CALLS ?? (QUICK ? 100 : 300));
 const REPEATS = Number(process.env.BENCH_INSTR_REPEATS ?? (QUICK ? 1 : 3));
 const SIDES = (process.env.BENCH_INSTR_SIDES ?? 'alter_tool,raw_tool,vault_request,matched_axios').split(',');
 const PAIRS = [
@@ -30,45 +32,52 @@ const PAIRS = [
 const checkouts = [{ label: 'this', root }];
 if (process.env.BENCH_INSTR_COMPARE) checkouts.push({ label: 'compare', root: path.resolve(process.env.BENCH_INSTR_COMPARE) });
 
-if (spawnSync('valgrind', ['--version']).status !== 0) {
-  console.log('instructions: skipped (valgrind is not installed)');
+if (spawnSync('valgrind', ['--version']).status !== 0 || spawnSync('callgrind_control', ['-h']).error !== undefined) {
+  console.log('instructions: skipped (valgrind with callgrind_control is not installed)');
   process.exit(0);
 }
 
-/** Instructions valgrind counted for one run of `side` with `calls` measured calls. */
-function instructions(checkout, side, calls) {
-  const r = spawnSync(
-    'valgrind',
-    [
-      '--tool=callgrind',
-      '--callgrind-out-file=/dev/null',
-      process.execPath,
-      path.join(here, '_instructions-side.mjs'),
-      checkout,
-      side,
-      String(calls),
-    ],
-    { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
-  );
-  const m = /Collected : (\d+)/.exec(r.stderr);
-  if (r.status !== 0 || m === null) throw new Error(`${side} (${checkout}) failed: ${r.stderr.slice(-2000)}`);
-  return Number(m[1]);
+/**
+ * Instructions callgrind counted per call for `calls` measured calls of `side`: the side runs
+ * under valgrind with instrumentation off until it says "ready", on (callgrind_control -i on)
+ * for the calls, and off again once it says "done".
+ */
+async function instructions(checkout, side, calls) {
+  const args = ['--tool=callgrind', '--instr-atstart=no', '--callgrind-out-file=/dev/null'];
+  const child = spawn('valgrind', [...args, process.execPath, path.join(here, '_instructions-side.mjs'), checkout, side, String(calls)], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (d) => {
+    stderr += d;
+  });
+  const exited = new Promise((resolve) => child.on('exit', resolve));
+  for await (const line of createInterface({ input: child.stdout })) {
+    if (line !== 'ready' && line !== 'done') continue;
+    const r = spawnSync('callgrind_control', ['-i', line === 'ready' ? 'on' : 'off', String(child.pid)], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`callgrind_control failed: ${r.stderr || r.stdout}`);
+    child.stdin.write('go\n');
+    if (line === 'done') child.stdin.end();
+  }
+  const code = await exited;
+  const m = /Collected : (\d+)/.exec(stderr);
+  if (code !== 0 || m === null) throw new Error(`${side} (${checkout}) failed: ${stderr.slice(-2000)}`);
+  return Number(m[1]) / calls;
 }
 
 console.log(
-  `instructions per call (callgrind), (I(${N2}) − I(${N1})) / ${N2 - N1}, ${REPEATS} repeat(s); checkouts: ${checkouts.map((c) => `${c.label}=${c.root}`).join(', ')}`,
+  `instructions per call (callgrind), ${CALLS} measured calls per run, ${REPEATS} repeat(s); checkouts: ${checkouts.map((c) => `${c.label}=${c.root}`).join(', ')}`,
 );
 const perCall = {}; // `${label}:${side}` -> number[]
 for (let r = 0; r < REPEATS; r++) {
-  // Interleaved: every side of every checkout once per repeat, N1 and N2 back to back.
+  // Interleaved: every side of every checkout once per repeat, the checkouts' order alternating.
   for (const c of r % 2 === 0 ? checkouts : [...checkouts].reverse()) {
     for (const side of SIDES) {
-      const lo = instructions(c.root, side, N1);
-      const hi = instructions(c.root, side, N2);
+      const n = await instructions(c.root, side, CALLS);
       const key = `${c.label}:${side}`;
       perCall[key] ??= [];
-      perCall[key].push((hi - lo) / (N2 - N1));
-      console.log(`  ${key.padEnd(24)} repeat ${r + 1}: ${((hi - lo) / (N2 - N1) / 1000).toFixed(1)} k instructions/call`);
+      perCall[key].push(n);
+      console.log(`  ${key.padEnd(24)} repeat ${r + 1}: ${(n / 1000).toFixed(1)} k instructions/call`);
     }
   }
 }
@@ -106,7 +115,7 @@ for (const c of checkouts) {
       case: 'instructions',
       checkout: c.label,
       root: c.root,
-      calls: [N1, N2],
+      calls: CALLS,
       repeats: REPEATS,
       instructionsPerCall: { [ours]: stats(a), [base]: stats(b) },
       ratio: stats(ratios),
