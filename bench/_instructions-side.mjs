@@ -15,7 +15,7 @@ import { pathToFileURL } from 'node:url';
 
 const [root, side, callsArg] = process.argv.slice(2);
 const calls = Number(callsArg);
-const WARMUP = Number(process.env.BENCH_INSTR_WARMUP ?? 100);
+const WARMUP = Number(process.env.BENCH_INSTR_WARMUP ?? 1_500);
 const CONCURRENCY = 8;
 const load = (p) => import(pathToFileURL(path.join(root, p)).href);
 const { AlterMCP, AlterTool } = await load('packages/mcp/dist/index.js');
@@ -163,8 +163,12 @@ for (const warm of Object.values(sides)) {
       for (let i = 0; i < 10; i++) await warm(i);
     })());
 }
+// Warm enough that V8 has optimized the hot functions: TurboFan compiling inside the measured
+// calls (on its own threads, which callgrind counts too) was a large and variable part of a run.
 await run(WARMUP);
 await vault.audit.flush();
+// Start from an empty young generation, so where a scavenge falls does not depend on the warm-up.
+globalThis.gc?.();
 // The driver switches callgrind's instrumentation on for the measured calls only (startup and
 // warm-up run uninstrumented, several times faster): "ready" → it turns counting on and answers;
 // the calls (and the audit rows they queued, flushed) run; "done" → it turns counting off.

@@ -13,7 +13,7 @@
 // times slower): minutes per side on a loaded machine.
 //
 // Knobs: BENCH_INSTR_CALLS (default 300; --quick 100), BENCH_INSTR_REPEATS (default 3; --quick 1),
-// BENCH_INSTR_SIDES (comma-separated), BENCH_INSTR_WARMUP (warm-up calls, 100).
+// BENCH_INSTR_SIDES (comma-separated), BENCH_INSTR_WARMUP (warm-up calls, 1,500).
 import { spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -44,9 +44,13 @@ if (spawnSync('valgrind', ['--version']).status !== 0 || spawnSync('callgrind_co
  */
 async function instructions(checkout, side, calls) {
   const args = ['--tool=callgrind', '--instr-atstart=no', '--callgrind-out-file=/dev/null'];
-  const child = spawn('valgrind', [...args, process.execPath, path.join(here, '_instructions-side.mjs'), checkout, side, String(calls)], {
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    'valgrind',
+    [...args, process.execPath, '--expose-gc', path.join(here, '_instructions-side.mjs'), checkout, side, String(calls)],
+    {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    },
+  );
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (d) => {
     stderr += d;

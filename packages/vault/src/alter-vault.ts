@@ -873,7 +873,11 @@ export class AlterVault {
         try {
           if (this.#isReady) await this.#auditLog.flush();
         } finally {
-          await this.store.close();
+          try {
+            await this.store.close();
+          } finally {
+            this.#context.close();
+          }
         }
       }
     })();

@@ -5,7 +5,7 @@
  * tracking builds the token's redaction forms once per cached lease, not per call. Real parts: a
  * recording HTTP server on 127.0.0.1, a real SQLite file, the real pipeline.
  */
-import { createHook } from 'node:async_hooks';
+import { AsyncLocalStorage, createHook } from 'node:async_hooks';
 import { createLeakCheck, type LeakCheck } from '@alter/testing';
 import { AlterVault } from '@alter/vault';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, jest } from '@jest/globals';
@@ -121,6 +121,48 @@ describe('the request path', () => {
     for (const secrets of calls) {
       expect(secrets.redactText(`leaked ${token}`)).toBe(`leaked ${REDACTED}`);
       expect(secrets.redactText(Buffer.from(`Bearer ${token}`).toString('base64'))).toMatch(/^\[redacted\]=*$/);
+    }
+  });
+});
+
+describe('a closed vault', () => {
+  /**
+   * How many AsyncLocalStorage propagations 100 promises cost. Node 20 propagates every entered,
+   * not disabled AsyncLocalStorage on every new promise (an async_hooks init hook,
+   * `AsyncLocalStorage.prototype._propagate`); Node versions that carry contexts without hooks
+   * have no such method and no such cost (0 here).
+   */
+  async function propagationsPer100Promises(): Promise<number> {
+    const proto = AsyncLocalStorage.prototype as unknown as Record<string, unknown>;
+    if (typeof proto._propagate !== 'function') return 0;
+    const spy = jest.spyOn(proto as { _propagate: () => void }, '_propagate');
+    try {
+      for (let i = 0; i < 100; i++) await new Promise<void>((resolve) => resolve());
+      return spy.mock.calls.length;
+    } finally {
+      spy.mockRestore();
+    }
+  }
+
+  it('adds nothing to the promises the process creates after it (its audit-context storage is disabled)', async () => {
+    const before = await propagationsPer100Promises();
+    const dir = tempDir('alter-hot-path-closed');
+    const other = new AlterVault({
+      caller: 'closed',
+      providers: [loopbackProvider('acme')],
+      store: dir.file('other.db'),
+      encryptionKey: leak.secret(newKey(), 'encryption key'),
+      logger: leak.logger,
+    });
+    try {
+      await other.withAuditContext({ tool: 'some_tool' }, async () => {
+        expect(other.currentAuditContext()?.tool).toBe('some_tool');
+      });
+      await other.close();
+      expect(await propagationsPer100Promises()).toBeLessThanOrEqual(before);
+    } finally {
+      await other.close();
+      dir.remove();
     }
   });
 });
