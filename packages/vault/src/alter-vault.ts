@@ -558,7 +558,7 @@ export class AlterVault {
     }
     const verb = method.toUpperCase();
     // Per-call secret tracking (call-secrets.ts): the MCP layer redacts these from tool results.
-    noteCallSecret(p.clientSecret);
+    noteCallSecret(p.clientSecret, p);
     requireNonEmptyString(url, 'url');
     requireObject(options, 'options');
     const user = requireNonEmptyString(options.user, 'options.user');
@@ -639,8 +639,11 @@ export class AlterVault {
       // The deadline (also for waiting on another process's refresh lease) is #withinTimeout's;
       // `wait` lets the caller's signal end a wait on a shared refresh.
       const wait = options.signal ? { signal: options.signal } : undefined;
-      let lease: TokenLease = await this.#withinTimeout(this.#tokens.acquire(p, user, account, wait), started, timeoutMs, p.id, user);
-      noteCallSecret(lease.token);
+      // A cached token needs no store, so there is nothing to bound by the timeout (no timer).
+      let lease: TokenLease =
+        this.#tokens.cached(p, user, account) ??
+        (await this.#withinTimeout(this.#tokens.acquire(p, user, account, wait), started, timeoutMs, p.id, user));
+      noteCallSecret(lease.token, lease);
       auditAccount = lease.account;
       if (required.length > 0) {
         const missing = required.filter((s) => !lease.scopes.has(s));
@@ -654,7 +657,7 @@ export class AlterVault {
       if (res.status === 401 && lease.refreshable) {
         this.#logger.debug('provider answered 401; refreshing once and retrying', { provider: p.id, user });
         lease = await this.#withinTimeout(this.#tokens.forceRefresh(p, user, account, lease, wait), started, timeoutMs, p.id, user);
-        noteCallSecret(lease.token);
+        noteCallSecret(lease.token, lease);
         res = await this.#send(p, verb, sendUrl.href, headers, data, lease.token, { timeoutMs, maxResponseBytes, signal: options.signal });
       }
       status = res.status;
@@ -893,7 +896,11 @@ export class AlterVault {
         try {
           if (this.#isReady) await this.#auditLog.flush();
         } finally {
-          await this.store.close();
+          try {
+            await this.store.close();
+          } finally {
+            this.#context.close();
+          }
         }
       }
     })();

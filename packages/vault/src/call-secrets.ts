@@ -35,19 +35,76 @@ const MAX_DEPTH = 64;
 const scope = new AsyncLocalStorage<CallSecrets>();
 
 /**
+ * Everything redaction needs to know about one secret (or, merged, several): its text forms,
+ * longest first; the forms whose cut-off start is redacted too; and a regex matching the start of
+ * any form. Building it (four encodings of two strings, a sort, a RegExp) is most of what noting a
+ * secret costs, so the vault builds it once per secret holder (a cached token lease, a provider
+ * config) and every call that uses the same secret shares it. Module-private and frozen: it
+ * never leaves this module.
+ */
+class SecretForms {
+  readonly forms: readonly string[];
+  readonly partials: readonly string[];
+  readonly quick: RegExp;
+
+  private constructor(forms: readonly string[], partials: readonly string[]) {
+    // Longest first, so a longer form is replaced before a shorter one it contains.
+    this.forms = Object.freeze([...new Set(forms)].sort((a, b) => b.length - a.length));
+    this.partials = Object.freeze(partials);
+    const heads = new Set(this.forms.map((f) => f.slice(0, PARTIAL_MATCH).replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')));
+    this.quick = new RegExp([...heads].join('|'));
+    Object.freeze(this);
+  }
+
+  /** The forms of one secret: see {@link CallSecrets.add}. */
+  static of(secret: string): SecretForms {
+    const forms: string[] = [];
+    const partials: string[] = [];
+    for (const plain of [secret, `Bearer ${secret}`]) {
+      for (const form of encodings(plain)) {
+        forms.push(form);
+        // Only the bare secret's forms: a cut `Bearer ab…` would match on too few secret characters.
+        if (plain === secret && form.length >= PARTIAL_MATCH + 4) partials.push(form);
+      }
+    }
+    return new SecretForms(forms, partials);
+  }
+
+  /** The union of several secrets' forms (what one call redacts when it used more than one secret). */
+  static merge(all: readonly SecretForms[]): SecretForms {
+    return new SecretForms(
+      all.flatMap((f) => f.forms),
+      all.flatMap((f) => f.partials),
+    );
+  }
+}
+
+/**
+ * The forms of the secret each holder carries, built on the first call that uses it. Keyed by the
+ * holder object (a token lease, a provider config), so they live exactly as long as the holder:
+ * no secret is kept here after the vault drops its lease.
+ */
+const formsByHolder = new WeakMap<object, { readonly secret: string; readonly forms: SecretForms }>();
+
+function formsHeldBy(holder: object, secret: string): SecretForms {
+  const known = formsByHolder.get(holder);
+  if (known !== undefined && known.secret === secret) return known.forms;
+  const forms = SecretForms.of(secret);
+  formsByHolder.set(holder, Object.freeze({ secret, forms }));
+  return forms;
+}
+
+let noteWithHolder: (secrets: CallSecrets, secret: string | null | undefined, holder: object) => void;
+
+/**
  * The secrets one tool call (with its nested tool calls) used. Create one per top-level call,
  * run the call inside {@link withCallSecrets}, then redact everything the call produced.
  */
 export class CallSecrets {
-  /** Every form a secret may take in text (raw, percent-encoded, base64, base64url), longest first. */
-  #forms: string[] = [];
-  /** Forms of the bare secrets long enough that a cut-off start of them is still redacted. */
-  #partials: string[] = [];
-  /**
-   * Matches the start (first {@link PARTIAL_MATCH} characters) of any form: every full or cut-off
-   * occurrence contains one, so text it does not match is returned untouched in one scan.
-   */
-  #quick: RegExp | undefined;
+  /** The forms of each noted secret, in the order noted. */
+  readonly #noted: SecretForms[] = [];
+  /** What redaction uses: the one noted secret's forms, or their union (built on first use). */
+  #merged: SecretForms | undefined;
   readonly #seen = new Set<string>();
 
   /**
@@ -57,33 +114,36 @@ export class CallSecrets {
    * a secret base64-encoded inside a longer blob at an unaligned offset, or split/transformed.
    */
   add(secret: string | null | undefined): void {
+    this.#note(secret, undefined);
+  }
+
+  /** {@link add}, with the forms built once per `holder` (see {@link noteCallSecret}). */
+  #note(secret: string | null | undefined, holder: object | undefined): void {
     if (typeof secret !== 'string' || secret.length < MIN_SECRET_LENGTH || this.#seen.has(secret)) return;
     this.#seen.add(secret);
-    const forms = new Set(this.#forms);
-    for (const plain of [secret, `Bearer ${secret}`]) {
-      for (const form of encodings(plain)) {
-        forms.add(form);
-        // Only the bare secret's forms: a cut `Bearer ab…` would match on too few secret characters.
-        if (plain === secret && form.length >= PARTIAL_MATCH + 4) this.#partials.push(form);
-      }
-    }
-    // Longest first, so a longer form is replaced before a shorter one it contains.
-    this.#forms = [...forms].sort((a, b) => b.length - a.length);
-    const heads = new Set(this.#forms.map((f) => f.slice(0, PARTIAL_MATCH).replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')));
-    this.#quick = new RegExp([...heads].join('|'));
+    this.#noted.push(holder === undefined ? SecretForms.of(secret) : formsHeldBy(holder, secret));
+    this.#merged = undefined;
+  }
+
+  /** The forms to redact, or undefined when nothing was noted. */
+  #forms(): SecretForms | undefined {
+    if (this.#merged === undefined && this.#noted.length > 0)
+      this.#merged = this.#noted.length === 1 ? this.#noted[0] : SecretForms.merge(this.#noted);
+    return this.#merged;
   }
 
   /** True when no secret was noted (the redaction is then the identity). */
   get empty(): boolean {
-    return this.#forms.length === 0;
+    return this.#noted.length === 0;
   }
 
   /** `text` with every noted secret (in every covered form) replaced by {@link REDACTED}. */
   redactText(text: string): string {
-    if (this.#quick === undefined || !this.#quick.test(text)) return text;
+    const all = this.#forms();
+    if (all === undefined || !all.quick.test(text)) return text;
     let out = text;
-    for (const form of this.#forms) if (out.includes(form)) out = out.split(form).join(REDACTED);
-    for (const form of this.#partials) out = redactPartial(out, form);
+    for (const form of all.forms) if (out.includes(form)) out = out.split(form).join(REDACTED);
+    for (const form of all.partials) out = redactPartial(out, form);
     return out;
   }
 
@@ -93,7 +153,7 @@ export class CallSecrets {
    * structures deeper than 64 levels or cyclic are cut to {@link REDACTED} (fail closed).
    */
   redact<T>(value: T): T {
-    if (this.#forms.length === 0) return value;
+    if (this.#noted.length === 0) return value;
     return this.#walk(value, 0, new Set()) as T;
   }
 
@@ -122,6 +182,11 @@ export class CallSecrets {
 
   [inspect.custom](): string {
     return 'CallSecrets {}';
+  }
+
+  static {
+    // The only way in for a holder: noteCallSecret (module-private, not a public method).
+    noteWithHolder = (secrets, secret, holder) => secrets.#note(secret, holder);
   }
 }
 Object.freeze(CallSecrets.prototype);
@@ -169,8 +234,13 @@ export function currentCallSecrets(): CallSecrets | undefined {
 
 /**
  * Notes `secret` in the current call's tracker; a no-op outside {@link withCallSecrets} (plain
- * vault use without MCP). Called by the vault where it uses a secret.
+ * vault use without MCP). Called by the vault where it uses a secret. `holder`, when given, is
+ * the object that carries the secret for as long as it is valid (the cached token lease, the
+ * provider config): the secret's redaction forms are then built once per holder, not per call.
  */
-export function noteCallSecret(secret: string | null | undefined): void {
-  scope.getStore()?.add(secret);
+export function noteCallSecret(secret: string | null | undefined, holder?: object): void {
+  const current = scope.getStore();
+  if (current === undefined) return;
+  if (holder === undefined) current.add(secret);
+  else noteWithHolder(current, secret, holder);
 }

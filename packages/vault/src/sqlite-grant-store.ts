@@ -167,6 +167,12 @@ function liveKvEntry(row: KvRow<number> | undefined): KvEntry | undefined {
 /** Rows per INSERT statement (32 × 17 columns stays far below SQLite's variable limit). */
 const MULTI_ROW_INSERT = 32;
 
+/** The audit append of one connection: a transaction function (better-sqlite3) over its prepared statements. */
+interface AuditAppender {
+  readonly db: Database.Database;
+  readonly append: Database.Transaction<(batch: readonly AuditInput[]) => void>;
+}
+
 export class SqliteGrantStore implements GrantStore {
   readonly kind = 'sqlite';
   readonly filename: string;
@@ -323,36 +329,46 @@ export class SqliteGrantStore implements GrantStore {
    * (docs/performance.md). The audit writer appends at most this many rows at a time.
    */
   readonly auditAppendLimit = 32;
-  #auditInserts: { readonly db: Database.Database; readonly bySize: Map<number, Database.Statement> } | undefined;
+  /** The append's statements and transaction, built once per connection (see {@link #auditAppender}). */
+  #auditAppend: AuditAppender | undefined;
 
   async appendAudit(rows: readonly AuditInput[]): Promise<void> {
     if (rows.length === 0) return;
-    const db = this.#conn();
-    const last = db.prepare('SELECT hash FROM alter_audit ORDER BY seq DESC LIMIT 1');
-    const tx = db.transaction((batch: readonly AuditInput[]) => {
-      const tail = (last.get() as { hash: string } | undefined)?.hash ?? GENESIS_HASH;
-      if (batch[0]!.prevHash !== tail) throw new AuditChainConflictError();
-      // Multi-row INSERTs (one statement run per up to 32 rows, not per row), in seq order.
-      for (let i = 0; i < batch.length; i += MULTI_ROW_INSERT) {
-        const chunk = batch.slice(i, i + MULTI_ROW_INSERT);
-        const values: unknown[] = [];
-        for (const r of chunk) values.push(...auditValues(r, fromDate));
-        this.#auditInsert(db, chunk.length).run(...values);
-      }
-    });
-    tx.immediate(rows);
+    this.#auditAppender().append.immediate(rows);
   }
 
-  /** The prepared INSERT of `count` audit rows on `db`, prepared once per size and connection. */
-  #auditInsert(db: Database.Database, count: number): Database.Statement {
-    if (this.#auditInserts?.db !== db) this.#auditInserts = { db, bySize: new Map() };
-    let stmt = this.#auditInserts.bySize.get(count);
-    if (stmt === undefined) {
-      const one = `(${Array(AUDIT_INSERT_COLUMN_COUNT).fill('?').join(', ')})`;
-      stmt = db.prepare(`INSERT INTO alter_audit (${AUDIT_INSERT_COLUMNS}) VALUES ${Array(count).fill(one).join(', ')}`);
-      this.#auditInserts.bySize.set(count, stmt);
-    }
-    return stmt;
+  /**
+   * The append transaction on the current connection: the tail check, then multi-row INSERTs (one
+   * statement run per up to 32 rows, not per row), in seq order. Statements are prepared and the
+   * transaction function built once per connection: preparing them again on every append cost
+   * more than the INSERT of a small batch.
+   */
+  #auditAppender(): AuditAppender {
+    const db = this.#conn();
+    if (this.#auditAppend?.db === db) return this.#auditAppend;
+    const last = db.prepare('SELECT hash FROM alter_audit ORDER BY seq DESC LIMIT 1');
+    const bySize = new Map<number, Database.Statement>();
+    const insert = (count: number): Database.Statement => {
+      let stmt = bySize.get(count);
+      if (stmt === undefined) {
+        const one = `(${Array(AUDIT_INSERT_COLUMN_COUNT).fill('?').join(', ')})`;
+        stmt = db.prepare(`INSERT INTO alter_audit (${AUDIT_INSERT_COLUMNS}) VALUES ${Array(count).fill(one).join(', ')}`);
+        bySize.set(count, stmt);
+      }
+      return stmt;
+    };
+    const append = db.transaction((batch: readonly AuditInput[]) => {
+      const tail = (last.get() as { hash: string } | undefined)?.hash ?? GENESIS_HASH;
+      if (batch[0]!.prevHash !== tail) throw new AuditChainConflictError();
+      for (let i = 0; i < batch.length; i += MULTI_ROW_INSERT) {
+        const end = Math.min(batch.length, i + MULTI_ROW_INSERT);
+        const values: unknown[] = [];
+        for (let j = i; j < end; j++) values.push(...auditValues(batch[j]!, fromDate));
+        insert(end - i).run(...values);
+      }
+    });
+    this.#auditAppend = { db, append };
+    return this.#auditAppend;
   }
 
   async lastAudit(): Promise<AuditRecord | undefined> {

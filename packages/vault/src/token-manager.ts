@@ -107,6 +107,15 @@ export class TokenManager {
     return `${user}\u0000${provider}\u0000${account === undefined ? '\u0001' : account}`;
   }
 
+  /**
+   * The cached lease when it is still valid, else undefined. Synchronous, so the request path
+   * takes a cached token without a store wait to bound (no timeout timer, no promise race).
+   */
+  cached(provider: ProviderConfig, user: string, account: string | undefined): TokenLease | undefined {
+    const cached = this.#cache.get(TokenManager.cacheKey(user, provider.id, account));
+    return cached !== undefined && Date.now() < cached.validUntil ? cached : undefined;
+  }
+
   /** A valid access token for the selected grant (cached, stored, or freshly refreshed). */
   async acquire(provider: ProviderConfig, user: string, account: string | undefined, wait?: WaitOptions): Promise<TokenLease> {
     const key = TokenManager.cacheKey(user, provider.id, account);

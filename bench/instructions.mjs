@@ -1,0 +1,149 @@
+#!/usr/bin/env node
+// CPU instructions per call, counted by valgrind (callgrind): a second measure of our overhead
+// next to the CPU-time ratios of hotpath.mjs, independent of the machine's load (instruction
+// counts do not change when neighbours steal the CPU, where CPU time does).
+//
+// Each side (bench/_instructions-side.mjs: alter_tool vs raw_tool, a tool call in memory on SQLite
+// with the audit on against a raw SDK tool doing the matched axios call; vault_request vs
+// matched_axios) runs in its own process under valgrind with callgrind's instrumentation OFF for
+// startup and warm-up and ON (callgrind_control) for BENCH_INSTR_CALLS measured calls and the
+// flush of their audit rows: instructions per call = counted / calls, on the MAIN THREAD (the
+// measure: stable to well under 1 % between runs) and on all threads (adds V8's optimizing-compiler
+// and GC helper threads, whose share varies ±20 % between processes). Repeated
+// BENCH_INSTR_REPEATS times (median, min–max). BENCH_INSTR_COMPARE=/other/checkout measures another
+// build (e.g. main before a change) in the same run, interleaved. Slow (valgrind runs Node tens of
+// times slower): minutes per side on a loaded machine.
+//
+// Knobs: BENCH_INSTR_CALLS (default 300; --quick 100), BENCH_INSTR_REPEATS (default 3; --quick 1),
+// BENCH_INSTR_SIDES (comma-separated), BENCH_INSTR_WARMUP (warm-up calls, 1,500).
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { emit, QUICK, show, stats } from './_measure.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.dirname(here);
+const CALLS = Number(process.env.BENCH_INSTR_CALLS ?? (QUICK ? 100 : 300));
+const REPEATS = Number(process.env.BENCH_INSTR_REPEATS ?? (QUICK ? 1 : 3));
+const SIDES = (process.env.BENCH_INSTR_SIDES ?? 'alter_tool,raw_tool,vault_request,matched_axios').split(',');
+const PAIRS = [
+  ['alter_tool', 'raw_tool', 'tool call in memory SQLite, concurrency 8'],
+  ['vault_request', 'matched_axios', 'vault.request SQLite, concurrency 8'],
+];
+const checkouts = [{ label: 'this', root }];
+if (process.env.BENCH_INSTR_COMPARE) checkouts.push({ label: 'compare', root: path.resolve(process.env.BENCH_INSTR_COMPARE) });
+
+if (spawnSync('valgrind', ['--version']).status !== 0 || spawnSync('callgrind_control', ['-h']).error !== undefined) {
+  console.log('instructions: skipped (valgrind with callgrind_control is not installed)');
+  process.exit(0);
+}
+
+/**
+ * Instructions callgrind counted per call for `calls` measured calls of `side`, on the main thread
+ * (`main`, the default measure) and on all threads (`all`: adds V8's compiler and GC helper
+ * threads). The side runs under valgrind with instrumentation off until it says "ready", on
+ * (callgrind_control -i on) for the calls, and off again once it says "done".
+ */
+async function instructions(checkout, side, calls) {
+  const dir = mkdtempSync(path.join(tmpdir(), 'alter-bench-callgrind-'));
+  try {
+    const args = ['--tool=callgrind', '--instr-atstart=no', '--separate-threads=yes', `--callgrind-out-file=${path.join(dir, 'out')}`];
+    const child = spawn(
+      'valgrind',
+      [...args, process.execPath, '--expose-gc', path.join(here, '_instructions-side.mjs'), checkout, side, String(calls)],
+      {
+        stdio: ['pipe', 'pipe', 'pipe'],
+      },
+    );
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (d) => {
+      stderr += d;
+    });
+    const exited = new Promise((resolve) => child.on('exit', resolve));
+    for await (const line of createInterface({ input: child.stdout })) {
+      if (line !== 'ready' && line !== 'done') continue;
+      const r = spawnSync('callgrind_control', ['-i', line === 'ready' ? 'on' : 'off', String(child.pid)], { encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(`callgrind_control failed: ${r.stderr || r.stdout}`);
+      child.stdin.write('go\n');
+      if (line === 'done') child.stdin.end();
+    }
+    const code = await exited;
+    if (code !== 0) throw new Error(`${side} (${checkout}) failed: ${stderr.slice(-2000)}`);
+    // One file per thread (out-01 is the main thread); each ends with "totals: <instructions>".
+    const totals = {};
+    for (const name of readdirSync(dir)) {
+      const m = /^totals: (\d+)/m.exec(readFileSync(path.join(dir, name), 'utf8'));
+      if (m !== null) totals[name] = Number(m[1]);
+    }
+    const main = totals['out-01'];
+    if (main === undefined) throw new Error(`${side} (${checkout}): no main-thread totals in ${Object.keys(totals).join(', ')}`);
+    const all = Object.values(totals).reduce((a, b) => a + b, 0);
+    return { main: main / calls, all: all / calls };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+console.log(
+  `instructions per call (callgrind), ${CALLS} measured calls per run, ${REPEATS} repeat(s); checkouts: ${checkouts.map((c) => `${c.label}=${c.root}`).join(', ')}`,
+);
+const perCall = {}; // `${label}:${side}` -> { main: number[], all: number[] }
+for (let r = 0; r < REPEATS; r++) {
+  // Interleaved: every side of every checkout once per repeat, the checkouts' order alternating.
+  for (const c of r % 2 === 0 ? checkouts : [...checkouts].reverse()) {
+    for (const side of SIDES) {
+      const n = await instructions(c.root, side, CALLS);
+      const key = `${c.label}:${side}`;
+      perCall[key] ??= { main: [], all: [] };
+      perCall[key].main.push(n.main);
+      perCall[key].all.push(n.all);
+      console.log(
+        `  ${key.padEnd(24)} repeat ${r + 1}: main thread ${(n.main / 1000).toFixed(1)} k, all threads ${(n.all / 1000).toFixed(1)} k instructions/call`,
+      );
+    }
+  }
+}
+for (const c of checkouts) {
+  for (const [ours, base, name] of PAIRS) {
+    const a = perCall[`${c.label}:${ours}`];
+    const b = perCall[`${c.label}:${base}`];
+    if (a === undefined || b === undefined) continue;
+    const record = {
+      name: `${name}, instructions (callgrind)`,
+      case: 'instructions',
+      checkout: c.label,
+      root: c.root,
+      calls: CALLS,
+      repeats: REPEATS,
+    };
+    console.log(`${name} (${c.label})`);
+    for (const thread of ['main', 'all']) {
+      const ratios = a[thread].map((x, i) => x / b[thread][i]);
+      const overhead = a[thread].map((x, i) => x - b[thread][i]);
+      console.log(
+        `  ${thread.padEnd(4)} ${ours} ${show(
+          a[thread].map((x) => x / 1000),
+          1,
+          ' k',
+        )}  ${base} ${show(
+          b[thread].map((x) => x / 1000),
+          1,
+          ' k',
+        )}  ratio ${show(ratios, 3, '×')}  overhead ${show(
+          overhead.map((x) => x / 1000),
+          1,
+          ' k instr/call',
+        )}`,
+      );
+      record[thread] = {
+        instructionsPerCall: { [ours]: stats(a[thread]), [base]: stats(b[thread]) },
+        ratio: stats(ratios),
+        overheadPerCall: stats(overhead),
+      };
+    }
+    emit(record);
+  }
+}

@@ -1,0 +1,183 @@
+/**
+ * Work the request path must NOT repeat per request (counts, never time; docs/performance.md):
+ * a cached token needs no second timer (the store wait is only bounded when the store is asked),
+ * the SQLite audit append prepares its statements once per connection, and a call's secret
+ * tracking builds the token's redaction forms once per cached lease, not per call. Real parts: a
+ * recording HTTP server on 127.0.0.1, a real SQLite file, the real pipeline.
+ */
+import { AsyncLocalStorage, createHook } from 'node:async_hooks';
+import { createLeakCheck, type LeakCheck } from '@alter/testing';
+import { AlterVault } from '@alter/vault';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, jest } from '@jest/globals';
+import Database from 'better-sqlite3';
+import { CallSecrets, REDACTED, withCallSecrets } from '../src/call-secrets.js';
+import { loopbackProvider, newKey, newToken, type TempDir, tempDir } from './support/fixtures.js';
+import { type RecordingServer, startRecordingServer } from './support/recording-server.js';
+
+/** A timeout no other timer in this process uses, so the vault's request timers can be told apart. */
+const TIMEOUT_MS = 29_871;
+const REQUESTS = 20;
+
+let server: RecordingServer;
+let tmp: TempDir;
+let vault: AlterVault;
+let leak: LeakCheck;
+let token: string;
+let restoreConsole: () => void;
+
+beforeAll(async () => {
+  server = await startRecordingServer();
+});
+
+afterAll(async () => {
+  await server.close();
+});
+
+beforeEach(async () => {
+  tmp = tempDir();
+  leak = createLeakCheck();
+  restoreConsole = leak.captureConsole();
+  token = leak.secret(newToken('at'), 'access token');
+  vault = new AlterVault({
+    caller: 'hot-path',
+    providers: [loopbackProvider('acme')],
+    store: tmp.file('vault.db'),
+    encryptionKey: leak.secret(newKey(), 'encryption key'),
+    logger: leak.logger,
+    // 'sync': every request waits for its own row, so each test's appends happen inside it.
+    audit: { durability: 'sync' },
+    http: { timeoutMs: TIMEOUT_MS },
+  });
+  await vault.grants.put({ user: 'alice', provider: 'acme', accessToken: token, scopes: ['read'] });
+  server.reset();
+});
+
+afterEach(async () => {
+  leak.inspect(await vault.audit.query({ limit: 1000 }), 'audit rows');
+  await vault.close();
+  restoreConsole();
+  tmp.remove();
+  leak.assertClean();
+});
+
+const get = (i: number) => vault.request('acme', 'GET', `${server.origin}/v1/items/{id}`, { user: 'alice', pathParams: { id: String(i) } });
+
+describe('the request path', () => {
+  it('arms one timer per request with a cached token (the exchange timeout), none for a store wait', async () => {
+    await get(0); // the token is read from the store once and cached
+    const armed: number[] = [];
+    const hook = createHook({
+      init(_id, type, _trigger, resource) {
+        const delay = (resource as { _idleTimeout?: unknown })._idleTimeout;
+        // The exchange timer runs TIMEOUT_MS; a store-wait timer runs what is left of it.
+        if (type === 'Timeout' && typeof delay === 'number' && delay > TIMEOUT_MS - 5_000 && delay <= TIMEOUT_MS) armed.push(delay);
+      },
+    });
+    hook.enable();
+    try {
+      for (let i = 1; i <= REQUESTS; i++) expect((await get(i)).status).toBe(200);
+    } finally {
+      hook.disable();
+    }
+    expect(armed).toHaveLength(REQUESTS);
+    expect(server.requests.at(-1)?.headers.authorization).toBe(`Bearer ${token}`);
+  });
+
+  it('prepares no SQLite statement per audit append once the connection has its statements', async () => {
+    await get(0);
+    const prepare = jest.spyOn(Database.prototype, 'prepare');
+    try {
+      for (let i = 1; i <= REQUESTS; i++) await get(i);
+      // 'sync' durability: each request's row was appended (committed) before request() returned.
+      expect(prepare.mock.calls.map((c) => String(c[0]).slice(0, 60))).toEqual([]);
+    } finally {
+      prepare.mockRestore();
+    }
+    const verified = await vault.audit.verify();
+    expect(verified.ok).toBe(true);
+    expect(await vault.audit.query({ limit: 1000 })).toHaveLength(REQUESTS + 1);
+  });
+
+  it("builds a cached token's redaction forms once, not once per call, and every call still redacts it", async () => {
+    await get(0);
+    const encoded: string[] = [];
+    const from = Buffer.from.bind(Buffer) as (value: string) => Buffer;
+    const spy = jest.spyOn(Buffer, 'from').mockImplementation(((value: unknown, ...rest: unknown[]) => {
+      if (value === token || value === `Bearer ${token}`) encoded.push('token form');
+      return (from as (...args: unknown[]) => Buffer)(value, ...rest);
+    }) as typeof Buffer.from);
+    const calls: CallSecrets[] = [];
+    try {
+      for (let i = 1; i <= REQUESTS; i++) {
+        const secrets = new CallSecrets();
+        calls.push(secrets);
+        await withCallSecrets(secrets, () => get(i));
+      }
+    } finally {
+      spy.mockRestore();
+    }
+    // base64 of the token and of `Bearer <token>`: built for the first call only (4 encodings).
+    expect(encoded.length).toBeLessThanOrEqual(4);
+    for (const secrets of calls) {
+      expect(secrets.redactText(`leaked ${token}`)).toBe(`leaked ${REDACTED}`);
+      expect(secrets.redactText(Buffer.from(`Bearer ${token}`).toString('base64'))).toMatch(/^\[redacted\]=*$/);
+    }
+  });
+});
+
+describe('a closed vault', () => {
+  /**
+   * How many AsyncLocalStorage propagations 100 promises cost. Node 20 propagates every entered,
+   * not disabled AsyncLocalStorage on every new promise (an async_hooks init hook,
+   * `AsyncLocalStorage.prototype._propagate`); Node versions that carry contexts without hooks
+   * have no such method and no such cost (0 here).
+   */
+  async function propagationsPer100Promises(): Promise<number> {
+    const proto = AsyncLocalStorage.prototype as unknown as Record<string, unknown>;
+    if (typeof proto._propagate !== 'function') return 0;
+    const spy = jest.spyOn(proto as { _propagate: () => void }, '_propagate');
+    try {
+      for (let i = 0; i < 100; i++) await new Promise<void>((resolve) => resolve());
+      return spy.mock.calls.length;
+    } finally {
+      spy.mockRestore();
+    }
+  }
+
+  it('adds nothing to the promises the process creates after it (its audit-context storage is disabled)', async () => {
+    const before = await propagationsPer100Promises();
+    const dir = tempDir('alter-hot-path-closed');
+    const other = new AlterVault({
+      caller: 'closed',
+      providers: [loopbackProvider('acme')],
+      store: dir.file('other.db'),
+      encryptionKey: leak.secret(newKey(), 'encryption key'),
+      logger: leak.logger,
+    });
+    try {
+      await other.withAuditContext({ tool: 'some_tool' }, async () => {
+        expect(other.currentAuditContext()?.tool).toBe('some_tool');
+      });
+      await other.close();
+      expect(await propagationsPer100Promises()).toBeLessThanOrEqual(before);
+    } finally {
+      await other.close();
+      dir.remove();
+    }
+  });
+});
+
+describe('CallSecrets with several secrets', () => {
+  it('redacts a secret that contains another one whole, whichever was noted first', () => {
+    const inner = 'inner-secret-0123456789';
+    const outer = `outer-${inner}-tail`;
+    for (const order of [
+      [inner, outer],
+      [outer, inner],
+    ]) {
+      const secrets = new CallSecrets();
+      for (const s of order) secrets.add(s);
+      expect(secrets.redactText(`a ${outer} b ${inner} c`)).toBe(`a ${REDACTED} b ${REDACTED} c`);
+    }
+  });
+});
