@@ -25,7 +25,7 @@ import type {
   StoredGrant,
 } from './grant-store.js';
 import { optionalPositiveInt } from './internal/args.js';
-import { AUDIT_CHAIN_IN_STORE, type AuditChainAppend, type PrefixedAuditRow } from './internal/audit-chain-in-store.js';
+import { AUDIT_CHAIN_IN_STORE, type AuditChainAppend } from './internal/audit-chain-in-store.js';
 import { loadDriver } from './internal/optional-driver.js';
 import {
   listenFromConnect,
@@ -42,6 +42,7 @@ import {
   type AuditRow as StoreAuditRow,
   auditFilterConditions,
   auditFromRow,
+  auditUnlinkedValues,
   auditValues,
   type GrantRow as StoreGrantRow,
   grantFilterConditions,
@@ -238,7 +239,7 @@ const AUDIT_LINK_FUNCTION = (s: string): string => `
   $fn$;
 `;
 
-/** The columns the chained append takes as arrays (everything but prev_hash/hash), with their SQL types. */
+/** The columns the chained append takes as arrays, in {@link auditUnlinkedValues} order, with their SQL types. */
 const AUDIT_CHAIN_COLUMNS: ReadonlyArray<readonly [column: string, type: string]> = [
   ['id', 'text'],
   ['at', 'timestamptz'],
@@ -263,34 +264,6 @@ const AUDIT_CHAIN_COLUMNS: ReadonlyArray<readonly [column: string, type: string]
   ['approval_via', 'text'],
   ['approval_at', 'timestamptz'],
 ];
-
-/** The columns of {@link AUDIT_CHAIN_COLUMNS} of one row, in that order. */
-function auditChainValues(r: PrefixedAuditRow['row']): unknown[] {
-  return [
-    r.id,
-    r.at,
-    r.caller,
-    r.user,
-    r.provider,
-    r.account,
-    r.method,
-    r.url,
-    r.status,
-    r.durationMs,
-    r.tool,
-    r.parentTool,
-    toJsonList(r.chain),
-    r.callId,
-    r.reason,
-    r.errorCode,
-    r.decision ?? null,
-    r.policyRule ?? null,
-    r.approval ?? null,
-    r.approvalBy ?? null,
-    r.approvalVia ?? null,
-    r.approvalAt ?? null,
-  ];
-}
 
 /**
  * The one statement of a chained append on schema `s`: `alter_audit_link` in a CTE, the INSERT of
@@ -628,7 +601,7 @@ export class PostgresGrantStore implements GrantStore {
     const columns = AUDIT_CHAIN_COLUMNS.map((): unknown[] => []);
     const prefixes: string[] = [];
     for (const { row, prefix } of rows) {
-      const values = auditChainValues(row);
+      const values = auditUnlinkedValues(row, sameDate);
       for (let k = 0; k < values.length; k++) columns[k]!.push(values[k]);
       prefixes.push(prefix);
     }

@@ -79,7 +79,7 @@ export interface KvRow<TTime> {
 
 /** The columns `appendAudit` inserts, in the order of {@link auditValues}. */
 export const AUDIT_INSERT_COLUMNS =
-  'id, at, caller, user_id, provider, account, method, url, status, duration_ms, tool, parent_tool, chain, call_id, reason, error_code, prev_hash, hash, decision, policy_rule, approval, approval_by, approval_via, approval_at';
+  'id, at, caller, user_id, provider, account, method, url, status, duration_ms, tool, parent_tool, chain, call_id, reason, error_code, decision, policy_rule, approval, approval_by, approval_via, approval_at, prev_hash, hash';
 
 /** How many values one audit row inserts. */
 export const AUDIT_INSERT_COLUMN_COUNT = 24;
@@ -140,8 +140,12 @@ export function auditFromRow<TTime>(r: AuditRow<TTime>, toDate: ToDate<TTime>): 
   });
 }
 
-/** The values of one audit row, in {@link AUDIT_INSERT_COLUMNS} order. */
-export function auditValues<TTime>(r: AuditInput, fromDate: FromDate<TTime>): unknown[] {
+/**
+ * The values of one audit row but its link (prev_hash, hash): the columns of
+ * {@link AUDIT_INSERT_COLUMNS} before those two, in that order. The in-server chain (PostgreSQL)
+ * inserts exactly these and lets the server compute the link.
+ */
+export function auditUnlinkedValues<TTime>(r: Omit<AuditInput, 'prevHash' | 'hash'>, fromDate: FromDate<TTime>): unknown[] {
   return [
     r.id,
     fromDate(r.at),
@@ -159,8 +163,6 @@ export function auditValues<TTime>(r: AuditInput, fromDate: FromDate<TTime>): un
     r.callId,
     r.reason,
     r.errorCode,
-    r.prevHash,
-    r.hash,
     r.decision ?? null,
     r.policyRule ?? null,
     r.approval ?? null,
@@ -168,6 +170,13 @@ export function auditValues<TTime>(r: AuditInput, fromDate: FromDate<TTime>): un
     r.approvalVia ?? null,
     r.approvalAt != null ? fromDate(r.approvalAt) : null,
   ];
+}
+
+/** The values of one audit row, in {@link AUDIT_INSERT_COLUMNS} order (its link last). */
+export function auditValues<TTime>(r: AuditInput, fromDate: FromDate<TTime>): unknown[] {
+  const values = auditUnlinkedValues(r, fromDate);
+  values.push(r.prevHash, r.hash);
+  return values;
 }
 
 /** A kv entry from its row. Expiry is each store's business (in SQL or in code). */
