@@ -20,16 +20,16 @@ import { PendingApprovals } from '../approval/pending-approvals.js';
 import { APPROVAL_PAGES, sendApprovalInterstitial, sendApprovalPage } from './approval-page-html.js';
 import {
   bindingHash,
-  bindingSetCookie,
+  browserUserRefusal,
   confirmToken,
+  ensureBrowserSecret,
   isBoundBrowser,
   isValidConfirmToken,
-  newBrowserSecret,
   readBrowserSecret,
 } from './browser-binding.js';
 import type { ConnectDeps } from './connect-deps.js';
 import type { BrowserUserCheck } from './connect-http-handler.js';
-import { readForm, sameString } from './connect-http-handler.js';
+import { readForm } from './connect-http-handler.js';
 import { type ConnectPage, PAGES, sendPage, sendRedirect } from './connect-pages.js';
 import { shortId } from './connect-session-store.js';
 import { displayName } from './grants-page.js';
@@ -114,13 +114,9 @@ export class ApprovalPageHandler {
   }
 
   #interstitial(res: ServerResponse, record: PendingApprovalRecord, existing: string | undefined): void {
-    let secret = existing;
-    if (secret === undefined) {
-      secret = newBrowserSecret();
-      // The cookie lives as long as the kv entry, so the bound browser still sees "expired" later.
-      const maxAgeSec = Math.max(1, Math.ceil((kvExpiry(record).getTime() - Date.now()) / 1000));
-      res.setHeader('set-cookie', bindingSetCookie(record.id, secret, record.baseUrl, maxAgeSec));
-    }
+    // The cookie lives as long as the kv entry, so the bound browser still sees "expired" later.
+    const maxAgeSec = (kvExpiry(record).getTime() - Date.now()) / 1000;
+    const secret = ensureBrowserSecret(res, record.id, existing, record.baseUrl, maxAgeSec);
     sendApprovalInterstitial(res, {
       app: this.#deps.caller,
       user: record.user,
@@ -131,13 +127,11 @@ export class ApprovalPageHandler {
 
   /** As for Connect links: with a signed-in-user hook, only a browser signed in as the approval's user. */
   async #signedInRefusal(req: IncomingMessage, record: PendingApprovalRecord): Promise<ConnectPage | undefined> {
-    const check = this.#browserUser();
-    if (check === undefined || !check.appliesTo(record.user)) return undefined;
-    const signedIn = await check.hook(req);
-    if (typeof signedIn === 'string' && sameString(signedIn, record.user)) return undefined;
+    const refused = await browserUserRefusal(this.#browserUser(), req, record.user);
+    if (refused === undefined) return undefined;
     this.#deps.logger.warn('connect: approval link opened in a browser not signed in as its user', {
       approval: shortId(record.id),
-      signedIn: signedIn !== undefined,
+      signedIn: refused.signedIn,
     });
     return {
       ...PAGES.signInRequired(record.user),

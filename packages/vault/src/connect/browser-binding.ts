@@ -17,7 +17,8 @@
  * phisher forwards the URL, never the cookie.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { BrowserUserCheck } from './connect-http-handler.js';
 import type { ConnectSessionRecord } from './connect-session-record.js';
 
 const SECRET_BYTES = 32;
@@ -73,10 +74,44 @@ export function readBrowserSecret(req: Pick<IncomingMessage, 'headers'>, session
   return undefined;
 }
 
+/**
+ * The secret an interstitial binds with: the one this browser already holds for `sessionId`, or a
+ * fresh one sent as the cookie on `res` (living `maxAgeSec`, as long as the link's record, so the
+ * bound browser still sees "expired" later).
+ */
+export function ensureBrowserSecret(
+  res: Pick<ServerResponse, 'setHeader'>,
+  sessionId: string,
+  existing: string | undefined,
+  baseUrl: string,
+  maxAgeSec: number,
+): string {
+  if (existing !== undefined) return existing;
+  const secret = newBrowserSecret();
+  res.setHeader('set-cookie', bindingSetCookie(sessionId, secret, baseUrl, maxAgeSec));
+  return secret;
+}
+
+/**
+ * With a signed-in-user hook installed (`vault.connect.useBrowserUser`) that vouches for `user`,
+ * a link for `user` opens only in a browser signed in as `user`. Undefined when the request may
+ * go on; otherwise whether the browser was signed in at all (as someone else), for the log.
+ */
+export async function browserUserRefusal(
+  check: BrowserUserCheck | undefined,
+  req: IncomingMessage,
+  user: string,
+): Promise<{ readonly signedIn: boolean } | undefined> {
+  if (check === undefined || !check.appliesTo(user)) return undefined;
+  const signedIn = await check.hook(req);
+  if (typeof signedIn === 'string' && sameText(signedIn, user)) return undefined;
+  return { signedIn: signedIn !== undefined };
+}
+
 /** True when `secret` is the one the session is bound to (constant-time on the hashes). */
 export function isBoundBrowser(record: Pick<ConnectSessionRecord, 'binding'>, secret: string | undefined): boolean {
   if (record.binding === undefined || secret === undefined) return false;
-  return sameHex(record.binding, bindingHash(secret));
+  return sameText(record.binding, bindingHash(secret));
 }
 
 /**
@@ -96,7 +131,8 @@ export function isValidConfirmToken(sessionId: string, secret: string | undefine
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
-function sameHex(a: string, b: string): boolean {
+/** Constant-time equality of two strings (hashes, or user ids). */
+function sameText(a: string, b: string): boolean {
   const x = Buffer.from(a);
   const y = Buffer.from(b);
   return x.length === y.length && timingSafeEqual(x, y);

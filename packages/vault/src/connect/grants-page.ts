@@ -15,18 +15,18 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RevokeGrantResult } from '../upstream-revocation.js';
 import {
   bindingHash,
-  bindingSetCookie,
+  browserUserRefusal,
   confirmToken,
+  ensureBrowserSecret,
   isBoundBrowser,
   isValidConfirmToken,
-  newBrowserSecret,
   readBrowserSecret,
 } from './browser-binding.js';
 import type { ConnectDeps } from './connect-deps.js';
 import { type ConnectPage, PAGES, sendPage, sendRedirect } from './connect-pages.js';
 import { shortId } from './connect-session-store.js';
 import type { BrowserUserCheck } from './connect-http-handler.js';
-import { readForm, sameString } from './connect-http-handler.js';
+import { readForm } from './connect-http-handler.js';
 import {
   GRANTS_LINK_KV_NAMESPACE,
   type GrantsLinkRecord,
@@ -131,14 +131,8 @@ export class GrantsPageHandler {
   }
 
   #interstitial(res: ServerResponse, record: GrantsLinkRecord, existing: string | undefined): void {
-    let secret = existing;
-    if (secret === undefined) {
-      secret = newBrowserSecret();
-      res.setHeader(
-        'set-cookie',
-        bindingSetCookie(record.id, secret, record.baseUrl, Math.max(1, Math.ceil((Date.parse(record.expiresAt) - Date.now()) / 1000))),
-      );
-    }
+    const maxAgeSec = (Date.parse(record.expiresAt) - Date.now()) / 1000;
+    const secret = ensureBrowserSecret(res, record.id, existing, record.baseUrl, maxAgeSec);
     sendGrantsInterstitial(res, { app: this.#deps.caller, user: record.user, csrf: confirmToken(csrfScope(record.id), secret) });
   }
 
@@ -166,13 +160,11 @@ export class GrantsPageHandler {
 
   /** As for Connect links: with a signed-in-user hook, only a browser signed in as the link's user. */
   async #signedInRefusal(req: IncomingMessage, record: GrantsLinkRecord): Promise<ConnectPage | undefined> {
-    const check = this.#browserUser();
-    if (check === undefined || !check.appliesTo(record.user)) return undefined;
-    const signedIn = await check.hook(req);
-    if (typeof signedIn === 'string' && sameString(signedIn, record.user)) return undefined;
+    const refused = await browserUserRefusal(this.#browserUser(), req, record.user);
+    if (refused === undefined) return undefined;
     this.#deps.logger.warn('connect: grants link opened in a browser not signed in as its user', {
       link: shortId(record.id),
-      signedIn: signedIn !== undefined,
+      signedIn: refused.signedIn,
     });
     return {
       ...PAGES.signInRequired(record.user),
