@@ -48,3 +48,25 @@ export interface HttpSessionKit {
   /** A transport for one new session. */
   open(options: HttpSessionOptions): HttpSession;
 }
+
+/** What both SDK generations' Streamable HTTP server transports take to serve one session. */
+export interface SdkSessionTransportOptions<TEventStore> {
+  readonly sessionIdGenerator: () => string;
+  readonly onsessioninitialized: () => void;
+  readonly eventStore: TEventStore | undefined;
+  readonly retryInterval: number;
+}
+
+/**
+ * The transport options of one session, the same for either SDK generation (their constructors
+ * agree on them). `TEventStore` is that SDK's EventStore: ours is its contract member for member,
+ * with messages typed loosely.
+ */
+export function sdkSessionTransportOptions<TEventStore>(options: HttpSessionOptions): SdkSessionTransportOptions<TEventStore> {
+  return {
+    sessionIdGenerator: () => options.sessionId,
+    onsessioninitialized: () => options.onInitialized(),
+    eventStore: options.eventStore as TEventStore | undefined,
+    retryInterval: options.retryIntervalMs,
+  };
+}

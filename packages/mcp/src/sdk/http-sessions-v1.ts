@@ -5,20 +5,14 @@
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { EventStore as SdkEventStore } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest, SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/sdk/types.js';
-import type { HttpSessionKit } from '../http/http-session-kit.js';
+import { type HttpSessionKit, sdkSessionTransportOptions } from '../http/http-session-kit.js';
 
 export const httpSessionsV1: HttpSessionKit = Object.freeze({
   sdkPackage: '@modelcontextprotocol/sdk',
   supportedProtocolVersions: Object.freeze([...SUPPORTED_PROTOCOL_VERSIONS]),
   isInitializeRequest: (body: unknown) => isInitializeRequest(body),
   open(options) {
-    const transport = new StreamableHTTPServerTransport({
-      sessionIdGenerator: () => options.sessionId,
-      onsessioninitialized: () => options.onInitialized(),
-      // Our EventStore is the SDK's contract member for member, with messages typed loosely.
-      eventStore: options.eventStore as SdkEventStore | undefined,
-      retryInterval: options.retryIntervalMs,
-    });
+    const transport = new StreamableHTTPServerTransport(sdkSessionTransportOptions<SdkEventStore>(options));
     transport.onclose = () => options.onClosed();
     return {
       transport,

@@ -6,7 +6,7 @@
  */
 import { isInitializeRequest, SUPPORTED_PROTOCOL_VERSIONS, WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/server';
 import type { EventStore as SdkEventStore } from '@modelcontextprotocol/server';
-import type { HttpSessionKit } from '../http/http-session-kit.js';
+import { type HttpSessionKit, sdkSessionTransportOptions } from '../http/http-session-kit.js';
 import { toWebRequest, writeWebResponse } from '../http/web-exchange.js';
 
 export const httpSessionsV2: HttpSessionKit = Object.freeze({
@@ -14,13 +14,7 @@ export const httpSessionsV2: HttpSessionKit = Object.freeze({
   supportedProtocolVersions: Object.freeze([...SUPPORTED_PROTOCOL_VERSIONS]),
   isInitializeRequest: (body: unknown) => isInitializeRequest(body),
   open(options) {
-    const transport = new WebStandardStreamableHTTPServerTransport({
-      sessionIdGenerator: () => options.sessionId,
-      onsessioninitialized: () => options.onInitialized(),
-      // Our EventStore is the SDK's contract member for member, with messages typed loosely.
-      eventStore: options.eventStore as SdkEventStore | undefined,
-      retryInterval: options.retryIntervalMs,
-    });
+    const transport = new WebStandardStreamableHTTPServerTransport(sdkSessionTransportOptions<SdkEventStore>(options));
     transport.onclose = () => options.onClosed();
     return {
       transport,
