@@ -6,10 +6,6 @@
 // ctx.request), raw_tool (a raw SDK tool doing the matched axios call), vault_request,
 // matched_axios. <checkout> is the repository whose built packages are loaded, so another
 // checkout (an older build) can be measured by the same script.
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:http';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
@@ -21,7 +17,7 @@ const load = (p) => import(pathToFileURL(path.join(root, p)).href);
 const { AlterMCP, AlterTool } = await load('packages/mcp/dist/index.js');
 const { AlterVault, silentLogger } = await load('packages/vault/dist/index.js');
 const { readCappedBody } = await load('packages/vault/dist/internal/read-capped-body.js');
-const { MESSAGE_BODY } = await import('./_support.mjs');
+const { createBenchVault, matchedAxiosOptions, startLoopbackApi } = await import('./_support.mjs');
 const deps = path.join(root, 'packages/mcp/node_modules');
 const sdk = (p) => import(pathToFileURL(path.join(deps, '@modelcontextprotocol/sdk/dist/esm', p)).href);
 const { McpServer } = await sdk('server/mcp.js');
@@ -30,58 +26,19 @@ const { InMemoryTransport } = await sdk('inMemory.js');
 const { z } = await import(pathToFileURL(path.join(deps, 'zod/index.js')).href);
 const { default: axios } = await import(pathToFileURL(path.join(root, 'packages/vault/node_modules/axios/index.js')).href);
 
-// The loopback API of _support.mjs, but idle keep-alive sockets are never closed: under valgrind
-// a socket can sit idle longer than Node's 5 s default, and a request on a socket the server is
-// closing fails with ECONNRESET.
-const apiServer = createServer((req, res) => {
-  req.resume();
-  req.on('end', () => {
-    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(MESSAGE_BODY) });
-    res.end(MESSAGE_BODY);
-  });
-});
-apiServer.keepAliveTimeout = 0;
-await new Promise((r) => apiServer.listen(0, '127.0.0.1', r));
-const origin = `http://127.0.0.1:${apiServer.address().port}`;
-const dir = mkdtempSync(path.join(tmpdir(), 'alter-bench-instr-'));
-const token = `at-${randomBytes(24).toString('base64url')}`;
-const vault = new AlterVault({
+// Idle keep-alive sockets are never closed: see startLoopbackApi.
+const api = await startLoopbackApi({ keepIdleSockets: true });
+const origin = api.origin;
+const bench = createBenchVault({
   caller: 'bench-instructions',
-  providers: [
-    {
-      id: 'bench',
-      displayName: 'Bench',
-      clientId: 'bench',
-      tokenEndpointAuthMethod: 'none',
-      authorizationEndpoint: 'https://auth.bench.test/authorize',
-      tokenEndpoint: 'https://auth.bench.test/token',
-      defaultScopes: [],
-      scopeSeparator: ' ',
-      allowedHosts: ['127.0.0.1:*'],
-      allowInsecureLoopback: true,
-    },
-  ],
-  store: path.join(dir, 'vault.db'),
-  encryptionKey: randomBytes(32).toString('base64'),
-  logger: silentLogger,
+  tempPrefix: 'alter-bench-instr-',
+  vaultModule: { AlterVault, silentLogger },
 });
-await vault.grants.put({
-  user: 'alice',
-  provider: 'bench',
-  accessToken: token,
-  expiresAt: new Date(Date.now() + 3600_000),
-  scopes: ['read'],
-});
+const { vault, token } = bench;
+await bench.grantAlice();
 
 // The baseline: axios configured exactly like the vault's, the body read the same way (as in hotpath.mjs).
-const matched = axios.create({
-  validateStatus: () => true,
-  maxRedirects: 0,
-  proxy: false,
-  responseType: 'stream',
-  transformResponse: [],
-  decompress: true,
-});
+const matched = axios.create(matchedAxiosOptions());
 async function matchedGet(id) {
   const signal = AbortSignal.timeout(30_000);
   const res = await matched.request({
@@ -178,7 +135,6 @@ await vault.audit.flush();
 await handshake('done');
 await client.close();
 await vault.close();
-apiServer.closeAllConnections();
-await new Promise((r) => apiServer.close(r));
-rmSync(dir, { recursive: true, force: true });
+await api.close();
+bench.dispose();
 process.stdin.pause();

@@ -12,8 +12,13 @@ import { AlterVault, silentLogger } from '../packages/vault/dist/index.js';
 /** The fake provider API's answer to every request (a Gmail-like message). */
 export const MESSAGE_BODY = JSON.stringify({ id: 'msg-1', snippet: 'hello world', labels: ['INBOX', 'UNREAD'] });
 
-/** Starts an HTTP server on 127.0.0.1 (any port) answering every request with MESSAGE_BODY. */
-export async function startLoopbackApi() {
+/**
+ * Starts an HTTP server on 127.0.0.1 (any port) answering every request with MESSAGE_BODY.
+ * `keepIdleSockets`: never close idle keep-alive sockets (Node closes them after 5 s; under
+ * valgrind a socket can sit idle longer, and a request on a socket being closed fails with
+ * ECONNRESET); `close()` then closes those sockets first.
+ */
+export async function startLoopbackApi({ keepIdleSockets = false } = {}) {
   const server = createServer((req, res) => {
     req.resume();
     req.on('end', () => {
@@ -21,37 +26,61 @@ export async function startLoopbackApi() {
       res.end(MESSAGE_BODY);
     });
   });
+  if (keepIdleSockets) server.keepAliveTimeout = 0;
   await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  return { origin: `http://127.0.0.1:${server.address().port}`, close: () => new Promise((r) => server.close(r)) };
+  const close = () => {
+    if (keepIdleSockets) server.closeAllConnections();
+    return new Promise((r) => server.close(r));
+  };
+  return { origin: `http://127.0.0.1:${server.address().port}`, close };
+}
+
+/** The one provider of the benchmarks' vaults, `bench`, allowed to call 127.0.0.1 on any port (a fresh object). */
+export function benchProvider() {
+  return {
+    id: 'bench',
+    displayName: 'Bench',
+    clientId: 'bench',
+    tokenEndpointAuthMethod: 'none',
+    authorizationEndpoint: 'https://auth.bench.test/authorize',
+    tokenEndpoint: 'https://auth.bench.test/token',
+    defaultScopes: [],
+    scopeSeparator: ' ',
+    allowedHosts: ['127.0.0.1:*'],
+    allowInsecureLoopback: true,
+  };
 }
 
 /**
- * A vault on a SQLite file in a temp folder with one provider, `bench`, allowed to call
- * 127.0.0.1. `grantAlice()` stores alice's grant (a random access token valid for an hour) and
- * returns the token, for the plain side to send itself. `dispose()` removes the folder (close the
- * vault first).
+ * The options of an axios instance configured exactly like the vault's (no redirects, no proxy,
+ * no response transforms, the body as a stream): the matched baseline of the hot-path benchmarks.
  */
-export function createBenchVault({ caller, tempPrefix }) {
+export function matchedAxiosOptions() {
+  return {
+    validateStatus: () => true,
+    maxRedirects: 0,
+    proxy: false,
+    responseType: 'stream',
+    transformResponse: [],
+    decompress: true,
+  };
+}
+
+/**
+ * A vault on a SQLite file in a temp folder with one provider, {@link benchProvider}.
+ * `grantAlice()` stores alice's grant (a random access token valid for an hour) and returns the
+ * token, for the plain side to send itself. `dispose()` removes the folder (close the vault
+ * first). `vaultModule`: the `{ AlterVault, silentLogger }` to build it with (default: this
+ * checkout's build; bench/_instructions-side.mjs passes another checkout's).
+ */
+export function createBenchVault({ caller, tempPrefix, vaultModule = { AlterVault, silentLogger } }) {
   const dir = mkdtempSync(path.join(tmpdir(), tempPrefix));
-  const vault = new AlterVault({
+  const vault = new vaultModule.AlterVault({
     caller,
-    providers: [
-      {
-        id: 'bench',
-        displayName: 'Bench',
-        clientId: 'bench',
-        tokenEndpointAuthMethod: 'none',
-        authorizationEndpoint: 'https://auth.bench.test/authorize',
-        tokenEndpoint: 'https://auth.bench.test/token',
-        defaultScopes: [],
-        scopeSeparator: ' ',
-        allowedHosts: ['127.0.0.1:*'],
-        allowInsecureLoopback: true,
-      },
-    ],
+    providers: [benchProvider()],
     store: path.join(dir, 'vault.db'),
     encryptionKey: randomBytes(32).toString('base64'),
-    logger: silentLogger,
+    logger: vaultModule.silentLogger,
   });
   const token = `at-${randomBytes(24).toString('base64url')}`;
   return {

@@ -22,7 +22,7 @@ import axios from 'axios';
 import { AlterMCP, AlterTool } from '../packages/mcp/dist/index.js';
 import { AlterVault, SqliteGrantStore, silentLogger } from '../packages/vault/dist/index.js';
 import { readCappedBody } from '../packages/vault/dist/internal/read-capped-body.js';
-import { MESSAGE_BODY, startLoopbackApi } from './_support.mjs';
+import { benchProvider, MESSAGE_BODY, matchedAxiosOptions, startLoopbackApi } from './_support.mjs';
 import { concurrently, emit, QUICK, report, rounds, show, stats } from './_measure.mjs';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
@@ -48,29 +48,11 @@ const CAP = 10 * 1024 * 1024; // the vault's default maxResponseBytes
 const api = await startLoopbackApi();
 const origin = api.origin;
 const key = randomBytes(32).toString('base64');
-const provider = {
-  id: 'bench',
-  displayName: 'Bench',
-  clientId: 'bench',
-  tokenEndpointAuthMethod: 'none',
-  authorizationEndpoint: 'https://auth.bench.test/authorize',
-  tokenEndpoint: 'https://auth.bench.test/token',
-  defaultScopes: [],
-  scopeSeparator: ' ',
-  allowedHosts: ['127.0.0.1:*'],
-  allowInsecureLoopback: true,
-};
+const provider = benchProvider();
 const token = `at-${randomBytes(24).toString('base64url')}`;
 
 // The baseline: axios configured exactly like the vault's, the body read the same way.
-const matched = axios.create({
-  validateStatus: () => true,
-  maxRedirects: 0,
-  proxy: false,
-  responseType: 'stream',
-  transformResponse: [],
-  decompress: true,
-});
+const matched = axios.create(matchedAxiosOptions());
 async function matchedGet(id) {
   const signal = AbortSignal.timeout(TIMEOUT_MS);
   const res = await matched.request({
