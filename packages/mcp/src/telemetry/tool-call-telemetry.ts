@@ -12,6 +12,7 @@
  */
 import { CurrentTracer, loadOtelApi, MeterInstruments, type OtelApi } from '@alter/vault/internal-telemetry';
 import type { CallEnv, ToolCallAnswer } from '../internal/call-env.js';
+import { ContextManagerProbe } from './context-manager-probe.js';
 import { parentContext } from './trace-context-from-meta.js';
 
 const METHOD = 'tools/call';
@@ -21,6 +22,7 @@ export class ToolCallTelemetry {
   readonly #api: typeof OtelApi;
   readonly #duration: MeterInstruments<OtelApi.Histogram>;
   readonly #tracer: CurrentTracer;
+  readonly #contextManager: ContextManagerProbe;
 
   /** Null when `@opentelemetry/api` is not installed or telemetry is off. */
   static create(enabled: boolean): ToolCallTelemetry | null {
@@ -32,6 +34,7 @@ export class ToolCallTelemetry {
   private constructor(api: typeof OtelApi) {
     this.#api = api;
     this.#tracer = new CurrentTracer(api);
+    this.#contextManager = new ContextManagerProbe(api);
     this.#duration = new MeterInstruments(api, (meter) =>
       meter.createHistogram('mcp.server.operation.duration', {
         description: 'Duration of MCP tools/call requests served by Alter tools.',
@@ -40,43 +43,43 @@ export class ToolCallTelemetry {
     );
   }
 
-  /** Runs a top-level `tools/call` inside its span. */
-  async traceCall(tool: string, env: CallEnv, run: () => Promise<ToolCallAnswer>): Promise<ToolCallAnswer> {
+  /**
+   * Runs a top-level `tools/call` inside its span. With no tracer provider, no meter provider and no
+   * context manager registered (the API installed, no SDK), nothing could see a span or a
+   * measurement: the tool just runs.
+   */
+  traceCall(tool: string, env: CallEnv, run: () => Promise<ToolCallAnswer>): Promise<ToolCallAnswer> {
+    const tracer = this.#spanTracer();
+    if (tracer === null && this.#duration.get() === null) return run();
+    return this.#traceCall(tool, env, run, tracer);
+  }
+
+  async #traceCall(tool: string, env: CallEnv, run: () => Promise<ToolCallAnswer>, tracer: OtelApi.Tracer | null): Promise<ToolCallAnswer> {
     const api = this.#api;
     const started = performance.now();
-    const parent = parentContext(api, env.meta);
-    const span = this.#tracer.get().startSpan(
-      `${METHOD} ${tool}`,
-      {
-        kind: api.SpanKind.SERVER,
-        attributes: {
-          'mcp.method.name': METHOD,
-          'gen_ai.tool.name': tool,
-          'gen_ai.operation.name': OPERATION,
-          'jsonrpc.request.id': String(env.requestId),
-          ...(env.sessionId !== undefined ? { 'mcp.session.id': env.sessionId } : {}),
-        },
-      },
-      parent,
-    );
+    const traced = tracer === null ? undefined : startCallSpan(api, tracer, tool, env);
+    const span = traced?.span;
     let errorType: string | undefined;
     try {
-      const result = await api.context.with(api.trace.setSpan(parent, span), run);
+      const result = await (traced === undefined ? run() : api.context.with(traced.active, run));
       if ((result as { isError?: unknown }).isError === true) errorType = 'tool_error';
       return result;
     } catch (err) {
       // A protocol answer (e.g. -32042, URL elicitation required): its JSON-RPC code.
       const code = (err as { code?: unknown } | null)?.code;
       errorType = typeof code === 'number' ? String(code) : err instanceof Error ? err.name : 'Error';
-      if (typeof code === 'number') span.setAttribute('rpc.response.status_code', String(code));
+      if (typeof code === 'number') span?.setAttribute('rpc.response.status_code', String(code));
       throw err;
     } finally {
-      if (errorType !== undefined) {
-        span.setAttribute('error.type', errorType);
-        span.setStatus({ code: api.SpanStatusCode.ERROR });
+      if (span !== undefined) {
+        if (errorType !== undefined) {
+          span.setAttribute('error.type', errorType);
+          span.setStatus({ code: api.SpanStatusCode.ERROR });
+        }
+        span.end();
       }
-      span.end();
-      this.#duration.get().record((performance.now() - started) / 1000, {
+      // Read again: a meter provider registered or replaced while the tool ran gets this call.
+      this.#duration.get()?.record((performance.now() - started) / 1000, {
         'mcp.method.name': METHOD,
         'gen_ai.tool.name': tool,
         'gen_ai.operation.name': OPERATION,
@@ -86,9 +89,14 @@ export class ToolCallTelemetry {
   }
 
   /** Runs a nested tool call (a tool method called from another tool's body) inside its span. */
-  async traceNested<T>(tool: string, run: () => Promise<T>): Promise<T> {
+  traceNested<T>(tool: string, run: () => Promise<T>): Promise<T> {
+    const tracer = this.#spanTracer();
+    return tracer === null ? run() : this.#traceNested(tool, run, tracer);
+  }
+
+  async #traceNested<T>(tool: string, run: () => Promise<T>, tracer: OtelApi.Tracer): Promise<T> {
     const api = this.#api;
-    const span = this.#tracer.get().startSpan(`${METHOD} ${tool}`, {
+    const span = tracer.startSpan(`${METHOD} ${tool}`, {
       kind: api.SpanKind.INTERNAL,
       attributes: { 'gen_ai.tool.name': tool, 'gen_ai.operation.name': OPERATION },
     });
@@ -105,4 +113,39 @@ export class ToolCallTelemetry {
       span.end();
     }
   }
+
+  /**
+   * The tracer for a tool call's span, or null when the span would be unseen: no tracer provider and
+   * no context manager registered (context-manager-probe.ts says why a context manager alone keeps it).
+   */
+  #spanTracer(): OtelApi.Tracer | null {
+    const tracer = this.#tracer.get();
+    if (tracer !== null) return tracer;
+    return this.#contextManager.registered() ? this.#tracer.getEvenIfUnregistered() : null;
+  }
+}
+
+/** The SERVER span of a `tools/call`, parented by the `_meta` trace context, and the context to run the tool in. */
+function startCallSpan(
+  api: typeof OtelApi,
+  tracer: OtelApi.Tracer,
+  tool: string,
+  env: CallEnv,
+): { readonly span: OtelApi.Span; readonly active: OtelApi.Context } {
+  const parent = parentContext(api, env.meta);
+  const span = tracer.startSpan(
+    `${METHOD} ${tool}`,
+    {
+      kind: api.SpanKind.SERVER,
+      attributes: {
+        'mcp.method.name': METHOD,
+        'gen_ai.tool.name': tool,
+        'gen_ai.operation.name': OPERATION,
+        'jsonrpc.request.id': String(env.requestId),
+        ...(env.sessionId !== undefined ? { 'mcp.session.id': env.sessionId } : {}),
+      },
+    },
+    parent,
+  );
+  return { span, active: api.trace.setSpan(parent, span) };
 }

@@ -23,7 +23,7 @@ interface VaultInstruments {
   readonly policyDenials: OtelApi.Counter;
 }
 
-/** One provider request in flight, as a span (null-safe: returned only when telemetry is on). */
+/** One provider request in flight, as a span and/or a duration (returned only when something records them). */
 export interface ProviderRequestTrace {
   /** The target is known (template expanded): URL attributes and a low-cardinality span name. */
   target(redactedUrl: string, url: URL, template: string): void;
@@ -66,20 +66,31 @@ export class VaultTelemetry {
     }));
   }
 
-  /** Starts the span of one `vault.request()`; a child of the active span (the tool call). */
-  startRequest(provider: string, method: string): ProviderRequestTrace {
+  /**
+   * Starts the span of one `vault.request()`; a child of the active span (the tool call). Undefined
+   * when neither a tracer nor a meter provider is registered: nothing to record, so nothing is built
+   * (the span is never made active, so with no tracer provider nothing could see it). A tracer
+   * without a meter provider still gets the span, and a meter provider without a tracer the duration.
+   */
+  startRequest(provider: string, method: string): ProviderRequestTrace | undefined {
+    const tracer = this.#tracer.get();
+    const meters = this.#instruments;
+    if (tracer === null && meters.get() === null) return undefined;
     const api = this.#api;
     const started = performance.now();
-    const span = this.#tracer.get().startSpan(method, {
-      kind: api.SpanKind.CLIENT,
-      attributes: { 'http.request.method': method, 'alter.provider': provider },
-    });
+    const span =
+      tracer === null
+        ? undefined
+        : tracer.startSpan(method, {
+            kind: api.SpanKind.CLIENT,
+            attributes: { 'http.request.method': method, 'alter.provider': provider },
+          });
     let server: { address: string; port: number } | undefined;
-    const instruments = this.#instruments;
     return {
       target(redactedUrl, url, template) {
         const port = url.port !== '' ? Number(url.port) : url.protocol === 'http:' ? 80 : 443;
         server = { address: url.hostname, port };
+        if (span === undefined) return;
         const path = templatePath(template);
         if (path !== undefined) {
           span.updateName(`${method} ${path}`);
@@ -89,13 +100,16 @@ export class VaultTelemetry {
       },
       end(status, errorCode) {
         const errorType = errorCode ?? (status !== null && status >= 400 ? String(status) : undefined);
-        if (status !== null) span.setAttribute('http.response.status_code', status);
-        if (errorType !== undefined) {
-          span.setAttribute('error.type', errorType);
-          span.setStatus({ code: api.SpanStatusCode.ERROR });
+        if (span !== undefined) {
+          if (status !== null) span.setAttribute('http.response.status_code', status);
+          if (errorType !== undefined) {
+            span.setAttribute('error.type', errorType);
+            span.setStatus({ code: api.SpanStatusCode.ERROR });
+          }
+          span.end();
         }
-        span.end();
-        instruments.get().requestDuration.record((performance.now() - started) / 1000, {
+        // Read again: a meter provider registered or replaced while the request was in flight gets it.
+        meters.get()?.requestDuration.record((performance.now() - started) / 1000, {
           'http.request.method': method,
           'alter.provider': provider,
           ...(server ? { 'server.address': server.address, 'server.port': server.port } : {}),
@@ -112,7 +126,7 @@ export class VaultTelemetry {
     const count = (outcome: 'success' | 'failure', errorType?: string) =>
       instruments
         .get()
-        .refreshes.add(1, { 'alter.provider': provider, 'alter.outcome': outcome, ...(errorType ? { 'error.type': errorType } : {}) });
+        ?.refreshes.add(1, { 'alter.provider': provider, 'alter.outcome': outcome, ...(errorType ? { 'error.type': errorType } : {}) });
     return {
       async refresh(refreshToken: string, options?: { signal?: AbortSignal }): Promise<RefreshedTokens> {
         try {
@@ -132,13 +146,13 @@ export class VaultTelemetry {
 
   /** A Connect session was created, completed or failed (including expiry noticed here). */
   connectSession(event: 'started' | 'completed' | 'failed'): void {
-    this.#instruments.get().connectSessions.add(1, { 'alter.connect.event': event });
+    this.#instruments.get()?.connectSessions.add(1, { 'alter.connect.event': event });
   }
 
   /** Counts the error when it is a policy refusing the request. */
   requestFailed(provider: string, errorCode: string): void {
     if (POLICY_DENIAL_CODES.has(errorCode))
-      this.#instruments.get().policyDenials.add(1, { 'alter.provider': provider, 'alter.policy.rule': errorCode });
+      this.#instruments.get()?.policyDenials.add(1, { 'alter.provider': provider, 'alter.policy.rule': errorCode });
   }
 }
 
