@@ -695,9 +695,12 @@ export class AlterVault {
         errorCode,
         decision: policy?.decision ?? null,
         policyRule: policy?.rule ?? null,
-        ...(approval !== null
-          ? { approval: approval.approval, approvalBy: approval.by, approvalVia: approval.via, approvalAt: approval.at }
-          : {}),
+        // Always present (null without an approval): every row has one shape, and null hashes
+        // and stores exactly like an absent field (audit-hash.ts, store-rows.ts).
+        approval: approval?.approval ?? null,
+        approvalBy: approval?.by ?? null,
+        approvalVia: approval?.via ?? null,
+        approvalAt: approval?.at ?? null,
       });
       try {
         // 'sync', or a 'batched' row beyond the loss window: return only once the row is committed.
@@ -774,7 +777,7 @@ export class AlterVault {
       controller.abort();
     }, timeoutMs);
     const onAbort = () => controller.abort();
-    signal?.addEventListener('abort', onAbort, { once: true });
+    signal?.addEventListener('abort', onAbort, ONCE);
     let res: AxiosResponse<Readable>;
     let body: Buffer | undefined;
     try {
@@ -939,6 +942,9 @@ function scopesArg(value: unknown): string[] {
   }
   return value as string[];
 }
+
+/** Listener options of the per-request abort link (one shared object, not one per request). */
+const ONCE = Object.freeze({ once: true });
 
 /** The `grantLock` option, else the built-in store's lease table, else an in-process lock (warned). */
 function grantLockFor(store: GrantStore, option: GrantLock | undefined, logger: Logger): GrantLock {

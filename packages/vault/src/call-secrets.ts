@@ -70,14 +70,41 @@ class SecretForms {
     return new SecretForms(forms, partials);
   }
 
-  /** The union of several secrets' forms (what one call redacts when it used more than one secret). */
+  /**
+   * The union of several secrets' forms (what one call redacts when it used more than one secret:
+   * a provider's client secret and a token, say). Built once per sequence of forms and shared by
+   * every call that used the same secrets in the same order: building it (a sort and a RegExp that
+   * V8 compiles on its first use) on every call was a large part of redacting a result.
+   */
   static merge(all: readonly SecretForms[]): SecretForms {
-    return new SecretForms(
+    let level = mergedForms;
+    let node: MergeNode | undefined;
+    for (const forms of all) {
+      node = level.get(forms);
+      if (node === undefined) {
+        node = { next: new WeakMap(), merged: undefined };
+        level.set(forms, node);
+      }
+      level = node.next;
+    }
+    if (node === undefined) throw new TypeError('SecretForms.merge needs at least one secret');
+    node.merged ??= new SecretForms(
       all.flatMap((f) => f.forms),
       all.flatMap((f) => f.partials),
     );
+    return node.merged;
   }
 }
+
+/**
+ * Merged forms, keyed by the sequence of forms they merge (a trie of WeakMaps): an entry lives
+ * only as long as every secret holder whose forms it merges, so no secret is kept here either.
+ */
+interface MergeNode {
+  readonly next: WeakMap<SecretForms, MergeNode>;
+  merged: SecretForms | undefined;
+}
+const mergedForms = new WeakMap<SecretForms, MergeNode>();
 
 /**
  * The forms of the secret each holder carries, built on the first call that uses it. Keyed by the
@@ -105,7 +132,8 @@ export class CallSecrets {
   readonly #noted: SecretForms[] = [];
   /** What redaction uses: the one noted secret's forms, or their union (built on first use). */
   #merged: SecretForms | undefined;
-  readonly #seen = new Set<string>();
+  /** The noted secrets' values (made on the first note: most calls' trackers note one secret or none). */
+  #seen: Set<string> | undefined;
 
   /**
    * Notes a secret. Covered forms: the raw value (so also `Bearer <token>`, JSON strings and
@@ -119,8 +147,8 @@ export class CallSecrets {
 
   /** {@link add}, with the forms built once per `holder` (see {@link noteCallSecret}). */
   #note(secret: string | null | undefined, holder: object | undefined): void {
-    if (typeof secret !== 'string' || secret.length < MIN_SECRET_LENGTH || this.#seen.has(secret)) return;
-    this.#seen.add(secret);
+    if (typeof secret !== 'string' || secret.length < MIN_SECRET_LENGTH || this.#seen?.has(secret)) return;
+    (this.#seen ??= new Set()).add(secret);
     this.#noted.push(holder === undefined ? SecretForms.of(secret) : formsHeldBy(holder, secret));
     this.#merged = undefined;
   }

@@ -10,7 +10,7 @@ import { createLeakCheck, type LeakCheck } from '@alter/testing';
 import { AlterVault } from '@alter/vault';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import Database from 'better-sqlite3';
-import { CallSecrets, REDACTED, withCallSecrets } from '../src/call-secrets.js';
+import { CallSecrets, noteCallSecret, REDACTED, withCallSecrets } from '../src/call-secrets.js';
 import { loopbackProvider, newKey, newToken, type TempDir, tempDir } from './support/fixtures.js';
 import { type RecordingServer, startRecordingServer } from './support/recording-server.js';
 
@@ -179,5 +179,36 @@ describe('CallSecrets with several secrets', () => {
       for (const s of order) secrets.add(s);
       expect(secrets.redactText(`a ${outer} b ${inner} c`)).toBe(`a ${REDACTED} b ${REDACTED} c`);
     }
+  });
+
+  it("merges a call's secrets (a provider's client secret and a token) once, not on every call that uses both", () => {
+    const provider = { clientSecret: `cs-${'p'.repeat(30)}` };
+    const lease = { token: `at-${'t'.repeat(30)}` };
+    const Native = RegExp;
+    let built = 0;
+    // Every matcher the secret tracking builds is a `new RegExp` (V8 compiles it on its first use).
+    globalThis.RegExp = class CountingRegExp extends Native {
+      constructor(...args: ConstructorParameters<RegExpConstructor>) {
+        super(...args);
+        built += 1;
+      }
+    } as RegExpConstructor;
+    const calls: CallSecrets[] = [];
+    try {
+      for (let i = 0; i < REQUESTS; i++) {
+        const secrets = new CallSecrets();
+        calls.push(secrets);
+        withCallSecrets(secrets, () => {
+          noteCallSecret(provider.clientSecret, provider);
+          noteCallSecret(lease.token, lease);
+        });
+        expect(secrets.redactText(`x ${provider.clientSecret} y ${lease.token} z`)).toBe(`x ${REDACTED} y ${REDACTED} z`);
+      }
+    } finally {
+      globalThis.RegExp = Native;
+    }
+    // One matcher per secret holder and one for the pair: before, one more for every call.
+    expect(built).toBeLessThanOrEqual(3);
+    for (const secrets of calls) expect(secrets.redactText(`Bearer ${lease.token}`)).toBe(REDACTED);
   });
 });

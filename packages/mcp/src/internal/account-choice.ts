@@ -37,7 +37,7 @@ function ambiguity(err: unknown): AmbiguousAccounts | undefined {
  * @throws AccountNotChosenError when the user declined, cancelled, or answered with no offered account.
  * @throws the vault's AccountAmbiguousError unchanged when the client cannot be asked.
  */
-export async function withAccountChoice(
+export function withAccountChoice(
   state: CallState,
   tool: string,
   provider: string,
@@ -46,23 +46,33 @@ export async function withAccountChoice(
 ): Promise<VaultResponse> {
   if (options.account !== undefined) return send(options);
   const earlier = state.accountChoices.get(provider);
-  if (earlier !== undefined) return send({ ...options, account: await earlier });
-  try {
-    return await send(options);
-  } catch (err) {
-    const ambiguous = ambiguity(err);
-    if (ambiguous === undefined || ambiguous.provider !== provider || !state.channel.supportsFormElicitation()) throw err;
-    let choice = state.accountChoices.get(provider);
-    if (choice === undefined) {
-      choice = askForAccount(state, tool, ambiguous, err);
-      state.accountChoices.set(provider, choice);
-      // A refusal is not remembered: a parallel request already waiting shares it, a later one asks again.
-      choice.catch(() => {
-        if (state.accountChoices.get(provider) === choice) state.accountChoices.delete(provider);
-      });
-    }
-    return send({ ...options, account: await choice });
+  if (earlier !== undefined) return earlier.then((account) => send({ ...options, account }));
+  // Not an async function: on the hot path (one account, no choice needed) this is one `send`
+  // plus one rejection handler, not an extra promise and await per request.
+  return send(options).catch((err: unknown) => askAndResend(state, tool, provider, options, send, err));
+}
+
+/** The vault answered that the user has several accounts: ask (once per call tree), then send with the choice. */
+async function askAndResend(
+  state: CallState,
+  tool: string,
+  provider: string,
+  options: VaultRequestOptions,
+  send: (options: VaultRequestOptions) => Promise<VaultResponse>,
+  err: unknown,
+): Promise<VaultResponse> {
+  const ambiguous = ambiguity(err);
+  if (ambiguous === undefined || ambiguous.provider !== provider || !state.channel.supportsFormElicitation()) throw err;
+  let choice = state.accountChoices.get(provider);
+  if (choice === undefined) {
+    choice = askForAccount(state, tool, ambiguous, err);
+    state.accountChoices.set(provider, choice);
+    // A refusal is not remembered: a parallel request already waiting shares it, a later one asks again.
+    choice.catch(() => {
+      if (state.accountChoices.get(provider) === choice) state.accountChoices.delete(provider);
+    });
   }
+  return send({ ...options, account: await choice });
 }
 
 async function askForAccount(state: CallState, tool: string, ambiguous: AmbiguousAccounts, original: unknown): Promise<string> {

@@ -15,6 +15,19 @@ import type { CompiledTool } from './module-scanner.js';
  */
 export type Registration = ReadonlyMap<CompiledTool, CompiledTool>;
 
+/** What a Connect session needs of a tool that declared scopes. */
+export interface ScopedTool {
+  readonly provider: string | null;
+  readonly scopes: readonly string[];
+}
+
+/** The scopes the tools of a call tree declared for `provider` (each once, in declaration order). */
+export function declaredScopes(state: CallState, provider: string): string[] {
+  const scopes = new Set<string>();
+  for (const tool of state.scopedTools) if (tool.provider === provider) for (const s of tool.scopes) scopes.add(s);
+  return [...scopes];
+}
+
 export interface CallChannel {
   /** Sends a progress notification (no-op without a progress token). */
   progress(done: number, total: number | undefined, message: string | undefined): Promise<void>;
@@ -52,15 +65,19 @@ export interface CallState extends ApprovalAsker {
   readonly channel: CallChannel;
   /** Names of the tools from the outermost to the current one. */
   readonly chain: readonly string[];
-  /** Scopes every tool in this call tree declared, per provider (for Connect sessions). */
-  readonly scopesByProvider: Map<string, Set<string>>;
+  /**
+   * The tools of this call tree that declared scopes, in the order their contexts were made: the
+   * scopes a Connect session asks for are their union per provider, computed only when one is
+   * needed (a Map and a Set per call were a measurable part of every call's cost).
+   */
+  readonly scopedTools: ScopedTool[];
   /**
    * The account the user chose per provider when asked during this call tree (see
    * account-choice.ts): later requests to that provider use it without asking again.
    */
   readonly accountChoices: Map<string, Promise<string>>;
   /** The registration the outermost tool was called through (absent for direct calls). */
-  readonly registration?: Registration;
+  readonly registration: Registration | undefined;
   /** `aborted` turns true when the top-level call has returned: a context kept for later can no longer act (see outsideItsCall). */
   readonly ended: CallEnd;
   /** Secrets the vault used for this call tree; results are redacted through it before they leave. */
@@ -69,7 +86,7 @@ export interface CallState extends ApprovalAsker {
    * 2026-07-28 calls whose client declared form elicitation: approvals are asked by input_required
    * (recovery/approval-round.ts) instead of a mid-call elicitation.
    */
-  readonly approvalRound?: ApprovalRound;
+  readonly approvalRound: ApprovalRound | undefined;
   /**
    * The gate for a request a vault policy rule wants approved (`callApprovalGate`, shared by all
    * calls): `ctx.request` hands the state to the vault as its `approvalAsker`, which calls this

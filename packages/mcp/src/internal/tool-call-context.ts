@@ -12,7 +12,7 @@
  * Everything the context sends to the client (progress, logs, sampling, elicitation) is redacted
  * through the call's secrets first.
  */
-import type { AlterVault, Logger, VaultResponse } from '@alter/vault';
+import type { AlterVault, Logger, VaultRequestOptions, VaultResponse } from '@alter/vault';
 import { currentCallSecrets, withCallSecrets } from '@alter/vault/internal';
 import { ForeignContextError } from '../errors.js';
 import type { AlterContext, AlterRequestOptions, ElicitParams, SamplingParams, ToolLog, ToolLogLevel } from '../alter-context.js';
@@ -20,15 +20,19 @@ import { withAccountChoice } from './account-choice.js';
 import { approvalGate } from './approval-prompt.js';
 import type { CallState } from './call-state.js';
 
-const contexts = new WeakSet<object>();
+const NO_OPTIONS: AlterRequestOptions = Object.freeze({});
 /** Held only by this module: `new ctx.constructor(...)` from tool code throws. */
 const CREATE: unique symbol = Symbol('ToolCallContext.create');
 /** Set by the class's static block: the one way to read a context's state. */
 let readState: (ctx: ToolCallContext) => CallState;
+/** Set by the class's static block: true only for an object the class's constructor built. */
+let hasContextBrand: (value: object) => boolean;
 
 /** True for a context created by the framework (used to recognize nested tool calls). */
 export function isToolCallContext(value: unknown): value is ToolCallContext {
-  return typeof value === 'object' && value !== null && contexts.has(value);
+  // A private-field brand check: only the constructor installs #state, so it cannot be forged or
+  // proxied (a WeakSet of every context did the same at the cost of an insertion per call).
+  return typeof value === 'object' && value !== null && hasContextBrand(value);
 }
 
 /** The call state of a framework-created context (for nested calls). Not reachable from the context itself. */
@@ -65,6 +69,7 @@ export interface ToolBinding {
 export class ToolCallContext implements AlterContext {
   static {
     readState = (ctx) => ctx.#state;
+    hasContextBrand = (value) => #state in value;
   }
 
   readonly #vault: AlterVault;
@@ -99,15 +104,8 @@ export class ToolCallContext implements AlterContext {
             ...(tool.approval === 'required' ? { approval: 'required' as const } : {}),
           });
     this.#logger = logger;
-    if (tool.provider !== null && tool.scopes.length > 0) {
-      let set = state.scopesByProvider.get(tool.provider);
-      if (set === undefined) {
-        set = new Set<string>();
-        state.scopesByProvider.set(tool.provider, set);
-      }
-      for (const s of tool.scopes) set.add(s);
-    }
-    contexts.add(this);
+    // Bindings are one frozen object per tool (bindingOf), so a tool called again in the tree is found.
+    if (tool.provider !== null && tool.scopes.length > 0 && !state.scopedTools.includes(this.#tool)) state.scopedTools.push(this.#tool);
     Object.freeze(this);
   }
 
@@ -143,7 +141,7 @@ export class ToolCallContext implements AlterContext {
     return this.#state.signal;
   }
 
-  request(method: string, url: string, options: AlterRequestOptions = {}): Promise<VaultResponse> {
+  request(method: string, url: string, options?: AlterRequestOptions): Promise<VaultResponse> {
     const provider = this.#tool.provider;
     if (provider === null) {
       return Promise.reject(
@@ -156,8 +154,8 @@ export class ToolCallContext implements AlterContext {
     if (state.ended.aborted) return Promise.reject(new ForeignContextError(this.#tool.name));
     const ambient = currentCallSecrets();
     if (ambient !== undefined && ambient !== state.secrets) return Promise.reject(new ForeignContextError(this.#tool.name));
-    const signal = options.signal ? AbortSignal.any([options.signal, state.signal]) : state.signal;
-    // `user` and `scopes` come last so nothing in `options` overrides them. The declared endpoints
+    const signal = options?.signal ? AbortSignal.any([options.signal, state.signal]) : state.signal;
+    // `user` and `scopes` are the call's, whatever `options` holds. The declared endpoints
     // too (undefined when the tool declares none): tool code can neither widen what its tool may
     // reach nor declare endpoints for an undeclared tool. Several accounts and none named: the user
     // is asked which one (account-choice.ts). A tool declared with `approval: 'required'` asks the user
@@ -166,22 +164,30 @@ export class ToolCallContext implements AlterContext {
     // when a vault rule asks) lets a rule's approval be asked inline too, and tool code cannot
     // replace it with its own.
     const approval = this.#tool.approval === 'required' ? approvalGate(state, this.#tool.name) : undefined;
+    const o: AlterRequestOptions = options ?? NO_OPTIONS;
+    // Every option named, in one fixed order: the vault's request path then sees objects of a
+    // single shape (a spread of the tool's options made a new shape per call site). The type
+    // lists every key of VaultRequestOptions, so an option added to the vault cannot be dropped here.
+    const sent: { readonly [K in keyof Required<VaultRequestOptions>]: VaultRequestOptions[K] } = {
+      account: o.account,
+      json: o.json,
+      body: o.body,
+      queryParams: o.queryParams,
+      pathParams: o.pathParams,
+      extraHeaders: o.extraHeaders,
+      reason: o.reason,
+      timeoutMs: o.timeoutMs,
+      maxResponseBytes: o.maxResponseBytes,
+      scopeErrors: o.scopeErrors,
+      signal,
+      user: state.user,
+      scopes: this.#tool.scopes,
+      endpoints: this.#tool.endpoints,
+      approval,
+      approvalAsker: state,
+    };
     const send = () =>
-      withAccountChoice(
-        state,
-        this.#tool.name,
-        provider,
-        {
-          ...options,
-          signal,
-          user: state.user,
-          scopes: this.#tool.scopes,
-          endpoints: this.#tool.endpoints,
-          approval,
-          approvalAsker: state,
-        },
-        (o) => this.#vault.request(provider, method, url, o),
-      );
+      withAccountChoice(state, this.#tool.name, provider, sent, (opts) => this.#vault.request(provider, method, url, opts));
     // Already inside this call's secret scope (the usual case): entering it again would only cost
     // an AsyncLocalStorage run. A request made from a detached async context enters it explicitly,
     // so its secrets are tracked too.

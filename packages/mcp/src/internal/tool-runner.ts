@@ -25,7 +25,7 @@ import { requestStateSealOf } from '../recovery/request-state-key.js';
 import { type Resumption, resumeRetriedCall } from '../recovery/retried-call.js';
 import { ToolResult } from '../tool-result.js';
 import { type CallEnv, type CallerAuthInfo, type CallToolResultShape, isInputRequired, type ToolCallAnswer } from './call-env.js';
-import type { CallState, Registration } from './call-state.js';
+import { type CallState, declaredScopes, type Registration } from './call-state.js';
 import type { CompiledTool } from './module-scanner.js';
 import { callStateOf, createToolCallContext, outsideItsCall, type ToolBinding, type ToolCallContext } from './tool-call-context.js';
 
@@ -70,7 +70,8 @@ export class ToolRunner {
       this.#logger.warn('tool call refused: no user', { tool: tool.name });
       return errorResult(err.message);
     }
-    const parsed = await tool.input.validate(args ?? {});
+    const validation = tool.input.validate(args ?? {});
+    const parsed = validation instanceof Promise ? await validation : validation;
     if (!parsed.ok) return errorResult(new ToolInputError(tool.name, parsed.issues).message);
     let resumed: Resumption | undefined;
     if (env.retry) {
@@ -91,19 +92,21 @@ export class ToolRunner {
         : undefined;
     const lifetime = { aborted: false };
     // Frozen, and never returned by the context: tool code cannot change who the call runs as.
+    // One shape for every call (absent parts are undefined, not missing keys), so the code that
+    // reads the state sees a single hidden class.
     const state: CallState = Object.freeze({
       user,
       callId: randomUUID(),
       signal: env.signal,
       channel: env.channel,
-      chain: Object.freeze([tool.name]),
-      scopesByProvider: new Map(),
+      chain: chainOf(tool),
+      scopedTools: [],
       accountChoices: new Map(),
       ended: lifetime,
       secrets: new CallSecrets(),
       approvalGate: callApprovalGate,
-      ...(registration ? { registration } : {}),
-      ...(approvalRound ? { approvalRound } : {}),
+      registration,
+      approvalRound,
     });
     const ctx = createToolCallContext(this.#vault, state, bindingOf(tool), this.#logger);
     let result: ToolCallAnswer;
@@ -111,7 +114,8 @@ export class ToolRunner {
       const value = await withCallSecrets(state.secrets, () =>
         this.#vault.withAuditContext({ tool: tool.name, callId: state.callId }, () => tool.method.call(tool.instance, ctx, parsed.value)),
       );
-      result = await mapResult(tool, value);
+      // Without an output schema the mapping is synchronous: no promise (and await) per call.
+      result = tool.output === undefined && !(value instanceof ToolResult) ? plainResult(value) : await mapResult(tool, value);
     } catch (err) {
       result = await this.#recover(tool, err, state, env, args);
     } finally {
@@ -135,7 +139,8 @@ export class ToolRunner {
     if (outsideItsCall(state)) throw new ForeignContextError(tool.name);
     if (state.chain.length >= this.#options.maxNestingDepth)
       throw new ToolNestingError([...state.chain, tool.name], this.#options.maxNestingDepth);
-    const parsed = await tool.input.validate(input ?? {});
+    const validation = tool.input.validate(input ?? {});
+    const parsed = validation instanceof Promise ? await validation : validation;
     if (!parsed.ok) throw new ToolInputError(tool.name, parsed.issues);
     const child: CallState = Object.freeze({ ...state, chain: Object.freeze([...state.chain, tool.name]) });
     const ctx = createToolCallContext(this.#vault, child, bindingOf(tool), this.#logger);
@@ -203,7 +208,7 @@ export class ToolRunner {
   ): Promise<ToolCallAnswer> {
     const provider = err.provider;
     const user = typeof err.user === 'string' && err.user !== '' ? err.user : state.user;
-    const scopes = [...(state.scopesByProvider.get(provider) ?? new Set<string>()), ...(err.missingScopes ?? [])];
+    const scopes = [...declaredScopes(state, provider), ...(err.missingScopes ?? [])];
     let session: ConnectSession;
     try {
       // 'confirm': the link may travel through the model and the client, so it opens on an
@@ -261,6 +266,17 @@ export class ToolRunner {
   }
 }
 
+/** The frozen one-tool chain of a top-level call, built once per compiled tool. */
+const chains = new WeakMap<CompiledTool, readonly string[]>();
+function chainOf(tool: CompiledTool): readonly string[] {
+  let chain = chains.get(tool);
+  if (chain === undefined) {
+    chain = Object.freeze([tool.name]);
+    chains.set(tool, chain);
+  }
+  return chain;
+}
+
 /** One frozen binding per compiled tool, built once: the context then needs no per-call copy. */
 const bindings = new WeakMap<CompiledTool, ToolBinding>();
 function bindingOf(tool: CompiledTool): ToolBinding {
@@ -307,6 +323,11 @@ async function mapResult(tool: CompiledTool, value: unknown): Promise<CallToolRe
       structuredContent: checked.value as Record<string, unknown>,
     };
   }
+  return plainResult(value);
+}
+
+/** The result of a tool without an output schema that returned a plain value (not a ToolResult). */
+function plainResult(value: unknown): CallToolResultShape {
   if (typeof value === 'string') return { content: [{ type: 'text', text: value }] };
   if (value === undefined) return { content: [] };
   return { content: [{ type: 'text', text: JSON.stringify(value) ?? 'null' }] };

@@ -17,7 +17,7 @@ export function emptyInputSchema(unknownArguments: UnknownArgumentsMode = 'rejec
   return {
     kind: 'empty',
     toJsonSchema: () => (unknownArguments === 'reject' ? EMPTY_INPUT : OPEN_EMPTY_INPUT),
-    async validate(input) {
+    validate(input) {
       if (input === undefined || input === null) return { ok: true, value: {} };
       if (typeof input !== 'object' || Array.isArray(input))
         return { ok: false, issues: [{ path: '', message: 'arguments must be an object' }] };

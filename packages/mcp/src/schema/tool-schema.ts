@@ -19,8 +19,12 @@ export interface ToolSchema {
   readonly kind: 'zod4' | 'zod3' | 'dto' | 'empty';
   /** The JSON Schema (computed once; callers must not mutate it). */
   toJsonSchema(): JsonSchemaObject;
-  /** Validates (and for zod/DTOs, transforms) an input value. Never throws for bad input. */
-  validate(input: unknown): Promise<SchemaValidation>;
+  /**
+   * Validates (and for zod/DTOs, transforms) an input value. Never throws for bad input.
+   * Synchronous when the schema allows (zod without async refinements): the call path then
+   * awaits nothing for it.
+   */
+  validate(input: unknown): SchemaValidation | Promise<SchemaValidation>;
 }
 
 /** Formats a path array (`['a', 0, 'b']`) as `a[0].b`. */

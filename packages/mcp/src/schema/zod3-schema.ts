@@ -1,20 +1,15 @@
 /**
  * zod 3 adapter (`zod@3` or `zod/v3`): JSON Schema from `zod-to-json-schema` (which returns an
- * EMPTY schema for zod 4 objects — zod 4 never comes here), validation by `safeParseAsync`.
+ * EMPTY schema for zod 4 objects — zod 4 never comes here), validation by `safeParse`
+ * (`safeParseAsync` for schemas with async refinements; see zod4-schema.ts `ParseMode`).
  */
 import { zodToJsonSchema } from 'zod-to-json-schema';
 import type { JsonSchemaObject, ToolSchema } from './tool-schema.js';
 import { closeObjectSchemas, type UnknownArgumentsMode } from './unknown-arguments.js';
-import { validateZod } from './zod4-schema.js';
+import { type ParseMode, validateZod, type ZodParsers } from './zod4-schema.js';
 
-interface Zod3Like {
+interface Zod3Like extends ZodParsers {
   readonly _def: { readonly typeName: string };
-  safeParseAsync(
-    input: unknown,
-  ): Promise<
-    | { success: true; data: unknown }
-    | { success: false; error: { issues: Array<{ path: PropertyKey[]; message: string; code?: string; keys?: string[] }> } }
-  >;
 }
 
 /** True for a zod 3 schema (has `_def.typeName`, no zod 4 `_zod`). */
@@ -47,9 +42,10 @@ export function zod3Schema(schema: unknown, io: 'input' | 'output', unknownArgum
   // zod 3 then strips silently); the published schema and the check below make that true.
   const strict = io === 'input' && unknownArguments === 'reject';
   const json = strict ? closeObjectSchemas(raw as JsonSchemaObject) : Object.freeze(raw as JsonSchemaObject);
+  const mode: ParseMode = { sync: true };
   return {
     kind: 'zod3',
     toJsonSchema: () => json,
-    validate: (input) => validateZod(zod, json, strict, input),
+    validate: (input) => validateZod(zod, json, strict, input, mode),
   };
 }

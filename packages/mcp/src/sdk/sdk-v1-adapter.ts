@@ -36,7 +36,9 @@ import type { ServerNotification, ServerRequest } from '@modelcontextprotocol/sd
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import type { ToolLogLevel } from '../alter-context.js';
 import { ServeError } from '../errors.js';
-import type { CallEnv, ToolTable, UrlElicitation } from '../internal/call-env.js';
+import type { CallEnv, CallerAuthInfo, ToolTable, UrlElicitation } from '../internal/call-env.js';
+import type { CallChannel } from '../internal/call-state.js';
+import type { RequestStateError } from '../errors.js';
 import { declaresFormElicitation } from '../internal/elicitation-capability.js';
 import { sdkInternal, sdkPackageInfo } from './sdk-package.js';
 import type { McpServerLike, SdkAdapter, SdkPackageInfo, ServerIdentity } from './sdk-seam.js';
@@ -140,6 +142,9 @@ class SdkV1Adapter implements SdkAdapter {
       return { tools: (theirs.tools && theirs.tools.length > 0 ? [...ours, ...theirs.tools] : ours) as never[] };
     });
 
+    // Read per log line (capabilities and level can change during the session); built once per server.
+    const log = (level: string, sessionId: string | undefined) =>
+      Boolean(capabilities().logging) && !isMessageIgnored.call(low, level, sessionId);
     low.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
       const name = request.params.name;
       const owner = state.tables.find((t) => t.has(name));
@@ -147,10 +152,8 @@ class SdkV1Adapter implements SdkAdapter {
         if (previousCall) return (await previousCall(request, extra)) as never;
         throw new McpError(ErrorCode.InvalidParams, `Tool ${name} not found`);
       }
-      const log = (level: string, sessionId: string | undefined) =>
-        Boolean(capabilities().logging) && !isMessageIgnored.call(low, level, sessionId);
       // Always a result here: v1 speaks only the legacy era, which has no input_required.
-      const result = await owner.call(name, request.params.arguments, callEnv(low, extra, log));
+      const result = await owner.call(name, request.params.arguments, new V1CallEnv(low, extra, log));
       return result as never;
     });
   }
@@ -202,62 +205,99 @@ class SdkV1Adapter implements SdkAdapter {
   }
 }
 
-function callEnv(low: Server, extra: Extra, logEnabled: (level: string, sessionId: string | undefined) => boolean): CallEnv {
-  const progressToken = extra._meta?.progressToken;
-  return {
-    authInfo: extra.authInfo,
-    signal: extra.signal,
-    requestId: extra.requestId,
-    sessionId: extra.sessionId,
-    meta: extra._meta,
-    channel: {
-      async progress(done, total, message) {
-        if (progressToken === undefined) return;
-        await extra.sendNotification({
-          method: 'notifications/progress',
-          params: {
-            progressToken,
-            progress: done,
-            ...(total !== undefined ? { total } : {}),
-            ...(message !== undefined ? { message } : {}),
-          },
-        });
+/**
+ * The call environment of one v1 `tools/call`, and its channel (the same object). A class, not an
+ * object literal of closures: a dozen closures per call were a measurable part of its cost, and
+ * nothing here is reachable from tool code (the context holds the call state, never the env).
+ */
+class V1CallEnv implements CallEnv, CallChannel {
+  readonly #low: Server;
+  readonly #extra: Extra;
+  readonly #logEnabled: (level: string, sessionId: string | undefined) => boolean;
+  readonly authInfo: CallerAuthInfo | undefined;
+  readonly signal: AbortSignal;
+  readonly requestId: string | number;
+  readonly sessionId: string | undefined;
+  readonly meta: Readonly<Record<string, unknown>> | undefined;
+  // SDK v1 implements protocol revisions up to 2025-11-25 only.
+  readonly era = 'legacy' as const;
+
+  constructor(low: Server, extra: Extra, logEnabled: (level: string, sessionId: string | undefined) => boolean) {
+    this.#low = low;
+    this.#extra = extra;
+    this.#logEnabled = logEnabled;
+    this.authInfo = extra.authInfo;
+    this.signal = extra.signal;
+    this.requestId = extra.requestId;
+    this.sessionId = extra.sessionId;
+    this.meta = extra._meta;
+  }
+
+  get channel(): CallChannel {
+    return this;
+  }
+
+  async progress(done: number, total: number | undefined, message: string | undefined): Promise<void> {
+    const progressToken = this.#extra._meta?.progressToken;
+    if (progressToken === undefined) return;
+    await this.#extra.sendNotification({
+      method: 'notifications/progress',
+      params: {
+        progressToken,
+        progress: done,
+        ...(total !== undefined ? { total } : {}),
+        ...(message !== undefined ? { message } : {}),
       },
-      async log(level, logger, data) {
-        if (!LEVELS.includes(level) || !logEnabled(level, extra.sessionId)) return;
-        await extra.sendNotification({ method: 'notifications/message', params: { level, logger, data } });
-      },
-      closeSseStream() {
-        // Present only on Streamable HTTP with an event store and a 2025-11-25+ client.
-        if (typeof extra.closeSSEStream !== 'function') return false;
-        extra.closeSSEStream();
-        return true;
-      },
-      supportsFormElicitation: () => declaresFormElicitation(low.getClientCapabilities()),
-      async request(kind, params) {
-        if (kind === 'sampling') {
-          return (await extra.sendRequest(
-            { method: 'sampling/createMessage', params } as ServerRequest,
-            CreateMessageResultSchema,
-          )) as Record<string, unknown>;
-        }
-        return (await extra.sendRequest({ method: 'elicitation/create', params } as ServerRequest, ElicitResultSchema)) as Record<
-          string,
-          unknown
-        >;
-      },
-    },
-    // SDK v1 implements protocol revisions up to 2025-11-25 only.
-    era: 'legacy',
-    supportsUrlElicitation: () => Boolean(low.getClientCapabilities()?.elicitation?.url),
-    invalidRequestStateError: (err) =>
-      new McpError(ErrorCode.InvalidParams, err.message, { reason: 'invalid_request_state', detail: err.reason }),
-    urlElicitationError: (elicitations: readonly UrlElicitation[]) =>
-      new UrlElicitationRequiredError(
-        elicitations.map((e) => ({ mode: 'url' as const, elicitationId: e.elicitationId, url: e.url, message: e.message })),
-      ),
-    notifyElicitationComplete: (elicitationId: string) => low.createElicitationCompletionNotifier(elicitationId)(),
-  };
+    });
+  }
+
+  async log(level: ToolLogLevel, logger: string, data: unknown): Promise<void> {
+    if (!LEVELS.includes(level) || !this.#logEnabled(level, this.#extra.sessionId)) return;
+    await this.#extra.sendNotification({ method: 'notifications/message', params: { level, logger, data } });
+  }
+
+  closeSseStream(): boolean {
+    // Present only on Streamable HTTP with an event store and a 2025-11-25+ client.
+    const close = this.#extra.closeSSEStream;
+    if (typeof close !== 'function') return false;
+    close();
+    return true;
+  }
+
+  supportsFormElicitation(): boolean {
+    return declaresFormElicitation(this.#low.getClientCapabilities());
+  }
+
+  async request(kind: 'sampling' | 'elicitation', params: Readonly<Record<string, unknown>>): Promise<Readonly<Record<string, unknown>>> {
+    if (kind === 'sampling') {
+      return (await this.#extra.sendRequest(
+        { method: 'sampling/createMessage', params } as ServerRequest,
+        CreateMessageResultSchema,
+      )) as Record<string, unknown>;
+    }
+    return (await this.#extra.sendRequest({ method: 'elicitation/create', params } as ServerRequest, ElicitResultSchema)) as Record<
+      string,
+      unknown
+    >;
+  }
+
+  supportsUrlElicitation(): boolean {
+    return Boolean(this.#low.getClientCapabilities()?.elicitation?.url);
+  }
+
+  invalidRequestStateError(err: RequestStateError): Error {
+    return new McpError(ErrorCode.InvalidParams, err.message, { reason: 'invalid_request_state', detail: err.reason });
+  }
+
+  urlElicitationError(elicitations: readonly UrlElicitation[]): Error {
+    return new UrlElicitationRequiredError(
+      elicitations.map((e) => ({ mode: 'url' as const, elicitationId: e.elicitationId, url: e.url, message: e.message })),
+    );
+  }
+
+  notifyElicitationComplete(elicitationId: string): Promise<void> {
+    return this.#low.createElicitationCompletionNotifier(elicitationId)();
+  }
 }
 
 /** The v1 adapter (one per process: it keeps no per-server state outside a WeakMap). */

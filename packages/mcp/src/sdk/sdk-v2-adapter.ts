@@ -29,7 +29,10 @@ import type { CallToolResult, ClientCapabilities, InputRequiredResult, ServerCon
 import { StdioServerTransport } from '@modelcontextprotocol/server/stdio';
 import type { ToolLogLevel } from '../alter-context.js';
 import { ServeError } from '../errors.js';
-import { type CallEnv, isInputRequired, type ToolTable, type UrlElicitation } from '../internal/call-env.js';
+import { type CallEnv, type CallerAuthInfo, isInputRequired, type ToolTable, type UrlElicitation } from '../internal/call-env.js';
+import type { CallChannel } from '../internal/call-state.js';
+import type { RequestStateError } from '../errors.js';
+import type { RetriedCall } from '../recovery/retried-call.js';
 import { declaresFormElicitation } from '../internal/elicitation-capability.js';
 import { sdkInternal, sdkPackageInfo } from './sdk-package.js';
 import type { McpServerLike, SdkAdapter, SdkPackageInfo, ServerIdentity } from './sdk-seam.js';
@@ -121,7 +124,7 @@ class SdkV2Adapter implements SdkAdapter {
       const name = request.params.name;
       const owner = state.tables.find((t) => t.has(name));
       if (!owner) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Tool ${name} not found`);
-      const result = await owner.call(name, request.params.arguments, callEnv(low, ctx));
+      const result = await owner.call(name, request.params.arguments, new V2CallEnv(low, ctx));
       // input_required (2026-07-28 only) goes out as is: the era's codec carries resultType to the wire.
       if (isInputRequired(result)) return result as InputRequiredResult;
       const outputSchema = owner.listing.find((d) => d.name === name)?.outputSchema;
@@ -175,70 +178,110 @@ function isModernEra(ctx: ServerContext): boolean {
   return ctx.mcpReq.envelope !== undefined && Object.hasOwn(ctx.mcpReq.envelope, PROTOCOL_VERSION_META_KEY);
 }
 
-function callEnv(low: Server, ctx: ServerContext): CallEnv {
-  const progressToken = ctx.mcpReq._meta?.progressToken;
-  // A 2026-07-28 request carries its protocol version, and the client's capabilities, in the
-  // per-request envelope. That revision has no -32042 error and no elicitation/complete
-  // notification (the SDK fails the call when a handler throws -32042 there): Connect recovery
-  // answers input_required there (recovery/recovery-answer.ts).
-  const envelope = ctx.mcpReq.envelope;
-  const modernEra = isModernEra(ctx);
-  // The SDK types the envelope as `{}` (its keys are reserved names); read it as the record it is.
-  const capabilities = (modernEra ? (envelope as Record<string, unknown>)[CLIENT_CAPABILITIES_META_KEY] : low.getClientCapabilities()) as
-    | ClientCapabilities
-    | undefined;
-  // Without a configured `requestState.verify` hook the SDK hands over the raw echoed string; Alter verifies it itself.
-  const requestState: unknown = modernEra ? ctx.mcpReq.requestState() : undefined;
-  return {
-    authInfo: ctx.http?.authInfo,
-    signal: ctx.mcpReq.signal,
-    requestId: ctx.mcpReq.id,
-    sessionId: ctx.sessionId,
-    meta: ctx.mcpReq._meta,
-    channel: {
-      async progress(done, total, message) {
-        if (progressToken === undefined) return;
-        await ctx.mcpReq.notify({
-          method: 'notifications/progress',
-          params: {
-            progressToken,
-            progress: done,
-            ...(total !== undefined ? { total } : {}),
-            ...(message !== undefined ? { message } : {}),
-          },
-        });
+/**
+ * The call environment of one v2 `tools/call`, and its channel (the same object). A class, not an
+ * object literal of closures: a dozen closures per call were a measurable part of its cost, and
+ * nothing here is reachable from tool code (the context holds the call state, never the env).
+ */
+class V2CallEnv implements CallEnv, CallChannel {
+  readonly #low: Server;
+  readonly #ctx: ServerContext;
+  /** The client's capabilities for this request (see the constructor). */
+  readonly #capabilities: ClientCapabilities | undefined;
+  readonly authInfo: CallerAuthInfo | undefined;
+  readonly signal: AbortSignal;
+  readonly requestId: string | number;
+  readonly sessionId: string | undefined;
+  readonly meta: Readonly<Record<string, unknown>> | undefined;
+  readonly era: 'legacy' | 'modern';
+  readonly retry: RetriedCall | undefined;
+
+  constructor(low: Server, ctx: ServerContext) {
+    this.#low = low;
+    this.#ctx = ctx;
+    // A 2026-07-28 request carries its protocol version, and the client's capabilities, in the
+    // per-request envelope. That revision has no -32042 error and no elicitation/complete
+    // notification (the SDK fails the call when a handler throws -32042 there): Connect recovery
+    // answers input_required there (recovery/recovery-answer.ts).
+    const modernEra = isModernEra(ctx);
+    this.era = modernEra ? 'modern' : 'legacy';
+    // The SDK types the envelope as `{}` (its keys are reserved names); read it as the record it is.
+    this.#capabilities = (
+      modernEra ? (ctx.mcpReq.envelope as Record<string, unknown>)[CLIENT_CAPABILITIES_META_KEY] : low.getClientCapabilities()
+    ) as ClientCapabilities | undefined;
+    // Without a configured `requestState.verify` hook the SDK hands over the raw echoed string; Alter verifies it itself.
+    const requestState: unknown = modernEra ? ctx.mcpReq.requestState() : undefined;
+    this.retry = requestState !== undefined ? { requestState, inputResponses: ctx.mcpReq.inputResponses } : undefined;
+    this.authInfo = ctx.http?.authInfo;
+    this.signal = ctx.mcpReq.signal;
+    this.requestId = ctx.mcpReq.id;
+    this.sessionId = ctx.sessionId;
+    this.meta = ctx.mcpReq._meta;
+  }
+
+  get channel(): CallChannel {
+    return this;
+  }
+
+  async progress(done: number, total: number | undefined, message: string | undefined): Promise<void> {
+    const progressToken = this.#ctx.mcpReq._meta?.progressToken;
+    if (progressToken === undefined) return;
+    await this.#ctx.mcpReq.notify({
+      method: 'notifications/progress',
+      params: {
+        progressToken,
+        progress: done,
+        ...(total !== undefined ? { total } : {}),
+        ...(message !== undefined ? { message } : {}),
       },
-      async log(level, logger, data) {
-        if (!LEVELS.includes(level)) return;
-        await ctx.mcpReq.log(level, data, logger);
-      },
-      closeSseStream() {
-        // Present only on Streamable HTTP with an event store.
-        const close = ctx.http?.closeSSE;
-        if (typeof close !== 'function') return false;
-        close();
-        return true;
-      },
-      // A 2026-07-28 request cannot carry a server→client request mid-call: approvals ask by input_required there.
-      supportsFormElicitation: () => !modernEra && declaresFormElicitation(low.getClientCapabilities()),
-      async request(kind, params) {
-        if (kind === 'sampling')
-          return (await ctx.mcpReq.send({ method: 'sampling/createMessage', params })) as unknown as Record<string, unknown>;
-        return (await ctx.mcpReq.send({ method: 'elicitation/create', params })) as unknown as Record<string, unknown>;
-      },
-    },
-    era: modernEra ? 'modern' : 'legacy',
-    supportsUrlElicitation: () => Boolean(capabilities?.elicitation?.url),
-    supportsFormInputRequest: () => modernEra && declaresFormElicitation(capabilities),
-    ...(requestState !== undefined ? { retry: { requestState, inputResponses: ctx.mcpReq.inputResponses } } : {}),
-    invalidRequestStateError: (err) =>
-      new ProtocolError(ProtocolErrorCode.InvalidParams, err.message, { reason: 'invalid_request_state', detail: err.reason }),
-    urlElicitationError: (elicitations: readonly UrlElicitation[]) =>
-      new UrlElicitationRequiredError(
-        elicitations.map((e) => ({ mode: 'url' as const, elicitationId: e.elicitationId, url: e.url, message: e.message })),
-      ),
-    notifyElicitationComplete: (elicitationId: string) => low.createElicitationCompletionNotifier(elicitationId)(),
-  };
+    });
+  }
+
+  async log(level: ToolLogLevel, logger: string, data: unknown): Promise<void> {
+    if (!LEVELS.includes(level)) return;
+    await this.#ctx.mcpReq.log(level, data, logger);
+  }
+
+  closeSseStream(): boolean {
+    // Present only on Streamable HTTP with an event store.
+    const close = this.#ctx.http?.closeSSE;
+    if (typeof close !== 'function') return false;
+    close();
+    return true;
+  }
+
+  supportsFormElicitation(): boolean {
+    // A 2026-07-28 request cannot carry a server→client request mid-call: approvals ask by input_required there.
+    return this.era === 'legacy' && declaresFormElicitation(this.#low.getClientCapabilities());
+  }
+
+  async request(kind: 'sampling' | 'elicitation', params: Readonly<Record<string, unknown>>): Promise<Readonly<Record<string, unknown>>> {
+    if (kind === 'sampling')
+      return (await this.#ctx.mcpReq.send({ method: 'sampling/createMessage', params })) as unknown as Record<string, unknown>;
+    return (await this.#ctx.mcpReq.send({ method: 'elicitation/create', params })) as unknown as Record<string, unknown>;
+  }
+
+  supportsUrlElicitation(): boolean {
+    return Boolean(this.#capabilities?.elicitation?.url);
+  }
+
+  supportsFormInputRequest(): boolean {
+    return this.era === 'modern' && declaresFormElicitation(this.#capabilities);
+  }
+
+  invalidRequestStateError(err: RequestStateError): Error {
+    return new ProtocolError(ProtocolErrorCode.InvalidParams, err.message, { reason: 'invalid_request_state', detail: err.reason });
+  }
+
+  urlElicitationError(elicitations: readonly UrlElicitation[]): Error {
+    return new UrlElicitationRequiredError(
+      elicitations.map((e) => ({ mode: 'url' as const, elicitationId: e.elicitationId, url: e.url, message: e.message })),
+    );
+  }
+
+  notifyElicitationComplete(elicitationId: string): Promise<void> {
+    return this.#low.createElicitationCompletionNotifier(elicitationId)();
+  }
 }
 
 /** The v2 adapter (one per process: it keeps no per-server state outside a WeakMap). */

@@ -219,7 +219,7 @@ class IdentityTools {
   })
   async forge(ctx: AlterContext, { mailbox }: { mailbox: string }) {
     const outcomes: Record<string, string> = {};
-    const state = { user: 'bob', callId: 'forged', chain: ['forged'], signal: ctx.signal, scopesByProvider: new Map(), channel: {} };
+    const state = { user: 'bob', callId: 'forged', chain: ['forged'], signal: ctx.signal, scopedTools: [], channel: {} };
     const Ctor = (ctx as unknown as { constructor: new (...args: unknown[]) => AlterContext }).constructor;
     for (const [name, make] of [
       ['new', () => new Ctor(h.vault, state, { name: 'read_mailbox', provider: 'google', scopes: [] }, h.leak.logger)],

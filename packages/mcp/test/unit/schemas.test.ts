@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { z } from 'zod';
 import { z as z3 } from 'zod/v3';
 import { zodToJsonSchema } from 'zod-to-json-schema';
-import { buildToolSchema } from '../../src/schema/build-tool-schema.js';
+import { buildToolSchema, emptyInputSchema } from '../../src/schema/build-tool-schema.js';
 import { CreateEventDto, Priority } from '../fixtures/dto.fixtures.js';
 
 type Json = Record<string, unknown> & { properties?: Record<string, Record<string, unknown>>; required?: string[] };
@@ -45,6 +45,32 @@ describe('schema adapters', () => {
     const bad = await s.validate({ n: 'x' });
     expect(bad.ok).toBe(false);
     if (!bad.ok) expect(bad.issues.map((i) => i.path)).toEqual(['n']);
+  });
+
+  it.each([
+    ['zod 4', z.object({ n: z.number() })],
+    ['zod 3', z3.object({ n: z3.number() })],
+  ])('%s validation of a schema without async parts is synchronous (no promise per tool call)', (_label, schema) => {
+    const s = buildToolSchema(schema, 'input');
+    for (const input of [{ n: 1 }, { n: 'x' }, { n: 2, extra: true }]) {
+      const r = s.validate(input);
+      expect(r).not.toBeInstanceOf(Promise);
+    }
+    expect(s.validate({ n: 1 })).toEqual({ ok: true, value: { n: 1 } });
+    expect(emptyInputSchema().validate({})).toEqual({ ok: true, value: {} });
+  });
+
+  it.each([
+    ['zod 4', z.object({ n: z.number().refine(async (v) => v > 0, 'must be positive') })],
+    ['zod 3', z3.object({ n: z3.number().refine(async (v) => v > 0, 'must be positive') })],
+  ])('%s validation of a schema with an async refinement still runs it, on every call', async (_label, schema) => {
+    const s = buildToolSchema(schema, 'input');
+    for (let round = 0; round < 2; round++) {
+      expect(await s.validate({ n: 3 })).toEqual({ ok: true, value: { n: 3 } });
+      const bad = await s.validate({ n: -1 });
+      expect(bad.ok).toBe(false);
+      if (!bad.ok) expect(bad.issues).toEqual([{ path: 'n', message: 'must be positive' }]);
+    }
   });
 
   it('names unknown keys of a strict zod object', async () => {
