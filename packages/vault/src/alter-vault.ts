@@ -553,10 +553,8 @@ export class AlterVault {
     const started = performance.now();
     const at = new Date();
     const p = this.provider(requireNonEmptyString(provider, 'provider'));
-    if (typeof method !== 'string' || !METHODS.has(method.toUpperCase())) {
-      throw new InvalidArgumentError('method', `expected one of ${[...METHODS].join(', ')}`);
-    }
-    const verb = method.toUpperCase();
+    const verb = typeof method === 'string' ? method.toUpperCase() : '';
+    if (!METHODS.has(verb)) throw new InvalidArgumentError('method', `expected one of ${[...METHODS].join(', ')}`);
     // Per-call secret tracking (call-secrets.ts): the MCP layer redacts these from tool results.
     noteCallSecret(p.clientSecret, p);
     requireNonEmptyString(url, 'url');
@@ -645,9 +643,9 @@ export class AlterVault {
         (await this.#withinTimeout(this.#tokens.acquire(p, user, account, wait), started, timeoutMs, p.id, user));
       noteCallSecret(lease.token, lease);
       auditAccount = lease.account;
-      if (required.length > 0) {
+      if (required.length > 0 && !required.every((s) => lease.scopes.has(s))) {
         const missing = required.filter((s) => !lease.scopes.has(s));
-        if (missing.length > 0) throw new ScopeReauthRequiredError({ user, provider: p.id, missingScopes: missing });
+        throw new ScopeReauthRequiredError({ user, provider: p.id, missingScopes: missing });
       }
       let res = await this.#send(p, verb, sendUrl.href, headers, data, lease.token, {
         timeoutMs,
@@ -936,10 +934,18 @@ function scopeErrorsArg(value: unknown): ScopeErrorsMode | undefined {
   throw new InvalidArgumentError('options.scopeErrors', `expected 'raise' or 'return', got ${describeType(value)}`);
 }
 
-function scopesArg(value: unknown): string[] {
+/**
+ * Frozen scope arrays already checked: a tool passes the same frozen array (its declared scopes)
+ * on every request, and a frozen array cannot change after the check.
+ */
+const checkedScopes = new WeakSet<readonly string[]>();
+
+function scopesArg(value: unknown): readonly string[] {
+  if (Array.isArray(value) && checkedScopes.has(value)) return value;
   if (!Array.isArray(value) || value.some((s) => typeof s !== 'string' || s === '')) {
     throw new InvalidArgumentError('options.scopes', 'expected an array of non-empty scope strings');
   }
+  if (Object.isFrozen(value)) checkedScopes.add(value);
   return value as string[];
 }
 
