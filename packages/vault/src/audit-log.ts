@@ -22,11 +22,12 @@
  * `flush()` and `close()` write everything queued; nothing is dropped: a failed append keeps its
  * rows queued, rejects whoever waits for them, and is retried.
  */
-import { auditHashOfPrefix, canonicalAuditPrefix, GENESIS_HASH, recomputeHash } from './audit-hash.js';
+import { canonicalAuditPrefix, GENESIS_HASH, recomputeHash } from './audit-hash.js';
 import { AuditChainConflictError, InvalidArgumentError } from './errors.js';
 import type { AuditFilter, AuditInput, AuditRecord, GrantStore } from './grant-store.js';
 import { describeType, optionalPositiveInt, optionalString, requireObject } from './internal/args.js';
 import { auditChainInStoreOf } from './internal/audit-chain-in-store.js';
+import { linkAuditRows } from './internal/link-audit-rows.js';
 import type { Logger } from './logger.js';
 
 /** An audit row before hashing. */
@@ -201,17 +202,6 @@ export interface AuditQuery {
 const MAX_CONFLICT_RETRIES = 100;
 const CONFLICT_PAUSE_AFTER = 3;
 
-interface Queued {
-  readonly row: PendingAudit;
-  /** performance.now() when queued, for the maxDelayMs timer. */
-  readonly at: number;
-  /**
-   * The row's canonical JSON without prevHash, set by the writer before it takes the store's
-   * append lock (never on the request path), so only SHA-256 runs while other processes wait.
-   */
-  prefix?: string;
-}
-
 interface Waiter {
   /** Resolved once this many rows (in arrival order) are committed. */
   readonly ticket: number;
@@ -238,7 +228,13 @@ export class AuditLog {
   /** Queued rows at which a batched write starts without waiting for the timer. */
   readonly #startAt: number;
   /** Rows not yet committed, oldest first; only the write loop removes (from the front). */
-  readonly #queue: Queued[] = [];
+  readonly #queue: PendingAudit[] = [];
+  /**
+   * performance.now() when each row of {@link #queue} was queued (same index), for the maxDelayMs
+   * timer. A parallel array of numbers, not a wrapper object per row: the queue holds up to
+   * maxBatchRows rows, and an object per row was garbage the request path paid for.
+   */
+  readonly #queuedAt: number[] = [];
   /** In ticket order (tickets never decrease). */
   #waiters: Waiter[] = [];
   /** Rows ever queued / committed; row number t is durable when #committed >= t. */
@@ -279,7 +275,8 @@ export class AuditLog {
    * the store's error when the append fails (the row stays queued and is retried).
    */
   record(row: PendingAudit): Promise<void> | undefined {
-    this.#queue.push({ row, at: performance.now() });
+    this.#queue.push(row);
+    this.#queuedAt.push(performance.now());
     this.#recorded += 1;
     // Completed-but-unwritten rows never exceed maxBatchRows; a row beyond the window waits.
     const committed = this.#sync || this.#recorded - this.#committed > this.#maxBatchRows ? this.#waitFor(this.#recorded) : undefined;
@@ -321,7 +318,7 @@ export class AuditLog {
         this.#start();
       });
     } else {
-      this.#arm(this.#queue[0]!.at + this.#maxDelayMs - now);
+      this.#arm(this.#queuedAt[0]! + this.#maxDelayMs - now);
     }
   }
 
@@ -367,6 +364,7 @@ export class AuditLog {
         return;
       }
       this.#queue.splice(0, count);
+      this.#queuedAt.splice(0, count);
       this.#committed += count;
       let released = 0;
       while (released < this.#waiters.length && this.#waiters[released]!.ticket <= this.#committed) this.#waiters[released++]!.resolve();
@@ -377,14 +375,16 @@ export class AuditLog {
   }
 
   /** One atomic append; re-hashes and retries when another writer moved the chain's tail. */
-  async #append(batch: readonly Queued[]): Promise<void> {
+  async #append(batch: readonly PendingAudit[]): Promise<void> {
     const store = this.#store;
-    for (const q of batch) q.prefix ??= canonicalAuditPrefix(q.row);
+    // Each row's canonical JSON without prevHash, built before the store's append lock is taken,
+    // so only SHA-256 runs while other processes wait.
+    const prefixes = batch.map((row) => canonicalAuditPrefix(row));
     const chainInStore = auditChainInStoreOf(store);
     if (chainInStore !== undefined) {
       // The store links and hashes the batch itself, in one statement (PostgreSQL ≥ 11).
       this.#lastHash = undefined;
-      this.#lastHash = await chainInStore(batch.map((q) => ({ row: q.row, prefix: q.prefix ?? canonicalAuditPrefix(q.row) })));
+      this.#lastHash = await chainInStore(batch, prefixes);
       return;
     }
     if (typeof store.appendAuditLinked === 'function') {
@@ -393,7 +393,7 @@ export class AuditLog {
       try {
         await store.appendAuditLinked((tail) => {
           last = undefined;
-          const rows = this.#link(batch, tail);
+          const rows = linkAuditRows(batch, prefixes, tail);
           last = rows[rows.length - 1]?.hash;
           return rows;
         });
@@ -408,7 +408,7 @@ export class AuditLog {
     for (;;) {
       try {
         this.#lastHash ??= (await this.#store.lastAudit())?.hash ?? GENESIS_HASH;
-        const rows = this.#link(batch, this.#lastHash);
+        const rows = linkAuditRows(batch, prefixes, this.#lastHash);
         await this.#store.appendAudit(rows);
         this.#lastHash = rows[rows.length - 1]!.hash;
         return;
@@ -424,19 +424,6 @@ export class AuditLog {
         throw err;
       }
     }
-  }
-
-  /**
-   * Hashes a batch into the chain after `prev`. One object per row (hashing reads the fields with
-   * prevHash passed in): the writer, not the request path, pays for canonical JSON and SHA-256.
-   */
-  #link(batch: readonly Queued[], prev: string): AuditInput[] {
-    return batch.map(({ row, prefix }) => {
-      const hash = auditHashOfPrefix(prefix ?? canonicalAuditPrefix(row), prev);
-      const input: AuditInput = { ...row, prevHash: prev, hash };
-      prev = hash;
-      return input;
-    });
   }
 
   #failed(err: unknown): void {

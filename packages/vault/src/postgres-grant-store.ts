@@ -42,8 +42,8 @@ import {
   type AuditRow as StoreAuditRow,
   auditFilterConditions,
   auditFromRow,
-  auditUnlinkedValues,
-  auditValues,
+  pushAuditUnlinkedValues,
+  pushAuditValues,
   type GrantRow as StoreGrantRow,
   grantFilterConditions,
   grantFromRow,
@@ -239,7 +239,7 @@ const AUDIT_LINK_FUNCTION = (s: string): string => `
   $fn$;
 `;
 
-/** The columns the chained append takes as arrays, in {@link auditUnlinkedValues} order, with their SQL types. */
+/** The columns the chained append takes as arrays, in {@link pushAuditUnlinkedValues} order, with their SQL types. */
 const AUDIT_CHAIN_COLUMNS: ReadonlyArray<readonly [column: string, type: string]> = [
   ['id', 'text'],
   ['at', 'timestamptz'],
@@ -575,7 +575,7 @@ export class PostgresGrantStore implements GrantStore {
       const chunk = rows.slice(i, i + 500);
       const params: unknown[] = [];
       const values = chunk.map((r, j) => {
-        params.push(...auditValues(r, sameDate));
+        pushAuditValues(params, r, sameDate);
         return `(${Array.from({ length: cols }, (_, k) => `$${j * cols + k + 1}`).join(', ')})`;
       });
       await this.#q(`INSERT INTO ${this.#s}.alter_audit (${AUDIT_INSERT_COLUMNS}) VALUES ${values.join(', ')}`, params, c);
@@ -596,14 +596,15 @@ export class PostgresGrantStore implements GrantStore {
   }
 
   /** One autocommit statement: `alter_audit_link` in a CTE, the INSERT of its rows, the newest hash. */
-  readonly #appendChained: AuditChainAppend = async (rows) => {
+  readonly #appendChained: AuditChainAppend = async (rows, prefixes) => {
     if (rows.length === 0) return undefined;
     const columns = AUDIT_CHAIN_COLUMNS.map((): unknown[] => []);
-    const prefixes: string[] = [];
-    for (const { row, prefix } of rows) {
-      const values = auditUnlinkedValues(row, sameDate);
+    // One row's values at a time, dealt out to the column arrays; the buffer is reused.
+    const values: unknown[] = [];
+    for (const row of rows) {
+      values.length = 0;
+      pushAuditUnlinkedValues(values, row, sameDate);
       for (let k = 0; k < values.length; k++) columns[k]!.push(values[k]);
-      prefixes.push(prefix);
     }
     const written = await this.#q<{ hash: string }>(this.#appendChainedSql, [`alter-audit:${this.schema}`, prefixes, ...columns]);
     return written[0]?.hash;

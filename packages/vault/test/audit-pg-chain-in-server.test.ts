@@ -22,12 +22,12 @@ import pg from 'pg';
 import { startPgFaultProxy } from '../../../test-support/pg-fault-proxy.js';
 import { auditHashOfPrefix, canonicalAuditPrefix, GENESIS_HASH } from '../src/audit-hash.js';
 import { AuditLog } from '../src/audit-log.js';
-import { auditChainInStoreOf, type PrefixedAuditRow } from '../src/internal/audit-chain-in-store.js';
+import { auditChainInStoreOf, type UnlinkedAuditRow } from '../src/internal/audit-chain-in-store.js';
 import { loopbackProvider, newKey, newToken } from './support/fixtures.js';
 import { describeWithPostgres } from './support/pg.js';
 import { startRecordingServer } from './support/recording-server.js';
 
-type Row = PrefixedAuditRow['row'];
+type Row = UnlinkedAuditRow;
 
 function row(n: number, extra: Partial<Row> = {}): Row {
   return {
@@ -51,7 +51,8 @@ function row(n: number, extra: Partial<Row> = {}): Row {
   };
 }
 
-const prefixed = (rows: readonly Row[]): PrefixedAuditRow[] => rows.map((r) => ({ row: r, prefix: canonicalAuditPrefix(r) }));
+/** The arguments of the in-store append for `rows`: the rows and their canonical prefixes. */
+const prefixed = (rows: readonly Row[]): [readonly Row[], string[]] => [rows, rows.map((r) => canonicalAuditPrefix(r))];
 
 /** The rows of the golden vectors in audit-hash-golden.test.ts (hashes computed by main f11d790). */
 const GOLDEN_FIRST: Row = {
@@ -115,7 +116,7 @@ describeWithPostgres('audit rows chained by the PostgreSQL server', (db) => {
     try {
       const append = auditChainInStoreOf(genesis);
       if (append === undefined) throw new Error('the PostgreSQL store offers no server-side chaining (needs PostgreSQL ≥ 11)');
-      expect(await append(prefixed([GOLDEN_SECOND]))).toBe('00ffe2b7976e4c7a5566205a14d88b42129fbf668b20878a5b0069f8da43f768');
+      expect(await append(...prefixed([GOLDEN_SECOND]))).toBe('00ffe2b7976e4c7a5566205a14d88b42129fbf668b20878a5b0069f8da43f768');
     } finally {
       await genesis.close();
     }
@@ -123,9 +124,9 @@ describeWithPostgres('audit rows chained by the PostgreSQL server', (db) => {
     // so they cannot be in one chain: a stored (at, id) counts as already written).
     const golden = await openStore('golden1');
     try {
-      await auditChainInStoreOf(golden)!(prefixed([row(0)]));
+      await auditChainInStoreOf(golden)!(...prefixed([row(0)]));
       await admin((c) => c.query(`UPDATE "${db.schema}_golden1".alter_audit SET hash = $1`, ['ab'.repeat(32)]));
-      expect(await auditChainInStoreOf(golden)!(prefixed([GOLDEN_FIRST]))).toBe(
+      expect(await auditChainInStoreOf(golden)!(...prefixed([GOLDEN_FIRST]))).toBe(
         '53f1cd9a867fc58e3be8eb47f7da0c72144fe2b9ba8ba3a7ac2dd8ff2e1a1f6e',
       );
     } finally {
@@ -160,7 +161,7 @@ describeWithPostgres('audit rows chained by the PostgreSQL server', (db) => {
       // Expected hashes, computed the client's way onto the genesis tail.
       let prev = GENESIS_HASH;
       const expected = rows.map((r) => (prev = auditHashOfPrefix(canonicalAuditPrefix(r), prev)));
-      expect(await append(prefixed(rows))).toBe(expected[expected.length - 1]);
+      expect(await append(...prefixed(rows))).toBe(expected[expected.length - 1]);
       const stored = await admin(
         async (c) => (await c.query<{ hash: string }>(`SELECT hash FROM "${db.schema}_awkward".alter_audit ORDER BY seq`)).rows,
       );
@@ -188,7 +189,7 @@ describeWithPostgres('audit rows chained by the PostgreSQL server', (db) => {
       expect(auditChainInStoreOf(plain)).toBeDefined();
       expect(auditChainInStoreOf(spy)).toBeUndefined();
       // One chain, written by the server's linking and then through the override.
-      await auditChainInStoreOf(plain)!(prefixed([row(1)]));
+      await auditChainInStoreOf(plain)!(...prefixed([row(1)]));
       const log = new AuditLog(spy, silentLogger, { durability: 'sync' });
       await log.record(row(2));
       expect(spy.linkedCalls).toBe(1);
@@ -204,13 +205,13 @@ describeWithPostgres('audit rows chained by the PostgreSQL server', (db) => {
     try {
       const append = auditChainInStoreOf(store)!;
       const first = [row(1), row(2), row(3)];
-      const lastOfFirst = await append(prefixed(first));
+      const lastOfFirst = await append(...prefixed(first));
       // The writer's retry after a lost answer: the same rows at the front, maybe more behind them.
       const retried = [...first, row(4), row(5)];
-      const lastOfRetry = await append(prefixed(retried));
+      const lastOfRetry = await append(...prefixed(retried));
       expect(lastOfRetry).not.toBe(lastOfFirst);
       // Everything already stored: nothing written, nothing to report.
-      expect(await append(prefixed(retried))).toBeUndefined();
+      expect(await append(...prefixed(retried))).toBeUndefined();
       const ids = await admin(async (c) =>
         (await c.query<{ id: string }>(`SELECT id FROM "${db.schema}_retry".alter_audit ORDER BY seq`)).rows.map((r) => r.id),
       );

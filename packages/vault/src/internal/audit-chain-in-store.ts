@@ -13,20 +13,18 @@
  */
 import type { AuditInput } from '../grant-store.js';
 
-/** An audit row before hashing, with its canonical JSON up to (not including) prevHash. */
-export interface PrefixedAuditRow {
-  readonly row: Omit<AuditInput, 'prevHash' | 'hash'>;
-  /** `canonicalAuditPrefix(row)`: the store hashes exactly these characters (UTF-8). */
-  readonly prefix: string;
-}
+/** An audit row before hashing. */
+export type UnlinkedAuditRow = Omit<AuditInput, 'prevHash' | 'hash'>;
 
 /**
- * Appends `rows` in order, chained onto the current tail, atomically (all or none). A batch whose
- * leading rows are already stored (an earlier attempt committed but its answer was lost) has those
- * rows skipped, so a retry never duplicates them. Resolves with the hash of the newest row written
- * (undefined when every row was already stored).
+ * Appends `rows` in order, chained onto the current tail, atomically (all or none); `prefixes[i]`
+ * is `canonicalAuditPrefix(rows[i])`, the characters (UTF-8) the store hashes for row i. Two
+ * parallel arrays rather than an object per row: the writer builds them once per batch. A batch
+ * whose leading rows are already stored (an earlier attempt committed but its answer was lost)
+ * has those rows skipped, so a retry never duplicates them. Resolves with the hash of the newest
+ * row written (undefined when every row was already stored).
  */
-export type AuditChainAppend = (rows: readonly PrefixedAuditRow[]) => Promise<string | undefined>;
+export type AuditChainAppend = (rows: readonly UnlinkedAuditRow[], prefixes: readonly string[]) => Promise<string | undefined>;
 
 /** The key of a store's optional `[AUDIT_CHAIN_IN_STORE]()` method. */
 export const AUDIT_CHAIN_IN_STORE = Symbol('alter.vault.internal.audit-chain-in-store');

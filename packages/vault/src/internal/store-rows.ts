@@ -77,7 +77,7 @@ export interface KvRow<TTime> {
   expires_at: TTime | null;
 }
 
-/** The columns `appendAudit` inserts, in the order of {@link auditValues}. */
+/** The columns `appendAudit` inserts, in the order of {@link pushAuditValues}. */
 export const AUDIT_INSERT_COLUMNS =
   'id, at, caller, user_id, provider, account, method, url, status, duration_ms, tool, parent_tool, chain, call_id, reason, error_code, decision, policy_rule, approval, approval_by, approval_via, approval_at, prev_hash, hash';
 
@@ -86,7 +86,8 @@ export const AUDIT_INSERT_COLUMN_COUNT = 24;
 
 /** The scopes (or an audit chain) as stored: a JSON array. */
 export function toJsonList(values: readonly string[]): string {
-  return JSON.stringify([...values]);
+  // An array serializes as itself (frozen or not); only another iterable needs the copy.
+  return JSON.stringify(Array.isArray(values) ? values : [...values]);
 }
 
 /** A frozen record from a grant row. */
@@ -141,12 +142,15 @@ export function auditFromRow<TTime>(r: AuditRow<TTime>, toDate: ToDate<TTime>): 
 }
 
 /**
- * The values of one audit row but its link (prev_hash, hash): the columns of
+ * Appends the values of one audit row but its link (prev_hash, hash) to `out`: the columns of
  * {@link AUDIT_INSERT_COLUMNS} before those two, in that order. The in-server chain (PostgreSQL)
- * inserts exactly these and lets the server compute the link.
+ * inserts exactly these and lets the server compute the link. Appends in place rather than
+ * returning an array: a store binds a whole batch's values at once, and a per-row array spread
+ * into the batch's was two copies of every value.
  */
-export function auditUnlinkedValues<TTime>(r: Omit<AuditInput, 'prevHash' | 'hash'>, fromDate: FromDate<TTime>): unknown[] {
-  return [
+export function pushAuditUnlinkedValues<TTime>(out: unknown[], r: Omit<AuditInput, 'prevHash' | 'hash'>, fromDate: FromDate<TTime>): void {
+  const approvalAt = r.approvalAt;
+  out.push(
     r.id,
     fromDate(r.at),
     r.caller,
@@ -168,15 +172,14 @@ export function auditUnlinkedValues<TTime>(r: Omit<AuditInput, 'prevHash' | 'has
     r.approval ?? null,
     r.approvalBy ?? null,
     r.approvalVia ?? null,
-    r.approvalAt != null ? fromDate(r.approvalAt) : null,
-  ];
+    approvalAt != null ? fromDate(approvalAt) : null,
+  );
 }
 
-/** The values of one audit row, in {@link AUDIT_INSERT_COLUMNS} order (its link last). */
-export function auditValues<TTime>(r: AuditInput, fromDate: FromDate<TTime>): unknown[] {
-  const values = auditUnlinkedValues(r, fromDate);
-  values.push(r.prevHash, r.hash);
-  return values;
+/** Appends the values of one audit row to `out`, in {@link AUDIT_INSERT_COLUMNS} order (its link last). */
+export function pushAuditValues<TTime>(out: unknown[], r: AuditInput, fromDate: FromDate<TTime>): void {
+  pushAuditUnlinkedValues(out, r, fromDate);
+  out.push(r.prevHash, r.hash);
 }
 
 /** A kv entry from its row. Expiry is each store's business (in SQL or in code). */

@@ -1,0 +1,120 @@
+/**
+ * The faster canonical JSON and one-shot SHA-256 of src/audit-hash.ts (issue #15) against the code
+ * they replaced (test/support/audit-hash-reference.ts): byte-identical JSON and equal hashes for
+ * any row — unicode, lone surrogates, control characters, nulls, rows with and without the
+ * decision / policyRule / approval fields, dates in the same second or not, extended years.
+ */
+import { describe, expect, it } from '@jest/globals';
+import fc from 'fast-check';
+import { auditHash, auditHashOfPrefix, auditHashWith, canonicalAuditJson, canonicalAuditPrefix, recomputeHash } from '../src/audit-hash.js';
+import type { AuditInput } from '../src/grant-store.js';
+import { linkAuditRows } from '../src/internal/link-audit-rows.js';
+import { referenceAuditHash, referenceCanonicalAuditJson, referenceCanonicalAuditPrefix } from './support/audit-hash-reference.js';
+
+type Unhashed = Omit<AuditInput, 'hash' | 'prevHash'>;
+
+// Any UTF-16 code units, lone surrogates included, and full code points.
+const text = fc.oneof(
+  fc.string({ unit: 'binary' }),
+  fc.string({ unit: 'grapheme' }),
+  fc.string({ unit: fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c)) }),
+);
+const nullableText = fc.option(text, { nil: null });
+// Valid Date range (±8.64e15 ms): extended years (+275760, -000001) and ms near whole seconds.
+const date = fc.oneof(
+  fc.integer({ min: -8_640_000_000_000_000, max: 8_640_000_000_000_000 }).map((ms) => new Date(ms)),
+  fc.integer({ min: 1_700_000_000_000, max: 1_700_000_005_000 }).map((ms) => new Date(ms)),
+  fc.integer({ min: -62_198_755_200_000, max: -62_198_755_195_000 }).map((ms) => new Date(ms)),
+);
+const number = fc.oneof(fc.double(), fc.integer(), fc.constant(-0));
+/** A field that may be absent, undefined, null or set. */
+const optional = <T>(value: fc.Arbitrary<T>): fc.Arbitrary<T | null | undefined | typeof ABSENT> =>
+  fc.oneof(fc.constant(ABSENT), fc.constant(undefined), fc.constant(null), value);
+const ABSENT = Symbol('absent');
+
+const row: fc.Arbitrary<Unhashed> = fc
+  .record({
+    id: text,
+    at: date,
+    caller: text,
+    user: text,
+    provider: text,
+    account: text,
+    method: text,
+    url: text,
+    status: fc.option(fc.integer(), { nil: null }),
+    durationMs: number,
+    tool: nullableText,
+    parentTool: nullableText,
+    chain: fc.array(text, { maxLength: 4 }).chain((c) => fc.constantFrom(c, Object.freeze([...c]))),
+    callId: nullableText,
+    reason: nullableText,
+    errorCode: nullableText,
+    decision: optional(fc.constantFrom('allow' as const, 'deny' as const)),
+    policyRule: optional(text),
+    approval: optional(fc.constantFrom('approved' as const, 'declined' as const)),
+    approvalBy: optional(text),
+    approvalVia: optional(text),
+    approvalAt: optional(date),
+  })
+  .map((r) => Object.fromEntries(Object.entries(r).filter(([, v]) => v !== ABSENT)) as unknown as Unhashed);
+const prevHash = fc.oneof(fc.stringMatching(/^[0-9a-f]{64}$/), text);
+
+describe('audit hash against the reference implementation', () => {
+  it('gives byte-identical canonical JSON and the same hash for any row', () => {
+    fc.assert(
+      fc.property(row, prevHash, (r, prev) => {
+        const expectedJson = referenceCanonicalAuditJson(r, prev);
+        const expectedHash = referenceAuditHash(r, prev);
+        expect(canonicalAuditPrefix(r)).toBe(referenceCanonicalAuditPrefix(r));
+        expect(canonicalAuditJson({ ...r, prevHash: prev })).toBe(expectedJson);
+        expect(auditHashOfPrefix(canonicalAuditPrefix(r), prev)).toBe(expectedHash);
+        expect(auditHashWith(r, prev)).toBe(expectedHash);
+        expect(auditHash({ ...r, prevHash: prev })).toBe(expectedHash);
+      }),
+      { numRuns: 2_000 },
+    );
+  });
+
+  it('formats the dates of a batch like toISOString, whichever second came before', () => {
+    // The ISO second is reused between rows: interleave dates of the same and of other seconds.
+    fc.assert(
+      fc.property(fc.array(fc.tuple(row, date), { minLength: 1, maxLength: 20 }), (rows) => {
+        for (const [r, at] of rows) {
+          const dated = { ...r, at };
+          expect(canonicalAuditPrefix(dated)).toBe(referenceCanonicalAuditPrefix(dated));
+        }
+      }),
+    );
+  });
+
+  it('refuses an invalid date as toISOString does, also right after a valid one', () => {
+    const valid = { ...fc.sample(row, { numRuns: 1, seed: 1 })[0]!, at: new Date(1_700_000_000_123) };
+    canonicalAuditPrefix(valid);
+    expect(() => canonicalAuditPrefix({ ...valid, at: new Date(Number.NaN) })).toThrow(RangeError);
+    expect(() => referenceCanonicalAuditPrefix({ ...valid, at: new Date(Number.NaN) })).toThrow(RangeError);
+  });
+
+  it('links a batch into the chain like the reference, and the stored rows verify', () => {
+    fc.assert(
+      fc.property(fc.array(row, { minLength: 1, maxLength: 8 }), prevHash, (batch, tail) => {
+        const linked = linkAuditRows(
+          batch,
+          batch.map((r) => canonicalAuditPrefix(r)),
+          tail,
+        );
+        let prev = tail;
+        linked.forEach((input, i) => {
+          const expected = referenceAuditHash(batch[i]!, prev);
+          expect(input).toEqual({ ...batch[i], prevHash: prev, hash: expected });
+          // The same own properties, in the same order, as `{ ...row, prevHash, hash }` (a store may
+          // serialize the object as it is).
+          expect(Object.keys(input)).toEqual(Object.keys({ ...batch[i], prevHash: prev, hash: expected }));
+          expect(recomputeHash({ ...input, seq: i + 1 })).toBe(expected);
+          prev = expected;
+        });
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
