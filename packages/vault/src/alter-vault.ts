@@ -78,7 +78,7 @@ import {
 import { type TokenLease, TokenManager } from './token-manager.js';
 import type { TokenRefresher } from './token-refresher.js';
 import { buildUrl, type QueryParamValue } from './url-template.js';
-import { VaultResponse } from './vault-response.js';
+import { type VaultResponse, vaultResponseFromWire } from './vault-response.js';
 import { VaultTelemetry } from './telemetry/vault-telemetry.js';
 import { EgressPolicy, deniedOutcome } from './policy/egress-policy.js';
 import { ApprovalLedger } from './approval/approval-ledger.js';
@@ -799,13 +799,8 @@ export class AlterVault {
       signal?.removeEventListener('abort', onAbort);
     }
     if (body === undefined) throw new ResponseTooLargeError({ provider: p.id, limitBytes: maxResponseBytes, status: res.status });
-    const out: Record<string, string> = {};
-    for (const [k, v] of Object.entries(res.headers)) {
-      if (v === undefined || v === null) continue;
-      out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : String(v);
-    }
-    // Frozen here, so VaultResponse keeps this object instead of copying it again.
-    return new VaultResponse(p.id, res.status, Object.freeze(out), body);
+    // The headers are copied (lower-cased, frozen) only if someone reads them.
+    return vaultResponseFromWire(p.id, res.status, res.headers as Readonly<Record<string, unknown>>, body);
   }
 
   /**

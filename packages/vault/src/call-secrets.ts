@@ -46,6 +46,8 @@ class SecretForms {
   readonly forms: readonly string[];
   readonly partials: readonly string[];
   readonly quick: RegExp;
+  /** The length of the shortest match of {@link quick}: a shorter text holds no form (keys, short values). */
+  readonly shortest: number;
 
   private constructor(forms: readonly string[], partials: readonly string[]) {
     // Longest first, so a longer form is replaced before a shorter one it contains.
@@ -53,6 +55,7 @@ class SecretForms {
     this.partials = Object.freeze(partials);
     const heads = new Set(this.forms.map((f) => f.slice(0, PARTIAL_MATCH).replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')));
     this.quick = new RegExp([...heads].join('|'));
+    this.shortest = Math.min(...this.forms.map((f) => Math.min(f.length, PARTIAL_MATCH)));
     Object.freeze(this);
   }
 
@@ -168,7 +171,7 @@ export class CallSecrets {
   /** `text` with every noted secret (in every covered form) replaced by {@link REDACTED}. */
   redactText(text: string): string {
     const all = this.#forms();
-    if (all === undefined || !all.quick.test(text)) return text;
+    if (all === undefined || text.length < all.shortest || !all.quick.test(text)) return text;
     let out = text;
     for (const form of all.forms) if (out.includes(form)) out = out.split(form).join(REDACTED);
     for (const form of all.partials) out = redactPartial(out, form);

@@ -28,6 +28,19 @@ const IPV4_LOOPBACK = new RegExp(`^127\\.${OCTET}\\.${OCTET}\\.${OCTET}$`);
  */
 export function isLoopbackHost(hostname: string): boolean {
   if (typeof hostname !== 'string') return false;
+  // A pure function of the string, asked with the same host on every request to it: the last
+  // answer is kept (one entry, so nothing grows).
+  if (hostname === lastHost) return lastAnswer;
+  const answer = loopbackAnswer(hostname);
+  lastHost = hostname;
+  lastAnswer = answer;
+  return answer;
+}
+
+let lastHost: string | undefined;
+let lastAnswer = false;
+
+function loopbackAnswer(hostname: string): boolean {
   const host = hostname.toLowerCase().replace(/^\[(.*)\]$/, '$1');
   if (host === 'localhost') return true;
   if (isIPv4(host)) return IPV4_LOOPBACK.test(host);

@@ -7,7 +7,7 @@
  */
 import { AsyncLocalStorage, createHook } from 'node:async_hooks';
 import { createLeakCheck, type LeakCheck } from '@alter/testing';
-import { AlterVault } from '@alter/vault';
+import { AlterVault, VaultResponse } from '@alter/vault';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import Database from 'better-sqlite3';
 import { CallSecrets, noteCallSecret, REDACTED, withCallSecrets } from '../src/call-secrets.js';
@@ -96,6 +96,25 @@ describe('the request path', () => {
     const verified = await vault.audit.verify();
     expect(verified.ok).toBe(true);
     expect(await vault.audit.query({ limit: 1000 })).toHaveLength(REQUESTS + 1);
+  });
+
+  it('copies no response header for a request whose caller reads none (the default scope check reads headers only on errors)', async () => {
+    await get(0);
+    const reads = jest.spyOn(VaultResponse.prototype, 'headers', 'get');
+    let responses: VaultResponse[];
+    try {
+      responses = [];
+      for (let i = 1; i <= REQUESTS; i++) responses.push(await get(i));
+      expect(reads).toHaveBeenCalledTimes(0);
+    } finally {
+      reads.mockRestore();
+    }
+    // Read later, they are the response's headers: lower-cased, frozen, the same object each time.
+    const headers = responses[0]!.headers;
+    expect(headers['content-type']).toMatch(/json/);
+    expect(Object.isFrozen(headers)).toBe(true);
+    expect(responses[0]!.headers).toBe(headers);
+    expect(Object.keys(headers).every((k) => k === k.toLowerCase())).toBe(true);
   });
 
   it("builds a cached token's redaction forms once, not once per call, and every call still redacts it", async () => {

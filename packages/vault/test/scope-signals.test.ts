@@ -98,6 +98,13 @@ describe('bearerInsufficientScope (RFC 6750, the default for other providers)', 
     expect(bearerInsufficientScope(response(403, { 'www-authenticate': 'Bearer error="insufficient_scope"' }))).toEqual([]);
     expect(bearerInsufficientScope(response(401, { 'www-authenticate': 'Bearer error="invalid_token"' }))).toBeUndefined();
   });
+
+  it('reads an error answer only: a success is never a scope error (and its headers are not read)', () => {
+    const header = { 'www-authenticate': 'Bearer error="insufficient_scope", scope="a:read"' };
+    expect(bearerInsufficientScope(response(401, header))).toEqual(['a:read']);
+    expect(bearerInsufficientScope(response(200, header))).toBeUndefined();
+    expect(bearerInsufficientScope(response(204, header))).toBeUndefined();
+  });
 });
 
 describe('Google scope names', () => {

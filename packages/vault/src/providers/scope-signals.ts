@@ -19,6 +19,9 @@ export type ScopeSignal = (response: VaultResponse) => readonly string[] | undef
  * `scope` attribute split on spaces (empty when absent), or undefined without the error.
  */
 export function bearerInsufficientScope(response: VaultResponse): string[] | undefined {
+  // An answer that says the token lacks scope is an error (RFC 6750: 403); a success never is,
+  // and reading no header on it spares building the response's headers on every request.
+  if (response.status < 400) return undefined;
   const header = response.headers['www-authenticate'];
   if (header === undefined || !/^\s*bearer\b/i.test(header)) return undefined;
   const params = parseAuthParams(header.replace(/^\s*bearer\s*/i, ''));
