@@ -6,8 +6,9 @@
 // Each side (bench/_instructions-side.mjs) runs in its own process under valgrind with callgrind's
 // instrumentation OFF for startup and warm-up and ON (callgrind_control) for BENCH_INSTR_CALLS
 // measured calls and the flush of their audit rows: instructions per call = counted / calls, on
-// the MAIN THREAD (the measure: stable to well under 1 % between runs) and on all threads (adds
-// V8's optimizing-compiler and GC helper threads, whose share varies ±20 % between processes).
+// the MAIN THREAD (the measure: stable to about 2 % between runs in memory, less over HTTP) and
+// on all threads (adds V8's optimizing-compiler and GC helper threads, whose share varies ±20 %
+// between processes).
 // Pairs (ours / baseline, audit on, concurrency 8):
 // - alter_tool / raw_tool: a tool call in memory on SQLite against a raw SDK tool doing the
 //   matched axios call;
