@@ -1,15 +1,27 @@
 // One side of bench/instructions.mjs, run under valgrind (callgrind) by it:
-// `node bench/_instructions-side.mjs <checkout> <side> <calls>` sets up the same world as
-// bench/hotpath.mjs (loopback JSON API, a vault on a temp SQLite file with the audit on, alice's
-// cached grant, the SDK's real Client over InMemoryTransport), warms the side up, then makes
-// <calls> calls of <side> at concurrency 8 and exits. Sides: alter_tool (a tool doing
-// ctx.request), raw_tool (a raw SDK tool doing the matched axios call), vault_request,
-// matched_axios. <checkout> is the repository whose built packages are loaded, so another
-// checkout (an older build) can be measured by the same script.
+// `node bench/_instructions-side.mjs <checkout> <side> <calls>` sets up the
+// same world as bench/hotpath.mjs (loopback JSON API, a vault with the audit on holding alice's
+// cached grant, the SDK's real Client), warms the side up, then makes <calls> calls of <side> at
+// concurrency 8 and exits. <checkout> is the repository whose built packages (and its SDK) are
+// loaded, so another checkout (an older build) can be measured by the same script.
+//
+// Sides, by world (a process builds only its side's world, and warms up every side of that world,
+// so the sides of one pair run in the same world):
+// - in memory, SQLite (a temp file): alter_tool (a tool doing ctx.request) and raw_tool (a raw SDK
+//   tool doing the matched axios call), one McpServer over InMemoryTransport; vault_request,
+//   matched_axios.
+// - in memory, PostgreSQL (BENCH_INSTR_PG_STORE_URL: a postgres:// URL with its own ?schema=, made
+//   and dropped by the driver; in the environment, not argv, as it may hold a password): the same
+//   world with the vault on PostgreSQL; alter_tool_pg is its alter_tool (paired with raw_tool: the raw tool never
+//   touches the vault).
+// - Streamable HTTP, SQLite: alter_tool_http and raw_tool_http, each of the two servers served by
+//   the SDK's StreamableHTTPServerTransport on node:http at 127.0.0.1 and called by the SDK's
+//   StreamableHTTPClientTransport in this process (as hotpath.mjs's Streamable HTTP case).
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 const [root, side, callsArg] = process.argv.slice(2);
+const pgStoreUrl = process.env.BENCH_INSTR_PG_STORE_URL;
 const calls = Number(callsArg);
 const WARMUP = Number(process.env.BENCH_INSTR_WARMUP ?? 1_500);
 const CONCURRENCY = 8;
@@ -17,7 +29,20 @@ const load = (p) => import(pathToFileURL(path.join(root, p)).href);
 const { AlterMCP, AlterTool } = await load('packages/mcp/dist/index.js');
 const { AlterVault, silentLogger } = await load('packages/vault/dist/index.js');
 const { readCappedBody } = await load('packages/vault/dist/internal/read-capped-body.js');
-const { createBenchVault, matchedAxiosOptions, startLoopbackApi } = await import('./_support.mjs');
+const { connectOverStreamableHttp, createBenchVault, matchedAxiosOptions, startLoopbackApi } = await import('./_support.mjs');
+
+const WORLD_OF = {
+  alter_tool: 'memory',
+  raw_tool: 'memory',
+  vault_request: 'memory',
+  matched_axios: 'memory',
+  alter_tool_pg: 'memory-pg',
+  alter_tool_http: 'http',
+  raw_tool_http: 'http',
+};
+const world = WORLD_OF[side];
+if (world === undefined) throw new Error(`unknown side ${side}; one of ${Object.keys(WORLD_OF).join(', ')}`);
+if (world === 'memory-pg' && !pgStoreUrl) throw new Error(`${side} needs BENCH_INSTR_PG_STORE_URL (a postgres:// store URL)`);
 const deps = path.join(root, 'packages/mcp/node_modules');
 const sdk = (p) => import(pathToFileURL(path.join(deps, '@modelcontextprotocol/sdk/dist/esm', p)).href);
 const { McpServer } = await sdk('server/mcp.js');
@@ -33,6 +58,7 @@ const bench = createBenchVault({
   caller: 'bench-instructions',
   tempPrefix: 'alter-bench-instr-',
   vaultModule: { AlterVault, silentLogger },
+  store: world === 'memory-pg' ? pgStoreUrl : undefined,
 });
 const { vault, token } = bench;
 await bench.grantAlice();
@@ -62,41 +88,71 @@ AlterTool('bench', { description: 'Get a message.', input: z.object({ id: z.stri
   'getMessage',
   Object.getOwnPropertyDescriptor(MailTools.prototype, 'getMessage'),
 );
-const server = new McpServer({ name: 'bench', version: '1' });
-new AlterMCP(vault, { defaultUser: 'alice', logger: silentLogger }).register(server, [MailTools]);
-server.registerTool(
-  'raw_get_message',
-  { description: 'Get a message (raw SDK + matched axios).', inputSchema: { id: z.string() } },
-  async ({ id }) => {
-    const res = await matchedGet(id);
-    return { content: [{ type: 'text', text: JSON.stringify(res.json) }] };
-  },
-);
-const [a, b] = InMemoryTransport.createLinkedPair();
-const client = new Client({ name: 'bench', version: '1' });
-await Promise.all([server.connect(a), client.connect(b)]);
-
-const tool = (name) => async (i) => {
+function registerRawTool(server) {
+  server.registerTool(
+    'raw_get_message',
+    { description: 'Get a message (raw SDK + matched axios).', inputSchema: { id: z.string() } },
+    async ({ id }) => {
+      const res = await matchedGet(id);
+      return { content: [{ type: 'text', text: JSON.stringify(res.json) }] };
+    },
+  );
+}
+const toolOf = (client, name) => async (i) => {
   const r = await client.callTool({ name, arguments: { id: String(i) } });
   if (r.isError || !r.content[0].text.includes('msg-1')) throw new Error(`${name} failed: ${JSON.stringify(r)}`);
 };
-const sides = {
-  alter_tool: tool('get_message'),
-  raw_tool: tool('raw_get_message'),
-  vault_request: async (i) => {
-    const res = await vault.request('bench', 'GET', `${origin}/gmail/v1/users/me/messages/{id}`, {
-      user: 'alice',
-      pathParams: { id: String(i) },
-    });
-    if (res.status !== 200 || res.json().id !== 'msg-1') throw new Error('bad vault response');
-  },
-  matched_axios: async (i) => {
-    const res = await matchedGet(String(i));
-    if (res.status !== 200 || res.json.id !== 'msg-1') throw new Error('bad axios response');
-  },
-};
-const one = sides[side];
-if (one === undefined) throw new Error(`unknown side ${side}; one of ${Object.keys(sides).join(', ')}`);
+/** The world's sides (name → one call) and how to close its MCP connections. */
+async function buildWorld() {
+  if (world === 'http') {
+    // Two servers, each on its own HTTP server, as in hotpath.mjs (an McpServer has one transport).
+    const alter = new McpServer({ name: 'alter', version: '1' });
+    new AlterMCP(vault, { defaultUser: 'alice', logger: silentLogger }).register(alter, [MailTools]);
+    const raw = new McpServer({ name: 'raw', version: '1' });
+    registerRawTool(raw);
+    // Loaded only in this world, so the in-memory world stays what it was.
+    const { StreamableHTTPServerTransport } = await sdk('server/streamableHttp.js');
+    const { StreamableHTTPClientTransport } = await sdk('client/streamableHttp.js');
+    const httpSdk = { Client, StreamableHTTPServerTransport, StreamableHTTPClientTransport };
+    // Idle keep-alive sockets stay open: under valgrind the client's socket can sit idle > 5 s.
+    const a = await connectOverStreamableHttp(alter, httpSdk, { keepIdleSockets: true });
+    const b = await connectOverStreamableHttp(raw, httpSdk, { keepIdleSockets: true });
+    return {
+      sides: { alter_tool_http: toolOf(a.client, 'get_message'), raw_tool_http: toolOf(b.client, 'raw_get_message') },
+      close: async () => {
+        await a.close();
+        await b.close();
+      },
+    };
+  }
+  const server = new McpServer({ name: 'bench', version: '1' });
+  new AlterMCP(vault, { defaultUser: 'alice', logger: silentLogger }).register(server, [MailTools]);
+  registerRawTool(server);
+  const [a, b] = InMemoryTransport.createLinkedPair();
+  const client = new Client({ name: 'bench', version: '1' });
+  await Promise.all([server.connect(a), client.connect(b)]);
+  return {
+    sides: {
+      alter_tool: toolOf(client, 'get_message'),
+      raw_tool: toolOf(client, 'raw_get_message'),
+      vault_request: async (i) => {
+        const res = await vault.request('bench', 'GET', `${origin}/gmail/v1/users/me/messages/{id}`, {
+          user: 'alice',
+          pathParams: { id: String(i) },
+        });
+        if (res.status !== 200 || res.json().id !== 'msg-1') throw new Error('bad vault response');
+      },
+      matched_axios: async (i) => {
+        const res = await matchedGet(String(i));
+        if (res.status !== 200 || res.json.id !== 'msg-1') throw new Error('bad axios response');
+      },
+    },
+    close: () => client.close(),
+  };
+}
+const { sides, close } = await buildWorld();
+// alter_tool_pg is the PostgreSQL world's alter_tool.
+const one = sides[side === 'alter_tool_pg' ? 'alter_tool' : side];
 /** Says `word` on stdout and waits for the driver's answer line on stdin. */
 async function handshake(word) {
   // A timer keeps the process leaving its syscalls, so valgrind's gdbserver (callgrind_control) gets in.
@@ -113,7 +169,8 @@ const run = async (n) => {
     }),
   );
 };
-// Every side warms up every path (so JIT and lazy loading are the same for all), then its own.
+// Every side warms up every path of its world (so JIT and lazy loading are the same for the
+// sides of a pair), then its own.
 for (const warm of Object.values(sides)) {
   one === warm ||
     (await (async () => {
@@ -133,7 +190,7 @@ await handshake('ready');
 await run(calls);
 await vault.audit.flush();
 await handshake('done');
-await client.close();
+await close();
 await vault.close();
 await api.close();
 bench.dispose();

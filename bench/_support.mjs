@@ -1,9 +1,11 @@
 // What the benchmarks share (bench/run.mjs skips files starting with `_`): a loopback JSON API,
-// a vault on a temp SQLite file holding alice's grant for it, and the timing loops that compare
-// two sides measured in the same run. Runs on built output, like the benchmarks.
+// a vault on a temp SQLite file (or a PostgreSQL schema) holding alice's grant for it, an MCP
+// server served over the SDK's Streamable HTTP transport on 127.0.0.1, and the timing loops that
+// compare two sides measured in the same run. Runs on built output, like the benchmarks.
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -71,14 +73,15 @@ export function matchedAxiosOptions() {
  * `grantAlice()` stores alice's grant (a random access token valid for an hour) and returns the
  * token, for the plain side to send itself. `dispose()` removes the folder (close the vault
  * first). `vaultModule`: the `{ AlterVault, silentLogger }` to build it with (default: this
- * checkout's build; bench/_instructions-side.mjs passes another checkout's).
+ * checkout's build; bench/_instructions-side.mjs passes another checkout's). `store`: another
+ * store option instead of the SQLite file (e.g. a PostgreSQL URL from {@link createPgBenchSchema}).
  */
-export function createBenchVault({ caller, tempPrefix, vaultModule = { AlterVault, silentLogger } }) {
+export function createBenchVault({ caller, tempPrefix, vaultModule = { AlterVault, silentLogger }, store }) {
   const dir = mkdtempSync(path.join(tmpdir(), tempPrefix));
   const vault = new vaultModule.AlterVault({
     caller,
     providers: [benchProvider()],
-    store: path.join(dir, 'vault.db'),
+    store: store ?? path.join(dir, 'vault.db'),
     encryptionKey: randomBytes(32).toString('base64'),
     logger: vaultModule.silentLogger,
   });
@@ -95,6 +98,63 @@ export function createBenchVault({ caller, tempPrefix, vaultModule = { AlterVaul
         scopes: ['read'],
       }),
     dispose: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+/** The PostgreSQL server the benchmarks use (`ALTER_BENCH_PG_URL`, else `ALTER_TEST_PG_URL`), or '' when none is set. */
+export const PG_URL = process.env.ALTER_BENCH_PG_URL || process.env.ALTER_TEST_PG_URL || '';
+
+/**
+ * A fresh schema name on {@link PG_URL} for one benchmark's vault: `url` is the store option (the
+ * vault creates the schema when it opens), `drop()` removes the schema and everything in it (call
+ * it in a `finally`, also when the vault never opened). Throws when no PostgreSQL URL is set.
+ */
+export function createPgBenchSchema(prefix = 'alter_bench') {
+  if (PG_URL === '') throw new Error('no PostgreSQL URL: set ALTER_TEST_PG_URL or ALTER_BENCH_PG_URL');
+  const schema = `${prefix}_${randomBytes(4).toString('hex')}`;
+  const sep = PG_URL.includes('?') ? '&' : '?';
+  return {
+    schema,
+    url: `${PG_URL}${sep}schema=${schema}`,
+    drop: async () => {
+      // The vault package's own pg (the benchmarks have no dependency of their own on it).
+      const pg = createRequire(new URL('../packages/vault/package.json', import.meta.url))('pg');
+      const c = new pg.Client({ connectionString: PG_URL });
+      await c.connect();
+      try {
+        await c.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      } finally {
+        await c.end();
+      }
+    },
+  };
+}
+
+/**
+ * Serves `server` (an SDK McpServer) with the SDK's StreamableHTTPServerTransport (a session, JSON
+ * responses) on node:http at 127.0.0.1 (any port) and connects the SDK's Client to it with its
+ * StreamableHTTPClientTransport, in this process. `sdk`: `{ Client, StreamableHTTPServerTransport,
+ * StreamableHTTPClientTransport }` of the SDK build to use (a checkout's own). `keepIdleSockets`:
+ * as in {@link startLoopbackApi}. `close()` closes the client, then the HTTP server.
+ */
+export async function connectOverStreamableHttp(server, sdk, { keepIdleSockets = false } = {}) {
+  const transport = new sdk.StreamableHTTPServerTransport({
+    sessionIdGenerator: () => randomBytes(16).toString('hex'),
+    enableJsonResponse: true,
+  });
+  await server.connect(transport);
+  const http = createServer((req, res) => void transport.handleRequest(req, res));
+  if (keepIdleSockets) http.keepAliveTimeout = 0;
+  await new Promise((r) => http.listen(0, '127.0.0.1', r));
+  const client = new sdk.Client({ name: 'bench', version: '1' });
+  await client.connect(new sdk.StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${http.address().port}/mcp`)));
+  return {
+    client,
+    close: async () => {
+      await client.close();
+      if (keepIdleSockets) http.closeAllConnections();
+      await new Promise((r) => http.close(r));
+    },
   };
 }
 

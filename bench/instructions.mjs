@@ -3,16 +3,25 @@
 // next to the CPU-time ratios of hotpath.mjs, independent of the machine's load (instruction
 // counts do not change when neighbours steal the CPU, where CPU time does).
 //
-// Each side (bench/_instructions-side.mjs: alter_tool vs raw_tool, a tool call in memory on SQLite
-// with the audit on against a raw SDK tool doing the matched axios call; vault_request vs
-// matched_axios) runs in its own process under valgrind with callgrind's instrumentation OFF for
-// startup and warm-up and ON (callgrind_control) for BENCH_INSTR_CALLS measured calls and the
-// flush of their audit rows: instructions per call = counted / calls, on the MAIN THREAD (the
-// measure: stable to well under 1 % between runs) and on all threads (adds V8's optimizing-compiler
-// and GC helper threads, whose share varies ±20 % between processes). Repeated
-// BENCH_INSTR_REPEATS times (median, min–max). BENCH_INSTR_COMPARE=/other/checkout measures another
-// build (e.g. main before a change) in the same run, interleaved. Slow (valgrind runs Node tens of
-// times slower): minutes per side on a loaded machine.
+// Each side (bench/_instructions-side.mjs) runs in its own process under valgrind with callgrind's
+// instrumentation OFF for startup and warm-up and ON (callgrind_control) for BENCH_INSTR_CALLS
+// measured calls and the flush of their audit rows: instructions per call = counted / calls, on
+// the MAIN THREAD (the measure: stable to about 2 % between runs in memory, less over HTTP) and
+// on all threads (adds V8's optimizing-compiler and GC helper threads, whose share varies ±20 %
+// between processes).
+// Pairs (ours / baseline, audit on, concurrency 8):
+// - alter_tool / raw_tool: a tool call in memory on SQLite against a raw SDK tool doing the
+//   matched axios call;
+// - alter_tool_pg / raw_tool: the same tool call with the vault on PostgreSQL (its own schema on
+//   ALTER_BENCH_PG_URL or ALTER_TEST_PG_URL, dropped after each run; skipped with a note when
+//   neither is set);
+// - alter_tool_http / raw_tool_http: both tools over Streamable HTTP (the SDK's server transport on
+//   127.0.0.1, its client transport in the same process), SQLite;
+// - vault_request / matched_axios: vault.request() against the matched axios call.
+// Repeated BENCH_INSTR_REPEATS times (median, min–max). BENCH_INSTR_COMPARE=/other/checkout
+// measures another build (e.g. main before a change) in the same run, interleaved; the side script
+// loads that checkout's packages/*/dist and SDK. Slow (valgrind runs Node tens of times slower):
+// minutes per side on a loaded machine.
 //
 // Knobs: BENCH_INSTR_CALLS (default 300; --quick 100), BENCH_INSTR_REPEATS (default 3; --quick 1),
 // BENCH_INSTR_SIDES (comma-separated), BENCH_INSTR_WARMUP (warm-up calls, 1,500).
@@ -23,14 +32,24 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { emit, QUICK, show, stats } from './_measure.mjs';
+import { createPgBenchSchema, PG_URL } from './_support.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.dirname(here);
 const CALLS = Number(process.env.BENCH_INSTR_CALLS ?? (QUICK ? 100 : 300));
 const REPEATS = Number(process.env.BENCH_INSTR_REPEATS ?? (QUICK ? 1 : 3));
-const SIDES = (process.env.BENCH_INSTR_SIDES ?? 'alter_tool,raw_tool,vault_request,matched_axios').split(',');
+const ALL_SIDES = ['alter_tool', 'raw_tool', 'alter_tool_pg', 'alter_tool_http', 'raw_tool_http', 'vault_request', 'matched_axios'];
+let SIDES = process.env.BENCH_INSTR_SIDES?.split(',') ?? ALL_SIDES;
+const unknown = SIDES.filter((s) => !ALL_SIDES.includes(s));
+if (unknown.length > 0) throw new Error(`BENCH_INSTR_SIDES: unknown side(s) ${unknown.join(', ')}; one of ${ALL_SIDES.join(', ')}`);
+if (SIDES.includes('alter_tool_pg') && PG_URL === '') {
+  console.log('instructions: alter_tool_pg skipped (set ALTER_TEST_PG_URL or ALTER_BENCH_PG_URL to include it)');
+  SIDES = SIDES.filter((s) => s !== 'alter_tool_pg');
+}
 const PAIRS = [
   ['alter_tool', 'raw_tool', 'tool call in memory SQLite, concurrency 8'],
+  ['alter_tool_pg', 'raw_tool', 'tool call in memory PostgreSQL, concurrency 8'],
+  ['alter_tool_http', 'raw_tool_http', 'tool call over Streamable HTTP SQLite, concurrency 8'],
   ['vault_request', 'matched_axios', 'vault.request SQLite, concurrency 8'],
 ];
 const checkouts = [{ label: 'this', root }];
@@ -49,6 +68,8 @@ if (spawnSync('valgrind', ['--version']).status !== 0 || spawnSync('callgrind_co
  */
 async function instructions(checkout, side, calls) {
   const dir = mkdtempSync(path.join(tmpdir(), 'alter-bench-callgrind-'));
+  // A fresh schema for every run of the PostgreSQL side, so no run sees another's rows.
+  const pgSchema = side === 'alter_tool_pg' ? createPgBenchSchema('alter_bench_instr') : undefined;
   try {
     const args = ['--tool=callgrind', '--instr-atstart=no', '--separate-threads=yes', `--callgrind-out-file=${path.join(dir, 'out')}`];
     const child = spawn(
@@ -56,6 +77,7 @@ async function instructions(checkout, side, calls) {
       [...args, process.execPath, '--expose-gc', path.join(here, '_instructions-side.mjs'), checkout, side, String(calls)],
       {
         stdio: ['pipe', 'pipe', 'pipe'],
+        env: pgSchema === undefined ? process.env : { ...process.env, BENCH_INSTR_PG_STORE_URL: pgSchema.url },
       },
     );
     let stderr = '';
@@ -84,6 +106,7 @@ async function instructions(checkout, side, calls) {
     return { main: main / calls, all: all / calls };
   } finally {
     rmSync(dir, { recursive: true, force: true });
+    await pgSchema?.drop();
   }
 }
 
@@ -91,15 +114,25 @@ console.log(
   `instructions per call (callgrind), ${CALLS} measured calls per run, ${REPEATS} repeat(s); checkouts: ${checkouts.map((c) => `${c.label}=${c.root}`).join(', ')}`,
 );
 const perCall = {}; // `${label}:${side}` -> { main: number[], all: number[] }
+let failures = 0;
 for (let r = 0; r < REPEATS; r++) {
   // Interleaved: every side of every checkout once per repeat, the checkouts' order alternating.
   for (const c of r % 2 === 0 ? checkouts : [...checkouts].reverse()) {
     for (const side of SIDES) {
-      const n = await instructions(c.root, side, CALLS);
+      let n;
+      try {
+        n = await instructions(c.root, side, CALLS);
+      } catch (err) {
+        // One failed process (e.g. killed from outside) does not throw away the other sides'
+        // minutes of measuring: it is reported, its pairs lose this repeat, and the run fails at the end.
+        failures += 1;
+        console.log(`  ${`${c.label}:${side}`.padEnd(24)} repeat ${r + 1}: FAILED ${err instanceof Error ? err.message : String(err)}`);
+        continue;
+      }
       const key = `${c.label}:${side}`;
       perCall[key] ??= { main: [], all: [] };
-      perCall[key].main.push(n.main);
-      perCall[key].all.push(n.all);
+      perCall[key].main[r] = n.main;
+      perCall[key].all[r] = n.all;
       console.log(
         `  ${key.padEnd(24)} repeat ${r + 1}: main thread ${(n.main / 1000).toFixed(1)} k, all threads ${(n.all / 1000).toFixed(1)} k instructions/call`,
       );
@@ -108,16 +141,21 @@ for (let r = 0; r < REPEATS; r++) {
 }
 for (const c of checkouts) {
   for (const [ours, base, name] of PAIRS) {
-    const a = perCall[`${c.label}:${ours}`];
-    const b = perCall[`${c.label}:${base}`];
-    if (a === undefined || b === undefined) continue;
+    // Only the repeats in which both sides ran (a failed run leaves a hole at its repeat).
+    const both = Array.from({ length: REPEATS }, (_, r) => r).filter(
+      (r) => perCall[`${c.label}:${ours}`]?.main[r] !== undefined && perCall[`${c.label}:${base}`]?.main[r] !== undefined,
+    );
+    if (both.length === 0) continue;
+    const pick = (key) => ({ main: both.map((r) => perCall[key].main[r]), all: both.map((r) => perCall[key].all[r]) });
+    const a = pick(`${c.label}:${ours}`);
+    const b = pick(`${c.label}:${base}`);
     const record = {
       name: `${name}, instructions (callgrind)`,
       case: 'instructions',
       checkout: c.label,
       root: c.root,
       calls: CALLS,
-      repeats: REPEATS,
+      repeats: both.length,
     };
     console.log(`${name} (${c.label})`);
     for (const thread of ['main', 'all']) {
@@ -146,4 +184,8 @@ for (const c of checkouts) {
     }
     emit(record);
   }
+}
+if (failures > 0) {
+  console.log(`instructions: ${failures} side run(s) failed`);
+  process.exit(1);
 }

@@ -27,7 +27,7 @@ import { SessionRegistry } from './http/session-registry.js';
 import { answerSessionless, classifySessionless } from './http/sessionless.js';
 import { closeAlter, onTerminationSignals } from './internal/graceful-close.js';
 import { openVaultAtStartup } from './internal/vault-startup.js';
-import { httpSessionKitFor } from './sdk/http-session-kits.js';
+import { httpSessionKitFor } from './sdk/load-http-session-kit.js';
 import { modernEra, sdkAdapterFor } from './sdk/sdk-adapters.js';
 import type { ModernHttpLeg } from './sdk/modern-era.js';
 import type { AuthInfo } from './auth/oauth-types.js';

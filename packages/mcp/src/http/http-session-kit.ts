@@ -2,8 +2,8 @@
  * What serveHttp needs from an SDK generation to serve 2025-11-25 sessions: its Streamable HTTP
  * server transport, and its own reading of which requests open a session. One kit per generation
  * (sdk/http-sessions-v1.ts, sdk/http-sessions-v2.ts), each importing only its own SDK, loaded
- * only for a server of that generation (sdk/http-session-kits.ts): an app with only SDK v2 never
- * loads SDK v1, and the other way round.
+ * only for a server of that generation (sdk/load-http-session-kit.ts): an app with only SDK v2
+ * never loads SDK v1, and the other way round.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AuthInfo } from '../auth/oauth-types.js';

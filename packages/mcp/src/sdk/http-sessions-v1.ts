@@ -1,6 +1,7 @@
 /**
  * 2025-11-25 sessions of serveHttp with SDK v1 (`@modelcontextprotocol/sdk`): its Node
- * `StreamableHTTPServerTransport`. Loaded only to serve an SDK v1 server (http-session-kits.ts).
+ * `StreamableHTTPServerTransport`. Loaded only to serve an SDK v1 server
+ * (load-http-session-kit.ts).
  */
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { EventStore as SdkEventStore } from '@modelcontextprotocol/sdk/server/streamableHttp.js';

@@ -1,8 +1,8 @@
 /**
  * 2025-11-25 sessions of serveHttp with SDK v2 (`@modelcontextprotocol/server`): its
  * `WebStandardStreamableHTTPServerTransport`, fed through the Node ⇄ web bridge (SDK v2 has no
- * Node transport of its own). Loaded only to serve an SDK v2 server (http-session-kits.ts), so an
- * app with only SDK v2 installed serves HTTP without SDK v1.
+ * Node transport of its own). Loaded only to serve an SDK v2 server (load-http-session-kit.ts), so
+ * an app with only SDK v2 installed serves HTTP without SDK v1.
  */
 import { isInitializeRequest, SUPPORTED_PROTOCOL_VERSIONS, WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/server';
 import type { EventStore as SdkEventStore } from '@modelcontextprotocol/server';
