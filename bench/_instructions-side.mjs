@@ -29,7 +29,7 @@ const load = (p) => import(pathToFileURL(path.join(root, p)).href);
 const { AlterMCP, AlterTool } = await load('packages/mcp/dist/index.js');
 const { AlterVault, silentLogger } = await load('packages/vault/dist/index.js');
 const { readCappedBody } = await load('packages/vault/dist/internal/read-capped-body.js');
-const { connectOverStreamableHttp, createBenchVault, matchedAxiosOptions, startLoopbackApi } = await import('./_support.mjs');
+const { connectOverStreamableHttp, createBenchVault, MESSAGE_BODY, matchedAxiosOptions, startLoopbackApi } = await import('./_support.mjs');
 
 const WORLD_OF = {
   alter_tool: 'memory',
@@ -39,6 +39,8 @@ const WORLD_OF = {
   alter_tool_pg: 'memory-pg',
   alter_tool_http: 'http',
   raw_tool_http: 'http',
+  alter_noop: 'noop',
+  raw_noop: 'noop',
 };
 const world = WORLD_OF[side];
 if (world === undefined) throw new Error(`unknown side ${side}; one of ${Object.keys(WORLD_OF).join(', ')}`);
@@ -98,6 +100,25 @@ function registerRawTool(server) {
     },
   );
 }
+// The MCP layer alone (world 'noop'): a tool that makes no provider request and returns the same
+// message, through Alter and as a raw SDK tool: what the call pipeline costs without the vault.
+class EchoTools {}
+EchoTools.prototype.echoMessage = async (_ctx, { id }) => ({ id, message: MESSAGE });
+AlterTool({ description: 'Echo a message.', input: z.object({ id: z.string() }) })(
+  EchoTools.prototype,
+  'echoMessage',
+  Object.getOwnPropertyDescriptor(EchoTools.prototype, 'echoMessage'),
+);
+const MESSAGE = JSON.parse(MESSAGE_BODY);
+function registerRawEcho(server) {
+  server.registerTool(
+    'raw_echo_message',
+    { description: 'Echo a message (raw SDK).', inputSchema: { id: z.string() } },
+    async ({ id }) => ({
+      content: [{ type: 'text', text: JSON.stringify({ id, message: MESSAGE }) }],
+    }),
+  );
+}
 const toolOf = (client, name) => async (i) => {
   const r = await client.callTool({ name, arguments: { id: String(i) } });
   if (r.isError || !r.content[0].text.includes('msg-1')) throw new Error(`${name} failed: ${JSON.stringify(r)}`);
@@ -123,6 +144,18 @@ async function buildWorld() {
         await a.close();
         await b.close();
       },
+    };
+  }
+  if (world === 'noop') {
+    const server = new McpServer({ name: 'noop', version: '1' });
+    new AlterMCP(vault, { defaultUser: 'alice', logger: silentLogger }).register(server, [EchoTools]);
+    registerRawEcho(server);
+    const [a, b] = InMemoryTransport.createLinkedPair();
+    const client = new Client({ name: 'bench', version: '1' });
+    await Promise.all([server.connect(a), client.connect(b)]);
+    return {
+      sides: { alter_noop: toolOf(client, 'echo_message'), raw_noop: toolOf(client, 'raw_echo_message') },
+      close: () => client.close(),
     };
   }
   const server = new McpServer({ name: 'bench', version: '1' });

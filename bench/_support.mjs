@@ -43,7 +43,10 @@ export function benchProvider() {
     id: 'bench',
     displayName: 'Bench',
     clientId: 'bench',
-    tokenEndpointAuthMethod: 'none',
+    // A confidential client, like the Google, GitHub and Slack providers: every call then uses two
+    // secrets (this one and the token), which redaction must cover.
+    clientSecret: 'bench-client-secret-0123456789',
+    tokenEndpointAuthMethod: 'client_secret_post',
     authorizationEndpoint: 'https://auth.bench.test/authorize',
     tokenEndpoint: 'https://auth.bench.test/token',
     defaultScopes: [],

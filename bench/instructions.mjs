@@ -38,7 +38,17 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.dirname(here);
 const CALLS = Number(process.env.BENCH_INSTR_CALLS ?? (QUICK ? 100 : 300));
 const REPEATS = Number(process.env.BENCH_INSTR_REPEATS ?? (QUICK ? 1 : 3));
-const ALL_SIDES = ['alter_tool', 'raw_tool', 'alter_tool_pg', 'alter_tool_http', 'raw_tool_http', 'vault_request', 'matched_axios'];
+const ALL_SIDES = [
+  'alter_tool',
+  'raw_tool',
+  'alter_tool_pg',
+  'alter_tool_http',
+  'raw_tool_http',
+  'vault_request',
+  'matched_axios',
+  'alter_noop',
+  'raw_noop',
+];
 let SIDES = process.env.BENCH_INSTR_SIDES?.split(',') ?? ALL_SIDES;
 const unknown = SIDES.filter((s) => !ALL_SIDES.includes(s));
 if (unknown.length > 0) throw new Error(`BENCH_INSTR_SIDES: unknown side(s) ${unknown.join(', ')}; one of ${ALL_SIDES.join(', ')}`);
@@ -51,6 +61,7 @@ const PAIRS = [
   ['alter_tool_pg', 'raw_tool', 'tool call in memory PostgreSQL, concurrency 8'],
   ['alter_tool_http', 'raw_tool_http', 'tool call over Streamable HTTP SQLite, concurrency 8'],
   ['vault_request', 'matched_axios', 'vault.request SQLite, concurrency 8'],
+  ['alter_noop', 'raw_noop', 'tool without a provider request (the MCP layer alone), in memory, concurrency 8'],
 ];
 const checkouts = [{ label: 'this', root }];
 if (process.env.BENCH_INSTR_COMPARE) checkouts.push({ label: 'compare', root: path.resolve(process.env.BENCH_INSTR_COMPARE) });
