@@ -151,7 +151,8 @@ export class CallSecrets {
   /** {@link add}, with the forms built once per `holder` (see {@link noteCallSecret}). */
   #note(secret: string | null | undefined, holder: object | undefined): void {
     if (typeof secret !== 'string' || secret.length < MIN_SECRET_LENGTH || this.#seen?.has(secret)) return;
-    (this.#seen ??= new Set()).add(secret);
+    this.#seen ??= new Set();
+    this.#seen.add(secret);
     this.#noted.push(holder === undefined ? SecretForms.of(secret) : formsHeldBy(holder, secret));
     this.#merged = undefined;
   }

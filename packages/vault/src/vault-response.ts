@@ -113,6 +113,11 @@ export class VaultResponse {
  * client's own object, not shared) and turned into {@link VaultResponse.headers} on first read.
  * Not public API (the vault's request path).
  */
-export function vaultResponseFromWire(provider: string, status: number, wire: Readonly<Record<string, unknown>>, body: Buffer): VaultResponse {
+export function vaultResponseFromWire(
+  provider: string,
+  status: number,
+  wire: Readonly<Record<string, unknown>>,
+  body: Buffer,
+): VaultResponse {
   return fromWire(provider, status, wire, body);
 }
