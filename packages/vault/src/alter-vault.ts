@@ -779,7 +779,9 @@ export class AlterVault {
     let res: AxiosResponse<Readable>;
     let body: Buffer | undefined;
     try {
-      res = await (await providerHttpClient()).request<Readable>({
+      const pending = providerHttpClient();
+      const http = pending instanceof Promise ? await pending : pending;
+      res = await http.request<Readable>({
         method,
         url,
         headers: { ...headers, authorization: `Bearer ${token}` },

@@ -1,6 +1,6 @@
 /** Ambient audit context: which tool (and which parent tools) a `vault.request()` runs inside. */
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { requireNonEmptyString, requireObject } from './internal/args.js';
+import { type AuditFrame, currentAuditFrame, openCallScopeUser, runWithAudit } from './internal/call-scope.js';
 
 /** The context every audit row written inside {@link AuditContextStore.run} is tagged with. */
 export interface AuditContext {
@@ -18,11 +18,23 @@ export interface AuditContextInput {
   readonly callId?: string | undefined;
 }
 
+/** This store's innermost context in the frames from `frame` outwards (another vault's are skipped). */
+function contextOf(owner: AuditContextStore, frame: AuditFrame | undefined): AuditContext | undefined {
+  for (let f = frame; f !== undefined; f = f.outer) if (f.owner === owner) return f.context;
+  return undefined;
+}
+
+/**
+ * One vault's audit contexts. They ride on @alter/vault's one AsyncLocalStorage
+ * (internal/call-scope.ts), tagged with this store: a context entered on one vault never tags
+ * another vault's requests, as when each vault had a storage of its own.
+ */
 export class AuditContextStore {
-  readonly #als = new AsyncLocalStorage<AuditContext>();
+  /** Set from the first run() until close(): this vault is then a user of the shared storage. */
+  #release: (() => void) | undefined;
 
   current(): AuditContext | undefined {
-    return this.#als.getStore();
+    return contextOf(this, currentAuditFrame());
   }
 
   run<T>(input: AuditContextInput, fn: () => T): T {
@@ -30,23 +42,27 @@ export class AuditContextStore {
     const tool = requireNonEmptyString(input.tool, 'context.tool');
     if (input.callId !== undefined && typeof input.callId !== 'string') requireNonEmptyString(input.callId, 'context.callId');
     if (typeof fn !== 'function') requireObject(undefined, 'fn');
-    const parent = this.#als.getStore();
-    const ctx: AuditContext = Object.freeze({
-      tool,
-      parentTool: parent?.tool ?? null,
-      chain: Object.freeze([...(parent?.chain ?? []), tool]),
-      callId: input.callId ?? parent?.callId ?? null,
-    });
-    return this.#als.run(ctx, fn);
+    this.#release ??= openCallScopeUser();
+    return runWithAudit((outer) => {
+      const parent = contextOf(this, outer);
+      const context: AuditContext = Object.freeze({
+        tool,
+        parentTool: parent?.tool ?? null,
+        chain: Object.freeze([...(parent?.chain ?? []), tool]),
+        callId: input.callId ?? parent?.callId ?? null,
+      });
+      return { owner: this, context, outer };
+    }, fn);
   }
 
   /**
-   * Stops the storage (vault.close()). On Node 20 every AsyncLocalStorage that was ever entered
-   * runs a propagation on every promise the process creates, until it is disabled: a closed vault
-   * must not keep that cost (nor its storage) for the rest of the process. A later run() enables
-   * it again.
+   * Ends this vault's use of the shared storage (vault.close()). On Node 20 every enabled
+   * AsyncLocalStorage runs a propagation on every promise the process creates: once no vault that
+   * entered a context is left open, the storage is disabled, so a process that closed its vaults
+   * keeps no such cost. A later run() enables it again.
    */
   close(): void {
-    this.#als.disable();
+    this.#release?.();
+    this.#release = undefined;
   }
 }

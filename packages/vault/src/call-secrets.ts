@@ -8,13 +8,15 @@
  * NOT public API. This module is the seam between @alter/vault and @alter/mcp, reachable as
  * `@alter/vault/internal`; it may change in any release.
  *
- * Why an AsyncLocalStorage of its own (and not a field of the audit context): the audit context
- * is readable by anyone holding the vault (`currentAuditContext()`), and the MCP layer re-enters
- * the call's scope explicitly on every `ctx.request()` (see tool-call-context.ts), so a request
- * made from a detached async context is still tracked.
+ * The tracker rides in the call frame of @alter/vault's one AsyncLocalStorage
+ * (internal/call-scope.ts), beside the audit contexts but never inside one: an audit context is
+ * readable by anyone holding the vault (`currentAuditContext()`), the tracker by nobody outside
+ * this package and the MCP layer. The MCP layer re-enters the call's tracker explicitly on every
+ * `ctx.request()` (see tool-call-context.ts), so a request made from a detached async context is
+ * still tracked.
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { inspect } from 'node:util';
+import { currentSecrets, runWithSecrets } from './internal/call-scope.js';
 
 /** What a redacted secret is replaced with. */
 export const REDACTED = '[redacted]';
@@ -31,8 +33,6 @@ const MIN_SECRET_LENGTH = 8;
 const PARTIAL_MATCH = 12;
 /** Deeper structures are cut (fail closed) instead of walked: results are JSON, not graphs. */
 const MAX_DEPTH = 64;
-
-const scope = new AsyncLocalStorage<CallSecrets>();
 
 /**
  * Everything redaction needs to know about one secret (or, merged, several): its text forms,
@@ -253,7 +253,7 @@ Object.freeze(CallSecrets);
  */
 export function withCallSecrets<T>(secrets: CallSecrets, fn: () => T): T {
   if (!(secrets instanceof CallSecrets)) throw new TypeError('withCallSecrets(secrets, fn): secrets must be a CallSecrets');
-  return scope.run(secrets, fn);
+  return runWithSecrets(secrets, fn);
 }
 
 /**
@@ -261,7 +261,7 @@ export function withCallSecrets<T>(secrets: CallSecrets, fn: () => T): T {
  * MCP layer refuse a context used inside another call (it exposes no secret: only redaction).
  */
 export function currentCallSecrets(): CallSecrets | undefined {
-  return scope.getStore();
+  return currentSecrets();
 }
 
 /**
@@ -271,7 +271,7 @@ export function currentCallSecrets(): CallSecrets | undefined {
  * provider config): the secret's redaction forms are then built once per holder, not per call.
  */
 export function noteCallSecret(secret: string | null | undefined, holder?: object): void {
-  const current = scope.getStore();
+  const current = currentSecrets();
   if (current === undefined) return;
   if (holder === undefined) current.add(secret);
   else noteWithHolder(current, secret, holder);

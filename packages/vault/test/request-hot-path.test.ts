@@ -10,7 +10,8 @@ import { createLeakCheck, type LeakCheck } from '@alter/testing';
 import { AlterVault, VaultResponse } from '@alter/vault';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import Database from 'better-sqlite3';
-import { CallSecrets, noteCallSecret, REDACTED, withCallSecrets } from '../src/call-secrets.js';
+import { providerHttpClient } from '../src/internal/provider-http-client.js';
+import { CallSecrets, currentCallSecrets, noteCallSecret, REDACTED, withCallSecrets } from '../src/call-secrets.js';
 import { loopbackProvider, newKey, newToken, type TempDir, tempDir } from './support/fixtures.js';
 import { type RecordingServer, startRecordingServer } from './support/recording-server.js';
 
@@ -83,6 +84,14 @@ describe('the request path', () => {
     expect(server.requests.at(-1)?.headers.authorization).toBe(`Bearer ${token}`);
   });
 
+  it('sends with the loaded HTTP client itself, not a promise of it to await on every request', async () => {
+    await get(0); // loads axios
+    const client = providerHttpClient();
+    expect(client).not.toBeInstanceOf(Promise);
+    expect(providerHttpClient()).toBe(client);
+    expect((await get(1)).status).toBe(200);
+  });
+
   it('prepares no SQLite statement per audit append once the connection has its statements', async () => {
     await get(0);
     const prepare = jest.spyOn(Database.prototype, 'prepare');
@@ -144,25 +153,63 @@ describe('the request path', () => {
   });
 });
 
-describe('a closed vault', () => {
-  /**
-   * How many AsyncLocalStorage propagations 100 promises cost. Node 20 propagates every entered,
-   * not disabled AsyncLocalStorage on every new promise (an async_hooks init hook,
-   * `AsyncLocalStorage.prototype._propagate`); Node versions that carry contexts without hooks
-   * have no such method and no such cost (0 here).
-   */
-  async function propagationsPer100Promises(): Promise<number> {
-    const proto = AsyncLocalStorage.prototype as unknown as Record<string, unknown>;
-    if (typeof proto._propagate !== 'function') return 0;
-    const spy = jest.spyOn(proto as { _propagate: () => void }, '_propagate');
-    try {
-      for (let i = 0; i < 100; i++) await new Promise<void>((resolve) => resolve());
-      return spy.mock.calls.length;
-    } finally {
-      spy.mockRestore();
-    }
+/**
+ * How many AsyncLocalStorage propagations 100 promises cost, and which storages ran them. Node 20
+ * propagates every entered, not disabled AsyncLocalStorage on every new promise (an async_hooks
+ * init hook, `AsyncLocalStorage.prototype._propagate`); Node versions that carry contexts without
+ * hooks have no such method and no such cost (0 here). Jest has a storage of its own.
+ */
+async function propagationsOf100Promises(): Promise<{ count: number; storages: Set<unknown> }> {
+  const proto = AsyncLocalStorage.prototype as unknown as Record<string, unknown>;
+  if (typeof proto._propagate !== 'function') return { count: 0, storages: new Set() };
+  const spy = jest.spyOn(proto as { _propagate: () => void }, '_propagate');
+  try {
+    for (let i = 0; i < 100; i++) await new Promise<void>((resolve) => resolve());
+    return { count: spy.mock.calls.length, storages: new Set(spy.mock.contexts) };
+  } finally {
+    spy.mockRestore();
   }
+}
 
+async function propagationsPer100Promises(): Promise<number> {
+  return (await propagationsOf100Promises()).count;
+}
+
+describe('the async context of a call', () => {
+  it('costs each promise one propagation, however many vaults and trackers it is inside (one AsyncLocalStorage)', async () => {
+    const second = new AlterVault({
+      caller: 'second',
+      providers: [loopbackProvider('acme')],
+      store: tmp.file('second.db'),
+      encryptionKey: leak.secret(newKey(), 'encryption key'),
+      logger: leak.logger,
+    });
+    const secrets = new CallSecrets();
+    try {
+      const outside = await propagationsOf100Promises();
+      let inside = outside;
+      await withCallSecrets(secrets, () =>
+        vault.withAuditContext({ tool: 'outer_tool', callId: 'call-1' }, () =>
+          second.withAuditContext({ tool: 'other_vault_tool' }, async () => {
+            inside = await propagationsOf100Promises();
+            // Each vault sees only its own contexts; the tracker is the call's.
+            expect(vault.currentAuditContext()).toEqual({ tool: 'outer_tool', parentTool: null, chain: ['outer_tool'], callId: 'call-1' });
+            expect(second.currentAuditContext()).toEqual({ tool: 'other_vault_tool', parentTool: null, chain: ['other_vault_tool'], callId: null });
+            expect(currentCallSecrets()).toBe(secrets);
+          }),
+        ),
+      );
+      // At most one storage more than outside any call (ours, if it was not enabled already): a
+      // storage per vault and one for the tracker made it three.
+      const added = [...inside.storages].filter((storage) => !outside.storages.has(storage));
+      expect(added.length).toBeLessThanOrEqual(1);
+    } finally {
+      await second.close();
+    }
+  });
+});
+
+describe('a closed vault', () => {
   it('adds nothing to the promises the process creates after it (its audit-context storage is disabled)', async () => {
     const before = await propagationsPer100Promises();
     const dir = tempDir('alter-hot-path-closed');
