@@ -79,6 +79,10 @@ if (spawnSync('valgrind', ['--version']).status !== 0 || spawnSync('callgrind_co
  * threads). The side runs under valgrind with instrumentation off until it says "ready", on
  * (callgrind_control -i on) for the calls, and off again once it says "done".
  */
+// Extra flags for the measured Node (BENCH_INSTR_NODE_FLAGS, space-separated), e.g.
+// `--single-threaded`: V8 compiles and collects on the main thread, so where TurboFan finishes
+// does not depend on the machine's load (main thread = all threads then).
+const NODE_FLAGS = (process.env.BENCH_INSTR_NODE_FLAGS ?? '').split(' ').filter((f) => f !== '');
 async function instructions(checkout, side, calls) {
   const dir = mkdtempSync(path.join(tmpdir(), 'alter-bench-callgrind-'));
   // A fresh schema for every run of the PostgreSQL side, so no run sees another's rows.
@@ -87,7 +91,7 @@ async function instructions(checkout, side, calls) {
     const args = ['--tool=callgrind', '--instr-atstart=no', '--separate-threads=yes', `--callgrind-out-file=${path.join(dir, 'out')}`];
     const child = spawn(
       'valgrind',
-      [...args, process.execPath, '--expose-gc', path.join(here, '_instructions-side.mjs'), checkout, side, String(calls)],
+      [...args, process.execPath, ...NODE_FLAGS, '--expose-gc', path.join(here, '_instructions-side.mjs'), checkout, side, String(calls)],
       {
         stdio: ['pipe', 'pipe', 'pipe'],
         env: pgSchema === undefined ? process.env : { ...process.env, BENCH_INSTR_PG_STORE_URL: pgSchema.url },
