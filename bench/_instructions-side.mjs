@@ -203,16 +203,9 @@ const run = async (n) => {
   );
 };
 // Every side warms up every path of its world (so JIT and lazy loading are the same for the
-// sides of a pair), then its own. BENCH_INSTR_BASELINE_ALONE=1: a baseline side (raw_*,
-// matched_axios) warms up only the baseline sides, so no Alter code ever runs in its process —
-// what a server without Alter pays. On Node 20 that matters: a call through Alter enters an
-// AsyncLocalStorage, and from then on every promise in the process (the baseline's too) pays a
-// propagation; axios also sees the vault's instance next to the matched one.
-const BASELINE_SIDES = new Set(['raw_tool', 'raw_tool_http', 'matched_axios', 'raw_noop']);
-const alone = process.env.BENCH_INSTR_BASELINE_ALONE === '1' && BASELINE_SIDES.has(side);
-for (const [name, warm] of Object.entries(sides)) {
+// sides of a pair), then its own.
+for (const warm of Object.values(sides)) {
   one === warm ||
-    (alone && !BASELINE_SIDES.has(name)) ||
     (await (async () => {
       for (let i = 0; i < 10; i++) await warm(i);
     })());

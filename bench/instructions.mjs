@@ -24,9 +24,7 @@
 // minutes per side on a loaded machine.
 //
 // Knobs: BENCH_INSTR_CALLS (default 300; --quick 100), BENCH_INSTR_REPEATS (default 3; --quick 1),
-// BENCH_INSTR_SIDES (comma-separated), BENCH_INSTR_WARMUP (warm-up calls, 1,500),
-// BENCH_INSTR_BASELINE_ALONE=1 (baseline sides run in a process where no Alter code ever ran;
-// see _instructions-side.mjs).
+// BENCH_INSTR_SIDES (comma-separated), BENCH_INSTR_WARMUP (warm-up calls, 1,500).
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -128,7 +126,7 @@ async function instructions(checkout, side, calls) {
 }
 
 console.log(
-  `instructions per call (callgrind), ${CALLS} measured calls per run, ${REPEATS} repeat(s); checkouts: ${checkouts.map((c) => `${c.label}=${c.root}`).join(', ')}${process.env.BENCH_INSTR_BASELINE_ALONE === '1' ? '; baselines alone (no Alter code in their process)' : ''}`,
+  `instructions per call (callgrind), ${CALLS} measured calls per run, ${REPEATS} repeat(s); checkouts: ${checkouts.map((c) => `${c.label}=${c.root}`).join(', ')}`,
 );
 const perCall = {}; // `${label}:${side}` -> { main: number[], all: number[] }
 let failures = 0;
