@@ -101,6 +101,29 @@ describe('audit writer, per-row work', () => {
 });
 
 describe('SQLite audit append, per-row binding and linking', () => {
+  it('calls JSON.stringify for no tool-call row: canonical JSON, its prevHash and the stored chain are written out', async () => {
+    const store = new SqliteGrantStore({ filename: tmp.file('stringify.db') });
+    await store.open();
+    const log = new AuditLog(store, silentLogger, { maxBatchRows: 64, maxDelayMs: 60_000 });
+    // The connection's statements and the tail are in place before counting.
+    log.record(toolCallRow(-1));
+    await log.flush();
+    const stringify = jest.spyOn(JSON, 'stringify');
+    try {
+      for (let n = 0; n < 64; n++) log.record(toolCallRow(n));
+      await log.flush();
+      expect(stringify.mock.calls.length / 64).toBe(0);
+    } finally {
+      stringify.mockRestore();
+    }
+    try {
+      expect(await log.verify()).toMatchObject({ ok: true, checked: 65 });
+      expect((await store.queryAudit({ limit: 1 }))[0]!.chain).toEqual(['get_item']);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('binds 17 values per tool-call row, not 24: the 7 null columns are left to their NULL default', async () => {
     const store = new SqliteGrantStore({ filename: tmp.file('bind.db') });
     await store.open();

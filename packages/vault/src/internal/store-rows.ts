@@ -17,6 +17,7 @@ import type {
   KvEntry,
   StoredGrant,
 } from '../grant-store.js';
+import { jsonStringList } from './plain-json.js';
 
 /** How a store reads its time columns back as a Date. */
 export type ToDate<TTime> = (value: TTime) => Date;
@@ -338,7 +339,7 @@ export function pushAuditShapedValues<TTime>(
   out.push(r.durationMs);
   if ((shape & 2) !== 0) out.push(r.tool);
   if ((shape & 4) !== 0) out.push(r.parentTool);
-  out.push(toJsonList(r.chain));
+  out.push(jsonStringList(r.chain));
   if ((shape & 8) !== 0) out.push(r.callId);
   if ((shape & 16) !== 0) out.push(r.reason);
   if ((shape & 32) !== 0) out.push(r.errorCode);
