@@ -14,7 +14,7 @@
 // BENCH_AUDIT_INSTR, BENCH_AUDIT_REPEATS (default 3), BENCH_AUDIT_KEEP (a folder for the callgrind files).
 import { spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -117,9 +117,13 @@ if (process.env.BENCH_AUDIT_INSTR === '1') {
     for (const c of r % 2 === 0 ? checkouts : [...checkouts].reverse()) {
       const dir = mkdtempSync(path.join(process.env.BENCH_AUDIT_KEEP ?? tmpdir(), 'alter-bench-audit-cg-'));
       const args = ['--tool=callgrind', '--instr-atstart=no', '--separate-threads=yes', `--callgrind-out-file=${path.join(dir, 'out')}`];
-      const child = spawn('valgrind', [...args, process.execPath, '--expose-gc', fileURLToPath(import.meta.url), 'child', c.root, String(ROWS)], {
-        stdio: ['pipe', 'pipe', 'inherit'],
-      });
+      const child = spawn(
+        'valgrind',
+        [...args, process.execPath, '--expose-gc', fileURLToPath(import.meta.url), 'child', c.root, String(ROWS)],
+        {
+          stdio: ['pipe', 'pipe', 'inherit'],
+        },
+      );
       const exited = new Promise((resolve) => child.on('exit', resolve));
       for await (const line of createInterface({ input: child.stdout })) {
         if (line !== 'ready' && line !== 'done') continue;
@@ -137,8 +141,19 @@ if (process.env.BENCH_AUDIT_INSTR === '1') {
       console.log(`  ${c.label.padEnd(8)} repeat ${r + 1}: ${(v / 1000).toFixed(1)} k instructions/row (main thread)`);
     }
   }
-  for (const c of checkouts) console.log(`${c.label}: ${show(perRow[c.label].map((x) => x / 1000), 1, ' k')} instructions/row`);
-  emit({ name: 'audit append, instructions per row (callgrind, main thread)', rows: ROWS, perRow: Object.fromEntries(checkouts.map((c) => [c.label, stats(perRow[c.label])])) });
+  for (const c of checkouts)
+    console.log(
+      `${c.label}: ${show(
+        perRow[c.label].map((x) => x / 1000),
+        1,
+        ' k',
+      )} instructions/row`,
+    );
+  emit({
+    name: 'audit append, instructions per row (callgrind, main thread)',
+    rows: ROWS,
+    perRow: Object.fromEntries(checkouts.map((c) => [c.label, stats(perRow[c.label])])),
+  });
   process.exit(0);
 }
 
@@ -157,9 +172,21 @@ const result = await rounds(ROUNDS, sides, checkouts.length > 1 ? 'compare' : un
 console.log(`audit append on SQLite, ${ROUNDS} rounds × ${ROWS} rows (32 per append)`);
 for (const [label, m] of Object.entries(result.sides)) {
   const us = m.cpu.map((ms) => (ms * 1000) / ROWS);
-  console.log(`  ${label.padEnd(8)} cpu ${show(us, 2, ' µs')}/row  wall ${show(m.wall.map((ms) => (ms * 1000) / ROWS), 2, ' µs')}/row`);
+  console.log(
+    `  ${label.padEnd(8)} cpu ${show(us, 2, ' µs')}/row  wall ${show(
+      m.wall.map((ms) => (ms * 1000) / ROWS),
+      2,
+      ' µs',
+    )}/row`,
+  );
 }
-for (const [label, r] of Object.entries(result.ratios)) console.log(`  ratio ${label} / compare: cpu ${show(r.cpu, 3, '×')} (median ${median(r.cpu).toFixed(3)})`);
-emit({ name: 'audit append on SQLite, CPU per row', rows: ROWS, rounds: ROUNDS, sides: Object.fromEntries(Object.entries(result.sides).map(([k, m]) => [k, stats(m.cpu.map((ms) => (ms * 1000) / ROWS))])) });
+for (const [label, r] of Object.entries(result.ratios))
+  console.log(`  ratio ${label} / compare: cpu ${show(r.cpu, 3, '×')} (median ${median(r.cpu).toFixed(3)})`);
+emit({
+  name: 'audit append on SQLite, CPU per row',
+  rows: ROWS,
+  rounds: ROUNDS,
+  sides: Object.fromEntries(Object.entries(result.sides).map(([k, m]) => [k, stats(m.cpu.map((ms) => (ms * 1000) / ROWS))])),
+});
 for (const w of worlds) await w.close();
 for (const d of dirs) rmSync(d, { recursive: true, force: true });

@@ -86,8 +86,7 @@ const isStringOrNone = (value: unknown): value is string | null | undefined => v
 const plainJson = (value: string | null | undefined): string => (value == null ? 'null' : `"${value}"`);
 
 /** `value` as JSON inside an array, for a number, null or undefined (non-finite numbers are null, as in JSON). */
-const numberJson = (value: number | null | undefined): string =>
-  value == null || !Number.isFinite(value) ? 'null' : String(value);
+const numberJson = (value: number | null | undefined): string => (value == null || !Number.isFinite(value) ? 'null' : String(value));
 
 /**
  * {@link canonicalAuditPrefix} written out field by field, or undefined when a value is not of the
@@ -95,8 +94,7 @@ const numberJson = (value: number | null | undefined): string =>
  * toJSON) or some string needs escaping: the caller then uses {@link jsonAuditPrefix}.
  */
 function fastAuditPrefix(row: Unhashed): string | undefined {
-  const { id, caller, user, provider, account, method, url, status, durationMs, tool, parentTool, chain, callId, reason, errorCode } =
-    row;
+  const { id, caller, user, provider, account, method, url, status, durationMs, tool, parentTool, chain, callId, reason, errorCode } = row;
   if (
     typeof id !== 'string' ||
     typeof caller !== 'string' ||

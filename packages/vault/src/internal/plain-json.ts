@@ -10,7 +10,7 @@
  * JSON.stringify rather than told apart here). Everything else, U+2028/U+2029 and non-ASCII
  * included, JSON.stringify writes as is — so a string without these is `"${s}"` in JSON.
  */
-// eslint-disable-next-line no-control-regex -- the control characters are exactly what it must find
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the control characters are exactly what it must find
 export const NEEDS_JSON_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
 
 /**
