@@ -1,6 +1,7 @@
 /** The audit hash chain: sha256 over the canonical JSON of a row (without seq/hash) and prevHash. */
 import * as nodeCrypto from 'node:crypto';
 import type { AuditInput, AuditRecord } from './grant-store.js';
+import { NEEDS_JSON_ESCAPE } from './internal/plain-json.js';
 
 /** prevHash of the first row ever written. */
 export const GENESIS_HASH = '0'.repeat(64);
@@ -66,9 +67,88 @@ function canonicalJsonWith(row: Unhashed, prevHash: string): string {
  * id, at (ISO), caller, user, provider, account, method, url, status, durationMs, tool, parentTool,
  * chain, callId, reason, errorCode; then decision and policyRule when any of decision, policyRule
  * or approval is set; then approval, approvalBy, approvalVia, approvalAt (ISO) when approval is
- * set; then prevHash. One array, filled in place, and one JSON.stringify.
+ * set; then prevHash.
+ *
+ * Written out by hand for the row's fixed shape ({@link fastAuditPrefix}) when every string in it
+ * needs no JSON escaping, which one regular expression checks for all of them at once; otherwise
+ * (and for any value of an unexpected type) one JSON.stringify of the values array
+ * ({@link jsonAuditPrefix}). Both give the same bytes; callgrind counted ≈ 30 % fewer instructions
+ * per row for the hand-written form (docs/performance.md).
  */
 export function canonicalAuditPrefix(row: Unhashed): string {
+  return fastAuditPrefix(row) ?? jsonAuditPrefix(row);
+}
+
+/** A string, null or undefined (JSON writes the last two as null inside an array). */
+const isStringOrNone = (value: unknown): value is string | null | undefined => value == null || typeof value === 'string';
+
+/** `value` as JSON, for a string needing no escaping, null or undefined. */
+const plainJson = (value: string | null | undefined): string => (value == null ? 'null' : `"${value}"`);
+
+/** `value` as JSON inside an array, for a number, null or undefined (non-finite numbers are null, as in JSON). */
+const numberJson = (value: number | null | undefined): string => (value == null || !Number.isFinite(value) ? 'null' : String(value));
+
+/**
+ * {@link canonicalAuditPrefix} written out field by field, or undefined when a value is not of the
+ * type the fixed shape writes (strings, numbers, null/undefined, an array of strings without
+ * toJSON) or some string needs escaping: the caller then uses {@link jsonAuditPrefix}.
+ */
+function fastAuditPrefix(row: Unhashed): string | undefined {
+  const { id, caller, user, provider, account, method, url, status, durationMs, tool, parentTool, chain, callId, reason, errorCode } = row;
+  if (
+    typeof id !== 'string' ||
+    typeof caller !== 'string' ||
+    typeof user !== 'string' ||
+    typeof provider !== 'string' ||
+    typeof account !== 'string' ||
+    typeof method !== 'string' ||
+    typeof url !== 'string' ||
+    !(status == null || typeof status === 'number') ||
+    !(durationMs == null || typeof durationMs === 'number') ||
+    !isStringOrNone(tool) ||
+    !isStringOrNone(parentTool) ||
+    !isStringOrNone(callId) ||
+    !isStringOrNone(reason) ||
+    !isStringOrNone(errorCode) ||
+    !Array.isArray(chain) ||
+    (chain as { toJSON?: unknown }).toJSON !== undefined
+  ) {
+    return undefined;
+  }
+  // Every string of the row in one probe: one regular expression run instead of one per field.
+  let probe = `${id}${caller}${user}${provider}${account}${method}${url}${tool ?? ''}${parentTool ?? ''}${callId ?? ''}${reason ?? ''}${errorCode ?? ''}`;
+  let chainJson = '[';
+  for (let i = 0; i < chain.length; i++) {
+    const link: unknown = chain[i];
+    if (typeof link !== 'string') return undefined;
+    probe += link;
+    chainJson += i === 0 ? `"${link}"` : `,"${link}"`;
+  }
+  chainJson += ']';
+  let tail = '';
+  const { decision, policyRule, approval } = row;
+  if (decision != null || policyRule != null || approval != null) {
+    if (!isStringOrNone(decision) || !isStringOrNone(policyRule)) return undefined;
+    probe += `${decision ?? ''}${policyRule ?? ''}`;
+    tail = `${plainJson(decision)},${plainJson(policyRule)},`;
+    if (approval != null) {
+      const { approvalBy, approvalVia, approvalAt } = row;
+      if (typeof approval !== 'string' || !isStringOrNone(approvalBy) || !isStringOrNone(approvalVia)) return undefined;
+      if (approvalAt != null && !(approvalAt instanceof Date)) return undefined;
+      probe += `${approval}${approvalBy ?? ''}${approvalVia ?? ''}`;
+      tail += `"${approval}",${plainJson(approvalBy)},${plainJson(approvalVia)},${approvalAt != null ? `"${isoString(approvalAt)}"` : 'null'},`;
+    }
+  }
+  if (NEEDS_JSON_ESCAPE.test(probe)) return undefined;
+  return (
+    `["${id}","${isoString(row.at)}","${caller}","${user}","${provider}","${account}","${method}","${url}",` +
+    `${numberJson(status)},${numberJson(durationMs)},${plainJson(tool)},${plainJson(parentTool)},${chainJson},` +
+    `${plainJson(callId)},${plainJson(reason)},${plainJson(errorCode)},${tail}`
+  );
+}
+
+/** {@link canonicalAuditPrefix} as one JSON.stringify of the values array (any row). */
+function jsonAuditPrefix(row: Unhashed): string {
   const values: unknown[] = [
     row.id,
     isoString(row.at),
@@ -105,7 +185,8 @@ export function canonicalAuditPrefix(row: Unhashed): string {
 
 /** sha256 (hex) of the row whose {@link canonicalAuditPrefix} is `prefix`, chained after `prevHash`. */
 export function auditHashOfPrefix(prefix: string, prevHash: string): string {
-  return sha256Hex(`${prefix}${JSON.stringify(prevHash)}]`);
+  // A prevHash is a hex digest (or GENESIS_HASH): written as it is, without a JSON.stringify call.
+  return sha256Hex(NEEDS_JSON_ESCAPE.test(prevHash) ? `${prefix}${JSON.stringify(prevHash)}]` : `${prefix}"${prevHash}"]`);
 }
 
 /** sha256 (hex) of a row's canonical JSON. */

@@ -25,16 +25,18 @@ import type {
   StoredGrant,
 } from './grant-store.js';
 import { loadDriver } from './internal/optional-driver.js';
-import { mapSqliteDriverErrors } from './internal/sqlite-errors.js';
+import { mapSqliteDriverErrors, sqliteStoreError } from './internal/sqlite-errors.js';
+import { AUDIT_CHAIN_IN_STORE, type AuditChainAppend, type UnlinkedAuditRow } from './internal/audit-chain-in-store.js';
 import { sweepLimit } from './internal/sweep-limit.js';
 import { nativeModuleErrorOf } from './native-module-error.js';
 import {
-  AUDIT_INSERT_COLUMN_COUNT,
-  AUDIT_INSERT_COLUMNS,
+  AUDIT_FULL_SHAPE,
   type AuditRow as StoreAuditRow,
   auditFilterConditions,
   auditFromRow,
-  pushAuditValues,
+  auditInsertColumnsOf,
+  auditShapeOf,
+  pushAuditShapedValues,
   type GrantRow as StoreGrantRow,
   grantFilterConditions,
   grantFromRow,
@@ -45,7 +47,7 @@ import {
   toJsonList,
   whereSql,
 } from './internal/store-rows.js';
-import { GENESIS_HASH } from './audit-hash.js';
+import { auditHashOfPrefix, GENESIS_HASH } from './audit-hash.js';
 import type { GrantLock } from './grant-lock.js';
 import { SqliteGrantLock } from './sqlite-grant-lock.js';
 
@@ -164,13 +166,22 @@ function liveKvEntry(row: KvRow<number> | undefined): KvEntry | undefined {
   return kvEntryFromRow(row, toDate);
 }
 
-/** Rows per INSERT statement (32 × 17 columns stays far below SQLite's variable limit). */
+/** Rows per INSERT statement (32 × 24 columns stays far below SQLite's variable limit). */
 const MULTI_ROW_INSERT = 32;
 
-/** The audit append of one connection: a transaction function (better-sqlite3) over its prepared statements. */
+/**
+ * Most audit INSERT statements kept per connection (one per row count and shape). Real traffic has
+ * a handful of shapes; past this the cache starts over rather than grow without bound.
+ */
+const MAX_AUDIT_STATEMENTS = 128;
+
+/** The audit append of one connection: transaction functions (better-sqlite3) over its prepared statements. */
 interface AuditAppender {
   readonly db: Database.Database;
+  /** Rows the writer linked (appendAudit): checks they continue the stored tail. */
   readonly append: Database.Transaction<(batch: readonly AuditInput[]) => void>;
+  /** Rows linked here onto the tail read in the transaction (the in-store chain); returns the newest hash. */
+  readonly appendChained: Database.Transaction<(rows: readonly UnlinkedAuditRow[], prefixes: readonly string[]) => string>;
 }
 
 export class SqliteGrantStore implements GrantStore {
@@ -338,39 +349,95 @@ export class SqliteGrantStore implements GrantStore {
   }
 
   /**
-   * The append transaction on the current connection: the tail check, then multi-row INSERTs (one
-   * statement run per up to 32 rows, not per row), in seq order. Statements are prepared and the
-   * transaction function built once per connection: preparing them again on every append cost
-   * more than the INSERT of a small batch.
+   * @internal The audit writer's in-store chain (internal/audit-chain-in-store.ts): one `IMMEDIATE`
+   * transaction reads the tail, hashes each row onto it ({@link auditHashOfPrefix} over the prefix
+   * the writer built) and inserts the rows. The write lock makes the tail it links onto the true
+   * one, so no other process can move it in between (no AuditChainConflictError, no re-hash), and
+   * the writer builds no linked row objects. better-sqlite3 runs the transaction synchronously: it
+   * either commits and returns, or rolls back and throws — an attempt never commits unseen, so a
+   * retry never meets its own rows. Undefined before open() and in a subclass that overrides
+   * appendAudit (its override is what the writer must call).
+   */
+  [AUDIT_CHAIN_IN_STORE](): AuditChainAppend | undefined {
+    if (this.#db === undefined || this.appendAudit !== SqliteGrantStore.prototype.appendAudit) return undefined;
+    return this.#appendChained;
+  }
+
+  readonly #appendChained: AuditChainAppend = async (rows, prefixes) => {
+    if (rows.length === 0) return undefined;
+    try {
+      return this.#auditAppender().appendChained.immediate(rows, prefixes);
+    } catch (err) {
+      // The same StoreError (naming appendAudit) as the writer's other append path.
+      throw sqliteStoreError(err, 'appendAudit', this.filename);
+    }
+  };
+
+  /**
+   * The append transactions on the current connection: the tail, then multi-row INSERTs (one
+   * statement run per up to 32 rows, not per row), in seq order. Each INSERT names only the nullable
+   * columns some of its rows have a value for (see {@link auditShapeOf}): the others are stored as
+   * their default, NULL, without binding a NULL per row (a row of a tool call has 7 such columns).
+   * Statements are prepared and the transaction functions built once per connection: preparing
+   * them again on every append cost more than the INSERT of a small batch.
    */
   #auditAppender(): AuditAppender {
     const db = this.#conn();
     if (this.#auditAppend?.db === db) return this.#auditAppend;
     const last = db.prepare('SELECT hash FROM alter_audit ORDER BY seq DESC LIMIT 1');
-    const bySize = new Map<number, Database.Statement>();
-    const insert = (count: number): Database.Statement => {
-      let stmt = bySize.get(count);
+    const statements = new Map<number, Database.Statement>();
+    const insert = (count: number, shape: number): Database.Statement => {
+      const key = count * (AUDIT_FULL_SHAPE + 1) + shape;
+      let stmt = statements.get(key);
       if (stmt === undefined) {
-        const one = `(${Array(AUDIT_INSERT_COLUMN_COUNT).fill('?').join(', ')})`;
-        stmt = db.prepare(`INSERT INTO alter_audit (${AUDIT_INSERT_COLUMNS}) VALUES ${Array(count).fill(one).join(', ')}`);
-        bySize.set(count, stmt);
+        const columns = auditInsertColumnsOf(shape);
+        const one = `(${columns
+          .split(', ')
+          .map(() => '?')
+          .join(', ')})`;
+        stmt = db.prepare(`INSERT INTO alter_audit (${columns}) VALUES ${Array(count).fill(one).join(', ')}`);
+        if (statements.size >= MAX_AUDIT_STATEMENTS) statements.clear();
+        statements.set(key, stmt);
       }
       return stmt;
     };
+    const tailHash = (): string => (last.get() as { hash: string } | undefined)?.hash ?? GENESIS_HASH;
+    // Every value of up to 32 rows in one array, without an array per row. Spread into the call,
+    // not passed as an array: better-sqlite3 reads call arguments directly but an array element by
+    // element through the V8 API (callgrind: ~5 k more instructions per row).
     const append = db.transaction((batch: readonly AuditInput[]) => {
-      const tail = (last.get() as { hash: string } | undefined)?.hash ?? GENESIS_HASH;
-      if (batch[0]!.prevHash !== tail) throw new AuditChainConflictError();
+      if (batch[0]!.prevHash !== tailHash()) throw new AuditChainConflictError();
       for (let i = 0; i < batch.length; i += MULTI_ROW_INSERT) {
         const end = Math.min(batch.length, i + MULTI_ROW_INSERT);
-        // Every value of these rows in one array, without an array per row. Spread into the call,
-        // not passed as an array: better-sqlite3 reads call arguments directly but an array
-        // element by element through the V8 API (callgrind: ~5 k more instructions per row).
+        let shape = 0;
+        for (let j = i; j < end; j++) shape |= auditShapeOf(batch[j]!);
         const values: unknown[] = [];
-        for (let j = i; j < end; j++) pushAuditValues(values, batch[j]!, fromDate);
-        insert(end - i).run(...values);
+        for (let j = i; j < end; j++) {
+          const row = batch[j]!;
+          pushAuditShapedValues(values, row, shape, fromDate);
+          values.push(row.prevHash, row.hash);
+        }
+        insert(end - i, shape).run(...values);
       }
     });
-    this.#auditAppend = { db, append };
+    const appendChained = db.transaction((rows: readonly UnlinkedAuditRow[], prefixes: readonly string[]): string => {
+      let prev = tailHash();
+      for (let i = 0; i < rows.length; i += MULTI_ROW_INSERT) {
+        const end = Math.min(rows.length, i + MULTI_ROW_INSERT);
+        let shape = 0;
+        for (let j = i; j < end; j++) shape |= auditShapeOf(rows[j]!);
+        const values: unknown[] = [];
+        for (let j = i; j < end; j++) {
+          const hash = auditHashOfPrefix(prefixes[j]!, prev);
+          pushAuditShapedValues(values, rows[j]!, shape, fromDate);
+          values.push(prev, hash);
+          prev = hash;
+        }
+        insert(end - i, shape).run(...values);
+      }
+      return prev;
+    });
+    this.#auditAppend = { db, append, appendChained };
     return this.#auditAppend;
   }
 

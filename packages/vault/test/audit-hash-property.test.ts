@@ -2,13 +2,25 @@
  * The faster canonical JSON and one-shot SHA-256 of src/audit-hash.ts (issue #15) against the code
  * they replaced (test/support/audit-hash-reference.ts): byte-identical JSON and equal hashes for
  * any row — unicode, lone surrogates, control characters, nulls, rows with and without the
- * decision / policyRule / approval fields, dates in the same second or not, extended years.
+ * decision / policyRule / approval fields, dates in the same second or not, extended years; rows
+ * like real ones (the hand-written fast path) with adversarial characters spliced in, and values
+ * of unexpected types (the JSON.stringify fallback).
  */
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { auditHash, auditHashOfPrefix, auditHashWith, canonicalAuditJson, canonicalAuditPrefix, recomputeHash } from '../src/audit-hash.js';
+import {
+  auditHash,
+  auditHashOfPrefix,
+  auditHashWith,
+  canonicalAuditJson,
+  canonicalAuditPrefix,
+  GENESIS_HASH,
+  recomputeHash,
+} from '../src/audit-hash.js';
 import type { AuditInput } from '../src/grant-store.js';
 import { linkAuditRows } from '../src/internal/link-audit-rows.js';
+import { jsonStringList } from '../src/internal/plain-json.js';
+import { toJsonList } from '../src/internal/store-rows.js';
 import { referenceAuditHash, referenceCanonicalAuditJson, referenceCanonicalAuditPrefix } from './support/audit-hash-reference.js';
 
 type Unhashed = Omit<AuditInput, 'hash' | 'prevHash'>;
@@ -60,6 +72,70 @@ const row: fc.Arbitrary<Unhashed> = fc
   .map((r) => Object.fromEntries(Object.entries(r).filter(([, v]) => v !== ABSENT)) as unknown as Unhashed);
 const prevHash = fc.oneof(fc.stringMatching(/^[0-9a-f]{64}$/), text);
 
+// Strings like real rows' (which take the hand-written fast path), some with one character that
+// JSON escapes — or that looks like it might and must not be — spliced in: quotes, backslashes,
+// control characters, lone and paired surrogates, U+2028/U+2029, non-BMP, non-ASCII.
+const ADVERSARIAL = [
+  '"',
+  '\\',
+  '\\"',
+  '\u0000',
+  '\u0008',
+  '\t',
+  '\n',
+  '\r',
+  '\u001f',
+  ' ',
+  '\u007f',
+  '\u0080',
+  'é',
+  '\u2028',
+  '\u2029',
+  '\ud800',
+  '\udbff',
+  '\udc00',
+  '\udfff',
+  '\udc00\ud800',
+  '😀',
+  '\u{10ffff}',
+  '\ufeff',
+  '\uffff',
+  '</script>',
+  "'",
+  '/',
+];
+const plain = fc.string({ unit: fc.constantFrom(...'abcxyzABC019-_.:/?=&%@+~ '.split('')), maxLength: 40 });
+const realisticText = fc.oneof(
+  { weight: 3, arbitrary: plain },
+  { weight: 2, arbitrary: fc.tuple(plain, fc.constantFrom(...ADVERSARIAL), plain).map(([a, b, c]) => `${a}${b}${c}`) },
+);
+const realisticRow: fc.Arbitrary<Unhashed> = fc
+  .record({
+    id: realisticText,
+    at: date,
+    caller: realisticText,
+    user: realisticText,
+    provider: realisticText,
+    account: realisticText,
+    method: realisticText,
+    url: realisticText,
+    status: fc.option(fc.oneof(fc.integer({ min: 100, max: 599 }), number), { nil: null }),
+    durationMs: number,
+    tool: fc.option(realisticText, { nil: null }),
+    parentTool: fc.option(realisticText, { nil: null }),
+    chain: fc.array(realisticText, { maxLength: 4 }).chain((c) => fc.constantFrom(c, Object.freeze([...c]))),
+    callId: fc.option(realisticText, { nil: null }),
+    reason: fc.option(realisticText, { nil: null }),
+    errorCode: fc.option(realisticText, { nil: null }),
+    decision: optional(fc.constantFrom('allow' as const, 'deny' as const)),
+    policyRule: optional(realisticText),
+    approval: optional(fc.constantFrom('approved' as const, 'declined' as const)),
+    approvalBy: optional(realisticText),
+    approvalVia: optional(realisticText),
+    approvalAt: optional(date),
+  })
+  .map((r) => Object.fromEntries(Object.entries(r).filter(([, v]) => v !== ABSENT)) as unknown as Unhashed);
+
 describe('audit hash against the reference implementation', () => {
   it('gives byte-identical canonical JSON and the same hash for any row', () => {
     fc.assert(
@@ -74,6 +150,86 @@ describe('audit hash against the reference implementation', () => {
       }),
       { numRuns: 2_000 },
     );
+  });
+
+  it('gives byte-identical canonical JSON for rows like real ones, with adversarial characters spliced in', () => {
+    fc.assert(
+      fc.property(realisticRow, prevHash, (r, prev) => {
+        expect(canonicalAuditPrefix(r)).toBe(referenceCanonicalAuditPrefix(r));
+        expect(canonicalAuditJson({ ...r, prevHash: prev })).toBe(referenceCanonicalAuditJson(r, prev));
+        expect(auditHashOfPrefix(canonicalAuditPrefix(r), prev)).toBe(referenceAuditHash(r, prev));
+      }),
+      { numRuns: 5_000 },
+    );
+  });
+
+  it('gives byte-identical canonical JSON for each adversarial character in each string field', () => {
+    const base = fc.sample(realisticRow, { numRuns: 1, seed: 7 })[0]!;
+    const clean: Unhashed = {
+      ...base,
+      id: 'id',
+      caller: 'c',
+      user: 'u',
+      provider: 'p',
+      account: 'a',
+      method: 'GET',
+      url: 'https://x/y',
+      tool: 't',
+      parentTool: 'pt',
+      chain: ['t'],
+      callId: 'ci',
+      reason: 'r',
+      errorCode: 'e',
+      decision: 'allow',
+      policyRule: 'rule',
+      approval: 'approved',
+      approvalBy: 'by',
+      approvalVia: 'via',
+      approvalAt: new Date(1_700_000_000_000),
+    };
+    const fields = ['id', 'caller', 'user', 'provider', 'account', 'method', 'url', 'tool', 'parentTool', 'callId', 'reason', 'errorCode'];
+    for (const char of ADVERSARIAL) {
+      const variants: Unhashed[] = [
+        ...fields.map((field) => ({ ...clean, [field]: `x${char}y` })),
+        ...['policyRule', 'approvalBy', 'approvalVia'].map((field) => ({ ...clean, [field]: char })),
+        { ...clean, chain: ['t', `${char}`] },
+      ];
+      for (const v of variants) {
+        expect(canonicalAuditPrefix(v)).toBe(referenceCanonicalAuditPrefix(v));
+        expect(auditHashWith(v, GENESIS_HASH)).toBe(referenceAuditHash(v, GENESIS_HASH));
+      }
+    }
+    expect(canonicalAuditPrefix(clean)).toBe(referenceCanonicalAuditPrefix(clean));
+    expect(auditHashOfPrefix(canonicalAuditPrefix(clean), `a"b\\c`)).toBe(referenceAuditHash(clean, `a"b\\c`));
+  });
+
+  it('gives byte-identical canonical JSON for values of unexpected types (JavaScript callers)', () => {
+    const base = fc.sample(realisticRow, { numRuns: 1, seed: 3 })[0]!;
+    const odd: unknown[] = [1, 1.5, true, {}, { toJSON: () => 'x' }, [1], Number.NaN, Number.POSITIVE_INFINITY, undefined, null, -0];
+    const withToJson = Object.assign(['t'], { toJSON: () => 'chain' });
+    const fields = ['id', 'caller', 'user', 'status', 'durationMs', 'tool', 'callId', 'errorCode', 'decision', 'policyRule', 'approvalBy'];
+    for (const value of odd) {
+      for (const field of fields) {
+        const v = { ...base, approval: 'approved', [field]: value } as unknown as Unhashed;
+        expect(canonicalAuditPrefix(v)).toBe(referenceCanonicalAuditPrefix(v));
+      }
+      const chained = { ...base, chain: ['a', value] } as unknown as Unhashed;
+      expect(canonicalAuditPrefix(chained)).toBe(referenceCanonicalAuditPrefix(chained));
+    }
+    const custom = { ...base, chain: withToJson } as unknown as Unhashed;
+    expect(canonicalAuditPrefix(custom)).toBe(referenceCanonicalAuditPrefix(custom));
+  });
+
+  it('stores a chain as the same JSON as before (jsonStringList against toJsonList)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.oneof(realisticText, text), { maxLength: 5 }), (list) => {
+        expect(jsonStringList(list)).toBe(toJsonList(list));
+        expect(jsonStringList(Object.freeze([...list]))).toBe(toJsonList(Object.freeze([...list])));
+      }),
+      { numRuns: 2_000 },
+    );
+    const odd: unknown[] = [['a', 1], ['a', undefined], ['a', null], Object.assign(['a'], { toJSON: () => 'x' }), new Set(['a', 'b'])];
+    for (const list of odd) expect(jsonStringList(list as string[])).toBe(toJsonList(list as string[]));
   });
 
   it('formats the dates of a batch like toISOString, whichever second came before', () => {

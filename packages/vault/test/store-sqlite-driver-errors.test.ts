@@ -6,6 +6,8 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { SqliteGrantStore, StoreError } from '@alter/vault';
 import Database from 'better-sqlite3';
+import { AuditLog } from '../src/audit-log.js';
+import { silentLogger } from '../src/logger.js';
 import { tempDir } from './support/fixtures.js';
 
 const tmp = tempDir('alter-sqlite-driver-errors');
@@ -105,6 +107,40 @@ describe('SqliteGrantStore driver errors', () => {
     } finally {
       release();
     }
+    await store.close();
+  });
+
+  it("maps a driver error of the audit writer's in-store chain to StoreError, and the rows are appended once the lock is free", async () => {
+    const { store, release } = await lockedStore('audit-chain.db');
+    const log = new AuditLog(store, silentLogger, { durability: 'sync' });
+    const row = {
+      id: 'r1',
+      at: new Date(),
+      caller: 'test',
+      user: 'alice',
+      provider: 'github',
+      account: '',
+      method: 'GET',
+      url: 'https://api.github.com/user',
+      status: 200,
+      durationMs: 1,
+      tool: null,
+      parentTool: null,
+      chain: [],
+      callId: null,
+      reason: null,
+      errorCode: null,
+    };
+    try {
+      await expect(log.record(row)).rejects.toMatchObject({
+        code: 'ALTER_STORE',
+        message: expect.stringMatching(/appendAudit.*SQLITE_BUSY/),
+      });
+    } finally {
+      release();
+    }
+    await log.flush();
+    expect(await log.verify()).toMatchObject({ ok: true, checked: 1 });
     await store.close();
   });
 });

@@ -17,6 +17,7 @@ import type {
   KvEntry,
   StoredGrant,
 } from '../grant-store.js';
+import { jsonStringList } from './plain-json.js';
 
 /** How a store reads its time columns back as a Date. */
 export type ToDate<TTime> = (value: TTime) => Date;
@@ -260,4 +261,95 @@ export function resealGrantTokens(
   });
   const refresh = grant.refresh_token === null ? null : reseal(grant.refresh_token, row('refresh'));
   return { access: reseal(grant.access_token, row('access')), refresh, count: refresh === null ? 1 : 2 };
+}
+
+/**
+ * The columns of {@link AUDIT_INSERT_COLUMNS} that may be NULL, in that order. Bit k of an audit
+ * row's shape ({@link auditShapeOf}) is set when the row has a value for column k of this list.
+ */
+export const AUDIT_NULLABLE_COLUMNS: readonly string[] = Object.freeze([
+  'status',
+  'tool',
+  'parent_tool',
+  'call_id',
+  'reason',
+  'error_code',
+  'decision',
+  'policy_rule',
+  'approval',
+  'approval_by',
+  'approval_via',
+  'approval_at',
+]);
+
+/** A shape with every nullable column present: {@link pushAuditShapedValues} then pushes all 22 unlinked values. */
+export const AUDIT_FULL_SHAPE = (1 << AUDIT_NULLABLE_COLUMNS.length) - 1;
+
+/**
+ * Which nullable columns of `r` hold a value (bit k for {@link AUDIT_NULLABLE_COLUMNS}[k]; null and
+ * undefined count as absent). OR the shapes of several rows for one multi-row INSERT of them all.
+ */
+export function auditShapeOf(r: Omit<AuditInput, 'prevHash' | 'hash'>): number {
+  return (
+    (r.status != null ? 1 : 0) |
+    (r.tool != null ? 2 : 0) |
+    (r.parentTool != null ? 4 : 0) |
+    (r.callId != null ? 8 : 0) |
+    (r.reason != null ? 16 : 0) |
+    (r.errorCode != null ? 32 : 0) |
+    (r.decision != null ? 64 : 0) |
+    (r.policyRule != null ? 128 : 0) |
+    (r.approval != null ? 256 : 0) |
+    (r.approvalBy != null ? 512 : 0) |
+    (r.approvalVia != null ? 1024 : 0) |
+    (r.approvalAt != null ? 2048 : 0)
+  );
+}
+
+/**
+ * The column list of an audit INSERT for rows of `shape`: {@link AUDIT_INSERT_COLUMNS} without the
+ * nullable columns the shape leaves out (the table's default for them is NULL, so the stored row is
+ * the same as with NULL bound), in the order of {@link pushAuditShapedValues}, the link last.
+ */
+export function auditInsertColumnsOf(shape: number): string {
+  const nullable = new Set(AUDIT_NULLABLE_COLUMNS);
+  return AUDIT_INSERT_COLUMNS.split(', ')
+    .filter((column) => !nullable.has(column) || (shape & (1 << AUDIT_NULLABLE_COLUMNS.indexOf(column))) !== 0)
+    .join(', ');
+}
+
+/**
+ * Appends to `out` the values of one audit row but its link for the columns of
+ * {@link auditInsertColumnsOf}(`shape`): like {@link pushAuditUnlinkedValues}, without the nullable
+ * columns outside `shape`. Every row of one INSERT must be pushed with the same shape, which must
+ * cover each row's own ({@link auditShapeOf}): a column left out is stored as NULL.
+ */
+export function pushAuditShapedValues<TTime>(
+  out: unknown[],
+  r: Omit<AuditInput, 'prevHash' | 'hash'>,
+  shape: number,
+  fromDate: FromDate<TTime>,
+): void {
+  if (shape === AUDIT_FULL_SHAPE) {
+    pushAuditUnlinkedValues(out, r, fromDate);
+    return;
+  }
+  out.push(r.id, fromDate(r.at), r.caller, r.user, r.provider, r.account, r.method, r.url);
+  if ((shape & 1) !== 0) out.push(r.status);
+  out.push(r.durationMs);
+  if ((shape & 2) !== 0) out.push(r.tool);
+  if ((shape & 4) !== 0) out.push(r.parentTool);
+  out.push(jsonStringList(r.chain));
+  if ((shape & 8) !== 0) out.push(r.callId);
+  if ((shape & 16) !== 0) out.push(r.reason);
+  if ((shape & 32) !== 0) out.push(r.errorCode);
+  if ((shape & 64) !== 0) out.push(r.decision ?? null);
+  if ((shape & 128) !== 0) out.push(r.policyRule ?? null);
+  if ((shape & 256) !== 0) out.push(r.approval ?? null);
+  if ((shape & 512) !== 0) out.push(r.approvalBy ?? null);
+  if ((shape & 1024) !== 0) out.push(r.approvalVia ?? null);
+  if ((shape & 2048) !== 0) {
+    const approvalAt = r.approvalAt;
+    out.push(approvalAt != null ? fromDate(approvalAt) : null);
+  }
 }
