@@ -17,6 +17,8 @@
 //   neither is set);
 // - alter_tool_http / raw_tool_http: both tools over Streamable HTTP (the SDK's server transport on
 //   127.0.0.1, its client transport in the same process), SQLite;
+// - alter_tool / raw_tool_alone: the same, the raw tool measured in a process where no Alter call
+//   ever ran (so no AsyncLocalStorage promise hook runs on its promises: a server without Alter);
 // - vault_request / matched_axios: vault.request() against the matched axios call.
 // Repeated BENCH_INSTR_REPEATS times (median, min–max). BENCH_INSTR_COMPARE=/other/checkout
 // measures another build (e.g. main before a change) in the same run, interleaved; the side script
@@ -41,6 +43,7 @@ const REPEATS = Number(process.env.BENCH_INSTR_REPEATS ?? (QUICK ? 1 : 3));
 const ALL_SIDES = [
   'alter_tool',
   'raw_tool',
+  'raw_tool_alone',
   'alter_tool_pg',
   'alter_tool_http',
   'raw_tool_http',
@@ -58,6 +61,7 @@ if (SIDES.includes('alter_tool_pg') && PG_URL === '') {
 }
 const PAIRS = [
   ['alter_tool', 'raw_tool', 'tool call in memory SQLite, concurrency 8'],
+  ['alter_tool', 'raw_tool_alone', 'tool call in memory SQLite vs the raw tool in a process without Alter calls, concurrency 8'],
   ['alter_tool_pg', 'raw_tool', 'tool call in memory PostgreSQL, concurrency 8'],
   ['alter_tool_http', 'raw_tool_http', 'tool call over Streamable HTTP SQLite, concurrency 8'],
   ['vault_request', 'matched_axios', 'vault.request SQLite, concurrency 8'],
