@@ -10,7 +10,7 @@
 // it queued: written later by a timer they would land in the NEXT sample, often the other side's),
 // and, with `gcBetween`, a full GC runs before every sample, outside the timing, so a sample starts
 // with an empty young generation and never pays for the other side's garbage.
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -44,32 +44,50 @@ export async function quiesce() {
   await new Promise((resolve) => setTimeout(resolve, 20));
 }
 
+const MAIN_THREAD_SCHEDSTAT = `/proc/self/task/${process.pid}/schedstat`;
+/**
+ * CPU ns the main thread has run (Linux: the kernel's schedstat of the thread), or undefined
+ * elsewhere. process.cpuUsage() adds V8's compiler and GC helper threads, whose work varies more
+ * between samples than the main thread's; Node 20 has no process.threadCpuUsage().
+ */
+function mainThreadNs() {
+  try {
+    return Number(readFileSync(MAIN_THREAD_SCHEDSTAT, 'utf8').split(' ')[0]);
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Runs `fn()` once, then `settle()` (the side's deferred work, e.g. `vault.audit.flush()`) inside
- * the same timing; returns its wall, CPU, user CPU and system CPU milliseconds.
+ * the same timing; returns its wall, CPU, user CPU and system CPU milliseconds, and the main
+ * thread's CPU milliseconds (`main`, NaN where the kernel does not tell).
  */
 export async function sample(fn, settle) {
+  const m0 = mainThreadNs();
   const c0 = process.cpuUsage();
   const t0 = performance.now();
   await fn();
   if (settle !== undefined) await settle();
   const wall = performance.now() - t0;
   const c = process.cpuUsage(c0);
-  return { wall, cpu: (c.user + c.system) / 1000, user: c.user / 1000, system: c.system / 1000 };
+  const m1 = mainThreadNs();
+  const main = m0 === undefined || m1 === undefined ? Number.NaN : (m1 - m0) / 1e6;
+  return { wall, cpu: (c.user + c.system) / 1000, user: c.user / 1000, system: c.system / 1000, main };
 }
 
 /**
  * Times the sides of `sides` ({ name: async () => void }) in `rounds` rounds, rotating the order
  * each round so noise (GC, CPU frequency, neighbours) spreads over all sides. Returns per side
- * the arrays of wall, CPU, user and system ms, plus per-round ratios of every side against
+ * the arrays of wall, CPU, user, system and main-thread CPU ms, plus per-round ratios of every side against
  * `baseline`. Options: `settle` ({ name: async () => void }): a side's deferred work, timed in its
  * sample (see the header); `gcBetween` (default false, so the benchmarks that do not ask keep their method):
  * {@link quiesce} before every sample.
  */
 export async function rounds(count, sides, baseline, { settle = {}, gcBetween = false } = {}) {
   const names = Object.keys(sides);
-  const out = Object.fromEntries(names.map((n) => [n, { wall: [], cpu: [], user: [], system: [] }]));
-  const ratios = Object.fromEntries(names.filter((n) => n !== baseline).map((n) => [n, { wall: [], cpu: [], user: [] }]));
+  const out = Object.fromEntries(names.map((n) => [n, { wall: [], cpu: [], user: [], system: [], main: [] }]));
+  const ratios = Object.fromEntries(names.filter((n) => n !== baseline).map((n) => [n, { wall: [], cpu: [], user: [], main: [] }]));
   for (let r = 0; r < count; r++) {
     const order = names.map((_, i) => names[(i + r) % names.length]);
     const got = {};
@@ -78,11 +96,12 @@ export async function rounds(count, sides, baseline, { settle = {}, gcBetween = 
       got[n] = await sample(sides[n], settle[n]);
     }
     for (const n of names) {
-      for (const k of ['wall', 'cpu', 'user', 'system']) out[n][k].push(got[n][k]);
+      for (const k of ['wall', 'cpu', 'user', 'system', 'main']) out[n][k].push(got[n][k]);
       if (n !== baseline && baseline !== undefined) {
         ratios[n].wall.push(got[n].wall / got[baseline].wall);
         ratios[n].cpu.push(got[n].cpu / got[baseline].cpu);
         ratios[n].user.push(got[n].user / got[baseline].user);
+        ratios[n].main.push(got[n].main / got[baseline].main);
       }
     }
   }
@@ -129,10 +148,22 @@ export function showSpread(values, digits = 2, unit = '') {
 }
 
 /**
- * Prints and records one comparison: per-operation wall, CPU, user and system µs of each side
- * (median and min–max over rounds) and the per-round ratios against the baseline (median,
- * p25–p75, min–max). JSON: the fields of before, plus `userUsPerOp`, `systemUsPerOp`, ratio `user`,
- * `p25`/`p75` in every stats object, and `method` (what the sampling did).
+ * The approximate 95 % confidence interval of the median of `values` (the notch of a box plot,
+ * median ± 1.58 · IQR / √n, McGill et al. 1978): how well the rounds pin the median down, where
+ * p25–p75 says how much single rounds spread.
+ */
+export function medianInterval(values) {
+  const s = stats(values);
+  const half = (1.58 * (s.p75 - s.p25)) / Math.sqrt(values.length);
+  return { low: s.median - half, high: s.median + half };
+}
+
+/**
+ * Prints and records one comparison: per-operation wall, CPU (user, system, main thread) µs of
+ * each side (median and min–max over rounds) and the per-round ratios against the baseline
+ * (median, p25–p75, min–max, and the median's 95 % interval). JSON: the fields of before, plus
+ * `userUsPerOp`, `systemUsPerOp`, `mainThreadUsPerOp`, ratios `user` and `mainThread`,
+ * `p25`/`p75` in every stats object, `cpuMedianInterval`, and `method` (what the sampling did).
  */
 export function report(name, result, opsPerRound, extra = {}) {
   const perOp = (ms) => ms.map((x) => (x * 1000) / opsPerRound);
@@ -157,21 +188,39 @@ export function report(name, result, opsPerRound, extra = {}) {
       what.push(`deferred work (audit flush) timed in the sample of ${method.settledInSample.join(', ')}`);
     console.log(`  method: ${what.join('; ')}`);
   }
+  const hasMain = (xs) => xs !== undefined && xs.length > 0 && xs.every((x) => Number.isFinite(x));
   for (const [side, m] of Object.entries(result.sides)) {
     record.sides[side] = { wallUsPerOp: stats(perOp(m.wall)), cpuUsPerOp: stats(perOp(m.cpu)) };
+    let split = '';
     if (m.user !== undefined) {
       record.sides[side].userUsPerOp = stats(perOp(m.user));
       record.sides[side].systemUsPerOp = stats(perOp(m.system));
+      split = `\n  ${''.padEnd(28)} user ${show(perOp(m.user), 1, ' µs')}  system ${show(perOp(m.system), 1, ' µs')}`;
     }
-    const split = m.user === undefined ? '' : `  (user ${show(perOp(m.user), 1, ' µs')}, system ${show(perOp(m.system), 1, ' µs')})`;
-    console.log(`  ${side.padEnd(28)} wall ${show(perOp(m.wall), 1, ' µs')}  cpu ${show(perOp(m.cpu), 1, ' µs')}${split}  per op`);
+    if (hasMain(m.main)) {
+      record.sides[side].mainThreadUsPerOp = stats(perOp(m.main));
+      split += `  main thread ${show(perOp(m.main), 1, ' µs')}`;
+    }
+    console.log(`  ${side.padEnd(28)} wall ${show(perOp(m.wall), 1, ' µs')}  cpu ${show(perOp(m.cpu), 1, ' µs')}  per op${split}`);
   }
   for (const [side, r] of Object.entries(result.ratios)) {
     record.ratios[side] = { wall: stats(r.wall), cpu: stats(r.cpu) };
-    if (r.user !== undefined) record.ratios[side].user = stats(r.user);
+    const ci = medianInterval(r.cpu);
+    record.ratios[side].cpuMedianInterval = ci;
     console.log(`  ratio ${side.padEnd(22)} wall ${showSpread(r.wall, 3, '×')}`);
-    console.log(`  ${''.padEnd(28)} cpu  ${showSpread(r.cpu, 3, '×')}`);
-    if (r.user !== undefined) console.log(`  ${''.padEnd(28)} user ${showSpread(r.user, 3, '×')}`);
+    console.log(`  ${''.padEnd(28)} cpu  ${showSpread(r.cpu, 3, '×')}; median's 95 % interval ${ci.low.toFixed(3)}–${ci.high.toFixed(3)}×`);
+    if (r.user !== undefined) {
+      record.ratios[side].user = stats(r.user);
+      console.log(`  ${''.padEnd(28)} user ${showSpread(r.user, 3, '×')}`);
+    }
+    if (hasMain(r.main)) {
+      record.ratios[side].mainThread = stats(r.main);
+      record.ratios[side].mainThreadMedianInterval = medianInterval(r.main);
+      const mi = record.ratios[side].mainThreadMedianInterval;
+      console.log(
+        `  ${''.padEnd(28)} main thread ${showSpread(r.main, 3, '×')}; median's 95 % interval ${mi.low.toFixed(3)}–${mi.high.toFixed(3)}×`,
+      );
+    }
   }
   emit(record);
   return record;

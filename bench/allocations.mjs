@@ -23,6 +23,7 @@
 // Sampling adds CPU, so that window is not timed. Knobs: BENCH_ALLOC_CALLS (default 3,000;
 // --quick 1,000), BENCH_ALLOC_REPEATS (default 3), BENCH_ALLOC_TOP (sites listed, default 25),
 // BENCH_ALLOC_INTERVAL (sampling interval in bytes, default 512). Runs on built output.
+import { readdirSync, readFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -109,25 +110,62 @@ const SIDES = {
 };
 SIDES.raw_tool_alone = SIDES.raw_tool;
 
+/** Kernel counters of this process (Linux; {} elsewhere): see the header. */
+function kernelCounters() {
+  try {
+    const out = { mainNs: 0, otherThreadsNs: 0 };
+    for (const tid of readdirSync('/proc/self/task')) {
+      let ns;
+      try {
+        ns = Number(readFileSync(`/proc/self/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+      } catch {
+        continue; // the thread ended meanwhile
+      }
+      if (Number(tid) === process.pid) out.mainNs += ns;
+      else out.otherThreadsNs += ns;
+    }
+    for (const line of readFileSync('/proc/self/io', 'utf8').split('\n')) {
+      const [k, v] = line.split(': ');
+      if (k === 'syscr' || k === 'syscw' || k === 'wchar' || k === 'write_bytes') out[k] = Number(v);
+    }
+    // /proc/self/stat: the fields after the command name ") "; minflt is field 10, majflt 12.
+    const stat = readFileSync('/proc/self/stat', 'utf8');
+    const f = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
+    out.minflt = Number(f[7]);
+    out.majflt = Number(f[9]);
+    for (const line of readFileSync('/proc/self/status', 'utf8').split('\n')) {
+      const m = /^(voluntary_ctxt_switches|nonvoluntary_ctxt_switches):\s+(\d+)/.exec(line);
+      if (m !== null) out[m[1]] = Number(m[2]);
+    }
+    return out;
+  } catch {
+    return {};
+  }
+}
+
 /**
  * One measured window of `side`, after a full GC: bytes allocated on the V8 heap (used heap at the
- * end − at the start + what the window's GCs freed), GCs by type, CPU user / system µs.
+ * end − at the start + what the window's GCs freed), GCs by type, CPU user / system µs, and the
+ * kernel counters' increase.
  */
 async function measured(side) {
   await quiesce();
   const usedStart = process.memoryUsage().heapUsed;
   const profiler = new GCProfiler();
   profiler.start();
+  const k0 = kernelCounters();
   const c0 = process.cpuUsage();
   await SIDES[side].run();
   await SIDES[side].settle();
   const cpu = process.cpuUsage(c0);
+  const k1 = kernelCounters();
   const usedEnd = process.memoryUsage().heapUsed;
   const { statistics } = profiler.stop();
   const freed = statistics.reduce((s, g) => s + (g.beforeGC.heapStatistics.usedHeapSize - g.afterGC.heapStatistics.usedHeapSize), 0);
   const byType = {};
   for (const g of statistics) byType[g.gcType] = (byType[g.gcType] ?? 0) + 1;
-  return { allocated: usedEnd - usedStart + freed, byType, user: cpu.user, system: cpu.system };
+  const kernel = Object.fromEntries(Object.keys(k1).map((key) => [key, k1[key] - k0[key]]));
+  return { allocated: usedEnd - usedStart + freed, byType, user: cpu.user, system: cpu.system, kernel };
 }
 
 /** Bytes per call by allocation site and by package, from the sampling heap profiler. */
@@ -207,6 +245,24 @@ function summarize(side, ws, record) {
     systemUsPerCall: stats(system),
     gcTypes: ws.map((w) => w.byType),
   };
+  if (ws[0].kernel.mainNs !== undefined) {
+    const per = (key, scale = 1) => ws.map((w) => (w.kernel[key] * scale) / CALLS);
+    const main = per('mainNs', 1e-3);
+    const others = per('otherThreadsNs', 1e-3);
+    console.log(
+      `  ${''.padEnd(14)} cpu main thread ${show(main, 1, ' µs')} other threads ${show(others, 1, ' µs')}/call; per 1,000 calls: read syscalls ${show(per('syscr', 1000), 0)} write syscalls ${show(per('syscw', 1000), 0)} written ${show(per('wchar', 1), 0, ' B')}/call, page faults ${show(per('minflt', 1000), 0)}, context switches ${show(per('voluntary_ctxt_switches', 1000), 0)} + ${show(per('nonvoluntary_ctxt_switches', 1000), 0)} forced`,
+    );
+    record.sides[side].kernel = {
+      mainThreadUsPerCall: stats(main),
+      otherThreadsUsPerCall: stats(others),
+      readSyscallsPer1000Calls: stats(per('syscr', 1000)),
+      writeSyscallsPer1000Calls: stats(per('syscw', 1000)),
+      bytesWrittenPerCall: stats(per('wchar')),
+      pageFaultsPer1000Calls: stats(per('minflt', 1000)),
+      voluntaryContextSwitchesPer1000Calls: stats(per('voluntary_ctxt_switches', 1000)),
+      forcedContextSwitchesPer1000Calls: stats(per('nonvoluntary_ctxt_switches', 1000)),
+    };
+  }
 }
 
 /** Prints the sampled profile of a side: by package, and its top sites (all, and ours only). */

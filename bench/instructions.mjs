@@ -26,9 +26,11 @@
 // minutes per side on a loaded machine.
 //
 // Knobs: BENCH_INSTR_CALLS (default 300; --quick 100), BENCH_INSTR_REPEATS (default 3; --quick 1),
-// BENCH_INSTR_SIDES (comma-separated), BENCH_INSTR_WARMUP (warm-up calls, 1,500).
+// BENCH_INSTR_SIDES (comma-separated), BENCH_INSTR_WARMUP (warm-up calls, 1,500), BENCH_INSTR_KEEP
+// (a folder: the callgrind files of every run are kept there, one folder per run, for
+// callgrind_annotate, e.g. to see which functions the helper threads ran).
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -120,7 +122,13 @@ async function instructions(checkout, side, calls) {
     const all = Object.values(totals).reduce((a, b) => a + b, 0);
     return { main: main / calls, all: all / calls };
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    if (process.env.BENCH_INSTR_KEEP) {
+      const kept = path.join(path.resolve(process.env.BENCH_INSTR_KEEP), `${path.basename(checkout)}-${side}-${Date.now()}`);
+      mkdirSync(path.dirname(kept), { recursive: true });
+      cpSync(dir, kept, { recursive: true });
+      rmSync(dir, { recursive: true, force: true });
+      console.log(`  callgrind files kept in ${kept}`);
+    } else rmSync(dir, { recursive: true, force: true });
     await pgSchema?.drop();
   }
 }
