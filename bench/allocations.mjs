@@ -23,6 +23,7 @@
 // Sampling adds CPU, so that window is not timed. Knobs: BENCH_ALLOC_CALLS (default 3,000;
 // --quick 1,000), BENCH_ALLOC_REPEATS (default 3), BENCH_ALLOC_TOP (sites listed, default 25),
 // BENCH_ALLOC_INTERVAL (sampling interval in bytes, default 512). Runs on built output.
+import { createHook } from 'node:async_hooks';
 import { readdirSync, readFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import path from 'node:path';
@@ -333,6 +334,26 @@ try {
   console.log(`alter_tool − raw_tool_alone: top ${TOP} sites, B/call (sampled):`);
   for (const [site, bytes] of diff('sites').slice(0, TOP)) console.log(`  ${bytes.toFixed(0).padStart(7)}  ${site}`);
   record.packageDiffAlone = Object.fromEntries(diff('packages').filter(([, b]) => Math.abs(b) >= 100));
+  // Promises per call (an async_hooks init hook, counted; last, as the hook itself slows every
+  // promise): on Node 20 each one pays the propagation of every enabled AsyncLocalStorage.
+  record.promisesPerCall = {};
+  for (const side of ['alter_tool', 'raw_tool']) {
+    let promises = 0;
+    const hook = createHook({
+      init(_id, type) {
+        if (type === 'PROMISE') promises += 1;
+      },
+    });
+    await quiesce();
+    hook.enable();
+    await SIDES[side].run();
+    await SIDES[side].settle();
+    hook.disable();
+    record.promisesPerCall[side] = promises / CALLS;
+  }
+  console.log(
+    `promises created per call: alter_tool ${record.promisesPerCall.alter_tool.toFixed(1)}, raw_tool ${record.promisesPerCall.raw_tool.toFixed(1)}`,
+  );
   record.ourTopSites = Object.fromEntries(ourSites.slice(0, TOP));
   emit(record);
 } finally {
