@@ -9,7 +9,10 @@
 // so the sides of one pair run in the same world):
 // - in memory, SQLite (a temp file): alter_tool (a tool doing ctx.request) and raw_tool (a raw SDK
 //   tool doing the matched axios call), one McpServer over InMemoryTransport; vault_request,
-//   matched_axios.
+//   matched_axios; raw_tool_alone: raw_tool in a process where our tool and vault.request never
+//   run (its warm-up skips them), as in a server without Alter: once a vault request has entered
+//   its AsyncLocalStorages, Node 20 runs their promise hook on EVERY promise of the process, the
+//   raw tool's too, so raw_tool measures the baseline with part of our cost in it.
 // - in memory, PostgreSQL (BENCH_INSTR_PG_STORE_URL: a postgres:// URL with its own ?schema=, made
 //   and dropped by the driver; in the environment, not argv, as it may hold a password): the same
 //   world with the vault on PostgreSQL; alter_tool_pg is its alter_tool (paired with raw_tool: the raw tool never
@@ -36,6 +39,7 @@ const WORLD_OF = {
   raw_tool: 'memory',
   vault_request: 'memory',
   matched_axios: 'memory',
+  raw_tool_alone: 'memory',
   alter_tool_pg: 'memory-pg',
   alter_tool_http: 'http',
   raw_tool_http: 'http',
@@ -184,8 +188,10 @@ async function buildWorld() {
   };
 }
 const { sides, close } = await buildWorld();
-// alter_tool_pg is the PostgreSQL world's alter_tool.
-const one = sides[side === 'alter_tool_pg' ? 'alter_tool' : side];
+// alter_tool_pg is the PostgreSQL world's alter_tool; raw_tool_alone is raw_tool.
+const one = sides[{ alter_tool_pg: 'alter_tool', raw_tool_alone: 'raw_tool' }[side] ?? side];
+// The sides raw_tool_alone never runs (not even to warm up): they enter the vault's AsyncLocalStorages.
+const ENTERS_VAULT = new Set(['alter_tool', 'vault_request']);
 /** Says `word` on stdout and waits for the driver's answer line on stdin. */
 async function handshake(word) {
   // A timer keeps the process leaving its syscalls, so valgrind's gdbserver (callgrind_control) gets in.
@@ -204,8 +210,9 @@ const run = async (n) => {
 };
 // Every side warms up every path of its world (so JIT and lazy loading are the same for the
 // sides of a pair), then its own.
-for (const warm of Object.values(sides)) {
+for (const [name, warm] of Object.entries(sides)) {
   one === warm ||
+    (side === 'raw_tool_alone' && ENTERS_VAULT.has(name)) ||
     (await (async () => {
       for (let i = 0; i < 10; i++) await warm(i);
     })());

@@ -1,47 +1,111 @@
 // Measurement helpers shared by the benchmarks (bench/run.mjs skips files starting with `_`):
 // A/B sides interleaved in rounds in ONE process, each round timed in wall time AND process CPU
-// time (process.cpuUsage: user + system, all threads), reported as median and min–max over the
-// rounds. Results are printed and, when BENCH_RESULTS_FILE is set (bench/run.mjs --json sets it),
-// appended to it as JSON lines. Nothing here asserts on time.
-import { appendFileSync } from 'node:fs';
+// time (process.cpuUsage: user + system, all threads; also printed apart), reported as median,
+// interquartile range (p25–p75) and min–max over the rounds. Results are printed and, when
+// BENCH_RESULTS_FILE is set (bench/run.mjs --json sets it), appended to it as JSON lines. Nothing
+// here asserts on time.
+//
+// Attribution: process CPU time counts every thread, whenever the work happens. A side's sample
+// therefore ends only when the work it caused is done (its `settle`, e.g. flushing the audit rows
+// it queued: written later by a timer they would land in the NEXT sample, often the other side's),
+// and, with `gcBetween`, a full GC runs before every sample, outside the timing, so a sample starts
+// with an empty young generation and never pays for the other side's garbage.
+import { appendFileSync, readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 
 /** True with `--quick` (bench/run.mjs passes BENCH_QUICK=1): fewer rounds and calls. */
 export const QUICK = process.env.BENCH_QUICK === '1';
 
-/** Runs `fn()` once; returns its wall and CPU milliseconds. */
-export async function sample(fn) {
+let gcFunction;
+/**
+ * A full garbage collection, callable without `node --expose-gc` (bench/run.mjs starts every
+ * benchmark without flags): on first use the flag is set at run time and `gc` read from a fresh
+ * context, where V8 installs it once the flag is on.
+ */
+export function collectGarbage() {
+  if (gcFunction === undefined) {
+    if (typeof globalThis.gc === 'function') gcFunction = globalThis.gc;
+    else {
+      setFlagsFromString('--expose-gc');
+      gcFunction = runInNewContext('gc');
+    }
+  }
+  gcFunction();
+}
+
+/**
+ * Outside any timing: a full GC, then a pause so V8's concurrent sweeper threads (which
+ * process.cpuUsage counts) finish before the next sample starts.
+ */
+export async function quiesce() {
+  collectGarbage();
+  await new Promise((resolve) => setTimeout(resolve, 20));
+}
+
+const MAIN_THREAD_SCHEDSTAT = `/proc/self/task/${process.pid}/schedstat`;
+/**
+ * CPU ns the main thread has run (Linux: the kernel's schedstat of the thread), or undefined
+ * elsewhere. process.cpuUsage() adds V8's compiler and GC helper threads, whose work varies more
+ * between samples than the main thread's; Node 20 has no process.threadCpuUsage().
+ */
+function mainThreadNs() {
+  try {
+    return Number(readFileSync(MAIN_THREAD_SCHEDSTAT, 'utf8').split(' ')[0]);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Runs `fn()` once, then `settle()` (the side's deferred work, e.g. `vault.audit.flush()`) inside
+ * the same timing; returns its wall, CPU, user CPU and system CPU milliseconds, and the main
+ * thread's CPU milliseconds (`main`, NaN where the kernel does not tell).
+ */
+export async function sample(fn, settle) {
+  const m0 = mainThreadNs();
   const c0 = process.cpuUsage();
   const t0 = performance.now();
   await fn();
+  if (settle !== undefined) await settle();
   const wall = performance.now() - t0;
   const c = process.cpuUsage(c0);
-  return { wall, cpu: (c.user + c.system) / 1000 };
+  const m1 = mainThreadNs();
+  const main = m0 === undefined || m1 === undefined ? Number.NaN : (m1 - m0) / 1e6;
+  return { wall, cpu: (c.user + c.system) / 1000, user: c.user / 1000, system: c.system / 1000, main };
 }
 
 /**
  * Times the sides of `sides` ({ name: async () => void }) in `rounds` rounds, rotating the order
  * each round so noise (GC, CPU frequency, neighbours) spreads over all sides. Returns per side
- * the arrays of wall and CPU ms, plus per-round ratios of every side against `baseline`.
+ * the arrays of wall, CPU, user, system and main-thread CPU ms, plus per-round ratios of every side against
+ * `baseline`. Options: `settle` ({ name: async () => void }): a side's deferred work, timed in its
+ * sample (see the header); `gcBetween` (default false, so the benchmarks that do not ask keep their method):
+ * {@link quiesce} before every sample.
  */
-export async function rounds(count, sides, baseline) {
+export async function rounds(count, sides, baseline, { settle = {}, gcBetween = false } = {}) {
   const names = Object.keys(sides);
-  const out = Object.fromEntries(names.map((n) => [n, { wall: [], cpu: [] }]));
-  const ratios = Object.fromEntries(names.filter((n) => n !== baseline).map((n) => [n, { wall: [], cpu: [] }]));
+  const out = Object.fromEntries(names.map((n) => [n, { wall: [], cpu: [], user: [], system: [], main: [] }]));
+  const ratios = Object.fromEntries(names.filter((n) => n !== baseline).map((n) => [n, { wall: [], cpu: [], user: [], main: [] }]));
   for (let r = 0; r < count; r++) {
     const order = names.map((_, i) => names[(i + r) % names.length]);
     const got = {};
-    for (const n of order) got[n] = await sample(sides[n]);
+    for (const n of order) {
+      if (gcBetween) await quiesce();
+      got[n] = await sample(sides[n], settle[n]);
+    }
     for (const n of names) {
-      out[n].wall.push(got[n].wall);
-      out[n].cpu.push(got[n].cpu);
+      for (const k of ['wall', 'cpu', 'user', 'system', 'main']) out[n][k].push(got[n][k]);
       if (n !== baseline && baseline !== undefined) {
         ratios[n].wall.push(got[n].wall / got[baseline].wall);
         ratios[n].cpu.push(got[n].cpu / got[baseline].cpu);
+        ratios[n].user.push(got[n].user / got[baseline].user);
+        ratios[n].main.push(got[n].main / got[baseline].main);
       }
     }
   }
-  return { sides: out, ratios };
+  return { sides: out, ratios, gcBetween, settled: Object.keys(settle) };
 }
 
 /** The median of some numbers. */
@@ -51,9 +115,23 @@ export function median(values) {
   return s.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
-/** { median, min, max } of some numbers. */
+/** The `q` quantile (0…1) of some numbers, linearly interpolated between the closest ranks. */
+export function quantile(values, q) {
+  const s = [...values].sort((x, y) => x - y);
+  const at = (s.length - 1) * q;
+  const lo = Math.floor(at);
+  return lo + 1 < s.length ? s[lo] + (s[lo + 1] - s[lo]) * (at - lo) : s[lo];
+}
+
+/** { median, min, max, p25, p75 } of some numbers. */
 export function stats(values) {
-  return { median: median(values), min: Math.min(...values), max: Math.max(...values) };
+  return {
+    median: median(values),
+    min: Math.min(...values),
+    max: Math.max(...values),
+    p25: quantile(values, 0.25),
+    p75: quantile(values, 0.75),
+  };
 }
 
 const fmt = (x, digits) => (Math.abs(x) >= 100 ? x.toFixed(0) : x.toFixed(digits));
@@ -63,21 +141,86 @@ export function show(values, digits = 2, unit = '') {
   return `${fmt(s.median, digits)}${unit} (${fmt(s.min, digits)}–${fmt(s.max, digits)})`;
 }
 
+/** "median (p25–p75; min–max)": the interquartile range is what tells 1.10× from 1.20×. */
+export function showSpread(values, digits = 2, unit = '') {
+  const s = stats(values);
+  return `${fmt(s.median, digits)}${unit} (p25–p75 ${fmt(s.p25, digits)}–${fmt(s.p75, digits)}; min–max ${fmt(s.min, digits)}–${fmt(s.max, digits)})`;
+}
+
 /**
- * Prints and records one comparison: per-operation wall and CPU µs of each side (median and
- * min–max over rounds) and the per-round ratios against the baseline.
+ * The approximate 95 % confidence interval of the median of `values` (the notch of a box plot,
+ * median ± 1.58 · IQR / √n, McGill et al. 1978): how well the rounds pin the median down, where
+ * p25–p75 says how much single rounds spread.
+ */
+export function medianInterval(values) {
+  const s = stats(values);
+  const half = (1.58 * (s.p75 - s.p25)) / Math.sqrt(values.length);
+  return { low: s.median - half, high: s.median + half };
+}
+
+/**
+ * Prints and records one comparison: per-operation wall, CPU (user, system, main thread) µs of
+ * each side (median and min–max over rounds) and the per-round ratios against the baseline
+ * (median, p25–p75, min–max, and the median's 95 % interval). JSON: the fields of before, plus
+ * `userUsPerOp`, `systemUsPerOp`, `mainThreadUsPerOp`, ratios `user` and `mainThread`,
+ * `p25`/`p75` in every stats object, `cpuMedianInterval`, and `method` (what the sampling did).
  */
 export function report(name, result, opsPerRound, extra = {}) {
   const perOp = (ms) => ms.map((x) => (x * 1000) / opsPerRound);
-  const record = { name, opsPerRound, rounds: Object.values(result.sides)[0].wall.length, sides: {}, ratios: {}, ...extra };
+  const method = {
+    gcBetween: result.gcBetween ?? false,
+    settledInSample: result.settled ?? [],
+  };
+  const record = {
+    name,
+    opsPerRound,
+    rounds: Object.values(result.sides)[0].wall.length,
+    sides: {},
+    ratios: {},
+    method,
+    ...extra,
+  };
   console.log(`${name}  (${record.rounds} rounds × ${opsPerRound} ops)`);
+  if (method.gcBetween || method.settledInSample.length > 0) {
+    const what = [];
+    if (method.gcBetween) what.push('a full GC (outside the timing) before every sample');
+    if (method.settledInSample.length > 0)
+      what.push(`deferred work (audit flush) timed in the sample of ${method.settledInSample.join(', ')}`);
+    console.log(`  method: ${what.join('; ')}`);
+  }
+  const hasMain = (xs) => xs !== undefined && xs.length > 0 && xs.every((x) => Number.isFinite(x));
   for (const [side, m] of Object.entries(result.sides)) {
     record.sides[side] = { wallUsPerOp: stats(perOp(m.wall)), cpuUsPerOp: stats(perOp(m.cpu)) };
-    console.log(`  ${side.padEnd(28)} wall ${show(perOp(m.wall), 1, ' µs')}  cpu ${show(perOp(m.cpu), 1, ' µs')}  per op`);
+    let split = '';
+    if (m.user !== undefined) {
+      record.sides[side].userUsPerOp = stats(perOp(m.user));
+      record.sides[side].systemUsPerOp = stats(perOp(m.system));
+      split = `\n  ${''.padEnd(28)} user ${show(perOp(m.user), 1, ' µs')}  system ${show(perOp(m.system), 1, ' µs')}`;
+    }
+    if (hasMain(m.main)) {
+      record.sides[side].mainThreadUsPerOp = stats(perOp(m.main));
+      split += `  main thread ${show(perOp(m.main), 1, ' µs')}`;
+    }
+    console.log(`  ${side.padEnd(28)} wall ${show(perOp(m.wall), 1, ' µs')}  cpu ${show(perOp(m.cpu), 1, ' µs')}  per op${split}`);
   }
   for (const [side, r] of Object.entries(result.ratios)) {
     record.ratios[side] = { wall: stats(r.wall), cpu: stats(r.cpu) };
-    console.log(`  ratio ${side.padEnd(22)} wall ${show(r.wall, 3, '×')}  cpu ${show(r.cpu, 3, '×')}`);
+    const ci = medianInterval(r.cpu);
+    record.ratios[side].cpuMedianInterval = ci;
+    console.log(`  ratio ${side.padEnd(22)} wall ${showSpread(r.wall, 3, '×')}`);
+    console.log(`  ${''.padEnd(28)} cpu  ${showSpread(r.cpu, 3, '×')}; median's 95 % interval ${ci.low.toFixed(3)}–${ci.high.toFixed(3)}×`);
+    if (r.user !== undefined) {
+      record.ratios[side].user = stats(r.user);
+      console.log(`  ${''.padEnd(28)} user ${showSpread(r.user, 3, '×')}`);
+    }
+    if (hasMain(r.main)) {
+      record.ratios[side].mainThread = stats(r.main);
+      record.ratios[side].mainThreadMedianInterval = medianInterval(r.main);
+      const mi = record.ratios[side].mainThreadMedianInterval;
+      console.log(
+        `  ${''.padEnd(28)} main thread ${showSpread(r.main, 3, '×')}; median's 95 % interval ${mi.low.toFixed(3)}–${mi.high.toFixed(3)}×`,
+      );
+    }
   }
   emit(record);
   return record;

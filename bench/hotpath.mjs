@@ -3,7 +3,15 @@
 // the SAME provider call (the vault's axios configuration: no redirects, no proxy, no response
 // transforms, body streamed and read with the same byte cap, a timeout signal, JSON parsed), and
 // vault.request() alone against that matched axios call. A and B interleave in rounds in one
-// process; every figure is the median and min–max over rounds of wall AND CPU time per call.
+// process; every figure is the median and min–max over rounds of wall AND CPU time per call, the
+// per-round ratios also with their interquartile range (p25–p75).
+//
+// Attribution (bench/_measure.mjs): our side's sample ends when the audit rows it queued are
+// written (`vault.audit.flush()` inside its timing: that write is its work; left to the 100 ms
+// timer it fell into the next sample, often the raw side's), and a full GC runs before every
+// sample, outside the timing, so no sample collects the other side's garbage. CPU time is printed
+// as user and system apart (SQLite's writes are system time). BENCH_GC_BETWEEN=0 and
+// BENCH_SETTLE_AUDIT=0 bring back the old method, to compare.
 //
 // Cases: in memory (SDK InMemoryTransport + real Client) at concurrency 1/8/64/256 on SQLite and
 // PostgreSQL (ALTER_TEST_PG_URL / ALTER_BENCH_PG_URL, own schema; skipped with a note when unset);
@@ -42,6 +50,10 @@ const CALLS = Number(process.env.BENCH_CALLS_PER_ROUND ?? (QUICK ? 300 : 1_000))
 const CONCURRENCIES = (process.env.BENCH_CONCURRENCY ?? (QUICK ? '1,8,64' : '1,8,64,256')).split(',').map(Number);
 // Which cases run (comma-separated): vault, memory, http, pg, delay.
 const CASES = new Set((process.env.BENCH_CASES ?? 'vault,memory,http,pg,delay').split(','));
+const GC_BETWEEN = process.env.BENCH_GC_BETWEEN !== '0';
+const SETTLE_AUDIT = process.env.BENCH_SETTLE_AUDIT !== '0';
+/** The rounds() options of a comparison whose side `ours` queues audit rows in `vault`. */
+const method = (vault, ours) => ({ gcBetween: GC_BETWEEN, settle: SETTLE_AUDIT ? { [ours]: () => vault.audit.flush() } : {} });
 const TIMEOUT_MS = 30_000; // the vault's default http.timeoutMs
 const CAP = 10 * 1024 * 1024; // the vault's default maxResponseBytes
 
@@ -140,7 +152,7 @@ async function toolCalls(label, vault, clients) {
     await sides.raw_sdk_matched_axios();
     await sides.alter();
     await vault.audit.flush();
-    const r = await rounds(ROUNDS, sides, 'raw_sdk_matched_axios');
+    const r = await rounds(ROUNDS, sides, 'raw_sdk_matched_axios', method(vault, 'alter'));
     report(`tool call ${label}, concurrency ${c}`, r, CALLS, { case: 'tool-call', transport: label, concurrency: c });
   }
 }
@@ -174,7 +186,8 @@ async function storeCase(label, store, { http = false, vaultAlone = false, memor
     };
     await sides.matched_axios();
     await sides.vault_request();
-    report(`vault.request ${label}, concurrency 8`, await rounds(ROUNDS, sides, 'matched_axios'), CALLS, {
+    await vault.audit.flush();
+    report(`vault.request ${label}, concurrency 8`, await rounds(ROUNDS, sides, 'matched_axios', method(vault, 'vault_request')), CALLS, {
       case: 'vault-request',
       transport: label,
       concurrency: 8,

@@ -17,6 +17,8 @@
 //   neither is set);
 // - alter_tool_http / raw_tool_http: both tools over Streamable HTTP (the SDK's server transport on
 //   127.0.0.1, its client transport in the same process), SQLite;
+// - alter_tool / raw_tool_alone: the same, the raw tool measured in a process where no Alter call
+//   ever ran (so no AsyncLocalStorage promise hook runs on its promises: a server without Alter);
 // - vault_request / matched_axios: vault.request() against the matched axios call.
 // Repeated BENCH_INSTR_REPEATS times (median, min–max). BENCH_INSTR_COMPARE=/other/checkout
 // measures another build (e.g. main before a change) in the same run, interleaved; the side script
@@ -24,9 +26,11 @@
 // minutes per side on a loaded machine.
 //
 // Knobs: BENCH_INSTR_CALLS (default 300; --quick 100), BENCH_INSTR_REPEATS (default 3; --quick 1),
-// BENCH_INSTR_SIDES (comma-separated), BENCH_INSTR_WARMUP (warm-up calls, 1,500).
+// BENCH_INSTR_SIDES (comma-separated), BENCH_INSTR_WARMUP (warm-up calls, 1,500), BENCH_INSTR_KEEP
+// (a folder: the callgrind files of every run are kept there, one folder per run, for
+// callgrind_annotate, e.g. to see which functions the helper threads ran).
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -41,6 +45,7 @@ const REPEATS = Number(process.env.BENCH_INSTR_REPEATS ?? (QUICK ? 1 : 3));
 const ALL_SIDES = [
   'alter_tool',
   'raw_tool',
+  'raw_tool_alone',
   'alter_tool_pg',
   'alter_tool_http',
   'raw_tool_http',
@@ -58,6 +63,7 @@ if (SIDES.includes('alter_tool_pg') && PG_URL === '') {
 }
 const PAIRS = [
   ['alter_tool', 'raw_tool', 'tool call in memory SQLite, concurrency 8'],
+  ['alter_tool', 'raw_tool_alone', 'tool call in memory SQLite vs the raw tool in a process without Alter calls, concurrency 8'],
   ['alter_tool_pg', 'raw_tool', 'tool call in memory PostgreSQL, concurrency 8'],
   ['alter_tool_http', 'raw_tool_http', 'tool call over Streamable HTTP SQLite, concurrency 8'],
   ['vault_request', 'matched_axios', 'vault.request SQLite, concurrency 8'],
@@ -120,7 +126,13 @@ async function instructions(checkout, side, calls) {
     const all = Object.values(totals).reduce((a, b) => a + b, 0);
     return { main: main / calls, all: all / calls };
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    if (process.env.BENCH_INSTR_KEEP) {
+      const kept = path.join(path.resolve(process.env.BENCH_INSTR_KEEP), `${path.basename(checkout)}-${side}-${Date.now()}`);
+      mkdirSync(path.dirname(kept), { recursive: true });
+      cpSync(dir, kept, { recursive: true });
+      rmSync(dir, { recursive: true, force: true });
+      console.log(`  callgrind files kept in ${kept}`);
+    } else rmSync(dir, { recursive: true, force: true });
     await pgSchema?.drop();
   }
 }
