@@ -297,16 +297,15 @@ function batchElementSql(type: string, k: number): string {
   return `(${text})::${type}`;
 }
 
-/** The name of the prepared append statement (statement names are per connection; each pool belongs to one store). */
-const APPEND_BATCH_STATEMENT = 'alter_audit_append_batch_v1';
-
 /**
  * The one statement of a chained append with the batch as ONE jsonb parameter ($1, built by
  * internal/pg-audit-batch.ts): `input` unpacks the rows, `alter_audit_link` links them (its array
  * arguments are subqueries over `input`, evaluated before the function runs, so the rows are
  * parsed BEFORE the append lock is taken), then the INSERT and the newest hash, as in
  * {@link appendChainedSql}. The lock name is a literal (the schema is a validated identifier), so
- * a batch of any size binds one value; the text never changes, so it is prepared once per connection.
+ * a batch of any size binds one value. Unnamed, like every statement of this store: a named
+ * (prepared) statement fails behind a transaction-mode pooler such as PgBouncer, which hands each
+ * transaction to whichever server connection is free.
  */
 function appendBatchSql(s: string, schema: string): string {
   const names = AUDIT_CHAIN_COLUMNS.map(([column]) => column);
@@ -486,14 +485,11 @@ export class PostgresGrantStore implements GrantStore {
     return withPgSession(pool, this.#settings, 'a transaction', true, fn);
   }
 
-  /**
-   * One statement, on `on` (inside a transaction) or on a connection of its own; `prepared` names it
-   * (parsed and planned once per connection: only for a text that never changes).
-   */
-  async #q<R extends pg.QueryResultRow>(sql: string, params: unknown[] = [], on?: Queryable, prepared?: string): Promise<R[]> {
+  /** One statement, on `on` (inside a transaction) or on a connection of its own. */
+  async #q<R extends pg.QueryResultRow>(sql: string, params: unknown[] = [], on?: Queryable): Promise<R[]> {
     try {
-      if (on) return (await on.query<R>(sql, params, prepared)).rows;
-      return await withPgSession(this.#p(), this.#settings, 'a query', false, async (s) => (await s.query<R>(sql, params, prepared)).rows);
+      if (on) return (await on.query<R>(sql, params)).rows;
+      return await withPgSession(this.#p(), this.#settings, 'a query', false, async (s) => (await s.query<R>(sql, params)).rows);
     } catch (cause) {
       // Typed errors (the chain conflict, StoreUnavailableError) pass as they are.
       if (cause instanceof StoreError) throw cause;
@@ -651,7 +647,7 @@ export class PostgresGrantStore implements GrantStore {
     if (rows.length === 0) return undefined;
     const batch = auditBatchJson(rows, prefixes);
     if (batch !== undefined) {
-      const written = await this.#q<{ hash: string }>(this.#appendBatchSql, [batch], undefined, APPEND_BATCH_STATEMENT);
+      const written = await this.#q<{ hash: string }>(this.#appendBatchSql, [batch]);
       return written[0]?.hash;
     }
     const columns = AUDIT_CHAIN_COLUMNS.map((): unknown[] => []);

@@ -132,20 +132,13 @@ export class PgSession {
   }
 
   /**
-   * Runs one statement, bounded by `queryTimeoutMs`. `prepared`: the statement's name, so this
-   * connection parses and plans it once (only for a text that never changes under that name).
+   * Runs one statement, bounded by `queryTimeoutMs`.
    * @throws StoreUnavailableError when the connection is (or becomes) unusable or the statement
    *   times out; the driver's error for SQL errors.
    */
-  async query<R extends pg.QueryResultRow = pg.QueryResultRow>(
-    sql: string,
-    params: readonly unknown[] = [],
-    prepared?: string,
-  ): Promise<pg.QueryResult<R>> {
+  async query<R extends pg.QueryResultRow = pg.QueryResultRow>(sql: string, params: readonly unknown[] = []): Promise<pg.QueryResult<R>> {
     if (this.broken) throw this.broken;
-    const values = params as unknown[];
-    const pending =
-      prepared === undefined ? this.#client.query<R>(sql, values) : this.#client.query<R>({ name: prepared, text: sql, values });
+    const pending = this.#client.query<R>(sql, params as unknown[]);
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<typeof TIMED_OUT>((resolve) => {
       timer = setTimeout(() => resolve(TIMED_OUT), this.#settings.queryTimeoutMs);
