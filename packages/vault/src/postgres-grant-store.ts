@@ -27,6 +27,7 @@ import type {
 import { optionalPositiveInt } from './internal/args.js';
 import { AUDIT_CHAIN_IN_STORE, type AuditChainAppend } from './internal/audit-chain-in-store.js';
 import { loadDriver } from './internal/optional-driver.js';
+import { auditBatchJson } from './internal/pg-audit-batch.js';
 import {
   listenFromConnect,
   type PgConnectionSettings,
@@ -286,6 +287,45 @@ function appendChainedSql(s: string): string {
     SELECT hash FROM added ORDER BY seq DESC LIMIT 1`;
 }
 
+/** How the JSON batch's element `k + 1` becomes the value of column k of {@link AUDIT_CHAIN_COLUMNS} (element 0 is the prefix). */
+function batchElementSql(type: string, k: number): string {
+  const text = `b.e->>${k + 1}`;
+  if (type === 'text') return text;
+  // Epoch milliseconds: 'epoch' is timezone-free, and ms × 1000 µs is exact in the double the
+  // interval product goes through for every date auditBatchJson() lets through.
+  if (type === 'timestamptz') return `'epoch'::timestamptz + (${text})::bigint * interval '1 millisecond'`;
+  return `(${text})::${type}`;
+}
+
+/**
+ * The one statement of a chained append with the batch as ONE jsonb parameter ($1, built by
+ * internal/pg-audit-batch.ts): `input` unpacks the rows, `alter_audit_link` links them (its array
+ * arguments are subqueries over `input`, evaluated before the function runs, so the rows are
+ * parsed BEFORE the append lock is taken), then the INSERT and the newest hash, as in
+ * {@link appendChainedSql}. The lock name is a literal (the schema is a validated identifier), so
+ * a batch of any size binds one value. Unnamed, like every statement of this store: a named
+ * (prepared) statement fails behind a transaction-mode pooler such as PgBouncer, which hands each
+ * transaction to whichever server connection is free.
+ */
+function appendBatchSql(s: string, schema: string): string {
+  const names = AUDIT_CHAIN_COLUMNS.map(([column]) => column);
+  const columns = AUDIT_CHAIN_COLUMNS.map(([column, type], k) => `${batchElementSql(type, k)} AS ${column}`);
+  const ordered = (column: string) => `ARRAY(SELECT i.${column} FROM input i ORDER BY i.n)`;
+  return `WITH input AS MATERIALIZED (
+      SELECT b.n::integer AS n, b.e->>0 AS prefix, ${columns.join(', ')}
+      FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS b(e, n)
+    ), link AS MATERIALIZED (
+      SELECT * FROM ${s}.alter_audit_link('alter-audit:${schema}', ${ordered('id')}, ${ordered('at')}, ${ordered('prefix')})
+    ), added AS (
+      INSERT INTO ${s}.alter_audit (${names.join(', ')}, prev_hash, hash)
+      SELECT ${names.map((c) => `i.${c}`).join(', ')}, link.prev_hash, link.hash
+      FROM link JOIN input i ON i.n = link.n
+      ORDER BY link.n
+      RETURNING seq, hash
+    )
+    SELECT hash FROM added ORDER BY seq DESC LIMIT 1`;
+}
+
 /** sha256() is built into PostgreSQL from version 11 on; older servers keep the client-side hashing. */
 const SHA256_SINCE_SERVER_VERSION = 110_000;
 
@@ -321,6 +361,8 @@ export class PostgresGrantStore implements GrantStore {
   #opening: Promise<void> | undefined;
   /** See {@link appendChainedSql}. */
   readonly #appendChainedSql: string;
+  /** See {@link appendBatchSql}. */
+  readonly #appendBatchSql: string;
   /** Whether the server links audit rows itself (`alter_audit_link`; needs sha256(), PostgreSQL ≥ 11). Set by open(). */
   #chainInServer = false;
   readonly #signals = new Set<PostgresStoreSignals>();
@@ -347,6 +389,7 @@ export class PostgresGrantStore implements GrantStore {
     this.schema = schema;
     this.#s = `"${schema}"`;
     this.#appendChainedSql = appendChainedSql(this.#s);
+    this.#appendBatchSql = appendBatchSql(this.#s, schema);
     this.#connectionString = conn;
     const queryTimeoutMs = optionalPositiveInt(options.queryTimeoutMs, 'options.queryTimeoutMs') ?? 15_000;
     const keepAlive = options.keepAliveInitialDelayMs;
@@ -595,9 +638,18 @@ export class PostgresGrantStore implements GrantStore {
     return this.appendAudit === own.appendAudit && this.appendAuditLinked === own.appendAuditLinked ? this.#appendChained : undefined;
   }
 
-  /** One autocommit statement: `alter_audit_link` in a CTE, the INSERT of its rows, the newest hash. */
+  /**
+   * One autocommit statement: `alter_audit_link` in a CTE, the INSERT of its rows, the newest hash.
+   * The batch travels as one JSON text ({@link appendBatchSql}); one the JSON form cannot carry
+   * exactly (internal/pg-audit-batch.ts) is bound as column arrays ({@link appendChainedSql}).
+   */
   readonly #appendChained: AuditChainAppend = async (rows, prefixes) => {
     if (rows.length === 0) return undefined;
+    const batch = auditBatchJson(rows, prefixes);
+    if (batch !== undefined) {
+      const written = await this.#q<{ hash: string }>(this.#appendBatchSql, [batch]);
+      return written[0]?.hash;
+    }
     const columns = AUDIT_CHAIN_COLUMNS.map((): unknown[] => []);
     // One row's values at a time, dealt out to the column arrays; the buffer is reused.
     const values: unknown[] = [];
