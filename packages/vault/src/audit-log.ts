@@ -28,6 +28,7 @@ import type { AuditFilter, AuditInput, AuditRecord, GrantStore } from './grant-s
 import { describeType, optionalPositiveInt, optionalString, requireObject } from './internal/args.js';
 import { auditChainInStoreOf } from './internal/audit-chain-in-store.js';
 import { linkAuditRows } from './internal/link-audit-rows.js';
+import { wellFormedAuditRows } from './internal/well-formed-audit-rows.js';
 import type { Logger } from './logger.js';
 
 /** An audit row before hashing. */
@@ -375,8 +376,10 @@ export class AuditLog {
   }
 
   /** One atomic append; re-hashes and retries when another writer moved the chain's tail. */
-  async #append(batch: readonly PendingAudit[]): Promise<void> {
+  async #append(queued: readonly PendingAudit[]): Promise<void> {
     const store = this.#store;
+    // Hashed as they will be stored: a lone surrogate becomes U+FFFD first (well-formed-audit-rows.ts).
+    const batch = wellFormedAuditRows(queued);
     // Each row's canonical JSON without prevHash, built before the store's append lock is taken,
     // so only SHA-256 runs while other processes wait.
     const prefixes = batch.map((row) => canonicalAuditPrefix(row));

@@ -1,0 +1,77 @@
+/**
+ * Audit rows with every string well-formed UTF-16 (a lone surrogate replaced by U+FFFD), as the
+ * stores will keep them.
+ *
+ * Why: SQLite and PostgreSQL keep text as UTF-8, where a lone surrogate cannot exist; both store
+ * U+FFFD in its place. A row hashed with the lone surrogate (the canonical JSON escapes it as
+ * `\udXXX`) no longer matched its stored content, so verify() reported an intact row as modified —
+ * and anyone who could put such a character into an audited field (a tool's `reason`, a call id,
+ * a user or account label) could make an untouched audit log look tampered with. The writer hashes
+ * and stores the rows this returns, so what is hashed is what is stored. The canonical JSON itself
+ * is unchanged: rows without lone surrogates hash exactly as before.
+ */
+import type { AuditInput } from '../grant-store.js';
+
+type PendingAudit = Omit<AuditInput, 'prevHash' | 'hash'>;
+
+/** The string fields of a row, the chain's links aside. */
+type StringField = {
+  [K in keyof PendingAudit]-?: NonNullable<PendingAudit[K]> extends string ? K : never;
+}[keyof PendingAudit];
+
+const STRING_FIELDS: readonly StringField[] = Object.freeze([
+  'id',
+  'caller',
+  'user',
+  'provider',
+  'account',
+  'method',
+  'url',
+  'tool',
+  'parentTool',
+  'callId',
+  'reason',
+  'errorCode',
+  'decision',
+  'policyRule',
+  'approval',
+  'approvalBy',
+  'approvalVia',
+] satisfies StringField[]);
+
+/** ES2024's String methods: every supported Node (≥ 20.19) has them; the project's lib is ES2023. */
+type Es2024String = string & { isWellFormed(): boolean; toWellFormed(): string };
+
+/** False only for a string holding a lone surrogate (a one-byte string cannot: V8 answers at once). */
+const wellFormed = (value: unknown): boolean => typeof value !== 'string' || (value as Es2024String).isWellFormed();
+
+const toWellFormed = (value: string): string => (value as Es2024String).toWellFormed();
+
+function rowIsWellFormed(row: PendingAudit): boolean {
+  for (const field of STRING_FIELDS) if (!wellFormed(row[field])) return false;
+  const chain: unknown = row.chain;
+  return !Array.isArray(chain) || chain.every(wellFormed);
+}
+
+function wellFormedCopy(row: PendingAudit): PendingAudit {
+  const copy: Record<string, unknown> = { ...row };
+  for (const field of STRING_FIELDS) {
+    const value = row[field];
+    if (typeof value === 'string') copy[field] = toWellFormed(value);
+  }
+  const chain: unknown = row.chain;
+  if (Array.isArray(chain)) copy.chain = Object.freeze(chain.map((link: unknown) => (typeof link === 'string' ? toWellFormed(link) : link)));
+  return copy as PendingAudit;
+}
+
+/** `rows` itself when every string is well-formed (the usual case), else a copy with the bad rows replaced. */
+export function wellFormedAuditRows<R extends PendingAudit>(rows: readonly R[]): readonly R[] {
+  let out: R[] | undefined;
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i]!;
+    if (rowIsWellFormed(row)) continue;
+    out ??= rows.slice();
+    out[i] = wellFormedCopy(row) as R;
+  }
+  return out ?? rows;
+}

@@ -1,0 +1,69 @@
+/**
+ * An audited string with a lone UTF-16 surrogate (a tool's `reason`, an audit context's call id,
+ * an account label: text a caller chooses). SQLite and PostgreSQL keep text as UTF-8, where a lone
+ * surrogate cannot exist: they store U+FFFD in its place. The row must be hashed as it is stored,
+ * or verify() reports an intact row as modified — and anyone who can put such a character into an
+ * audited field could make an untouched audit log look tampered with. Real stores: a SQLite file
+ * and PostgreSQL (own schema).
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createLeakCheck } from '@alter/testing';
+import { AlterVault } from '@alter/vault';
+import { loopbackProvider, newKey, newToken, tempDir } from './support/fixtures.js';
+import { describeWithPostgres } from './support/pg.js';
+import { type RecordingServer, startRecordingServer } from './support/recording-server.js';
+
+let server: RecordingServer;
+beforeAll(async () => {
+  server = await startRecordingServer();
+});
+afterAll(async () => {
+  await server.close();
+});
+
+const LONE_HIGH = '\ud800';
+const LONE_LOW = '\udfff';
+
+function suite(store: () => string): void {
+  it('stores U+FFFD for a lone surrogate, hashes the row as stored, and the chain verifies', async () => {
+    const leak = createLeakCheck();
+    const token = leak.secret(newToken('wf-at'), 'access token');
+    const vault = new AlterVault({
+      caller: 'well-formed',
+      providers: [loopbackProvider('acme')],
+      store: store(),
+      encryptionKey: leak.secret(newKey(), 'encryption key'),
+      logger: leak.logger,
+    });
+    try {
+      await vault.grants.put({ user: 'alice', provider: 'acme', accessToken: token, scopes: [] });
+      const url = `${server.origin}/items/{id}`;
+      // Paired surrogates (an emoji) stay as they are; lone ones become U+FFFD.
+      await vault.request('acme', 'GET', url, { user: 'alice', pathParams: { id: '1' }, reason: `before ${LONE_HIGH} after 😀` });
+      await vault.withAuditContext({ tool: 'some_tool', callId: `call-${LONE_LOW}` }, () =>
+        vault.request('acme', 'GET', url, { user: 'alice', pathParams: { id: '2' }, reason: `${LONE_LOW}${LONE_HIGH}` }),
+      );
+      await vault.request('acme', 'GET', url, { user: 'alice', pathParams: { id: '3' }, reason: 'plain' });
+      const verified = await vault.audit.verify();
+      expect(verified).toMatchObject({ ok: true, checked: 3 });
+      const rows = (await vault.audit.query({ limit: 10 })).reverse();
+      expect(rows.map((r) => r.reason)).toEqual(['before \ufffd after 😀', '\ufffd\ufffd', 'plain']);
+      expect(rows[1]?.callId).toBe('call-\ufffd');
+      leak.inspect(rows, 'audit rows');
+    } finally {
+      await vault.close();
+    }
+    leak.assertClean();
+  });
+}
+
+describe('an audited string with a lone surrogate, SQLite', () => {
+  const dir = tempDir('alter-audit-well-formed');
+  afterAll(() => dir.remove());
+  let n = 0;
+  suite(() => dir.file(`vault-${n++}.db`));
+});
+
+describeWithPostgres('an audited string with a lone surrogate, PostgreSQL', (pg) => {
+  suite(() => pg.urlWithSchema);
+});
