@@ -60,7 +60,8 @@ function wellFormedCopy(row: PendingAudit): PendingAudit {
     if (typeof value === 'string') copy[field] = toWellFormed(value);
   }
   const chain: unknown = row.chain;
-  if (Array.isArray(chain)) copy.chain = Object.freeze(chain.map((link: unknown) => (typeof link === 'string' ? toWellFormed(link) : link)));
+  if (Array.isArray(chain))
+    copy.chain = Object.freeze(chain.map((link: unknown) => (typeof link === 'string' ? toWellFormed(link) : link)));
   return copy as PendingAudit;
 }
 
