@@ -178,6 +178,9 @@ const MULTI_ROW_INSERT = 32;
  */
 const MAX_AUDIT_STATEMENTS = 128;
 
+/** The fewest rows of a chunk whose shared values are bound once (see #auditAppender). */
+const MIN_UNIFORM_ROWS = 3;
+
 /** How many uniform sets a chunk may have (bit k for AUDIT_UNIFORM_COLUMNS[k], 10 columns). */
 const AUDIT_UNIFORM_SETS = 1 << 10;
 
@@ -406,8 +409,16 @@ export class SqliteGrantStore implements GrantStore {
     };
     // The values every row of a chunk shares are bound once, by name, from an object passed after
     // the per-row values (better-sqlite3 takes the anonymous `?` from the arguments and the named
-    // ones from a trailing object). A lone row binds as before: its object would cost, not save.
-    const run = (rows: readonly Omit<AuditInput, 'prevHash' | 'hash'>[], start: number, end: number, shape: number, values: unknown[], uniform: number): void => {
+    // ones from a trailing object). Chunks under 3 rows bind as before: callgrind, 2 rows sharing 6
+    // values, named cost ~4 k instructions more per chunk than positional (3 rows: 2.5 k less).
+    const run = (
+      rows: readonly Omit<AuditInput, 'prevHash' | 'hash'>[],
+      start: number,
+      end: number,
+      shape: number,
+      values: unknown[],
+      uniform: number,
+    ): void => {
       if (uniform === 0) insert(end - start, shape, 0).run(...values);
       else insert(end - start, shape, uniform).run(...values, auditUniformValuesOf(rows[start]!, uniform));
     };
@@ -421,7 +432,7 @@ export class SqliteGrantStore implements GrantStore {
         const end = Math.min(batch.length, i + MULTI_ROW_INSERT);
         let shape = 0;
         for (let j = i; j < end; j++) shape |= auditShapeOf(batch[j]!);
-        const uniform = end - i > 1 ? auditUniformOf(batch, i, end, shape) : 0;
+        const uniform = end - i >= MIN_UNIFORM_ROWS ? auditUniformOf(batch, i, end, shape) : 0;
         const values: unknown[] = [];
         for (let j = i; j < end; j++) {
           const row = batch[j]!;
@@ -437,7 +448,7 @@ export class SqliteGrantStore implements GrantStore {
         const end = Math.min(rows.length, i + MULTI_ROW_INSERT);
         let shape = 0;
         for (let j = i; j < end; j++) shape |= auditShapeOf(rows[j]!);
-        const uniform = end - i > 1 ? auditUniformOf(rows, i, end, shape) : 0;
+        const uniform = end - i >= MIN_UNIFORM_ROWS ? auditUniformOf(rows, i, end, shape) : 0;
         const values: unknown[] = [];
         for (let j = i; j < end; j++) {
           const hash = auditHashOfPrefix(prefixes[j]!, prev);
