@@ -59,6 +59,18 @@ function statementPrototype(): { run: (...args: unknown[]) => unknown } {
   }
 }
 
+/**
+ * The values one `run` call binds: each anonymous argument, and each key of the trailing object of
+ * named values (better-sqlite3 binds `@name` parameters from it).
+ */
+function boundValueCount(args: readonly unknown[]): number {
+  const last = args[args.length - 1];
+  if (last !== null && typeof last === 'object' && Object.getPrototypeOf(last) === Object.prototype) {
+    return args.length - 1 + Object.keys(last).length;
+  }
+  return args.length;
+}
+
 /** Runs `fn` counting the calls of Date.prototype.toISOString meanwhile. */
 async function countingToIsoString(fn: () => Promise<void>): Promise<number> {
   const original = Object.getOwnPropertyDescriptor(Date.prototype, 'toISOString')!;
@@ -124,7 +136,7 @@ describe('SQLite audit append, per-row binding and linking', () => {
     }
   });
 
-  it('binds 17 values per tool-call row, not 24: the 7 null columns are left to their NULL default', async () => {
+  it('binds 7 values per tool-call row and 10 per chunk of 32 rows of one user: null columns left out, shared ones bound once', async () => {
     const store = new SqliteGrantStore({ filename: tmp.file('bind.db') });
     await store.open();
     const log = new AuditLog(store, silentLogger, { maxBatchRows: 64, maxDelayMs: 60_000 });
@@ -132,9 +144,13 @@ describe('SQLite audit append, per-row binding and linking', () => {
     try {
       for (let n = 0; n < 64; n++) log.record(toolCallRow(n));
       await log.flush();
-      const inserts = run.mock.contexts.filter((s) => /^INSERT INTO alter_audit/.test((s as { source: string }).source));
-      const bound = run.mock.calls.filter((_, i) => inserts.includes(run.mock.contexts[i])).reduce((sum, args) => sum + args.length, 0);
-      expect(bound / 64).toBe(17);
+      const bound = run.mock.calls
+        .filter((_, i) => /^INSERT INTO alter_audit/.test((run.mock.contexts[i] as { source: string }).source))
+        .map(boundValueCount);
+      // Two chunks of 32 rows. Per row: id, at, url, duration_ms, call_id and the link (7); per
+      // chunk: caller, user, provider, account, method, status, tool, chain, decision, policy_rule.
+      // Before: 17 per row (544 per chunk), 24 before the null columns were left out.
+      expect(bound).toEqual([32 * 7 + 10, 32 * 7 + 10]);
     } finally {
       run.mockRestore();
     }

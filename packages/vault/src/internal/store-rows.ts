@@ -353,3 +353,132 @@ export function pushAuditShapedValues<TTime>(
     out.push(approvalAt != null ? fromDate(approvalAt) : null);
   }
 }
+
+/**
+ * The columns an audit INSERT of several rows may bind once for all of them (SQLite store): those
+ * that often hold the same value in every row of a chunk (one caller, user, grant, method, tool and
+ * policy). Bit k of a chunk's uniform set ({@link auditUniformOf}) is set when every row holds the
+ * same value for column k of this list; the statement then names it `@column` in every row's tuple
+ * (SQLite gives a repeated name one parameter), bound once from an object, instead of `?` per row.
+ */
+export const AUDIT_UNIFORM_COLUMNS: readonly string[] = Object.freeze([
+  'caller',
+  'user_id',
+  'provider',
+  'account',
+  'method',
+  'status',
+  'tool',
+  'chain',
+  'decision',
+  'policy_rule',
+]);
+
+/** True when two chains hold the same names in the same order (so their stored JSON is the same). */
+function sameChain(a: readonly string[], b: readonly string[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * Which {@link AUDIT_UNIFORM_COLUMNS} hold one value in every row of `rows[start..end)` (bit k for
+ * column k). A nullable column counts only inside `shape` (outside it, it is not inserted at all).
+ */
+export function auditUniformOf(rows: readonly Omit<AuditInput, 'prevHash' | 'hash'>[], start: number, end: number, shape: number): number {
+  const first = rows[start]!;
+  let uniform = 0b11_1111_1111;
+  if ((shape & 1) === 0) uniform &= ~(1 << 5);
+  if ((shape & 2) === 0) uniform &= ~(1 << 6);
+  if ((shape & 64) === 0) uniform &= ~(1 << 8);
+  if ((shape & 128) === 0) uniform &= ~(1 << 9);
+  for (let j = start + 1; j < end && uniform !== 0; j++) {
+    const r = rows[j]!;
+    if (r.caller !== first.caller) uniform &= ~1;
+    if (r.user !== first.user) uniform &= ~2;
+    if (r.provider !== first.provider) uniform &= ~4;
+    if (r.account !== first.account) uniform &= ~8;
+    if (r.method !== first.method) uniform &= ~16;
+    if (r.status !== first.status) uniform &= ~32;
+    if (r.tool !== first.tool) uniform &= ~64;
+    if ((uniform & 128) !== 0 && !sameChain(r.chain, first.chain)) uniform &= ~128;
+    if ((r.decision ?? null) !== (first.decision ?? null)) uniform &= ~256;
+    if ((r.policyRule ?? null) !== (first.policyRule ?? null)) uniform &= ~512;
+  }
+  return uniform;
+}
+
+/**
+ * The named values of a chunk's uniform columns (keyed by column name, for `@column`), taken from
+ * one of its rows: the same values {@link pushAuditShapedValues} would push for each row.
+ */
+export function auditUniformValuesOf(r: Omit<AuditInput, 'prevHash' | 'hash'>, uniform: number): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if ((uniform & 1) !== 0) out.caller = r.caller;
+  if ((uniform & 2) !== 0) out.user_id = r.user;
+  if ((uniform & 4) !== 0) out.provider = r.provider;
+  if ((uniform & 8) !== 0) out.account = r.account;
+  if ((uniform & 16) !== 0) out.method = r.method;
+  if ((uniform & 32) !== 0) out.status = r.status;
+  if ((uniform & 64) !== 0) out.tool = r.tool;
+  if ((uniform & 128) !== 0) out.chain = jsonStringList(r.chain);
+  if ((uniform & 256) !== 0) out.decision = r.decision ?? null;
+  if ((uniform & 512) !== 0) out.policy_rule = r.policyRule ?? null;
+  return out;
+}
+
+/**
+ * The placeholders of one row's tuple for {@link auditInsertColumnsOf}(`shape`): `@column` for the
+ * uniform columns, `?` for the others (the link included), in column order.
+ */
+export function auditUniformTupleOf(shape: number, uniform: number): string {
+  return `(${auditInsertColumnsOf(shape)
+    .split(', ')
+    .map((column) => {
+      const k = AUDIT_UNIFORM_COLUMNS.indexOf(column);
+      return k >= 0 && (uniform & (1 << k)) !== 0 ? `@${column}` : '?';
+    })
+    .join(', ')})`;
+}
+
+/**
+ * Like {@link pushAuditShapedValues}, without the columns of `uniform` (bound once per chunk from
+ * {@link auditUniformValuesOf}): the values of the `?` of {@link auditUniformTupleOf}, but the link.
+ */
+export function pushAuditUniformShapedValues<TTime>(
+  out: unknown[],
+  r: Omit<AuditInput, 'prevHash' | 'hash'>,
+  shape: number,
+  uniform: number,
+  fromDate: FromDate<TTime>,
+): void {
+  if (uniform === 0) {
+    pushAuditShapedValues(out, r, shape, fromDate);
+    return;
+  }
+  out.push(r.id, fromDate(r.at));
+  if ((uniform & 1) === 0) out.push(r.caller);
+  if ((uniform & 2) === 0) out.push(r.user);
+  if ((uniform & 4) === 0) out.push(r.provider);
+  if ((uniform & 8) === 0) out.push(r.account);
+  if ((uniform & 16) === 0) out.push(r.method);
+  out.push(r.url);
+  if ((shape & 1) !== 0 && (uniform & 32) === 0) out.push(r.status);
+  out.push(r.durationMs);
+  if ((shape & 2) !== 0 && (uniform & 64) === 0) out.push(r.tool);
+  if ((shape & 4) !== 0) out.push(r.parentTool);
+  if ((uniform & 128) === 0) out.push(jsonStringList(r.chain));
+  if ((shape & 8) !== 0) out.push(r.callId);
+  if ((shape & 16) !== 0) out.push(r.reason);
+  if ((shape & 32) !== 0) out.push(r.errorCode);
+  if ((shape & 64) !== 0 && (uniform & 256) === 0) out.push(r.decision ?? null);
+  if ((shape & 128) !== 0 && (uniform & 512) === 0) out.push(r.policyRule ?? null);
+  if ((shape & 256) !== 0) out.push(r.approval ?? null);
+  if ((shape & 512) !== 0) out.push(r.approvalBy ?? null);
+  if ((shape & 1024) !== 0) out.push(r.approvalVia ?? null);
+  if ((shape & 2048) !== 0) {
+    const approvalAt = r.approvalAt;
+    out.push(approvalAt != null ? fromDate(approvalAt) : null);
+  }
+}
