@@ -282,7 +282,7 @@ export const AUDIT_NULLABLE_COLUMNS: readonly string[] = Object.freeze([
   'approval_at',
 ]);
 
-/** A shape with every nullable column present: {@link pushAuditShapedValues} then pushes all 22 unlinked values. */
+/** A shape with every nullable column present: {@link pushAuditUniformShapedValues} then pushes all 22 unlinked values (none shared). */
 export const AUDIT_FULL_SHAPE = (1 << AUDIT_NULLABLE_COLUMNS.length) - 1;
 
 /**
@@ -309,49 +309,13 @@ export function auditShapeOf(r: Omit<AuditInput, 'prevHash' | 'hash'>): number {
 /**
  * The column list of an audit INSERT for rows of `shape`: {@link AUDIT_INSERT_COLUMNS} without the
  * nullable columns the shape leaves out (the table's default for them is NULL, so the stored row is
- * the same as with NULL bound), in the order of {@link pushAuditShapedValues}, the link last.
+ * the same as with NULL bound), in the order of {@link pushAuditUniformShapedValues}, the link last.
  */
 export function auditInsertColumnsOf(shape: number): string {
   const nullable = new Set(AUDIT_NULLABLE_COLUMNS);
   return AUDIT_INSERT_COLUMNS.split(', ')
     .filter((column) => !nullable.has(column) || (shape & (1 << AUDIT_NULLABLE_COLUMNS.indexOf(column))) !== 0)
     .join(', ');
-}
-
-/**
- * Appends to `out` the values of one audit row but its link for the columns of
- * {@link auditInsertColumnsOf}(`shape`): like {@link pushAuditUnlinkedValues}, without the nullable
- * columns outside `shape`. Every row of one INSERT must be pushed with the same shape, which must
- * cover each row's own ({@link auditShapeOf}): a column left out is stored as NULL.
- */
-export function pushAuditShapedValues<TTime>(
-  out: unknown[],
-  r: Omit<AuditInput, 'prevHash' | 'hash'>,
-  shape: number,
-  fromDate: FromDate<TTime>,
-): void {
-  if (shape === AUDIT_FULL_SHAPE) {
-    pushAuditUnlinkedValues(out, r, fromDate);
-    return;
-  }
-  out.push(r.id, fromDate(r.at), r.caller, r.user, r.provider, r.account, r.method, r.url);
-  if ((shape & 1) !== 0) out.push(r.status);
-  out.push(r.durationMs);
-  if ((shape & 2) !== 0) out.push(r.tool);
-  if ((shape & 4) !== 0) out.push(r.parentTool);
-  out.push(jsonStringList(r.chain));
-  if ((shape & 8) !== 0) out.push(r.callId);
-  if ((shape & 16) !== 0) out.push(r.reason);
-  if ((shape & 32) !== 0) out.push(r.errorCode);
-  if ((shape & 64) !== 0) out.push(r.decision ?? null);
-  if ((shape & 128) !== 0) out.push(r.policyRule ?? null);
-  if ((shape & 256) !== 0) out.push(r.approval ?? null);
-  if ((shape & 512) !== 0) out.push(r.approvalBy ?? null);
-  if ((shape & 1024) !== 0) out.push(r.approvalVia ?? null);
-  if ((shape & 2048) !== 0) {
-    const approvalAt = r.approvalAt;
-    out.push(approvalAt != null ? fromDate(approvalAt) : null);
-  }
 }
 
 /**
@@ -411,7 +375,7 @@ export function auditUniformOf(rows: readonly Omit<AuditInput, 'prevHash' | 'has
 
 /**
  * The named values of a chunk's uniform columns (keyed by column name, for `@column`), taken from
- * one of its rows: the same values {@link pushAuditShapedValues} would push for each row.
+ * one of its rows: the same values each row would push with none shared.
  */
 export function auditUniformValuesOf(r: Omit<AuditInput, 'prevHash' | 'hash'>, uniform: number): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -443,8 +407,12 @@ export function auditUniformTupleOf(shape: number, uniform: number): string {
 }
 
 /**
- * Like {@link pushAuditShapedValues}, without the columns of `uniform` (bound once per chunk from
- * {@link auditUniformValuesOf}): the values of the `?` of {@link auditUniformTupleOf}, but the link.
+ * Appends to `out` the values of one audit row but its link for the columns of
+ * {@link auditInsertColumnsOf}(`shape`), without the columns of `uniform` (bound once per chunk
+ * from {@link auditUniformValuesOf}; 0: none): the values of the `?` of {@link auditUniformTupleOf}.
+ * Like {@link pushAuditUnlinkedValues}, without the nullable columns outside `shape`. Every row of
+ * one INSERT must be pushed with the same shape, which must cover each row's own
+ * ({@link auditShapeOf}): a column left out is stored as NULL.
  */
 export function pushAuditUniformShapedValues<TTime>(
   out: unknown[],
@@ -453,8 +421,8 @@ export function pushAuditUniformShapedValues<TTime>(
   uniform: number,
   fromDate: FromDate<TTime>,
 ): void {
-  if (uniform === 0) {
-    pushAuditShapedValues(out, r, shape, fromDate);
+  if (uniform === 0 && shape === AUDIT_FULL_SHAPE) {
+    pushAuditUnlinkedValues(out, r, fromDate);
     return;
   }
   out.push(r.id, fromDate(r.at));
