@@ -26,7 +26,8 @@ import { pathToFileURL } from 'node:url';
 const [root, side, callsArg] = process.argv.slice(2);
 const pgStoreUrl = process.env.BENCH_INSTR_PG_STORE_URL;
 const calls = Number(callsArg);
-const WARMUP = Number(process.env.BENCH_INSTR_WARMUP ?? 1_500);
+// The driver passes BENCH_INSTR_WARMUP (default 6,000: bench/_measure.mjs's WARMUP_CALLS, when TurboFan is done).
+const WARMUP = Number(process.env.BENCH_INSTR_WARMUP ?? 6_000);
 const CONCURRENCY = 8;
 const load = (p) => import(pathToFileURL(path.join(root, p)).href);
 const { AlterMCP, AlterTool } = await load('packages/mcp/dist/index.js');

@@ -8,8 +8,18 @@
 // Attribution: process CPU time counts every thread, whenever the work happens. A side's sample
 // therefore ends only when the work it caused is done (its `settle`, e.g. flushing the audit rows
 // it queued: written later by a timer they would land in the NEXT sample, often the other side's),
-// and, with `gcBetween`, a full GC runs before every sample, outside the timing, so a sample starts
-// with an empty young generation and never pays for the other side's garbage.
+// and, with `gcBetween`, a young-generation GC runs before every sample, outside the timing, so a
+// sample starts with an empty young generation and never pays for the other side's garbage.
+//
+// Why a young-generation GC, not a full one: V8 holds a function's optimized code weakly (from its
+// feedback vector), so a full GC while no closure of a per-call function is alive (between two
+// samples, always) drops that code, and the next sample re-runs TurboFan before it runs at speed.
+// Counted with --trace-opt on one side alone, 600 calls per sample: 55–87 functions re-optimized
+// in EVERY sample after a full GC, ≈ 0 after a few samples with a young-generation GC or none; the
+// CPU per call of the sample doubled (≈ 1,050 µs against ≈ 510 µs). The full GC therefore measured
+// re-compilation, which grows with the amount of code a side runs, not the steady state a loaded
+// server is in. BENCH_GC_BETWEEN=full brings it back, to compare. A long warm-up ({@link warmUp})
+// matters for the same reason: TurboFan is still busy after the first few thousand calls.
 import { appendFileSync, readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
@@ -20,11 +30,13 @@ export const QUICK = process.env.BENCH_QUICK === '1';
 
 let gcFunction;
 /**
- * A full garbage collection, callable without `node --expose-gc` (bench/run.mjs starts every
- * benchmark without flags): on first use the flag is set at run time and `gc` read from a fresh
- * context, where V8 installs it once the flag is on.
+ * A garbage collection, callable without `node --expose-gc` (bench/run.mjs starts every benchmark
+ * without flags): on first use the flag is set at run time and `gc` read from a fresh context,
+ * where V8 installs it once the flag is on. `kind`: 'full' (default: the whole heap, e.g. before
+ * measuring what is retained) or 'minor' (the young generation only; see the header for why the
+ * samples use it).
  */
-export function collectGarbage() {
+export function collectGarbage(kind = 'full') {
   if (gcFunction === undefined) {
     if (typeof globalThis.gc === 'function') gcFunction = globalThis.gc;
     else {
@@ -32,16 +44,51 @@ export function collectGarbage() {
       gcFunction = runInNewContext('gc');
     }
   }
-  gcFunction();
+  if (kind === 'minor') gcFunction({ type: 'minor' });
+  else gcFunction();
 }
 
 /**
- * Outside any timing: a full GC, then a pause so V8's concurrent sweeper threads (which
- * process.cpuUsage counts) finish before the next sample starts.
+ * How samples are separated (BENCH_GC_BETWEEN): 'minor' (default; also '1'): a young-generation
+ * GC before every sample; 'full': a full GC (the method before round 5, which re-optimized code in
+ * every sample, see the header); '0': none.
  */
-export async function quiesce() {
-  collectGarbage();
+export const GC_BETWEEN = (() => {
+  const v = process.env.BENCH_GC_BETWEEN ?? 'minor';
+  if (v === '0') return false;
+  if (v === 'full') return 'full';
+  if (v === 'minor' || v === '1') return 'minor';
+  throw new Error(`BENCH_GC_BETWEEN: expected minor, full or 0, got ${v}`);
+})();
+
+/**
+ * Outside any timing: a GC of `kind` ('minor' by default, see {@link collectGarbage}), then a
+ * pause so V8's concurrent GC threads (which process.cpuUsage counts) finish before the next
+ * sample starts.
+ */
+export async function quiesce(kind = 'minor') {
+  collectGarbage(kind);
   await new Promise((resolve) => setTimeout(resolve, 20));
+}
+
+/** Calls per side a comparison runs before its first timed round (BENCH_WARMUP_CALLS; --quick 2,000). */
+export const WARMUP_CALLS = Number(process.env.BENCH_WARMUP_CALLS ?? (process.env.BENCH_QUICK === '1' ? 2_000 : 6_000));
+
+/**
+ * Runs the sides of a comparison, interleaved, untimed, until each has made `calls` calls
+ * (`callsPerRun`: how many calls one run of a side makes), then its deferred work (`settle`).
+ * Measured with --trace-opt (one side alone, 600 calls at a time after 3,000): TurboFan still
+ * optimized 77, 36, 24, 10, 12, then 0–5 functions per 600 calls, so steady state starts after
+ * about 6,000 calls; fewer leave the first rounds measuring compilation.
+ */
+export async function warmUp(sides, callsPerRun, { calls = WARMUP_CALLS, settle = {} } = {}) {
+  const runs = Math.max(1, Math.ceil(calls / callsPerRun));
+  for (let r = 0; r < runs; r++) {
+    for (const [name, fn] of Object.entries(sides)) {
+      await fn();
+      await settle[name]?.();
+    }
+  }
 }
 
 const MAIN_THREAD_SCHEDSTAT = `/proc/self/task/${process.pid}/schedstat`;
@@ -81,8 +128,8 @@ export async function sample(fn, settle) {
  * each round so noise (GC, CPU frequency, neighbours) spreads over all sides. Returns per side
  * the arrays of wall, CPU, user, system and main-thread CPU ms, plus per-round ratios of every side against
  * `baseline`. Options: `settle` ({ name: async () => void }): a side's deferred work, timed in its
- * sample (see the header); `gcBetween` (default false, so the benchmarks that do not ask keep their method):
- * {@link quiesce} before every sample.
+ * sample (see the header); `gcBetween` (default false, so the benchmarks that do not ask keep their method;
+ * 'minor' / true or 'full', see {@link GC_BETWEEN}): {@link quiesce} before every sample.
  */
 export async function rounds(count, sides, baseline, { settle = {}, gcBetween = false } = {}) {
   const names = Object.keys(sides);
@@ -92,7 +139,7 @@ export async function rounds(count, sides, baseline, { settle = {}, gcBetween = 
     const order = names.map((_, i) => names[(i + r) % names.length]);
     const got = {};
     for (const n of order) {
-      if (gcBetween) await quiesce();
+      if (gcBetween) await quiesce(gcBetween === 'full' ? 'full' : 'minor');
       got[n] = await sample(sides[n], settle[n]);
     }
     for (const n of names) {
@@ -183,7 +230,8 @@ export function report(name, result, opsPerRound, extra = {}) {
   console.log(`${name}  (${record.rounds} rounds × ${opsPerRound} ops)`);
   if (method.gcBetween || method.settledInSample.length > 0) {
     const what = [];
-    if (method.gcBetween) what.push('a full GC (outside the timing) before every sample');
+    if (method.gcBetween === 'full') what.push('a full GC (outside the timing) before every sample');
+    else if (method.gcBetween) what.push('a young-generation GC (outside the timing) before every sample');
     if (method.settledInSample.length > 0)
       what.push(`deferred work (audit flush) timed in the sample of ${method.settledInSample.join(', ')}`);
     console.log(`  method: ${what.join('; ')}`);

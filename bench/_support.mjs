@@ -4,6 +4,7 @@
 // compare two sides measured in the same run. Runs on built output, like the benchmarks.
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { setMaxListeners } from 'node:events';
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -134,6 +135,20 @@ export function createPgBenchSchema(prefix = 'alter_bench') {
 }
 
 /**
+ * The SDK client transport's `fetch`: the global fetch, with the listener cap lifted on the
+ * request's signal. The SDK's StreamableHTTPClientTransport passes one long-lived AbortSignal to
+ * every fetch, and Node 20's undici adds an abort listener to it per request that goes only when
+ * the Request is garbage-collected by a full GC; the samples are separated by young-generation
+ * GCs only (bench/_measure.mjs), so after 1,500 calls every request printed a
+ * MaxListenersExceededWarning (an Error with its stack, written to stderr: CPU on both sides, and
+ * 11,000 lines of output). Behaviour is otherwise the SDK's: same signal, same requests.
+ */
+export const benchFetch = (url, init) => {
+  if (init?.signal) setMaxListeners(0, init.signal);
+  return fetch(url, init);
+};
+
+/**
  * Serves `server` (an SDK McpServer) with the SDK's StreamableHTTPServerTransport (a session, JSON
  * responses) on node:http at 127.0.0.1 (any port) and connects the SDK's Client to it with its
  * StreamableHTTPClientTransport, in this process. `sdk`: `{ Client, StreamableHTTPServerTransport,
@@ -150,7 +165,9 @@ export async function connectOverStreamableHttp(server, sdk, { keepIdleSockets =
   if (keepIdleSockets) http.keepAliveTimeout = 0;
   await new Promise((r) => http.listen(0, '127.0.0.1', r));
   const client = new sdk.Client({ name: 'bench', version: '1' });
-  await client.connect(new sdk.StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${http.address().port}/mcp`)));
+  await client.connect(
+    new sdk.StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${http.address().port}/mcp`), { fetch: benchFetch }),
+  );
   return {
     client,
     close: async () => {

@@ -8,7 +8,7 @@
 // and sweeper once survivors reach the old generation.
 //
 // Per side, BENCH_ALLOC_REPEATS windows of BENCH_ALLOC_CALLS calls, the sides interleaved; each
-// window starts after a full GC and a pause (outside the window) and ends when our side's audit
+// window starts after a young-generation GC and a pause (outside the window) and ends when our side's audit
 // rows are written (vault.audit.flush() inside the window). Measured in each window:
 // - bytes allocated on the V8 heap, exactly: used heap at the end − at the start + what every GC in
 //   the window freed (v8.GCProfiler's before/after heap statistics), and the GCs by type;
@@ -33,7 +33,7 @@ import axios from 'axios';
 import { AlterMCP, AlterTool } from '../packages/mcp/dist/index.js';
 import { silentLogger } from '../packages/vault/dist/index.js';
 import { readCappedBody } from '../packages/vault/dist/internal/read-capped-body.js';
-import { concurrently, emit, QUICK, quiesce, show, stats } from './_measure.mjs';
+import { concurrently, emit, QUICK, quiesce, show, stats, WARMUP_CALLS } from './_measure.mjs';
 import { createBenchVault, matchedAxiosOptions, startLoopbackApi } from './_support.mjs';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
@@ -48,7 +48,7 @@ const CALLS = Number(process.env.BENCH_ALLOC_CALLS ?? (QUICK ? 1_000 : 3_000));
 const REPEATS = Number(process.env.BENCH_ALLOC_REPEATS ?? 3);
 const TOP = Number(process.env.BENCH_ALLOC_TOP ?? 25);
 const INTERVAL = Number(process.env.BENCH_ALLOC_INTERVAL ?? 512);
-const WARMUP = 3_000;
+const WARMUP = WARMUP_CALLS;
 const CONCURRENCY = 8;
 
 // The world of bench/_instructions-side.mjs's in-memory SQLite pair: one McpServer with our tool
@@ -145,7 +145,7 @@ function kernelCounters() {
 }
 
 /**
- * One measured window of `side`, after a full GC: bytes allocated on the V8 heap (used heap at the
+ * One measured window of `side`, after a young-generation GC (bench/_measure.mjs says why not a full one): bytes allocated on the V8 heap (used heap at the
  * end − at the start + what the window's GCs freed), GCs by type, CPU user / system µs, and the
  * kernel counters' increase.
  */
@@ -276,7 +276,7 @@ function printSites(side, s) {
 
 try {
   console.log(
-    `Node ${process.version}, in memory, SQLite, audit on, concurrency ${CONCURRENCY}: ${REPEATS} windows × ${CALLS} calls per side, a full GC before each window`,
+    `Node ${process.version}, in memory, SQLite, audit on, concurrency ${CONCURRENCY}: ${REPEATS} windows × ${CALLS} calls per side, a young-generation GC before each window`,
   );
   const record = {
     name: 'allocations per call, tool call in memory SQLite, concurrency 8',

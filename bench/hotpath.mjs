@@ -8,10 +8,13 @@
 //
 // Attribution (bench/_measure.mjs): our side's sample ends when the audit rows it queued are
 // written (`vault.audit.flush()` inside its timing: that write is its work; left to the 100 ms
-// timer it fell into the next sample, often the raw side's), and a full GC runs before every
-// sample, outside the timing, so no sample collects the other side's garbage. CPU time is printed
-// as user and system apart (SQLite's writes are system time). BENCH_GC_BETWEEN=0 and
-// BENCH_SETTLE_AUDIT=0 bring back the old method, to compare.
+// timer it fell into the next sample, often the raw side's), and a young-generation GC runs
+// before every sample, outside the timing, so no sample collects the other side's garbage. Every
+// comparison first warms both sides up, interleaved, for BENCH_WARMUP_CALLS calls each (default
+// 6,000), so the rounds time the steady state, not TurboFan (bench/_measure.mjs says why, with
+// the counts). CPU time is printed as user and system apart (SQLite's writes are system time).
+// BENCH_GC_BETWEEN=full (a full GC before every sample: round 4's method) or 0 (none),
+// BENCH_WARMUP_CALLS and BENCH_SETTLE_AUDIT=0 bring back older methods, to compare.
 //
 // Cases: in memory (SDK InMemoryTransport + real Client) at concurrency 1/8/64/256 on SQLite and
 // PostgreSQL (ALTER_TEST_PG_URL / ALTER_BENCH_PG_URL, own schema; skipped with a note when unset);
@@ -30,8 +33,8 @@ import axios from 'axios';
 import { AlterMCP, AlterTool } from '../packages/mcp/dist/index.js';
 import { AlterVault, SqliteGrantStore, silentLogger } from '../packages/vault/dist/index.js';
 import { readCappedBody } from '../packages/vault/dist/internal/read-capped-body.js';
-import { benchProvider, MESSAGE_BODY, matchedAxiosOptions, startLoopbackApi } from './_support.mjs';
-import { concurrently, emit, QUICK, report, rounds, show, stats } from './_measure.mjs';
+import { benchFetch, benchProvider, MESSAGE_BODY, matchedAxiosOptions, startLoopbackApi } from './_support.mjs';
+import { concurrently, emit, GC_BETWEEN, QUICK, report, rounds, show, stats, WARMUP_CALLS, warmUp } from './_measure.mjs';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const deps = path.join(root, 'packages/mcp/node_modules');
@@ -50,7 +53,6 @@ const CALLS = Number(process.env.BENCH_CALLS_PER_ROUND ?? (QUICK ? 300 : 1_000))
 const CONCURRENCIES = (process.env.BENCH_CONCURRENCY ?? (QUICK ? '1,8,64' : '1,8,64,256')).split(',').map(Number);
 // Which cases run (comma-separated): vault, memory, http, pg, delay.
 const CASES = new Set((process.env.BENCH_CASES ?? 'vault,memory,http,pg,delay').split(','));
-const GC_BETWEEN = process.env.BENCH_GC_BETWEEN !== '0';
 const SETTLE_AUDIT = process.env.BENCH_SETTLE_AUDIT !== '0';
 /** The rounds() options of a comparison whose side `ours` queues audit rows in `vault`. */
 const method = (vault, ours) => ({ gcBetween: GC_BETWEEN, settle: SETTLE_AUDIT ? { [ours]: () => vault.audit.flush() } : {} });
@@ -132,7 +134,7 @@ async function httpClient(server) {
   const http = createServer((req, res) => void transport.handleRequest(req, res));
   await new Promise((r) => http.listen(0, '127.0.0.1', r));
   const client = new Client({ name: 'bench', version: '1' });
-  await client.connect(new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${http.address().port}/mcp`)));
+  await client.connect(new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${http.address().port}/mcp`), { fetch: benchFetch }));
   return { client, close: () => new Promise((r) => http.close(r)) };
 }
 
@@ -149,11 +151,14 @@ const callsOf = (client, name, concurrency) => () =>
 async function toolCalls(label, vault, clients) {
   for (const c of CONCURRENCIES) {
     const sides = { alter: callsOf(clients.alter, 'get_message', c), raw_sdk_matched_axios: callsOf(clients.raw, 'raw_get_message', c) };
-    await sides.raw_sdk_matched_axios();
-    await sides.alter();
-    await vault.audit.flush();
+    await warmUp(sides, CALLS, { settle: { alter: () => vault.audit.flush() } });
     const r = await rounds(ROUNDS, sides, 'raw_sdk_matched_axios', method(vault, 'alter'));
-    report(`tool call ${label}, concurrency ${c}`, r, CALLS, { case: 'tool-call', transport: label, concurrency: c });
+    report(`tool call ${label}, concurrency ${c}`, r, CALLS, {
+      case: 'tool-call',
+      transport: label,
+      concurrency: c,
+      warmUpCalls: WARMUP_CALLS,
+    });
   }
 }
 
@@ -184,13 +189,12 @@ async function storeCase(label, store, { http = false, vaultAlone = false, memor
           8,
         ),
     };
-    await sides.matched_axios();
-    await sides.vault_request();
-    await vault.audit.flush();
+    await warmUp(sides, CALLS, { settle: { vault_request: () => vault.audit.flush() } });
     report(`vault.request ${label}, concurrency 8`, await rounds(ROUNDS, sides, 'matched_axios', method(vault, 'vault_request')), CALLS, {
       case: 'vault-request',
       transport: label,
       concurrency: 8,
+      warmUpCalls: WARMUP_CALLS,
     });
   }
   if (http) {

@@ -26,7 +26,8 @@
 // minutes per side on a loaded machine.
 //
 // Knobs: BENCH_INSTR_CALLS (default 300; --quick 100), BENCH_INSTR_REPEATS (default 3; --quick 1),
-// BENCH_INSTR_SIDES (comma-separated), BENCH_INSTR_WARMUP (warm-up calls, 1,500), BENCH_INSTR_KEEP
+// BENCH_INSTR_SIDES (comma-separated), BENCH_INSTR_WARMUP (warm-up calls, uninstrumented; default 6,000, --quick 2,000: TurboFan still
+// optimizes functions after 1,500 calls, so a shorter warm-up counts compilation and unoptimized code), BENCH_INSTR_KEEP
 // (a folder: the callgrind files of every run are kept there, one folder per run, for
 // callgrind_annotate, e.g. to see which functions the helper threads ran).
 import { spawn, spawnSync } from 'node:child_process';
@@ -42,6 +43,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.dirname(here);
 const CALLS = Number(process.env.BENCH_INSTR_CALLS ?? (QUICK ? 100 : 300));
 const REPEATS = Number(process.env.BENCH_INSTR_REPEATS ?? (QUICK ? 1 : 3));
+const WARMUP = Number(process.env.BENCH_INSTR_WARMUP ?? (QUICK ? 2_000 : 6_000));
 const ALL_SIDES = [
   'alter_tool',
   'raw_tool',
@@ -98,7 +100,11 @@ async function instructions(checkout, side, calls) {
       [...args, process.execPath, ...NODE_FLAGS, '--expose-gc', path.join(here, '_instructions-side.mjs'), checkout, side, String(calls)],
       {
         stdio: ['pipe', 'pipe', 'pipe'],
-        env: pgSchema === undefined ? process.env : { ...process.env, BENCH_INSTR_PG_STORE_URL: pgSchema.url },
+        env: {
+          ...process.env,
+          BENCH_INSTR_WARMUP: String(WARMUP),
+          ...(pgSchema === undefined ? {} : { BENCH_INSTR_PG_STORE_URL: pgSchema.url }),
+        },
       },
     );
     let stderr = '';
@@ -138,7 +144,7 @@ async function instructions(checkout, side, calls) {
 }
 
 console.log(
-  `instructions per call (callgrind), ${CALLS} measured calls per run, ${REPEATS} repeat(s); checkouts: ${checkouts.map((c) => `${c.label}=${c.root}`).join(', ')}`,
+  `instructions per call (callgrind), ${CALLS} measured calls per run after ${WARMUP} warm-up calls, ${REPEATS} repeat(s); checkouts: ${checkouts.map((c) => `${c.label}=${c.root}`).join(', ')}`,
 );
 const perCall = {}; // `${label}:${side}` -> { main: number[], all: number[] }
 let failures = 0;
@@ -182,6 +188,7 @@ for (const c of checkouts) {
       checkout: c.label,
       root: c.root,
       calls: CALLS,
+      warmUpCalls: WARMUP,
       repeats: both.length,
     };
     console.log(`${name} (${c.label})`);

@@ -82,6 +82,7 @@ import { type VaultResponse, vaultResponseFromWire } from './vault-response.js';
 import { VaultTelemetry } from './telemetry/vault-telemetry.js';
 import { EgressPolicy, deniedOutcome } from './policy/egress-policy.js';
 import { ApprovalLedger } from './approval/approval-ledger.js';
+import { isAborted, offAbort, onAbort } from './internal/abort-signals.js';
 import { ApprovalsApi, type VaultApprovals } from './approval/approvals-api.js';
 import { PendingApprovals } from './approval/pending-approvals.js';
 import type { ApprovalAsker, ApprovalAudit, ApprovalGate, ApprovalOptions } from './approval/approval-types.js';
@@ -631,7 +632,7 @@ export class AlterVault {
         approval = result.audit;
         if (result.refusal !== null) throw result.refusal;
       }
-      if (options.signal?.aborted) throw new RequestAbortedError({ provider: p.id });
+      if (options.signal !== undefined && isAborted(options.signal)) throw new RequestAbortedError({ provider: p.id });
       const required = options.scopes === undefined ? [] : scopesArg(options.scopes);
 
       // The deadline (also for waiting on another process's refresh lease) is #withinTimeout's;
@@ -774,8 +775,8 @@ export class AlterVault {
       timedOut = true;
       controller.abort();
     }, timeoutMs);
-    const onAbort = () => controller.abort();
-    signal?.addEventListener('abort', onAbort, ONCE);
+    const abort = () => controller.abort();
+    if (signal !== undefined) onAbort(signal, abort);
     let res: AxiosResponse<Readable>;
     let body: Buffer | undefined;
     try {
@@ -791,14 +792,14 @@ export class AlterVault {
       body = await readCappedBody(res.data, maxResponseBytes, controller.signal);
     } catch (err) {
       if (timedOut) throw new RequestTimeoutError({ provider: p.id, timeoutMs });
-      if (signal?.aborted) throw new RequestAbortedError({ provider: p.id });
+      if (signal !== undefined && isAborted(signal)) throw new RequestAbortedError({ provider: p.id });
       // Never attach axios' error: its config holds the Authorization header.
       const e = err as { code?: unknown; message?: unknown };
       const detail = typeof e.code === 'string' ? e.code : typeof e.message === 'string' ? e.message.slice(0, 200) : 'network error';
       throw new ProviderHttpError({ provider: p.id, detail, cause: new Error(detail) });
     } finally {
       clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
+      if (signal !== undefined) offAbort(signal, abort);
     }
     if (body === undefined) throw new ResponseTooLargeError({ provider: p.id, limitBytes: maxResponseBytes, status: res.status });
     // The headers are copied (lower-cased, frozen) only if someone reads them.
@@ -947,7 +948,6 @@ function scopesArg(value: unknown): readonly string[] {
 }
 
 /** Listener options of the per-request abort link (one shared object, not one per request). */
-const ONCE = Object.freeze({ once: true });
 
 /** The `grantLock` option, else the built-in store's lease table, else an in-process lock (warned). */
 function grantLockFor(store: GrantStore, option: GrantLock | undefined, logger: Logger): GrantLock {

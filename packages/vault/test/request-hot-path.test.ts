@@ -84,6 +84,49 @@ describe('the request path', () => {
     expect(server.requests.at(-1)?.headers.authorization).toBe(`Bearer ${token}`);
   });
 
+  it("reads the caller's AbortSignal through AbortSignal.prototype, never its own properties (Node 20: one hidden class per signal)", async () => {
+    // Own properties that shadow the prototype's: a read of `signal.aborted` or a call of
+    // `signal.addEventListener` on the instance (an inline-cache miss per read on Node 20, where
+    // every AbortSignal has its own hidden class) would throw here.
+    const trapped = (signal: AbortSignal): AbortSignal => {
+      for (const name of ['aborted', 'reason', 'addEventListener', 'removeEventListener', 'throwIfAborted']) {
+        Object.defineProperty(signal, name, {
+          get() {
+            throw new Error(`read signal.${name} on the instance`);
+          },
+        });
+      }
+      return signal;
+    };
+    await get(0);
+    const live = new AbortController();
+    const res = await vault.request('acme', 'GET', `${server.origin}/v1/items/1`, { user: 'alice', signal: trapped(live.signal) });
+    expect(res.status).toBe(200);
+    // The same reads still see the signal's state: an aborted signal refuses, and aborting one
+    // while the provider is slow ends the exchange.
+    const done = new AbortController();
+    done.abort();
+    await expect(
+      vault.request('acme', 'GET', `${server.origin}/v1/items/2`, { user: 'alice', signal: trapped(done.signal) }),
+    ).rejects.toMatchObject({
+      code: 'ALTER_REQUEST_ABORTED',
+    });
+    // A provider that has the request and never answers: only the abort can end the exchange.
+    let arrived!: () => void;
+    const atProvider = new Promise<void>((resolve) => {
+      arrived = resolve;
+    });
+    server.route('/v1/stuck', () => {
+      arrived();
+      return new Promise<void>(() => {});
+    });
+    const later = new AbortController();
+    const pending = vault.request('acme', 'GET', `${server.origin}/v1/stuck`, { user: 'alice', signal: trapped(later.signal) });
+    await atProvider;
+    later.abort();
+    await expect(pending).rejects.toMatchObject({ code: 'ALTER_REQUEST_ABORTED' });
+  });
+
   it('sends with the loaded HTTP client itself, not a promise of it to await on every request', async () => {
     await get(0); // loads axios
     const client = providerHttpClient();

@@ -1,5 +1,6 @@
 /** Reads a response stream into memory up to a byte cap. Internal. */
 import type { Readable } from 'node:stream';
+import { isAborted, offAbort, onAbort } from './abort-signals.js';
 
 /**
  * Collects `stream` (already decompressed) into one Buffer, or answers `undefined` as soon as the
@@ -15,10 +16,10 @@ export function readCappedBody(stream: Readable, limit: number, signal: AbortSig
     const settle = (fn: () => void) => {
       if (settled) return;
       settled = true;
-      signal.removeEventListener('abort', onAbort);
+      offAbort(signal, abortRead);
       fn();
     };
-    const onAbort = () => {
+    const abortRead = () => {
       stream.destroy();
       settle(() => reject(signal.reason instanceof Error ? signal.reason : new Error('aborted')));
     };
@@ -37,7 +38,7 @@ export function readCappedBody(stream: Readable, limit: number, signal: AbortSig
     // Stays attached after settling: a destroyed pipeline may still report an error.
     stream.on('error', (err: Error) => settle(() => reject(err)));
     stream.once('close', () => settle(() => reject(new Error('the response ended before its body was complete'))));
-    if (signal.aborted) onAbort();
-    else signal.addEventListener('abort', onAbort, { once: true });
+    if (isAborted(signal)) abortRead();
+    else onAbort(signal, abortRead);
   });
 }
