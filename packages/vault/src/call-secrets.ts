@@ -186,24 +186,31 @@ export class CallSecrets {
    */
   redact<T>(value: T): T {
     if (this.#noted.length === 0) return value;
-    return this.#walk(value, 0, new Set()) as T;
+    return this.#walk(value, 0, []) as T;
   }
 
-  #walk(value: unknown, depth: number, path: Set<object>): unknown {
+  /**
+   * `path` holds the objects from the root down to `value` (at most MAX_DEPTH): an array, not a
+   * Set, because a Set gives every object it holds an identity hash (a hidden-class change of a
+   * fresh object), and a result is walked once per call. Own enumerable string keys are read with
+   * Object.keys (what Object.entries enumerates) without an [key, value] array per property.
+   */
+  #walk(value: unknown, depth: number, path: object[]): unknown {
     if (typeof value === 'string') return this.redactText(value);
     if (value === null || typeof value !== 'object') return value;
-    if (depth >= MAX_DEPTH || path.has(value)) return REDACTED;
-    path.add(value);
+    if (depth >= MAX_DEPTH || path.includes(value)) return REDACTED;
+    path.push(value);
     try {
       const toJSON = (value as { toJSON?: unknown }).toJSON;
       if (typeof toJSON === 'function') return this.#walk(toJSON.call(value), depth + 1, path);
       if (Array.isArray(value)) return value.map((v) => this.#walk(v, depth + 1, path));
       if (value instanceof Uint8Array) return value;
       const out: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(value)) out[this.redactText(k)] = this.#walk(v, depth + 1, path);
+      const source = value as Record<string, unknown>;
+      for (const k of Object.keys(source)) out[this.redactText(k)] = this.#walk(source[k], depth + 1, path);
       return out;
     } finally {
-      path.delete(value);
+      path.pop();
     }
   }
 
