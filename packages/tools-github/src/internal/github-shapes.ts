@@ -17,7 +17,9 @@ export const perPage = z.number().int().min(1).max(100).default(30).describe('Re
 export const page = z.number().int().min(1).max(1000).default(1).describe('Page number, starting at 1.');
 
 const str = (s: unknown): string | undefined => (typeof s === 'string' ? s : undefined);
-const num = (n: unknown): number | undefined => (typeof n === 'number' ? n : undefined);
+// Finite only: the output schemas' z.number() refuses NaN and ±Infinity (not JSON, but a picker
+// must match its schema whatever it is given).
+const num = (n: unknown): number | undefined => (typeof n === 'number' && Number.isFinite(n) ? n : undefined);
 const login = (u: unknown): string | undefined => str((u as { login?: unknown } | null | undefined)?.login);
 type Raw = Record<string, unknown>;
 

@@ -68,7 +68,8 @@ describe('GitHub response pickers', () => {
         fc.property(payload, (raw) => {
           expect(schema.safeParse((pick as (r: unknown) => unknown)(raw)).success).toBe(true);
         }),
-        { numRuns: 400 },
+        // Always tried first: a counterexample a random run once found (seed -304710801).
+        { numRuns: 400, examples: [[{ id: Number.POSITIVE_INFINITY }], [{ number: Number.NaN, comments: Number.NEGATIVE_INFINITY }]] },
       );
     });
   }
