@@ -72,7 +72,7 @@ export async function quiesce(kind = 'minor') {
 }
 
 /** Calls per side a comparison runs before its first timed round (BENCH_WARMUP_CALLS; --quick 2,000). */
-export const WARMUP_CALLS = Number(process.env.BENCH_WARMUP_CALLS ?? (process.env.BENCH_QUICK === '1' ? 2_000 : 6_000));
+export const WARMUP_CALLS = Number(process.env.BENCH_WARMUP_CALLS ?? (QUICK ? 2_000 : 6_000));
 
 /**
  * Runs the sides of a comparison, interleaved, untimed, until each has made `calls` calls

@@ -36,14 +36,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { emit, QUICK, show, stats } from './_measure.mjs';
+import { emit, QUICK, show, stats, WARMUP_CALLS } from './_measure.mjs';
 import { createPgBenchSchema, PG_URL } from './_support.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.dirname(here);
 const CALLS = Number(process.env.BENCH_INSTR_CALLS ?? (QUICK ? 100 : 300));
 const REPEATS = Number(process.env.BENCH_INSTR_REPEATS ?? (QUICK ? 1 : 3));
-const WARMUP = Number(process.env.BENCH_INSTR_WARMUP ?? (QUICK ? 2_000 : 6_000));
+const WARMUP = Number(process.env.BENCH_INSTR_WARMUP ?? WARMUP_CALLS);
 const ALL_SIDES = [
   'alter_tool',
   'raw_tool',
