@@ -644,9 +644,9 @@ export class AlterVault {
         (await this.#withinTimeout(this.#tokens.acquire(p, user, account, wait), started, timeoutMs, p.id, user));
       noteCallSecret(lease.token, lease);
       auditAccount = lease.account;
-      if (required.length > 0 && !required.every((s) => lease.scopes.has(s))) {
-        const missing = required.filter((s) => !lease.scopes.has(s));
-        throw new ScopeReauthRequiredError({ user, provider: p.id, missingScopes: missing });
+      if (required.length > 0) {
+        const missing = missingScopes(required, lease.scopes);
+        if (missing !== undefined) throw new ScopeReauthRequiredError({ user, provider: p.id, missingScopes: missing });
       }
       let res = await this.#send(p, verb, sendUrl.href, headers, data, lease.token, {
         timeoutMs,
@@ -947,9 +947,22 @@ function scopesArg(value: unknown): readonly string[] {
   return value as string[];
 }
 
-/** Listener options of the per-request abort link (one shared object, not one per request). */
-
 /** The `grantLock` option, else the built-in store's lease table, else an in-process lock (warned). */
+/**
+ * The scopes of `required` the grant lacks, or undefined when it has them all: a plain loop, as
+ * every request of a tool that declares scopes runs it (an `every` and a `filter` callback were
+ * two closures per request).
+ */
+function missingScopes(required: readonly string[], granted: ReadonlySet<string>): string[] | undefined {
+  let missing: string[] | undefined;
+  for (const scope of required) {
+    if (granted.has(scope)) continue;
+    missing ??= [];
+    missing.push(scope);
+  }
+  return missing;
+}
+
 function grantLockFor(store: GrantStore, option: GrantLock | undefined, logger: Logger): GrantLock {
   if (option !== undefined) {
     requireObject(option, 'options.grantLock');

@@ -22,13 +22,13 @@
  * `flush()` and `close()` write everything queued; nothing is dropped: a failed append keeps its
  * rows queued, rejects whoever waits for them, and is retried.
  */
-import { canonicalAuditPrefix, GENESIS_HASH, recomputeHash } from './audit-hash.js';
+import { GENESIS_HASH, recomputeHash } from './audit-hash.js';
 import { AuditChainConflictError, InvalidArgumentError } from './errors.js';
 import type { AuditFilter, AuditInput, AuditRecord, GrantStore } from './grant-store.js';
 import { describeType, optionalPositiveInt, optionalString, requireObject } from './internal/args.js';
 import { auditChainInStoreOf } from './internal/audit-chain-in-store.js';
+import { hashableAuditBatch } from './internal/hashable-audit-batch.js';
 import { linkAuditRows } from './internal/link-audit-rows.js';
-import { wellFormedAuditRows } from './internal/well-formed-audit-rows.js';
 import type { Logger } from './logger.js';
 
 /** An audit row before hashing. */
@@ -378,11 +378,10 @@ export class AuditLog {
   /** One atomic append; re-hashes and retries when another writer moved the chain's tail. */
   async #append(queued: readonly PendingAudit[]): Promise<void> {
     const store = this.#store;
-    // Hashed as they will be stored: a lone surrogate becomes U+FFFD first (well-formed-audit-rows.ts).
-    const batch = wellFormedAuditRows(queued);
-    // Each row's canonical JSON without prevHash, built before the store's append lock is taken,
-    // so only SHA-256 runs while other processes wait.
-    const prefixes = batch.map((row) => canonicalAuditPrefix(row));
+    // Hashed as they will be stored (a lone surrogate becomes U+FFFD first); each row's canonical
+    // JSON without prevHash is built before the store's append lock is taken, so only SHA-256
+    // runs while other processes wait.
+    const { rows: batch, prefixes } = hashableAuditBatch(queued);
     const chainInStore = auditChainInStoreOf(store);
     if (chainInStore !== undefined) {
       // The store links and hashes the batch itself, in one statement (PostgreSQL ≥ 11).

@@ -54,7 +54,12 @@ export function effectivePort(url: URL): number {
  * subdomain, not the bare suffix), and the entry's port (default 443 for https, 80 for http).
  */
 export function hostMatches(hostname: string, port: number, defaultPort: number, allowed: readonly string[]): boolean {
-  return matchingEntries(hostname, allowed).some((entry) => entry.port === '*' || (entry.port ?? defaultPort) === port);
+  const host = hostname.toLowerCase();
+  // A loop over the parsed entries, without collecting the matching ones: every request checks.
+  for (const entry of parsedEntries(allowed)) {
+    if (entryHostMatches(entry, host) && (entry.port === '*' || (entry.port ?? defaultPort) === port)) return true;
+  }
+  return false;
 }
 
 /**
@@ -74,12 +79,14 @@ function parsedEntries(allowed: readonly string[]): readonly HostEntry[] {
 /** The entries whose host part matches `hostname` (ports not considered). */
 function matchingEntries(hostname: string, allowed: readonly string[]): HostEntry[] {
   const host = hostname.toLowerCase();
-  const out: HostEntry[] = [];
-  for (const entry of parsedEntries(allowed)) {
-    const suffix = entry.host.startsWith('*.') ? entry.host.slice(1) : undefined;
-    if (suffix === undefined ? entry.host === host : host.endsWith(suffix) && host.length > suffix.length) out.push(entry);
-  }
-  return out;
+  return parsedEntries(allowed).filter((entry) => entryHostMatches(entry, host));
+}
+
+/** True when `entry`'s host part matches the lower-cased `host`: the same name, or a subdomain of a `*.suffix` (not the bare suffix). */
+function entryHostMatches(entry: HostEntry, host: string): boolean {
+  if (!entry.host.startsWith('*.')) return entry.host === host;
+  // '*.example.com' -> '.example.com': the host must end with it and have a label before it.
+  return host.length > entry.host.length - 1 && host.endsWith(entry.host.slice(1));
 }
 
 /**

@@ -18,6 +18,7 @@ import {
   recomputeHash,
 } from '../src/audit-hash.js';
 import type { AuditInput } from '../src/grant-store.js';
+import { hashableAuditBatch } from '../src/internal/hashable-audit-batch.js';
 import { linkAuditRows } from '../src/internal/link-audit-rows.js';
 import { jsonStringList } from '../src/internal/plain-json.js';
 import { toJsonList } from '../src/internal/store-rows.js';
@@ -272,5 +273,54 @@ describe('audit hash against the reference implementation', () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('serializes a batch as it is stored: every string well-formed, each prefix the reference of the stored row', () => {
+    // The reference of "as stored": SQLite and PostgreSQL keep UTF-8, so a lone surrogate becomes U+FFFD.
+    const wellFormed = (v: unknown): unknown =>
+      typeof v === 'string' ? (v as string & { toWellFormed(): string }).toWellFormed() : Array.isArray(v) ? v.map(wellFormed) : v;
+    const stored = (r: Unhashed): Unhashed =>
+      Object.fromEntries(Object.entries(r).map(([k, v]) => [k, wellFormed(v)])) as unknown as Unhashed;
+    fc.assert(
+      fc.property(fc.array(fc.oneof(row, realisticRow), { minLength: 1, maxLength: 8 }), (batch) => {
+        const { rows, prefixes } = hashableAuditBatch(batch);
+        expect(rows).toHaveLength(batch.length);
+        rows.forEach((r, i) => {
+          expect(r).toEqual(stored(batch[i]!));
+          // A row already as stored is passed on as it is (no copy).
+          if (JSON.stringify(stored(batch[i]!)) === JSON.stringify(batch[i])) expect(r).toBe(batch[i]);
+          expect(prefixes[i]).toBe(referenceCanonicalAuditPrefix(stored(batch[i]!)));
+        });
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('makes stored-only fields well-formed too: approvalBy and approvalVia without an approval', () => {
+    // Hashed only with an approval, but stored whatever: a plain-looking prefix must not skip them.
+    const base: Unhashed = {
+      id: 'row-1',
+      at: new Date(1_700_000_000_000),
+      caller: 'svc',
+      user: 'alice',
+      provider: 'acme',
+      account: '',
+      method: 'GET',
+      url: 'https://api.acme.test/items/1',
+      status: 200,
+      durationMs: 1.5,
+      tool: null,
+      parentTool: null,
+      chain: [],
+      callId: null,
+      reason: null,
+      errorCode: null,
+    };
+    for (const field of ['approvalBy', 'approvalVia'] as const) {
+      const r = { ...base, [field]: 'by \ud800 someone' };
+      const { rows, prefixes } = hashableAuditBatch([r]);
+      expect(rows[0]?.[field]).toBe('by \ufffd someone');
+      expect(prefixes[0]).toBe(referenceCanonicalAuditPrefix(rows[0]!));
+    }
   });
 });

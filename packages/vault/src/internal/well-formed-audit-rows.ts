@@ -65,14 +65,7 @@ function wellFormedCopy(row: PendingAudit): PendingAudit {
   return copy as PendingAudit;
 }
 
-/** `rows` itself when every string is well-formed (the usual case), else a copy with the bad rows replaced. */
-export function wellFormedAuditRows<R extends PendingAudit>(rows: readonly R[]): readonly R[] {
-  let out: R[] | undefined;
-  for (let i = 0; i < rows.length; i++) {
-    const row = rows[i]!;
-    if (rowIsWellFormed(row)) continue;
-    out ??= rows.slice();
-    out[i] = wellFormedCopy(row) as R;
-  }
-  return out ?? rows;
+/** `row` itself when every string in it is well-formed (the usual case), else a copy with each lone surrogate replaced. */
+export function wellFormedAuditRow<R extends PendingAudit>(row: R): R {
+  return rowIsWellFormed(row) ? row : (wellFormedCopy(row) as R);
 }
