@@ -947,7 +947,6 @@ function scopesArg(value: unknown): readonly string[] {
   return value as string[];
 }
 
-/** The `grantLock` option, else the built-in store's lease table, else an in-process lock (warned). */
 /**
  * The scopes of `required` the grant lacks, or undefined when it has them all: a plain loop, as
  * every request of a tool that declares scopes runs it (an `every` and a `filter` callback were
@@ -963,6 +962,7 @@ function missingScopes(required: readonly string[], granted: ReadonlySet<string>
   return missing;
 }
 
+/** The `grantLock` option, else the built-in store's lease table, else an in-process lock (warned). */
 function grantLockFor(store: GrantStore, option: GrantLock | undefined, logger: Logger): GrantLock {
   if (option !== undefined) {
     requireObject(option, 'options.grantLock');
