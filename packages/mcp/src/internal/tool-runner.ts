@@ -110,12 +110,19 @@ export class ToolRunner {
     });
     const ctx = createToolCallContext(this.#vault, state, bindingOf(tool), this.#logger);
     let result: ToolCallAnswer;
+    // True for a result built here around one string that is already redacted (plainResult):
+    // nothing in it is tool-owned (no getter to detach) and nothing is left to redact, so it skips
+    // the deep copy of the exit below (the copy was the largest single cost of ours in the MCP layer).
+    let redacted = false;
     try {
       const value = await withCallSecrets(state.secrets, () =>
         this.#vault.withAuditContext({ tool: tool.name, callId: state.callId }, () => tool.method.call(tool.instance, ctx, parsed.value)),
       );
       // Without an output schema the mapping is synchronous: no promise (and await) per call.
-      result = tool.output === undefined && !(value instanceof ToolResult) ? plainResult(value) : await mapResult(tool, value);
+      if (tool.output === undefined && !(value instanceof ToolResult)) {
+        result = plainResult(value, state.secrets);
+        redacted = true;
+      } else result = await mapResult(tool, value);
     } catch (err) {
       result = await this.#recover(tool, err, state, env, args);
     } finally {
@@ -128,8 +135,9 @@ export class ToolRunner {
       );
     // The one exit of a tool result: no secret the vault used for this call reaches the model
     // (text, structuredContent, _meta, error messages alike). An input_required answer is built
-    // by Alter from a Connect link and a sealed state only (an approval question is redacted as it is built).
-    return isInputRequired(result) ? result : state.secrets.redact(result);
+    // by Alter from a Connect link and a sealed state only (an approval question is redacted as it
+    // is built), and a plain result from redacted text (no await since, so no secret noted later).
+    return redacted || isInputRequired(result) ? result : state.secrets.redact(result);
   }
 
   /** A tool method called from another tool's body (`this.listEmails(ctx, {...})`). */
@@ -298,6 +306,10 @@ function errorResult(text: string): CallToolResultShape {
   return { content: [{ type: 'text', text }], isError: true };
 }
 
+/**
+ * The result of a ToolResult, or of a value checked against the tool's output schema (the call's
+ * exit redacts it). A plain value of a tool without an output schema is {@link plainResult}'s.
+ */
 async function mapResult(tool: CompiledTool, value: unknown): Promise<CallToolResultShape> {
   if (value instanceof ToolResult) {
     if (tool.output && !value.isError) {
@@ -315,20 +327,21 @@ async function mapResult(tool: CompiledTool, value: unknown): Promise<CallToolRe
       ...(value.isError ? { isError: true } : {}),
     };
   }
-  if (tool.output) {
-    const checked = await tool.output.validate(value);
-    if (!checked.ok) throw new ToolOutputError(tool.name, checked.issues);
-    return {
-      content: [{ type: 'text', text: JSON.stringify(checked.value) }],
-      structuredContent: checked.value as Record<string, unknown>,
-    };
-  }
-  return plainResult(value);
+  if (tool.output === undefined) throw new TypeError(`mapResult(${tool.name}): a plain value without an output schema is plainResult's`);
+  const checked = await tool.output.validate(value);
+  if (!checked.ok) throw new ToolOutputError(tool.name, checked.issues);
+  return {
+    content: [{ type: 'text', text: JSON.stringify(checked.value) }],
+    structuredContent: checked.value as Record<string, unknown>,
+  };
 }
 
-/** The result of a tool without an output schema that returned a plain value (not a ToolResult). */
-function plainResult(value: unknown): CallToolResultShape {
-  if (typeof value === 'string') return { content: [{ type: 'text', text: value }] };
+/**
+ * The result of a tool without an output schema that returned a plain value (not a ToolResult):
+ * one text item (the string, or the value's JSON) with every secret of the call redacted.
+ */
+function plainResult(value: unknown, secrets: CallSecrets): CallToolResultShape {
   if (value === undefined) return { content: [] };
-  return { content: [{ type: 'text', text: JSON.stringify(value) ?? 'null' }] };
+  const text = typeof value === 'string' ? value : (JSON.stringify(value) ?? 'null');
+  return { content: [{ type: 'text', text: secrets.redactText(text) }] };
 }

@@ -74,9 +74,9 @@ function walk(root: Json, node: unknown, value: unknown, path: PropertyKey[], is
     return;
   }
   for (const key of COMBINATORS) {
-    const branches = Array.isArray(schema[key])
-      ? (schema[key] as unknown[]).map((b) => (b !== null && typeof b === 'object' ? resolve(root, b as Json) : undefined))
-      : [];
+    // Checked on every tool call: a schema without combinators allocates nothing here.
+    if (!Array.isArray(schema[key])) continue;
+    const branches = (schema[key] as unknown[]).map((b) => (b !== null && typeof b === 'object' ? resolve(root, b as Json) : undefined));
     const objects = branches.filter((b): b is Json => b !== undefined && isObjectSchema(b));
     if (objects.length === 1) walk(root, objects[0], value, path, issues, depth + 1);
     else if (objects.length > 1 && objects.every((b) => b.additionalProperties === false)) {
@@ -91,13 +91,18 @@ function walk(root: Json, node: unknown, value: unknown, path: PropertyKey[], is
   }
   const properties = schema.properties !== null && typeof schema.properties === 'object' ? (schema.properties as Json) : undefined;
   if (properties === undefined && schema.additionalProperties === undefined) return;
-  const known = Object.keys(properties ?? {});
-  for (const [key, child] of Object.entries(value)) {
-    if (properties && Object.hasOwn(properties, key)) walk(root, properties[key], child, [...path, key], issues, depth + 1);
-    else if (schema.additionalProperties === false) {
+  const record = value as Json;
+  for (const key of Object.keys(record)) {
+    const child = record[key];
+    if (properties && Object.hasOwn(properties, key)) {
+      // Only an object or an array can hold an unknown key: a leaf needs no path (no array per argument).
+      if (child !== null && typeof child === 'object') walk(root, properties[key], child, [...path, key], issues, depth + 1);
+    } else if (schema.additionalProperties === false) {
+      const known = Object.keys(properties ?? {});
       const expected = known.length > 0 ? `expected one of: ${known.join(', ')}` : 'no arguments are expected here';
       issues.push({ path: formatPath([...path, key]), message: `unknown argument "${key}" (${expected})` });
-    } else if (schema.additionalProperties !== undefined) walk(root, schema.additionalProperties, child, [...path, key], issues, depth + 1);
+    } else if (schema.additionalProperties !== undefined && child !== null && typeof child === 'object')
+      walk(root, schema.additionalProperties, child, [...path, key], issues, depth + 1);
   }
 }
 

@@ -41,6 +41,17 @@ class LeakyTools {
     return (await echo(ctx)).text;
   }
 
+  @AlterTool('google', { description: 'Returns a plain object holding the token (the result is its JSON).', scopes: [GMAIL_READONLY] })
+  async returnsObject(ctx: AlterContext): Promise<Record<string, unknown>> {
+    const { token } = await echo(ctx);
+    return {
+      token,
+      base64: Buffer.from(token).toString('base64'),
+      nested: [{ [token]: `Bearer ${token}` }],
+      withToJSON: { toJSON: () => ({ again: encodeURIComponent(token) }) },
+    };
+  }
+
   @AlterTool('google', { description: 'Returns the token in every shape, nested.', scopes: [GMAIL_READONLY] })
   async returnsShapes(ctx: AlterContext): Promise<ToolResult> {
     const { text, token } = await echo(ctx);
@@ -147,6 +158,19 @@ describe('no secret the vault used for the call reaches the model', () => {
     const result = await call('returns_text');
     expect(result.isError).toBeFalsy();
     expect(result.content[0]?.text).toContain('authorization: [redacted]');
+    expect(seen(result)).not.toContain(aliceToken);
+  });
+
+  it('a tool returning a plain object: its JSON text is redacted (keys, values, base64 and toJSON output alike)', async () => {
+    const result = await call('returns_object');
+    expect(result.isError).toBeFalsy();
+    expect(result.content).toHaveLength(1);
+    expect(JSON.parse(result.content[0]!.text!)).toEqual({
+      token: '[redacted]',
+      base64: expect.stringMatching(/^\[redacted\]=*$/),
+      nested: [{ '[redacted]': expect.stringMatching(/^(Bearer )?\[redacted\]$/) }],
+      withToJSON: { again: '[redacted]' },
+    });
     expect(seen(result)).not.toContain(aliceToken);
   });
 
