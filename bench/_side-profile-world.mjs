@@ -14,27 +14,22 @@
 // give each perf sample to the side that was running when it was taken. The rows a side queued
 // are flushed inside its window (its work), as in hotpath.mjs.
 import { writeFileSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import axios from 'axios';
 import { AlterMCP, AlterTool } from '../packages/mcp/dist/index.js';
 import { silentLogger } from '../packages/vault/dist/index.js';
 import { readCappedBody } from '../packages/vault/dist/internal/read-capped-body.js';
 import { concurrently, quiesce, WARMUP_CALLS, warmUp } from './_measure.mjs';
-import { createBenchVault, matchedAxiosOptions, startLoopbackApi } from './_support.mjs';
+import { benchMailTools, createBenchVault, importSdk, importZod, matchedAxiosOptions, startLoopbackApi } from './_support.mjs';
 
 const [windowsFile, roundsArg, callsArg, sidesArg] = process.argv.slice(2);
 const ROUNDS = Number(roundsArg);
 const CALLS = Number(callsArg);
 const SIDES = sidesArg.split(',');
 
-const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
-const deps = path.join(root, 'packages/mcp/node_modules');
-const sdk = async (p) => import(pathToFileURL(path.join(deps, '@modelcontextprotocol/sdk/dist/esm', p)).href);
-const { McpServer } = await sdk('server/mcp.js');
-const { Client } = await sdk('client/index.js');
-const { InMemoryTransport } = await sdk('inMemory.js');
-const { z } = await import(pathToFileURL(path.join(deps, 'zod/index.js')).href);
+const { McpServer } = await importSdk('server/mcp.js');
+const { Client } = await importSdk('client/index.js');
+const { InMemoryTransport } = await importSdk('inMemory.js');
+const { z } = await importZod();
 
 const api = await startLoopbackApi();
 const messageUrl = `${api.origin}/gmail/v1/users/me/messages/{id}`;
@@ -56,16 +51,7 @@ async function matchedGet(id) {
   return JSON.parse(body.toString('utf8'));
 }
 
-class MailTools {}
-MailTools.prototype.getMessage = async (ctx, { id }) => {
-  const res = await ctx.request('GET', messageUrl, { pathParams: { id } });
-  return res.json();
-};
-AlterTool('bench', { description: 'Get a message.', input: z.object({ id: z.string() }), scopes: ['read'] })(
-  MailTools.prototype,
-  'getMessage',
-  Object.getOwnPropertyDescriptor(MailTools.prototype, 'getMessage'),
-);
+const MailTools = benchMailTools({ AlterTool, z, messageUrl });
 
 const alter = new McpServer({ name: 'alter', version: '1' });
 new AlterMCP(vault, { defaultUser: 'alice', logger: silentLogger }).register(alter, [MailTools]);

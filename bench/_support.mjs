@@ -10,7 +10,33 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { AlterVault, silentLogger } from '../packages/vault/dist/index.js';
+
+const mcpDeps = path.join(path.dirname(path.dirname(fileURLToPath(import.meta.url))), 'packages/mcp/node_modules');
+/** A module of the MCP SDK that @alter/mcp depends on (`p` under its dist/esm), as a server built on this checkout loads it. */
+export const importSdk = (p) => import(pathToFileURL(path.join(mcpDeps, '@modelcontextprotocol/sdk/dist/esm', p)).href);
+/** The zod that @alter/mcp depends on. */
+export const importZod = () => import(pathToFileURL(path.join(mcpDeps, 'zod/index.js')).href);
+
+/**
+ * The benchmarks' Alter tool module: `get_message` (provider `bench`, scope `read`) makes
+ * `ctx.request('GET', messageUrl, { pathParams: { id } })` and returns the JSON. A fresh class per
+ * call, declared with the given `AlterTool` and `z` (this checkout's, or another's).
+ */
+export function benchMailTools({ AlterTool, z, messageUrl }) {
+  class MailTools {}
+  MailTools.prototype.getMessage = async (ctx, { id }) => {
+    const res = await ctx.request('GET', messageUrl, { pathParams: { id } });
+    return res.json();
+  };
+  AlterTool('bench', { description: 'Get a message.', input: z.object({ id: z.string() }), scopes: ['read'] })(
+    MailTools.prototype,
+    'getMessage',
+    Object.getOwnPropertyDescriptor(MailTools.prototype, 'getMessage'),
+  );
+  return MailTools;
+}
 
 /** The fake provider API's answer to every request (a Gmail-like message). */
 export const MESSAGE_BODY = JSON.stringify({ id: 'msg-1', snippet: 'hello world', labels: ['INBOX', 'UNREAD'] });

@@ -27,22 +27,20 @@ import { createHook } from 'node:async_hooks';
 import { readdirSync, readFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { GCProfiler } from 'node:v8';
 import axios from 'axios';
 import { AlterMCP, AlterTool } from '../packages/mcp/dist/index.js';
 import { silentLogger } from '../packages/vault/dist/index.js';
 import { readCappedBody } from '../packages/vault/dist/internal/read-capped-body.js';
 import { concurrently, emit, QUICK, quiesce, show, stats, WARMUP_CALLS } from './_measure.mjs';
-import { createBenchVault, matchedAxiosOptions, startLoopbackApi } from './_support.mjs';
+import { benchMailTools, createBenchVault, importSdk, importZod, matchedAxiosOptions, startLoopbackApi } from './_support.mjs';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
-const deps = path.join(root, 'packages/mcp/node_modules');
-const sdk = async (p) => import(pathToFileURL(path.join(deps, '@modelcontextprotocol/sdk/dist/esm', p)).href);
-const { McpServer } = await sdk('server/mcp.js');
-const { Client } = await sdk('client/index.js');
-const { InMemoryTransport } = await sdk('inMemory.js');
-const { z } = await import(pathToFileURL(path.join(deps, 'zod/index.js')).href);
+const { McpServer } = await importSdk('server/mcp.js');
+const { Client } = await importSdk('client/index.js');
+const { InMemoryTransport } = await importSdk('inMemory.js');
+const { z } = await importZod();
 
 const CALLS = Number(process.env.BENCH_ALLOC_CALLS ?? (QUICK ? 1_000 : 3_000));
 const REPEATS = Number(process.env.BENCH_ALLOC_REPEATS ?? 3);
@@ -71,16 +69,7 @@ async function matchedGet(id) {
   if (body === undefined) throw new Error('too large');
   return { status: res.status, json: JSON.parse(body.toString('utf8')) };
 }
-class MailTools {}
-MailTools.prototype.getMessage = async (ctx, { id }) => {
-  const res = await ctx.request('GET', `${origin}/gmail/v1/users/me/messages/{id}`, { pathParams: { id } });
-  return res.json();
-};
-AlterTool('bench', { description: 'Get a message.', input: z.object({ id: z.string() }), scopes: ['read'] })(
-  MailTools.prototype,
-  'getMessage',
-  Object.getOwnPropertyDescriptor(MailTools.prototype, 'getMessage'),
-);
+const MailTools = benchMailTools({ AlterTool, z, messageUrl: `${origin}/gmail/v1/users/me/messages/{id}` });
 const server = new McpServer({ name: 'bench', version: '1' });
 new AlterMCP(vault, { defaultUser: 'alice', logger: silentLogger }).register(server, [MailTools]);
 server.registerTool(

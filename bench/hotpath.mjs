@@ -28,23 +28,28 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import axios from 'axios';
 import { AlterMCP, AlterTool } from '../packages/mcp/dist/index.js';
 import { AlterVault, SqliteGrantStore, silentLogger } from '../packages/vault/dist/index.js';
 import { readCappedBody } from '../packages/vault/dist/internal/read-capped-body.js';
-import { benchFetch, benchProvider, MESSAGE_BODY, matchedAxiosOptions, startLoopbackApi } from './_support.mjs';
+import {
+  benchFetch,
+  benchMailTools,
+  benchProvider,
+  importSdk,
+  importZod,
+  MESSAGE_BODY,
+  matchedAxiosOptions,
+  startLoopbackApi,
+} from './_support.mjs';
 import { concurrently, emit, GC_BETWEEN, QUICK, report, rounds, show, stats, WARMUP_CALLS, warmUp } from './_measure.mjs';
 
-const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
-const deps = path.join(root, 'packages/mcp/node_modules');
-const sdk = async (p) => import(pathToFileURL(path.join(deps, '@modelcontextprotocol/sdk/dist/esm', p)).href);
-const { McpServer } = await sdk('server/mcp.js');
-const { Client } = await sdk('client/index.js');
-const { InMemoryTransport } = await sdk('inMemory.js');
-const { StreamableHTTPServerTransport } = await sdk('server/streamableHttp.js');
-const { StreamableHTTPClientTransport } = await sdk('client/streamableHttp.js');
-const { z } = await import(pathToFileURL(path.join(deps, 'zod/index.js')).href);
+const { McpServer } = await importSdk('server/mcp.js');
+const { Client } = await importSdk('client/index.js');
+const { InMemoryTransport } = await importSdk('inMemory.js');
+const { StreamableHTTPServerTransport } = await importSdk('server/streamableHttp.js');
+const { StreamableHTTPClientTransport } = await importSdk('client/streamableHttp.js');
+const { z } = await importZod();
 const pg = createRequire(new URL('../packages/vault/package.json', import.meta.url))('pg');
 const PG_URL = process.env.ALTER_BENCH_PG_URL || process.env.ALTER_TEST_PG_URL || '';
 
@@ -92,16 +97,7 @@ async function openVault(store) {
   return vault;
 }
 
-class MailTools {}
-MailTools.prototype.getMessage = async (ctx, { id }) => {
-  const res = await ctx.request('GET', `${origin}/gmail/v1/users/me/messages/{id}`, { pathParams: { id } });
-  return res.json();
-};
-AlterTool('bench', { description: 'Get a message.', input: z.object({ id: z.string() }), scopes: ['read'] })(
-  MailTools.prototype,
-  'getMessage',
-  Object.getOwnPropertyDescriptor(MailTools.prototype, 'getMessage'),
-);
+const MailTools = benchMailTools({ AlterTool, z, messageUrl: `${origin}/gmail/v1/users/me/messages/{id}` });
 
 function buildServers(vault) {
   const alter = new McpServer({ name: 'alter', version: '1' });

@@ -83,6 +83,7 @@ import { VaultTelemetry } from './telemetry/vault-telemetry.js';
 import { EgressPolicy, deniedOutcome } from './policy/egress-policy.js';
 import { ApprovalLedger } from './approval/approval-ledger.js';
 import { isAborted, offAbort, onAbort } from './internal/abort-signals.js';
+import { releaseExchangeController, takeExchangeController } from './internal/exchange-controllers.js';
 import { ApprovalsApi, type VaultApprovals } from './approval/approvals-api.js';
 import { PendingApprovals } from './approval/pending-approvals.js';
 import type { ApprovalAsker, ApprovalAudit, ApprovalGate, ApprovalOptions } from './approval/approval-types.js';
@@ -768,7 +769,8 @@ export class AlterVault {
     limits: { readonly timeoutMs: number; readonly maxResponseBytes: number; readonly signal: AbortSignal | undefined },
   ): Promise<VaultResponse> {
     const { timeoutMs, maxResponseBytes, signal } = limits;
-    const controller = new AbortController();
+    // Reused across exchanges (internal/exchange-controllers.ts): a new AbortSignal is costly on Node 20.
+    const controller = takeExchangeController();
     let timedOut = false;
     // One timer for the whole exchange: sending, headers and reading the body.
     const timer = setTimeout(() => {
@@ -800,6 +802,8 @@ export class AlterVault {
     } finally {
       clearTimeout(timer);
       if (signal !== undefined) offAbort(signal, abort);
+      // Nothing of this exchange can abort the controller any more (timer cleared, link removed).
+      releaseExchangeController(controller);
     }
     if (body === undefined) throw new ResponseTooLargeError({ provider: p.id, limitBytes: maxResponseBytes, status: res.status });
     // The headers are copied (lower-cased, frozen) only if someone reads them.
