@@ -9,7 +9,7 @@ import type { Readable } from 'node:stream';
 import { inspect } from 'node:util';
 import type { AxiosResponse } from 'axios';
 import { type AuditContext, type AuditContextInput, AuditContextStore } from './audit-context.js';
-import { noteCallSecret } from './call-secrets.js';
+import { CallSecrets, noteCallSecret } from './call-secrets.js';
 import {
   AuditLog,
   type AuditOptions,
@@ -82,7 +82,8 @@ import { type VaultResponse, vaultResponseFromWire } from './vault-response.js';
 import { VaultTelemetry } from './telemetry/vault-telemetry.js';
 import { EgressPolicy, deniedOutcome } from './policy/egress-policy.js';
 import { ApprovalLedger } from './approval/approval-ledger.js';
-import { isAborted, offAbort, onAbort } from './internal/abort-signals.js';
+import { isAborted } from './internal/abort-signals.js';
+import { unwatchCallerAbort, watchCallerAbort } from './internal/caller-abort-watch.js';
 import { releaseExchangeController, takeExchangeController } from './internal/exchange-controllers.js';
 import { ApprovalsApi, type VaultApprovals } from './approval/approvals-api.js';
 import { PendingApprovals } from './approval/pending-approvals.js';
@@ -215,6 +216,10 @@ export interface VaultRequestOptions {
   readonly reason?: string | undefined;
   /** Whole-request timeout (default `http.timeoutMs`, else 30 000 ms). */
   readonly timeoutMs?: number | undefined;
+  /**
+   * Ends the request with RequestAbortedError when it aborts: checked before anything is sent, then
+   * every 10 ms while the provider exchange is in flight (no listener is added to it).
+   */
   readonly signal?: AbortSignal | undefined;
   /**
    * Largest response body accepted, in bytes after decompression (default: the provider's
@@ -261,6 +266,9 @@ export interface VaultAudit {
   /** Writes every queued row. */
   flush(): Promise<void>;
 }
+
+/** Set by AlterVault's static block: the audit contexts of a vault, for {@link withToolCallScope}. */
+let auditContextsOf: (vault: AlterVault) => AuditContextStore;
 
 /**
  * The embedded token vault.
@@ -769,6 +777,8 @@ export class AlterVault {
     limits: { readonly timeoutMs: number; readonly maxResponseBytes: number; readonly signal: AbortSignal | undefined },
   ): Promise<VaultResponse> {
     const { timeoutMs, maxResponseBytes, signal } = limits;
+    // Aborted while the token was read (or before the retry after a 401): nothing is sent.
+    if (signal !== undefined && isAborted(signal)) throw new RequestAbortedError({ provider: p.id });
     // Reused across exchanges (internal/exchange-controllers.ts): a new AbortSignal is costly on Node 20.
     const controller = takeExchangeController();
     let timedOut = false;
@@ -778,7 +788,8 @@ export class AlterVault {
       controller.abort();
     }, timeoutMs);
     const abort = () => controller.abort();
-    if (signal !== undefined) onAbort(signal, abort);
+    // Checked on a shared timer, not by a listener on the caller's signal (caller-abort-watch.ts).
+    if (signal !== undefined) watchCallerAbort(abort, signal);
     let res: AxiosResponse<Readable>;
     let body: Buffer | undefined;
     try {
@@ -801,8 +812,8 @@ export class AlterVault {
       throw new ProviderHttpError({ provider: p.id, detail, cause: new Error(detail) });
     } finally {
       clearTimeout(timer);
-      if (signal !== undefined) offAbort(signal, abort);
-      // Nothing of this exchange can abort the controller any more (timer cleared, link removed).
+      if (signal !== undefined) unwatchCallerAbort(abort);
+      // Nothing of this exchange can abort the controller any more (timer cleared, watch ended).
       releaseExchangeController(controller);
     }
     if (body === undefined) throw new ResponseTooLargeError({ provider: p.id, limitBytes: maxResponseBytes, status: res.status });
@@ -823,6 +834,11 @@ export class AlterVault {
   /** The ambient audit context, or undefined outside {@link withAuditContext}. */
   currentAuditContext(): AuditContext | undefined {
     return this.#context.current();
+  }
+
+  static {
+    // The only way in for withToolCallScope (module-private, not a method of the public class).
+    auditContextsOf = (vault) => vault.#context;
   }
 
   /** Seals a secret with the vault key (for extensions: auth-server keys, connect state). */
@@ -949,6 +965,22 @@ function scopesArg(value: unknown): readonly string[] {
   }
   if (Object.isFrozen(value)) checkedScopes.add(value);
   return value as string[];
+}
+
+/**
+ * Runs a tool call's `fn` with `secrets` as its secret tracker, inside `vault`'s audit context
+ * `context`: what `withCallSecrets(secrets, () => vault.withAuditContext(context, fn))` does, in
+ * one AsyncLocalStorage entry instead of two (internal/call-scope.ts). For @alter/mcp's tool
+ * runner, through `@alter/vault/internal`.
+ * @throws TypeError when `secrets` is not a CallSecrets or `vault` not an AlterVault; InvalidArgumentError for a bad `context`.
+ */
+export function withToolCallScope<T>(vault: AlterVault, secrets: CallSecrets, context: AuditContextInput, fn: () => T): T {
+  if (!(secrets instanceof CallSecrets)) throw new TypeError('withToolCallScope(vault, secrets, …): secrets must be a CallSecrets');
+  if (!(vault instanceof AlterVault))
+    throw new TypeError(
+      'withToolCallScope(vault, …): vault is not an AlterVault of this copy of @alter/vault. Two copies installed? The secrets its requests use would not be redacted from tool results, so the call is refused; install one copy (`npm ls @alter/vault`).',
+    );
+  return auditContextsOf(vault).runWithSecrets(context, secrets, fn);
 }
 
 /**

@@ -1,6 +1,7 @@
 /** Ambient audit context: which tool (and which parent tools) a `vault.request()` runs inside. */
 import { requireNonEmptyString, requireObject } from './internal/args.js';
-import { type AuditFrame, currentAuditFrame, openCallScopeUser, runWithAudit } from './internal/call-scope.js';
+import type { CallSecrets } from './call-secrets.js';
+import { type AuditFrame, currentAuditFrame, openCallScopeUser, runWithAudit, runWithSecretsAndAudit } from './internal/call-scope.js';
 
 /** The context every audit row written inside {@link AuditContextStore.run} is tagged with. */
 export interface AuditContext {
@@ -38,12 +39,25 @@ export class AuditContextStore {
   }
 
   run<T>(input: AuditContextInput, fn: () => T): T {
+    return runWithAudit(this.#enter(input, fn), fn);
+  }
+
+  /**
+   * {@link run} with `secrets` as the call's secret tracker too, in one AsyncLocalStorage entry
+   * (the tool runner's way in: withCallSecrets around run() made two).
+   */
+  runWithSecrets<T>(input: AuditContextInput, secrets: CallSecrets, fn: () => T): T {
+    return runWithSecretsAndAudit(secrets, this.#enter(input, fn), fn);
+  }
+
+  /** Checks the arguments of a run and returns what builds its frame from the outer one. */
+  #enter(input: AuditContextInput, fn: unknown): (outer: AuditFrame | undefined) => AuditFrame {
     requireObject(input, 'context');
     const tool = requireNonEmptyString(input.tool, 'context.tool');
     if (input.callId !== undefined && typeof input.callId !== 'string') requireNonEmptyString(input.callId, 'context.callId');
     if (typeof fn !== 'function') requireObject(undefined, 'fn');
     this.#release ??= openCallScopeUser();
-    return runWithAudit((outer) => {
+    return (outer) => {
       const parent = contextOf(this, outer);
       const context: AuditContext = Object.freeze({
         tool,
@@ -52,7 +66,7 @@ export class AuditContextStore {
         callId: input.callId ?? parent?.callId ?? null,
       });
       return { owner: this, context, outer };
-    }, fn);
+    };
   }
 
   /**

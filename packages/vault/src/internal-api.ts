@@ -9,6 +9,7 @@
  * internal-telemetry.ts).
  */
 export * from './call-secrets.js';
+export { withToolCallScope } from './alter-vault.js';
 export { checkToolEndpoints } from './policy/check-tool-endpoints.js';
 export { isLoopbackHost } from './loopback-host.js';
 export { normalizeProviderScopes } from './providers/scopes.js';

@@ -6,6 +6,8 @@
  */
 import { inspect } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { InvalidArgumentError } from '../src/errors.js';
+import { withToolCallScope } from '../src/internal-api.js';
 import { CallSecrets, REDACTED, noteCallSecret, withCallSecrets } from '../src/call-secrets.js';
 import { createHarness, type Harness, pageCode } from './fixtures/connect-harness.js';
 
@@ -92,6 +94,30 @@ describe('the vault notes the secrets it uses for a call', () => {
     const secrets = new CallSecrets();
     expect((await withCallSecrets(secrets, () => h.vault.request('google', 'GET', GMAIL_LIST, { user: 'alice' }))).status).toBe(200);
     expect(secrets.redactText(`x ${access[0]} y`)).toBe(`x ${REDACTED} y`);
+  });
+
+  it("withToolCallScope: the call's tracker and the vault's audit context in one entry, the token noted and the row tagged", async () => {
+    const { access } = await h.collectTokens();
+    const secrets = new CallSecrets();
+    const res = await withToolCallScope(h.vault, secrets, { tool: 'scoped_tool', callId: 'call-scoped-1' }, async () => {
+      expect(h.vault.currentAuditContext()).toEqual({
+        tool: 'scoped_tool',
+        parentTool: null,
+        chain: ['scoped_tool'],
+        callId: 'call-scoped-1',
+      });
+      return h.vault.request('google', 'GET', GMAIL_LIST, { user: 'alice' });
+    });
+    expect(res.status).toBe(200);
+    expect(secrets.redactText(`x ${access[0]} y`)).toBe(`x ${REDACTED} y`);
+    const [row] = await h.vault.audit.query({ tool: 'scoped_tool', limit: 1 });
+    expect(row).toMatchObject({ tool: 'scoped_tool', callId: 'call-scoped-1', chain: ['scoped_tool'] });
+    // Outside, nothing is left of either.
+    expect(h.vault.currentAuditContext()).toBeUndefined();
+    // Refused, fail closed: a tracker that is not one, an object that is not a vault, a bad context.
+    expect(() => withToolCallScope(h.vault, {} as CallSecrets, { tool: 't' }, () => 1)).toThrow(TypeError);
+    expect(() => withToolCallScope({} as typeof h.vault, secrets, { tool: 't' }, () => 1)).toThrow(TypeError);
+    expect(() => withToolCallScope(h.vault, secrets, { tool: '' }, () => 1)).toThrow(InvalidArgumentError);
   });
 
   it('on a refresh: the refresh token it sent, the new tokens and the client secret', async () => {

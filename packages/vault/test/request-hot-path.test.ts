@@ -6,10 +6,12 @@
  * recording HTTP server on 127.0.0.1, a real SQLite file, the real pipeline.
  */
 import { AsyncLocalStorage, createHook } from 'node:async_hooks';
+import { getEventListeners } from 'node:events';
 import { createLeakCheck, type LeakCheck } from '@alter/testing';
 import { AlterVault, VaultResponse } from '@alter/vault';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import Database from 'better-sqlite3';
+import { CALLER_ABORT_POLL_MS, callerAbortWatchRunning } from '../src/internal/caller-abort-watch.js';
 import { providerHttpClient } from '../src/internal/provider-http-client.js';
 import { CallSecrets, currentCallSecrets, noteCallSecret, REDACTED, withCallSecrets } from '../src/call-secrets.js';
 import { loopbackProvider, newKey, newToken, type TempDir, tempDir } from './support/fixtures.js';
@@ -60,6 +62,16 @@ afterEach(async () => {
   tmp.remove();
   leak.assertClean();
 });
+
+/** Routes `path` to a provider that takes the request and never answers; resolves when a request has arrived there. */
+function routeStuck(path: string): Promise<void> {
+  return new Promise<void>((arrived) => {
+    server.route(path, () => {
+      arrived();
+      return new Promise<void>(() => {});
+    });
+  });
+}
 
 const get = (i: number) => vault.request('acme', 'GET', `${server.origin}/v1/items/{id}`, { user: 'alice', pathParams: { id: String(i) } });
 
@@ -112,14 +124,7 @@ describe('the request path', () => {
       code: 'ALTER_REQUEST_ABORTED',
     });
     // A provider that has the request and never answers: only the abort can end the exchange.
-    let arrived!: () => void;
-    const atProvider = new Promise<void>((resolve) => {
-      arrived = resolve;
-    });
-    server.route('/v1/stuck', () => {
-      arrived();
-      return new Promise<void>(() => {});
-    });
+    const atProvider = routeStuck('/v1/stuck');
     const later = new AbortController();
     const pending = vault.request('acme', 'GET', `${server.origin}/v1/stuck`, { user: 'alice', signal: trapped(later.signal) });
     await atProvider;
@@ -154,6 +159,32 @@ describe('the request path', () => {
     await expect(slow).rejects.toMatchObject({ code: 'ALTER_REQUEST_ABORTED' });
     expect((await concurrent).map((r) => r.status)).toEqual([200, 200]);
     for (let i = 0; i < 3; i++) expect((await get(200 + i)).status).toBe(200);
+  });
+
+  it("adds no listener to the caller's AbortSignal (Node 20: ≈ 3 µs for a fresh signal): one shared timer watches it, and stops when nothing is in flight", async () => {
+    await get(0);
+    const atProvider = routeStuck('/v1/stuck');
+    const caller = new AbortController();
+    const pending = vault.request('acme', 'GET', `${server.origin}/v1/stuck`, { user: 'alice', signal: caller.signal });
+    await atProvider;
+    let listeners: number;
+    let watching: boolean;
+    try {
+      listeners = getEventListeners(caller.signal, 'abort').length;
+      watching = callerAbortWatchRunning();
+    } finally {
+      caller.abort();
+    }
+    await expect(pending).rejects.toMatchObject({ code: 'ALTER_REQUEST_ABORTED' });
+    // Before: one 'abort' listener on the caller's signal for the whole exchange.
+    expect(listeners).toBe(0);
+    expect(watching).toBe(true);
+    // A later request with a live signal is not touched by the earlier abort.
+    const live = new AbortController();
+    expect((await vault.request('acme', 'GET', `${server.origin}/v1/items/1`, { user: 'alice', signal: live.signal })).status).toBe(200);
+    // The timer stops at the first tick that finds no exchange in flight.
+    for (let i = 0; i < 100 && callerAbortWatchRunning(); i++) await new Promise((resolve) => setTimeout(resolve, CALLER_ABORT_POLL_MS));
+    expect(callerAbortWatchRunning()).toBe(false);
   });
 
   it('sends with the loaded HTTP client itself, not a promise of it to await on every request', async () => {

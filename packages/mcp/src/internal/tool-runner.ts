@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AlterVault, ApprovalPendingError, ConnectSession, Logger } from '@alter/vault';
 import { isAlterError } from '@alter/vault';
-import { CallSecrets, withCallSecrets } from '@alter/vault/internal';
+import { CallSecrets, withToolCallScope } from '@alter/vault/internal';
 import {
   isAlterMcpError,
   NoUserError,
@@ -115,8 +115,8 @@ export class ToolRunner {
     // the deep copy of the exit below (the copy was the largest single cost of ours in the MCP layer).
     let redacted = false;
     try {
-      const value = await withCallSecrets(state.secrets, () =>
-        this.#vault.withAuditContext({ tool: tool.name, callId: state.callId }, () => tool.method.call(tool.instance, ctx, parsed.value)),
+      const value = await withToolCallScope(this.#vault, state.secrets, { tool: tool.name, callId: state.callId }, () =>
+        tool.method.call(tool.instance, ctx, parsed.value),
       );
       // Without an output schema the mapping is synchronous: no promise (and await) per call.
       if (tool.output === undefined && !(value instanceof ToolResult)) {

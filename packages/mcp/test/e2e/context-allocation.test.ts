@@ -9,13 +9,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import { type AlterContext, AlterMCP, AlterTool } from '@alter/mcp';
 import { AlterVault, type Logger } from '@alter/vault';
+import { currentCallSecrets } from '@alter/vault/internal';
 
 const logged: string[] = [];
 const logger: Logger = { debug: () => {}, info: (m) => logged.push(m), warn: () => {}, error: () => {} };
@@ -46,6 +48,12 @@ class ContextTools {
       out.ownAfter = Reflect.ownKeys(ctx).map(String);
     }
     return out;
+  }
+
+  @AlterTool({ description: 'Reports the async context it runs in.', input: z.object({}) })
+  async scopeOfCall(ctx: AlterContext) {
+    await Promise.resolve();
+    return { audit: vault.currentAuditContext(), tracked: currentCallSecrets() !== undefined, callId: ctx.callId };
   }
 }
 
@@ -102,5 +110,23 @@ describe('AlterContext allocations', () => {
       ownAfter: [],
     });
     expect(logged).toContain('hello from the tool');
+  });
+
+  it('enters the async context once per tool call: one AsyncLocalStorage run carries the secret tracker and the audit context', async () => {
+    const run = jest.spyOn(AsyncLocalStorage.prototype, 'run');
+    let r: { isError?: boolean; content: Array<{ text: string }> };
+    let runs: number;
+    try {
+      r = (await client.callTool({ name: 'scope_of_call', arguments: {} })) as typeof r;
+      runs = run.mock.calls.length;
+    } finally {
+      run.mockRestore();
+    }
+    // Before: two (the call's secret tracker, then the vault's audit context inside it).
+    expect(runs).toBe(1);
+    expect(r.isError).toBeFalsy();
+    const out = JSON.parse(r.content[0]!.text) as { audit: Record<string, unknown>; tracked: boolean; callId: string };
+    expect(out.tracked).toBe(true);
+    expect(out.audit).toEqual({ tool: 'scope_of_call', parentTool: null, chain: ['scope_of_call'], callId: out.callId });
   });
 });

@@ -59,6 +59,15 @@ export function runWithAudit<T>(make: (outer: AuditFrame | undefined) => AuditFr
 }
 
 /**
+ * Runs `fn` with `secrets` as the current tracker AND inside the audit frame `make(outer)`: one
+ * storage entry where {@link runWithSecrets} around {@link runWithAudit} makes two (a tool call's
+ * way in: one frame and one storage run per call, not two).
+ */
+export function runWithSecretsAndAudit<T>(secrets: CallSecrets, make: (outer: AuditFrame | undefined) => AuditFrame, fn: () => T): T {
+  return storage.run({ secrets, audit: make(storage.getStore()?.audit) }, fn);
+}
+
+/**
  * Registers one user of the storage (a vault that entered an audit context); the returned
  * function, called once, ends it. When the last user ends, the storage is disabled (see the file
  * header).

@@ -13,7 +13,7 @@
  * and no listener is left on it — checked when it is taken, not when it is handed back, because
  * axios removes its own listener only when the response stream has finished, which may be a tick
  * after the exchange returned. A controller that fails the check is dropped. Only `#send` holds a
- * controller (its timer and the caller-signal link are cleared before it is handed back), so no
+ * controller (its timer is cleared and its caller-abort watch ended before it is handed back), so no
  * one can abort a controller once it is idle; it hands each one back once.
  */
 import { getEventListeners } from 'node:events';
