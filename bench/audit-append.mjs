@@ -1,6 +1,8 @@
 // The audit append alone: AuditLog on a real SQLite file (WAL, as the vault opens it), rows shaped
-// like AlterVault.request's (a policy decision, no approval, no parent tool / reason / error), 32
-// recorded then flushed (one append of the SQLite store's auditAppendLimit), repeated.
+// like AlterVault.request's (a policy decision, no approval, no parent tool / reason / error), one
+// append's worth recorded then flushed (BENCH_AUDIT_BATCH rows; default: each checkout's SQLite
+// store's auditAppendLimit, so an A/B measures each build as it appends), repeated. The wall time
+// of each flush is the event-loop stall one append causes; its median, p90 and max are printed.
 //
 // Two measures, both per row:
 // - CPU time (process.cpuUsage: user + system, so SQLite's WAL writes and checkpoints count too),
@@ -10,7 +12,7 @@
 //   for the measured rows only (instrumentation on after the warm-up), each side in its own
 //   process, BENCH_AUDIT_REPEATS runs per side interleaved.
 //
-// Knobs: BENCH_AUDIT_ROWS (rows per round, default 3,200), BENCH_ROUNDS (default 15), BENCH_AUDIT_COMPARE,
+// Knobs: BENCH_AUDIT_ROWS (rows per round, default 3,200), BENCH_ROUNDS (default 15), BENCH_AUDIT_BATCH, BENCH_AUDIT_COMPARE,
 // BENCH_AUDIT_INSTR, BENCH_AUDIT_REPEATS (default 3), BENCH_AUDIT_KEEP (a folder for the callgrind files).
 import { spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -19,14 +21,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { QUICK, median, rounds, show, stats, emit } from './_measure.mjs';
+import { emit, median, QUICK, quantile, rounds, show, stats } from './_measure.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
 const ROWS = Number(process.env.BENCH_AUDIT_ROWS ?? (QUICK ? 640 : 3200));
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? (QUICK ? 5 : 15));
 const REPEATS = Number(process.env.BENCH_AUDIT_REPEATS ?? 3);
-const BATCH = 32;
+const BATCH_OPTION = process.env.BENCH_AUDIT_BATCH === undefined ? undefined : Number(process.env.BENCH_AUDIT_BATCH);
 
 async function load(checkout) {
   const dist = path.join(checkout, 'packages', 'vault', 'dist');
@@ -71,13 +73,20 @@ async function world(checkout, dir) {
   const { AuditLog, SqliteGrantStore, silentLogger } = await load(checkout);
   const store = new SqliteGrantStore({ filename: path.join(dir, 'audit.db') });
   await store.open();
-  const log = new AuditLog(store, silentLogger, { maxBatchRows: 200, maxDelayMs: 60_000 });
+  // Rows per flush: one append of this checkout's store (older builds appended 32 at a time).
+  const batch = BATCH_OPTION ?? store.auditAppendLimit ?? 32;
+  const log = new AuditLog(store, silentLogger, { maxBatchRows: Math.max(200, batch), maxDelayMs: 60_000 });
   let n = 0;
+  const flushMs = [];
   return {
+    batch,
+    flushMs,
     async append(count) {
-      for (let done = 0; done < count; done += BATCH) {
-        for (let i = 0; i < BATCH; i++) log.record(row(n++));
+      for (let done = 0; done < count; done += batch) {
+        for (let i = 0; i < batch; i++) log.record(row(n++));
+        const t0 = performance.now();
         await log.flush();
+        flushMs.push(performance.now() - t0);
       }
     },
     close: () => store.close(),
@@ -165,28 +174,33 @@ for (const c of checkouts) {
   dirs.push(dir);
   const w = await world(c.root, dir);
   worlds.push(w);
-  await w.append(BATCH * 20); // warm-up
+  await w.append(w.batch * 20); // warm-up
+  w.flushMs.length = 0;
   sides[c.label] = () => w.append(ROWS);
 }
 const result = await rounds(ROUNDS, sides, checkouts.length > 1 ? 'compare' : undefined);
-console.log(`audit append on SQLite, ${ROUNDS} rounds × ${ROWS} rows (32 per append)`);
-for (const [label, m] of Object.entries(result.sides)) {
+console.log(`audit append on SQLite, ${ROUNDS} rounds × ${ROWS} rows`);
+for (const [i, [label, m]] of Object.entries(result.sides).entries()) {
   const us = m.cpu.map((ms) => (ms * 1000) / ROWS);
+  const stall = worlds[i].flushMs;
   console.log(
-    `  ${label.padEnd(8)} cpu ${show(us, 2, ' µs')}/row  wall ${show(
+    `  ${label.padEnd(8)} ${worlds[i].batch} rows per append: cpu ${show(us, 2, ' µs')}/row  wall ${show(
       m.wall.map((ms) => (ms * 1000) / ROWS),
       2,
       ' µs',
-    )}/row`,
+    )}/row  one append (wall, the stall): median ${median(stall).toFixed(2)} ms, p90 ${quantile(stall, 0.9).toFixed(2)} ms, max ${Math.max(...stall).toFixed(2)} ms`,
   );
 }
-for (const [label, r] of Object.entries(result.ratios))
+// Only with BENCH_AUDIT_COMPARE (one checkout has nothing to divide by).
+for (const [label, r] of checkouts.length > 1 ? Object.entries(result.ratios) : [])
   console.log(`  ratio ${label} / compare: cpu ${show(r.cpu, 3, '×')} (median ${median(r.cpu).toFixed(3)})`);
 emit({
   name: 'audit append on SQLite, CPU per row',
   rows: ROWS,
   rounds: ROUNDS,
   sides: Object.fromEntries(Object.entries(result.sides).map(([k, m]) => [k, stats(m.cpu.map((ms) => (ms * 1000) / ROWS))])),
+  rowsPerAppend: Object.fromEntries(checkouts.map((c, i) => [c.label, worlds[i].batch])),
+  appendWallMs: Object.fromEntries(checkouts.map((c, i) => [c.label, stats(worlds[i].flushMs)])),
 });
 for (const w of worlds) await w.close();
 for (const d of dirs) rmSync(d, { recursive: true, force: true });

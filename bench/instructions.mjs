@@ -89,12 +89,17 @@ if (spawnSync('valgrind', ['--version']).status !== 0 || spawnSync('callgrind_co
 // `--single-threaded`: V8 compiles and collects on the main thread, so where TurboFan finishes
 // does not depend on the machine's load (main thread = all threads then).
 const NODE_FLAGS = (process.env.BENCH_INSTR_NODE_FLAGS ?? '').split(' ').filter((f) => f !== '');
+// BENCH_INSTR_CACHE_SIM=1: callgrind also simulates the caches and branch predictors
+// (--cache-sim=yes --branch-sim=yes) and every run prints the main thread's misses per call, the
+// part of CPU time that counting instructions does not see (slower still).
+const CACHE_SIM = process.env.BENCH_INSTR_CACHE_SIM === '1';
 async function instructions(checkout, side, calls) {
   const dir = mkdtempSync(path.join(tmpdir(), 'alter-bench-callgrind-'));
   // A fresh schema for every run of the PostgreSQL side, so no run sees another's rows.
   const pgSchema = side === 'alter_tool_pg' ? createPgBenchSchema('alter_bench_instr') : undefined;
   try {
     const args = ['--tool=callgrind', '--instr-atstart=no', '--separate-threads=yes', `--callgrind-out-file=${path.join(dir, 'out')}`];
+    if (CACHE_SIM) args.push('--cache-sim=yes', '--branch-sim=yes');
     const child = spawn(
       'valgrind',
       [...args, process.execPath, ...NODE_FLAGS, '--expose-gc', path.join(here, '_instructions-side.mjs'), checkout, side, String(calls)],
@@ -121,16 +126,25 @@ async function instructions(checkout, side, calls) {
     }
     const code = await exited;
     if (code !== 0) throw new Error(`${side} (${checkout}) failed: ${stderr.slice(-2000)}`);
-    // One file per thread (out-01 is the main thread); each ends with "totals: <instructions>".
+    // One file per thread (out-01 is the main thread); each ends with "totals: <instructions>"
+    // (with BENCH_INSTR_CACHE_SIM, "totals: <Ir> <Dr> …" in the order of its "events:" line).
     const totals = {};
+    let events;
     for (const name of readdirSync(dir)) {
-      const m = /^totals: (\d+)/m.exec(readFileSync(path.join(dir, name), 'utf8'));
-      if (m !== null) totals[name] = Number(m[1]);
+      const text = readFileSync(path.join(dir, name), 'utf8');
+      const m = /^totals: ([\d ]+)/m.exec(text);
+      if (m === null) continue;
+      const counts = m[1].trim().split(' ').map(Number);
+      totals[name] = counts[0];
+      if (name === 'out-01' && CACHE_SIM) {
+        const names = /^events: (.+)$/m.exec(text)?.[1].trim().split(' ') ?? [];
+        events = Object.fromEntries(names.map((e, i) => [e, (counts[i] ?? 0) / calls]));
+      }
     }
     const main = totals['out-01'];
     if (main === undefined) throw new Error(`${side} (${checkout}): no main-thread totals in ${Object.keys(totals).join(', ')}`);
     const all = Object.values(totals).reduce((a, b) => a + b, 0);
-    return { main: main / calls, all: all / calls };
+    return { main: main / calls, all: all / calls, events };
   } finally {
     if (process.env.BENCH_INSTR_KEEP) {
       const kept = path.join(path.resolve(process.env.BENCH_INSTR_KEEP), `${path.basename(checkout)}-${side}-${Date.now()}`);
@@ -169,6 +183,12 @@ for (let r = 0; r < REPEATS; r++) {
       console.log(
         `  ${key.padEnd(24)} repeat ${r + 1}: main thread ${(n.main / 1000).toFixed(1)} k, all threads ${(n.all / 1000).toFixed(1)} k instructions/call`,
       );
+      if (n.events !== undefined)
+        console.log(
+          `  ${''.padEnd(24)} main thread per call: ${Object.entries(n.events)
+            .map(([e, v]) => `${e} ${v >= 1000 ? `${(v / 1000).toFixed(1)} k` : v.toFixed(0)}`)
+            .join(', ')}`,
+        );
     }
   }
 }
