@@ -71,6 +71,8 @@ const { vault, token } = bench;
 await bench.grantAlice();
 
 // The baseline: axios configured exactly like the vault's, the body read the same way (as in hotpath.mjs).
+// Not _support.mjs's matchedMessageGetter: this side loads the axios and the capped reader of the
+// checkout it measures (BENCH_INSTR_COMPARE), not this one's.
 const matched = axios.create(matchedAxiosOptions());
 async function matchedGet(id) {
   const signal = AbortSignal.timeout(30_000);

@@ -14,12 +14,19 @@
 // give each perf sample to the side that was running when it was taken. The rows a side queued
 // are flushed inside its window (its work), as in hotpath.mjs.
 import { writeFileSync } from 'node:fs';
-import axios from 'axios';
 import { AlterMCP, AlterTool } from '../packages/mcp/dist/index.js';
 import { silentLogger } from '../packages/vault/dist/index.js';
-import { readCappedBody } from '../packages/vault/dist/internal/read-capped-body.js';
-import { concurrently, quiesce, WARMUP_CALLS, warmUp } from './_measure.mjs';
-import { benchMailTools, createBenchVault, importSdk, importZod, matchedAxiosOptions, startLoopbackApi } from './_support.mjs';
+import { quiesce, WARMUP_CALLS, warmUp } from './_measure.mjs';
+import {
+  benchMailTools,
+  createBenchVault,
+  importSdk,
+  importZod,
+  inMemoryClientOf,
+  matchedMessageGetter,
+  messageToolCalls,
+  startLoopbackApi,
+} from './_support.mjs';
 
 const [windowsFile, roundsArg, callsArg, sidesArg] = process.argv.slice(2);
 const ROUNDS = Number(roundsArg);
@@ -37,19 +44,8 @@ const bench = createBenchVault({ caller: 'bench-side-profile', tempPrefix: 'alte
 await bench.grantAlice();
 const { vault, token } = bench;
 
-const matched = axios.create(matchedAxiosOptions());
-async function matchedGet(id) {
-  const signal = AbortSignal.timeout(30_000);
-  const res = await matched.request({
-    method: 'GET',
-    url: messageUrl.replace('{id}', encodeURIComponent(id)),
-    headers: { authorization: `Bearer ${token}` },
-    signal,
-  });
-  const body = await readCappedBody(res.data, 10 * 1024 * 1024, signal);
-  if (body === undefined) throw new Error('too large');
-  return JSON.parse(body.toString('utf8'));
-}
+const matchedGetter = matchedMessageGetter(api.origin, token);
+const matchedGet = async (id) => (await matchedGetter(id)).json;
 
 const MailTools = benchMailTools({ AlterTool, z, messageUrl });
 
@@ -68,23 +64,9 @@ raw.registerTool(
   },
 );
 
-async function clientOf(server) {
-  const [a, b] = InMemoryTransport.createLinkedPair();
-  const client = new Client({ name: 'bench', version: '1' });
-  await Promise.all([server.connect(a), client.connect(b)]);
-  return client;
-}
-const alterClient = await clientOf(alter);
-const rawClient = await clientOf(raw);
-const callsOf = (client, name) => () =>
-  concurrently(
-    async (i) => {
-      const r = await client.callTool({ name, arguments: { id: String(i) } });
-      if (r.isError || !r.content[0].text.includes('msg-1')) throw new Error(`${name} failed: ${JSON.stringify(r)}`);
-    },
-    CALLS,
-    8,
-  );
+const alterClient = await inMemoryClientOf(alter, { Client, InMemoryTransport });
+const rawClient = await inMemoryClientOf(raw, { Client, InMemoryTransport });
+const callsOf = (client, name) => messageToolCalls(client, name, CALLS, 8);
 const flush = () => vault.audit.flush();
 const all = {
   alter_tool: async () => {

@@ -11,7 +11,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import axios from 'axios';
 import { AlterVault, silentLogger } from '../packages/vault/dist/index.js';
+import { readCappedBody } from '../packages/vault/dist/internal/read-capped-body.js';
+import { concurrently } from './_measure.mjs';
 
 const mcpDeps = path.join(path.dirname(path.dirname(fileURLToPath(import.meta.url))), 'packages/mcp/node_modules');
 /** A module of the MCP SDK that @alter/mcp depends on (`p` under its dist/esm), as a server built on this checkout loads it. */
@@ -96,6 +99,53 @@ export function matchedAxiosOptions() {
     transformResponse: [],
     decompress: true,
   };
+}
+
+/**
+ * The matched baseline's provider call: an axios instance configured like the vault's
+ * ({@link matchedAxiosOptions}) GETs the message `id` of the loopback API at `origin` with `token`
+ * as a bearer and a 30 s timeout signal (the vault's default `http.timeoutMs`), and the body is read
+ * by the vault's own capped reader (10 MiB, its default `maxResponseBytes`) and parsed — what
+ * `vault.request()` does with the same answer. Returns `(id) => Promise<{ status, json }>`.
+ */
+export function matchedMessageGetter(origin, token) {
+  const matched = axios.create(matchedAxiosOptions());
+  return async function matchedGet(id) {
+    const signal = AbortSignal.timeout(30_000);
+    const res = await matched.request({
+      method: 'GET',
+      url: `${origin}/gmail/v1/users/me/messages/${encodeURIComponent(id)}`,
+      headers: { authorization: `Bearer ${token}` },
+      signal,
+    });
+    const body = await readCappedBody(res.data, 10 * 1024 * 1024, signal);
+    if (body === undefined) throw new Error('too large');
+    return { status: res.status, json: JSON.parse(body.toString('utf8')) };
+  };
+}
+
+/** An SDK `Client` connected to `server` (an SDK McpServer) in memory; `sdk`: `{ Client, InMemoryTransport }` of the SDK build to use. */
+export async function inMemoryClientOf(server, { Client, InMemoryTransport }) {
+  const [a, b] = InMemoryTransport.createLinkedPair();
+  const client = new Client({ name: 'bench', version: '1' });
+  await Promise.all([server.connect(a), client.connect(b)]);
+  return client;
+}
+
+/**
+ * A side of a comparison: `calls` calls of the tool `name` through `client` (argument `id`: the
+ * call's index), `concurrency` at a time; each must answer with the loopback API's message.
+ */
+export function messageToolCalls(client, name, calls, concurrency) {
+  return () =>
+    concurrently(
+      async (i) => {
+        const r = await client.callTool({ name, arguments: { id: String(i) } });
+        if (r.isError || !r.content[0].text.includes('msg-1')) throw new Error(`${name} failed: ${JSON.stringify(r)}`);
+      },
+      calls,
+      concurrency,
+    );
 }
 
 /**

@@ -29,12 +29,10 @@ import { Session } from 'node:inspector/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GCProfiler } from 'node:v8';
-import axios from 'axios';
 import { AlterMCP, AlterTool } from '../packages/mcp/dist/index.js';
 import { silentLogger } from '../packages/vault/dist/index.js';
-import { readCappedBody } from '../packages/vault/dist/internal/read-capped-body.js';
 import { concurrently, emit, QUICK, quiesce, show, stats, WARMUP_CALLS } from './_measure.mjs';
-import { benchMailTools, createBenchVault, importSdk, importZod, matchedAxiosOptions, startLoopbackApi } from './_support.mjs';
+import { benchMailTools, createBenchVault, importSdk, importZod, matchedMessageGetter, startLoopbackApi } from './_support.mjs';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const { McpServer } = await importSdk('server/mcp.js');
@@ -56,19 +54,7 @@ const origin = api.origin;
 const bench = createBenchVault({ caller: 'bench-allocations', tempPrefix: 'alter-bench-alloc-' });
 const { vault, token } = bench;
 await bench.grantAlice();
-const matched = axios.create(matchedAxiosOptions());
-async function matchedGet(id) {
-  const signal = AbortSignal.timeout(30_000);
-  const res = await matched.request({
-    method: 'GET',
-    url: `${origin}/gmail/v1/users/me/messages/${encodeURIComponent(id)}`,
-    headers: { authorization: `Bearer ${token}` },
-    signal,
-  });
-  const body = await readCappedBody(res.data, 10 * 1024 * 1024, signal);
-  if (body === undefined) throw new Error('too large');
-  return { status: res.status, json: JSON.parse(body.toString('utf8')) };
-}
+const matchedGet = matchedMessageGetter(origin, token);
 const MailTools = benchMailTools({ AlterTool, z, messageUrl: `${origin}/gmail/v1/users/me/messages/{id}` });
 const server = new McpServer({ name: 'bench', version: '1' });
 new AlterMCP(vault, { defaultUser: 'alice', logger: silentLogger }).register(server, [MailTools]);

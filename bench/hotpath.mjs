@@ -28,18 +28,18 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import axios from 'axios';
 import { AlterMCP, AlterTool } from '../packages/mcp/dist/index.js';
 import { AlterVault, SqliteGrantStore, silentLogger } from '../packages/vault/dist/index.js';
-import { readCappedBody } from '../packages/vault/dist/internal/read-capped-body.js';
 import {
   benchFetch,
   benchMailTools,
   benchProvider,
   importSdk,
   importZod,
+  inMemoryClientOf,
   MESSAGE_BODY,
-  matchedAxiosOptions,
+  matchedMessageGetter,
+  messageToolCalls,
   startLoopbackApi,
 } from './_support.mjs';
 import { concurrently, emit, GC_BETWEEN, QUICK, report, rounds, show, stats, WARMUP_CALLS, warmUp } from './_measure.mjs';
@@ -61,8 +61,6 @@ const CASES = new Set((process.env.BENCH_CASES ?? 'vault,memory,http,pg,delay').
 const SETTLE_AUDIT = process.env.BENCH_SETTLE_AUDIT !== '0';
 /** The rounds() options of a comparison whose side `ours` queues audit rows in `vault`. */
 const method = (vault, ours) => ({ gcBetween: GC_BETWEEN, settle: SETTLE_AUDIT ? { [ours]: () => vault.audit.flush() } : {} });
-const TIMEOUT_MS = 30_000; // the vault's default http.timeoutMs
-const CAP = 10 * 1024 * 1024; // the vault's default maxResponseBytes
 
 const api = await startLoopbackApi();
 const origin = api.origin;
@@ -71,19 +69,7 @@ const provider = benchProvider();
 const token = `at-${randomBytes(24).toString('base64url')}`;
 
 // The baseline: axios configured exactly like the vault's, the body read the same way.
-const matched = axios.create(matchedAxiosOptions());
-async function matchedGet(id) {
-  const signal = AbortSignal.timeout(TIMEOUT_MS);
-  const res = await matched.request({
-    method: 'GET',
-    url: `${origin}/gmail/v1/users/me/messages/${encodeURIComponent(id)}`,
-    headers: { authorization: `Bearer ${token}` },
-    signal,
-  });
-  const body = await readCappedBody(res.data, CAP, signal);
-  if (body === undefined) throw new Error('too large');
-  return { status: res.status, json: JSON.parse(body.toString('utf8')) };
-}
+const matchedGet = matchedMessageGetter(origin, token);
 
 async function openVault(store) {
   const vault = new AlterVault({ caller: 'bench-hotpath', providers: [provider], store, encryptionKey: key, logger: silentLogger });
@@ -114,12 +100,7 @@ function buildServers(vault) {
   return { alter, raw };
 }
 
-async function inMemoryClient(server) {
-  const [a, b] = InMemoryTransport.createLinkedPair();
-  const client = new Client({ name: 'bench', version: '1' });
-  await Promise.all([server.connect(a), client.connect(b)]);
-  return client;
-}
+const inMemoryClient = (server) => inMemoryClientOf(server, { Client, InMemoryTransport });
 
 async function httpClient(server) {
   const transport = new StreamableHTTPServerTransport({
@@ -134,15 +115,7 @@ async function httpClient(server) {
   return { client, close: () => new Promise((r) => http.close(r)) };
 }
 
-const callsOf = (client, name, concurrency) => () =>
-  concurrently(
-    async (i) => {
-      const r = await client.callTool({ name, arguments: { id: String(i) } });
-      if (r.isError || !r.content[0].text.includes('msg-1')) throw new Error(`${name} failed: ${JSON.stringify(r)}`);
-    },
-    CALLS,
-    concurrency,
-  );
+const callsOf = (client, name, concurrency) => messageToolCalls(client, name, CALLS, concurrency);
 
 async function toolCalls(label, vault, clients) {
   for (const c of CONCURRENCIES) {

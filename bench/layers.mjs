@@ -21,19 +21,19 @@
 // BENCH_LAYERS_SIDES (comma-separated subset; pairs with a missing side are skipped),
 // BENCH_LAYERS_STORE=pg (the vault on PostgreSQL, its own schema on ALTER_BENCH_PG_URL or
 // ALTER_TEST_PG_URL, dropped at the end; default sqlite).
-import axios from 'axios';
 import { AlterMCP, AlterTool } from '../packages/mcp/dist/index.js';
 import { silentLogger } from '../packages/vault/dist/index.js';
-import { readCappedBody } from '../packages/vault/dist/internal/read-capped-body.js';
-import { concurrently, emit, GC_BETWEEN, medianInterval, QUICK, rounds, show, stats, warmUp } from './_measure.mjs';
+import { emit, GC_BETWEEN, medianInterval, QUICK, rounds, show, stats, warmUp } from './_measure.mjs';
 import {
   benchMailTools,
   createBenchVault,
   createPgBenchSchema,
   importSdk,
   importZod,
+  inMemoryClientOf,
   MESSAGE_BODY,
-  matchedAxiosOptions,
+  matchedMessageGetter,
+  messageToolCalls,
   startLoopbackApi,
 } from './_support.mjs';
 
@@ -43,8 +43,6 @@ const { InMemoryTransport } = await importSdk('inMemory.js');
 const { z } = await importZod();
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? (QUICK ? 7 : 31));
 const CALLS = Number(process.env.BENCH_CALLS_PER_ROUND ?? (QUICK ? 300 : 600));
-const TIMEOUT_MS = 30_000; // the vault's default http.timeoutMs
-const CAP = 10 * 1024 * 1024; // the vault's default maxResponseBytes
 const MESSAGE = JSON.parse(MESSAGE_BODY);
 
 const api = await startLoopbackApi();
@@ -57,19 +55,8 @@ const { vault, token } = bench;
 await bench.grantAlice();
 
 // The matched baseline of hotpath.mjs: axios configured like the vault's, the body read the same way.
-const matched = axios.create(matchedAxiosOptions());
-async function matchedGet(id) {
-  const signal = AbortSignal.timeout(TIMEOUT_MS);
-  const res = await matched.request({
-    method: 'GET',
-    url: `${api.origin}/gmail/v1/users/me/messages/${encodeURIComponent(id)}`,
-    headers: { authorization: `Bearer ${token}` },
-    signal,
-  });
-  const body = await readCappedBody(res.data, CAP, signal);
-  if (body === undefined) throw new Error('too large');
-  return JSON.parse(body.toString('utf8'));
-}
+const matchedGetter = matchedMessageGetter(api.origin, token);
+const matchedGet = async (id) => (await matchedGetter(id)).json;
 
 // Ours: get_message (ctx.request, from _support.mjs) and two tools without a provider.
 const MailTools = benchMailTools({ AlterTool, z, messageUrl });
@@ -96,28 +83,14 @@ raw.registerTool('raw_vault_tool', { description: 'vault.request()', inputSchema
 });
 raw.registerTool('raw_echo', { description: 'no request', inputSchema: input }, async ({ id }) => text({ ...MESSAGE, requested: id }));
 
-async function inMemoryClient(server) {
-  const [a, b] = InMemoryTransport.createLinkedPair();
-  const client = new Client({ name: 'bench', version: '1' });
-  await Promise.all([server.connect(a), client.connect(b)]);
-  return client;
-}
-const alterClient = await inMemoryClient(alter);
-const rawClient = await inMemoryClient(raw);
+const alterClient = await inMemoryClientOf(alter, { Client, InMemoryTransport });
+const rawClient = await inMemoryClientOf(raw, { Client, InMemoryTransport });
 const names = new Map((await alterClient.listTools()).tools.map((t) => [t.name, t.name]));
 const toolName = (wanted) => {
   if (!names.has(wanted)) throw new Error(`no tool ${wanted} (got ${[...names.keys()].join(', ')})`);
   return wanted;
 };
-const callsOf = (client, name) => () =>
-  concurrently(
-    async (i) => {
-      const r = await client.callTool({ name, arguments: { id: String(i) } });
-      if (r.isError || !r.content[0].text.includes('msg-1')) throw new Error(`${name} failed: ${JSON.stringify(r)}`);
-    },
-    CALLS,
-    8,
-  );
+const callsOf = (client, name) => messageToolCalls(client, name, CALLS, 8);
 
 const ALL = {
   alter_tool: callsOf(alterClient, toolName('get_message')),
