@@ -348,8 +348,9 @@ export class SqliteGrantStore implements GrantStore {
    * loop, so one append stalls every request in flight: on a quiet 2-core machine 100 rows take a
    * median 0.85 ms (p90 1.6 ms), 200 rows 1.6 ms (p90 3.4 ms); on a loaded one 200 rows took a
    * median 6 ms (up to 25 ms). Fewer, larger appends cost the process less CPU per row than the
-   * 32-row appends of before (each append also evicts the request path's code and data from the
-   * caches): 100 is the size a default-window write starts at (docs/performance.md, round 9).
+   * 32-row appends of before — measured across processes, not in a loop, where the cost per row is
+   * the same; likely each append leaves the request path's code and data colder in the caches. 100
+   * is the size a default-window write starts at (docs/performance.md, round 9).
    */
   readonly auditAppendLimit = 100;
   /** The append's statements and transaction, built once per connection (see {@link #auditAppender}). */
