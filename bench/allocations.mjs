@@ -31,8 +31,17 @@ import { fileURLToPath } from 'node:url';
 import { GCProfiler } from 'node:v8';
 import { AlterMCP, AlterTool } from '../packages/mcp/dist/index.js';
 import { silentLogger } from '../packages/vault/dist/index.js';
-import { concurrently, emit, QUICK, quiesce, show, stats, WARMUP_CALLS } from './_measure.mjs';
-import { benchMailTools, createBenchVault, importSdk, importZod, matchedMessageGetter, startLoopbackApi } from './_support.mjs';
+import { emit, QUICK, quiesce, show, stats, WARMUP_CALLS } from './_measure.mjs';
+import {
+  benchMailTools,
+  createBenchVault,
+  importSdk,
+  importZod,
+  inMemoryClientOf,
+  matchedMessageGetter,
+  messageToolCalls,
+  startLoopbackApi,
+} from './_support.mjs';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const { McpServer } = await importSdk('server/mcp.js');
@@ -66,19 +75,9 @@ server.registerTool(
     return { content: [{ type: 'text', text: JSON.stringify(res.json) }] };
   },
 );
-const [a, b] = InMemoryTransport.createLinkedPair();
-const client = new Client({ name: 'bench', version: '1' });
-await Promise.all([server.connect(a), client.connect(b)]);
+const client = await inMemoryClientOf(server, { Client, InMemoryTransport });
 
-const toolCalls = (name) => () =>
-  concurrently(
-    async (i) => {
-      const r = await client.callTool({ name, arguments: { id: String(i) } });
-      if (r.isError || !r.content[0].text.includes('msg-1')) throw new Error(`${name} failed: ${JSON.stringify(r)}`);
-    },
-    CALLS,
-    CONCURRENCY,
-  );
+const toolCalls = (name) => messageToolCalls(client, name, CALLS, CONCURRENCY);
 // Our side's window ends when its audit rows are written: that write is its work.
 const SIDES = {
   alter_tool: { run: toolCalls('get_message'), settle: () => vault.audit.flush() },
