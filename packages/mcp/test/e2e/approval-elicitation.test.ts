@@ -17,6 +17,12 @@ import { createMcpHarness, type McpHarness } from '../support/mcp-harness.js';
 type ToolResultT = { content: Array<{ type: string; text?: string }>; isError?: boolean };
 
 const USER = 'approver';
+/**
+ * The user of the approval-link test: the link it gets leaves a pending approval for exactly the
+ * request the accept test makes, and a pending approval of the same user and request answers that
+ * request with its link — so in a random test order the accept test got a link, not a question.
+ */
+const LINK_USER = 'approver-by-link';
 /** The sandbox's GitHub login the user connects as (owns alice/hello-world). */
 const LOGIN = 'alice';
 const ISSUES = 'https://api.github.com/repos/{owner}/{repo}/issues';
@@ -45,9 +51,11 @@ let h: McpHarness;
 
 beforeAll(async () => {
   h = await createMcpHarness({ providers: ['github'] });
-  const session = await h.vault.connect.createSession({ user: USER, providers: { github: ['repo'] } });
-  await h.sandbox.approve(session.url, { login: LOGIN });
-  await h.vault.connect.waitFor(session.id, { timeoutMs: 10_000 });
+  for (const user of [USER, LINK_USER]) {
+    const session = await h.vault.connect.createSession({ user, providers: { github: ['repo'] } });
+    await h.sandbox.approve(session.url, { login: LOGIN });
+    await h.vault.connect.waitFor(session.id, { timeoutMs: 10_000 });
+  }
   await h.collectTokens();
 });
 beforeEach(() => {
@@ -62,10 +70,11 @@ afterAll(async () => {
 async function clientWith(
   capabilities: Record<string, unknown>,
   answer?: (req: ElicitRequest) => ElicitResult,
+  user = USER,
 ): Promise<{ client: Client; asked: ElicitRequest[] }> {
   const asked: ElicitRequest[] = [];
   const server = new McpServer({ name: 'approval', version: '1.0.0' });
-  new AlterMCP(h.vault, { defaultUser: USER, logger: h.leak.logger }).register(server, [ApprovalTools]);
+  new AlterMCP(h.vault, { defaultUser: user, logger: h.leak.logger }).register(server, [ApprovalTools]);
   const client = new Client({ name: 'approval-client', version: '1.0.0' }, { capabilities });
   if (answer) {
     client.setRequestHandler(ElicitRequestSchema, async (req) => {
@@ -114,7 +123,7 @@ describe("@AlterTool approval: 'required'", () => {
   });
 
   it('answers with an approval link, nothing sent, when the client cannot show a form (approval-url.test.ts has the rest)', async () => {
-    const { client } = await clientWith({});
+    const { client } = await clientWith({}, undefined, LINK_USER);
     try {
       const result = await client.callTool({ name: 'open_issue', arguments: {} });
       h.leak.inspect(result, 'approval link result');
