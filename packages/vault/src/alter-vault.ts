@@ -251,6 +251,36 @@ const LEASE_MARGIN_MS = 15_000;
 const DEFAULT_MAX_RESPONSE_BYTES = 10 * 1024 * 1024;
 /** The keys of `options.connect` (see {@link AlterVaultOptions.connect}). */
 const CONNECT_OPTION_KEYS: readonly string[] = ['baseUrl', 'sessionTtlSec'];
+/** The keys of {@link AlterVaultOptions}. */
+const VAULT_OPTION_KEYS: readonly string[] = [
+  'caller',
+  'providers',
+  'store',
+  'encryptionKey',
+  'previousKeys',
+  'connect',
+  'http',
+  'grantLock',
+  'refresh',
+  'logger',
+  'audit',
+  'sweep',
+  'telemetry',
+  'policy',
+  'approvals',
+];
+/** Names users reach for, and the option each means. */
+const VAULT_OPTION_ALIASES: Readonly<Record<string, string>> = Object.freeze({
+  storePath: 'store',
+  database: 'store',
+  databaseUrl: 'store',
+  db: 'store',
+  path: 'store',
+  filename: 'store',
+  key: 'encryptionKey',
+  masterKey: 'encryptionKey',
+  timeoutMs: 'http.timeoutMs',
+});
 
 /** `vault.audit`: query, verify and flush the audit trail. */
 export interface VaultAudit {
@@ -317,7 +347,8 @@ export class AlterVault {
    *   ids; EncryptionKeyError for a malformed key.
    */
   constructor(options: AlterVaultOptions) {
-    requireObject(options, 'options');
+    // An unknown key is refused: `{ storePath }` would otherwise open the default store silently.
+    requireKnownKeys(options, VAULT_OPTION_KEYS, 'options', VAULT_OPTION_ALIASES);
     this.caller = requireNonEmptyString(options.caller, 'options.caller');
     this.#logger = options.logger ?? createDefaultLogger();
     if (!Array.isArray(options.providers))
@@ -330,7 +361,7 @@ export class AlterVault {
       // (idempotent for configs the provider factories already built).
       this.#providers.set(id, defineProvider(raw, `new AlterVault: providers[${i}]`));
     });
-    const http = options.http === undefined ? {} : requireObject(options.http, 'options.http');
+    const http = options.http === undefined ? {} : requireKnownKeys(options.http, ['timeoutMs'], 'options.http', { timeout: 'timeoutMs' });
     this.#timeoutMs = optionalPositiveInt(http.timeoutMs, 'options.http.timeoutMs') ?? DEFAULT_TIMEOUT_MS;
     optionalString(options.encryptionKey, 'options.encryptionKey');
     const previous = options.previousKeys ?? [];
@@ -353,7 +384,7 @@ export class AlterVault {
     this.#sweeper = new StoreSweeper(this.store, this.#logger, sweepOptionsOf(options.sweep));
     this.#auditLog = new AuditLog(this.store, this.#logger, options.audit);
     this.#refresherFactory = refresherOf(options) ?? ((p) => createOAuthClient(p, { timeoutMs: this.#timeoutMs }));
-    const refreshOptions = options.refresh === undefined ? {} : requireObject(options.refresh, 'options.refresh');
+    const refreshOptions = options.refresh === undefined ? {} : requireKnownKeys(options.refresh, ['leaseTtlMs'], 'options.refresh');
     const leaseTtlMs = optionalPositiveInt(refreshOptions.leaseTtlMs, 'options.refresh.leaseTtlMs') ?? this.#timeoutMs + LEASE_MARGIN_MS;
     if (leaseTtlMs <= this.#timeoutMs) {
       throw new InvalidArgumentError(

@@ -24,7 +24,7 @@ import type {
   SealedSecret,
   StoredGrant,
 } from './grant-store.js';
-import { optionalPositiveInt } from './internal/args.js';
+import { optionalPositiveInt, requireKnownKeys } from './internal/args.js';
 import { AUDIT_CHAIN_IN_STORE, type AuditChainAppend } from './internal/audit-chain-in-store.js';
 import { loadDriver } from './internal/optional-driver.js';
 import { auditBatchJson } from './internal/pg-audit-batch.js';
@@ -326,6 +326,36 @@ function appendBatchSql(s: string, schema: string): string {
     SELECT hash FROM added ORDER BY seq DESC LIMIT 1`;
 }
 
+const PG_OPTION_KEYS: readonly string[] = [
+  'connectionString',
+  'schema',
+  'max',
+  'applicationName',
+  'connectTimeoutMs',
+  'queryTimeoutMs',
+  'statementTimeoutMs',
+  'idleInTransactionTimeoutMs',
+  'keepAliveInitialDelayMs',
+  'logger',
+];
+/** Names users reach for (node-postgres' own, other libraries'), and the option each means. */
+const PG_OPTION_ALIASES: Readonly<Record<string, string>> = Object.freeze({
+  url: 'connectionString',
+  uri: 'connectionString',
+  connectionUrl: 'connectionString',
+  databaseUrl: 'connectionString',
+  schemaName: 'schema',
+  searchPath: 'schema',
+  poolSize: 'max',
+  maxConnections: 'max',
+  application_name: 'applicationName',
+  connectionTimeoutMillis: 'connectTimeoutMs',
+  query_timeout: 'queryTimeoutMs',
+  statement_timeout: 'statementTimeoutMs',
+  idle_in_transaction_session_timeout: 'idleInTransactionTimeoutMs',
+  keepAliveInitialDelayMillis: 'keepAliveInitialDelayMs',
+});
+
 /** sha256() is built into PostgreSQL from version 11 on; older servers keep the client-side hashing. */
 const SHA256_SINCE_SERVER_VERSION = 110_000;
 
@@ -368,6 +398,8 @@ export class PostgresGrantStore implements GrantStore {
   readonly #signals = new Set<PostgresStoreSignals>();
 
   constructor(options: PostgresGrantStoreOptions) {
+    // An unknown key is refused: `{ connectionString, schemaName }` would otherwise use the public schema.
+    if (options !== null && typeof options === 'object') requireKnownKeys(options, PG_OPTION_KEYS, 'options', PG_OPTION_ALIASES);
     if (!options || typeof options.connectionString !== 'string' || !/^postgres(ql)?:\/\//.test(options.connectionString)) {
       throw new InvalidArgumentError('connectionString', 'expected a postgres:// or postgresql:// URL');
     }

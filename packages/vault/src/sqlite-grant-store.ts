@@ -25,6 +25,7 @@ import type {
   StoredGrant,
 } from './grant-store.js';
 import { loadDriver } from './internal/optional-driver.js';
+import { requireKnownKeys } from './internal/args.js';
 import { mapSqliteDriverErrors, sqliteStoreError } from './internal/sqlite-errors.js';
 import { AUDIT_CHAIN_IN_STORE, type AuditChainAppend, type UnlinkedAuditRow } from './internal/audit-chain-in-store.js';
 import { sweepLimit } from './internal/sweep-limit.js';
@@ -62,6 +63,17 @@ export interface SqliteGrantStoreOptions {
 }
 
 export const DEFAULT_SQLITE_PATH = path.join('.alter', 'vault.db');
+
+const SQLITE_OPTION_KEYS: readonly string[] = ['filename', 'busyTimeoutMs'];
+/** Names users reach for (better-sqlite3's own, other libraries'), and the option each means. */
+const SQLITE_OPTION_ALIASES: Readonly<Record<string, string>> = Object.freeze({
+  path: 'filename',
+  file: 'filename',
+  dbPath: 'filename',
+  database: 'filename',
+  db: 'filename',
+  timeout: 'busyTimeoutMs',
+});
 
 const MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
   {
@@ -206,7 +218,8 @@ export class SqliteGrantStore implements GrantStore {
    * (an optional peer dependency) is not installed.
    */
   constructor(options: SqliteGrantStoreOptions = {}) {
-    if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options', 'expected an object');
+    // An unknown key is refused: `{ path }` would otherwise open the default ./.alter/vault.db.
+    requireKnownKeys(options, SQLITE_OPTION_KEYS, 'options', SQLITE_OPTION_ALIASES);
     if (options.filename !== undefined && (typeof options.filename !== 'string' || options.filename === '')) {
       throw new InvalidArgumentError('options.filename', 'expected a file path or ":memory:"');
     }

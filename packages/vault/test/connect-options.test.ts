@@ -44,7 +44,10 @@ describe('options.connect', () => {
     expect((err as Error).message).toBe(
       'options.connect.baseURL: unknown option (did you mean baseUrl?); expected baseUrl or sessionTtlSec',
     );
-    expect(() => vaultWith({ sessionTTL: 60 })).toThrow(/options\.connect\.sessionTTL: unknown option; expected baseUrl or sessionTtlSec/);
+    expect(() => vaultWith({ sessionTTL: 60 })).toThrow(
+      /options\.connect\.sessionTTL: unknown option \(did you mean sessionTtlSec\?\); expected baseUrl or sessionTtlSec/,
+    );
+    expect(() => vaultWith({ ttl: 60 })).toThrow(/options\.connect\.ttl: unknown option; expected baseUrl or sessionTtlSec/);
   });
 
   it('accepts its keys, undefined values (unset environment variables) and no connect at all', async () => {

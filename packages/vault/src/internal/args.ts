@@ -1,5 +1,6 @@
 /** Argument checks for public functions; each failure names the argument. */
 import { InvalidArgumentError } from '../errors.js';
+import { nearestName } from './nearest-name.js';
 
 export function requireNonEmptyString(value: unknown, argument: string): string {
   if (typeof value !== 'string' || value.trim() === '') {
@@ -22,21 +23,38 @@ export function requireObject(value: unknown, argument: string): Record<string, 
 }
 
 /**
- * An options object whose keys are all in `known`: a misspelt key (`baseURL` for `baseUrl`) would
- * otherwise be ignored and the default used silently.
+ * An options object whose keys are all in `known`: a misspelt key (`baseURL` for `baseUrl`, `path`
+ * for `filename`) would otherwise be ignored and the default used silently — for a store, a
+ * different database. `aliases` names the option a common wrong name stands for; otherwise the
+ * hint is the known key that differs only in case, or the nearest by edit distance.
  */
-export function requireKnownKeys(value: unknown, known: readonly string[], argument: string): Record<string, unknown> {
+export function requireKnownKeys(
+  value: unknown,
+  known: readonly string[],
+  argument: string,
+  aliases: Readonly<Record<string, string>> = {},
+): Record<string, unknown> {
   const o = requireObject(value, argument);
   for (const key of Object.keys(o)) {
     if (!known.includes(key)) {
-      const near = known.find((k) => k.toLowerCase() === key.toLowerCase());
-      throw new InvalidArgumentError(
-        `${argument}.${key}`,
-        `unknown option${near ? ` (did you mean ${near}?)` : ''}; expected ${known.join(' or ')}`,
-      );
+      const near =
+        (Object.hasOwn(aliases, key) ? aliases[key] : undefined) ??
+        known.find((k) => k.toLowerCase() === key.toLowerCase()) ??
+        nearestIgnoringCase(key, known);
+      const expected = known.length <= 2 ? known.join(' or ') : `one of ${known.join(', ')}`;
+      throw new InvalidArgumentError(`${argument}.${key}`, `unknown option${near ? ` (did you mean ${near}?)` : ''}; expected ${expected}`);
     }
   }
   return o;
+}
+
+/** {@link nearestName} with case ignored (`sessionTTL` → `sessionTtlSec`). */
+function nearestIgnoringCase(name: string, known: readonly string[]): string | undefined {
+  const near = nearestName(
+    name.toLowerCase(),
+    known.map((k) => k.toLowerCase()),
+  );
+  return near === undefined ? undefined : known.find((k) => k.toLowerCase() === near);
 }
 
 export function stringArray(value: unknown, argument: string): string[] {
