@@ -68,7 +68,7 @@ describe('Connect bound to a person, under AlterAuthProvider', () => {
     return { token, user };
   }
 
-  async function callTool(token: string, name: string): Promise<string> {
+  async function callTool(token: string, name: string, args: Record<string, unknown> = {}): Promise<string> {
     const res = await fetch(`${h.origin}/tools`, {
       method: 'POST',
       headers: {
@@ -77,7 +77,7 @@ describe('Connect bound to a person, under AlterAuthProvider', () => {
         'mcp-protocol-version': '2025-11-25',
         authorization: `Bearer ${token}`,
       },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name, arguments: {} } }),
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name, arguments: args } }),
     });
     expect(res.status).toBe(200);
     return res.text();
@@ -152,7 +152,11 @@ describe('Connect bound to a person, under AlterAuthProvider', () => {
     });
 
     it('forwarded to another signed-in user or opened signed out: refused with a sign-in page, nothing attached', async () => {
-      const link = CONNECT_LINK.exec(await callTool(alice.token, 'list_events'))?.[0];
+      // create_event's scope (calendar.events) is one no test here grants: the link is there in any
+      // test order (the next test gives alice list_events' scope).
+      const link = CONNECT_LINK.exec(
+        await callTool(alice.token, 'create_event', { summary: 'Review', start: '2026-12-02T10:00:00Z', end: '2026-12-02T10:30:00Z' }),
+      )?.[0];
       expect(link).toBeDefined();
       const before = await h.vault.store.listGrants({ user: alice.user, includeRevoked: true });
 
