@@ -51,10 +51,10 @@ const acme: SandboxService = {
   ],
 };
 
-/** Connects `user` (as sandbox login alice) to `provider` with `scopes`. */
-async function connect(user: string, provider: string, scopes: string[]): Promise<void> {
+/** Connects `user` (as sandbox `login`, alice unless named) to `provider` with `scopes`. */
+async function connect(user: string, provider: string, scopes: string[], login = 'alice'): Promise<void> {
   const session = await vault.connect.createSession({ user, providers: { [provider]: scopes } });
-  await sandbox.approve(session.url, { login: 'alice' });
+  await sandbox.approve(session.url, { login });
   const result = await vault.connect.waitFor(session.id, { timeoutMs: 30_000 });
   expect(result.status).toBe('complete');
 }
@@ -139,16 +139,19 @@ describe('a custom sandbox service', () => {
   });
 
   it("opens the service with its own client's token, and the fault switches apply to it", async () => {
-    const token = await accessTokenOf('reader', 'acme');
+    // Its own user, as sandbox login bob: the grant it revokes at the end is nobody else's (the
+    // tests above use alice's, in any order).
+    await connect('revoked', 'acme', ['items:read'], 'bob');
+    const token = await accessTokenOf('revoked', 'acme');
     const ok = await fetch(`${sandbox.apiBase('api.acme.example')}/v1/items`, { headers: { authorization: `Bearer ${token}` } });
     expect(ok.status).toBe(200);
     const injected = sandbox.stats.apiRequests.injected;
     sandbox.faults.failNext({ status: 503, path: 'https://api.acme.example/', retryAfterSec: 7 });
-    const failed = await vault.request('acme', 'GET', `${ACME_API}/items`, { user: 'reader' });
+    const failed = await vault.request('acme', 'GET', `${ACME_API}/items`, { user: 'revoked' });
     leak.inspect(failed.data, 'injected failure');
     expect({ status: failed.status, retryAfter: failed.headers['retry-after'] }).toEqual({ status: 503, retryAfter: '7' });
     expect(sandbox.stats.apiRequests.injected).toBe(injected + 1);
-    expect(sandbox.faults.revokeGrant({ login: 'alice', provider: 'acme' })).toBeGreaterThanOrEqual(1);
+    expect(sandbox.faults.revokeGrant({ login: 'bob', provider: 'acme' })).toBeGreaterThanOrEqual(1);
     const revoked = await fetch(`${sandbox.apiBase('api.acme.example')}/v1/items`, { headers: { authorization: `Bearer ${token}` } });
     expect(revoked.status).toBe(401);
   });
