@@ -487,6 +487,11 @@ describe('2025-11-25 regression', () => {
 
 describe('leak check', () => {
   it('no token, refresh token, vault key or request-state key appears in any result, error, log or audit row', async () => {
+    // A sealed state of its own, so the request-state key exists whatever ran before (in any order).
+    const user = 'ir-leak';
+    await connectUser(h, user);
+    const c = await connect(new AlterMCP(h.vault, { defaultUser: user, logger: h.leak.logger }), new IssueTools(), { manual: true });
+    h.leak.inspect(asApprovalQuestion(await c.first('open_issue', { title: 'Leak check' })), 'leak-check question');
     await h.collectTokens();
     const slot = await h.vault.store.kvGet('mcp:recovery', 'request-state-hmac');
     expect(slot).toBeDefined();

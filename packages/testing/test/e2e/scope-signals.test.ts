@@ -109,6 +109,13 @@ describe('provider scope signals → ScopeReauthRequiredError', () => {
   });
 
   it('audits the refused call with the scope error code and leaks nothing', async () => {
+    // A refused call of its own (the tests above may run after this one).
+    await scopeError(
+      vault.request('slack', 'POST', 'https://slack.com/api/chat.postMessage', {
+        user: 'u1',
+        json: { channel: 'C0GENERAL01', text: 'audited' },
+      }),
+    );
     const rows = await vault.audit.query({ provider: 'slack' });
     expect(rows[0]).toMatchObject({ status: 200, errorCode: 'ALTER_SCOPE_REAUTH_REQUIRED' });
     for (const g of await vault.store.listGrants({ includeRevoked: true })) {
