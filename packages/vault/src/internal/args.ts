@@ -26,7 +26,7 @@ export function requireObject(value: unknown, argument: string): Record<string, 
  * An options object whose keys are all in `known`: a misspelt key (`baseURL` for `baseUrl`, `path`
  * for `filename`) would otherwise be ignored and the default used silently — for a store, a
  * different database. `aliases` names the option a common wrong name stands for; otherwise the
- * hint is the known key that differs only in case, or the nearest by edit distance.
+ * hint is the nearest known key by edit distance, case ignored (`baseURL` → `baseUrl`).
  */
 export function requireKnownKeys(
   value: unknown,
@@ -37,10 +37,7 @@ export function requireKnownKeys(
   const o = requireObject(value, argument);
   for (const key of Object.keys(o)) {
     if (!known.includes(key)) {
-      const near =
-        (Object.hasOwn(aliases, key) ? aliases[key] : undefined) ??
-        known.find((k) => k.toLowerCase() === key.toLowerCase()) ??
-        nearestIgnoringCase(key, known);
+      const near = (Object.hasOwn(aliases, key) ? aliases[key] : undefined) ?? nearestIgnoringCase(key, known);
       const expected = known.length <= 2 ? known.join(' or ') : `one of ${known.join(', ')}`;
       throw new InvalidArgumentError(`${argument}.${key}`, `unknown option${near ? ` (did you mean ${near}?)` : ''}; expected ${expected}`);
     }
@@ -48,7 +45,7 @@ export function requireKnownKeys(
   return o;
 }
 
-/** {@link nearestName} with case ignored (`sessionTTL` → `sessionTtlSec`). */
+/** {@link nearestName} with case ignored: `baseURL` → `baseUrl` (distance 0), `sessionTTL` → `sessionTtlSec`. */
 function nearestIgnoringCase(name: string, known: readonly string[]): string | undefined {
   const near = nearestName(
     name.toLowerCase(),
