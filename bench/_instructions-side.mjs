@@ -225,7 +225,11 @@ for (const [name, warm] of Object.entries(sides)) {
 await run(WARMUP);
 await vault.audit.flush();
 // Start from an empty young generation, so where a scavenge falls does not depend on the warm-up.
-globalThis.gc?.();
+// A young-generation GC only: a full GC here marks the optimized code of hot functions (ours, the
+// SDK's, Node's) for deoptimization ("weak objects" in --trace-deopt), and the measured calls then
+// counted baseline code and its re-optimization instead of the steady state (round 12 in
+// docs/performance.md).
+globalThis.gc?.({ type: 'minor' });
 // The driver switches callgrind's instrumentation on for the measured calls only (startup and
 // warm-up run uninstrumented, several times faster): "ready" → it turns counting on and answers;
 // the calls (and the audit rows they queued, flushed) run; "done" → it turns counting off.
