@@ -54,6 +54,7 @@ import { readCappedBody } from './internal/read-capped-body.js';
 import { providerHttpClient } from './internal/provider-http-client.js';
 import { offerStoreLogger } from './internal/store-logger.js';
 import { refresherOf } from './internal/test-seams.js';
+import { requireKnownRequestOptions } from './internal/request-option-keys.js';
 import { createDefaultLogger, type Logger } from './logger.js';
 import { createOAuthClient, type OAuthClient } from './oauth-client.js';
 import type { ProviderConfig, ScopeErrorsMode } from './provider-config.js';
@@ -599,7 +600,7 @@ export class AlterVault {
     // Per-call secret tracking (call-secrets.ts): the MCP layer redacts these from tool results.
     noteCallSecret(p.clientSecret, p);
     requireNonEmptyString(url, 'url');
-    requireObject(options, 'options');
+    requireKnownRequestOptions(requireObject(options, 'options'), 'options');
     const user = requireNonEmptyString(options.user, 'options.user');
     const account = optionalString(options.account, 'options.account');
     const reason = optionalString(options.reason, 'options.reason');

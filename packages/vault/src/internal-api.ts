@@ -2,7 +2,7 @@
  * `@alter/vault/internal`: what the other Alter packages share with the vault and users do not
  * need. NOT public API and exempt from semver: any release may change or remove a name here, so
  * never import it from an application (use the `@alter/vault` entry). It holds per-call secret
- * tracking (call-secrets.ts), the MCP layer's endpoint check, the loopback policy every package
+ * tracking (call-secrets.ts), the MCP layer's endpoint check, the check of a request's option keys, the loopback policy every package
  * applies, and the per-provider scope spellings and scope-error signals that @alter/mcp and
  * @alter/testing reuse. Its declarations are reachable from @alter/mcp's public ones, so nothing
  * here may name a type of an optional package (the OpenTelemetry loader has its own entry,
@@ -11,6 +11,7 @@
 export * from './call-secrets.js';
 export { withToolCallScope } from './alter-vault.js';
 export { checkToolEndpoints } from './policy/check-tool-endpoints.js';
+export { requireKnownRequestOptions } from './internal/request-option-keys.js';
 export { isLoopbackHost } from './loopback-host.js';
 export { normalizeProviderScopes } from './providers/scopes.js';
 export { normalizeGoogleScopes } from './providers/google-scopes.js';

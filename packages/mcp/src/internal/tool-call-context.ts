@@ -13,7 +13,7 @@
  * through the call's secrets first.
  */
 import type { AlterVault, Logger, VaultRequestOptions, VaultResponse } from '@alter/vault';
-import { currentCallSecrets, withCallSecrets } from '@alter/vault/internal';
+import { currentCallSecrets, requireKnownRequestOptions, withCallSecrets } from '@alter/vault/internal';
 import { ForeignContextError } from '../errors.js';
 import type { AlterContext, AlterRequestOptions, ElicitParams, SamplingParams, ToolLog, ToolLogLevel } from '../alter-context.js';
 import { withAccountChoice } from './account-choice.js';
@@ -21,6 +21,22 @@ import { approvalGate } from './approval-prompt.js';
 import type { CallState } from './call-state.js';
 
 const NO_OPTIONS: AlterRequestOptions = Object.freeze({});
+/** The keys of {@link AlterRequestOptions} (the type makes the compiler require each): what an unknown-option error offers. */
+const TOOL_REQUEST_OPTION_KEYS: readonly string[] = Object.freeze(
+  Object.keys({
+    account: true,
+    json: true,
+    body: true,
+    queryParams: true,
+    pathParams: true,
+    extraHeaders: true,
+    reason: true,
+    timeoutMs: true,
+    signal: true,
+    maxResponseBytes: true,
+    scopeErrors: true,
+  } satisfies Record<keyof AlterRequestOptions, true>),
+);
 /** Held only by this module: `new ctx.constructor(...)` from tool code throws. */
 const CREATE: unique symbol = Symbol('ToolCallContext.create');
 /** Set by the class's static block: the one way to read a context's state. */
@@ -149,6 +165,15 @@ export class ToolCallContext implements AlterContext {
           `Tool ${this.#tool.name} was declared without a provider, so ctx.request() has no credentials to use. Declare it with @AlterTool('<provider>', {...}).`,
         ),
       );
+    }
+    if (typeof options === 'object' && options !== null) {
+      // A misspelt option (`query` for `queryParams`) would be dropped below, unseen; `user`,
+      // `scopes` and the other keys tool code may not set are accepted here and replaced below.
+      try {
+        requireKnownRequestOptions(options, 'options', TOOL_REQUEST_OPTION_KEYS);
+      } catch (err) {
+        return Promise.reject(err);
+      }
     }
     const state = this.#state;
     if (state.ended.aborted) return Promise.reject(new ForeignContextError(this.#tool.name));
