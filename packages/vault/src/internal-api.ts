@@ -11,7 +11,7 @@
 export * from './call-secrets.js';
 export { withToolCallScope } from './alter-vault.js';
 export { checkToolEndpoints } from './policy/check-tool-endpoints.js';
-export { requireKnownRequestOptions } from './internal/request-option-keys.js';
+export { requireKnownRequestOptions, VAULT_REQUEST_OPTION_KEYS } from './internal/request-option-keys.js';
 export { isLoopbackHost } from './loopback-host.js';
 export { normalizeProviderScopes } from './providers/scopes.js';
 export { normalizeGoogleScopes } from './providers/google-scopes.js';

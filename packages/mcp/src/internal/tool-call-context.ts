@@ -13,7 +13,7 @@
  * through the call's secrets first.
  */
 import type { AlterVault, Logger, VaultRequestOptions, VaultResponse } from '@alter/vault';
-import { currentCallSecrets, requireKnownRequestOptions, withCallSecrets } from '@alter/vault/internal';
+import { currentCallSecrets, requireKnownRequestOptions, VAULT_REQUEST_OPTION_KEYS, withCallSecrets } from '@alter/vault/internal';
 import { ForeignContextError } from '../errors.js';
 import type { AlterContext, AlterRequestOptions, ElicitParams, SamplingParams, ToolLog, ToolLogLevel } from '../alter-context.js';
 import { withAccountChoice } from './account-choice.js';
@@ -21,21 +21,20 @@ import { approvalGate } from './approval-prompt.js';
 import type { CallState } from './call-state.js';
 
 const NO_OPTIONS: AlterRequestOptions = Object.freeze({});
-/** The keys of {@link AlterRequestOptions} (the type makes the compiler require each): what an unknown-option error offers. */
+/**
+ * The request options that are the call's, not tool code's: ctx.request() replaces them (see
+ * request()). Typed as the keys AlterRequestOptions leaves out, so the list cannot name another.
+ */
+const CALL_OWNED_OPTIONS: readonly Exclude<keyof VaultRequestOptions, keyof AlterRequestOptions>[] = [
+  'user',
+  'scopes',
+  'endpoints',
+  'approval',
+  'approvalAsker',
+];
+/** What an unknown-option error offers tool code: every request option but the call's own. */
 const TOOL_REQUEST_OPTION_KEYS: readonly string[] = Object.freeze(
-  Object.keys({
-    account: true,
-    json: true,
-    body: true,
-    queryParams: true,
-    pathParams: true,
-    extraHeaders: true,
-    reason: true,
-    timeoutMs: true,
-    signal: true,
-    maxResponseBytes: true,
-    scopeErrors: true,
-  } satisfies Record<keyof AlterRequestOptions, true>),
+  VAULT_REQUEST_OPTION_KEYS.filter((key) => !(CALL_OWNED_OPTIONS as readonly string[]).includes(key)),
 );
 /** Held only by this module: `new ctx.constructor(...)` from tool code throws. */
 const CREATE: unique symbol = Symbol('ToolCallContext.create');
