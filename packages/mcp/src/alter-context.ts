@@ -45,7 +45,8 @@ export interface AlterContext {
    * client with form elicitation is asked which one to use (once per call; docs/error-recovery.md).
    * @throws GrantNotFoundError / ScopeReauthRequiredError (turned into a Connect URL by the framework),
    *   AccountNotChosenError (the user declined to choose), AccountAmbiguousError (the client cannot
-   *   be asked), and the vault's other errors.
+   *   be asked), InvalidArgumentError for an option it does not know (`query` for `queryParams`:
+   *   nothing is sent), and the vault's other errors.
    */
   request(method: string, url: string, options?: AlterRequestOptions): Promise<VaultResponse>;
   /** Reports progress; a no-op unless the client sent a progress token. */
