@@ -276,9 +276,14 @@ describe('audit hash against the reference implementation', () => {
   });
 
   it('serializes a batch as it is stored: every string well-formed, each prefix the reference of the stored row', () => {
-    // The reference of "as stored": SQLite and PostgreSQL keep UTF-8, so a lone surrogate becomes U+FFFD.
+    // The reference of "as stored": SQLite and PostgreSQL keep UTF-8, so a lone surrogate becomes
+    // U+FFFD; PostgreSQL refuses U+0000, which every store keeps as U+FFFD too.
     const wellFormed = (v: unknown): unknown =>
-      typeof v === 'string' ? (v as string & { toWellFormed(): string }).toWellFormed() : Array.isArray(v) ? v.map(wellFormed) : v;
+      typeof v === 'string'
+        ? (v as string & { toWellFormed(): string }).toWellFormed().replaceAll('\u0000', '\ufffd')
+        : Array.isArray(v)
+          ? v.map(wellFormed)
+          : v;
     const stored = (r: Unhashed): Unhashed =>
       Object.fromEntries(Object.entries(r).map(([k, v]) => [k, wellFormed(v)])) as unknown as Unhashed;
     fc.assert(

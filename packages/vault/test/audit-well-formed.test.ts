@@ -5,6 +5,10 @@
  * or verify() reports an intact row as modified — and anyone who can put such a character into an
  * audited field could make an untouched audit log look tampered with. Real stores: a SQLite file
  * and PostgreSQL (own schema).
+ *
+ * U+0000 likewise: PostgreSQL refuses it in any text, so one audited string holding it failed its
+ * batch for good, and the writer (which keeps a failed batch queued) never wrote a later row, nor
+ * could close() flush them. Every store now keeps U+FFFD in its place.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createLeakCheck } from '@alter/testing';
@@ -55,6 +59,37 @@ function suite(store: () => string): void {
     }
     leak.assertClean();
   });
+
+  it('stores U+FFFD for U+0000, and the rows after it are written too', async () => {
+    const leak = createLeakCheck();
+    const token = leak.secret(newToken('nul-at'), 'access token');
+    const vault = new AlterVault({
+      caller: 'well-formed',
+      providers: [loopbackProvider('acme')],
+      store: store(),
+      encryptionKey: leak.secret(newKey(), 'encryption key'),
+      logger: leak.logger,
+    });
+    try {
+      await vault.grants.put({ user: 'alice', provider: 'acme', accessToken: token, scopes: [] });
+      const url = `${server.origin}/items/{id}`;
+      await vault.request('acme', 'GET', url, { user: 'alice', pathParams: { id: '1' }, reason: 'before' });
+      await vault.withAuditContext({ tool: 'some_tool', callId: 'call-\u0000' }, () =>
+        vault.request('acme', 'GET', url, { user: 'alice', pathParams: { id: '2' }, reason: 'nul \u0000 here' }),
+      );
+      await vault.request('acme', 'GET', url, { user: 'alice', pathParams: { id: '3' }, reason: 'after' });
+      // Everything queued is written (before: the store refused the batch, and flush() threw).
+      await vault.audit.flush();
+      expect(await vault.audit.verify()).toMatchObject({ ok: true, checked: 3 });
+      const rows = (await vault.audit.query({ limit: 10 })).reverse();
+      expect(rows.map((r) => r.reason)).toEqual(['before', 'nul \ufffd here', 'after']);
+      expect(rows[1]?.callId).toBe('call-\ufffd');
+      leak.inspect(rows, 'audit rows');
+    } finally {
+      await vault.close();
+    }
+    leak.assertClean();
+  });
 }
 
 describe('an audited string with a lone surrogate, SQLite', () => {
@@ -65,5 +100,7 @@ describe('an audited string with a lone surrogate, SQLite', () => {
 });
 
 describeWithPostgres('an audited string with a lone surrogate, PostgreSQL', (pg) => {
-  suite(() => pg.urlWithSchema);
+  // A schema per vault: each test's vault has its own encryption key.
+  let n = 0;
+  suite(() => `${pg.url}${pg.url.includes('?') ? '&' : '?'}schema=${pg.schema}_${n++}`);
 });

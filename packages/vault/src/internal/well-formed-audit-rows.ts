@@ -1,6 +1,6 @@
 /**
- * Audit rows with every string well-formed UTF-16 (a lone surrogate replaced by U+FFFD), as the
- * stores will keep them.
+ * Audit rows with every string storable: well-formed UTF-16 (a lone surrogate replaced by U+FFFD)
+ * without U+0000 (replaced by U+FFFD too), as every store keeps them.
  *
  * Why: SQLite and PostgreSQL keep text as UTF-8, where a lone surrogate cannot exist; both store
  * U+FFFD in its place. A row hashed with the lone surrogate (the canonical JSON escapes it as
@@ -9,6 +9,13 @@
  * a user or account label) could make an untouched audit log look tampered with. The writer hashes
  * and stores the rows this returns, so what is hashed is what is stored. The canonical JSON itself
  * is unchanged: rows without lone surrogates hash exactly as before.
+ *
+ * U+0000: PostgreSQL refuses it in any text ("invalid byte sequence for encoding UTF8: 0x00"), so
+ * one audited string holding it — an account label a tool takes from its arguments, a reason —
+ * failed every append of its batch. The writer keeps a failed batch queued and retries it, so that
+ * one row held back every later row for good, and close() could not flush them. Stored as U+FFFD
+ * on every store (SQLite could keep it), one chain reads the same wherever it lives. Rows stored
+ * earlier keep their content and their hashes.
  */
 import type { AuditInput } from '../grant-store.js';
 
@@ -42,10 +49,11 @@ const STRING_FIELDS: readonly StringField[] = Object.freeze([
 /** ES2024's String methods: every supported Node (≥ 20.19) has them; the project's lib is ES2023. */
 type Es2024String = string & { isWellFormed(): boolean; toWellFormed(): string };
 
-/** False only for a string holding a lone surrogate (a one-byte string cannot: V8 answers at once). */
-const wellFormed = (value: unknown): boolean => typeof value !== 'string' || (value as Es2024String).isWellFormed();
+/** False only for a string holding a lone surrogate (a one-byte string cannot: V8 answers at once) or U+0000. */
+const wellFormed = (value: unknown): boolean =>
+  typeof value !== 'string' || ((value as Es2024String).isWellFormed() && !value.includes('\u0000'));
 
-const toWellFormed = (value: string): string => (value as Es2024String).toWellFormed();
+const toWellFormed = (value: string): string => (value as Es2024String).toWellFormed().replaceAll('\u0000', '\ufffd');
 
 function rowIsWellFormed(row: PendingAudit): boolean {
   for (const field of STRING_FIELDS) if (!wellFormed(row[field])) return false;
@@ -65,7 +73,7 @@ function wellFormedCopy(row: PendingAudit): PendingAudit {
   return copy as PendingAudit;
 }
 
-/** `row` itself when every string in it is well-formed (the usual case), else a copy with each lone surrogate replaced. */
+/** `row` itself when every string in it is storable (the usual case), else a copy with each lone surrogate and U+0000 replaced. */
 export function wellFormedAuditRow<R extends PendingAudit>(row: R): R {
   return rowIsWellFormed(row) ? row : (wellFormedCopy(row) as R);
 }
