@@ -27,7 +27,7 @@ import type {
 import { optionalPositiveInt, requireKnownKeys } from './internal/args.js';
 import { AUDIT_CHAIN_IN_STORE, type AuditChainAppend } from './internal/audit-chain-in-store.js';
 import { loadDriver } from './internal/optional-driver.js';
-import { auditBatchJson } from './internal/pg-audit-batch.js';
+import { auditBatchText } from './internal/pg-audit-batch.js';
 import {
   listenFromConnect,
   type PgConnectionSettings,
@@ -287,33 +287,42 @@ function appendChainedSql(s: string): string {
     SELECT hash FROM added ORDER BY seq DESC LIMIT 1`;
 }
 
-/** How the JSON batch's element `k + 1` becomes the value of column k of {@link AUDIT_CHAIN_COLUMNS} (element 0 is the prefix). */
-function batchElementSql(type: string, k: number): string {
-  const text = `b.e->>${k + 1}`;
+/**
+ * How column k of {@link AUDIT_CHAIN_COLUMNS} is read from a row's prefix, which is element k of
+ * the row's JSON array (audit-hash.ts): `e` the array as jsonb (parsed once), `j` as json. A missing
+ * optional element (decision … approvalAt) reads as NULL, as the column stores it.
+ */
+function prefixElementSql(column: string, type: string, k: number): string {
+  const text = `e->>${k}`;
+  // The chain is stored as its JSON text, byte for byte as hashed: json (not jsonb, which
+  // re-spaces arrays) keeps the element's own text.
+  if (column === 'chain') return `(j->${k})::text`;
   if (type === 'text') return text;
-  // Epoch milliseconds: 'epoch' is timezone-free, and ms × 1000 µs is exact in the double the
-  // interval product goes through for every date auditBatchJson() lets through.
-  if (type === 'timestamptz') return `'epoch'::timestamptz + (${text})::bigint * interval '1 millisecond'`;
+  // ISO 8601 with 'Z' (auditBatchText() lets through four-digit years only): the same instant
+  // whatever the session's TimeZone or DateStyle.
   return `(${text})::${type}`;
 }
 
 /**
- * The one statement of a chained append with the batch as ONE jsonb parameter ($1, built by
- * internal/pg-audit-batch.ts): `input` unpacks the rows, `alter_audit_link` links them (its array
- * arguments are subqueries over `input`, evaluated before the function runs, so the rows are
- * parsed BEFORE the append lock is taken), then the INSERT and the newest hash, as in
- * {@link appendChainedSql}. The lock name is a literal (the schema is a validated identifier), so
- * a batch of any size binds one value. Unnamed, like every statement of this store: a named
- * (prepared) statement fails behind a transaction-mode pooler such as PgBouncer, which hands each
- * transaction to whichever server connection is free.
+ * The one statement of a chained append with the batch as ONE text parameter ($1, the rows'
+ * canonical prefixes joined by `\n`, built by internal/pg-audit-batch.ts): `input` reads each row's
+ * columns back from its prefix, `alter_audit_link` links them (its array arguments are subqueries
+ * over `input`, evaluated before the function runs, so the rows are parsed BEFORE the append lock
+ * is taken), then the INSERT and the newest hash, as in {@link appendChainedSql}. The lock name is
+ * a literal (the schema is a validated identifier), so a batch of any size binds one value.
+ * Unnamed, like every statement of this store: a named (prepared) statement fails behind a
+ * transaction-mode pooler such as PgBouncer, which hands each transaction to whichever server
+ * connection is free.
  */
 function appendBatchSql(s: string, schema: string): string {
   const names = AUDIT_CHAIN_COLUMNS.map(([column]) => column);
-  const columns = AUDIT_CHAIN_COLUMNS.map(([column, type], k) => `${batchElementSql(type, k)} AS ${column}`);
+  const columns = AUDIT_CHAIN_COLUMNS.map(([column, type], k) => `${prefixElementSql(column, type, k)} AS ${column}`);
   const ordered = (column: string) => `ARRAY(SELECT i.${column} FROM input i ORDER BY i.n)`;
-  return `WITH input AS MATERIALIZED (
-      SELECT b.n::integer AS n, b.e->>0 AS prefix, ${columns.join(', ')}
-      FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS b(e, n)
+  return `WITH prefixes AS MATERIALIZED (
+      SELECT p.n::integer AS n, p.prefix, (p.prefix || 'null]')::jsonb AS e, (p.prefix || 'null]')::json AS j
+      FROM unnest(string_to_array($1::text, E'\\n')) WITH ORDINALITY AS p(prefix, n)
+    ), input AS MATERIALIZED (
+      SELECT n, prefix, ${columns.join(', ')} FROM prefixes
     ), link AS MATERIALIZED (
       SELECT * FROM ${s}.alter_audit_link('alter-audit:${schema}', ${ordered('id')}, ${ordered('at')}, ${ordered('prefix')})
     ), added AS (
@@ -672,12 +681,12 @@ export class PostgresGrantStore implements GrantStore {
 
   /**
    * One autocommit statement: `alter_audit_link` in a CTE, the INSERT of its rows, the newest hash.
-   * The batch travels as one JSON text ({@link appendBatchSql}); one the JSON form cannot carry
-   * exactly (internal/pg-audit-batch.ts) is bound as column arrays ({@link appendChainedSql}).
+   * The batch travels as one text, its rows' prefixes ({@link appendBatchSql}); one the prefixes
+   * cannot carry exactly (internal/pg-audit-batch.ts) is bound as column arrays ({@link appendChainedSql}).
    */
   readonly #appendChained: AuditChainAppend = async (rows, prefixes) => {
     if (rows.length === 0) return undefined;
-    const batch = auditBatchJson(rows, prefixes);
+    const batch = auditBatchText(rows, prefixes);
     if (batch !== undefined) {
       const written = await this.#q<{ hash: string }>(this.#appendBatchSql, [batch]);
       return written[0]?.hash;

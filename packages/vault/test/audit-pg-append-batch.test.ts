@@ -2,24 +2,28 @@
  * What one chained audit append costs the PostgreSQL store's client (issue #15). Bound as 22
  * column arrays plus the prefixes, every element of a batch went through the pg driver's
  * JavaScript serializer (prepareValue, escapeElement, local-time formatting of each Date): the
- * main cost of an audit row on PostgreSQL beyond SQLite. The batch is now ONE JSON text: one bound
- * value for any batch size.
+ * main cost of an audit row on PostgreSQL beyond SQLite. The batch is now ONE text, the rows'
+ * canonical prefixes joined by newlines, from which the server reads every column: one bound value
+ * for any batch size, and nothing serialized twice.
  *
  * What must hold, against a real server (ALTER_TEST_PG_URL; skipped with the reason when unset):
  * - one statement per batch, binding one value whatever the batch size, unnamed (a named statement
  *   fails behind a transaction-mode pooler);
  * - every column is stored exactly as given (the same values the array form stores), and the chain
  *   verifies;
- * - a batch the JSON form cannot carry exactly (a date outside years ≈ 1685–2255) is bound as arrays
- *   and stored exactly too.
+ * - a batch the prefixes cannot carry exactly (a date outside the years 1000–9999, a non-finite
+ *   duration, approval details without an approval) is bound as arrays and stored as that form stores it;
+ * - a prefix holding U+0000 or a lone surrogate (which jsonb refuses) is never sent as text. The
+ *   writer replaces both before it hashes (well-formed-audit-rows.ts), so no batch of its holds one.
  */
 import { randomUUID } from 'node:crypto';
-import { afterEach, beforeEach, expect, it } from '@jest/globals';
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { AlterVault, type AuditRecord, PostgresGrantStore } from '@alter/vault';
 import pg from 'pg';
 import { canonicalAuditPrefix } from '../src/audit-hash.js';
 import { auditChainInStoreOf, type UnlinkedAuditRow } from '../src/internal/audit-chain-in-store.js';
 import { provideDriver } from '../src/internal/optional-driver.js';
+import { auditBatchText } from '../src/internal/pg-audit-batch.js';
 import { newKey } from './support/fixtures.js';
 import { describeWithPostgres } from './support/pg.js';
 
@@ -149,13 +153,21 @@ describeWithPostgres('the PostgreSQL chained audit append', (db) => {
     }
   }, 60_000);
 
-  it('binds a batch the JSON form cannot carry exactly as arrays, and stores it exactly too', async () => {
-    const store = await openStore('fallback');
+  it('carries dates of any four-digit year, to the millisecond', async () => {
+    const store = await openStore('years');
     try {
-      const rows = [row(1), row(2, { at: new Date(Date.UTC(2400, 1, 29, 12, 0, 0, 7)) }), row(3, { at: new Date(Date.UTC(1600, 0, 1)) })];
+      const rows = [
+        row(1, { at: new Date(Date.UTC(1000, 0, 1, 0, 0, 0, 0)) }),
+        row(2, { at: new Date(Date.UTC(1600, 0, 1)) }),
+        row(3, { at: new Date(Date.UTC(2400, 1, 29, 12, 0, 0, 7)) }),
+        row(4, {
+          at: new Date(Date.UTC(9999, 11, 31, 23, 59, 59, 999)),
+          approval: 'approved',
+          approvalAt: new Date(Date.UTC(1000, 0, 1, 0, 0, 0, 1)),
+        }),
+      ];
       await append(store, rows);
-      // The array form: the lock name, the prefixes and 22 column arrays.
-      expect(sent.map((s) => s.values)).toEqual([24]);
+      expect(sent.map((s) => s.values)).toEqual([1]);
       expect(await storedRows(store)).toEqual(expected(rows));
       const vault = new AlterVault({ caller: 'verify', providers: [], store, encryptionKey: newKey() });
       expect(await vault.audit.verify()).toMatchObject({ ok: true, checked: rows.length });
@@ -164,4 +176,56 @@ describeWithPostgres('the PostgreSQL chained audit append', (db) => {
       await store.close();
     }
   }, 60_000);
+
+  it.each([
+    ['a date before the year 1000', { at: new Date(Date.UTC(999, 11, 31, 23, 59, 59, 999)) }],
+    ['a date after the year 9999', { at: new Date(Date.UTC(10_000, 0, 1)) }],
+    ['an approval date after the year 9999', { approval: 'approved', approvalAt: new Date(Date.UTC(12_000, 5, 1)) }],
+    ['a non-finite duration', { durationMs: Number.POSITIVE_INFINITY }],
+    ['approval details without an approval', { approvalBy: 'bob', approvalVia: 'url' }],
+  ] as const)(
+    'binds a batch holding %s as arrays, and stores it as the array form does',
+    async (_case, extra) => {
+      const store = await openStore(`fallback_${sent.length}_${randomUUID().slice(0, 8)}`);
+      const reference = await openStore(`reference_${randomUUID().slice(0, 8)}`);
+      try {
+        const rows = [row(1), row(2, extra as Partial<Row>), row(3)];
+        await append(store, rows);
+        // The array form: the lock name, the prefixes and 22 column arrays.
+        expect(sent.map((s) => s.values)).toEqual([24]);
+        // What the array form stores, row by row (each row alone in a batch of its own; a batch
+        // without the odd row goes through the prefixes): the same.
+        for (const r of rows) await append(reference, [r]);
+        expect(await storedRows(store)).toEqual(await storedRows(reference));
+        const vault = new AlterVault({ caller: 'verify', providers: [], store, encryptionKey: newKey() });
+        expect(await vault.audit.verify()).toMatchObject({ ok: true, checked: rows.length });
+        await vault.close();
+      } finally {
+        await store.close();
+        await reference.close();
+      }
+    },
+    60_000,
+  );
+});
+
+describe('the text form of a batch', () => {
+  it('is the prefixes joined by newlines', () => {
+    const rows = [row(1), row(2)];
+    const prefixes = rows.map((r) => canonicalAuditPrefix(r));
+    expect(auditBatchText(rows, prefixes)).toBe(`${prefixes[0]}\n${prefixes[1]}`);
+  });
+
+  it.each([
+    ['U+0000', 'nul \u0000 here'],
+    ['a lone surrogate', 'lone \ud800 here'],
+  ])('is not used for a prefix holding %s (jsonb refuses it)', (_case, reason) => {
+    const rows = [row(1), row(2, { reason })];
+    expect(
+      auditBatchText(
+        rows,
+        rows.map((r) => canonicalAuditPrefix(r)),
+      ),
+    ).toBeUndefined();
+  });
 });

@@ -1,61 +1,63 @@
 /**
- * A batch of unlinked audit rows as ONE JSON text, the single parameter of the PostgreSQL store's
- * chained append (postgres-grant-store.ts, `appendBatchSql`).
+ * A batch of unlinked audit rows as ONE text, the single parameter of the PostgreSQL store's
+ * chained append (postgres-grant-store.ts, `appendBatchSql`): the rows' canonical prefixes joined
+ * by `\n`, from which the server reads every column.
  *
  * Why: bound as 22 column arrays plus the prefixes, the `pg` driver serializes every element in
- * JavaScript (prepareValue, two regex replaces per string, local-time formatting per Date): the
- * largest part of what an audit row costs the main thread on PostgreSQL beyond SQLite (issue #15).
- * `JSON.stringify` of the batch runs natively; dates travel as epoch milliseconds (no formatting),
- * and the server reads the rows back with `jsonb_array_elements` before it takes the append lock.
+ * JavaScript (prepareValue, two regex replaces per string, local-time formatting per Date). A JSON
+ * batch of `[prefix, ...values]` per row (docs/performance.md, "The batch as one JSON parameter")
+ * moved that into one native `JSON.stringify`, which still escaped every prefix again (≈ 14 k
+ * instructions per call, callgrind) and wrote each value a second time. A prefix already holds the
+ * row: it IS the JSON array of id, at (ISO), caller, …, errorCode, then decision, policyRule,
+ * approval, approvalBy, approvalVia, approvalAt when set (audit-hash.ts), and it never holds a raw
+ * `\n` (JSON escapes every control character). So the batch is the prefixes alone, and the server
+ * parses `prefix || 'null]'` (the JSON of the row with a null prevHash) once per row.
  *
- * Exactness: each element is what {@link pushAuditUnlinkedValues} gives the other append (dates as
- * milliseconds), so the stored columns are the same values either way. A batch the JSON form cannot
- * carry exactly gets `undefined`, and the store binds it the old way instead:
- * - a date outside ±2^53 µs (years ≈ 1685–2255): the server turns milliseconds into a timestamp
- *   through a double, exact only there;
- * - a non-finite number (JSON has none: NaN would arrive as null);
+ * Exactness: the server reads back exactly the values the array form stores (test:
+ * audit-pg-append-batch.test.ts). A batch holding a row the prefix cannot carry exactly gets
+ * `undefined`, and the store binds it as arrays instead:
+ * - a date outside the years 1000–9999: the prefix writes it as toISOString() does, and only a
+ *   four-digit year is the plain ISO 8601 PostgreSQL reads as is (`+010000-…` is not);
+ * - a non-finite number, or a status or duration of another type: JSON writes NaN as null;
+ * - approvalBy, approvalVia or approvalAt without an approval: stored, but hashed (so in the
+ *   prefix) only with one;
+ * - a chain that is not an array: stored as the JSON of its elements, hashed as JSON.stringify
+ *   writes the value itself;
  * - `\u0000` or a lone surrogate in a string: jsonb refuses both, while the array form stores what
  *   the driver's UTF-8 encoding makes of them.
  */
 import type { UnlinkedAuditRow } from './audit-chain-in-store.js';
-import { pushAuditUnlinkedValues } from './store-rows.js';
 
-/** The largest |milliseconds| whose microsecond count a double holds exactly. */
-const EXACT_MS = Math.floor(Number.MAX_SAFE_INTEGER / 1000);
+/** 1000-01-01T00:00:00.000Z and 10000-01-01T00:00:00.000Z: the dates toISOString writes with four digits of year. */
+const FOUR_DIGIT_YEARS_FROM = Date.UTC(1000, 0, 1);
+const FOUR_DIGIT_YEARS_UNTIL = Date.UTC(10_000, 0, 1);
 
-const epochMs = (d: Date): number => d.getTime();
+/** Whether the prefix writes `date` as ISO 8601 that PostgreSQL reads back to the same instant. */
+const plainIsoDate = (date: Date): boolean => {
+  const ms = date.getTime();
+  return ms >= FOUR_DIGIT_YEARS_FROM && ms < FOUR_DIGIT_YEARS_UNTIL;
+};
 
-/** Whether `ms` (a date as epoch milliseconds, or null) survives the server's conversion exactly. */
-const exactTime = (ms: unknown): boolean => ms === null || (typeof ms === 'number' && Math.abs(ms) <= EXACT_MS);
+/** Whether a number column's value is written in the prefix as the number itself (or null). */
+const exactNumber = (value: unknown): boolean => (typeof value === 'number' ? Number.isFinite(value) : value == null);
 
-/** Positions in a batch element: the prefix, then {@link pushAuditUnlinkedValues} order shifted by one. */
-const AT = 2;
-const STATUS = 9;
-const DURATION = 10;
-const APPROVAL_AT = 22;
+/** Whether every stored value of `row` can be read back from its prefix (see the file header). */
+function carriedByPrefix(row: UnlinkedAuditRow): boolean {
+  if (!plainIsoDate(row.at) || !exactNumber(row.status) || !exactNumber(row.durationMs) || !Array.isArray(row.chain)) return false;
+  if (row.approval == null) return row.approvalBy == null && row.approvalVia == null && row.approvalAt == null;
+  return row.approvalAt == null || plainIsoDate(row.approvalAt);
+}
 
 /**
- * `[[prefix, id, atMs, caller, …, approvalAtMs], …]` for `rows` and their canonical prefixes, or
- * undefined when the batch must be bound as arrays (see the file header).
+ * The prefixes of `rows` (same order, each from canonicalAuditPrefix) joined by `\n`, or undefined
+ * when the batch must be bound as arrays (see the file header).
  */
-export function auditBatchJson(rows: readonly UnlinkedAuditRow[], prefixes: readonly string[]): string | undefined {
-  const batch: unknown[][] = new Array<unknown[]>(rows.length);
+export function auditBatchText(rows: readonly UnlinkedAuditRow[], prefixes: readonly string[]): string | undefined {
   for (let i = 0; i < rows.length; i++) {
-    const values: unknown[] = [prefixes[i]];
-    pushAuditUnlinkedValues(values, rows[i]!, epochMs);
-    const status = values[STATUS];
-    if (
-      !exactTime(values[AT]) ||
-      !exactTime(values[APPROVAL_AT]) ||
-      !Number.isFinite(values[DURATION]) ||
-      (status !== null && !Number.isFinite(status))
-    ) {
-      return undefined;
-    }
-    batch[i] = values;
+    if (!carriedByPrefix(rows[i]!)) return undefined;
   }
-  const json = JSON.stringify(batch);
-  // JSON.stringify writes U+0000 as \u0000 and a lone surrogate as \udXXX; a backslash in the
-  // text is doubled, so `\\ud` only matches here as a harmless false positive (the array form).
-  return json.includes('\\u0000') || json.includes('\\ud') ? undefined : json;
+  const text = prefixes.join('\n');
+  // JSON writes U+0000 as \u0000 and a lone surrogate as \udXXX; a backslash in the text is
+  // doubled, so `\\ud` only matches here as a harmless false positive (the array form).
+  return text.includes('\\u0000') || text.includes('\\ud') ? undefined : text;
 }
