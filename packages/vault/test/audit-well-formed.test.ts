@@ -28,19 +28,25 @@ afterAll(async () => {
 const LONE_HIGH = '\ud800';
 const LONE_LOW = '\udfff';
 
+/** A vault on `store` with alice's grant, and the leak check its secrets are registered with. */
+async function openVault(store: string) {
+  const leak = createLeakCheck();
+  const token = leak.secret(newToken('wf-at'), 'access token');
+  const vault = new AlterVault({
+    caller: 'well-formed',
+    providers: [loopbackProvider('acme')],
+    store,
+    encryptionKey: leak.secret(newKey(), 'encryption key'),
+    logger: leak.logger,
+  });
+  await vault.grants.put({ user: 'alice', provider: 'acme', accessToken: token, scopes: [] });
+  return { leak, vault };
+}
+
 function suite(store: () => string): void {
   it('stores U+FFFD for a lone surrogate, hashes the row as stored, and the chain verifies', async () => {
-    const leak = createLeakCheck();
-    const token = leak.secret(newToken('wf-at'), 'access token');
-    const vault = new AlterVault({
-      caller: 'well-formed',
-      providers: [loopbackProvider('acme')],
-      store: store(),
-      encryptionKey: leak.secret(newKey(), 'encryption key'),
-      logger: leak.logger,
-    });
+    const { leak, vault } = await openVault(store());
     try {
-      await vault.grants.put({ user: 'alice', provider: 'acme', accessToken: token, scopes: [] });
       const url = `${server.origin}/items/{id}`;
       // Paired surrogates (an emoji) stay as they are; lone ones become U+FFFD.
       await vault.request('acme', 'GET', url, { user: 'alice', pathParams: { id: '1' }, reason: `before ${LONE_HIGH} after 😀` });
@@ -61,17 +67,8 @@ function suite(store: () => string): void {
   });
 
   it('stores U+FFFD for U+0000, and the rows after it are written too', async () => {
-    const leak = createLeakCheck();
-    const token = leak.secret(newToken('nul-at'), 'access token');
-    const vault = new AlterVault({
-      caller: 'well-formed',
-      providers: [loopbackProvider('acme')],
-      store: store(),
-      encryptionKey: leak.secret(newKey(), 'encryption key'),
-      logger: leak.logger,
-    });
+    const { leak, vault } = await openVault(store());
     try {
-      await vault.grants.put({ user: 'alice', provider: 'acme', accessToken: token, scopes: [] });
       const url = `${server.origin}/items/{id}`;
       await vault.request('acme', 'GET', url, { user: 'alice', pathParams: { id: '1' }, reason: 'before' });
       await vault.withAuditContext({ tool: 'some_tool', callId: 'call-\u0000' }, () =>
