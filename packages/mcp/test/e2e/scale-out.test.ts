@@ -66,9 +66,16 @@ async function connectClient(url: string, urlElicitation: boolean): Promise<Clie
   return client;
 }
 
-describePg(
-  `three server processes behind a round-robin proxy share one PostgreSQL vault${PG_URL ? '' : ' — skipped: set ALTER_TEST_PG_URL'}`,
-  () => {
+/**
+ * One deployment (three server processes, the proxy, the sandbox, a schema of their own) per
+ * scenario: both act as alice, and a grant one scenario connects stays in the processes' token
+ * caches, so sharing processes made the Connect scenario fail whenever it ran second (jest
+ * --randomize, seed 2025051771).
+ */
+type Scenario = 'connect across processes' | 'stateless requests';
+
+function scaleOut(scenario: Scenario): () => void {
+  return () => {
     const schema = `alter_scale_test_${randomBytes(6).toString('hex')}`;
     const storeUrl = `${PG_URL}${PG_URL?.includes('?') ? '&' : '?'}schema=${schema}`;
     const leak = createLeakCheck();
@@ -135,102 +142,111 @@ describePg(
       if (PG_URL) execFileSync('psql', [PG_URL, '-q', '-c', `DROP SCHEMA IF EXISTS "${schema}" CASCADE`], { stdio: 'ignore' });
     });
 
-    it('Connect started on one process, approved through another; the completion reaches the waiting client and a call on the third succeeds', async () => {
-      // P0: a client declaring URL-mode elicitation.
-      const firstRequest = proxy.served.length;
-      const waiting = await connectClient(`${proxy.url}/mcp`, true);
-      const creator = proxy.served[firstRequest]!.backend;
-      // P1: a client without URL mode (gets the Connect link as text).
-      const plain = await connectClient(`${proxy.url}/mcp`, false);
-      const clients = [waiting, plain];
-      try {
-        let completed: (id: string) => void = () => {};
-        const completion = new Promise<string>((resolve) => (completed = resolve));
-        waiting.setNotificationHandler(ElicitationCompleteNotificationSchema, (n) => completed(n.params.elicitationId));
+    if (scenario === 'connect across processes')
+      it('Connect started on one process, approved through another; the completion reaches the waiting client and a call on the third succeeds', async () => {
+        // P0: a client declaring URL-mode elicitation.
+        const firstRequest = proxy.served.length;
+        const waiting = await connectClient(`${proxy.url}/mcp`, true);
+        const creator = proxy.served[firstRequest]!.backend;
+        // P1: a client without URL mode (gets the Connect link as text).
+        const plain = await connectClient(`${proxy.url}/mcp`, false);
+        const clients = [waiting, plain];
+        try {
+          let completed: (id: string) => void = () => {};
+          const completion = new Promise<string>((resolve) => (completed = resolve));
+          waiting.setNotificationHandler(ElicitationCompleteNotificationSchema, (n) => completed(n.params.elicitationId));
 
-        const err = (await waiting.callTool({ name: 'list_emails', arguments: {} }).catch((e: unknown) => e)) as McpError;
-        expect(err).toBeInstanceOf(McpError);
-        expect(err.code).toBe(-32042);
-        const elicitation = (err.data as { elicitations: Array<{ url: string; elicitationId: string }> }).elicitations[0]!;
-        expect(elicitation.url.startsWith(`${proxy.url}/connect/`)).toBe(true);
+          const err = (await waiting.callTool({ name: 'list_emails', arguments: {} }).catch((e: unknown) => e)) as McpError;
+          expect(err).toBeInstanceOf(McpError);
+          expect(err.code).toBe(-32042);
+          const elicitation = (err.data as { elicitations: Array<{ url: string; elicitationId: string }> }).elicitations[0]!;
+          expect(elicitation.url.startsWith(`${proxy.url}/connect/`)).toBe(true);
 
-        const fallback = (await plain.callTool({ name: 'list_emails', arguments: {} })) as Result;
-        expect(fallback.isError).toBe(true);
-        expect(fallback.content[0]!.text).toContain(`${proxy.url}/connect/`);
+          const fallback = (await plain.callTool({ name: 'list_emails', arguments: {} })) as Result;
+          expect(fallback.isError).toBe(true);
+          expect(fallback.content[0]!.text).toContain(`${proxy.url}/connect/`);
 
-        // The browser goes through the proxy: its requests are spread over the processes.
-        const before = proxy.served.length;
-        const page = await sandbox.approve(elicitation.url, { login: 'alice' });
-        expect(page.status).toBe(200);
-        const browser = proxy.served.slice(before);
-        const callback = browser.find((r) => r.path.startsWith('/connect/callback'));
-        expect(callback).toBeDefined();
-        expect(callback!.backend).not.toBe(creator);
-        expect(new Set(browser.map((r) => r.backend)).size).toBeGreaterThan(1);
+          // The browser goes through the proxy: its requests are spread over the processes.
+          const before = proxy.served.length;
+          const page = await sandbox.approve(elicitation.url, { login: 'alice' });
+          expect(page.status).toBe(200);
+          const browser = proxy.served.slice(before);
+          const callback = browser.find((r) => r.path.startsWith('/connect/callback'));
+          expect(callback).toBeDefined();
+          expect(callback!.backend).not.toBe(creator);
+          expect(new Set(browser.map((r) => r.backend)).size).toBeGreaterThan(1);
 
-        // The call waiting on the creator process learns of the completion handled elsewhere.
-        expect(await completion).toBe(elicitation.elicitationId);
-        // …through PostgreSQL: the waiting process LISTENs on its schema's channel (the vault's
-        // channel name: alter_signals_ + 24 hex digits of the schema's SHA-256).
-        const channel = `alter_signals_${createHash('sha256').update(schema).digest('hex').slice(0, 24)}`;
-        const listening = execFileSync(
-          'psql',
-          [PG_URL!, '-At', '-c', `SELECT count(*) FROM pg_stat_activity WHERE query = 'LISTEN "${channel}"'`],
-          { encoding: 'utf8' },
-        );
-        expect(Number(listening.trim())).toBeGreaterThanOrEqual(1);
+          // The call waiting on the creator process learns of the completion handled elsewhere.
+          expect(await completion).toBe(elicitation.elicitationId);
+          // …through PostgreSQL: the waiting process LISTENs on its schema's channel (the vault's
+          // channel name: alter_signals_ + 24 hex digits of the schema's SHA-256).
+          const channel = `alter_signals_${createHash('sha256').update(schema).digest('hex').slice(0, 24)}`;
+          const listening = execFileSync(
+            'psql',
+            [PG_URL!, '-At', '-c', `SELECT count(*) FROM pg_stat_activity WHERE query = 'LISTEN "${channel}"'`],
+            { encoding: 'utf8' },
+          );
+          expect(Number(listening.trim())).toBeGreaterThanOrEqual(1);
 
-        // A new client lands on the third process, which neither created nor completed the session.
-        const third = await connectClient(`${proxy.url}/mcp`, false);
-        clients.push(third);
-        const retryAt = proxy.served.length;
-        const ok = (await third.callTool({ name: 'list_emails', arguments: {} })) as Result;
-        expect(ok.isError).toBeFalsy();
-        const retried = proxy.served.slice(retryAt).find((r) => r.method === 'POST')!.backend;
-        expect(new Set([creator, callback!.backend, retried]).size).toBe(3);
+          // A new client lands on the third process, which neither created nor completed the session.
+          const third = await connectClient(`${proxy.url}/mcp`, false);
+          clients.push(third);
+          const retryAt = proxy.served.length;
+          const ok = (await third.callTool({ name: 'list_emails', arguments: {} })) as Result;
+          expect(ok.isError).toBeFalsy();
+          const retried = proxy.served.slice(retryAt).find((r) => r.method === 'POST')!.backend;
+          expect(new Set([creator, callback!.backend, retried]).size).toBe(3);
 
-        // The client that waited retries on its own process and succeeds too.
-        const again = (await waiting.callTool({ name: 'list_emails', arguments: {} })) as Result;
-        expect(again.isError).toBeFalsy();
-        leak.inspect([err.message, err.data, fallback, ok, again], 'tool results');
-      } finally {
-        for (const c of clients) await c.close();
-      }
-      // Every token the shared vault holds must appear nowhere: not in results, not in any process's output.
-      expect(await registerVaultTokens()).toBe(1);
-      for (const [i, s] of servers.entries()) leak.inspect(s.output(), `server process ${i} output`);
-      leak.assertClean();
-    }, 120_000);
-
-    it('serves stateless 2026-07-28 requests from any process: spread over all three, each answered from the shared vault', async () => {
-      const modern = new ModernClient(
-        { name: 'scale-out-2026', version: '1.0.0' },
-        { capabilities: {}, versionNegotiation: { mode: { pin: '2026-07-28' } } },
-      );
-      await modern.connect(new ModernTransport(new URL(`${proxy.url}/mcp`)));
-      try {
-        // Alone (or first), alice has no grant yet: the Connect link comes back as text; approve it through the proxy.
-        const first = (await modern.callTool({ name: 'list_emails', arguments: {} })) as Result;
-        if (first.isError) {
-          const link = /(http:\/\/127\.0\.0\.1:\d+\/connect\/[A-Za-z0-9_-]+)/.exec(first.content[0]!.text!)![1]!;
-          expect((await sandbox.approve(link, { login: 'alice' })).status).toBe(200);
+          // The client that waited retries on its own process and succeeds too.
+          const again = (await waiting.callTool({ name: 'list_emails', arguments: {} })) as Result;
+          expect(again.isError).toBeFalsy();
+          leak.inspect([err.message, err.data, fallback, ok, again], 'tool results');
+        } finally {
+          for (const c of clients) await c.close();
         }
-        const from = proxy.served.length;
-        const results: Result[] = [];
-        for (let i = 0; i < 9; i++) results.push((await modern.callTool({ name: 'list_emails', arguments: {} })) as Result);
-        for (const r of results) expect(r.isError).toBeFalsy();
-        const posts = proxy.served.slice(from).filter((r) => r.method === 'POST');
-        // No session id: nothing is sticky, and the requests reached every process.
-        expect(posts.every((r) => !r.sticky)).toBe(true);
-        expect(new Set(posts.map((r) => r.backend)).size).toBe(3);
-        // Every token the shared vault holds is registered with the leak check before inspecting.
-        await registerVaultTokens();
-        leak.inspect([first, results], 'stateless tool results');
-      } finally {
-        await modern.close();
-      }
-      for (const [i, s] of servers.entries()) leak.inspect(s.output(), `server process ${i} output`);
-      leak.assertClean();
-    }, 120_000);
-  },
-);
+        // Every token the shared vault holds must appear nowhere: not in results, not in any process's output.
+        expect(await registerVaultTokens()).toBe(1);
+        for (const [i, s] of servers.entries()) leak.inspect(s.output(), `server process ${i} output`);
+        leak.assertClean();
+      }, 120_000);
+
+    if (scenario === 'stateless requests')
+      it('serves stateless 2026-07-28 requests from any process: spread over all three, each answered from the shared vault', async () => {
+        const modern = new ModernClient(
+          { name: 'scale-out-2026', version: '1.0.0' },
+          { capabilities: {}, versionNegotiation: { mode: { pin: '2026-07-28' } } },
+        );
+        await modern.connect(new ModernTransport(new URL(`${proxy.url}/mcp`)));
+        try {
+          // Alone (or first), alice has no grant yet: the Connect link comes back as text; approve it through the proxy.
+          const first = (await modern.callTool({ name: 'list_emails', arguments: {} })) as Result;
+          if (first.isError) {
+            const link = /(http:\/\/127\.0\.0\.1:\d+\/connect\/[A-Za-z0-9_-]+)/.exec(first.content[0]!.text!)![1]!;
+            expect((await sandbox.approve(link, { login: 'alice' })).status).toBe(200);
+          }
+          const from = proxy.served.length;
+          const results: Result[] = [];
+          for (let i = 0; i < 9; i++) results.push((await modern.callTool({ name: 'list_emails', arguments: {} })) as Result);
+          for (const r of results) expect(r.isError).toBeFalsy();
+          const posts = proxy.served.slice(from).filter((r) => r.method === 'POST');
+          // No session id: nothing is sticky, and the requests reached every process.
+          expect(posts.every((r) => !r.sticky)).toBe(true);
+          expect(new Set(posts.map((r) => r.backend)).size).toBe(3);
+          // Every token the shared vault holds is registered with the leak check before inspecting.
+          await registerVaultTokens();
+          leak.inspect([first, results], 'stateless tool results');
+        } finally {
+          await modern.close();
+        }
+        for (const [i, s] of servers.entries()) leak.inspect(s.output(), `server process ${i} output`);
+        leak.assertClean();
+      }, 120_000);
+  };
+}
+
+for (const scenario of ['connect across processes', 'stateless requests'] as const) {
+  describePg(
+    `three server processes behind a round-robin proxy share one PostgreSQL vault (${scenario})${PG_URL ? '' : ' — skipped: set ALTER_TEST_PG_URL'}`,
+    scaleOut(scenario),
+  );
+}
