@@ -47,6 +47,8 @@ import {
   optionalPositiveInt,
   optionalString,
   requireKnownKeys,
+  optionalIdentifier,
+  requireIdentifier,
   requireNonEmptyString,
   requireObject,
 } from './internal/args.js';
@@ -601,8 +603,8 @@ export class AlterVault {
     noteCallSecret(p.clientSecret, p);
     requireNonEmptyString(url, 'url');
     requireKnownRequestOptions(requireObject(options, 'options'), 'options');
-    const user = requireNonEmptyString(options.user, 'options.user');
-    const account = optionalString(options.account, 'options.account');
+    const user = requireIdentifier(options.user, 'options.user');
+    const account = optionalIdentifier(options.account, 'options.account');
     const reason = optionalString(options.reason, 'options.reason');
     const timeoutMs = optionalPositiveInt(options.timeoutMs, 'options.timeoutMs') ?? this.#timeoutMs;
     if (options.signal !== undefined && !(options.signal instanceof AbortSignal))

@@ -25,7 +25,7 @@
 import { GENESIS_HASH, recomputeHash } from './audit-hash.js';
 import { AuditChainConflictError, InvalidArgumentError } from './errors.js';
 import type { AuditFilter, AuditInput, AuditRecord, GrantStore } from './grant-store.js';
-import { describeType, optionalPositiveInt, optionalString, requireObject } from './internal/args.js';
+import { describeType, optionalIdentifier, optionalPositiveInt, requireObject } from './internal/args.js';
 import { auditChainInStoreOf } from './internal/audit-chain-in-store.js';
 import { hashableAuditBatch } from './internal/hashable-audit-batch.js';
 import { linkAuditRows } from './internal/link-audit-rows.js';
@@ -443,9 +443,9 @@ export class AuditLog {
   /** Flushes, then returns matching rows, newest first. */
   async query(filter: AuditQuery = {}): Promise<AuditRecord[]> {
     if (filter === null || typeof filter !== 'object') throw new InvalidArgumentError('filter', 'expected an object');
-    optionalString(filter.user, 'filter.user');
-    optionalString(filter.tool, 'filter.tool');
-    optionalString(filter.provider, 'filter.provider');
+    optionalIdentifier(filter.user, 'filter.user');
+    optionalIdentifier(filter.tool, 'filter.tool');
+    optionalIdentifier(filter.provider, 'filter.provider');
     optionalPositiveInt(filter.limit, 'filter.limit');
     if (filter.since !== undefined && (!(filter.since instanceof Date) || Number.isNaN(filter.since.getTime()))) {
       throw new InvalidArgumentError('filter.since', 'expected a valid Date');

@@ -2,7 +2,7 @@
 import { InvalidArgumentError } from './errors.js';
 import type { GrantStatus, GrantStore, StoredGrant } from './grant-store.js';
 import { openGrantToken, sealGrantToken } from './grant-token-seal.js';
-import { optionalDate, optionalString, requireNonEmptyString, requireObject, stringArray } from './internal/args.js';
+import { optionalDate, optionalIdentifier, requireIdentifier, requireNonEmptyString, requireObject, stringArray } from './internal/args.js';
 import type { ProviderConfig } from './provider-config.js';
 import type { SecretBox } from './secret-box.js';
 import type { TokenManager } from './token-manager.js';
@@ -92,9 +92,9 @@ export class GrantsApi {
    */
   async put(input: PutGrantInput): Promise<GrantInfo> {
     requireObject(input, 'input');
-    const user = requireNonEmptyString(input.user, 'input.user');
-    const provider = requireNonEmptyString(input.provider, 'input.provider');
-    const account = optionalString(input.account, 'input.account') ?? '';
+    const user = requireIdentifier(input.user, 'input.user');
+    const provider = requireIdentifier(input.provider, 'input.provider');
+    const account = optionalIdentifier(input.account, 'input.account') ?? '';
     const accessToken = requireNonEmptyString(input.accessToken, 'input.accessToken');
     const refreshToken =
       input.refreshToken === undefined || input.refreshToken === null
@@ -148,9 +148,9 @@ export class GrantsApi {
   /** Grants matching the filter (active only unless includeRevoked). */
   async list(filter: GrantListFilter = {}): Promise<GrantInfo[]> {
     requireObject(filter, 'filter');
-    const user = optionalString(filter.user, 'filter.user');
-    const provider = optionalString(filter.provider, 'filter.provider');
-    const account = optionalString(filter.account, 'filter.account');
+    const user = optionalIdentifier(filter.user, 'filter.user');
+    const provider = optionalIdentifier(filter.provider, 'filter.provider');
+    const account = optionalIdentifier(filter.account, 'filter.account');
     if (filter.includeRevoked !== undefined && typeof filter.includeRevoked !== 'boolean') {
       throw new InvalidArgumentError('filter.includeRevoked', 'expected a boolean');
     }
@@ -182,7 +182,7 @@ export class GrantsApi {
     const store = this.#deps.store;
     let grant: StoredGrant | undefined;
     if ('id' in selector && selector.id !== undefined) {
-      grant = await store.getGrant(requireNonEmptyString(selector.id, 'selector.id'));
+      grant = await store.getGrant(requireIdentifier(selector.id, 'selector.id'));
     } else {
       const { user, provider, account } = this.#selector(selector as GrantSelector, 'selector');
       const active = await store.listGrants({ user, provider, ...(account !== undefined ? { account } : {}) });
@@ -239,9 +239,9 @@ export class GrantsApi {
   #selector(selector: GrantSelector, name: string): { user: string; provider: string; account: string | undefined } {
     requireObject(selector, name);
     return {
-      user: requireNonEmptyString(selector.user, `${name}.user`),
-      provider: requireNonEmptyString(selector.provider, `${name}.provider`),
-      account: optionalString(selector.account, `${name}.account`),
+      user: requireIdentifier(selector.user, `${name}.user`),
+      provider: requireIdentifier(selector.provider, `${name}.provider`),
+      account: optionalIdentifier(selector.account, `${name}.account`),
     };
   }
 }

@@ -5,7 +5,7 @@
  * the request is still sent only when it is made again (once).
  */
 import { InvalidArgumentError } from '../errors.js';
-import { optionalString, requireNonEmptyString } from '../internal/args.js';
+import { optionalIdentifier, optionalString, requireIdentifier } from '../internal/args.js';
 import { approvalLink, effectiveStatus, type PendingApprovalRecord, type PendingApprovalStatus } from './pending-approval-record.js';
 import type { ApprovalDecisionRefusal, PendingApprovals } from './pending-approvals.js';
 
@@ -91,7 +91,7 @@ export class ApprovalsApi implements VaultApprovals {
   }
 
   async list(filter: ApprovalListFilter = {}): Promise<PendingApproval[]> {
-    const user = optionalString(filter.user, 'filter.user');
+    const user = optionalIdentifier(filter.user, 'filter.user');
     if (filter.status !== undefined && !STATUSES.includes(filter.status))
       throw new InvalidArgumentError('filter.status', `expected one of ${STATUSES.join(', ')}`);
     const limit = filter.limit ?? 100;
@@ -106,7 +106,7 @@ export class ApprovalsApi implements VaultApprovals {
   }
 
   async get(id: string): Promise<PendingApproval | undefined> {
-    requireNonEmptyString(id, 'id');
+    requireIdentifier(id, 'id');
     await this.#ready();
     const record = await this.#pending.get(id);
     return record ? view(record) : undefined;
@@ -121,9 +121,9 @@ export class ApprovalsApi implements VaultApprovals {
   }
 
   async #decide(id: string, outcome: 'approved' | 'denied', decision: ApprovalDecisionInput): Promise<ApprovalDecisionResult> {
-    requireNonEmptyString(id, 'id');
+    requireIdentifier(id, 'id');
     if (decision === null || typeof decision !== 'object') throw new InvalidArgumentError('decision', 'expected { by, via? }');
-    const by = requireNonEmptyString(decision.by, 'decision.by');
+    const by = requireIdentifier(decision.by, 'decision.by');
     const via = optionalString(decision.via, 'decision.via') ?? 'api';
     await this.#ready();
     const result = await this.#pending.decide(id, outcome, { by, via, at: new Date().toISOString() });

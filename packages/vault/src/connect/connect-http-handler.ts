@@ -7,6 +7,7 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ConnectSessionError, VaultConfigError } from '../errors.js';
+import { isStorableText } from '../internal/storable-text.js';
 import { type OAuthClient, createOAuthClient } from '../oauth-client.js';
 import type { ProviderConfig, ProviderIdentity } from '../provider-config.js';
 import { ApprovalPageHandler } from './approval-page.js';
@@ -445,6 +446,20 @@ export class ConnectHttpHandler {
       return this.#endVerified(res, record.id, PAGES.providerError(provider.displayName));
     }
     const account = identity ? accountOf(identity) : '';
+    if (!isStorableText(user) || !isStorableText(account)) {
+      // A subject or login the stores would keep altered (U+FFFD for a lone surrogate) could name
+      // another user's grants; PostgreSQL refuses U+0000 outright. Store nothing (fail closed).
+      this.#deps.logger.warn('connect: the login named an id the stores cannot keep as given; nothing stored', {
+        session: shortId(record.id),
+        provider: provider.id,
+      });
+      await this.#sessions.fail(
+        record.id,
+        'provider_error',
+        `${provider.displayName} named the login with an id holding U+0000 or an unpaired surrogate, which the vault cannot store as given; nothing was stored.`,
+      );
+      return this.#endVerified(res, record.id, PAGES.providerError(provider.displayName));
+    }
     const expected = record.providers[record.step]?.expectAccounts;
     if (expected?.length && !record.switchAccount && !expected.includes(account)) {
       // A re-authorization came back as another account: keep the grant the user had, write nothing.

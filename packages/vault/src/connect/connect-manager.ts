@@ -28,6 +28,7 @@ import { randomBytes } from 'node:crypto';
 import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ConnectSessionError, InvalidArgumentError, VaultConfigError } from '../errors.js';
+import { requireIdentifier } from '../internal/args.js';
 import { normalizeProviderScopes } from '../providers/scopes.js';
 import { bindingHash, bindingSetCookie, newBrowserSecret } from './browser-binding.js';
 import { ConnectBaseUrl } from './connect-base-url.js';
@@ -188,6 +189,7 @@ export class ConnectManager {
     if (input.user !== undefined && (typeof input.user !== 'string' || input.user.trim() === '')) {
       throw new InvalidArgumentError('user', 'must be a non-empty string, or omitted to let the first provider login decide.');
     }
+    if (input.user !== undefined) requireIdentifier(input.user, 'user');
     if (input.providers === null || typeof input.providers !== 'object' || Object.keys(input.providers).length === 0) {
       throw new InvalidArgumentError(
         'providers',
@@ -297,6 +299,7 @@ export class ConnectManager {
     if (input === null || typeof input !== 'object' || typeof input.user !== 'string' || input.user.trim() === '') {
       throw new InvalidArgumentError('user', 'createGrantsLink() needs { user: "<the user id whose grants the page shows>" }.');
     }
+    requireIdentifier(input.user, 'user');
     const ttlSec = input.ttlSec ?? DEFAULT_GRANTS_LINK_TTL_SEC;
     if (typeof ttlSec !== 'number' || !Number.isFinite(ttlSec) || ttlSec <= 0 || ttlSec > MAX_TTL_SEC) {
       throw new InvalidArgumentError(

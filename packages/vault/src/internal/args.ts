@@ -1,10 +1,37 @@
 /** Argument checks for public functions; each failure names the argument. */
 import { InvalidArgumentError } from '../errors.js';
 import { nearestName } from './nearest-name.js';
+import { isStorableText } from './storable-text.js';
 
 export function requireNonEmptyString(value: unknown, argument: string): string {
   if (typeof value !== 'string' || value.trim() === '') {
     throw new InvalidArgumentError(argument, `expected a non-empty string, got ${describeType(value)}`);
+  }
+  return value;
+}
+
+/**
+ * A user, account, provider or record id: what grants, Connect sessions and approvals are keyed
+ * by. Refused when the stores could not keep it exactly as given (storable-text.ts): PostgreSQL
+ * matched `"eve\ud800"` to the grants of `"eve\ufffd"`, and refused U+0000 where SQLite kept it.
+ * One id must never name another's grants, nor behave differently on another store.
+ */
+export function requireIdentifier(value: unknown, argument: string): string {
+  return requireStorable(requireNonEmptyString(value, argument), argument);
+}
+
+/** {@link requireIdentifier} for an optional id (an account, a filter); undefined passes. */
+export function optionalIdentifier(value: unknown, argument: string): string | undefined {
+  const s = optionalString(value, argument);
+  return s === undefined ? undefined : requireStorable(s, argument);
+}
+
+function requireStorable(value: string, argument: string): string {
+  if (!isStorableText(value)) {
+    throw new InvalidArgumentError(
+      argument,
+      'expected an id without U+0000 or an unpaired UTF-16 surrogate: the stores keep UTF-8 text, which cannot hold it as given; pass the id as well-formed text',
+    );
   }
   return value;
 }

@@ -2,8 +2,8 @@
  * Audit rows with every string storable: well-formed UTF-16 (a lone surrogate replaced by U+FFFD)
  * without U+0000 (replaced by U+FFFD too), as every store keeps them.
  *
- * Why: SQLite and PostgreSQL keep text as UTF-8, where a lone surrogate cannot exist; both store
- * U+FFFD in its place. A row hashed with the lone surrogate (the canonical JSON escapes it as
+ * Why: SQLite and PostgreSQL keep text as UTF-8, where a lone surrogate cannot exist; neither
+ * keeps it as given (storable-text.ts). A row hashed with the lone surrogate (the canonical JSON escapes it as
  * `\udXXX`) no longer matched its stored content, so verify() reported an intact row as modified —
  * and anyone who could put such a character into an audited field (a tool's `reason`, a call id,
  * a user or account label) could make an untouched audit log look tampered with. The writer hashes
@@ -18,6 +18,7 @@
  * earlier keep their content and their hashes.
  */
 import type { AuditInput } from '../grant-store.js';
+import { isStorableText, toStorableText } from './storable-text.js';
 
 type PendingAudit = Omit<AuditInput, 'prevHash' | 'hash'>;
 
@@ -46,14 +47,9 @@ const STRING_FIELDS: readonly StringField[] = Object.freeze([
   'approvalVia',
 ] satisfies StringField[]);
 
-/** ES2024's String methods: every supported Node (≥ 20.19) has them; the project's lib is ES2023. */
-type Es2024String = string & { isWellFormed(): boolean; toWellFormed(): string };
+const wellFormed = (value: unknown): boolean => typeof value !== 'string' || isStorableText(value);
 
-/** False only for a string holding a lone surrogate (a one-byte string cannot: V8 answers at once) or U+0000. */
-const wellFormed = (value: unknown): boolean =>
-  typeof value !== 'string' || ((value as Es2024String).isWellFormed() && !value.includes('\u0000'));
-
-const toWellFormed = (value: string): string => (value as Es2024String).toWellFormed().replaceAll('\u0000', '\ufffd');
+const toWellFormed = toStorableText;
 
 function rowIsWellFormed(row: PendingAudit): boolean {
   for (const field of STRING_FIELDS) if (!wellFormed(row[field])) return false;
