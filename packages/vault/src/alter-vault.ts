@@ -949,6 +949,8 @@ export class AlterVault {
         try {
           if (this.#isReady) await this.#auditLog.flush();
         } finally {
+          // Whatever the last flush did, the writer ends here: no retry against a closed store.
+          this.#auditLog.stop();
           try {
             await this.store.close();
           } finally {

@@ -23,7 +23,7 @@
  * rows queued, rejects whoever waits for them, and is retried.
  */
 import { GENESIS_HASH, recomputeHash } from './audit-hash.js';
-import { AuditChainConflictError, InvalidArgumentError } from './errors.js';
+import { AuditChainConflictError, InvalidArgumentError, VaultConfigError } from './errors.js';
 import type { AuditFilter, AuditInput, AuditRecord, GrantStore } from './grant-store.js';
 import { describeType, optionalIdentifier, optionalPositiveInt, requireObject } from './internal/args.js';
 import { auditChainInStoreOf } from './internal/audit-chain-in-store.js';
@@ -247,6 +247,8 @@ export class AuditLog {
   #immediate: NodeJS.Immediate | undefined;
   /** performance.now() before which no automatic retry starts (after a failed append). */
   #retryAfter = 0;
+  /** Set by {@link stop} (the vault closed): nothing is written or retried any more. */
+  #stopped = false;
 
   /** @throws InvalidArgumentError for bad options (see {@link auditSettingsOf}). */
   constructor(store: GrantStore, logger: Logger, options?: AuditOptions) {
@@ -288,6 +290,7 @@ export class AuditLog {
   /** Writes every queued row. Resolves when they are committed; rejects when the append fails. */
   flush(): Promise<void> {
     if (this.#committed >= this.#recorded) return Promise.resolve();
+    if (this.#stopped) return Promise.reject(new VaultConfigError('The vault is closed; its unwritten audit rows were reported at close.'));
     const done = this.#waitFor(this.#recorded);
     // An explicit flush (close(), query(), verify()) does not sit out the retry pause.
     this.#retryAfter = 0;
@@ -303,7 +306,7 @@ export class AuditLog {
 
   /** Starts a write now, arms the timer, or leaves it to the running write loop. */
   #schedule(): void {
-    if (this.#writing || this.#queue.length === 0) return;
+    if (this.#stopped || this.#writing || this.#queue.length === 0) return;
     const now = performance.now();
     if (now < this.#retryAfter) {
       this.#arm(this.#retryAfter - now);
@@ -337,7 +340,7 @@ export class AuditLog {
   }
 
   #start(): void {
-    if (this.#writing || this.#queue.length === 0) return;
+    if (this.#stopped || this.#writing || this.#queue.length === 0) return;
     if (this.#timer !== undefined) {
       clearTimeout(this.#timer);
       this.#timer = undefined;
@@ -425,6 +428,23 @@ export class AuditLog {
         }
         throw err;
       }
+    }
+  }
+
+  /**
+   * Ends the writer once the vault has made its last flush (close()): no timer, no retry against
+   * a store that is closing. Rows that last flush could not write are lost with the process's
+   * memory; they are reported once, with their count, instead of a failed retry every second.
+   */
+  stop(): void {
+    this.#stopped = true;
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    if (this.#immediate !== undefined) clearImmediate(this.#immediate);
+    this.#timer = undefined;
+    this.#immediate = undefined;
+    const lost = this.#queue.length;
+    if (lost > 0) {
+      this.#logger.error('The vault closed with audit rows its store did not take; they were not written.', { lost });
     }
   }
 

@@ -194,4 +194,30 @@ describe('durability on a SQLite file', () => {
     await vault.close();
     leak.assertClean();
   }, 60_000);
+
+  it('close() whose last flush fails ends the writer: its lost rows are reported once, and nothing retries after it', async () => {
+    const { vault, file, logs, reasons, closeReader } = await setup({ durability: 'batched', maxBatchRows: 50, maxDelayMs: 10 }, 20);
+    const blocker = new Database(file);
+    blocker.prepare('BEGIN IMMEDIATE').run();
+    await vault.request('acme', 'GET', `${server.origin}/at-close`, { user: 'alice', reason: 'at-close' });
+    const closeErr = await vault.close().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    // close() says that its flush failed (the store's error), and the log says what was lost.
+    expect(closeErr).toMatchObject({ name: 'StoreError', code: 'ALTER_STORE' });
+    leak.inspect(closeErr, 'close() with a failed flush');
+    const afterClose = logs.length;
+    blocker.prepare('ROLLBACK').run();
+    blocker.close();
+    // Before: the writer's retry timer (1 s after a failure) kept appending to the closed store
+    // and logged a failure every second. Now nothing runs after close().
+    await new Promise((r) => setTimeout(r, 2_500));
+    expect(logs.slice(afterClose)).toEqual([]);
+    expect(logs.filter((l) => l.includes('audit rows its store did not take'))).toHaveLength(1);
+    expect(reasons().has('at-close')).toBe(false);
+    await expect(vault.audit.flush()).rejects.toMatchObject({ name: 'VaultConfigError' });
+    closeReader();
+    leak.assertClean();
+  }, 60_000);
 });
