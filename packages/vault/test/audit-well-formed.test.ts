@@ -10,11 +10,9 @@
  * batch for good, and the writer (which keeps a failed batch queued) never wrote a later row, nor
  * could close() flush them. Every store now keeps U+FFFD in its place.
  */
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createLeakCheck } from '@alter/testing';
-import { AlterVault } from '@alter/vault';
-import { loopbackProvider, newKey, newToken, tempDir } from './support/fixtures.js';
-import { describeWithPostgres } from './support/pg.js';
+import { afterAll, beforeAll, expect, it } from '@jest/globals';
+import { describeOnEachStore } from './support/each-store.js';
+import { openVaultWithGrant } from './support/vault-with-grant.js';
 import { type RecordingServer, startRecordingServer } from './support/recording-server.js';
 
 let server: RecordingServer;
@@ -29,19 +27,7 @@ const LONE_HIGH = '\ud800';
 const LONE_LOW = '\udfff';
 
 /** A vault on `store` with alice's grant, and the leak check its secrets are registered with. */
-async function openVault(store: string) {
-  const leak = createLeakCheck();
-  const token = leak.secret(newToken('wf-at'), 'access token');
-  const vault = new AlterVault({
-    caller: 'well-formed',
-    providers: [loopbackProvider('acme')],
-    store,
-    encryptionKey: leak.secret(newKey(), 'encryption key'),
-    logger: leak.logger,
-  });
-  await vault.grants.put({ user: 'alice', provider: 'acme', accessToken: token, scopes: [] });
-  return { leak, vault };
-}
+const openVault = (store: string) => openVaultWithGrant(store, { caller: 'well-formed', user: 'alice' });
 
 function suite(store: () => string): void {
   it('stores U+FFFD for a lone surrogate, hashes the row as stored, and the chain verifies', async () => {
@@ -89,15 +75,4 @@ function suite(store: () => string): void {
   });
 }
 
-describe('an audited string with a lone surrogate, SQLite', () => {
-  const dir = tempDir('alter-audit-well-formed');
-  afterAll(() => dir.remove());
-  let n = 0;
-  suite(() => dir.file(`vault-${n++}.db`));
-});
-
-describeWithPostgres('an audited string with a lone surrogate, PostgreSQL', (pg) => {
-  // A schema per vault: each test's vault has its own encryption key.
-  let n = 0;
-  suite(() => `${pg.url}${pg.url.includes('?') ? '&' : '?'}schema=${pg.schema}_${n++}`);
-});
+describeOnEachStore('an audited string with a lone surrogate', suite);

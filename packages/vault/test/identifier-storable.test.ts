@@ -8,11 +8,11 @@
  * its own schema), the loopback API server, and the sandbox's OAuth server for the login.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createLeakCheck } from '@alter/testing';
 import { AlterVault, InvalidArgumentError } from '@alter/vault';
 import { createHarness, pageCode } from './fixtures/connect-harness.js';
+import { describeOnEachStore } from './support/each-store.js';
+import { openVaultWithGrant } from './support/vault-with-grant.js';
 import { loopbackProvider, newKey, newToken, tempDir } from './support/fixtures.js';
-import { describeWithPostgres } from './support/pg.js';
 import { type RecordingServer, startRecordingServer } from './support/recording-server.js';
 
 let server: RecordingServer;
@@ -43,20 +43,8 @@ function expectRefused(err: InvalidArgumentError | undefined, argument: string):
   expect(err?.message).toContain('without U+0000 or an unpaired UTF-16 surrogate');
 }
 
-/** A vault on `store` with a grant for the user `eve\ufffd` (what `eve\ud800` becomes in UTF-8). */
-async function openVault(store: string) {
-  const leak = createLeakCheck();
-  const token = leak.secret(newToken('id-at'), 'access token');
-  const vault = new AlterVault({
-    caller: 'identifier-storable',
-    providers: [loopbackProvider('acme')],
-    store,
-    encryptionKey: leak.secret(newKey(), 'encryption key'),
-    logger: leak.logger,
-  });
-  await vault.grants.put({ user: 'eve\ufffd', provider: 'acme', accessToken: token, scopes: [] });
-  return { leak, vault, token };
-}
+/** A vault on `store` with a grant for the user `eve\ufffd` (what PostgreSQL makes of `eve\ud800`). */
+const openVault = (store: string) => openVaultWithGrant(store, { caller: 'identifier-storable', user: 'eve\ufffd' });
 
 function suite(store: () => string): void {
   it('a user id with a lone surrogate is refused; it never acts with the grant of the id U+FFFD stands in for', async () => {
@@ -121,13 +109,13 @@ function suite(store: () => string): void {
   });
 }
 
-describe('ids the stores cannot keep as given, SQLite', () => {
+describeOnEachStore('ids the stores cannot keep as given', suite);
+
+describe('Connect links for such a user', () => {
   const dir = tempDir('alter-identifier-storable');
   afterAll(() => dir.remove());
-  let n = 0;
-  suite(() => dir.file(`vault-${n++}.db`));
 
-  it('Connect: createSession and createGrantsLink refuse such a user', async () => {
+  it('createSession and createGrantsLink refuse it', async () => {
     const vault = new AlterVault({
       caller: 'identifier-storable',
       providers: [loopbackProvider('acme')],
@@ -142,12 +130,6 @@ describe('ids the stores cannot keep as given, SQLite', () => {
       await vault.close();
     }
   });
-});
-
-describeWithPostgres('ids the stores cannot keep as given, PostgreSQL', (pg) => {
-  // A schema per vault: each test's vault has its own encryption key.
-  let n = 0;
-  suite(() => `${pg.url}${pg.url.includes('?') ? '&' : '?'}schema=${pg.schema}_${n++}`);
 });
 
 describe('a Connect login whose subject the stores cannot keep as given', () => {
