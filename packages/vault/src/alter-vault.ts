@@ -53,6 +53,7 @@ import {
   requireObject,
 } from './internal/args.js';
 import { readCappedBody } from './internal/read-capped-body.js';
+import { type SentBody, sentBody } from './internal/request-body.js';
 import { providerHttpClient } from './internal/provider-http-client.js';
 import { offerStoreLogger } from './internal/store-logger.js';
 import { refresherOf } from './internal/test-seams.js';
@@ -179,7 +180,10 @@ export interface VaultRequestOptions {
   readonly account?: string | undefined;
   /** JSON body (serialized, `content-type: application/json`). */
   readonly json?: unknown | undefined;
-  /** Raw body (use instead of `json`). */
+  /**
+   * Raw body (use instead of `json`). Copied when the request is checked (a Uint8Array: exactly its
+   * bytes); the copy is approved and sent. Anything else (a stream, an object) is refused.
+   */
   readonly body?: string | Buffer | Uint8Array | URLSearchParams | undefined;
   readonly queryParams?: Readonly<Record<string, QueryParamValue | undefined>> | undefined;
   /** Values for `{name}` placeholders in the URL (each percent-encoded as one segment piece). */
@@ -641,6 +645,8 @@ export class AlterVault {
       checkHostAllowed(p, target);
       const sendUrl = applyHostRewrite(p, target);
       const headers = buildRequestHeaders(options.extraHeaders, options.json !== undefined);
+      // The one copy that is approved, hashed, shown and sent (request-body.ts).
+      const data = sentBody(options.json, options.body);
       // Before the token is read: a refused request never touches the grant.
       policy =
         this.#policy.isTrivial && options.endpoints === undefined
@@ -653,7 +659,6 @@ export class AlterVault {
               tool: this.#context.current()?.tool ?? null,
               endpoints: options.endpoints,
             });
-      const data = options.json !== undefined ? JSON.stringify(options.json) : options.body;
       if (options.approval !== undefined || policy.approvalRule !== undefined) {
         // After the policy (a refused request is never shown for approval), before the token is read.
         // A tool's gate asks inline, and so does the caller's asker when only a rule wants the
@@ -662,6 +667,7 @@ export class AlterVault {
           {
             user,
             provider: p.id,
+            account: account ?? null,
             tool: this.#context.current()?.tool ?? null,
             method: verb,
             url: target.href,
@@ -806,7 +812,7 @@ export class AlterVault {
     method: string,
     url: string,
     headers: Record<string, string>,
-    data: unknown,
+    data: SentBody,
     token: string,
     limits: { readonly timeoutMs: number; readonly maxResponseBytes: number; readonly signal: AbortSignal | undefined },
   ): Promise<VaultResponse> {

@@ -3,8 +3,8 @@
  * alone frames the request: a caller-set `Content-Length` shorter than the body leaves the rest
  * of the body on the keep-alive socket, where the server reads it as the start of the NEXT
  * request — which is another user's, carrying their Bearer token (request smuggling). So every
- * header that frames the message, routes it or controls the connection is refused, as are names
- * and values Node would reject or that could split a header line.
+ * header that frames the message, routes it or controls the connection is refused, as are the
+ * method-override headers, and names and values Node would reject or that could split a header line.
  */
 import { HeaderNotAllowedError } from './errors.js';
 import { requireObject } from './internal/args.js';
@@ -22,6 +22,14 @@ const FRAMING_HEADERS: ReadonlySet<string> = new Set([
   'expect',
   'http2-settings',
 ]);
+
+/**
+ * Headers that make APIs honouring them (Google's among them) run another method than the one
+ * sent: a POST carrying `X-HTTP-Method-Override: DELETE` deletes, while the vault's policy,
+ * endpoint declarations, approvals and audit all see a POST. The vault sends every method itself,
+ * so no caller needs them.
+ */
+const METHOD_OVERRIDE_HEADERS: ReadonlySet<string> = new Set(['x-http-method-override', 'x-http-method', 'x-method-override']);
 
 /** RFC 9110 `token`: the only characters a header name may have. */
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
@@ -60,6 +68,12 @@ export function buildRequestHeaders(extra: Readonly<Record<string, string>> | un
       throw new HeaderNotAllowedError({
         header: name,
         reason: `${name} frames or routes the request or controls the connection, which only the vault does (a caller-set value could smuggle a request onto a connection other users share)`,
+      });
+    }
+    if (METHOD_OVERRIDE_HEADERS.has(lower)) {
+      throw new HeaderNotAllowedError({
+        header: name,
+        reason: `${name} makes the API run another method than the one the vault's policy, endpoints, approvals and audit see; pass that method to request() instead (GET, HEAD, POST, PUT, PATCH, DELETE and OPTIONS are sent as themselves)`,
       });
     }
     if (typeof value !== 'string' || !FIELD_VALUE.test(value)) {

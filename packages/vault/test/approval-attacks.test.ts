@@ -147,15 +147,15 @@ describe('who can use an approval', () => {
 });
 
 describe('what the tool (or a model steering its arguments) can change between approval and retry', () => {
-  it('a changed header value (X-HTTP-Method-Override) is another request: a new approval, nothing sent', async () => {
-    const err = await pending(post('Override', { 'X-HTTP-Method-Override': 'PATCH' }));
+  it('a changed header value (Content-Type: the same bytes read another way) is another request: a new approval, nothing sent', async () => {
+    const err = await pending(post('Typed', { 'Content-Type': 'application/json' }));
     expect((await vault.approvals.approve(err.approvalId, { by: 'alice' })).ok).toBe(true);
-    const changed = await pending(post('Override', { 'X-HTTP-Method-Override': 'DELETE' }));
+    const changed = await pending(post('Typed', { 'Content-Type': 'application/x-www-form-urlencoded' }));
     expect(changed.approvalId).not.toBe(err.approvalId);
     expect(server.requests).toHaveLength(0);
-    // The approved request, headers and all, is still sent once.
-    expect((await post('Override', { 'x-http-method-override': 'PATCH' })).status).toBe(200);
-    expect(server.requests.map((r) => r.headers['x-http-method-override'])).toEqual(['PATCH']);
+    // The approved request, headers and all, is still sent once (header names are case-insensitive).
+    expect((await post('Typed', { 'content-type': 'application/json' })).status).toBe(200);
+    expect(server.requests.map((r) => r.headers['content-type'])).toEqual(['application/json']);
   });
 
   it('shows a body the provider may read differently exactly as sent: both duplicate keys, the unrounded number', async () => {

@@ -8,33 +8,38 @@ import { describe, expect, it } from '@jest/globals';
 import { bodySummary, requestHash } from '../src/approval/request-fingerprint.js';
 import { auditHash } from '../src/audit-hash.js';
 
+/** The grant most cases send with: the user's only GitHub grant. */
+const GH = { provider: 'github', account: null };
+
 describe('requestHash', () => {
-  const base = requestHash('POST', 'https://api.github.com/repos/a/b/issues', '{"title":"x"}');
+  const base = requestHash(GH, 'POST', 'https://api.github.com/repos/a/b/issues', '{"title":"x"}');
   it.each([
-    ['method', requestHash('PUT', 'https://api.github.com/repos/a/b/issues', '{"title":"x"}')],
-    ['URL', requestHash('POST', 'https://api.github.com/repos/a/c/issues', '{"title":"x"}')],
-    ['query', requestHash('POST', 'https://api.github.com/repos/a/b/issues?x=1', '{"title":"x"}')],
-    ['body', requestHash('POST', 'https://api.github.com/repos/a/b/issues', '{"title":"y"}')],
-    ['no body', requestHash('POST', 'https://api.github.com/repos/a/b/issues', undefined)],
+    ['method', requestHash(GH, 'PUT', 'https://api.github.com/repos/a/b/issues', '{"title":"x"}')],
+    ['URL', requestHash(GH, 'POST', 'https://api.github.com/repos/a/c/issues', '{"title":"x"}')],
+    ['query', requestHash(GH, 'POST', 'https://api.github.com/repos/a/b/issues?x=1', '{"title":"x"}')],
+    ['body', requestHash(GH, 'POST', 'https://api.github.com/repos/a/b/issues', '{"title":"y"}')],
+    ['no body', requestHash(GH, 'POST', 'https://api.github.com/repos/a/b/issues', undefined)],
     // Length prefixes: moving bytes between URL and body cannot give the same hash.
-    ['a shifted boundary', requestHash('POST', 'https://api.github.com/repos/a/b/issues{', '"title":"x"}')],
+    ['a shifted boundary', requestHash(GH, 'POST', 'https://api.github.com/repos/a/b/issues{', '"title":"x"}')],
   ])('changes when the %s changes', (_what, other) => {
     expect(other).not.toBe(base);
   });
 
   it('covers the headers the caller sets: a changed value is another request; name case and order are not', () => {
     const url = 'https://www.googleapis.com/gmail/v1/users/me/messages/1';
-    const post = requestHash('POST', url, '{}', { 'content-type': 'application/json' });
-    expect(requestHash('POST', url, '{}', { 'content-type': 'application/json', 'X-HTTP-Method-Override': 'DELETE' })).not.toBe(post);
-    expect(requestHash('POST', url, '{}', { 'content-type': 'text/plain' })).not.toBe(post);
-    expect(requestHash('POST', url, '{}')).not.toBe(post);
-    expect(requestHash('POST', url, '{}', { 'Content-Type': 'application/json' })).toBe(post);
-    expect(requestHash('POST', url, '{}', { a: '1', b: '2' })).toBe(requestHash('POST', url, '{}', { b: '2', a: '1' }));
+    const post = requestHash(GH, 'POST', url, '{}', { 'content-type': 'application/json' });
+    expect(requestHash(GH, 'POST', url, '{}', { 'content-type': 'application/json', 'X-HTTP-Method-Override': 'DELETE' })).not.toBe(post);
+    expect(requestHash(GH, 'POST', url, '{}', { 'content-type': 'text/plain' })).not.toBe(post);
+    expect(requestHash(GH, 'POST', url, '{}')).not.toBe(post);
+    expect(requestHash(GH, 'POST', url, '{}', { 'Content-Type': 'application/json' })).toBe(post);
+    expect(requestHash(GH, 'POST', url, '{}', { a: '1', b: '2' })).toBe(requestHash(GH, 'POST', url, '{}', { b: '2', a: '1' }));
   });
 
   it('is the same for the same request, whatever the body type', () => {
-    expect(requestHash('POST', 'https://x.test/', 'a=1')).toBe(requestHash('POST', 'https://x.test/', new URLSearchParams({ a: '1' })));
-    expect(requestHash('POST', 'https://x.test/', 'abc')).toBe(requestHash('POST', 'https://x.test/', Buffer.from('abc')));
+    expect(requestHash(GH, 'POST', 'https://x.test/', 'a=1')).toBe(
+      requestHash(GH, 'POST', 'https://x.test/', new URLSearchParams({ a: '1' })),
+    );
+    expect(requestHash(GH, 'POST', 'https://x.test/', 'abc')).toBe(requestHash(GH, 'POST', 'https://x.test/', Buffer.from('abc')));
   });
 });
 

@@ -55,7 +55,14 @@ export const approvalsList: CommandSpec = {
       io.stdout,
       renderTable(
         [{ header: 'ID' }, { header: 'USER' }, { header: 'TOOL' }, { header: 'STATUS' }, { header: 'EXPIRES' }, { header: 'REQUEST' }],
-        approvals.map((a) => [a.id, a.user, a.tool ?? '-', a.status, a.expiresAt.toISOString(), `${a.method} ${a.url} (${a.provider})`]),
+        approvals.map((a) => [
+          a.id,
+          a.user,
+          a.tool ?? '-',
+          a.status,
+          a.expiresAt.toISOString(),
+          `${a.method} ${a.url} (${a.provider}${a.account === null ? '' : `, ${a.account}`})`,
+        ]),
       ),
     );
     return 0;
@@ -138,7 +145,7 @@ function refusalOf(id: string, result: Extract<ApprovalDecisionResult, { ok: fal
 /** One line naming the request (stderr: context for the operator; stdout stays the result). */
 function describe(a: PendingApproval): string {
   return escapeControl(
-    `${a.method} ${a.url} (${a.provider}) for user "${a.user}"${a.tool ? ` by tool ${a.tool}` : ''}${a.rule ? `, rule ${a.rule}` : ''}`,
+    `${a.method} ${a.url} (${a.provider}${a.account === null ? '' : `, account "${a.account}"`}) for user "${a.user}"${a.tool ? ` by tool ${a.tool}` : ''}${a.rule ? `, rule ${a.rule}` : ''}`,
   );
 }
 
@@ -148,6 +155,7 @@ function jsonOf(a: PendingApproval): Record<string, unknown> {
     link: a.link,
     user: a.user,
     provider: a.provider,
+    account: a.account,
     tool: a.tool,
     method: a.method,
     url: a.url,

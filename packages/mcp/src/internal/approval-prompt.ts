@@ -18,7 +18,8 @@ const VIA = 'elicitation';
 
 /** The text the user reads: what will be sent, and that the approval covers this request only. */
 export function approvalMessage(tool: string, request: ApprovalRequest): string {
-  const lines = [`${tool} wants to send this request to ${request.provider}:`, '', `${request.method} ${request.url}`];
+  const to = request.account === null ? request.provider : `${request.provider} (account "${request.account}")`;
+  const lines = [`${tool} wants to send this request to ${to}:`, '', `${request.method} ${request.url}`];
   if (request.body !== '') lines.push('', request.body);
   lines.push('', `Approve sending exactly this request once? The approval expires at ${request.expiresAt.toISOString()}.`);
   return lines.join('\n');

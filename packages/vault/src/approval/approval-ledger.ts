@@ -31,6 +31,8 @@ const MAX_APPROVAL_TTL_MS = 24 * 60 * 60_000;
 export interface ApprovalSubject {
   readonly user: string;
   readonly provider: string;
+  /** The account the caller named, or null (the user's only or default grant): hashed and shown. */
+  readonly account: string | null;
   readonly tool: string | null;
   readonly method: string;
   /** The full target URL (hashed, never shown). */
@@ -81,7 +83,7 @@ export class ApprovalLedger {
    * @throws StoreError when the store cannot be read or written (nothing is sent).
    */
   async obtain(subject: ApprovalSubject, gate: ApprovalGate | undefined): Promise<ApprovalResult> {
-    const hash = requestHash(subject.method, subject.url, subject.body, subject.headers);
+    const hash = requestHash(subject, subject.method, subject.url, subject.body, subject.headers);
     const refuse = (
       reason: ConstructorParameters<typeof ApprovalRefusedError>[0]['reason'],
       audit: ApprovalAudit | null = null,
@@ -114,6 +116,7 @@ export class ApprovalLedger {
       id: randomUUID(),
       user: subject.user,
       provider: subject.provider,
+      account: subject.account,
       tool: subject.tool,
       method: subject.method,
       url: subject.auditUrl,
@@ -163,6 +166,7 @@ export class ApprovalLedger {
     const record = await this.#deps.pending.create({
       user: request.user,
       provider: request.provider,
+      account: request.account,
       tool: request.tool,
       method: request.method,
       url: shown(request.url),

@@ -9,6 +9,12 @@ export interface ApprovalRequest {
   readonly id: string;
   readonly user: string;
   readonly provider: string;
+  /**
+   * The account of the user's grant the request is sent with, as the caller named it, or null for
+   * the user's only (or default) grant of the provider. Part of the hash: approving a request for
+   * one account never sends it with another account's token.
+   */
+  readonly account: string | null;
   /** The tool making the request (from the audit context), or null outside a tool call. */
   readonly tool: string | null;
   /** Upper-case HTTP method. */
@@ -17,7 +23,7 @@ export interface ApprovalRequest {
   readonly url: string;
   /** A readable summary of the body (`''` without a body), with secret-looking fields redacted. */
   readonly body: string;
-  /** sha256 (hex) of the exact request: method, full URL, body bytes, the headers the caller set. */
+  /** sha256 (hex) of the exact request: provider and account, method, full URL, body bytes, the headers the caller set. */
   readonly hash: string;
   /** After this instant the request cannot be approved any more. */
   readonly expiresAt: Date;

@@ -16,6 +16,8 @@ export interface PendingApproval {
   readonly link: string;
   readonly user: string;
   readonly provider: string;
+  /** The account the request names, or null for the user's only (or default) grant. */
+  readonly account: string | null;
   readonly tool: string | null;
   readonly method: string;
   /** The request URL, redacted as in the audit log. */
@@ -138,6 +140,7 @@ function view(r: PendingApprovalRecord): PendingApproval {
     link: approvalLink(r),
     user: r.user,
     provider: r.provider,
+    account: r.account ?? null,
     tool: r.tool,
     method: r.method,
     url: r.url,

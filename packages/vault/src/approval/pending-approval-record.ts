@@ -38,6 +38,8 @@ export interface PendingApprovalRecord {
   readonly id: string;
   readonly user: string;
   readonly provider: string;
+  /** The account the request names (absent: the user's only or default grant, and every record written before accounts were shown). */
+  readonly account?: string;
   readonly tool: string | null;
   readonly method: string;
   /** Redacted as in the audit row. */
@@ -87,6 +89,7 @@ export function parsePendingApproval(value: string): PendingApprovalRecord | und
     if (r.v !== 1 || strings.some((s) => typeof s !== 'string')) return undefined;
     if (r.status !== 'pending' && r.status !== 'approved' && r.status !== 'denied' && r.status !== 'used') return undefined;
     if (r.binding !== undefined && typeof r.binding !== 'string') return undefined;
+    if (r.account !== undefined && typeof r.account !== 'string') return undefined;
     return r as PendingApprovalRecord;
   } catch {
     return undefined;

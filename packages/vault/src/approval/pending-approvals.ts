@@ -50,6 +50,7 @@ export type DecideResult =
 export interface NewApproval {
   readonly user: string;
   readonly provider: string;
+  readonly account: string | null;
   readonly tool: string | null;
   readonly method: string;
   readonly url: string;
@@ -140,6 +141,7 @@ export class PendingApprovals {
         id: newApprovalId(requestKey(input.user, input.tool, input.hash)),
         user: input.user,
         provider: input.provider,
+        ...(input.account === null ? {} : { account: input.account }),
         tool: input.tool,
         method: input.method,
         url: input.url,

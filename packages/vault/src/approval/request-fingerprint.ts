@@ -1,10 +1,21 @@
 /**
- * The identity of one exact request, for approvals: a sha256 over method, full URL, body bytes and
- * the caller's headers (an approval binds to it, so a changed request needs a new approval), and the readable summary
- * of the body the user is shown.
+ * The identity of one exact request, for approvals: a sha256 over the grant it is sent with
+ * (provider and account), method, full URL, body bytes and the caller's headers (an approval binds
+ * to it, so a changed request needs a new approval), and the readable summary of the body the user
+ * is shown.
  */
 import { createHash } from 'node:crypto';
 import { SECRET_QUERY_PARAMS } from '../redact-url.js';
+
+/**
+ * Whose grant the request is sent with: an approval for the `personal` account must not send the
+ * same request with the `work` account's token. `account` is the account the caller named, or null
+ * for the user's only (or default) grant of the provider.
+ */
+export interface HashedGrant {
+  readonly provider: string;
+  readonly account: string | null;
+}
 
 /** The body as the vault sends it (`JSON.stringify(json)`, or the raw `body`). */
 export type RequestBody = string | Buffer | Uint8Array | URLSearchParams | undefined;
@@ -34,12 +45,26 @@ function headerText(headers: Readonly<Record<string, string>>): string {
 }
 
 /**
- * sha256 (hex) of method, URL, body and the headers the caller set, length-prefixed so no two
- * requests share an encoding.
+ * sha256 (hex) of the grant, method, URL, body and the headers the caller set, length-prefixed so
+ * no two requests share an encoding (a named account is prefixed with `=`, so no account and an
+ * empty one differ too).
  */
-export function requestHash(method: string, url: string, body: RequestBody, headers: Readonly<Record<string, string>> = {}): string {
+export function requestHash(
+  grant: HashedGrant,
+  method: string,
+  url: string,
+  body: RequestBody,
+  headers: Readonly<Record<string, string>> = {},
+): string {
   const h = createHash('sha256');
-  const parts = [Buffer.from(method, 'utf8'), Buffer.from(url, 'utf8'), bodyBytes(body), Buffer.from(headerText(headers), 'utf8')];
+  const parts = [
+    Buffer.from(grant.provider, 'utf8'),
+    Buffer.from(grant.account === null ? '' : `=${grant.account}`, 'utf8'),
+    Buffer.from(method, 'utf8'),
+    Buffer.from(url, 'utf8'),
+    bodyBytes(body),
+    Buffer.from(headerText(headers), 'utf8'),
+  ];
   for (const part of parts) {
     h.update(`${part.byteLength}:`);
     h.update(part);

@@ -42,7 +42,12 @@ export function sendApprovalPage(
 <dt>As the user</dt><dd>${escapeHtml(r.user)}</dd>
 <dt>Tool</dt><dd>${r.tool === null ? '<i>none (a direct request)</i>' : `<code>${escapeHtml(r.tool)}</code>`}</dd>
 <dt>Service</dt><dd>${escapeHtml(input.providerName)}</dd>
-<dt>Request</dt><dd><code data-alter-request>${escapeHtml(r.method)} ${escapeHtml(r.url)}</code></dd>
+${
+  r.account === undefined
+    ? ''
+    : `<dt>Account</dt><dd data-alter-account>${escapeHtml(r.account)}</dd>
+`
+}<dt>Request</dt><dd><code data-alter-request>${escapeHtml(r.method)} ${escapeHtml(r.url)}</code></dd>
 <dt>Body</dt><dd>${r.body === '' ? '<i>none</i>' : `<pre data-alter-body>${escapeHtml(r.body)}</pre>`}</dd>
 <dt>Approval expires</dt><dd>${expires}</dd>
 </dl>`;

@@ -57,6 +57,7 @@ function question(overrides: Partial<ApprovalRequest> = {}): ApprovalRequest {
     id: randomUUID(),
     user: 'alice',
     provider: 'p',
+    account: null,
     tool: 'post_note',
     method: 'POST',
     url: 'https://api.p.example/notes',
