@@ -1,10 +1,11 @@
 /** Where the vault's encryption key comes from: option → ALTER_VAULT_KEY → a generated dev key file. */
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { EncryptionKeyError } from './errors.js';
 import type { Logger } from './logger.js';
 import { parseEncryptionKey } from './secret-box.js';
+import { createOwnerOnlyDirectory } from './internal/owner-only-files.js';
 
 export interface ResolvedKey {
   readonly key: Buffer;
@@ -28,7 +29,8 @@ export function resolveEncryptionKey(option: string | undefined, logger: Logger,
     }
   }
   if (text === undefined) {
-    mkdirSync(path.dirname(file), { recursive: true });
+    // The directory a vault keeps beside its key (./.alter) is the owner's alone, like the key.
+    createOwnerOnlyDirectory(path.dirname(file));
     const generated = randomBytes(32).toString('base64');
     try {
       // 'wx': never overwrite a key another process just wrote.

@@ -6,7 +6,6 @@
  * the lease table (`createGrantLock()`, see sqlite-grant-lock.ts).
  */
 import { randomUUID } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { inspect } from 'node:util';
 import type Database from 'better-sqlite3';
@@ -25,6 +24,7 @@ import type {
   StoredGrant,
 } from './grant-store.js';
 import { loadDriver } from './internal/optional-driver.js';
+import { createOwnerOnlyDirectory, createOwnerOnlyFileIfMissing } from './internal/owner-only-files.js';
 import { requireKnownKeys } from './internal/args.js';
 import { mapSqliteDriverErrors, sqliteStoreError } from './internal/sqlite-errors.js';
 import { AUDIT_CHAIN_IN_STORE, type AuditChainAppend, type UnlinkedAuditRow } from './internal/audit-chain-in-store.js';
@@ -56,7 +56,10 @@ import type { GrantLock } from './grant-lock.js';
 import { SqliteGrantLock } from './sqlite-grant-lock.js';
 
 export interface SqliteGrantStoreOptions {
-  /** Database file (created with its directory), or `':memory:'`. Default `./.alter/vault.db`. */
+  /**
+   * Database file, or `':memory:'`. Default `./.alter/vault.db`. A missing file is created mode 0600
+   * (its -wal and -shm follow), missing directories 0700; an existing file or directory keeps its mode.
+   */
   readonly filename?: string | undefined;
   /** busy_timeout in ms (default 5000). */
   readonly busyTimeoutMs?: number | undefined;
@@ -242,7 +245,13 @@ export class SqliteGrantStore implements GrantStore {
 
   #openSync(): void {
     try {
-      if (this.filename !== ':memory:') mkdirSync(path.dirname(path.resolve(this.filename)), { recursive: true });
+      if (this.filename !== ':memory:') {
+        const file = path.resolve(this.filename);
+        createOwnerOnlyDirectory(path.dirname(file));
+        // SQLite would create the file 0644 (less the umask); created here 0600 first, it is opened
+        // as it is, and SQLite gives the -wal and -shm files the mode of the database file.
+        createOwnerOnlyFileIfMissing(file);
+      }
       const db = new this.#driver(this.filename);
       db.pragma(`busy_timeout = ${Math.floor(this.#busyTimeoutMs)}`);
       db.pragma('journal_mode = WAL');
