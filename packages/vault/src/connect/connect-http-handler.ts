@@ -6,7 +6,8 @@
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ConnectSessionError, VaultConfigError } from '../errors.js';
+import { ConnectSessionError, EncryptionKeyError, VaultConfigError } from '../errors.js';
+import type { SealedSecret } from '../grant-store.js';
 import { isStorableText } from '../internal/storable-text.js';
 import { type OAuthClient, createOAuthClient } from '../oauth-client.js';
 import type { ProviderConfig, ProviderIdentity } from '../provider-config.js';
@@ -305,17 +306,25 @@ export class ConnectHttpHandler {
     const client = this.#client(provider);
     const state = `${record.id}.${randomBytes(24).toString('base64url')}`;
     const request = await client.createAuthorizationRequest({ redirectUri: `${baseUrl}/connect/callback`, scopes: step.scopes, state });
-    const secrets = this.#deps.seal(
-      JSON.stringify({ codeVerifier: request.codeVerifier, ...(request.nonce ? { nonce: request.nonce } : {}) }),
-    );
-    const flow: ConnectFlow = { provider: step.id, state, redirectUri: request.redirectUri, scopes: request.scopes, secrets };
+    const flow: ConnectFlow = { provider: step.id, state, redirectUri: request.redirectUri, scopes: request.scopes };
+    // The secrets are stored (sealed, as a whole kv value that rotateKey re-seals) before the flow
+    // joins the record: a flow in a record always has its secrets. The flows this one pushes out
+    // lose theirs in mutate().
+    await this.#sessions.flowSecrets.put(record, state, {
+      codeVerifier: request.codeVerifier,
+      ...(request.nonce ? { nonce: request.nonce } : {}),
+    });
     const saved = await this.#sessions.mutate(record.id, (current) => {
       if (current.status !== 'pending' || current.step !== record.step || current.exchanging) return undefined;
       // The binding may not change between the check and this write (it is set once, never moved).
       if (current.binding !== record.binding) return undefined;
       return { ...current, flows: [flow, ...(current.flows ?? [])].slice(0, MAX_OPEN_FLOWS) };
     });
-    return saved ? request.url.href : undefined;
+    if (!saved) {
+      await this.#sessions.discardFlowSecrets(record.id, [flow]);
+      return undefined;
+    }
+    return request.url.href;
   }
 
   #sessionBase(record: ConnectSessionRecord): string {
@@ -361,6 +370,9 @@ export class ConnectHttpHandler {
       );
       return this.#refuseBrowser(res, record, 'callback');
     }
+    // Read the flow's secrets before the claim: the claim drops every flow of the step and deletes
+    // their secrets with them (connect-session-store.ts), so they are single-use too.
+    const sealedSecrets = await this.#sessions.flowSecrets.sealedOf(flow);
     // Claim the step: the compare-and-set makes the state single-use across processes.
     const claimed = await this.#sessions.mutate(record.id, (current) => {
       if (current.status !== 'pending' || current.exchanging || !current.flows?.some((f) => f.state === state)) return undefined;
@@ -369,7 +381,7 @@ export class ConnectHttpHandler {
     });
     if (!claimed) return sendPage(res, PAGES.used);
     try {
-      await this.#finishStep(claimed, flow, params, res);
+      await this.#finishStep(claimed, flow, sealedSecrets, params, res);
     } catch (err) {
       // Never leave a claimed session stuck in `exchanging`: it fails, and the handler shows a 500
       // page — or, when the session has a returnTo, the browser goes back there with the error so
@@ -390,7 +402,13 @@ export class ConnectHttpHandler {
   }
 
   /** After the step was claimed: exchange the code, store the grant, move on. */
-  async #finishStep(claimed: ConnectSessionRecord, flow: ConnectFlow, params: URLSearchParams, res: ServerResponse): Promise<void> {
+  async #finishStep(
+    claimed: ConnectSessionRecord,
+    flow: ConnectFlow,
+    sealedSecrets: SealedSecret | undefined,
+    params: URLSearchParams,
+    res: ServerResponse,
+  ): Promise<void> {
     const record = claimed;
     const state = flow.state;
     const provider = this.#deps.provider(flow.provider);
@@ -407,7 +425,27 @@ export class ConnectHttpHandler {
       return this.#endVerified(res, record.id, denied ? PAGES.denied(provider.displayName) : PAGES.providerError(provider.displayName));
     }
 
-    const secrets = JSON.parse(this.#deps.open(flow.secrets)) as { codeVerifier: string; nonce?: string };
+    const opened = this.#sessions.flowSecrets.open(flow, sealedSecrets);
+    if (!opened.ok) {
+      // Sealed with a key this server does not have (a flow started by an earlier version, whose
+      // record embedded its secrets, across a rotation that dropped the old key; or a server not
+      // yet given the new key), edited, or gone. This sign-in cannot be finished but a new link
+      // can: the session ends like an expired one, on a page that says so — not a server error.
+      this.#deps.logger.error("connect: the sign-in's sealed PKCE secrets could not be read; the session ends", {
+        session: shortId(record.id),
+        provider: provider.id,
+        problem: opened.problem,
+        ...(opened.error === undefined ? {} : { error: errorCode(opened.error) }),
+        ...(opened.error instanceof EncryptionKeyError && opened.error.keyId ? { keyId: opened.error.keyId } : {}),
+      });
+      await this.#sessions.fail(
+        record.id,
+        'expired',
+        'The sign-in could not be finished: the server could not read the secrets of the sign-in in progress (sealed with an encryption key it no longer has, or removed). Nothing was connected; ask for a new link.',
+      );
+      return this.#endVerified(res, record.id, PAGES.expired);
+    }
+    const secrets = opened.secrets;
     let exchanged: Awaited<ReturnType<OAuthClient['exchangeCode']>>;
     try {
       exchanged = await this.#client(provider).exchangeCode({

@@ -12,8 +12,9 @@
  * for `bind: 'confirm'` (unbound until then; only an unbound `confirm` session accepts it).
  *
  * Only `pending` moves; every move is a compare-and-set on the kv version, so two callbacks (or
- * two processes) can never both win. The record holds no token: the PKCE verifier and nonce of
- * the provider step in progress are sealed (`flows[].secrets`).
+ * two processes) can never both win. The record holds no token and no secret: the PKCE verifier
+ * and nonce of each flow are sealed in their own kv entry (connect-flow-secrets.ts), where
+ * `rotateKey` re-seals them.
  */
 import type { SealedSecret } from '../grant-store.js';
 import type { ConnectResult, ConnectSessionStatus } from './connect-types.js';
@@ -34,8 +35,12 @@ export interface ConnectFlow {
   readonly redirectUri: string;
   /** Scopes asked (provider defaults ∪ requested). */
   readonly scopes: readonly string[];
-  /** Sealed JSON `{ codeVerifier, nonce? }`. */
-  readonly secrets: SealedSecret;
+  /**
+   * Only in records written before a flow's secrets moved to their own kv entry
+   * (connect-flow-secrets.ts): sealed JSON `{ codeVerifier, nonce? }`, read by such a flow's
+   * callback, never written now (a rotation does not re-seal it).
+   */
+  readonly secrets?: SealedSecret;
 }
 
 /** One provider of a session. */

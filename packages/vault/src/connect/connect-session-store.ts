@@ -3,14 +3,17 @@
  * this process's listeners when one finishes. Every move is a compare-and-set (the state machine
  * is in connect-session-record.ts), so two callbacks or two processes never both win. A session
  * that settles here is also announced to the other processes sharing the store
- * (connect-completion-feed.ts).
+ * (connect-completion-feed.ts). Every move that drops a flow from a record deletes that flow's
+ * sealed secrets (connect-flow-secrets.ts), so they are single-use whichever move dropped them.
  */
 import { EventEmitter } from 'node:events';
 import { ConnectSessionError } from '../errors.js';
 import type { ConnectCompletionFeed } from './connect-completion-feed.js';
 import type { ConnectDeps } from './connect-deps.js';
+import { ConnectFlowSecrets } from './connect-flow-secrets.js';
 import {
   CONNECT_KV_NAMESPACE,
+  type ConnectFlow,
   type ConnectSessionRecord,
   finish,
   isPastExpiry,
@@ -28,12 +31,15 @@ const SESSION_ID = /^[A-Za-z0-9_-]{20,64}$/;
 export class ConnectSessionStore {
   readonly #deps: ConnectDeps;
   readonly #feed: ConnectCompletionFeed;
+  /** The sealed secrets of the records' flows. */
+  readonly flowSecrets: ConnectFlowSecrets;
   // Annotated: the inferred `EventEmitter<[never]>` does not compile against newer @types/node.
   readonly events: EventEmitter = new EventEmitter();
 
   constructor(deps: ConnectDeps, feed: ConnectCompletionFeed) {
     this.#deps = deps;
     this.#feed = feed;
+    this.flowSecrets = new ConnectFlowSecrets(deps);
     // Each waitFor() adds a listener; many concurrent waits are normal, not a leak.
     this.events.setMaxListeners(0);
   }
@@ -61,12 +67,34 @@ export class ConnectSessionStore {
     for (let attempt = 0; attempt < 20; attempt++) {
       const entry = await this.#deps.store.kvGet(CONNECT_KV_NAMESPACE, id);
       if (!entry) return undefined;
-      const next = change(parseRecord(entry.value));
+      const current = parseRecord(entry.value);
+      const next = change(current);
       if (!next) return undefined;
-      if (await this.#deps.store.kvCompareAndSet(CONNECT_KV_NAMESPACE, id, entry.version, JSON.stringify(next), kvExpiry(next)))
+      if (await this.#deps.store.kvCompareAndSet(CONNECT_KV_NAMESPACE, id, entry.version, JSON.stringify(next), kvExpiry(next))) {
+        const kept = new Set((next.flows ?? []).map((f) => f.state));
+        const dropped = (current.flows ?? []).filter((f) => !kept.has(f.state));
+        await this.discardFlowSecrets(id, dropped);
         return next;
+      }
     }
     throw new ConnectSessionError('used', 'The Connect session is being changed concurrently; try again.');
+  }
+
+  /**
+   * Deletes the sealed secrets of `flows` of session `id`, flows no record holds (any more). Never
+   * throws: the move that dropped them is done, and a leftover entry is useless without its flow
+   * and expires with the session.
+   */
+  async discardFlowSecrets(id: string, flows: readonly ConnectFlow[]): Promise<void> {
+    if (flows.length === 0) return;
+    try {
+      await this.flowSecrets.discard(flows);
+    } catch (err) {
+      this.#deps.logger.warn('connect: could not delete the secrets of finished flows; they expire with the session', {
+        session: shortId(id),
+        error: errorCode(err),
+      });
+    }
   }
 
   async fail(id: string, reason: string, message: string): Promise<void> {
