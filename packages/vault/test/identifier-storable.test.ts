@@ -154,3 +154,27 @@ describe('a Connect login whose subject the stores cannot keep as given', () => 
     });
   }
 });
+
+describe('a Connect login whose subject is blank', () => {
+  // A provider's identity reader may pass on what the provider says (Slack's authed_user.id is
+  // taken as given), and a custom identity() may return anything. Before, each such login became
+  // the one user "github:" and overwrote the last one's grant.
+  for (const [label, subject] of [
+    ['empty', ''],
+    ['only spaces', '   '],
+  ] as const) {
+    it(`stores nothing and fails the session (${label})`, async () => {
+      const h = await createHarness({ providers: ['github'], identity: async () => ({ subject }) });
+      try {
+        const session = await h.vault.connect.createSession({ providers: { github: [] } });
+        const page = await h.sandbox.approve(session.url, { login: 'alice' });
+        expect(pageCode(page.body)).toBe('provider_error');
+        expect(await h.vault.connect.get(session.id)).toMatchObject({ status: 'failed', error: { reason: 'provider_error' } });
+        expect(await h.vault.grants.list({ includeRevoked: true })).toEqual([]);
+        h.leak.assertClean();
+      } finally {
+        await h.close();
+      }
+    });
+  }
+});

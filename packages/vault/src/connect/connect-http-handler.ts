@@ -61,6 +61,14 @@ export function identityUser(providerId: string, identity: ProviderIdentity): st
   return `${providerId}:${identity.subject}`;
 }
 
+/**
+ * An id a provider's login names someone by (its subject, or the account derived from it): not
+ * blank, and text the stores keep as given (storable-text.ts).
+ */
+function isLoginId(id: string): boolean {
+  return typeof id === 'string' && id.trim() !== '' && isStorableText(id);
+}
+
 /** A grant's `account`: the identity's login, else its email, else its subject. */
 export function accountOf(identity: ProviderIdentity): string {
   return identity.login ?? identity.email ?? identity.subject;
@@ -484,17 +492,19 @@ export class ConnectHttpHandler {
       return this.#endVerified(res, record.id, PAGES.providerError(provider.displayName));
     }
     const account = identity ? accountOf(identity) : '';
-    if (!isStorableText(user) || !isStorableText(account)) {
+    if (!isStorableText(user) || (identity !== undefined && (!isLoginId(identity.subject) || !isLoginId(account)))) {
       // A subject or login the stores would keep altered (U+FFFD for a lone surrogate) could name
-      // another user's grants; PostgreSQL refuses U+0000 outright. Store nothing (fail closed).
-      this.#deps.logger.warn('connect: the login named an id the stores cannot keep as given; nothing stored', {
+      // another user's grants; PostgreSQL refuses U+0000 outright. A blank one names no one: every
+      // such login would become the one user `<provider>:` (each overwriting the last one's grant).
+      // Store nothing (fail closed).
+      this.#deps.logger.warn('connect: the login named an id that is blank or that the stores cannot keep as given; nothing stored', {
         session: shortId(record.id),
         provider: provider.id,
       });
       await this.#sessions.fail(
         record.id,
         'provider_error',
-        `${provider.displayName} named the login with an id holding U+0000 or an unpaired surrogate, which the vault cannot store as given; nothing was stored.`,
+        `${provider.displayName} named the login with an empty id, or one holding U+0000 or an unpaired surrogate, which the vault cannot key a grant by; nothing was stored.`,
       );
       return this.#endVerified(res, record.id, PAGES.providerError(provider.displayName));
     }
