@@ -9,6 +9,7 @@
  * Expired rows (and their sealed secrets) read as absent: the client is unknown (`invalid_client`).
  */
 import type { Logger, SealedSecret } from '@alter/vault';
+import { isStorableText } from '@alter/vault/internal';
 import type { AuthRecords, ClientRecord } from './auth-records.js';
 import type { ClientDocumentLimits, RegistrationLimits } from './auth-server-limits.js';
 import { ClientDocumentLoader } from './client-document-loader.js';
@@ -54,9 +55,12 @@ export class AlterClientsStore {
     this.#documents = new ClientDocumentLoader(deps.documentLimits, (clientId) => this.#fetchDocument(clientId), isDocumentFailure);
   }
 
-  /** The client `clientId` (registered, or a metadata-document URL), or undefined when unknown. */
+  /**
+   * The client `clientId` (registered, or a metadata-document URL), or undefined when unknown.
+   * An id no store could hold (U+0000, a lone surrogate) is unknown on every store, never a store error.
+   */
   async getClient(clientId: string): Promise<OAuthClient | undefined> {
-    if (typeof clientId !== 'string' || clientId === '' || clientId.length > 2048) return undefined;
+    if (typeof clientId !== 'string' || clientId === '' || clientId.length > 2048 || !isStorableText(clientId)) return undefined;
     if (isClientIdUrl(clientId)) return this.#documentClient(clientId);
     const entry = await this.#deps.records.clients.get(clientId);
     if (!entry) return undefined;

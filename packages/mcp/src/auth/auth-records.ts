@@ -68,6 +68,12 @@ export interface PendingAuthorization {
   readonly browser: string;
   /** The Connect session opened after consent. */
   readonly connectSessionId?: string;
+  /**
+   * The user whose remembered consent skipped the consent page. Who signs in at the provider is
+   * known only once Connect completes: a code is issued only when it is this user; anyone else in
+   * that browser is shown the consent page first.
+   */
+  readonly rememberedConsentOf?: string;
   readonly createdAt: string;
 }
 
@@ -149,10 +155,34 @@ export class KvTable<T> {
     return this.store.kvDelete(this.namespace, key);
   }
 
-  async list(prefix?: string): Promise<Array<{ key: string; value: T }>> {
+  /** At most `limit` live entries whose key starts with `prefix`, in key order (the store's default limit: 1000). */
+  async list(prefix?: string, limit?: number): Promise<Array<{ key: string; value: T }>> {
     await this.ready();
-    const rows = await this.store.kvList(this.namespace, prefix === undefined ? {} : { prefix });
+    const rows = await this.store.kvList(this.namespace, {
+      ...(prefix === undefined ? {} : { prefix }),
+      ...(limit === undefined ? {} : { limit }),
+    });
     return rows.map((row) => ({ key: row.key, value: decode<T>(row).value }));
+  }
+
+  /**
+   * EVERY live entry whose key starts with `prefix`, however many. `kvList` returns one page and
+   * has no cursor, so a full page is split by the key's next character: `prefix + c` for each `c`
+   * of `keyChars`, the characters every key after `prefix` is made of (this server writes the keys:
+   * hashes and random ids). A full page showing a key with another character fails instead of
+   * answering with part of the entries (such a key would be missed).
+   * @throws Error when a full page holds a key with a character outside `keyChars` after `prefix`.
+   */
+  async listAll(prefix: string, keyChars: string, pageSize = LIST_PAGE): Promise<Array<{ key: string; value: T }>> {
+    const page = await this.list(prefix, pageSize);
+    if (page.length < pageSize) return page;
+    const out = page.filter((e) => e.key === prefix);
+    for (const { key } of page) {
+      if (key.length > prefix.length && !keyChars.includes(key[prefix.length]!))
+        throw new Error(`KvTable.listAll: a key in ${this.namespace} has a character outside the listed key characters`);
+    }
+    for (const c of keyChars) out.push(...(await this.listAll(prefix + c, keyChars, pageSize)));
+    return out;
   }
 }
 
@@ -177,6 +207,9 @@ export class SealedTable {
     return this.store.kvPut(this.namespace, key, sealed, expiresAt ?? null);
   }
 }
+
+/** Entries one `kvList` call of {@link KvTable.listAll} reads. */
+const LIST_PAGE = 1000;
 
 function decode<T>(entry: KvEntry): { value: T; version: number; expiresAt: Date | null } {
   return { value: JSON.parse(entry.value) as T, version: entry.version, expiresAt: entry.expiresAt };

@@ -6,12 +6,14 @@
  *        │ (other errors: redirected with error, state, iss)
  *        ▼
  *   consent page ──deny──▶ redirect: error=access_denied
- *        │ approve (or remembered for this user, client and browser)
+ *        │ approve (or remembered in this browser for this client, redirect URI and every scope asked)
  *        ▼
  *   Connect (bound to this browser) ──▶ GET /authorize/complete
  *        │ session complete                     │ failed / expired
- *        ▼                                      ▼
- *   redirect: code, state, iss          redirect: error, state, iss
+ *        │   (remembered consent of another      ▼
+ *        │    user: the consent page again)   redirect: error, state, iss
+ *        ▼
+ *   redirect: code, state, iss
  *
  * Every authorization response carries `iss` (RFC 9207), success or error. Consent, Connect and
  * completion must happen in one browser (the browser cookie): a Connect link forwarded to
@@ -38,6 +40,7 @@ import {
 import { stringParams } from './internal/oauth-http.js';
 import type { OAuthClient } from './oauth-types.js';
 import { redirectUriMatches } from './redirect-uri.js';
+import { checkResourceIndicator } from './resource-indicator.js';
 import { type TokenService, sameResource } from './token-service.js';
 
 /** Paths of the flow, under the issuer. */
@@ -189,10 +192,25 @@ export class AuthorizeFlow {
         'request_used',
       );
     const user = result.user;
+    if (taken.rememberedConsentOf !== undefined && taken.rememberedConsentOf !== user) {
+      // The page was skipped on another user's approval in this browser: this user has approved
+      // nothing yet. Ask them (a new request, whose approval opens a new Connect session).
+      options.logger.info('auth: remembered consent belongs to another user; asking this user', { clientId: pending.clientId });
+      const client = await this.#deps.clients().getClient(taken.clientId);
+      if (!client)
+        return page(res, 400, 'Unknown application', 'This application is no longer registered. Start again from it.', 'client_unknown');
+      return this.#showConsentPage(res, client, browser.ensureBrowserId(req, res), unanswered(taken));
+    }
 
+    const consentKey = AuthRecords.consentKey(user, pending.clientId);
+    const previous = await records.consents.get(consentKey);
+    // What this user approved for this client and redirect URI before still stands: remembered
+    // consent covers every scope they approved, not only the latest request's.
+    const approved =
+      previous?.value.redirectUri === pending.redirectUri ? [...new Set([...previous.value.scopes, ...pending.scopes])] : pending.scopes;
     await records.consents.put(
-      AuthRecords.consentKey(user, pending.clientId),
-      { user, clientId: pending.clientId, redirectUri: pending.redirectUri, scopes: pending.scopes, at: new Date().toISOString() },
+      consentKey,
+      { user, clientId: pending.clientId, redirectUri: pending.redirectUri, scopes: approved, at: new Date().toISOString() },
       // Never without an expiry: a consent that is not remembered is only a record of what the
       // tokens were granted for, so it lives as long as they can (then the sweeper removes it).
       inSeconds(options.rememberConsentSec > 0 ? options.rememberConsentSec : options.refreshTokenTtlSec),
@@ -263,14 +281,14 @@ export class AuthorizeFlow {
     if (!S256_CHALLENGE.test(params.code_challenge))
       throw new InvalidRequestError('code_challenge must be the 43-character base64url S256 challenge');
     if (params.resource !== undefined) {
-      if (!URL.canParse(params.resource)) throw new InvalidRequestError('resource must be an absolute URI');
+      checkResourceIndicator(params.resource);
       if (!sameResource(params.resource, urls.resource))
         throw new InvalidTargetError(`This server only issues tokens for the resource ${urls.resource}`);
     }
     const scopes = this.#grantableScopes(params.scope, client.scope);
 
     const browser = this.#deps.browser.ensureBrowserId(req, res);
-    const requestId = randomToken('', 24);
+    const rememberedFor = await this.#deps.browser.rememberedConsentUser(req, client.client_id, destination.redirectUri, scopes);
     const pending: PendingAuthorization = {
       clientId: client.client_id,
       redirectUri: destination.redirectUri,
@@ -279,14 +297,27 @@ export class AuthorizeFlow {
       scopes,
       resource: urls.resource,
       browser: sha256(browser),
+      ...(rememberedFor !== undefined ? { rememberedConsentOf: rememberedFor } : {}),
       createdAt: new Date().toISOString(),
     };
-    await this.#deps.records.requests.put(sha256(requestId), pending, inSeconds(PENDING_TTL_SEC));
-
-    if (await this.#deps.browser.consentRemembered(req, client.client_id, destination.redirectUri)) {
+    if (rememberedFor !== undefined) {
       this.#deps.options.logger.debug('auth: consent remembered, starting Connect', { clientId: client.client_id });
-      return this.#startConnect(requestId, res);
+      return this.#startConnect(await this.#storeRequest(pending), res);
     }
+    return this.#showConsentPage(res, client, browser, pending);
+  }
+
+  /** Stores a pending request; returns its id (the store keeps only its hash). */
+  async #storeRequest(pending: PendingAuthorization): Promise<string> {
+    const requestId = randomToken('', 24);
+    await this.#deps.records.requests.put(sha256(requestId), pending, inSeconds(PENDING_TTL_SEC));
+    return requestId;
+  }
+
+  /** Stores `pending` as a new request and answers with its consent page (`browser`: this browser's id). */
+  async #showConsentPage(res: Response, client: OAuthClient, browser: string, pending: PendingAuthorization): Promise<void> {
+    const urls = this.#deps.urls();
+    const requestId = await this.#storeRequest(pending);
     setPageHeaders(res);
     res
       .status(200)
@@ -299,8 +330,8 @@ export class AuthorizeFlow {
           clientName: client.client_name,
           clientId: client.client_id,
           clientUri: client.client_uri,
-          redirectUri: destination.redirectUri,
-          scopes,
+          redirectUri: pending.redirectUri,
+          scopes: pending.scopes,
           providers: this.#deps.options.providers,
           serverName: this.#deps.options.serverName ?? new URL(urls.resource).host,
         }),
@@ -367,14 +398,22 @@ export class AuthorizeFlow {
     res.redirect(302, session.url);
   }
 
-  /** Scopes a request may be granted: asked for, else the client's registered ones, else every supported one. */
+  /**
+   * Scopes a request may be granted: asked for, else the client's registered ones, else every
+   * supported one. A scope this server does not support, or — when the client registered `scope`
+   * (RFC 7591 §2: the scopes it may ask for) — one outside it, is refused (`invalid_scope`).
+   */
   #grantableScopes(requested: string | undefined, clientScope: string | undefined): string[] {
     const supported = this.#deps.options.scopes;
+    const registered = (clientScope ?? '').split(' ').filter((s) => s !== '');
     const asked = (requested ?? '').split(' ').filter((s) => s !== '');
-    const base = asked.length > 0 ? asked : (clientScope ?? '').split(' ').filter((s) => s !== '');
+    const base = asked.length > 0 ? asked : registered;
     if (base.length === 0) return [...supported];
     const unknown = base.filter((s) => !supported.includes(s));
     if (unknown.length > 0) throw new InvalidScopeError(`Unsupported scope: ${unknown.join(' ')} (supported: ${supported.join(' ')})`);
+    const unregistered = registered.length > 0 ? base.filter((s) => !registered.includes(s)) : [];
+    if (unregistered.length > 0)
+      throw new InvalidScopeError(`Scope not registered by this client: ${unregistered.join(' ')} (registered: ${registered.join(' ')})`);
     return [...new Set(base)];
   }
 
@@ -416,6 +455,20 @@ function connectFailureError(reason: string | null): { error: string; error_desc
     default:
       return { error: 'access_denied', error_description: 'The user did not connect the required accounts' };
   }
+}
+
+/** `pending` as a request nobody has answered yet: no Connect session, no remembered consent. */
+function unanswered(pending: PendingAuthorization): PendingAuthorization {
+  return {
+    clientId: pending.clientId,
+    redirectUri: pending.redirectUri,
+    codeChallenge: pending.codeChallenge,
+    ...(pending.state !== undefined ? { state: pending.state } : {}),
+    scopes: pending.scopes,
+    resource: pending.resource,
+    browser: pending.browser,
+    createdAt: new Date().toISOString(),
+  };
 }
 
 function inSeconds(sec: number): Date {

@@ -3,14 +3,15 @@
  * - the browser id (`alter_auth_browser`, random, 1 hour): consent, Connect and completion of one
  *   sign-in must happen in the browser that started it; the consent form's CSRF token is bound to it;
  * - remembered consent (`alter_auth_consent`): which (client, redirect URI) pairs this browser
- *   approved for which user, checked against the stored consent record too;
+ *   approved for which user, checked against the stored consent record too (which holds the scopes
+ *   that user approved: a request asking for more shows the page);
  * - the signed-in user (`alter_auth_user`, `signedInSec`): set by a completed sign-in; Connect
  *   asks for it before a tool's Connect link may attach anything to that user.
  * Every cookie is HttpOnly, SameSite=Lax, and `__Host-`/Secure on https.
  */
 import type { IncomingMessage } from 'node:http';
 import type { Request, Response } from 'express';
-import { AuthRecords } from './auth-records.js';
+import { AuthRecords, type ConsentRecord } from './auth-records.js';
 import type { ResolvedAuthProviderOptions, ResolvedUrls } from './auth-provider-options.js';
 import { cookieName, readCookie, setCookie } from './consent-page.js';
 import { hmac, randomToken, sha256, sign, unsign } from './internal/crypto.js';
@@ -61,13 +62,20 @@ export class BrowserSession {
     return browser ? this.csrfToken(requestId, browser) : undefined;
   }
 
-  /** True when this browser approved `clientId` at `redirectUri` for a user whose consent is still stored. */
-  async consentRemembered(req: Request, clientId: string, redirectUri: string): Promise<boolean> {
-    if (this.#deps.options.rememberConsentSec === 0) return false;
+  /**
+   * The user whose remembered approval covers this request, or undefined (show the consent page):
+   * this browser approved `clientId` at `redirectUri` for that user, the stored consent is still
+   * there, and it covers every scope asked for — a scope the user never approved is never granted
+   * without the page. The caller binds the request to the returned user: the approval is theirs,
+   * not that of whoever signs in at the provider next (see authorize-flow.ts `complete`).
+   */
+  async rememberedConsentUser(req: Request, clientId: string, redirectUri: string, scopes: readonly string[]): Promise<string | undefined> {
+    if (this.#deps.options.rememberConsentSec === 0) return undefined;
     const remembered = this.#readConsent(req, await this.#deps.signingKey());
-    if (!remembered?.c.includes(consentTag(clientId, redirectUri))) return false;
+    if (!remembered?.c.includes(consentTag(clientId, redirectUri))) return undefined;
     const stored = await this.#deps.records.consents.get(AuthRecords.consentKey(remembered.u, clientId));
-    return stored !== undefined && stored.value.redirectUri === redirectUri;
+    if (!stored || stored.value.user !== remembered.u || stored.value.redirectUri !== redirectUri) return undefined;
+    return consentCovers(stored.value, scopes) ? remembered.u : undefined;
   }
 
   /** Adds (client, redirect URI) to the approvals this browser remembers for `user`. */
@@ -123,6 +131,11 @@ function parseJson(base64url: string): Record<string, unknown> | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** True when the user approved every one of `scopes` in `consent`. */
+function consentCovers(consent: Pick<ConsentRecord, 'scopes'>, scopes: readonly string[]): boolean {
+  return scopes.every((s) => consent.scopes.includes(s));
 }
 
 function consentTag(clientId: string, redirectUri: string): string {

@@ -8,6 +8,7 @@ import type { AlterClientsStore } from './alter-clients-store.js';
 import { authenticateClient } from './client-authentication.js';
 import { InvalidRequestError, UnauthorizedClientError, UnsupportedGrantTypeError } from './internal/oauth-errors.js';
 import { stringParams } from './internal/oauth-http.js';
+import { checkResourceIndicator } from './resource-indicator.js';
 import type { TokenService } from './token-service.js';
 
 /** Answers one token request. @throws the OAuth wire error to answer (the route maps it). */
@@ -23,7 +24,7 @@ export async function handleTokenRequest(req: Request, res: Response, clients: A
   const client = await authenticateClient(clients, params);
   if (!client.grant_types.includes(params.grant_type))
     throw new UnauthorizedClientError(`This client did not register the ${params.grant_type} grant.`);
-  if (params.resource !== undefined && !URL.canParse(params.resource)) throw new InvalidRequestError('resource must be an absolute URI');
+  if (params.resource !== undefined) checkResourceIndicator(params.resource);
   const resource = params.resource === undefined ? {} : { resource: params.resource };
   if (params.grant_type === 'authorization_code') {
     if (!params.code) throw new InvalidRequestError('code is required');

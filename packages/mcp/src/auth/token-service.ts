@@ -10,11 +10,12 @@
  */
 import { createHash } from 'node:crypto';
 import type { Logger } from '@alter/vault';
+import { isStorableText } from '@alter/vault/internal';
 import { mintAccessToken, verifyAccessTokenJwt } from './access-token.js';
 import type { AlterClientsStore } from './alter-clients-store.js';
-import { AuthRecords, type CodeRecord, type FamilyRecord, type PendingAuthorization } from './auth-records.js';
+import { AuthRecords, type CodeRecord, type FamilyRecord, type PendingAuthorization, type RefreshRecord } from './auth-records.js';
 import type { ResolvedAuthProviderOptions, ResolvedUrls } from './auth-provider-options.js';
-import { randomId, randomToken, safeEqual, sha256 } from './internal/crypto.js';
+import { BASE64URL_CHARS, randomId, randomToken, safeEqual, sha256 } from './internal/crypto.js';
 import { InvalidGrantError, InvalidScopeError, InvalidTargetError, InvalidTokenError } from './internal/oauth-errors.js';
 import type { AuthInfo, OAuthClient, OAuthTokens } from './oauth-types.js';
 import type { SigningKey } from './signing-key.js';
@@ -109,6 +110,9 @@ export class TokenService {
 
   /**
    * Rotates a refresh token. Presenting a spent one (or another client's) revokes its whole family.
+   * A request refused for any other reason (a revoked authorization, another resource, a scope
+   * beyond the grant) leaves the token as it was: only a refresh that succeeds spends it
+   * (RFC 6749 §5.2 and §6, OAuth 2.1 §4.3), so a client can correct its request and retry.
    * @throws InvalidGrantError / InvalidScopeError / InvalidTargetError.
    */
   async refresh(client: OAuthClient, input: { refreshToken: string; scopes?: readonly string[]; resource?: string }): Promise<OAuthTokens> {
@@ -120,18 +124,9 @@ export class TokenService {
       await this.#deps.records.revokeFamily(record.familyId, 'refresh token presented by another client');
       throw new InvalidGrantError('The refresh token was issued to another client');
     }
-    // Spend it first (compare-and-set): of two concurrent uses exactly one wins; the other is a reuse.
-    if (
-      record.spent ||
-      !(await this.#deps.records.refreshTokens.compareAndSet(hash, entry.version, { ...record, spent: true }, entry.expiresAt))
-    ) {
-      await this.#deps.records.revokeFamily(record.familyId, 'refresh token reuse');
-      this.#deps.logger.warn('auth: refresh token reused; every token of its grant is revoked', {
-        clientId: record.clientId,
-        family: record.familyId,
-      });
-      throw new InvalidGrantError('The refresh token was already used; every token of this authorization has been revoked. Sign in again.');
-    }
+    if (record.spent) throw await this.#refreshTokenReused(record);
+    // Every check that can refuse the request runs against the token and family as read, before
+    // the token is spent.
     const familyEntry = await this.#deps.records.families.get(record.familyId);
     if (familyEntry?.value.status !== 'active') throw new InvalidGrantError('The authorization was revoked. Sign in again.');
     const family = familyEntry.value;
@@ -144,7 +139,12 @@ export class TokenService {
       if (extra.length > 0) throw new InvalidScopeError(`Scopes not in the original authorization: ${extra.join(' ')}`);
       granted = [...new Set(asked)];
     }
-    // Slide the family's lifetime (keep its status: a concurrent revocation wins).
+    // Spend it (compare-and-set): of two concurrent uses exactly one wins; the other is a reuse.
+    if (!(await this.#deps.records.refreshTokens.compareAndSet(hash, entry.version, { ...record, spent: true }, entry.expiresAt))) {
+      throw await this.#refreshTokenReused(record);
+    }
+    // Slide the family's lifetime (keep its status: a concurrent revocation wins, and the tokens
+    // issued below then fail the family check like every other token of it).
     await this.#deps.records.families.compareAndSet(
       record.familyId,
       familyEntry.version,
@@ -152,6 +152,16 @@ export class TokenService {
       inSeconds(this.#deps.options.refreshTokenTtlSec),
     );
     return this.#issueTokens(client, record.familyId, family, granted);
+  }
+
+  /** A spent refresh token was presented again: revokes its family; returns the error to answer. */
+  async #refreshTokenReused(record: RefreshRecord): Promise<InvalidGrantError> {
+    await this.#deps.records.revokeFamily(record.familyId, 'refresh token reuse');
+    this.#deps.logger.warn('auth: refresh token reused; every token of its grant is revoked', {
+      clientId: record.clientId,
+      family: record.familyId,
+    });
+    return new InvalidGrantError('The refresh token was already used; every token of this authorization has been revoked. Sign in again.');
   }
 
   /**
@@ -195,9 +205,12 @@ export class TokenService {
 
   /** Revokes every authorization `user` gave `clientId` and forgets the consent. Returns how many. */
   async revokeUserClient(user: string, clientId: string): Promise<number> {
+    // Ids no store could hold name no authorization (and PostgreSQL would refuse the query).
+    if (!isStorableText(user) || !isStorableText(clientId)) return 0;
     let count = 0;
-    // Family ids start with a tag of (user, client), so this lists only that pair's families.
-    for (const { key, value } of await this.#deps.records.families.list(`${pairTag(user, clientId)}.`)) {
+    // Family ids start with a tag of (user, client), so this lists only that pair's families —
+    // all of them: revoked ones stay listed until they expire, so one page could hide active ones.
+    for (const { key, value } of await this.#deps.records.families.listAll(`${pairTag(user, clientId)}.`, BASE64URL_CHARS)) {
       if (value.user === user && value.clientId === clientId && value.status === 'active') {
         if (await this.#deps.records.revokeFamily(key, 'revoked by the server')) count++;
       }
@@ -257,7 +270,10 @@ function s256(verifier: string): string {
   return createHash('sha256').update(verifier, 'ascii').digest('base64url');
 }
 
-/** Prefix of a family id: groups one user's authorizations of one client (not secret, not reversible). */
+/**
+ * Prefix of a family id: groups one user's authorizations of one client (not secret, not
+ * reversible). Family ids are `<pair tag>.<random id>`, base64url after the dot (see revokeUserClient).
+ */
 function pairTag(user: string, clientId: string): string {
   return sha256(`${user}\n${clientId}`).slice(0, 16);
 }

@@ -11,6 +11,9 @@ export function randomToken(prefix: string, bytes = 32): string {
   return `${prefix}${randomBytes(bytes).toString('base64url')}`;
 }
 
+/** The characters of base64url: every hash ({@link sha256}), token and id ({@link randomId}) these helpers make. */
+export const BASE64URL_CHARS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+
 /** A random id (not a secret): 16 bytes, base64url. */
 export function randomId(): string {
   return randomBytes(16).toString('base64url');

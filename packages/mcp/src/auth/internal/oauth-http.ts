@@ -7,7 +7,7 @@
 import express from 'express';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Logger } from '@alter/vault';
-import { MethodNotAllowedError, OAuthWireError, ServerError } from './oauth-errors.js';
+import { InvalidRequestError, MethodNotAllowedError, OAuthWireError, ServerError } from './oauth-errors.js';
 
 /** Largest form body the token, revoke, authorize and consent endpoints read. */
 export const FORM_LIMIT = '16kb';
@@ -48,11 +48,24 @@ export function formBody(): RequestHandler {
   return express.urlencoded({ extended: false, limit: FORM_LIMIT });
 }
 
-/** The string parameters of a form body (or query): anything else (arrays, objects) reads as absent. */
+/**
+ * The string parameters of a form body (or query). A parameter sent more than once (the parsers
+ * make it an array) is refused: RFC 6749 §3.1 forbids it, and reading one of the values (or
+ * none, as before) would act on a request other than the one sent — a second `state`, `scope` or
+ * `redirect_uri`. Anything else that is not a string (an object from an app-wide parser) reads as absent.
+ * @throws InvalidRequestError naming the repeated parameter.
+ */
 export function stringParams(source: unknown): Readonly<Record<string, string>> {
   const out: Record<string, string> = {};
   if (!source || typeof source !== 'object') return out;
-  for (const [key, value] of Object.entries(source as Record<string, unknown>)) if (typeof value === 'string') out[key] = value;
+  for (const [key, value] of Object.entries(source as Record<string, unknown>)) {
+    if (Array.isArray(value)) {
+      // Named only when it is a plain parameter name: the description never echoes arbitrary input.
+      const name = /^[a-z_]{1,40}$/.test(key) ? `The parameter ${key}` : 'A parameter';
+      throw new InvalidRequestError(`${name} was sent more than once (RFC 6749 §3.1)`);
+    }
+    if (typeof value === 'string') out[key] = value;
+  }
   return out;
 }
 
