@@ -29,6 +29,15 @@ const STRING_FIELDS = [
 const GRANT_TYPES = new Set(['authorization_code', 'refresh_token']);
 
 /**
+ * Pages a client names about itself (its website, logo, terms, privacy policy): kept, returned and
+ * shown to users, so each must be a web address. A `javascript:` or `data:` URI is harmless only
+ * while every page that shows one escapes it as text; a `file:` URI names a file on the reader's
+ * own machine. An allowlist of schemes, not a list of bad ones.
+ */
+const PAGE_URI_FIELDS = ['client_uri', 'logo_uri', 'tos_uri', 'policy_uri'] as const;
+const PAGE_URI_SCHEMES: ReadonlySet<string> = new Set(['https:', 'http:']);
+
+/**
  * Normalizes and validates client metadata into a {@link ClientRecord}.
  * `client_secret_basic` (and an omitted method, whose RFC 7591 default it is) become
  * `client_secret_post`: the token endpoint accepts the secret in the body only, and the
@@ -44,6 +53,12 @@ export function normalizeClientMetadata(
   checkRegistrationLimits(client, options.limits ?? DEFAULT_REGISTRATION_LIMITS);
   for (const field of STRING_FIELDS) {
     if (client[field] !== undefined && typeof client[field] !== 'string') throw new InvalidClientMetadataError(`${field} must be a string`);
+  }
+  for (const field of PAGE_URI_FIELDS) {
+    const uri = client[field] as string | undefined;
+    // The value is not quoted back: it is the caller's text, and an error message is no place for it.
+    if (uri !== undefined && (!URL.canParse(uri) || !PAGE_URI_SCHEMES.has(new URL(uri).protocol)))
+      throw new InvalidClientMetadataError(`${field} must be an absolute https (or http) URL`);
   }
   const applicationType = client.application_type as string | undefined;
   if (applicationType !== undefined && applicationType !== 'native' && applicationType !== 'web') {
@@ -72,6 +87,8 @@ export function normalizeClientMetadata(
   const responseTypes = stringList(client, 'response_types') ?? ['code'];
   for (const r of responseTypes)
     if (r !== 'code') throw new InvalidClientMetadataError(`response_types: "${r}" is not supported (use code)`);
+  // An empty list names no way to use /authorize, yet the client could still ask for a code there.
+  if (!responseTypes.includes('code')) throw new InvalidClientMetadataError('response_types must include code');
 
   let method: ClientRecord['token_endpoint_auth_method'];
   const requested = client.token_endpoint_auth_method as string | undefined;

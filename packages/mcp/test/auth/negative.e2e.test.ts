@@ -287,6 +287,13 @@ describe('AlterAuthProvider refuses', () => {
       [{ redirect_uris: ['https://app.example/cb'], response_types: ['token'] }, 'invalid_client_metadata'],
       [{ redirect_uris: ['https://app.example/cb'], token_endpoint_auth_method: 'private_key_jwt' }, 'invalid_client_metadata'],
       [{ redirect_uris: ['https://app.example/cb'], scope: 'mcp everything' }, 'invalid_client_metadata'],
+      // RFC 7591 §2: a client must be able to use the response types it registers; code is the only one.
+      [{ redirect_uris: ['https://app.example/cb'], response_types: [] }, 'invalid_client_metadata'],
+      // Pages about the client are web addresses, never a script, inline content or a local file.
+      [{ redirect_uris: ['https://app.example/cb'], client_uri: 'javascript:alert(1)' }, 'invalid_client_metadata'],
+      [{ redirect_uris: ['https://app.example/cb'], logo_uri: 'data:text/html,<script>alert(1)</script>' }, 'invalid_client_metadata'],
+      [{ redirect_uris: ['https://app.example/cb'], tos_uri: 'not a url' }, 'invalid_client_metadata'],
+      [{ redirect_uris: ['https://app.example/cb'], policy_uri: 'file:///etc/passwd' }, 'invalid_client_metadata'],
     ];
     for (const [metadata, error] of cases) {
       const res = await register(h.origin, metadata);
@@ -298,6 +305,15 @@ describe('AlterAuthProvider refuses', () => {
       token_endpoint_auth_method: 'client_secret_basic',
     });
     expect(confidential.status).toBe(201);
+    const described = await register(h.origin, {
+      redirect_uris: ['https://app.example/cb'],
+      token_endpoint_auth_method: 'none',
+      client_uri: 'https://app.example/',
+      logo_uri: 'https://app.example/logo.png',
+      tos_uri: 'http://app.example/tos',
+      policy_uri: 'https://app.example/privacy',
+    });
+    expect(described.status).toBe(201);
     expect(confidential.body.token_endpoint_auth_method).toBe('client_secret_post');
     h.leak.secret(String(confidential.body.client_secret), 'client secret');
     const wrongSecret = await tokenRequest(h.origin, {
