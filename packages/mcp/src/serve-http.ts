@@ -23,7 +23,10 @@ import type { HttpSession } from './http/http-session-kit.js';
 import { MemoryEventStore } from './http/memory-event-store.js';
 import { markPrivate } from './http/private-responses.js';
 import { assertScopable, scopeEventStore } from './http/scoped-event-store.js';
+import { opensLongLivedStream, RequestDrain } from './http/request-drain.js';
 import { SessionRegistry } from './http/session-registry.js';
+import { answerAbandoned } from './http/shutdown-answers.js';
+import { sessionOwnerOf } from './http/session-owner.js';
 import { answerSessionless, classifySessionless } from './http/sessionless.js';
 import { closeAlter, onTerminationSignals } from './internal/graceful-close.js';
 import { openVaultAtStartup } from './internal/vault-startup.js';
@@ -42,6 +45,8 @@ const DEFAULT_IDLE_TIMEOUT_MS = 30 * 60_000;
 const DEFAULT_MAX_SESSIONS = 1000;
 /** Events kept per session by the default event store (for `Last-Event-ID` resumption). */
 const DEFAULT_EVENTS_PER_SESSION = 500;
+/** Default time `close()` lets in-flight requests finish: 10 seconds (most orchestrators wait 30 s before SIGKILL). */
+const DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
 
 /** Creates one server per HTTP session (register your AlterMCP tools inside it). Optional: serveHttp forks a single server per session itself. */
 export type McpServerFactory = () => McpServerLike | Promise<McpServerLike>;
@@ -66,8 +71,15 @@ export interface ServeHttpOptions {
   readonly vault?: AlterVault | undefined;
   /** Close the vault on `close()` (default true). */
   readonly closeVault?: boolean | undefined;
-  /** Shut down gracefully on SIGINT/SIGTERM (default false). */
+  /** Shut down gracefully on SIGINT/SIGTERM (default false); a second signal during the shutdown ends the process at once. */
   readonly handleSignals?: boolean | undefined;
+  /**
+   * How long `close()` (and SIGTERM with `handleSignals`) lets requests in flight finish, in
+   * milliseconds (default 10 000). New requests are refused meanwhile (503). Requests still
+   * running when it ends are answered with a JSON-RPC error and their tool calls are aborted.
+   * `0`: do not wait. Open SSE streams are not waited for.
+   */
+  readonly shutdownGraceMs?: number | undefined;
   /**
    * Event store for resumable SSE streams (`Last-Event-ID`). Default: a bounded in-memory store
    * per session (the last 500 events). `false`: no resumption. Your own store is shared by all
@@ -98,7 +110,11 @@ export interface HttpServerHandle {
   readonly baseUrl: string;
   /** The express app (mount more routes if you like). */
   readonly app: express.Express;
-  /** Closes every session and the HTTP server, stops background work, flushes the audit log and closes the vault. Idempotent. */
+  /**
+   * Stops accepting requests, lets those in flight finish (at most `shutdownGraceMs`), then closes
+   * every session and the HTTP server, stops background work, flushes the audit log and closes
+   * the vault. Idempotent.
+   */
   close(): Promise<void>;
 }
 
@@ -150,6 +166,13 @@ function positiveInteger(name: string, value: number | undefined, fallback: numb
   return value;
 }
 
+function nonNegativeInteger(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0)
+    throw new InvalidArgumentError(`options.${name}`, 'must be an integer ≥ 0');
+  return value;
+}
+
 /**
  * Serves `server` over Streamable HTTP to any number of clients, one after another and at once.
  * Each session gets its own protocol server (client capabilities, logging level, in-flight
@@ -162,7 +185,7 @@ function positiveInteger(name: string, value: number | undefined, fallback: numb
  * through a v2 bridge). Needs `@modelcontextprotocol/server` 2.x installed for the 2026 era.
  *
  * @throws ServeError when the port cannot be bound, or a single `server` cannot be forked with this SDK.
- * @throws InvalidArgumentError naming a bad option (`sessionIdleTimeoutMs`, `maxSessions`, `cors`).
+ * @throws InvalidArgumentError naming a bad option (`sessionIdleTimeoutMs`, `maxSessions`, `shutdownGraceMs`, `cors`).
  * @throws VaultStartupError when the vault cannot be opened (store unreachable or broken, wrong
  *   key, SQLite driver built for another Node); nothing listens then.
  * @example
@@ -179,6 +202,7 @@ export async function serveHttp(server: McpServerLike | McpServerFactory, option
   const maxSessions = positiveInteger('maxSessions', options.maxSessions, DEFAULT_MAX_SESSIONS);
   const cors = checkCorsOptions(options.cors);
   const sseRetryMs = positiveInteger('sseRetryMs', options.sseRetryMs, 1000);
+  const shutdownGraceMs = nonNegativeInteger('shutdownGraceMs', options.shutdownGraceMs, DEFAULT_SHUTDOWN_GRACE_MS);
   const sharedEventStore = options.eventStore || undefined;
   if (sharedEventStore) assertScopable(sharedEventStore);
   const factory = typeof server === 'function' ? (server as McpServerFactory) : undefined;
@@ -204,7 +228,8 @@ export async function serveHttp(server: McpServerLike | McpServerFactory, option
   const hostGuard = hostGuardFor(host, options.allowedHosts, logger);
   if (hostGuard) app.use(hostGuard);
   app.use(express.json());
-  const httpServer = createServer(app);
+  const drain = new RequestDrain();
+  const httpServer = createServer(drain.listener(app));
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', (err) =>
       reject(new ServeError(`serveHttp: cannot listen on ${host}:${options.port ?? 0}: ${err.message}`, { cause: err })),
@@ -239,7 +264,8 @@ export async function serveHttp(server: McpServerLike | McpServerFactory, option
     if (auth !== undefined) markPrivate(res);
     const sid = req.headers['mcp-session-id'];
     if (typeof sid === 'string') {
-      const session = sessions.get(sid);
+      // Another caller's session is answered exactly as an unknown one: its existence is not revealed.
+      const session = sessions.get(sid, auth);
       if (!session) {
         res.status(404).json({
           jsonrpc: '2.0',
@@ -288,13 +314,14 @@ export async function serveHttp(server: McpServerLike | McpServerFactory, option
       throw err;
     }
     const id = randomUUID();
+    const owner = sessionOwnerOf(auth);
     let live = false;
     const session: HttpSession = sessionKit.open({
       origin: baseUrl,
       sessionId: id,
       onInitialized: () => {
         live = true;
-        sessions.add(id, session);
+        sessions.add(id, session, owner);
       },
       onClosed: () => {
         sessions.forget(id);
@@ -319,6 +346,7 @@ export async function serveHttp(server: McpServerLike | McpServerFactory, option
     }
   };
   const endpoint = (req: express.Request, res: express.Response) => {
+    if (opensLongLivedStream(req)) drain.exempt(res);
     handle(req, res).catch((err: unknown) => {
       logger.error('MCP HTTP request failed', { error: (err as Error)?.name, message: (err as Error)?.message });
       if (!res.headersSent) res.status(500).json({ jsonrpc: '2.0', error: { code: -32603, message: 'Internal server error' }, id: null });
@@ -335,12 +363,22 @@ export async function serveHttp(server: McpServerLike | McpServerFactory, option
   const close = (): Promise<void> => {
     closing ??= (async () => {
       removeSignals();
+      // Stop accepting first (no new connections; new requests on kept-alive ones get 503), and let
+      // the requests in flight finish before their sessions close: closing a session aborts its
+      // tool calls, and an aborted provider POST may already have acted with no answer to show.
+      const stopped = new Promise<void>((resolve) => httpServer.close(() => resolve()));
+      const abandoned = await drain.drain(shutdownGraceMs);
+      if (abandoned.length > 0) {
+        logger.warn('serveHttp: the shutdown grace period ended with requests in flight; answering them with an error', {
+          requests: abandoned.length,
+          shutdownGraceMs,
+        });
+        await Promise.all(abandoned.map(([req, res]) => answerAbandoned(req, res, shutdownGraceMs)));
+      }
       await sessions.closeAll();
       await modern?.close();
-      await new Promise<void>((resolve) => {
-        httpServer.close(() => resolve());
-        httpServer.closeAllConnections();
-      });
+      httpServer.closeAllConnections();
+      await stopped;
       // A vault that outlives this server (closeVault: false) must not keep handing out its URL.
       releaseConnectBase();
       await closeAlter(firstServer, vault, options.closeVault ?? true, logger);

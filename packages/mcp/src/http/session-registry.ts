@@ -11,8 +11,14 @@
  * new client out until the oldest abandoned session times out (30 minutes by default), while an
  * evicted client that comes back gets 404 and, as the spec requires, initializes a new session —
  * nothing is lost but its negotiated state. Sessions in use are never evicted.
+ *
+ * Ownership: a session belongs to the caller that opened it (session-owner.ts). {@link get} is the
+ * only way to a session and takes the caller, so no request reaches a session it does not own; to
+ * anyone else the session does not exist (the same 404 as an unknown id, nothing to probe with).
  */
 import type { Logger } from '@alter/vault';
+import type { AuthInfo } from '../auth/oauth-types.js';
+import { isSessionOwner, type SessionOwner } from './session-owner.js';
 
 /** One session's parts the registry closes. */
 export interface SessionResources {
@@ -21,6 +27,7 @@ export interface SessionResources {
 
 interface Entry<T> {
   readonly resources: T;
+  readonly owner: SessionOwner | undefined;
   lastActive: number;
   inFlight: number;
 }
@@ -77,15 +84,25 @@ export class SessionRegistry<T extends SessionResources> {
     this.#pending = Math.max(0, this.#pending - 1);
   }
 
-  /** Turns a reservation into a live session. */
-  add(id: string, resources: T): void {
+  /** Turns a reservation into a live session, owned by the caller that opened it. */
+  add(id: string, resources: T, owner: SessionOwner | undefined): void {
     this.release();
-    this.#entries.set(id, { resources, lastActive: Date.now(), inFlight: 0 });
+    this.#entries.set(id, { resources, owner, lastActive: Date.now(), inFlight: 0 });
   }
 
-  /** The live session `id`, if any. */
-  get(id: string): T | undefined {
-    return this.#entries.get(id)?.resources;
+  /**
+   * The live session `id` when `caller` (the request's verified auth, if any) opened it;
+   * `undefined` when there is no such session or another user or client opened it.
+   */
+  get(id: string, caller: AuthInfo | undefined): T | undefined {
+    const entry = this.#entries.get(id);
+    if (!entry) return undefined;
+    if (!isSessionOwner(entry.owner, caller)) {
+      // No ids in the log line: the session id is a bearer credential of its owner's.
+      this.#logger.warn('MCP request refused: the session was opened by another user or client (answered as an unknown session)');
+      return undefined;
+    }
+    return entry.resources;
   }
 
   /** Marks a request of session `id` in flight; call the returned function when it ends. */

@@ -21,6 +21,11 @@ export function toWebRequest(req: IncomingMessage, origin: string, signal?: Abor
 
 /** Writes a web `Response` (JSON or an SSE stream) onto a Node response, streaming as it comes. */
 export async function writeWebResponse(response: Response, res: ServerResponse): Promise<void> {
+  if (res.headersSent || res.destroyed) {
+    // Already answered for it (serveHttp's shutdown grace ran out, http/shutdown-answers.ts): drop this answer.
+    await response.body?.cancel().catch(() => {});
+    return;
+  }
   const headers: Record<string, string> = {};
   response.headers.forEach((value, name) => {
     headers[name] = value;
