@@ -8,7 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { type AuthHarness, browserSignIn, startAuthHarness } from './support/auth-harness.js';
-import { mcpCall, pkce, registerPublicClient, tokenRequest, validAuthorizeUrl } from './support/raw-oauth.js';
+import { mcpCall, pkce, redeemCode, registerPublicClient, tokenRequest, validAuthorizeUrl } from './support/raw-oauth.js';
 
 describe('a refused refresh request', () => {
   let h: AuthHarness;
@@ -24,13 +24,7 @@ describe('a refused refresh request', () => {
     const client = await registerPublicClient(h.origin);
     const p = pkce();
     const { redirect } = await browserSignIn(h, validAuthorizeUrl(h.origin, h.mcpUrl, client, p, { scope }), 'alice');
-    const code = h.leak.secret(redirect.searchParams.get('code')!, 'authorization code');
-    const res = await tokenRequest(h.origin, {
-      grant_type: 'authorization_code',
-      code,
-      code_verifier: p.verifier,
-      client_id: client.client_id,
-    });
+    const res = await redeemCode(h.origin, h.leak, redirect, client, p);
     expect(res.status).toBe(200);
     return {
       clientId: client.client_id,

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { type AuthHarness, browserSignIn, startAuthHarness } from './support/auth-harness.js';
-import { type RegisteredClient, pkce, register, tokenRequest, validAuthorizeUrl } from './support/raw-oauth.js';
+import { type RegisteredClient, pkce, redeemCode, register, validAuthorizeUrl } from './support/raw-oauth.js';
 
 describe("a client's registered scope", () => {
   let h: AuthHarness;
@@ -46,13 +46,7 @@ describe("a client's registered scope", () => {
     const p = pkce();
     const { redirect, consentPage } = await browserSignIn(h, validAuthorizeUrl(h.origin, h.mcpUrl, client, p, { scope }), 'alice');
     expect(consentPage).not.toContain('mcp:admin');
-    const code = h.leak.secret(redirect.searchParams.get('code')!, 'authorization code');
-    const res = await tokenRequest(h.origin, {
-      grant_type: 'authorization_code',
-      code,
-      code_verifier: p.verifier,
-      client_id: client.client_id,
-    });
+    const res = await redeemCode(h.origin, h.leak, redirect, client, p);
     expect(res.status).toBe(200);
     h.leak.secret(String(res.body.access_token), 'access token');
     h.leak.secret(String(res.body.refresh_token), 'refresh token');

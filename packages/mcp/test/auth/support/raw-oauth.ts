@@ -81,6 +81,22 @@ export async function tokenRequest(
   return { status: res.status, body: (await res.json()) as Record<string, unknown>, headers: res.headers };
 }
 
+/**
+ * Exchanges the code an authorize step redirected with (`redirect`, from browserSignIn) for
+ * tokens, as the public `client` with the verifier of `p`. The code is registered with `leak`
+ * (it is a secret); the token response is returned as is.
+ */
+export async function redeemCode(
+  origin: string,
+  leak: { secret(value: string, label: string): string },
+  redirect: URL,
+  client: { client_id: string },
+  p: Pkce,
+): Promise<{ status: number; body: Record<string, unknown>; headers: Headers }> {
+  const code = leak.secret(redirect.searchParams.get('code') ?? '', 'authorization code');
+  return tokenRequest(origin, { grant_type: 'authorization_code', code, code_verifier: p.verifier, client_id: client.client_id });
+}
+
 /** Calls `tools/call` on the MCP endpoint with a bearer token (stateless server: no initialize needed). */
 export async function mcpCall(
   mcpUrl: string,
