@@ -64,9 +64,12 @@ export interface RegisterOptions {
   /** Leave out these tools, named by their UNPREFIXED tool names. Applied after `include`. */
   readonly exclude?: readonly string[] | undefined;
   /**
-   * Tools of THIS call (unprefixed names) whose provider requests each need the user's approval,
-   * as if declared with `approval: 'required'` — how a pack's writing tools are turned on for
-   * approval without changing the pack, e.g. `['create_issue']` (docs/approvals.md).
+   * Tools of THIS call's modules (unprefixed names) whose provider requests each need the user's
+   * approval, as if declared with `approval: 'required'` — how a pack's writing tools are turned on
+   * for approval without changing the pack, e.g. `['create_issue']` (docs/approvals.md). It holds
+   * wherever this call's tools run the tool: listed, or called by a listed tool (also when
+   * `include` / `exclude` leave it out of the list). Another register() call of the module decides
+   * for its own tools.
    */
   readonly requireApproval?: readonly string[] | undefined;
 }
@@ -190,7 +193,7 @@ export class AlterMCP {
     }
     const selected = compiled.filter((t) => (include === undefined || include.includes(t.name)) && !(exclude ?? []).includes(t.name));
     const unapprovable =
-      problems.length > 0 ? [] : selected.filter((t) => requireApproval?.includes(t.name) && t.metadata.provider === null);
+      problems.length > 0 ? [] : compiled.filter((t) => requireApproval?.includes(t.name) && t.metadata.provider === null);
     if (unapprovable.length > 0) {
       throw new InvalidArgumentError(
         'options.requireApproval',
@@ -203,14 +206,21 @@ export class AlterMCP {
 
     const fullPrefix = this.#prefix + prefix;
     const tools: CompiledTool[] = [];
-    for (const original of selected) {
-      // The copy is registered; `selected` keeps the originals, which nested calls look up.
+    /** This call's copy of a tool: its name with the prefix, approval as `requireApproval` says. */
+    const copyOf = (original: CompiledTool): CompiledTool => {
       const base =
         requireApproval?.includes(original.name) && original.metadata.approval !== 'required' ? withApprovalRequired(original) : original;
       const name = fullPrefix + base.name;
+      return fullPrefix === '' ? base : Object.freeze({ ...base, name, definition: Object.freeze({ ...base.definition, name }) });
+    };
+    const listedCopies = new Map<CompiledTool, CompiledTool>();
+    for (const original of selected) {
+      // The copy is registered; `selected` keeps the originals, which nested calls look up.
+      const copy = copyOf(original);
+      const name = copy.name;
       if (!TOOL_NAME_PATTERN.test(name)) {
         problems.push({
-          member: base.member,
+          member: copy.member,
           problem: `tool name ${JSON.stringify(name)} is not allowed by MCP (1–128 of a-z A-Z 0-9 _ . -); its prefix is ${JSON.stringify(fullPrefix)}.`,
           fixes: [
             'Shorten the prefix (toolNamePrefix + register options.prefix).',
@@ -219,7 +229,8 @@ export class AlterMCP {
         });
         continue;
       }
-      tools.push(fullPrefix === '' ? base : Object.freeze({ ...base, name, definition: Object.freeze({ ...base.definition, name }) }));
+      tools.push(copy);
+      listedCopies.set(original, copy);
     }
 
     const taken = this.#namesByServer.get(low) ?? new Set<string>();
@@ -254,7 +265,10 @@ export class AlterMCP {
 
     const byName = new Map(tools.map((t) => [t.name, t] as const));
     // Nested calls (`this.otherTool(ctx, …)`) resolve to this call's names through the registration.
-    const registration: Registration = new Map(selected.map((base, i) => [base, tools[i]!] as const));
+    // Every tool of the modules is in it, listed or not: a tool include/exclude left out still runs
+    // when a listed one calls it — as this call's copy (its prefix, its approval), never as the
+    // original, which would drop the approval this call asked for.
+    const registration: Registration = new Map(compiled.map((base) => [base, listedCopies.get(base) ?? copyOf(base)] as const));
     const listing: readonly ToolDefinition[] = Object.freeze(tools.map((t) => t.definition));
     const runner = this.#runner;
     const telemetry = this.#telemetry;
