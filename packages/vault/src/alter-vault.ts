@@ -651,14 +651,7 @@ export class AlterVault {
       policy =
         this.#policy.isTrivial && options.endpoints === undefined
           ? ALLOWED_BY_DEFAULT
-          : await this.#policy.evaluate({
-              provider: p.id,
-              method: verb,
-              url: target,
-              user,
-              tool: this.#context.current()?.tool ?? null,
-              endpoints: options.endpoints,
-            });
+          : await this.#evaluatePolicy(p.id, verb, target, user, options.endpoints);
       if (options.approval !== undefined || policy.approvalRule !== undefined) {
         // After the policy (a refused request is never shown for approval), before the token is read.
         // A tool's gate asks inline, and so does the caller's asker when only a rule wants the
@@ -859,6 +852,26 @@ export class AlterVault {
     if (body === undefined) throw new ResponseTooLargeError({ provider: p.id, limitBytes: maxResponseBytes, status: res.status });
     // The headers are copied (lower-cased, frozen) only if someone reads them.
     return vaultResponseFromWire(p.id, res.status, res.headers as Readonly<Record<string, unknown>>, body);
+  }
+
+  /** The policy's verdict on one request, made inside the current tool's audit context (if any). */
+  #evaluatePolicy(
+    provider: string,
+    method: string,
+    url: URL,
+    user: string,
+    endpoints: readonly string[] | undefined,
+  ): Promise<PolicyOutcome> {
+    const context = this.#context.current();
+    return this.#policy.evaluate({
+      provider,
+      method,
+      url,
+      user,
+      tool: context?.tool ?? null,
+      declaredTool: context?.declaredTool ?? null,
+      endpoints,
+    });
   }
 
   /**

@@ -6,6 +6,8 @@ import { type AuditFrame, currentAuditFrame, openCallScopeUser, runWithAudit, ru
 /** The context every audit row written inside {@link AuditContextStore.run} is tagged with. */
 export interface AuditContext {
   readonly tool: string;
+  /** The name `tool` was declared with, before a registration prefix (`tool` itself when it has none). */
+  readonly declaredTool: string;
   /** The tool that called this one, or null at the top. */
   readonly parentTool: string | null;
   /** Every tool from the outermost to this one. */
@@ -16,6 +18,11 @@ export interface AuditContext {
 
 export interface AuditContextInput {
   readonly tool: string;
+  /**
+   * The name the tool was declared with when `tool` is the name it is registered under with a
+   * prefix (@alter/mcp sets it): a policy rule's `match.tool` matches either. Default: `tool`.
+   */
+  readonly declaredTool?: string | undefined;
   readonly callId?: string | undefined;
 }
 
@@ -54,6 +61,7 @@ export class AuditContextStore {
   #enter(input: AuditContextInput, fn: unknown): (outer: AuditFrame | undefined) => AuditFrame {
     requireObject(input, 'context');
     const tool = requireNonEmptyString(input.tool, 'context.tool');
+    const declaredTool = input.declaredTool === undefined ? tool : requireNonEmptyString(input.declaredTool, 'context.declaredTool');
     if (input.callId !== undefined && typeof input.callId !== 'string') requireNonEmptyString(input.callId, 'context.callId');
     if (typeof fn !== 'function') requireObject(undefined, 'fn');
     this.#release ??= openCallScopeUser();
@@ -61,6 +69,7 @@ export class AuditContextStore {
       const parent = contextOf(this, outer);
       const context: AuditContext = Object.freeze({
         tool,
+        declaredTool,
         parentTool: parent?.tool ?? null,
         chain: Object.freeze([...(parent?.chain ?? []), tool]),
         callId: input.callId ?? parent?.callId ?? null,

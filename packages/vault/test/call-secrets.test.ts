@@ -102,6 +102,7 @@ describe('the vault notes the secrets it uses for a call', () => {
     const res = await withToolCallScope(h.vault, secrets, { tool: 'scoped_tool', callId: 'call-scoped-1' }, async () => {
       expect(h.vault.currentAuditContext()).toEqual({
         tool: 'scoped_tool',
+        declaredTool: 'scoped_tool',
         parentTool: null,
         chain: ['scoped_tool'],
         callId: 'call-scoped-1',

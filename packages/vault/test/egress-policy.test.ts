@@ -9,6 +9,7 @@ const request = (url: string, endpoints?: readonly string[]) => ({
   url: new URL(url),
   user: 'alice',
   tool: 'list_repos',
+  declaredTool: 'list_repos',
   endpoints,
 });
 

@@ -14,6 +14,7 @@ const request = (method: string, tool: string | null = 'post_message', endpoints
   url: new URL('https://slack.com/api/chat.postMessage'),
   user: 'alice',
   tool,
+  declaredTool: tool,
   endpoints,
 });
 

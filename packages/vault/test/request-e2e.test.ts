@@ -458,7 +458,13 @@ describe('graceful shutdown', () => {
 describe('audit context', () => {
   it('tags requests with the tool, its parent and the chain', async () => {
     await vault.withAuditContext({ tool: 'summarize_inbox', callId: 'c-1' }, async () => {
-      expect(vault.currentAuditContext()).toEqual({ tool: 'summarize_inbox', parentTool: null, chain: ['summarize_inbox'], callId: 'c-1' });
+      expect(vault.currentAuditContext()).toEqual({
+        tool: 'summarize_inbox',
+        declaredTool: 'summarize_inbox',
+        parentTool: null,
+        chain: ['summarize_inbox'],
+        callId: 'c-1',
+      });
       await vault.request('acme', 'GET', `${server.origin}/outer`, { user: 'alice', reason: 'outer' });
       await vault.withAuditContext({ tool: 'list_emails' }, () =>
         vault.request('acme', 'GET', `${server.origin}/inner`, { user: 'alice' }),

@@ -296,9 +296,16 @@ describe('the async context of a call', () => {
           second.withAuditContext({ tool: 'other_vault_tool' }, async () => {
             inside = await propagationsOf100Promises();
             // Each vault sees only its own contexts; the tracker is the call's.
-            expect(vault.currentAuditContext()).toEqual({ tool: 'outer_tool', parentTool: null, chain: ['outer_tool'], callId: 'call-1' });
+            expect(vault.currentAuditContext()).toEqual({
+              tool: 'outer_tool',
+              declaredTool: 'outer_tool',
+              parentTool: null,
+              chain: ['outer_tool'],
+              callId: 'call-1',
+            });
             expect(second.currentAuditContext()).toEqual({
               tool: 'other_vault_tool',
+              declaredTool: 'other_vault_tool',
               parentTool: null,
               chain: ['other_vault_tool'],
               callId: null,

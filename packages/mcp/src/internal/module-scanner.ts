@@ -19,6 +19,11 @@ export interface Problem {
 
 export interface CompiledTool {
   readonly name: string;
+  /**
+   * The name the tool was declared with, before any registration prefix (`search_emails` for
+   * `g_search_emails`): what a vault policy's `match.tool` may name to cover every registration.
+   */
+  readonly declaredName: string;
   readonly metadata: ToolMetadata;
   readonly member: string;
   readonly propertyKey: string;
@@ -169,6 +174,7 @@ export function compileModule(instance: object, className: string, options: Scan
     tools.push(
       Object.freeze({
         name,
+        declaredName: name,
         metadata,
         member,
         propertyKey: key,

@@ -115,8 +115,11 @@ export class ToolRunner {
     // the deep copy of the exit below (the copy was the largest single cost of ours in the MCP layer).
     let redacted = false;
     try {
-      const value = await withToolCallScope(this.#vault, state.secrets, { tool: tool.name, callId: state.callId }, () =>
-        tool.method.call(tool.instance, ctx, parsed.value),
+      const value = await withToolCallScope(
+        this.#vault,
+        state.secrets,
+        { tool: tool.name, declaredTool: tool.declaredName, callId: state.callId },
+        () => tool.method.call(tool.instance, ctx, parsed.value),
       );
       // Without an output schema the mapping is synchronous: no promise (and await) per call.
       if (tool.output === undefined && !(value instanceof ToolResult)) {
@@ -152,7 +155,7 @@ export class ToolRunner {
     if (!parsed.ok) throw new ToolInputError(tool.name, parsed.issues);
     const child: CallState = Object.freeze({ ...state, chain: Object.freeze([...state.chain, tool.name]) });
     const ctx = createToolCallContext(this.#vault, child, bindingOf(tool), this.#logger);
-    return this.#vault.withAuditContext({ tool: tool.name, callId: state.callId }, () =>
+    return this.#vault.withAuditContext({ tool: tool.name, declaredTool: tool.declaredName, callId: state.callId }, () =>
       tool.method.call(tool.instance, ctx, parsed.value),
     );
   }

@@ -127,6 +127,12 @@ describe('AlterContext allocations', () => {
     expect(r.isError).toBeFalsy();
     const out = JSON.parse(r.content[0]!.text) as { audit: Record<string, unknown>; tracked: boolean; callId: string };
     expect(out.tracked).toBe(true);
-    expect(out.audit).toEqual({ tool: 'scope_of_call', parentTool: null, chain: ['scope_of_call'], callId: out.callId });
+    expect(out.audit).toEqual({
+      tool: 'scope_of_call',
+      declaredTool: 'scope_of_call',
+      parentTool: null,
+      chain: ['scope_of_call'],
+      callId: out.callId,
+    });
   });
 });

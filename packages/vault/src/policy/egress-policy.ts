@@ -244,7 +244,9 @@ function compileMatch(match: PolicyMatch | undefined, where: string): (request: 
   return (r) =>
     (provider === undefined || provider.has(r.provider)) &&
     (method === undefined || method.has(r.method)) &&
-    (tool === undefined || (r.tool !== null && tool.has(r.tool))) &&
+    // Either name: a rule written with the pack's name still holds when the pack is registered
+    // with a prefix (`search_emails` covers `g_search_emails`), and the prefixed name picks one registration.
+    (tool === undefined || (r.tool !== null && (tool.has(r.tool) || (r.declaredTool !== null && tool.has(r.declaredTool))))) &&
     (user === undefined || user.has(r.user));
 }
 

@@ -7,8 +7,13 @@ export interface PolicyRequest {
   /** The request URL (before host rewrites), query included. Never holds a token. */
   readonly url: URL;
   readonly user: string;
-  /** The tool making the request (from the MCP layer or `withAuditContext`), if any. */
+  /** The tool making the request (from the MCP layer or `withAuditContext`), if any: the name it is registered under. */
   readonly tool: string | null;
+  /**
+   * The name that tool was declared with, before a registration prefix (`search_emails` when
+   * `tool` is `g_search_emails`; the same as `tool` without a prefix), or null outside a tool.
+   */
+  readonly declaredTool: string | null;
   /** The endpoints the request was declared with (a tool's `endpoints`), if any. */
   readonly endpoints: readonly string[] | undefined;
 }
