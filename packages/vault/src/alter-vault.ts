@@ -44,7 +44,7 @@ import { GrantsApi } from './grants-api.js';
 import { applyHostRewrite, checkHostAllowed } from './host-policy.js';
 import {
   describeType,
-  optionalPositiveInt,
+  optionalDurationMs,
   optionalString,
   requireKnownKeys,
   optionalIdentifier,
@@ -369,7 +369,7 @@ export class AlterVault {
       this.#providers.set(id, defineProvider(raw, `new AlterVault: providers[${i}]`));
     });
     const http = options.http === undefined ? {} : requireKnownKeys(options.http, ['timeoutMs'], 'options.http', { timeout: 'timeoutMs' });
-    this.#timeoutMs = optionalPositiveInt(http.timeoutMs, 'options.http.timeoutMs') ?? DEFAULT_TIMEOUT_MS;
+    this.#timeoutMs = optionalDurationMs(http.timeoutMs, 'options.http.timeoutMs') ?? DEFAULT_TIMEOUT_MS;
     optionalString(options.encryptionKey, 'options.encryptionKey');
     const previous = options.previousKeys ?? [];
     if (!Array.isArray(previous)) throw new InvalidArgumentError('options.previousKeys', 'expected an array of base64 keys');
@@ -392,7 +392,7 @@ export class AlterVault {
     this.#auditLog = new AuditLog(this.store, this.#logger, options.audit);
     this.#refresherFactory = refresherOf(options) ?? ((p) => createOAuthClient(p, { timeoutMs: this.#timeoutMs }));
     const refreshOptions = options.refresh === undefined ? {} : requireKnownKeys(options.refresh, ['leaseTtlMs'], 'options.refresh');
-    const leaseTtlMs = optionalPositiveInt(refreshOptions.leaseTtlMs, 'options.refresh.leaseTtlMs') ?? this.#timeoutMs + LEASE_MARGIN_MS;
+    const leaseTtlMs = optionalDurationMs(refreshOptions.leaseTtlMs, 'options.refresh.leaseTtlMs') ?? this.#timeoutMs + LEASE_MARGIN_MS;
     if (leaseTtlMs <= this.#timeoutMs) {
       throw new InvalidArgumentError(
         'options.refresh.leaseTtlMs',
@@ -610,7 +610,7 @@ export class AlterVault {
     const user = requireIdentifier(options.user, 'options.user');
     const account = optionalIdentifier(options.account, 'options.account');
     const reason = optionalString(options.reason, 'options.reason');
-    const timeoutMs = optionalPositiveInt(options.timeoutMs, 'options.timeoutMs') ?? this.#timeoutMs;
+    const timeoutMs = optionalDurationMs(options.timeoutMs, 'options.timeoutMs') ?? this.#timeoutMs;
     if (options.signal !== undefined && !(options.signal instanceof AbortSignal))
       throw new InvalidArgumentError('options.signal', 'expected an AbortSignal');
     if (options.json !== undefined && options.body !== undefined)

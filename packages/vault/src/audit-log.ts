@@ -185,6 +185,17 @@ export function verifyOptionsOf(options: unknown): { onProgress: ((checked: numb
   };
 }
 
+/**
+ * The instants both stores compare a row's time with: the years 1 to 9999. PostgreSQL refused a
+ * `since` before 4713 BC with a StoreError ("timestamp out of range") where SQLite answered.
+ */
+const EARLIEST_QUERYABLE_MS = -62_135_596_800_000; // 0001-01-01T00:00:00Z
+const END_OF_QUERYABLE_MS = 253_402_300_800_000; // 10000-01-01T00:00:00Z
+
+function isQueryableInstant(ms: number): boolean {
+  return ms >= EARLIEST_QUERYABLE_MS && ms < END_OF_QUERYABLE_MS;
+}
+
 /** Filter of {@link AuditLog.query}. */
 export interface AuditQuery {
   readonly user?: string | undefined;
@@ -467,8 +478,8 @@ export class AuditLog {
     optionalIdentifier(filter.tool, 'filter.tool');
     optionalIdentifier(filter.provider, 'filter.provider');
     optionalPositiveInt(filter.limit, 'filter.limit');
-    if (filter.since !== undefined && (!(filter.since instanceof Date) || Number.isNaN(filter.since.getTime()))) {
-      throw new InvalidArgumentError('filter.since', 'expected a valid Date');
+    if (filter.since !== undefined && (!(filter.since instanceof Date) || !isQueryableInstant(filter.since.getTime()))) {
+      throw new InvalidArgumentError('filter.since', 'expected a valid Date between the years 1 and 9999');
     }
     await this.flush();
     const f: AuditFilter = {

@@ -24,7 +24,7 @@ import type {
   SealedSecret,
   StoredGrant,
 } from './grant-store.js';
-import { optionalPositiveInt, requireKnownKeys } from './internal/args.js';
+import { optionalDurationMs, optionalPositiveInt, requireKnownKeys } from './internal/args.js';
 import { AUDIT_CHAIN_IN_STORE, type AuditChainAppend } from './internal/audit-chain-in-store.js';
 import { loadDriver } from './internal/optional-driver.js';
 import { auditBatchText } from './internal/pg-audit-batch.js';
@@ -432,7 +432,7 @@ export class PostgresGrantStore implements GrantStore {
     this.#appendChainedSql = appendChainedSql(this.#s);
     this.#appendBatchSql = appendBatchSql(this.#s, schema);
     this.#connectionString = conn;
-    const queryTimeoutMs = optionalPositiveInt(options.queryTimeoutMs, 'options.queryTimeoutMs') ?? 15_000;
+    const queryTimeoutMs = optionalDurationMs(options.queryTimeoutMs, 'options.queryTimeoutMs') ?? 15_000;
     const keepAlive = options.keepAliveInitialDelayMs;
     if (keepAlive !== undefined && (typeof keepAlive !== 'number' || !Number.isFinite(keepAlive) || keepAlive < 0)) {
       throw new InvalidArgumentError('options.keepAliveInitialDelayMs', 'expected a number of milliseconds ≥ 0 (0 turns keepalive off)');
@@ -448,10 +448,10 @@ export class PostgresGrantStore implements GrantStore {
       describedUrl: describeUrl(conn),
       max: optionalPositiveInt(options.max, 'options.max') ?? 10,
       applicationName: options.applicationName ?? 'alter-vault',
-      connectTimeoutMs: optionalPositiveInt(options.connectTimeoutMs, 'options.connectTimeoutMs') ?? 5_000,
+      connectTimeoutMs: optionalDurationMs(options.connectTimeoutMs, 'options.connectTimeoutMs') ?? 5_000,
       queryTimeoutMs,
-      statementTimeoutMs: optionalPositiveInt(options.statementTimeoutMs, 'options.statementTimeoutMs') ?? queryTimeoutMs,
-      idleInTransactionTimeoutMs: optionalPositiveInt(options.idleInTransactionTimeoutMs, 'options.idleInTransactionTimeoutMs') ?? 60_000,
+      statementTimeoutMs: optionalDurationMs(options.statementTimeoutMs, 'options.statementTimeoutMs') ?? queryTimeoutMs,
+      idleInTransactionTimeoutMs: optionalDurationMs(options.idleInTransactionTimeoutMs, 'options.idleInTransactionTimeoutMs') ?? 60_000,
       keepAliveDelayMs: keepAlive ?? 10_000,
     });
     this.#logger = options.logger;

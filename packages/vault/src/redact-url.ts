@@ -41,8 +41,9 @@ export function redactUrl(url: URL | string): string {
   try {
     u = new URL(typeof url === 'string' ? url : url.href);
   } catch {
-    // Not parseable (e.g. a bad template): keep only what precedes the query.
-    return String(url).split(/[?#]/)[0] ?? '';
+    // Not parseable (a bad port, a bad template): keep only what precedes the query, without
+    // userinfo. The audit row is append-only and hash-chained: a password written there stays.
+    return withoutUserinfo(String(url).split(/[?#]/)[0] ?? '');
   }
   if (u.username || u.password) {
     u.username = '';
@@ -62,4 +63,20 @@ export function redactUrl(url: URL | string): string {
   }
   if (changed) u.search = out.toString();
   return u.href;
+}
+
+/**
+ * `text` (a URL that did not parse, query and fragment already cut) without what its authority
+ * holds before the last `@`: `https://x:secret@host:99999/p` → `https://host:99999/p`. The
+ * authority runs from after `//` (or the start, when there is none) to the first `/` or `\`.
+ */
+function withoutUserinfo(text: string): string {
+  const slashes = text.indexOf('//');
+  const start = slashes === -1 ? 0 : slashes + 2;
+  const rest = text.slice(start);
+  const end = rest.search(/[/\\]/);
+  const authority = end === -1 ? rest : rest.slice(0, end);
+  const at = authority.lastIndexOf('@');
+  if (at === -1) return text;
+  return `${text.slice(0, start)}${rest.slice(at + 1)}`;
 }

@@ -98,10 +98,36 @@ export function optionalDate(value: unknown, argument: string): Date | null | un
 
 export function optionalPositiveInt(value: unknown, argument: string): number | undefined {
   if (value === undefined) return undefined;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw new InvalidArgumentError(argument, `expected a positive number, got ${describeType(value)}`);
+  // A safe integer: a count or a row limit beyond 2^53 is no exact number, and the stores refused
+  // one past 2^63 with a database error (SQLite: datatype mismatch; PostgreSQL: bigint out of range).
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) {
+    throw new InvalidArgumentError(
+      argument,
+      typeof value === 'number'
+        ? 'expected a positive whole number (at most 2^53 - 1)'
+        : `expected a positive whole number, got ${describeType(value)}`,
+    );
   }
   return value;
+}
+
+/** The longest delay a Node timer runs: 2^31 - 1 ms (about 24.8 days). */
+export const MAX_TIMER_MS = 2_147_483_647;
+
+/**
+ * A duration in milliseconds that a timer enforces: a positive whole number up to
+ * {@link MAX_TIMER_MS}. Node runs a longer timer after 1 ms, so `timeoutMs: 3e9` ("35 days")
+ * timed every request out at once, as a RequestTimeoutError that blamed the provider.
+ */
+export function optionalDurationMs(value: unknown, argument: string): number | undefined {
+  const ms = optionalPositiveInt(value, argument);
+  if (ms !== undefined && ms > MAX_TIMER_MS) {
+    throw new InvalidArgumentError(
+      argument,
+      `expected at most ${MAX_TIMER_MS} ms (about 24.8 days, the longest timer Node runs; a longer one would fire at once)`,
+    );
+  }
+  return ms;
 }
 
 /** Describes a value's type without showing the value (it might be a secret). */
