@@ -3,7 +3,7 @@
  * Parsing (`args.ts`) and help (`help.ts`) are generated from this one description, so `--help`
  * can never drift from what the parser accepts.
  */
-import type { CliIo } from './cli-io.js';
+import type { CommandIo } from './cli-io.js';
 import type { LoadedConfig } from './config.js';
 import type { CliVault, OpenOptions } from './vault-session.js';
 
@@ -30,7 +30,8 @@ export type OptionValues = Readonly<Record<string, string | boolean | undefined>
 
 /** What a command's `run` gets. */
 export interface CommandContext {
-  readonly io: CliIo;
+  /** Human-readable output escaped by default; `io.raw` for JSON lines and CSV. */
+  readonly io: CommandIo;
   readonly values: OptionValues;
   readonly positionals: readonly string[];
   /** Loads the config and opens the vault (once); the CLI closes it after `run`. */

@@ -7,10 +7,11 @@ import { readFileSync } from 'node:fs';
 import { isAlterError } from '@alter/vault';
 import { parseCommandArgs } from './args.js';
 import { CliError, UsageError } from './cli-error.js';
-import type { CliIo } from './cli-io.js';
+import { type CliIo, type CommandIo, commandIo } from './cli-io.js';
 import type { CommandContext, CommandSpec } from './command.js';
 import { COMMANDS } from './commands/index.js';
 import { commandHelp, groupHelp } from './help.js';
+import { escapeControl, escapeControlPerLine } from './output/sanitize.js';
 import { VaultSession } from './vault-session.js';
 
 /** The CLI's version (from its package.json). */
@@ -30,15 +31,17 @@ export const VERSION: string = (() => {
  * const code = await run(['grants', 'list', '--user', 'alice'], { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() });
  */
 export async function run(argv: readonly string[], io: CliIo): Promise<number> {
+  // Everything below writes through this; only JSON lines, CSV and terminal controls use io.raw.
+  const terminal = commandIo(io);
   try {
-    return await dispatch(argv, io, COMMANDS);
+    return await dispatch(argv, terminal, COMMANDS);
   } catch (err) {
-    reportError(err, io);
+    reportError(err, terminal);
     return err instanceof CliError ? err.exitCode : 1;
   }
 }
 
-async function dispatch(argv: readonly string[], io: CliIo, commands: readonly CommandSpec[]): Promise<number> {
+async function dispatch(argv: readonly string[], io: CommandIo, commands: readonly CommandSpec[]): Promise<number> {
   const [first, second] = argv;
   if (first === undefined) {
     io.stderr.write(groupHelp(commands, undefined, VERSION));
@@ -103,16 +106,20 @@ async function dispatch(argv: readonly string[], io: CliIo, commands: readonly C
   }
 }
 
-/** Prints an error as one line: `alter: <message> [<code>]`; the stack too when DEBUG asks for it. */
+/**
+ * Prints an error as one line: `alter: <message> [<code>]`; the stack too when DEBUG asks for it.
+ * The message is escaped whatever stream it goes to: vault errors quote stored values (the
+ * accounts an AccountAmbiguousError lists come from whoever connected them).
+ */
 export function reportError(err: unknown, io: CliIo): void {
   const message = err instanceof Error ? err.message : String(err);
   const code = err instanceof CliError ? undefined : isAlterError(err) ? err.code : (err as { code?: unknown } | null)?.code;
   const oneLine = message.replace(/\s*\n\s*/g, ' ').trim() || 'unknown error';
-  io.stderr.write(`alter: ${oneLine}${typeof code === 'string' ? ` [${code}]` : ''}\n`);
+  io.stderr.write(`${escapeControl(`alter: ${oneLine}${typeof code === 'string' ? ` [${code}]` : ''}`)}\n`);
   if (debugEnabled(io.env) && err instanceof Error) {
     let e: unknown = err;
     for (let i = 0; i < 5 && e instanceof Error; i++) {
-      io.stderr.write(`${i === 0 ? '' : 'caused by: '}${e.stack ?? e.message}\n`);
+      io.stderr.write(`${escapeControlPerLine(`${i === 0 ? '' : 'caused by: '}${e.stack ?? e.message}`)}\n`);
       e = e.cause;
     }
   }

@@ -32,7 +32,26 @@ export function sqliteFileOf(store: unknown, cwd: string): string | undefined {
   return file === ':memory:' ? undefined : path.resolve(cwd, file);
 }
 
-/** A store option made printable: the password of a PostgreSQL URL is masked. */
+/**
+ * Query parameters of a PostgreSQL URL shown as they are. pg reads every query parameter into its
+ * connection options (`?password=…` included), so any other one may carry a secret: an
+ * allowlist, because a denylist would miss the next option that does.
+ */
+const SHOWN_POSTGRES_PARAMS: ReadonlySet<string> = new Set([
+  'schema',
+  'host',
+  'port',
+  'user',
+  'ssl',
+  'sslmode',
+  'application_name',
+  'connect_timeout',
+]);
+
+/**
+ * A store option made printable: in a PostgreSQL URL the userinfo password and the value of every
+ * query parameter not in {@link SHOWN_POSTGRES_PARAMS} are shown as `***`.
+ */
 export function describeStore(store: unknown, cwd: string): string {
   if (store === undefined) return `sqlite ${DEFAULT_SQLITE_FILE} (default)`;
   if (typeof store === 'string') {
@@ -41,6 +60,9 @@ export function describeStore(store: unknown, cwd: string): string {
       try {
         const u = new URL(s);
         if (u.password !== '') u.password = '***';
+        for (const [name, value] of [...u.searchParams]) {
+          if (!SHOWN_POSTGRES_PARAMS.has(name) && value !== '') u.searchParams.set(name, '***');
+        }
         return `postgres ${u.href}`;
       } catch {
         return 'postgres (unparseable URL)';

@@ -44,7 +44,7 @@ export const approvalsList: CommandSpec = {
       limit: 10_000,
     });
     if (values.json === true) {
-      for (const a of approvals) await write(io.stdout, `${JSON.stringify(jsonOf(a))}\n`);
+      for (const a of approvals) await write(io.raw.stdout, `${JSON.stringify(jsonOf(a))}\n`);
       return 0;
     }
     if (approvals.length === 0) {

@@ -119,7 +119,7 @@ export const auditTail: CommandSpec = {
     const newest = count === 0 ? [] : await vault.audit.query({ ...filter, limit: count });
     const rows = [...newest].reverse();
     const json = values.json === true;
-    if (json) for (const r of rows) await write(io.stdout, auditJsonLine(r));
+    if (json) for (const r of rows) await write(io.raw.stdout, auditJsonLine(r));
     else if (rows.length > 0) await write(io.stdout, tableOf(rows));
     else if (values.follow !== true) io.stderr.write('no audit rows match\n');
     if (values.follow !== true) return 0;
@@ -130,7 +130,7 @@ export const auditTail: CommandSpec = {
       await sleep(interval, io.signal);
       if (io.signal?.aborted) break;
       for await (const page of rowsAfter(vault, filter, lastSeq)) {
-        if (json) for (const r of page) await write(io.stdout, auditJsonLine(r));
+        if (json) for (const r of page) await write(io.raw.stdout, auditJsonLine(r));
         // Follow mode prints rows without the header after the first screen: one row, one line.
         else await write(io.stdout, tableOf(page).split('\n').slice(1).join('\n'));
         lastSeq = page.at(-1)!.seq;
@@ -154,14 +154,14 @@ export const auditVerify: CommandSpec = {
   usesVault: true,
   async run({ io, values, openVault }) {
     const vault = await openVault();
-    const count = new RunningCount(io.stderr, (n) => `verifying audit chain: ${n} rows checked`);
+    const count = new RunningCount(io.raw.stderr, (n) => `verifying audit chain: ${n} rows checked`);
     let result: Awaited<ReturnType<CliVault['audit']['verify']>>;
     try {
       result = await vault.audit.verify({ onProgress: (n) => count.update(n) });
     } finally {
       count.finish();
     }
-    if (values.json === true) io.stdout.write(`${JSON.stringify(result)}\n`);
+    if (values.json === true) io.raw.stdout.write(`${JSON.stringify(result)}\n`);
     if (!result.ok) {
       throw new CheckFailedError(
         `audit chain BROKEN at row ${result.firstBadSeq}: ${result.problem} (${result.checked} rows before it are intact)`,
@@ -194,8 +194,9 @@ export const auditExport: CommandSpec = {
     const filter = filters(values);
     const file = stringOption(values, 'output');
     const vault = await openVault();
-    const out = file ? createWriteStream(file, { mode: 0o600 }) : io.stdout;
-    const progress = new Progress(io.stderr, 'exported');
+    // JSON lines escape by themselves; CSV stays byte-exact (an export must parse back to the same values).
+    const out = file ? createWriteStream(file, { mode: 0o600 }) : io.raw.stdout;
+    const progress = new Progress(io.raw.stderr, 'exported');
     let interrupted = false;
     try {
       if (format === 'csv') await write(out, auditCsvHeader());

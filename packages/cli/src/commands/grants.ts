@@ -3,8 +3,9 @@ import { createInterface } from 'node:readline/promises';
 import type { RevokeGrantResult } from '@alter/vault';
 import { stringOption } from '../args.js';
 import { CheckFailedError, NotFoundError, UsageError } from '../cli-error.js';
-import { type CliIo, write } from '../cli-io.js';
+import { type CommandIo, write } from '../cli-io.js';
 import type { CommandContext, CommandSpec } from '../command.js';
+import { escapeControl } from '../output/sanitize.js';
 import { renderTable } from '../output/table.js';
 
 export const grantsList: CommandSpec = {
@@ -34,7 +35,7 @@ export const grantsList: CommandSpec = {
     if (values.json === true) {
       for (const g of grants) {
         await write(
-          io.stdout,
+          io.raw.stdout,
           `${JSON.stringify({
             id: g.id,
             user: g.user,
@@ -162,7 +163,7 @@ function upstreamText(r: RevokeGrantResult): string {
 
 /** `--all`: every active grant matching the filter, one at a time, with N/M progress on stderr. */
 async function revokeAll(args: {
-  io: CliIo;
+  io: CommandIo;
   openVault: CommandContext['openVault'];
   yes: boolean;
   filter: { user: string | undefined; provider: string | undefined; account: string | undefined };
@@ -224,11 +225,14 @@ function describeFilter(filter: { user: string | undefined; provider: string | u
   return parts.length > 0 ? parts.join(', ') : 'every provider and user';
 }
 
-/** Asks a yes/no question on the terminal (stderr, so stdout stays data). */
-async function confirm(io: CliIo, question: string): Promise<boolean> {
-  const rl = createInterface({ input: io.stdin!, output: io.stderr });
+/**
+ * Asks a yes/no question on the terminal (stderr, so stdout stays data). readline draws the line
+ * with its own terminal controls, so it gets the raw stderr and the question is escaped here.
+ */
+async function confirm(io: CommandIo, question: string): Promise<boolean> {
+  const rl = createInterface({ input: io.stdin!, output: io.raw.stderr });
   try {
-    const answer = await rl.question(question);
+    const answer = await rl.question(escapeControl(question));
     return /^y(es)?$/i.test(answer.trim());
   } finally {
     rl.close();

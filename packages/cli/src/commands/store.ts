@@ -27,7 +27,7 @@ export const storePrune: CommandSpec = {
     if (batchSize < 1) throw new UsageError('option --batch-size: must be at least 1');
     const vault = await openVault();
     const result = await vault.pruneExpired({ batchSize });
-    if (values.json === true) io.stdout.write(`${JSON.stringify({ removed: result.removed, batches: result.batches })}\n`);
+    if (values.json === true) io.raw.stdout.write(`${JSON.stringify({ removed: result.removed, batches: result.batches })}\n`);
     else
       io.stdout.write(
         `removed ${result.removed} expired row${result.removed === 1 ? '' : 's'} (${result.batches} batch${result.batches === 1 ? '' : 'es'})\n`,

@@ -15,3 +15,16 @@ export function escapeControl(value: string): string {
     return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
   });
 }
+
+/**
+ * {@link escapeControl} for multi-line text (help, tables, several lines in one write): each `\n`
+ * is kept, every other control character is escaped, so no value can move the cursor, clear the
+ * screen or `\r`-overwrite a line. A value holding a `\n` still starts a new line here; output
+ * that must stay one line per value escapes the value itself first (tables, `reportError`).
+ *
+ * @example
+ * escapeControlPerLine('a\x1b[2J\nb\r\n'); // 'a\\x1b[2J\nb\\x0d\n'
+ */
+export function escapeControlPerLine(text: string): string {
+  return text.split('\n').map(escapeControl).join('\n');
+}

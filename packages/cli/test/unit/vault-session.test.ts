@@ -20,4 +20,17 @@ describe('store descriptions', () => {
     expect(describeStore(undefined, '/srv')).toBe('sqlite .alter/vault.db (default)');
     expect(describeStore({ kind: 'redis' }, '/srv')).toBe('custom store (redis)');
   });
+
+  it('masks every query parameter that may carry a secret, keeping only known harmless ones', () => {
+    expect(describeStore('postgres://alter@db/x?schema=vault&password=s3cr3t-pass', '/')).toBe(
+      'postgres postgres://alter@db/x?schema=vault&password=***',
+    );
+    // Not on the allowlist, so masked even though not named "password": pg reads them all.
+    expect(describeStore('postgres://alter@db/x?sslmode=require&sslpassword=k3y-pass&options=-c%20x&application_name=cli', '/')).toBe(
+      'postgres postgres://alter@db/x?sslmode=require&sslpassword=***&options=***&application_name=cli',
+    );
+    expect(describeStore('postgresql://alter:pw@db/x?PASSWORD=a&password=b&password=c', '/')).toBe(
+      'postgres postgresql://alter:***@db/x?PASSWORD=***&password=***',
+    );
+  });
 });
