@@ -8,6 +8,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ConnectSessionError, EncryptionKeyError, VaultConfigError } from '../errors.js';
 import type { SealedSecret } from '../grant-store.js';
+import { isIdentifier } from '../internal/args.js';
 import { isStorableText } from '../internal/storable-text.js';
 import { type OAuthClient, createOAuthClient } from '../oauth-client.js';
 import type { ProviderConfig, ProviderIdentity } from '../provider-config.js';
@@ -59,14 +60,6 @@ const MAX_FORM_BYTES = 4096;
 /** The user id Connect derives from a login when a session names none: `<provider>:<subject>`. */
 export function identityUser(providerId: string, identity: ProviderIdentity): string {
   return `${providerId}:${identity.subject}`;
-}
-
-/**
- * An id a provider's login names someone by (its subject, or the account derived from it): not
- * blank, and text the stores keep as given (storable-text.ts).
- */
-function isLoginId(id: string): boolean {
-  return typeof id === 'string' && id.trim() !== '' && isStorableText(id);
 }
 
 /** A grant's `account`: the identity's login, else its email, else its subject. */
@@ -492,7 +485,7 @@ export class ConnectHttpHandler {
       return this.#endVerified(res, record.id, PAGES.providerError(provider.displayName));
     }
     const account = identity ? accountOf(identity) : '';
-    if (!isStorableText(user) || (identity !== undefined && (!isLoginId(identity.subject) || !isLoginId(account)))) {
+    if (!isStorableText(user) || (identity !== undefined && (!isIdentifier(identity.subject) || !isIdentifier(account)))) {
       // A subject or login the stores would keep altered (U+FFFD for a lone surrogate) could name
       // another user's grants; PostgreSQL refuses U+0000 outright. A blank one names no one: every
       // such login would become the one user `<provider>:` (each overwriting the last one's grant).

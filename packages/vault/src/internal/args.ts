@@ -17,7 +17,14 @@ export function requireNonEmptyString(value: unknown, argument: string): string 
  * One id must never name another's grants, nor behave differently on another store.
  */
 export function requireIdentifier(value: unknown, argument: string): string {
+  if (isIdentifier(value)) return value;
+  // Not an id: the checks below name what is wrong with it.
   return requireStorable(requireNonEmptyString(value, argument), argument);
+}
+
+/** The rule of {@link requireIdentifier} as a predicate: a non-blank string the stores keep as given. */
+export function isIdentifier(value: unknown): value is string {
+  return typeof value === 'string' && value.trim() !== '' && isStorableText(value);
 }
 
 /** {@link requireIdentifier} for an optional id (an account, a filter); undefined passes. */
